@@ -1,0 +1,39 @@
+# `make run` and `make test` set themselves up on a fresh machine; `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT ?= out/sample
+SAMPLE := data/sample/fiqa_sample.jsonl
+export HF_HUB_OFFLINE := 1
+
+.PHONY: help setup run test lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## make .venv with the project, CPU torch (pinned by constraints.txt) and the test tools
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt torch
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+run: setup ## profile the committed sample: terminal summary, $(OUT)/report.json and report.html
+	$(BIN)/prep report $(SAMPLE) --columns anchor=question,positive=documents \
+		--json $(OUT)/report.json --html $(OUT)/report.html
+	@echo "output: $(OUT)/report.json, $(OUT)/report.html"
+
+test: setup ## run the test suite (tests on ../shared/data skip where it is absent)
+	$(BIN)/python -m pytest
+
+lint: setup ## ruff
+	$(BIN)/ruff check pipeline schemas tests benchmarks
+
+bench: setup ## benchmarks that print figures (need ../shared/data or generate their own input)
+	$(BIN)/python benchmarks/report_speed.py
+
+clean: ## remove outputs (keeps .venv)
+	rm -rf out

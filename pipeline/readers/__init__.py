@@ -1,0 +1,64 @@
+"""Read any supported input into the canonical model; `--format` picks a reader or detection does."""
+
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.canonical import Canonical, InputRows, build_canonical
+from pipeline.errors import ConfigError, InputError
+from pipeline.readers.beir import is_beir_folder, read_beir
+from pipeline.readers.files import is_datasets_folder, line_unit, scan_table
+from pipeline.readers.flag import read_flag
+from pipeline.readers.pairs import read_pairs
+from pipeline.readers.st import read_st
+
+FORMATS = ("st", "flag", "beir", "pairs")
+
+
+def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
+                 columns: dict[str, str] | None = None) -> Canonical:
+    """Read DATA in format `fmt` (detected when None) into validated canonical tables."""
+    path = Path(path)
+    fmt = fmt or detect_format(path, columns)
+    if fmt not in FORMATS:
+        raise ConfigError(f"format must be one of {', '.join(FORMATS)}; got '{fmt}'")
+    if path.is_file() and path.stat().st_size == 0:
+        return build_canonical(_no_rows(path))
+    if fmt == "beir":
+        if not is_beir_folder(path):
+            raise InputError(path, "not a BEIR folder: expected corpus.jsonl, queries.jsonl and qrels/<split>.tsv")
+        rows, corpus = read_beir(path, split)
+        return build_canonical(rows, corpus, sources=(path,)).validate()
+    if fmt == "flag":
+        rows = read_flag(path)
+    elif fmt == "pairs":
+        rows = read_pairs(path, columns, split)
+    else:
+        rows = read_st(path, columns, split)
+    return build_canonical(rows).validate()
+
+
+def detect_format(path: Path, columns: dict[str, str] | None = None) -> str:
+    """beir for a BEIR folder; else by column names: pos -> flag, sentence1/sentence2 -> pairs, else st."""
+    if is_beir_folder(path):
+        return "beir"
+    if not path.exists():
+        raise InputError(path, "no such file or folder")
+    if path.is_file() and path.stat().st_size == 0:
+        return "st"
+    if path.is_dir() and not is_datasets_folder(path):
+        raise InputError(path, "a folder that is neither BEIR (corpus.jsonl, queries.jsonl, qrels/) nor a "
+                         "datasets save_to_disk folder")
+    names = set(scan_table(path).collect_schema().names())
+    mapped = set((columns or {}).keys())
+    if {"query", "pos"} <= names and not mapped:
+        return "flag"
+    if {"sentence1", "sentence2"} <= names or {"sentence1", "sentence2"} <= mapped:
+        return "pairs"
+    return "st"
+
+
+def _no_rows(path: Path) -> InputRows:
+    texts = pl.List(pl.String)
+    frame = pl.DataFrame(schema={"row": pl.UInt32, "query": pl.String, "positive": texts, "negative": texts})
+    return InputRows(frame, path, {}, line_unit(path))

@@ -1,0 +1,83 @@
+"""BEIR folders: corpus.jsonl {_id, title, text}, queries.jsonl {_id, text}, qrels/<split>.tsv.
+
+Each query of the split is one row: qrels with score > 0 are its positives, judged qrels at or below 0 its
+negatives. Titles are joined to texts as sentence-transformers' InformationRetrievalEvaluator does.
+"""
+
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.canonical import InputRows
+from pipeline.errors import InputError
+from pipeline.readers.files import check_kinds, collect_rows, scan_table
+
+
+def is_beir_folder(path: Path) -> bool:
+    return path.is_dir() and (path / "corpus.jsonl").exists() and (path / "queries.jsonl").exists()
+
+
+def read_beir(path: Path, split: str = "train") -> tuple[InputRows, pl.LazyFrame]:
+    """The split's queries as rows, and the whole corpus as texts."""
+    qrels_path = path / "qrels" / f"{split}.tsv"
+    if not qrels_path.exists():
+        splits = sorted(p.stem for p in (path / "qrels").glob("*.tsv"))
+        raise InputError(qrels_path, f"no qrels for split '{split}'; splits here: {splits}")
+    corpus = _read_texts(path / "corpus.jsonl", with_title=True)
+    queries = _read_texts(path / "queries.jsonl", with_title=False)
+    qrels = _read_qrels(qrels_path)
+    _fail_on_unknown(qrels, queries, qrels_path, "query-id")
+    _fail_on_unknown(qrels, corpus, qrels_path, "corpus-id")
+    judged = (
+        qrels.join(queries.rename({"_id": "query-id", "text": "query"}), on="query-id", maintain_order="left")
+        .join(corpus.rename({"_id": "corpus-id", "text": "doc"}), on="corpus-id", maintain_order="left")
+        .with_columns(is_positive=pl.col("score") > 0)
+    )
+    frame = judged.group_by("query-id", maintain_order=True).agg(
+        row=pl.col("row").first(),
+        query=pl.col("query").first(),
+        positive=pl.col("doc").filter("is_positive"),
+        negative=pl.col("doc").filter(~pl.col("is_positive")),
+        positive_score=pl.col("score").filter("is_positive"),
+        negative_score=pl.col("score").filter(~pl.col("is_positive")),
+    ).drop("query-id")
+    fields = {"query": "query-id", "positive": "corpus-id", "negative": "corpus-id"}
+    return InputRows(frame, qrels_path, fields, "line"), corpus.lazy().select("text")
+
+
+def _read_texts(path: Path, with_title: bool) -> pl.DataFrame:
+    expected = {"_id": "text", "text": "text", **({"title": "text"} if with_title else {})}
+    frame = collect_rows(scan_table(path), path, expected)
+    for required in ("_id", "text"):
+        if required not in frame.columns:
+            raise InputError(path, f"missing required field '{required}'")
+    frame = frame.with_columns(pl.col("_id").cast(pl.String))
+    check_kinds(frame, path, expected)
+    nulls = frame.filter(pl.col("_id").is_null() | pl.col("text").is_null())
+    if nulls.height:
+        field = "_id" if nulls["_id"][0] is None else "text"
+        raise InputError(path, "is null; expected text", line=nulls["row"][0], field=field)
+    text = pl.col("text")
+    if with_title and "title" in frame.columns:
+        text = pl.concat_str(pl.col("title").fill_null(""), pl.lit(" "), text).str.strip_chars()
+    return frame.select("_id", text=text)
+
+
+def _read_qrels(path: Path) -> pl.DataFrame:
+    frame = pl.read_csv(path, separator="\t", infer_schema=False).with_row_index("row", offset=2)
+    for required in ("query-id", "corpus-id", "score"):
+        if required not in frame.columns:
+            raise InputError(path, f"missing column '{required}'; BEIR qrels have query-id, corpus-id, score")
+    score = pl.col("score").cast(pl.Float64, strict=False)
+    bad = frame.filter(score.is_null())
+    if bad.height:
+        raise InputError(path, f"score '{bad['score'][0]}' is not a number", line=bad["row"][0], field="score")
+    return frame.with_columns(score=score)
+
+
+def _fail_on_unknown(qrels: pl.DataFrame, texts: pl.DataFrame, path: Path, field: str) -> None:
+    unknown = qrels.join(texts, left_on=field, right_on="_id", how="anti", maintain_order="left")
+    if unknown.height:
+        source = "queries.jsonl" if field == "query-id" else "corpus.jsonl"
+        raise InputError(path, f"id '{unknown[field][0]}' is not in {source} ({unknown.height} such rows)",
+                         line=unknown["row"][0], field=field)

