@@ -16,7 +16,6 @@ setup: $(STAMP) ## make .venv with the project, CPU torch (pinned by constraints
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c constraints.txt torch
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $(STAMP)

@@ -70,25 +70,27 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
         corpus_rows = corpus_texts.select(row=pl.lit(None, pl.UInt32), role=pl.lit("corpus"),
                                           rank=pl.lit(0, pl.Int64), text="text", score=pl.lit(None, pl.Float64))
         long = pl.concat([long, corpus_rows.collect()], how="vertical_relaxed")
-    mapping = normalize_texts(long.lazy().select("text").unique()).collect(engine="streaming")
-    ids = long.join(mapping.select("text", "id", empty=pl.col("norm") == ""), on="text", how="left",
-                    maintain_order="left")
+    # Texts are normalised once per distinct raw text; an in-process hash keys the raw text so that the
+    # big joins are on integers, not strings.
+    long = long.with_columns(raw=pl.col("text").hash())
+    mapping = normalize_texts(long.lazy().select("raw", "text").unique("raw")).collect()
+    ids = long.drop("text").join(mapping.select("raw", "id", empty=pl.col("norm") == ""), on="raw",
+                                 how="left", maintain_order="left")
     kept = ids.filter(~pl.col("empty"))
     query_rows = ids.filter(pl.col("role") == "query")
     by_row = query_rows.filter(~pl.col("empty")).select("row", query_id="id")
-    doc_ids = kept.filter(pl.col("role") != "query").select("id")
     docs = kept.filter(pl.col("role").is_in(["positive", "negative"])).join(by_row, on="row", maintain_order="left")
-    texts = mapping.select("id", "norm").unique("id")
+    texts = mapping.filter(pl.col("norm") != "").select("id", text="norm")
     return Canonical(
-        queries=_texts_of(query_rows.filter(~pl.col("empty")).select("id"), texts, "query_id"),
-        corpus=_texts_of(doc_ids, texts, "doc_id"),
+        queries=_texts_of(by_row["query_id"], texts, "query_id"),
+        corpus=_texts_of(kept.filter(pl.col("role") != "query")["id"], texts, "doc_id"),
         positives=_links(docs, "positive").select("query_id", "doc_id", "score"),
         negatives=_links(docs, "negative").select(
             "query_id", "doc_id", "score", pl.col("rank").cast(pl.UInt32), source=pl.lit("input")),
         rows=query_rows.select(
             "row",
             query_id=pl.when(~pl.col("empty")).then("id"),
-            first_exact=pl.col("text").is_first_distinct(),
+            first_exact=pl.col("raw").is_first_distinct(),
         ),
         empty=ids.filter(pl.col("empty")).select("row", "role"),
         sources=sources or (rows.path,),
@@ -136,14 +138,13 @@ def _fail_on_null_text(long: pl.DataFrame, rows: InputRows) -> None:
                          **{rows.unit: first["row"]})
 
 
-def _texts_of(ids: pl.DataFrame, texts: pl.DataFrame, name: str) -> pl.DataFrame:
-    distinct = ids.unique("id", maintain_order=True)
-    return distinct.join(texts, on="id", maintain_order="left").select(
-        pl.col("id").alias(name), text="norm")
+def _texts_of(ids: pl.Series, texts: pl.DataFrame, name: str) -> pl.DataFrame:
+    """The texts of these ids, once each, sorted by id (a deterministic order that costs no bookkeeping)."""
+    wanted = ids.unique().to_frame("id")
+    return texts.join(wanted, on="id", how="semi").unique("id").sort("id").rename({"id": name})
 
 
 def _links(docs: pl.DataFrame, role: str) -> pl.DataFrame:
     """(query_id, doc_id) pairs of one role, once each, first occurrence kept (its score and rank)."""
-    return (docs.filter(pl.col("role") == role)
-            .rename({"id": "doc_id"})
-            .unique(["query_id", "doc_id"], keep="first", maintain_order=True))
+    links = docs.filter(pl.col("role") == role).rename({"id": "doc_id"})
+    return links.filter(pl.struct("query_id", "doc_id").is_first_distinct())

@@ -20,7 +20,7 @@ DataArg = Annotated[Path, typer.Argument(help="A file (JSONL, JSON, CSV, Parquet
                                                "BEIR folder.")]
 FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="st, flag, beir or pairs (default: detected).")]
 SplitOpt = Annotated[str, typer.Option(help="BEIR qrels split or datasets split.")]
-ColumnsOpt = Annotated[str | None, typer.Option(help="Map roles to your columns: anchor=COL,positive=COL,negative=COL.")]
+ColumnsOpt = Annotated[str | None, typer.Option(help="Map roles to columns: anchor=COL,positive=COL,negative=COL.")]
 
 
 @app.callback()
@@ -65,6 +65,54 @@ def report(
         _write_text(json_path, json.dumps(result, indent=2) + "\n")
     if html_path:
         _write_text(html_path, render_html(result))
+
+
+@app.command()
+def run(
+    data: DataArg,
+    out: Annotated[Path, typer.Option(help="Output folder: datasets.load_from_disk(OUT) gives the training set.")],
+    fmt: FormatOpt = None,
+    split: SplitOpt = "train",
+    columns: ColumnsOpt = None,
+    corpus: Annotated[Path | None, typer.Option(help="More documents to mine from: BEIR corpus.jsonl, a table "
+                                                     "with a text column, or a .txt file, one text per line.")] = None,
+    model: Annotated[str | None, typer.Option(help="sentence-transformers model folder or name "
+                                                   "(default: the offline all-MiniLM-L6-v2).")] = None,
+    negatives: Annotated[int | None, typer.Option(help="K, negatives per row (default 3).")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file with [encoder], [mining], [layout] tables; "
+                                                     "flags override it.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for random sampling and index training.")] = None,
+    relative_margin: Annotated[float | None, typer.Option(help="Drop candidates scoring above (1 - margin) x the "
+                                                               "query's lowest positive score (default 0.05).")] = None,
+    sampling: Annotated[str | None, typer.Option(help="top or random (default top).")] = None,
+    trust_given_negatives: Annotated[bool | None, typer.Option(
+        "--trust-given-negatives", help="Keep input negatives without the false-negative filter.")] = None,
+    layout: Annotated[str | None, typer.Option(help="n-tuple (default).")] = None,
+    cache_dir: Annotated[str | None, typer.Option(help="Embedding cache (default ~/.cache/prep/embeddings).")] = None,
+) -> None:
+    """Mine hard negatives and write shards that SentenceTransformerTrainer trains on directly."""
+    from pipeline.config import load_run_config
+    from pipeline.run import RunInputs, run_pipeline
+
+    settings = load_run_config(config, {
+        "encoder": {"model": model, "cache_dir": cache_dir},
+        "mining": {"negatives": negatives, "seed": seed, "relative_margin": relative_margin, "sampling": sampling,
+                   "trust_given_negatives": trust_given_negatives},
+        "layout": {"layout": layout},
+    })
+    inputs = RunInputs(data, fmt, split, parse_columns(columns), corpus)
+    manifest = run_pipeline(inputs, settings, out)
+    render_run_summary(manifest, out, console)
+
+
+def render_run_summary(manifest: dict, out: Path, target: Console) -> None:
+    for stage in manifest["stages"]:
+        target.print(f"{stage['stage']}: {stage['rows_in']:,} {stage['unit']} in, {stage['rows_out']:,} out, "
+                     f"{stage['rows_rejected']:,} rejected")
+    for source in ("given", "mined"):
+        for message in manifest["filters"].get(source, {}).get("messages", []):
+            target.print(f"  {message}")
+    target.print(f"wrote {out} (datasets.load_from_disk), rejects.parquet, manifest.json, report.html")
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -7,6 +7,7 @@ import polars as pl
 from pipeline.canonical import Canonical, InputRows, build_canonical
 from pipeline.errors import ConfigError, InputError
 from pipeline.readers.beir import is_beir_folder, read_beir
+from pipeline.readers.corpus import read_corpus_texts
 from pipeline.readers.files import is_datasets_folder, line_unit, scan_table
 from pipeline.readers.flag import read_flag
 from pipeline.readers.pairs import read_pairs
@@ -16,26 +17,29 @@ FORMATS = ("st", "flag", "beir", "pairs")
 
 
 def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
-                 columns: dict[str, str] | None = None) -> Canonical:
-    """Read DATA in format `fmt` (detected when None) into validated canonical tables."""
+                 columns: dict[str, str] | None = None, corpus: Path | None = None) -> Canonical:
+    """Read DATA in format `fmt` (detected when None) into validated canonical tables; `corpus` adds texts
+    (BEIR corpus.jsonl, a table with a `text` column, or .txt lines) that no row mentions."""
     path = Path(path)
+    extra = read_corpus_texts(corpus) if corpus else None
     fmt = fmt or detect_format(path, columns)
     if fmt not in FORMATS:
         raise ConfigError(f"format must be one of {', '.join(FORMATS)}; got '{fmt}'")
     if path.is_file() and path.stat().st_size == 0:
-        return build_canonical(_no_rows(path))
+        return build_canonical(_no_rows(path), extra)
     if fmt == "beir":
         if not is_beir_folder(path):
             raise InputError(path, "not a BEIR folder: expected corpus.jsonl, queries.jsonl and qrels/<split>.tsv")
-        rows, corpus = read_beir(path, split)
-        return build_canonical(rows, corpus, sources=(path,)).validate()
+        rows, own_corpus = read_beir(path, split)
+        texts = own_corpus if extra is None else pl.concat([own_corpus, extra])
+        return build_canonical(rows, texts, sources=(path,)).validate()
     if fmt == "flag":
         rows = read_flag(path)
     elif fmt == "pairs":
         rows = read_pairs(path, columns, split)
     else:
         rows = read_st(path, columns, split)
-    return build_canonical(rows).validate()
+    return build_canonical(rows, extra, sources=(path, *([Path(corpus)] if corpus else []))).validate()
 
 
 def detect_format(path: Path, columns: dict[str, str] | None = None) -> str:

@@ -10,7 +10,7 @@ import polars as pl
 
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
-from pipeline.readers.files import check_kinds, collect_rows, scan_table
+from pipeline.readers.corpus import read_texts
 
 
 def is_beir_folder(path: Path) -> bool:
@@ -23,8 +23,8 @@ def read_beir(path: Path, split: str = "train") -> tuple[InputRows, pl.LazyFrame
     if not qrels_path.exists():
         splits = sorted(p.stem for p in (path / "qrels").glob("*.tsv"))
         raise InputError(qrels_path, f"no qrels for split '{split}'; splits here: {splits}")
-    corpus = _read_texts(path / "corpus.jsonl", with_title=True)
-    queries = _read_texts(path / "queries.jsonl", with_title=False)
+    corpus = read_texts(path / "corpus.jsonl", keep=("_id",)).drop("row")
+    queries = read_texts(path / "queries.jsonl", keep=("_id",)).drop("row")
     qrels = _read_qrels(qrels_path)
     _fail_on_unknown(qrels, queries, qrels_path, "query-id")
     _fail_on_unknown(qrels, corpus, qrels_path, "corpus-id")
@@ -43,24 +43,6 @@ def read_beir(path: Path, split: str = "train") -> tuple[InputRows, pl.LazyFrame
     ).drop("query-id")
     fields = {"query": "query-id", "positive": "corpus-id", "negative": "corpus-id"}
     return InputRows(frame, qrels_path, fields, "line"), corpus.lazy().select("text")
-
-
-def _read_texts(path: Path, with_title: bool) -> pl.DataFrame:
-    expected = {"_id": "text", "text": "text", **({"title": "text"} if with_title else {})}
-    frame = collect_rows(scan_table(path), path, expected)
-    for required in ("_id", "text"):
-        if required not in frame.columns:
-            raise InputError(path, f"missing required field '{required}'")
-    frame = frame.with_columns(pl.col("_id").cast(pl.String))
-    check_kinds(frame, path, expected)
-    nulls = frame.filter(pl.col("_id").is_null() | pl.col("text").is_null())
-    if nulls.height:
-        field = "_id" if nulls["_id"][0] is None else "text"
-        raise InputError(path, "is null; expected text", line=nulls["row"][0], field=field)
-    text = pl.col("text")
-    if with_title and "title" in frame.columns:
-        text = pl.concat_str(pl.col("title").fill_null(""), pl.lit(" "), text).str.strip_chars()
-    return frame.select("_id", text=text)
 
 
 def _read_qrels(path: Path) -> pl.DataFrame:

@@ -5,7 +5,7 @@ import polars as pl
 from pipeline.canonical import ROLES, Canonical
 from pipeline.report.tokens import TokenCounter
 
-TOKEN_SAMPLE = 10_000
+TOKEN_SAMPLE = 5_000
 
 
 def profile(canon: Canonical, counter: TokenCounter | None, token_sample: int = TOKEN_SAMPLE) -> dict:
@@ -34,25 +34,28 @@ def distribution(counts: pl.Series) -> dict:
     if counts.is_empty():
         return stats | dict.fromkeys(("min", "p50", "p90", "p99", "max", "mean"))
     quantile = {f"p{q}": round(float(counts.quantile(q / 100, interpolation="linear")), 3) for q in (50, 90, 99)}
-    return stats | {"min": int(counts.min()), **quantile, "max": int(counts.max()), "mean": round(float(counts.mean()), 3)}
+    extremes = {"min": int(counts.min()), "max": int(counts.max()), "mean": round(float(counts.mean()), 3)}
+    return stats | {"min": extremes["min"], **quantile, "max": extremes["max"], "mean": extremes["mean"]}
 
 
 def text_tokens(canon: Canonical, counter: TokenCounter, sample: int) -> dict:
     """Token-length percentiles per role over distinct texts; a deterministic sample above `sample` texts."""
     by_role = {
-        "query": canon.queries.rename({"query_id": "id"}),
-        "positive": _docs_of(canon, canon.positives),
-        "negative": _docs_of(canon, canon.negatives),
+        "query": (canon.queries["query_id"], canon.queries),
+        "positive": (canon.positives["doc_id"].unique(), canon.corpus),
+        "negative": (canon.negatives["doc_id"].unique(), canon.corpus),
     }
     result: dict = {"model": counter.name, "max_seq_length": counter.max_seq_length}
-    for role, texts in by_role.items():
+    for role, (ids, table) in by_role.items():
         # Ids are hashes, so the smallest ids are a uniform, reproducible sample.
-        chosen = texts.sort("id").head(sample) if texts.height > sample else texts
-        lengths = pl.Series("tokens", counter.count(chosen["text"].to_list()), dtype=pl.Int64)
+        chosen = ids.bottom_k(sample).to_frame("id")
+        key = table.columns[0]
+        texts = table.join(chosen.rename({"id": key}), on=key, how="semi").sort(key)
+        lengths = pl.Series("tokens", counter.count(texts["text"].to_list()), dtype=pl.Int64)
         result[role] = {
-            "texts": texts.height,
-            "sampled": chosen.height < texts.height,
-            "measured": chosen.height,
+            "texts": ids.len(),
+            "sampled": texts.height < ids.len(),
+            "measured": texts.height,
             **{key: None if lengths.is_empty() else value for key, value in {
                 "p50": lengths.quantile(0.5), "p90": lengths.quantile(0.9), "p99": lengths.quantile(0.99),
                 "max": lengths.max()}.items()},
@@ -65,8 +68,3 @@ def _per_query(canon: Canonical, links: pl.DataFrame) -> pl.Series:
     counts = links.group_by("query_id").len()
     joined = canon.queries.select("query_id").join(counts, on="query_id", how="left")
     return joined["len"].fill_null(0).cast(pl.Int64).rename("per_query")
-
-
-def _docs_of(canon: Canonical, links: pl.DataFrame) -> pl.DataFrame:
-    ids = links.select(id="doc_id").unique()
-    return canon.corpus.rename({"doc_id": "id"}).join(ids, on="id", how="semi")

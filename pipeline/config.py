@@ -1,0 +1,129 @@
+"""One frozen config per concern, loaded from a TOML file and overridden by CLI flags, validated on construction.
+
+The TOML file has one table per concern, named as below:
+
+    [encoder]
+    model = "path/to/model"
+    [mining]
+    negatives = 3
+    relative_margin = 0.05
+"""
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+import tomllib
+
+from pipeline.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    """Which encoder embeds queries and documents, and how."""
+
+    model: str | None = None  # a sentence-transformers folder or name; None is the offline all-MiniLM-L6-v2
+    batch_size: int = 64
+    max_seq_length: int | None = None  # None keeps the model's own
+    query_prompt: str | None = None
+    document_prompt: str | None = None
+    cache_dir: str | None = None  # None: ~/.cache/prep/embeddings
+    backend: str = "torch"
+
+    def __post_init__(self) -> None:
+        _check_positive(self, "batch_size")
+        if self.max_seq_length is not None:
+            _check_positive(self, "max_seq_length")
+        _check_choice(self, "backend", ("torch", "onnx", "openvino"))
+
+
+@dataclass(frozen=True)
+class MiningConfig:
+    """How hard negatives are chosen. Defaults follow NV-Retriever's TopK-PercPos."""
+
+    negatives: int = 3
+    relative_margin: float | None = 0.05
+    absolute_margin: float | None = None
+    max_score: float | None = None
+    min_score: float | None = None
+    near_duplicate: float = 0.98  # cosine at or above which a candidate counts as a copy of a positive
+    range_min: int = 0
+    range_max: int | None = None  # None: range_min + 10 * negatives + max positives per query, as ST does
+    sampling: str = "top"
+    trust_given_negatives: bool = False
+    index: str = "auto"
+    exact_max_docs: int = 200_000  # above this `auto` uses an approximate IVF index
+    query_chunk: int = 1024
+    seed: int = 12
+
+    def __post_init__(self) -> None:
+        _check_positive(self, "negatives")
+        _check_positive(self, "query_chunk")
+        _check_choice(self, "sampling", ("top", "random"))
+        _check_choice(self, "index", ("auto", "flat", "ivf"))
+        for name in ("relative_margin", "absolute_margin"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ConfigError(f"mining.{name} must be at least 0, got {value}")
+        if not -1 <= self.near_duplicate <= 1:
+            raise ConfigError(f"mining.near_duplicate is a cosine between -1 and 1, got {self.near_duplicate}")
+        if self.range_min < 0:
+            raise ConfigError(f"mining.range_min must be at least 0, got {self.range_min}")
+        if self.range_max is not None and self.range_max - self.range_min < self.negatives:
+            raise ConfigError(f"mining.range_max - range_min ({self.range_max} - {self.range_min}) leaves fewer "
+                              f"candidates than negatives ({self.negatives})")
+
+
+@dataclass(frozen=True)
+class LayoutConfig:
+    """How the shards are laid out."""
+
+    layout: str = "n-tuple"
+
+    def __post_init__(self) -> None:
+        _check_choice(self, "layout", ("n-tuple",))
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    mining: MiningConfig = field(default_factory=MiningConfig)
+    layout: LayoutConfig = field(default_factory=LayoutConfig)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]]) -> RunConfig:
+    """TOML values, then flags that were given (None means not given); unknown keys are errors."""
+    loaded: dict = {}
+    if path is not None:
+        try:
+            loaded = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise ConfigError(f"{path}: {error}") from None
+    unknown = set(loaded) - {f.name for f in fields(RunConfig)}
+    if unknown:
+        raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; tables are encoder, mining, layout")
+    config = RunConfig()
+    for section in fields(RunConfig):
+        values = {**loaded.get(section.name, {}),
+                  **{k: v for k, v in overrides.get(section.name, {}).items() if v is not None}}
+        current = getattr(config, section.name)
+        legal = {f.name for f in fields(current)}
+        if set(values) - legal:
+            raise ConfigError(f"unknown {section.name} setting(s) {sorted(set(values) - legal)}; "
+                              f"legal: {sorted(legal)}")
+        config = replace(config, **{section.name: replace(current, **values)})
+    return config
+
+
+def _check_positive(config: object, name: str) -> None:
+    value = getattr(config, name)
+    if not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _check_choice(config: object, name: str, legal: tuple[str, ...]) -> None:
+    value = getattr(config, name)
+    if value not in legal:
+        raise ConfigError(f"{name} must be one of {', '.join(repr(v) for v in legal)}; got {value!r}")

@@ -1,0 +1,1 @@
+"""The stages of `prep run`: encode, index, mine (select), lay out, write."""

@@ -1,0 +1,78 @@
+"""Encode each distinct normalised text once, longest first, through the embedding cache."""
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from rich.progress import Progress
+
+from pipeline.config import EncoderConfig
+from pipeline.stages.embedding_cache import EmbeddingCache, default_cache_dir, fingerprint_model
+
+logger = logging.getLogger(__name__)
+CHUNK = 4096  # texts per encode call and per cache part: an interrupted run keeps what it finished
+
+
+@dataclass
+class EncodeStats:
+    encoded: int = 0
+    cached: int = 0
+    seconds: float = 0.0
+
+
+class Encoder:
+    """A sentence-transformers model behind the embedding cache. `setup()` loads it; nothing heavy before."""
+
+    def __init__(self, config: EncoderConfig) -> None:
+        self.config = config
+        self.model = None
+        self.fingerprint = ""
+        self.stats = EncodeStats()
+
+    def setup(self) -> "Encoder":
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        from pipeline.report.tokens import default_model_path
+
+        name = self.config.model or str(default_model_path())
+        transformers.utils.logging.disable_progress_bar()
+        self.model = SentenceTransformer(name, device="cpu", backend=self.config.backend)
+        if self.config.max_seq_length:
+            self.model.max_seq_length = self.config.max_seq_length
+        self.fingerprint = f"{fingerprint_model(name)}-{self.config.backend}-{self.model.max_seq_length}"
+        return self
+
+    @property
+    def dimension(self) -> int:
+        return self.model.get_embedding_dimension()
+
+    def embed(self, texts: pl.DataFrame, prompt: str | None) -> np.ndarray:
+        """Normalised float32 embeddings of `texts` (columns id, text), row-aligned with it."""
+        root = Path(self.config.cache_dir) if self.config.cache_dir else default_cache_dir()
+        cache = EmbeddingCache(root, self.fingerprint, prompt)
+        cached = cache.load(texts["id"])
+        missing = texts.join(cached.select("id"), on="id", how="anti").sort(
+            pl.col("text").str.len_bytes(), "id", descending=[True, False])
+        start = time.perf_counter()
+        parts = [cached] if cached.height else []
+        with Progress(transient=True) as progress:
+            task = progress.add_task(f"encoding {missing.height:,} texts", total=missing.height)
+            for offset in range(0, missing.height, CHUNK):
+                chunk = missing.slice(offset, CHUNK)
+                vectors = self.model.encode(chunk["text"].to_list(), batch_size=self.config.batch_size,
+                                            prompt=prompt, normalize_embeddings=True, convert_to_numpy=True)
+                cache.save(chunk["id"].to_numpy(), vectors)
+                parts.append(pl.DataFrame({"id": chunk["id"], "embedding": pl.Series(vectors.astype(np.float32))}))
+                progress.advance(task, chunk.height)
+        self.stats.encoded += missing.height
+        self.stats.cached += cached.height
+        self.stats.seconds += time.perf_counter() - start
+        if not parts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        found = pl.concat(parts)
+        aligned = texts.select("id").join(found, on="id", how="left", maintain_order="left")
+        return aligned["embedding"].to_numpy().astype(np.float32, copy=False)

@@ -1,0 +1,55 @@
+"""A FAISS inner-product index over normalised embeddings: exact when small, IVF when large, searched in chunks."""
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.config import MiningConfig
+
+logger = logging.getLogger(__name__)
+RECALL_PROBE_QUERIES = 256
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    index: object
+    kind: str  # "flat" or "IVF<nlist>,Flat"
+    nprobe: int | None = None
+
+    def search(self, queries: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top `depth` (scores, row numbers) per query; row -1 where the corpus has fewer documents."""
+        return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), depth)
+
+
+def build_index(embeddings: np.ndarray, config: MiningConfig) -> SearchIndex:
+    import faiss
+
+    count, dimension = embeddings.shape
+    exact = config.index == "flat" or (config.index == "auto" and count <= config.exact_max_docs)
+    if exact:
+        index = faiss.IndexFlatIP(dimension)
+        index.add(embeddings)
+        return SearchIndex(index, "flat")
+    nlist = max(1, int(4 * np.sqrt(count)))
+    index = faiss.index_factory(dimension, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
+    sample = np.random.default_rng(config.seed).choice(count, size=min(count, 64 * nlist), replace=False)
+    index.train(embeddings[np.sort(sample)])
+    index.add(embeddings)
+    index.nprobe = min(nlist, 32)
+    return SearchIndex(index, f"IVF{nlist},Flat", index.nprobe)
+
+
+def measure_recall(search_index: SearchIndex, embeddings: np.ndarray, queries: np.ndarray, depth: int,
+                   seed: int) -> float | None:
+    """Share of the exact top-`depth` that the approximate index finds, on a sample of queries."""
+    if search_index.kind == "flat" or len(queries) == 0:
+        return None
+    rng = np.random.default_rng(seed)
+    probe = queries[rng.choice(len(queries), size=min(len(queries), RECALL_PROBE_QUERIES), replace=False)]
+    import faiss
+
+    _, approximate = search_index.search(probe, depth)
+    _, exact = faiss.knn(probe, embeddings, depth, metric=faiss.METRIC_INNER_PRODUCT)
+    hits = sum(len(np.intersect1d(a[a >= 0], e)) for a, e in zip(approximate, exact, strict=True))
+    return hits / exact.size

@@ -1,0 +1,163 @@
+"""Mine hard negatives: search the index per chunk of queries, filter false negatives, choose K per query."""
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import polars as pl
+
+from pipeline.canonical import Canonical
+from pipeline.config import MiningConfig
+from pipeline.stages.index import SearchIndex
+from pipeline.stages.select import Candidates, choose_negatives, default_range_max, removal_masks
+
+logger = logging.getLogger(__name__)
+SIMILARITY_BUDGET = 64 * 2**20  # floats per block of candidate x positive embeddings, bounds memory
+
+
+@dataclass
+class MiningResult:
+    negatives: pl.DataFrame  # query_id, doc_id, score, rank, source: the chosen K (or fewer) per query
+    skipped: dict = field(default_factory=dict)  # {"mined"|"given": {reason: count}}
+    candidates: dict = field(default_factory=dict)  # {"mined"|"given": count considered}
+    positive_scores: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    range_max: int = 0
+
+
+def padded(lists: pl.Series, fill: int = -1) -> np.ndarray:
+    """A list column as an (n, width) int64 matrix, padded with `fill`."""
+    width = int(lists.list.len().max() or 0)
+    if width == 0:
+        return np.full((len(lists), 0), fill, dtype=np.int64)
+    columns = [lists.list.get(i, null_on_oob=True).fill_null(fill).to_numpy() for i in range(width)]
+    return np.stack(columns, axis=1).astype(np.int64)
+
+
+def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, index: SearchIndex,
+                   config: MiningConfig) -> MiningResult:
+    """`queries` and `docs` are the embeddings of canon.queries and canon.corpus, row-aligned."""
+    plan = _query_plan(canon)
+    max_positives = int(plan["positive_rows"].list.len().max() or 0)
+    config = replace(config, range_max=default_range_max(config, max_positives))
+    depth = min(config.range_max + max_positives, len(docs))
+    rng = np.random.default_rng(config.seed)
+    result = MiningResult(negatives=pl.DataFrame(), range_max=config.range_max)
+    skipped = {"mined": Counter(), "given": Counter()}
+    considered = Counter()
+    chosen_parts, positive_scores = [], []
+    for start in range(0, plan.height, config.query_chunk):
+        chunk = plan.slice(start, config.query_chunk)
+        query_rows = chunk["query_row"].to_numpy()
+        candidates, rows = _candidates(chunk, queries[query_rows], docs, index, depth)
+        masks = removal_masks(candidates, config)
+        kept = candidates.valid.copy()
+        for reason, mask in masks.items():
+            kept &= ~mask
+            skipped["mined"][reason] += int((mask & ~candidates.given).sum())
+            skipped["given"][reason] += int((mask & candidates.given).sum())
+        considered["mined"] += int((candidates.valid & ~candidates.given).sum())
+        considered["given"] += int((candidates.valid & candidates.given).sum())
+        chosen = choose_negatives(candidates, kept, config, rng)
+        chosen_parts.append(_chosen_frame(chunk, rows, candidates, chosen))
+        positive_scores.append(_positive_scores(queries[query_rows], docs, padded(chunk["positive_rows"])))
+    result.skipped = {source: dict(counts) for source, counts in skipped.items()}
+    result.candidates = dict(considered)
+    result.positive_scores = np.concatenate(positive_scores) if positive_scores else np.zeros(0, np.float32)
+    result.negatives = _to_ids(canon, pl.concat(chosen_parts) if chosen_parts else None)
+    return result
+
+
+def _query_plan(canon: Canonical) -> pl.DataFrame:
+    """Per query with at least one positive: its row in `queries`, its positives' and given negatives' rows."""
+    doc_rows = canon.corpus.select("doc_id", doc_row=pl.int_range(pl.len(), dtype=pl.Int64))
+    query_rows = canon.queries.select("query_id", query_row=pl.int_range(pl.len(), dtype=pl.Int64))
+    positives = canon.positives.join(doc_rows, on="doc_id").group_by("query_id").agg(
+        positive_rows=pl.col("doc_row"))
+    given = canon.negatives.sort("query_id", "rank").join(doc_rows, on="doc_id", maintain_order="left").group_by(
+        "query_id", maintain_order=True).agg(given_rows=pl.col("doc_row"))
+    return (query_rows.join(positives, on="query_id", how="inner", maintain_order="left")
+            .join(given, on="query_id", how="left", maintain_order="left")
+            .with_columns(pl.col("given_rows").fill_null([])))
+
+
+def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray, index: SearchIndex,
+                depth: int) -> tuple[Candidates, np.ndarray]:
+    given_rows = padded(chunk["given_rows"])
+    positive_rows = padded(chunk["positive_rows"])
+    mined_scores, mined_rows = index.search(query_vectors, depth)
+    # A mined document that is also a given negative is the same candidate: keep the given one.
+    repeated = (mined_rows[:, :, None] == given_rows[:, None, :]).any(axis=2) if given_rows.size else False
+    mined_rows = np.where(repeated, -1, mined_rows)
+    rows = np.concatenate([given_rows, mined_rows], axis=1)
+    valid = rows >= 0
+    given_scores = np.einsum("nd,ngd->ng", query_vectors, docs[np.maximum(given_rows, 0)]) if given_rows.size \
+        else np.zeros(given_rows.shape, np.float32)
+    scores = np.where(valid, np.concatenate([given_scores, mined_scores], axis=1), -np.inf)
+    is_positive = (rows[:, :, None] == positive_rows[:, None, :]).any(axis=2) & valid
+    lowest = _positive_scores_matrix(query_vectors, docs, positive_rows)
+    candidates = Candidates(
+        scores=scores.astype(np.float32),
+        valid=valid,
+        given=np.concatenate([np.ones_like(given_rows, bool), np.zeros_like(mined_rows, bool)], axis=1),
+        is_positive=is_positive,
+        positive_similarity=_positive_similarity(docs, rows, positive_rows),
+        lowest_positive=np.where(positive_rows >= 0, lowest, np.inf).min(axis=1),
+    )
+    return candidates, rows
+
+
+def _positive_scores_matrix(query_vectors: np.ndarray, docs: np.ndarray, positive_rows: np.ndarray) -> np.ndarray:
+    return np.einsum("nd,npd->np", query_vectors, docs[np.maximum(positive_rows, 0)])
+
+
+def _positive_scores(query_vectors: np.ndarray, docs: np.ndarray, positive_rows: np.ndarray) -> np.ndarray:
+    scores = _positive_scores_matrix(query_vectors, docs, positive_rows)
+    return scores[positive_rows >= 0]
+
+
+def _positive_similarity(docs: np.ndarray, rows: np.ndarray, positive_rows: np.ndarray) -> np.ndarray:
+    """max cosine(candidate, any positive) per candidate, in blocks of queries to bound memory."""
+    n, c = rows.shape
+    p, dimension = positive_rows.shape[1], docs.shape[1]
+    result = np.full((n, c), -np.inf, dtype=np.float32)
+    if p == 0 or c == 0:
+        return result
+    block = max(1, SIMILARITY_BUDGET // ((c + p) * dimension))
+    for start in range(0, n, block):
+        part = slice(start, start + block)
+        candidate_vectors = docs[np.maximum(rows[part], 0)]
+        positive_vectors = docs[np.maximum(positive_rows[part], 0)]
+        similarity = np.einsum("ncd,npd->ncp", candidate_vectors, positive_vectors)
+        similarity = np.where(positive_rows[part][:, None, :] >= 0, similarity, -np.inf)
+        result[part] = similarity.max(axis=2)
+    return result
+
+
+def _chosen_frame(chunk: pl.DataFrame, rows: np.ndarray, candidates: Candidates, chosen: np.ndarray) -> pl.DataFrame:
+    query_index, column = np.nonzero(chosen)
+    return pl.DataFrame({
+        "query_row": chunk["query_row"].to_numpy()[query_index],
+        "doc_row": rows[query_index, column],
+        "score": candidates.scores[query_index, column].astype(np.float64),
+        "source": np.where(candidates.given[query_index, column], "input", "mined"),
+    })
+
+
+def _to_ids(canon: Canonical, chosen: pl.DataFrame | None) -> pl.DataFrame:
+    """Chosen (query_row, doc_row) back to ids, ranked by descending score (ties by doc id)."""
+    schema = {"query_id": pl.UInt64, "doc_id": pl.UInt64, "score": pl.Float64, "rank": pl.UInt32,
+              "source": pl.String}
+    if chosen is None or chosen.is_empty():
+        return pl.DataFrame(schema=schema)
+    query_ids = canon.queries["query_id"]
+    doc_ids = canon.corpus["doc_id"]
+    frame = chosen.select(
+        query_id=query_ids.gather(chosen["query_row"]),
+        doc_id=doc_ids.gather(chosen["doc_row"]),
+        score="score",
+        source="source",
+        query_row="query_row",
+    ).sort("query_row", "score", "doc_id", descending=[False, True, False])
+    return frame.with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("query_row")).select(
+        list(schema))

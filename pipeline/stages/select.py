@@ -1,0 +1,91 @@
+"""Choosing hard negatives from scored candidates: pure functions on numpy arrays, no model, no index.
+
+A chunk of n queries has c candidates each (given negatives first, then mined ones in descending score),
+padded with `valid == False`. Filters remove false negatives; `choose_negatives` then keeps the given survivors
+and fills up to K from the mined survivors inside the rank window.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.config import MiningConfig
+
+# Order matters: a candidate is counted under the first reason that removes it.
+REASONS = ("is_positive", "near_duplicate_of_positive", "above_relative_margin", "above_absolute_margin",
+           "above_max_score", "below_min_score")
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Scores and flags of the candidates of n queries, shape (n, c)."""
+
+    scores: np.ndarray  # cosine(query, candidate)
+    valid: np.ndarray  # False for padding
+    given: np.ndarray  # True for negatives from the input
+    is_positive: np.ndarray  # the candidate is one of the query's known positives (by id)
+    positive_similarity: np.ndarray  # max cosine(candidate, any known positive of the query)
+    lowest_positive: np.ndarray  # (n,) the query's lowest positive score; NaN when it has none
+
+
+def relative_threshold(lowest_positive: np.ndarray, margin: float) -> np.ndarray:
+    """Scores above this are too close to the positive. Sign-safe: subtracts |p| * margin, as ST does."""
+    return lowest_positive - np.abs(lowest_positive) * margin
+
+
+def removal_masks(candidates: Candidates, config: MiningConfig) -> dict[str, np.ndarray]:
+    """For each reason, the valid candidates it removes that no earlier reason removed.
+
+    Given negatives are checked too, unless `trust_given_negatives`; known positives are always removed.
+    """
+    scores, lowest = candidates.scores, candidates.lowest_positive[:, None]
+    checked = candidates.valid & ~(candidates.given & config.trust_given_negatives)
+    tests = {
+        "is_positive": candidates.valid & candidates.is_positive,
+        "near_duplicate_of_positive": checked & (candidates.positive_similarity >= config.near_duplicate),
+        "above_relative_margin": checked & (scores > relative_threshold(lowest, config.relative_margin))
+        if config.relative_margin is not None else None,
+        "above_absolute_margin": checked & (scores + config.absolute_margin > lowest)
+        if config.absolute_margin is not None else None,
+        "above_max_score": checked & (scores > config.max_score) if config.max_score is not None else None,
+        "below_min_score": checked & (scores < config.min_score) if config.min_score is not None else None,
+    }
+    removed = np.zeros_like(candidates.valid)
+    masks = {}
+    for reason in REASONS:
+        test = tests[reason]
+        if test is None:
+            continue
+        masks[reason] = test & ~removed  # NaN comparisons (no positive) are False: nothing removed
+        removed |= masks[reason]
+    return masks
+
+
+def choose_negatives(candidates: Candidates, kept: np.ndarray, config: MiningConfig,
+                     rng: np.random.Generator) -> np.ndarray:
+    """A (n, c) mask of the chosen candidates: given survivors first (in input order), then mined survivors
+    in the rank window [range_min, range_max) of the surviving mined candidates, `top` or seeded `random`."""
+    k = config.negatives
+    given = kept & candidates.given
+    take_given = given & (np.cumsum(given, axis=1) <= k)
+    need = k - take_given.sum(axis=1, keepdims=True)
+    mined = kept & ~candidates.given
+    rank = np.cumsum(mined, axis=1) - 1
+    window = mined & (rank >= config.range_min)
+    if config.range_max is not None:
+        window &= rank < config.range_max
+    if config.sampling == "top":
+        order = np.cumsum(window, axis=1)
+    else:
+        priority = np.where(window, rng.random(window.shape), -1.0)
+        order = np.empty_like(rank)
+        np.put_along_axis(order, np.argsort(-priority, axis=1, kind="stable"),
+                          np.arange(1, window.shape[1] + 1)[None, :].repeat(window.shape[0], axis=0), axis=1)
+    return take_given | (window & (order <= need))
+
+
+def default_range_max(config: MiningConfig, max_positives: int) -> int:
+    """ST's default when margins are set: room for 10 candidates per negative, plus the positives."""
+    if config.range_max is not None:
+        return config.range_max
+    return config.range_min + 10 * config.negatives + max_positives

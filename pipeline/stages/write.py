@@ -1,0 +1,62 @@
+"""Write an output folder atomically: everything goes to a hidden sibling, which is renamed into place at the end.
+
+An interrupted run leaves only the hidden `.NAME.partial-PID` folder, never a half dataset at NAME.
+"""
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import xxhash
+
+
+def to_arrow_strings(frame: pl.DataFrame) -> pa.Table:
+    """Arrow with plain `string` columns (datasets' Value("string")), whatever Polars' own string type is."""
+    table = frame.to_arrow(compat_level=pl.CompatLevel.oldest())
+    schema = pa.schema([pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type) else f for f in table.schema])
+    return table.cast(schema)
+
+
+def save_dataset(table: pa.Table, folder: Path) -> None:
+    """`datasets.save_to_disk`, with a fingerprint derived from the content so that the bytes are reproducible."""
+    import datasets
+    from datasets.table import InMemoryTable
+
+    digest = xxhash.xxh64()
+    for batch in table.to_batches():
+        for column in batch.columns:
+            for buffer in column.buffers():
+                if buffer is not None:
+                    digest.update(buffer)
+    dataset = datasets.Dataset(InMemoryTable(table), fingerprint=digest.hexdigest())
+    datasets.disable_progress_bars()
+    dataset.save_to_disk(str(folder))
+
+
+def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
+    """Call `fill(tmp)` to populate a temporary folder, then replace `out` with it in one rename."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    try:
+        fill(partial)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    if out.exists():
+        retired = out.parent / f".{out.name}.old-{os.getpid()}"
+        out.rename(retired)
+        partial.rename(out)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        partial.rename(out)
+
+
+def write_json(path: Path, value: object) -> None:
+    path.write_text(json.dumps(value, indent=2, sort_keys=False) + "\n", encoding="utf-8")
