@@ -7,7 +7,7 @@ OUT ?= out/sample
 SAMPLE := data/sample/fiqa_sample.jsonl
 export HF_HUB_OFFLINE := 1
 
-.PHONY: help setup run test lint bench clean
+.PHONY: help setup run report test lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -20,10 +20,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-run: setup ## profile the committed sample: terminal summary, $(OUT)/report.json and report.html
+run: setup ## mine hard negatives for the committed sample with the default encoder -> $(OUT)
+	$(BIN)/prep run $(SAMPLE) --columns anchor=question,positive=documents --out $(OUT)
+	@echo "output: $(OUT) (datasets.load_from_disk), with manifest.json, rejects.parquet, report.html"
+
+report: setup ## profile the committed sample: terminal summary, out/report.json and out/report.html
 	$(BIN)/prep report $(SAMPLE) --columns anchor=question,positive=documents \
-		--json $(OUT)/report.json --html $(OUT)/report.html
-	@echo "output: $(OUT)/report.json, $(OUT)/report.html"
+		--json out/report.json --html out/report.html
 
 test: setup ## run the test suite (tests on ../shared/data skip where it is absent)
 	$(BIN)/python -m pytest

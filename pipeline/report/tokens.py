@@ -43,7 +43,12 @@ def load_token_counter(model: str | Path | None = None) -> TokenCounter:
 
 
 def _max_seq_length(path: Path) -> int:
-    config = path / "sentence_bert_config.json"
-    if config.exists():
-        return int(json.loads(config.read_text())["max_seq_length"])
+    """sentence_bert_config.json (ST 2-5), else the tokenizer's model_max_length (ST 6 saves it there)."""
+    for name, key in (("sentence_bert_config.json", "max_seq_length"), ("tokenizer_config.json", "model_max_length"),
+                      ("config.json", "max_position_embeddings")):
+        config = path / name
+        if config.exists():
+            value = json.loads(config.read_text()).get(key)
+            if isinstance(value, int) and 0 < value < 1_000_000:
+                return value
     return 512

@@ -34,7 +34,8 @@ def save_dataset(table: pa.Table, folder: Path) -> None:
                     digest.update(buffer)
     dataset = datasets.Dataset(InMemoryTable(table), fingerprint=digest.hexdigest())
     datasets.disable_progress_bars()
-    dataset.save_to_disk(str(folder))
+    # datasets writes no shard at all for an empty table, and then cannot load it back.
+    dataset.save_to_disk(str(folder), num_shards=1 if table.num_rows == 0 else None)
 
 
 def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:

@@ -1,0 +1,173 @@
+"""Bad input fails with one InputError that names the file, the line or row, and the field."""
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.readers import read_dataset
+
+
+def flag_rows(count: int) -> list[dict]:
+    return [{"query": f"query {i}", "pos": [f"positive {i}"], "neg": [f"negative {i}", f"other {i}"]}
+            for i in range(1, count + 1)]
+
+
+def write_lines(tmp_path: Path, lines: list[bytes]) -> Path:
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def with_line(count: int, number: int, line: bytes) -> Callable[[Path], Path]:
+    """A FlagEmbedding file of `count` good lines whose line `number` is replaced."""
+
+    def make(tmp_path: Path) -> Path:
+        lines = [json.dumps(row).encode() for row in flag_rows(count)]
+        lines[number - 1] = line
+        return write_lines(tmp_path, lines)
+
+    return make
+
+
+def with_field(count: int, number: int, **fields: object) -> Callable[[Path], Path]:
+    return with_line(count, number, json.dumps({**flag_rows(count)[number - 1], **fields}).encode())
+
+
+CASES = {
+    "malformed JSON": (with_line(5, 4, b'{"query": "q4" "pos": ["p"]}'),
+                       "line 4: invalid JSON: Expecting ',' delimiter at column 16"),
+    "pos is a string, early": (with_field(5, 3, pos="text"),
+                               "line 3, field 'pos': expected a list, got str"),
+    "pos is a string, late": (with_field(200, 150, pos="text"),
+                              "line 150, field 'pos': expected a list, got str"),
+    "pos is a string, past schema inference": (with_field(1300, 1200, pos="text"),
+                                               "line 1200, field 'pos': expected a list, got str"),
+    "null query": (with_field(5, 4, query=None), "line 4, field 'query': is null; expected text"),
+    "null inside neg": (with_field(5, 2, neg=["fine", None]), "line 2, field 'neg': is null"),
+    "null pos": (with_field(5, 5, pos=None), "line 5, field 'pos': is missing or null"),
+    "not UTF-8": (with_line(5, 4, b'{"query": "caf\xe9", "pos": ["p"]}'),
+                  "line 4: invalid UTF-8 at byte 14"),
+    "pos_scores length": (with_field(5, 5, pos_scores=[0.5, 0.4]),
+                          "line 5, field 'pos_scores': has 2 scores for 1 texts"),
+    "not an object": (with_line(5, 2, b'["query", "pos"]'), "line 2: expected a JSON object, got list"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_flag_lines_are_located(tmp_path: Path, case: str) -> None:
+    make, message = CASES[case]
+    path = make(tmp_path)
+    with pytest.raises(InputError) as error:
+        read_dataset(path, "flag")
+    assert str(error.value).startswith(f"{path}, {message}")
+
+
+def test_missing_required_columns_are_named(write_table) -> None:
+    flag = write_table("flag.jsonl", [{"query": "q", "neg": ["n"]}])
+    with pytest.raises(InputError, match=r"flag\.jsonl: missing required field 'pos'"):
+        read_dataset(flag, "flag")
+    st = write_table("st.csv", [{"anchor": "q", "negative": "n"}])
+    with pytest.raises(InputError, match=r"st\.csv: no positive column: looked for positive\|pos\|answer"):
+        read_dataset(st)
+
+
+def test_tables_locate_by_row(write_table) -> None:
+    rows = [{"anchor": "q1", "positive": "p1"}, {"anchor": "q2", "positive": "p2"}, {"anchor": None, "positive": "p3"}]
+    for name in ("bad.parquet", "bad.json"):
+        path = write_table(name, rows)
+        with pytest.raises(InputError, match=rf"{re.escape(name)}, row 3, field 'anchor': is null"):
+            read_dataset(path)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="bug: locate_json_lines_error parses the line with its "
+                   "newline, so a line cut short reports 'at column 1' (of a second line) instead of its end")
+def test_truncated_line_reports_the_column_where_it_ends(tmp_path: Path) -> None:
+    path = with_line(5, 4, b'{"query": "q4", "pos": ["p"')(tmp_path)
+    with pytest.raises(InputError) as error:
+        read_dataset(path, "flag")
+    assert str(error.value).endswith("line 4: invalid JSON: Expecting ',' delimiter at column 28")
+
+
+@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason="bug: values of the wrong kind that Polars "
+                   "can coerce are accepted silently: a query given as a list becomes the text '[\"x\"]', numbers "
+                   "in neg become texts '1', '2', a nested list the text '[\"x\"]'; describe_wrong_kind only runs "
+                   "after Polars fails")
+@pytest.mark.parametrize("fields", [{"query": ["x"]}, {"neg": [1, 2]}, {"neg": [["x"]]}])
+def test_coercible_wrong_kinds_are_rejected(tmp_path: Path, fields: dict) -> None:
+    path = with_field(5, 3, **fields)(tmp_path)
+    with pytest.raises(InputError, match=r"line 3, field '(query|neg)'"):
+        read_dataset(path, "flag")
+
+
+@pytest.mark.xfail(strict=True, raises=pl.exceptions.ComputeError, reason="bug: without --format, detect_format "
+                   "calls scan_table(path).collect_schema() unguarded, so a broken line escapes as a raw Polars "
+                   "ComputeError (a traceback in the CLI) instead of the located InputError")
+@pytest.mark.parametrize("case", ["malformed JSON", "not UTF-8"])
+def test_detection_locates_broken_lines(tmp_path: Path, case: str) -> None:
+    make, message = CASES[case]
+    path = make(tmp_path)
+    with pytest.raises(InputError) as error:
+        read_dataset(path)
+    assert str(error.value).startswith(f"{path}, {message}")
+
+
+@pytest.mark.xfail(strict=True, raises=pl.exceptions.ComputeError, reason="bug: a .json array is read eagerly by "
+                   "pl.read_json in _scan, outside collect_rows, so a value of the wrong kind escapes as a raw Polars "
+                   "ComputeError instead of an InputError")
+def test_json_array_with_wrong_kind_is_an_input_error(write_table) -> None:
+    path = write_table("mixed.json", [{"anchor": "q1", "positive": "p1"}, {"anchor": "q2", "positive": ["p2"]}])
+    with pytest.raises(InputError, match=r"mixed\.json"):
+        read_dataset(path, "st")
+
+
+def test_cli_prints_one_line_and_exits_2(tmp_path: Path, prep) -> None:
+    make, message = CASES["pos is a string, late"]
+    path = make(tmp_path)
+    result = prep("report", path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [f"error: {path}, {message} (a string here becomes one-character texts)"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--format", "flag"], "line 4: invalid JSON"),
+    (["--format", "tsv"], "format must be one of st, flag, beir, pairs; got 'tsv'"),
+    (["--columns", "anchor"], "--columns takes role=COLUMN pairs separated by commas; got 'anchor'"),
+])
+def test_cli_user_errors(tmp_path: Path, prep, args: list[str], message: str) -> None:
+    path = CASES["malformed JSON"][0](tmp_path)
+    result = prep("report", path, *args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert message in result.stderr
+
+
+def test_cli_missing_file(tmp_path: Path, prep) -> None:
+    result = prep("report", tmp_path / "nothing.jsonl")
+    assert (result.returncode, result.stderr.splitlines()) == (2, [f"error: {tmp_path}/nothing.jsonl: no such file "
+                                                                   "or folder"])
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="bug: main() prints the error through rich markup "
+                   "unescaped, so a path with '[/]' crashes with MarkupError and '[v2]' vanishes from the message")
+@pytest.mark.parametrize("name", ["run[/]1.jsonl", "data[v2].jsonl"])
+def test_cli_error_shows_paths_with_brackets(tmp_path: Path, prep, name: str) -> None:
+    result = prep("report", tmp_path / name)
+    assert (result.returncode, result.stderr.splitlines()) == (2, [f"error: {tmp_path / name}: no such file or "
+                                                                   "folder"])
+
+
+def test_cli_empty_file_reports_zero_rows(tmp_path: Path, prep) -> None:
+    (tmp_path / "empty.jsonl").write_text("")
+    result = prep("report", tmp_path / "empty.jsonl", "--json", tmp_path / "r.json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert (report["rows_in"], report["queries"], report["docs"]) == (0, 0, 0)
+    assert report["negatives_per_query"] == {"histogram": {}, "min": None, "p50": None, "p90": None, "p99": None,
+                                             "max": None, "mean": None}

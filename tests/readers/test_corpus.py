@@ -1,0 +1,66 @@
+"""Extra corpus texts (`--corpus`): .txt lines, a table with a text column, or a BEIR corpus.jsonl."""
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.readers import read_dataset
+
+ROWS = [{"anchor": f"query {i}", "positive": f"passage {i}"} for i in range(5)]
+
+
+def test_txt_lines_are_taken_verbatim(write_table, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text('plain line\n"quoted", with a comma\n\n  spaced\tout  \npassage 1\n', encoding="utf-8")
+    data = write_table("train.jsonl", ROWS)
+    canon = read_dataset(data, corpus=corpus)
+    assert set(canon.corpus["text"]) == {f"passage {i}" for i in range(5)} | {
+        "plain line", '"quoted", with a comma', "spaced out"}
+    assert canon.positives.height == 5
+    assert canon.sources == (data, corpus)
+
+
+def test_table_with_text_and_title(write_table) -> None:
+    corpus = write_table("extra.jsonl", [{"_id": 1, "title": "Mars", "text": "is red."}, {"text": "untitled"}])
+    canon = read_dataset(write_table("train.jsonl", ROWS), corpus=corpus)
+    assert {"Mars is red.", "untitled"} <= set(canon.corpus["text"])
+    assert canon.corpus.height == 7
+
+
+def test_corpus_adds_to_a_beir_corpus(tmp_path: Path, write_table) -> None:
+    folder = tmp_path / "beir"
+    (folder / "qrels").mkdir(parents=True)
+    (folder / "corpus.jsonl").write_text(json.dumps({"_id": "d1", "text": "own doc"}) + "\n")
+    (folder / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": "query"}) + "\n")
+    (folder / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n")
+    canon = read_dataset(folder, corpus=write_table("extra.csv", [{"text": "extra doc"}]))
+    assert set(canon.corpus["text"]) == {"own doc", "extra doc"}
+    assert canon.positives.height == 1
+
+
+def test_missing_corpus_file(write_table, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"nothing\.txt: no such corpus file"):
+        read_dataset(write_table("train.jsonl", ROWS), corpus=tmp_path / "nothing.txt")
+
+
+def test_table_without_text_field(write_table) -> None:
+    corpus = write_table("extra.jsonl", [{"title": "only a title"}])
+    with pytest.raises(InputError, match=r"extra\.jsonl: missing required field 'text'"):
+        read_dataset(write_table("train.jsonl", ROWS), corpus=corpus)
+
+
+def test_null_text_is_located(write_table) -> None:
+    corpus = write_table("extra.jsonl", [{"text": "fine"}, {"text": None}])
+    with pytest.raises(InputError, match=r"extra\.jsonl, line 2, field 'text': is null"):
+        read_dataset(write_table("train.jsonl", ROWS), corpus=corpus)
+
+
+@pytest.mark.xfail(strict=True, raises=pl.exceptions.NoDataError, reason="bug: an empty .txt corpus escapes as a "
+                   "raw polars NoDataError ('empty CSV') from read_corpus_texts instead of adding no texts")
+def test_empty_txt_corpus(write_table, tmp_path: Path) -> None:
+    corpus = tmp_path / "empty.txt"
+    corpus.write_text("")
+    assert read_dataset(write_table("train.jsonl", ROWS), corpus=corpus).corpus.height == 5

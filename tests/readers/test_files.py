@@ -1,0 +1,118 @@
+"""Every supported container gives the same tables: JSONL, .json (array or lines), CSV, Parquet, Arrow IPC and
+`datasets` save_to_disk folders."""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import datasets
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from pipeline.canonical import Canonical
+from pipeline.errors import InputError
+from pipeline.readers import read_dataset
+from pipeline.readers.files import line_unit
+
+RECORDS = [
+    {"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": "Dune is a novel."},
+    {"anchor": "who wrote dune", "positive": "Frank Herbert wrote Dune.", "negative": "BM25 ranks documents."},
+    {"anchor": "what is  bm25", "positive": "BM25 uses term frequency.", "negative": "Paris is in France."},
+    {"anchor": "capital of france", "positive": "Paris is the capital of France.", "negative": "Berlin is big."},
+    {"anchor": "largest planet", "positive": "Jupiter is the largest planet.", "negative": "Mars is red."},
+    {"anchor": "speed of light", "positive": "Light travels fast.", "negative": "Sound is slower."},
+]
+
+
+def content(canon: Canonical) -> tuple:
+    """What a reader produced, independent of row order."""
+    return tuple(sorted(table.rows()) for table in (canon.queries, canon.corpus, canon.positives,
+                                                     canon.negatives, canon.rows, canon.empty))
+
+
+def json_lines_in_json(tmp_path: Path, records: list[dict]) -> Path:
+    path = tmp_path / "flag_style.json"
+    path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    return path
+
+
+def dataset_folder(tmp_path: Path, records: list[dict]) -> Path:
+    datasets.Dataset.from_list(records).save_to_disk(str(tmp_path / "dataset"))
+    return tmp_path / "dataset"
+
+
+def dataset_dict_folder(tmp_path: Path, records: list[dict]) -> Path:
+    dataset = datasets.Dataset.from_list(records)
+    datasets.DatasetDict({"train": dataset, "test": dataset.select([0])}).save_to_disk(str(tmp_path / "dict"))
+    return tmp_path / "dict"
+
+
+@pytest.mark.parametrize("name", ["in.json", "in.csv", "in.parquet", "in.arrow"])
+def test_tables_match_jsonl(write_table, name: str) -> None:
+    reference = read_dataset(write_table("in.jsonl", RECORDS))
+    assert reference.queries.height == 5
+    assert content(read_dataset(write_table(name, RECORDS))) == content(reference)
+
+
+@pytest.mark.parametrize("make", [json_lines_in_json, dataset_folder, dataset_dict_folder])
+def test_json_lines_in_json_and_datasets_folders_match_jsonl(write_table, tmp_path: Path,
+                                                              make: Callable[[Path, list[dict]], Path]) -> None:
+    reference = read_dataset(write_table("in.jsonl", RECORDS))
+    assert content(read_dataset(make(tmp_path, RECORDS))) == content(reference)
+
+
+def test_datasets_dict_split_picks_the_split(tmp_path: Path) -> None:
+    folder = dataset_dict_folder(tmp_path, RECORDS)
+    canon = read_dataset(folder, "st", split="test")
+    assert canon.queries["text"].to_list() == ["what is bm25"]
+
+
+def test_datasets_dict_unknown_split_lists_the_splits(tmp_path: Path) -> None:
+    folder = dataset_dict_folder(tmp_path, RECORDS)
+    with pytest.raises(InputError, match=r"split 'dev' not found; the folder has \['test', 'train'\]"):
+        read_dataset(folder, "st", split="dev")
+
+
+def test_list_columns_survive_every_container_that_has_lists(write_table, tmp_path: Path, linked) -> None:
+    records = [{"anchor": f"q{i}", "positive": [f"p{i}", "p0"], "negative": [f"n{i}", f"m{i}"]} for i in range(5)]
+    expected = content(read_dataset(write_table("lists.jsonl", records)))
+    for path in (write_table("lists.json", records), write_table("lists.parquet", records),
+                 write_table("lists.arrow", records), dataset_folder(tmp_path, records)):
+        assert content(read_dataset(path)) == expected, path
+    assert ("q3", "m3") in linked(read_dataset(write_table("lists.parquet", records)), "negatives")
+
+
+def test_json_lines_are_located_by_line_and_tables_by_row(write_table, tmp_path: Path) -> None:
+    assert line_unit(write_table("a.jsonl", RECORDS)) == "line"
+    assert line_unit(json_lines_in_json(tmp_path, RECORDS)) == "line"
+    assert line_unit(write_table("a.json", RECORDS)) == "row"
+    assert line_unit(write_table("a.parquet", RECORDS)) == "row"
+    assert line_unit(write_table("a.csv", RECORDS)) == "row"
+
+
+def test_unsupported_suffix_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "data.txt"
+    path.write_text("anchor\tpositive\n")
+    with pytest.raises(InputError, match=r"data\.txt: unsupported file type '\.txt'"):
+        read_dataset(path, "st")
+
+
+@pytest.mark.xfail(strict=True, reason="bug: _scan_arrow's fallback to the IPC stream format never runs, because "
+                   "pl.scan_ipc is lazy and only fails at collect ('cannot be read: out-of-spec: InvalidFooter'); "
+                   "stream-format .arrow files, which `datasets` writes, cannot be read", raises=InputError)
+def test_arrow_ipc_stream_file(tmp_path: Path) -> None:
+    table = pa.Table.from_pylist(RECORDS)
+    path = tmp_path / "stream.arrow"
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    assert read_dataset(path, "st").queries.height == 5
+
+
+@pytest.mark.xfail(strict=True, reason="bug: the reader's 1-based index is named 'row', so an input with its own "
+                   "'row' column fails with polars DuplicateError instead of being read",
+                   raises=pl.exceptions.DuplicateError)
+def test_input_with_a_column_named_row(write_table) -> None:
+    records = [{"row": index, **record} for index, record in enumerate(RECORDS)]
+    assert read_dataset(write_table("with_row.csv", records)).queries.height == 5
+

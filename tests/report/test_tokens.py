@@ -1,0 +1,35 @@
+"""Token counting with a model folder's own tokenizer, without loading the model."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.report.tokens import default_model_path, load_token_counter
+
+
+def test_counts_special_tokens_and_never_truncates(tiny_tokenizer: Path) -> None:
+    counter = load_token_counter(tiny_tokenizer)
+    long = " ".join(["word"] * 20)
+    assert counter.count(["what is a query", "unknown words here", long]).tolist() == [6, 5, 22]
+    assert counter.count([]).tolist() == []
+
+
+def test_max_seq_length_comes_from_sentence_bert_config(tiny_tokenizer: Path, tmp_path: Path) -> None:
+    assert load_token_counter(tiny_tokenizer).max_seq_length == 8
+    shutil.copy(tiny_tokenizer / "tokenizer.json", tmp_path / "tokenizer.json")
+    assert load_token_counter(tmp_path).max_seq_length == 512
+
+
+def test_folder_without_tokenizer_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"no tokenizer\.json there"):
+        load_token_counter(tmp_path)
+
+
+def test_default_is_the_offline_minilm() -> None:
+    counter = load_token_counter()
+    config = json.loads((default_model_path() / "sentence_bert_config.json").read_text())
+    assert (counter.name, counter.max_seq_length) == ("all-MiniLM-L6-v2", config["max_seq_length"])
+    assert counter.count(["hello world"]).tolist() == [4]

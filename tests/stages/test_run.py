@@ -1,0 +1,185 @@
+"""`prep run` end to end on tiny in-file data with a tiny offline model, and training on what it writes."""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import datasets
+import polars as pl
+import pytest
+
+from pipeline.config import EncoderConfig, MiningConfig, RunConfig
+from pipeline.run import RunInputs, run_pipeline
+
+ROWS = [
+    {"query": "what is the capital of france", "pos": ["paris is the capital of france"], "neg": []},
+    {"query": "how do i bake bread", "pos": ["mix flour water and yeast then bake in the oven"], "neg": []},
+    {"query": "who wrote hamlet", "pos": ["hamlet was written by shakespeare", "shakespeare wrote the tragedy hamlet"],
+     "neg": ["macbeth is a play"]},
+    {"query": "why is the sky blue", "pos": ["light scattering makes the sky blue"], "neg": []},
+    {"query": "what is a cat", "pos": ["a cat is a mammal"], "neg": []},
+    {"query": "who wrote hamlet", "pos": ["shakespeare wrote the tragedy hamlet"], "neg": []},
+    {"query": "what is chlorophyll", "pos": [], "neg": ["the sea is blue"]},
+]
+CORPUS = ["berlin is the capital of germany", "rome is the capital of italy", "madrid is the capital of spain",
+          "PARIS IS THE CAPITAL OF FRANCE", "bread needs an oven", "a dog is an animal", "the sea is blue",
+          "plants turn light into energy", "leaves are green", "macbeth is a play by shakespeare",
+          "a cat is an animal and a mammal", "yeast and flour", "the sky at night", "green leaves and plants"]
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> tuple[Path, Path]:
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in ROWS))
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(CORPUS) + "\n")
+    return path, corpus
+
+
+def config_for(model: Path, cache: Path, **mining: object) -> RunConfig:
+    return RunConfig(encoder=EncoderConfig(model=str(model), cache_dir=str(cache)), mining=MiningConfig(**mining))
+
+
+def run(data: tuple[Path, Path], model: Path, tmp_path: Path, out: str = "out", **mining: object) -> dict:
+    path, corpus = data
+    return run_pipeline(RunInputs(path, corpus=corpus), config_for(model, tmp_path / "cache", **mining),
+                        tmp_path / out)
+
+
+def test_writes_n_tuple_that_loads_with_exact_columns(data, tiny_model, tmp_path):
+    manifest = run(data, tiny_model, tmp_path, negatives=3, relative_margin=None)
+    dataset = datasets.load_from_disk(str(tmp_path / "out"))
+    assert dataset.column_names == ["anchor", "positive", "negative_1", "negative_2", "negative_3"]
+    assert all(feature.dtype == "string" for feature in dataset.features.values())
+    # One row per distinct (query, positive): hamlet has two positives; its repeated row adds nothing new.
+    pairs = {(r["query"], p) for r in ROWS for p in r["pos"]}
+    assert {(row["anchor"], row["positive"]) for row in dataset} == pairs
+    assert len(dataset) == len(pairs)
+    positives = {}
+    for anchor, positive in pairs:
+        positives.setdefault(anchor, set()).add(positive)
+    for row in dataset:
+        negatives = [row[f"negative_{i}"] for i in (1, 2, 3)]
+        assert len(set(negatives)) == 3 and all(negatives)
+        assert not positives[row["anchor"]] & set(negatives)  # no known positive mined as a negative
+    assert "PARIS IS THE CAPITAL OF FRANCE" not in [
+        row[f"negative_{i}"] for row in dataset if row["anchor"] == "what is the capital of france" for i in (1, 2, 3)]
+    assert all(stage["reconciled"] for stage in manifest["stages"])
+
+
+def test_given_negative_is_kept(data, tiny_model, tmp_path):
+    run(data, tiny_model, tmp_path, negatives=2, relative_margin=None, trust_given_negatives=True)
+    dataset = datasets.load_from_disk(str(tmp_path / "out"))
+    hamlet = [row for row in dataset if row["anchor"] == "who wrote hamlet"]
+    assert hamlet and all("macbeth is a play" in (row["negative_1"], row["negative_2"]) for row in hamlet)
+
+
+def test_rows_short_of_k_and_rows_without_positive_go_to_rejects(data, tiny_model, tmp_path):
+    manifest = run(data, tiny_model, tmp_path, negatives=3, relative_margin=None, max_score=0.0)
+    rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet")
+    dataset = datasets.load_from_disk(str(tmp_path / "out"))
+    reasons = rejects["reason"].value_counts()
+    assert dict(reasons.iter_rows()).get("no_positive") == 1  # the chlorophyll row
+    layout = next(stage for stage in manifest["stages"] if stage["stage"] == "layout")
+    assert layout["rows_out"] == len(dataset)
+    assert layout["rows_in"] == layout["rows_out"] + layout["rows_rejected"]
+    assert layout["rows_rejected"] == int((rejects["reason"] == "fewer_than_k_negatives").sum())
+    read = next(stage for stage in manifest["stages"] if stage["stage"] == "read")
+    assert read["rows_in"] == len(ROWS) and read["rows_rejected"] == 1
+
+
+def test_same_input_config_and_seed_give_identical_bytes(data, tiny_model, tmp_path):
+    run(data, tiny_model, tmp_path, out="a", sampling="random")
+    run(data, tiny_model, tmp_path, out="b", sampling="random")
+    for name in ("data-00000-of-00001.arrow", "dataset_info.json", "state.json", "rejects.parquet"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_rerun_with_changed_margin_encodes_nothing_and_grown_corpus_only_new_texts(data, tiny_model, tmp_path):
+    first = run(data, tiny_model, tmp_path, relative_margin=0.05)
+    assert first["encoding"]["texts_encoded"] > 0 and first["encoding"]["texts_from_cache"] == 0
+    second = run(data, tiny_model, tmp_path, relative_margin=0.2)
+    assert second["encoding"]["texts_encoded"] == 0
+    assert second["encoding"]["texts_from_cache"] == first["encoding"]["texts_encoded"]
+    data[1].write_text("\n".join([*CORPUS, "a brand new passage", "another new one"]) + "\n")
+    third = run(data, tiny_model, tmp_path)
+    assert third["encoding"]["texts_encoded"] == 2
+
+
+def test_interrupted_write_leaves_no_loadable_dataset(data, tiny_model, tmp_path, monkeypatch):
+    import pipeline.run
+
+    def crash(table, folder):
+        (folder / "data-00000-of-00001.arrow").write_bytes(b"half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline.run, "save_dataset", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run(data, tiny_model, tmp_path)
+    assert not (tmp_path / "out").exists()
+    assert not list(tmp_path.glob(".out.partial-*"))
+
+
+def test_interrupted_rewrite_keeps_the_previous_dataset(data, tiny_model, tmp_path, monkeypatch):
+    import pipeline.run
+
+    run(data, tiny_model, tmp_path)
+    before = (tmp_path / "out" / "data-00000-of-00001.arrow").read_bytes()
+    monkeypatch.setattr(pipeline.run, "save_dataset", lambda table, folder: (_ for _ in ()).throw(OSError("disk")))
+    with pytest.raises(OSError):
+        run(data, tiny_model, tmp_path, negatives=2)
+    assert (tmp_path / "out" / "data-00000-of-00001.arrow").read_bytes() == before
+    assert len(datasets.load_from_disk(str(tmp_path / "out"))) > 0
+
+
+@pytest.mark.parametrize("loss_name", ["MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss"])
+def test_sentence_transformers_trains_on_the_output(data, tiny_model, tmp_path, loss_name):
+    import torch
+    from sentence_transformers import (
+        SentenceTransformer,
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+        losses,
+    )
+
+    run(data, tiny_model, tmp_path, negatives=2, relative_margin=None)
+    dataset = datasets.load_from_disk(str(tmp_path / "out"))
+    model = SentenceTransformer(str(tiny_model), device="cpu")
+    before = [p.detach().clone() for p in model.parameters()]
+    loss_class = getattr(losses, loss_name)
+    loss = loss_class(model, mini_batch_size=2) if loss_name.startswith("Cached") else loss_class(model)
+    args = SentenceTransformerTrainingArguments(
+        output_dir=str(tmp_path / "train"), max_steps=3, per_device_train_batch_size=3, learning_rate=1e-3,
+        report_to="none", save_strategy="no", use_cpu=True, seed=0, logging_steps=1, disable_tqdm=True)
+    trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=dataset, loss=loss)
+    result = trainer.train()
+    assert math.isfinite(result.training_loss) and result.global_step == 3
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+
+
+def test_cli_run_with_toml_config_and_flag_override(data, tiny_model, tmp_path):
+    path, corpus = data
+    config = tmp_path / "prep.toml"
+    config.write_text(f'[encoder]\nmodel = "{tiny_model}"\ncache_dir = "{tmp_path / "cache"}"\n'
+                      "[mining]\nnegatives = 4\nrelative_margin = 0.1\n")
+    prep = Path(sys.executable).parent / "prep"
+    result = subprocess.run([str(prep), "run", str(path), "--corpus", str(corpus), "--out", str(tmp_path / "cli"),
+                             "--config", str(config), "--negatives", "2"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "cli" / "manifest.json").read_text())
+    assert manifest["config"]["mining"]["negatives"] == 2  # the flag wins
+    assert manifest["config"]["mining"]["relative_margin"] == 0.1  # the file's value stays
+    assert datasets.load_from_disk(str(tmp_path / "cli")).column_names[-1] == "negative_2"
+    assert (tmp_path / "cli" / "report.html").exists()
+
+
+def test_cli_rejects_a_bad_config_value(data, tmp_path):
+    path, _ = data
+    prep = Path(sys.executable).parent / "prep"
+    result = subprocess.run([str(prep), "run", str(path), "--out", str(tmp_path / "x"), "--sampling", "best"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "sampling must be one of 'top', 'random'; got 'best'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+
+from pipeline.config import MiningConfig
+from pipeline.stages.select import Candidates, choose_negatives, relative_threshold, removal_masks
+
+
+def make(scores, given=None, is_positive=None, positive_similarity=None, lowest=(0.8,), valid=None):
+    scores = np.array(scores, dtype=np.float32)
+    shape = scores.shape
+    return Candidates(
+        scores=scores,
+        valid=np.ones(shape, bool) if valid is None else np.array(valid),
+        given=np.zeros(shape, bool) if given is None else np.array(given),
+        is_positive=np.zeros(shape, bool) if is_positive is None else np.array(is_positive),
+        positive_similarity=np.zeros(shape, np.float32) if positive_similarity is None
+        else np.array(positive_similarity, np.float32),
+        lowest_positive=np.array(lowest, np.float32),
+    )
+
+
+def test_relative_threshold_is_sign_safe():
+    assert relative_threshold(np.array([0.8]), 0.05)[0] == pytest.approx(0.76)
+    # For a negative positive score the threshold must go down, not up (ST issue #3819).
+    assert relative_threshold(np.array([-0.2]), 0.05)[0] == pytest.approx(-0.21)
+
+
+def test_relative_margin_removes_candidates_above_95_percent_of_lowest_positive():
+    candidates = make([[0.9, 0.77, 0.75, 0.1]], lowest=(0.8,))
+    masks = removal_masks(candidates, MiningConfig(relative_margin=0.05))
+    assert masks["above_relative_margin"].tolist() == [[True, True, False, False]]
+
+
+def test_known_positive_and_near_duplicate_are_removed_and_counted_once():
+    candidates = make([[0.7, 0.6, 0.5]], is_positive=[[True, False, False]],
+                      positive_similarity=[[1.0, 0.99, 0.5]], lowest=(0.9,))
+    masks = removal_masks(candidates, MiningConfig(relative_margin=None, near_duplicate=0.98))
+    assert masks["is_positive"].tolist() == [[True, False, False]]
+    # The known positive is also a near-duplicate of itself but counts under its first reason only.
+    assert masks["near_duplicate_of_positive"].tolist() == [[False, True, False]]
+
+
+def test_absolute_margin_and_score_bounds():
+    candidates = make([[0.85, 0.75, 0.5, 0.05]], lowest=(0.8,))
+    config = MiningConfig(relative_margin=None, absolute_margin=0.1, max_score=0.6, min_score=0.1)
+    masks = removal_masks(candidates, config)
+    assert masks["above_absolute_margin"].tolist() == [[True, True, False, False]]
+    assert masks["below_min_score"].tolist() == [[False, False, False, True]]
+    assert not masks["above_max_score"].any()  # 0.85 and 0.75 were already removed by the margin
+
+
+def test_query_without_positive_removes_nothing_by_margin():
+    candidates = make([[0.9, 0.1]], lowest=(np.nan,))
+    assert not removal_masks(candidates, MiningConfig())["above_relative_margin"].any()
+
+
+def test_trusted_given_negatives_skip_the_false_negative_filter():
+    candidates = make([[0.95, 0.5]], given=[[True, False]], lowest=(0.8,))
+    assert removal_masks(candidates, MiningConfig())["above_relative_margin"][0, 0]
+    trusted = removal_masks(candidates, MiningConfig(trust_given_negatives=True))
+    assert not trusted["above_relative_margin"][0, 0]
+
+
+def test_choose_keeps_given_first_then_fills_with_top_mined():
+    candidates = make([[0.3, 0.7, 0.6, 0.5, 0.4]], given=[[True, False, False, False, False]])
+    kept = np.ones((1, 5), bool)
+    chosen = choose_negatives(candidates, kept, MiningConfig(negatives=3), np.random.default_rng(0))
+    assert chosen.tolist() == [[True, True, True, False, False]]
+
+
+def test_range_window_counts_only_surviving_mined_candidates():
+    candidates = make([[0.9, 0.8, 0.7, 0.6, 0.5]])
+    kept = np.array([[False, True, True, True, True]])
+    chosen = choose_negatives(candidates, kept, MiningConfig(negatives=2, range_min=1, range_max=4),
+                              np.random.default_rng(0))
+    assert chosen.tolist() == [[False, False, True, True, False]]
+
+
+def test_random_sampling_is_seeded_and_stays_in_window():
+    candidates = make([[0.9, 0.8, 0.7, 0.6, 0.5, 0.4]] * 50, lowest=(0.95,) * 50)
+    kept = np.ones((50, 6), bool)
+    config = MiningConfig(negatives=2, sampling="random", range_max=4)
+    first = choose_negatives(candidates, kept, config, np.random.default_rng(7))
+    again = choose_negatives(candidates, kept, config, np.random.default_rng(7))
+    assert (first == again).all()
+    assert (first.sum(axis=1) == 2).all()
+    assert not first[:, 4:].any()
+    assert len({tuple(row) for row in first.tolist()}) > 1  # not always the top two
+
+
+def test_fewer_survivors_than_k_gives_fewer():
+    candidates = make([[0.5, 0.4, 0.3]])
+    kept = np.array([[True, False, False]])
+    chosen = choose_negatives(candidates, kept, MiningConfig(negatives=3), np.random.default_rng(0))
+    assert chosen.sum() == 1

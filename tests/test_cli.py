@@ -1,0 +1,91 @@
+"""The `prep` command line: `prep report` writes the terminal summary, JSON and HTML."""
+
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import parse_columns
+from pipeline.errors import ConfigError
+
+REPO = Path(__file__).parents[1]
+ROWS = [
+    {"query": "what is bm25", "pos": ["BM25 ranks documents."], "neg": ["Dune is a novel.", "Mars is red."]},
+    {"query": "who wrote dune", "pos": ["Frank Herbert wrote Dune."], "neg": ["BM25 ranks documents."]},
+    {"query": "capital of france", "pos": ["Paris is the capital of France."], "neg": ["Berlin is big."]},
+    {"query": "largest planet", "pos": ["Jupiter is the largest planet."], "neg": []},
+    {"query": "speed of light", "pos": ["Light travels fast."], "neg": ["Sound is slower."]},
+]
+STATS = {"histogram", "min", "p50", "p90", "p99", "max", "mean"}
+TOKEN_STATS = {"texts", "sampled", "measured", "p50", "p90", "p99", "max", "over_max_seq_length"}
+
+
+def norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def test_report_writes_json_and_html(write_table, tmp_path: Path, prep, tiny_tokenizer: Path) -> None:
+    path = write_table("train.jsonl", ROWS)
+    out = tmp_path / "out" / "nested"
+    result = prep("report", path, "--json", out / "r.json", "--html", out / "r.html", "--model", tiny_tokenizer)
+    assert result.returncode == 0, result.stderr
+    assert "5 rows, 5 distinct queries, 9 distinct documents" in result.stdout
+    assert f"wrote {out / 'r.json'}" in result.stdout
+    report = json.loads((out / "r.json").read_text(encoding="utf-8"))
+    assert report["negatives_per_query"]["histogram"] == {"0": 1, "1": 3, "2": 1}
+    html = (out / "r.html").read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and "<svg" in html
+    assert sorted(p.name for p in out.iterdir()) == ["r.html", "r.json"], "no partial files are left behind"
+
+
+def test_json_keys_are_the_contract(write_table, tmp_path: Path, prep) -> None:
+    path = write_table("train.jsonl", ROWS)
+    result = prep("report", path, "--format", "flag", "--json", tmp_path / "r.json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert {"rows_in", "queries", "docs", "negatives_per_query", "positives_per_query", "duplicate_queries",
+            "text_tokens", "empty_texts"} <= set(report)
+    assert set(report["negatives_per_query"]) == set(report["positives_per_query"]) == STATS
+    assert set(report["duplicate_queries"]) == {"exact", "normalized"}
+    assert set(report["empty_texts"]) == {"query", "positive", "negative"}
+    for role in ("query", "positive", "negative"):
+        assert set(report["text_tokens"][role]) == TOKEN_STATS
+    assert report["text_tokens"]["model"] == "all-MiniLM-L6-v2"
+
+
+def test_committed_sample_with_columns(tmp_path: Path, prep) -> None:
+    sample = REPO / "data" / "sample" / "fiqa_sample.jsonl"
+    result = prep("report", "data/sample/fiqa_sample.jsonl", "--columns", "anchor=question,positive=documents",
+                  "--json", tmp_path / "r.json", cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    rows = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines()]
+    questions = {norm(row["question"]) for row in rows}
+    assert (report["rows_in"], report["queries"]) == (len(rows), len(questions))
+    assert report["sources"] == ["data/sample/fiqa_sample.jsonl"]
+    assert report["positives_per_query"]["max"] == max(len({norm(doc) for doc in row["documents"]} - {""})
+                                                       for row in rows)
+
+
+def test_beir_split_option(tmp_path: Path, prep) -> None:
+    folder = tmp_path / "beir"
+    (folder / "qrels").mkdir(parents=True)
+    (folder / "corpus.jsonl").write_text("".join(json.dumps({"_id": f"d{i}", "title": "", "text": f"doc {i}"}) + "\n"
+                                                 for i in range(3)))
+    (folder / "queries.jsonl").write_text("".join(json.dumps({"_id": f"q{i}", "text": f"query {i}"}) + "\n"
+                                                  for i in range(3)))
+    (folder / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\nq0\td0\t1\nq1\td1\t1\n")
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq2\td2\t1\n")
+    result = prep("report", folder, "--split", "test", "--json", tmp_path / "r.json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert (report["rows_in"], report["queries"], report["docs"]) == (1, 1, 3)
+
+
+def test_parse_columns() -> None:
+    assert parse_columns(None) == {}
+    assert parse_columns(" anchor = question , positive=documents") == {"anchor": "question", "positive": "documents"}
+    for bad in ("anchor", "anchor=", "=question", "anchor=q,,positive=d"):
+        with pytest.raises(ConfigError, match="role=COLUMN"):
+            parse_columns(bad)

@@ -1,0 +1,44 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import MiningConfig, load_run_config
+from pipeline.errors import ConfigError
+
+
+def test_defaults_are_the_recommended_recipe():
+    config = load_run_config(None, {})
+    assert config.mining.negatives == 3
+    assert config.mining.relative_margin == 0.05
+    assert config.mining.near_duplicate == 0.98
+    assert config.mining.sampling == "top"
+    assert config.layout.layout == "n-tuple"
+
+
+def test_toml_values_then_flags_override(tmp_path: Path):
+    path = tmp_path / "prep.toml"
+    path.write_text("[mining]\nnegatives = 7\nsampling = 'random'\n[encoder]\nbatch_size = 8\n")
+    config = load_run_config(path, {"mining": {"negatives": 2, "sampling": None}})
+    assert config.mining.negatives == 2  # flag given
+    assert config.mining.sampling == "random"  # flag not given: the file's value
+    assert config.encoder.batch_size == 8
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ("[mining]\nsampling = 'best'\n", "sampling must be one of 'top', 'random'; got 'best'"),
+    ("[mining]\nnegatives = 0\n", "negatives must be a positive integer, got 0"),
+    ("[mining]\nbogus = 1\n", "unknown mining setting(s) ['bogus']"),
+    ("[minig]\nnegatives = 1\n", "unknown table(s) ['minig']"),
+    ("[mining\n", "prep.toml"),
+])
+def test_bad_config_is_a_clear_error(tmp_path: Path, toml: str, message: str):
+    path = tmp_path / "prep.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_run_config(path, {})
+
+
+def test_range_window_must_hold_k_negatives():
+    with pytest.raises(ConfigError, match="leaves fewer candidates than negatives"):
+        MiningConfig(negatives=5, range_min=10, range_max=12)

@@ -1,0 +1,95 @@
+"""Normalisation (NFKC, whitespace, case kept) and content-hash ids."""
+
+import unicodedata
+
+import polars as pl
+import pytest
+
+from pipeline import normalize
+from pipeline.normalize import normalize_texts, text_id
+
+
+def normalised(texts: list[str]) -> dict[str, tuple[str, int]]:
+    """{text: (norm, id)} for distinct texts."""
+    frame = normalize_texts(pl.LazyFrame({"text": texts}, schema={"text": pl.String})).collect()
+    return {text: (norm, id_) for text, norm, id_ in frame.iter_rows()}
+
+
+def norm_of(text: str) -> str:
+    return normalised([text])[text][0]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("\ufb01le", "file"),                      # the "ﬁ" ligature
+    ("\uff26\uff55\uff4c\uff4c width", "Full width"),  # full-width letters
+    ("x\u00b2", "x2"),                         # superscript two
+    ("caf\u0065\u0301", "caf\u00e9"),          # e + combining acute composes
+])
+def test_nfkc_folds_compatibility_characters(text: str, expected: str) -> None:
+    assert norm_of(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("  leading and trailing  ", "leading and trailing"),
+    ("a\tb\nc\r\nd", "a b c d"),
+    ("non\u00a0breaking\u00a0\u00a0space", "non breaking space"),
+    ("ideographic\u3000space", "ideographic space"),
+    ("many     inner   spaces", "many inner spaces"),
+])
+def test_whitespace_is_collapsed_and_stripped(text: str, expected: str) -> None:
+    assert norm_of(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", " ", "\t\n", "\u00a0", "\u3000 \u2003"])
+def test_whitespace_only_normalises_to_empty(text: str) -> None:
+    assert norm_of(text) == ""
+
+
+def test_case_is_kept() -> None:
+    result = normalised(["Hello World", "hello world"])
+    assert result["Hello World"][0] == "Hello World"
+    assert result["Hello World"][1] != result["hello world"][1]
+
+
+def test_same_normalised_text_gets_the_same_id() -> None:
+    variants = ["Q1 answer", " Q1 answer ", "Q1\tanswer", "Q1\u00a0answer\n", "\uff31\uff11 answer"]
+    result = normalised(variants)
+    assert {norm for norm, _ in result.values()} == {"Q1 answer"}
+    assert len({id_ for _, id_ in result.values()}) == 1
+
+
+@pytest.mark.parametrize(("text", "xxh64"), [
+    ("a", 15154266338359012955),     # 0xd24ec4f1a98c6e5b, the xxHash reference vectors with seed 0
+    ("abc", 0x44BC2CF5AD770999),
+    ("", 0xEF46DB3751D8E999),
+])
+def test_id_is_standard_xxhash64_of_the_normalised_text(text: str, xxh64: int) -> None:
+    frame = pl.DataFrame({"norm": [text]}).select(id=text_id(pl.col("norm")))
+    assert frame.schema["id"] == pl.UInt64
+    assert frame["id"][0] == xxh64
+    assert normalised([f" {text}\t"])[f" {text}\t"][1] == xxh64
+
+
+def test_fast_path_and_slow_path_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clean ASCII skips NFKC and the regex; forcing every text through them must change nothing."""
+    texts = ["plain ascii text", "punctuation: (a), [b]; {c}!?", "~tilde~ and `backticks`", "a", "",
+             "double  space", " lead", "trail ", "tab\there", "caf\u00e9", "\ufb01", "x\u00a0y"]
+    default = normalised(texts)
+    monkeypatch.setattr(normalize, "_NEEDS_NORMALISING", "^")
+    assert normalised(texts) == default
+
+
+@pytest.mark.parametrize(("clean", "dirty"), [
+    ("hello world", "hello\tworld"),
+    ("hello world", "hello \u00a0 world "),
+    ("fi", "\ufb01"),
+])
+def test_equivalent_inputs_on_either_path_get_one_id(clean: str, dirty: str) -> None:
+    result = normalised([clean, dirty])
+    assert result[clean] == result[dirty]
+
+
+def test_matches_python_reference_normalisation() -> None:
+    texts = ["  Mixed\u2003Unicode\u00a0\ufb01 text\n", "\uff21\uff22\uff23 abc", "tab\t\tand\nnewline", "ok"]
+    for text, (norm, _) in normalised(texts).items():
+        assert norm == " ".join(unicodedata.normalize("NFKC", text).split())
