@@ -29,6 +29,7 @@ class InputRows:
     path: Path
     fields: dict[str, str]
     unit: str = "line"
+    negative_source: str = "input"  # "qrels" for judged non-relevant BEIR documents
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,12 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
         corpus_rows = corpus_texts.select(row=pl.lit(None, pl.UInt32), role=pl.lit("corpus"),
                                           rank=pl.lit(0, pl.Int64), text="text", score=pl.lit(None, pl.Float64))
         long = pl.concat([long, corpus_rows.collect()], how="vertical_relaxed")
-    # Texts are normalised once per distinct raw text; an in-process hash keys the raw text so that the
-    # big joins are on integers, not strings.
-    long = long.with_columns(raw=pl.col("text").hash())
-    mapping = normalize_texts(long.lazy().select("raw", "text").unique("raw")).collect()
-    ids = long.drop("text").join(mapping.select("raw", "id", empty=pl.col("norm") == ""), on="raw",
-                                 how="left", maintain_order="left")
+    # Texts are normalised once per distinct raw text; an in-process hash plus the byte length keys the raw
+    # text, so that the big joins are on integers, not strings.
+    long = long.with_columns(raw=pl.col("text").hash(), raw_bytes=pl.col("text").str.len_bytes())
+    mapping = normalize_texts(long.lazy().select("raw", "raw_bytes", "text").unique(["raw", "raw_bytes"])).collect()
+    ids = long.drop("text").join(mapping.select("raw", "raw_bytes", "id", empty=pl.col("norm") == ""),
+                                 on=["raw", "raw_bytes"], how="left", maintain_order="left")
     kept = ids.filter(~pl.col("empty"))
     query_rows = ids.filter(pl.col("role") == "query")
     by_row = query_rows.filter(~pl.col("empty")).select("row", query_id="id")
@@ -86,7 +87,7 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
         corpus=_texts_of(kept.filter(pl.col("role") != "query")["id"], texts, "doc_id"),
         positives=_links(docs, "positive").select("query_id", "doc_id", "score"),
         negatives=_links(docs, "negative").select(
-            "query_id", "doc_id", "score", pl.col("rank").cast(pl.UInt32), source=pl.lit("input")),
+            "query_id", "doc_id", "score", pl.col("rank").cast(pl.UInt32), source=pl.lit(rows.negative_source)),
         rows=query_rows.select(
             "row",
             query_id=pl.when(~pl.col("empty")).then("id"),

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from pipeline.errors import ConfigError, PrepError
 
@@ -112,7 +113,7 @@ def render_run_summary(manifest: dict, out: Path, target: Console) -> None:
     for source in ("given", "mined"):
         for message in manifest["filters"].get(source, {}).get("messages", []):
             target.print(f"  {message}")
-    target.print(f"wrote {out} (datasets.load_from_disk), rejects.parquet, manifest.json, report.html")
+    target.print(f"wrote {escape(str(out))} (datasets.load_from_disk), rejects.parquet, manifest.json, report.html")
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -130,5 +131,5 @@ def main() -> None:
     try:
         app()
     except PrepError as error:
-        errors.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+        errors.print(f"[red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(2)

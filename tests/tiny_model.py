@@ -2,7 +2,57 @@
 
 from pathlib import Path
 
-WORDS = ["paris", "france", "capital", "city", "berlin", "germany", "rome", "italy", "madrid", "spain", "bread", "bake", "flour", "yeast", "oven", "water", "hamlet", "shakespeare", "play", "wrote", "tragedy", "macbeth", "sky", "blue", "light", "scattering", "sea", "colour", "plants", "energy", "leaves", "green", "chlorophyll", "cat", "dog", "mammal", "animal", "what", "who", "why", "how", "is", "the", "of", "a", "an", "in", "and", "to"]
+WORDS = [
+    "paris",
+    "france",
+    "capital",
+    "city",
+    "berlin",
+    "germany",
+    "rome",
+    "italy",
+    "madrid",
+    "spain",
+    "bread",
+    "bake",
+    "flour",
+    "yeast",
+    "oven",
+    "water",
+    "hamlet",
+    "shakespeare",
+    "play",
+    "wrote",
+    "tragedy",
+    "macbeth",
+    "sky",
+    "blue",
+    "light",
+    "scattering",
+    "sea",
+    "colour",
+    "plants",
+    "energy",
+    "leaves",
+    "green",
+    "chlorophyll",
+    "cat",
+    "dog",
+    "mammal",
+    "animal",
+    "what",
+    "who",
+    "why",
+    "how",
+    "is",
+    "the",
+    "of",
+    "a",
+    "an",
+    "in",
+    "and",
+    "to",
+]
 
 
 def build_tiny_model(folder: Path, seed: int = 0) -> Path:
@@ -16,16 +66,32 @@ def build_tiny_model(folder: Path, seed: int = 0) -> Path:
     tokenizer = Tokenizer(WordPiece(unk_token="[UNK]"))
     tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.train_from_iterator([" ".join(WORDS)] * 4, trainers.WordPieceTrainer(vocab_size=300,
-                                                                                    special_tokens=specials))
+    tokenizer.train_from_iterator(
+        [" ".join(WORDS)] * 4, trainers.WordPieceTrainer(vocab_size=300, special_tokens=specials)
+    )
     cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
-    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]",
-                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+    )
     torch.manual_seed(seed)
-    bert = BertModel(BertConfig(vocab_size=fast.vocab_size, hidden_size=32, num_hidden_layers=2,
-                                num_attention_heads=2, intermediate_size=64, max_position_embeddings=128))
+    bert = BertModel(
+        BertConfig(
+            vocab_size=fast.vocab_size,
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=64,
+            max_position_embeddings=128,
+        )
+    )
     base = folder / "bert"
     bert.save_pretrained(base)
     fast.save_pretrained(base)

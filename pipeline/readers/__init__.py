@@ -8,7 +8,7 @@ from pipeline.canonical import Canonical, InputRows, build_canonical
 from pipeline.errors import ConfigError, InputError
 from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.corpus import read_corpus_texts
-from pipeline.readers.files import is_datasets_folder, line_unit, scan_table
+from pipeline.readers.files import is_blank, is_datasets_folder, line_unit, peek_columns
 from pipeline.readers.flag import read_flag
 from pipeline.readers.pairs import read_pairs
 from pipeline.readers.st import read_st
@@ -22,10 +22,10 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
     (BEIR corpus.jsonl, a table with a `text` column, or .txt lines) that no row mentions."""
     path = Path(path)
     extra = read_corpus_texts(corpus) if corpus else None
-    fmt = fmt or detect_format(path, columns)
+    fmt = fmt or detect_format(path, columns, split)
     if fmt not in FORMATS:
         raise ConfigError(f"format must be one of {', '.join(FORMATS)}; got '{fmt}'")
-    if path.is_file() and path.stat().st_size == 0:
+    if is_blank(path):
         return build_canonical(_no_rows(path), extra)
     if fmt == "beir":
         if not is_beir_folder(path):
@@ -34,7 +34,7 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
         texts = own_corpus if extra is None else pl.concat([own_corpus, extra])
         return build_canonical(rows, texts, sources=(path,)).validate()
     if fmt == "flag":
-        rows = read_flag(path)
+        rows = read_flag(path, split)
     elif fmt == "pairs":
         rows = read_pairs(path, columns, split)
     else:
@@ -42,18 +42,18 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
     return build_canonical(rows, extra, sources=(path, *([Path(corpus)] if corpus else []))).validate()
 
 
-def detect_format(path: Path, columns: dict[str, str] | None = None) -> str:
+def detect_format(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> str:
     """beir for a BEIR folder; else by column names: pos -> flag, sentence1/sentence2 -> pairs, else st."""
     if is_beir_folder(path):
         return "beir"
     if not path.exists():
         raise InputError(path, "no such file or folder")
-    if path.is_file() and path.stat().st_size == 0:
+    if is_blank(path):
         return "st"
     if path.is_dir() and not is_datasets_folder(path):
         raise InputError(path, "a folder that is neither BEIR (corpus.jsonl, queries.jsonl, qrels/) nor a "
                          "datasets save_to_disk folder")
-    names = set(scan_table(path).collect_schema().names())
+    names = set(peek_columns(path, split).names())
     mapped = set((columns or {}).keys())
     if {"query", "pos"} <= names and not mapped:
         return "flag"

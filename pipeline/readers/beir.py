@@ -42,7 +42,7 @@ def read_beir(path: Path, split: str = "train") -> tuple[InputRows, pl.LazyFrame
         negative_score=pl.col("score").filter(~pl.col("is_positive")),
     ).drop("query-id")
     fields = {"query": "query-id", "positive": "corpus-id", "negative": "corpus-id"}
-    return InputRows(frame, qrels_path, fields, "line"), corpus.lazy().select("text")
+    return InputRows(frame, qrels_path, fields, "line", negative_source="qrels"), corpus.lazy().select("text")
 
 
 def _read_qrels(path: Path) -> pl.DataFrame:

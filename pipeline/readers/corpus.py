@@ -5,7 +5,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError
-from pipeline.readers.files import check_kinds, collect_rows, line_unit, scan_table
+from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
 
 
 def read_corpus_texts(path: Path) -> pl.LazyFrame:
@@ -14,27 +14,30 @@ def read_corpus_texts(path: Path) -> pl.LazyFrame:
     if not path.exists():
         raise InputError(path, "no such corpus file")
     if path.suffix.lower() == ".txt":
+        if is_blank(path):
+            return pl.LazyFrame(schema={"text": pl.String})
         lines = pl.read_csv(path, has_header=False, separator="\x1f", quote_char=None, new_columns=["text"],
-                            schema_overrides={"text": pl.String})
+                            schema_overrides={"text": pl.String}, empty_string_is_null=False)
         return lines.lazy()
     return read_texts(path).lazy().select("text")
 
 
 def read_texts(path: Path, keep: tuple[str, ...] = ()) -> pl.DataFrame:
-    """`row`, the `keep` columns (required, cast to string) and `text`, with a `title` joined in front as
+    """`row`, the `keep` columns (required, as strings) and `text`, with a `title` joined in front as
     sentence-transformers' InformationRetrievalEvaluator does."""
-    expected = {"text": "text", "title": "text"}
-    frame = collect_rows(scan_table(path), path, expected)
+    available = peek_columns(path).names()
     for required in (*keep, "text"):
-        if required not in frame.columns:
-            raise InputError(path, f"missing required field '{required}'; fields are {frame.columns}")
-    frame = frame.with_columns(pl.col(name).cast(pl.String) for name in keep)
-    check_kinds(frame, path, expected)
+        if required not in available and not is_blank(path):
+            raise InputError(path, f"missing required field '{required}'; fields are {available}")
+    frame = read_columns(path, {name: "id" for name in keep} | {"text": "text", "title": "text"})
+    frame = frame.with_columns(pl.col(name).cast(pl.String) for name in keep if name in frame.columns)
     for name in (*keep, "text"):
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
         nulls = frame.filter(pl.col(name).is_null())
         if nulls.height:
-            raise InputError(path, "is null; expected text", field=name, **{line_unit(path): nulls["row"][0]})
+            raise InputError(path, "is null; expected text", field=name, **{line_unit(path): nulls[ROW][0]})
     text = pl.col("text")
     if "title" in frame.columns:
         text = pl.concat_str(pl.col("title").fill_null(""), pl.lit(" "), text).str.strip_chars()
-    return frame.select("row", *keep, text=text)
+    return frame.select(pl.col(ROW).alias("row"), *keep, text=text)

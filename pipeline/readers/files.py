@@ -1,4 +1,11 @@
-"""Open any supported table file lazily, and say exactly where a broken JSON line is when Polars cannot."""
+"""Read the columns a reader needs from any supported file, strictly typed, and name the line and field that break.
+
+Readers first `peek_columns` (names and types from the first rows), decide which columns they need and what
+kind each must be ("text", "texts" = list of strings, "number", "numbers" = list of numbers), then
+`read_columns`.
+JSON Lines go through pyarrow's reader with an explicit schema: unlike Polars' inference, it refuses a list
+where a string belongs (or the reverse) instead of turning it into text.
+"""
 
 import json
 from pathlib import Path
@@ -7,8 +14,9 @@ import polars as pl
 
 from pipeline.errors import InputError
 
-JSON_LINES = {".jsonl", ".ndjson"}
-TABULAR = {".csv", ".tsv", ".parquet", ".arrow", ".feather", ".ipc"}
+ROW = "__row"  # 1-based row (the line number for JSON Lines), added to every table read
+KINDS = {"text": "strings", "texts": "lists of strings", "number": "numbers", "numbers": "lists of numbers",
+         "id": "strings or integers"}
 
 
 def is_datasets_folder(path: Path) -> bool:
@@ -20,36 +28,53 @@ def line_unit(path: Path) -> str:
     return "line" if _is_json_lines(path) else "row"
 
 
-def scan_table(path: Path, split: str = "train") -> pl.LazyFrame:
-    """A LazyFrame over the file with a 1-based `row` index (the line number for JSON Lines)."""
+def is_blank(path: Path) -> bool:
+    """An empty file, or one with nothing but whitespace: it holds 0 rows."""
+    if not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    return not head.strip() and path.stat().st_size <= len(head)
+
+
+def peek_columns(path: Path, split: str = "train") -> pl.Schema:
+    """Column names and types as the first rows suggest; later rows are checked by `read_columns`."""
     if not path.exists():
         raise InputError(path, "no such file or folder")
-    return _scan(path, split).with_row_index("row", offset=1)
+    if is_blank(path):
+        return pl.Schema()
+    try:
+        if _is_json_lines(path):
+            return pl.scan_ndjson(path, infer_schema_length=1000).collect_schema()
+        if path.suffix.lower() == ".json":
+            return pl.Schema({k: v for k, v in _json_array(path, {}).schema.items()})
+        return _scan(path, split).collect_schema()
+    except pl.exceptions.PolarsError as error:
+        raise _located(path, {}, error) from None
 
 
-def _scan(path: Path, split: str) -> pl.LazyFrame:
-    if is_datasets_folder(path):
-        return _scan_datasets_folder(path, split)
-    suffix = path.suffix.lower()
-    if path.stat().st_size == 0:
-        return pl.LazyFrame()
-    if _is_json_lines(path):
-        return pl.scan_ndjson(path, infer_schema_length=1000)
-    if suffix == ".json":
-        return pl.read_json(path).lazy()
-    if suffix in {".csv", ".tsv"}:
-        return pl.scan_csv(path, separator="\t" if suffix == ".tsv" else ",", quote_char='"')
-    if suffix == ".parquet":
-        return pl.scan_parquet(path)
-    if suffix in {".arrow", ".feather", ".ipc"}:
-        return _scan_arrow(path)
-    raise InputError(path, f"unsupported file type '{suffix}'; use .jsonl, .json, .csv, .tsv, .parquet or .arrow")
+def read_columns(path: Path, expected: dict[str, str], split: str = "train") -> pl.DataFrame:
+    """`ROW` plus the `expected` columns that the file has, each checked to be of its kind."""
+    if is_blank(path):
+        return pl.DataFrame(schema={ROW: pl.UInt32})
+    try:
+        if _is_json_lines(path):
+            frame = _json_lines(path, expected)
+        elif path.suffix.lower() == ".json":
+            frame = _json_array(path, expected)
+        else:
+            available = _scan(path, split).collect_schema().names()
+            frame = _scan(path, split).select([name for name in expected if name in available]).collect()
+    except (pl.exceptions.PolarsError, OSError, ValueError) as error:
+        raise _located(path, expected, error) from None
+    _check_kinds(frame, path, expected)
+    return frame.with_row_index(ROW, offset=1)
 
 
 def _is_json_lines(path: Path) -> bool:
     """`.jsonl`, or a `.json` file that holds one object per line (FlagEmbedding ships those)."""
     suffix = path.suffix.lower()
-    if suffix in JSON_LINES:
+    if suffix in {".jsonl", ".ndjson"}:
         return True
     if suffix != ".json" or not path.is_file():
         return False
@@ -58,15 +83,68 @@ def _is_json_lines(path: Path) -> bool:
     return not head.startswith(b"[")
 
 
+def _json_lines(path: Path, expected: dict[str, str]) -> pl.DataFrame:
+    import pyarrow as pa
+    import pyarrow.json as pa_json
+
+    peeked = peek_columns(path)
+    present = peeked.names()
+    id_column = next((name for name, kind in expected.items() if kind == "id"), "")
+    id_type = pa.int64() if peeked.get(id_column, pl.String).is_integer() \
+        else pa.string()
+    types = {"text": pa.string(), "texts": pa.list_(pa.string()), "number": pa.float64(),
+             "numbers": pa.list_(pa.float64()), "id": id_type}
+    # Every expected field is asked for, so one that first appears after the peeked rows is still read.
+    schema = pa.schema([(name, types[kind]) for name, kind in expected.items()])
+    options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    table = pa_json.read_json(path, parse_options=options)
+    table.validate(full=True)  # pyarrow does not check UTF-8 while parsing
+    frame = pl.from_arrow(table)
+    return frame.drop([name for name in expected if name not in present and frame[name].null_count() == len(frame)])
+
+
+def _json_array(path: Path, expected: dict[str, str]) -> pl.DataFrame:
+    """A `.json` file holding one array of objects; it cannot stream, so it is checked record by record."""
+    try:
+        records = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(path, f"invalid JSON: {error}") from None
+    if not isinstance(records, list):
+        raise InputError(path, "expected a JSON array of objects or one object per line")
+    for number, record in enumerate(records, start=1):
+        problem = _describe_record(record, expected)
+        if problem:
+            field, message = problem
+            raise InputError(path, message, row=number, field=field)
+    names = [name for name in expected if any(name in record for record in records)] if expected else None
+    return pl.from_dicts(records, schema=names, infer_schema_length=None)
+
+
+def _scan(path: Path, split: str) -> pl.LazyFrame:
+    if is_datasets_folder(path):
+        return _scan_datasets_folder(path, split)
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".tsv"}:
+        # CSV cannot tell a missing value from an empty one: both are empty texts, counted as such.
+        return pl.scan_csv(path, separator="\t" if suffix == ".tsv" else ",", infer_schema=False,
+                           empty_string_is_null=False)
+    if suffix == ".parquet":
+        return pl.scan_parquet(path)
+    if suffix in {".arrow", ".feather", ".ipc"}:
+        return _scan_arrow(path)
+    raise InputError(path, f"unsupported file type '{suffix}'; use .jsonl, .json, .csv, .tsv, .parquet or .arrow")
+
+
 def _scan_arrow(path: Path) -> pl.LazyFrame:
     import pyarrow as pa
 
-    try:
+    with path.open("rb") as handle:
+        is_file_format = handle.read(6) == b"ARROW1"
+    if is_file_format:
         return pl.scan_ipc(path)
-    except pl.exceptions.PolarsError:
-        # `datasets` writes the Arrow IPC stream format, which scan_ipc (file format) does not read.
-        with pa.memory_map(str(path)) as source:
-            return pl.from_arrow(pa.ipc.open_stream(source).read_all()).lazy()
+    # `datasets` writes the Arrow IPC stream format, which scan_ipc (file format) does not read.
+    with pa.memory_map(str(path)) as source:
+        return pl.from_arrow(pa.ipc.open_stream(source).read_all()).lazy()
 
 
 def _scan_datasets_folder(path: Path, split: str) -> pl.LazyFrame:
@@ -80,75 +158,76 @@ def _scan_datasets_folder(path: Path, split: str) -> pl.LazyFrame:
     return pl.from_arrow(loaded.data.table).lazy()
 
 
-def collect_rows(frame: pl.LazyFrame, path: Path, expected: dict[str, str]) -> pl.DataFrame:
-    """Collect a scan; if Polars rejects the file, name the first line and field that broke it."""
-    try:
-        return frame.collect(engine="streaming")
-    except pl.exceptions.PolarsError as error:
-        if _is_json_lines(path):
-            locate_json_lines_error(path, expected)
-        raise InputError(path, f"cannot be read: {str(error).splitlines()[0]}") from None
+def _check_kinds(frame: pl.DataFrame, path: Path, expected: dict[str, str]) -> None:
+    """Typed formats (Parquet, Arrow, datasets) fail here when a column's type does not fit its role."""
+    for field, kind in expected.items():
+        if field not in frame.columns:
+            continue
+        dtype = frame.schema[field]
+        fits = {"text": dtype == pl.String,
+                "texts": dtype == pl.List(pl.String),
+                "number": dtype.is_numeric() or dtype == pl.String,  # CSV numbers are parsed by the reader
+                "id": dtype.is_integer() or dtype == pl.String,
+                "numbers": isinstance(dtype, pl.List) and (dtype.inner.is_numeric() or dtype.inner == pl.Null)}
+        if not (fits[kind] or dtype == pl.Null):
+            raise InputError(path, f"expected {KINDS[kind]}, the column holds {dtype}", field=field)
 
 
-def locate_json_lines_error(path: Path, expected: dict[str, str]) -> None:
-    """Raise an InputError for the first bad line: invalid UTF-8 or JSON, or a field of the wrong kind.
-
-    `expected` maps a field to "text", "texts" (list of strings) or "numbers" (list of numbers).
-    Runs only after Polars has failed, so a Python loop over lines is fine here.
-    """
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                raise InputError(path, f"invalid UTF-8 at byte {error.start}", line=number) from None
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InputError(path, f"invalid JSON: {error.msg} at column {error.colno}", line=number) from None
-            if not isinstance(record, dict):
-                raise InputError(path, f"expected a JSON object, got {type(record).__name__}", line=number)
-            for field, kind in expected.items():
-                problem = describe_wrong_kind(record.get(field), kind)
+def _located(path: Path, expected: dict[str, str], error: Exception) -> InputError:
+    """The first bad line of a JSON Lines file, found by a Python pass that only runs after a failure."""
+    if isinstance(error, InputError):
+        return error
+    if _is_json_lines(path):
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                problem = _describe_line(raw, expected)
                 if problem:
-                    raise InputError(path, problem, line=number, field=field)
+                    field, message = problem
+                    return InputError(path, message, line=number, field=field)
+    return InputError(path, f"cannot be read: {str(error).splitlines()[0]}")
 
 
-def describe_wrong_kind(value: object, kind: str) -> str | None:
+def _describe_line(raw: bytes, expected: dict[str, str]) -> tuple[str | None, str] | None:
+    try:
+        line = raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as error:
+        return None, f"invalid UTF-8 at byte {error.start}"
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        return None, f"invalid JSON: {error.msg} at column {error.colno}"
+    return _describe_record(record, expected)
+
+
+def _describe_record(record: object, expected: dict[str, str]) -> tuple[str | None, str] | None:
+    if not isinstance(record, dict):
+        return None, f"expected a JSON object, got {type(record).__name__}"
+    for field, kind in expected.items():
+        message = _describe_value(record.get(field), kind)
+        if message:
+            return field, message
+    return None
+
+
+def _describe_value(value: object, kind: str) -> str | None:
     """A message when a JSON value is not of the expected kind; None (missing) is checked elsewhere."""
     if value is None:
         return None
     if kind == "text":
         return None if isinstance(value, str) else f"expected a string, got {type(value).__name__}"
+    if kind == "id":
+        ok = isinstance(value, str | int) and not isinstance(value, bool)
+        return None if ok else f"expected a string or integer id, got {type(value).__name__}"
+    if kind == "number":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else f"expected a number, got {type(value).__name__}"
     if not isinstance(value, list):
         hint = " (a string here becomes one-character texts)" if isinstance(value, str) else ""
         return f"expected a list, got {type(value).__name__}{hint}"
     want = str if kind == "texts" else (int, float)
     for item in value:
-        if not isinstance(item, want) or isinstance(item, bool):
-            return f"expected a list of {'strings' if kind == 'texts' else 'numbers'}, found {item!r}"
+        if item is not None and (not isinstance(item, want) or isinstance(item, bool)):
+            return f"expected {KINDS[kind]}, found {item!r} in the list"
     return None
-
-
-_DTYPES = {"text": pl.String, "texts": pl.List(pl.String)}
-
-
-def check_kinds(frame: pl.DataFrame, path: Path, expected: dict[str, str]) -> None:
-    """Fail when a column's type is not what its role needs (Polars may read a list as its JSON text)."""
-    for field, kind in expected.items():
-        if field not in frame.columns:
-            continue
-        dtype = frame.schema[field]
-        if dtype == pl.Null or (kind != "numbers" and dtype == _DTYPES[kind]):
-            continue
-        if kind == "numbers" and isinstance(dtype, pl.List) and (dtype.inner.is_numeric() or dtype.inner == pl.Null):
-            continue
-        if line_unit(path) == "line":
-            locate_json_lines_error(path, expected)
-        raise InputError(path, f"expected {_describe(kind)}, the column holds {dtype}", field=field)
-
-
-def _describe(kind: str) -> str:
-    return {"text": "strings", "texts": "lists of strings", "numbers": "lists of numbers"}[kind]

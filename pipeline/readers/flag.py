@@ -6,22 +6,22 @@ import polars as pl
 
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
-from pipeline.readers.files import check_kinds, collect_rows, line_unit, scan_table
+from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
 
 EXPECTED = {"query": "text", "pos": "texts", "neg": "texts", "pos_scores": "numbers", "neg_scores": "numbers"}
 FIELDS = {"query": "query", "positive": "pos", "negative": "neg",
           "positive_score": "pos_scores", "negative_score": "neg_scores"}
 
 
-def read_flag(path: Path) -> InputRows:
-    frame = collect_rows(scan_table(path), path, EXPECTED)
+def read_flag(path: Path, split: str = "train") -> InputRows:
+    available = peek_columns(path, split).names()
     for required in ("query", "pos"):
-        if required not in frame.columns:
+        if required not in available:
             raise InputError(path, f"missing required field '{required}' (FlagEmbedding rows are "
-                             "{query, pos: [...], neg: [...]})")
-    check_kinds(frame, path, EXPECTED)
+                             "{query, pos: [...], neg: [...]}); fields are " + str(available))
+    frame = read_columns(path, EXPECTED, split)
     rename = {theirs: ours for ours, theirs in FIELDS.items() if theirs in frame.columns}
-    frame = frame.select("row", *rename).rename(rename)
+    frame = frame.select(pl.col(ROW).alias("row"), *rename).rename(rename)
     if "negative" not in frame.columns:
         frame = frame.with_columns(negative=pl.lit([], pl.List(pl.String)))
     return InputRows(frame, path, FIELDS, line_unit(path))

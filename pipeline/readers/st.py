@@ -7,7 +7,7 @@ import polars as pl
 
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
-from pipeline.readers.files import check_kinds, collect_rows, line_unit, scan_table
+from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
 
 SYNONYMS = {
     "anchor": ("anchor", "query", "question"),
@@ -18,17 +18,20 @@ _NUMBERED_NEGATIVE = re.compile(r"^negative_(\d+)$")
 
 
 def read_st(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> InputRows:
-    frame = collect_rows(scan_table(path, split), path, {})
+    schema = peek_columns(path, split)
     mapped = columns or {}
-    anchor = _find(frame.columns, mapped, "anchor", path, required=True)
-    positive = _find(frame.columns, mapped, "positive", path, required=True)
-    negatives = _negative_columns(frame.columns, mapped, path)
-    check_kinds(frame, path, {anchor: "text"})
+    anchor = _find(schema.names(), mapped, "anchor", path, required=True)
+    positive = _find(schema.names(), mapped, "positive", path, required=True)
+    negatives = _negative_columns(schema.names(), mapped, path)
+    kinds = {anchor: "text", positive: _kind(schema, positive),
+             **{name: "text" if len(negatives) > 1 else _kind(schema, name) for name in negatives}}
+    frame = read_columns(path, kinds, split)
     frame = frame.select(
-        "row",
+        row=ROW,
         query=anchor,
-        positive=_as_list(frame, positive, path),
-        negative=_negatives(frame, negatives, path),
+        positive=_as_list(positive, kinds[positive]),
+        negative=pl.concat_list(negatives) if len(negatives) > 1
+        else _as_list(negatives[0], kinds[negatives[0]]) if negatives else pl.lit([], pl.List(pl.String)),
     )
     fields = {"query": anchor, "positive": positive, "negative": "/".join(negatives) or "negative"}
     return InputRows(frame, path, fields, line_unit(path))
@@ -55,18 +58,10 @@ def _negative_columns(available: list[str], mapped: dict[str, str], path: Path) 
     return [name for _, name in sorted(numbered)]
 
 
-def _as_list(frame: pl.DataFrame, column: str, path: Path) -> pl.Expr:
-    dtype = frame.schema[column]
-    if dtype in (pl.String, pl.Null):
-        return pl.concat_list(pl.col(column).cast(pl.String))
-    check_kinds(frame, path, {column: "texts"})
-    return pl.col(column)
+def _kind(schema: pl.Schema, column: str) -> str:
+    """A positive or negative column may hold one text per row or a list of texts."""
+    return "texts" if isinstance(schema[column], pl.List) else "text"
 
 
-def _negatives(frame: pl.DataFrame, columns: list[str], path: Path) -> pl.Expr:
-    if not columns:
-        return pl.lit([], pl.List(pl.String))
-    if len(columns) == 1:
-        return _as_list(frame, columns[0], path)
-    check_kinds(frame, path, {column: "text" for column in columns})
-    return pl.concat_list(columns)
+def _as_list(column: str, kind: str) -> pl.Expr:
+    return pl.concat_list(pl.col(column).cast(pl.String)) if kind == "text" else pl.col(column)

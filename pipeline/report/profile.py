@@ -57,7 +57,7 @@ def text_tokens(canon: Canonical, counter: TokenCounter, sample: int) -> dict:
             "sampled": texts.height < ids.len(),
             "measured": texts.height,
             **{key: None if lengths.is_empty() else value for key, value in {
-                "p50": lengths.quantile(0.5), "p90": lengths.quantile(0.9), "p99": lengths.quantile(0.99),
+                **{f"p{q}": lengths.quantile(q / 100, interpolation="linear") for q in (50, 90, 99)},
                 "max": lengths.max()}.items()},
             "over_max_seq_length": int((lengths > counter.max_seq_length).sum()),
         }

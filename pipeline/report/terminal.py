@@ -1,6 +1,7 @@
 """Render a profile for the terminal with rich: tables and text histograms."""
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -12,7 +13,7 @@ BAR_WIDTH = 40
 def render_terminal(report: dict, console: Console) -> None:
     console.print(Panel(
         f"[bold]{report['rows_in']:,}[/] rows, [bold]{report['queries']:,}[/] distinct queries, "
-        f"[bold]{report['docs']:,}[/] distinct documents\n" + ", ".join(report["sources"]),
+        f"[bold]{report['docs']:,}[/] distinct documents\n" + escape(", ".join(report["sources"])),
         title="prep report", expand=False))
     console.print(_distribution_table(report))
     for key, title in (("negatives_per_query", "Negatives per query"), ("positives_per_query", "Positives per query")):
@@ -49,7 +50,7 @@ def _histogram(histogram: dict[str, int], title: str) -> Group | Table:
 
 
 def _tokens_table(tokens: dict) -> Table:
-    table = Table(title=f"Text length in tokens ({tokens['model']}, max_seq_length {tokens['max_seq_length']})",
+    table = Table(title=f"Text length in tokens ({escape(tokens['model'])}, max_seq_length {tokens['max_seq_length']})",
                   title_justify="left")
     for column in ("role", "texts", "p50", "p90", "p99", "max", "over max_seq_length"):
         table.add_column(column, justify="left" if column == "role" else "right")

@@ -5,7 +5,6 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from pipeline.errors import InputError
@@ -84,8 +83,6 @@ def test_tables_locate_by_row(write_table) -> None:
             read_dataset(path)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="bug: locate_json_lines_error parses the line with its "
-                   "newline, so a line cut short reports 'at column 1' (of a second line) instead of its end")
 def test_truncated_line_reports_the_column_where_it_ends(tmp_path: Path) -> None:
     path = with_line(5, 4, b'{"query": "q4", "pos": ["p"')(tmp_path)
     with pytest.raises(InputError) as error:
@@ -93,10 +90,6 @@ def test_truncated_line_reports_the_column_where_it_ends(tmp_path: Path) -> None
     assert str(error.value).endswith("line 4: invalid JSON: Expecting ',' delimiter at column 28")
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason="bug: values of the wrong kind that Polars "
-                   "can coerce are accepted silently: a query given as a list becomes the text '[\"x\"]', numbers "
-                   "in neg become texts '1', '2', a nested list the text '[\"x\"]'; describe_wrong_kind only runs "
-                   "after Polars fails")
 @pytest.mark.parametrize("fields", [{"query": ["x"]}, {"neg": [1, 2]}, {"neg": [["x"]]}])
 def test_coercible_wrong_kinds_are_rejected(tmp_path: Path, fields: dict) -> None:
     path = with_field(5, 3, **fields)(tmp_path)
@@ -104,9 +97,6 @@ def test_coercible_wrong_kinds_are_rejected(tmp_path: Path, fields: dict) -> Non
         read_dataset(path, "flag")
 
 
-@pytest.mark.xfail(strict=True, raises=pl.exceptions.ComputeError, reason="bug: without --format, detect_format "
-                   "calls scan_table(path).collect_schema() unguarded, so a broken line escapes as a raw Polars "
-                   "ComputeError (a traceback in the CLI) instead of the located InputError")
 @pytest.mark.parametrize("case", ["malformed JSON", "not UTF-8"])
 def test_detection_locates_broken_lines(tmp_path: Path, case: str) -> None:
     make, message = CASES[case]
@@ -116,9 +106,6 @@ def test_detection_locates_broken_lines(tmp_path: Path, case: str) -> None:
     assert str(error.value).startswith(f"{path}, {message}")
 
 
-@pytest.mark.xfail(strict=True, raises=pl.exceptions.ComputeError, reason="bug: a .json array is read eagerly by "
-                   "pl.read_json in _scan, outside collect_rows, so a value of the wrong kind escapes as a raw Polars "
-                   "ComputeError instead of an InputError")
 def test_json_array_with_wrong_kind_is_an_input_error(write_table) -> None:
     path = write_table("mixed.json", [{"anchor": "q1", "positive": "p1"}, {"anchor": "q2", "positive": ["p2"]}])
     with pytest.raises(InputError, match=r"mixed\.json"):
@@ -154,8 +141,6 @@ def test_cli_missing_file(tmp_path: Path, prep) -> None:
                                                                    "or folder"])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="bug: main() prints the error through rich markup "
-                   "unescaped, so a path with '[/]' crashes with MarkupError and '[v2]' vanishes from the message")
 @pytest.mark.parametrize("name", ["run[/]1.jsonl", "data[v2].jsonl"])
 def test_cli_error_shows_paths_with_brackets(tmp_path: Path, prep, name: str) -> None:
     result = prep("report", tmp_path / name)

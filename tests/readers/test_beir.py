@@ -71,9 +71,6 @@ def test_zero_scores_are_negatives_ranked_in_qrels_order(beir: Path, linked) -> 
     }
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="bug: build_canonical tags every negative "
-                   "source='input'; judged non-relevant BEIR qrels should be source='qrels' (a legal value of "
-                   "NegativesModel.source that nothing produces)")
 def test_qrels_negatives_have_source_qrels(beir: Path, linked) -> None:
     negatives = linked(read_dataset(beir), "negatives")
     assert {link["source"] for link in negatives.values()} == {"qrels"}

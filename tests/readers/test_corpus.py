@@ -3,7 +3,6 @@
 import json
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from pipeline.errors import InputError
@@ -58,8 +57,6 @@ def test_null_text_is_located(write_table) -> None:
         read_dataset(write_table("train.jsonl", ROWS), corpus=corpus)
 
 
-@pytest.mark.xfail(strict=True, raises=pl.exceptions.NoDataError, reason="bug: an empty .txt corpus escapes as a "
-                   "raw polars NoDataError ('empty CSV') from read_corpus_texts instead of adding no texts")
 def test_empty_txt_corpus(write_table, tmp_path: Path) -> None:
     corpus = tmp_path / "empty.txt"
     corpus.write_text("")

@@ -53,8 +53,6 @@ def test_detects_inside_a_datasets_folder(tmp_path: Path) -> None:
     assert detect_format(tmp_path / "ds") == "flag"
 
 
-@pytest.mark.xfail(strict=True, raises=InputError, reason="bug: detect_format ignores --split and opens 'train', "
-                   "so a DatasetDict folder without a train split fails detection even with split='test'")
 def test_detection_honours_the_split(tmp_path: Path) -> None:
     split = datasets.Dataset.from_list([{"anchor": "q", "positive": "p"}])
     datasets.DatasetDict({"test": split}).save_to_disk(str(tmp_path / "dict"))

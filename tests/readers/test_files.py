@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import datasets
-import polars as pl
 import pyarrow as pa
 import pytest
 
@@ -98,9 +97,6 @@ def test_unsupported_suffix_is_named(tmp_path: Path) -> None:
         read_dataset(path, "st")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: _scan_arrow's fallback to the IPC stream format never runs, because "
-                   "pl.scan_ipc is lazy and only fails at collect ('cannot be read: out-of-spec: InvalidFooter'); "
-                   "stream-format .arrow files, which `datasets` writes, cannot be read", raises=InputError)
 def test_arrow_ipc_stream_file(tmp_path: Path) -> None:
     table = pa.Table.from_pylist(RECORDS)
     path = tmp_path / "stream.arrow"
@@ -109,9 +105,6 @@ def test_arrow_ipc_stream_file(tmp_path: Path) -> None:
     assert read_dataset(path, "st").queries.height == 5
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the reader's 1-based index is named 'row', so an input with its own "
-                   "'row' column fails with polars DuplicateError instead of being read",
-                   raises=pl.exceptions.DuplicateError)
 def test_input_with_a_column_named_row(write_table) -> None:
     records = [{"row": index, **record} for index, record in enumerate(RECORDS)]
     assert read_dataset(write_table("with_row.csv", records)).queries.height == 5

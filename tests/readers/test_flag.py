@@ -75,8 +75,6 @@ def test_missing_pos_is_named(write_table) -> None:
         read_dataset(path, "flag")
 
 
-@pytest.mark.xfail(strict=True, raises=InputError, reason="bug: read_flag ignores --split (scan_table(path) "
-                   "always opens 'train'), so a DatasetDict folder's other splits cannot be read as flag")
 def test_datasets_dict_split(tmp_path: Path) -> None:
     split = datasets.Dataset.from_list([{key: row[key] for key in ("query", "pos", "neg")} for row in ROWS])
     datasets.DatasetDict({"test": split}).save_to_disk(str(tmp_path / "dict"))

@@ -106,8 +106,6 @@ def test_missing_anchor_column_says_what_was_looked_for(write_table) -> None:
         read_dataset(path)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the error lists the reader's internal 'row' index among the user's "
-                   "columns, e.g. \"looked for ... in ['row', 'text', 'positive']\"", raises=AssertionError)
 def test_missing_column_message_lists_only_the_users_columns(write_table) -> None:
     path = write_table("no_anchor.jsonl", [{"text": "q", "positive": "p"}])
     with pytest.raises(InputError) as error:

@@ -49,9 +49,6 @@ def test_terminal_shows_the_key_figures(report: dict) -> None:
         assert re.search(rf"^\s*{label}\s+[█▏]*\s+{n}$", text, re.MULTILINE), label
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="bug: render_terminal puts source paths (and the "
-                   "model name) into rich markup unescaped: '[v2]' vanishes from the output and '[/]' raises "
-                   "MarkupError")
 def test_terminal_shows_paths_with_brackets_verbatim(report: dict) -> None:
     report["sources"] = ["data/train[v2].jsonl"]
     assert "data/train[v2].jsonl" in terminal_text(report)
