@@ -71,12 +71,18 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
         corpus_rows = corpus_texts.select(row=pl.lit(None, pl.UInt32), role=pl.lit("corpus"),
                                           rank=pl.lit(0, pl.Int64), text="text", score=pl.lit(None, pl.Float64))
         long = pl.concat([long, corpus_rows.collect()], how="vertical_relaxed")
-    # Texts are normalised once per distinct raw text; an in-process hash plus the byte length keys the raw
-    # text, so that the big joins are on integers, not strings.
+    # Texts are normalised once per distinct raw text, keyed by an in-process 64-bit hash so that the big join
+    # is on integers, not strings. The byte length travels along: a hash collision between texts of different
+    # lengths is caught and the exact (slower) string join is used instead.
     long = long.with_columns(raw=pl.col("text").hash(), raw_bytes=pl.col("text").str.len_bytes())
-    mapping = normalize_texts(long.lazy().select("raw", "raw_bytes", "text").unique(["raw", "raw_bytes"])).collect()
-    ids = long.drop("text").join(mapping.select("raw", "raw_bytes", "id", empty=pl.col("norm") == ""),
-                                 on=["raw", "raw_bytes"], how="left", maintain_order="left")
+    first_seen = long.select("raw", "raw_bytes", "text").filter(pl.col("raw").is_first_distinct())
+    mapping = normalize_texts(first_seen.lazy()).collect()
+    ids = long.drop("text").join(mapping.select("raw", "id", "raw_bytes", empty=pl.col("norm") == ""), on="raw",
+                                 how="left", maintain_order="left", suffix="_mapped")
+    if (ids["raw_bytes"] != ids["raw_bytes_mapped"]).any():
+        mapping = normalize_texts(long.lazy().select("text").unique()).collect()
+        ids = long.join(mapping.select("text", "id", empty=pl.col("norm") == ""), on="text", how="left",
+                        maintain_order="left").drop("text")
     kept = ids.filter(~pl.col("empty"))
     query_rows = ids.filter(pl.col("role") == "query")
     by_row = query_rows.filter(~pl.col("empty")).select("row", query_id="id")
@@ -105,16 +111,16 @@ def _explode_roles(rows: InputRows) -> pl.DataFrame:
                           score=pl.lit(None, pl.Float64))]
     for role in ("positive", "negative"):
         scores = f"{role}_score"
-        no_scores = pl.col(role).list.eval(pl.lit(None, pl.Float64))
         listed = frame.filter(pl.col(role).list.len() > 0)
-        if scores in frame.columns:
+        has_scores = scores in frame.columns
+        if has_scores:
             _fail_on_length_mismatch(frame, rows, role)
-            listed = listed.with_columns(pl.col(scores).cast(pl.List(pl.Float64)).fill_null(no_scores))
-        else:
-            listed = listed.with_columns(no_scores.alias(scores))
+            listed = listed.with_columns(pl.col(scores).cast(pl.List(pl.Float64))
+                                         .fill_null(pl.col(role).list.eval(pl.lit(None, pl.Float64))))
         part = listed.select("row", role=pl.lit(role), rank=pl.int_ranges(1, pl.col(role).list.len() + 1),
-                             text=role, score=scores)
-        parts.append(part.explode("rank", "text", "score"))
+                             text=role, **({"score": scores} if has_scores else {}))
+        part = part.explode(["rank", "text", "score"] if has_scores else ["rank", "text"])
+        parts.append(part if has_scores else part.with_columns(score=pl.lit(None, pl.Float64)))
     return pl.concat(parts, how="vertical")
 
 
@@ -128,13 +134,12 @@ def _fail_on_length_mismatch(frame: pl.DataFrame, rows: InputRows, role: str) ->
 
 
 def _fail_on_null_text(long: pl.DataFrame, rows: InputRows) -> None:
-    missing = rows.frame.filter(pl.col("positive").is_null())
-    if missing.height:
+    if rows.frame["positive"].null_count():
+        row = rows.frame.filter(pl.col("positive").is_null())["row"][0]
         raise InputError(rows.path, "is missing or null; expected a list of texts",
-                         field=rows.fields.get("positive", "positive"), **{rows.unit: missing["row"][0]})
-    nulls = long.filter(pl.col("text").is_null())
-    if nulls.height:
-        first = nulls.sort("row").row(0, named=True)
+                         field=rows.fields.get("positive", "positive"), **{rows.unit: row})
+    if long["text"].null_count():
+        first = long.filter(pl.col("text").is_null()).sort("row").row(0, named=True)
         raise InputError(rows.path, "is null; expected text", field=rows.fields.get(first["role"], first["role"]),
                          **{rows.unit: first["row"]})
 

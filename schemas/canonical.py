@@ -33,7 +33,7 @@ class PositivesModel(pa.DataFrameModel):
 
     @pa.dataframe_check(name="one_row_per_query_doc")
     def unique_pairs(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(~pl.struct("query_id", "doc_id").is_duplicated())
+        return data.lazyframe.select(pl.struct("query_id", "doc_id").n_unique() == pl.len())
 
     class Config:
         strict = True

@@ -1,5 +1,7 @@
 """Read any supported input into the canonical model; `--format` picks a reader or detection does."""
 
+import importlib
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -21,6 +23,8 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
     """Read DATA in format `fmt` (detected when None) into validated canonical tables; `corpus` adds texts
     (BEIR corpus.jsonl, a table with a `text` column, or .txt lines) that no row mentions."""
     path = Path(path)
+    # pandera takes about a second to import: let it load while the input is parsed (both release the GIL).
+    threading.Thread(target=importlib.import_module, args=("schemas.canonical",), daemon=True).start()
     extra = read_corpus_texts(corpus) if corpus else None
     fmt = fmt or detect_format(path, columns, split)
     if fmt not in FORMATS:

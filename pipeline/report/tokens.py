@@ -18,7 +18,7 @@ class TokenCounter:
     name: str
 
     def count(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)
+        encodings = self.tokenizer.encode_batch_fast(texts)  # no offsets: faster, same ids
         return np.fromiter((len(encoding.ids) for encoding in encodings), dtype=np.int64, count=len(texts))
 
 
