@@ -90,13 +90,16 @@ def run(
         "--trust-given-negatives", help="Keep input negatives without the false-negative filter.")] = None,
     layout: Annotated[str | None, typer.Option(help="n-tuple (default).")] = None,
     cache_dir: Annotated[str | None, typer.Option(help="Embedding cache (default ~/.cache/prep/embeddings).")] = None,
+    backend: Annotated[str | None, typer.Option(help="Encoder backend: torch (default, exact) or int8 (about 2x "
+                                                     "faster on CPU; see benchmarks/RESULTS.md for the overlap).")]
+    = None,
 ) -> None:
     """Mine hard negatives and write shards that SentenceTransformerTrainer trains on directly."""
     from pipeline.config import load_run_config
     from pipeline.run import RunInputs, run_pipeline
 
     settings = load_run_config(config, {
-        "encoder": {"model": model, "cache_dir": cache_dir},
+        "encoder": {"model": model, "cache_dir": cache_dir, "backend": backend},
         "mining": {"negatives": negatives, "seed": seed, "relative_margin": relative_margin, "sampling": sampling,
                    "trust_given_negatives": trust_given_negatives},
         "layout": {"layout": layout},

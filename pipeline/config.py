@@ -22,18 +22,18 @@ class EncoderConfig:
     """Which encoder embeds queries and documents, and how."""
 
     model: str | None = None  # a sentence-transformers folder or name; None is the offline all-MiniLM-L6-v2
-    batch_size: int = 64
+    batch_size: int = 32  # as ST; 64 gains no speed on CPU and raises peak memory
     max_seq_length: int | None = None  # None keeps the model's own
     query_prompt: str | None = None
     document_prompt: str | None = None
     cache_dir: str | None = None  # None: ~/.cache/prep/embeddings
-    backend: str = "torch"
+    backend: str = "torch"  # "int8": Linear layers quantised per channel on the fly, about 2x faster on CPU
 
     def __post_init__(self) -> None:
         _check_positive(self, "batch_size")
         if self.max_seq_length is not None:
             _check_positive(self, "max_seq_length")
-        _check_choice(self, "backend", ("torch", "onnx", "openvino"))
+        _check_choice(self, "backend", ("torch", "int8"))
 
 
 @dataclass(frozen=True)

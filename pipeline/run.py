@@ -131,7 +131,7 @@ def _filter_summary(mined: MiningResult, config: RunConfig) -> dict:
         "above_max_score": f"above max_score {config.mining.max_score}",
         "below_min_score": f"below min_score {config.mining.min_score}",
     }
-    summary: dict = {"range_max": mined.range_max}
+    summary: dict = {"range_max": mined.range_max, "queries_searched_deeper": mined.deepened}
     for source, counts in mined.skipped.items():
         total = mined.candidates.get(source, 0)
         summary[source] = {"candidates": total, "skipped": counts, "messages": [

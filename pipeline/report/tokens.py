@@ -33,8 +33,9 @@ def load_token_counter(model: str | Path | None = None) -> TokenCounter:
     from tokenizers import Tokenizer
 
     path = Path(model) if model else default_model_path()
-    tokenizer_file = path / "tokenizer.json"
-    if not tokenizer_file.exists():
+    # Transformer models keep tokenizer.json at the top, StaticEmbedding in its module folder.
+    tokenizer_file = next(iter([*path.glob("tokenizer.json"), *sorted(path.glob("*/tokenizer.json"))]), None)
+    if tokenizer_file is None:
         raise ConfigError(f"--model {path}: no tokenizer.json there; give a local sentence-transformers model folder")
     tokenizer = Tokenizer.from_file(str(tokenizer_file))
     tokenizer.no_truncation()

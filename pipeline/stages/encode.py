@@ -40,7 +40,9 @@ class Encoder:
 
         name = self.config.model or str(default_model_path())
         transformers.utils.logging.disable_progress_bar()
-        self.model = SentenceTransformer(name, device="cpu", backend=self.config.backend)
+        self.model = SentenceTransformer(name, device="cpu")
+        if self.config.backend == "int8":
+            self.model = _quantize(self.model)
         if self.config.max_seq_length:
             self.model.max_seq_length = self.config.max_seq_length
         self.fingerprint = f"{fingerprint_model(name)}-{self.config.backend}-{self.model.max_seq_length}"
@@ -76,3 +78,19 @@ class Encoder:
         found = pl.concat(parts)
         aligned = texts.select("id").join(found, on="id", how="left", maintain_order="left")
         return aligned["embedding"].to_numpy().astype(np.float32, copy=False)
+
+
+def _quantize(model: object) -> object:
+    """Dynamic int8 quantisation of every Linear layer, per output channel (per-tensor loses too much on MiniLM).
+
+    ST's own ONNX/OpenVINO backends need optimum, whose releases pin transformers below the 5.x this project
+    uses; torch's dynamic quantisation needs nothing more. benchmarks/mine_vs_st.py measures what it changes.
+    """
+    import warnings
+
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch announces the move of this API to torchao
+        return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)

@@ -49,6 +49,7 @@ def measure_recall(search_index: SearchIndex, embeddings: np.ndarray, queries: n
     probe = queries[rng.choice(len(queries), size=min(len(queries), RECALL_PROBE_QUERIES), replace=False)]
     import faiss
 
+    depth = min(depth, len(embeddings))
     _, approximate = search_index.search(probe, depth)
     _, exact = faiss.knn(probe, embeddings, depth, metric=faiss.METRIC_INNER_PRODUCT)
     hits = sum(len(np.intersect1d(a[a >= 0], e)) for a, e in zip(approximate, exact, strict=True))

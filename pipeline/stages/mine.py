@@ -14,6 +14,7 @@ from pipeline.stages.select import Candidates, choose_negatives, default_range_m
 
 logger = logging.getLogger(__name__)
 SIMILARITY_BUDGET = 64 * 2**20  # floats per block of candidate x positive embeddings, bounds memory
+DEEPEN, MAX_DEEPENING = 4, 2
 
 
 @dataclass
@@ -23,6 +24,7 @@ class MiningResult:
     candidates: dict = field(default_factory=dict)  # {"mined"|"given": count considered}
     positive_scores: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     range_max: int = 0
+    deepened: int = 0  # query searches repeated deeper because the first candidates held fewer than K negatives
 
 
 def padded(lists: pl.Series, fill: int = -1) -> np.ndarray:
@@ -36,31 +38,43 @@ def padded(lists: pl.Series, fill: int = -1) -> np.ndarray:
 
 def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, index: SearchIndex,
                    config: MiningConfig) -> MiningResult:
-    """`queries` and `docs` are the embeddings of canon.queries and canon.corpus, row-aligned."""
+    """`queries` and `docs` are the embeddings of canon.queries and canon.corpus, row-aligned.
+
+    Queries left with fewer than K negatives are searched again, DEEPEN times deeper each time (up to
+    MAX_DEEPENING passes): with many positives the margin filter can empty the first candidates, while deeper
+    ranks still hold valid negatives. Statistics count each query's last pass only.
+    """
     plan = _query_plan(canon)
     max_positives = int(plan["positive_rows"].list.len().max() or 0)
     config = replace(config, range_max=default_range_max(config, max_positives))
-    depth = min(config.range_max + max_positives, len(docs))
+    first_depth = min(config.range_max + max_positives, len(docs))
     rng = np.random.default_rng(config.seed)
     result = MiningResult(negatives=pl.DataFrame(), range_max=config.range_max)
     skipped = {"mined": Counter(), "given": Counter()}
     considered = Counter()
     chosen_parts, positive_scores = [], []
     for start in range(0, plan.height, config.query_chunk):
-        chunk = plan.slice(start, config.query_chunk)
-        query_rows = chunk["query_row"].to_numpy()
-        candidates, rows = _candidates(chunk, queries[query_rows], docs, index, depth)
-        masks = removal_masks(candidates, config)
-        kept = candidates.valid.copy()
-        for reason, mask in masks.items():
-            kept &= ~mask
-            skipped["mined"][reason] += int((mask & ~candidates.given).sum())
-            skipped["given"][reason] += int((mask & candidates.given).sum())
-        considered["mined"] += int((candidates.valid & ~candidates.given).sum())
-        considered["given"] += int((candidates.valid & candidates.given).sum())
-        chosen = choose_negatives(candidates, kept, config, rng)
-        chosen_parts.append(_chosen_frame(chunk, rows, candidates, chosen))
-        positive_scores.append(_positive_scores(queries[query_rows], docs, padded(chunk["positive_rows"])))
+        pending, depth = plan.slice(start, config.query_chunk), first_depth
+        positive_scores.append(_positive_scores(queries[pending["query_row"].to_numpy()], docs,
+                                                padded(pending["positive_rows"])))
+        for attempt in range(MAX_DEEPENING + 1):
+            candidates, rows = _candidates(pending, queries[pending["query_row"].to_numpy()], docs, index, depth)
+            masks = removal_masks(candidates, config)
+            kept = candidates.valid.copy()
+            for mask in masks.values():
+                kept &= ~mask
+            chosen = choose_negatives(candidates, kept, config, rng)
+            final = (chosen.sum(axis=1) >= config.negatives) | (attempt == MAX_DEEPENING) | (depth >= len(docs))
+            for reason, mask in masks.items():
+                skipped["mined"][reason] += int((mask & ~candidates.given)[final].sum())
+                skipped["given"][reason] += int((mask & candidates.given)[final].sum())
+            considered["mined"] += int((candidates.valid & ~candidates.given)[final].sum())
+            considered["given"] += int((candidates.valid & candidates.given)[final].sum())
+            chosen_parts.append(_chosen_frame(pending, rows, candidates, chosen & final[:, None]))
+            if final.all():
+                break
+            result.deepened += int((~final).sum())
+            pending, depth = pending.filter(pl.Series(~final)), min(depth * DEEPEN, len(docs))
     result.skipped = {source: dict(counts) for source, counts in skipped.items()}
     result.candidates = dict(considered)
     result.positive_scores = np.concatenate(positive_scores) if positive_scores else np.zeros(0, np.float32)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import datasets
+import numpy as np
 import polars as pl
 import pytest
 
@@ -183,3 +184,43 @@ def test_cli_rejects_a_bad_config_value(data, tmp_path):
     assert result.returncode == 2
     assert "sampling must be one of 'top', 'random'; got 'best'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_approximate_index_states_its_measured_recall(data, tiny_model, tmp_path):
+    manifest = run(data, tiny_model, tmp_path, index="ivf")
+    index = manifest["index"]
+    assert index["kind"].startswith("IVF")
+    # Every list is probed on this tiny corpus, so the approximate search finds exactly what exact search finds.
+    assert index["nprobe"] >= int(index["kind"][3:].split(",")[0])
+    assert index["recall_at_search_depth"] == 1.0
+    exact = run(data, tiny_model, tmp_path, out="exact", index="flat")
+    assert exact["index"]["recall_at_search_depth"] is None
+    assert (tmp_path / "out" / "data-00000-of-00001.arrow").read_bytes() == \
+        (tmp_path / "exact" / "data-00000-of-00001.arrow").read_bytes()
+
+
+def test_int8_backend_has_its_own_cache_and_still_trains(data, tiny_model, tmp_path):
+    path, corpus = data
+    exact = run(data, tiny_model, tmp_path, out="exact")
+    config = RunConfig(encoder=EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / "cache"), backend="int8"))
+    quantised = run_pipeline(RunInputs(path, corpus=corpus), config, tmp_path / "int8")
+    assert quantised["model"]["fingerprint"] != exact["model"]["fingerprint"]
+    assert quantised["encoding"]["texts_encoded"] == exact["encoding"]["texts_encoded"]  # not served from fp32 cache
+    assert len(datasets.load_from_disk(str(tmp_path / "int8"))) > 0
+
+
+def test_queries_short_of_k_are_searched_deeper(data, tiny_model, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(tiny_model), device="cpu")
+    queries = sorted({row["query"] for row in ROWS if row["pos"]})
+    documents = sorted({*CORPUS, *(p for row in ROWS for p in row["pos"]), *(n for row in ROWS for n in row["neg"])})
+    scores = model.encode(queries, normalize_embeddings=True) @ model.encode(documents, normalize_embeddings=True).T
+    # Below every query's 4th best score: the first 4 candidates (range_max 2 + 2 positives) are all too close.
+    ceiling = float(np.sort(scores, axis=1)[:, -4].min()) - 1e-4
+    manifest = run(data, tiny_model, tmp_path, negatives=2, range_max=2, relative_margin=None, max_score=ceiling)
+    assert manifest["filters"]["queries_searched_deeper"] > 0
+    dataset = datasets.load_from_disk(str(tmp_path / "out"))
+    pairs = {(r["query"], p) for r in ROWS for p in r["pos"]}
+    assert len(dataset) == len(pairs)  # nobody is rejected: deeper ranks held valid negatives
+    assert manifest["scores"]["chosen_negatives"]["p90"] <= ceiling
