@@ -22,7 +22,7 @@ import polars as pl
 
 def build_static_model(folder: Path) -> Path:
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.models import StaticEmbedding
+    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
     from tokenizers import Tokenizer
 
     from pipeline.report.tokens import default_model_path

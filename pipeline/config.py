@@ -74,19 +74,44 @@ class MiningConfig:
 
 
 @dataclass(frozen=True)
+class DedupeConfig:
+    """When two queries (or two texts) count as the same: cosine of the baseline encoder at or above this."""
+
+    threshold: float = 0.90  # STS-B dev: 91% precision, 63% recall for paraphrases (benchmarks/dedupe_threshold.py)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.threshold <= 1:
+            raise ConfigError(f"dedupe.threshold is a cosine in (0, 1], got {self.threshold}")
+
+
+@dataclass(frozen=True)
 class LayoutConfig:
     """How the shards are laid out."""
 
     layout: str = "n-tuple"
+    positives: str = "all"  # rows per query: "all" its positives, the "first", or "sample:N" (seeded)
+    batch_size: int | None = None  # order rows so that every block of this many is conflict-free
+    leftover: str = "reject"  # rows that fit in no conflict-free block: "reject" or "final-block"
 
     def __post_init__(self) -> None:
         _check_choice(self, "layout", ("n-tuple",))
+        _check_choice(self, "leftover", ("reject", "final-block"))
+        if self.batch_size is not None:
+            _check_positive(self, "batch_size")
+        if self.positives not in ("all", "first") and not _is_sample(self.positives):
+            raise ConfigError(f"positives must be 'all', 'first' or 'sample:N'; got {self.positives!r}")
+
+    @property
+    def positives_per_query(self) -> int | None:
+        """None for all, else how many positives each query keeps."""
+        return None if self.positives == "all" else 1 if self.positives == "first" else int(self.positives[7:])
 
 
 @dataclass(frozen=True)
 class RunConfig:
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     mining: MiningConfig = field(default_factory=MiningConfig)
+    dedupe: DedupeConfig = field(default_factory=DedupeConfig)
     layout: LayoutConfig = field(default_factory=LayoutConfig)
 
     def to_dict(self) -> dict:
@@ -103,7 +128,7 @@ def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]]) 
             raise ConfigError(f"{path}: {error}") from None
     unknown = set(loaded) - {f.name for f in fields(RunConfig)}
     if unknown:
-        raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; tables are encoder, mining, layout")
+        raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; tables are encoder, mining, dedupe, layout")
     config = RunConfig()
     for section in fields(RunConfig):
         values = {**loaded.get(section.name, {}),
@@ -127,3 +152,8 @@ def _check_choice(config: object, name: str, legal: tuple[str, ...]) -> None:
     value = getattr(config, name)
     if value not in legal:
         raise ConfigError(f"{name} must be one of {', '.join(repr(v) for v in legal)}; got {value!r}")
+
+
+def _is_sample(value: str) -> bool:
+    prefix, _, count = value.partition(":")
+    return prefix == "sample" and count.isdigit() and int(count) > 0

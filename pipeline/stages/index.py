@@ -31,7 +31,7 @@ def build_index(embeddings: np.ndarray, config: MiningConfig) -> SearchIndex:
         index = faiss.IndexFlatIP(dimension)
         index.add(embeddings)
         return SearchIndex(index, "flat")
-    nlist = max(1, int(4 * np.sqrt(count)))
+    nlist = max(1, min(int(4 * np.sqrt(count)), count // 39))  # FAISS wants >= 39 training points a list
     index = faiss.index_factory(dimension, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
     sample = np.random.default_rng(config.seed).choice(count, size=min(count, 64 * nlist), replace=False)
     index.train(embeddings[np.sort(sample)])

@@ -37,17 +37,19 @@ def padded(lists: pl.Series, fill: int = -1) -> np.ndarray:
 
 
 def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, index: SearchIndex,
-                   config: MiningConfig) -> MiningResult:
-    """`queries` and `docs` are the embeddings of canon.queries and canon.corpus, row-aligned.
+                   config: MiningConfig, query_clusters: np.ndarray | None = None) -> MiningResult:
+    """`queries` and `docs` are the embeddings of canon.queries and canon.corpus, row-aligned. With
+    `query_clusters` (a label per query row), a query's known positives are those of its whole cluster.
 
     Queries left with fewer than K negatives are searched again, DEEPEN times deeper each time (up to
     MAX_DEEPENING passes): with many positives the margin filter can empty the first candidates, while deeper
     ranks still hold valid negatives. Statistics count each query's last pass only.
     """
-    plan = _query_plan(canon)
+    plan = _query_plan(canon, query_clusters)
     max_positives = int(plan["positive_rows"].list.len().max() or 0)
     config = replace(config, range_max=default_range_max(config, max_positives))
-    first_depth = min(config.range_max + max_positives, len(docs))
+    max_known = int(plan["known_rows"].list.len().max() or 0)
+    first_depth = min(config.range_max + max_known, len(docs))
     rng = np.random.default_rng(config.seed)
     result = MiningResult(negatives=pl.DataFrame(), range_max=config.range_max)
     skipped = {"mined": Counter(), "given": Counter()}
@@ -82,15 +84,20 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     return result
 
 
-def _query_plan(canon: Canonical) -> pl.DataFrame:
-    """Per query with at least one positive: its row in `queries`, its positives' and given negatives' rows."""
+def _query_plan(canon: Canonical, query_clusters: np.ndarray | None) -> pl.DataFrame:
+    """Per query with at least one positive: its row in `queries`, the rows of its positives, of its cluster's
+    positives (`known_rows`, all excluded) and of its given negatives."""
     doc_rows = canon.corpus.select("doc_id", doc_row=pl.int_range(pl.len(), dtype=pl.Int64))
-    query_rows = canon.queries.select("query_id", query_row=pl.int_range(pl.len(), dtype=pl.Int64))
-    positives = canon.positives.join(doc_rows, on="doc_id").group_by("query_id").agg(
-        positive_rows=pl.col("doc_row"))
+    clusters = np.arange(canon.queries.height) if query_clusters is None else query_clusters
+    query_rows = canon.queries.select("query_id", query_row=pl.int_range(pl.len(), dtype=pl.Int64),
+                                      cluster=pl.Series(clusters, dtype=pl.Int64))
+    positives = canon.positives.join(doc_rows, on="doc_id").join(query_rows, on="query_id")
+    own = positives.group_by("query_id").agg(positive_rows=pl.col("doc_row"))
+    known = positives.group_by("cluster").agg(known_rows=pl.col("doc_row").unique().sort())
     given = canon.negatives.sort("query_id", "rank").join(doc_rows, on="doc_id", maintain_order="left").group_by(
         "query_id", maintain_order=True).agg(given_rows=pl.col("doc_row"))
-    return (query_rows.join(positives, on="query_id", how="inner", maintain_order="left")
+    return (query_rows.join(own, on="query_id", how="inner", maintain_order="left")
+            .join(known, on="cluster", how="left", maintain_order="left")
             .join(given, on="query_id", how="left", maintain_order="left")
             .with_columns(pl.col("given_rows").fill_null([])))
 
@@ -99,6 +106,7 @@ def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray
                 depth: int) -> tuple[Candidates, np.ndarray]:
     given_rows = padded(chunk["given_rows"])
     positive_rows = padded(chunk["positive_rows"])
+    known_rows = padded(chunk["known_rows"])
     mined_scores, mined_rows = index.search(query_vectors, depth)
     # A mined document that is also a given negative is the same candidate: keep the given one.
     repeated = (mined_rows[:, :, None] == given_rows[:, None, :]).any(axis=2) if given_rows.size else False
@@ -108,14 +116,14 @@ def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray
     given_scores = np.einsum("nd,ngd->ng", query_vectors, docs[np.maximum(given_rows, 0)]) if given_rows.size \
         else np.zeros(given_rows.shape, np.float32)
     scores = np.where(valid, np.concatenate([given_scores, mined_scores], axis=1), -np.inf)
-    is_positive = (rows[:, :, None] == positive_rows[:, None, :]).any(axis=2) & valid
+    is_positive = (rows[:, :, None] == known_rows[:, None, :]).any(axis=2) & valid
     lowest = _positive_scores_matrix(query_vectors, docs, positive_rows)
     candidates = Candidates(
         scores=scores.astype(np.float32),
         valid=valid,
         given=np.concatenate([np.ones_like(given_rows, bool), np.zeros_like(mined_rows, bool)], axis=1),
         is_positive=is_positive,
-        positive_similarity=_positive_similarity(docs, rows, positive_rows),
+        positive_similarity=_positive_similarity(docs, rows, known_rows),
         lowest_positive=np.where(positive_rows >= 0, lowest, np.inf).min(axis=1),
     )
     return candidates, rows

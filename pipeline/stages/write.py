@@ -21,8 +21,9 @@ def to_arrow_strings(frame: pl.DataFrame) -> pa.Table:
     return table.cast(schema)
 
 
-def save_dataset(table: pa.Table, folder: Path) -> None:
-    """`datasets.save_to_disk`, with a fingerprint derived from the content so that the bytes are reproducible."""
+def save_dataset(table: pa.Table, folder: Path, description: dict | None = None) -> None:
+    """`datasets.save_to_disk`, with a fingerprint derived from the content so that the bytes are reproducible.
+    `description` (JSON) goes into the dataset's info, where prep's batch sampler reads the block size."""
     import datasets
     from datasets.table import InMemoryTable
 
@@ -32,7 +33,8 @@ def save_dataset(table: pa.Table, folder: Path) -> None:
             for buffer in column.buffers():
                 if buffer is not None:
                     digest.update(buffer)
-    dataset = datasets.Dataset(InMemoryTable(table), fingerprint=digest.hexdigest())
+    info = datasets.DatasetInfo(description=json.dumps(description or {}))
+    dataset = datasets.Dataset(InMemoryTable(table), info=info, fingerprint=digest.hexdigest())
     datasets.disable_progress_bars()
     # datasets writes no shard at all for an empty table, and then cannot load it back.
     dataset.save_to_disk(str(folder), num_shards=1 if table.num_rows == 0 else None)

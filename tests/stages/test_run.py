@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipeline.config import EncoderConfig, MiningConfig, RunConfig
+from pipeline.config import DedupeConfig, EncoderConfig, LayoutConfig, MiningConfig, RunConfig
 from pipeline.run import RunInputs, run_pipeline
 
 ROWS = [
@@ -39,14 +39,17 @@ def data(tmp_path: Path) -> tuple[Path, Path]:
     return path, corpus
 
 
-def config_for(model: Path, cache: Path, **mining: object) -> RunConfig:
-    return RunConfig(encoder=EncoderConfig(model=str(model), cache_dir=str(cache)), mining=MiningConfig(**mining))
+def config_for(model: Path, cache: Path, dedupe: float = 0.95, layout: LayoutConfig | None = None,
+               **mining: object) -> RunConfig:
+    return RunConfig(encoder=EncoderConfig(model=str(model), cache_dir=str(cache)), mining=MiningConfig(**mining),
+                     dedupe=DedupeConfig(threshold=dedupe), layout=layout or LayoutConfig())
 
 
-def run(data: tuple[Path, Path], model: Path, tmp_path: Path, out: str = "out", **mining: object) -> dict:
+def run(data: tuple[Path, Path], model: Path, tmp_path: Path, out: str = "out", dedupe: float = 0.95,
+        layout: LayoutConfig | None = None, **mining: object) -> dict:
     path, corpus = data
-    return run_pipeline(RunInputs(path, corpus=corpus), config_for(model, tmp_path / "cache", **mining),
-                        tmp_path / out)
+    config = config_for(model, tmp_path / "cache", dedupe, layout, **mining)
+    return run_pipeline(RunInputs(path, corpus=corpus), config, tmp_path / out)
 
 
 def test_writes_n_tuple_that_loads_with_exact_columns(data, tiny_model, tmp_path):
@@ -112,7 +115,7 @@ def test_rerun_with_changed_margin_encodes_nothing_and_grown_corpus_only_new_tex
 def test_interrupted_write_leaves_no_loadable_dataset(data, tiny_model, tmp_path, monkeypatch):
     import pipeline.run
 
-    def crash(table, folder):
+    def crash(table, folder, *args):
         (folder / "data-00000-of-00001.arrow").write_bytes(b"half")
         raise KeyboardInterrupt
 
@@ -128,7 +131,10 @@ def test_interrupted_rewrite_keeps_the_previous_dataset(data, tiny_model, tmp_pa
 
     run(data, tiny_model, tmp_path)
     before = (tmp_path / "out" / "data-00000-of-00001.arrow").read_bytes()
-    monkeypatch.setattr(pipeline.run, "save_dataset", lambda table, folder: (_ for _ in ()).throw(OSError("disk")))
+    def full_disk(table, folder, *args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pipeline.run, "save_dataset", full_disk)
     with pytest.raises(OSError):
         run(data, tiny_model, tmp_path, negatives=2)
     assert (tmp_path / "out" / "data-00000-of-00001.arrow").read_bytes() == before
@@ -209,18 +215,33 @@ def test_int8_backend_has_its_own_cache_and_still_trains(data, tiny_model, tmp_p
     assert len(datasets.load_from_disk(str(tmp_path / "int8"))) > 0
 
 
-def test_queries_short_of_k_are_searched_deeper(data, tiny_model, tmp_path):
-    from sentence_transformers import SentenceTransformer
+def test_batches_are_conflict_free_and_block_sampler_trains(data, tiny_model, tmp_path):
+    from sentence_transformers import (
+        SentenceTransformer,
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+    )
+    from sentence_transformers.losses import MultipleNegativesRankingLoss
 
-    model = SentenceTransformer(str(tiny_model), device="cpu")
-    queries = sorted({row["query"] for row in ROWS if row["pos"]})
-    documents = sorted({*CORPUS, *(p for row in ROWS for p in row["pos"]), *(n for row in ROWS for n in row["neg"])})
-    scores = model.encode(queries, normalize_embeddings=True) @ model.encode(documents, normalize_embeddings=True).T
-    # Below every query's 4th best score: the first 4 candidates (range_max 2 + 2 positives) are all too close.
-    ceiling = float(np.sort(scores, axis=1)[:, -4].min()) - 1e-4
-    manifest = run(data, tiny_model, tmp_path, negatives=2, range_max=2, relative_margin=None, max_score=ceiling)
-    assert manifest["filters"]["queries_searched_deeper"] > 0
+    from pipeline.sampler import BlockBatchSampler
+
+    manifest = run(data, tiny_model, tmp_path, negatives=1, relative_margin=None, dedupe=1.0,
+                   layout=LayoutConfig(batch_size=2))
+    batches = manifest["batches"]
+    assert batches["conflicts_after_layout"] == 0
+    layout = next(stage for stage in manifest["stages"] if stage["stage"] == "layout")
+    assert layout["reconciled"]
     dataset = datasets.load_from_disk(str(tmp_path / "out"))
-    pairs = {(r["query"], p) for r in ROWS for p in r["pos"]}
-    assert len(dataset) == len(pairs)  # nobody is rejected: deeper ranks held valid negatives
-    assert manifest["scores"]["chosen_negatives"]["p90"] <= ceiling
+    # The two hamlet rows share a query: they must sit in different blocks of 2.
+    anchors = dataset["anchor"]
+    blocks = [anchors[i:i + 2] for i in range(0, len(anchors), 2)]
+    assert all(len(set(block)) == len(block) for block in blocks)
+    model = SentenceTransformer(str(tiny_model), device="cpu")
+    args = SentenceTransformerTrainingArguments(
+        output_dir=str(tmp_path / "train"), max_steps=2, per_device_train_batch_size=2, report_to="none",
+        save_strategy="no", use_cpu=True, disable_tqdm=True, batch_sampler=BlockBatchSampler)
+    trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=dataset,
+                                         loss=MultipleNegativesRankingLoss(model))
+    assert trainer.train().global_step == 2
+    with pytest.raises(ValueError, match="blocks of 2 rows"):
+        BlockBatchSampler(dataset, batch_size=4, drop_last=False)

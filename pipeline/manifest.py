@@ -1,0 +1,81 @@
+"""The parts of `manifest.json` that describe a run: inputs, versions, row accounting, filters, scores."""
+
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipeline.canonical import Canonical
+from pipeline.config import RunConfig
+from pipeline.fingerprint import files_under, hash_file
+from pipeline.stages.mine import MiningResult
+
+PACKAGES = ("prep", "polars", "pyarrow", "datasets", "faiss-cpu", "sentence-transformers", "torch", "pandera")
+
+
+def rejected_rows(canon: Canonical) -> pl.DataFrame:
+    """Input rows that yield no (query, positive) pair: an empty query, or no positive at all."""
+    with_positive = canon.positives.select("query_id").unique()
+    rows = canon.rows.with_columns(
+        reason=pl.when(pl.col("query_id").is_null()).then(pl.lit("empty_query"))
+        .when(~pl.col("query_id").is_in(with_positive["query_id"].implode())).then(pl.lit("no_positive")))
+    return rows.filter(pl.col("reason").is_not_null()).select(
+        pl.col("row").cast(pl.Int64), "reason", detail=pl.lit("the input row has no usable (query, positive) pair"))
+
+
+def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame) -> list[dict]:
+    """rows_in == rows_out + rows_rejected, per stage, with the check written down."""
+    rejected = rejected_rows(canon).height
+    merged = canon.rows.height - rejected
+    pairs = canon.positives.height
+    return [
+        {"stage": "read", "unit": "input rows", "rows_in": canon.rows.height, "rows_out": merged,
+         "rows_rejected": rejected, "reconciled": canon.rows.height == merged + rejected,
+         "note": "rows repeating a query are merged into that query; their positives and negatives are kept"},
+        {"stage": "layout", "unit": "(query, positive) pairs", "rows_in": pairs, "rows_out": rows_out,
+         "rows_rejected": pair_rejects.height, "reconciled": pairs == rows_out + pair_rejects.height,
+         "rejected_by_reason": dict(pair_rejects["reason"].value_counts().iter_rows()) if pair_rejects.height else {}},
+    ]
+
+
+def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
+    margin = config.mining.relative_margin
+    phrases = {
+        "is_positive": "because they are known positives of the query (or of its cluster)",
+        "near_duplicate_of_positive": f"as near-duplicates (cosine >= {config.mining.near_duplicate}) of a positive",
+        "above_relative_margin": f"above {1 - (margin or 0):.0%} of the query's lowest positive score",
+        "above_absolute_margin": f"within {config.mining.absolute_margin} of the query's lowest positive score",
+        "above_max_score": f"above max_score {config.mining.max_score}",
+        "below_min_score": f"below min_score {config.mining.min_score}",
+    }
+    summary: dict = {"range_max": mined.range_max, "queries_searched_deeper": mined.deepened}
+    for source, counts in mined.skipped.items():
+        total = mined.candidates.get(source, 0)
+        summary[source] = {"candidates": total, "skipped": counts, "messages": [
+            f"skipped {n:,} {source} candidates ({n / total:.1%}) {phrases[reason]}"
+            for reason, n in counts.items() if n and total]}
+    return summary
+
+
+def score_stats(values: np.ndarray) -> dict:
+    if len(values) == 0:
+        return {"count": 0}
+    quantiles = np.quantile(values, [0.1, 0.5, 0.9])
+    return {"count": len(values), "mean": round(float(values.mean()), 4),
+            **{f"p{q}": round(float(v), 4) for q, v in zip((10, 50, 90), quantiles, strict=True)}}
+
+
+def describe_inputs(paths: list[Path]) -> list[dict]:
+    return [{"path": str(file), "bytes": file.stat().st_size, "xxh64": hash_file(file)}
+            for path in paths for file in files_under(path)]
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions

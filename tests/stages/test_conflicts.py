@@ -1,0 +1,76 @@
+"""The conflict rule, clause by clause, on hand-made rows; and the packing that removes conflicts."""
+
+import numpy as np
+import polars as pl
+
+from pipeline.stages.conflicts import conflicting_pairs, count_conflicts, row_sets, text_groups
+from pipeline.stages.pack import pack_blocks
+
+# ids: queries 1..4, documents 10..19. Query 2 is a paraphrase of query 1 (same cluster).
+QUERY_IDS = pl.Series([1, 2, 3, 4], dtype=pl.UInt64)
+QUERY_CLUSTERS = np.array([0, 0, 2, 3])
+DOC_IDS = pl.Series([10, 11, 12, 13, 14, 15, 16, 3], dtype=pl.UInt64)  # document 3 is query 3's text
+DOC_CLUSTERS = np.array([0, 1, 2, 3, 3, 5, 6, 7])  # 14 is a near-duplicate of 13
+POSITIVES = pl.DataFrame({"query_id": [1, 2, 3, 4], "doc_id": [10, 11, 12, 13]},
+                         schema={"query_id": pl.UInt64, "doc_id": pl.UInt64})
+
+
+def sets(rows):
+    groups = text_groups(QUERY_IDS, QUERY_CLUSTERS, DOC_IDS, DOC_CLUSTERS)
+    clusters = pl.DataFrame({"query_id": QUERY_IDS, "cluster": QUERY_CLUSTERS})
+    frame = pl.DataFrame({"anchor_id": [r[0] for r in rows], "text_ids": [r[1] for r in rows]},
+                         schema={"anchor_id": pl.UInt64, "text_ids": pl.List(pl.UInt64)})
+    return row_sets(frame, POSITIVES, clusters, groups)
+
+
+def conflicts(*rows):
+    keys, forbidden = sets(list(rows))
+    return conflicting_pairs(list(range(len(rows))), keys, forbidden)
+
+
+def test_unrelated_rows_do_not_conflict():
+    assert conflicts((1, [10, 15]), (3, [12, 16])) == 0
+
+
+def test_same_query_cluster_conflicts():
+    assert conflicts((1, [10, 15]), (2, [11, 16])) == 1
+
+
+def test_a_text_that_is_a_positive_of_the_other_rows_cluster_conflicts():
+    # Row 2's negative 11 is the positive of query 2, which is in query 1's cluster.
+    assert conflicts((4, [13, 11]), (1, [10, 15])) == 1
+
+
+def test_a_text_that_is_the_other_rows_anchor_conflicts():
+    # Document 3 has the same text as query 3.
+    assert conflicts((1, [10, 3]), (3, [12, 16])) == 1
+
+
+def test_a_near_duplicate_of_the_other_rows_positive_conflicts():
+    # 14 is a near-duplicate of 13, query 4's positive.
+    assert conflicts((3, [12, 14]), (4, [13, 16])) == 1
+
+
+def test_shared_negatives_do_not_conflict():
+    assert conflicts((1, [10, 16]), (3, [12, 16])) == 0
+
+
+def test_packing_separates_conflicting_rows_and_keeps_all_rows():
+    rows = [(1, [10, 15]), (2, [11, 15]), (3, [12, 16]), (4, [13, 16]), (1, [10, 16]), (3, [12, 15])]
+    keys, forbidden = sets(rows)
+    assert count_conflicts(list(range(6)), 2, keys, forbidden) > 0
+    packing = pack_blocks(keys, forbidden, 2, priority=list(range(6)))
+    assert sorted(packing.order + packing.leftover) == list(range(6))
+    assert count_conflicts(packing.order, 2, keys, forbidden) == 0
+    assert packing.leftover == []
+
+
+def test_rows_that_fit_nowhere_are_returned_not_dropped():
+    # Three rows of one query cluster cannot share any block of 3: two become leftovers with one full block.
+    rows = [(1, [10, 15]), (2, [11, 16]), (1, [10, 16]), (3, [12, 15]), (4, [13, 15])]
+    keys, forbidden = sets(rows)
+    packing = pack_blocks(keys, forbidden, 3, priority=list(range(5)))
+    assert sorted(packing.order + packing.leftover) == list(range(5))
+    full = packing.order[:3]
+    assert count_conflicts(full, 3, keys, forbidden) == 0
+    assert count_conflicts(packing.order, 3, keys, forbidden) == 0

@@ -1,0 +1,63 @@
+"""mine_negatives on hand-made embeddings: no model, exact expectations."""
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipeline.canonical import InputRows, build_canonical
+from pipeline.config import MiningConfig
+from pipeline.stages.index import build_index
+from pipeline.stages.mine import mine_negatives
+
+
+def canonical(queries: list[str], positives: list[list[str]], corpus: list[str]):
+    frame = pl.DataFrame({"row": list(range(1, len(queries) + 1)), "query": queries, "positive": positives,
+                          "negative": [[] for _ in queries]},
+                         schema={"row": pl.UInt32, "query": pl.String, "positive": pl.List(pl.String),
+                                 "negative": pl.List(pl.String)})
+    return build_canonical(InputRows(frame, Path("rows"), {}), pl.LazyFrame({"text": corpus}))
+
+
+def embed(texts: pl.Series, angle_of: dict[str, float]) -> np.ndarray:
+    """Unit vectors in a plane: cosine between two texts is cos(angle difference)."""
+    angles = np.radians([angle_of[t] for t in texts])
+    return np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+
+
+def test_query_short_of_k_is_searched_deeper():
+    docs = [f"d{i}" for i in range(30)]
+    angle_of = {"q": 0.0, "p": 5.0, **{d: 10.0 + 2 * i for i, d in enumerate(docs)}}
+    canon = canonical(["q"], [["p"]], docs)
+    queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
+    # d0..d9 score above the ceiling; the first search (depth range_max 2 + 1 positive) sees only p, d0, d1.
+    ceiling = float(np.cos(np.radians(10.0 + 2 * 9.5)))
+    config = MiningConfig(negatives=2, range_max=2, relative_margin=None, max_score=ceiling)
+    mined = mine_negatives(canon, queries, corpus, build_index(corpus, config), config)
+    chosen = mined.negatives.join(canon.corpus, left_on="doc_id", right_on="doc_id").sort("rank")["text"]
+    assert chosen.to_list() == ["d10", "d11"]
+    assert mined.deepened == 2  # depth 3 -> 12 -> 48 (capped at 31): d10 is the 12th candidate
+    # d0..d3 lie within 11 degrees of p (cosine >= 0.98): copies of the positive, counted under that reason first.
+    assert mined.skipped["mined"]["near_duplicate_of_positive"] == 4
+    assert mined.skipped["mined"]["above_max_score"] == 6
+
+
+def test_cluster_positives_are_never_negatives():
+    docs = ["a1", "a2", "b1", "x"]
+    # Far enough apart (15 degrees and more) that no document is a near-duplicate of another.
+    angle_of = {"qb": 0.0, "a1": 15.0, "qa": 20.0, "x": 30.0, "b1": 45.0, "a2": 60.0}
+    canon = canonical(["qa", "qb"], [["a1", "a2"], ["b1"]], docs)
+    queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
+    config = MiningConfig(negatives=1, relative_margin=None)
+    query_of = {text: i for i, text in enumerate(canon.queries["text"])}
+    apart = np.arange(2)
+    together = np.zeros(2, dtype=np.int64)
+
+    def negative_of(clusters: np.ndarray, query: str) -> str:
+        mined = mine_negatives(canon, queries, corpus, build_index(corpus, config), config, clusters)
+        query_id = canon.queries["query_id"][query_of[query]]
+        doc_id = mined.negatives.filter(pl.col("query_id") == query_id)["doc_id"][0]
+        return canon.corpus.filter(pl.col("doc_id") == doc_id)["text"][0]
+
+    assert negative_of(apart, "qb") == "a1"  # qa's positive is qb's hardest negative...
+    assert negative_of(together, "qb") == "x"  # ...unless qa and qb are one cluster

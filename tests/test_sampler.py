@@ -1,0 +1,31 @@
+import json
+
+import datasets
+
+from pipeline.sampler import BlockBatchSampler
+
+
+def dataset(rows: int, block: int | None) -> datasets.Dataset:
+    info = datasets.DatasetInfo(description=json.dumps({"prep_batch_size": block}))
+    return datasets.Dataset.from_dict({"anchor": [str(i) for i in range(rows)]}, info=info)
+
+
+def test_blocks_stay_whole_and_every_row_comes_once():
+    sampler = BlockBatchSampler(dataset(10, 4), batch_size=4, drop_last=False, seed=3)
+    batches = list(sampler)
+    assert len(batches) == len(sampler) == 3
+    assert sorted(tuple(b) for b in batches) == [(0, 1, 2, 3), (4, 5, 6, 7), (8, 9)]
+
+
+def test_block_order_is_seeded_and_changes_per_epoch():
+    first = BlockBatchSampler(dataset(64, 4), batch_size=4, drop_last=False, seed=1)
+    again = BlockBatchSampler(dataset(64, 4), batch_size=4, drop_last=False, seed=1)
+    assert list(first) == list(again)
+    epoch0 = list(first)
+    first.set_epoch(1)
+    assert list(first) != epoch0
+    assert sorted(map(tuple, list(first))) == sorted(map(tuple, epoch0))
+
+
+def test_drop_last_drops_the_short_block():
+    assert len(BlockBatchSampler(dataset(10, 4), batch_size=4, drop_last=True)) == 2
