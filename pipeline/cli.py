@@ -89,6 +89,15 @@ def run(
     trust_given_negatives: Annotated[bool | None, typer.Option(
         "--trust-given-negatives", help="Keep input negatives without the false-negative filter.")] = None,
     layout: Annotated[str | None, typer.Option(help="n-tuple (default).")] = None,
+    positives: Annotated[str | None, typer.Option(help="Rows per query: all (default) its positives, the first, "
+                                                       "or sample:N.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Order rows so that every block of this many is "
+                                                        "conflict-free; train with pipeline.sampler."
+                                                        "BlockBatchSampler and the same batch size.")] = None,
+    leftover: Annotated[str | None, typer.Option(help="Rows that fit in no conflict-free block: reject (default, "
+                                                      "to rejects.parquet) or final-block.")] = None,
+    dedupe_threshold: Annotated[float | None, typer.Option(help="Cosine at which queries (and texts) count as "
+                                                               "near-duplicates (default 0.90).")] = None,
     cache_dir: Annotated[str | None, typer.Option(help="Embedding cache (default ~/.cache/prep/embeddings).")] = None,
     backend: Annotated[str | None, typer.Option(help="Encoder backend: torch (default, exact) or int8 (about 2x "
                                                      "faster on CPU; see benchmarks/RESULTS.md for the overlap).")]
@@ -102,7 +111,8 @@ def run(
         "encoder": {"model": model, "cache_dir": cache_dir, "backend": backend},
         "mining": {"negatives": negatives, "seed": seed, "relative_margin": relative_margin, "sampling": sampling,
                    "trust_given_negatives": trust_given_negatives},
-        "layout": {"layout": layout},
+        "dedupe": {"threshold": dedupe_threshold},
+        "layout": {"layout": layout, "positives": positives, "batch_size": batch_size, "leftover": leftover},
     })
     inputs = RunInputs(data, fmt, split, parse_columns(columns), corpus)
     manifest = run_pipeline(inputs, settings, out)
@@ -116,6 +126,11 @@ def render_run_summary(manifest: dict, out: Path, target: Console) -> None:
     for source in ("given", "mined"):
         for message in manifest["filters"].get(source, {}).get("messages", []):
             target.print(f"  {message}")
+    if manifest["batches"]:
+        batches = manifest["batches"]
+        target.print(f"batches of {batches['batch_size']}: {batches['conflicts_in_input_order']:,} conflicting pairs "
+                     f"in input order, {batches['conflicts_after_layout']:,} after layout, "
+                     f"{batches['rows_set_aside']:,} rows set aside ({batches['leftover']})")
     target.print(f"wrote {escape(str(out))} (datasets.load_from_disk), rejects.parquet, manifest.json, report.html")
 
 

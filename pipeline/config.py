@@ -91,11 +91,11 @@ class LayoutConfig:
     layout: str = "n-tuple"
     positives: str = "all"  # rows per query: "all" its positives, the "first", or "sample:N" (seeded)
     batch_size: int | None = None  # order rows so that every block of this many is conflict-free
-    leftover: str = "reject"  # rows that fit in no conflict-free block: "reject" or "final-block"
+    leftover: str = "short-blocks"  # rows beyond the full blocks: "short-blocks", "reject" or "final-block"
 
     def __post_init__(self) -> None:
         _check_choice(self, "layout", ("n-tuple",))
-        _check_choice(self, "leftover", ("reject", "final-block"))
+        _check_choice(self, "leftover", ("short-blocks", "reject", "final-block"))
         if self.batch_size is not None:
             _check_positive(self, "batch_size")
         if self.positives not in ("all", "first") and not _is_sample(self.positives):

@@ -66,7 +66,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     mined = mine_negatives(canon, query_vectors, doc_vectors, index, config.mining, query_clusters)
     recall = measure_recall(index, doc_vectors, query_vectors, mined.range_max, config.mining.seed)
     clock.lap("mine")
-    layout, pair_rejects, batches = _lay_out(canon, mined.negatives, config, query_clusters, doc_clusters)
+    layout, pair_rejects, batches, blocks = _lay_out(canon, mined.negatives, config, query_clusters, doc_clusters)
     clock.lap("layout")
     manifest = {
         "inputs": describe_inputs([inputs.data] + ([inputs.corpus] if inputs.corpus else [])),
@@ -89,14 +89,15 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         "batches": batches,
         "timings_seconds": clock.timings,
     }
-    _write(out, layout, pl.concat([rejected_rows(canon), pair_rejects], how="diagonal_relaxed"), manifest, config)
+    _write(out, layout, pl.concat([rejected_rows(canon), pair_rejects], how="diagonal_relaxed"), manifest, config,
+           blocks)
     clock.lap("write")
     return manifest
 
 
 def _lay_out(canon: Canonical, negatives: pl.DataFrame, config: RunConfig, query_clusters: np.ndarray,
-             doc_clusters: np.ndarray) -> tuple[Layout, pl.DataFrame, dict | None]:
-    """The n-tuple rows, every pair that did not make it (with its reason), and the batch statistics."""
+             doc_clusters: np.ndarray) -> tuple[Layout, pl.DataFrame, dict | None, list[int] | None]:
+    """The n-tuple rows, every pair that did not make it (with its reason), the batch statistics and blocks."""
     from pipeline.stages.batches import plan_batches
 
     chosen = choose_positives(canon.positives, config.layout.positives_per_query, config.mining.seed)
@@ -107,13 +108,13 @@ def _lay_out(canon: Canonical, negatives: pl.DataFrame, config: RunConfig, query
                   .select("anchor", "positive", reason=pl.lit("positive_not_chosen"),
                           detail=pl.lit(f"--positives {config.layout.positives}")))
     rejects = [layout.rejects, not_chosen]
-    batches = None
+    batches = blocks = None
     if config.layout.batch_size:
         batched = plan_batches(canon, layout, query_clusters, doc_clusters, config.layout.batch_size,
                                config.layout.leftover)
-        layout, batches = batched.layout, batched.stats
+        layout, batches, blocks = batched.layout, batched.stats, batched.blocks
         rejects.append(batched.rejects)
-    return layout, pl.concat(rejects, how="diagonal_relaxed"), batches
+    return layout, pl.concat(rejects, how="diagonal_relaxed"), batches, blocks
 
 
 def _dedupe_summary(canon: Canonical, query_clusters: np.ndarray, doc_clusters: np.ndarray,
@@ -131,13 +132,14 @@ def _dedupe_summary(canon: Canonical, query_clusters: np.ndarray, doc_clusters: 
     }
 
 
-def _write(out: Path, layout: Layout, rejects: pl.DataFrame, manifest: dict, config: RunConfig) -> None:
+def _write(out: Path, layout: Layout, rejects: pl.DataFrame, manifest: dict, config: RunConfig,
+           blocks: list[int] | None) -> None:
     from pipeline.report.html import render_html
     from pipeline.report.profile import profile
     from pipeline.report.tokens import load_token_counter
 
     report = profile(_output_canonical(layout), load_token_counter(config.encoder.model))
-    description = {"prep_batch_size": config.layout.batch_size}
+    description = {"prep_batch_size": config.layout.batch_size, "prep_blocks": blocks}
 
     def fill(folder: Path) -> None:
         save_dataset(to_arrow_strings(layout.rows), folder, description)

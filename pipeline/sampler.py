@@ -2,8 +2,9 @@
 
     args = SentenceTransformerTrainingArguments(..., per_device_train_batch_size=B, batch_sampler=BlockBatchSampler)
 
-Each epoch yields the blocks of B consecutive rows whole, in an order shuffled with (seed, epoch); rows inside a
-block never meet rows of another block, so in-batch negatives hold no false negative that prep could see.
+Each epoch yields the blocks prep wrote (their sizes are in the dataset's description; B consecutive rows each
+for any other dataset) whole, in an order shuffled with (seed, epoch): rows inside a block never meet rows of
+another block, so in-batch negatives hold no false negative that prep could see.
 """
 
 import json
@@ -17,19 +18,20 @@ class BlockBatchSampler(DefaultBatchSampler):
                  seed: int = 0) -> None:
         super().__init__(dataset, batch_size=batch_size, drop_last=drop_last,
                          valid_label_columns=valid_label_columns, generator=generator, seed=seed)
-        written = _written_block_size(dataset)
-        if written is not None and written != batch_size:
-            raise ValueError(f"the dataset was laid out in conflict-free blocks of {written} rows (prep run "
-                             f"--batch-size {written}), but the trainer's batch size is {batch_size}: "
+        written = _written(dataset)
+        laid_out = written.get("prep_batch_size")
+        if laid_out not in (None, batch_size):
+            raise ValueError(f"the dataset was laid out in conflict-free blocks of {laid_out} rows (prep run "
+                             f"--batch-size {laid_out}), but the trainer's batch size is {batch_size}: "
                              "use the same number for both")
-        self.size = len(dataset)
+        size = len(dataset)
+        self.sizes = written.get("prep_blocks") or [min(batch_size, size - start) for start in range(0, size,
+                                                                                                  batch_size)]
 
     def _blocks(self) -> list[range]:
-        blocks = [range(start, min(start + self.batch_size, self.size)) for start in range(0, self.size,
-                                                                                             self.batch_size)]
-        if self.drop_last and blocks and len(blocks[-1]) < self.batch_size:
-            blocks.pop()
-        return blocks
+        ends = np.cumsum(self.sizes).tolist()
+        blocks = [range(end - size, end) for end, size in zip(ends, self.sizes, strict=True)]
+        return [block for block in blocks if len(block) == self.batch_size] if self.drop_last else blocks
 
     def __iter__(self):
         blocks = self._blocks()
@@ -40,9 +42,9 @@ class BlockBatchSampler(DefaultBatchSampler):
         return len(self._blocks())
 
 
-def _written_block_size(dataset) -> int | None:
-    """The block size prep wrote into the dataset's description, if it did."""
+def _written(dataset) -> dict:
+    """What prep wrote into the dataset's description: prep_batch_size and prep_blocks (block sizes)."""
     try:
-        return json.loads(dataset.info.description or "{}").get("prep_batch_size")
+        return json.loads(dataset.info.description or "{}")
     except (AttributeError, ValueError):
-        return None
+        return {}

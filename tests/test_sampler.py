@@ -27,5 +27,13 @@ def test_block_order_is_seeded_and_changes_per_epoch():
     assert sorted(map(tuple, list(first))) == sorted(map(tuple, epoch0))
 
 
+def test_written_block_sizes_are_followed():
+    data = dataset(7, 3)
+    data.info.description = json.dumps({"prep_batch_size": 3, "prep_blocks": [3, 2, 1, 1]})
+    sampler = BlockBatchSampler(data, batch_size=3, drop_last=False)
+    assert sorted(tuple(b) for b in sampler) == [(0, 1, 2), (3, 4), (5,), (6,)]
+    assert len(BlockBatchSampler(data, batch_size=3, drop_last=True)) == 1
+
+
 def test_drop_last_drops_the_short_block():
     assert len(BlockBatchSampler(dataset(10, 4), batch_size=4, drop_last=True)) == 2

@@ -1,4 +1,11 @@
-"""Conflict-free batches: reorder the laid-out rows so that every block of B rows holds no in-batch false negative."""
+"""Conflict-free batches: reorder the laid-out rows into blocks that hold no in-batch false negative.
+
+The blocks go to the dataset's description, where `pipeline.sampler.BlockBatchSampler` reads them. Full blocks of
+B come first; the rows left over (a query with more rows than there are full blocks) are, by `leftover`:
+- "short-blocks" (default): kept as shorter conflict-free blocks at the end;
+- "reject": set aside to rejects.parquet, except the largest short block, kept as the last batch;
+- "final-block": appended as one last block that may hold conflicts (counted in the manifest).
+"""
 
 from dataclasses import dataclass
 
@@ -6,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from pipeline.canonical import Canonical
-from pipeline.stages.conflicts import count_conflicts, row_sets, text_groups
+from pipeline.stages.conflicts import conflicting_pairs, count_conflicts, row_sets, text_groups
 from pipeline.stages.layout import Layout
 from pipeline.stages.pack import pack_blocks
 
@@ -14,7 +21,8 @@ from pipeline.stages.pack import pack_blocks
 @dataclass(frozen=True)
 class Batched:
     layout: Layout
-    rejects: pl.DataFrame  # rows that fit in no conflict-free block (leftover = "reject")
+    blocks: list[int]  # sizes of the consecutive blocks of `layout.rows`
+    rejects: pl.DataFrame
     stats: dict
 
 
@@ -24,28 +32,35 @@ def plan_batches(canon: Canonical, layout: Layout, query_clusters: np.ndarray, d
     clusters = canon.queries.select("query_id", cluster=pl.Series(query_clusters, dtype=pl.Int64))
     keys, forbidden = row_sets(layout.ids, canon.positives, clusters, groups)
     rows = list(range(layout.rows.height))
-    before = count_conflicts(rows, batch_size, keys, forbidden)
-    # Rows of the biggest conflict groups first: they need the most distinct blocks.
-    group_rows = layout.ids.join(groups.rename({"id": "anchor_id"}), on="anchor_id", maintain_order="left")
-    weight = group_rows.select(pl.len().over("group"))["len"].to_numpy().astype(np.int64)
-    priority = sorted(rows, key=lambda row: (-weight[row], row))
-    packing = pack_blocks(keys, forbidden, batch_size, priority)
-    order = packing.order + (packing.leftover if leftover == "final-block" else [])
-    packed = layout.reorder(order)
-    set_aside = layout.rows[pl.Series(packing.leftover, dtype=pl.UInt32)].select(
+    packing = pack_blocks(keys, forbidden, batch_size, conflict_first(layout.ids, groups))
+    blocks = packing.full + packing.short
+    set_aside: list[int] = []
+    if leftover != "short-blocks" and len(packing.short) > 1:
+        tail = [row for block in packing.short[1:] for row in block]
+        blocks = packing.full + packing.short[:1]
+        if leftover == "final-block":
+            blocks.append(tail)
+        else:
+            set_aside = tail
+    order = [row for block in blocks for row in block]
+    rejects = layout.rows[pl.Series(set_aside, dtype=pl.UInt32)].select(
         "anchor", "positive", reason=pl.lit("no_conflict_free_batch"),
-        detail=pl.lit(f"conflicts with a row in every batch of {batch_size}"))
+        detail=pl.lit(f"its query has more rows than there are conflict-free batches of {batch_size}"))
     stats = {
         "batch_size": batch_size,
-        "conflicts_in_input_order": before,
-        "conflicts_after_layout": count_conflicts(list(range(len(packing.order))), batch_size,
-                                                  [keys[r] for r in packing.order],
-                                                  [forbidden[r] for r in packing.order]),
-        "rows_set_aside": len(packing.leftover),
         "leftover": leftover,
-        "rows_kept_share": round(len(packing.order) / max(len(rows), 1), 4),
+        "conflicts_in_input_order": count_conflicts(rows, batch_size, keys, forbidden),
+        "conflicts_after_layout": sum(conflicting_pairs(block, keys, forbidden) for block in blocks),
+        "full_blocks": len(packing.full),
+        "shorter_blocks": len(blocks) - len(packing.full),
+        "rows_set_aside": len(set_aside),
+        "rows_kept_share": round(len(order) / max(len(rows), 1), 4),
     }
-    if leftover == "final-block":
-        stats["conflicts_in_final_block"] = count_conflicts(packing.leftover, len(packing.leftover) or 1,
-                                                            keys, forbidden)
-    return Batched(packed, set_aside if leftover == "reject" else set_aside.clear(), stats)
+    return Batched(layout.reorder(order), [len(block) for block in blocks], rejects, stats)
+
+
+def conflict_first(ids: pl.DataFrame, groups: pl.DataFrame) -> list[int]:
+    """Rows of the biggest conflict groups first: they need the most distinct blocks."""
+    weight = (ids.join(groups.rename({"id": "anchor_id"}), on="anchor_id", maintain_order="left")
+              .select(pl.len().over("group"))["len"].to_numpy().astype(np.int64))
+    return sorted(range(ids.height), key=lambda row: (-weight[row], row))

@@ -1,9 +1,8 @@
-"""Order rows so that every consecutive block of B rows is conflict-free (greedy first fit).
+"""Group rows into conflict-free blocks of B (greedy first fit); every row gets a block.
 
-Rows are placed, hardest first (rows whose query has the most rows), into the first open block they do not
-conflict with; a full block is closed.
-At the end the open blocks are merged where they fit: all blocks but the last are full, and rows that fit in
-no block are returned as leftovers, never dropped.
+Rows are placed hardest first (rows whose query group has the most rows) into the first open block they do not
+conflict with; a block is closed when it holds B rows. What is left open at the end is merged where it fits and
+returned as shorter blocks: a query with more rows than there are full blocks cannot be spread otherwise.
 """
 
 from dataclasses import dataclass, field
@@ -28,8 +27,12 @@ class _Block:
 
 @dataclass(frozen=True)
 class Packing:
-    order: list[int]  # full blocks, then the last (shorter) block
-    leftover: list[int]  # rows that fit in no block
+    full: list[list[int]]  # blocks of exactly B rows
+    short: list[list[int]]  # conflict-free blocks of fewer rows, largest first
+
+    @property
+    def order(self) -> list[int]:
+        return [row for block in self.full + self.short for row in block]
 
 
 def pack_blocks(keys: list[frozenset], forbidden: list[frozenset], batch_size: int, priority: list[int],
@@ -39,33 +42,28 @@ def pack_blocks(keys: list[frozenset], forbidden: list[frozenset], batch_size: i
     open_blocks: list[_Block] = []
     deferred: list[int] = []
     for row in priority:
-        block = next((b for b in open_blocks if b.fits(keys[row], forbidden[row])), None)
-        if block is None:
-            if len(open_blocks) >= max_open:
-                deferred.append(row)
-                continue
-            block = _Block()
-            open_blocks.append(block)
-        block.add(row, keys[row], forbidden[row])
-        if len(block.rows) == batch_size:
-            full.append(block.rows)
-            open_blocks.remove(block)
-    # Refill: the rows of the emptiest open blocks (and deferred rows) go into the fullest blocks that take them.
-    open_blocks.sort(key=lambda b: len(b.rows), reverse=True)
-    pending = deferred + [row for b in open_blocks[1:] for row in b.rows]
-    targets = open_blocks[:1]
-    leftover = []
+        if not _place(row, open_blocks, full, keys, forbidden, batch_size, max_open):
+            deferred.append(row)
+    # Second round: the rows of the emptiest open blocks, and deferred rows, fill the fullest open blocks.
+    open_blocks.sort(key=lambda block: len(block.rows), reverse=True)
+    pending = deferred + [row for block in open_blocks[1:] for row in block.rows]
+    open_blocks = open_blocks[:1]
     for row in pending:
-        block = next((b for b in targets if len(b.rows) < batch_size and b.fits(keys[row], forbidden[row])), None)
-        if block is None:
-            block = _Block()
-            targets.append(block)
-        block.add(row, keys[row], forbidden[row])
-        if len(block.rows) == batch_size:
-            full.append(block.rows)
-            targets.remove(block)
-    # At most one short block may remain (the last batch); the rows of any other short block are leftovers.
-    targets.sort(key=lambda b: len(b.rows), reverse=True)
-    last = targets[0].rows if targets else []
-    leftover.extend(row for b in targets[1:] for row in b.rows)
-    return Packing([row for block in full for row in block] + last, sorted(leftover))
+        _place(row, open_blocks, full, keys, forbidden, batch_size, max_open=len(pending) + 1)
+    short = sorted((block.rows for block in open_blocks if block.rows), key=len, reverse=True)
+    return Packing(full, short)
+
+
+def _place(row: int, open_blocks: list[_Block], full: list[list[int]], keys: list[frozenset],
+           forbidden: list[frozenset], batch_size: int, max_open: int) -> bool:
+    block = next((b for b in open_blocks if b.fits(keys[row], forbidden[row])), None)
+    if block is None:
+        if len(open_blocks) >= max_open:
+            return False
+        block = _Block()
+        open_blocks.append(block)
+    block.add(row, keys[row], forbidden[row])
+    if len(block.rows) == batch_size:
+        full.append(block.rows)
+        open_blocks.remove(block)
+    return True

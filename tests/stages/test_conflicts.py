@@ -60,17 +60,17 @@ def test_packing_separates_conflicting_rows_and_keeps_all_rows():
     keys, forbidden = sets(rows)
     assert count_conflicts(list(range(6)), 2, keys, forbidden) > 0
     packing = pack_blocks(keys, forbidden, 2, priority=list(range(6)))
-    assert sorted(packing.order + packing.leftover) == list(range(6))
+    assert sorted(packing.order) == list(range(6))
     assert count_conflicts(packing.order, 2, keys, forbidden) == 0
-    assert packing.leftover == []
+    assert len(packing.full) == 3 and packing.short == []
 
 
-def test_rows_that_fit_nowhere_are_returned_not_dropped():
-    # Three rows of one query cluster cannot share any block of 3: two become leftovers with one full block.
+def test_rows_of_one_cluster_beyond_the_full_blocks_get_shorter_blocks():
+    # Three rows of one query cluster need three blocks, but five rows make one full block of 3.
     rows = [(1, [10, 15]), (2, [11, 16]), (1, [10, 16]), (3, [12, 15]), (4, [13, 15])]
     keys, forbidden = sets(rows)
     packing = pack_blocks(keys, forbidden, 3, priority=list(range(5)))
-    assert sorted(packing.order + packing.leftover) == list(range(5))
-    full = packing.order[:3]
-    assert count_conflicts(full, 3, keys, forbidden) == 0
-    assert count_conflicts(packing.order, 3, keys, forbidden) == 0
+    assert sorted(packing.order) == list(range(5))
+    assert [len(block) for block in packing.full] == [3]
+    assert len(packing.short) == 2
+    assert all(conflicting_pairs(block, keys, forbidden) == 0 for block in packing.full + packing.short)

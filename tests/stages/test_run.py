@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import datasets
-import numpy as np
 import polars as pl
 import pytest
 
