@@ -26,7 +26,7 @@ ColumnsOpt = Annotated[str | None, typer.Option(help="Map roles to columns: anch
 
 @app.callback()
 def _commands() -> None:
-    """Keeps `prep report ...` a subcommand while it is the only one."""
+    """Every command is a subcommand: `prep report`, `prep run`."""
 
 
 def parse_columns(text: str | None) -> dict[str, str]:
@@ -80,8 +80,8 @@ def run(
     model: Annotated[str | None, typer.Option(help="sentence-transformers model folder or name "
                                                    "(default: the offline all-MiniLM-L6-v2).")] = None,
     negatives: Annotated[int | None, typer.Option(help="K, negatives per row (default 3).")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML file with [encoder], [mining], [layout] tables; "
-                                                     "flags override it.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file with [encoder], [mining], [dedupe], [layout] "
+                                                     "tables; flags override it.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for random sampling and index training.")] = None,
     relative_margin: Annotated[float | None, typer.Option(help="Drop candidates scoring above (1 - margin) x the "
                                                                "query's lowest positive score (default 0.05).")] = None,
@@ -94,8 +94,9 @@ def run(
     batch_size: Annotated[int | None, typer.Option(help="Order rows so that every block of this many is "
                                                         "conflict-free; train with pipeline.sampler."
                                                         "BlockBatchSampler and the same batch size.")] = None,
-    leftover: Annotated[str | None, typer.Option(help="Rows that fit in no conflict-free block: reject (default, "
-                                                      "to rejects.parquet) or final-block.")] = None,
+    leftover: Annotated[str | None, typer.Option(help="Rows beyond the full conflict-free blocks: short-blocks "
+                                                      "(default), reject (to rejects.parquet) or final-block.")]
+    = None,
     dedupe_threshold: Annotated[float | None, typer.Option(help="Cosine at which queries (and texts) count as "
                                                                "near-duplicates (default 0.90).")] = None,
     cache_dir: Annotated[str | None, typer.Option(help="Embedding cache (default ~/.cache/prep/embeddings).")] = None,

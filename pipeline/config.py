@@ -30,6 +30,7 @@ class EncoderConfig:
     backend: str = "torch"  # "int8": Linear layers quantised per channel on the fly, about 2x faster on CPU
 
     def __post_init__(self) -> None:
+        _check_types(self)
         _check_positive(self, "batch_size")
         if self.max_seq_length is not None:
             _check_positive(self, "max_seq_length")
@@ -56,6 +57,9 @@ class MiningConfig:
     seed: int = 12
 
     def __post_init__(self) -> None:
+        if self.relative_margin is False:  # `relative_margin = false` in TOML turns the filter off
+            object.__setattr__(self, "relative_margin", None)
+        _check_types(self)
         _check_positive(self, "negatives")
         _check_positive(self, "query_chunk")
         _check_choice(self, "sampling", ("top", "random"))
@@ -68,6 +72,8 @@ class MiningConfig:
             raise ConfigError(f"mining.near_duplicate is a cosine between -1 and 1, got {self.near_duplicate}")
         if self.range_min < 0:
             raise ConfigError(f"mining.range_min must be at least 0, got {self.range_min}")
+        if None not in (self.min_score, self.max_score) and self.min_score > self.max_score:
+            raise ConfigError(f"mining.min_score ({self.min_score}) is above max_score ({self.max_score})")
         if self.range_max is not None and self.range_max - self.range_min < self.negatives:
             raise ConfigError(f"mining.range_max - range_min ({self.range_max} - {self.range_min}) leaves fewer "
                               f"candidates than negatives ({self.negatives})")
@@ -80,6 +86,7 @@ class DedupeConfig:
     threshold: float = 0.90  # STS-B dev: 91% precision, 63% recall for paraphrases (benchmarks/dedupe_threshold.py)
 
     def __post_init__(self) -> None:
+        _check_types(self)
         if not 0 < self.threshold <= 1:
             raise ConfigError(f"dedupe.threshold is a cosine in (0, 1], got {self.threshold}")
 
@@ -94,6 +101,7 @@ class LayoutConfig:
     leftover: str = "short-blocks"  # rows beyond the full blocks: "short-blocks", "reject" or "final-block"
 
     def __post_init__(self) -> None:
+        _check_types(self)
         _check_choice(self, "layout", ("n-tuple",))
         _check_choice(self, "leftover", ("short-blocks", "reject", "final-block"))
         if self.batch_size is not None:
@@ -140,6 +148,23 @@ def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]]) 
                               f"legal: {sorted(legal)}")
         config = replace(config, **{section.name: replace(current, **values)})
     return config
+
+
+_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "None": (type(None),)}
+
+
+def _check_types(config: object) -> None:
+    """Each value is of its annotated type (a TOML "0.05" is not a float); bools are not numbers."""
+    for item in fields(config):
+        value = getattr(config, item.name)
+        annotation = item.type.__name__ if isinstance(item.type, type) else str(item.type)
+        allowed = [kind.strip() for kind in annotation.split("|")]
+        if isinstance(value, bool) and "bool" not in allowed:
+            ok = False
+        else:
+            ok = any(isinstance(value, _TYPES[kind]) for kind in allowed if kind in _TYPES)
+        if not ok:
+            raise ConfigError(f"{item.name} must be {' or '.join(allowed)}, got {value!r}")
 
 
 def _check_positive(config: object, name: str) -> None:

@@ -1,4 +1,4 @@
-"""`prep run`: read -> encode -> dedupe -> index -> mine -> lay out -> batch -> write, with a reconciling manifest."""
+"""`prep run`: read -> encode -> index -> dedupe -> mine -> lay out -> batch -> write, with a reconciling manifest."""
 
 import time
 from dataclasses import dataclass
@@ -17,6 +17,7 @@ from pipeline.manifest import (
     score_stats,
     stage_counts,
 )
+from pipeline.report.tokens import TokenCounter, counter_of_model
 from pipeline.stages.dedupe import cluster_sizes
 from pipeline.stages.layout import Layout, choose_positives, lay_out_n_tuple
 from pipeline.stages.mine import mine_negatives
@@ -89,8 +90,9 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         "batches": batches,
         "timings_seconds": clock.timings,
     }
+    counter = counter_of_model(encoder.model, manifest["model"]["name"])
     _write(out, layout, pl.concat([rejected_rows(canon), pair_rejects], how="diagonal_relaxed"), manifest, config,
-           blocks)
+           blocks, counter)
     clock.lap("write")
     return manifest
 
@@ -103,8 +105,8 @@ def _lay_out(canon: Canonical, negatives: pl.DataFrame, config: RunConfig, query
     chosen = choose_positives(canon.positives, config.layout.positives_per_query, config.mining.seed)
     layout = lay_out_n_tuple(canon, negatives, config.mining.negatives, chosen)
     not_chosen = (canon.positives.join(chosen, on=["query_id", "doc_id"], how="anti", maintain_order="left")
-                  .join(canon.queries.rename({"text": "anchor"}), on="query_id")
-                  .join(canon.corpus.rename({"text": "positive"}), on="doc_id")
+                  .join(canon.queries.rename({"text": "anchor"}), on="query_id", maintain_order="left")
+                  .join(canon.corpus.rename({"text": "positive"}), on="doc_id", maintain_order="left")
                   .select("anchor", "positive", reason=pl.lit("positive_not_chosen"),
                           detail=pl.lit(f"--positives {config.layout.positives}")))
     rejects = [layout.rejects, not_chosen]
@@ -133,12 +135,11 @@ def _dedupe_summary(canon: Canonical, query_clusters: np.ndarray, doc_clusters: 
 
 
 def _write(out: Path, layout: Layout, rejects: pl.DataFrame, manifest: dict, config: RunConfig,
-           blocks: list[int] | None) -> None:
+           blocks: list[int] | None, counter: TokenCounter) -> None:
     from pipeline.report.html import render_html
     from pipeline.report.profile import profile
-    from pipeline.report.tokens import load_token_counter
 
-    report = profile(_output_canonical(layout), load_token_counter(config.encoder.model))
+    report = profile(_output_canonical(layout), counter)
     description = {"prep_batch_size": config.layout.batch_size, "prep_blocks": blocks}
 
     def fill(folder: Path) -> None:

@@ -42,3 +42,16 @@ def test_bad_config_is_a_clear_error(tmp_path: Path, toml: str, message: str):
 def test_range_window_must_hold_k_negatives():
     with pytest.raises(ConfigError, match="leaves fewer candidates than negatives"):
         MiningConfig(negatives=5, range_min=10, range_max=12)
+
+
+def test_a_value_of_the_wrong_type_is_a_config_error(tmp_path: Path):
+    path = tmp_path / "prep.toml"
+    path.write_text('[mining]\nrelative_margin = "0.05"\n')
+    with pytest.raises(ConfigError, match=re.escape("relative_margin must be float or None, got '0.05'")):
+        load_run_config(path, {})
+
+
+def test_relative_margin_false_turns_the_filter_off(tmp_path: Path):
+    path = tmp_path / "prep.toml"
+    path.write_text("[mining]\nrelative_margin = false\n")
+    assert load_run_config(path, {}).mining.relative_margin is None

@@ -36,7 +36,7 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
             raise InputError(path, "not a BEIR folder: expected corpus.jsonl, queries.jsonl and qrels/<split>.tsv")
         rows, own_corpus = read_beir(path, split)
         texts = own_corpus if extra is None else pl.concat([own_corpus, extra])
-        return build_canonical(rows, texts, sources=(path,)).validate()
+        return build_canonical(rows, texts, sources=(path, *([Path(corpus)] if corpus else []))).validate()
     if fmt == "flag":
         rows = read_flag(path, split)
     elif fmt == "pairs":

@@ -10,6 +10,7 @@ where a string belongs (or the reverse) instead of turning it into text.
 import json
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from pipeline.errors import InputError
@@ -68,7 +69,24 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train") -> 
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
         raise _located(path, expected, error) from None
     _check_kinds(frame, path, expected)
+    lines = _line_numbers(path, frame.height) if _is_json_lines(path) else None
+    if lines is not None:
+        return frame.with_columns(pl.Series(ROW, lines, dtype=pl.UInt32))
     return frame.with_row_index(ROW, offset=1)
+
+
+def _line_numbers(path: Path, records: int) -> np.ndarray | None:
+    """Physical line numbers of the records when blank lines sit between them (pyarrow skips those), else None."""
+    newlines = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 26):
+            newlines += block.count(b"\n")
+            last = block[-1:]
+    if records in (newlines, newlines + (last != b"\n")):
+        return None
+    with path.open("rb") as handle:
+        numbers = [number for number, raw in enumerate(handle, start=1) if raw.strip()]
+    return np.array(numbers[:records], dtype=np.uint32)
 
 
 def _is_json_lines(path: Path) -> bool:

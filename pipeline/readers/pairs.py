@@ -42,10 +42,12 @@ def _scores(frame: pl.DataFrame, column: str, path: Path, unit: str) -> pl.Serie
     score = raw.cast(pl.Float64, strict=False) if raw.dtype == pl.String or raw.dtype.is_numeric() else None
     if score is None:
         raise InputError(path, f"expected numbers, the column holds {raw.dtype}", field=column)
-    bad = frame.filter(score.is_null())
+    bad = frame.filter(score.is_null() | score.is_nan())
     if bad.height:
         value = bad[column][0]
         message = "is null; expected a number" if value is None else f"'{value}' is not a number"
+        if isinstance(value, float):
+            message = "is NaN; expected a number"
         raise InputError(path, message, field=column, **{unit: bad[ROW][0]})
     return score
 

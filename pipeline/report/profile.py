@@ -9,8 +9,6 @@ TOKEN_SAMPLE = 5_000
 
 
 def profile(canon: Canonical, counter: TokenCounter | None, token_sample: int = TOKEN_SAMPLE) -> dict:
-    rows = canon.rows.filter(pl.col("query_id").is_not_null())
-    distinct_exact = int(rows["first_exact"].sum())
     report = {
         "sources": [str(path) for path in canon.sources],
         "rows_in": canon.rows.height,
@@ -18,13 +16,20 @@ def profile(canon: Canonical, counter: TokenCounter | None, token_sample: int = 
         "docs": canon.corpus.height,
         "negatives_per_query": distribution(_per_query(canon, canon.negatives)),
         "positives_per_query": distribution(_per_query(canon, canon.positives)),
-        "duplicate_queries": {"exact": rows.height - distinct_exact,
-                              "normalized": distinct_exact - canon.queries.height},
+        "duplicate_queries": duplicate_counts(canon),
         "empty_texts": {role: int((canon.empty["role"] == role).sum()) for role in ROLES},
     }
     if counter is not None:
         report["text_tokens"] = text_tokens(canon, counter, token_sample)
     return report
+
+
+def duplicate_counts(canon: Canonical) -> dict[str, int]:
+    """Rows whose exact query text appeared in an earlier row, and further rows that match one only after
+    normalisation."""
+    rows = canon.rows.filter(pl.col("query_id").is_not_null())
+    distinct_exact = int(rows["first_exact"].sum())
+    return {"exact": rows.height - distinct_exact, "normalized": distinct_exact - canon.queries.height}
 
 
 def distribution(counts: pl.Series) -> dict:

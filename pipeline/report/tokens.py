@@ -43,6 +43,17 @@ def load_token_counter(model: str | Path | None = None) -> TokenCounter:
     return TokenCounter(tokenizer, _max_seq_length(path), str(model) if model else "all-MiniLM-L6-v2")
 
 
+def counter_of_model(model: object, name: str) -> TokenCounter:
+    """The token counter of a loaded SentenceTransformer (any model, hub names too), at its max_seq_length."""
+    from tokenizers import Tokenizer
+
+    backend = getattr(model.tokenizer, "backend_tokenizer", model.tokenizer)
+    tokenizer = Tokenizer.from_str(backend.to_str())  # a copy: the model keeps its truncation settings
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return TokenCounter(tokenizer, model.max_seq_length or 512, name)
+
+
 def _max_seq_length(path: Path) -> int:
     """sentence_bert_config.json (ST 2-5), else the tokenizer's model_max_length (ST 6 saves it there)."""
     for name, key in (("sentence_bert_config.json", "max_seq_length"), ("tokenizer_config.json", "model_max_length"),

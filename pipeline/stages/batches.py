@@ -4,7 +4,7 @@ The blocks go to the dataset's description, where `pipeline.sampler.BlockBatchSa
 B come first; the rows left over (a query with more rows than there are full blocks) are, by `leftover`:
 - "short-blocks" (default): kept as shorter conflict-free blocks at the end;
 - "reject": set aside to rejects.parquet, except the largest short block, kept as the last batch;
-- "final-block": appended as one last block that may hold conflicts (counted in the manifest).
+- "final-block": appended in blocks of B at the end, which may hold conflicts (counted in the manifest).
 """
 
 from dataclasses import dataclass
@@ -39,7 +39,7 @@ def plan_batches(canon: Canonical, layout: Layout, query_clusters: np.ndarray, d
         tail = [row for block in packing.short[1:] for row in block]
         blocks = packing.full + packing.short[:1]
         if leftover == "final-block":
-            blocks.append(tail)
+            blocks.extend(tail[start:start + batch_size] for start in range(0, len(tail), batch_size))
         else:
             set_aside = tail
     order = [row for block in blocks for row in block]

@@ -1,6 +1,5 @@
 """Encode each distinct normalised text once, longest first, through the embedding cache."""
 
-import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,6 @@ from rich.progress import Progress
 from pipeline.config import EncoderConfig
 from pipeline.stages.embedding_cache import EmbeddingCache, default_cache_dir, fingerprint_model
 
-logger = logging.getLogger(__name__)
 CHUNK = 4096  # texts per encode call and per cache part: an interrupted run keeps what it finished
 
 

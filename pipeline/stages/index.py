@@ -1,13 +1,11 @@
 """A FAISS inner-product index over normalised embeddings: exact when small, IVF when large, searched in chunks."""
 
-import logging
 from dataclasses import dataclass
 
 import numpy as np
 
 from pipeline.config import MiningConfig
 
-logger = logging.getLogger(__name__)
 RECALL_PROBE_QUERIES = 256
 
 

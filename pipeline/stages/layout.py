@@ -32,8 +32,8 @@ def choose_positives(positives: pl.DataFrame, per_query: int | None, seed: int) 
     position = pl.int_range(pl.len()).over("query_id")
     if per_query == 1:
         return positives.filter(position == 0)
-    draw = pl.int_range(pl.len()).shuffle(seed).over("query_id")
-    return positives.filter(draw < per_query)
+    draw = pl.struct("query_id", "doc_id").hash(seed).rank("ordinal").over("query_id")
+    return positives.filter(draw <= per_query)
 
 
 def lay_out_n_tuple(canon: Canonical, negatives: pl.DataFrame, k: int, positives: pl.DataFrame) -> Layout:

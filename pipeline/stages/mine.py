@@ -1,6 +1,5 @@
 """Mine hard negatives: search the index per chunk of queries, filter false negatives, choose K per query."""
 
-import logging
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -12,8 +11,7 @@ from pipeline.config import MiningConfig
 from pipeline.stages.index import SearchIndex
 from pipeline.stages.select import Candidates, choose_negatives, default_range_max, removal_masks
 
-logger = logging.getLogger(__name__)
-SIMILARITY_BUDGET = 64 * 2**20  # floats per block of candidate x positive embeddings, bounds memory
+SIMILARITY_BUDGET = 4 * 2**20  # floats per block of candidates x known positives, bounds memory
 DEEPEN, MAX_DEEPENING = 4, 2
 
 
@@ -94,7 +92,8 @@ def _query_plan(canon: Canonical, query_clusters: np.ndarray | None) -> pl.DataF
     positives = canon.positives.join(doc_rows, on="doc_id").join(query_rows, on="query_id")
     own = positives.group_by("query_id").agg(positive_rows=pl.col("doc_row"))
     known = positives.group_by("cluster").agg(known_rows=pl.col("doc_row").unique().sort())
-    given = canon.negatives.sort("query_id", "rank").join(doc_rows, on="doc_id", maintain_order="left").group_by(
+    # canon.negatives is in input order (row, then position in the row): keep it.
+    given = canon.negatives.join(doc_rows, on="doc_id", maintain_order="left").group_by(
         "query_id", maintain_order=True).agg(given_rows=pl.col("doc_row"))
     return (query_rows.join(own, on="query_id", how="inner", maintain_order="left")
             .join(known, on="cluster", how="left", maintain_order="left")
@@ -116,14 +115,14 @@ def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray
     given_scores = np.einsum("nd,ngd->ng", query_vectors, docs[np.maximum(given_rows, 0)]) if given_rows.size \
         else np.zeros(given_rows.shape, np.float32)
     scores = np.where(valid, np.concatenate([given_scores, mined_scores], axis=1), -np.inf)
-    is_positive = (rows[:, :, None] == known_rows[:, None, :]).any(axis=2) & valid
+    is_known, similarity = _against_known(docs, rows, known_rows)
     lowest = _positive_scores_matrix(query_vectors, docs, positive_rows)
     candidates = Candidates(
         scores=scores.astype(np.float32),
         valid=valid,
         given=np.concatenate([np.ones_like(given_rows, bool), np.zeros_like(mined_rows, bool)], axis=1),
-        is_positive=is_positive,
-        positive_similarity=_positive_similarity(docs, rows, known_rows),
+        is_positive=is_known & valid,
+        positive_similarity=similarity,
         lowest_positive=np.where(positive_rows >= 0, lowest, np.inf).min(axis=1),
     )
     return candidates, rows
@@ -138,22 +137,23 @@ def _positive_scores(query_vectors: np.ndarray, docs: np.ndarray, positive_rows:
     return scores[positive_rows >= 0]
 
 
-def _positive_similarity(docs: np.ndarray, rows: np.ndarray, positive_rows: np.ndarray) -> np.ndarray:
-    """max cosine(candidate, any positive) per candidate, in blocks of queries to bound memory."""
+def _against_known(docs: np.ndarray, rows: np.ndarray, known_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: is it a known positive, and its max cosine to any known positive. Computed in blocks of
+    queries so that the (queries x candidates x positives) arrays stay within SIMILARITY_BUDGET floats."""
     n, c = rows.shape
-    p, dimension = positive_rows.shape[1], docs.shape[1]
-    result = np.full((n, c), -np.inf, dtype=np.float32)
+    p, dimension = known_rows.shape[1], docs.shape[1]
+    is_known = np.zeros((n, c), dtype=bool)
+    similarity = np.full((n, c), -np.inf, dtype=np.float32)
     if p == 0 or c == 0:
-        return result
-    block = max(1, SIMILARITY_BUDGET // ((c + p) * dimension))
+        return is_known, similarity
+    block = max(1, SIMILARITY_BUDGET // (c * dimension + p * dimension + 2 * c * p))
     for start in range(0, n, block):
         part = slice(start, start + block)
-        candidate_vectors = docs[np.maximum(rows[part], 0)]
-        positive_vectors = docs[np.maximum(positive_rows[part], 0)]
-        similarity = np.einsum("ncd,npd->ncp", candidate_vectors, positive_vectors)
-        similarity = np.where(positive_rows[part][:, None, :] >= 0, similarity, -np.inf)
-        result[part] = similarity.max(axis=2)
-    return result
+        known = known_rows[part]
+        is_known[part] = (rows[part][:, :, None] == known[:, None, :]).any(axis=2)
+        scores = np.einsum("ncd,npd->ncp", docs[np.maximum(rows[part], 0)], docs[np.maximum(known, 0)])
+        similarity[part] = np.where(known[:, None, :] >= 0, scores, -np.inf).max(axis=2)
+    return is_known, similarity
 
 
 def _chosen_frame(chunk: pl.DataFrame, rows: np.ndarray, candidates: Candidates, chosen: np.ndarray) -> pl.DataFrame:

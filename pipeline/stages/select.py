@@ -25,7 +25,7 @@ class Candidates:
     given: np.ndarray  # True for negatives from the input
     is_positive: np.ndarray  # the candidate is one of the query's known positives (by id)
     positive_similarity: np.ndarray  # max cosine(candidate, any known positive of the query)
-    lowest_positive: np.ndarray  # (n,) the query's lowest positive score; NaN when it has none
+    lowest_positive: np.ndarray  # (n,) the query's lowest positive score; +inf (nothing too close) when none
 
 
 def relative_threshold(lowest_positive: np.ndarray, margin: float) -> np.ndarray:
@@ -56,7 +56,7 @@ def removal_masks(candidates: Candidates, config: MiningConfig) -> dict[str, np.
         test = tests[reason]
         if test is None:
             continue
-        masks[reason] = test & ~removed  # NaN comparisons (no positive) are False: nothing removed
+        masks[reason] = test & ~removed
         removed |= masks[reason]
     return masks
 

@@ -13,6 +13,8 @@ import polars as pl
 import pyarrow as pa
 import xxhash
 
+from pipeline.errors import ConfigError
+
 
 def to_arrow_strings(frame: pl.DataFrame) -> pa.Table:
     """Arrow with plain `string` columns (datasets' Value("string")), whatever Polars' own string type is."""
@@ -41,8 +43,14 @@ def save_dataset(table: pa.Table, folder: Path, description: dict | None = None)
 
 
 def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
-    """Call `fill(tmp)` to populate a temporary folder, then replace `out` with it in one rename."""
+    """Call `fill(tmp)` to populate a temporary folder, then replace `out` with it in one rename.
+
+    Only an empty folder or an earlier prep output (it has manifest.json) is ever replaced.
+    """
     out = Path(out)
+    if out.exists() and not (out / "manifest.json").exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"--out {out} exists and is not an earlier prep output (no manifest.json); "
+                          "choose a new or empty folder")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)

@@ -156,3 +156,10 @@ def test_cli_empty_file_reports_zero_rows(tmp_path: Path, prep) -> None:
     assert (report["rows_in"], report["queries"], report["docs"]) == (0, 0, 0)
     assert report["negatives_per_query"] == {"histogram": {}, "min": None, "p50": None, "p90": None, "p99": None,
                                              "max": None, "mean": None}
+
+
+def test_line_numbers_count_blank_lines(tmp_path: Path) -> None:
+    path = tmp_path / "train.jsonl"
+    path.write_text('{"query": "a", "pos": ["x"]}\n\n{"query": null, "pos": ["y"]}\n')
+    with pytest.raises(InputError, match=r"train\.jsonl, line 3, field 'query': is null"):
+        read_dataset(path, "flag")

@@ -91,3 +91,10 @@ def test_stsbenchmark(shared_data: Path, linked) -> None:
     canon = read_dataset(path)
     for table, scores in expected.items():
         assert {pair: link["score"] for pair, link in linked(canon, table).items()} == scores
+
+
+def test_nan_score_is_rejected_not_made_a_negative(write_table) -> None:
+    path = write_table("pairs.csv", [{"sentence1": "a", "sentence2": "b", "score": "0.5"},
+                                     {"sentence1": "c", "sentence2": "d", "score": "nan"}])
+    with pytest.raises(InputError, match=r"pairs\.csv, row 2, field 'score': 'nan' is not a number"):
+        read_dataset(path, "pairs")

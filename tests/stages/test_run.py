@@ -244,3 +244,63 @@ def test_batches_are_conflict_free_and_block_sampler_trains(data, tiny_model, tm
     assert trainer.train().global_step == 2
     with pytest.raises(ValueError, match="blocks of 2 rows"):
         BlockBatchSampler(dataset, batch_size=4, drop_last=False)
+
+
+def test_block_sampler_serves_the_multi_dataset_path(data, tiny_model, tmp_path):
+    from sentence_transformers import (
+        SentenceTransformer,
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+    )
+    from sentence_transformers.losses import MultipleNegativesRankingLoss
+
+    from pipeline.sampler import BlockBatchSampler
+
+    run(data, tiny_model, tmp_path, negatives=1, relative_margin=None, dedupe=1.0, layout=LayoutConfig(batch_size=2))
+    laid_out = datasets.load_from_disk(str(tmp_path / "out"))
+    both = datasets.DatasetDict({"first": laid_out, "second": laid_out})
+    model = SentenceTransformer(str(tiny_model), device="cpu")
+    args = SentenceTransformerTrainingArguments(
+        output_dir=str(tmp_path / "train"), max_steps=3, per_device_train_batch_size=2, report_to="none",
+        save_strategy="no", use_cpu=True, disable_tqdm=True, batch_sampler=BlockBatchSampler)
+    trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=both,
+                                         loss=MultipleNegativesRankingLoss(model))
+    sampler = trainer.get_train_dataloader().batch_sampler
+    blocks = {tuple(block) for block in BlockBatchSampler(laid_out, batch_size=2, drop_last=False)}
+    offset = len(laid_out)
+    for batch in sampler:
+        local = tuple(i - offset if i >= offset else i for i in batch)
+        assert local in blocks  # each batch is one whole block of one dataset
+    assert trainer.train().global_step == 3
+
+
+@pytest.mark.parametrize("leftover", ["short-blocks", "reject", "final-block"])
+def test_every_leftover_mode_keeps_blocks_within_b_and_reconciles(data, tiny_model, tmp_path, leftover):
+    manifest = run(data, tiny_model, tmp_path, negatives=1, relative_margin=None,
+                   layout=LayoutConfig(batch_size=3, leftover=leftover))
+    dataset = datasets.load_from_disk(str(tmp_path / "out"))
+    blocks = json.loads(dataset.info.description)["prep_blocks"]
+    assert sum(blocks) == len(dataset) and max(blocks) <= 3
+    layout = next(stage for stage in manifest["stages"] if stage["stage"] == "layout")
+    assert layout["reconciled"]
+    if leftover != "final-block":
+        assert manifest["batches"]["conflicts_after_layout"] == 0
+
+
+def test_exact_normalised_and_semantic_duplicate_queries_are_merged(tmp_path, tiny_model):
+    rows = [*ROWS,
+            {"query": "who wrote hamlet ", "pos": ["hamlet is a tragedy"], "neg": []},  # normalised duplicate
+            {"query": "WHO WROTE HAMLET", "pos": ["the bard wrote it"], "neg": []}]  # same tokens: cosine 1.0
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(CORPUS) + "\n")
+    manifest = run((path, corpus), tiny_model, tmp_path, negatives=3, relative_margin=None, dedupe=0.9999)
+    merged = manifest["dedupe"]["queries_merged"]
+    assert merged["exact"] == 1 and merged["normalized"] == 1 and merged["semantic"] >= 1
+    dataset = datasets.load_from_disk(str(tmp_path / "out"))
+    cluster_positives = {p for row in rows if row["query"].strip().lower() == "who wrote hamlet" for p in row["pos"]}
+    for row in dataset:
+        if row["anchor"].lower().strip() == "who wrote hamlet":
+            negatives = {row[f"negative_{i}"] for i in (1, 2, 3)}
+            assert not negatives & cluster_positives  # no cluster-mate's positive is a negative
