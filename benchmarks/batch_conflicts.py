@@ -1,9 +1,10 @@
 """In-batch false negatives per epoch: ST's default sampler, ST's NO_DUPLICATES, and prep's conflict-free blocks.
 
 Data: (query, positive) pairs of the FiQA sample (1 to 20 positives per question) and of SciFact train.
-A conflict is prep's rule (same query cluster, or a text that is the other row's anchor or a positive of its
-cluster, up to near-duplicates at the dedupe threshold, all-MiniLM-L6-v2 embeddings). ST's samplers run as they
-are (NoDuplicatesBatchSampler from sentence_transformers); prep's layout is pack_blocks + BlockBatchSampler.
+A conflict is prep's rule: near-duplicate queries, or a text that is the other row's anchor, or a positive of its
+query or of a near-duplicate query, or a near-duplicate of such a positive (all-MiniLM-L6-v2 at the threshold).
+ST's samplers run as they are (NoDuplicatesBatchSampler from sentence_transformers); prep's layout is
+pack_blocks + BlockBatchSampler.
 Usage: python benchmarks/batch_conflicts.py [--data ../shared/data] [--threshold 0.9]
 """
 
@@ -40,8 +41,8 @@ def main() -> None:
     from pipeline.config import EncoderConfig, MiningConfig
     from pipeline.sampler import BlockBatchSampler
     from pipeline.stages.batches import conflict_first
-    from pipeline.stages.conflicts import conflicting_pairs, row_sets, text_groups
-    from pipeline.stages.dedupe import cluster_by_similarity
+    from pipeline.stages.conflicts import conflicting_pairs, forbidden_ids, row_sets
+    from pipeline.stages.dedupe import link_similar
     from pipeline.stages.encode import Encoder
     from pipeline.stages.index import build_index
     from pipeline.stages.pack import pack_blocks
@@ -54,16 +55,16 @@ def main() -> None:
         queries = encoder.embed(canon.queries.rename({"query_id": "id"}), None)
         docs = encoder.embed(canon.corpus.rename({"doc_id": "id"}), None)
         config = MiningConfig()
-        query_clusters = cluster_by_similarity(queries, args.threshold, build_index(queries, config))
-        doc_clusters = cluster_by_similarity(docs, args.threshold, build_index(docs, config))
-        groups = text_groups(canon.queries["query_id"], query_clusters, canon.corpus["doc_id"], doc_clusters)
-        clusters = canon.queries.select("query_id", cluster=pl.Series(query_clusters, dtype=pl.Int64))
+        query_links = link_similar(queries, args.threshold, build_index(queries, config))
+        doc_links = link_similar(docs, args.threshold, build_index(docs, config))
+        forbidden_by_query = forbidden_ids(canon.queries["query_id"], query_links, canon.corpus["doc_id"], doc_links,
+                                           canon.positives)
         rows = canon.positives.select(anchor_id="query_id", text_ids=pl.concat_list("doc_id"))
-        keys, forbidden = row_sets(rows, canon.positives, clusters, groups)
+        keys, forbidden = row_sets(rows, forbidden_by_query)
         texts = (canon.positives.join(canon.queries.rename({"text": "anchor"}), on="query_id", maintain_order="left")
                  .join(canon.corpus.rename({"text": "positive"}), on="doc_id", maintain_order="left"))
         for batch_size in (32, 128):
-            packing = pack_blocks(keys, forbidden, batch_size, priority=conflict_first(rows, groups))
+            packing = pack_blocks(keys, forbidden, batch_size, priority=conflict_first(rows, forbidden))
             laid_out = datasets.Dataset.from_polars(texts[pl.Series(packing.order, dtype=pl.UInt32)]
                                                     .select("anchor", "positive"))
             laid_out.info.description = json.dumps(

@@ -25,7 +25,7 @@ def main() -> None:
 
     from pipeline.config import MiningConfig
     from pipeline.report.tokens import default_model_path
-    from pipeline.stages.dedupe import cluster_by_similarity
+    from pipeline.stages.dedupe import link_similar
     from pipeline.stages.index import build_index
 
     model = SentenceTransformer(str(default_model_path()), device="cpu")
@@ -44,7 +44,7 @@ def main() -> None:
         above = cosine >= threshold
         precision = (above & same).sum() / max((above & (same | different)).sum(), 1)
         recall = (above & same).sum() / same.sum()
-        labels = cluster_by_similarity(claim_vectors, threshold, index)
+        labels = link_similar(claim_vectors, threshold, index).clusters()
         merged = len(labels) - len(np.unique(labels))
         print(f"{threshold:>9.2f} {precision:>10.1%} {recall:>7.1%} {(above & different).sum():>22} {merged:>22}")
 

@@ -17,8 +17,9 @@ from pipeline.manifest import (
     score_stats,
     stage_counts,
 )
+from pipeline.report.profile import duplicate_counts
 from pipeline.report.tokens import TokenCounter, counter_of_model
-from pipeline.stages.dedupe import cluster_sizes
+from pipeline.stages.dedupe import Links, cluster_sizes, link_similar
 from pipeline.stages.layout import Layout, choose_positives, lay_out_n_tuple
 from pipeline.stages.mine import mine_negatives
 from pipeline.stages.write import save_dataset, to_arrow_strings, write_atomically, write_json
@@ -47,7 +48,6 @@ class _Clock:
 def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     """Run every stage and write `out`; returns the manifest."""
     from pipeline.readers import read_dataset
-    from pipeline.stages.dedupe import cluster_by_similarity
     from pipeline.stages.encode import Encoder
     from pipeline.stages.index import build_index, measure_recall
 
@@ -61,13 +61,13 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     index = build_index(doc_vectors, config.mining)
     clock.lap("index")
     threshold = config.dedupe.threshold
-    query_clusters = cluster_by_similarity(query_vectors, threshold, build_index(query_vectors, config.mining))
-    doc_clusters = cluster_by_similarity(doc_vectors, threshold, index)
+    query_links = link_similar(query_vectors, threshold, build_index(query_vectors, config.mining))
+    doc_links = link_similar(doc_vectors, threshold, index)
     clock.lap("dedupe")
-    mined = mine_negatives(canon, query_vectors, doc_vectors, index, config.mining, query_clusters)
+    mined = mine_negatives(canon, query_vectors, doc_vectors, index, config.mining, query_links)
     recall = measure_recall(index, doc_vectors, query_vectors, mined.range_max, config.mining.seed)
     clock.lap("mine")
-    layout, pair_rejects, batches, blocks = _lay_out(canon, mined.negatives, config, query_clusters, doc_clusters)
+    layout, pair_rejects, batches, blocks = _lay_out(canon, mined.negatives, config, query_links, doc_links)
     clock.lap("layout")
     manifest = {
         "inputs": describe_inputs([inputs.data] + ([inputs.corpus] if inputs.corpus else [])),
@@ -82,7 +82,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                   "recall_at_search_depth": recall,
                   "note": "exact search" if recall is None else
                   f"approximate: measured recall of the exact top-{mined.range_max} on up to 256 queries"},
-        "dedupe": _dedupe_summary(canon, query_clusters, doc_clusters, threshold),
+        "dedupe": _dedupe_summary(canon, query_links, doc_links, threshold),
         "stages": stage_counts(canon, layout.rows.height, pair_rejects),
         "filters": filter_summary(mined, config),
         "scores": {"positives": score_stats(mined.positive_scores),
@@ -97,8 +97,8 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     return manifest
 
 
-def _lay_out(canon: Canonical, negatives: pl.DataFrame, config: RunConfig, query_clusters: np.ndarray,
-             doc_clusters: np.ndarray) -> tuple[Layout, pl.DataFrame, dict | None, list[int] | None]:
+def _lay_out(canon: Canonical, negatives: pl.DataFrame, config: RunConfig, query_links: Links,
+             doc_links: Links) -> tuple[Layout, pl.DataFrame, dict | None, list[int] | None]:
     """The n-tuple rows, every pair that did not make it (with its reason), the batch statistics and blocks."""
     from pipeline.stages.batches import plan_batches
 
@@ -112,25 +112,24 @@ def _lay_out(canon: Canonical, negatives: pl.DataFrame, config: RunConfig, query
     rejects = [layout.rejects, not_chosen]
     batches = blocks = None
     if config.layout.batch_size:
-        batched = plan_batches(canon, layout, query_clusters, doc_clusters, config.layout.batch_size,
+        batched = plan_batches(canon, layout, query_links, doc_links, config.layout.batch_size,
                                config.layout.leftover)
         layout, batches, blocks = batched.layout, batched.stats, batched.blocks
         rejects.append(batched.rejects)
     return layout, pl.concat(rejects, how="diagonal_relaxed"), batches, blocks
 
 
-def _dedupe_summary(canon: Canonical, query_clusters: np.ndarray, doc_clusters: np.ndarray,
-                    threshold: float) -> dict:
-    rows = canon.rows.filter(pl.col("query_id").is_not_null())
-    distinct_exact = int(rows["first_exact"].sum())
-    semantic = int(len(query_clusters) - len(np.unique(query_clusters)))
+def _dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, threshold: float) -> dict:
+    clusters = query_links.clusters()
+    sizes = cluster_sizes(clusters)
     return {
         "threshold": threshold,
-        "queries_merged": {"exact": rows.height - distinct_exact,
-                           "normalized": distinct_exact - canon.queries.height, "semantic": semantic},
-        "query_clusters": len(np.unique(query_clusters)),
-        "query_cluster_sizes": cluster_sizes(query_clusters),
-        "document_near_duplicate_groups": int(len(doc_clusters) - len(np.unique(doc_clusters))),
+        "queries_merged": duplicate_counts(canon) | {"semantic": int(len(clusters) - len(np.unique(clusters)))},
+        "near_duplicate_query_pairs": len(query_links.source) // 2,
+        "query_clusters": len(np.unique(clusters)),
+        "largest_query_cluster": max((int(size) for size in sizes), default=0),
+        "query_cluster_sizes": sizes,
+        "near_duplicate_document_pairs": len(doc_links.source) // 2,
     }
 
 

@@ -13,7 +13,8 @@ import numpy as np
 import polars as pl
 
 from pipeline.canonical import Canonical
-from pipeline.stages.conflicts import conflicting_pairs, count_conflicts, row_sets, text_groups
+from pipeline.stages.conflicts import conflicting_pairs, count_conflicts, forbidden_ids, row_sets
+from pipeline.stages.dedupe import Links
 from pipeline.stages.layout import Layout
 from pipeline.stages.pack import pack_blocks
 
@@ -26,13 +27,13 @@ class Batched:
     stats: dict
 
 
-def plan_batches(canon: Canonical, layout: Layout, query_clusters: np.ndarray, doc_clusters: np.ndarray,
-                 batch_size: int, leftover: str) -> Batched:
-    groups = text_groups(canon.queries["query_id"], query_clusters, canon.corpus["doc_id"], doc_clusters)
-    clusters = canon.queries.select("query_id", cluster=pl.Series(query_clusters, dtype=pl.Int64))
-    keys, forbidden = row_sets(layout.ids, canon.positives, clusters, groups)
+def plan_batches(canon: Canonical, layout: Layout, query_links: Links, doc_links: Links, batch_size: int,
+                 leftover: str) -> Batched:
+    forbidden_by_query = forbidden_ids(canon.queries["query_id"], query_links, canon.corpus["doc_id"], doc_links,
+                                       canon.positives)
+    keys, forbidden = row_sets(layout.ids, forbidden_by_query)
     rows = list(range(layout.rows.height))
-    packing = pack_blocks(keys, forbidden, batch_size, conflict_first(layout.ids, groups))
+    packing = pack_blocks(keys, forbidden, batch_size, conflict_first(layout.ids, forbidden))
     blocks = packing.full + packing.short
     set_aside: list[int] = []
     if leftover != "short-blocks" and len(packing.short) > 1:
@@ -59,8 +60,7 @@ def plan_batches(canon: Canonical, layout: Layout, query_clusters: np.ndarray, d
     return Batched(layout.reorder(order), [len(block) for block in blocks], rejects, stats)
 
 
-def conflict_first(ids: pl.DataFrame, groups: pl.DataFrame) -> list[int]:
-    """Rows of the biggest conflict groups first: they need the most distinct blocks."""
-    weight = (ids.join(groups.rename({"id": "anchor_id"}), on="anchor_id", maintain_order="left")
-              .select(pl.len().over("group"))["len"].to_numpy().astype(np.int64))
-    return sorted(range(ids.height), key=lambda row: (-weight[row], row))
+def conflict_first(ids: pl.DataFrame, forbidden: list[frozenset]) -> list[int]:
+    """Rows of the queries with the most rows first, then the most constrained: they need the most blocks."""
+    rows_of_query = ids.select(pl.len().over("anchor_id"))["len"].to_numpy().astype(np.int64)
+    return sorted(range(ids.height), key=lambda row: (-rows_of_query[row], -len(forbidden[row]), row))

@@ -1,9 +1,12 @@
-"""Semantic dedupe: texts whose embeddings are at or above a cosine threshold join one cluster.
+"""Semantic dedupe: which texts are near-duplicates (cosine of the encoder at or above a threshold).
 
 Exact and normalised duplicates already share an id (content hash of the normalised text); this stage adds
-paraphrases. Clusters are the connected components of the graph whose edges join each text to those of its
-k nearest neighbours at or above the threshold: blocking by ANN neighbours, never all pairs.
+paraphrases, found among each text's k nearest neighbours (blocking by ANN neighbours, never all pairs). Mining
+and batch conflicts use these direct links; connected components ("clusters") are only reported, because with
+an encoder whose cosines all run high, chains of links would join unrelated texts into one giant cluster.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -13,19 +16,34 @@ NEIGHBOURS = 16
 CHUNK = 8192
 
 
-def cluster_by_similarity(vectors: np.ndarray, threshold: float, index: SearchIndex,
-                          neighbours: int = NEIGHBOURS) -> np.ndarray:
-    """A cluster label per row of `vectors` (normalised float32, the rows of `index`): rows joined by
-    cosine >= threshold share one. Labels are the smallest row number in the cluster, whatever the search order.
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+@dataclass(frozen=True)
+class Links:
+    """Rows joined by cosine >= threshold, as (source, target) pairs in both directions, never to themselves."""
 
+    source: np.ndarray
+    target: np.ndarray
+    count: int  # rows in all
+
+    def clusters(self) -> np.ndarray:
+        """Connected components, labelled by their smallest row (for statistics)."""
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        if self.count == 0:
+            return np.zeros(0, dtype=np.int64)
+        graph = coo_matrix((np.ones(len(self.source), np.int8), (self.source, self.target)),
+                           shape=(self.count, self.count))
+        _, components = connected_components(graph, directed=False)
+        smallest = np.full(components.max() + 1, self.count, dtype=np.int64)
+        np.minimum.at(smallest, components, np.arange(self.count))
+        return smallest[components]
+
+
+def link_similar(vectors: np.ndarray, threshold: float, index: SearchIndex, neighbours: int = NEIGHBOURS) -> Links:
+    """Links between rows of `vectors` (normalised float32, the rows of `index`) at cosine >= threshold."""
     count = len(vectors)
-    if count == 0:
-        return np.zeros(0, dtype=np.int64)
     k = min(neighbours + 1, count)
-    sources, targets = [], []
+    sources, targets = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for start in range(0, count, CHUNK):
         scores, found = index.search(vectors[start:start + CHUNK], k)
         rows = np.arange(start, min(start + CHUNK, count))[:, None].repeat(k, axis=1)
@@ -33,11 +51,8 @@ def cluster_by_similarity(vectors: np.ndarray, threshold: float, index: SearchIn
         sources.append(rows[linked])
         targets.append(found[linked])
     source, target = np.concatenate(sources), np.concatenate(targets)
-    graph = coo_matrix((np.ones(len(source), dtype=np.int8), (source, target)), shape=(count, count))
-    _, components = connected_components(graph, directed=False)
-    smallest = np.full(components.max() + 1, count, dtype=np.int64)
-    np.minimum.at(smallest, components, np.arange(count))
-    return smallest[components]
+    pairs = np.unique(np.stack([np.concatenate([source, target]), np.concatenate([target, source])], axis=1), axis=0)
+    return Links(pairs[:, 0], pairs[:, 1], count)
 
 
 def cluster_sizes(labels: np.ndarray) -> dict[str, int]:

@@ -8,6 +8,7 @@ import polars as pl
 
 from pipeline.canonical import Canonical
 from pipeline.config import MiningConfig
+from pipeline.stages.dedupe import Links
 from pipeline.stages.index import SearchIndex
 from pipeline.stages.select import Candidates, choose_negatives, default_range_max, removal_masks
 
@@ -35,15 +36,15 @@ def padded(lists: pl.Series, fill: int = -1) -> np.ndarray:
 
 
 def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, index: SearchIndex,
-                   config: MiningConfig, query_clusters: np.ndarray | None = None) -> MiningResult:
+                   config: MiningConfig, query_links: Links | None = None) -> MiningResult:
     """`queries` and `docs` are the embeddings of canon.queries and canon.corpus, row-aligned. With
-    `query_clusters` (a label per query row), a query's known positives are those of its whole cluster.
+    `query_links` (near-duplicate query rows), a query's known positives include those of its near-duplicates.
 
     Queries left with fewer than K negatives are searched again, DEEPEN times deeper each time (up to
     MAX_DEEPENING passes): with many positives the margin filter can empty the first candidates, while deeper
     ranks still hold valid negatives. Statistics count each query's last pass only.
     """
-    plan = _query_plan(canon, query_clusters)
+    plan = _query_plan(canon, query_links)
     max_positives = int(plan["positive_rows"].list.len().max() or 0)
     config = replace(config, range_max=default_range_max(config, max_positives))
     max_known = int(plan["known_rows"].list.len().max() or 0)
@@ -82,21 +83,23 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     return result
 
 
-def _query_plan(canon: Canonical, query_clusters: np.ndarray | None) -> pl.DataFrame:
-    """Per query with at least one positive: its row in `queries`, the rows of its positives, of its cluster's
-    positives (`known_rows`, all excluded) and of its given negatives."""
+def _query_plan(canon: Canonical, query_links: Links | None) -> pl.DataFrame:
+    """Per query with at least one positive: its row in `queries`, the rows of its positives, of the positives
+    of it and its near-duplicate queries (`known_rows`, all excluded) and of its given negatives."""
     doc_rows = canon.corpus.select("doc_id", doc_row=pl.int_range(pl.len(), dtype=pl.Int64))
-    clusters = np.arange(canon.queries.height) if query_clusters is None else query_clusters
-    query_rows = canon.queries.select("query_id", query_row=pl.int_range(pl.len(), dtype=pl.Int64),
-                                      cluster=pl.Series(clusters, dtype=pl.Int64))
+    query_rows = canon.queries.select("query_id", query_row=pl.int_range(pl.len(), dtype=pl.Int64))
     positives = canon.positives.join(doc_rows, on="doc_id").join(query_rows, on="query_id")
     own = positives.group_by("query_id").agg(positive_rows=pl.col("doc_row"))
-    known = positives.group_by("cluster").agg(known_rows=pl.col("doc_row").unique().sort())
+    links = query_links or Links(np.zeros(0, np.int64), np.zeros(0, np.int64), canon.queries.height)
+    pairs = pl.concat([query_rows.select(query_row="query_row", other="query_row"),
+                       pl.DataFrame({"query_row": links.source, "other": links.target})])
+    known = (pairs.join(positives.select(other="query_row", doc_row="doc_row"), on="other")
+             .group_by("query_row").agg(known_rows=pl.col("doc_row").unique().sort()))
     # canon.negatives is in input order (row, then position in the row): keep it.
     given = canon.negatives.join(doc_rows, on="doc_id", maintain_order="left").group_by(
         "query_id", maintain_order=True).agg(given_rows=pl.col("doc_row"))
     return (query_rows.join(own, on="query_id", how="inner", maintain_order="left")
-            .join(known, on="cluster", how="left", maintain_order="left")
+            .join(known, on="query_row", how="left", maintain_order="left")
             .join(given, on="query_id", how="left", maintain_order="left")
             .with_columns(pl.col("given_rows").fill_null([])))
 

@@ -3,24 +3,24 @@
 import numpy as np
 import polars as pl
 
-from pipeline.stages.conflicts import conflicting_pairs, count_conflicts, row_sets, text_groups
+from pipeline.stages.conflicts import conflicting_pairs, count_conflicts, forbidden_ids, row_sets
+from pipeline.stages.dedupe import Links
 from pipeline.stages.pack import pack_blocks
 
 # ids: queries 1..4, documents 10..19. Query 2 is a paraphrase of query 1 (same cluster).
 QUERY_IDS = pl.Series([1, 2, 3, 4], dtype=pl.UInt64)
-QUERY_CLUSTERS = np.array([0, 0, 2, 3])
+QUERY_LINKS = Links(np.array([0, 1]), np.array([1, 0]), 4)  # rows of QUERY_IDS
 DOC_IDS = pl.Series([10, 11, 12, 13, 14, 15, 16, 3], dtype=pl.UInt64)  # document 3 is query 3's text
-DOC_CLUSTERS = np.array([0, 1, 2, 3, 3, 5, 6, 7])  # 14 is a near-duplicate of 13
+DOC_LINKS = Links(np.array([3, 4]), np.array([4, 3]), 8)  # 14 is a near-duplicate of 13
 POSITIVES = pl.DataFrame({"query_id": [1, 2, 3, 4], "doc_id": [10, 11, 12, 13]},
                          schema={"query_id": pl.UInt64, "doc_id": pl.UInt64})
 
 
 def sets(rows):
-    groups = text_groups(QUERY_IDS, QUERY_CLUSTERS, DOC_IDS, DOC_CLUSTERS)
-    clusters = pl.DataFrame({"query_id": QUERY_IDS, "cluster": QUERY_CLUSTERS})
+    forbidden = forbidden_ids(QUERY_IDS, QUERY_LINKS, DOC_IDS, DOC_LINKS, POSITIVES)
     frame = pl.DataFrame({"anchor_id": [r[0] for r in rows], "text_ids": [r[1] for r in rows]},
                          schema={"anchor_id": pl.UInt64, "text_ids": pl.List(pl.UInt64)})
-    return row_sets(frame, POSITIVES, clusters, groups)
+    return row_sets(frame, forbidden)
 
 
 def conflicts(*rows):

@@ -1,7 +1,7 @@
 import numpy as np
 
 from pipeline.config import MiningConfig
-from pipeline.stages.dedupe import cluster_by_similarity, cluster_sizes
+from pipeline.stages.dedupe import cluster_sizes, link_similar
 from pipeline.stages.index import build_index
 
 
@@ -10,26 +10,33 @@ def unit(vectors):
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def test_texts_at_or_above_the_threshold_share_a_cluster_labelled_by_first_member():
+def links_of(vectors, threshold, index=None):
+    found = link_similar(vectors, threshold, index or build_index(vectors, MiningConfig()))
+    return found, sorted(zip(found.source.tolist(), found.target.tolist(), strict=True))
+
+
+def test_texts_at_or_above_the_threshold_are_linked_both_ways():
     vectors = unit([[1, 0, 0], [0.99, 0.1, 0], [0, 1, 0], [0, 0, 1], [0, 0.05, 1]])
-    labels = cluster_by_similarity(vectors, 0.95, build_index(vectors, MiningConfig()))
-    assert labels.tolist() == [0, 0, 2, 3, 3]
-    assert cluster_sizes(labels) == {"1": 1, "2": 2}
+    found, pairs = links_of(vectors, 0.95)
+    assert pairs == [(0, 1), (1, 0), (3, 4), (4, 3)]
+    assert found.clusters().tolist() == [0, 0, 2, 3, 3]
+    assert cluster_sizes(found.clusters()) == {"1": 1, "2": 2}
 
 
-def test_clusters_chain_through_neighbours_and_threshold_one_keeps_all_apart():
+def test_links_are_direct_while_clusters_chain():
     angle = np.radians([0, 10, 20])
     vectors = unit(np.stack([np.cos(angle), np.sin(angle), np.zeros(3)], axis=1))
-    index = build_index(vectors, MiningConfig())
-    assert cluster_by_similarity(vectors, 0.98, index).tolist() == [0, 0, 0]  # 0-10 and 10-20 degrees: cos 0.985
-    assert cluster_by_similarity(vectors, 1.0, index).tolist() == [0, 1, 2]
+    found, pairs = links_of(vectors, 0.98)  # 10 degrees apart: cosine 0.985; 20 degrees: 0.940
+    assert pairs == [(0, 1), (1, 0), (1, 2), (2, 1)]  # 0 and 2 are not near-duplicates...
+    assert found.clusters().tolist() == [0, 0, 0]  # ...though the chain puts them in one cluster
+    assert links_of(vectors, 1.0)[1] == []
 
 
-def test_labels_do_not_depend_on_the_approximate_index():
+def test_approximate_index_finds_nearly_the_same_links():
     rng = np.random.default_rng(0)
     base = unit(rng.normal(size=(40, 8)))
     vectors = unit(np.concatenate([base, base + 0.01 * rng.normal(size=base.shape)]))
-    exact = cluster_by_similarity(vectors, 0.99, build_index(vectors, MiningConfig(index="flat")))
-    approximate = cluster_by_similarity(vectors, 0.99, build_index(vectors, MiningConfig(index="ivf")))
-    assert exact.tolist() == list(range(40)) * 2
-    assert (approximate == exact).mean() > 0.9
+    _, exact = links_of(vectors, 0.99, build_index(vectors, MiningConfig(index="flat")))
+    _, approximate = links_of(vectors, 0.99, build_index(vectors, MiningConfig(index="ivf")))
+    assert exact == sorted([(i, i + 40) for i in range(40)] + [(i + 40, i) for i in range(40)])
+    assert len(set(approximate) & set(exact)) / len(exact) > 0.9

@@ -7,6 +7,7 @@ import polars as pl
 
 from pipeline.canonical import InputRows, build_canonical
 from pipeline.config import MiningConfig
+from pipeline.stages.dedupe import Links
 from pipeline.stages.index import build_index
 from pipeline.stages.mine import mine_negatives
 
@@ -42,7 +43,7 @@ def test_query_short_of_k_is_searched_deeper():
     assert mined.skipped["mined"]["above_max_score"] == 6
 
 
-def test_cluster_positives_are_never_negatives():
+def test_positives_of_near_duplicate_queries_are_never_negatives():
     docs = ["a1", "a2", "b1", "x"]
     # Far enough apart (15 degrees and more) that no document is a near-duplicate of another.
     angle_of = {"qb": 0.0, "a1": 15.0, "qa": 20.0, "x": 30.0, "b1": 45.0, "a2": 60.0}
@@ -50,14 +51,14 @@ def test_cluster_positives_are_never_negatives():
     queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
     config = MiningConfig(negatives=1, relative_margin=None)
     query_of = {text: i for i, text in enumerate(canon.queries["text"])}
-    apart = np.arange(2)
-    together = np.zeros(2, dtype=np.int64)
+    apart = None
+    together = Links(np.array([0, 1]), np.array([1, 0]), 2)
 
-    def negative_of(clusters: np.ndarray, query: str) -> str:
-        mined = mine_negatives(canon, queries, corpus, build_index(corpus, config), config, clusters)
+    def negative_of(links: Links | None, query: str) -> str:
+        mined = mine_negatives(canon, queries, corpus, build_index(corpus, config), config, links)
         query_id = canon.queries["query_id"][query_of[query]]
         doc_id = mined.negatives.filter(pl.col("query_id") == query_id)["doc_id"][0]
         return canon.corpus.filter(pl.col("doc_id") == doc_id)["text"][0]
 
     assert negative_of(apart, "qb") == "a1"  # qa's positive is qb's hardest negative...
-    assert negative_of(together, "qb") == "x"  # ...unless qa and qb are one cluster
+    assert negative_of(together, "qb") == "x"  # ...unless qa and qb are near-duplicates
