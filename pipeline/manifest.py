@@ -42,7 +42,7 @@ def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame) ->
 def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
     margin = config.mining.relative_margin
     phrases = {
-        "is_positive": "because they are known positives of the query (or of its cluster)",
+        "is_positive": "because they are known positives of the query or of a near-duplicate query",
         "near_duplicate_of_positive": f"as near-duplicates (cosine >= {config.mining.near_duplicate}) of a positive",
         "above_relative_margin": f"above {1 - (margin or 0):.0%} of the query's lowest positive score",
         "above_absolute_margin": f"within {config.mining.absolute_margin} of the query's lowest positive score",

@@ -51,6 +51,16 @@ def run(data: tuple[Path, Path], model: Path, tmp_path: Path, out: str = "out", 
     return run_pipeline(RunInputs(path, corpus=corpus), config, tmp_path / out)
 
 
+def trainer_for(model, dataset, tmp_path: Path, loss, steps: int, batch_size: int, **extra: object):
+    """A SentenceTransformerTrainer for a few real CPU steps, quiet and saving nothing."""
+    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+
+    args = SentenceTransformerTrainingArguments(
+        output_dir=str(tmp_path / "train"), max_steps=steps, per_device_train_batch_size=batch_size,
+        learning_rate=1e-3, report_to="none", save_strategy="no", use_cpu=True, seed=0, disable_tqdm=True, **extra)
+    return SentenceTransformerTrainer(model=model, args=args, train_dataset=dataset, loss=loss)
+
+
 def test_writes_n_tuple_that_loads_with_exact_columns(data, tiny_model, tmp_path):
     manifest = run(data, tiny_model, tmp_path, negatives=3, relative_margin=None)
     dataset = datasets.load_from_disk(str(tmp_path / "out"))
@@ -143,12 +153,7 @@ def test_interrupted_rewrite_keeps_the_previous_dataset(data, tiny_model, tmp_pa
 @pytest.mark.parametrize("loss_name", ["MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss"])
 def test_sentence_transformers_trains_on_the_output(data, tiny_model, tmp_path, loss_name):
     import torch
-    from sentence_transformers import (
-        SentenceTransformer,
-        SentenceTransformerTrainer,
-        SentenceTransformerTrainingArguments,
-        losses,
-    )
+    from sentence_transformers import SentenceTransformer, losses
 
     run(data, tiny_model, tmp_path, negatives=2, relative_margin=None)
     dataset = datasets.load_from_disk(str(tmp_path / "out"))
@@ -156,11 +161,7 @@ def test_sentence_transformers_trains_on_the_output(data, tiny_model, tmp_path, 
     before = [p.detach().clone() for p in model.parameters()]
     loss_class = getattr(losses, loss_name)
     loss = loss_class(model, mini_batch_size=2) if loss_name.startswith("Cached") else loss_class(model)
-    args = SentenceTransformerTrainingArguments(
-        output_dir=str(tmp_path / "train"), max_steps=3, per_device_train_batch_size=3, learning_rate=1e-3,
-        report_to="none", save_strategy="no", use_cpu=True, seed=0, logging_steps=1, disable_tqdm=True)
-    trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=dataset, loss=loss)
-    result = trainer.train()
+    result = trainer_for(model, dataset, tmp_path, loss, steps=3, batch_size=3).train()
     assert math.isfinite(result.training_loss) and result.global_step == 3
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
 
@@ -215,11 +216,7 @@ def test_int8_backend_has_its_own_cache_and_still_trains(data, tiny_model, tmp_p
 
 
 def test_batches_are_conflict_free_and_block_sampler_trains(data, tiny_model, tmp_path):
-    from sentence_transformers import (
-        SentenceTransformer,
-        SentenceTransformerTrainer,
-        SentenceTransformerTrainingArguments,
-    )
+    from sentence_transformers import SentenceTransformer
     from sentence_transformers.losses import MultipleNegativesRankingLoss
 
     from pipeline.sampler import BlockBatchSampler
@@ -236,22 +233,15 @@ def test_batches_are_conflict_free_and_block_sampler_trains(data, tiny_model, tm
     blocks = [anchors[i:i + 2] for i in range(0, len(anchors), 2)]
     assert all(len(set(block)) == len(block) for block in blocks)
     model = SentenceTransformer(str(tiny_model), device="cpu")
-    args = SentenceTransformerTrainingArguments(
-        output_dir=str(tmp_path / "train"), max_steps=2, per_device_train_batch_size=2, report_to="none",
-        save_strategy="no", use_cpu=True, disable_tqdm=True, batch_sampler=BlockBatchSampler)
-    trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=dataset,
-                                         loss=MultipleNegativesRankingLoss(model))
+    trainer = trainer_for(model, dataset, tmp_path, MultipleNegativesRankingLoss(model), steps=2, batch_size=2,
+                          batch_sampler=BlockBatchSampler)
     assert trainer.train().global_step == 2
     with pytest.raises(ValueError, match="blocks of 2 rows"):
         BlockBatchSampler(dataset, batch_size=4, drop_last=False)
 
 
 def test_block_sampler_serves_the_multi_dataset_path(data, tiny_model, tmp_path):
-    from sentence_transformers import (
-        SentenceTransformer,
-        SentenceTransformerTrainer,
-        SentenceTransformerTrainingArguments,
-    )
+    from sentence_transformers import SentenceTransformer
     from sentence_transformers.losses import MultipleNegativesRankingLoss
 
     from pipeline.sampler import BlockBatchSampler
@@ -260,11 +250,8 @@ def test_block_sampler_serves_the_multi_dataset_path(data, tiny_model, tmp_path)
     laid_out = datasets.load_from_disk(str(tmp_path / "out"))
     both = datasets.DatasetDict({"first": laid_out, "second": laid_out})
     model = SentenceTransformer(str(tiny_model), device="cpu")
-    args = SentenceTransformerTrainingArguments(
-        output_dir=str(tmp_path / "train"), max_steps=3, per_device_train_batch_size=2, report_to="none",
-        save_strategy="no", use_cpu=True, disable_tqdm=True, batch_sampler=BlockBatchSampler)
-    trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=both,
-                                         loss=MultipleNegativesRankingLoss(model))
+    trainer = trainer_for(model, both, tmp_path, MultipleNegativesRankingLoss(model), steps=3, batch_size=2,
+                          batch_sampler=BlockBatchSampler)
     sampler = trainer.get_train_dataloader().batch_sampler
     blocks = {tuple(block) for block in BlockBatchSampler(laid_out, batch_size=2, drop_last=False)}
     offset = len(laid_out)
