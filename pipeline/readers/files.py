@@ -14,10 +14,9 @@ import numpy as np
 import polars as pl
 
 from pipeline.errors import InputError
+from pipeline.readers.json_errors import KINDS, describe_record, located
 
 ROW = "__row"  # 1-based row (the line number for JSON Lines), added to every table read
-KINDS = {"text": "strings", "texts": "lists of strings", "number": "numbers", "numbers": "lists of numbers",
-         "id": "strings or integers"}
 
 
 def is_datasets_folder(path: Path) -> bool:
@@ -51,7 +50,7 @@ def peek_columns(path: Path, split: str = "train") -> pl.Schema:
             return pl.Schema({k: v for k, v in _json_array(path, {}).schema.items()})
         return _scan(path, split).collect_schema()
     except pl.exceptions.PolarsError as error:
-        raise _located(path, {}, error) from None
+        raise located(path, {}, error, _is_json_lines(path)) from None
 
 
 def read_columns(path: Path, expected: dict[str, str], split: str = "train") -> pl.DataFrame:
@@ -67,7 +66,7 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train") -> 
             available = _scan(path, split).collect_schema().names()
             frame = _scan(path, split).select([name for name in expected if name in available]).collect()
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
-        raise _located(path, expected, error) from None
+        raise located(path, expected, error, _is_json_lines(path)) from None
     _check_kinds(frame, path, expected)
     lines = _line_numbers(path, frame.height) if _is_json_lines(path) else None
     if lines is not None:
@@ -130,7 +129,7 @@ def _json_array(path: Path, expected: dict[str, str]) -> pl.DataFrame:
     if not isinstance(records, list):
         raise InputError(path, "expected a JSON array of objects or one object per line")
     for number, record in enumerate(records, start=1):
-        problem = _describe_record(record, expected)
+        problem = describe_record(record, expected)
         if problem:
             field, message = problem
             raise InputError(path, message, row=number, field=field)
@@ -189,63 +188,3 @@ def _check_kinds(frame: pl.DataFrame, path: Path, expected: dict[str, str]) -> N
                 "numbers": isinstance(dtype, pl.List) and (dtype.inner.is_numeric() or dtype.inner == pl.Null)}
         if not (fits[kind] or dtype == pl.Null):
             raise InputError(path, f"expected {KINDS[kind]}, the column holds {dtype}", field=field)
-
-
-def _located(path: Path, expected: dict[str, str], error: Exception) -> InputError:
-    """The first bad line of a JSON Lines file, found by a Python pass that only runs after a failure."""
-    if isinstance(error, InputError):
-        return error
-    if _is_json_lines(path):
-        with path.open("rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                problem = _describe_line(raw, expected)
-                if problem:
-                    field, message = problem
-                    return InputError(path, message, line=number, field=field)
-    return InputError(path, f"cannot be read: {str(error).splitlines()[0]}")
-
-
-def _describe_line(raw: bytes, expected: dict[str, str]) -> tuple[str | None, str] | None:
-    try:
-        line = raw.decode("utf-8").rstrip("\r\n")
-    except UnicodeDecodeError as error:
-        return None, f"invalid UTF-8 at byte {error.start}"
-    if not line.strip():
-        return None
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as error:
-        return None, f"invalid JSON: {error.msg} at column {error.colno}"
-    return _describe_record(record, expected)
-
-
-def _describe_record(record: object, expected: dict[str, str]) -> tuple[str | None, str] | None:
-    if not isinstance(record, dict):
-        return None, f"expected a JSON object, got {type(record).__name__}"
-    for field, kind in expected.items():
-        message = _describe_value(record.get(field), kind)
-        if message:
-            return field, message
-    return None
-
-
-def _describe_value(value: object, kind: str) -> str | None:
-    """A message when a JSON value is not of the expected kind; None (missing) is checked elsewhere."""
-    if value is None:
-        return None
-    if kind == "text":
-        return None if isinstance(value, str) else f"expected a string, got {type(value).__name__}"
-    if kind == "id":
-        ok = isinstance(value, str | int) and not isinstance(value, bool)
-        return None if ok else f"expected a string or integer id, got {type(value).__name__}"
-    if kind == "number":
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        return None if ok else f"expected a number, got {type(value).__name__}"
-    if not isinstance(value, list):
-        hint = " (a string here becomes one-character texts)" if isinstance(value, str) else ""
-        return f"expected a list, got {type(value).__name__}{hint}"
-    want = str if kind == "texts" else (int, float)
-    for item in value:
-        if item is not None and (not isinstance(item, want) or isinstance(item, bool)):
-            return f"expected {KINDS[kind]}, found {item!r} in the list"
-    return None

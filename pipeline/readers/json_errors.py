@@ -1,0 +1,70 @@
+"""Where a JSON input breaks: the first bad line (or record) and field, found by a Python pass that only runs
+after the fast readers have failed."""
+
+import json
+from pathlib import Path
+
+from pipeline.errors import InputError
+
+KINDS = {"text": "strings", "texts": "lists of strings", "number": "numbers", "numbers": "lists of numbers",
+         "id": "strings or integers"}
+
+
+def located(path: Path, expected: dict[str, str], error: Exception, is_json_lines: bool) -> InputError:
+    """The first bad line of a JSON Lines file, found by a Python pass that only runs after a failure."""
+    if isinstance(error, InputError):
+        return error
+    if is_json_lines:
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                problem = _describe_line(raw, expected)
+                if problem:
+                    field, message = problem
+                    return InputError(path, message, line=number, field=field)
+    return InputError(path, f"cannot be read: {str(error).splitlines()[0]}")
+
+
+def _describe_line(raw: bytes, expected: dict[str, str]) -> tuple[str | None, str] | None:
+    try:
+        line = raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as error:
+        return None, f"invalid UTF-8 at byte {error.start}"
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        return None, f"invalid JSON: {error.msg} at column {error.colno}"
+    return describe_record(record, expected)
+
+
+def describe_record(record: object, expected: dict[str, str]) -> tuple[str | None, str] | None:
+    if not isinstance(record, dict):
+        return None, f"expected a JSON object, got {type(record).__name__}"
+    for field, kind in expected.items():
+        message = _describe_value(record.get(field), kind)
+        if message:
+            return field, message
+    return None
+
+
+def _describe_value(value: object, kind: str) -> str | None:
+    """A message when a JSON value is not of the expected kind; None (missing) is checked elsewhere."""
+    if value is None:
+        return None
+    if kind == "text":
+        return None if isinstance(value, str) else f"expected a string, got {type(value).__name__}"
+    if kind == "id":
+        ok = isinstance(value, str | int) and not isinstance(value, bool)
+        return None if ok else f"expected a string or integer id, got {type(value).__name__}"
+    if kind == "number":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else f"expected a number, got {type(value).__name__}"
+    if not isinstance(value, list):
+        hint = " (a string here becomes one-character texts)" if isinstance(value, str) else ""
+        return f"expected a list, got {type(value).__name__}{hint}"
+    want = str if kind == "texts" else (int, float)
+    for item in value:
+        if item is not None and (not isinstance(item, want) or isinstance(item, bool)):
+            return f"expected {KINDS[kind]}, found {item!r} in the list"
+    return None
