@@ -115,11 +115,10 @@ def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray
     mined_rows = np.where(repeated, -1, mined_rows)
     rows = np.concatenate([given_rows, mined_rows], axis=1)
     valid = rows >= 0
-    given_scores = np.einsum("nd,ngd->ng", query_vectors, docs[np.maximum(given_rows, 0)]) if given_rows.size \
-        else np.zeros(given_rows.shape, np.float32)
+    given_scores = _scores_with(query_vectors, docs, given_rows)
     scores = np.where(valid, np.concatenate([given_scores, mined_scores], axis=1), -np.inf)
     is_known, similarity = _against_known(docs, rows, known_rows)
-    lowest = _positive_scores_matrix(query_vectors, docs, positive_rows)
+    lowest = _scores_with(query_vectors, docs, positive_rows)
     candidates = Candidates(
         scores=scores.astype(np.float32),
         valid=valid,
@@ -131,12 +130,13 @@ def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray
     return candidates, rows
 
 
-def _positive_scores_matrix(query_vectors: np.ndarray, docs: np.ndarray, positive_rows: np.ndarray) -> np.ndarray:
-    return np.einsum("nd,npd->np", query_vectors, docs[np.maximum(positive_rows, 0)])
+def _scores_with(query_vectors: np.ndarray, docs: np.ndarray, doc_rows: np.ndarray) -> np.ndarray:
+    """cosine(query i, doc doc_rows[i, j]) as an (n, width) matrix; a batched matmul, which BLAS runs fast."""
+    return np.matmul(docs[np.maximum(doc_rows, 0)], query_vectors[:, :, None])[:, :, 0]
 
 
 def _positive_scores(query_vectors: np.ndarray, docs: np.ndarray, positive_rows: np.ndarray) -> np.ndarray:
-    scores = _positive_scores_matrix(query_vectors, docs, positive_rows)
+    scores = _scores_with(query_vectors, docs, positive_rows)
     return scores[positive_rows >= 0]
 
 
@@ -154,7 +154,7 @@ def _against_known(docs: np.ndarray, rows: np.ndarray, known_rows: np.ndarray) -
         part = slice(start, start + block)
         known = known_rows[part]
         is_known[part] = (rows[part][:, :, None] == known[:, None, :]).any(axis=2)
-        scores = np.einsum("ncd,npd->ncp", docs[np.maximum(rows[part], 0)], docs[np.maximum(known, 0)])
+        scores = np.matmul(docs[np.maximum(rows[part], 0)], docs[np.maximum(known, 0)].transpose(0, 2, 1))
         similarity[part] = np.where(known[:, None, :] >= 0, scores, -np.inf).max(axis=2)
     return is_known, similarity
 
