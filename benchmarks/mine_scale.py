@@ -1,9 +1,9 @@
-"""Scale of `prep run`: 100k, 300k and 1M queries against a 1M-text corpus with a fast static encoder.
+"""Scale of `prep run`: growing query counts against a fixed corpus, with a fast static encoder.
 
-The encoder is a StaticEmbedding (random 64-d token embeddings over MiniLM's tokenizer), so the run measures
-prep itself: reading, encoding bookkeeping, the IVF index, chunked search and selection, layout and writing.
-Each size runs in a child process; wall time and peak RSS are the child's. Time should grow near linearly
-with the queries, and memory stay near flat (chunks bound the search).
+The encoder is a StaticEmbedding (random 64-d token embeddings over MiniLM's tokenizer); texts are random words
+of its vocabulary and each query is half of its positive's words. So the run measures prep itself: reading,
+encoding bookkeeping, the index, near-duplicate links, chunked search and selection, layout and writing. Each size
+runs cold (its own cache) in a child process; wall time and peak RSS are the child's.
 Usage: python benchmarks/mine_scale.py [--sizes 100000 300000 1000000] [--corpus 1000000]
 """
 
@@ -33,9 +33,16 @@ def build_static_model(folder: Path) -> Path:
     return folder
 
 
-def synthetic_texts(count: int, rng: np.random.Generator, words: int) -> pl.Series:
-    vocabulary = np.array([f"w{i}" for i in range(5000)])
-    picks = vocabulary[rng.integers(0, len(vocabulary), size=(count, words))]
+def vocabulary() -> np.ndarray:
+    """Whole-word tokens of MiniLM's vocabulary: one token each, so every word has its own random vector."""
+    from pipeline.report.tokens import default_model_path
+
+    words = (default_model_path() / "vocab.txt").read_text().split()
+    return np.array([w for w in words if w.isalpha() and w.isascii() and len(w) > 3][:5000])
+
+
+def synthetic_texts(count: int, rng: np.random.Generator, words: int, vocab: np.ndarray) -> pl.Series:
+    picks = vocab[rng.integers(0, len(vocab), size=(count, words))]
     return pl.Series("text", [" ".join(row) for row in picks])
 
 
@@ -48,7 +55,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="prep-scale-"))
     rng = np.random.default_rng(0)
     model = build_static_model(work / "static")
-    corpus = synthetic_texts(args.corpus, rng, words=12)
+    vocab = vocabulary()
+    corpus = synthetic_texts(args.corpus, rng, words=12, vocab=vocab)
     corpus.to_frame().write_csv(work / "corpus.txt", include_header=False, quote_style="never")
     config = work / "prep.toml"
     config.write_text("[encoder]\nbatch_size = 4096\n")  # a static encoder is cheap per text, not per batch
@@ -56,8 +64,9 @@ def main() -> None:
     print(f"{'queries':>10} {'wall s':>8} {'s per 100k':>11} {'peak RSS MiB':>13} {'rows out':>10}")
     anchor = None
     for size in args.sizes:
-        queries = synthetic_texts(size, rng, words=6)
+        # A query is half of its positive's words, so it is closer to it than to the rest of the corpus.
         positives = corpus.gather(rng.integers(0, args.corpus, size=size))
+        queries = positives.str.split(" ").list.head(6).list.join(" ")
         path = work / f"queries_{size}.jsonl"
         pl.DataFrame({"anchor": queries, "positive": positives}).write_ndjson(path)
         command = [str(Path(sys.executable).parent / "prep"), "run", str(path), "--corpus", str(work / "corpus.txt"),
@@ -74,7 +83,7 @@ def main() -> None:
         stages = json.loads((work / f"out_{size}" / "manifest.json").read_text())["stages"]
         rows = stages[-1]["rows_out"]
         print(f"{size:>10,} {wall:>8.1f} {per:>11.1f} {usage.ru_maxrss / 1024:>13.0f} {rows:>10,}"
-              f"   ({per / anchor:.2f}x the 100k cost per query)")
+              f"   ({per / anchor:.2f}x the smallest run's cost per query)")
 
 
 if __name__ == "__main__":
