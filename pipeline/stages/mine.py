@@ -10,7 +10,13 @@ from pipeline.canonical import Canonical
 from pipeline.config import MiningConfig
 from pipeline.stages.dedupe import Links
 from pipeline.stages.index import SearchIndex
-from pipeline.stages.select import Candidates, choose_negatives, default_range_max, removal_masks
+from pipeline.stages.select import (
+    Candidates,
+    choose_negatives,
+    default_range_max,
+    removal_masks,
+    sampling_priority,
+)
 
 SIMILARITY_BUDGET = 4 * 2**20  # floats per block of candidates x known positives, bounds memory
 DEEPEN, MAX_DEEPENING = 4, 2
@@ -49,7 +55,6 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     config = replace(config, range_max=default_range_max(config, max_positives))
     max_known = int(plan["known_rows"].list.len().max() or 0)
     first_depth = min(config.range_max + max_known, len(docs))
-    rng = np.random.default_rng(config.seed)
     result = MiningResult(negatives=pl.DataFrame(), range_max=config.range_max)
     skipped = {"mined": Counter(), "given": Counter()}
     considered = Counter()
@@ -64,7 +69,12 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
             kept = candidates.valid.copy()
             for mask in masks.values():
                 kept &= ~mask
-            chosen = choose_negatives(candidates, kept, config, rng)
+            priority = None
+            if config.sampling == "random":
+                query_ids = canon.queries["query_id"].gather(pending["query_row"]).to_numpy()
+                doc_ids = canon.corpus["doc_id"].to_numpy()[np.maximum(rows, 0)]
+                priority = sampling_priority(query_ids, doc_ids, config.seed)
+            chosen = choose_negatives(candidates, kept, config, priority)
             final = (chosen.sum(axis=1) >= config.negatives) | (attempt == MAX_DEEPENING) | (depth >= len(docs))
             for reason, mask in masks.items():
                 skipped["mined"][reason] += int((mask & ~candidates.given)[final].sum())

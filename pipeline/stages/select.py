@@ -61,10 +61,23 @@ def removal_masks(candidates: Candidates, config: MiningConfig) -> dict[str, np.
     return masks
 
 
+def sampling_priority(query_ids: np.ndarray, doc_ids: np.ndarray, seed: int) -> np.ndarray:
+    """A uniform [0, 1) draw per (query, document) pair that depends on nothing else: the random choice of a query
+    stays the same whatever other queries, chunking or corpus order a run has (splitmix64 of the ids and seed)."""
+    with np.errstate(over="ignore"):
+        mixed = (query_ids.astype(np.uint64)[:, None] * np.uint64(0x9E3779B97F4A7C15)) ^ doc_ids.astype(np.uint64)
+        mixed ^= np.uint64(seed) * np.uint64(0xBF58476D1CE4E5B9)
+        for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+            mixed = (mixed ^ (mixed >> np.uint64(shift))) * np.uint64(factor)
+        mixed ^= mixed >> np.uint64(31)
+    return (mixed >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
 def choose_negatives(candidates: Candidates, kept: np.ndarray, config: MiningConfig,
-                     rng: np.random.Generator) -> np.ndarray:
+                     priority: np.ndarray | None = None) -> np.ndarray:
     """A (n, c) mask of the chosen candidates: given survivors first (in input order), then mined survivors
-    in the rank window [range_min, range_max) of the surviving mined candidates, `top` or seeded `random`."""
+    in the rank window [range_min, range_max) of the surviving mined candidates, `top`, or `random` by the
+    candidates' `priority` (see `sampling_priority`)."""
     k = config.negatives
     given = kept & candidates.given
     take_given = given & (np.cumsum(given, axis=1) <= k)
@@ -77,7 +90,7 @@ def choose_negatives(candidates: Candidates, kept: np.ndarray, config: MiningCon
     if config.sampling == "top":
         order = np.cumsum(window, axis=1)
     else:
-        priority = np.where(window, rng.random(window.shape), -1.0)
+        priority = np.where(window, priority, -1.0)
         order = np.empty_like(rank)
         np.put_along_axis(order, np.argsort(-priority, axis=1, kind="stable"),
                           np.arange(1, window.shape[1] + 1)[None, :].repeat(window.shape[0], axis=0), axis=1)

@@ -2,7 +2,13 @@ import numpy as np
 import pytest
 
 from pipeline.config import MiningConfig
-from pipeline.stages.select import Candidates, choose_negatives, relative_threshold, removal_masks
+from pipeline.stages.select import (
+    Candidates,
+    choose_negatives,
+    relative_threshold,
+    removal_masks,
+    sampling_priority,
+)
 
 
 def make(scores, given=None, is_positive=None, positive_similarity=None, lowest=(0.8,), valid=None):
@@ -13,7 +19,8 @@ def make(scores, given=None, is_positive=None, positive_similarity=None, lowest=
         valid=np.ones(shape, bool) if valid is None else np.array(valid),
         given=np.zeros(shape, bool) if given is None else np.array(given),
         is_positive=np.zeros(shape, bool) if is_positive is None else np.array(is_positive),
-        positive_similarity=np.zeros(shape, np.float32) if positive_similarity is None
+        positive_similarity=np.zeros(shape, np.float32)
+        if positive_similarity is None
         else np.array(positive_similarity, np.float32),
         lowest_positive=np.array(lowest, np.float32),
     )
@@ -32,8 +39,9 @@ def test_relative_margin_removes_candidates_above_95_percent_of_lowest_positive(
 
 
 def test_known_positive_and_near_duplicate_are_removed_and_counted_once():
-    candidates = make([[0.7, 0.6, 0.5]], is_positive=[[True, False, False]],
-                      positive_similarity=[[1.0, 0.99, 0.5]], lowest=(0.9,))
+    candidates = make(
+        [[0.7, 0.6, 0.5]], is_positive=[[True, False, False]], positive_similarity=[[1.0, 0.99, 0.5]], lowest=(0.9,)
+    )
     masks = removal_masks(candidates, MiningConfig(relative_margin=None, near_duplicate=0.98))
     assert masks["is_positive"].tolist() == [[True, False, False]]
     # The known positive is also a near-duplicate of itself but counts under its first reason only.
@@ -64,15 +72,18 @@ def test_trusted_given_negatives_skip_the_false_negative_filter():
 def test_choose_keeps_given_first_then_fills_with_top_mined():
     candidates = make([[0.3, 0.7, 0.6, 0.5, 0.4]], given=[[True, False, False, False, False]])
     kept = np.ones((1, 5), bool)
-    chosen = choose_negatives(candidates, kept, MiningConfig(negatives=3), np.random.default_rng(0))
+    chosen = choose_negatives(candidates, kept, MiningConfig(negatives=3))
     assert chosen.tolist() == [[True, True, True, False, False]]
 
 
 def test_range_window_counts_only_surviving_mined_candidates():
     candidates = make([[0.9, 0.8, 0.7, 0.6, 0.5]])
     kept = np.array([[False, True, True, True, True]])
-    chosen = choose_negatives(candidates, kept, MiningConfig(negatives=2, range_min=1, range_max=4),
-                              np.random.default_rng(0))
+    chosen = choose_negatives(
+        candidates,
+        kept,
+        MiningConfig(negatives=2, range_min=1, range_max=4),
+    )
     assert chosen.tolist() == [[False, False, True, True, False]]
 
 
@@ -80,8 +91,11 @@ def test_random_sampling_is_seeded_and_stays_in_window():
     candidates = make([[0.9, 0.8, 0.7, 0.6, 0.5, 0.4]] * 50, lowest=(0.95,) * 50)
     kept = np.ones((50, 6), bool)
     config = MiningConfig(negatives=2, sampling="random", range_max=4)
-    first = choose_negatives(candidates, kept, config, np.random.default_rng(7))
-    again = choose_negatives(candidates, kept, config, np.random.default_rng(7))
+    priority = sampling_priority(np.arange(50), np.tile(np.arange(6), (50, 1)), seed=7)
+    first = choose_negatives(candidates, kept, config, priority)
+    again = choose_negatives(
+        candidates, kept, config, sampling_priority(np.arange(50), np.tile(np.arange(6), (50, 1)), 7)
+    )
     assert (first == again).all()
     assert (first.sum(axis=1) == 2).all()
     assert not first[:, 4:].any()
@@ -91,5 +105,14 @@ def test_random_sampling_is_seeded_and_stays_in_window():
 def test_fewer_survivors_than_k_gives_fewer():
     candidates = make([[0.5, 0.4, 0.3]])
     kept = np.array([[True, False, False]])
-    chosen = choose_negatives(candidates, kept, MiningConfig(negatives=3), np.random.default_rng(0))
+    chosen = choose_negatives(candidates, kept, MiningConfig(negatives=3))
     assert chosen.sum() == 1
+
+
+def test_sampling_priority_depends_only_on_the_pair_and_seed():
+    queries, docs = np.array([5, 9]), np.array([[1, 2, 3], [1, 2, 3]])
+    both = sampling_priority(queries, docs, seed=1)
+    alone = sampling_priority(queries[1:], docs[1:], seed=1)
+    assert (both[1] == alone[0]).all()  # the other query does not change this query's draws
+    assert ((both >= 0) & (both < 1)).all()
+    assert not (sampling_priority(queries, docs, seed=2) == both).all()
