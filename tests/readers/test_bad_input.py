@@ -163,3 +163,11 @@ def test_line_numbers_count_blank_lines(tmp_path: Path) -> None:
     path.write_text('{"query": "a", "pos": ["x"]}\n\n{"query": null, "pos": ["y"]}\n')
     with pytest.raises(InputError, match=r"train\.jsonl, line 3, field 'query': is null"):
         read_dataset(path, "flag")
+
+
+def test_null_in_one_numbered_negative_column_names_that_column(write_table) -> None:
+    rows = [{"anchor": "q1", "positive": "p1", "negative_1": "n1", "negative_2": "n2"},
+            {"anchor": "q2", "positive": "p2", "negative_1": "n3", "negative_2": None}]
+    path = write_table("train.jsonl", rows)
+    with pytest.raises(InputError, match=r"train\.jsonl, line 2, field 'negative_2': is null"):
+        read_dataset(path, "st")
