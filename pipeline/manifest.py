@@ -27,11 +27,12 @@ def rejected_rows(canon: Canonical) -> pl.DataFrame:
 def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame) -> list[dict]:
     """rows_in == rows_out + rows_rejected, per stage, with the check written down."""
     rejected = rejected_rows(canon).height
-    merged = canon.rows.height - rejected
+    # Counted apart from the rejects: input rows whose query kept at least one (query, positive) pair.
+    with_pairs = int(canon.rows["query_id"].is_in(canon.positives["query_id"].implode()).sum())
     pairs = canon.positives.height
     return [
-        {"stage": "read", "unit": "input rows", "rows_in": canon.rows.height, "rows_out": merged,
-         "rows_rejected": rejected, "reconciled": canon.rows.height == merged + rejected,
+        {"stage": "read", "unit": "input rows", "rows_in": canon.rows.height, "rows_out": with_pairs,
+         "rows_rejected": rejected, "reconciled": canon.rows.height == with_pairs + rejected,
          "note": "rows repeating a query are merged into that query; their positives and negatives are kept"},
         {"stage": "layout", "unit": "(query, positive) pairs", "rows_in": pairs, "rows_out": rows_out,
          "rows_rejected": pair_rejects.height, "reconciled": pairs == rows_out + pair_rejects.height,

@@ -63,8 +63,9 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train") -> 
         elif path.suffix.lower() == ".json":
             frame = _json_array(path, expected)
         else:
-            available = _scan(path, split).collect_schema().names()
-            frame = _scan(path, split).select([name for name in expected if name in available]).collect()
+            scan = _scan(path, split)  # opened once: Arrow stream files and datasets folders load eagerly
+            available = scan.collect_schema().names()
+            frame = scan.select([name for name in expected if name in available]).collect()
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
         raise located(path, expected, error, _is_json_lines(path)) from None
     _check_kinds(frame, path, expected)

@@ -61,10 +61,14 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     chosen_parts, positive_scores = [], []
     for start in range(0, plan.height, config.query_chunk):
         pending, depth = plan.slice(start, config.query_chunk), first_depth
-        positive_scores.append(_positive_scores(queries[pending["query_row"].to_numpy()], docs,
-                                                padded(pending["positive_rows"])))
+        # The query-positive scores do not change between passes: once per chunk, for the margin and the manifest.
+        positive_rows = padded(pending["positive_rows"])
+        own = _scores_with(queries[pending["query_row"].to_numpy()], docs, positive_rows)
+        positive_scores.append(own[positive_rows >= 0])
+        lowest = np.where(positive_rows >= 0, own, np.inf).min(axis=1)
         for attempt in range(MAX_DEEPENING + 1):
-            candidates, rows = _candidates(pending, queries[pending["query_row"].to_numpy()], docs, index, depth)
+            vectors = queries[pending["query_row"].to_numpy()]
+            candidates, rows = _candidates(pending, vectors, docs, index, depth, lowest)
             masks = removal_masks(candidates, config)
             kept = candidates.valid.copy()
             for mask in masks.values():
@@ -85,7 +89,8 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
             if final.all():
                 break
             result.deepened += int((~final).sum())
-            pending, depth = pending.filter(pl.Series(~final)), min(depth * DEEPEN, len(docs))
+            pending, lowest = pending.filter(pl.Series(~final)), lowest[~final]
+            depth = min(depth * DEEPEN, len(docs))
     result.skipped = {source: dict(counts) for source, counts in skipped.items()}
     result.candidates = dict(considered)
     result.positive_scores = np.concatenate(positive_scores) if positive_scores else np.zeros(0, np.float32)
@@ -115,9 +120,8 @@ def _query_plan(canon: Canonical, query_links: Links | None) -> pl.DataFrame:
 
 
 def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray, index: SearchIndex,
-                depth: int) -> tuple[Candidates, np.ndarray]:
+                depth: int, lowest_positive: np.ndarray) -> tuple[Candidates, np.ndarray]:
     given_rows = padded(chunk["given_rows"])
-    positive_rows = padded(chunk["positive_rows"])
     known_rows = padded(chunk["known_rows"])
     mined_scores, mined_rows = index.search(query_vectors, depth)
     # A mined document that is also a given negative is the same candidate: keep the given one.
@@ -128,14 +132,13 @@ def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray
     given_scores = _scores_with(query_vectors, docs, given_rows)
     scores = np.where(valid, np.concatenate([given_scores, mined_scores], axis=1), -np.inf)
     is_known, similarity = _against_known(docs, rows, known_rows)
-    lowest = _scores_with(query_vectors, docs, positive_rows)
     candidates = Candidates(
         scores=scores.astype(np.float32),
         valid=valid,
         given=np.concatenate([np.ones_like(given_rows, bool), np.zeros_like(mined_rows, bool)], axis=1),
         is_positive=is_known & valid,
         positive_similarity=similarity,
-        lowest_positive=np.where(positive_rows >= 0, lowest, np.inf).min(axis=1),
+        lowest_positive=lowest_positive,
     )
     return candidates, rows
 
@@ -143,11 +146,6 @@ def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray
 def _scores_with(query_vectors: np.ndarray, docs: np.ndarray, doc_rows: np.ndarray) -> np.ndarray:
     """cosine(query i, doc doc_rows[i, j]) as an (n, width) matrix; a batched matmul, which BLAS runs fast."""
     return np.matmul(docs[np.maximum(doc_rows, 0)], query_vectors[:, :, None])[:, :, 0]
-
-
-def _positive_scores(query_vectors: np.ndarray, docs: np.ndarray, positive_rows: np.ndarray) -> np.ndarray:
-    scores = _scores_with(query_vectors, docs, positive_rows)
-    return scores[positive_rows >= 0]
 
 
 def _against_known(docs: np.ndarray, rows: np.ndarray, known_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
