@@ -22,6 +22,29 @@ DataArg = Annotated[Path, typer.Argument(help="A file (JSONL, JSON, CSV, Parquet
 FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="st, flag, beir or pairs (default: detected).")]
 SplitOpt = Annotated[str, typer.Option(help="BEIR qrels split or datasets split.")]
 ColumnsOpt = Annotated[str | None, typer.Option(help="Map roles to columns: anchor=COL,positive=COL,negative=COL.")]
+LayoutOpt = Annotated[str | None, typer.Option(help="n-tuple (default), buckets, triplet, labeled-pair, labeled-list "
+                                                  "or flag; see the layouts table in the README.")]
+FillOpt = Annotated[str | None, typer.Option(help="A query short of K negatives (n-tuple, flag): mine (run's default), "
+                                                "drop (to rejects; convert's default), repeat its negatives, or pad "
+                                                "with empty strings (needs --allow-padding).")]
+AllowPaddingOpt = Annotated[bool | None, typer.Option("--allow-padding", help="Accept --fill pad: the trainer uses "
+                                                                              "the empty strings as real negatives.")]
+ScoresOpt = Annotated[bool | None, typer.Option("--scores", help="Add scores: the n-tuple `label` list (MarginMSE), "
+                                                                 "labeled-pair/-list scores, flag pos/neg_scores.")]
+BinaryOpt = Annotated[bool | None, typer.Option("--binary", help="labeled-pair: an integer label 1/0 (Contrastive, "
+                                                                 "OnlineContrastive, Softmax) instead of a score.")]
+TeacherOpt = Annotated[str | None, typer.Option(help="CrossEncoder model that gives the --scores.")]
+GroupSizeOpt = Annotated[int | None, typer.Option(help="flag: FlagEmbedding's train_group_size; K = group size - 1.")]
+ShardFormatOpt = Annotated[str | None, typer.Option(help="arrow (default, datasets.load_from_disk) or parquet "
+                                                         "(load_dataset(\"parquet\", data_dir=OUT/data)).")]
+ShardRowsOpt = Annotated[int | None, typer.Option(help="At most this many rows per shard.")]
+PositivesOpt = Annotated[str | None, typer.Option(help="Rows per query: all (default) its positives, the first, "
+                                                       "or sample:N.")]
+BatchSizeOpt = Annotated[int | None, typer.Option(help="Order rows so that every block of this many is "
+                                                       "conflict-free; train with pipeline.sampler."
+                                                       "BlockBatchSampler and the same batch size.")]
+LeftoverOpt = Annotated[str | None, typer.Option(help="Rows beyond the full conflict-free blocks: short-blocks "
+                                                      "(default), reject (to rejects.parquet) or final-block.")]
 
 
 @app.callback()
@@ -88,15 +111,18 @@ def run(
     sampling: Annotated[str | None, typer.Option(help="top or random (default top).")] = None,
     trust_given_negatives: Annotated[bool | None, typer.Option(
         "--trust-given-negatives", help="Keep input negatives without the false-negative filter.")] = None,
-    layout: Annotated[str | None, typer.Option(help="n-tuple (default).")] = None,
-    positives: Annotated[str | None, typer.Option(help="Rows per query: all (default) its positives, the first, "
-                                                       "or sample:N.")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Order rows so that every block of this many is "
-                                                        "conflict-free; train with pipeline.sampler."
-                                                        "BlockBatchSampler and the same batch size.")] = None,
-    leftover: Annotated[str | None, typer.Option(help="Rows beyond the full conflict-free blocks: short-blocks "
-                                                      "(default), reject (to rejects.parquet) or final-block.")]
-    = None,
+    layout: LayoutOpt = None,
+    fill: FillOpt = None,
+    allow_padding: AllowPaddingOpt = None,
+    scores: ScoresOpt = None,
+    binary: BinaryOpt = None,
+    teacher: TeacherOpt = None,
+    group_size: GroupSizeOpt = None,
+    shard_format: ShardFormatOpt = None,
+    shard_rows: ShardRowsOpt = None,
+    positives: PositivesOpt = None,
+    batch_size: BatchSizeOpt = None,
+    leftover: LeftoverOpt = None,
     dedupe_threshold: Annotated[float | None, typer.Option(help="Cosine at which queries (and texts) count as "
                                                                "near-duplicates (default 0.90).")] = None,
     cache_dir: Annotated[str | None, typer.Option(help="Embedding cache (default ~/.cache/prep/embeddings).")] = None,
@@ -113,11 +139,56 @@ def run(
         "mining": {"negatives": negatives, "seed": seed, "relative_margin": relative_margin, "sampling": sampling,
                    "trust_given_negatives": trust_given_negatives},
         "dedupe": {"threshold": dedupe_threshold},
-        "layout": {"layout": layout, "positives": positives, "batch_size": batch_size, "leftover": leftover},
+        "layout": {"layout": layout, "fill": fill, "allow_padding": allow_padding, "scores": scores, "binary": binary,
+                   "teacher": teacher, "group_size": group_size, "shard_format": shard_format,
+                   "shard_rows": shard_rows, "positives": positives, "batch_size": batch_size, "leftover": leftover},
     })
     inputs = RunInputs(data, fmt, split, parse_columns(columns), corpus)
     manifest = run_pipeline(inputs, settings, out)
     render_run_summary(manifest, out, console)
+
+
+@app.command()
+def convert(
+    data: DataArg,
+    to: Annotated[str, typer.Option(help="The layout to write: n-tuple, buckets, triplet, labeled-pair, "
+                                         "labeled-list or flag.")],
+    out: Annotated[Path, typer.Option(help="Output folder.")],
+    fmt: FormatOpt = None,
+    split: SplitOpt = "train",
+    columns: ColumnsOpt = None,
+    negatives: Annotated[int | None, typer.Option(help="K for n-tuple and flag (default 3); the other layouts "
+                                                       "keep every negative.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file with a [layout] table; flags override it.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for --fill repeat and --positives sample:N.")] = None,
+    fill: FillOpt = None,
+    allow_padding: AllowPaddingOpt = None,
+    scores: ScoresOpt = None,
+    binary: BinaryOpt = None,
+    teacher: TeacherOpt = None,
+    group_size: GroupSizeOpt = None,
+    shard_format: ShardFormatOpt = None,
+    shard_rows: ShardRowsOpt = None,
+    positives: PositivesOpt = None,
+    batch_size: BatchSizeOpt = None,
+    leftover: LeftoverOpt = None,
+) -> None:
+    """Lay out data that already has its negatives for another trainer, without an encoder."""
+    from pipeline.config import load_run_config
+    from pipeline.convert import convert as convert_data
+    from pipeline.run import RunInputs
+
+    settings = load_run_config(config, {
+        "mining": {"negatives": negatives, "seed": seed},
+        "layout": {"layout": to, "fill": fill or "drop", "allow_padding": allow_padding, "scores": scores,
+                   "binary": binary, "teacher": teacher, "group_size": group_size, "shard_format": shard_format,
+                   "shard_rows": shard_rows, "positives": positives, "batch_size": batch_size, "leftover": leftover},
+    })
+    manifest = convert_data(RunInputs(data, fmt, split, parse_columns(columns)), settings, out)
+    for stage in manifest["stages"]:
+        console.print(f"{stage['stage']}: {stage['rows_in']:,} {stage['unit']} in, {stage['rows_out']:,} out, "
+                      f"{stage['rows_rejected']:,} rejected")
+    _print_layout(manifest["layout"], out, console)
 
 
 def render_run_summary(manifest: dict, out: Path, target: Console) -> None:
@@ -132,7 +203,16 @@ def render_run_summary(manifest: dict, out: Path, target: Console) -> None:
         target.print(f"batches of {batches['batch_size']}: {batches['conflicts_in_input_order']:,} conflicting pairs "
                      f"in input order, {batches['conflicts_after_layout']:,} after layout, "
                      f"{batches['rows_set_aside']:,} rows set aside ({batches['leftover']})")
-    target.print(f"wrote {escape(str(out))} (datasets.load_from_disk), rejects.parquet, manifest.json, report.html")
+    _print_layout(manifest["layout"], out, target)
+
+
+def _print_layout(summary: dict, out: Path, target: Console) -> None:
+    for key in ("note", "warning"):
+        if key in summary:
+            target.print(f"[yellow]{key}:[/] {escape(summary[key])}")
+    splits = ", ".join(f"{name} {split['rows']:,} rows" for name, split in summary["splits"].items())
+    target.print(f"wrote {escape(str(out))}: {summary['layout']} ({splits}), rejects.parquet, manifest.json, "
+                 f"report.html; load with {escape(summary['load'].replace('OUT', str(out)))}")
 
 
 def _write_text(path: Path, text: str) -> None:

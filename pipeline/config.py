@@ -91,23 +91,60 @@ class DedupeConfig:
             raise ConfigError(f"dedupe.threshold is a cosine in (0, 1], got {self.threshold}")
 
 
+LAYOUTS = ("n-tuple", "buckets", "triplet", "labeled-pair", "labeled-list", "flag")
+FILLS = ("mine", "drop", "repeat", "pad")
+
+
 @dataclass(frozen=True)
 class LayoutConfig:
     """How the shards are laid out."""
 
     layout: str = "n-tuple"
+    fill: str = "mine"  # a query short of K negatives (n-tuple, flag): "mine", "drop", "repeat" or "pad"
+    allow_padding: bool = False  # `fill = "pad"` trains on empty strings: it must be asked for twice
     positives: str = "all"  # rows per query: "all" its positives, the "first", or "sample:N" (seeded)
+    scores: bool = False  # add scores: n-tuple `label`, labeled-pair/-list scores, flag pos_scores/neg_scores
+    binary: bool = False  # labeled-pair: an integer `label` 1/0 instead of a float `score`
+    teacher: str | None = None  # a CrossEncoder that gives the scores (default: the encoder's cosine)
+    group_size: int | None = None  # flag: FlagEmbedding's train_group_size, so K = group_size - 1
+    shard_format: str = "arrow"  # "arrow" (datasets.load_from_disk) or "parquet" (load_dataset("parquet"))
+    shard_rows: int | None = None  # at most this many rows per shard
     batch_size: int | None = None  # order rows so that every block of this many is conflict-free
     leftover: str = "short-blocks"  # rows beyond the full blocks: "short-blocks", "reject" or "final-block"
 
     def __post_init__(self) -> None:
         _check_types(self)
-        _check_choice(self, "layout", ("n-tuple",))
+        _check_choice(self, "layout", LAYOUTS)
+        _check_choice(self, "fill", FILLS)
+        _check_choice(self, "shard_format", ("arrow", "parquet"))
         _check_choice(self, "leftover", ("short-blocks", "reject", "final-block"))
-        if self.batch_size is not None:
-            _check_positive(self, "batch_size")
+        for name in ("batch_size", "shard_rows", "group_size"):
+            if getattr(self, name) is not None:
+                _check_positive(self, name)
         if self.positives not in ("all", "first") and not _is_sample(self.positives):
             raise ConfigError(f"positives must be 'all', 'first' or 'sample:N'; got {self.positives!r}")
+        if self.fill == "pad" and not self.allow_padding:
+            raise ConfigError("fill 'pad' writes empty strings that the trainer uses as real negatives; "
+                              "add --allow-padding to mean it, or use --fill mine, drop or repeat")
+        if self.fill == "pad" and self.scores:
+            raise ConfigError("padding negatives have no score: use fill 'repeat' or 'drop' with scores")
+        if self.binary and self.layout != "labeled-pair":
+            raise ConfigError(f"binary labels are for the labeled-pair layout, not {self.layout}")
+        if self.binary and self.scores:
+            raise ConfigError("binary and scores exclude each other: a label is 1/0, a score is a float")
+        if self.teacher and not self.scores:
+            raise ConfigError("a teacher gives scores: add --scores")
+        if self.scores and self.layout in ("buckets", "triplet"):
+            raise ConfigError(f"the {self.layout} layout has no score column; scores go with n-tuple, "
+                              "labeled-pair, labeled-list or flag")
+        if self.group_size is not None and self.layout != "flag":
+            raise ConfigError(f"group_size is FlagEmbedding's train_group_size, for the flag layout, not {self.layout}")
+        if self.group_size == 1:
+            raise ConfigError("group_size must be at least 2: one positive and group_size - 1 negatives")
+        if self.batch_size is not None and self.layout not in ("n-tuple", "triplet"):
+            raise ConfigError(f"conflict-free batches (batch_size) are for n-tuple and triplet, not {self.layout}")
+        if self.layout == "flag" and self.shard_format != "arrow":
+            raise ConfigError("the flag layout is written as FlagEmbedding's JSONL; shard_format does not apply")
 
     @property
     def positives_per_query(self) -> int | None:
@@ -147,6 +184,13 @@ def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]]) 
             raise ConfigError(f"unknown {section.name} setting(s) {sorted(set(values) - legal)}; "
                               f"legal: {sorted(legal)}")
         config = replace(config, **{section.name: replace(current, **values)})
+    group_size = config.layout.group_size
+    if group_size is not None and group_size - 1 != config.mining.negatives:
+        given = {**loaded.get("mining", {}), **{k: v for k, v in overrides.get("mining", {}).items() if v is not None}}
+        if "negatives" in given:
+            raise ConfigError(f"group_size {group_size} means {group_size - 1} negatives per query; "
+                              f"negatives says {given['negatives']}: give one of them")
+        config = replace(config, mining=replace(config.mining, negatives=group_size - 1))
     return config
 
 

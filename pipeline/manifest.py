@@ -9,6 +9,7 @@ import polars as pl
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
 from pipeline.fingerprint import files_under, hash_file
+from pipeline.layouts.layout import Layout
 from pipeline.stages.mine import MiningResult
 
 PACKAGES = ("prep", "polars", "pyarrow", "datasets", "faiss-cpu", "sentence-transformers", "torch", "pandera")
@@ -56,6 +57,31 @@ def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
         summary[source] = {"candidates": total, "skipped": counts, "messages": [
             f"skipped {n:,} {source} candidates ({n / total:.1%}) {phrases[reason]}"
             for reason, n in counts.items() if n and total]}
+    return summary
+
+
+def layout_summary(layout: Layout, config: RunConfig) -> dict:
+    """What was written and how to load it; fill policy additions are stated, never hidden."""
+    settings = config.layout
+    splits = layout.splits if layout.splits is not None else {"train": layout.rows}
+    if settings.layout == "flag":
+        load = "FlagEmbedding: --train_data OUT/train.jsonl --train_group_size " + str(config.mining.negatives + 1)
+    elif settings.shard_format == "parquet":
+        load = 'datasets.load_dataset("parquet", data_dir="OUT/data")'
+    else:
+        load = "datasets.load_from_disk(OUT)"
+    summary = {"layout": settings.layout, "load": load,
+               "splits": {name: {"rows": rows.height, "columns": rows.columns} for name, rows in splits.items()}}
+    if settings.layout in ("n-tuple", "flag"):
+        summary["negatives_per_row"] = config.mining.negatives
+        summary["fill"] = settings.fill
+        summary["negatives_added_by_fill"] = layout.filled
+        if layout.filled.get("repeated"):
+            summary["note"] = (f"{layout.filled['repeated']:,} negatives are repeats of the same query's negatives "
+                               "(fill 'repeat'), as FlagEmbedding does for rows short of train_group_size - 1")
+        if layout.filled.get("padding"):
+            summary["warning"] = (f"{layout.filled['padding']:,} negatives are empty strings (fill 'pad'): the "
+                                  "trainer uses them as real negatives")
     return summary
 
 

@@ -7,22 +7,24 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipeline.canonical import Canonical, InputRows, build_canonical
+from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
+from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
     describe_inputs,
     filter_summary,
+    layout_summary,
     package_versions,
     rejected_rows,
     score_stats,
     stage_counts,
 )
+from pipeline.output import choose_positives, lay_out_output, write_output
 from pipeline.report.profile import duplicate_counts
-from pipeline.report.tokens import TokenCounter, counter_of_model
+from pipeline.report.tokens import counter_of_model
 from pipeline.stages.dedupe import Links, cluster_sizes, link_similar
-from pipeline.stages.layout import Layout, choose_positives, lay_out_n_tuple
 from pipeline.stages.mine import mine_negatives
-from pipeline.stages.write import save_dataset, to_arrow_strings, write_atomically, write_json
+from pipeline.stages.scores import cosine_of_pairs, teacher_scores
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,17 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     query_links = link_similar(query_vectors, threshold, build_index(query_vectors, config.mining))
     doc_links = link_similar(doc_vectors, threshold, index)
     clock.lap("dedupe")
-    mined = mine_negatives(canon, query_vectors, doc_vectors, index, config.mining, query_links)
+    mined = mine_negatives(canon, query_vectors, doc_vectors, index, config.mining, query_links,
+                           mine_more=config.layout.fill == "mine")
     recall = measure_recall(index, doc_vectors, query_vectors, mined.range_max, config.mining.seed)
     clock.lap("mine")
-    layout, pair_rejects, batches, blocks = _lay_out(canon, mined.negatives, config, query_links, doc_links)
+    positives = choose_positives(canon.positives, config.layout.positives_per_query, config.mining.seed)
+    positives = positives.with_columns(cosine_of_pairs(canon, positives, query_vectors, doc_vectors))
+    selection = Selection.of(canon, positives, mined.negatives, config.mining.negatives)
+    if config.layout.teacher:
+        selection = teacher_scores(selection, config.layout.teacher)
+        clock.lap("teacher")
+    output = lay_out_output(canon, selection, config, query_links, doc_links)
     clock.lap("layout")
     manifest = {
         "inputs": describe_inputs([inputs.data] + ([inputs.corpus] if inputs.corpus else [])),
@@ -83,40 +92,19 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                   "note": "exact search" if recall is None else
                   f"approximate: measured recall of the exact top-{mined.range_max} on up to 256 queries"},
         "dedupe": _dedupe_summary(canon, query_links, doc_links, threshold),
-        "stages": stage_counts(canon, layout.rows.height, pair_rejects),
+        "stages": stage_counts(canon, output.layout.pairs.height, output.rejects),
         "filters": filter_summary(mined, config),
         "scores": {"positives": score_stats(mined.positive_scores),
                    "chosen_negatives": score_stats(mined.negatives["score"].to_numpy())},
-        "batches": batches,
+        "layout": layout_summary(output.layout, config),
+        "batches": output.batches,
         "timings_seconds": clock.timings,
     }
     counter = counter_of_model(encoder.model, manifest["model"]["name"])
-    _write(out, layout, pl.concat([rejected_rows(canon), pair_rejects], how="diagonal_relaxed"), manifest, config,
-           blocks, counter)
+    write_output(out, output, pl.concat([rejected_rows(canon), output.rejects], how="diagonal_relaxed"), manifest,
+                 config, counter)
     clock.lap("write")
     return manifest
-
-
-def _lay_out(canon: Canonical, negatives: pl.DataFrame, config: RunConfig, query_links: Links,
-             doc_links: Links) -> tuple[Layout, pl.DataFrame, dict | None, list[int] | None]:
-    """The n-tuple rows, every pair that did not make it (with its reason), the batch statistics and blocks."""
-    from pipeline.stages.batches import plan_batches
-
-    chosen = choose_positives(canon.positives, config.layout.positives_per_query, config.mining.seed)
-    layout = lay_out_n_tuple(canon, negatives, config.mining.negatives, chosen)
-    not_chosen = (canon.positives.join(chosen, on=["query_id", "doc_id"], how="anti", maintain_order="left")
-                  .join(canon.queries.rename({"text": "anchor"}), on="query_id", maintain_order="left")
-                  .join(canon.corpus.rename({"text": "positive"}), on="doc_id", maintain_order="left")
-                  .select("anchor", "positive", reason=pl.lit("positive_not_chosen"),
-                          detail=pl.lit(f"--positives {config.layout.positives}")))
-    rejects = [layout.rejects, not_chosen]
-    batches = blocks = None
-    if config.layout.batch_size:
-        batched = plan_batches(canon, layout, query_links, doc_links, config.layout.batch_size,
-                               config.layout.leftover)
-        layout, batches, blocks = batched.layout, batched.stats, batched.blocks
-        rejects.append(batched.rejects)
-    return layout, pl.concat(rejects, how="diagonal_relaxed"), batches, blocks
 
 
 def _dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, threshold: float) -> dict:
@@ -131,30 +119,3 @@ def _dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, thre
         "query_cluster_sizes": sizes,
         "near_duplicate_document_pairs": len(doc_links.source) // 2,
     }
-
-
-def _write(out: Path, layout: Layout, rejects: pl.DataFrame, manifest: dict, config: RunConfig,
-           blocks: list[int] | None, counter: TokenCounter) -> None:
-    from pipeline.report.html import render_html
-    from pipeline.report.profile import profile
-
-    report = profile(_output_canonical(layout), counter)
-    description = {"prep_batch_size": config.layout.batch_size, "prep_blocks": blocks}
-
-    def fill(folder: Path) -> None:
-        save_dataset(to_arrow_strings(layout.rows), folder, description)
-        rejects.write_parquet(folder / "rejects.parquet")
-        write_json(folder / "report.json", report)
-        (folder / "report.html").write_text(render_html(report), encoding="utf-8")
-        write_json(folder / "manifest.json", manifest)
-
-    write_atomically(out, fill)
-
-
-def _output_canonical(layout: Layout) -> Canonical:
-    negatives = [c for c in layout.rows.columns if c.startswith("negative_")]
-    frame = layout.rows.select(
-        row=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32), query="anchor",
-        positive=pl.concat_list("positive"),
-        negative=pl.concat_list(negatives) if negatives else pl.lit([], pl.List(pl.String)))
-    return build_canonical(InputRows(frame, Path("n-tuple output"), {}, "row"))

@@ -13,9 +13,9 @@ import numpy as np
 import polars as pl
 
 from pipeline.canonical import Canonical
+from pipeline.layouts.layout import Layout
 from pipeline.stages.conflicts import conflicting_pairs, count_conflicts, forbidden_ids, row_sets
 from pipeline.stages.dedupe import Links
-from pipeline.stages.layout import Layout
 from pipeline.stages.pack import pack_blocks
 
 

@@ -17,15 +17,22 @@ from pipeline.errors import ConfigError
 
 
 def to_arrow_strings(frame: pl.DataFrame) -> pa.Table:
-    """Arrow with plain `string` columns (datasets' Value("string")), whatever Polars' own string type is."""
+    """Arrow with plain `string` and `list` types (datasets' Value("string"), Sequence), whatever Polars' own are."""
     table = frame.to_arrow(compat_level=pl.CompatLevel.oldest())
-    schema = pa.schema([pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type) else f for f in table.schema])
-    return table.cast(schema)
+    return table.cast(pa.schema([pa.field(f.name, _plain(f.type)) for f in table.schema]))
 
 
-def save_dataset(table: pa.Table, folder: Path, description: dict | None = None) -> None:
-    """`datasets.save_to_disk`, with a fingerprint derived from the content so that the bytes are reproducible.
-    `description` (JSON) goes into the dataset's info, where prep's batch sampler reads the block size."""
+def _plain(kind: pa.DataType) -> pa.DataType:
+    if pa.types.is_large_string(kind):
+        return pa.string()
+    if pa.types.is_large_list(kind) or pa.types.is_list(kind):
+        return pa.list_(_plain(kind.value_type))
+    return kind
+
+
+def arrow_dataset(table: pa.Table, description: dict | None = None):  # -> datasets.Dataset
+    """A `datasets.Dataset` whose fingerprint derives from the content, so that saved bytes are reproducible.
+    `description` (JSON) goes into the dataset's info, where prep's batch sampler reads the block sizes."""
     import datasets
     from datasets.table import InMemoryTable
 
@@ -36,10 +43,7 @@ def save_dataset(table: pa.Table, folder: Path, description: dict | None = None)
                 if buffer is not None:
                     digest.update(buffer)
     info = datasets.DatasetInfo(description=json.dumps(description or {}))
-    dataset = datasets.Dataset(InMemoryTable(table), info=info, fingerprint=digest.hexdigest())
-    datasets.disable_progress_bars()
-    # datasets writes no shard at all for an empty table, and then cannot load it back.
-    dataset.save_to_disk(str(folder), num_shards=1 if table.num_rows == 0 else None)
+    return datasets.Dataset(InMemoryTable(table), info=info, fingerprint=digest.hexdigest())
 
 
 def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:

@@ -1,6 +1,6 @@
 import polars as pl
 
-from pipeline.stages.layout import choose_positives
+from pipeline.output import choose_positives
 
 POSITIVES = pl.DataFrame({"query_id": [1] * 6 + [2] * 6, "doc_id": list(range(10, 16)) + list(range(20, 26))},
                          schema={"query_id": pl.UInt64, "doc_id": pl.UInt64})

@@ -122,13 +122,13 @@ def test_rerun_with_changed_margin_encodes_nothing_and_grown_corpus_only_new_tex
 
 
 def test_interrupted_write_leaves_no_loadable_dataset(data, tiny_model, tmp_path, monkeypatch):
-    import pipeline.run
+    import pipeline.stages.shards
 
-    def crash(table, folder, *args):
+    def crash(folder, *args):
         (folder / "data-00000-of-00001.arrow").write_bytes(b"half")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline.run, "save_dataset", crash)
+    monkeypatch.setattr(pipeline.stages.shards, "write_shards", crash)
     with pytest.raises(KeyboardInterrupt):
         run(data, tiny_model, tmp_path)
     assert not (tmp_path / "out").exists()
@@ -136,14 +136,14 @@ def test_interrupted_write_leaves_no_loadable_dataset(data, tiny_model, tmp_path
 
 
 def test_interrupted_rewrite_keeps_the_previous_dataset(data, tiny_model, tmp_path, monkeypatch):
-    import pipeline.run
+    import pipeline.stages.shards
 
     run(data, tiny_model, tmp_path)
     before = (tmp_path / "out" / "data-00000-of-00001.arrow").read_bytes()
-    def full_disk(table, folder, *args):
+    def full_disk(folder, *args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(pipeline.run, "save_dataset", full_disk)
+    monkeypatch.setattr(pipeline.stages.shards, "write_shards", full_disk)
     with pytest.raises(OSError):
         run(data, tiny_model, tmp_path, negatives=2)
     assert (tmp_path / "out" / "data-00000-of-00001.arrow").read_bytes() == before

@@ -1,0 +1,56 @@
+"""`prep convert`: data that already has its negatives, laid out for another trainer; no encoder, no mining."""
+
+import time
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.canonical import Canonical
+from pipeline.config import RunConfig
+from pipeline.errors import ConfigError
+from pipeline.layouts.selection import Selection
+from pipeline.manifest import describe_inputs, layout_summary, package_versions, rejected_rows, stage_counts
+from pipeline.output import choose_positives, lay_out_output, no_links, write_output
+from pipeline.report.tokens import load_token_counter
+from pipeline.run import RunInputs
+
+
+def given_negatives(canon: Canonical) -> tuple[pl.DataFrame, int]:
+    """Each query's input negatives once, in input order, ranked 1..n; a negative that is also a positive of the
+    same query is dropped (the input contradicts itself) and counted."""
+    contradicting = canon.negatives.join(canon.positives, on=["query_id", "doc_id"], how="semi")
+    negatives = (canon.negatives.join(contradicting, on=["query_id", "doc_id"], how="anti", maintain_order="left")
+                 .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("query_id")))
+    return negatives, contradicting.height
+
+
+def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
+    from pipeline.readers import read_dataset
+    from pipeline.stages.scores import teacher_scores
+
+    if config.layout.fill == "mine":
+        raise ConfigError("prep convert does not mine: use --fill drop, repeat or pad, or prep run to mine")
+    start = time.perf_counter()
+    canon = read_dataset(inputs.data, inputs.fmt, inputs.split, inputs.columns)
+    negatives, contradicting = given_negatives(canon)
+    positives = choose_positives(canon.positives, config.layout.positives_per_query, config.mining.seed)
+    selection = Selection.of(canon, positives, negatives, config.mining.negatives)
+    if config.layout.teacher:
+        selection = teacher_scores(selection, config.layout.teacher)
+    output = lay_out_output(canon, selection, config, no_links(canon.queries.height), no_links(canon.corpus.height))
+    summary = layout_summary(output.layout, config)
+    used = output.layout.view["negative"].list.len().sum() if output.layout.view.height else 0
+    manifest = {
+        "inputs": describe_inputs([inputs.data]),
+        "config": {"layout": config.to_dict()["layout"], "negatives": config.mining.negatives,
+                   "seed": config.mining.seed},
+        "packages": package_versions(),
+        "stages": stage_counts(canon, output.layout.pairs.height, output.rejects),
+        "layout": summary,
+        "negatives": {"given": negatives.height, "dropped_as_positive_of_the_same_query": contradicting,
+                      "in_output_rows": int(used)},
+        "timings_seconds": {"convert": round(time.perf_counter() - start, 3)},
+    }
+    write_output(out, output, pl.concat([rejected_rows(canon), output.rejects], how="diagonal_relaxed"), manifest,
+                 config, load_token_counter(None))
+    return manifest

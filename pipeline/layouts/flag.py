@@ -1,0 +1,27 @@
+"""FlagEmbedding's training JSONL: {query, pos: [...], neg: [...]} with exactly train_group_size - 1 negatives,
+and with scores `pos_scores` / `neg_scores` for distillation. One row per query holding all its positives."""
+
+import polars as pl
+
+from pipeline.layouts.layout import Layout
+from pipeline.layouts.selection import Selection, short_rejects
+
+
+def lay_out_flag(selection: Selection, scores: bool) -> Layout:
+    k = selection.k
+    counts = selection.counts()
+    complete = counts.filter(pl.col("negatives") >= k).select("query_id")
+    pairs = selection.pairs()
+    kept = pairs.join(complete, on="query_id", how="semi", maintain_order="left")
+    negatives = (selection.negative_texts().filter(pl.col("rank") <= k)
+                 .group_by("query_id").agg(neg="text", neg_scores="score"))
+    rows = (kept.group_by("query_id", maintain_order=True).agg(query=pl.col("anchor").first(), pos="positive",
+                                                                 pos_scores="score")
+            .join(negatives, on="query_id", maintain_order="left"))
+    extra = ["pos_scores", "neg_scores"] if scores else []
+    return Layout(
+        rows=rows.select("query", "pos", "neg", *extra),
+        pairs=kept.select("query_id", "doc_id"),
+        rejects=short_rejects(pairs, counts, k, "fewer_than_group_size_negatives"),
+        view=rows.select("query", positive="pos", negative="neg"),
+    )

@@ -1,0 +1,82 @@
+"""From a Selection to a written output folder, shared by `prep run` and `prep convert`: choose the positives,
+lay out, order into conflict-free batches, and write shards, rejects, report and manifest atomically."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipeline.canonical import Canonical, InputRows, build_canonical
+from pipeline.config import RunConfig
+from pipeline.layouts import lay_out
+from pipeline.layouts.layout import Layout
+from pipeline.layouts.selection import Selection
+from pipeline.report.tokens import TokenCounter
+from pipeline.stages.dedupe import Links
+from pipeline.stages.write import write_atomically, write_json
+
+
+@dataclass(frozen=True)
+class Output:
+    layout: Layout
+    rejects: pl.DataFrame  # every (query, positive) pair the rows do not hold, with its reason
+    batches: dict | None
+    blocks: list[int] | None
+
+
+def choose_positives(positives: pl.DataFrame, per_query: int | None, seed: int) -> pl.DataFrame:
+    """All positives, or the first / a seeded sample of N per query, in input order."""
+    if per_query is None:
+        return positives
+    position = pl.int_range(pl.len()).over("query_id")
+    if per_query == 1:
+        return positives.filter(position == 0)
+    draw = pl.struct("query_id", "doc_id").hash(seed).rank("ordinal").over("query_id")
+    return positives.filter(draw <= per_query)
+
+
+def no_links(count: int) -> Links:
+    return Links(np.zeros(0, np.int64), np.zeros(0, np.int64), count)
+
+
+def lay_out_output(canon: Canonical, selection: Selection, config: RunConfig, query_links: Links,
+                   doc_links: Links) -> Output:
+    """The layout's rows, every pair that did not make it (with its reason), the batch statistics and blocks."""
+    from pipeline.stages.batches import plan_batches
+
+    layout = lay_out(selection, config.layout, config.mining.seed)
+    not_chosen = (canon.positives.join(selection.positives, on=["query_id", "doc_id"], how="anti",
+                                       maintain_order="left")
+                  .join(canon.queries.rename({"text": "anchor"}), on="query_id", maintain_order="left")
+                  .join(canon.corpus.rename({"text": "positive"}), on="doc_id", maintain_order="left")
+                  .select("anchor", "positive", reason=pl.lit("positive_not_chosen"),
+                          detail=pl.lit(f"--positives {config.layout.positives}")))
+    rejects = [layout.rejects, not_chosen]
+    batches = blocks = None
+    if config.layout.batch_size:
+        batched = plan_batches(canon, layout, query_links, doc_links, config.layout.batch_size,
+                               config.layout.leftover)
+        layout, batches, blocks = batched.layout, batched.stats, batched.blocks
+        rejects.append(batched.rejects)
+    return Output(layout, pl.concat(rejects, how="diagonal_relaxed"), batches, blocks)
+
+
+def write_output(out: Path, output: Output, rejects: pl.DataFrame, manifest: dict, config: RunConfig,
+                 counter: TokenCounter) -> None:
+    from pipeline.report.html import render_html
+    from pipeline.report.profile import profile
+    from pipeline.stages.shards import write_shards
+
+    report = profile(build_canonical(InputRows(output.layout.view.with_row_index("row", 1), Path(
+        f"{config.layout.layout} output"), {}, "row")), counter)
+    description = {"prep_batch_size": config.layout.batch_size, "prep_blocks": output.blocks}
+
+    def fill(folder: Path) -> None:
+        write_shards(folder, output.layout, config.layout, description)
+        rejects.write_parquet(folder / "rejects.parquet")
+        write_json(folder / "report.json", report)
+        (folder / "report.html").write_text(render_html(report), encoding="utf-8")
+        write_json(folder / "manifest.json", manifest)
+
+    write_atomically(out, fill)
