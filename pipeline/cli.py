@@ -19,7 +19,8 @@ errors = Console(stderr=True)
 
 DataArg = Annotated[Path, typer.Argument(help="A file (JSONL, JSON, CSV, Parquet, Arrow), a datasets folder or a "
                                                "BEIR folder.")]
-FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="st, flag, beir or pairs (default: detected).")]
+FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="st, flag, beir, pairs or lists "
+                                                                      "(default: detected).")]
 SplitOpt = Annotated[str, typer.Option(help="BEIR qrels split or datasets split.")]
 ColumnsOpt = Annotated[str | None, typer.Option(help="Map roles to columns: anchor=COL,positive=COL,negative=COL.")]
 LayoutOpt = Annotated[str | None, typer.Option(help="n-tuple (default), buckets, triplet, labeled-pair, labeled-list "

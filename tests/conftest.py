@@ -91,3 +91,17 @@ def prep() -> Callable[..., subprocess.CompletedProcess]:
                               env={**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "120"}, timeout=120)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("model"))
+
+
+@pytest.fixture(scope="session")
+def tiny_cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tiny_model import build_tiny_cross_encoder
+
+    return build_tiny_cross_encoder(tmp_path_factory.mktemp("cross-encoder"))

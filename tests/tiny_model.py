@@ -56,11 +56,32 @@ WORDS = [
 
 
 def build_tiny_model(folder: Path, seed: int = 0) -> Path:
-    import torch
     from sentence_transformers import SentenceTransformer, models
+    from transformers import BertModel
+
+    base = folder / "bert"
+    _save_bert(BertModel, base, seed)
+    transformer = models.Transformer(str(base), max_seq_length=64)
+    model = SentenceTransformer(modules=[transformer, models.Pooling(32, pooling_mode="mean")], device="cpu")
+    out = folder / "tiny-st"
+    model.save(str(out))
+    return out
+
+
+def build_tiny_cross_encoder(folder: Path, seed: int = 0) -> Path:
+    """A BERT with one output: CrossEncoder(path) loads it as a reranker with a single score."""
+    from transformers import BertForSequenceClassification
+
+    out = folder / "tiny-cross-encoder"
+    _save_bert(BertForSequenceClassification, out, seed, num_labels=1)
+    return out
+
+
+def _save_bert(model_class: type, folder: Path, seed: int, **config: object) -> None:
+    import torch
     from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors, trainers
     from tokenizers.models import WordPiece
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+    from transformers import BertConfig, PreTrainedTokenizerFast
 
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     tokenizer = Tokenizer(WordPiece(unk_token="[UNK]"))
@@ -82,7 +103,7 @@ def build_tiny_model(folder: Path, seed: int = 0) -> Path:
         mask_token="[MASK]",
     )
     torch.manual_seed(seed)
-    bert = BertModel(
+    model = model_class(
         BertConfig(
             vocab_size=fast.vocab_size,
             hidden_size=32,
@@ -90,13 +111,8 @@ def build_tiny_model(folder: Path, seed: int = 0) -> Path:
             num_attention_heads=2,
             intermediate_size=64,
             max_position_embeddings=128,
+            **config,
         )
     )
-    base = folder / "bert"
-    bert.save_pretrained(base)
-    fast.save_pretrained(base)
-    transformer = models.Transformer(str(base), max_seq_length=64)
-    model = SentenceTransformer(modules=[transformer, models.Pooling(32, pooling_mode="mean")], device="cpu")
-    out = folder / "tiny-st"
-    model.save(str(out))
-    return out
+    model.save_pretrained(folder)
+    fast.save_pretrained(folder)

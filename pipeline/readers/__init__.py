@@ -12,10 +12,11 @@ from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.corpus import read_corpus_texts
 from pipeline.readers.files import is_blank, is_datasets_folder, line_unit, peek_columns
 from pipeline.readers.flag import read_flag
+from pipeline.readers.lists import read_lists
 from pipeline.readers.pairs import read_pairs
 from pipeline.readers.st import read_st
 
-FORMATS = ("st", "flag", "beir", "pairs")
+FORMATS = ("st", "flag", "beir", "pairs", "lists")
 
 
 def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
@@ -41,13 +42,16 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
         rows = read_flag(path, split)
     elif fmt == "pairs":
         rows = read_pairs(path, columns, split)
+    elif fmt == "lists":
+        rows = read_lists(path, split)
     else:
         rows = read_st(path, columns, split)
     return build_canonical(rows, extra, sources=(path, *([Path(corpus)] if corpus else []))).validate()
 
 
 def detect_format(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> str:
-    """beir for a BEIR folder; else by column names: pos -> flag, sentence1/sentence2 -> pairs, else st."""
+    """beir for a BEIR folder; else by column names: pos -> flag, sentence1/sentence2 -> pairs,
+    docs/labels -> lists, else st."""
     if is_beir_folder(path):
         return "beir"
     if not path.exists():
@@ -63,6 +67,8 @@ def detect_format(path: Path, columns: dict[str, str] | None = None, split: str 
         return "flag"
     if {"sentence1", "sentence2"} <= names or {"sentence1", "sentence2"} <= mapped:
         return "pairs"
+    if {"query", "docs", "labels"} <= names and not mapped:
+        return "lists"
     return "st"
 
 

@@ -1,0 +1,43 @@
+"""Labeled lists (query, docs: list, labels: list), as CrossEncoder listwise losses read them.
+
+A document labeled above 0 is a positive of the query, one at or below 0 a negative; the label is kept as its score.
+"""
+
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.canonical import InputRows
+from pipeline.errors import InputError
+from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
+
+EXPECTED = {"query": "text", "docs": "texts", "labels": "numbers"}
+
+
+def read_lists(path: Path, split: str = "train") -> InputRows:
+    available = peek_columns(path, split).names()
+    for required in EXPECTED:
+        if required not in available:
+            raise InputError(path, f"missing required field '{required}' (labeled lists are "
+                             "{query, docs: [...], labels: [...]}); fields are " + str(available))
+    frame = read_columns(path, EXPECTED, split)
+    unit = line_unit(path)
+    uneven = frame.filter(pl.col("docs").list.len() != pl.col("labels").list.len())
+    if uneven.height:
+        row = uneven.row(0, named=True)
+        raise InputError(path, f"{len(row['docs'])} docs but {len(row['labels'])} labels; each doc needs its label",
+                         field="labels", **{unit: row[ROW]})
+    pairs = frame.select(ROW, "query", pl.col("docs").alias("doc"), pl.col("labels").cast(pl.List(pl.Float64))
+                         .alias("label")).explode("doc", "label")
+    positive = pl.col("label") > 0
+    grouped = pairs.group_by(ROW, maintain_order=True).agg(
+        pl.col("query").first(),
+        positive=pl.col("doc").filter(positive).drop_nulls(),
+        negative=pl.col("doc").filter(~positive).drop_nulls(),
+        positive_score=pl.col("label").filter(positive),
+        negative_score=pl.col("label").filter(~positive),
+    )
+    frame = frame.select(ROW).join(grouped, on=ROW, how="left", maintain_order="left").rename({ROW: "row"})
+    fields = {"query": "query", "positive": "docs", "negative": "docs", "positive_score": "labels",
+              "negative_score": "labels"}
+    return InputRows(frame, path, fields, unit)
