@@ -9,6 +9,7 @@ from pathlib import Path
 import datasets
 import polars as pl
 import pytest
+from training import trainer_for
 
 from pipeline.config import DedupeConfig, EncoderConfig, LayoutConfig, MiningConfig, RunConfig
 from pipeline.run import RunInputs, run_pipeline
@@ -49,16 +50,6 @@ def run(data: tuple[Path, Path], model: Path, tmp_path: Path, out: str = "out", 
     path, corpus = data
     config = config_for(model, tmp_path / "cache", dedupe, layout, **mining)
     return run_pipeline(RunInputs(path, corpus=corpus), config, tmp_path / out)
-
-
-def trainer_for(model, dataset, tmp_path: Path, loss, steps: int, batch_size: int, **extra: object):
-    """A SentenceTransformerTrainer for a few real CPU steps, quiet and saving nothing."""
-    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
-
-    args = SentenceTransformerTrainingArguments(
-        output_dir=str(tmp_path / "train"), max_steps=steps, per_device_train_batch_size=batch_size,
-        learning_rate=1e-3, report_to="none", save_strategy="no", use_cpu=True, seed=0, disable_tqdm=True, **extra)
-    return SentenceTransformerTrainer(model=model, args=args, train_dataset=dataset, loss=loss)
 
 
 def test_writes_n_tuple_that_loads_with_exact_columns(data, tiny_model, tmp_path):

@@ -1,0 +1,87 @@
+"""Proof by training: every layout loads with `datasets` and trains for a few real steps with each loss it is for,
+on a tiny offline model."""
+
+import datasets
+import pytest
+from training import train_steps
+
+N_TUPLE_LOSSES = ["MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss"]
+TRIPLET_LOSSES = ["TripletLoss", "GISTEmbedLoss", "MultipleNegativesRankingLoss"]
+PAIR_LOSSES = ["AnglELoss", "CoSENTLoss", "CosineSimilarityLoss"]
+BINARY_LOSSES = ["ContrastiveLoss", "OnlineContrastiveLoss", "SoftmaxLoss"]
+
+
+def bi_encoder_loss(name: str, model_path):
+    from sentence_transformers import SentenceTransformer, losses
+
+    model = SentenceTransformer(str(model_path), device="cpu")
+    if name.startswith("Cached"):
+        return model, getattr(losses, name)(model, mini_batch_size=2)
+    if name == "GISTEmbedLoss":
+        return model, losses.GISTEmbedLoss(model, guide=SentenceTransformer(str(model_path), device="cpu"))
+    if name == "SoftmaxLoss":
+        return model, losses.SoftmaxLoss(model, model.get_embedding_dimension(), num_labels=2)
+    return model, getattr(losses, name)(model)
+
+
+@pytest.mark.parametrize("loss_name", N_TUPLE_LOSSES)
+def test_n_tuple_trains(flag_data, convert_to, tmp_path, tiny_model, loss_name):
+    convert_to(flag_data, negatives=2, fill="repeat")
+    model, loss = bi_encoder_loss(loss_name, tiny_model)
+    train_steps(model, datasets.load_from_disk(str(tmp_path / "out")), tmp_path, loss)
+
+
+@pytest.mark.parametrize("loss_name", TRIPLET_LOSSES)
+def test_triplet_trains(flag_data, convert_to, tmp_path, tiny_model, loss_name):
+    convert_to(flag_data, layout="triplet")
+    model, loss = bi_encoder_loss(loss_name, tiny_model)
+    train_steps(model, datasets.load_from_disk(str(tmp_path / "out")), tmp_path, loss)
+
+
+@pytest.mark.parametrize("loss_name", PAIR_LOSSES)
+def test_labeled_pair_trains(flag_data, convert_to, tmp_path, tiny_model, loss_name):
+    convert_to(flag_data, layout="labeled-pair")
+    model, loss = bi_encoder_loss(loss_name, tiny_model)
+    # Two batches of 6 cover all 12 pairs: at least one batch mixes scores, which ranking losses need.
+    train_steps(model, datasets.load_from_disk(str(tmp_path / "out")), tmp_path, loss, batch_size=6)
+
+
+@pytest.mark.parametrize("loss_name", BINARY_LOSSES)
+def test_binary_labeled_pair_trains(flag_data, convert_to, tmp_path, tiny_model, loss_name):
+    convert_to(flag_data, layout="labeled-pair", binary=True)
+    model, loss = bi_encoder_loss(loss_name, tiny_model)
+    train_steps(model, datasets.load_from_disk(str(tmp_path / "out")), tmp_path, loss, batch_size=6)
+
+
+@pytest.mark.parametrize("loss_name", ["ListNetLoss", "LambdaLoss"])
+def test_labeled_list_trains_a_cross_encoder(flag_data, convert_to, tmp_path, tiny_cross_encoder, loss_name):
+    from sentence_transformers.cross_encoder import CrossEncoder, losses
+
+    convert_to(flag_data, layout="labeled-list")
+    model = CrossEncoder(str(tiny_cross_encoder), device="cpu")
+    train_steps(model, datasets.load_from_disk(str(tmp_path / "out")), tmp_path, getattr(losses, loss_name)(model))
+
+
+def test_n_tuple_with_scores_trains_with_margin_mse(tmp_path, tiny_model, write_table, convert_to):
+    from sentence_transformers import SentenceTransformer, losses
+
+    scored = write_table("scored.jsonl", [
+        {"query": f"what is the capital of {country}", "pos": [f"{city} is the capital of {country}"],
+         "neg": ["the sea is blue", "leaves are green"], "pos_scores": [0.9], "neg_scores": [0.4, 0.1]}
+        for country, city in [("france", "paris"), ("italy", "rome"), ("spain", "madrid"), ("germany", "berlin")]])
+    convert_to(scored, negatives=2, scores=True)
+    dataset = datasets.load_from_disk(str(tmp_path / "out"))
+    assert dataset.column_names[-1] == "label" and dataset[0]["label"] == [0.9, 0.4, 0.1]
+    model = SentenceTransformer(str(tiny_model), device="cpu")
+    train_steps(model, dataset, tmp_path, losses.MarginMSELoss(model))
+
+
+def test_buckets_train_through_the_multi_dataset_path(flag_data, convert_to, tmp_path, tiny_model):
+    from sentence_transformers import SentenceTransformer, losses
+
+    convert_to(flag_data, layout="buckets")
+    buckets = datasets.load_from_disk(str(tmp_path / "out"))
+    assert isinstance(buckets, datasets.DatasetDict) and len(buckets) == 3
+    model = SentenceTransformer(str(tiny_model), device="cpu")
+    # Each batch is drawn from one bucket, so every batch has one fixed number of negative columns.
+    train_steps(model, buckets, tmp_path, losses.MultipleNegativesRankingLoss(model), steps=3, batch_size=1)
