@@ -66,6 +66,9 @@ def layout_summary(layout: Layout, config: RunConfig) -> dict:
     splits = layout.splits if layout.splits is not None else {"train": layout.rows}
     if settings.layout == "flag":
         load = "FlagEmbedding: --train_data OUT/train.jsonl --train_group_size " + str(config.mining.negatives + 1)
+    elif settings.shard_format == "parquet" and layout.splits is not None:
+        load = ('DatasetDict({name: load_dataset("parquet", data_dir=f"OUT/data/{name}", split="train") '
+                f"for name in {sorted(splits)}}})")
     elif settings.shard_format == "parquet":
         load = 'datasets.load_dataset("parquet", data_dir="OUT/data")'
     else:

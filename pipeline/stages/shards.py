@@ -1,5 +1,6 @@
 """Write laid-out rows as shards: a datasets folder (`load_from_disk`), Parquet files (`load_dataset("parquet")`)
-or, for FlagEmbedding, one JSONL file. Buckets become a DatasetDict, one split per negative count."""
+or, for FlagEmbedding, one JSONL file. Buckets become a DatasetDict, one split per negative count (in Parquet, one
+folder per bucket under data/)."""
 
 import math
 from pathlib import Path
@@ -21,9 +22,11 @@ def write_shards(folder: Path, layout: Layout, config: LayoutConfig, description
         return
     splits = layout.splits if layout.splits is not None else {"train": layout.rows}
     if config.shard_format == "parquet":
-        (folder / PARQUET_FOLDER).mkdir()
+        # Buckets differ in columns and one load_dataset call reads one schema: one folder per bucket.
         for name, rows in splits.items():
-            _write_parquet(folder / PARQUET_FOLDER, name, rows, config.shard_rows)
+            target = folder / PARQUET_FOLDER / name if layout.splits is not None else folder / PARQUET_FOLDER
+            target.mkdir(parents=True)
+            _write_parquet(target, "train", rows, config.shard_rows)
         return
     import datasets
 

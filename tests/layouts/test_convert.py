@@ -1,0 +1,105 @@
+"""`prep convert`: round trips between layouts lose nothing the target can hold; Parquet shards; determinism."""
+
+import json
+from pathlib import Path
+
+import datasets
+import pytest
+from conftest import NEGATIVES, POSITIVES
+
+
+def rows_of(folder: Path) -> list[dict]:
+    if (folder / "train.jsonl").exists():
+        return [json.loads(line) for line in (folder / "train.jsonl").read_text(encoding="utf-8").splitlines()]
+    return datasets.load_from_disk(str(folder)).to_list()
+
+
+def as_set(rows: list[dict]) -> set:
+    return {tuple((key, tuple(value) if isinstance(value, list) else value) for key, value in row.items())
+            for row in rows}
+
+
+def test_n_tuple_to_flag_and_back(flag_data, convert_to, tmp_path):
+    convert_to(flag_data, out="a", negatives=2)
+    convert_to(tmp_path / "a", out="b", layout="flag", group_size=3, negatives=2)
+    convert_to(tmp_path / "b" / "train.jsonl", out="c", negatives=2)
+    assert as_set(rows_of(tmp_path / "c")) == as_set(rows_of(tmp_path / "a")) and len(rows_of(tmp_path / "a")) == 2
+
+
+def test_flag_to_labeled_list_and_back(flag_data, convert_to, tmp_path):
+    convert_to(flag_data, out="a", layout="flag", group_size=2, negatives=1)
+    convert_to(tmp_path / "a" / "train.jsonl", out="b", layout="labeled-list")
+    convert_to(tmp_path / "b", out="c", layout="flag", group_size=2, negatives=1)
+    assert rows_of(tmp_path / "c") == rows_of(tmp_path / "a")
+
+
+def test_triplet_to_labeled_list_and_back(flag_data, convert_to, tmp_path):
+    convert_to(flag_data, out="a", layout="triplet")
+    convert_to(tmp_path / "a", out="b", layout="labeled-list")
+    convert_to(tmp_path / "b", out="c", layout="triplet")
+    assert as_set(rows_of(tmp_path / "c")) == as_set(rows_of(tmp_path / "a"))
+
+
+def test_scored_pairs_to_labeled_list_and_back_keep_the_scores(write_table, convert_to, tmp_path):
+    pairs = write_table("pairs.jsonl", [
+        {"sentence1": "a man plays a guitar", "sentence2": "a person plays music", "score": 0.8},
+        {"sentence1": "a man plays a guitar", "sentence2": "a cat sleeps", "score": 0.0},
+        {"sentence1": "a man plays a guitar", "sentence2": "someone is playing guitar", "score": 0.95},
+        {"sentence1": "the sky is blue", "sentence2": "the sky has a blue colour", "score": 0.7}])
+    convert_to(pairs, out="a", layout="labeled-pair", scores=True)
+    convert_to(tmp_path / "a", out="b", layout="labeled-list", scores=True)
+    convert_to(tmp_path / "b", out="c", layout="labeled-pair", scores=True)
+    original = {(r["sentence1"], r["sentence2"], r["score"]) for r in rows_of(tmp_path / "a")}
+    assert original == {(r["sentence1"], r["sentence2"], r["score"]) for r in rows_of(tmp_path / "c")}
+    assert len(original) == 4
+
+
+def test_parquet_shards_load_with_load_dataset(flag_data, convert_to, tmp_path):
+    manifest = convert_to(flag_data, layout="triplet", shard_format="parquet", shard_rows=3)
+    files = sorted(p.name for p in (tmp_path / "out" / "data").iterdir())
+    assert files == [f"train-0000{i}-of-00003.parquet" for i in range(3)]
+    loaded = datasets.load_dataset("parquet", data_dir=str(tmp_path / "out" / "data"))
+    assert list(loaded) == ["train"] and len(loaded["train"]) == 8 == manifest["layout"]["splits"]["train"]["rows"]
+    expected = {(q, p, n) for q in POSITIVES for p in POSITIVES[q] for n in NEGATIVES[q]}
+    assert {(r["anchor"], r["positive"], r["negative"]) for r in loaded["train"]} == expected
+
+
+def test_parquet_buckets_load_as_one_split_per_count(flag_data, convert_to, tmp_path):
+    manifest = convert_to(flag_data, layout="buckets", shard_format="parquet")
+    names = sorted(p.name for p in (tmp_path / "out" / "data").iterdir())
+    assert names == ["neg1", "neg2", "neg4"] and f"for name in {names}" in manifest["layout"]["load"]
+    data = tmp_path / "out" / "data"
+    loaded = datasets.DatasetDict({name: datasets.load_dataset("parquet", data_dir=str(data / name), split="train")
+                                   for name in names})
+    assert len(loaded["neg1"]) == 2 and loaded["neg4"].column_names[-1] == "negative_4"
+
+
+def test_arrow_shard_rows_splits_the_dataset(flag_data, convert_to, tmp_path):
+    convert_to(flag_data, layout="triplet", shard_rows=3)
+    assert len(list((tmp_path / "out").glob("data-*.arrow"))) == 3
+    assert len(datasets.load_from_disk(str(tmp_path / "out"))) == 8
+
+
+@pytest.mark.parametrize("layout", ["buckets", "flag", "labeled-list"])
+def test_same_input_and_seed_give_identical_bytes(flag_data, convert_to, tmp_path, layout):
+    for out in ("one", "two"):
+        convert_to(flag_data, out=out, layout=layout, fill="repeat")
+    first = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
+    assert first == sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*") if p.is_file())
+    for name in first:
+        if name.name != "manifest.json":  # it holds the timings
+            assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+
+
+def test_cli_convert_and_its_errors(flag_data, prep, tmp_path):
+    result = prep("convert", flag_data, "--to", "labeled-list", "--out", tmp_path / "cli")
+    assert result.returncode == 0, result.stderr
+    assert "labeled-list (train 4 rows)" in " ".join(result.stdout.split())
+    assert len(datasets.load_from_disk(str(tmp_path / "cli"))) == 4
+    mine = prep("convert", flag_data, "--to", "n-tuple", "--fill", "mine", "--out", tmp_path / "x")
+    assert mine.returncode == 2 and "does not mine" in mine.stderr
+    pad = prep("convert", flag_data, "--to", "n-tuple", "--fill", "pad", "--out", tmp_path / "x")
+    assert pad.returncode == 2 and "--allow-padding" in pad.stderr
+    binary = prep("convert", flag_data, "--to", "triplet", "--binary", "--out", tmp_path / "x")
+    assert binary.returncode == 2 and "labeled-pair" in binary.stderr
+    assert not (tmp_path / "x").exists()
