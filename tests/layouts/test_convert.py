@@ -5,7 +5,7 @@ from pathlib import Path
 
 import datasets
 import pytest
-from conftest import NEGATIVES, POSITIVES
+from flag_rows import NEGATIVES, POSITIVES
 
 
 def rows_of(folder: Path) -> list[dict]:

@@ -5,7 +5,7 @@ import json
 import datasets
 import polars as pl
 import pytest
-from conftest import NEGATIVES, POSITIVES
+from flag_rows import NEGATIVES, POSITIVES
 
 from pipeline.errors import ConfigError
 

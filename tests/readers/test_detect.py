@@ -77,5 +77,5 @@ def test_folder_that_is_neither_beir_nor_datasets(tmp_path: Path) -> None:
 
 def test_unknown_format_lists_the_formats(write_table) -> None:
     path = write_table("data.jsonl", [{"anchor": "q", "positive": "p"}])
-    with pytest.raises(ConfigError, match="format must be one of st, flag, beir, pairs; got 'tsv'"):
+    with pytest.raises(ConfigError, match="format must be one of st, flag, beir, pairs, lists; got 'tsv'"):
         read_dataset(path, "tsv")

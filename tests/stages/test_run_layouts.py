@@ -1,0 +1,70 @@
+"""`prep run` into the other layouts: FlagEmbedding with a group size, scores from the encoder or a CrossEncoder
+teacher (MarginMSE trains on them), and fill policies that do not mine."""
+
+import json
+
+import datasets
+import numpy as np
+import pytest
+from mining_data import ROWS, run
+from training import train_steps
+
+from pipeline.config import LayoutConfig
+
+
+def test_flag_layout_mines_group_size_minus_one_negatives(data, tiny_model, tmp_path):
+    manifest = run(data, tiny_model, tmp_path, negatives=2, relative_margin=None,
+                   layout=LayoutConfig(layout="flag", group_size=3))
+    rows = [json.loads(line) for line in (tmp_path / "out" / "train.jsonl").read_text().splitlines()]
+    queries = {row["query"] for row in ROWS if row["pos"]}
+    assert {row["query"] for row in rows} == queries and len(rows) == len(queries)
+    for row in rows:
+        assert len(row["neg"]) == 2 and not set(row["neg"]) & set(row["pos"])
+    hamlet = next(row for row in rows if row["query"] == "who wrote hamlet")
+    assert sorted(hamlet["pos"]) == ["hamlet was written by shakespeare", "shakespeare wrote the tragedy hamlet"]
+    assert manifest["layout"]["load"].endswith("--train_group_size 3")
+
+
+def test_scores_are_the_encoder_cosines(data, tiny_model, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    run(data, tiny_model, tmp_path, negatives=2, relative_margin=None, layout=LayoutConfig(scores=True))
+    dataset = datasets.load_from_disk(str(tmp_path / "out"))
+    model = SentenceTransformer(str(tiny_model), device="cpu")
+    row = dataset[0]
+    texts = [row["anchor"], row["positive"], row["negative_1"], row["negative_2"]]
+    vectors = model.encode(texts, normalize_embeddings=True)
+    assert np.allclose(row["label"], vectors[1:] @ vectors[0], atol=1e-4)
+    assert row["label"][1] >= row["label"][2], "negatives are hardest first"
+
+
+def test_teacher_scores_and_margin_mse_trains(data, tiny_model, tiny_cross_encoder, tmp_path):
+    from sentence_transformers import CrossEncoder, SentenceTransformer, losses
+
+    manifest = run(data, tiny_model, tmp_path, negatives=2, relative_margin=None,
+                   layout=LayoutConfig(scores=True, teacher=str(tiny_cross_encoder)))
+    dataset = datasets.load_from_disk(str(tmp_path / "out"))
+    teacher = CrossEncoder(str(tiny_cross_encoder), device="cpu")
+    row = dataset[1]
+    expected = teacher.predict([(row["anchor"], row[name]) for name in ("positive", "negative_1", "negative_2")])
+    assert np.allclose(row["label"], expected, atol=1e-5)
+    assert "teacher" in manifest["timings_seconds"]
+    model = SentenceTransformer(str(tiny_model), device="cpu")
+    train_steps(model, dataset, tmp_path, losses.MarginMSELoss(model))
+
+
+def test_fill_drop_uses_only_the_given_negatives(data, tiny_model, tmp_path):
+    manifest = run(data, tiny_model, tmp_path, negatives=1, relative_margin=None, trust_given_negatives=True,
+                   layout=LayoutConfig(fill="drop"))
+    dataset = datasets.load_from_disk(str(tmp_path / "out"))
+    assert set(dataset["anchor"]) == {"who wrote hamlet"} and set(dataset["negative_1"]) == {"macbeth is a play"}
+    assert manifest["filters"]["mined"]["candidates"] == 0
+    layout = next(stage for stage in manifest["stages"] if stage["stage"] == "layout")
+    assert layout["reconciled"] and layout["rejected_by_reason"] == {"fewer_than_k_negatives": layout["rows_in"] - 2}
+
+
+@pytest.mark.parametrize("layout", ["labeled-list", "labeled-pair", "triplet", "buckets"])
+def test_every_layout_reconciles_after_mining(data, tiny_model, tmp_path, layout):
+    manifest = run(data, tiny_model, tmp_path, negatives=2, relative_margin=None, layout=LayoutConfig(layout=layout))
+    assert all(stage["reconciled"] for stage in manifest["stages"])
+    assert datasets.load_from_disk(str(tmp_path / "out"))
