@@ -62,7 +62,9 @@ def test_labeled_list_trains_a_cross_encoder(flag_data, convert_to, tmp_path, ti
     train_steps(model, datasets.load_from_disk(str(tmp_path / "out")), tmp_path, getattr(losses, loss_name)(model))
 
 
-def test_n_tuple_with_scores_trains_with_margin_mse(tmp_path, tiny_model, write_table, convert_to):
+@pytest.mark.parametrize("loss_name", ["MarginMSELoss", "DistillKLDivLoss"])
+def test_n_tuple_with_scores_trains_with_distillation_losses(tmp_path, tiny_model, write_table, convert_to,
+                                                             loss_name):
     from sentence_transformers import SentenceTransformer, losses
 
     scored = write_table("scored.jsonl", [
@@ -73,7 +75,7 @@ def test_n_tuple_with_scores_trains_with_margin_mse(tmp_path, tiny_model, write_
     dataset = datasets.load_from_disk(str(tmp_path / "out"))
     assert dataset.column_names[-1] == "label" and dataset[0]["label"] == [0.9, 0.4, 0.1]
     model = SentenceTransformer(str(tiny_model), device="cpu")
-    train_steps(model, dataset, tmp_path, losses.MarginMSELoss(model))
+    train_steps(model, dataset, tmp_path, getattr(losses, loss_name)(model))
 
 
 def test_buckets_train_through_the_multi_dataset_path(flag_data, convert_to, tmp_path, tiny_model):
