@@ -39,18 +39,20 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         selection = teacher_scores(selection, config.layout.teacher)
     output = lay_out_output(canon, selection, config, no_links(canon.queries.height), no_links(canon.corpus.height))
     summary = layout_summary(output.layout, config)
+    # Scored pairs and lists hold a query's negatives even when it has no positive: those rows are not lost.
+    negatives_kept = config.layout.layout in ("labeled-pair", "labeled-list")
     used = output.layout.view["negative"].list.len().sum() if output.layout.view.height else 0
     manifest = {
         "inputs": describe_inputs([inputs.data]),
         "config": {"layout": config.to_dict()["layout"], "negatives": config.mining.negatives,
                    "seed": config.mining.seed},
         "packages": package_versions(),
-        "stages": stage_counts(canon, output.layout.pairs.height, output.rejects),
+        "stages": stage_counts(canon, output.layout.pairs.height, output.rejects, negatives_kept),
         "layout": summary,
         "negatives": {"given": negatives.height, "dropped_as_positive_of_the_same_query": contradicting,
                       "in_output_rows": int(used)},
         "timings_seconds": {"convert": round(time.perf_counter() - start, 3)},
     }
-    write_output(out, output, pl.concat([rejected_rows(canon), output.rejects], how="diagonal_relaxed"), manifest,
-                 config, load_token_counter(None))
+    rejects = pl.concat([rejected_rows(canon, negatives_kept), output.rejects], how="diagonal_relaxed")
+    write_output(out, output, rejects, manifest, config, load_token_counter(None))
     return manifest

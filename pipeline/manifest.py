@@ -15,21 +15,27 @@ from pipeline.stages.mine import MiningResult
 PACKAGES = ("prep", "polars", "pyarrow", "datasets", "faiss-cpu", "sentence-transformers", "torch", "pandera")
 
 
-def rejected_rows(canon: Canonical) -> pl.DataFrame:
-    """Input rows that yield no (query, positive) pair: an empty query, or no positive at all."""
-    with_positive = canon.positives.select("query_id").unique()
+def rejected_rows(canon: Canonical, negatives_kept: bool = False) -> pl.DataFrame:
+    """Input rows that yield nothing: an empty query, or no positive at all (with `negatives_kept`, for the
+    labeled layouts, a query with only negatives still yields its pairs scored 0)."""
     rows = canon.rows.with_columns(
         reason=pl.when(pl.col("query_id").is_null()).then(pl.lit("empty_query"))
-        .when(~pl.col("query_id").is_in(with_positive["query_id"].implode())).then(pl.lit("no_positive")))
+        .when(~pl.col("query_id").is_in(_yielding(canon, negatives_kept).implode())).then(pl.lit("no_positive")))
     return rows.filter(pl.col("reason").is_not_null()).select(
         pl.col("row").cast(pl.Int64), "reason", detail=pl.lit("the input row has no usable (query, positive) pair"))
 
 
-def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame) -> list[dict]:
+def _yielding(canon: Canonical, negatives_kept: bool) -> pl.Series:
+    queries = [canon.positives["query_id"], *([canon.negatives["query_id"]] if negatives_kept else [])]
+    return pl.concat(queries).unique()
+
+
+def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame,
+                 negatives_kept: bool = False) -> list[dict]:
     """rows_in == rows_out + rows_rejected, per stage, with the check written down."""
-    rejected = rejected_rows(canon).height
-    # Counted apart from the rejects: input rows whose query kept at least one (query, positive) pair.
-    with_pairs = int(canon.rows["query_id"].is_in(canon.positives["query_id"].implode()).sum())
+    rejected = rejected_rows(canon, negatives_kept).height
+    # Counted apart from the rejects: input rows whose query kept at least one pair.
+    with_pairs = int(canon.rows["query_id"].is_in(_yielding(canon, negatives_kept).implode()).sum())
     pairs = canon.positives.height
     return [
         {"stage": "read", "unit": "input rows", "rows_in": canon.rows.height, "rows_out": with_pairs,

@@ -11,7 +11,9 @@ from pipeline.layouts.selection import Selection
 
 
 def lay_out_labeled_pair(selection: Selection, scores: bool, binary: bool) -> Layout:
-    order = selection.positives.select(pl.col("query_id").unique(maintain_order=True)).with_row_index("order")
+    # Queries in order of their first positive, then those with only negatives (scored pairs allow them).
+    order = (pl.concat([selection.positives["query_id"], selection.negatives["query_id"]]).unique(maintain_order=True)
+             .to_frame().with_row_index("order"))
     pairs = selection.pairs().select("query_id", "doc_id", "anchor", text="positive", score="score", positive=True)
     negatives = selection.negative_texts().select("query_id", "doc_id", "text", "score", positive=False)
     anchors = selection.queries.rename({"text": "anchor"})

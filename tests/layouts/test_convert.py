@@ -45,13 +45,14 @@ def test_scored_pairs_to_labeled_list_and_back_keep_the_scores(write_table, conv
         {"sentence1": "a man plays a guitar", "sentence2": "a person plays music", "score": 0.8},
         {"sentence1": "a man plays a guitar", "sentence2": "a cat sleeps", "score": 0.0},
         {"sentence1": "a man plays a guitar", "sentence2": "someone is playing guitar", "score": 0.95},
-        {"sentence1": "the sky is blue", "sentence2": "the sky has a blue colour", "score": 0.7}])
+        {"sentence1": "the sky is blue", "sentence2": "the sky has a blue colour", "score": 0.7},
+        {"sentence1": "a dog runs", "sentence2": "stocks fell today", "score": 0.0}])  # a query with no positive
     convert_to(pairs, out="a", layout="labeled-pair", scores=True)
     convert_to(tmp_path / "a", out="b", layout="labeled-list", scores=True)
     convert_to(tmp_path / "b", out="c", layout="labeled-pair", scores=True)
     original = {(r["sentence1"], r["sentence2"], r["score"]) for r in rows_of(tmp_path / "a")}
     assert original == {(r["sentence1"], r["sentence2"], r["score"]) for r in rows_of(tmp_path / "c")}
-    assert len(original) == 4
+    assert len(original) == 5
 
 
 def test_parquet_shards_load_with_load_dataset(flag_data, convert_to, tmp_path):
