@@ -126,3 +126,6 @@ def test_scores_from_the_input_and_an_error_when_there_are_none(flag_data, conve
     convert_to(scored, layout="n-tuple", negatives=2, scores=True)
     row = datasets.load_from_disk(str(tmp_path / "out"))[0]
     assert row["label"] == [0.9, 0.3, 0.1]
+    convert_to(scored, out="flag", layout="flag", group_size=2, negatives=1, scores=True)
+    flag = json.loads((tmp_path / "flag" / "train.jsonl").read_text(encoding="utf-8"))
+    assert flag == {"query": "q one", "pos": ["p one"], "neg": ["n one"], "pos_scores": [0.9], "neg_scores": [0.3]}
