@@ -124,6 +124,7 @@ def run(
 def lint(
     data: DataArg,
     fmt: FormatOpt = None,
+    columns: ColumnsOpt = None,
     loss: Annotated[str | None, typer.Option(help="The sentence-transformers loss you will train with, e.g. "
                                                   "MultipleNegativesRankingLoss, CoSENTLoss, ListNetLoss.")] = None,
     layout: Annotated[str | None, typer.Option(help="n-tuple, triplet, labeled-pair, labeled-list, flag, buckets, "
@@ -151,7 +152,7 @@ def lint(
 
     options = LintOptions(fmt=fmt, layout=layout, loss=loss, batch_size=batch_size, group_size=group_size,
                           eval_data=eval_data, split=split, strict=strict, deep=deep, model=model,
-                          threshold=threshold, cache_dir=cache_dir)
+                          threshold=threshold, cache_dir=cache_dir, columns=parse_columns(columns))
     result = run_lint(data, options)
     render_terminal(result, console, strict)
     if json_path:

@@ -27,8 +27,11 @@ class LintOptions:
     model: str | None = None  # encoder folder or name; None is the offline all-MiniLM-L6-v2
     threshold: float = 0.90  # cosine of a near-duplicate, as `prep run`'s dedupe (DedupeConfig)
     cache_dir: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # role -> column, for st tables with other names
 
     def __post_init__(self) -> None:
+        if unknown := set(self.columns) - {"anchor", "positive", "negative"}:
+            raise ConfigError(f"--columns maps anchor, positive and negative; got {sorted(unknown)}")
         if self.fmt is not None and self.fmt not in ("st", "flag", "beir", "pairs"):
             raise ConfigError(f"--format must be one of st, flag, beir, pairs; got '{self.fmt}'")
         if self.layout is not None:

@@ -53,9 +53,11 @@ def detect_layout(schema: pl.Schema, fmt: str | None = None) -> str:
     return "st"
 
 
-def find_roles(layout: str, schema: pl.Schema, where: str) -> Roles:
-    """The role columns of `layout`; a table without an anchor or a positive cannot be linted (exit 2)."""
+def find_roles(layout: str, schema: pl.Schema, where: str, columns: dict[str, str] | None = None) -> Roles:
+    """The role columns of `layout` (`columns` maps roles of st tables to other names); a table without an
+    anchor or a positive cannot be linted (exit 2)."""
     names = schema.names()
+    mapped = columns or {}
     label = next((name for name in LABEL_COLUMNS if name in names), None)
     if layout == "flag":
         return Roles(_need("query", names, where), (_need("pos", names, where),),
@@ -67,9 +69,9 @@ def find_roles(layout: str, schema: pl.Schema, where: str) -> Roles:
         return Roles(_need("sentence1", names, where), (_need("sentence2", names, where),), (), label or scores)
     if layout == "beir":
         return Roles("query", ("positive",), ("negative",), None)
-    anchor = _synonym("anchor", names, where)
-    positive = _synonym("positive", names, where)
-    single = next((name for name in SYNONYMS["negative"] if name in names), None)
+    anchor = _synonym("anchor", names, where, mapped)
+    positive = _synonym("positive", names, where, mapped)
+    single = mapped.get("negative") or next((name for name in SYNONYMS["negative"] if name in names), None)
     numbered = sorted((int(m.group(1)), name) for name in names if (m := NUMBERED_NEGATIVE.match(name)))
     negatives = (single,) if single else tuple(name for _, name in numbered)
     return Roles(anchor, (positive,), negatives, label)
@@ -87,10 +89,13 @@ def _need(name: str, names: list[str], where: str) -> str:
     return name
 
 
-def _synonym(role: str, names: list[str], where: str) -> str:
+def _synonym(role: str, names: list[str], where: str, mapped: dict[str, str]) -> str:
+    if role in mapped:
+        return _need(mapped[role], names, where)
     found = next((name for name in SYNONYMS[role] if name in names), None)
     if found is None:
-        raise InputError(where, f"no {role} column: looked for {'|'.join(SYNONYMS[role])} in {names}")
+        raise InputError(where, f"no {role} column: looked for {'|'.join(SYNONYMS[role])} in {names}. "
+                         f"Map yours with --columns {role}=COLUMN")
     return found
 
 

@@ -54,3 +54,9 @@ class Rule:
         numbers = pl.Series(rows, dtype=pl.Int64).unique().sort()
         return Finding(self.id, severity or self.severity, numbers.len() if count is None else count,
                        tuple(numbers.head(SHOWN_ROWS).to_list()), message, fix or self.fix)
+
+
+def in_batch(table: "LintTable", context: "LintContext") -> bool:
+    """Whether other rows of a batch act as negatives: not for scored pairs and lists, nor for --loss without."""
+    loss = context.loss
+    return table.layout not in ("labeled-pair", "labeled-list") and (loss is None or loss.in_batch)

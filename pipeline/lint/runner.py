@@ -58,4 +58,4 @@ def _table(source: Source, options: LintOptions) -> LintTable:
     layout = "beir" if source.is_beir else options.layout or detect_layout(source.schema, options.fmt)
     if layout == "beir" and not source.is_beir:
         raise InputError(source.name, "not a BEIR folder: expected corpus.jsonl, queries.jsonl and qrels/<split>.tsv")
-    return LintTable(source, layout, find_roles(layout, source.schema, source.name))
+    return LintTable(source, layout, find_roles(layout, source.schema, source.name, options.columns))

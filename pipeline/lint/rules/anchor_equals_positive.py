@@ -11,6 +11,7 @@ class AnchorEqualsPositive(Rule):
     severity = ERROR
     description = "The positive is the anchor itself: the pair teaches nothing and skews the loss."
     fix = "Drop these rows, or give them a real positive."
+    layouts = frozenset({"n-tuple", "buckets", "triplet", "flag", "st", "beir"})  # a scored pair may be identical
 
     def check(self, table, context) -> list[Finding]:
         texts = table.texts.filter(pl.col("id").is_not_null())

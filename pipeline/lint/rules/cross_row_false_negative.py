@@ -7,7 +7,7 @@ whole columns: pairs within one query group are counted, not listed, so a query 
 
 import polars as pl
 
-from pipeline.lint.rule import WARNING, Finding, Rule
+from pipeline.lint.rule import WARNING, Finding, Rule, in_batch
 from pipeline.readers.files import ROW
 
 
@@ -17,6 +17,9 @@ class CrossRowFalseNegative(Rule):
     description = "A row's text is another row's positive for the same (or a near-duplicate) query."
     fix = ("`prep run DATA --batch-size B` orders rows into conflict-free batches (train with "
            "pipeline.sampler.BlockBatchSampler).")
+
+    def applies(self, table, context) -> bool:
+        return in_batch(table, context)
 
     def check(self, table, context) -> list[Finding]:
         texts = table.texts.filter(pl.col("id").is_not_null()).select(ROW, "role", "id")

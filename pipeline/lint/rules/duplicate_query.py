@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipeline.lint.rule import WARNING, Finding, Rule
+from pipeline.lint.rule import WARNING, Finding, Rule, in_batch
 from pipeline.readers.files import ROW
 
 
@@ -11,6 +11,9 @@ class DuplicateQuery(Rule):
     severity = WARNING
     description = "The same query in several rows: in one batch, each row's positive is the other's false negative."
     fix = "Merge the rows per query (`prep run` does), or train with `prep run --batch-size B` conflict-free blocks."
+
+    def applies(self, table, context) -> bool:
+        return in_batch(table, context)
 
     def check(self, table, context) -> list[Finding]:
         anchors = table.texts.filter((pl.col("role") == "anchor") & pl.col("id").is_not_null())

@@ -3,7 +3,7 @@
 import polars as pl
 
 from pipeline.lint.deep import query_links
-from pipeline.lint.rule import WARNING, Finding, Rule
+from pipeline.lint.rule import WARNING, Finding, Rule, in_batch
 from pipeline.readers.files import ROW
 
 
@@ -13,6 +13,9 @@ class NearDuplicateQuery(Rule):
     description = "Paraphrased queries (encoder cosine >= --threshold): in one batch, false in-batch negatives."
     fix = "`prep run DATA --batch-size B` keeps near-duplicate queries out of each other's batches."
     deep = True
+
+    def applies(self, table, context) -> bool:
+        return in_batch(table, context)
 
     def check(self, table, context) -> list[Finding]:
         ids, links = query_links(table, context)
