@@ -2,7 +2,9 @@
 of the other's query, or of a near-duplicate of it (--deep): the in-batch false negatives of MNRL and friends.
 
 The same definition as `pipeline.stages.conflicts` (without near-duplicate positives), computed with joins over
-whole columns: pairs within one query group are counted, not listed, so a query repeated in many rows stays cheap.
+whole columns, never over pairs of rows: with mined data, where one passage is a positive of some queries and a
+negative of many, the pairs run to tens of millions. A cross-query conflict is counted once per text that causes
+it, so the rare pair that conflicts both ways (or through two texts) counts twice.
 """
 
 import polars as pl
@@ -24,31 +26,45 @@ class CrossRowFalseNegative(Rule):
     def check(self, table, context) -> list[Finding]:
         texts = table.texts.filter(pl.col("id").is_not_null()).select(ROW, "role", "id")
         anchors = texts.filter(pl.col("role") == "anchor").select(ROW, query="id")
-        positives = (texts.filter(pl.col("role") == "positive").join(anchors, on=ROW)
-                     .select("query", forbidden="id").unique())
-        related = _related_queries(table, context, anchors["query"].unique())
-        forbidden = pl.concat([
-            related.select("query", forbidden="related"),
-            related.join(positives.rename({"query": "related"}), on="related").select("query", "forbidden"),
-        ]).unique()
-        hits = (texts.join(forbidden, left_on="id", right_on="forbidden").select(ROW, "query").unique()
-                .join(anchors.rename({"query": "own"}), on=ROW).filter(pl.col("query") != pl.col("own")))
-        cross = (hits.join(anchors.rename({ROW: "other"}), on="query")
-                 .select(first=pl.min_horizontal(ROW, "other"), second=pl.max_horizontal(ROW, "other")).unique())
-        groups = anchors.group_by("query").len().filter(pl.col("len") > 1)
-        within = int((groups["len"] * (groups["len"] - 1) // 2).sum())
-        pairs = cross.height + within
-        if pairs == 0:
+        sizes = anchors.group_by("query").agg(size=pl.len())
+        forbidden = _forbidden(texts, anchors, _related_queries(table, context, sizes["query"])).join(sizes, on="query")
+        # Each text conflicts with every row of every query that forbids it, but its own row's query.
+        owned = texts.join(anchors.rename({"query": "own"}), on=ROW)
+        own_size = (owned.join(forbidden, left_on=["own", "id"], right_on=["query", "forbidden"], how="left")
+                    ["size"].fill_null(0))
+        weight = owned.join(forbidden.group_by("forbidden").agg(weight=pl.col("size").sum()), left_on="id",
+                            right_on="forbidden", how="left")["weight"].fill_null(0)
+        per_row = owned.with_columns(conflicts=weight - own_size).group_by(ROW).agg(pl.col("conflicts").sum())
+        cross = int(per_row["conflicts"].sum())
+        groups = sizes.filter(pl.col("size") > 1)
+        within = int((groups["size"] * (groups["size"] - 1) // 2).sum())
+        if cross + within == 0:
             return []
-        rows = pl.concat([cross["first"], cross["second"], anchors.join(groups, on="query")[ROW]])
-        message = (f"{pairs:,} pairs of rows conflict ({within:,} share a query, {cross.height:,} where a text of "
+        owners = owned.group_by("id").agg(owners=pl.col("own").n_unique(), owner=pl.col("own").first())
+        hit = forbidden.join(owners, left_on="forbidden", right_on="id").filter(
+            (pl.col("owners") > 1) | (pl.col("owner") != pl.col("query")))
+        rows = pl.concat([per_row.filter(pl.col("conflicts") > 0)[ROW],
+                          anchors.join(pl.concat([groups["query"], hit["query"]]).to_frame(), on="query",
+                                       how="semi")[ROW]])
+        message = (f"{cross + within:,} pairs of rows conflict ({within:,} share a query, {cross:,} where a text of "
                    "one is a positive or the query of the other's query)")
         batch = context.options.batch_size
         if batch and table.rows > 1:
             size = min(batch, table.rows)
-            expected = pairs * size * (size - 1) / (table.rows * (table.rows - 1))
+            expected = (cross + within) * size * (size - 1) / (table.rows * (table.rows - 1))
             message += f"; in random batches of {batch}: {expected:.2f} conflicting pairs per batch expected"
         return [self.found(rows, message)]
+
+
+def _forbidden(texts: pl.DataFrame, anchors: pl.DataFrame, related: pl.DataFrame) -> pl.DataFrame:
+    """(query, forbidden): the ids that must not share a batch with a row of `query`: related queries and their
+    positives."""
+    positives = (texts.filter(pl.col("role") == "positive").join(anchors, on=ROW)
+                 .select(related="query", forbidden="id").unique())
+    return pl.concat([
+        related.select("query", forbidden="related"),
+        related.join(positives, on="related").select("query", "forbidden"),
+    ]).unique()
 
 
 def _related_queries(table, context, queries: pl.Series) -> pl.DataFrame:
