@@ -44,6 +44,16 @@ class LintTable:
         return long.join(mapping, on="raw", how="left", maintain_order="left").select(
             ROW, "role", "rank", "column", "text", "raw", id=pl.when(pl.col("norm") != "").then("id"))
 
+    @cached_property
+    def distinct(self) -> pl.DataFrame:
+        """`raw` and `text` once per distinct raw text (mined data repeats its passages across many rows)."""
+        return self.texts.filter(pl.col("text").is_not_null() & pl.col("raw").is_first_distinct()).select("raw", "text")
+
+    def matching(self, pattern: str) -> pl.DataFrame:
+        """The rows of `texts` whose raw text matches the regex `pattern`, tested once per distinct text."""
+        found = self.distinct.filter(pl.col("text").str.contains(pattern))["raw"]
+        return self.texts.filter(pl.col("raw").is_in(found.implode())) if found.len() else self.texts.clear()
+
     def _role_parts(self, role: str, columns: tuple[str, ...]) -> list[pl.DataFrame]:
         parts = []
         for position, column in enumerate(columns, start=1):

@@ -1,6 +1,5 @@
 """control-characters: C0/C1 control characters, zero-width characters or a byte-order mark inside texts."""
 
-import polars as pl
 
 from pipeline.lint.rule import WARNING, Finding, Rule
 from pipeline.readers.files import ROW
@@ -16,7 +15,7 @@ class ControlCharacters(Rule):
     fix = "Strip them: `text.translate(...)` or re-export the data as clean UTF-8."
 
     def check(self, table, context) -> list[Finding]:
-        flagged = table.texts.filter(pl.col("text").str.contains(CONTROL))
+        flagged = table.matching(CONTROL)
         if flagged.is_empty():
             return []
         return [self.found(flagged[ROW], f"{flagged.height:,} texts hold control or zero-width characters")]

@@ -1,6 +1,5 @@
 """mojibake: UTF-8 text that was decoded as Latin-1 / cp1252 somewhere ("cafÃ©", "donâ€™t"), or U+FFFD."""
 
-import polars as pl
 
 from pipeline.lint.rule import WARNING, Finding, Rule
 from pipeline.readers.files import ROW
@@ -16,7 +15,7 @@ class Mojibake(Rule):
     fix = "Repair the encoding at the source (e.g. `ftfy.fix_text`) and re-export as UTF-8."
 
     def check(self, table, context) -> list[Finding]:
-        flagged = table.texts.filter(pl.col("text").str.contains(MOJIBAKE))
+        flagged = table.matching(MOJIBAKE)
         if flagged.is_empty():
             return []
         return [self.found(flagged[ROW], f"{flagged.height:,} texts look mis-decoded, e.g. "
