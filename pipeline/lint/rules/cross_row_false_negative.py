@@ -4,7 +4,7 @@ of the other's query, or of a near-duplicate of it (--deep): the in-batch false 
 The same definition as `pipeline.stages.conflicts` (without near-duplicate positives), computed with joins over
 whole columns, never over pairs of rows: with mined data, where one passage is a positive of some queries and a
 negative of many, the pairs run to tens of millions. A cross-query conflict is counted once per text that causes
-it, so the rare pair that conflicts both ways (or through two texts) counts twice.
+it, so a pair that conflicts both ways (two queries sharing a positive) counts twice: an upper bound.
 """
 
 import polars as pl
@@ -46,13 +46,13 @@ class CrossRowFalseNegative(Rule):
         rows = pl.concat([per_row.filter(pl.col("conflicts") > 0)[ROW],
                           anchors.join(pl.concat([groups["query"], hit["query"]]).to_frame(), on="query",
                                        how="semi")[ROW]])
-        message = (f"{cross + within:,} pairs of rows conflict ({within:,} share a query, {cross:,} where a text of "
-                   "one is a positive or the query of the other's query)")
+        message = (f"{within:,} pairs of rows share a query; {cross:,} times a text of one row is a positive or the "
+                   "query of another row's query")
         batch = context.options.batch_size
         if batch and table.rows > 1:
             size = min(batch, table.rows)
             expected = (cross + within) * size * (size - 1) / (table.rows * (table.rows - 1))
-            message += f"; in random batches of {batch}: {expected:.2f} conflicting pairs per batch expected"
+            message += f"; in random batches of {batch}: about {expected:.2f} conflicts per batch"
         return [self.found(rows, message)]
 
 
