@@ -1,0 +1,70 @@
+"""The settings of one `prep lint` call, checked on construction, and the resources rules share lazily
+(tokenizer, encoder, eval data), so that a run pays only for what its rules use."""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipeline.errors import ConfigError
+from pipeline.lint.layouts import check_layout
+from pipeline.lint.losses import LOSSES, LossSpec
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    fmt: str | None = None
+    layout: str | None = None
+    loss: str | None = None
+    batch_size: int | None = None
+    group_size: int = 8  # FlagEmbedding's train_group_size default: 1 positive + 7 negatives
+    eval_data: Path | None = None
+    split: str | None = None
+    strict: bool = False
+    deep: bool = False
+    model: str | None = None  # encoder folder or name; None is the offline all-MiniLM-L6-v2
+    threshold: float = 0.90  # cosine of a near-duplicate, as `prep run`'s dedupe (DedupeConfig)
+    cache_dir: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # role -> column, for st tables with other names
+
+    def __post_init__(self) -> None:
+        if unknown := set(self.columns) - {"anchor", "positive", "negative"}:
+            raise ConfigError(f"--columns maps anchor, positive and negative; got {sorted(unknown)}")
+        if self.fmt is not None and self.fmt not in ("st", "flag", "beir", "pairs"):
+            raise ConfigError(f"--format must be one of st, flag, beir, pairs; got '{self.fmt}'")
+        if self.layout is not None:
+            check_layout(self.layout)
+        if self.loss is not None and self.loss not in LOSSES:
+            raise ConfigError(f"--loss must be one of {', '.join(sorted(LOSSES))}; got '{self.loss}'")
+        if self.batch_size is not None and self.batch_size < 2:
+            raise ConfigError(f"--batch-size must be at least 2, got {self.batch_size}")
+        if self.group_size < 2:
+            raise ConfigError(f"--group-size must be at least 2 (1 positive + negatives), got {self.group_size}")
+        if not 0 < self.threshold <= 1:
+            raise ConfigError(f"--threshold is a cosine in (0, 1], got {self.threshold}")
+
+
+@dataclass
+class LintContext:
+    options: LintOptions
+    eval_texts: pl.DataFrame | None = None  # the --eval data's long texts (see LintTable.texts)
+    embeddings: dict[int, np.ndarray] = field(default_factory=dict)  # text id -> vector, filled by deep rules
+
+    @property
+    def loss(self) -> LossSpec | None:
+        return LOSSES[self.options.loss] if self.options.loss else None
+
+    @cached_property
+    def token_counter(self) -> object:
+        from pipeline.report.tokens import load_token_counter
+
+        return load_token_counter(self.options.model)
+
+    @cached_property
+    def encoder(self) -> object:
+        from pipeline.config import EncoderConfig
+        from pipeline.stages.encode import Encoder
+
+        return Encoder(EncoderConfig(model=self.options.model, cache_dir=self.options.cache_dir)).setup()

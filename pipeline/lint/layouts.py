@@ -1,0 +1,117 @@
+"""Which layout a table is in, and which of its columns are the anchor, positives, negatives and label.
+
+Layouts are those `prep convert` writes (issue 5), plus `st` (any other ST-style table: anchor, positive and
+negatives as strings or lists) and `beir` (a BEIR folder, read into query/positive/negative lists).
+"""
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipeline.errors import ConfigError, InputError
+from pipeline.readers.pairs import SCORE_NAMES
+from pipeline.readers.st import SYNONYMS
+
+LAYOUTS = ("n-tuple", "triplet", "labeled-pair", "labeled-list", "flag", "buckets", "st", "beir")
+FORMATS = {"flag": "flag", "pairs": "labeled-pair", "beir": "beir"}  # --format values that fix the layout
+BI_ENCODER = frozenset({"n-tuple", "buckets", "triplet", "labeled-pair", "st"})  # fixed string columns, in order
+ST_READ = BI_ENCODER | {"labeled-list"}  # fed to a trainer column by column, by position
+# ST's data collator takes the first of these it finds as the label and tokenises every other column.
+LABEL_COLUMNS = ("label", "labels", "score", "scores")
+NUMBERED_NEGATIVE = re.compile(r"^negative_(\d+)$")
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Column names per role, in the order the trainer reads them; `label` is the label column, if any."""
+
+    anchor: str
+    positives: tuple[str, ...]
+    negatives: tuple[str, ...]
+    label: str | None
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return (self.anchor, *self.positives, *self.negatives)
+
+
+def detect_layout(schema: pl.Schema, fmt: str | None = None) -> str:
+    names = schema.names()
+    if fmt in FORMATS:
+        return FORMATS[fmt]
+    if {"query", "pos"} <= set(names):
+        return "flag"
+    if {"query", "docs"} <= set(names):
+        return "labeled-list"
+    if {"sentence1", "sentence2"} <= set(names):
+        return "labeled-pair"
+    if any(NUMBERED_NEGATIVE.match(name) for name in names) and {"anchor", "positive"} <= set(names):
+        return "n-tuple"
+    if all(schema.get(name) == pl.String for name in ("anchor", "positive", "negative")):
+        return "triplet"
+    return "st"
+
+
+def find_roles(layout: str, schema: pl.Schema, where: str, columns: dict[str, str] | None = None) -> Roles:
+    """The role columns of `layout` (`columns` maps roles of st tables to other names); a table without an
+    anchor or a positive cannot be linted (exit 2)."""
+    names = schema.names()
+    mapped = columns or {}
+    label = next((name for name in LABEL_COLUMNS if name in names), None)
+    if layout == "flag":
+        return Roles(_need("query", names, where), (_need("pos", names, where),),
+                     ("neg",) if "neg" in names else (), None)
+    if layout == "labeled-list":
+        return Roles(_need("query", names, where), (_need("docs", names, where),), (), label)
+    if layout == "labeled-pair":
+        scores = next((name for name in SCORE_NAMES if name in names), None)
+        return Roles(_need("sentence1", names, where), (_need("sentence2", names, where),), (), label or scores)
+    if layout == "beir":
+        return Roles("query", ("positive",), ("negative",), None)
+    anchor = _synonym("anchor", names, where, mapped)
+    positive = _synonym("positive", names, where, mapped)
+    single = mapped.get("negative") or next((name for name in SYNONYMS["negative"] if name in names), None)
+    numbered = sorted((int(m.group(1)), name) for name in names if (m := NUMBERED_NEGATIVE.match(name)))
+    negatives = (single,) if single else tuple(name for _, name in numbered)
+    return Roles(anchor, (positive,), negatives, label)
+
+
+def check_layout(layout: str) -> str:
+    if layout not in LAYOUTS:
+        raise ConfigError(f"--layout must be one of {', '.join(LAYOUTS)}; got '{layout}'")
+    return layout
+
+
+def _need(name: str, names: list[str], where: str) -> str:
+    if name not in names:
+        raise InputError(where, f"no '{name}' column, which this layout needs; columns are {names}")
+    return name
+
+
+def _synonym(role: str, names: list[str], where: str, mapped: dict[str, str]) -> str:
+    if role in mapped:
+        return _need(mapped[role], names, where)
+    found = next((name for name in SYNONYMS[role] if name in names), None)
+    if found is None:
+        raise InputError(where, f"no {role} column: looked for {'|'.join(SYNONYMS[role])} in {names}. "
+                         f"Map yours with --columns {role}=COLUMN")
+    return found
+
+
+def st_inputs(schema: pl.Schema) -> tuple[list[str], str | None]:
+    """The columns ST's collator feeds to the model, in order, and the one it takes as the label."""
+    names = [name for name in schema.names() if name != "dataset_name"]
+    label = next((name for name in LABEL_COLUMNS if name in names), None)
+    return [name for name in names if name != label], label
+
+
+def is_id_like(name: str) -> bool:
+    """ST's own test (id, *_id, *_ids, *_idx) plus the short names of IR data sets."""
+    return name in ("id", "qid", "pid", "docid") or name.endswith(("_id", "_ids", "_idx"))
+
+
+def unused_inputs(schema: pl.Schema, roles: Roles) -> list[str]:
+    """Columns the trainer feeds as inputs that are not one of the layout's roles."""
+    inputs, _ = st_inputs(schema)
+    return [name for name in inputs if name not in roles.texts and name != roles.label]

@@ -1,0 +1,103 @@
+"""Read DATA for linting through the readers' file layer: every column, typed by kind, one table per split.
+
+Unlike the readers, lint keeps every column (an extra column is a finding, not noise) and keeps the user's
+column names and order (the trainers read columns by position).
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.errors import InputError
+from pipeline.readers.beir import is_beir_folder, read_beir
+from pipeline.readers.files import ROW, is_blank, is_datasets_folder, line_unit, peek_columns, read_columns
+
+
+@dataclass(frozen=True)
+class Source:
+    """One table to lint: `frame` has `ROW` (the row or line number errors name) and the readable columns,
+    numbers as Float64; `schema` has every column as the file declares it, in the file's order."""
+
+    name: str
+    frame: pl.DataFrame
+    schema: pl.Schema
+    unit: str
+    is_beir: bool = False
+
+
+def read_sources(path: Path, split: str | None = None) -> list[Source]:
+    """The tables of DATA: a file, every split of a DatasetDict folder (or `split`), or a BEIR folder's split."""
+    if is_beir_folder(path):
+        rows, _ = read_beir(path, split or "train")
+        frame = rows.frame.rename({"row": ROW})
+        return [Source(f"{path} [{split or 'train'}]", frame, frame.drop(ROW).schema, rows.unit, is_beir=True)]
+    if not path.exists():
+        raise InputError(path, "no such file or folder")
+    if path.is_dir() and not is_datasets_folder(path):
+        raise InputError(path, "a folder that is neither BEIR (corpus.jsonl, queries.jsonl, qrels/) nor a "
+                         "datasets save_to_disk folder")
+    if (path / "dataset_dict.json").exists():
+        splits = json.loads((path / "dataset_dict.json").read_text())["splits"]
+        if split is not None and split not in splits:
+            raise InputError(path, f"split '{split}' not found; the folder has {sorted(splits)}")
+        return [_read_table(path, name, f"{path} [{name}]") for name in splits if split in (None, name)]
+    return [_read_table(path, split or "train", str(path))]
+
+
+def _read_table(path: Path, split: str, name: str) -> Source:
+    schema = peek_columns(path, split)
+    kinds = {column: kind for column, dtype in schema.items() if (kind := _kind(dtype))}
+    frame = read_columns(path, kinds, split) if not is_blank(path) else pl.DataFrame(schema={ROW: pl.UInt32})
+    frame = frame.with_columns(_as_float(frame, column) for column in frame.columns if column != ROW)
+    if path.suffix.lower() in {".csv", ".tsv"}:
+        frame = frame.with_columns(_numbers_from_text(frame, column) for column in frame.columns if column != ROW)
+        schema = pl.Schema({column: _declared(frame[column]) for column in schema})
+    return Source(name, frame, schema, line_unit(path))
+
+
+def _kind(dtype: pl.DataType) -> str | None:
+    """How `read_columns` should read a column; None for types no layout uses (structs, booleans...)."""
+    if dtype in (pl.String, pl.Null):
+        return "text"
+    if dtype.is_numeric():
+        return "number"
+    if isinstance(dtype, pl.List):
+        inner = dtype.inner
+        if inner == pl.String:
+            return "texts"
+        if inner.is_numeric() or inner == pl.Null:
+            return "numbers"
+    return None
+
+
+def _as_float(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """Numbers as Float64 and number lists as List(Float64), so checks need not care about widths;
+    whether a column held integers stays in `Source.schema`. An all-null column becomes text."""
+    dtype = frame.schema[column]
+    if dtype == pl.Null:
+        return pl.col(column).cast(pl.String)
+    if dtype.is_numeric():
+        return pl.col(column).cast(pl.Float64)
+    if isinstance(dtype, pl.List) and (dtype.inner.is_numeric() or dtype.inner == pl.Null):
+        return pl.col(column).cast(pl.List(pl.Float64))
+    return pl.col(column)
+
+
+def _declared(values: pl.Series) -> pl.DataType:
+    """What a CSV column would be declared as: Int64 when every number is whole, as a typed format would say."""
+    if values.dtype == pl.Float64 and (values.drop_nulls() % 1 == 0).all():
+        return pl.Int64
+    return values.dtype
+
+
+def _numbers_from_text(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """CSV holds text only: a column whose every value reads as a number is a number column."""
+    values = frame[column]
+    if values.dtype != pl.String:
+        return pl.col(column)
+    numbers = values.str.strip_chars().cast(pl.Float64, strict=False)
+    if values.len() and numbers.null_count() == values.null_count():
+        return pl.col(column).str.strip_chars().cast(pl.Float64)
+    return pl.col(column)

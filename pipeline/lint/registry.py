@@ -1,0 +1,58 @@
+"""Every lint rule, in the order findings are listed: structure and trainer traps first, then content."""
+
+from pipeline.lint.rule import Rule
+from pipeline.lint.rules.anchor_equals_positive import AnchorEqualsPositive
+from pipeline.lint.rules.column_order import ColumnOrder
+from pipeline.lint.rules.control_characters import ControlCharacters
+from pipeline.lint.rules.cross_row_false_negative import CrossRowFalseNegative
+from pipeline.lint.rules.duplicate_query import DuplicateQuery
+from pipeline.lint.rules.empty_negatives import EmptyNegatives
+from pipeline.lint.rules.empty_text import EmptyText
+from pipeline.lint.rules.extra_text_column import ExtraTextColumn
+from pipeline.lint.rules.id_column import IdColumn
+from pipeline.lint.rules.label_column_name import LabelColumnName
+from pipeline.lint.rules.layout_schema import LayoutSchema
+from pipeline.lint.rules.list_column import ListColumn
+from pipeline.lint.rules.loss_incompatible import LossIncompatible
+from pipeline.lint.rules.mojibake import Mojibake
+from pipeline.lint.rules.near_duplicate_negative import NearDuplicateNegative
+from pipeline.lint.rules.near_duplicate_query import NearDuplicateQuery
+from pipeline.lint.rules.padding_negative import PaddingNegative
+from pipeline.lint.rules.positive_in_negatives import PositiveInNegatives
+from pipeline.lint.rules.ragged_negatives import RaggedNegatives
+from pipeline.lint.rules.score_range import ScoreRange
+from pipeline.lint.rules.small_corpus_in_batch import SmallCorpusInBatch
+from pipeline.lint.rules.string_instead_of_list import StringInsteadOfList
+from pipeline.lint.rules.text_too_long import TextTooLong
+from pipeline.lint.rules.train_eval_leakage import TrainEvalLeakage
+from pipeline.lint.rules.two_element_list import TwoElementList
+
+RULES: tuple[Rule, ...] = (
+    LayoutSchema(),
+    ExtraTextColumn(),
+    IdColumn(),
+    LabelColumnName(),
+    ListColumn(),
+    TwoElementList(),
+    StringInsteadOfList(),
+    RaggedNegatives(),
+    EmptyNegatives(),
+    PaddingNegative(),
+    ColumnOrder(),
+    LossIncompatible(),
+    ScoreRange(),
+    EmptyText(),
+    ControlCharacters(),
+    Mojibake(),
+    AnchorEqualsPositive(),
+    PositiveInNegatives(),
+    NearDuplicateNegative(),
+    DuplicateQuery(),
+    NearDuplicateQuery(),
+    CrossRowFalseNegative(),
+    TextTooLong(),
+    SmallCorpusInBatch(),
+    TrainEvalLeakage(),
+)
+
+RULE_IDS = tuple(rule.id for rule in RULES)

@@ -1,0 +1,62 @@
+"""What a lint rule is and what it finds: small classes with a stable id, a severity, a description and a fix.
+
+A rule reads a `LintTable` (and the `LintContext` of the run) and returns findings; it never changes the data.
+"""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from pipeline.lint.context import LintContext
+    from pipeline.lint.table import LintTable
+
+ERROR, WARNING = "error", "warning"
+SHOWN_ROWS = 20  # row numbers a finding lists; `count` says how many there are in all
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    count: int  # flagged rows (or, for a finding about the whole table, the rows it affects)
+    rows: tuple[int, ...]  # the first SHOWN_ROWS flagged row (or line) numbers
+    message: str
+    fix: str
+    source: str = ""
+
+    def to_json(self) -> dict:
+        return {"rule": self.rule, "severity": self.severity, "count": self.count, "rows": list(self.rows),
+                "message": self.message, "fix": self.fix, "source": self.source}
+
+
+class Rule:
+    """Base of every rule. `layouts` limits where it applies (None: everywhere); `deep` rules load the encoder
+    and run only with `--deep`."""
+
+    id: ClassVar[str]
+    severity: ClassVar[str]
+    description: ClassVar[str]
+    fix: ClassVar[str]
+    layouts: ClassVar[frozenset[str] | None] = None
+    deep: ClassVar[bool] = False
+
+    def applies(self, table: "LintTable", context: "LintContext") -> bool:
+        return self.layouts is None or table.layout in self.layouts
+
+    def check(self, table: "LintTable", context: "LintContext") -> list[Finding]:
+        raise NotImplementedError
+
+    def found(self, rows: pl.Series | list[int], message: str, *, count: int | None = None,
+              severity: str | None = None, fix: str | None = None) -> Finding:
+        """A finding for these flagged row numbers (distinct); `count` overrides their number."""
+        numbers = pl.Series(rows, dtype=pl.Int64).unique().sort()
+        return Finding(self.id, severity or self.severity, numbers.len() if count is None else count,
+                       tuple(numbers.head(SHOWN_ROWS).to_list()), message, fix or self.fix)
+
+
+def in_batch(table: "LintTable", context: "LintContext") -> bool:
+    """Whether other rows of a batch act as negatives: not for scored pairs and lists, nor for --loss without."""
+    loss = context.loss
+    return table.layout not in ("labeled-pair", "labeled-list") and (loss is None or loss.in_batch)

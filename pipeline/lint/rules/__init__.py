@@ -1,0 +1,1 @@
+"""One lint rule per file; `pipeline.lint.registry` lists them."""

@@ -1,0 +1,24 @@
+"""anchor-equals-positive: a row whose positive is its own anchor (exactly, or after normalisation)."""
+
+import polars as pl
+
+from pipeline.lint.rule import ERROR, Finding, Rule
+from pipeline.readers.files import ROW
+
+
+class AnchorEqualsPositive(Rule):
+    id = "anchor-equals-positive"
+    severity = ERROR
+    description = "The positive is the anchor itself: the pair teaches nothing and skews the loss."
+    fix = "Drop these rows, or give them a real positive."
+    layouts = frozenset({"n-tuple", "buckets", "triplet", "flag", "st", "beir"})  # a scored pair may be identical
+
+    def check(self, table, context) -> list[Finding]:
+        texts = table.texts.filter(pl.col("id").is_not_null())
+        anchors = texts.filter(pl.col("role") == "anchor").select(ROW, "id", anchor_raw="raw")
+        same = texts.filter(pl.col("role") == "positive").join(anchors, on=[ROW, "id"])
+        if same.is_empty():
+            return []
+        exact = int((same["raw"] == same["anchor_raw"]).sum())
+        return [self.found(same[ROW], f"positive equals the anchor: {exact:,} exactly, {same.height - exact:,} "
+                           "after normalisation")]

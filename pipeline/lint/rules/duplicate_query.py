@@ -1,0 +1,26 @@
+"""duplicate-query: rows whose query already appeared in an earlier row (exactly, or after normalisation)."""
+
+import polars as pl
+
+from pipeline.lint.rule import WARNING, Finding, Rule, in_batch
+from pipeline.readers.files import ROW
+
+
+class DuplicateQuery(Rule):
+    id = "duplicate-query"
+    severity = WARNING
+    description = "The same query in several rows: in one batch, each row's positive is the other's false negative."
+    fix = "Merge the rows per query (`prep run` does), or train with `prep run --batch-size B` conflict-free blocks."
+
+    def applies(self, table, context) -> bool:
+        return in_batch(table, context)
+
+    def check(self, table, context) -> list[Finding]:
+        anchors = table.texts.filter((pl.col("role") == "anchor") & pl.col("id").is_not_null())
+        repeats = anchors.filter(~pl.col("id").is_first_distinct())
+        if repeats.is_empty():
+            return []
+        exact = int((~anchors["raw"].is_first_distinct()).sum())
+        return [self.found(repeats[ROW], f"{repeats.height:,} rows repeat an earlier row's query: {exact:,} "
+                           f"exactly, {repeats.height - exact:,} after normalisation "
+                           f"({anchors['id'].n_unique():,} distinct queries in {anchors.height:,} rows)")]

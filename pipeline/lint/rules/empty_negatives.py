@@ -1,0 +1,32 @@
+"""empty-negatives: FlagEmbedding rows with no negatives (its trainer divides by zero) or with fewer than
+train_group_size - 1 (it repeats the ones there are)."""
+
+import polars as pl
+
+from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
+from pipeline.readers.files import ROW
+
+
+class EmptyNegatives(Rule):
+    id = "empty-negatives"
+    severity = ERROR
+    description = "FlagEmbedding rows with 0 negatives (ZeroDivisionError) or fewer than --group-size - 1 (repeated)."
+    fix = "`prep run DATA --layout flag --negatives K` mines up to K = group size - 1 negatives per query."
+    layouts = frozenset({"flag"})
+
+    def check(self, table, context) -> list[Finding]:
+        if table.source.schema.get("neg") == pl.String:
+            return []  # string-instead-of-list reports it
+        need = context.options.group_size - 1
+        counts = (table.frame.select(ROW, n=pl.col("neg").list.len().fill_null(0)) if "neg" in table.frame.columns
+                  else table.frame.select(ROW, n=pl.lit(0)))
+        none, few = counts.filter(pl.col("n") == 0), counts.filter((pl.col("n") > 0) & (pl.col("n") < need))
+        findings = []
+        if none.height:
+            findings.append(self.found(none[ROW], "rows without negatives: FlagEmbedding's sampler divides by "
+                                       "the number of negatives and fails"))
+        if few.height:
+            findings.append(self.found(few[ROW], f"rows with fewer than {need} negatives (--group-size "
+                                       f"{context.options.group_size}): FlagEmbedding repeats them to fill the "
+                                       "group", severity=WARNING))
+        return findings

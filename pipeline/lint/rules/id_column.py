@@ -1,0 +1,17 @@
+"""id-column: id-like columns (id, *_id, qid...) that the trainer would tokenise as text."""
+
+from pipeline.lint.layouts import ST_READ, is_id_like, unused_inputs
+from pipeline.lint.rule import ERROR, Finding, Rule
+
+
+class IdColumn(Rule):
+    id = "id-column"
+    severity = ERROR
+    description = "An id column is fed to the model as text (or fails, when the ids are numbers)."
+    fix = "Resolve ids to texts first (`prep convert`), or drop the column: `dataset.remove_columns([...])`."
+    layouts = ST_READ
+
+    def check(self, table, context) -> list[Finding]:
+        ids = [name for name in unused_inputs(table.source.schema, table.roles) if is_id_like(name)]
+        return [self.found([], f"column '{name}' ({table.source.schema[name]}) looks like an id; the trainer "
+                           "tokenises it as one more input", count=table.rows) for name in ids]

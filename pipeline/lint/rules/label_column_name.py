@@ -1,0 +1,27 @@
+"""label-column-name: a numeric column the trainer does not take as the label, because of its name."""
+
+import polars as pl
+
+from pipeline.lint.layouts import LABEL_COLUMNS, ST_READ, is_id_like, unused_inputs
+from pipeline.lint.rule import ERROR, Finding, Rule
+
+
+def _numeric(dtype: pl.DataType) -> bool:
+    return dtype.is_numeric() or (isinstance(dtype, pl.List) and dtype.inner.is_numeric())
+
+
+class LabelColumnName(Rule):
+    id = "label-column-name"
+    severity = ERROR
+    description = f"A numeric column not named {'/'.join(LABEL_COLUMNS)}: ST feeds it as an input, not a label."
+    fix = "Rename the score column to `label` or `score` (`dataset.rename_column(...)`), or drop it."
+    layouts = ST_READ
+
+    def check(self, table, context) -> list[Finding]:
+        schema = table.source.schema
+        numeric = [name for name in unused_inputs(schema, table.roles) if _numeric(schema[name])
+                   and not is_id_like(name)]
+        numeric += [table.roles.label] if table.roles.label and table.roles.label not in LABEL_COLUMNS else []
+        return [self.found([], f"numeric column '{name}' is not named {'/'.join(LABEL_COLUMNS)}; ST will try to "
+                           "tokenise it as text instead of using it as the label", count=table.rows)
+                for name in numeric]

@@ -1,0 +1,56 @@
+"""loss-incompatible: the columns and label that the trainer will feed do not fit the inputs of `--loss`."""
+
+import polars as pl
+
+from pipeline.lint.layouts import st_inputs
+from pipeline.lint.losses import CLASS, NONE, NUMBER, NUMBERS, Form
+from pipeline.lint.rule import ERROR, Finding, Rule
+
+
+def label_kind(dtype: pl.DataType | None) -> str:
+    if dtype is None:
+        return NONE
+    if isinstance(dtype, pl.List):
+        return NUMBERS if dtype.inner.is_numeric() else "a list of texts"
+    if dtype.is_integer():
+        return CLASS
+    return NUMBER if dtype.is_numeric() else f"{dtype} values"
+
+
+def fits(form: Form, inputs: list[str], schema: pl.Schema, label: str) -> bool:
+    low, high = form.texts
+    if not low <= len(inputs) <= (high or len(inputs)):
+        return False
+    shapes = [schema[name] for name in inputs]
+    if form.listwise:
+        texts_ok = shapes[0] == pl.String and shapes[1] == pl.List(pl.String)
+    else:
+        texts_ok = all(shape == pl.String for shape in shapes)
+    # An integer label is a number too; only classes must be integers.
+    label_ok = label == form.label or (form.label == NUMBER and label == CLASS)
+    return texts_ok and label_ok
+
+
+class LossIncompatible(Rule):
+    id = "loss-incompatible"
+    severity = ERROR
+    description = "The input columns and label do not match what --loss reads."
+    fix = "`prep convert DATA --to LAYOUT` writes the layout the loss reads."
+
+    def applies(self, table, context) -> bool:
+        return context.loss is not None and table.layout != "beir"
+
+    def check(self, table, context) -> list[Finding]:
+        spec, schema = context.loss, table.source.schema
+        inputs, label_column = st_inputs(schema)
+        label = label_kind(schema[label_column] if label_column else None)
+        if any(fits(form, inputs, schema, label) for form in spec.forms):
+            return []
+        shapes = ", ".join(f"{name}: {'list' if isinstance(schema[name], pl.List) else schema[name]}"
+                           for name in inputs)
+        given = f"label '{label_column}' ({label})" if label_column else "no label"
+        reads = " or ".join(form.describe() for form in spec.forms)
+        return [self.found([], f"{context.options.loss} reads {reads}; this table feeds {len(inputs)} columns "
+                           f"({shapes}) and {given}", count=table.rows,
+                           fix=f"`prep convert DATA --to {spec.layouts[0]}` writes what {context.options.loss} "
+                           "reads.")]

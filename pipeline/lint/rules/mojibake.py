@@ -1,0 +1,22 @@
+"""mojibake: UTF-8 text that was decoded as Latin-1 / cp1252 somewhere ("cafÃ©", "donâ€™t"), or U+FFFD."""
+
+
+from pipeline.lint.rule import WARNING, Finding, Rule
+from pipeline.readers.files import ROW
+
+# The lead bytes of 2- and 3-byte UTF-8 sequences read as cp1252, followed by a continuation byte read the same way.
+MOJIBAKE = r"Ã[\x{80}-\x{bf}]|Â[\x{80}-\x{bf}]|â€|\x{fffd}"
+
+
+class Mojibake(Rule):
+    id = "mojibake"
+    severity = WARNING
+    description = "Texts with mis-decoded UTF-8 (Ã©, â€™) or the replacement character U+FFFD."
+    fix = "Repair the encoding at the source (e.g. `ftfy.fix_text`) and re-export as UTF-8."
+
+    def check(self, table, context) -> list[Finding]:
+        flagged = table.matching(MOJIBAKE)
+        if flagged.is_empty():
+            return []
+        return [self.found(flagged[ROW], f"{flagged.height:,} texts look mis-decoded, e.g. "
+                           f"{flagged['text'][0][:60]!r}")]

@@ -1,0 +1,26 @@
+"""padding-negative: empty-string or repeated negatives in a row, used to pad it to K; trained on as real ones."""
+
+import polars as pl
+
+from pipeline.lint.rule import WARNING, Finding, Rule
+from pipeline.readers.files import ROW
+
+PADDED_LAYOUTS = frozenset({"n-tuple", "buckets", "triplet", "flag", "st", "beir"})
+
+
+class PaddingNegative(Rule):
+    id = "padding-negative"
+    severity = WARNING
+    description = "Empty or repeated negatives within a row: the model trains on them as real negatives."
+    fix = "`prep convert DATA --to n-tuple --fill mine` fills short rows with mined negatives instead."
+    layouts = PADDED_LAYOUTS
+
+    def check(self, table, context) -> list[Finding]:
+        negatives = table.texts.filter((pl.col("role") == "negative") & pl.col("text").is_not_null())
+        empty = negatives.filter(pl.col("id").is_null())
+        repeated = negatives.filter(pl.col("id").is_not_null() & ~pl.struct(ROW, "id").is_first_distinct())
+        rows = pl.concat([empty[ROW], repeated[ROW]])
+        if rows.is_empty():
+            return []
+        return [self.found(rows, f"{empty.height:,} empty and {repeated.height:,} repeated negatives "
+                           "(same text as an earlier negative of the row, after normalisation)")]

@@ -1,0 +1,26 @@
+"""small-corpus-in-batch: too few distinct queries or positives for --batch-size to keep in-batch negatives real."""
+
+import polars as pl
+
+from pipeline.lint.rule import WARNING, Finding, Rule
+
+
+class SmallCorpusInBatch(Rule):
+    id = "small-corpus-in-batch"
+    severity = WARNING
+    description = "Fewer distinct queries or positives than --batch-size: every batch repeats texts."
+    fix = "Lower --batch-size (and the trainer's per_device_train_batch_size), or add data."
+
+    def applies(self, table, context) -> bool:
+        loss = context.loss
+        return context.options.batch_size is not None and (loss is None or loss.in_batch)
+
+    def check(self, table, context) -> list[Finding]:
+        batch = context.options.batch_size
+        texts = table.texts.filter(pl.col("id").is_not_null())
+        queries = texts.filter(pl.col("role") == "anchor")["id"].n_unique()
+        positives = texts.filter(pl.col("role") == "positive")["id"].n_unique()
+        if min(queries, positives) >= batch:
+            return []
+        return [self.found([], f"{queries:,} distinct queries and {positives:,} distinct positives for batches of "
+                           f"{batch}: batches cannot be filled without repeating texts", count=table.rows)]

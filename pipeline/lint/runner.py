@@ -1,0 +1,61 @@
+"""Run the registered rules over every table of DATA and decide the exit code."""
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.errors import InputError
+from pipeline.lint.context import LintContext, LintOptions
+from pipeline.lint.layouts import detect_layout, find_roles
+from pipeline.lint.load import Source, read_sources
+from pipeline.lint.registry import RULES
+from pipeline.lint.rule import ERROR, Finding
+from pipeline.lint.table import LintTable
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LintResult:
+    findings: list[Finding]
+    tables: list[dict]  # {source, layout, rows} per table linted
+
+    def errors(self, strict: bool = False) -> int:
+        return sum(1 for finding in self.findings if strict or finding.severity == ERROR)
+
+    def exit_code(self, strict: bool = False) -> int:
+        """0: no errors (warnings allowed, unless strict); 1: errors. Unreadable input raised before (exit 2)."""
+        return 1 if self.errors(strict) else 0
+
+
+def lint(path: Path, options: LintOptions) -> LintResult:
+    context = LintContext(options)
+    if options.eval_data is not None:
+        held_out = [_table(source, options) for source in read_sources(Path(options.eval_data), None)]
+        context.eval_texts = pl.concat([table.texts for table in held_out])
+    findings, tables = [], []
+    for source in read_sources(Path(path), options.split):
+        table = _table(source, options)
+        tables.append({"source": source.name, "layout": table.layout, "rows": table.rows})
+        findings += lint_table(table, context)
+    return LintResult(findings, tables)
+
+
+def lint_table(table: LintTable, context: LintContext) -> list[Finding]:
+    findings = []
+    for rule in RULES:
+        if (rule.deep and not context.options.deep) or not rule.applies(table, context):
+            continue
+        logger.info("%s: %s", table.source.name, rule.id)
+        findings += [dataclasses.replace(finding, source=table.source.name) for finding in rule.check(table, context)]
+    return findings
+
+
+def _table(source: Source, options: LintOptions) -> LintTable:
+    layout = "beir" if source.is_beir else options.layout or detect_layout(source.schema, options.fmt)
+    if layout == "beir" and not source.is_beir:
+        raise InputError(source.name, "not a BEIR folder: expected corpus.jsonl, queries.jsonl and qrels/<split>.tsv")
+    return LintTable(source, layout, find_roles(layout, source.schema, source.name, options.columns))

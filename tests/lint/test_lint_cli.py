@@ -1,0 +1,105 @@
+"""`prep lint` as users run it: exit codes, --strict, the JSON list, DatasetDict folders, no torch, real data."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.lint.context import LintOptions
+from pipeline.lint.registry import RULE_IDS, RULES
+from pipeline.lint.runner import lint
+
+CLEAN = [
+    {"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": "Dune is a novel."},
+    {"anchor": "who wrote dune", "positive": "Frank Herbert wrote Dune.", "negative": "Mars is red."},
+]
+KEYS = {"rule", "severity", "count", "rows", "message", "fix", "source"}
+
+
+def test_rule_ids_are_unique_kebab_case_and_described() -> None:
+    assert len(set(RULE_IDS)) == len(RULE_IDS)
+    for rule in RULES:
+        assert rule.id.replace("-", "").isalpha() and rule.id.islower(), rule.id
+        assert rule.severity in ("error", "warning") and rule.description and rule.fix
+
+
+def test_exit_0_when_clean(write_table, prep, tiny_tokenizer: Path) -> None:
+    result = prep("lint", write_table("train.jsonl", CLEAN), "--model", tiny_tokenizer)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no problems found" in result.stdout
+
+
+def test_exit_1_on_errors_and_json_shape(write_table, prep, tmp_path: Path, tiny_tokenizer: Path) -> None:
+    rows = [*CLEAN, {**CLEAN[0], "positive": "what is bm25"}]
+    out = tmp_path / "findings.json"
+    result = prep("lint", write_table("train.jsonl", rows), "--json", out, "--model", tiny_tokenizer)
+    assert result.returncode == 1
+    findings = json.loads(out.read_text())
+    assert isinstance(findings, list) and all(set(f) == KEYS for f in findings)
+    equal = next(f for f in findings if f["rule"] == "anchor-equals-positive")
+    assert (equal["severity"], equal["count"], equal["rows"]) == ("error", 1, [3])
+    assert "anchor-equals-positive" in result.stdout
+
+
+def test_warnings_pass_unless_strict(write_table, prep, tiny_tokenizer: Path) -> None:
+    path = write_table("train.jsonl", [*CLEAN, {**CLEAN[0], "positive": "BM25 is a ranking function."}])
+    assert prep("lint", path, "--model", tiny_tokenizer).returncode == 0
+    strict = prep("lint", path, "--strict", "--model", tiny_tokenizer)
+    assert strict.returncode == 1 and "duplicate-query" in strict.stdout
+
+
+@pytest.mark.parametrize("args", [["--loss", "NoSuchLoss"], ["--layout", "pairs"], ["--batch-size", "1"]])
+def test_exit_2_on_a_wrong_call(write_table, prep, args: list[str]) -> None:
+    result = prep("lint", write_table("train.jsonl", CLEAN), *args)
+    assert result.returncode == 2 and result.stderr.startswith("error:"), result.stderr
+
+
+def test_exit_2_on_unreadable_input(tmp_path: Path, prep) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"anchor": "a", "positive": "b"}\n{"anchor": "c", "positive": \n')
+    result = prep("lint", bad)
+    assert result.returncode == 2 and "bad.jsonl, line 2" in result.stderr
+    assert prep("lint", tmp_path / "missing.jsonl").returncode == 2
+
+
+def test_dataset_dict_folder_lints_each_split(tmp_path: Path, tiny_tokenizer: Path) -> None:
+    import datasets
+
+    folder = tmp_path / "buckets"
+    datasets.DatasetDict({
+        "neg1": datasets.Dataset.from_list([{"anchor": "a b", "positive": "c d", "negative_1": "e f"}]),
+        "neg2": datasets.Dataset.from_list([{"anchor": "g h", "positive": "g h", "negative_1": "i", "negative_2": ""}]),
+    }).save_to_disk(folder)
+    result = lint(folder, LintOptions(layout="buckets", model=str(tiny_tokenizer)))
+    assert [t["source"] for t in result.tables] == [f"{folder} [neg1]", f"{folder} [neg2]"]
+    assert {(f.rule, f.source, f.rows) for f in result.findings} == {
+        ("anchor-equals-positive", f"{folder} [neg2]", (1,)), ("padding-negative", f"{folder} [neg2]", (1,))}
+
+
+def test_plain_lint_does_not_import_torch(write_table, tiny_tokenizer: Path) -> None:
+    path = write_table("train.jsonl", CLEAN)
+    code = ("import sys; from pipeline.lint.runner import lint; from pipeline.lint.context import LintOptions; "
+            f"lint({str(path)!r}, LintOptions(model={str(tiny_tokenizer)!r}, batch_size=2)); "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+REAL = ["stsbenchmark/train.jsonl", "trecqa/train_pos_neg.jsonl", "scifact", "cranfield",
+        "flagembedding/examples_finetune_embedder_example_data_retrieval_nq.jsonl",
+        "flagembedding/examples_finetune_embedder_example_data_retrieval_nli.jsonl"]
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_real_data_lints_without_crashing(shared_data: Path, name: str) -> None:
+    result = lint(shared_data / name, LintOptions())
+    assert result.tables and all(f.rule in RULE_IDS for f in result.findings)
+
+
+def test_real_fiqa_needs_its_positive_column_named(shared_data: Path, prep) -> None:
+    path = shared_data / "fiqa_nemo_sample" / "hard-neg-input-data.jsonl"
+    assert prep("lint", path).returncode == 2
+    result = lint(path, LintOptions(columns={"anchor": "question", "positive": "documents"}))
+    assert {"list-column", "two-element-list"} <= {f.rule for f in result.findings}

@@ -1,0 +1,65 @@
+"""empty-text, control-characters, mojibake, anchor-equals-positive, positive-in-negatives, duplicate-query."""
+
+from rule_findings import by_rule, one
+
+CLEAN = [
+    {"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": "Dune is a novel."},
+    {"anchor": "who wrote dune", "positive": "Frank Herbert wrote Dune.", "negative": "Mars is red."},
+    {"anchor": "capital of france", "positive": "Paris is the capital.", "negative": "Berlin is big."},
+]
+CONTENT_RULES = ("empty-text", "control-characters", "mojibake", "anchor-equals-positive", "positive-in-negatives",
+                 "duplicate-query")
+
+
+def with_row(index: int, **changes: str | None) -> list[dict]:
+    rows = [dict(row) for row in CLEAN]
+    rows[index].update(changes)
+    return rows
+
+
+def test_clean_rows_have_no_content_findings(lint_records) -> None:
+    findings = lint_records(CLEAN)
+    assert [f.rule for f in findings if f.rule in CONTENT_RULES] == []
+
+
+def test_empty_text(lint_records) -> None:
+    rows = with_row(0, positive="   ")
+    rows[2]["anchor"] = None
+    finding = one(lint_records(rows), "empty-text")
+    assert (finding.count, finding.rows) == (2, (1, 3))
+    assert "positive 1" in finding.message and "anchor 1 (1 null)" in finding.message
+
+
+def test_control_characters(lint_records) -> None:
+    finding = one(lint_records(with_row(1, positive="Frank\x00 Herbert\u200b wrote Dune.")), "control-characters")
+    assert (finding.count, finding.rows) == (1, (2,))
+    assert not by_rule(lint_records(with_row(1, positive="Frank Herbert\twrote\nDune.")), "control-characters")
+
+
+def test_mojibake(lint_records) -> None:
+    finding = one(lint_records(with_row(2, negative="Berlin isnâ€™t small, cafÃ©s")), "mojibake")
+    assert (finding.count, finding.rows) == (1, (3,))
+    assert not by_rule(lint_records(with_row(2, negative="Berlin is not small, cafés")), "mojibake")
+
+
+def test_anchor_equals_positive(lint_records) -> None:
+    rows = with_row(0, positive="what is bm25")
+    rows[1]["positive"] = "Who  wrote\u00a0dune".replace("W", "w")
+    finding = one(lint_records(rows), "anchor-equals-positive")
+    assert (finding.count, finding.rows) == (2, (1, 2))
+    assert "1 exactly, 1 after normalisation" in finding.message
+
+
+def test_positive_in_negatives(lint_records) -> None:
+    finding = one(lint_records(with_row(1, negative="Frank Herbert wrote  Dune.")), "positive-in-negatives")
+    assert (finding.count, finding.rows) == (1, (2,))
+    assert "0 exactly, 1 after normalisation" in finding.message
+
+
+def test_duplicate_query(lint_records) -> None:
+    rows = [*CLEAN, {**CLEAN[0], "positive": "BM25 is a ranking function."},
+            {**CLEAN[1], "anchor": "who  wrote dune", "positive": "Herbert."}]
+    finding = one(lint_records(rows), "duplicate-query")
+    assert (finding.count, finding.rows) == (2, (4, 5))
+    assert "1 exactly, 1 after normalisation" in finding.message
+    assert finding.severity == "warning"

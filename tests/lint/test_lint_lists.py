@@ -1,0 +1,62 @@
+"""list-column, two-element-list, string-instead-of-list, ragged-negatives, empty-negatives, padding-negative."""
+
+from rule_findings import by_rule, one
+
+ST_LISTS = [
+    {"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": ["Dune is a novel.", "Mars is red."]},
+    {"anchor": "who wrote dune", "positive": "Frank Herbert wrote Dune.", "negative": ["Mars is red.", "a", "b"]},
+    {"anchor": "capital of france", "positive": "Paris is the capital.", "negative": ["Berlin is big."]},
+]
+N_TUPLES = [
+    {"anchor": "what is bm25", "positive": "BM25 ranks.", "negative_1": "Dune is a novel.", "negative_2": "Mars."},
+    {"anchor": "who wrote dune", "positive": "Herbert did.", "negative_1": "Mars is red.", "negative_2": "Venus."},
+]
+FLAG = [{"query": "what is bm25", "pos": ["BM25 ranks."], "neg": ["n1", "n2", "n3"]},
+        {"query": "who wrote dune", "pos": ["Herbert did."], "neg": ["n4", "n5", "n6"]}]
+
+
+def test_list_column_and_two_element_list(lint_records) -> None:
+    findings = lint_records(ST_LISTS)
+    listed = one(findings, "list-column")
+    assert "'negative' holds lists of 1 to 3 texts" in listed.message and listed.count == 3
+    assert "--to n-tuple" in listed.fix and "--to buckets" in listed.fix
+    pair = one(findings, "two-element-list")
+    assert (pair.count, pair.rows) == (1, (1,))
+
+
+def test_fixed_columns_have_no_list_findings(lint_records) -> None:
+    findings = lint_records(N_TUPLES)
+    assert not by_rule(findings, "list-column") and not by_rule(findings, "two-element-list")
+    assert not by_rule(findings, "ragged-negatives")
+
+
+def test_ragged_negatives(lint_records) -> None:
+    finding = one(lint_records(ST_LISTS), "ragged-negatives")
+    assert "from 1 to 3" in finding.message and (finding.count, finding.rows) == (2, (1, 3))
+    short = [N_TUPLES[0], {**N_TUPLES[1], "negative_2": None}]
+    finding = one(lint_records(short), "ragged-negatives")
+    assert (finding.count, finding.rows) == (1, (2,))
+
+
+def test_string_instead_of_list(lint_records) -> None:
+    assert not by_rule(lint_records(FLAG), "string-instead-of-list")
+    strings = [{"query": row["query"], "pos": row["pos"][0], "neg": row["neg"]} for row in FLAG]
+    findings = lint_records(strings)
+    finding = one(findings, "string-instead-of-list")
+    assert "'pos' is a string" in finding.message and (finding.count, finding.rows) == (2, (1, 2))
+    assert not by_rule(findings, "layout-schema"), "the string is reported once, by its own rule"
+
+
+def test_empty_negatives(lint_records) -> None:
+    assert not by_rule(lint_records(FLAG, group_size=4), "empty-negatives")
+    rows = [FLAG[0], {**FLAG[1], "neg": []}, {"query": "q3", "pos": ["p3"], "neg": ["n7"]}]
+    findings = by_rule(lint_records(rows, group_size=4), "empty-negatives")
+    assert [(f.severity, f.count, f.rows) for f in findings] == [("error", 1, (2,)), ("warning", 1, (3,))]
+
+
+def test_padding_negative(lint_records) -> None:
+    assert not by_rule(lint_records(N_TUPLES), "padding-negative")
+    padded = [{**N_TUPLES[0], "negative_2": ""}, {**N_TUPLES[1], "negative_2": "  mars is red. "}]
+    padded[1]["negative_1"] = "mars is red."
+    finding = one(lint_records(padded), "padding-negative")
+    assert "1 empty and 1 repeated" in finding.message and (finding.count, finding.rows) == (2, (1, 2))

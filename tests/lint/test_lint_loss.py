@@ -1,0 +1,61 @@
+"""loss-incompatible and score-range, and the loss table against sentence-transformers itself."""
+
+import pytest
+from rule_findings import by_rule, one
+
+from pipeline.errors import ConfigError
+from pipeline.lint.context import LintOptions
+from pipeline.lint.losses import LOSSES
+
+TRIPLETS = [{"anchor": "a b", "positive": "c d", "negative": "e f"}, {"anchor": "g h", "positive": "i j",
+                                                                    "negative": "k l"}]
+N_TUPLES = [{"anchor": "a b", "positive": "c d", "negative_1": "e", "negative_2": "f", "negative_3": "g"}]
+PAIRS = [{"sentence1": "a cat", "sentence2": "a dog", "score": 0.4},
+         {"sentence1": "a car", "sentence2": "a bus", "score": 4.5},
+         {"sentence1": "a man", "sentence2": "a boy", "score": -2.0}]
+
+
+def test_every_loss_is_a_sentence_transformers_class() -> None:
+    from sentence_transformers import losses
+    from sentence_transformers.cross_encoder import losses as cross_encoder_losses
+
+    assert [name for name in LOSSES if not hasattr(losses, name) and not hasattr(cross_encoder_losses, name)] == []
+
+
+def test_unknown_loss_lists_the_legal_ones() -> None:
+    with pytest.raises(ConfigError, match="MultipleNegativesRankingLoss"):
+        LintOptions(loss="MNRL")
+
+
+def test_triplet_loss(lint_records) -> None:
+    assert not by_rule(lint_records(TRIPLETS, loss="TripletLoss"), "loss-incompatible")
+    finding = one(lint_records(N_TUPLES, loss="TripletLoss"), "loss-incompatible")
+    assert "TripletLoss reads 3 text columns with no label; this table feeds 5 columns" in finding.message
+    assert "--to triplet" in finding.fix and finding.count == 1
+
+
+def test_gist_takes_at_most_one_negative(lint_records) -> None:
+    assert not by_rule(lint_records(TRIPLETS, loss="GISTEmbedLoss"), "loss-incompatible")
+    assert one(lint_records(N_TUPLES, loss="GISTEmbedLoss"), "loss-incompatible")
+    assert not by_rule(lint_records(N_TUPLES, loss="MultipleNegativesRankingLoss"), "loss-incompatible")
+
+
+def test_cosent_needs_a_float_score(lint_records) -> None:
+    assert not by_rule(lint_records(PAIRS, loss="CoSENTLoss"), "loss-incompatible")
+    finding = one(lint_records(TRIPLETS, loss="CoSENTLoss"), "loss-incompatible")
+    assert "with label a number" in finding.message
+
+
+def test_listwise_needs_query_and_docs(lint_records) -> None:
+    lists = [{"query": "q", "docs": ["a", "b"], "labels": [1.0, 0.0]}]
+    assert not by_rule(lint_records(lists, loss="ListNetLoss"), "loss-incompatible")
+    assert one(lint_records(PAIRS, loss="ListNetLoss"), "loss-incompatible")
+
+
+def test_score_range(lint_records) -> None:
+    finding = one(lint_records(PAIRS, loss="CosineSimilarityLoss"), "score-range")
+    assert (finding.count, finding.rows) == (2, (2, 3)) and "[-1, 1]" in finding.message
+    assert not by_rule(lint_records(PAIRS[:1], loss="CosineSimilarityLoss"), "score-range")
+    assert not by_rule(lint_records(PAIRS, loss="CoSENTLoss"), "score-range"), "CoSENT reads only the order"
+    binary = [{"sentence1": "a", "sentence2": "b", "label": 1}, {"sentence1": "c", "sentence2": "d", "label": 0.5}]
+    assert one(lint_records(binary, loss="ContrastiveLoss"), "score-range").rows == (2,)

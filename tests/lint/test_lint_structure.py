@@ -1,0 +1,66 @@
+"""layout-schema, extra-text-column, id-column, label-column-name, column-order."""
+
+from rule_findings import by_rule, one
+
+TRIPLETS = [
+    {"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": "Dune is a novel."},
+    {"anchor": "who wrote dune", "positive": "Frank Herbert wrote Dune.", "negative": "Mars is red."},
+    {"anchor": "capital of france", "positive": "Paris is the capital.", "negative": "Berlin is big."},
+]
+
+
+def test_clean_triplets_have_no_structural_findings(lint_records) -> None:
+    findings = lint_records(TRIPLETS)
+    assert [f.rule for f in findings] == []
+
+
+def test_layout_schema_reports_every_broken_column_at_once(lint_records) -> None:
+    records = [{"anchor": "a b", "positive": "c d", "negative_1": 1, "label": [0.5, 0.1, 0.2]},
+               {"anchor": "e f", "positive": "g h", "negative_1": 2, "label": [0.4]}]
+    findings = by_rule(lint_records(records, layout="n-tuple"), "layout-schema")
+    messages = sorted(f.message for f in findings)
+    assert len(findings) == 2
+    assert "column 'negative_1' holds Float64" in messages[0]
+    assert "label holds 1 + K scores" in messages[1]
+    row_check = next(f for f in findings if "label" in f.message)
+    assert (row_check.count, row_check.rows) == (2, (1, 2))  # K = 1 wants 2 scores; 3 and 1 given
+
+
+def test_layout_schema_labeled_list_lengths(lint_records) -> None:
+    records = [{"query": "q one", "docs": ["a", "b"], "labels": [1.0, 0.0]},
+               {"query": "q two", "docs": ["c", "d"], "labels": [1.0]}]
+    finding = one(lint_records(records), "layout-schema")
+    assert "labels as long as docs" in finding.message
+    assert (finding.count, finding.rows) == (1, (2,))
+    assert not by_rule(lint_records(records[:1]), "layout-schema")
+
+
+def test_layout_schema_missing_column(lint_records) -> None:
+    finding = one(lint_records([{"anchor": "a", "positive": "b"}], layout="triplet"), "layout-schema")
+    assert "column 'negative' is missing" in finding.message and finding.count == 1
+
+
+def test_extra_text_and_id_columns(lint_records) -> None:
+    records = [{**row, "source": "web", "doc_id": f"d{i}"} for i, row in enumerate(TRIPLETS)]
+    findings = lint_records(records)
+    extra, ids = one(findings, "extra-text-column"), one(findings, "id-column")
+    assert "'source'" in extra.message and extra.count == 3 and extra.severity == "error"
+    assert "'doc_id'" in ids.message and ids.count == 3
+    assert not by_rule(findings, "label-column-name")
+
+
+def test_label_column_name(lint_records) -> None:
+    pairs = [{"sentence1": "a cat", "sentence2": "a dog", "score": 0.4},
+             {"sentence1": "a car", "sentence2": "a bus", "score": 0.6}]
+    assert not by_rule(lint_records(pairs), "label-column-name")
+    renamed = [{"sentence1": r["sentence1"], "sentence2": r["sentence2"], "similarity": r["score"]} for r in pairs]
+    finding = one(lint_records(renamed), "label-column-name")
+    assert "'similarity'" in finding.message and finding.count == 2
+
+
+def test_column_order(lint_records) -> None:
+    swapped = [{"positive": r["positive"], "anchor": r["anchor"], "negative": r["negative"]} for r in TRIPLETS]
+    finding = one(lint_records(swapped), "column-order")
+    assert "'positive' is the anchor" in finding.message and finding.count == 3
+    assert "select_columns(['anchor', 'positive', 'negative'])" in finding.fix
+    assert not by_rule(lint_records(TRIPLETS), "column-order")
