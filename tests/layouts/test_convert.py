@@ -104,3 +104,15 @@ def test_cli_convert_and_its_errors(flag_data, prep, tmp_path):
     binary = prep("convert", flag_data, "--to", "triplet", "--binary", "--out", tmp_path / "x")
     assert binary.returncode == 2 and "labeled-pair" in binary.stderr
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("layout", ["n-tuple", "buckets", "triplet", "labeled-pair", "labeled-list", "flag"])
+def test_every_written_layout_passes_prep_lint(flag_data, convert_to, tmp_path, layout):
+    from pipeline.lint.context import LintOptions
+    from pipeline.lint.runner import lint
+
+    extra = {"group_size": 3, "negatives": 2} if layout == "flag" else {}
+    convert_to(flag_data, layout=layout, fill="repeat", **extra)
+    written = tmp_path / "out" / "train.jsonl" if layout == "flag" else tmp_path / "out"
+    result = lint(written, LintOptions(layout=layout, group_size=3))
+    assert result.errors() == 0, [(f.rule, f.message) for f in result.findings]
