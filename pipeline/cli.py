@@ -181,10 +181,10 @@ def convert(
 
     settings = load_run_config(config, {
         "mining": {"negatives": negatives, "seed": seed},
-        "layout": {"layout": to, "fill": fill or "drop", "allow_padding": allow_padding, "scores": scores,
+        "layout": {"layout": to, "fill": fill, "allow_padding": allow_padding, "scores": scores,
                    "binary": binary, "teacher": teacher, "group_size": group_size, "shard_format": shard_format,
                    "shard_rows": shard_rows, "positives": positives, "batch_size": batch_size, "leftover": leftover},
-    })
+    }, defaults={"layout": {"fill": "drop"}})  # convert does not mine
     manifest = convert_data(RunInputs(data, fmt, split, parse_columns(columns)), settings, out)
     for stage in manifest["stages"]:
         console.print(f"{stage['stage']}: {stage['rows_in']:,} {stage['unit']} in, {stage['rows_out']:,} out, "

@@ -141,10 +141,19 @@ class LayoutConfig:
             raise ConfigError(f"group_size is FlagEmbedding's train_group_size, for the flag layout, not {self.layout}")
         if self.group_size == 1:
             raise ConfigError("group_size must be at least 2: one positive and group_size - 1 negatives")
-        if self.batch_size is not None and self.layout not in ("n-tuple", "triplet"):
-            raise ConfigError(f"conflict-free batches (batch_size) are for n-tuple and triplet, not {self.layout}")
-        if self.layout == "flag" and self.shard_format != "arrow":
-            raise ConfigError("the flag layout is written as FlagEmbedding's JSONL; shard_format does not apply")
+        if self.batch_size is not None and self.layout != "n-tuple":
+            raise ConfigError(f"conflict-free batches (batch_size) are for the n-tuple layout, not {self.layout}")
+        if self.batch_size is not None and self.shard_format != "arrow":
+            raise ConfigError("conflict-free blocks are stored in the Arrow dataset's description, which the batch "
+                              "sampler reads: use shard_format 'arrow' with batch_size")
+        if self.leftover != "short-blocks" and self.batch_size is None:
+            raise ConfigError("leftover applies to conflict-free batches: give batch_size too")
+        if self.layout == "flag" and (self.shard_format != "arrow" or self.shard_rows is not None):
+            raise ConfigError("the flag layout is one FlagEmbedding JSONL file; shard_format and shard_rows do not "
+                              "apply")
+        if self.fill in ("repeat", "pad") and self.layout not in ("n-tuple", "flag"):
+            raise ConfigError(f"fill '{self.fill}' completes rows to exactly K negatives (n-tuple, flag); the "
+                              f"{self.layout} layout keeps whatever negatives a query has")
 
     @property
     def positives_per_query(self) -> int | None:
@@ -163,8 +172,10 @@ class RunConfig:
         return asdict(self)
 
 
-def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]]) -> RunConfig:
-    """TOML values, then flags that were given (None means not given); unknown keys are errors."""
+def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]],
+                    defaults: dict[str, dict[str, object]] | None = None) -> RunConfig:
+    """The command's `defaults`, then TOML values, then flags that were given (None means not given); unknown keys
+    are errors."""
     loaded: dict = {}
     if path is not None:
         try:
@@ -176,7 +187,7 @@ def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]]) 
         raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; tables are encoder, mining, dedupe, layout")
     config = RunConfig()
     for section in fields(RunConfig):
-        values = {**loaded.get(section.name, {}),
+        values = {**(defaults or {}).get(section.name, {}), **loaded.get(section.name, {}),
                   **{k: v for k, v in overrides.get(section.name, {}).items() if v is not None}}
         current = getattr(config, section.name)
         legal = {f.name for f in fields(current)}

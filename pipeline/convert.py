@@ -39,8 +39,8 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         selection = teacher_scores(selection, config.layout.teacher)
     output = lay_out_output(canon, selection, config, no_links(canon.queries.height), no_links(canon.corpus.height))
     summary = layout_summary(output.layout, config)
-    # Scored pairs and lists hold a query's negatives even when it has no positive: those rows are not lost.
-    negatives_kept = config.layout.layout in ("labeled-pair", "labeled-list")
+    # Scored pairs hold a query's negatives even when it has no positive (scored 0): those rows are not lost.
+    negatives_kept = config.layout.layout == "labeled-pair"
     used = output.layout.view["negative"].list.len().sum() if output.layout.view.height else 0
     manifest = {
         "inputs": describe_inputs([inputs.data]),

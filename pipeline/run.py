@@ -67,7 +67,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     doc_links = link_similar(doc_vectors, threshold, index)
     clock.lap("dedupe")
     mined = mine_negatives(canon, query_vectors, doc_vectors, index, config.mining, query_links,
-                           mine_more=config.layout.fill == "mine")
+                           deepen=config.layout.fill == "mine")
     recall = measure_recall(index, doc_vectors, query_vectors, mined.range_max, config.mining.seed)
     clock.lap("mine")
     positives = choose_positives(canon.positives, config.layout.positives_per_query, config.mining.seed)

@@ -14,7 +14,8 @@ def lay_out_flag(selection: Selection, scores: bool) -> Layout:
     pairs = selection.pairs()
     kept = pairs.join(complete, on="query_id", how="semi", maintain_order="left")
     negatives = (selection.negative_texts().filter(pl.col("rank") <= k)
-                 .group_by("query_id").agg(neg="text", neg_scores="score"))
+                 .group_by("query_id").agg(neg=pl.col("text").sort_by("rank"),
+                                           neg_scores=pl.col("score").sort_by("rank")))
     rows = (kept.group_by("query_id", maintain_order=True).agg(query=pl.col("anchor").first(), pos="positive",
                                                                  pos_scores="score")
             .join(negatives, on="query_id", maintain_order="left"))

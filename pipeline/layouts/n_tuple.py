@@ -19,7 +19,8 @@ def lay_out_n_tuple(selection: Selection, scores: bool) -> Layout:
     negatives = selection.negative_texts().filter(pl.col("rank") <= k).join(complete, on="query_id", how="semi")
     wide = (negatives.with_columns(column=pl.format("negative_{}", "rank"))
             .pivot("column", index="query_id", values="text", on_columns=columns[2:]))
-    per_query = negatives.group_by("query_id").agg(negative_ids=pl.col("doc_id"), negative_scores=pl.col("score"))
+    per_query = negatives.group_by("query_id").agg(negative_ids=pl.col("doc_id").sort_by("rank"),
+                                                   negative_scores=pl.col("score").sort_by("rank"))
     pairs = selection.pairs()
     kept = (pairs.join(complete, on="query_id", how="semi", maintain_order="left")
             .join(wide, on="query_id", maintain_order="left").join(per_query, on="query_id", maintain_order="left"))

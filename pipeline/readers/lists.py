@@ -27,13 +27,17 @@ def read_lists(path: Path, split: str = "train") -> InputRows:
         row = uneven.row(0, named=True)
         raise InputError(path, f"{len(row['docs'])} docs but {len(row['labels'])} labels; each doc needs its label",
                          field="labels", **{unit: row[ROW]})
+    null_label = frame.filter(pl.col("labels").list.eval(pl.element().is_null()).list.any())
+    if null_label.height:
+        raise InputError(path, "a label is null; every doc needs a number", field="labels",
+                         **{unit: null_label[ROW][0]})
     pairs = frame.select(ROW, "query", pl.col("docs").alias("doc"), pl.col("labels").cast(pl.List(pl.Float64))
                          .alias("label")).explode("doc", "label")
     positive = pl.col("label") > 0
     grouped = pairs.group_by(ROW, maintain_order=True).agg(
         pl.col("query").first(),
-        positive=pl.col("doc").filter(positive).drop_nulls(),
-        negative=pl.col("doc").filter(~positive).drop_nulls(),
+        positive=pl.col("doc").filter(positive),
+        negative=pl.col("doc").filter(~positive),
         positive_score=pl.col("label").filter(positive),
         negative_score=pl.col("label").filter(~positive),
     )

@@ -42,20 +42,20 @@ def padded(lists: pl.Series, fill: int = -1) -> np.ndarray:
 
 
 def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, index: SearchIndex,
-                   config: MiningConfig, query_links: Links | None = None, mine_more: bool = True) -> MiningResult:
+                   config: MiningConfig, query_links: Links | None = None, deepen: bool = True) -> MiningResult:
     """`queries` and `docs` are the embeddings of canon.queries and canon.corpus, row-aligned. With
     `query_links` (near-duplicate query rows), a query's known positives include those of its near-duplicates.
 
     Queries left with fewer than K negatives are searched again, DEEPEN times deeper each time (up to
     MAX_DEEPENING passes): with many positives the margin filter can empty the first candidates, while deeper
-    ranks still hold valid negatives. Statistics count each query's last pass only. With `mine_more` False only
-    the given negatives are filtered and chosen: nothing is searched.
+    ranks still hold valid negatives. Statistics count each query's last pass only. With `deepen` False the
+    first search is the only one (the fill policies other than "mine" complete the short queries instead).
     """
     plan = _query_plan(canon, query_links)
     max_positives = int(plan["positive_rows"].list.len().max() or 0)
     config = replace(config, range_max=default_range_max(config, max_positives))
     max_known = int(plan["known_rows"].list.len().max() or 0)
-    first_depth = min(config.range_max + max_known, len(docs)) if mine_more else 0
+    first_depth = min(config.range_max + max_known, len(docs))
     result = MiningResult(negatives=pl.DataFrame(), range_max=config.range_max)
     skipped = {"mined": Counter(), "given": Counter()}
     considered = Counter()
@@ -81,7 +81,7 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
                 priority = sampling_priority(query_ids, doc_ids, config.seed)
             chosen = choose_negatives(candidates, kept, config, priority)
             final = ((chosen.sum(axis=1) >= config.negatives) | (attempt == MAX_DEEPENING) | (depth >= len(docs))
-                     | (not mine_more))
+                     | (not deepen))
             for reason, mask in masks.items():
                 skipped["mined"][reason] += int((mask & ~candidates.given)[final].sum())
                 skipped["given"][reason] += int((mask & candidates.given)[final].sum())
@@ -125,10 +125,7 @@ def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray
                 depth: int, lowest_positive: np.ndarray) -> tuple[Candidates, np.ndarray]:
     given_rows = padded(chunk["given_rows"])
     known_rows = padded(chunk["known_rows"])
-    if depth:
-        mined_scores, mined_rows = index.search(query_vectors, depth)
-    else:
-        mined_scores, mined_rows = np.zeros((len(chunk), 0), np.float32), np.zeros((len(chunk), 0), np.int64)
+    mined_scores, mined_rows = index.search(query_vectors, depth)
     # A mined document that is also a given negative is the same candidate: keep the given one.
     repeated = (mined_rows[:, :, None] == given_rows[:, None, :]).any(axis=2) if given_rows.size else False
     mined_rows = np.where(repeated, -1, mined_rows)

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import datasets
+import polars as pl
 import pytest
 from flag_rows import NEGATIVES, POSITIVES
 
@@ -48,11 +49,16 @@ def test_scored_pairs_to_labeled_list_and_back_keep_the_scores(write_table, conv
         {"sentence1": "the sky is blue", "sentence2": "the sky has a blue colour", "score": 0.7},
         {"sentence1": "a dog runs", "sentence2": "stocks fell today", "score": 0.0}])  # a query with no positive
     convert_to(pairs, out="a", layout="labeled-pair", scores=True)
-    convert_to(tmp_path / "a", out="b", layout="labeled-list", scores=True)
+    listed = convert_to(tmp_path / "a", out="b", layout="labeled-list", scores=True)
     convert_to(tmp_path / "b", out="c", layout="labeled-pair", scores=True)
     original = {(r["sentence1"], r["sentence2"], r["score"]) for r in rows_of(tmp_path / "a")}
-    assert original == {(r["sentence1"], r["sentence2"], r["score"]) for r in rows_of(tmp_path / "c")}
-    assert len(original) == 5
+    assert len(original) == 5, "labeled-pair holds a query that has only a 0-scored pair"
+    # labeled-list cannot: a list whose labels are all 0 teaches a listwise loss nothing. It says so in rejects.
+    assert listed["stages"][0]["rows_rejected"] == 1
+    rejects = pl.read_parquet(tmp_path / "b" / "rejects.parquet")
+    assert rejects["reason"].to_list() == ["no_positive"]
+    kept = {(r["sentence1"], r["sentence2"], r["score"]) for r in rows_of(tmp_path / "c")}
+    assert kept == original - {("a dog runs", "stocks fell today", 0.0)}
 
 
 def test_parquet_shards_load_with_load_dataset(flag_data, convert_to, tmp_path):
@@ -83,8 +89,9 @@ def test_arrow_shard_rows_splits_the_dataset(flag_data, convert_to, tmp_path):
 
 @pytest.mark.parametrize("layout", ["buckets", "flag", "labeled-list"])
 def test_same_input_and_seed_give_identical_bytes(flag_data, convert_to, tmp_path, layout):
+    fill = "repeat" if layout == "flag" else "drop"
     for out in ("one", "two"):
-        convert_to(flag_data, out=out, layout=layout, fill="repeat")
+        convert_to(flag_data, out=out, layout=layout, fill=fill)
     first = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
     assert first == sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*") if p.is_file())
     for name in first:
@@ -112,7 +119,7 @@ def test_every_written_layout_passes_prep_lint(flag_data, convert_to, tmp_path, 
     from pipeline.lint.runner import lint
 
     extra = {"group_size": 3, "negatives": 2} if layout == "flag" else {}
-    convert_to(flag_data, layout=layout, fill="repeat", **extra)
+    convert_to(flag_data, layout=layout, fill="repeat" if layout in ("n-tuple", "flag") else "drop", **extra)
     written = tmp_path / "out" / "train.jsonl" if layout == "flag" else tmp_path / "out"
     result = lint(written, LintOptions(layout=layout, group_size=3))
     assert result.errors() == 0, [(f.rule, f.message) for f in result.findings]

@@ -129,3 +129,26 @@ def test_scores_from_the_input_and_an_error_when_there_are_none(flag_data, conve
     convert_to(scored, out="flag", layout="flag", group_size=2, negatives=1, scores=True)
     flag = json.loads((tmp_path / "flag" / "train.jsonl").read_text(encoding="utf-8"))
     assert flag == {"query": "q one", "pos": ["p one"], "neg": ["n one"], "pos_scores": [0.9], "neg_scores": [0.3]}
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"layout": "triplet", "batch_size": 2}, "for the n-tuple layout"),
+    ({"batch_size": 2, "shard_format": "parquet"}, "use shard_format 'arrow'"),
+    ({"leftover": "reject"}, "give batch_size too"),
+    ({"layout": "flag", "shard_rows": 10}, "do not apply"),
+    ({"layout": "triplet", "fill": "repeat"}, "keeps whatever negatives"),
+])
+def test_options_that_would_be_ignored_are_errors(settings, message):
+    from pipeline.config import LayoutConfig
+
+    with pytest.raises(ConfigError, match=message):
+        LayoutConfig(**settings)
+
+
+def test_convert_takes_fill_from_the_config_file(flag_data, prep, tmp_path):
+    config = tmp_path / "prep.toml"
+    config.write_text('[layout]\nfill = "repeat"\n')
+    result = prep("convert", flag_data, "--to", "n-tuple", "--config", config, "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["layout"]["fill"] == "repeat" and manifest["stages"][1]["rows_out"] == 4

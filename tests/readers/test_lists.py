@@ -22,3 +22,9 @@ def test_docs_and_labels_of_different_lengths_name_the_line(write_table):
                                        {"query": "q2", "docs": ["a", "b"], "labels": [1]}])
     with pytest.raises(InputError, match=r"lists.jsonl.*line 2.*labels.*2 docs but 1 labels"):
         read_dataset(path)
+
+
+def test_a_null_label_is_an_error_not_a_lost_doc(write_table):
+    path = write_table("lists.jsonl", [{"query": "q", "docs": ["a", "b", "c"], "labels": [1, None, 0]}])
+    with pytest.raises(InputError, match=r"line 1.*labels.*null"):
+        read_dataset(path)

@@ -53,12 +53,24 @@ def test_teacher_scores_and_margin_mse_trains(data, tiny_model, tiny_cross_encod
     train_steps(model, dataset, tmp_path, losses.MarginMSELoss(model))
 
 
-def test_fill_drop_uses_only_the_given_negatives(data, tiny_model, tmp_path):
-    manifest = run(data, tiny_model, tmp_path, negatives=1, relative_margin=None, trust_given_negatives=True,
-                   layout=LayoutConfig(fill="drop"))
+def test_only_fill_mine_searches_deeper(data, tiny_model, tmp_path):
+    # A shallow first search (range_max 4) and a max_score that no candidate meets leave every query short.
+    deeper = run(data, tiny_model, tmp_path, out="mine", negatives=3, relative_margin=None, max_score=0.0, range_max=4)
+    once = run(data, tiny_model, tmp_path, out="drop", negatives=3, relative_margin=None, max_score=0.0, range_max=4,
+               layout=LayoutConfig(fill="drop"))
+    assert deeper["filters"]["queries_searched_deeper"] > 0 and once["filters"]["queries_searched_deeper"] == 0
+    assert once["filters"]["mined"]["candidates"] > 0, "every fill mines; only 'mine' mines more"
+    assert all(stage["reconciled"] for stage in once["stages"])
+
+
+def test_fill_repeat_completes_short_rows_with_repeats(data, tiny_model, tmp_path):
+    # max_score 0 removes every mined candidate: hamlet keeps its one (trusted) given negative, the rest have none.
+    manifest = run(data, tiny_model, tmp_path, negatives=3, relative_margin=None, max_score=0.0,
+                   trust_given_negatives=True, layout=LayoutConfig(fill="repeat"))
     dataset = datasets.load_from_disk(str(tmp_path / "out"))
-    assert set(dataset["anchor"]) == {"who wrote hamlet"} and set(dataset["negative_1"]) == {"macbeth is a play"}
-    assert manifest["filters"]["mined"]["candidates"] == 0
+    assert set(dataset["anchor"]) == {"who wrote hamlet"} and len(dataset) == 2
+    assert all(row[f"negative_{i}"] == "macbeth is a play" for row in dataset for i in (1, 2, 3))
+    assert manifest["layout"]["negatives_added_by_fill"] == {"repeated": 2}
     layout = next(stage for stage in manifest["stages"] if stage["stage"] == "layout")
     assert layout["reconciled"] and layout["rejected_by_reason"] == {"fewer_than_k_negatives": layout["rows_in"] - 2}
 
