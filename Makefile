@@ -7,7 +7,7 @@ OUT ?= out/sample
 SAMPLE := data/sample/fiqa_sample.jsonl
 export HF_HUB_OFFLINE := 1
 
-.PHONY: help setup run report test lint bench clean
+.PHONY: help setup run report check test lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ run: setup ## mine hard negatives for the committed sample with the default enco
 report: setup ## profile the committed sample: terminal summary, out/report.json and out/report.html
 	$(BIN)/prep report $(SAMPLE) --columns anchor=question,positive=documents \
 		--json out/report.json --html out/report.html
+
+check: run ## prep lint the output of `make run` for MultipleNegativesRankingLoss (exit 1 on errors)
+	$(BIN)/prep lint $(OUT) --loss MultipleNegativesRankingLoss
 
 test: setup ## run the test suite (tests on ../shared/data skip where it is absent)
 	$(BIN)/python -m pytest
