@@ -104,8 +104,8 @@ def run(
     model: Annotated[str | None, typer.Option(help="sentence-transformers model folder or name "
                                                    "(default: the offline all-MiniLM-L6-v2).")] = None,
     negatives: Annotated[int | None, typer.Option(help="K, negatives per row (default 3).")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML file with [encoder], [mining], [dedupe], [layout] "
-                                                     "tables; flags override it.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file with [encoder], [mining], [dedupe], [layout], "
+                                                     "[engine] tables; flags override it.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for random sampling and index training.")] = None,
     relative_margin: Annotated[float | None, typer.Option(help="Drop candidates scoring above (1 - margin) x the "
                                                                "query's lowest positive score (default 0.05).")] = None,
@@ -130,6 +130,12 @@ def run(
     backend: Annotated[str | None, typer.Option(help="Encoder backend: torch (default, exact) or int8 (about 2x "
                                                      "faster on CPU; see benchmarks/RESULTS.md for the overlap).")]
     = None,
+    engine: Annotated[str | None, typer.Option(help="local (default) or ray: encode and mine on a Ray cluster "
+                                                    "(pip install 'prep[ray]').")] = None,
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join, e.g. auto or ray://head:10001 "
+                                                         "(default: start a local Ray).")] = None,
+    workers: Annotated[int | None, typer.Option(help="ray: encoding actors, one model each (default: one per "
+                                                     "CPU).")] = None,
 ) -> None:
     """Mine hard negatives and write shards that SentenceTransformerTrainer trains on directly."""
     from pipeline.config import load_run_config
@@ -143,6 +149,7 @@ def run(
         "layout": {"layout": layout, "fill": fill, "allow_padding": allow_padding, "scores": scores, "binary": binary,
                    "teacher": teacher, "group_size": group_size, "shard_format": shard_format,
                    "shard_rows": shard_rows, "positives": positives, "batch_size": batch_size, "leftover": leftover},
+        "engine": {"name": engine, "address": ray_address, "workers": workers},
     })
     inputs = RunInputs(data, fmt, split, parse_columns(columns), corpus)
     manifest = run_pipeline(inputs, settings, out)

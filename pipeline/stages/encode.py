@@ -1,6 +1,7 @@
 """Encode each distinct normalised text once, longest first, through the embedding cache."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from pipeline.config import EncoderConfig
 from pipeline.stages.embedding_cache import EmbeddingCache, default_cache_dir, fingerprint_model
 
 CHUNK = 4096  # texts per encode call and per cache part: an interrupted run keeps what it finished
+
+# Encodes chunks of (id, text), saving each to the cache, and returns their (id, embedding) frames.
+ChunkEncoder = Callable[[list[pl.DataFrame], str | None, EmbeddingCache], list[pl.DataFrame]]
 
 
 @dataclass
@@ -50,24 +54,18 @@ class Encoder:
     def dimension(self) -> int:
         return self.model.get_embedding_dimension()
 
-    def embed(self, texts: pl.DataFrame, prompt: str | None) -> np.ndarray:
-        """Normalised float32 embeddings of `texts` (columns id, text), row-aligned with it."""
+    def embed(self, texts: pl.DataFrame, prompt: str | None, encode_chunks: ChunkEncoder | None = None) -> np.ndarray:
+        """Normalised float32 embeddings of `texts` (columns id, text), row-aligned with it. The texts missing
+        from the cache are encoded in chunks of CHUNK, longest first, by `encode_chunks` (default: this model)."""
         root = Path(self.config.cache_dir) if self.config.cache_dir else default_cache_dir()
         cache = EmbeddingCache(root, self.fingerprint, prompt)
         cached = cache.load(texts["id"])
         missing = texts.join(cached.select("id"), on="id", how="anti").sort(
             pl.col("text").str.len_bytes(), "id", descending=[True, False])
+        chunks = [missing.slice(offset, CHUNK) for offset in range(0, missing.height, CHUNK)]
         start = time.perf_counter()
         parts = [cached] if cached.height else []
-        with Progress(transient=True) as progress:
-            task = progress.add_task(f"encoding {missing.height:,} texts", total=missing.height)
-            for offset in range(0, missing.height, CHUNK):
-                chunk = missing.slice(offset, CHUNK)
-                vectors = self.model.encode(chunk["text"].to_list(), batch_size=self.config.batch_size,
-                                            prompt=prompt, normalize_embeddings=True, convert_to_numpy=True)
-                cache.save(chunk["id"].to_numpy(), vectors)
-                parts.append(pl.DataFrame({"id": chunk["id"], "embedding": pl.Series(vectors.astype(np.float32))}))
-                progress.advance(task, chunk.height)
+        parts += (encode_chunks or self.encode_here)(chunks, prompt, cache)
         self.stats.encoded += missing.height
         self.stats.cached += cached.height
         self.stats.seconds += time.perf_counter() - start
@@ -76,6 +74,23 @@ class Encoder:
         found = pl.concat(parts)
         aligned = texts.select("id").join(found, on="id", how="left", maintain_order="left")
         return aligned["embedding"].to_numpy().astype(np.float32, copy=False)
+
+    def encode_here(self, chunks: list[pl.DataFrame], prompt: str | None, cache: EmbeddingCache
+                    ) -> list[pl.DataFrame]:
+        parts, total = [], sum(chunk.height for chunk in chunks)
+        with Progress(transient=True) as progress:
+            task = progress.add_task(f"encoding {total:,} texts", total=total)
+            for chunk in chunks:
+                parts.append(self.encode_chunk(chunk, prompt, cache))
+                progress.advance(task, chunk.height)
+        return parts
+
+    def encode_chunk(self, chunk: pl.DataFrame, prompt: str | None, cache: EmbeddingCache) -> pl.DataFrame:
+        """(id, embedding) of one chunk, saved to the cache first: a chunk encoded is never encoded again."""
+        vectors = self.model.encode(chunk["text"].to_list(), batch_size=self.config.batch_size, prompt=prompt,
+                                    normalize_embeddings=True, convert_to_numpy=True)
+        cache.save(chunk["id"].to_numpy(), vectors)
+        return pl.DataFrame({"id": chunk["id"], "embedding": pl.Series(vectors.astype(np.float32))})
 
 
 def _quantize(model: object) -> object:

@@ -1,0 +1,71 @@
+"""`prep run --engine ray` on a local Ray instance (2 CPUs, started once for the module): the same shards as the
+local engine, and a worker killed in each stage survived."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from mining_data import config_for, write_data
+
+from pipeline.config import EngineConfig, RunConfig
+from pipeline.run import RunInputs, run_pipeline
+
+ray = pytest.importorskip("ray")
+
+from pipeline.engines.ray_engine import CRASH_ONCE  # noqa: E402  (after the skip: it needs no Ray, its tests do)
+
+SHARDS = ("data-00000-of-00001.arrow", "dataset_info.json", "state.json", "rejects.parquet")
+
+
+@pytest.fixture(scope="module")
+def crash_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One Ray session for the module; a worker exits once per stage while the returned folder exists."""
+    folder = tmp_path_factory.mktemp("crash") / "armed"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CRASH_ONCE, str(folder))  # before ray.init: the workers inherit it
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        yield folder
+        ray.shutdown()
+
+
+def run_with(engine: EngineConfig, data: tuple[Path, Path], model: Path, tmp_path: Path, name: str) -> dict:
+    config = config_for(model, tmp_path / f"cache-{name}", query_chunk=2, sampling="random")
+    return run_pipeline(RunInputs(data[0], corpus=data[1]), RunConfig(config.encoder, config.mining, config.dedupe, config.layout,
+                                                    engine), tmp_path / name)
+
+
+def cached_embeddings(cache: Path) -> pl.DataFrame:
+    return pl.read_parquet(cache / "*" / "*" / "part-*.parquet").sort("id")
+
+
+def test_ray_writes_the_same_shards_and_embeddings_as_local(crash_folder, tiny_model, tmp_path):
+    data = write_data(tmp_path)
+    local = run_with(EngineConfig(), data, tiny_model, tmp_path, "local")
+    on_ray = run_with(EngineConfig(name="ray", workers=2), data, tiny_model, tmp_path, "ray")
+    assert on_ray["encoding"]["texts_encoded"] == local["encoding"]["texts_encoded"] > 0
+    assert not on_ray["checkpoint"]["resumed"]  # its own cache: mined on Ray, not read back from the local run
+    for name in SHARDS:
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "ray" / name).read_bytes(), name
+    here, there = cached_embeddings(tmp_path / "cache-local"), cached_embeddings(tmp_path / "cache-ray")
+    assert here["id"].equals(there["id"])
+    assert np.array_equal(here["embedding"].to_numpy(), there["embedding"].to_numpy())
+
+
+def test_a_worker_killed_in_each_stage_loses_and_doubles_nothing(crash_folder, tiny_model, tmp_path):
+    data = write_data(tmp_path)
+    run_with(EngineConfig(), data, tiny_model, tmp_path, "local")
+    crash_folder.mkdir()
+    try:
+        run_with(EngineConfig(name="ray", workers=1), data, tiny_model, tmp_path, "ray")
+    finally:
+        crashed = sorted(path.name for path in crash_folder.iterdir())
+        for path in crash_folder.iterdir():
+            path.unlink()
+        crash_folder.rmdir()
+    assert crashed == ["encode", "mine"]  # an encoding actor and a mining task each died once
+    for name in SHARDS:
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "ray" / name).read_bytes(), name
+    cached = cached_embeddings(tmp_path / "cache-ray")
+    assert cached["id"].n_unique() == cached.height  # the retried chunk was not saved twice
