@@ -246,3 +246,30 @@ def test_exact_normalised_and_semantic_duplicate_queries_are_merged(tmp_path, ti
         if row["anchor"].lower().strip() == "who wrote hamlet":
             negatives = {row[f"negative_{i}"] for i in (1, 2, 3)}
             assert not negatives & cluster_positives  # no cluster-mate's positive is a negative
+
+
+def test_a_run_interrupted_after_mining_resumes_from_its_checkpoint(data, tiny_model, tmp_path, monkeypatch):
+    import pipeline.run
+    import pipeline.stages.shards
+
+    def full_disk(*args):
+        raise OSError("disk full")
+
+    def mine_again(*args):
+        pytest.fail("mined again")
+
+    baseline = run(data, tiny_model, tmp_path / "baseline", sampling="random")
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline.stages.shards, "write_shards", full_disk)
+        with pytest.raises(OSError):
+            run(data, tiny_model, tmp_path, sampling="random")
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline.run, "mine_negatives", mine_again)
+        resumed = run(data, tiny_model, tmp_path, sampling="random")
+    assert resumed["checkpoint"]["resumed"] and not baseline["checkpoint"]["resumed"]
+    assert resumed["encoding"]["texts_encoded"] == 0
+    assert resumed["filters"] == baseline["filters"] and resumed["scores"] == baseline["scores"]
+    for name in ("data-00000-of-00001.arrow", "rejects.parquet"):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "baseline" / "out" / name).read_bytes(), name
+    changed = run(data, tiny_model, tmp_path, out="other", sampling="random", negatives=2)
+    assert not changed["checkpoint"]["resumed"]  # another mining setting is another checkpoint
