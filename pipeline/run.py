@@ -11,7 +11,6 @@ import polars as pl
 
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
-from pipeline.engines import open_engine
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
     describe_inputs,
@@ -53,6 +52,7 @@ class _Clock:
 
 def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     """Run every stage and write `out`; returns the manifest."""
+    from pipeline.engines import open_engine
     from pipeline.readers import read_dataset
     from pipeline.stages.encode import Encoder
     from pipeline.stages.index import build_index, measure_recall

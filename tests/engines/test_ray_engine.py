@@ -1,7 +1,7 @@
 """`prep run --engine ray` on a local Ray instance (2 CPUs, started once for the module): the same shards as the
 local engine, and a worker killed in each stage survived."""
 
-import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from mining_data import config_for, write_data
 
-from pipeline.config import EngineConfig, RunConfig
+from pipeline.config import EngineConfig
 from pipeline.run import RunInputs, run_pipeline
 
 ray = pytest.importorskip("ray")
@@ -32,8 +32,7 @@ def crash_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run_with(engine: EngineConfig, data: tuple[Path, Path], model: Path, tmp_path: Path, name: str) -> dict:
     config = config_for(model, tmp_path / f"cache-{name}", query_chunk=2, sampling="random")
-    return run_pipeline(RunInputs(data[0], corpus=data[1]), RunConfig(config.encoder, config.mining, config.dedupe, config.layout,
-                                                    engine), tmp_path / name)
+    return run_pipeline(RunInputs(data[0], corpus=data[1]), replace(config, engine=engine), tmp_path / name)
 
 
 def cached_embeddings(cache: Path) -> pl.DataFrame:
