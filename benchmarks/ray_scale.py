@@ -4,7 +4,8 @@ The encoder is the default all-MiniLM-L6-v2; texts are random words of its vocab
 its positive's words. Every run is cold (its own embedding cache, so also no mined checkpoint). Ray starts before
 the timed run (start-up is reported apart); the encoding actors load their model inside the timed encode stage.
 Encode throughput is texts per second of the encode stage, mine throughput queries per second of the mine stage.
-Usage: python benchmarks/ray_scale.py [--queries 8192] [--corpus 8192] [--cpus 1 2]
+The local engine runs twice: with torch's default threads (one per core) and with one thread, as each actor has.
+Usage: python benchmarks/ray_scale.py [--queries 2048] [--corpus 8192] [--cpus 1 2]
 """
 
 import argparse
@@ -43,12 +44,13 @@ def row(name: str, manifest: dict, queries: int, same: str, started: float | Non
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--queries", type=int, default=8192)
+    parser.add_argument("--queries", type=int, default=2048)
     parser.add_argument("--corpus", type=int, default=8192)
     parser.add_argument("--cpus", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
     import ray
+    import torch
 
     work = Path(tempfile.mkdtemp(prefix="prep-ray-scale-"))
     rng = np.random.default_rng(0)
@@ -63,7 +65,12 @@ def main() -> None:
     print("| engine | ray start s | encode s | texts/s | mine s | queries/s | wall s | shards = local |")
     print("|---|---|---|---|---|---|---|---|")
     local = timed_run(inputs, EngineConfig(), work, "local")
-    print(row("local (torch threads: all cores)", local, args.queries, "-"), flush=True)
+    print(row(f"local, torch {torch.get_num_threads()} threads", local, args.queries, "-"), flush=True)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    single = timed_run(inputs, EngineConfig(), work, "local-1")
+    torch.set_num_threads(threads)
+    print(row("local, torch 1 thread", single, args.queries, "-"), flush=True)
     for cpus in args.cpus:
         start = time.perf_counter()
         ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)

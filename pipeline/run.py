@@ -64,10 +64,9 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     deepen = config.layout.fill == "mine"
     checkpoint = checkpoint_folder(canon, config, encoder.fingerprint, deepen)
     with open_engine(config) as engine:
-        query_vectors = encoder.embed(canon.queries.rename({"query_id": "id"}), config.encoder.query_prompt,
-                                      engine.encode_chunks)
-        doc_vectors = encoder.embed(canon.corpus.rename({"doc_id": "id"}), config.encoder.document_prompt,
-                                    engine.encode_chunks)
+        query_vectors, doc_vectors = encoder.embed_all(
+            [(canon.queries.rename({"query_id": "id"}), config.encoder.query_prompt),
+             (canon.corpus.rename({"doc_id": "id"}), config.encoder.document_prompt)], engine.encode_chunks)
         clock.lap("encode")
         index = build_index(doc_vectors, config.mining)
         clock.lap("index")

@@ -16,6 +16,7 @@ from pipeline.config import EncoderConfig, EngineConfig, MiningConfig
 from pipeline.engines import Engine
 from pipeline.errors import ConfigError
 from pipeline.stages.embedding_cache import EmbeddingCache
+from pipeline.stages.encode import EncodeJob
 from pipeline.stages.mine_chunk import ChunkResult, MiningInputs, mine_chunk
 
 TASK_RETRIES = 3  # a mining task whose worker died runs again, up to this many times (Ray's default, made explicit)
@@ -47,32 +48,36 @@ def ray_engine(engine: EngineConfig, encoder: EncoderConfig) -> Iterator[Engine]
 
 
 class EncodeActor:
-    """One model per actor, loaded once; each batch is one chunk of the local engine, so embeddings are equal."""
+    """One model per actor, loaded once; each batch is one job (chunk) of the local engine, so embeddings are equal."""
 
-    def __init__(self, config: EncoderConfig, prompt: str | None, cache: EmbeddingCache) -> None:
+    def __init__(self, config: EncoderConfig, targets: list[tuple[str | None, EmbeddingCache]]) -> None:
         from pipeline.stages.encode import Encoder
 
         self.encoder = Encoder(config).setup()
-        self.prompt, self.cache = prompt, cache
+        self.targets = targets  # (prompt, cache) of each job, by the batch's `job` column
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         crash_once("encode")
-        return self.encoder.encode_chunk(pl.from_arrow(batch), self.prompt, self.cache).to_arrow()
+        frame = pl.from_arrow(batch)
+        number = frame["job"][0]
+        encoded = self.encoder.encode_chunk(EncodeJob(frame.drop("job"), *self.targets[number]))
+        return encoded.with_columns(job=pl.lit(number, pl.UInt32)).to_arrow()
 
 
-def _encode_on_actors(config: EncoderConfig, workers: int, cpus: int, chunks: list[pl.DataFrame],
-                      prompt: str | None, cache: EmbeddingCache) -> list[pl.DataFrame]:
+def _encode_on_actors(config: EncoderConfig, workers: int, cpus: int, jobs: list[EncodeJob]) -> list[pl.DataFrame]:
     import ray
     from ray.data import ActorPoolStrategy
 
-    if not chunks:
-        return []
-    # One block per chunk and batch_size=None: every batch is exactly one chunk, as the local engine encodes it.
-    blocks = ray.data.from_arrow([chunk.to_arrow(compat_level=pl.CompatLevel.oldest()) for chunk in chunks])
+    # One block per job and batch_size=None: every batch is exactly one job, as the local engine encodes it.
+    blocks = ray.data.from_arrow([job.texts.with_columns(job=pl.lit(number, pl.UInt32)).to_arrow(
+        compat_level=pl.CompatLevel.oldest()) for number, job in enumerate(jobs)])
+    targets = [(job.prompt, job.cache) for job in jobs]
     encoded = blocks.map_batches(EncodeActor, batch_size=None, batch_format="pyarrow",
-                                 fn_constructor_args=(config, prompt, cache), num_cpus=cpus,
-                                 compute=ActorPoolStrategy(size=min(workers, len(chunks))))
-    return [pl.from_arrow(table) for table in ray.get(encoded.to_arrow_refs())]
+                                 fn_constructor_args=(config, targets), num_cpus=cpus,
+                                 compute=ActorPoolStrategy(size=min(workers, len(jobs))))
+    by_job = pl.concat([pl.from_arrow(table) for table in ray.get(encoded.to_arrow_refs())]).partition_by(
+        "job", as_dict=True, include_key=False)
+    return [by_job[(number,)] for number in range(len(jobs))]
 
 
 def _mine_task(chunk: pl.DataFrame, inputs: MiningInputs, config: MiningConfig, deepen: bool) -> ChunkResult:

@@ -273,3 +273,12 @@ def test_a_run_interrupted_after_mining_resumes_from_its_checkpoint(data, tiny_m
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "baseline" / "out" / name).read_bytes(), name
     changed = run(data, tiny_model, tmp_path, out="other", sampling="random", negatives=2)
     assert not changed["checkpoint"]["resumed"]  # another mining setting is another checkpoint
+
+
+def test_cli_ray_address_needs_the_ray_engine(data, tmp_path):
+    path, _ = data
+    prep = Path(sys.executable).parent / "prep"
+    result = subprocess.run([str(prep), "run", str(path), "--out", str(tmp_path / "x"), "--ray-address", "auto"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "engine address and workers are for the ray engine: add --engine ray" in result.stderr
