@@ -1,5 +1,5 @@
-"""`prep run --engine ray` on a local Ray instance (2 CPUs, started once for the module): the same shards as the
-local engine, and a worker killed in each stage survived."""
+"""`prep run --engine ray` on a local Ray instance (2 CPUs, started once for the module): the same shards and
+embeddings as the local engine, a worker killed in each stage survived, and a re-run that redoes nothing."""
 
 from dataclasses import replace
 from pathlib import Path
@@ -68,3 +68,6 @@ def test_a_worker_killed_in_each_stage_loses_and_doubles_nothing(crash_folder, t
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "ray" / name).read_bytes(), name
     cached = cached_embeddings(tmp_path / "cache-ray")
     assert cached["id"].n_unique() == cached.height  # the retried chunk was not saved twice
+    again = run_with(EngineConfig(name="ray", workers=1), data, tiny_model, tmp_path, "ray")
+    assert again["encoding"]["texts_encoded"] == 0 and again["checkpoint"]["resumed"]  # nothing redone on Ray
+    assert (tmp_path / "ray" / SHARDS[0]).read_bytes() == (tmp_path / "local" / SHARDS[0]).read_bytes()
