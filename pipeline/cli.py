@@ -133,7 +133,7 @@ def run(
     engine: Annotated[str | None, typer.Option(help="local (default) or ray: encode and mine on a Ray cluster "
                                                     "(pip install 'prep[ray]').")] = None,
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join, e.g. auto or ray://head:10001 "
-                                                         "(default: start a local Ray).")] = None,
+                                                         "(default: RAY_ADDRESS, else a new local Ray).")] = None,
     workers: Annotated[int | None, typer.Option(help="ray: encoding actors, one model each (default: one per "
                                                      "CPU).")] = None,
 ) -> None:

@@ -16,7 +16,7 @@ from pipeline.config import EncoderConfig, EngineConfig, MiningConfig
 from pipeline.engines import Engine
 from pipeline.errors import ConfigError
 from pipeline.stages.embedding_cache import EmbeddingCache
-from pipeline.stages.encode import EncodeJob
+from pipeline.stages.encode import EncodeJob, Encoder
 from pipeline.stages.mine_chunk import ChunkResult, MiningInputs, mine_chunk
 
 TASK_RETRIES = 3  # a mining task whose worker died runs again, up to this many times (Ray's default, made explicit)
@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 
 @contextmanager
 def ray_engine(engine: EngineConfig, encoder: EncoderConfig) -> Iterator[Engine]:
-    """Joins the cluster at `engine.address` (None: starts a local one) unless this process is already connected;
-    leaves only what it joined."""
+    """Joins the cluster at `engine.address` (None: Ray's default, RAY_ADDRESS or a `ray start` cluster of this
+    machine, else a new local one) unless this process is already connected; shuts down only what it joined."""
     try:
         import ray
     except ImportError:
@@ -51,8 +51,6 @@ class EncodeActor:
     """One model per actor, loaded once; each batch is one job (chunk) of the local engine, so embeddings are equal."""
 
     def __init__(self, config: EncoderConfig, targets: list[tuple[str | None, EmbeddingCache]]) -> None:
-        from pipeline.stages.encode import Encoder
-
         self.encoder = Encoder(config).setup()
         self.targets = targets  # (prompt, cache) of each job, by the batch's `job` column
 
