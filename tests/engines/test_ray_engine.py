@@ -9,12 +9,15 @@ import polars as pl
 import pytest
 from mining_data import config_for, write_data
 
-from pipeline.config import EngineConfig
+from pipeline.canonical import InputRows, build_canonical
+from pipeline.config import EncoderConfig, EngineConfig, MiningConfig
 from pipeline.run import RunInputs, run_pipeline
+from pipeline.stages.index import build_index
+from pipeline.stages.mine import mine_here, mine_negatives
 
 ray = pytest.importorskip("ray")
 
-from pipeline.engines.ray_engine import CRASH_ONCE  # noqa: E402  (after the skip: it needs no Ray, its tests do)
+from pipeline.engines.ray_engine import CRASH_ONCE, ray_engine  # noqa: E402  (after the skip)
 
 SHARDS = ("data-00000-of-00001.arrow", "dataset_info.json", "state.json", "rejects.parquet")
 
@@ -71,3 +74,30 @@ def test_a_worker_killed_in_each_stage_loses_and_doubles_nothing(crash_folder, t
     again = run_with(EngineConfig(name="ray", workers=1), data, tiny_model, tmp_path, "ray")
     assert again["encoding"]["texts_encoded"] == 0 and again["checkpoint"]["resumed"]  # nothing redone on Ray
     assert (tmp_path / "ray" / SHARDS[0]).read_bytes() == (tmp_path / "local" / SHARDS[0]).read_bytes()
+
+
+def test_mining_tasks_with_an_ivf_index_match_the_local_loop(crash_folder):
+    """Many chunks, an approximate index (IVF51, 32 of 51 lists probed): the index travels to the tasks whole."""
+    rng = np.random.default_rng(0)
+    docs = rng.standard_normal((2000, 16)).astype(np.float32)
+    docs /= np.linalg.norm(docs, axis=1, keepdims=True)
+    frame = pl.DataFrame({"row": np.arange(1, 301, dtype=np.uint32), "query": [f"q{i}" for i in range(300)],
+                          "positive": [[f"d{i}"] for i in range(300)], "negative": [[] for _ in range(300)]},
+                         schema={"row": pl.UInt32, "query": pl.String, "positive": pl.List(pl.String),
+                                 "negative": pl.List(pl.String)})
+    canon = build_canonical(InputRows(frame, Path("rows"), {}), pl.LazyFrame({"text": [f"d{i}" for i in range(2000)]}))
+    number = pl.col("text").str.slice(1).cast(pl.Int64)
+    doc_vectors = docs[canon.corpus.select(number).to_series().to_numpy()]
+    # Query i is its positive d<i> plus noise.
+    queries = docs[canon.queries.select(number).to_series().to_numpy()]
+    queries = queries + 0.3 * rng.standard_normal(queries.shape).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    config = MiningConfig(index="ivf", query_chunk=64, sampling="random")
+    index = build_index(doc_vectors, config)
+    assert index.kind == "IVF51,Flat" and index.nprobe == 32
+    here = mine_negatives(canon, queries, doc_vectors, index, config, map_chunks=mine_here)
+    with ray_engine(EngineConfig(name="ray"), EncoderConfig()) as engine:
+        there = mine_negatives(canon, queries, doc_vectors, index, config, map_chunks=engine.map_chunks)
+    assert here.negatives.height > 850 and here.negatives.equals(there.negatives)
+    assert (here.skipped, here.candidates, here.deepened) == (there.skipped, there.candidates, there.deepened)
+    assert np.array_equal(here.positive_scores, there.positive_scores)
