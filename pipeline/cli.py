@@ -3,6 +3,7 @@
 import json
 import logging
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -95,7 +96,9 @@ def report(
 @app.command()
 def run(
     data: DataArg,
-    out: Annotated[Path, typer.Option(help="Output folder: datasets.load_from_disk(OUT) gives the training set.")],
+    out: Annotated[str, typer.Option(help="Output folder: datasets.load_from_disk(OUT) gives the training set; or an "
+                                          "object store URI (s3://, gs://, hdfs://) written through pyarrow, "
+                                          "manifest.json last.")],
     fmt: FormatOpt = None,
     split: SplitOpt = "train",
     columns: ColumnsOpt = None,
@@ -139,6 +142,7 @@ def run(
 ) -> None:
     """Mine hard negatives and write shards that SentenceTransformerTrainer trains on directly."""
     from pipeline.config import load_run_config
+    from pipeline.publish import is_uri, publish
     from pipeline.run import RunInputs, run_pipeline
 
     settings = load_run_config(config, {
@@ -152,7 +156,12 @@ def run(
         "engine": {"name": engine, "address": ray_address, "workers": workers},
     })
     inputs = RunInputs(data, fmt, split, parse_columns(columns), corpus)
-    manifest = run_pipeline(inputs, settings, out)
+    if not is_uri(out):
+        render_run_summary(run_pipeline(inputs, settings, Path(out)), out, console)
+        return
+    with tempfile.TemporaryDirectory(prefix="prep-out-") as staging:
+        manifest = run_pipeline(inputs, settings, Path(staging) / "out")
+        publish(Path(staging) / "out", out)
     render_run_summary(manifest, out, console)
 
 
@@ -239,7 +248,7 @@ def lint(
     raise typer.Exit(result.exit_code(strict))
 
 
-def render_run_summary(manifest: dict, out: Path, target: Console) -> None:
+def render_run_summary(manifest: dict, out: Path | str, target: Console) -> None:
     for stage in manifest["stages"]:
         target.print(f"{stage['stage']}: {stage['rows_in']:,} {stage['unit']} in, {stage['rows_out']:,} out, "
                      f"{stage['rows_rejected']:,} rejected")
@@ -254,7 +263,7 @@ def render_run_summary(manifest: dict, out: Path, target: Console) -> None:
     _print_layout(manifest["layout"], out, target)
 
 
-def _print_layout(summary: dict, out: Path, target: Console) -> None:
+def _print_layout(summary: dict, out: Path | str, target: Console) -> None:
     for key in ("note", "warning"):
         if key in summary:
             target.print(f"[yellow]{key}:[/] {escape(summary[key])}")

@@ -282,3 +282,16 @@ def test_cli_ray_address_needs_the_ray_engine(data, tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert "engine address and workers are for the ray engine: add --engine ray" in result.stderr
+
+
+def test_cli_run_publishes_to_an_object_store_uri(data, tiny_model, tmp_path):
+    path, corpus = data
+    prep = Path(sys.executable).parent / "prep"
+    uri = f"file://{tmp_path / 'bucket' / 'run'}"
+    result = subprocess.run([str(prep), "run", str(path), "--corpus", str(corpus), "--model", str(tiny_model),
+                             "--cache-dir", str(tmp_path / "cache"), "--out", uri], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {uri}" in " ".join(result.stdout.split())
+    published = tmp_path / "bucket" / "run"
+    assert json.loads((published / "manifest.json").read_text())["stages"]
+    assert len(datasets.load_from_disk(str(published))) > 0
