@@ -3,6 +3,7 @@
 import json
 import logging
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -95,7 +96,9 @@ def report(
 @app.command()
 def run(
     data: DataArg,
-    out: Annotated[Path, typer.Option(help="Output folder: datasets.load_from_disk(OUT) gives the training set.")],
+    out: Annotated[str, typer.Option(help="Output folder: datasets.load_from_disk(OUT) gives the training set; or an "
+                                          "object store URI (s3://, gs://, hdfs://) written through pyarrow, "
+                                          "manifest.json last.")],
     fmt: FormatOpt = None,
     split: SplitOpt = "train",
     columns: ColumnsOpt = None,
@@ -104,8 +107,8 @@ def run(
     model: Annotated[str | None, typer.Option(help="sentence-transformers model folder or name "
                                                    "(default: the offline all-MiniLM-L6-v2).")] = None,
     negatives: Annotated[int | None, typer.Option(help="K, negatives per row (default 3).")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML file with [encoder], [mining], [dedupe], [layout] "
-                                                     "tables; flags override it.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file with [encoder], [mining], [dedupe], [layout], "
+                                                     "[engine] tables; flags override it.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for random sampling and index training.")] = None,
     relative_margin: Annotated[float | None, typer.Option(help="Drop candidates scoring above (1 - margin) x the "
                                                                "query's lowest positive score (default 0.05).")] = None,
@@ -130,9 +133,16 @@ def run(
     backend: Annotated[str | None, typer.Option(help="Encoder backend: torch (default, exact) or int8 (about 2x "
                                                      "faster on CPU; see benchmarks/RESULTS.md for the overlap).")]
     = None,
+    engine: Annotated[str | None, typer.Option(help="local (default) or ray: encode and mine on a Ray cluster "
+                                                    "(pip install 'prep[ray]').")] = None,
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join, e.g. auto or ray://head:10001 "
+                                                         "(default: RAY_ADDRESS, else a new local Ray).")] = None,
+    workers: Annotated[int | None, typer.Option(help="ray: encoding actors, one model each (default: one per "
+                                                     "CPU).")] = None,
 ) -> None:
     """Mine hard negatives and write shards that SentenceTransformerTrainer trains on directly."""
     from pipeline.config import load_run_config
+    from pipeline.publish import is_uri, publish
     from pipeline.run import RunInputs, run_pipeline
 
     settings = load_run_config(config, {
@@ -143,9 +153,15 @@ def run(
         "layout": {"layout": layout, "fill": fill, "allow_padding": allow_padding, "scores": scores, "binary": binary,
                    "teacher": teacher, "group_size": group_size, "shard_format": shard_format,
                    "shard_rows": shard_rows, "positives": positives, "batch_size": batch_size, "leftover": leftover},
+        "engine": {"name": engine, "address": ray_address, "workers": workers},
     })
     inputs = RunInputs(data, fmt, split, parse_columns(columns), corpus)
-    manifest = run_pipeline(inputs, settings, out)
+    if not is_uri(out):
+        render_run_summary(run_pipeline(inputs, settings, Path(out)), out, console)
+        return
+    with tempfile.TemporaryDirectory(prefix="prep-out-") as staging:
+        manifest = run_pipeline(inputs, settings, Path(staging) / "out")
+        publish(Path(staging) / "out", out)
     render_run_summary(manifest, out, console)
 
 
@@ -232,7 +248,7 @@ def lint(
     raise typer.Exit(result.exit_code(strict))
 
 
-def render_run_summary(manifest: dict, out: Path, target: Console) -> None:
+def render_run_summary(manifest: dict, out: Path | str, target: Console) -> None:
     for stage in manifest["stages"]:
         target.print(f"{stage['stage']}: {stage['rows_in']:,} {stage['unit']} in, {stage['rows_out']:,} out, "
                      f"{stage['rows_rejected']:,} rejected")
@@ -247,7 +263,7 @@ def render_run_summary(manifest: dict, out: Path, target: Console) -> None:
     _print_layout(manifest["layout"], out, target)
 
 
-def _print_layout(summary: dict, out: Path, target: Console) -> None:
+def _print_layout(summary: dict, out: Path | str, target: Console) -> None:
     for key in ("note", "warning"):
         if key in summary:
             target.print(f"[yellow]{key}:[/] {escape(summary[key])}")

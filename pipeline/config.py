@@ -7,6 +7,8 @@ The TOML file has one table per concern, named as below:
     [mining]
     negatives = 3
     relative_margin = 0.05
+    [engine]
+    name = "ray"
 """
 
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -162,11 +164,32 @@ class LayoutConfig:
 
 
 @dataclass(frozen=True)
+class EngineConfig:
+    """Where the stages run: this process ("local", Polars and numpy) or a Ray cluster ("ray", `pip install
+    prep[ray]`): encoding on an actor pool, one model per actor, and mining as one task per chunk of queries."""
+
+    name: str = "local"
+    address: str | None = None  # ray: an existing cluster ("auto", "ray://head:10001"); None starts a local one
+    workers: int | None = None  # ray: encoding actors; None, one per CPU of the cluster
+    cpus_per_worker: int = 1  # ray: CPUs (and torch threads) each encoding actor and mining task holds
+
+    def __post_init__(self) -> None:
+        _check_types(self)
+        _check_choice(self, "name", ("local", "ray"))
+        _check_positive(self, "cpus_per_worker")
+        if self.workers is not None:
+            _check_positive(self, "workers")
+        if self.name == "local" and (self.address is not None or self.workers is not None):
+            raise ConfigError("engine address and workers are for the ray engine: add --engine ray")
+
+
+@dataclass(frozen=True)
 class RunConfig:
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     mining: MiningConfig = field(default_factory=MiningConfig)
     dedupe: DedupeConfig = field(default_factory=DedupeConfig)
     layout: LayoutConfig = field(default_factory=LayoutConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -184,7 +207,8 @@ def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]],
             raise ConfigError(f"{path}: {error}") from None
     unknown = set(loaded) - {f.name for f in fields(RunConfig)}
     if unknown:
-        raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; tables are encoder, mining, dedupe, layout")
+        raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; tables are encoder, mining, dedupe, "
+                          "layout, engine")
     config = RunConfig()
     for section in fields(RunConfig):
         values = {**(defaults or {}).get(section.name, {}), **loaded.get(section.name, {}),

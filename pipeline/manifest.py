@@ -12,7 +12,7 @@ from pipeline.fingerprint import files_under, hash_file
 from pipeline.layouts.layout import Layout
 from pipeline.stages.mine import MiningResult
 
-PACKAGES = ("prep", "polars", "pyarrow", "datasets", "faiss-cpu", "sentence-transformers", "torch", "pandera")
+PACKAGES = ("prep", "polars", "pyarrow", "datasets", "faiss-cpu", "sentence-transformers", "torch", "pandera", "ray")
 
 
 def rejected_rows(canon: Canonical, negatives_kept: bool = False) -> pl.DataFrame:

@@ -1,4 +1,6 @@
-"""`prep run`: read -> encode -> index -> dedupe -> mine -> lay out -> batch -> write, with a reconciling manifest."""
+"""`prep run`: read -> encode -> index -> dedupe -> mine -> lay out -> batch -> write, with a reconciling manifest.
+
+Encoding and mining run on the configured engine (pipeline/engines); mining resumes from its checkpoint."""
 
 import time
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from pipeline.manifest import (
 from pipeline.output import choose_positives, lay_out_output, write_output
 from pipeline.report.profile import duplicate_counts
 from pipeline.report.tokens import counter_of_model
+from pipeline.stages.checkpoint import checkpoint_folder, load_mined, save_mined
 from pipeline.stages.dedupe import Links, cluster_sizes, link_similar
 from pipeline.stages.mine import mine_negatives
 from pipeline.stages.scores import cosine_of_pairs, teacher_scores
@@ -49,6 +52,7 @@ class _Clock:
 
 def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     """Run every stage and write `out`; returns the manifest."""
+    from pipeline.engines import open_engine
     from pipeline.readers import read_dataset
     from pipeline.stages.encode import Encoder
     from pipeline.stages.index import build_index, measure_recall
@@ -57,17 +61,25 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     canon = read_dataset(inputs.data, inputs.fmt, inputs.split, inputs.columns, corpus=inputs.corpus)
     clock.lap("read")
     encoder = Encoder(config.encoder).setup()
-    query_vectors = encoder.embed(canon.queries.rename({"query_id": "id"}), config.encoder.query_prompt)
-    doc_vectors = encoder.embed(canon.corpus.rename({"doc_id": "id"}), config.encoder.document_prompt)
-    clock.lap("encode")
-    index = build_index(doc_vectors, config.mining)
-    clock.lap("index")
-    threshold = config.dedupe.threshold
-    query_links = link_similar(query_vectors, threshold, build_index(query_vectors, config.mining))
-    doc_links = link_similar(doc_vectors, threshold, index)
-    clock.lap("dedupe")
-    mined = mine_negatives(canon, query_vectors, doc_vectors, index, config.mining, query_links,
-                           deepen=config.layout.fill == "mine")
+    deepen = config.layout.fill == "mine"
+    checkpoint = checkpoint_folder(canon, config, encoder.fingerprint, deepen)
+    with open_engine(config) as engine:
+        query_vectors, doc_vectors = encoder.embed_all(
+            [(canon.queries.rename({"query_id": "id"}), config.encoder.query_prompt),
+             (canon.corpus.rename({"doc_id": "id"}), config.encoder.document_prompt)], engine.encode_chunks)
+        clock.lap("encode")
+        index = build_index(doc_vectors, config.mining)
+        clock.lap("index")
+        threshold = config.dedupe.threshold
+        query_links = link_similar(query_vectors, threshold, build_index(query_vectors, config.mining))
+        doc_links = link_similar(doc_vectors, threshold, index)
+        clock.lap("dedupe")
+        mined = load_mined(checkpoint)
+        resumed = mined is not None
+        if mined is None:
+            mined = mine_negatives(canon, query_vectors, doc_vectors, index, config.mining, query_links, deepen,
+                                   engine.map_chunks)
+            save_mined(checkpoint, mined)
     recall = measure_recall(index, doc_vectors, query_vectors, mined.range_max, config.mining.seed)
     clock.lap("mine")
     positives = choose_positives(canon.positives, config.layout.positives_per_query, config.mining.seed)
@@ -92,6 +104,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                   "note": "exact search" if recall is None else
                   f"approximate: measured recall of the exact top-{mined.range_max} on up to 256 queries"},
         "dedupe": _dedupe_summary(canon, query_links, doc_links, threshold),
+        "checkpoint": {"mined": str(checkpoint), "resumed": resumed},
         "stages": stage_counts(canon, output.layout.pairs.height, output.rejects),
         "filters": filter_summary(mined, config),
         "scores": {"positives": score_stats(mined.positive_scores),

@@ -31,6 +31,9 @@ def test_toml_values_then_flags_override(tmp_path: Path):
     ("[mining]\nbogus = 1\n", "unknown mining setting(s) ['bogus']"),
     ("[minig]\nnegatives = 1\n", "unknown table(s) ['minig']"),
     ("[mining\n", "prep.toml"),
+    ("[engine]\nname = 'spark'\n", "name must be one of 'local', 'ray'; got 'spark'"),
+    ("[engine]\naddress = 'auto'\n", "engine address and workers are for the ray engine: add --engine ray"),
+    ("[engine]\nname = 'ray'\nworkers = 0\n", "workers must be a positive integer, got 0"),
 ])
 def test_bad_config_is_a_clear_error(tmp_path: Path, toml: str, message: str):
     path = tmp_path / "prep.toml"
@@ -55,3 +58,11 @@ def test_relative_margin_false_turns_the_filter_off(tmp_path: Path):
     path = tmp_path / "prep.toml"
     path.write_text("[mining]\nrelative_margin = false\n")
     assert load_run_config(path, {}).mining.relative_margin is None
+
+
+def test_engine_from_toml_and_flags(tmp_path: Path):
+    path = tmp_path / "prep.toml"
+    path.write_text("[engine]\nname = 'ray'\nworkers = 4\n")
+    config = load_run_config(path, {"engine": {"address": "ray://head:10001", "workers": None}})
+    assert (config.engine.name, config.engine.address, config.engine.workers) == ("ray", "ray://head:10001", 4)
+    assert load_run_config(None, {}).engine.name == "local"

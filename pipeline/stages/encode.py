@@ -1,6 +1,7 @@
 """Encode each distinct normalised text once, longest first, through the embedding cache."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,20 @@ from pipeline.config import EncoderConfig
 from pipeline.stages.embedding_cache import EmbeddingCache, default_cache_dir, fingerprint_model
 
 CHUNK = 4096  # texts per encode call and per cache part: an interrupted run keeps what it finished
+
+
+
+@dataclass(frozen=True)
+class EncodeJob:
+    """One chunk of (id, text) to encode with `prompt` and save to `cache`."""
+
+    texts: pl.DataFrame
+    prompt: str | None
+    cache: EmbeddingCache
+
+
+# Encodes the jobs, each saved to its cache first, and returns their (id, embedding) frames in the jobs' order.
+ChunkEncoder = Callable[[list[EncodeJob]], list[pl.DataFrame]]
 
 
 @dataclass
@@ -50,32 +65,57 @@ class Encoder:
     def dimension(self) -> int:
         return self.model.get_embedding_dimension()
 
-    def embed(self, texts: pl.DataFrame, prompt: str | None) -> np.ndarray:
-        """Normalised float32 embeddings of `texts` (columns id, text), row-aligned with it."""
+    def embed(self, texts: pl.DataFrame, prompt: str | None, encode_chunks: ChunkEncoder | None = None) -> np.ndarray:
+        return self.embed_all([(texts, prompt)], encode_chunks)[0]
+
+    def embed_all(self, requests: list[tuple[pl.DataFrame, str | None]], encode_chunks: ChunkEncoder | None = None
+                  ) -> list[np.ndarray]:
+        """Normalised float32 embeddings of each request's texts (columns id, text) with its prompt, row-aligned
+        with them. The texts missing from the cache are encoded in chunks of CHUNK, longest first, by
+        `encode_chunks` (default: this model); one call for all requests, so that an engine starts its workers
+        once. A text in two requests with the same prompt is encoded once."""
         root = Path(self.config.cache_dir) if self.config.cache_dir else default_cache_dir()
-        cache = EmbeddingCache(root, self.fingerprint, prompt)
-        cached = cache.load(texts["id"])
-        missing = texts.join(cached.select("id"), on="id", how="anti").sort(
-            pl.col("text").str.len_bytes(), "id", descending=[True, False])
+        jobs, found, scheduled = [], [], {}
+        for texts, prompt in requests:
+            cache = EmbeddingCache(root, self.fingerprint, prompt)
+            cached = cache.load(texts["id"])
+            taken = pl.concat([cached.select("id"), *scheduled.get(cache.folder, [])])
+            missing = texts.join(taken, on="id", how="anti").sort(
+                pl.col("text").str.len_bytes(), "id", descending=[True, False])
+            scheduled.setdefault(cache.folder, []).append(missing.select("id"))
+            jobs += [EncodeJob(missing.slice(offset, CHUNK), prompt, cache)
+                     for offset in range(0, missing.height, CHUNK)]
+            found.append([cached] if cached.height else [])
+            self.stats.encoded += missing.height
+            self.stats.cached += texts.height - missing.height
         start = time.perf_counter()
-        parts = [cached] if cached.height else []
-        with Progress(transient=True) as progress:
-            task = progress.add_task(f"encoding {missing.height:,} texts", total=missing.height)
-            for offset in range(0, missing.height, CHUNK):
-                chunk = missing.slice(offset, CHUNK)
-                vectors = self.model.encode(chunk["text"].to_list(), batch_size=self.config.batch_size,
-                                            prompt=prompt, normalize_embeddings=True, convert_to_numpy=True)
-                cache.save(chunk["id"].to_numpy(), vectors)
-                parts.append(pl.DataFrame({"id": chunk["id"], "embedding": pl.Series(vectors.astype(np.float32))}))
-                progress.advance(task, chunk.height)
-        self.stats.encoded += missing.height
-        self.stats.cached += cached.height
+        encoded = (encode_chunks or self.encode_here)(jobs) if jobs else []
         self.stats.seconds += time.perf_counter() - start
+        for parts, (_, prompt) in zip(found, requests, strict=True):
+            parts += [frame for job, frame in zip(jobs, encoded, strict=True) if job.prompt == prompt]
+        return [self._aligned(texts, parts) for (texts, _), parts in zip(requests, found, strict=True)]
+
+    def _aligned(self, texts: pl.DataFrame, parts: list[pl.DataFrame]) -> np.ndarray:
         if not parts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        found = pl.concat(parts)
-        aligned = texts.select("id").join(found, on="id", how="left", maintain_order="left")
+        aligned = texts.select("id").join(pl.concat(parts), on="id", how="left", maintain_order="left")
         return aligned["embedding"].to_numpy().astype(np.float32, copy=False)
+
+    def encode_here(self, jobs: list[EncodeJob]) -> list[pl.DataFrame]:
+        parts, total = [], sum(job.texts.height for job in jobs)
+        with Progress(transient=True) as progress:
+            task = progress.add_task(f"encoding {total:,} texts", total=total)
+            for job in jobs:
+                parts.append(self.encode_chunk(job))
+                progress.advance(task, job.texts.height)
+        return parts
+
+    def encode_chunk(self, job: EncodeJob) -> pl.DataFrame:
+        """(id, embedding) of one chunk, saved to the cache first: a chunk encoded is never encoded again."""
+        vectors = self.model.encode(job.texts["text"].to_list(), batch_size=self.config.batch_size,
+                                    prompt=job.prompt, normalize_embeddings=True, convert_to_numpy=True)
+        job.cache.save(job.texts["id"].to_numpy(), vectors)
+        return pl.DataFrame({"id": job.texts["id"], "embedding": pl.Series(vectors.astype(np.float32))})
 
 
 def _quantize(model: object) -> object:

@@ -1,6 +1,7 @@
-"""Mine hard negatives: search the index per chunk of queries, filter false negatives, choose K per query."""
+"""Mine hard negatives: plan the queries, mine them chunk by chunk (mine_chunk.py), merge the chunks' results."""
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -10,16 +11,11 @@ from pipeline.canonical import Canonical
 from pipeline.config import MiningConfig
 from pipeline.stages.dedupe import Links
 from pipeline.stages.index import SearchIndex
-from pipeline.stages.select import (
-    Candidates,
-    choose_negatives,
-    default_range_max,
-    removal_masks,
-    sampling_priority,
-)
+from pipeline.stages.mine_chunk import ChunkResult, MiningInputs, mine_chunk
+from pipeline.stages.select import default_range_max
 
-SIMILARITY_BUDGET = 4 * 2**20  # floats per block of candidates x known positives, bounds memory
-DEEPEN, MAX_DEEPENING = 4, 2
+# Runs mine_chunk over the chunks and returns their results in chunk order: a loop here, tasks on Ray.
+ChunkMap = Callable[[list[pl.DataFrame], MiningInputs, MiningConfig, bool], list[ChunkResult]]
 
 
 @dataclass
@@ -32,17 +28,14 @@ class MiningResult:
     deepened: int = 0  # query searches repeated deeper because the first candidates held fewer than K negatives
 
 
-def padded(lists: pl.Series, fill: int = -1) -> np.ndarray:
-    """A list column as an (n, width) int64 matrix, padded with `fill`."""
-    width = int(lists.list.len().max() or 0)
-    if width == 0:
-        return np.full((len(lists), 0), fill, dtype=np.int64)
-    columns = [lists.list.get(i, null_on_oob=True).fill_null(fill).to_numpy() for i in range(width)]
-    return np.stack(columns, axis=1).astype(np.int64)
+def mine_here(chunks: list[pl.DataFrame], inputs: MiningInputs, config: MiningConfig,
+              deepen: bool) -> list[ChunkResult]:
+    return [mine_chunk(chunk, inputs, config, deepen) for chunk in chunks]
 
 
 def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, index: SearchIndex,
-                   config: MiningConfig, query_links: Links | None = None, deepen: bool = True) -> MiningResult:
+                   config: MiningConfig, query_links: Links | None = None, deepen: bool = True,
+                   map_chunks: ChunkMap = mine_here) -> MiningResult:
     """`queries` and `docs` are the embeddings of canon.queries and canon.corpus, row-aligned. With
     `query_links` (near-duplicate query rows), a query's known positives include those of its near-duplicates.
 
@@ -55,49 +48,30 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     max_positives = int(plan["positive_rows"].list.len().max() or 0)
     config = replace(config, range_max=default_range_max(config, max_positives))
     max_known = int(plan["known_rows"].list.len().max() or 0)
-    first_depth = min(config.range_max + max_known, len(docs))
-    result = MiningResult(negatives=pl.DataFrame(), range_max=config.range_max)
+    inputs = MiningInputs(queries, docs, index, canon.queries["query_id"].to_numpy(),
+                          canon.corpus["doc_id"].to_numpy(), min(config.range_max + max_known, len(docs)))
+    chunks = [plan.slice(start, config.query_chunk) for start in range(0, plan.height, config.query_chunk)]
+    return _merge(canon, map_chunks(chunks, inputs, config, deepen), config.range_max)
+
+
+def _merge(canon: Canonical, chunks: list[ChunkResult], range_max: int) -> MiningResult:
     skipped = {"mined": Counter(), "given": Counter()}
     considered = Counter()
-    chosen_parts, positive_scores = [], []
-    for start in range(0, plan.height, config.query_chunk):
-        pending, depth = plan.slice(start, config.query_chunk), first_depth
-        # The query-positive scores do not change between passes: once per chunk, for the margin and the manifest.
-        positive_rows = padded(pending["positive_rows"])
-        own = _scores_with(queries[pending["query_row"].to_numpy()], docs, positive_rows)
-        positive_scores.append(own[positive_rows >= 0])
-        lowest = np.where(positive_rows >= 0, own, np.inf).min(axis=1)
-        for attempt in range(MAX_DEEPENING + 1):
-            vectors = queries[pending["query_row"].to_numpy()]
-            candidates, rows = _candidates(pending, vectors, docs, index, depth, lowest)
-            masks = removal_masks(candidates, config)
-            kept = candidates.valid.copy()
-            for mask in masks.values():
-                kept &= ~mask
-            priority = None
-            if config.sampling == "random":
-                query_ids = canon.queries["query_id"].gather(pending["query_row"]).to_numpy()
-                doc_ids = canon.corpus["doc_id"].to_numpy()[np.maximum(rows, 0)]
-                priority = sampling_priority(query_ids, doc_ids, config.seed)
-            chosen = choose_negatives(candidates, kept, config, priority)
-            final = ((chosen.sum(axis=1) >= config.negatives) | (attempt == MAX_DEEPENING) | (depth >= len(docs))
-                     | (not deepen))
-            for reason, mask in masks.items():
-                skipped["mined"][reason] += int((mask & ~candidates.given)[final].sum())
-                skipped["given"][reason] += int((mask & candidates.given)[final].sum())
-            considered["mined"] += int((candidates.valid & ~candidates.given)[final].sum())
-            considered["given"] += int((candidates.valid & candidates.given)[final].sum())
-            chosen_parts.append(_chosen_frame(pending, rows, candidates, chosen & final[:, None]))
-            if final.all():
-                break
-            result.deepened += int((~final).sum())
-            pending, lowest = pending.filter(pl.Series(~final)), lowest[~final]
-            depth = min(depth * DEEPEN, len(docs))
-    result.skipped = {source: dict(counts) for source, counts in skipped.items()}
-    result.candidates = dict(considered)
-    result.positive_scores = np.concatenate(positive_scores) if positive_scores else np.zeros(0, np.float32)
-    result.negatives = _to_ids(canon, pl.concat(chosen_parts) if chosen_parts else None)
-    return result
+    for chunk in chunks:
+        for source, counts in chunk.skipped.items():
+            for reason, count in counts.items():  # not Counter "+", which drops the zero counts
+                skipped[source][reason] += count
+        for source, count in chunk.considered.items():
+            considered[source] += count
+    return MiningResult(
+        negatives=_to_ids(canon, pl.concat([chunk.chosen for chunk in chunks]) if chunks else None),
+        skipped={source: dict(counts) for source, counts in skipped.items()},
+        candidates=dict(considered),
+        positive_scores=(np.concatenate([chunk.positive_scores for chunk in chunks]) if chunks
+                         else np.zeros(0, np.float32)),
+        range_max=range_max,
+        deepened=sum(chunk.deepened for chunk in chunks),
+    )
 
 
 def _query_plan(canon: Canonical, query_links: Links | None) -> pl.DataFrame:
@@ -119,64 +93,6 @@ def _query_plan(canon: Canonical, query_links: Links | None) -> pl.DataFrame:
             .join(known, on="query_row", how="left", maintain_order="left")
             .join(given, on="query_id", how="left", maintain_order="left")
             .with_columns(pl.col("given_rows").fill_null([])))
-
-
-def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray, index: SearchIndex,
-                depth: int, lowest_positive: np.ndarray) -> tuple[Candidates, np.ndarray]:
-    given_rows = padded(chunk["given_rows"])
-    known_rows = padded(chunk["known_rows"])
-    mined_scores, mined_rows = index.search(query_vectors, depth)
-    # A mined document that is also a given negative is the same candidate: keep the given one.
-    repeated = (mined_rows[:, :, None] == given_rows[:, None, :]).any(axis=2) if given_rows.size else False
-    mined_rows = np.where(repeated, -1, mined_rows)
-    rows = np.concatenate([given_rows, mined_rows], axis=1)
-    valid = rows >= 0
-    given_scores = _scores_with(query_vectors, docs, given_rows)
-    scores = np.where(valid, np.concatenate([given_scores, mined_scores], axis=1), -np.inf)
-    is_known, similarity = _against_known(docs, rows, known_rows)
-    candidates = Candidates(
-        scores=scores.astype(np.float32),
-        valid=valid,
-        given=np.concatenate([np.ones_like(given_rows, bool), np.zeros_like(mined_rows, bool)], axis=1),
-        is_positive=is_known & valid,
-        positive_similarity=similarity,
-        lowest_positive=lowest_positive,
-    )
-    return candidates, rows
-
-
-def _scores_with(query_vectors: np.ndarray, docs: np.ndarray, doc_rows: np.ndarray) -> np.ndarray:
-    """cosine(query i, doc doc_rows[i, j]) as an (n, width) matrix; a batched matmul, which BLAS runs fast."""
-    return np.matmul(docs[np.maximum(doc_rows, 0)], query_vectors[:, :, None])[:, :, 0]
-
-
-def _against_known(docs: np.ndarray, rows: np.ndarray, known_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per candidate: is it a known positive, and its max cosine to any known positive. Computed in blocks of
-    queries so that the (queries x candidates x positives) arrays stay within SIMILARITY_BUDGET floats."""
-    n, c = rows.shape
-    p, dimension = known_rows.shape[1], docs.shape[1]
-    is_known = np.zeros((n, c), dtype=bool)
-    similarity = np.full((n, c), -np.inf, dtype=np.float32)
-    if p == 0 or c == 0:
-        return is_known, similarity
-    block = max(1, SIMILARITY_BUDGET // (c * dimension + p * dimension + 2 * c * p))
-    for start in range(0, n, block):
-        part = slice(start, start + block)
-        known = known_rows[part]
-        is_known[part] = (rows[part][:, :, None] == known[:, None, :]).any(axis=2)
-        scores = np.matmul(docs[np.maximum(rows[part], 0)], docs[np.maximum(known, 0)].transpose(0, 2, 1))
-        similarity[part] = np.where(known[:, None, :] >= 0, scores, -np.inf).max(axis=2)
-    return is_known, similarity
-
-
-def _chosen_frame(chunk: pl.DataFrame, rows: np.ndarray, candidates: Candidates, chosen: np.ndarray) -> pl.DataFrame:
-    query_index, column = np.nonzero(chosen)
-    return pl.DataFrame({
-        "query_row": chunk["query_row"].to_numpy()[query_index],
-        "doc_row": rows[query_index, column],
-        "score": candidates.scores[query_index, column].astype(np.float64),
-        "source": np.where(candidates.given[query_index, column], "input", "mined"),
-    })
 
 
 def _to_ids(canon: Canonical, chosen: pl.DataFrame | None) -> pl.DataFrame:

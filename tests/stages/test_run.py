@@ -246,3 +246,52 @@ def test_exact_normalised_and_semantic_duplicate_queries_are_merged(tmp_path, ti
         if row["anchor"].lower().strip() == "who wrote hamlet":
             negatives = {row[f"negative_{i}"] for i in (1, 2, 3)}
             assert not negatives & cluster_positives  # no cluster-mate's positive is a negative
+
+
+def test_a_run_interrupted_after_mining_resumes_from_its_checkpoint(data, tiny_model, tmp_path, monkeypatch):
+    import pipeline.run
+    import pipeline.stages.shards
+
+    def full_disk(*args):
+        raise OSError("disk full")
+
+    def mine_again(*args):
+        pytest.fail("mined again")
+
+    baseline = run(data, tiny_model, tmp_path / "baseline", sampling="random")
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline.stages.shards, "write_shards", full_disk)
+        with pytest.raises(OSError):
+            run(data, tiny_model, tmp_path, sampling="random")
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline.run, "mine_negatives", mine_again)
+        resumed = run(data, tiny_model, tmp_path, sampling="random")
+    assert resumed["checkpoint"]["resumed"] and not baseline["checkpoint"]["resumed"]
+    assert resumed["encoding"]["texts_encoded"] == 0
+    assert resumed["filters"] == baseline["filters"] and resumed["scores"] == baseline["scores"]
+    for name in ("data-00000-of-00001.arrow", "rejects.parquet"):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "baseline" / "out" / name).read_bytes(), name
+    changed = run(data, tiny_model, tmp_path, out="other", sampling="random", negatives=2)
+    assert not changed["checkpoint"]["resumed"]  # another mining setting is another checkpoint
+
+
+def test_cli_ray_address_needs_the_ray_engine(data, tmp_path):
+    path, _ = data
+    prep = Path(sys.executable).parent / "prep"
+    result = subprocess.run([str(prep), "run", str(path), "--out", str(tmp_path / "x"), "--ray-address", "auto"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "engine address and workers are for the ray engine: add --engine ray" in result.stderr
+
+
+def test_cli_run_publishes_to_an_object_store_uri(data, tiny_model, tmp_path):
+    path, corpus = data
+    prep = Path(sys.executable).parent / "prep"
+    uri = f"file://{tmp_path / 'bucket' / 'run'}"
+    result = subprocess.run([str(prep), "run", str(path), "--corpus", str(corpus), "--model", str(tiny_model),
+                             "--cache-dir", str(tmp_path / "cache"), "--out", uri], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {uri}" in " ".join(result.stdout.split())
+    published = tmp_path / "bucket" / "run"
+    assert json.loads((published / "manifest.json").read_text())["stages"]
+    assert len(datasets.load_from_disk(str(published))) > 0

@@ -1,0 +1,55 @@
+"""The mined negatives of a finished mining stage, kept under the cache and keyed by everything they depend on, so
+that a run interrupted later (layout, write) or repeated with other layout settings resumes after mining."""
+
+import json
+import os
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import xxhash
+
+from pipeline.canonical import Canonical
+from pipeline.config import RunConfig
+from pipeline.stages.embedding_cache import default_cache_dir
+from pipeline.stages.mine import MiningResult
+
+
+def checkpoint_folder(canon: Canonical, config: RunConfig, model_fingerprint: str, deepen: bool) -> Path:
+    """<cache>/mined/<hash of the canonical ids, model, prompts, mining and dedupe settings>. The engine is not
+    part of the key: both engines give the same answer."""
+    digest = xxhash.xxh64()
+    for column in (canon.queries["query_id"], canon.corpus["doc_id"], canon.positives["query_id"],
+                   canon.positives["doc_id"], canon.negatives["query_id"], canon.negatives["doc_id"]):
+        digest.update(column.to_numpy().tobytes())
+        digest.update(b"|")
+    settings = {"model": model_fingerprint, "prompts": [config.encoder.query_prompt, config.encoder.document_prompt],
+                "mining": asdict(config.mining), "dedupe": config.dedupe.threshold, "deepen": deepen}
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    root = Path(config.encoder.cache_dir) if config.encoder.cache_dir else default_cache_dir()
+    return root / "mined" / digest.hexdigest()
+
+
+def load_mined(folder: Path) -> MiningResult | None:
+    if not (folder / "stats.json").exists():
+        return None
+    stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
+    return MiningResult(negatives=pl.read_parquet(folder / "negatives.parquet"), skipped=stats["skipped"],
+                        candidates=stats["candidates"], positive_scores=np.load(folder / "positive_scores.npy"),
+                        range_max=stats["range_max"], deepened=stats["deepened"])
+
+
+def save_mined(folder: Path, mined: MiningResult) -> None:
+    """Written to a sibling folder and renamed: a checkpoint is complete or absent (stats.json is written last)."""
+    partial = folder.with_name(f".{folder.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    mined.negatives.write_parquet(partial / "negatives.parquet")
+    np.save(partial / "positive_scores.npy", mined.positive_scores)
+    stats = {"skipped": mined.skipped, "candidates": mined.candidates, "range_max": mined.range_max,
+             "deepened": mined.deepened}
+    (partial / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)

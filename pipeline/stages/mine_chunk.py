@@ -1,0 +1,140 @@
+"""Mine one chunk of queries: search, filter false negatives, choose K; searched deeper for queries left short.
+
+Chunks are independent, so the local engine runs them in a loop and the Ray engine as tasks."""
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from pipeline.config import MiningConfig
+from pipeline.stages.index import SearchIndex
+from pipeline.stages.select import Candidates, choose_negatives, removal_masks, sampling_priority
+
+SIMILARITY_BUDGET = 4 * 2**20  # floats per block of candidates x known positives, bounds memory
+DEEPEN, MAX_DEEPENING = 4, 2
+
+
+@dataclass(frozen=True)
+class MiningInputs:
+    """What every chunk reads: embeddings row-aligned with canon.queries / canon.corpus, their ids, the index."""
+
+    queries: np.ndarray
+    docs: np.ndarray
+    index: SearchIndex
+    query_ids: np.ndarray
+    doc_ids: np.ndarray
+    first_depth: int  # candidates of the first search, the same for every chunk
+
+
+@dataclass
+class ChunkResult:
+    chosen: pl.DataFrame  # query_row, doc_row, score, source
+    skipped: dict[str, Counter]  # {"mined"|"given": {reason: count}}, each query's last pass
+    considered: Counter
+    positive_scores: np.ndarray
+    deepened: int
+
+
+def padded(lists: pl.Series, fill: int = -1) -> np.ndarray:
+    """A list column as an (n, width) int64 matrix, padded with `fill`."""
+    width = int(lists.list.len().max() or 0)
+    if width == 0:
+        return np.full((len(lists), 0), fill, dtype=np.int64)
+    columns = [lists.list.get(i, null_on_oob=True).fill_null(fill).to_numpy() for i in range(width)]
+    return np.stack(columns, axis=1).astype(np.int64)
+
+
+def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig, deepen: bool) -> ChunkResult:
+    """`pending` holds rows of the query plan (query_row, positive_rows, known_rows, given_rows)."""
+    docs, depth = inputs.docs, inputs.first_depth
+    skipped, considered, parts, deepened = {"mined": Counter(), "given": Counter()}, Counter(), [], 0
+    # The query-positive scores do not change between passes: once per chunk, for the margin and the manifest.
+    positive_rows = padded(pending["positive_rows"])
+    own = _scores_with(inputs.queries[pending["query_row"].to_numpy()], docs, positive_rows)
+    lowest = np.where(positive_rows >= 0, own, np.inf).min(axis=1)
+    for attempt in range(MAX_DEEPENING + 1):
+        vectors = inputs.queries[pending["query_row"].to_numpy()]
+        candidates, rows = _candidates(pending, vectors, docs, inputs.index, depth, lowest)
+        masks = removal_masks(candidates, config)
+        kept = candidates.valid.copy()
+        for mask in masks.values():
+            kept &= ~mask
+        priority = None
+        if config.sampling == "random":
+            query_ids = inputs.query_ids[pending["query_row"].to_numpy()]
+            priority = sampling_priority(query_ids, inputs.doc_ids[np.maximum(rows, 0)], config.seed)
+        chosen = choose_negatives(candidates, kept, config, priority)
+        final = ((chosen.sum(axis=1) >= config.negatives) | (attempt == MAX_DEEPENING) | (depth >= len(docs))
+                 | (not deepen))
+        for reason, mask in masks.items():
+            skipped["mined"][reason] += int((mask & ~candidates.given)[final].sum())
+            skipped["given"][reason] += int((mask & candidates.given)[final].sum())
+        considered["mined"] += int((candidates.valid & ~candidates.given)[final].sum())
+        considered["given"] += int((candidates.valid & candidates.given)[final].sum())
+        parts.append(_chosen_frame(pending, rows, candidates, chosen & final[:, None]))
+        if final.all():
+            break
+        deepened += int((~final).sum())
+        pending, lowest = pending.filter(pl.Series(~final)), lowest[~final]
+        depth = min(depth * DEEPEN, len(docs))
+    return ChunkResult(pl.concat(parts), skipped, considered, own[positive_rows >= 0], deepened)
+
+
+def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray, index: SearchIndex,
+                depth: int, lowest_positive: np.ndarray) -> tuple[Candidates, np.ndarray]:
+    given_rows = padded(chunk["given_rows"])
+    known_rows = padded(chunk["known_rows"])
+    mined_scores, mined_rows = index.search(query_vectors, depth)
+    # A mined document that is also a given negative is the same candidate: keep the given one.
+    repeated = (mined_rows[:, :, None] == given_rows[:, None, :]).any(axis=2) if given_rows.size else False
+    mined_rows = np.where(repeated, -1, mined_rows)
+    rows = np.concatenate([given_rows, mined_rows], axis=1)
+    valid = rows >= 0
+    given_scores = _scores_with(query_vectors, docs, given_rows)
+    scores = np.where(valid, np.concatenate([given_scores, mined_scores], axis=1), -np.inf)
+    is_known, similarity = _against_known(docs, rows, known_rows)
+    candidates = Candidates(
+        scores=scores.astype(np.float32),
+        valid=valid,
+        given=np.concatenate([np.ones_like(given_rows, bool), np.zeros_like(mined_rows, bool)], axis=1),
+        is_positive=is_known & valid,
+        positive_similarity=similarity,
+        lowest_positive=lowest_positive,
+    )
+    return candidates, rows
+
+
+def _scores_with(query_vectors: np.ndarray, docs: np.ndarray, doc_rows: np.ndarray) -> np.ndarray:
+    """cosine(query i, doc doc_rows[i, j]) as an (n, width) matrix; a batched matmul, which BLAS runs fast."""
+    return np.matmul(docs[np.maximum(doc_rows, 0)], query_vectors[:, :, None])[:, :, 0]
+
+
+def _against_known(docs: np.ndarray, rows: np.ndarray, known_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: is it a known positive, and its max cosine to any known positive. Computed in blocks of
+    queries so that the (queries x candidates x positives) arrays stay within SIMILARITY_BUDGET floats."""
+    n, c = rows.shape
+    p, dimension = known_rows.shape[1], docs.shape[1]
+    is_known = np.zeros((n, c), dtype=bool)
+    similarity = np.full((n, c), -np.inf, dtype=np.float32)
+    if p == 0 or c == 0:
+        return is_known, similarity
+    block = max(1, SIMILARITY_BUDGET // (c * dimension + p * dimension + 2 * c * p))
+    for start in range(0, n, block):
+        part = slice(start, start + block)
+        known = known_rows[part]
+        is_known[part] = (rows[part][:, :, None] == known[:, None, :]).any(axis=2)
+        scores = np.matmul(docs[np.maximum(rows[part], 0)], docs[np.maximum(known, 0)].transpose(0, 2, 1))
+        similarity[part] = np.where(known[:, None, :] >= 0, scores, -np.inf).max(axis=2)
+    return is_known, similarity
+
+
+def _chosen_frame(chunk: pl.DataFrame, rows: np.ndarray, candidates: Candidates, chosen: np.ndarray) -> pl.DataFrame:
+    query_index, column = np.nonzero(chosen)
+    return pl.DataFrame({
+        "query_row": chunk["query_row"].to_numpy()[query_index],
+        "doc_row": rows[query_index, column],
+        "score": candidates.scores[query_index, column].astype(np.float64),
+        "source": np.where(candidates.given[query_index, column], "input", "mined"),
+    })

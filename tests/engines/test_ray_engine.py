@@ -1,0 +1,103 @@
+"""`prep run --engine ray` on a local Ray instance (2 CPUs, started once for the module): the same shards and
+embeddings as the local engine, a worker killed in each stage survived, and a re-run that redoes nothing."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from mining_data import config_for, write_data
+
+from pipeline.canonical import InputRows, build_canonical
+from pipeline.config import EncoderConfig, EngineConfig, MiningConfig
+from pipeline.run import RunInputs, run_pipeline
+from pipeline.stages.index import build_index
+from pipeline.stages.mine import mine_here, mine_negatives
+
+ray = pytest.importorskip("ray")
+
+from pipeline.engines.ray_engine import CRASH_ONCE, ray_engine  # noqa: E402  (after the skip)
+
+SHARDS = ("data-00000-of-00001.arrow", "dataset_info.json", "state.json", "rejects.parquet")
+
+
+@pytest.fixture(scope="module")
+def crash_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One Ray session for the module; a worker exits once per stage while the returned folder exists."""
+    folder = tmp_path_factory.mktemp("crash") / "armed"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CRASH_ONCE, str(folder))  # before ray.init: the workers inherit it
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        yield folder
+        ray.shutdown()
+
+
+def run_with(engine: EngineConfig, data: tuple[Path, Path], model: Path, tmp_path: Path, name: str) -> dict:
+    config = config_for(model, tmp_path / f"cache-{name}", query_chunk=2, sampling="random")
+    return run_pipeline(RunInputs(data[0], corpus=data[1]), replace(config, engine=engine), tmp_path / name)
+
+
+def cached_embeddings(cache: Path) -> pl.DataFrame:
+    return pl.read_parquet(cache / "*" / "*" / "part-*.parquet").sort("id")
+
+
+def test_ray_writes_the_same_shards_and_embeddings_as_local(crash_folder, tiny_model, tmp_path):
+    data = write_data(tmp_path)
+    local = run_with(EngineConfig(), data, tiny_model, tmp_path, "local")
+    on_ray = run_with(EngineConfig(name="ray", workers=2), data, tiny_model, tmp_path, "ray")
+    assert on_ray["encoding"]["texts_encoded"] == local["encoding"]["texts_encoded"] > 0
+    assert not on_ray["checkpoint"]["resumed"]  # its own cache: mined on Ray, not read back from the local run
+    for name in SHARDS:
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "ray" / name).read_bytes(), name
+    here, there = cached_embeddings(tmp_path / "cache-local"), cached_embeddings(tmp_path / "cache-ray")
+    assert here["id"].equals(there["id"])
+    assert np.array_equal(here["embedding"].to_numpy(), there["embedding"].to_numpy())
+
+
+def test_a_worker_killed_in_each_stage_loses_and_doubles_nothing(crash_folder, tiny_model, tmp_path):
+    data = write_data(tmp_path)
+    run_with(EngineConfig(), data, tiny_model, tmp_path, "local")
+    crash_folder.mkdir()
+    try:
+        run_with(EngineConfig(name="ray", workers=1), data, tiny_model, tmp_path, "ray")
+    finally:
+        crashed = sorted(path.name for path in crash_folder.iterdir())
+        for path in crash_folder.iterdir():
+            path.unlink()
+        crash_folder.rmdir()
+    assert crashed == ["encode", "mine"]  # an encoding actor and a mining task each died once
+    for name in SHARDS:
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "ray" / name).read_bytes(), name
+    cached = cached_embeddings(tmp_path / "cache-ray")
+    assert cached["id"].n_unique() == cached.height  # the retried chunk was not saved twice
+    again = run_with(EngineConfig(name="ray", workers=1), data, tiny_model, tmp_path, "ray")
+    assert again["encoding"]["texts_encoded"] == 0 and again["checkpoint"]["resumed"]  # nothing redone on Ray
+    assert (tmp_path / "ray" / SHARDS[0]).read_bytes() == (tmp_path / "local" / SHARDS[0]).read_bytes()
+
+
+def test_mining_tasks_with_an_ivf_index_match_the_local_loop(crash_folder):
+    """Many chunks, an approximate index (IVF51, 32 of 51 lists probed): the index travels to the tasks whole."""
+    rng = np.random.default_rng(0)
+    docs = rng.standard_normal((2000, 16)).astype(np.float32)
+    docs /= np.linalg.norm(docs, axis=1, keepdims=True)
+    frame = pl.DataFrame({"row": np.arange(1, 301, dtype=np.uint32), "query": [f"q{i}" for i in range(300)],
+                          "positive": [[f"d{i}"] for i in range(300)], "negative": [[] for _ in range(300)]},
+                         schema={"row": pl.UInt32, "query": pl.String, "positive": pl.List(pl.String),
+                                 "negative": pl.List(pl.String)})
+    canon = build_canonical(InputRows(frame, Path("rows"), {}), pl.LazyFrame({"text": [f"d{i}" for i in range(2000)]}))
+    number = pl.col("text").str.slice(1).cast(pl.Int64)
+    doc_vectors = docs[canon.corpus.select(number).to_series().to_numpy()]
+    # Query i is its positive d<i> plus noise.
+    queries = docs[canon.queries.select(number).to_series().to_numpy()]
+    queries = queries + 0.3 * rng.standard_normal(queries.shape).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    config = MiningConfig(index="ivf", query_chunk=64, sampling="random")
+    index = build_index(doc_vectors, config)
+    assert index.kind == "IVF51,Flat" and index.nprobe == 32
+    here = mine_negatives(canon, queries, doc_vectors, index, config, map_chunks=mine_here)
+    with ray_engine(EngineConfig(name="ray"), EncoderConfig()) as engine:
+        there = mine_negatives(canon, queries, doc_vectors, index, config, map_chunks=engine.map_chunks)
+    assert here.negatives.height > 850 and here.negatives.equals(there.negatives)
+    assert (here.skipped, here.candidates, here.deepened) == (there.skipped, there.candidates, there.deepened)
+    assert np.array_equal(here.positive_scores, there.positive_scores)

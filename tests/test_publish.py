@@ -1,0 +1,36 @@
+"""Publishing an output folder to an object store URI (here file://, the same pyarrow filesystem code path)."""
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.publish import is_uri, publish
+
+
+def output_folder(root: Path, shards: int) -> Path:
+    root.mkdir()
+    for number in range(shards):
+        (root / f"data-{number:05d}.arrow").write_bytes(b"rows %d" % number)
+    (root / "nested").mkdir()
+    (root / "nested" / "part.parquet").write_bytes(b"part")
+    (root / "manifest.json").write_text("{}")
+    return root
+
+
+def test_publish_uploads_everything_and_replaces_an_earlier_output(tmp_path):
+    target = tmp_path / "bucket" / "run"
+    publish(output_folder(tmp_path / "first", shards=3), f"file://{target}")
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()) == [
+        "data-00000.arrow", "data-00001.arrow", "data-00002.arrow", "manifest.json", "nested/part.parquet"]
+    publish(output_folder(tmp_path / "second", shards=1), f"file://{target}/")
+    assert sorted(p.name for p in target.glob("*.arrow")) == ["data-00000.arrow"]  # no shard of the old output left
+
+
+def test_publish_refuses_a_location_that_is_not_a_prep_output(tmp_path):
+    (tmp_path / "bucket").mkdir()
+    (tmp_path / "bucket" / "precious.txt").write_text("keep me")
+    with pytest.raises(ConfigError, match="not an earlier prep output"):
+        publish(output_folder(tmp_path / "out", shards=1), f"file://{tmp_path / 'bucket'}")
+    assert (tmp_path / "bucket" / "precious.txt").read_text() == "keep me"
+    assert is_uri("s3://bucket/run") and not is_uri("out/run")
