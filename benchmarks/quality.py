@@ -8,7 +8,7 @@ Methods, all with MultipleNegativesRankingLoss, one epoch, batch 32, lr 2e-5, th
   prep      prep run with its defaults (K=3, which is prep's own default K)
   prep+     prep run --batch-size 32, trained with pipeline.sampler.BlockBatchSampler (conflict-free batches)
 Evaluated with ST's InformationRetrievalEvaluator on the test qrels against the whole corpus: nDCG@10, MRR@10,
-Recall@100. Every method is trained with each seed; the table gives mean and spread (max - min).
+Recall@100. Every method is trained with each seed; the table gives the mean and half the range (max - min) / 2.
 
 Usage: python benchmarks/quality.py [--data ../shared/data/scifact] [--seeds 12 13 14] [--max-seq-length 128]
                                    [--methods pairs st naive prep prep+] [--json results.json]

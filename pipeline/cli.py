@@ -170,7 +170,7 @@ def convert(
     data: DataArg,
     to: Annotated[str, typer.Option(help="The layout to write: n-tuple, buckets, triplet, labeled-pair, "
                                          "labeled-list or flag.")],
-    out: Annotated[Path, typer.Option(help="Output folder.")],
+    out: Annotated[str, typer.Option(help="Output folder, or an object-store URI (s3://, gs://, hdfs://, file://).")],
     fmt: FormatOpt = None,
     split: SplitOpt = "train",
     columns: ColumnsOpt = None,
@@ -192,16 +192,25 @@ def convert(
 ) -> None:
     """Lay out data that already has its negatives for another trainer, without an encoder."""
     from pipeline.config import load_run_config
+    from pipeline.convert import check_convert_config
     from pipeline.convert import convert as convert_data
+    from pipeline.publish import is_uri, publish
     from pipeline.run import RunInputs
 
+    check_convert_config(config)
     settings = load_run_config(config, {
         "mining": {"negatives": negatives, "seed": seed},
         "layout": {"layout": to, "fill": fill, "allow_padding": allow_padding, "scores": scores,
                    "binary": binary, "teacher": teacher, "group_size": group_size, "shard_format": shard_format,
                    "shard_rows": shard_rows, "positives": positives, "batch_size": batch_size, "leftover": leftover},
     }, defaults={"layout": {"fill": "drop"}})  # convert does not mine
-    manifest = convert_data(RunInputs(data, fmt, split, parse_columns(columns)), settings, out)
+    inputs = RunInputs(data, fmt, split, parse_columns(columns))
+    if is_uri(out):
+        with tempfile.TemporaryDirectory(prefix="prep-out-") as staging:
+            manifest = convert_data(inputs, settings, Path(staging) / "out")
+            publish(Path(staging) / "out", out)
+    else:
+        manifest = convert_data(inputs, settings, Path(out))
     for stage in manifest["stages"]:
         console.print(f"{stage['stage']}: {stage['rows_in']:,} {stage['unit']} in, {stage['rows_out']:,} out, "
                       f"{stage['rows_rejected']:,} rejected")

@@ -37,6 +37,8 @@ class EncoderConfig:
         if self.max_seq_length is not None:
             _check_positive(self, "max_seq_length")
         _check_choice(self, "backend", ("torch", "int8"))
+        if self.cache_dir is not None:  # once, here: Ray workers run in other folders, and "~" is not expanded
+            object.__setattr__(self, "cache_dir", str(Path(self.cache_dir).expanduser().resolve()))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 import polars as pl
+import tomllib
 
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
@@ -22,6 +23,21 @@ def given_negatives(canon: Canonical) -> tuple[pl.DataFrame, int]:
     negatives = (canon.negatives.join(contradicting, on=["query_id", "doc_id"], how="anti", maintain_order="left")
                  .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("query_id")))
     return negatives, contradicting.height
+
+
+def check_convert_config(path: Path | None) -> None:
+    """convert reads only [layout] and mining.negatives/seed from a TOML file: anything else would be ignored."""
+    if path is None:
+        return
+    try:
+        loaded = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: {error}") from None
+    extra = [table for table in loaded if table not in ("layout", "mining")]
+    extra += [f"mining.{key}" for key in loaded.get("mining", {}) if key not in ("negatives", "seed")]
+    if extra:
+        raise ConfigError(f"{path}: prep convert uses only [layout] and mining.negatives / mining.seed; "
+                          f"{', '.join(extra)} would be ignored (they are for prep run)")
 
 
 def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
@@ -44,8 +60,8 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     used = output.layout.view["negative"].list.len().sum() if output.layout.view.height else 0
     manifest = {
         "inputs": describe_inputs([inputs.data]),
-        "config": {"layout": config.to_dict()["layout"], "negatives": config.mining.negatives,
-                   "seed": config.mining.seed},
+        "config": {"layout": config.to_dict()["layout"],
+                   "mining": {"negatives": config.mining.negatives, "seed": config.mining.seed}},
         "packages": package_versions(),
         "stages": stage_counts(canon, output.layout.pairs.height, output.rejects, negatives_kept),
         "layout": summary,

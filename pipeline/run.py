@@ -61,7 +61,8 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     canon = read_dataset(inputs.data, inputs.fmt, inputs.split, inputs.columns, corpus=inputs.corpus)
     clock.lap("read")
     encoder = Encoder(config.encoder).setup()
-    deepen = config.layout.fill == "mine"
+    # fill applies to the fixed-width layouts; the ragged ones take what a full (deepened) search finds.
+    deepen = config.layout.fill == "mine" or config.layout.layout not in ("n-tuple", "flag")
     checkpoint = checkpoint_folder(canon, config, encoder.fingerprint, deepen)
     with open_engine(config) as engine:
         query_vectors, doc_vectors = encoder.embed_all(

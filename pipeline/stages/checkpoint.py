@@ -25,8 +25,9 @@ def checkpoint_folder(canon: Canonical, config: RunConfig, model_fingerprint: st
                    canon.positives["doc_id"], canon.negatives["query_id"], canon.negatives["doc_id"]):
         digest.update(column.to_numpy().tobytes())
         digest.update(b"|")
+    mining = {key: value for key, value in asdict(config.mining).items() if key != "query_chunk"}  # no effect
     settings = {"model": model_fingerprint, "prompts": [config.encoder.query_prompt, config.encoder.document_prompt],
-                "mining": asdict(config.mining), "dedupe": config.dedupe.threshold, "deepen": deepen}
+                "mining": mining, "dedupe": config.dedupe.threshold, "deepen": deepen}
     digest.update(json.dumps(settings, sort_keys=True).encode())
     root = Path(config.encoder.cache_dir) if config.encoder.cache_dir else default_cache_dir()
     return root / "mined" / digest.hexdigest()

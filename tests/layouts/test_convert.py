@@ -123,3 +123,14 @@ def test_every_written_layout_passes_prep_lint(flag_data, convert_to, tmp_path, 
     written = tmp_path / "out" / "train.jsonl" if layout == "flag" else tmp_path / "out"
     result = lint(written, LintOptions(layout=layout, group_size=3))
     assert result.errors() == 0, [(f.rule, f.message) for f in result.findings]
+
+
+def test_cli_convert_refuses_config_it_would_ignore_and_publishes_to_a_uri(flag_data, prep, tmp_path):
+    config = tmp_path / "prep.toml"
+    config.write_text('[layout]\nfill = "repeat"\n[encoder]\nmodel = "nope"\n[mining]\nrelative_margin = 0.2\n')
+    refused = prep("convert", flag_data, "--to", "n-tuple", "--config", config, "--out", tmp_path / "x")
+    assert refused.returncode == 2 and "encoder, mining.relative_margin would be ignored" in refused.stderr
+    published = prep("convert", flag_data, "--to", "triplet", "--out", f"file://{tmp_path / 'remote'}")
+    assert published.returncode == 0, published.stderr
+    assert len(datasets.load_from_disk(str(tmp_path / "remote"))) == 8
+    assert json.loads((tmp_path / "remote" / "manifest.json").read_text())["config"]["mining"]["negatives"] == 3
