@@ -11,6 +11,7 @@ import polars as pl
 
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
+from pipeline.layouts import FIXED_WIDTH
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
     describe_inputs,
@@ -62,7 +63,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     clock.lap("read")
     encoder = Encoder(config.encoder).setup()
     # fill applies to the fixed-width layouts; the ragged ones take what a full (deepened) search finds.
-    deepen = config.layout.fill == "mine" or config.layout.layout not in ("n-tuple", "flag")
+    deepen = config.layout.fill == "mine" or config.layout.layout not in FIXED_WIDTH
     checkpoint = checkpoint_folder(canon, config, encoder.fingerprint, deepen)
     with open_engine(config) as engine:
         query_vectors, doc_vectors = encoder.embed_all(
