@@ -11,7 +11,7 @@ class EmptyNegatives(Rule):
     id = "empty-negatives"
     severity = ERROR
     description = "FlagEmbedding rows with 0 negatives (ZeroDivisionError) or fewer than --group-size - 1 (repeated)."
-    fix = "`prep run DATA --layout flag --negatives K` mines up to K = group size - 1 negatives per query."
+    fix = "`prep run DATA --layout flag --group-size G` mines up to G - 1 negatives per query."
     layouts = frozenset({"flag"})
 
     def check(self, table, context) -> list[Finding]:

@@ -10,8 +10,8 @@ class ListColumn(Rule):
     id = "list-column"
     severity = ERROR
     description = "A list-of-texts column in a bi-encoder layout: SentenceTransformerTrainer fails on it."
-    fix = ("One text per column: `prep convert DATA --to n-tuple --fill mine` (fixed K) or `--to buckets` "
-           "(every negative kept, one dataset per count).")
+    fix = ("One text per column: `prep run DATA` (mines up to a fixed K), `prep convert DATA --to n-tuple` or "
+           "`--to buckets` (every negative kept, one dataset per count).")
     layouts = BI_ENCODER
 
     def check(self, table, context) -> list[Finding]:

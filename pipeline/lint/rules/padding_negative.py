@@ -12,7 +12,7 @@ class PaddingNegative(Rule):
     id = "padding-negative"
     severity = WARNING
     description = "Empty or repeated negatives within a row: the model trains on them as real negatives."
-    fix = "`prep convert DATA --to n-tuple --fill mine` fills short rows with mined negatives instead."
+    fix = "`prep run DATA` fills short rows with mined negatives instead."
     layouts = PADDED_LAYOUTS
 
     def check(self, table, context) -> list[Finding]:

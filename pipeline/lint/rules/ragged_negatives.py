@@ -10,8 +10,8 @@ class RaggedNegatives(Rule):
     id = "ragged-negatives"
     severity = WARNING
     description = "Rows have different numbers of negatives; n-tuple and triplet losses need a fixed K."
-    fix = ("`prep convert DATA --to n-tuple --fill mine|drop|repeat` for a fixed K, or `--to buckets` to keep "
-           "every negative.")
+    fix = ("`prep run DATA` (mines short rows up to K) or `prep convert DATA --to n-tuple --fill drop|repeat` for a "
+           "fixed K, or `prep convert DATA --to buckets` to keep every negative.")
     layouts = frozenset({"st", "n-tuple", "buckets"})
 
     def check(self, table, context) -> list[Finding]:
