@@ -80,10 +80,12 @@ def main() -> None:
             raise SystemExit(process.stderr.read()[-3000:])
         per = wall / size * 100_000
         anchor = anchor or per
-        stages = json.loads((work / f"out_{size}" / "manifest.json").read_text())["stages"]
-        rows = stages[-1]["rows_out"]
+        manifest = json.loads((work / f"out_{size}" / "manifest.json").read_text())
+        rows = manifest["stages"][-1]["rows_out"]
         print(f"{size:>10,} {wall:>8.1f} {per:>11.1f} {usage.ru_maxrss / 1024:>13.0f} {rows:>10,}"
               f"   ({per / anchor:.2f}x the smallest run's cost per query)")
+        print("           stages s: " + ", ".join(f"{stage} {seconds:.1f}"
+                                                   for stage, seconds in manifest["timings_seconds"].items()))
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ def st_command(pairs: Path, corpus: Path, out: Path, margin: float) -> list[str]
     return [sys.executable, "-c", ST_SCRIPT, str(pairs), str(corpus), str(out), str(margin)]
 
 
-def prep_command(pairs: Path, corpus: Path, out: Path, cache: Path, margin: float, backend: str = "torch") -> list[str]:
+def prep_command(pairs: Path, corpus: Path, out: Path, cache: Path, margin: float, backend: str = "fp32") -> list[str]:
     prep = Path(sys.executable).parent / "prep"
     return [str(prep), "run", str(pairs), "--corpus", str(corpus), "--out", str(out), "--negatives", "3",
             "--relative-margin", str(margin), "--cache-dir", str(cache), "--backend", backend]
@@ -102,21 +102,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "scifact")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--backends", nargs="*", default=["bf16"],
+                        help="other encoder backends to run cold next to the default (fp32)")
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
     work = Path(tempfile.mkdtemp(prefix="prep-mine-bench-"))
     pairs, corpus, _ = prepare(args.data, work, one_positive=False)
     print(f"SciFact train: {sum(1 for _ in pairs.open())} pairs, corpus {sum(1 for _ in corpus.open())} texts")
     print(f"{'run':<32} {'wall s':>8} {'peak RSS MiB':>13}")
-    results: dict[str, list[tuple[float, float]]] = {"st": [], "prep cold": [], "prep re-run, margin 0.1": [],
-                                                     "prep cold, int8 encoder": []}
+    others = {f"prep cold, {backend} encoder": backend for backend in args.backends}
+    results: dict[str, list[tuple[float, float]]] = {
+        name: [] for name in ("st", "prep cold", "prep re-run, margin 0.1", *others)}
     for round_number in range(args.rounds):
         cache = work / f"cache{round_number}"
         for name, command in (
             ("st", st_command(pairs, corpus, work / "st.jsonl", 0.05)),
             ("prep cold", prep_command(pairs, corpus, work / "prep", cache, 0.05)),
             ("prep re-run, margin 0.1", prep_command(pairs, corpus, work / "prep2", cache, 0.1)),
-            ("prep cold, int8 encoder", prep_command(pairs, corpus, work / "prep_int8", cache, 0.05, "int8")),
+            *((name, prep_command(pairs, corpus, work / f"prep_{backend}", cache, 0.05, backend))
+              for name, backend in others.items()),
         ):
             wall, rss = run_child(command)
             results[name].append((wall, rss))
@@ -126,14 +130,18 @@ def main() -> None:
     print(f"\nratio prep cold / ST wall: {best['prep cold'][0] / st_wall:.2f}x (target <= 0.5x)")
     print(f"ratio prep re-run / ST wall: {best['prep re-run, margin 0.1'][0] / st_wall:.2f}x (target <= 0.1x)")
     print(f"peak RSS prep / ST: {best['prep cold'][1] / st_rss:.2f}x (target <= 1.0x)")
-    print(f"ratio prep cold int8 / ST wall: {best['prep cold, int8 encoder'][0] / st_wall:.2f}x")
+    backend = json.loads((work / "prep" / "manifest.json").read_text())["model"]["backend"]
+    print(f"prep's default backend here: {backend}")
+    for name in others:
+        print(f"ratio {name} / ST wall: {best[name][0] / st_wall:.2f}x, peak RSS {best[name][1] / st_rss:.2f}x")
     st_rows = [json.loads(line) for line in (work / "st.jsonl").open()]
     prep_rows = load_prep(work / "prep")
     print(f"rows out: ST {len(st_rows)}, prep {len(prep_rows)}")
     overlap = _overlap(negatives_of(st_rows), negatives_of(prep_rows))
     print(f"negatives shared with ST's choice: {overlap:.1%}")
-    int8 = _overlap(negatives_of(prep_rows), negatives_of(load_prep(work / "prep_int8")))
-    print(f"negatives the int8 encoder shares with the exact one: {int8:.1%}")
+    for other in others.values():
+        shared = _overlap(negatives_of(prep_rows), negatives_of(load_prep(work / f"prep_{other}")))
+        print(f"negatives the {other} encoder shares with the default ({backend}): {shared:.1%}")
 
     print("\nFalse negatives: train queries with 2+ relevant documents, one given as positive")
     (work / "fn").mkdir()

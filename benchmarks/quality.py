@@ -7,6 +7,7 @@ Methods, all with MultipleNegativesRankingLoss, one epoch, batch 32, lr 2e-5, th
   naive     the same miner, top-3 without a margin
   prep      prep run with its defaults (K=3, which is prep's own default K)
   prep+     prep run --batch-size 32, trained with pipeline.sampler.BlockBatchSampler (conflict-free batches)
+  prep7+    as prep+ with K=7 negatives per row
 Evaluated with ST's InformationRetrievalEvaluator on the test qrels against the whole corpus: nDCG@10, MRR@10,
 Recall@100. Every method is trained with each seed; the table gives the mean and half the range (max - min) / 2.
 
@@ -65,17 +66,18 @@ def st_mined(pairs: pl.DataFrame, corpus: pl.DataFrame, max_seq_length: int, mar
 
 
 def prep_output(pairs: pl.DataFrame, corpus: pl.DataFrame, work: Path, max_seq_length: int,
-                batch_size: int | None):
+                batch_size: int | None, negatives: int | None = None):
     import datasets
 
-    from pipeline.config import EncoderConfig, LayoutConfig, RunConfig
+    from pipeline.config import EncoderConfig, LayoutConfig, MiningConfig, RunConfig
     from pipeline.run import RunInputs, run_pipeline
 
     pairs_path, corpus_path = work / "pairs.jsonl", work / "corpus.jsonl"
     pairs.write_ndjson(pairs_path)
     corpus.select("text").write_ndjson(corpus_path)
-    out = work / f"prep-{batch_size}"
+    out = work / f"prep-{batch_size}-{negatives}"
     config = RunConfig(encoder=EncoderConfig(max_seq_length=max_seq_length, cache_dir=str(work / "cache")),
+                       mining=MiningConfig(**({"negatives": negatives} if negatives else {})),
                        layout=LayoutConfig(batch_size=batch_size))
     run_pipeline(RunInputs(pairs_path, corpus=corpus_path), config, out)
     return datasets.load_from_disk(str(out))
@@ -122,6 +124,7 @@ MINERS = {
     "naive": lambda pairs, corpus, work, length: st_mined(pairs, corpus, length, None),
     "prep": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None),
     "prep+": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, 32),
+    "prep7+": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, 32, 7),
 }
 
 
@@ -147,7 +150,7 @@ def main() -> None:
     for seed in args.seeds:
         for name, dataset in datasets_by_method.items():
             began = time.perf_counter()
-            model = train(dataset, seed, args.max_seq_length, work, blocks=name == "prep+")
+            model = train(dataset, seed, args.max_seq_length, work, blocks=name.endswith("+"))
             results.setdefault(name, []).append(evaluate(model, corpus, test_queries, relevant))
             print(f"seed {seed} {name:<6} nDCG@10 {results[name][-1]['ndcg@10']:.4f} "
                   f"({time.perf_counter() - began:.0f} s)", flush=True)
@@ -161,7 +164,7 @@ def main() -> None:
         print(f"{name:<8} {rows:>5} " + " ".join(f"{cell:>17}" for cell in cells))
     mean = {name: float(np.mean([run["ndcg@10"] for run in runs])) for name, runs in results.items()}
     others = [mean[name] for name in ("st", "naive") if name in mean]
-    for name in ("prep", "prep+"):
+    for name in ("prep", "prep+", "prep7+"):
         if name in mean and others:
             print(f"{name} - best of (st, naive) nDCG@10: {100 * (mean[name] - max(others)):+.2f} points")
     print(f"total {time.perf_counter() - start:.0f} s")

@@ -130,9 +130,9 @@ def run(
     dedupe_threshold: Annotated[float | None, typer.Option(help="Cosine at which queries (and texts) count as "
                                                                "near-duplicates (default 0.90).")] = None,
     cache_dir: Annotated[str | None, typer.Option(help="Embedding cache (default ~/.cache/prep/embeddings).")] = None,
-    backend: Annotated[str | None, typer.Option(help="Encoder backend: torch (default, exact) or int8 (about 2x "
-                                                     "faster on CPU; see benchmarks/RESULTS.md for the overlap).")]
-    = None,
+    backend: Annotated[str | None, typer.Option(help="Encoder backend: fp32 (default, exact), auto (bf16 on a CPU "
+                                                     "with native bf16, fp16 on a GPU), bf16, fp16 or int8; "
+                                                     "benchmarks/RESULTS.md measures speed and overlap.")] = None,
     engine: Annotated[str | None, typer.Option(help="local (default) or ray: encode and mine on a Ray cluster "
                                                     "(pip install 'prep[ray]').")] = None,
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join, e.g. auto or ray://head:10001 "

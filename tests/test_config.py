@@ -32,7 +32,7 @@ def test_toml_values_then_flags_override(tmp_path: Path):
     ("[minig]\nnegatives = 1\n", "unknown table(s) ['minig']"),
     ("[mining\n", "prep.toml"),
     ("[engine]\nname = 'spark'\n", "name must be one of 'local', 'ray'; got 'spark'"),
-    ("[engine]\naddress = 'auto'\n", "engine address and workers are for the ray engine: add --engine ray"),
+    ("[engine]\naddress = 'auto'\n", "gpus_per_worker and index_shards are for the ray engine"),
     ("[engine]\nname = 'ray'\nworkers = 0\n", "workers must be a positive integer, got 0"),
 ])
 def test_bad_config_is_a_clear_error(tmp_path: Path, toml: str, message: str):

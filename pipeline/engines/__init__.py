@@ -1,12 +1,15 @@
 """Where `prep run` runs its two heavy stages, encoding and mining: in this process, or on a Ray cluster. Every
 other stage runs in this process either way, and both engines call the same stage functions."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from pipeline.config import RunConfig
+import numpy as np
+
+from pipeline.config import MiningConfig, RunConfig
 from pipeline.stages.encode import ChunkEncoder
+from pipeline.stages.index import SearchIndex, build_index
 from pipeline.stages.mine import ChunkMap, mine_here
 
 
@@ -14,6 +17,8 @@ from pipeline.stages.mine import ChunkMap, mine_here
 class Engine:
     encode_chunks: ChunkEncoder | None  # None: the encoder in this process
     map_chunks: ChunkMap
+    build_corpus_index: Callable[[np.ndarray, MiningConfig], SearchIndex] = build_index
+    encode_device: str | None = None  # where encode_chunks runs the model ("cuda" on GPU actors); None: here
 
 
 @contextmanager

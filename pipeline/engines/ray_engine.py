@@ -1,14 +1,19 @@
-"""The Ray engine: encoding as Ray Data `map_batches` over an actor pool (one model per actor, one cache chunk per
-batch) and mining as one Ray task per chunk of queries. Ray reruns the work of a worker that died; both stages
-are idempotent (a chunk's embeddings are saved under a name derived from its ids), so nothing is lost or doubled."""
+"""The Ray engine: encoding as Ray Data `map_batches` over an actor pool (one model per actor, on a GPU where the
+cluster has them, one cache chunk per batch) and mining as one Ray task per chunk of queries, searching the corpus
+index whole or, with index_shards > 1, sharded over actors (searched in parallel, top-k merged). Ray reruns the
+work of a worker that died; both stages are idempotent (a chunk's embeddings are saved under a name derived from
+its ids), so nothing is lost or doubled."""
 
 import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
+from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -17,6 +22,7 @@ from pipeline.engines import Engine
 from pipeline.errors import ConfigError
 from pipeline.stages.embedding_cache import EmbeddingCache
 from pipeline.stages.encode import EncodeJob, Encoder
+from pipeline.stages.index import SearchIndex, build_index, empty_index
 from pipeline.stages.mine_chunk import ChunkResult, MiningInputs, mine_chunk
 
 TASK_RETRIES = 3  # a mining task whose worker died runs again, up to this many times (Ray's default, made explicit)
@@ -37,11 +43,12 @@ def ray_engine(engine: EngineConfig, encoder: EncoderConfig) -> Iterator[Engine]
     if joined:
         ray.init(address=engine.address, include_dashboard=False, log_to_driver=False)
     try:
-        cpus = int(ray.cluster_resources().get("CPU", 1))
-        workers = engine.workers or max(1, cpus // engine.cpus_per_worker)
-        log.info("ray engine: %d CPUs, %d encoding actors", cpus, workers)
-        yield Engine(partial(_encode_on_actors, encoder, workers, engine.cpus_per_worker),
-                     partial(_mine_in_tasks, engine.cpus_per_worker))
+        workers, resources = actor_plan(ray.cluster_resources(), engine)
+        log.info("ray engine: %d encoding actors, each %s", workers, resources)
+        yield Engine(partial(_encode_on_actors, encoder, workers, resources),
+                     partial(_mine_in_tasks, engine.cpus_per_worker),
+                     partial(_build_sharded_index, engine.index_shards) if engine.index_shards > 1 else build_index,
+                     encode_device="cuda" if resources["num_gpus"] else None)
     finally:
         if joined:
             ray.shutdown()
@@ -62,7 +69,20 @@ class EncodeActor:
         return encoded.with_columns(job=pl.lit(number, pl.UInt32)).to_arrow()
 
 
-def _encode_on_actors(config: EncoderConfig, workers: int, cpus: int, jobs: list[EncodeJob]) -> list[pl.DataFrame]:
+def actor_plan(cluster: dict[str, float], engine: EngineConfig) -> tuple[int, dict[str, float]]:
+    """How many encoding actors, and the resources each holds: a GPU each where the cluster has GPUs (unless
+    gpus_per_worker says otherwise), then one actor per GPU; else one per cpus_per_worker CPUs."""
+    gpus = engine.gpus_per_worker
+    if gpus is None:
+        gpus = 1 if cluster.get("GPU", 0) >= 1 else 0
+    elif gpus > cluster.get("GPU", 0):
+        raise ConfigError(f"gpus_per_worker is {gpus}, and the Ray cluster has {cluster.get('GPU', 0):g} GPUs")
+    default = int(cluster["GPU"] // gpus) if gpus else int(cluster.get("CPU", 1)) // engine.cpus_per_worker
+    return engine.workers or max(1, default), {"num_cpus": engine.cpus_per_worker, "num_gpus": gpus}
+
+
+def _encode_on_actors(config: EncoderConfig, workers: int, resources: dict[str, float],
+                      jobs: list[EncodeJob]) -> list[pl.DataFrame]:
     import ray
     from ray.data import ActorPoolStrategy
 
@@ -71,7 +91,7 @@ def _encode_on_actors(config: EncoderConfig, workers: int, cpus: int, jobs: list
         compat_level=pl.CompatLevel.oldest()) for number, job in enumerate(jobs)])
     targets = [(job.prompt, job.cache) for job in jobs]
     encoded = blocks.map_batches(EncodeActor, batch_size=None, batch_format="pyarrow",
-                                 fn_constructor_args=(config, targets), num_cpus=cpus,
+                                 fn_constructor_args=(config, targets), **resources,
                                  compute=ActorPoolStrategy(size=min(workers, len(jobs))))
     by_job = pl.concat([pl.from_arrow(table) for table in ray.get(encoded.to_arrow_refs())]).partition_by(
         "job", as_dict=True, include_key=False)
@@ -90,6 +110,48 @@ def _mine_in_tasks(cpus: int, chunks: list[pl.DataFrame], inputs: MiningInputs, 
     task = ray.remote(num_cpus=cpus, max_retries=TASK_RETRIES)(_mine_task)
     shared = ray.put(inputs)  # embeddings and index go to the object store once, not once per task
     return ray.get([task.remote(chunk, shared, config, deepen) for chunk in chunks])
+
+
+class IndexShard:
+    """One shard of the corpus index: the embeddings of corpus rows offset.. in a copy of the trained index."""
+
+    def __init__(self, index: SearchIndex, vectors: np.ndarray, offset: int) -> None:
+        self.index, self.offset = index, offset
+        self.index.index.add(vectors)
+
+    def search(self, queries: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        scores, rows = self.index.search(queries, depth)
+        return scores, np.where(rows >= 0, rows + self.offset, -1)
+
+
+@dataclass(frozen=True)
+class ShardedIndex:
+    """The corpus index as shards on actors. Every shard holds its part in a copy of one trained index (IVF: the
+    same lists and nprobe), so the merged top-k of the shards is the top-k of the whole index."""
+
+    shards: tuple
+    kind: str
+    nprobe: int | None
+
+    def search(self, queries: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        import faiss
+        import ray
+
+        found = ray.get([shard.search.remote(queries, depth) for shard in self.shards])
+        return faiss.merge_knn_results(np.stack([scores for scores, _ in found]),
+                                       np.stack([rows for _, rows in found]), keep_max=True)
+
+
+def _build_sharded_index(shards: int, embeddings: np.ndarray, config: MiningConfig) -> ShardedIndex:
+    import ray
+
+    trained = empty_index(embeddings, config)  # IVF is trained here, once, on the same sample as the local engine
+    actor = ray.remote(num_cpus=0, max_restarts=TASK_RETRIES, max_task_retries=TASK_RETRIES,
+                       scheduling_strategy="SPREAD")(IndexShard)  # on as many nodes as there are
+    bounds = np.linspace(0, len(embeddings), shards + 1).astype(int)
+    handles = tuple(actor.remote(trained, embeddings[start:end], int(start))
+                    for start, end in pairwise(bounds))
+    return ShardedIndex(handles, trained.kind, trained.nprobe)
 
 
 def crash_once(stage: str) -> None:

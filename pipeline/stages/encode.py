@@ -10,6 +10,7 @@ import polars as pl
 from rich.progress import Progress
 
 from pipeline.config import EncoderConfig
+from pipeline.errors import ConfigError
 from pipeline.stages.embedding_cache import EmbeddingCache, default_cache_dir, fingerprint_model
 
 CHUNK = 4096  # texts per encode call and per cache part: an interrupted run keeps what it finished
@@ -42,10 +43,14 @@ class Encoder:
     def __init__(self, config: EncoderConfig) -> None:
         self.config = config
         self.model = None
+        self.backend = config.backend  # resolved by setup(): never "auto" after it
         self.fingerprint = ""
         self.stats = EncodeStats()
 
-    def setup(self) -> "Encoder":
+    def setup(self, encode_device: str | None = None) -> "Encoder":
+        """Loads the model here. `encode_device` is where the texts will be encoded if not here (the GPU actors
+        of the Ray engine): the backend, and so the cache fingerprint, is the one "auto" picks there."""
+        import torch
         import transformers
         from sentence_transformers import SentenceTransformer
 
@@ -53,12 +58,14 @@ class Encoder:
 
         name = self.config.model or str(default_model_path())
         transformers.utils.logging.disable_progress_bar()
-        self.model = SentenceTransformer(name, device="cpu")
-        if self.config.backend == "int8":
+        device = self.config.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.backend = resolve_backend(self.config.backend, encode_device or device)
+        self.model = SentenceTransformer(name, device=device)
+        if self.backend == "int8":
             self.model = _quantize(self.model)
         if self.config.max_seq_length:
             self.model.max_seq_length = self.config.max_seq_length
-        self.fingerprint = f"{fingerprint_model(name)}-{self.config.backend}-{self.model.max_seq_length}"
+        self.fingerprint = f"{fingerprint_model(name)}-{self.backend}-{self.model.max_seq_length}"
         return self
 
     @property
@@ -112,10 +119,27 @@ class Encoder:
 
     def encode_chunk(self, job: EncodeJob) -> pl.DataFrame:
         """(id, embedding) of one chunk, saved to the cache first: a chunk encoded is never encoded again."""
-        vectors = self.model.encode(job.texts["text"].to_list(), batch_size=self.config.batch_size,
-                                    prompt=job.prompt, normalize_embeddings=True, convert_to_numpy=True)
+        import torch
+
+        half = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.backend)
+        with torch.autocast(self.model.device.type, dtype=half or torch.float32, enabled=half is not None):
+            vectors = self.model.encode(job.texts["text"].to_list(), batch_size=self.config.batch_size,
+                                        prompt=job.prompt, normalize_embeddings=True, convert_to_numpy=True)
         job.cache.save(job.texts["id"].to_numpy(), vectors)
         return pl.DataFrame({"id": job.texts["id"], "embedding": pl.Series(vectors.astype(np.float32))})
+
+
+def resolve_backend(backend: str, device: str) -> str:
+    """The backend "auto" stands for on `device`; any other is checked to run there."""
+    import torch
+
+    on_gpu = device.startswith("cuda")
+    if backend == "auto":
+        return "fp16" if on_gpu else "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
+    if (backend == "fp16" and not on_gpu) or (backend == "int8" and on_gpu):
+        raise ConfigError(f"encoder backend {backend!r} runs on {'a GPU' if backend == 'fp16' else 'the CPU'} "
+                          f"only, and the device is {device}")
+    return backend
 
 
 def _quantize(model: object) -> object:

@@ -21,19 +21,24 @@ class SearchIndex:
 
 
 def build_index(embeddings: np.ndarray, config: MiningConfig) -> SearchIndex:
+    search_index = empty_index(embeddings, config)
+    search_index.index.add(embeddings)
+    return search_index
+
+
+def empty_index(embeddings: np.ndarray, config: MiningConfig) -> SearchIndex:
+    """The index `embeddings` call for, trained (IVF: on a seeded sample of them) but holding no vectors yet: the
+    Ray engine adds each shard of the corpus to its own copy."""
     import faiss
 
     count, dimension = embeddings.shape
     exact = config.index == "flat" or (config.index == "auto" and count <= config.exact_max_docs)
     if exact:
-        index = faiss.IndexFlatIP(dimension)
-        index.add(embeddings)
-        return SearchIndex(index, "flat")
+        return SearchIndex(faiss.IndexFlatIP(dimension), "flat")
     nlist = max(1, min(int(4 * np.sqrt(count)), count // 39))  # FAISS wants >= 39 training points a list
     index = faiss.index_factory(dimension, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
     sample = np.random.default_rng(config.seed).choice(count, size=min(count, 64 * nlist), replace=False)
     index.train(embeddings[np.sort(sample)])
-    index.add(embeddings)
     index.nprobe = min(nlist, 32)
     return SearchIndex(index, f"IVF{nlist},Flat", index.nprobe)
 

@@ -11,13 +11,15 @@ from mining_data import config_for, write_data
 
 from pipeline.canonical import InputRows, build_canonical
 from pipeline.config import EncoderConfig, EngineConfig, MiningConfig
+from pipeline.errors import ConfigError
 from pipeline.run import RunInputs, run_pipeline
+from pipeline.stages.encode import Encoder
 from pipeline.stages.index import build_index
 from pipeline.stages.mine import mine_here, mine_negatives
 
 ray = pytest.importorskip("ray")
 
-from pipeline.engines.ray_engine import CRASH_ONCE, ray_engine  # noqa: E402  (after the skip)
+from pipeline.engines.ray_engine import CRASH_ONCE, actor_plan, ray_engine  # noqa: E402  (after the skip)
 
 SHARDS = ("data-00000-of-00001.arrow", "dataset_info.json", "state.json", "rejects.parquet")
 
@@ -76,8 +78,10 @@ def test_a_worker_killed_in_each_stage_loses_and_doubles_nothing(crash_folder, t
     assert (tmp_path / "ray" / SHARDS[0]).read_bytes() == (tmp_path / "local" / SHARDS[0]).read_bytes()
 
 
-def test_mining_tasks_with_an_ivf_index_match_the_local_loop(crash_folder):
-    """Many chunks, an approximate index (IVF51, 32 of 51 lists probed): the index travels to the tasks whole."""
+@pytest.mark.parametrize("shards", [1, 3])
+def test_mining_tasks_with_an_ivf_index_match_the_local_loop(crash_folder, shards):
+    """Many chunks, an approximate index (IVF51, 32 of 51 lists probed): the index travels to the tasks whole, or
+    sits in 3 shards on actors, searched in parallel and merged."""
     rng = np.random.default_rng(0)
     docs = rng.standard_normal((2000, 16)).astype(np.float32)
     docs /= np.linalg.norm(docs, axis=1, keepdims=True)
@@ -96,8 +100,39 @@ def test_mining_tasks_with_an_ivf_index_match_the_local_loop(crash_folder):
     index = build_index(doc_vectors, config)
     assert index.kind == "IVF51,Flat" and index.nprobe == 32
     here = mine_negatives(canon, queries, doc_vectors, index, config, map_chunks=mine_here)
-    with ray_engine(EngineConfig(name="ray"), EncoderConfig()) as engine:
-        there = mine_negatives(canon, queries, doc_vectors, index, config, map_chunks=engine.map_chunks)
+    with ray_engine(EngineConfig(name="ray", index_shards=shards), EncoderConfig()) as engine:
+        there_index = engine.build_corpus_index(doc_vectors, config)
+        assert (there_index.kind, there_index.nprobe, len(getattr(there_index, "shards", [0]))) == (
+            index.kind, index.nprobe, shards)
+        assert np.array_equal(there_index.search(queries, 50)[1], index.search(queries, 50)[1])
+        there = mine_negatives(canon, queries, doc_vectors, there_index, config, map_chunks=engine.map_chunks)
     assert here.negatives.height > 850 and here.negatives.equals(there.negatives)
     assert (here.skipped, here.candidates, here.deepened) == (there.skipped, there.candidates, there.deepened)
     assert np.array_equal(here.positive_scores, there.positive_scores)
+
+
+def test_sharded_index_writes_the_same_shards_as_local(crash_folder, tiny_model, tmp_path):
+    data = write_data(tmp_path)
+    run_with(EngineConfig(), data, tiny_model, tmp_path, "local")
+    run_with(EngineConfig(name="ray", workers=1, index_shards=2), data, tiny_model, tmp_path, "ray")
+    for name in SHARDS:
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "ray" / name).read_bytes(), name
+
+
+def test_actors_take_a_gpu_each_where_the_cluster_has_them():
+    cpu_only, with_gpus = {"CPU": 16.0}, {"CPU": 64.0, "GPU": 4.0}
+    assert actor_plan(cpu_only, EngineConfig(name="ray")) == (16, {"num_cpus": 1, "num_gpus": 0})
+    assert actor_plan(cpu_only, EngineConfig(name="ray", cpus_per_worker=4)) == (4, {"num_cpus": 4, "num_gpus": 0})
+    assert actor_plan(with_gpus, EngineConfig(name="ray")) == (4, {"num_cpus": 1, "num_gpus": 1})
+    assert actor_plan(with_gpus, EngineConfig(name="ray", gpus_per_worker=0.5)) == (
+        8, {"num_cpus": 1, "num_gpus": 0.5})
+    assert actor_plan(with_gpus, EngineConfig(name="ray", gpus_per_worker=0)) == (64, {"num_cpus": 1, "num_gpus": 0})
+    assert actor_plan(with_gpus, EngineConfig(name="ray", workers=2))[0] == 2
+    with pytest.raises(ConfigError, match="gpus_per_worker is 1, and the Ray cluster has 0 GPUs"):
+        actor_plan(cpu_only, EngineConfig(name="ray", gpus_per_worker=1))
+
+
+def test_the_driver_fingerprints_what_gpu_actors_encode(tiny_model, tmp_path):
+    encoder = Encoder(EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path), backend="auto")).setup("cuda")
+    assert encoder.backend == "fp16" and "-fp16-" in encoder.fingerprint
+    assert encoder.model.device.type == "cpu"  # loaded here, on the driver, for its dimension only

@@ -160,14 +160,34 @@ def test_approximate_index_states_its_measured_recall(data, tiny_model, tmp_path
         (tmp_path / "exact" / "data-00000-of-00001.arrow").read_bytes()
 
 
-def test_int8_backend_has_its_own_cache_and_still_trains(data, tiny_model, tmp_path):
+@pytest.mark.parametrize("backend", ["bf16", "int8"])
+def test_each_backend_has_its_own_cache_and_still_trains(data, tiny_model, tmp_path, backend):
     path, corpus = data
-    exact = run(data, tiny_model, tmp_path, out="exact")
-    config = RunConfig(encoder=EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / "cache"), backend="int8"))
-    quantised = run_pipeline(RunInputs(path, corpus=corpus), config, tmp_path / "int8")
-    assert quantised["model"]["fingerprint"] != exact["model"]["fingerprint"]
-    assert quantised["encoding"]["texts_encoded"] == exact["encoding"]["texts_encoded"]  # not served from fp32 cache
-    assert len(datasets.load_from_disk(str(tmp_path / "int8"))) > 0
+    exact = run_pipeline(RunInputs(path, corpus=corpus), RunConfig(encoder=EncoderConfig(
+        model=str(tiny_model), cache_dir=str(tmp_path / "cache"), backend="fp32")), tmp_path / "exact")
+    config = RunConfig(encoder=EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / "cache"), backend=backend))
+    other = run_pipeline(RunInputs(path, corpus=corpus), config, tmp_path / backend)
+    assert (exact["model"]["backend"], other["model"]["backend"]) == ("fp32", backend)
+    assert other["model"]["fingerprint"] != exact["model"]["fingerprint"]
+    assert other["encoding"]["texts_encoded"] == exact["encoding"]["texts_encoded"]  # not served from fp32 cache
+    assert len(datasets.load_from_disk(str(tmp_path / backend))) > 0
+
+
+def test_auto_backend_follows_the_hardware(monkeypatch):
+    import torch
+
+    from pipeline.errors import ConfigError
+    from pipeline.stages.encode import resolve_backend
+
+    assert resolve_backend("auto", "cuda:0") == "fp16"
+    for native, expected in ((True, "bf16"), (False, "fp32")):
+        monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda native=native: native)
+        assert resolve_backend("auto", "cpu") == expected
+    assert resolve_backend("bf16", "cpu") == "bf16"
+    with pytest.raises(ConfigError, match="'fp16' runs on a GPU only"):
+        resolve_backend("fp16", "cpu")
+    with pytest.raises(ConfigError, match="'int8' runs on the CPU only"):
+        resolve_backend("int8", "cuda")
 
 
 def test_batches_are_conflict_free_and_block_sampler_trains(data, tiny_model, tmp_path):
@@ -281,7 +301,7 @@ def test_cli_ray_address_needs_the_ray_engine(data, tmp_path):
     result = subprocess.run([str(prep), "run", str(path), "--out", str(tmp_path / "x"), "--ray-address", "auto"],
                             capture_output=True, text=True)
     assert result.returncode == 2
-    assert "engine address and workers are for the ray engine: add --engine ray" in result.stderr
+    assert "gpus_per_worker and index_shards are for the ray engine: add --engine ray" in result.stderr
 
 
 def test_cli_run_publishes_to_an_object_store_uri(data, tiny_model, tmp_path):
