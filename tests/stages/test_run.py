@@ -10,7 +10,7 @@ import datasets
 import polars as pl
 import pytest
 from mining_data import CORPUS, ROWS, run
-from training import trainer_for
+from training import train_steps, trainer_for
 
 from pipeline.config import EncoderConfig, LayoutConfig, RunConfig
 from pipeline.run import RunInputs, run_pipeline
@@ -137,13 +137,17 @@ def test_cli_run_with_toml_config_and_flag_override(data, tiny_model, tmp_path):
     assert (tmp_path / "cli" / "report.html").exists()
 
 
-def test_cli_rejects_a_bad_config_value(data, tmp_path):
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--sampling", "best"], "sampling must be one of 'top', 'random'; got 'best'"),
+    (["--ray-address", "auto"], "gpus_per_worker and index_shards are for the ray engine: add --engine ray"),
+])
+def test_cli_rejects_a_bad_config_value(data, tmp_path, flags, message):
     path, _ = data
     prep = Path(sys.executable).parent / "prep"
-    result = subprocess.run([str(prep), "run", str(path), "--out", str(tmp_path / "x"), "--sampling", "best"],
+    result = subprocess.run([str(prep), "run", str(path), "--out", str(tmp_path / "x"), *flags],
                             capture_output=True, text=True)
     assert result.returncode == 2
-    assert "sampling must be one of 'top', 'random'; got 'best'" in result.stderr
+    assert message in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -170,7 +174,11 @@ def test_each_backend_has_its_own_cache_and_still_trains(data, tiny_model, tmp_p
     assert (exact["model"]["backend"], other["model"]["backend"]) == ("fp32", backend)
     assert other["model"]["fingerprint"] != exact["model"]["fingerprint"]
     assert other["encoding"]["texts_encoded"] == exact["encoding"]["texts_encoded"]  # not served from fp32 cache
-    assert len(datasets.load_from_disk(str(tmp_path / backend))) > 0
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.losses import MultipleNegativesRankingLoss
+
+    model = SentenceTransformer(str(tiny_model), device="cpu")
+    train_steps(model, datasets.load_from_disk(str(tmp_path / backend)), tmp_path, MultipleNegativesRankingLoss(model))
 
 
 def test_auto_backend_follows_the_hardware(monkeypatch):
@@ -293,15 +301,6 @@ def test_a_run_interrupted_after_mining_resumes_from_its_checkpoint(data, tiny_m
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "baseline" / "out" / name).read_bytes(), name
     changed = run(data, tiny_model, tmp_path, out="other", sampling="random", negatives=2)
     assert not changed["checkpoint"]["resumed"]  # another mining setting is another checkpoint
-
-
-def test_cli_ray_address_needs_the_ray_engine(data, tmp_path):
-    path, _ = data
-    prep = Path(sys.executable).parent / "prep"
-    result = subprocess.run([str(prep), "run", str(path), "--out", str(tmp_path / "x"), "--ray-address", "auto"],
-                            capture_output=True, text=True)
-    assert result.returncode == 2
-    assert "gpus_per_worker and index_shards are for the ray engine: add --engine ray" in result.stderr
 
 
 def test_cli_run_publishes_to_an_object_store_uri(data, tiny_model, tmp_path):
