@@ -22,11 +22,11 @@ from pipeline.manifest import (
     score_stats,
     stage_counts,
 )
-from pipeline.output import choose_positives, lay_out_output, write_output
+from pipeline.output import choose_positives, lay_out_output, no_links, write_output
 from pipeline.report.profile import duplicate_counts
 from pipeline.report.tokens import counter_of_model
 from pipeline.stages.checkpoint import checkpoint_folder, load_mined, save_mined
-from pipeline.stages.dedupe import Links, cluster_sizes, link_similar
+from pipeline.stages.dedupe import Links, cluster_sizes, link_rows, link_similar
 from pipeline.stages.mine import mine_negatives
 from pipeline.stages.scores import cosine_of_pairs, teacher_scores
 
@@ -74,7 +74,6 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         clock.lap("index")
         threshold = config.dedupe.threshold
         query_links = link_similar(query_vectors, threshold, build_index(query_vectors, config.mining))
-        doc_links = link_similar(doc_vectors, threshold, index)
         clock.lap("dedupe")
         mined = load_mined(checkpoint)
         resumed = mined is not None
@@ -87,6 +86,10 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     positives = choose_positives(canon.positives, config.layout.positives_per_query, config.mining.seed)
     positives = positives.with_columns(cosine_of_pairs(canon, positives, query_vectors, doc_vectors))
     selection = Selection.of(canon, positives, mined.negatives, config.mining.negatives)
+    doc_links = no_links(canon.corpus.height)
+    if config.layout.batch_size:  # only conflict-free batches read document links
+        doc_links = link_rows(doc_vectors, _document_rows(canon, mined.negatives), threshold, config.mining)
+        clock.lap("document_links")
     if config.layout.teacher:
         selection = teacher_scores(selection, config.layout.teacher)
         clock.lap("teacher")
@@ -106,7 +109,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                   "recall_at_search_depth": recall,
                   "note": "exact search" if recall is None else
                   f"approximate: measured recall of the exact top-{mined.range_max} on up to 256 queries"},
-        "dedupe": _dedupe_summary(canon, query_links, doc_links, threshold),
+        "dedupe": _dedupe_summary(canon, query_links, doc_links, threshold, bool(config.layout.batch_size)),
         "checkpoint": {"mined": str(checkpoint), "resumed": resumed},
         "stages": stage_counts(canon, output.layout.pairs.height, output.rejects),
         "filters": filter_summary(mined, config),
@@ -123,7 +126,15 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     return manifest
 
 
-def _dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, threshold: float) -> dict:
+def _document_rows(canon: Canonical, negatives: pl.DataFrame) -> np.ndarray:
+    """Corpus rows of every positive and chosen negative: the documents an output row can hold."""
+    used = pl.concat([canon.positives.select("doc_id"), negatives.select("doc_id")]).unique()
+    rows = canon.corpus.select("doc_id", row=pl.int_range(pl.len(), dtype=pl.Int64))
+    return rows.join(used, on="doc_id", how="semi")["row"].to_numpy()
+
+
+def _dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, threshold: float,
+                    linked_documents: bool) -> dict:
     clusters = query_links.clusters()
     sizes = cluster_sizes(clusters)
     return {
@@ -133,5 +144,6 @@ def _dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, thre
         "query_clusters": len(np.unique(clusters)),
         "largest_query_cluster": max((int(size) for size in sizes), default=0),
         "query_cluster_sizes": sizes,
-        "near_duplicate_document_pairs": len(doc_links.source) // 2,
+        # among the documents of the output, searched for conflict-free batches only
+        "near_duplicate_document_pairs": len(doc_links.source) // 2 if linked_documents else None,
     }

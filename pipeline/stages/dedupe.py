@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.stages.index import SearchIndex
+from pipeline.config import MiningConfig
+from pipeline.stages.index import SearchIndex, build_index
 
 NEIGHBOURS = 16
 CHUNK = 8192
@@ -53,6 +54,19 @@ def link_similar(vectors: np.ndarray, threshold: float, index: SearchIndex, neig
     source, target = np.concatenate(sources), np.concatenate(targets)
     pairs = np.unique(np.stack([np.concatenate([source, target]), np.concatenate([target, source])], axis=1), axis=0)
     return Links(pairs[:, 0], pairs[:, 1], count)
+
+
+def link_rows(vectors: np.ndarray, rows: np.ndarray, threshold: float, config: MiningConfig) -> Links:
+    """Links among `rows` of `vectors` alone, searched in an index of their own, numbered as rows of `vectors`.
+
+    Conflict-free batches need links only among the documents the output holds: searching those rather than the
+    whole corpus keeps the cost with the output, and their neighbours are not crowded out by documents it lacks."""
+    rows = np.unique(rows)
+    if len(rows) == 0:
+        return Links(np.zeros(0, np.int64), np.zeros(0, np.int64), len(vectors))
+    subset = np.ascontiguousarray(vectors[rows])
+    found = link_similar(subset, threshold, build_index(subset, config))
+    return Links(rows[found.source], rows[found.target], len(vectors))
 
 
 def cluster_sizes(labels: np.ndarray) -> dict[str, int]:

@@ -1,7 +1,7 @@
 import numpy as np
 
 from pipeline.config import MiningConfig
-from pipeline.stages.dedupe import cluster_sizes, link_similar
+from pipeline.stages.dedupe import cluster_sizes, link_rows, link_similar
 from pipeline.stages.index import build_index
 
 
@@ -40,3 +40,11 @@ def test_approximate_index_finds_nearly_the_same_links():
     _, approximate = links_of(vectors, 0.99, build_index(vectors, MiningConfig(index="ivf")))
     assert exact == sorted([(i, i + 40) for i in range(40)] + [(i + 40, i) for i in range(40)])
     assert len(set(approximate) & set(exact)) / len(exact) > 0.9
+
+
+def test_links_among_some_rows_keep_the_row_numbers_of_all():
+    vectors = unit([[1, 0, 0], [0.99, 0.1, 0], [0, 1, 0], [0, 0, 1], [0, 0.05, 1]])
+    found = link_rows(vectors, np.array([3, 0, 1, 0]), 0.95, MiningConfig())
+    assert sorted(zip(found.source.tolist(), found.target.tolist(), strict=True)) == [(0, 1), (1, 0)]
+    assert found.count == 5  # row 4, a near-duplicate of row 3, is not among the rows searched
+    assert len(link_rows(vectors, np.zeros(0, np.int64), 0.95, MiningConfig()).source) == 0

@@ -208,6 +208,7 @@ def test_batches_are_conflict_free_and_block_sampler_trains(data, tiny_model, tm
                    layout=LayoutConfig(batch_size=2))
     batches = manifest["batches"]
     assert batches["conflicts_after_layout"] == 0
+    assert manifest["dedupe"]["near_duplicate_document_pairs"] == 0 and "document_links" in manifest["timings_seconds"]
     layout = next(stage for stage in manifest["stages"] if stage["stage"] == "layout")
     assert layout["reconciled"]
     dataset = datasets.load_from_disk(str(tmp_path / "out"))
@@ -242,6 +243,25 @@ def test_block_sampler_serves_the_multi_dataset_path(data, tiny_model, tmp_path)
         local = tuple(i - offset if i >= offset else i for i in batch)
         assert local in blocks  # each batch is one whole block of one dataset
     assert trainer.train().global_step == 3
+
+
+def test_document_links_are_searched_only_for_batches_among_output_documents(data, tiny_model, tmp_path,
+                                                                            monkeypatch):
+    import pipeline.run
+    from pipeline.stages.dedupe import link_rows
+
+    searched = []
+    monkeypatch.setattr(pipeline.run, "link_rows", lambda vectors, rows, *rest: searched.append(rows) or
+                        link_rows(vectors, rows, *rest))
+    plain = run(data, tiny_model, tmp_path, negatives=1, relative_margin=None)
+    assert searched == [] and plain["dedupe"]["near_duplicate_document_pairs"] is None
+    batched = run(data, tiny_model, tmp_path, out="batched", negatives=1, relative_margin=None,
+                  layout=LayoutConfig(batch_size=2))
+    dataset = datasets.load_from_disk(str(tmp_path / "batched"))
+    in_output = set(dataset["positive"]) | set(dataset["negative_1"])
+    # every positive (rejected rows' too: they define conflicts) and chosen negative, not the whole corpus
+    assert len(searched) == 1 and len(in_output) <= len(searched[0]) < batched["index"]["documents"]
+    assert isinstance(batched["dedupe"]["near_duplicate_document_pairs"], int)
 
 
 @pytest.mark.parametrize("leftover", ["short-blocks", "reject", "final-block"])
