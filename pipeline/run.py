@@ -73,13 +73,14 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         index = engine.build_corpus_index(doc_vectors, config.mining)
         clock.lap("index")
         threshold = config.dedupe.threshold
-        query_links = link_similar(query_vectors, threshold, build_index(query_vectors, config.mining))
+        query_links = link_similar(query_vectors, threshold, build_index(query_vectors, config.mining),
+                                   map_tasks=engine.map_tasks)
         clock.lap("dedupe")
         mined = load_mined(checkpoint)
         resumed = mined is not None
         if mined is None:
             mined = mine_negatives(canon, query_vectors, doc_vectors, index, config.mining, query_links, deepen,
-                                   engine.map_chunks)
+                                   engine.map_tasks)
             save_mined(checkpoint, mined)
         recall = measure_recall(index, doc_vectors, query_vectors, mined.range_max, config.mining.seed)
     clock.lap("mine")

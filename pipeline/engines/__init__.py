@@ -1,5 +1,5 @@
-"""Where `prep run` runs its two heavy stages, encoding and mining: in this process, or on a Ray cluster. Every
-other stage runs in this process either way, and both engines call the same stage functions."""
+"""Where `prep run` runs its heavy stages, encoding and the searches of dedupe and mining: in this process, or on a
+Ray cluster. Every other stage runs in this process either way, and both engines call the same stage functions."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,13 +10,13 @@ import numpy as np
 from pipeline.config import MiningConfig, RunConfig
 from pipeline.stages.encode import ChunkEncoder
 from pipeline.stages.index import SearchIndex, build_index
-from pipeline.stages.mine import ChunkMap, mine_here
+from pipeline.stages.task_map import TaskMap, run_here
 
 
 @dataclass(frozen=True)
 class Engine:
     encode_chunks: ChunkEncoder | None  # None: the encoder in this process
-    map_chunks: ChunkMap
+    map_tasks: TaskMap = run_here  # the chunks of the query dedupe and of mining
     build_corpus_index: Callable[[np.ndarray, MiningConfig], SearchIndex] = build_index
     encode_device: str | None = None  # where encode_chunks runs the model ("cuda" on GPU actors); None: here
 
@@ -24,7 +24,7 @@ class Engine:
 @contextmanager
 def open_engine(config: RunConfig) -> Iterator[Engine]:
     if config.engine.name == "local":
-        yield Engine(None, mine_here)
+        yield Engine(None)
         return
     from pipeline.engines.ray_engine import ray_engine
 

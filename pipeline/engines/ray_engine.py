@@ -1,17 +1,18 @@
 """The Ray engine: encoding as Ray Data `map_batches` over an actor pool (one model per actor, on a GPU where the
-cluster has them, one cache chunk per batch) and mining as one Ray task per chunk of queries, searching the corpus
-index whole or, with index_shards > 1, sharded over actors (searched in parallel, top-k merged). Ray reruns the
-work of a worker that died; both stages are idempotent (a chunk's embeddings are saved under a name derived from
-its ids), so nothing is lost or doubled."""
+cluster has them, one cache chunk per batch); the near-duplicate search of the query dedupe and the mining as one
+Ray task per chunk of queries, mining searching the corpus index whole or, with index_shards > 1, sharded over
+actors (searched in parallel, top-k merged). Ray reruns the work of a worker that died; every stage is idempotent
+(a chunk's embeddings are saved under a name derived from its ids), so nothing is lost or doubled."""
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -23,9 +24,8 @@ from pipeline.errors import ConfigError
 from pipeline.stages.embedding_cache import EmbeddingCache
 from pipeline.stages.encode import EncodeJob, Encoder
 from pipeline.stages.index import SearchIndex, build_index, empty_index
-from pipeline.stages.mine_chunk import ChunkResult, MiningInputs, mine_chunk
 
-TASK_RETRIES = 3  # a mining task whose worker died runs again, up to this many times (Ray's default, made explicit)
+TASK_RETRIES = 3  # a task whose worker died runs again, up to this many times (Ray's default, made explicit)
 CRASH_ONCE = "PREP_RAY_CRASH_ONCE"
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def ray_engine(engine: EngineConfig, encoder: EncoderConfig) -> Iterator[Engine]
         workers, resources = actor_plan(ray.cluster_resources(), engine)
         log.info("ray engine: %d encoding actors, each %s", workers, resources)
         yield Engine(partial(_encode_on_actors, encoder, workers, resources),
-                     partial(_mine_in_tasks, engine.cpus_per_worker),
+                     partial(_run_as_tasks, engine.cpus_per_worker),
                      partial(_build_sharded_index, engine.index_shards) if engine.index_shards > 1 else build_index,
                      encode_device="cuda" if resources["num_gpus"] else None)
     finally:
@@ -98,18 +98,17 @@ def _encode_on_actors(config: EncoderConfig, workers: int, resources: dict[str, 
     return [by_job[(number,)] for number in range(len(jobs))]
 
 
-def _mine_task(chunk: pl.DataFrame, inputs: MiningInputs, config: MiningConfig, deepen: bool) -> ChunkResult:
-    crash_once("mine")
-    return mine_chunk(chunk, inputs, config, deepen)
+def _run_task(task: Callable[[Any, Any], Any], item: Any, shared: Any) -> Any:
+    crash_once(getattr(task, "func", task).__name__)  # the stage's function: link_chunk, mine_chunk
+    return task(item, shared)
 
 
-def _mine_in_tasks(cpus: int, chunks: list[pl.DataFrame], inputs: MiningInputs, config: MiningConfig,
-                   deepen: bool) -> list[ChunkResult]:
+def _run_as_tasks(cpus: int, task: Callable[[Any, Any], Any], items: list, shared: Any) -> list:
     import ray
 
-    task = ray.remote(num_cpus=cpus, max_retries=TASK_RETRIES)(_mine_task)
-    shared = ray.put(inputs)  # embeddings and index go to the object store once, not once per task
-    return ray.get([task.remote(chunk, shared, config, deepen) for chunk in chunks])
+    remote = ray.remote(num_cpus=cpus, max_retries=TASK_RETRIES)(_run_task)
+    shared = ray.put(shared)  # embeddings and index go to the object store once, not once per task
+    return ray.get([remote.remote(task, item, shared) for item in items])
 
 
 class IndexShard:

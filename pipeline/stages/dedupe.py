@@ -7,11 +7,13 @@ an encoder whose cosines all run high, chains of links would join unrelated text
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from pipeline.config import MiningConfig
 from pipeline.stages.index import SearchIndex, build_index
+from pipeline.stages.task_map import TaskMap, run_here
 
 NEIGHBOURS = 16
 CHUNK = 8192
@@ -40,20 +42,28 @@ class Links:
         return smallest[components]
 
 
-def link_similar(vectors: np.ndarray, threshold: float, index: SearchIndex, neighbours: int = NEIGHBOURS) -> Links:
-    """Links between rows of `vectors` (normalised float32, the rows of `index`) at cosine >= threshold."""
+def link_similar(vectors: np.ndarray, threshold: float, index: SearchIndex, neighbours: int = NEIGHBOURS,
+                 map_tasks: TaskMap = run_here, chunk: int = CHUNK) -> Links:
+    """Links between rows of `vectors` (normalised float32, the rows of `index`) at cosine >= threshold, searched
+    `chunk` rows at a time (tasks on the Ray engine)."""
     count = len(vectors)
     k = min(neighbours + 1, count)
-    sources, targets = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for start in range(0, count, CHUNK):
-        scores, found = index.search(vectors[start:start + CHUNK], k)
-        rows = np.arange(start, min(start + CHUNK, count))[:, None].repeat(k, axis=1)
-        linked = (scores >= threshold) & (found >= 0) & (found != rows)
-        sources.append(rows[linked])
-        targets.append(found[linked])
-    source, target = np.concatenate(sources), np.concatenate(targets)
+    found = map_tasks(partial(link_chunk, threshold=threshold, k=k, chunk=chunk), list(range(0, count, chunk)),
+                      (vectors, index))
+    source = np.concatenate([np.zeros(0, np.int64), *(sources for sources, _ in found)])
+    target = np.concatenate([np.zeros(0, np.int64), *(targets for _, targets in found)])
     pairs = np.unique(np.stack([np.concatenate([source, target]), np.concatenate([target, source])], axis=1), axis=0)
     return Links(pairs[:, 0], pairs[:, 1], count)
+
+
+def link_chunk(start: int, shared: tuple[np.ndarray, SearchIndex], threshold: float, k: int,
+               chunk: int) -> tuple[np.ndarray, np.ndarray]:
+    """(source, target) rows of the links from rows start..start+chunk."""
+    vectors, index = shared
+    scores, found = index.search(vectors[start:start + chunk], k)
+    rows = np.arange(start, start + len(found))[:, None].repeat(k, axis=1)
+    linked = (scores >= threshold) & (found >= 0) & (found != rows)
+    return rows[linked], found[linked]
 
 
 def link_rows(vectors: np.ndarray, rows: np.ndarray, threshold: float, config: MiningConfig) -> Links:

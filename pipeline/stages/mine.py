@@ -1,8 +1,8 @@
 """Mine hard negatives: plan the queries, mine them chunk by chunk (mine_chunk.py), merge the chunks' results."""
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 import polars as pl
@@ -13,9 +13,7 @@ from pipeline.stages.dedupe import Links
 from pipeline.stages.index import SearchIndex
 from pipeline.stages.mine_chunk import ChunkResult, MiningInputs, mine_chunk
 from pipeline.stages.select import default_range_max
-
-# Runs mine_chunk over the chunks and returns their results in chunk order: a loop here, tasks on Ray.
-ChunkMap = Callable[[list[pl.DataFrame], MiningInputs, MiningConfig, bool], list[ChunkResult]]
+from pipeline.stages.task_map import TaskMap, run_here
 
 
 @dataclass
@@ -28,14 +26,9 @@ class MiningResult:
     deepened: int = 0  # query searches repeated deeper because the first candidates held fewer than K negatives
 
 
-def mine_here(chunks: list[pl.DataFrame], inputs: MiningInputs, config: MiningConfig,
-              deepen: bool) -> list[ChunkResult]:
-    return [mine_chunk(chunk, inputs, config, deepen) for chunk in chunks]
-
-
 def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, index: SearchIndex,
                    config: MiningConfig, query_links: Links | None = None, deepen: bool = True,
-                   map_chunks: ChunkMap = mine_here) -> MiningResult:
+                   map_tasks: TaskMap = run_here) -> MiningResult:
     """`queries` and `docs` are the embeddings of canon.queries and canon.corpus, row-aligned. With
     `query_links` (near-duplicate query rows), a query's known positives include those of its near-duplicates.
 
@@ -51,7 +44,8 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     inputs = MiningInputs(queries, docs, index, canon.queries["query_id"].to_numpy(),
                           canon.corpus["doc_id"].to_numpy(), min(config.range_max + max_known, len(docs)))
     chunks = [plan.slice(start, config.query_chunk) for start in range(0, plan.height, config.query_chunk)]
-    return _merge(canon, map_chunks(chunks, inputs, config, deepen), config.range_max)
+    results = map_tasks(partial(mine_chunk, config=config, deepen=deepen), chunks, inputs)
+    return _merge(canon, results, config.range_max)
 
 
 def _merge(canon: Canonical, chunks: list[ChunkResult], range_max: int) -> MiningResult:

@@ -13,9 +13,10 @@ from pipeline.canonical import InputRows, build_canonical
 from pipeline.config import EncoderConfig, EngineConfig, MiningConfig
 from pipeline.errors import ConfigError
 from pipeline.run import RunInputs, run_pipeline
+from pipeline.stages.dedupe import link_similar
 from pipeline.stages.encode import Encoder
 from pipeline.stages.index import build_index
-from pipeline.stages.mine import mine_here, mine_negatives
+from pipeline.stages.mine import mine_negatives
 
 ray = pytest.importorskip("ray")
 
@@ -68,7 +69,7 @@ def test_a_worker_killed_in_each_stage_loses_and_doubles_nothing(crash_folder, t
         for path in crash_folder.iterdir():
             path.unlink()
         crash_folder.rmdir()
-    assert crashed == ["encode", "mine"]  # an encoding actor and a mining task each died once
+    assert crashed == ["encode", "link_chunk", "mine_chunk"]  # an encoding actor, a dedupe and a mining task died
     for name in SHARDS:
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "ray" / name).read_bytes(), name
     cached = cached_embeddings(tmp_path / "cache-ray")
@@ -99,16 +100,29 @@ def test_mining_tasks_with_an_ivf_index_match_the_local_loop(crash_folder, shard
     config = MiningConfig(index="ivf", query_chunk=64, sampling="random")
     index = build_index(doc_vectors, config)
     assert index.kind == "IVF51,Flat" and index.nprobe == 32
-    here = mine_negatives(canon, queries, doc_vectors, index, config, map_chunks=mine_here)
+    here = mine_negatives(canon, queries, doc_vectors, index, config)
     with ray_engine(EngineConfig(name="ray", index_shards=shards), EncoderConfig()) as engine:
         there_index = engine.build_corpus_index(doc_vectors, config)
         assert (there_index.kind, there_index.nprobe, len(getattr(there_index, "shards", [0]))) == (
             index.kind, index.nprobe, shards)
         assert np.array_equal(there_index.search(queries, 50)[1], index.search(queries, 50)[1])
-        there = mine_negatives(canon, queries, doc_vectors, there_index, config, map_chunks=engine.map_chunks)
+        there = mine_negatives(canon, queries, doc_vectors, there_index, config, map_tasks=engine.map_tasks)
     assert here.negatives.height > 850 and here.negatives.equals(there.negatives)
     assert (here.skipped, here.candidates, here.deepened) == (there.skipped, there.candidates, there.deepened)
     assert np.array_equal(here.positive_scores, there.positive_scores)
+
+
+def test_dedupe_search_in_tasks_finds_the_same_links_as_the_local_loop(crash_folder):
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((300, 16)).astype(np.float32)
+    vectors = np.concatenate([base, base[:100] + 0.05 * rng.standard_normal((100, 16)).astype(np.float32)])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = build_index(vectors, MiningConfig(index="ivf"))
+    here = link_similar(vectors, 0.95, index, chunk=64)
+    with ray_engine(EngineConfig(name="ray"), EncoderConfig()) as engine:
+        there = link_similar(vectors, 0.95, index, chunk=64, map_tasks=engine.map_tasks)  # 7 tasks
+    assert len(here.source) >= 180  # most of the 100 noisy copies, both ways
+    assert np.array_equal(here.source, there.source) and np.array_equal(here.target, there.target)
 
 
 def test_sharded_index_writes_the_same_shards_as_local(crash_folder, tiny_model, tmp_path):
