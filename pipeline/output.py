@@ -9,11 +9,12 @@ import polars as pl
 
 from pipeline.canonical import Canonical, InputRows, build_canonical
 from pipeline.config import RunConfig
-from pipeline.layouts import lay_out
 from pipeline.layouts.layout import Layout
+from pipeline.layouts.partitions import lay_out_in_partitions
 from pipeline.layouts.selection import Selection
 from pipeline.report.tokens import TokenCounter
 from pipeline.stages.dedupe import Links
+from pipeline.stages.task_map import TaskMap, run_here
 from pipeline.stages.write import write_atomically, write_json
 
 
@@ -41,11 +42,12 @@ def no_links(count: int) -> Links:
 
 
 def lay_out_output(canon: Canonical, selection: Selection, config: RunConfig, query_links: Links,
-                   doc_links: Links) -> Output:
-    """The layout's rows, every pair that did not make it (with its reason), the batch statistics and blocks."""
+                   doc_links: Links, map_tasks: TaskMap = run_here) -> Output:
+    """The layout's rows (laid out by partitions of queries, with `map_tasks`), every pair that did not make it
+    (with its reason), the batch statistics and blocks."""
     from pipeline.stages.batches import plan_batches
 
-    layout = lay_out(selection, config.layout, config.mining.seed)
+    layout = lay_out_in_partitions(selection, config.layout, config.mining.seed, map_tasks)
     not_chosen = (canon.positives.join(selection.positives, on=["query_id", "doc_id"], how="anti",
                                        maintain_order="left")
                   .join(canon.queries.rename({"text": "anchor"}), on="query_id", maintain_order="left")

@@ -83,18 +83,18 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                                    engine.map_tasks)
             save_mined(checkpoint, mined)
         recall = measure_recall(index, doc_vectors, query_vectors, mined.range_max, config.mining.seed)
-    clock.lap("mine")
-    positives = choose_positives(canon.positives, config.layout.positives_per_query, config.mining.seed)
-    positives = positives.with_columns(cosine_of_pairs(canon, positives, query_vectors, doc_vectors))
-    selection = Selection.of(canon, positives, mined.negatives, config.mining.negatives)
-    doc_links = no_links(canon.corpus.height)
-    if config.layout.batch_size:  # only conflict-free batches read document links
-        doc_links = link_rows(doc_vectors, _document_rows(canon, mined.negatives), threshold, config.mining)
-        clock.lap("document_links")
-    if config.layout.teacher:
-        selection = teacher_scores(selection, config.layout.teacher)
-        clock.lap("teacher")
-    output = lay_out_output(canon, selection, config, query_links, doc_links)
+        clock.lap("mine")
+        positives = choose_positives(canon.positives, config.layout.positives_per_query, config.mining.seed)
+        positives = positives.with_columns(cosine_of_pairs(canon, positives, query_vectors, doc_vectors))
+        selection = Selection.of(canon, positives, mined.negatives, config.mining.negatives)
+        doc_links = no_links(canon.corpus.height)
+        if config.layout.batch_size:  # only conflict-free batches read document links
+            doc_links = link_rows(doc_vectors, _document_rows(canon, mined.negatives), threshold, config.mining)
+            clock.lap("document_links")
+        if config.layout.teacher:
+            selection = teacher_scores(selection, config.layout.teacher)
+            clock.lap("teacher")
+        output = lay_out_output(canon, selection, config, query_links, doc_links, engine.map_tasks)
     clock.lap("layout")
     manifest = {
         "inputs": describe_inputs([inputs.data] + ([inputs.corpus] if inputs.corpus else [])),

@@ -18,10 +18,14 @@ from pipeline.layouts.triplet import lay_out_triplet
 FIXED_WIDTH = ("n-tuple", "flag")  # the layouts that need exactly K negatives per row, where `fill` applies
 
 
-def lay_out(selection: Selection, config: LayoutConfig, seed: int) -> Layout:
+def check_scores(selection: Selection, config: LayoutConfig) -> None:
     if config.scores and (missing := selection.missing_scores()):
         raise ConfigError(f"--scores: {missing:,} of the (query, text) pairs have no score in the input; "
                           "use prep run (the encoder's scores) or --teacher MODEL")
+
+
+def lay_out(selection: Selection, config: LayoutConfig, seed: int) -> Layout:
+    check_scores(selection, config)
     if config.layout in FIXED_WIDTH:
         selection = fill_negatives(selection, config.fill, seed)
         added = selection.negatives.filter(pl.col("source").is_in(["repeated", "padding"]))["source"]

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from mining_data import config_for, write_data
 
+import pipeline.layouts.partitions
 from pipeline.canonical import InputRows, build_canonical
 from pipeline.config import EncoderConfig, EngineConfig, MiningConfig
 from pipeline.errors import ConfigError
@@ -58,18 +59,21 @@ def test_ray_writes_the_same_shards_and_embeddings_as_local(crash_folder, tiny_m
     assert np.array_equal(here["embedding"].to_numpy(), there["embedding"].to_numpy())
 
 
-def test_a_worker_killed_in_each_stage_loses_and_doubles_nothing(crash_folder, tiny_model, tmp_path):
+def test_a_worker_killed_in_each_stage_loses_and_doubles_nothing(crash_folder, tiny_model, tmp_path, monkeypatch):
     data = write_data(tmp_path)
-    run_with(EngineConfig(), data, tiny_model, tmp_path, "local")
+    run_with(EngineConfig(), data, tiny_model, tmp_path, "local")  # laid out whole
     crash_folder.mkdir()
     try:
-        run_with(EngineConfig(name="ray", workers=1), data, tiny_model, tmp_path, "ray")
+        with monkeypatch.context() as patch:
+            patch.setattr(pipeline.layouts.partitions, "PARTITION_QUERIES", 2)  # layout tasks on Ray
+            run_with(EngineConfig(name="ray", workers=1), data, tiny_model, tmp_path, "ray")
     finally:
         crashed = sorted(path.name for path in crash_folder.iterdir())
         for path in crash_folder.iterdir():
             path.unlink()
         crash_folder.rmdir()
-    assert crashed == ["encode", "link_chunk", "mine_chunk"]  # an encoding actor, a dedupe and a mining task died
+    # an encoding actor died, and a dedupe, a mining and a layout task
+    assert crashed == ["encode", "lay_out_partition", "link_chunk", "mine_chunk"]
     for name in SHARDS:
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "ray" / name).read_bytes(), name
     cached = cached_embeddings(tmp_path / "cache-ray")

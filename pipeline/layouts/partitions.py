@@ -1,0 +1,74 @@
+"""Lay out partition by partition: every layout is built per query, so the layouts of partitions of the queries,
+concatenated in partition order, are the layout of them all. On the Ray engine each partition is a task."""
+
+from collections import Counter
+
+import polars as pl
+
+from pipeline.config import LayoutConfig
+from pipeline.layouts import check_scores, lay_out
+from pipeline.layouts.layout import Layout
+from pipeline.layouts.selection import Selection
+from pipeline.stages.task_map import TaskMap, run_here
+
+PARTITION_QUERIES = 100_000
+
+
+def lay_out_in_partitions(selection: Selection, config: LayoutConfig, seed: int, map_tasks: TaskMap = run_here,
+                          size: int | None = None) -> Layout:
+    check_scores(selection, config)  # once, for the whole count
+    parts = partition_selection(selection, size or PARTITION_QUERIES)
+    if len(parts) == 1:
+        return lay_out(parts[0], config, seed)
+    return concat_layouts(map_tasks(lay_out_partition, parts, (config, seed)))
+
+
+def lay_out_partition(part: Selection, shared: tuple[LayoutConfig, int]) -> Layout:
+    return lay_out(part, *shared)
+
+
+def partition_selection(selection: Selection, size: int) -> list[Selection]:
+    """Partitions of `size` queries, in the order of their first positive, then those with negatives only (the
+    order the layouts keep), each with the positives, negatives and texts of its own queries."""
+    order = (pl.concat([selection.positives["query_id"], selection.negatives["query_id"]]).unique(maintain_order=True)
+             .to_frame().with_columns(part=pl.int_range(pl.len(), dtype=pl.Int64) // size))
+    if order.height <= size:
+        return [selection]
+
+    def split(frame: pl.DataFrame) -> dict:
+        return frame.join(order, on="query_id", maintain_order="left").partition_by(
+            "part", as_dict=True, include_key=False, maintain_order=True)
+
+    positives, negatives, queries = split(selection.positives), split(selection.negatives), split(selection.queries)
+    parts = []
+    for number in range(int(order["part"].max()) + 1):
+        own_positives = positives.get((number,), selection.positives.clear())
+        own_negatives = negatives.get((number,), selection.negatives.clear())
+        docs = pl.concat([own_positives["doc_id"], own_negatives["doc_id"]]).unique().to_frame()
+        corpus = selection.corpus.join(docs, on="doc_id", how="semi", maintain_order="left")
+        parts.append(Selection(queries[(number,)], corpus, own_positives, own_negatives, selection.k))
+    return parts
+
+
+def concat_layouts(layouts: list[Layout]) -> Layout:
+    """The partitions' layouts as one: rows and every table concatenated in partition order, splits by name."""
+
+    def concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
+        # diagonal: a partition without a bucket has no columns; one chunk, as a whole layout has (shard fingerprints)
+        return pl.concat(frames, how="diagonal", rechunk=True)
+
+    splits = None
+    if layouts[0].splits is not None:
+        names = {name for layout in layouts for name in layout.splits}
+        # bucket names are neg<count>: in count order, as one whole layout orders them
+        splits = {name: concat([layout.splits[name] for layout in layouts if name in layout.splits])
+                  for name in sorted(names, key=lambda name: (len(name), name))}
+    return Layout(
+        rows=concat([layout.rows for layout in layouts]),
+        pairs=concat([layout.pairs for layout in layouts]),
+        rejects=concat([layout.rejects for layout in layouts]),
+        view=concat([layout.view for layout in layouts]),
+        ids=None if layouts[0].ids is None else concat([layout.ids for layout in layouts]),
+        splits=splits,
+        filled=dict(sum((Counter(layout.filled) for layout in layouts), Counter())),
+    )
