@@ -1,5 +1,6 @@
-"""Where `prep run` runs its heavy stages, encoding and the searches of dedupe and mining: in this process, or on a
-Ray cluster. Every other stage runs in this process either way, and both engines call the same stage functions."""
+"""Where `prep run` runs its heavy stages (encoding, the dedupe and mining searches, the layout's partitions): in
+this process, or on a Ray cluster. Every other stage runs in this process either way, and both engines call the
+same stage functions."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from pipeline.stages.task_map import TaskMap, run_here
 @dataclass(frozen=True)
 class Engine:
     encode_chunks: ChunkEncoder | None  # None: the encoder in this process
-    map_tasks: TaskMap = run_here  # the chunks of the query dedupe and of mining
+    map_tasks: TaskMap = run_here  # chunks of the query dedupe and of mining, partitions of the layout
     build_corpus_index: Callable[[np.ndarray, MiningConfig], SearchIndex] = build_index
     encode_device: str | None = None  # where encode_chunks runs the model ("cuda" on GPU actors); None: here
 

@@ -1,7 +1,7 @@
 """The Ray engine: encoding as Ray Data `map_batches` over an actor pool (one model per actor, on a GPU where the
 cluster has them, one cache chunk per batch); the near-duplicate search of the query dedupe and the mining as one
 Ray task per chunk of queries, mining searching the corpus index whole or, with index_shards > 1, sharded over
-actors (searched in parallel, top-k merged). Ray reruns the work of a worker that died; every stage is idempotent
+actors (searched in parallel, top-k merged); the layout as one Ray task per partition of queries. Ray reruns the work of a worker that died; every stage is idempotent
 (a chunk's embeddings are saved under a name derived from its ids), so nothing is lost or doubled."""
 
 import logging
@@ -99,7 +99,7 @@ def _encode_on_actors(config: EncoderConfig, workers: int, resources: dict[str, 
 
 
 def _run_task(task: Callable[[Any, Any], Any], item: Any, shared: Any) -> Any:
-    crash_once(getattr(task, "func", task).__name__)  # the stage's function: link_chunk, mine_chunk
+    crash_once(getattr(task, "func", task).__name__)  # the stage's function: link_chunk, mine_chunk, ...
     return task(item, shared)
 
 
