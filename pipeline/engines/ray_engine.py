@@ -1,8 +1,9 @@
 """The Ray engine: encoding as Ray Data `map_batches` over an actor pool (one model per actor, on a GPU where the
 cluster has them, one cache chunk per batch); the near-duplicate search of the query dedupe and the mining as one
 Ray task per chunk of queries, mining searching the corpus index whole or, with index_shards > 1, sharded over
-actors (searched in parallel, top-k merged); the layout as one Ray task per partition of queries. Ray reruns the work of a worker that died; every stage is idempotent
-(a chunk's embeddings are saved under a name derived from its ids), so nothing is lost or doubled."""
+actors (searched in parallel, top-k merged); the layout as one Ray task per partition of queries. Ray reruns the
+work of a worker that died; every stage is idempotent (a chunk's embeddings are saved under a name derived from its
+ids), so nothing is lost or doubled."""
 
 import logging
 import os
