@@ -136,8 +136,9 @@ class Encoder:
 def fix_mmap_threshold() -> None:
     """Keep glibc's mmap threshold at its initial 128 KiB. glibc raises it each time a large block is freed, so
     that torch's activation tensors, of a new size with each length-sorted batch, then come from the heap, whose
-    freed fragments stay resident: peak RSS grew with the texts encoded (1,112 MiB for 1,500 SciFact abstracts
-    against 867 MiB with the threshold fixed; benchmarks/RESULTS.md). Elsewhere than glibc this does nothing."""
+    freed fragments stay resident: 1,050-1,110 MiB peak for 1,500 SciFact abstracts, 868 MiB with the threshold
+    fixed, for about 12% more encoding time (fresh pages for each large tensor; benchmarks/RESULTS.md). Elsewhere
+    than glibc this does nothing."""
     library = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
     if library and hasattr(libc := ctypes.CDLL(library), "mallopt"):
         libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
