@@ -21,6 +21,7 @@ import polars as pl
 
 
 def build_static_model(folder: Path) -> Path:
+    import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import StaticEmbedding
     from tokenizers import Tokenizer
@@ -28,6 +29,7 @@ def build_static_model(folder: Path) -> Path:
     from pipeline.report.tokens import default_model_path
 
     tokenizer = Tokenizer.from_file(str(default_model_path() / "tokenizer.json"))
+    torch.manual_seed(0)  # the same random vectors every run, so that runs compare
     model = SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_dim=64)], device="cpu")
     model.save(str(folder))
     return folder
