@@ -83,6 +83,10 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                                    engine.map_tasks)
             save_mined(checkpoint, mined)
         recall = measure_recall(index, doc_vectors, query_vectors, mined.range_max, config.mining.seed)
+        index_summary = {"kind": index.kind, "nprobe": index.nprobe, "documents": len(doc_vectors),
+                         "recall_at_search_depth": recall,
+                         "note": "exact search" if recall is None else
+                         f"approximate: measured recall of the exact top-{mined.range_max} on up to 256 queries"}
         clock.lap("mine")
         positives = choose_positives(canon.positives, config.layout.positives_per_query, config.mining.seed)
         positives = positives.with_columns(cosine_of_pairs(canon, positives, query_vectors, doc_vectors))
@@ -91,6 +95,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         if config.layout.batch_size:  # only conflict-free batches read document links
             doc_links = link_rows(doc_vectors, _document_rows(canon, mined.negatives), threshold, config.mining)
             clock.lap("document_links")
+        del query_vectors, doc_vectors, index  # the layout and the output report peak next: not with these held
         if config.layout.teacher:
             selection = teacher_scores(selection, config.layout.teacher)
             clock.lap("teacher")
@@ -106,10 +111,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                   "device": str(encoder.model.device)},
         "encoding": {"texts_encoded": encoder.stats.encoded, "texts_from_cache": encoder.stats.cached,
                      "seconds": round(encoder.stats.seconds, 3)},
-        "index": {"kind": index.kind, "nprobe": index.nprobe, "documents": len(doc_vectors),
-                  "recall_at_search_depth": recall,
-                  "note": "exact search" if recall is None else
-                  f"approximate: measured recall of the exact top-{mined.range_max} on up to 256 queries"},
+        "index": index_summary,
         "dedupe": _dedupe_summary(canon, query_links, doc_links, threshold, bool(config.layout.batch_size)),
         "checkpoint": {"mined": str(checkpoint), "resumed": resumed},
         "stages": stage_counts(canon, output.layout.pairs.height, output.rejects),

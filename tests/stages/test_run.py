@@ -296,6 +296,33 @@ def test_exact_normalised_and_semantic_duplicate_queries_are_merged(tmp_path, ti
             assert not negatives & cluster_positives  # no cluster-mate's positive is a negative
 
 
+def test_embeddings_are_released_before_the_layout(data, tiny_model, tmp_path, monkeypatch):
+    import gc
+    import weakref
+
+    import pipeline.run
+
+    held, alive_at_layout = [], []
+
+    def cosine_of_pairs(canon, positives, queries, docs):
+        held.extend([weakref.ref(queries), weakref.ref(docs)])
+        return original_cosine(canon, positives, queries, docs)
+
+    def lay_out_output(*args):
+        gc.collect()
+        alive_at_layout.extend(ref() is not None for ref in held)
+        return original_layout(*args)
+
+    original_cosine, original_layout = pipeline.run.cosine_of_pairs, pipeline.run.lay_out_output
+    monkeypatch.setattr(pipeline.run, "cosine_of_pairs", cosine_of_pairs)
+    monkeypatch.setattr(pipeline.run, "lay_out_output", lay_out_output)
+    manifest = run(data, tiny_model, tmp_path)
+    assert alive_at_layout == [False, False]  # query and corpus embeddings freed before the layout's peak
+    assert manifest["index"] | {"documents": None} == {"kind": "flat", "nprobe": None, "documents": None,
+                                                       "recall_at_search_depth": None, "note": "exact search"}
+    assert manifest["index"]["documents"] >= len(CORPUS)
+
+
 def test_a_run_interrupted_after_mining_resumes_from_its_checkpoint(data, tiny_model, tmp_path, monkeypatch):
     import pipeline.run
     import pipeline.stages.shards
