@@ -318,9 +318,9 @@ def test_embeddings_are_released_before_the_layout(data, tiny_model, tmp_path, m
     monkeypatch.setattr(pipeline.run, "lay_out_output", lay_out_output)
     manifest = run(data, tiny_model, tmp_path)
     assert alive_at_layout == [False, False]  # query and corpus embeddings freed before the layout's peak
-    assert manifest["index"] | {"documents": None} == {"kind": "flat", "nprobe": None, "documents": None,
-                                                       "recall_at_search_depth": None, "note": "exact search"}
-    assert manifest["index"]["documents"] >= len(CORPUS)
+    index = manifest["index"]  # summarised before the index was freed
+    assert (index["kind"], index["recall_at_search_depth"], index["note"]) == ("flat", None, "exact search")
+    assert index["documents"] >= len(CORPUS)
 
 
 def test_a_run_interrupted_after_mining_resumes_from_its_checkpoint(data, tiny_model, tmp_path, monkeypatch):
