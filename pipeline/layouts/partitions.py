@@ -1,5 +1,6 @@
 """Lay out partition by partition: every layout is built per query, so the layouts of partitions of the queries,
-concatenated in partition order, are the layout of them all. On the Ray engine each partition is a task."""
+concatenated in partition order, hold the rows of one whole layout, in its order where each query's positives are
+together in the input (else a query's rows come with its partition). On the Ray engine each partition is a task."""
 
 from collections import Counter
 
