@@ -2,7 +2,9 @@
 
 import json
 
+import datasets
 import pytest
+from flag_rows import ROWS
 
 import pipeline.layouts.partitions
 from pipeline.layouts.partitions import partition_selection
@@ -48,3 +50,16 @@ def test_a_partition_holds_its_own_queries_positives_negatives_and_texts(flag_da
     assert sum(part.positives.height for part in parts) == selection.positives.height
     assert sum(part.negatives.height for part in parts) == selection.negatives.height
     assert partition_selection(selection, 4) == [selection]
+
+
+def test_a_query_with_scattered_rows_keeps_every_row_with_its_partition(tmp_path, convert_to, monkeypatch):
+    rows = [*ROWS, {"query": ROWS[0]["query"], "pos": ["france's capital is paris"], "neg": ROWS[0]["neg"]}]
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    whole = convert_to(path, out="whole", fill="repeat")
+    monkeypatch.setattr(pipeline.layouts.partitions, "PARTITION_QUERIES", 1)
+    parts = convert_to(path, out="parts", fill="repeat")
+    first, second = (datasets.load_from_disk(str(tmp_path / name)).to_list() for name in ("whole", "parts"))
+    assert sorted(map(str, first)) == sorted(map(str, second)) and len(first) == 5
+    assert [row["anchor"] for row in second[:2]] == [ROWS[0]["query"]] * 2  # together, in its partition
+    assert parts["stages"] == whole["stages"]
