@@ -26,6 +26,7 @@ from pipeline.output import choose_positives, lay_out_output, no_links, write_ou
 from pipeline.report.profile import duplicate_counts
 from pipeline.report.tokens import counter_of_model
 from pipeline.stages.checkpoint import checkpoint_folder, load_mined, save_mined
+from pipeline.stages.conflicts import conflict_documents
 from pipeline.stages.dedupe import Links, cluster_sizes, link_rows, link_similar
 from pipeline.stages.mine import mine_negatives
 from pipeline.stages.scores import cosine_of_pairs, teacher_scores
@@ -93,7 +94,8 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         selection = Selection.of(canon, positives, mined.negatives, config.mining.negatives)
         doc_links = no_links(canon.corpus.height)
         if config.layout.batch_size:  # only conflict-free batches read document links
-            doc_links = link_rows(doc_vectors, _document_rows(canon, mined.negatives), threshold, config.mining)
+            doc_links = link_rows(doc_vectors, conflict_documents(canon, mined.negatives), threshold,
+                                  config.mining)
             clock.lap("document_links")
         del query_vectors, doc_vectors, index  # the layout and the output report peak next: not with these held
         if config.layout.teacher:
@@ -127,13 +129,6 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                  config, counter)
     clock.lap("write")
     return manifest
-
-
-def _document_rows(canon: Canonical, negatives: pl.DataFrame) -> np.ndarray:
-    """Corpus rows of every positive and chosen negative: the documents an output row can hold."""
-    used = pl.concat([canon.positives.select("doc_id"), negatives.select("doc_id")]).unique()
-    rows = canon.corpus.select("doc_id", row=pl.int_range(pl.len(), dtype=pl.Int64))
-    return rows.join(used, on="doc_id", how="semi")["row"].to_numpy()
 
 
 def _dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, threshold: float,

@@ -1,6 +1,6 @@
-"""Lay out partition by partition: every layout is built per query, so the layouts of partitions of the queries,
-concatenated in partition order, hold the rows of one whole layout, in its order where each query's positives are
-together in the input (else a query's rows come with its partition). On the Ray engine each partition is a task."""
+"""Lay out partition by partition: every layout is built per query, and partitions end only where no query's
+positives run on past the cut, so the partitions' layouts, concatenated in partition order, are one whole layout,
+row for row. On the Ray engine each partition is a task."""
 
 from collections import Counter
 
@@ -29,20 +29,30 @@ def lay_out_partition(part: Selection, shared: tuple[LayoutConfig, int]) -> Layo
 
 
 def partition_selection(selection: Selection, size: int) -> list[Selection]:
-    """Partitions of `size` queries, in the order of their first positive, then those with negatives only (the
-    order the layouts keep), each with the positives, negatives and texts of its own queries."""
-    order = (pl.concat([selection.positives["query_id"], selection.negatives["query_id"]]).unique(maintain_order=True)
-             .to_frame().with_columns(part=pl.int_range(pl.len(), dtype=pl.Int64) // size))
-    if order.height <= size:
+    """Partitions of about `size` queries, each with the positives, negatives and texts of its own queries. A
+    partition is a run of the positives in input order (a query whose positives are scattered keeps the queries
+    between them in its partition), then the queries with negatives only, as the layouts order them."""
+    positions = selection.positives.select("query_id").with_row_index("position")
+    spans = (positions.group_by("query_id").agg(first=pl.col("position").min(), last=pl.col("position").max())
+             .sort("first"))
+    # A query starts a new block unless an earlier query has a positive after its first one.
+    spans = spans.with_columns(block=(pl.col("first") > pl.col("last").cum_max().shift(1, fill_value=-1)).cum_sum())
+    negatives_only = (selection.negatives.select("query_id").unique(maintain_order=True)
+                      .join(spans, on="query_id", how="anti"))
+    order = (pl.concat([spans.select("query_id", block=pl.col("block").cast(pl.Int64)),
+                        negatives_only.select("query_id", block=pl.int_range(pl.len(), dtype=pl.Int64) + 1
+                                              + (spans["block"].max() or 0))])
+             .with_row_index("rank").with_columns(part=pl.col("rank").min().over("block") // size))
+    if order["part"].n_unique() <= 1:
         return [selection]
 
     def split(frame: pl.DataFrame) -> dict:
-        return frame.join(order, on="query_id", maintain_order="left").partition_by(
+        return frame.join(order.select("query_id", "part"), on="query_id", maintain_order="left").partition_by(
             "part", as_dict=True, include_key=False, maintain_order=True)
 
     positives, negatives, queries = split(selection.positives), split(selection.negatives), split(selection.queries)
     parts = []
-    for number in range(int(order["part"].max()) + 1):
+    for number in order["part"].unique().sort():
         own_positives = positives.get((number,), selection.positives.clear())
         own_negatives = negatives.get((number,), selection.negatives.clear())
         docs = pl.concat([own_positives["doc_id"], own_negatives["doc_id"]]).unique().to_frame()

@@ -7,8 +7,10 @@ batch-mates must not hold); rows r and s conflict when keys(r) meets forbidden(s
 Checks are set lookups over direct links, never all pairs.
 """
 
+import numpy as np
 import polars as pl
 
+from pipeline.canonical import Canonical
 from pipeline.stages.dedupe import Links
 
 
@@ -16,6 +18,14 @@ def related(ids: pl.Series, links: Links) -> pl.DataFrame:
     """(id, related_id): every id with itself and with each id it is linked to."""
     pairs = pl.DataFrame({"id": ids.gather(links.source), "related_id": ids.gather(links.target)})
     return pl.concat([ids.to_frame("id").with_columns(related_id="id"), pairs])
+
+
+def conflict_documents(canon: Canonical, negatives: pl.DataFrame) -> np.ndarray:
+    """Corpus rows of every positive of the input and every chosen negative (`negatives`: doc_id): the documents
+    whose near-duplicate links the conflict rule reads."""
+    used = pl.concat([canon.positives.select("doc_id"), negatives.select("doc_id")]).unique()
+    rows = canon.corpus.select("doc_id", row=pl.int_range(pl.len(), dtype=pl.Int64))
+    return rows.join(used, on="doc_id", how="semi")["row"].to_numpy()
 
 
 def forbidden_ids(queries: pl.Series, query_links: Links, docs: pl.Series, doc_links: Links,

@@ -2,6 +2,7 @@
 
 import ctypes
 import ctypes.util
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -138,7 +139,9 @@ def fix_mmap_threshold() -> None:
     that torch's activation tensors, of a new size with each length-sorted batch, then come from the heap, whose
     freed fragments stay resident: 1,050-1,110 MiB peak for 1,500 SciFact abstracts, 868 MiB with the threshold
     fixed, for about 12% more encoding time (fresh pages for each large tensor; benchmarks/RESULTS.md). Elsewhere
-    than glibc this does nothing."""
+    than glibc, or where MALLOC_MMAP_THRESHOLD_ already sets it, this does nothing."""
+    if "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return
     library = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
     if library and hasattr(libc := ctypes.CDLL(library), "mallopt"):
         libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)

@@ -1,8 +1,8 @@
-"""Laying out partition by partition (one query each here) writes what one whole layout writes, for every layout."""
+"""Laying out partition by partition writes what one whole layout writes, for every layout, also where a query's
+rows are scattered through the input."""
 
 import json
 
-import datasets
 import pytest
 from flag_rows import ROWS
 
@@ -17,19 +17,38 @@ def written(folder) -> dict[str, bytes]:
     return files | {"manifest.json": json.dumps(manifest).encode()}
 
 
-@pytest.mark.parametrize("layout", [
-    {"layout": "n-tuple"}, {"layout": "n-tuple", "fill": "repeat"}, {"layout": "flag", "fill": "pad",
-                                                                      "allow_padding": True},
-    {"layout": "buckets"}, {"layout": "triplet"}, {"layout": "labeled-pair"}, {"layout": "labeled-list"},
-], ids=lambda layout: "-".join(str(value) for value in layout.values()))
-def test_partitions_of_one_query_write_the_whole_layout(flag_data, convert_to, tmp_path, monkeypatch, layout):
-    convert_to(flag_data, out="whole", **layout)
+LAYOUTS = [{"layout": "n-tuple"}, {"layout": "n-tuple", "fill": "repeat"},
+           {"layout": "flag", "fill": "pad", "allow_padding": True}, {"layout": "buckets"}, {"layout": "triplet"},
+           {"layout": "labeled-pair"}, {"layout": "labeled-list"}]
+# France's second row comes after hamlet's: the two queries must share a partition. The last query has negatives only.
+SCATTERED = [ROWS[0], ROWS[1], {"query": ROWS[0]["query"], "pos": ["france's capital is paris"], "neg": ROWS[0]["neg"]},
+             ROWS[2], ROWS[3], {"query": "what is chlorophyll", "pos": [], "neg": ["leaves are green"]}]
+
+
+def lay_out_in_partitions_of_one(convert_to, monkeypatch, data, layout: dict) -> list:
     calls = []
     monkeypatch.setattr(pipeline.layouts.partitions, "PARTITION_QUERIES", 1)
     monkeypatch.setattr(pipeline.layouts.partitions, "lay_out_partition",
                         lambda part, shared: calls.append(part) or pipeline.layouts.lay_out(part, *shared))
-    convert_to(flag_data, out="parts", **layout)
-    assert len(calls) == 4  # one partition per query
+    convert_to(data, out="parts", **layout)
+    return calls
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda layout: "-".join(str(value) for value in layout.values()))
+def test_partitions_of_one_query_write_the_whole_layout(flag_data, convert_to, tmp_path, monkeypatch, layout):
+    convert_to(flag_data, out="whole", **layout)
+    assert len(lay_out_in_partitions_of_one(convert_to, monkeypatch, flag_data, layout)) == 4  # one per query
+    assert written(tmp_path / "parts") == written(tmp_path / "whole")
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda layout: "-".join(str(value) for value in layout.values()))
+def test_a_query_with_scattered_rows_keeps_the_queries_between_in_its_partition(convert_to, tmp_path, monkeypatch,
+                                                                               layout):
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in SCATTERED))
+    convert_to(path, out="whole", **layout)
+    parts = lay_out_in_partitions_of_one(convert_to, monkeypatch, path, layout)
+    assert [part.queries.height for part in parts] == [2, 1, 1, 1]  # france with hamlet, sky, cat, chlorophyll
     assert written(tmp_path / "parts") == written(tmp_path / "whole")
 
 
@@ -49,17 +68,4 @@ def test_a_partition_holds_its_own_queries_positives_negatives_and_texts(flag_da
         assert set(part.corpus["doc_id"]) == set(part.positives["doc_id"]) | set(part.negatives["doc_id"])
     assert sum(part.positives.height for part in parts) == selection.positives.height
     assert sum(part.negatives.height for part in parts) == selection.negatives.height
-    assert partition_selection(selection, 4) == [selection]
-
-
-def test_a_query_with_scattered_rows_keeps_every_row_with_its_partition(tmp_path, convert_to, monkeypatch):
-    rows = [*ROWS, {"query": ROWS[0]["query"], "pos": ["france's capital is paris"], "neg": ROWS[0]["neg"]}]
-    path = tmp_path / "train.jsonl"
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    whole = convert_to(path, out="whole", fill="repeat")
-    monkeypatch.setattr(pipeline.layouts.partitions, "PARTITION_QUERIES", 1)
-    parts = convert_to(path, out="parts", fill="repeat")
-    first, second = (datasets.load_from_disk(str(tmp_path / name)).to_list() for name in ("whole", "parts"))
-    assert sorted(map(str, first)) == sorted(map(str, second)) and len(first) == 5
-    assert [row["anchor"] for row in second[:2]] == [ROWS[0]["query"]] * 2  # together, in its partition
-    assert parts["stages"] == whole["stages"]
+    assert partition_selection(selection, 4)[0] is selection
