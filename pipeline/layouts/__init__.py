@@ -25,7 +25,7 @@ def check_scores(selection: Selection, config: LayoutConfig) -> None:
 
 
 def lay_out(selection: Selection, config: LayoutConfig, seed: int) -> Layout:
-    check_scores(selection, config)
+    """One layout of `selection`; check_scores first (lay_out_in_partitions does, once for all partitions)."""
     if config.layout in FIXED_WIDTH:
         selection = fill_negatives(selection, config.fill, seed)
         added = selection.negatives.filter(pl.col("source").is_in(["repeated", "padding"]))["source"]

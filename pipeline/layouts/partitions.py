@@ -17,7 +17,7 @@ PARTITION_QUERIES = 100_000
 
 def lay_out_in_partitions(selection: Selection, config: LayoutConfig, seed: int, map_tasks: TaskMap = run_here,
                           size: int | None = None) -> Layout:
-    check_scores(selection, config)  # once, for the whole count
+    check_scores(selection, config)  # once for all partitions, so the error counts every missing score
     parts = partition_selection(selection, size or PARTITION_QUERIES)
     if len(parts) == 1:
         return lay_out(parts[0], config, seed)
