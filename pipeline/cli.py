@@ -264,6 +264,11 @@ def render_run_summary(manifest: dict, out: Path | str, target: Console) -> None
     for source in ("given", "mined"):
         for message in manifest["filters"].get(source, {}).get("messages", []):
             target.print(f"  {message}")
+    index = manifest["index"]
+    if index["recall_at_search_depth"] is not None:
+        colour = "yellow" if "below target_recall" in index["note"] else "default"
+        target.print(f"[{colour}]index {index['kind']}, nprobe {index['nprobe']}: recall "
+                     f"{index['recall_at_search_depth']:.3f} of the exact top-k[/]")
     if manifest["batches"]:
         batches = manifest["batches"]
         target.print(f"batches of {batches['batch_size']}: {batches['conflicts_in_input_order']:,} conflicting pairs "

@@ -64,15 +64,21 @@ class MiningConfig:
     trust_given_negatives: bool = False
     index: str = "auto"
     exact_max_docs: int = 200_000  # above this `auto` uses an approximate IVF index
+    target_recall: float | None = 0.9  # IVF: nprobe doubles until this share of the exact top-k is found
+    max_nprobe: int = 512  # ... or until this many lists are searched
     query_chunk: int = 1024
     seed: int = 12
 
     def __post_init__(self) -> None:
-        if self.relative_margin is False:  # `relative_margin = false` in TOML turns the filter off
-            object.__setattr__(self, "relative_margin", None)
+        for name in ("relative_margin", "target_recall"):  # `name = false` in TOML turns it off
+            if getattr(self, name) is False:
+                object.__setattr__(self, name, None)
         _check_types(self)
         _check_positive(self, "negatives")
         _check_positive(self, "query_chunk")
+        _check_positive(self, "max_nprobe")
+        if self.target_recall is not None and not 0 < self.target_recall <= 1:
+            raise ConfigError(f"mining.target_recall is a share between 0 and 1, got {self.target_recall}")
         _check_choice(self, "sampling", ("top", "random"))
         _check_choice(self, "index", ("auto", "flat", "ivf"))
         for name in ("relative_margin", "absolute_margin"):

@@ -54,10 +54,12 @@ def test_a_value_of_the_wrong_type_is_a_config_error(tmp_path: Path):
         load_run_config(path, {})
 
 
-def test_relative_margin_false_turns_the_filter_off(tmp_path: Path):
+@pytest.mark.parametrize("name", ["relative_margin", "target_recall"])
+def test_false_turns_a_mining_setting_off(tmp_path: Path, name):
     path = tmp_path / "prep.toml"
-    path.write_text("[mining]\nrelative_margin = false\n")
-    assert load_run_config(path, {}).mining.relative_margin is None
+    path.write_text(f"[mining]\n{name} = false\n")
+    assert getattr(load_run_config(path, {}).mining, name) is None
+    assert getattr(load_run_config(None, {}).mining, name) is not None
 
 
 def test_engine_from_toml_and_flags(tmp_path: Path):

@@ -9,7 +9,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
@@ -123,6 +123,9 @@ class IndexShard:
         scores, rows = self.index.search(queries, depth)
         return scores, np.where(rows >= 0, rows + self.offset, -1)
 
+    def set_nprobe(self, nprobe: int) -> None:
+        self.index.index.nprobe = nprobe
+
 
 @dataclass(frozen=True)
 class ShardedIndex:
@@ -140,6 +143,12 @@ class ShardedIndex:
         found = ray.get([shard.search.remote(queries, depth) for shard in self.shards])
         return faiss.merge_knn_results(np.stack([scores for scores, _ in found]),
                                        np.stack([rows for _, rows in found]), keep_max=True)
+
+    def with_nprobe(self, nprobe: int) -> "ShardedIndex":
+        import ray
+
+        ray.get([shard.set_nprobe.remote(nprobe) for shard in self.shards])
+        return replace(self, nprobe=nprobe)
 
 
 def _build_sharded_index(shards: int, embeddings: np.ndarray, config: MiningConfig) -> ShardedIndex:

@@ -39,7 +39,8 @@ def load_mined(folder: Path) -> MiningResult | None:
     stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
     return MiningResult(negatives=pl.read_parquet(folder / "negatives.parquet"), skipped=stats["skipped"],
                         candidates=stats["candidates"], positive_scores=np.load(folder / "positive_scores.npy"),
-                        range_max=stats["range_max"], deepened=stats["deepened"])
+                        range_max=stats["range_max"], deepened=stats["deepened"], nprobe=stats["nprobe"],
+                        recall=stats["recall"])
 
 
 def save_mined(folder: Path, mined: MiningResult) -> None:
@@ -50,7 +51,7 @@ def save_mined(folder: Path, mined: MiningResult) -> None:
     mined.negatives.write_parquet(partial / "negatives.parquet")
     np.save(partial / "positive_scores.npy", mined.positive_scores)
     stats = {"skipped": mined.skipped, "candidates": mined.candidates, "range_max": mined.range_max,
-             "deepened": mined.deepened}
+             "deepened": mined.deepened, "nprobe": mined.nprobe, "recall": mined.recall}
     (partial / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)

@@ -10,7 +10,7 @@ import polars as pl
 from pipeline.canonical import Canonical
 from pipeline.config import MiningConfig
 from pipeline.stages.dedupe import Links
-from pipeline.stages.index import SearchIndex
+from pipeline.stages.index import SearchIndex, tune_nprobe
 from pipeline.stages.mine_chunk import ChunkResult, MiningInputs, mine_chunk
 from pipeline.stages.select import default_range_max
 from pipeline.stages.task_map import TaskMap, run_here
@@ -24,6 +24,8 @@ class MiningResult:
     positive_scores: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     range_max: int = 0
     deepened: int = 0  # query searches repeated deeper because the first candidates held fewer than K negatives
+    nprobe: int | None = None  # IVF lists searched per query (tuned to the target recall), None for exact search
+    recall: float | None = None  # IVF: measured share of the exact top-k at the search depth
 
 
 def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, index: SearchIndex,
@@ -32,6 +34,7 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     """`queries` and `docs` are the embeddings of canon.queries and canon.corpus, row-aligned. With
     `query_links` (near-duplicate query rows), a query's known positives include those of its near-duplicates.
 
+    An IVF index first has its nprobe tuned to `config.target_recall` (tune_nprobe) on the queries to mine.
     Queries left with fewer than K negatives are searched again, DEEPEN times deeper each time (up to
     MAX_DEEPENING passes): with many positives the margin filter can empty the first candidates, while deeper
     ranks still hold valid negatives. Statistics count each query's last pass only. With `deepen` False the
@@ -41,11 +44,13 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     max_positives = int(plan["positive_rows"].list.len().max() or 0)
     config = replace(config, range_max=default_range_max(config, max_positives))
     max_known = int(plan["known_rows"].list.len().max() or 0)
+    depth = min(config.range_max + max_known, len(docs))
+    index, recall = tune_nprobe(index, docs, queries[plan["query_row"].to_numpy()], depth, config)
     inputs = MiningInputs(queries, docs, index, canon.queries["query_id"].to_numpy(),
-                          canon.corpus["doc_id"].to_numpy(), min(config.range_max + max_known, len(docs)))
+                          canon.corpus["doc_id"].to_numpy(), depth)
     chunks = [plan.slice(start, config.query_chunk) for start in range(0, plan.height, config.query_chunk)]
     results = map_tasks(partial(mine_chunk, config=config, deepen=deepen), chunks, inputs)
-    return _merge(canon, results, config.range_max)
+    return replace(_merge(canon, results, config.range_max), nprobe=index.nprobe, recall=recall)
 
 
 def _merge(canon: Canonical, chunks: list[ChunkResult], range_max: int) -> MiningResult:

@@ -85,8 +85,8 @@ def test_a_worker_killed_in_each_stage_loses_and_doubles_nothing(crash_folder, t
 
 @pytest.mark.parametrize("shards", [1, 3])
 def test_mining_tasks_with_an_ivf_index_match_the_local_loop(crash_folder, shards):
-    """Many chunks, an approximate index (IVF51, 32 of 51 lists probed): the index travels to the tasks whole, or
-    sits in 3 shards on actors, searched in parallel and merged."""
+    """Many chunks, an approximate index (IVF51, 32 of 51 lists probed before tuning): the index travels to the
+    tasks whole, or sits in 3 shards on actors, searched in parallel and merged."""
     rng = np.random.default_rng(0)
     docs = rng.standard_normal((2000, 16)).astype(np.float32)
     docs /= np.linalg.norm(docs, axis=1, keepdims=True)
@@ -101,19 +101,21 @@ def test_mining_tasks_with_an_ivf_index_match_the_local_loop(crash_folder, shard
     queries = docs[canon.queries.select(number).to_series().to_numpy()]
     queries = queries + 0.3 * rng.standard_normal(queries.shape).astype(np.float32)
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-    config = MiningConfig(index="ivf", query_chunk=64, sampling="random")
+    config = MiningConfig(index="ivf", query_chunk=64, sampling="random", target_recall=1.0)
     index = build_index(doc_vectors, config)
     assert index.kind == "IVF51,Flat" and index.nprobe == 32
-    here = mine_negatives(canon, queries, doc_vectors, index, config)
     with ray_engine(EngineConfig(name="ray", index_shards=shards), EncoderConfig()) as engine:
         there_index = engine.build_corpus_index(doc_vectors, config)
         assert (there_index.kind, there_index.nprobe, len(getattr(there_index, "shards", [0]))) == (
             index.kind, index.nprobe, shards)
         assert np.array_equal(there_index.search(queries, 50)[1], index.search(queries, 50)[1])
+        here = mine_negatives(canon, queries, doc_vectors, index, config)
         there = mine_negatives(canon, queries, doc_vectors, there_index, config, map_tasks=engine.map_tasks)
     assert here.negatives.height > 850 and here.negatives.equals(there.negatives)
     assert (here.skipped, here.candidates, here.deepened) == (there.skipped, there.candidates, there.deepened)
     assert np.array_equal(here.positive_scores, there.positive_scores)
+    # nprobe was tuned from 32 to every list (on the shard actors too, or their merged search would differ).
+    assert (here.nprobe, here.recall) == (there.nprobe, there.recall) and here.nprobe == 51 and here.recall == 1.0
 
 
 def test_dedupe_search_in_tasks_finds_the_same_links_as_the_local_loop(crash_folder):

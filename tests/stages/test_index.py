@@ -1,0 +1,97 @@
+"""IVF nprobe is tuned to a target recall of the exact top-k, measured on a sample of the queries."""
+
+import faiss
+import numpy as np
+import pytest
+
+from pipeline.config import MiningConfig
+from pipeline.errors import ConfigError
+from pipeline.stages.index import build_index, tune_nprobe
+
+
+@pytest.fixture(scope="module")
+def vectors():
+    """Random unit vectors: no cluster structure, so IVF needs many lists probed to find the exact neighbours."""
+    rng = np.random.default_rng(0)
+    docs = rng.standard_normal((8000, 32)).astype(np.float32)
+    queries = rng.standard_normal((300, 32)).astype(np.float32)
+    faiss.normalize_L2(docs)
+    faiss.normalize_L2(queries)
+    return docs, queries
+
+
+def ivf(docs, **settings):
+    index = build_index(docs, MiningConfig(index="ivf", **settings))
+    assert (index.kind, index.nprobe) == ("IVF205,Flat", 32)  # 32 of 205 lists before tuning
+    return index
+
+
+def recall_of(index, docs, queries, depth):
+    _, exact = faiss.knn(queries, docs, depth, metric=faiss.METRIC_INNER_PRODUCT)
+    _, found = index.search(queries, depth)
+    return np.mean([len(np.intersect1d(a, e)) / depth for a, e in zip(found, exact, strict=True)])
+
+
+def test_nprobe_doubles_until_the_target_recall(vectors):
+    docs, queries = vectors
+    untuned = recall_of(ivf(docs), docs, queries, 20)
+    config = MiningConfig(index="ivf", target_recall=0.95)
+    index, recall = tune_nprobe(ivf(docs), docs, queries, 20, config)
+    assert untuned < 0.9  # the untuned index misses much of the exact top 20 here
+    assert index.nprobe in (64, 128, 205) and index.index.nprobe == index.nprobe
+    assert recall >= 0.95
+    # The tuned nprobe holds beyond the sample: all 300 queries, 256 of which were the probe.
+    assert recall_of(index, docs, queries, 20) >= 0.94
+    smaller, _ = tune_nprobe(ivf(docs), docs, queries, 20, MiningConfig(index="ivf", target_recall=0.95,
+                                                                         max_nprobe=index.nprobe // 2))
+    assert smaller.nprobe == index.nprobe // 2  # the cap stops the doubling: the target needed more
+
+
+def test_max_nprobe_caps_the_search_and_the_shortfall_is_reported(vectors):
+    docs, queries = vectors
+    index, recall = tune_nprobe(ivf(docs), docs, queries, 20, MiningConfig(index="ivf", target_recall=1.0,
+                                                                           max_nprobe=64))
+    assert index.nprobe == 64
+    assert recall < 1.0
+    assert recall == pytest.approx(recall_of(index, docs, queries[_probe_rows(len(queries))], 20))
+
+
+def _probe_rows(count):
+    return np.sort(np.random.default_rng(12).choice(count, size=min(count, 256), replace=False))
+
+
+def test_without_a_target_nprobe_is_only_measured(vectors):
+    docs, queries = vectors
+    index, recall = tune_nprobe(ivf(docs), docs, queries, 20, MiningConfig(index="ivf", target_recall=None))
+    assert index.nprobe == 32
+    assert recall == pytest.approx(recall_of(index, docs, queries[_probe_rows(len(queries))], 20))
+
+
+def test_every_list_probed_is_exact_search(vectors):
+    docs, queries = vectors
+    index, recall = tune_nprobe(ivf(docs), docs, queries, 20, MiningConfig(index="ivf", target_recall=1.0,
+                                                                           max_nprobe=4096))
+    assert (index.nprobe, recall) == (205, 1.0)
+
+
+def test_flat_index_is_left_alone(vectors):
+    docs, queries = vectors
+    flat = build_index(docs, MiningConfig())
+    assert tune_nprobe(flat, docs, queries, 20, MiningConfig()) == (flat, None)
+
+
+@pytest.mark.parametrize("value", [0.0, 1.5])
+def test_target_recall_is_a_share(value):
+    with pytest.raises(ConfigError, match="target_recall is a share between 0 and 1"):
+        MiningConfig(target_recall=value)
+
+
+def test_the_manifest_note_says_when_the_target_was_missed():
+    from pipeline.run import _index_note
+    from pipeline.stages.mine import MiningResult
+
+    config = MiningConfig(target_recall=0.9, max_nprobe=64)
+    assert _index_note(MiningResult(), config) == "exact search"
+    assert "below target_recall" not in _index_note(MiningResult(nprobe=64, recall=0.93), config)
+    missed = _index_note(MiningResult(nprobe=64, recall=0.62), config)
+    assert "below target_recall 0.9 at nprobe 64 (max_nprobe 64): raise max_nprobe" in missed
