@@ -87,11 +87,16 @@ def test_target_recall_is_a_share(value):
 
 
 def test_the_manifest_note_says_when_the_target_was_missed():
+    from functools import partial
+
+    import polars as pl
+
     from pipeline.run import _index_note
     from pipeline.stages.mine import MiningResult
 
+    result = partial(MiningResult, pl.DataFrame())
     config = MiningConfig(target_recall=0.9, max_nprobe=64)
-    assert _index_note(MiningResult(), config) == "exact search"
-    assert "below target_recall" not in _index_note(MiningResult(nprobe=64, recall=0.93), config)
-    missed = _index_note(MiningResult(nprobe=64, recall=0.62), config)
+    assert _index_note(result(), config) == "exact search"
+    assert "below target_recall" not in _index_note(result(nprobe=64, recall=0.93), config)
+    missed = _index_note(result(nprobe=64, recall=0.62), config)
     assert "below target_recall 0.9 at nprobe 64 (max_nprobe 64): raise max_nprobe" in missed
