@@ -88,6 +88,9 @@ def main() -> None:
               f"   ({per / anchor:.2f}x the smallest run's cost per query)")
         print("           stages s: " + ", ".join(f"{stage} {seconds:.1f}"
                                                    for stage, seconds in manifest["timings_seconds"].items()))
+        index = manifest["index"]
+        print(f"           index {index['kind']}, nprobe {index['nprobe']}, recall at the search depth "
+              f"{index['recall_at_search_depth']}")
 
 
 if __name__ == "__main__":
