@@ -65,7 +65,7 @@ class MiningConfig:
     index: str = "auto"
     exact_max_docs: int = 200_000  # above this `auto` uses an approximate IVF index
     target_recall: float | None = 0.9  # IVF: nprobe doubles until this share of the exact top-k is found
-    max_nprobe: int = 512  # ... or until this many lists are searched
+    max_nprobe: int = 256  # ... or until this many lists are searched (beyond, exact search costs about as much)
     query_chunk: int = 1024
     seed: int = 12
 
