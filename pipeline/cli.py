@@ -266,7 +266,7 @@ def render_run_summary(manifest: dict, out: Path | str, target: Console) -> None
             target.print(f"  {message}")
     index = manifest["index"]
     if index["recall_at_search_depth"] is not None:
-        colour = "yellow" if "below target_recall" in index["note"] else "default"
+        colour = "yellow" if index["target_reached"] is False else "default"
         target.print(f"[{colour}]index {index['kind']}, nprobe {index['nprobe']}: recall "
                      f"{index['recall_at_search_depth']:.3f} of the exact top-k[/]")
     if manifest["batches"]:

@@ -65,7 +65,7 @@ class MiningConfig:
     index: str = "auto"
     exact_max_docs: int = 200_000  # above this `auto` uses an approximate IVF index
     target_recall: float | None = 0.9  # IVF: nprobe doubles until this share of the exact top-k is found
-    max_nprobe: int = 256  # ... or until this many lists are searched (beyond, exact search costs about as much)
+    max_nprobe: int | None = None  # ... or this many lists (None: a sixteenth of them, about exact search's cost)
     query_chunk: int = 1024
     seed: int = 12
 
@@ -76,7 +76,8 @@ class MiningConfig:
         _check_types(self)
         _check_positive(self, "negatives")
         _check_positive(self, "query_chunk")
-        _check_positive(self, "max_nprobe")
+        if self.max_nprobe is not None:
+            _check_positive(self, "max_nprobe")
         if self.target_recall is not None and not 0 < self.target_recall <= 1:
             raise ConfigError(f"mining.target_recall is a share between 0 and 1, got {self.target_recall}")
         _check_choice(self, "sampling", ("top", "random"))

@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 
 from pipeline.canonical import Canonical
-from pipeline.config import RunConfig
+from pipeline.config import MiningConfig, RunConfig
 from pipeline.layouts import FIXED_WIDTH
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
@@ -28,7 +28,8 @@ from pipeline.report.tokens import counter_of_model
 from pipeline.stages.checkpoint import checkpoint_folder, load_mined, save_mined
 from pipeline.stages.conflicts import conflict_documents
 from pipeline.stages.dedupe import Links, cluster_sizes, link_rows, link_similar
-from pipeline.stages.mine import mine_negatives
+from pipeline.stages.index import RECALL_PROBE_QUERIES
+from pipeline.stages.mine import MiningResult, mine_negatives
 from pipeline.stages.scores import cosine_of_pairs, teacher_scores
 
 
@@ -52,14 +53,22 @@ class _Clock:
         self.start = now
 
 
-def _index_note(mined, config) -> str:
-    if mined.recall is None:
-        return "exact search"
-    note = "approximate: measured recall of the exact top-k at the search depth on up to 256 queries"
-    if config.target_recall is not None and mined.recall < config.target_recall:
-        note += (f"; below target_recall {config.target_recall} at nprobe {mined.nprobe} (max_nprobe "
-                 f"{config.max_nprobe}): raise max_nprobe or use index = \"flat\"")
-    return note
+def index_summary(kind: str, documents: int, mined: MiningResult, config: MiningConfig) -> dict:
+    """The manifest's index entry: which index, how many lists searched, the recall measured, and whether it
+    reached the target (None where there is no target or nothing was measured)."""
+    if kind == "flat":
+        note, reached = "exact search", None
+    elif mined.recall is None:
+        note, reached = "approximate; recall not measured (no queries to mine)", None
+    else:
+        note = (f"approximate: measured recall of the exact top-k at the search depth on up to "
+                f"{RECALL_PROBE_QUERIES} queries")
+        reached = None if config.target_recall is None else mined.recall >= config.target_recall
+        if reached is False:
+            note += (f"; below target_recall {config.target_recall} at nprobe {mined.nprobe}, the cap: raise "
+                     f"max_nprobe or use index = \"flat\"")
+    return {"kind": kind, "nprobe": mined.nprobe, "documents": documents, "recall_at_search_depth": mined.recall,
+            "target_reached": reached, "note": note}
 
 
 def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
@@ -93,8 +102,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
             mined = mine_negatives(canon, query_vectors, doc_vectors, index, config.mining, query_links, deepen,
                                    engine.map_tasks)
             save_mined(checkpoint, mined)
-        index_summary = {"kind": index.kind, "nprobe": mined.nprobe, "documents": len(doc_vectors),
-                         "recall_at_search_depth": mined.recall, "note": _index_note(mined, config.mining)}
+        index_entry = index_summary(index.kind, len(doc_vectors), mined, config.mining)
         clock.lap("mine")
         positives = choose_positives(canon.positives, config.layout.positives_per_query, config.mining.seed)
         positives = positives.with_columns(cosine_of_pairs(canon, positives, query_vectors, doc_vectors))
@@ -120,7 +128,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                   "device": str(encoder.model.device)},
         "encoding": {"texts_encoded": encoder.stats.encoded, "texts_from_cache": encoder.stats.cached,
                      "seconds": round(encoder.stats.seconds, 3)},
-        "index": index_summary,
+        "index": index_entry,
         "dedupe": _dedupe_summary(canon, query_links, doc_links, threshold, bool(config.layout.batch_size)),
         "checkpoint": {"mined": str(checkpoint), "resumed": resumed},
         "stages": stage_counts(canon, output.layout.pairs.height, output.rejects),

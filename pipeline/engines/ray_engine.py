@@ -119,18 +119,16 @@ class IndexShard:
         self.index, self.offset = index, offset
         self.index.index.add(vectors)
 
-    def search(self, queries: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
-        scores, rows = self.index.search(queries, depth)
+    def search(self, queries: np.ndarray, depth: int, nprobe: int | None) -> tuple[np.ndarray, np.ndarray]:
+        scores, rows = replace(self.index, nprobe=nprobe).search(queries, depth)
         return scores, np.where(rows >= 0, rows + self.offset, -1)
-
-    def set_nprobe(self, nprobe: int) -> None:
-        self.index.index.nprobe = nprobe
 
 
 @dataclass(frozen=True)
 class ShardedIndex:
     """The corpus index as shards on actors. Every shard holds its part in a copy of one trained index (IVF: the
-    same lists and nprobe), so the merged top-k of the shards is the top-k of the whole index."""
+    same lists) and is searched with this nprobe, so the merged top-k of the shards is the top-k of the whole
+    index. nprobe travels with each search, so a restarted actor searches the same way."""
 
     shards: tuple
     kind: str
@@ -140,14 +138,11 @@ class ShardedIndex:
         import faiss
         import ray
 
-        found = ray.get([shard.search.remote(queries, depth) for shard in self.shards])
+        found = ray.get([shard.search.remote(queries, depth, self.nprobe) for shard in self.shards])
         return faiss.merge_knn_results(np.stack([scores for scores, _ in found]),
                                        np.stack([rows for _, rows in found]), keep_max=True)
 
     def with_nprobe(self, nprobe: int) -> "ShardedIndex":
-        import ray
-
-        ray.get([shard.set_nprobe.remote(nprobe) for shard in self.shards])
         return replace(self, nprobe=nprobe)
 
 

@@ -13,15 +13,18 @@ RECALL_PROBE_QUERIES = 256
 class SearchIndex:
     index: object
     kind: str  # "flat" or "IVF<nlist>,Flat"
-    nprobe: int | None = None
+    nprobe: int | None = None  # IVF: lists searched per query, passed with every search (the index holds none)
 
     def search(self, queries: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
         """Top `depth` (scores, row numbers) per query; row -1 where the corpus has fewer documents."""
-        return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), depth)
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if self.nprobe is None:
+            return self.index.search(queries, depth)
+        import faiss
+
+        return self.index.search(queries, depth, params=faiss.SearchParametersIVF(nprobe=self.nprobe))
 
     def with_nprobe(self, nprobe: int) -> "SearchIndex":
-        """Sets nprobe on the FAISS index itself (no copy of the vectors): `self` searches with it too."""
-        self.index.nprobe = nprobe
         return replace(self, nprobe=nprobe)
 
 
@@ -44,16 +47,15 @@ def empty_index(embeddings: np.ndarray, config: MiningConfig) -> SearchIndex:
     index = faiss.index_factory(dimension, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
     sample = np.random.default_rng(config.seed).choice(count, size=min(count, 64 * nlist), replace=False)
     index.train(embeddings[np.sort(sample)])
-    index.nprobe = min(nlist, 32)
-    return SearchIndex(index, f"IVF{nlist},Flat", index.nprobe)
+    return SearchIndex(index, f"IVF{nlist},Flat", min(nlist, 32))
 
 
 def tune_nprobe(search_index: SearchIndex, embeddings: np.ndarray, queries: np.ndarray, depth: int,
                 config: MiningConfig) -> tuple[SearchIndex, float | None]:
-    """An IVF index with nprobe doubled until it finds `config.target_recall` of the exact top-`depth` on a seeded
-    sample of `queries` (or until `config.max_nprobe`, or every list), and the recall it reached. A flat index,
-    or no queries, is returned as it is with recall None. Without a target, nprobe stays and is only measured.
-    nprobe is set in place (SearchIndex.with_nprobe): the index passed in searches with the tuned nprobe too."""
+    """The index with nprobe doubled from 32 until a seeded sample of `queries` finds `config.target_recall` of its
+    exact top-`depth`, or until the cap (`max_nprobe`; by default a sixteenth of the lists, about where an IVF scan
+    costs what exact search does), and the recall it reached. Without a target nprobe stays (capped) and is
+    measured. A flat index, or no queries, is returned as it is with recall None."""
     if search_index.kind == "flat" or len(queries) == 0:
         return search_index, None
     import faiss
@@ -63,7 +65,8 @@ def tune_nprobe(search_index: SearchIndex, embeddings: np.ndarray, queries: np.n
     depth = min(depth, len(embeddings))
     _, exact = faiss.knn(probe, embeddings, depth, metric=faiss.METRIC_INNER_PRODUCT)
     nlist = int(search_index.kind[3:].split(",")[0])
-    ceiling = min(nlist, max(config.max_nprobe, search_index.nprobe))
+    ceiling = min(nlist, config.max_nprobe or max(32, nlist // 16))
+    search_index = search_index.with_nprobe(min(search_index.nprobe, ceiling))
     while True:
         _, approximate = search_index.search(probe, depth)
         recall = sum(len(np.intersect1d(a[a >= 0], e)) for a, e in zip(approximate, exact, strict=True)) / exact.size

@@ -101,21 +101,38 @@ def test_mining_tasks_with_an_ivf_index_match_the_local_loop(crash_folder, shard
     queries = docs[canon.queries.select(number).to_series().to_numpy()]
     queries = queries + 0.3 * rng.standard_normal(queries.shape).astype(np.float32)
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-    config = MiningConfig(index="ivf", query_chunk=64, sampling="random", target_recall=1.0)
+    config = MiningConfig(index="ivf", query_chunk=64, sampling="random", target_recall=1.0, max_nprobe=64)
     index = build_index(doc_vectors, config)
     assert index.kind == "IVF51,Flat" and index.nprobe == 32
+    here = mine_negatives(canon, queries, doc_vectors, index, config)
     with ray_engine(EngineConfig(name="ray", index_shards=shards), EncoderConfig()) as engine:
         there_index = engine.build_corpus_index(doc_vectors, config)
         assert (there_index.kind, there_index.nprobe, len(getattr(there_index, "shards", [0]))) == (
             index.kind, index.nprobe, shards)
         assert np.array_equal(there_index.search(queries, 50)[1], index.search(queries, 50)[1])
-        here = mine_negatives(canon, queries, doc_vectors, index, config)
         there = mine_negatives(canon, queries, doc_vectors, there_index, config, map_tasks=engine.map_tasks)
     assert here.negatives.height > 850 and here.negatives.equals(there.negatives)
     assert (here.skipped, here.candidates, here.deepened) == (there.skipped, there.candidates, there.deepened)
     assert np.array_equal(here.positive_scores, there.positive_scores)
     # nprobe was tuned from 32 to every list (on the shard actors too, or their merged search would differ).
     assert (here.nprobe, here.recall) == (there.nprobe, there.recall) and here.nprobe == 51 and here.recall == 1.0
+    assert index.nprobe == 32  # tuning returned a tuned copy; the index passed in is unchanged
+
+
+def test_a_restarted_index_shard_searches_with_the_tuned_nprobe(crash_folder):
+    """Ray restarts a lost actor from its constructor arguments (the index as trained, nprobe 32): nprobe goes with
+    every search, so the restarted shard still searches as many lists as the others."""
+    rng = np.random.default_rng(1)
+    docs = rng.standard_normal((2000, 16)).astype(np.float32)
+    docs /= np.linalg.norm(docs, axis=1, keepdims=True)
+    config = MiningConfig(index="ivf")
+    whole = build_index(docs, config).with_nprobe(51)
+    with ray_engine(EngineConfig(name="ray", index_shards=3), EncoderConfig()) as engine:
+        sharded = engine.build_corpus_index(docs, config).with_nprobe(51)
+        assert np.array_equal(sharded.search(docs[:200], 40)[1], whole.search(docs[:200], 40)[1])
+        ray.kill(sharded.shards[1], no_restart=False)
+        assert np.array_equal(sharded.search(docs[:200], 40)[1], whole.search(docs[:200], 40)[1])
+        assert not np.array_equal(whole.with_nprobe(32).search(docs[:200], 40)[1], whole.search(docs[:200], 40)[1])
 
 
 def test_dedupe_search_in_tasks_finds_the_same_links_as_the_local_loop(crash_folder):

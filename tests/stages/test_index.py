@@ -34,26 +34,39 @@ def recall_of(index, docs, queries, depth):
 
 def test_nprobe_doubles_until_the_target_recall(vectors):
     docs, queries = vectors
-    untuned = recall_of(ivf(docs), docs, queries, 20)
-    config = MiningConfig(index="ivf", target_recall=0.95)
-    index, recall = tune_nprobe(ivf(docs), docs, queries, 20, config)
-    assert untuned < 0.9  # the untuned index misses much of the exact top 20 here
-    assert index.nprobe in (64, 128, 205) and index.index.nprobe == index.nprobe
-    assert recall >= 0.95
+    untuned = ivf(docs)
+    index, recall = tune_nprobe(untuned, docs, queries, 20, MiningConfig(index="ivf", target_recall=0.95,
+                                                                         max_nprobe=205))
+    assert recall_of(untuned, docs, queries, 20) < 0.9  # the untuned index misses much of the exact top 20 here
+    assert index.nprobe in (64, 128, 205) and recall >= 0.95
     # The tuned nprobe holds beyond the sample: all 300 queries, 256 of which were the probe.
     assert recall_of(index, docs, queries, 20) >= 0.94
-    smaller, _ = tune_nprobe(ivf(docs), docs, queries, 20, MiningConfig(index="ivf", target_recall=0.95,
-                                                                         max_nprobe=index.nprobe // 2))
-    assert smaller.nprobe == index.nprobe // 2  # the cap stops the doubling: the target needed more
+    assert untuned.nprobe == 32 and recall_of(untuned, docs, queries, 20) < 0.9  # tuning changed no shared state
+    smaller, short = tune_nprobe(untuned, docs, queries, 20, MiningConfig(index="ivf", target_recall=0.95,
+                                                                          max_nprobe=index.nprobe // 2))
+    assert smaller.nprobe == index.nprobe // 2 and short < 0.95  # the cap stopped the doubling short of the target
 
 
-def test_max_nprobe_caps_the_search_and_the_shortfall_is_reported(vectors):
+def test_max_nprobe_caps_the_search(vectors):
     docs, queries = vectors
-    index, recall = tune_nprobe(ivf(docs), docs, queries, 20, MiningConfig(index="ivf", target_recall=1.0,
-                                                                           max_nprobe=64))
-    assert index.nprobe == 64
-    assert recall < 1.0
+    config = MiningConfig(index="ivf", target_recall=1.0, max_nprobe=64)
+    index, recall = tune_nprobe(ivf(docs), docs, queries, 20, config)
+    assert index.nprobe == 64 and recall < 1.0
     assert recall == pytest.approx(recall_of(index, docs, queries[_probe_rows(len(queries))], 20))
+    below, _ = tune_nprobe(ivf(docs), docs, queries, 20, MiningConfig(index="ivf", max_nprobe=8))
+    assert below.nprobe == 8  # a cap under the starting 32 lowers it
+
+
+def test_the_default_cap_is_a_sixteenth_of_the_lists():
+    rng = np.random.default_rng(1)
+    docs = rng.standard_normal((65_536, 16)).astype(np.float32)
+    faiss.normalize_L2(docs)
+    index = build_index(docs, MiningConfig(index="ivf"))
+    assert (index.kind, index.nprobe) == ("IVF1024,Flat", 32)
+    tuned, recall = tune_nprobe(index, docs, docs[:300], 20, MiningConfig(index="ivf", target_recall=1.0))
+    assert tuned.nprobe == 1024 // 16 and recall < 1.0
+    small, _ = tune_nprobe(ivf(docs[:8000]), docs[:8000], docs[:300], 20, MiningConfig(target_recall=1.0))
+    assert small.nprobe == 32  # a sixteenth of 205 lists is 12: the cap is never below the starting 32
 
 
 def _probe_rows(count):
@@ -74,29 +87,15 @@ def test_every_list_probed_is_exact_search(vectors):
     assert (index.nprobe, recall) == (205, 1.0)
 
 
-def test_flat_index_is_left_alone(vectors):
+def test_flat_index_and_no_queries_are_left_alone(vectors):
     docs, queries = vectors
     flat = build_index(docs, MiningConfig())
     assert tune_nprobe(flat, docs, queries, 20, MiningConfig()) == (flat, None)
+    approximate = ivf(docs)
+    assert tune_nprobe(approximate, docs, queries[:0], 20, MiningConfig()) == (approximate, None)
 
 
 @pytest.mark.parametrize("value", [0.0, 1.5])
 def test_target_recall_is_a_share(value):
     with pytest.raises(ConfigError, match="target_recall is a share between 0 and 1"):
         MiningConfig(target_recall=value)
-
-
-def test_the_manifest_note_says_when_the_target_was_missed():
-    from functools import partial
-
-    import polars as pl
-
-    from pipeline.run import _index_note
-    from pipeline.stages.mine import MiningResult
-
-    result = partial(MiningResult, pl.DataFrame())
-    config = MiningConfig(target_recall=0.9, max_nprobe=64)
-    assert _index_note(result(), config) == "exact search"
-    assert "below target_recall" not in _index_note(result(nprobe=64, recall=0.93), config)
-    missed = _index_note(result(nprobe=64, recall=0.62), config)
-    assert "below target_recall 0.9 at nprobe 64 (max_nprobe 64): raise max_nprobe" in missed

@@ -157,7 +157,7 @@ def test_approximate_index_states_its_measured_recall(data, tiny_model, tmp_path
     assert index["kind"].startswith("IVF")
     # Every list is probed on this tiny corpus, so the approximate search finds exactly what exact search finds.
     assert index["nprobe"] >= int(index["kind"][3:].split(",")[0])
-    assert index["recall_at_search_depth"] == 1.0
+    assert (index["recall_at_search_depth"], index["target_reached"]) == (1.0, True)
     exact = run(data, tiny_model, tmp_path, out="exact", index="flat")
     assert exact["index"]["recall_at_search_depth"] is None
     assert (tmp_path / "out" / "data-00000-of-00001.arrow").read_bytes() == \
@@ -323,7 +323,30 @@ def test_embeddings_are_released_before_the_layout(data, tiny_model, tmp_path, m
     assert index["documents"] >= len(CORPUS)
 
 
-def test_a_run_interrupted_after_mining_resumes_from_its_checkpoint(data, tiny_model, tmp_path, monkeypatch):
+def test_the_index_entry_says_when_the_target_recall_was_missed():
+    from pipeline.config import MiningConfig
+    from pipeline.run import index_summary
+    from pipeline.stages.mine import MiningResult
+
+    config = MiningConfig(target_recall=0.9)
+    flat = index_summary("flat", 10, MiningResult(pl.DataFrame()), config)
+    assert (flat["note"], flat["target_reached"]) == ("exact search", None)
+    met = index_summary("IVF4000,Flat", 10, MiningResult(pl.DataFrame(), nprobe=64, recall=0.93), config)
+    assert met["target_reached"] is True and "below" not in met["note"]
+    missed = index_summary("IVF4000,Flat", 10, MiningResult(pl.DataFrame(), nprobe=250, recall=0.62), config)
+    assert missed["target_reached"] is False
+    assert "below target_recall 0.9 at nprobe 250, the cap: raise max_nprobe" in missed["note"]
+    unmeasured = index_summary("IVF4000,Flat", 10, MiningResult(pl.DataFrame(), nprobe=32), config)
+    assert (unmeasured["target_reached"], unmeasured["note"]) == (
+        None, "approximate; recall not measured (no queries to mine)")
+    untargeted = index_summary("IVF4000,Flat", 10, MiningResult(pl.DataFrame(), nprobe=32, recall=0.3),
+                               MiningConfig(target_recall=None))
+    assert untargeted["target_reached"] is None and "below" not in untargeted["note"]
+
+
+@pytest.mark.parametrize("index", ["auto", "ivf"])
+def test_a_run_interrupted_after_mining_resumes_from_its_checkpoint(data, tiny_model, tmp_path, monkeypatch,
+                                                                    index):
     import pipeline.run
     import pipeline.stages.shards
 
@@ -333,20 +356,21 @@ def test_a_run_interrupted_after_mining_resumes_from_its_checkpoint(data, tiny_m
     def mine_again(*args):
         pytest.fail("mined again")
 
-    baseline = run(data, tiny_model, tmp_path / "baseline", sampling="random")
+    baseline = run(data, tiny_model, tmp_path / "baseline", sampling="random", index=index)
     with monkeypatch.context() as patch:
         patch.setattr(pipeline.stages.shards, "write_shards", full_disk)
         with pytest.raises(OSError):
-            run(data, tiny_model, tmp_path, sampling="random")
+            run(data, tiny_model, tmp_path, sampling="random", index=index)
     with monkeypatch.context() as patch:
         patch.setattr(pipeline.run, "mine_negatives", mine_again)
-        resumed = run(data, tiny_model, tmp_path, sampling="random")
+        resumed = run(data, tiny_model, tmp_path, sampling="random", index=index)
     assert resumed["checkpoint"]["resumed"] and not baseline["checkpoint"]["resumed"]
+    assert resumed["index"] == baseline["index"]  # nprobe and recall come back from the checkpoint
     assert resumed["encoding"]["texts_encoded"] == 0
     assert resumed["filters"] == baseline["filters"] and resumed["scores"] == baseline["scores"]
     for name in ("data-00000-of-00001.arrow", "rejects.parquet"):
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "baseline" / "out" / name).read_bytes(), name
-    changed = run(data, tiny_model, tmp_path, out="other", sampling="random", negatives=2)
+    changed = run(data, tiny_model, tmp_path, out="other", sampling="random", negatives=2, index=index)
     assert not changed["checkpoint"]["resumed"]  # another mining setting is another checkpoint
 
 
