@@ -83,23 +83,29 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
         mapping = normalize_texts(long.lazy().select("text").unique()).collect()
         ids = long.join(mapping.select("text", "id", empty=pl.col("norm") == ""), on="text", how="left",
                         maintain_order="left").drop("text")
-    kept = ids.filter(~pl.col("empty"))
+    del long, first_seen  # the exploded texts: the largest table here, not held while the tables below are built
+    texts = mapping.filter(pl.col("norm") != "").select("id", text="norm")
+    del mapping
     query_rows = ids.filter(pl.col("role") == "query")
     by_row = query_rows.filter(~pl.col("empty")).select("row", query_id="id")
+    row_table = query_rows.select("row", query_id=pl.when(~pl.col("empty")).then("id"),
+                                  first_exact=pl.col("raw").is_first_distinct())
+    empty = ids.filter(pl.col("empty")).select("row", "role")
+    kept = ids.filter(~pl.col("empty"))
+    del ids, query_rows
+    doc_ids = kept.filter(pl.col("role") != "query")["id"]
     docs = kept.filter(pl.col("role").is_in(["positive", "negative"])).join(by_row, on="row", maintain_order="left")
-    texts = mapping.filter(pl.col("norm") != "").select("id", text="norm")
+    del kept
+    queries, corpus = _texts_of(by_row["query_id"], texts, "query_id"), _texts_of(doc_ids, texts, "doc_id")
+    del texts, doc_ids
     return Canonical(
-        queries=_texts_of(by_row["query_id"], texts, "query_id"),
-        corpus=_texts_of(kept.filter(pl.col("role") != "query")["id"], texts, "doc_id"),
+        queries=queries,
+        corpus=corpus,
         positives=_links(docs, "positive").select("query_id", "doc_id", "score"),
         negatives=_links(docs, "negative").select(
             "query_id", "doc_id", "score", pl.col("rank").cast(pl.UInt32), source=pl.lit(rows.negative_source)),
-        rows=query_rows.select(
-            "row",
-            query_id=pl.when(~pl.col("empty")).then("id"),
-            first_exact=pl.col("raw").is_first_distinct(),
-        ),
-        empty=ids.filter(pl.col("empty")).select("row", "role"),
+        rows=row_table,
+        empty=empty,
         sources=sources or (rows.path,),
     )
 
