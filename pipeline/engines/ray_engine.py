@@ -142,9 +142,6 @@ class ShardedIndex:
         return faiss.merge_knn_results(np.stack([scores for scores, _ in found]),
                                        np.stack([rows for _, rows in found]), keep_max=True)
 
-    def with_nprobe(self, nprobe: int) -> "ShardedIndex":
-        return replace(self, nprobe=nprobe)
-
 
 def _build_sharded_index(shards: int, embeddings: np.ndarray, config: MiningConfig) -> ShardedIndex:
     import ray

@@ -24,9 +24,6 @@ class SearchIndex:
 
         return self.index.search(queries, depth, params=faiss.SearchParametersIVF(nprobe=self.nprobe))
 
-    def with_nprobe(self, nprobe: int) -> "SearchIndex":
-        return replace(self, nprobe=nprobe)
-
 
 def build_index(embeddings: np.ndarray, config: MiningConfig) -> SearchIndex:
     search_index = empty_index(embeddings, config)
@@ -66,10 +63,10 @@ def tune_nprobe(search_index: SearchIndex, embeddings: np.ndarray, queries: np.n
     _, exact = faiss.knn(probe, embeddings, depth, metric=faiss.METRIC_INNER_PRODUCT)
     nlist = int(search_index.kind[3:].split(",")[0])
     ceiling = min(nlist, config.max_nprobe or max(32, nlist // 16))
-    search_index = search_index.with_nprobe(min(search_index.nprobe, ceiling))
+    search_index = replace(search_index, nprobe=min(search_index.nprobe, ceiling))  # SearchIndex or ShardedIndex
     while True:
         _, approximate = search_index.search(probe, depth)
         recall = sum(len(np.intersect1d(a[a >= 0], e)) for a, e in zip(approximate, exact, strict=True)) / exact.size
         if config.target_recall is None or recall >= config.target_recall or search_index.nprobe >= ceiling:
             return search_index, recall
-        search_index = search_index.with_nprobe(min(2 * search_index.nprobe, ceiling))
+        search_index = replace(search_index, nprobe=min(2 * search_index.nprobe, ceiling))

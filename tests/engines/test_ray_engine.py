@@ -126,13 +126,13 @@ def test_a_restarted_index_shard_searches_with_the_tuned_nprobe(crash_folder):
     docs = rng.standard_normal((2000, 16)).astype(np.float32)
     docs /= np.linalg.norm(docs, axis=1, keepdims=True)
     config = MiningConfig(index="ivf")
-    whole = build_index(docs, config).with_nprobe(51)
+    whole = replace(build_index(docs, config), nprobe=51)
     with ray_engine(EngineConfig(name="ray", index_shards=3), EncoderConfig()) as engine:
-        sharded = engine.build_corpus_index(docs, config).with_nprobe(51)
+        sharded = replace(engine.build_corpus_index(docs, config), nprobe=51)
         assert np.array_equal(sharded.search(docs[:200], 40)[1], whole.search(docs[:200], 40)[1])
         ray.kill(sharded.shards[1], no_restart=False)
         assert np.array_equal(sharded.search(docs[:200], 40)[1], whole.search(docs[:200], 40)[1])
-        assert not np.array_equal(whole.with_nprobe(32).search(docs[:200], 40)[1], whole.search(docs[:200], 40)[1])
+        assert not np.array_equal(replace(whole, nprobe=32).search(docs[:200], 40)[1], whole.search(docs[:200], 40)[1])
 
 
 def test_dedupe_search_in_tasks_finds_the_same_links_as_the_local_loop(crash_folder):
