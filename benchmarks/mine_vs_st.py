@@ -57,8 +57,8 @@ def prepare(data: Path, folder: Path, one_positive: bool) -> tuple[Path, Path, d
     queries = pl.read_ndjson(data / "queries.jsonl").select("_id", "text")
     qrels = pl.read_csv(data / "qrels" / "train.tsv", separator="\t", schema_overrides={
         "query-id": pl.String, "corpus-id": pl.String}).filter(pl.col("score") > 0)
-    pairs = (qrels.join(queries.rename({"_id": "query-id", "text": "anchor"}), on="query-id")
-             .join(corpus.rename({"_id": "corpus-id", "text": "positive"}), on="corpus-id"))
+    pairs = (qrels.join(queries.rename({"_id": "query-id", "text": "anchor"}), on="query-id", maintain_order="left")
+             .join(corpus.rename({"_id": "corpus-id", "text": "positive"}), on="corpus-id", maintain_order="left"))
     relevant = {anchor: set(docs) for anchor, docs in pairs.group_by("anchor").agg("positive").iter_rows()}
     if one_positive:
         several = [anchor for anchor, docs in relevant.items() if len(docs) > 1]

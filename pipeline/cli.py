@@ -112,6 +112,9 @@ def run(
     seed: Annotated[int | None, typer.Option(help="Seed for random sampling and index training.")] = None,
     relative_margin: Annotated[float | None, typer.Option(help="Drop candidates scoring above (1 - margin) x the "
                                                                "query's lowest positive score (default 0.05).")] = None,
+    positive_neighbors: Annotated[int | None, typer.Option(help="Drop candidates among the N nearest documents of a "
+                                                                "positive, likely unlabelled positives (default 3; "
+                                                                "0 turns it off).")] = None,
     sampling: Annotated[str | None, typer.Option(help="top or random (default top).")] = None,
     trust_given_negatives: Annotated[bool | None, typer.Option(
         "--trust-given-negatives", help="Keep input negatives without the false-negative filter.")] = None,
@@ -148,7 +151,7 @@ def run(
     settings = load_run_config(config, {
         "encoder": {"model": model, "cache_dir": cache_dir, "backend": backend},
         "mining": {"negatives": negatives, "seed": seed, "relative_margin": relative_margin, "sampling": sampling,
-                   "trust_given_negatives": trust_given_negatives},
+                   "positive_neighbors": positive_neighbors, "trust_given_negatives": trust_given_negatives},
         "dedupe": {"threshold": dedupe_threshold},
         "layout": {"layout": layout, "fill": fill, "allow_padding": allow_padding, "scores": scores, "binary": binary,
                    "teacher": teacher, "group_size": group_size, "shard_format": shard_format,

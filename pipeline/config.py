@@ -58,6 +58,7 @@ class MiningConfig:
     max_score: float | None = None
     min_score: float | None = None
     near_duplicate: float = 0.98  # cosine at or above which a candidate counts as a copy of a positive
+    positive_neighbors: int = 3  # a candidate among the N nearest documents of a positive is a likely positive
     range_min: int = 0
     range_max: int | None = None  # None: range_min + 10 * negatives + max positives per query, as ST does
     sampling: str = "top"
@@ -88,6 +89,8 @@ class MiningConfig:
                 raise ConfigError(f"mining.{name} must be at least 0, got {value}")
         if not -1 <= self.near_duplicate <= 1:
             raise ConfigError(f"mining.near_duplicate is a cosine between -1 and 1, got {self.near_duplicate}")
+        if self.positive_neighbors < 0:
+            raise ConfigError(f"mining.positive_neighbors must be at least 0, got {self.positive_neighbors}")
         if self.range_min < 0:
             raise ConfigError(f"mining.range_min must be at least 0, got {self.range_min}")
         if None not in (self.min_score, self.max_score) and self.min_score > self.max_score:

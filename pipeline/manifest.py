@@ -54,6 +54,7 @@ def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
         "near_duplicate_of_positive": f"as near-duplicates (cosine >= {config.mining.near_duplicate}) of a positive",
         "above_relative_margin": f"above {1 - (margin or 0):.0%} of the query's lowest positive score",
         "above_absolute_margin": f"within {config.mining.absolute_margin} of the query's lowest positive score",
+        "neighbor_of_positive": f"as one of the {config.mining.positive_neighbors} nearest documents of a positive",
         "above_max_score": f"above max_score {config.mining.max_score}",
         "below_min_score": f"below min_score {config.mining.min_score}",
     }

@@ -12,6 +12,7 @@ def test_defaults_are_the_recommended_recipe():
     assert config.mining.negatives == 3
     assert config.mining.relative_margin == 0.05
     assert config.mining.near_duplicate == 0.98
+    assert config.mining.positive_neighbors == 3
     assert config.mining.sampling == "top"
     assert config.layout.layout == "n-tuple"
 
@@ -28,6 +29,7 @@ def test_toml_values_then_flags_override(tmp_path: Path):
 @pytest.mark.parametrize(("toml", "message"), [
     ("[mining]\nsampling = 'best'\n", "sampling must be one of 'top', 'random'; got 'best'"),
     ("[mining]\nnegatives = 0\n", "negatives must be a positive integer, got 0"),
+    ("[mining]\npositive_neighbors = -1\n", "positive_neighbors must be at least 0, got -1"),
     ("[mining]\nbogus = 1\n", "unknown mining setting(s) ['bogus']"),
     ("[minig]\nnegatives = 1\n", "unknown table(s) ['minig']"),
     ("[mining\n", "prep.toml"),

@@ -54,9 +54,10 @@ def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig
     positive_rows = padded(pending["positive_rows"])
     own = _scores_with(inputs.queries[pending["query_row"].to_numpy()], docs, positive_rows)
     lowest = np.where(positive_rows >= 0, own, np.inf).min(axis=1)
+    neighbors = _positive_neighbors(pending, inputs, config.positive_neighbors)
     for attempt in range(MAX_DEEPENING + 1):
         vectors = inputs.queries[pending["query_row"].to_numpy()]
-        candidates, rows = _candidates(pending, vectors, docs, inputs.index, depth, lowest)
+        candidates, rows = _candidates(pending, vectors, docs, inputs.index, depth, lowest, neighbors)
         masks = removal_masks(candidates, config)
         kept = candidates.valid.copy()
         for mask in masks.values():
@@ -82,8 +83,23 @@ def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig
     return ChunkResult(pl.concat(parts), skipped, considered, own[positive_rows >= 0], deepened)
 
 
+def _positive_neighbors(chunk: pl.DataFrame, inputs: MiningInputs, count: int) -> np.ndarray:
+    """Sorted keys (query_row * documents + doc_row) of the `count` nearest other documents of each query's
+    known positives, found with one search of the chunk's distinct positives."""
+    known = chunk.select("query_row", doc_row="known_rows").explode("doc_row").drop_nulls()
+    if count == 0 or known.is_empty():
+        return np.zeros(0, np.int64)
+    positives = np.unique(known["doc_row"].to_numpy())
+    _, found = inputs.index.search(inputs.docs[positives], count + 1)
+    itself = found == positives[:, None]  # moved last, so that `count` others remain whether or not it was found
+    found = np.take_along_axis(found, np.argsort(itself, axis=1, kind="stable"), axis=1)[:, :count]
+    neighbors = pl.DataFrame({"doc_row": positives, "neighbor": found}).explode("neighbor")
+    pairs = known.join(neighbors, on="doc_row").filter(pl.col("neighbor") >= 0)
+    return np.unique(pairs["query_row"].to_numpy() * len(inputs.docs) + pairs["neighbor"].to_numpy())
+
+
 def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray, index: SearchIndex,
-                depth: int, lowest_positive: np.ndarray) -> tuple[Candidates, np.ndarray]:
+                depth: int, lowest_positive: np.ndarray, neighbors: np.ndarray) -> tuple[Candidates, np.ndarray]:
     given_rows = padded(chunk["given_rows"])
     known_rows = padded(chunk["known_rows"])
     mined_scores, mined_rows = index.search(query_vectors, depth)
@@ -95,12 +111,14 @@ def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray
     given_scores = _scores_with(query_vectors, docs, given_rows)
     scores = np.where(valid, np.concatenate([given_scores, mined_scores], axis=1), -np.inf)
     is_known, similarity = _against_known(docs, rows, known_rows)
+    keys = chunk["query_row"].to_numpy()[:, None] * len(docs) + rows
     candidates = Candidates(
         scores=scores.astype(np.float32),
         valid=valid,
         given=np.concatenate([np.ones_like(given_rows, bool), np.zeros_like(mined_rows, bool)], axis=1),
         is_positive=is_known & valid,
         positive_similarity=similarity,
+        positive_neighbor=np.isin(keys, neighbors) & valid,
         lowest_positive=lowest_positive,
     )
     return candidates, rows

@@ -13,7 +13,7 @@ from pipeline.config import MiningConfig
 
 # Order matters: a candidate is counted under the first reason that removes it.
 REASONS = ("is_positive", "near_duplicate_of_positive", "above_relative_margin", "above_absolute_margin",
-           "above_max_score", "below_min_score")
+           "neighbor_of_positive", "above_max_score", "below_min_score")
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Candidates:
     given: np.ndarray  # True for negatives from the input
     is_positive: np.ndarray  # the candidate is one of the query's known positives (by id)
     positive_similarity: np.ndarray  # max cosine(candidate, any known positive of the query)
+    positive_neighbor: np.ndarray  # among the `positive_neighbors` nearest documents of a known positive
     lowest_positive: np.ndarray  # (n,) the query's lowest positive score; +inf (nothing too close) when none
 
 
@@ -47,6 +48,7 @@ def removal_masks(candidates: Candidates, config: MiningConfig) -> dict[str, np.
         if config.relative_margin is not None else None,
         "above_absolute_margin": checked & (scores + config.absolute_margin > lowest)
         if config.absolute_margin is not None else None,
+        "neighbor_of_positive": checked & candidates.positive_neighbor if config.positive_neighbors else None,
         "above_max_score": checked & (scores > config.max_score) if config.max_score is not None else None,
         "below_min_score": checked & (scores < config.min_score) if config.min_score is not None else None,
     }

@@ -33,7 +33,7 @@ def test_query_short_of_k_is_searched_deeper():
     queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
     # d0..d9 score above the ceiling; the first search (depth range_max 2 + 1 positive) sees only p, d0, d1.
     ceiling = float(np.cos(np.radians(10.0 + 2 * 9.5)))
-    config = MiningConfig(negatives=2, range_max=2, relative_margin=None, max_score=ceiling)
+    config = MiningConfig(negatives=2, range_max=2, relative_margin=None, max_score=ceiling, positive_neighbors=0)
     mined = mine_negatives(canon, queries, corpus, build_index(corpus, config), config)
     chosen = mined.negatives.join(canon.corpus, left_on="doc_id", right_on="doc_id").sort("rank")["text"]
     assert chosen.to_list() == ["d10", "d11"]
@@ -43,13 +43,34 @@ def test_query_short_of_k_is_searched_deeper():
     assert mined.skipped["mined"]["above_max_score"] == 6
 
 
+def test_nearest_documents_of_a_positive_are_not_negatives():
+    docs = ["p", "n1", "n2", "far1", "far2", "far3"]
+    # n1 and n2 are the positive's two nearest documents but score lower with q than far1..far3 do.
+    angle_of = {"q": 0.0, "far1": 30.0, "far2": 32.0, "far3": 34.0, "p": 50.0, "n1": 70.0, "n2": 72.0}
+    canon = canonical(["q"], [["p"]], docs)
+    queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
+
+    def chosen(positive_neighbors: int) -> tuple[list[str], dict]:
+        config = MiningConfig(negatives=3, relative_margin=None, positive_neighbors=positive_neighbors)
+        mined = mine_negatives(canon, queries, corpus, build_index(corpus, config), config)
+        texts = mined.negatives.join(canon.corpus, on="doc_id").sort("rank")["text"].to_list()
+        return texts, mined.skipped["mined"]
+
+    # p's nearest: far3 (16 degrees), far2 (18), n1 (20), far1 (20), n2 (22).
+    assert chosen(0) == (["far1", "far2", "far3"], {"is_positive": 1, "near_duplicate_of_positive": 0})
+    texts, skipped = chosen(2)
+    assert texts == ["far1", "n1", "n2"] and skipped["neighbor_of_positive"] == 2
+    texts, skipped = chosen(5)  # every document is a neighbour: none is left
+    assert texts == [] and skipped["neighbor_of_positive"] == 5
+
+
 def test_positives_of_near_duplicate_queries_are_never_negatives():
     docs = ["a1", "a2", "b1", "x"]
     # Far enough apart (15 degrees and more) that no document is a near-duplicate of another.
     angle_of = {"qb": 0.0, "a1": 15.0, "qa": 20.0, "x": 30.0, "b1": 45.0, "a2": 60.0}
     canon = canonical(["qa", "qb"], [["a1", "a2"], ["b1"]], docs)
     queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
-    config = MiningConfig(negatives=1, relative_margin=None)
+    config = MiningConfig(negatives=1, relative_margin=None, positive_neighbors=0)
     query_of = {text: i for i, text in enumerate(canon.queries["text"])}
     apart = None
     together = Links(np.array([0, 1]), np.array([1, 0]), 2)

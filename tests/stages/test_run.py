@@ -12,7 +12,7 @@ import pytest
 from mining_data import CORPUS, ROWS, run
 from training import train_steps, trainer_for
 
-from pipeline.config import EncoderConfig, LayoutConfig, RunConfig
+from pipeline.config import EncoderConfig, LayoutConfig, MiningConfig, RunConfig
 from pipeline.run import RunInputs, run_pipeline
 
 
@@ -167,9 +167,12 @@ def test_approximate_index_states_its_measured_recall(data, tiny_model, tmp_path
 @pytest.mark.parametrize("backend", ["bf16", "int8"])
 def test_each_backend_has_its_own_cache_and_still_trains(data, tiny_model, tmp_path, backend):
     path, corpus = data
+    # Without the margin every pair keeps 3 negatives: the tiny model's near-ties at the margin cannot empty the output.
+    mining = MiningConfig(relative_margin=None)
     exact = run_pipeline(RunInputs(path, corpus=corpus), RunConfig(encoder=EncoderConfig(
-        model=str(tiny_model), cache_dir=str(tmp_path / "cache"), backend="fp32")), tmp_path / "exact")
-    config = RunConfig(encoder=EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / "cache"), backend=backend))
+        model=str(tiny_model), cache_dir=str(tmp_path / "cache"), backend="fp32"), mining=mining), tmp_path / "exact")
+    config = RunConfig(encoder=EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / "cache"), backend=backend),
+                       mining=mining)
     other = run_pipeline(RunInputs(path, corpus=corpus), config, tmp_path / backend)
     assert (exact["model"]["backend"], other["model"]["backend"]) == ("fp32", backend)
     assert other["model"]["fingerprint"] != exact["model"]["fingerprint"]
@@ -178,7 +181,9 @@ def test_each_backend_has_its_own_cache_and_still_trains(data, tiny_model, tmp_p
     from sentence_transformers.losses import MultipleNegativesRankingLoss
 
     model = SentenceTransformer(str(tiny_model), device="cpu")
-    train_steps(model, datasets.load_from_disk(str(tmp_path / backend)), tmp_path, MultipleNegativesRankingLoss(model))
+    written = datasets.load_from_disk(str(tmp_path / backend))
+    assert written.num_rows == 6
+    train_steps(model, written, tmp_path, MultipleNegativesRankingLoss(model))
 
 
 def test_auto_backend_follows_the_hardware(monkeypatch):
@@ -327,7 +332,6 @@ def test_embeddings_are_released_before_the_layout(data, tiny_model, tmp_path, m
 
 
 def test_the_index_entry_says_when_the_target_recall_was_missed():
-    from pipeline.config import MiningConfig
     from pipeline.run import index_summary
     from pipeline.stages.mine import MiningResult
 

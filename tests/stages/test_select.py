@@ -11,7 +11,7 @@ from pipeline.stages.select import (
 )
 
 
-def make(scores, given=None, is_positive=None, positive_similarity=None, lowest=(0.8,), valid=None):
+def make(scores, given=None, is_positive=None, positive_similarity=None, lowest=(0.8,), valid=None, neighbor=None):
     scores = np.array(scores, dtype=np.float32)
     shape = scores.shape
     return Candidates(
@@ -22,6 +22,7 @@ def make(scores, given=None, is_positive=None, positive_similarity=None, lowest=
         positive_similarity=np.zeros(shape, np.float32)
         if positive_similarity is None
         else np.array(positive_similarity, np.float32),
+        positive_neighbor=np.zeros(shape, bool) if neighbor is None else np.array(neighbor),
         lowest_positive=np.array(lowest, np.float32),
     )
 
@@ -46,6 +47,18 @@ def test_known_positive_and_near_duplicate_are_removed_and_counted_once():
     assert masks["is_positive"].tolist() == [[True, False, False]]
     # The known positive is also a near-duplicate of itself but counts under its first reason only.
     assert masks["near_duplicate_of_positive"].tolist() == [[False, True, False]]
+
+
+def test_neighbors_of_a_positive_are_removed_after_the_margins_unless_turned_off_or_trusted():
+    candidates = make([[0.9, 0.7, 0.6, 0.5]], given=[[False, False, True, False]],
+                      neighbor=[[True, True, True, False]], lowest=(0.8,))
+    masks = removal_masks(candidates, MiningConfig())
+    # 0.9 is above 95% of 0.8 and counts under the margin; the other two neighbours under their own reason.
+    assert masks["above_relative_margin"].tolist() == [[True, False, False, False]]
+    assert masks["neighbor_of_positive"].tolist() == [[False, True, True, False]]
+    assert "neighbor_of_positive" not in removal_masks(candidates, MiningConfig(positive_neighbors=0))
+    trusted = removal_masks(candidates, MiningConfig(trust_given_negatives=True))
+    assert trusted["neighbor_of_positive"].tolist() == [[False, True, False, False]]
 
 
 def test_absolute_margin_and_score_bounds():
