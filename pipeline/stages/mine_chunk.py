@@ -95,7 +95,7 @@ def _positive_neighbors(chunk: pl.DataFrame, inputs: MiningInputs, count: int) -
     found = np.take_along_axis(found, np.argsort(itself, axis=1, kind="stable"), axis=1)[:, :count]
     neighbors = pl.DataFrame({"doc_row": positives, "neighbor": found}).explode("neighbor")
     pairs = known.join(neighbors, on="doc_row").filter(pl.col("neighbor") >= 0)
-    return np.unique(pairs["query_row"].to_numpy() * len(inputs.docs) + pairs["neighbor"].to_numpy())
+    return np.unique(pairs["query_row"].to_numpy().astype(np.int64) * len(inputs.docs) + pairs["neighbor"].to_numpy())
 
 
 def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray, index: SearchIndex,
@@ -111,7 +111,7 @@ def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray
     given_scores = _scores_with(query_vectors, docs, given_rows)
     scores = np.where(valid, np.concatenate([given_scores, mined_scores], axis=1), -np.inf)
     is_known, similarity = _against_known(docs, rows, known_rows)
-    keys = chunk["query_row"].to_numpy()[:, None] * len(docs) + rows
+    keys = chunk["query_row"].to_numpy().astype(np.int64)[:, None] * len(docs) + rows
     candidates = Candidates(
         scores=scores.astype(np.float32),
         valid=valid,

@@ -45,7 +45,7 @@ def test_query_short_of_k_is_searched_deeper():
 
 def test_nearest_documents_of_a_positive_are_not_negatives():
     docs = ["p", "n1", "n2", "far1", "far2", "far3"]
-    # n1 and n2 are the positive's two nearest documents but score lower with q than far1..far3 do.
+    # far3 and far2 are the positive's two nearest documents; n1 and far1 tie at 20 degrees (so no test uses N=3).
     angle_of = {"q": 0.0, "far1": 30.0, "far2": 32.0, "far3": 34.0, "p": 50.0, "n1": 70.0, "n2": 72.0}
     canon = canonical(["q"], [["p"]], docs)
     queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
@@ -62,6 +62,24 @@ def test_nearest_documents_of_a_positive_are_not_negatives():
     assert texts == ["far1", "n1", "n2"] and skipped["neighbor_of_positive"] == 2
     texts, skipped = chosen(5)  # every document is a neighbour: none is left
     assert texts == [] and skipped["neighbor_of_positive"] == 5
+
+
+def test_each_query_drops_only_its_own_positives_neighbours_in_every_chunk_and_pass():
+    # qa's positive pa has a1 as nearest document, qb's positive pb has b1. For qa, pb and b1 are plain negatives
+    # (and the other way round). m lies between the queries, farther from either positive than a1 or b1.
+    angle_of = {"qa": 0.0, "qb": 30.0, "pa": -20.0, "a1": -35.0, "pb": 50.0, "b1": 65.0, "m": 15.0}
+    canon = canonical(["qa", "qb"], [["pa"], ["pb"]], ["a1", "b1", "m"])
+    queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
+    text_of = dict(canon.corpus.select("doc_id", "text").iter_rows())
+    query_of = dict(canon.queries.select("query_id", "text").iter_rows())
+    for chunk in (1, 2):
+        # The first search (depth range_max 3 + 1 positive) leaves 2 negatives per query: both are searched deeper.
+        config = MiningConfig(negatives=3, range_max=3, relative_margin=None, positive_neighbors=1, query_chunk=chunk)
+        mined = mine_negatives(canon, queries, corpus, build_index(corpus, config), config)
+        chosen = {query_of[query]: [text_of[doc] for doc in group.sort("rank")["doc_id"]]
+                  for (query,), group in mined.negatives.group_by("query_id")}
+        assert chosen == {"qa": ["m", "pb", "b1"], "qb": ["m", "pa", "a1"]}, chunk
+        assert (mined.deepened, mined.skipped["mined"]["neighbor_of_positive"]) == (2, 2)
 
 
 def test_positives_of_near_duplicate_queries_are_never_negatives():
