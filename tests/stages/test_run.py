@@ -93,16 +93,16 @@ def test_interrupted_write_leaves_no_loadable_dataset(data, tiny_model, tmp_path
 def test_interrupted_rewrite_keeps_the_previous_dataset(data, tiny_model, tmp_path, monkeypatch):
     import pipeline.stages.shards
 
-    run(data, tiny_model, tmp_path)
+    run(data, tiny_model, tmp_path, relative_margin=None)  # without the margin every pair keeps its negatives
     before = (tmp_path / "out" / "data-00000-of-00001.arrow").read_bytes()
     def full_disk(folder, *args):
         raise OSError("disk full")
 
     monkeypatch.setattr(pipeline.stages.shards, "write_shards", full_disk)
     with pytest.raises(OSError):
-        run(data, tiny_model, tmp_path, negatives=2)
+        run(data, tiny_model, tmp_path, negatives=2, relative_margin=None)
     assert (tmp_path / "out" / "data-00000-of-00001.arrow").read_bytes() == before
-    assert len(datasets.load_from_disk(str(tmp_path / "out"))) > 0
+    assert len(datasets.load_from_disk(str(tmp_path / "out"))) == 6
 
 
 @pytest.mark.parametrize("loss_name", ["MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss"])
@@ -386,10 +386,13 @@ def test_cli_run_publishes_to_an_object_store_uri(data, tiny_model, tmp_path):
     path, corpus = data
     prep = Path(sys.executable).parent / "prep"
     uri = f"file://{tmp_path / 'bucket' / 'run'}"
+    config = tmp_path / "prep.toml"
+    config.write_text("[mining]\nrelative_margin = false\n")  # every pair keeps its negatives: a non-empty dataset
     result = subprocess.run([str(prep), "run", str(path), "--corpus", str(corpus), "--model", str(tiny_model),
-                             "--cache-dir", str(tmp_path / "cache"), "--out", uri], capture_output=True, text=True)
+                             "--cache-dir", str(tmp_path / "cache"), "--config", str(config), "--out", uri],
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert f"wrote {uri}" in " ".join(result.stdout.split())
     published = tmp_path / "bucket" / "run"
     assert json.loads((published / "manifest.json").read_text())["stages"]
-    assert len(datasets.load_from_disk(str(published))) > 0
+    assert len(datasets.load_from_disk(str(published))) == 6
