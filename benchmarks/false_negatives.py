@@ -23,7 +23,6 @@ import json
 import os
 import shutil
 import tempfile
-import unicodedata
 from pathlib import Path
 
 import polars as pl
@@ -56,8 +55,10 @@ DATASETS = {"scifact": lambda: beir(SHARED / "scifact"), "cranfield": lambda: be
 
 
 def norm(text: str) -> str:
-    """prep writes texts normalised (NFKC, whitespace collapsed): give both miners those texts to begin with."""
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    """prep writes texts normalised: give both miners those texts to begin with."""
+    from pipeline.normalize import normalized
+
+    return pl.select(normalized(pl.lit(text, dtype=pl.String))).item()
 
 
 def hidden_among(rows: list[dict], hidden: dict[str, set[str]], anchors: set[str] | None = None) -> tuple[int, int]:

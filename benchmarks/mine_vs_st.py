@@ -52,13 +52,12 @@ def run_child(command: list[str]) -> tuple[float, float]:
 
 def prepare(data: Path, folder: Path, one_positive: bool) -> tuple[Path, Path, dict[str, set[str]]]:
     """(anchor, positive) pairs of the train qrels as JSONL, the corpus texts, and every query's relevant texts.
-    Texts are normalised as prep writes them (NFKC, whitespace collapsed), so that outputs compare with them."""
-    def norm(text: pl.Expr) -> pl.Expr:
-        return text.str.normalize("NFKC").str.replace_all(r"\s+", " ").str.strip_chars()
+    Texts are normalised as prep writes them, so that outputs compare with them."""
+    from pipeline.normalize import normalized
 
     corpus = pl.read_ndjson(data / "corpus.jsonl").select(
-        "_id", text=norm(pl.concat_str(pl.col("title").fill_null(""), pl.lit(" "), "text")))
-    queries = pl.read_ndjson(data / "queries.jsonl").select("_id", text=norm(pl.col("text")))
+        "_id", text=normalized(pl.concat_str(pl.col("title").fill_null(""), pl.lit(" "), "text")))
+    queries = pl.read_ndjson(data / "queries.jsonl").select("_id", text=normalized(pl.col("text")))
     qrels = pl.read_csv(data / "qrels" / "train.tsv", separator="\t", schema_overrides={
         "query-id": pl.String, "corpus-id": pl.String}).filter(pl.col("score") > 0)
     pairs = (qrels.join(queries.rename({"_id": "query-id", "text": "anchor"}), on="query-id", maintain_order="left")

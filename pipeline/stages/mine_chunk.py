@@ -95,7 +95,12 @@ def _positive_neighbors(chunk: pl.DataFrame, inputs: MiningInputs, count: int) -
     found = np.take_along_axis(found, np.argsort(itself, axis=1, kind="stable"), axis=1)[:, :count]
     neighbors = pl.DataFrame({"doc_row": positives, "neighbor": found}).explode("neighbor")
     pairs = known.join(neighbors, on="doc_row").filter(pl.col("neighbor") >= 0)
-    return np.unique(pairs["query_row"].to_numpy().astype(np.int64) * len(inputs.docs) + pairs["neighbor"].to_numpy())
+    return np.unique(_pair_keys(pairs["query_row"].to_numpy(), pairs["neighbor"].to_numpy(), len(inputs.docs)))
+
+
+def _pair_keys(query_rows: np.ndarray, doc_rows: np.ndarray, documents: int) -> np.ndarray:
+    """One int64 per (query row, document row) pair, for set lookups; broadcasts like `*` and `+`."""
+    return query_rows.astype(np.int64) * documents + doc_rows
 
 
 def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray, index: SearchIndex,
@@ -111,7 +116,7 @@ def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray
     given_scores = _scores_with(query_vectors, docs, given_rows)
     scores = np.where(valid, np.concatenate([given_scores, mined_scores], axis=1), -np.inf)
     is_known, similarity = _against_known(docs, rows, known_rows)
-    keys = chunk["query_row"].to_numpy().astype(np.int64)[:, None] * len(docs) + rows
+    keys = _pair_keys(chunk["query_row"].to_numpy()[:, None], rows, len(docs))
     candidates = Candidates(
         scores=scores.astype(np.float32),
         valid=valid,
