@@ -37,10 +37,15 @@ class EncoderConfig:
     cache_dir: str | None = None  # None: ~/.cache/prep/embeddings
     backend: str = "fp32"  # see BACKENDS
     device: str | None = None  # None: cuda when torch sees a GPU, else cpu
+    # Processes that tokenise batches ahead of the model (torch's DataLoader). 0 is ST's encode, which tokenises
+    # each batch in turn on one thread: a GPU then waits on it. None: 0 on the CPU, min(8, CPUs - 1) on a GPU.
+    tokenizer_workers: int | None = None
 
     def __post_init__(self) -> None:
         _check_types(self)
         _check_positive(self, "batch_size")
+        if self.tokenizer_workers is not None and self.tokenizer_workers < 0:
+            raise ConfigError(f"tokenizer_workers must be 0 or more, got {self.tokenizer_workers}")
         if self.max_seq_length is not None:
             _check_positive(self, "max_seq_length")
         _check_choice(self, "backend", BACKENDS)

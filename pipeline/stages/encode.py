@@ -5,7 +5,7 @@ import ctypes.util
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +48,7 @@ class Encoder:
         self.config = config
         self.model = None
         self.backend = config.backend  # resolved by setup(): never "auto" after it
+        self.tokenizer_workers = 0  # resolved by setup()
         self.fingerprint = ""
         self.stats = EncodeStats()
 
@@ -65,6 +66,9 @@ class Encoder:
         fix_mmap_threshold()
         device = self.config.device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.backend = resolve_backend(self.config.backend, encode_device or device)
+        self.tokenizer_workers = self.config.tokenizer_workers
+        if self.tokenizer_workers is None:
+            self.tokenizer_workers = min(8, (os.cpu_count() or 2) - 1) if device.startswith("cuda") else 0
         self.model = SentenceTransformer(name, device=device)
         if self.backend == "int8":
             self.model = _quantize(self.model)
@@ -115,23 +119,72 @@ class Encoder:
 
     def encode_here(self, jobs: list[EncodeJob]) -> list[pl.DataFrame]:
         parts, total = [], sum(job.texts.height for job in jobs)
+        encoded = self._fed(jobs) if self.tokenizer_workers else map(self._encoded, jobs)
         with Progress(transient=True) as progress:
             task = progress.add_task(f"encoding {total:,} texts", total=total)
-            for job in jobs:
-                parts.append(self.encode_chunk(job))
+            for job, vectors in zip(jobs, encoded, strict=True):
+                parts.append(_saved(job, vectors))
                 progress.advance(task, job.texts.height)
         return parts
 
     def encode_chunk(self, job: EncodeJob) -> pl.DataFrame:
         """(id, embedding) of one chunk, saved to the cache first: a chunk encoded is never encoded again."""
+        return _saved(job, self._encoded(job))
+
+    def _encoded(self, job: EncodeJob) -> np.ndarray:
+        with self._autocast():
+            return self.model.encode(job.texts["text"].to_list(), batch_size=self.config.batch_size,
+                                     prompt=job.prompt, normalize_embeddings=True, convert_to_numpy=True)
+
+    def _fed(self, jobs: list[EncodeJob]) -> Iterator[np.ndarray]:
+        """Each job's embeddings as `_encoded` gives them, with the batches tokenised ahead by `tokenizer_workers`
+        processes (torch's DataLoader) while the model runs, copied to the device from pinned memory, and brought
+        back once per job rather than once per batch."""
+        import torch
+        from torch.utils.data import DataLoader
+
+        size, device = self.config.batch_size, self.model.device
+        batches = _Batches(self.model, jobs, size)
+        loader = DataLoader(batches, batch_size=None, num_workers=self.tokenizer_workers, prefetch_factor=4,
+                            pin_memory=device.type == "cuda")
+        pending = []
+        with torch.inference_mode(), self._autocast():
+            for (number, start), features in zip(batches.starts, loader, strict=True):
+                features = {key: value.to(device, non_blocking=True) if torch.is_tensor(value) else value
+                            for key, value in features.items()}
+                vectors = self.model(features)["sentence_embedding"]
+                pending.append(torch.nn.functional.normalize(vectors.float(), dim=1))
+                if start + size >= jobs[number].texts.height:
+                    yield torch.cat(pending).cpu().numpy()
+                    pending = []
+
+    def _autocast(self):
         import torch
 
         half = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.backend)
-        with torch.autocast(self.model.device.type, dtype=half or torch.float32, enabled=half is not None):
-            vectors = self.model.encode(job.texts["text"].to_list(), batch_size=self.config.batch_size,
-                                        prompt=job.prompt, normalize_embeddings=True, convert_to_numpy=True)
-        job.cache.save(job.texts["id"].to_numpy(), vectors)
-        return pl.DataFrame({"id": job.texts["id"], "embedding": pl.Series(vectors.astype(np.float32))})
+        return torch.autocast(self.model.device.type, dtype=half or torch.float32, enabled=half is not None)
+
+
+class _Batches:
+    """The jobs' texts in batches of `size`, each tokenised by the model's own preprocess (prompt included) where
+    DataLoader asks for it: in a worker process."""
+
+    def __init__(self, model: object, jobs: list[EncodeJob], size: int) -> None:
+        self.model, self.jobs, self.size = model, jobs, size
+        self.starts = [(number, start) for number, job in enumerate(jobs) for start in range(0, job.texts.height, size)]
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, index: int) -> dict:
+        number, start = self.starts[index]
+        job = self.jobs[number]
+        return self.model.preprocess(job.texts["text"].slice(start, self.size).to_list(), prompt=job.prompt)
+
+
+def _saved(job: EncodeJob, vectors: np.ndarray) -> pl.DataFrame:
+    job.cache.save(job.texts["id"].to_numpy(), vectors)
+    return pl.DataFrame({"id": job.texts["id"], "embedding": pl.Series(vectors.astype(np.float32))})
 
 
 def fix_mmap_threshold() -> None:

@@ -39,3 +39,34 @@ def test_large_blocks_stay_mapped_after_a_larger_one_was_freed(monkeypatch):
         return result.stdout.strip() == "True"
 
     assert mapped("fixed") and not mapped("dynamic")
+
+
+def test_tokenizer_workers_give_encodes_embeddings_in_order_with_prompts(tiny_model, tmp_path, monkeypatch):
+    import numpy as np
+    import polars as pl
+
+    from pipeline.config import EncoderConfig
+    from pipeline.stages import encode
+    from pipeline.stages.encode import Encoder
+
+    monkeypatch.setattr(encode, "CHUNK", 5)  # several jobs per request, the last one short
+    words = ["paris capital of france", "bread", "who wrote hamlet the tragedy of the play", "sky is blue",
+             "plants leaves green chlorophyll energy", "cat", "dog is a mammal animal", "rome italy city",
+             "madrid", "the sea colour in light scattering", "flour yeast water oven bake bread"]
+    texts = pl.DataFrame({"id": pl.Series(range(len(words)), dtype=pl.UInt64), "text": words})
+    requests = [(texts, None), (texts.head(7), "query: ")]
+
+    def embedded(workers: int, folder: str) -> list[np.ndarray]:
+        config = EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / folder), batch_size=2,
+                               tokenizer_workers=workers)
+        encoder = Encoder(config).setup()
+        assert encoder.tokenizer_workers == workers
+        return encoder.embed_all(requests)
+
+    plain, fed = embedded(0, "plain"), embedded(2, "fed")
+    for expected, got in zip(plain, fed, strict=True):
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert not np.allclose(plain[1], plain[0][:7], atol=1e-3)  # the prompt reached the tokeniser in both paths
+    again = Encoder(EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / "fed"))).setup()
+    np.testing.assert_array_equal(again.embed_all(requests)[0], fed[0])  # the fed path filled the cache
+    assert again.stats.encoded == 0
