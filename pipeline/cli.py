@@ -136,6 +136,8 @@ def run(
     backend: Annotated[str | None, typer.Option(help="Encoder backend: fp32 (default, exact), auto (bf16 on a CPU "
                                                      "with native bf16, fp16 on a GPU), bf16, fp16 or int8; "
                                                      "benchmarks/RESULTS.md measures speed and overlap.")] = None,
+    tokenizer_workers: Annotated[int | None, typer.Option(help="Processes that tokenise ahead of the model "
+                                                               "(default: 0 on the CPU, up to 8 on a GPU).")] = None,
     engine: Annotated[str | None, typer.Option(help="local (default) or ray: encode and mine on a Ray cluster "
                                                     "(pip install 'prep[ray]').")] = None,
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join, e.g. auto or ray://head:10001 "
@@ -149,7 +151,8 @@ def run(
     from pipeline.run import RunInputs, run_pipeline
 
     settings = load_run_config(config, {
-        "encoder": {"model": model, "cache_dir": cache_dir, "backend": backend},
+        "encoder": {"model": model, "cache_dir": cache_dir, "backend": backend,
+                    "tokenizer_workers": tokenizer_workers},
         "mining": {"negatives": negatives, "seed": seed, "relative_margin": relative_margin, "sampling": sampling,
                    "positive_neighbors": positive_neighbors, "trust_given_negatives": trust_given_negatives},
         "dedupe": {"threshold": dedupe_threshold},

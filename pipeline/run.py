@@ -127,7 +127,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                   "max_seq_length": encoder.model.max_seq_length, "backend": encoder.backend,
                   "device": str(encoder.model.device)},
         "encoding": {"texts_encoded": encoder.stats.encoded, "texts_from_cache": encoder.stats.cached,
-                     "seconds": round(encoder.stats.seconds, 3)},
+                     "seconds": round(encoder.stats.seconds, 3), "tokenizer_workers": encoder.tokenizer_workers},
         "index": index_entry,
         "dedupe": _dedupe_summary(canon, query_links, doc_links, threshold, bool(config.layout.batch_size)),
         "checkpoint": {"mined": str(checkpoint), "resumed": resumed},

