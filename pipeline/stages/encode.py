@@ -2,12 +2,14 @@
 
 import ctypes
 import ctypes.util
+import multiprocessing
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -16,6 +18,9 @@ from rich.progress import Progress
 from pipeline.config import EncoderConfig
 from pipeline.errors import ConfigError
 from pipeline.stages.embedding_cache import EmbeddingCache, default_cache_dir, fingerprint_model
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 CHUNK = 4096  # texts per encode call and per cache part: an interrupted run keeps what it finished
 M_MMAP_THRESHOLD, MMAP_THRESHOLD = -3, 128 * 1024  # glibc's mallopt parameter and its initial value
@@ -69,6 +74,8 @@ class Encoder:
         self.tokenizer_workers = self.config.tokenizer_workers
         if self.tokenizer_workers is None:
             self.tokenizer_workers = min(8, (os.cpu_count() or 2) - 1) if device.startswith("cuda") else 0
+        if "fork" not in multiprocessing.get_all_start_methods():  # a spawned worker would copy the model
+            self.tokenizer_workers = 0
         self.model = SentenceTransformer(name, device=device)
         if self.backend == "int8":
             self.model = _quantize(self.model)
@@ -138,25 +145,32 @@ class Encoder:
 
     def _fed(self, jobs: list[EncodeJob]) -> Iterator[np.ndarray]:
         """Each job's embeddings as `_encoded` gives them, with the batches tokenised ahead by `tokenizer_workers`
-        processes (torch's DataLoader) while the model runs, copied to the device from pinned memory, and brought
-        back once per job rather than once per batch."""
+        forked processes (torch's DataLoader) while the model runs, copied to the device from pinned memory, and
+        brought back once per job rather than once per batch."""
         import torch
         from torch.utils.data import DataLoader
 
         size, device = self.config.batch_size, self.model.device
+        self.model.eval()  # as encode() does: no dropout
         batches = _Batches(self.model, jobs, size)
-        loader = DataLoader(batches, batch_size=None, num_workers=self.tokenizer_workers, prefetch_factor=4,
-                            pin_memory=device.type == "cuda")
-        pending = []
+        features = iter(DataLoader(batches, batch_size=None, num_workers=self.tokenizer_workers, prefetch_factor=4,
+                                   pin_memory=device.type == "cuda", multiprocessing_context="fork"))
+        for job in jobs:
+            vectors = [self._forward(next(features)) for _ in range(0, job.texts.height, size)]
+            yield torch.cat(vectors).cpu().numpy() if vectors else np.zeros((0, self.dimension), dtype=np.float32)
+
+    def _forward(self, features: dict) -> "Tensor":
+        """Normalised embeddings of one tokenised batch, as encode() computes them (truncate_dim included), left
+        on the device: no wait for the device until the job is done."""
+        import torch
+        from sentence_transformers.util import truncate_embeddings
+
+        device = self.model.device
         with torch.inference_mode(), self._autocast():
-            for (number, start), features in zip(batches.starts, loader, strict=True):
-                features = {key: value.to(device, non_blocking=True) if torch.is_tensor(value) else value
-                            for key, value in features.items()}
-                vectors = self.model(features)["sentence_embedding"]
-                pending.append(torch.nn.functional.normalize(vectors.float(), dim=1))
-                if start + size >= jobs[number].texts.height:
-                    yield torch.cat(pending).cpu().numpy()
-                    pending = []
+            features = {key: value.to(device, non_blocking=True) if torch.is_tensor(value) else value
+                        for key, value in features.items()}
+            vectors = truncate_embeddings(self.model(features)["sentence_embedding"], self.model.truncate_dim)
+            return torch.nn.functional.normalize(vectors.float(), dim=1)
 
     def _autocast(self):
         import torch
@@ -166,11 +180,15 @@ class Encoder:
 
 
 class _Batches:
-    """The jobs' texts in batches of `size`, each tokenised by the model's own preprocess (prompt included) where
-    DataLoader asks for it: in a worker process."""
+    """The jobs' texts in batches of `size`, each tokenised by the model's own preprocess where DataLoader asks
+    for it: in a worker process. The texts are Arrow arrays (zero-copy, no Python strings until a batch is taken,
+    and no polars thread pool in a forked worker); the prompt is resolved here as encode() does: the model's
+    default prompt where the job has none."""
 
     def __init__(self, model: object, jobs: list[EncodeJob], size: int) -> None:
-        self.model, self.jobs, self.size = model, jobs, size
+        self.model, self.size = model, size
+        default = model.prompts.get(model.default_prompt_name) if model.default_prompt_name else None
+        self.texts = [(job.texts["text"].to_arrow(), default if job.prompt is None else job.prompt) for job in jobs]
         self.starts = [(number, start) for number, job in enumerate(jobs) for start in range(0, job.texts.height, size)]
 
     def __len__(self) -> int:
@@ -178,8 +196,8 @@ class _Batches:
 
     def __getitem__(self, index: int) -> dict:
         number, start = self.starts[index]
-        job = self.jobs[number]
-        return self.model.preprocess(job.texts["text"].slice(start, self.size).to_list(), prompt=job.prompt)
+        texts, prompt = self.texts[number]
+        return self.model.preprocess(texts.slice(start, self.size).to_pylist(), prompt=prompt)
 
 
 def _saved(job: EncodeJob, vectors: np.ndarray) -> pl.DataFrame:

@@ -41,7 +41,25 @@ def test_large_blocks_stay_mapped_after_a_larger_one_was_freed(monkeypatch):
     assert mapped("fixed") and not mapped("dynamic")
 
 
-def test_tokenizer_workers_give_encodes_embeddings_in_order_with_prompts(tiny_model, tmp_path, monkeypatch):
+
+def variant(tiny_model, folder, name: str):
+    """The tiny model with one of the settings that encode() applies: a default prompt, a truncated dimension,
+    mean pooling without the prompt's tokens."""
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(tiny_model), device="cpu")
+    if name == "default_prompt":
+        model.prompts, model.default_prompt_name = {"doc": "passage: "}, "doc"
+    elif name == "truncate_dim":
+        model.truncate_dim = 16
+    elif name == "prompt_not_pooled":
+        model.set_pooling_include_prompt(False)
+    model.save(str(folder))
+    return SentenceTransformer(str(folder), device="cpu"), folder
+
+
+@pytest.mark.parametrize("name", ["plain", "default_prompt", "truncate_dim", "prompt_not_pooled"])
+def test_tokenizer_workers_give_encodes_embeddings_in_order(tiny_model, tmp_path, monkeypatch, name):
     import numpy as np
     import polars as pl
 
@@ -55,18 +73,26 @@ def test_tokenizer_workers_give_encodes_embeddings_in_order_with_prompts(tiny_mo
              "madrid", "the sea colour in light scattering", "flour yeast water oven bake bread"]
     texts = pl.DataFrame({"id": pl.Series(range(len(words)), dtype=pl.UInt64), "text": words})
     requests = [(texts, None), (texts.head(7), "query: ")]
+    model, folder = variant(tiny_model, tmp_path / "model", name)
+    plain_model = Encoder(EncoderConfig(model=str(folder))).setup().model
+    expected = [plain_model.encode(frame["text"].to_list(), prompt=prompt, normalize_embeddings=True)
+                for frame, prompt in requests]
 
-    def embedded(workers: int, folder: str) -> list[np.ndarray]:
-        config = EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / folder), batch_size=2,
+    def embedded(workers: int, cache: str) -> list[np.ndarray]:
+        config = EncoderConfig(model=str(folder), cache_dir=str(tmp_path / cache), batch_size=2,
                                tokenizer_workers=workers)
         encoder = Encoder(config).setup()
         assert encoder.tokenizer_workers == workers
         return encoder.embed_all(requests)
 
-    plain, fed = embedded(0, "plain"), embedded(2, "fed")
-    for expected, got in zip(plain, fed, strict=True):
-        np.testing.assert_allclose(got, expected, atol=1e-5)
-    assert not np.allclose(plain[1], plain[0][:7], atol=1e-3)  # the prompt reached the tokeniser in both paths
-    again = Encoder(EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / "fed"))).setup()
-    np.testing.assert_array_equal(again.embed_all(requests)[0], fed[0])  # the fed path filled the cache
+    fed = embedded(2, "fed")
+    for got in (embedded(0, "plain"), fed):
+        for want, vectors in zip(expected, got, strict=True):
+            assert vectors.shape == want.shape == (want.shape[0], 16 if name == "truncate_dim" else 32)
+            np.testing.assert_allclose(vectors, want, atol=1e-5)
+    assert not np.allclose(expected[1], expected[0][:7], atol=1e-3)  # the prompt changes the embedding
+    unprompted = model.encode(words, prompt="", normalize_embeddings=True)
+    assert np.allclose(unprompted, expected[0], atol=1e-5) == (name != "default_prompt")
+    again = Encoder(EncoderConfig(model=str(folder), cache_dir=str(tmp_path / "fed"))).setup()
+    np.testing.assert_array_equal(again.embed_all(requests)[0], fed[0])  # what the fed path wrote to the cache
     assert again.stats.encoded == 0
