@@ -113,7 +113,7 @@ def run(
     relative_margin: Annotated[float | None, typer.Option(help="Drop candidates scoring above (1 - margin) x the "
                                                                "query's lowest positive score (default 0.05).")] = None,
     positive_neighbors: Annotated[int | None, typer.Option(help="Drop candidates among the N nearest documents of a "
-                                                                "positive, likely unlabelled positives (default 3; "
+                                                                "positive, likely unlabelled positives (default 5; "
                                                                 "0 turns it off).")] = None,
     sampling: Annotated[str | None, typer.Option(help="top or random (default top).")] = None,
     trust_given_negatives: Annotated[bool | None, typer.Option(

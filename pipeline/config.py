@@ -63,7 +63,7 @@ class MiningConfig:
     max_score: float | None = None
     min_score: float | None = None
     near_duplicate: float = 0.98  # cosine at or above which a candidate counts as a copy of a positive
-    positive_neighbors: int = 3  # a candidate among the N nearest documents of a positive is a likely positive
+    positive_neighbors: int = 5  # a candidate among the N nearest documents of a positive is a likely positive
     range_min: int = 0
     range_max: int | None = None  # None: range_min + 10 * negatives + max positives per query, as ST does
     sampling: str = "top"

@@ -12,7 +12,7 @@ def test_defaults_are_the_recommended_recipe():
     assert config.mining.negatives == 3
     assert config.mining.relative_margin == 0.05
     assert config.mining.near_duplicate == 0.98
-    assert config.mining.positive_neighbors == 3
+    assert config.mining.positive_neighbors == 5
     assert config.mining.sampling == "top"
     assert config.layout.layout == "n-tuple"
 
