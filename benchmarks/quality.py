@@ -11,7 +11,9 @@ Methods, all with MultipleNegativesRankingLoss, one epoch, batch 32, lr 2e-5, th
   prep7     prep run with K=7 negatives per row
   prep7+    as prep+ with K=7 negatives per row
   prep-m15  prep run with relative_margin 0.15 (fewer false negatives, easier negatives)
-  prep-n5   prep run with positive_neighbors 5 (drops more of the positives' nearest documents)
+  prep-n3   prep run with positive_neighbors 3 (the default before 5)
+  prep-n5   prep run with positive_neighbors 5 (the default now: the same as prep)
+  prep-n8   prep run with positive_neighbors 8 (drops more of the positives' nearest documents)
 Evaluated with ST's InformationRetrievalEvaluator on the test qrels against the whole corpus: nDCG@10, MRR@10,
 Recall@100. Every method is trained with each seed; the table gives the mean and half the range (max - min) / 2.
 
@@ -137,7 +139,9 @@ MINERS = {
     "prep7": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, 7),
     "prep-m15": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, margin=0.15),
     "prep7+": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, 32, 7),
+    "prep-n3": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, neighbors=3),
     "prep-n5": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, neighbors=5),
+    "prep-n8": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, neighbors=8),
 }
 
 
