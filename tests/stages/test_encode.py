@@ -41,7 +41,6 @@ def test_large_blocks_stay_mapped_after_a_larger_one_was_freed(monkeypatch):
     assert mapped("fixed") and not mapped("dynamic")
 
 
-
 def variant(tiny_model, folder, name: str):
     """The tiny model with one of the settings that encode() applies: a default prompt, a truncated dimension,
     mean pooling without the prompt's tokens."""
@@ -59,7 +58,7 @@ def variant(tiny_model, folder, name: str):
 
 
 @pytest.mark.parametrize("name", ["plain", "default_prompt", "truncate_dim", "prompt_not_pooled"])
-def test_tokenizer_workers_give_encodes_embeddings_in_order(tiny_model, tmp_path, monkeypatch, name):
+def test_tokenizer_workers_give_the_embeddings_of_encode_in_order(tiny_model, tmp_path, monkeypatch, name):
     import numpy as np
     import polars as pl
 
