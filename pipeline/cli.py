@@ -107,8 +107,8 @@ def run(
     model: Annotated[str | None, typer.Option(help="sentence-transformers model folder or name "
                                                    "(default: the offline all-MiniLM-L6-v2).")] = None,
     negatives: Annotated[int | None, typer.Option(help="K, negatives per row (default 3).")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML file with [encoder], [mining], [dedupe], [layout], "
-                                                     "[engine] tables; flags override it.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file with \\[encoder], \\[mining], \\[dedupe], \\[layout], "
+                                                     "\\[engine] tables; flags override it.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for random sampling and index training.")] = None,
     relative_margin: Annotated[float | None, typer.Option(help="Drop candidates scoring above (1 - margin) x the "
                                                                "query's lowest positive score (default 0.05).")] = None,
@@ -182,7 +182,7 @@ def convert(
     columns: ColumnsOpt = None,
     negatives: Annotated[int | None, typer.Option(help="K for n-tuple and flag (default 3); the other layouts "
                                                        "keep every negative.")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML file with a [layout] table; flags override it.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file with a \\[layout] table; flags override it.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for --fill repeat and --positives sample:N.")] = None,
     fill: FillOpt = None,
     allow_padding: AllowPaddingOpt = None,

@@ -89,3 +89,15 @@ def test_parse_columns() -> None:
     for bad in ("anchor", "anchor=", "=question", "anchor=q,,positive=d"):
         with pytest.raises(ConfigError, match="role=COLUMN"):
             parse_columns(bad)
+
+
+@pytest.mark.parametrize(("command", "tables"), [("run", ["[encoder]", "[mining]", "[dedupe]", "[layout]", "[engine]"]),
+                                                 ("convert", ["[layout]"])])
+def test_help_shows_config_tables(command: str, tables: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert all(table in result.output for table in tables), "rich markup must not swallow the table names"
