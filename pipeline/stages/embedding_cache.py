@@ -26,13 +26,26 @@ class EmbeddingCache:
     def __init__(self, root: Path, fingerprint: str, prompt: str | None) -> None:
         self.folder = root / fingerprint / xxhash.xxh64_hexdigest((prompt or "").encode())
 
-    def load(self, ids: pl.Series) -> pl.DataFrame:
-        """The cached (id, embedding) rows among `ids`; embedding is a fixed-size float32 array."""
-        if not self.folder.exists() or not any(self.folder.glob("part-*.parquet")):
-            return pl.DataFrame(schema={"id": pl.UInt64, "embedding": pl.Array(pl.Float32, 1)})
-        wanted = ids.to_frame("id").lazy()
-        found = pl.scan_parquet(self.folder / "part-*.parquet").join(wanted, on="id", how="semi")
-        return found.unique("id").collect()
+    def cached_ids(self, ids: pl.Series) -> pl.Series:
+        """The ids among `ids` that the cache holds (reads the id columns only)."""
+        if not self._parts():
+            return pl.Series("id", [], pl.UInt64)
+        found = pl.scan_parquet(self._parts()).select("id").join(ids.to_frame("id").lazy(), on="id", how="semi")
+        return found.unique("id").collect()["id"]
+
+    def fill(self, rows: pl.DataFrame, vectors: np.ndarray, filled: np.ndarray) -> None:
+        """vectors[row] = the cached embedding of id, for each (id, row) of `rows`; marks them in `filled`. One
+        part at a time, so that no more than one part is held beside `vectors`."""
+        for path in self._parts():
+            found = pl.read_parquet(path, columns=["id"]).with_row_index("at").join(rows, on="id")
+            if found.is_empty():
+                continue
+            embeddings = pl.read_parquet(path, columns=["embedding"])["embedding"]
+            vectors[found["row"].to_numpy()] = embeddings.gather(found["at"]).to_numpy()
+            filled[found["row"].to_numpy()] = True
+
+    def _parts(self) -> list[Path]:
+        return sorted(self.folder.glob("part-*.parquet")) if self.folder.exists() else []
 
     def save(self, ids: np.ndarray, embeddings: np.ndarray) -> None:
         """Add one part, written to a temporary name and renamed, so a crash never leaves half a part."""

@@ -6,7 +6,7 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,8 +35,8 @@ class EncodeJob:
     cache: EmbeddingCache
 
 
-# Encodes the jobs, each saved to its cache first, and returns their (id, embedding) frames in the jobs' order.
-ChunkEncoder = Callable[[list[EncodeJob]], list[pl.DataFrame]]
+# Encodes the jobs, each saved to its cache first, and gives their (id, embedding) frames in the jobs' order.
+ChunkEncoder = Callable[[list[EncodeJob]], Iterable[pl.DataFrame]]
 
 
 @dataclass
@@ -98,41 +98,41 @@ class Encoder:
         `encode_chunks` (default: this model); one call for all requests, so that an engine starts its workers
         once. A text in two requests with the same prompt is encoded once."""
         root = Path(self.config.cache_dir) if self.config.cache_dir else default_cache_dir()
-        jobs, found, scheduled = [], [], {}
+        jobs, caches, scheduled = [], [], {}
         for texts, prompt in requests:
             cache = EmbeddingCache(root, self.fingerprint, prompt)
-            cached = cache.load(texts["id"])
-            taken = pl.concat([cached.select("id"), *scheduled.get(cache.folder, [])])
+            cached = cache.cached_ids(texts["id"])
+            taken = pl.concat([cached.to_frame(), *scheduled.get(cache.folder, [])])
             missing = texts.join(taken, on="id", how="anti").sort(
                 pl.col("text").str.len_bytes(), "id", descending=[True, False])
             scheduled.setdefault(cache.folder, []).append(missing.select("id"))
             jobs += [EncodeJob(missing.slice(offset, CHUNK), prompt, cache)
                      for offset in range(0, missing.height, CHUNK)]
-            found.append([cached] if cached.height else [])
+            caches.append((cache, len(cached) > 0))
             self.stats.encoded += missing.height
             self.stats.cached += texts.height - missing.height
+        # Each encoded frame is copied into the arrays of the requests with its prompt as it comes and let go: the
+        # frames, their concatenation and a joined copy were held together before (3x the embeddings).
+        aligned = [_Aligned(texts, self.dimension) for texts, _ in requests]
         start = time.perf_counter()
-        encoded = (encode_chunks or self.encode_here)(jobs) if jobs else []
+        for job, frame in zip(jobs, (encode_chunks or self.encode_here)(jobs) if jobs else [], strict=True):
+            for target, (_, prompt) in zip(aligned, requests, strict=True):
+                if prompt == job.prompt:
+                    target.take(frame)
         self.stats.seconds += time.perf_counter() - start
-        for parts, (_, prompt) in zip(found, requests, strict=True):
-            parts += [frame for job, frame in zip(jobs, encoded, strict=True) if job.prompt == prompt]
-        return [self._aligned(texts, parts) for (texts, _), parts in zip(requests, found, strict=True)]
+        for target, (cache, from_cache) in zip(aligned, caches, strict=True):
+            if from_cache:
+                cache.fill(target.rows.filter(pl.Series(~target.filled)), target.vectors, target.filled)
+        return [target.result() for target in aligned]
 
-    def _aligned(self, texts: pl.DataFrame, parts: list[pl.DataFrame]) -> np.ndarray:
-        if not parts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        aligned = texts.select("id").join(pl.concat(parts), on="id", how="left", maintain_order="left")
-        return aligned["embedding"].to_numpy().astype(np.float32, copy=False)
-
-    def encode_here(self, jobs: list[EncodeJob]) -> list[pl.DataFrame]:
-        parts, total = [], sum(job.texts.height for job in jobs)
+    def encode_here(self, jobs: list[EncodeJob]) -> Iterator[pl.DataFrame]:
+        total = sum(job.texts.height for job in jobs)
         encoded = self._fed(jobs) if self.tokenizer_workers else map(self._encoded, jobs)
         with Progress(transient=True) as progress:
             task = progress.add_task(f"encoding {total:,} texts", total=total)
             for job, vectors in zip(jobs, encoded, strict=True):
-                parts.append(_saved(job, vectors))
+                yield _saved(job, vectors)
                 progress.advance(task, job.texts.height)
-        return parts
 
     def encode_chunk(self, job: EncodeJob) -> pl.DataFrame:
         """(id, embedding) of one chunk, saved to the cache first: a chunk encoded is never encoded again."""
@@ -177,6 +177,26 @@ class Encoder:
 
         half = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.backend)
         return torch.autocast(self.model.device.type, dtype=half or torch.float32, enabled=half is not None)
+
+
+class _Aligned:
+    """An embeddings array in the order of `texts`, filled from (id, embedding) frames a slice at a time."""
+
+    def __init__(self, texts: pl.DataFrame, dimension: int) -> None:
+        self.vectors = np.empty((texts.height, dimension), dtype=np.float32)
+        self.rows = texts.select("id", row=pl.int_range(pl.len(), dtype=pl.Int64))
+        self.filled = np.zeros(texts.height, bool)
+
+    def take(self, frame: pl.DataFrame) -> None:
+        for start in range(0, frame.height, CHUNK):
+            piece = frame.slice(start, CHUNK).join(self.rows, on="id")
+            self.vectors[piece["row"].to_numpy()] = piece["embedding"].to_numpy()
+            self.filled[piece["row"].to_numpy()] = True
+
+    def result(self) -> np.ndarray:
+        if not self.filled.all():  # a bug, not bad input
+            raise RuntimeError(f"{int((~self.filled).sum())} texts have no embedding")
+        return self.vectors
 
 
 class _Batches:

@@ -95,3 +95,29 @@ def test_tokenizer_workers_give_the_embeddings_of_encode_in_order(tiny_model, tm
     again = Encoder(EncoderConfig(model=str(folder), cache_dir=str(tmp_path / "fed"))).setup()
     np.testing.assert_array_equal(again.embed_all(requests)[0], fed[0])  # what the fed path wrote to the cache
     assert again.stats.encoded == 0
+
+
+def test_cached_and_new_texts_come_back_in_the_order_asked(tiny_model, tmp_path, monkeypatch):
+    import numpy as np
+    import polars as pl
+
+    from pipeline.config import EncoderConfig
+    from pipeline.stages import encode
+    from pipeline.stages.encode import Encoder
+
+    monkeypatch.setattr(encode, "CHUNK", 3)  # several cache parts and jobs, and slices within them
+    words = [f"text number {i} " + "word " * (i % 4) for i in range(20)]
+    texts = pl.DataFrame({"id": pl.Series(range(100, 120), dtype=pl.UInt64), "text": words})
+    encoder = Encoder(EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / "cache"))).setup()
+    want = encoder.model.encode(words, normalize_embeddings=True)
+    cached = texts.sample(fraction=0.4, seed=1)
+    encoder.embed_all([(cached, None)])  # 8 texts cached, in parts of 3
+    # Queries and documents share the prompt (None) and overlap; each request is in its own shuffled order.
+    queries, documents = texts.sample(fraction=1.0, shuffle=True, seed=2).head(12), texts.tail(10)
+    got = encoder.embed_all([(queries, None), (documents, None), (texts.head(4), "query: ")])
+    new = (set(queries["id"]) | set(documents["id"])) - set(cached["id"])
+    assert encoder.stats.encoded == len(cached) + len(new) + 4  # each text once per prompt
+    for frame, vectors in zip((queries, documents), got, strict=False):
+        np.testing.assert_allclose(vectors, want[(frame["id"] - 100).to_numpy()], atol=1e-5)
+    np.testing.assert_allclose(got[2], encoder.model.encode(words[:4], prompt="query: ", normalize_embeddings=True),
+                               atol=1e-5)
