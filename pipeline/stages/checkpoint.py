@@ -13,14 +13,20 @@ import xxhash
 
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
+from pipeline.stages import dedupe, index, mine, mine_chunk, select
 from pipeline.stages.embedding_cache import default_cache_dir
 from pipeline.stages.mine import MiningResult
 
+# The code that decides what is mined: a checkpoint written by other code (another prep version) is not reused.
+MINING_CODE = [Path(module.__file__) for module in (dedupe, index, mine, mine_chunk, select)]
+
 
 def checkpoint_folder(canon: Canonical, config: RunConfig, model_fingerprint: str, deepen: bool) -> Path:
-    """<cache>/mined/<hash of the canonical ids, model, prompts, mining and dedupe settings>. The engine is not
-    part of the key: both engines give the same answer."""
+    """<cache>/mined/<hash of the canonical ids, model, prompts, mining and dedupe settings, mining code>. The
+    engine is not part of the key: both engines give the same answer."""
     digest = xxhash.xxh64()
+    for path in MINING_CODE:
+        digest.update(path.read_bytes())
     for column in (canon.queries["query_id"], canon.corpus["doc_id"], canon.positives["query_id"],
                    canon.positives["doc_id"], canon.negatives["query_id"], canon.negatives["doc_id"]):
         digest.update(column.to_numpy().tobytes())

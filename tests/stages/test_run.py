@@ -362,6 +362,7 @@ def test_the_index_entry_says_when_the_target_recall_was_missed():
 def test_a_run_interrupted_after_mining_resumes_from_its_checkpoint(data, tiny_model, tmp_path, monkeypatch,
                                                                     index):
     import pipeline.run
+    import pipeline.stages.checkpoint
     import pipeline.stages.shards
 
     def full_disk(*args):
@@ -386,6 +387,12 @@ def test_a_run_interrupted_after_mining_resumes_from_its_checkpoint(data, tiny_m
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "baseline" / "out" / name).read_bytes(), name
     changed = run(data, tiny_model, tmp_path, out="other", sampling="random", negatives=2, index=index)
     assert not changed["checkpoint"]["resumed"]  # another mining setting is another checkpoint
+    other_code = tmp_path / "mine_chunk.py"
+    other_code.write_text("DEEPEN, MAX_DEPTH = 2, 100\n")
+    monkeypatch.setattr(pipeline.stages.checkpoint, "MINING_CODE", [*pipeline.stages.checkpoint.MINING_CODE,
+                                                                     other_code])
+    assert not run(data, tiny_model, tmp_path, sampling="random", index=index)["checkpoint"]["resumed"], \
+        "a checkpoint of other mining code is not reused"
 
 
 def test_cli_run_publishes_to_an_object_store_uri(data, tiny_model, tmp_path):
