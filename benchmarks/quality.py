@@ -14,6 +14,10 @@ Methods, all with MultipleNegativesRankingLoss, one epoch, batch 32, lr 2e-5, th
   prep-n3   prep run with positive_neighbors 3 (the default before 5)
   prep-n5   prep run with positive_neighbors 5 (the default now: the same as prep)
   prep-n8   prep run with positive_neighbors 8 (drops more of the positives' nearest documents)
+  prep-r100 prep run with max_positive_rank 100 (rejects the pairs whose positive has 100+ documents above it)
+  prep-r300 prep run with max_positive_rank 300 (the default)
+  prep-r600 prep run with max_positive_rank 600
+  prep-r-off prep run without max_positive_rank: every pair is kept, its negatives searched down the corpus
 Evaluated with ST's InformationRetrievalEvaluator on the test qrels against the whole corpus: nDCG@10, MRR@10,
 Recall@100. Every method is trained with each seed; the table gives the mean and half the range (max - min) / 2.
 
@@ -75,7 +79,7 @@ def st_mined(pairs: pl.DataFrame, corpus: pl.DataFrame, max_seq_length: int, mar
 
 def prep_output(pairs: pl.DataFrame, corpus: pl.DataFrame, work: Path, max_seq_length: int,
                 batch_size: int | None, negatives: int | None = None, margin: float | None = None,
-                neighbors: int | None = None):
+                neighbors: int | None = None, rank: int | bool | None = None):
     import datasets
 
     from pipeline.config import EncoderConfig, LayoutConfig, MiningConfig, RunConfig
@@ -84,11 +88,12 @@ def prep_output(pairs: pl.DataFrame, corpus: pl.DataFrame, work: Path, max_seq_l
     pairs_path, corpus_path = work / "pairs.jsonl", work / "corpus.jsonl"
     pairs.write_ndjson(pairs_path)
     corpus.select("text").write_ndjson(corpus_path)
-    out = work / f"prep-{batch_size}-{negatives}-{margin}-{neighbors}"
+    out = work / f"prep-{batch_size}-{negatives}-{margin}-{neighbors}-{rank}"
     config = RunConfig(encoder=EncoderConfig(max_seq_length=max_seq_length, cache_dir=str(work / "cache")),
                        mining=MiningConfig(**({"negatives": negatives} if negatives else {}),
                                            **({"relative_margin": margin} if margin else {}),
-                                           **({"positive_neighbors": neighbors} if neighbors is not None else {})),
+                                           **({"positive_neighbors": neighbors} if neighbors is not None else {}),
+                                           **({"max_positive_rank": rank} if rank is not None else {})),
                        layout=LayoutConfig(batch_size=batch_size))
     run_pipeline(RunInputs(pairs_path, corpus=corpus_path), config, out)
     return datasets.load_from_disk(str(out))
@@ -142,6 +147,10 @@ MINERS = {
     "prep-n3": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, neighbors=3),
     "prep-n5": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, neighbors=5),
     "prep-n8": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, neighbors=8),
+    "prep-r100": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, rank=100),
+    "prep-r300": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, rank=300),
+    "prep-r600": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, rank=600),
+    "prep-r-off": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, rank=False),
 }
 
 

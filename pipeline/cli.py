@@ -115,6 +115,10 @@ def run(
     positive_neighbors: Annotated[int | None, typer.Option(help="Drop candidates among the N nearest documents of a "
                                                                 "positive, likely unlabelled positives (default 5; "
                                                                 "0 turns it off).")] = None,
+    max_positive_rank: Annotated[int | None, typer.Option(help="Reject a (query, positive) pair whose positive has "
+                                                               "N or more documents ranked above it, a label the "
+                                                               "encoder cannot see (default 300; 0 turns it "
+                                                               "off).")] = None,
     sampling: Annotated[str | None, typer.Option(help="top or random (default top).")] = None,
     trust_given_negatives: Annotated[bool | None, typer.Option(
         "--trust-given-negatives", help="Keep input negatives without the false-negative filter.")] = None,
@@ -154,7 +158,8 @@ def run(
         "encoder": {"model": model, "cache_dir": cache_dir, "backend": backend,
                     "tokenizer_workers": tokenizer_workers},
         "mining": {"negatives": negatives, "seed": seed, "relative_margin": relative_margin, "sampling": sampling,
-                   "positive_neighbors": positive_neighbors, "trust_given_negatives": trust_given_negatives},
+                   "positive_neighbors": positive_neighbors, "trust_given_negatives": trust_given_negatives,
+                   "max_positive_rank": False if max_positive_rank == 0 else max_positive_rank},
         "dedupe": {"threshold": dedupe_threshold},
         "layout": {"layout": layout, "fill": fill, "allow_padding": allow_padding, "scores": scores, "binary": binary,
                    "teacher": teacher, "group_size": group_size, "shard_format": shard_format,
@@ -267,6 +272,8 @@ def render_run_summary(manifest: dict, out: Path | str, target: Console) -> None
     for stage in manifest["stages"]:
         target.print(f"{stage['stage']}: {stage['rows_in']:,} {stage['unit']} in, {stage['rows_out']:,} out, "
                      f"{stage['rows_rejected']:,} rejected")
+    if "ranked_low_message" in manifest["filters"]:
+        target.print(f"  {manifest['filters']['ranked_low_message']}")
     for source in ("given", "mined"):
         for message in manifest["filters"].get(source, {}).get("messages", []):
             target.print(f"  {message}")

@@ -64,6 +64,8 @@ class MiningConfig:
     min_score: float | None = None
     near_duplicate: float = 0.98  # cosine at or above which a candidate counts as a copy of a positive
     positive_neighbors: int = 5  # a candidate among the N nearest documents of a positive is a likely positive
+    # A (query, positive) pair whose positive has this many other documents above it is rejected: see README.
+    max_positive_rank: int | None = 300
     range_min: int = 0
     range_max: int | None = None  # None: range_min + 10 * negatives + max positives per query, as ST does
     sampling: str = "top"
@@ -76,14 +78,15 @@ class MiningConfig:
     seed: int = 12
 
     def __post_init__(self) -> None:
-        for name in ("relative_margin", "target_recall"):  # `name = false` in TOML turns it off
+        for name in ("relative_margin", "target_recall", "max_positive_rank"):  # `name = false` turns it off
             if getattr(self, name) is False:
                 object.__setattr__(self, name, None)
         _check_types(self)
         _check_positive(self, "negatives")
         _check_positive(self, "query_chunk")
-        if self.max_nprobe is not None:
-            _check_positive(self, "max_nprobe")
+        for name in ("max_nprobe", "max_positive_rank"):
+            if getattr(self, name) is not None:
+                _check_positive(self, name)
         if self.target_recall is not None and not 0 < self.target_recall <= 1:
             raise ConfigError(f"mining.target_recall is a share between 0 and 1, got {self.target_recall}")
         _check_choice(self, "sampling", ("top", "random"))

@@ -58,7 +58,12 @@ def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
         "above_max_score": f"above max_score {config.mining.max_score}",
         "below_min_score": f"below min_score {config.mining.min_score}",
     }
-    summary: dict = {"range_max": mined.range_max, "queries_searched_deeper": mined.deepened}
+    summary: dict = {"range_max": mined.range_max, "queries_searched_deeper": mined.deepened,
+                     "positives_ranked_low": mined.ranked_low.height}
+    if mined.ranked_low.height:
+        summary["ranked_low_message"] = (
+            f"rejected {mined.ranked_low.height:,} (query, positive) pairs whose positive has "
+            f"{config.mining.max_positive_rank} or more documents ranked above it (mining.max_positive_rank)")
     for source, counts in mined.skipped.items():
         total = mined.candidates.get(source, 0)
         summary[source] = {"candidates": total, "skipped": counts, "messages": [

@@ -42,18 +42,23 @@ def no_links(count: int) -> Links:
 
 
 def lay_out_output(canon: Canonical, selection: Selection, config: RunConfig, query_links: Links,
-                   doc_links: Links, map_tasks: TaskMap = run_here) -> Output:
+                   doc_links: Links, map_tasks: TaskMap = run_here, excluded: pl.DataFrame | None = None) -> Output:
     """The layout's rows (laid out by partitions of queries, with `map_tasks`), every pair that did not make it
-    (with its reason), the batch statistics and blocks."""
+    (with its reason: `excluded` (query_id, doc_id, reason, detail) gives those of the pairs kept out of
+    `selection` before), the batch statistics and blocks."""
     from pipeline.stages.batches import plan_batches
 
     layout = lay_out_in_partitions(selection, config.layout, config.mining.seed, map_tasks)
+    if excluded is None:
+        excluded = pl.DataFrame(schema={"query_id": pl.UInt64, "doc_id": pl.UInt64, "reason": pl.String,
+                                        "detail": pl.String})
     not_chosen = (canon.positives.join(selection.positives, on=["query_id", "doc_id"], how="anti",
                                        maintain_order="left")
+                  .join(excluded, on=["query_id", "doc_id"], how="left", maintain_order="left")
                   .join(canon.queries.rename({"text": "anchor"}), on="query_id", maintain_order="left")
                   .join(canon.corpus.rename({"text": "positive"}), on="doc_id", maintain_order="left")
-                  .select("anchor", "positive", reason=pl.lit("positive_not_chosen"),
-                          detail=pl.lit(f"--positives {config.layout.positives}")))
+                  .select("anchor", "positive", reason=pl.col("reason").fill_null("positive_not_chosen"),
+                          detail=pl.col("detail").fill_null(f"--positives {config.layout.positives}")))
     rejects = [layout.rejects, not_chosen]
     batches = blocks = None
     if config.layout.batch_size:

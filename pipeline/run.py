@@ -104,7 +104,8 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
             save_mined(checkpoint, mined)
         index_entry = index_summary(index.kind, len(doc_vectors), mined, config.mining)
         clock.lap("mine")
-        positives = choose_positives(canon.positives, config.layout.positives_per_query, config.mining.seed)
+        trusted = canon.positives.join(mined.ranked_low, on=["query_id", "doc_id"], how="anti", maintain_order="left")
+        positives = choose_positives(trusted, config.layout.positives_per_query, config.mining.seed)
         positives = positives.with_columns(cosine_of_pairs(canon, positives, query_vectors, doc_vectors))
         selection = Selection.of(canon, positives, mined.negatives, config.mining.negatives)
         doc_links = no_links(canon.corpus.height)
@@ -116,7 +117,9 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         if config.layout.teacher:
             selection = teacher_scores(selection, config.layout.teacher)
             clock.lap("teacher")
-        output = lay_out_output(canon, selection, config, query_links, doc_links, engine.map_tasks)
+        ranked_low = mined.ranked_low.with_columns(reason=pl.lit("positive_ranked_low"), detail=pl.lit(
+            f"{config.mining.max_positive_rank} or more documents rank above it (mining.max_positive_rank)"))
+        output = lay_out_output(canon, selection, config, query_links, doc_links, engine.map_tasks, ranked_low)
     clock.lap("layout")
     manifest = {
         "inputs": describe_inputs([inputs.data] + ([inputs.corpus] if inputs.corpus else [])),

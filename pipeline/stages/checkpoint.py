@@ -43,7 +43,8 @@ def load_mined(folder: Path) -> MiningResult | None:
     if not (folder / "stats.json").exists():
         return None
     stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
-    return MiningResult(negatives=pl.read_parquet(folder / "negatives.parquet"), skipped=stats["skipped"],
+    return MiningResult(negatives=pl.read_parquet(folder / "negatives.parquet"),
+                        ranked_low=pl.read_parquet(folder / "ranked_low.parquet"), skipped=stats["skipped"],
                         candidates=stats["candidates"], positive_scores=np.load(folder / "positive_scores.npy"),
                         range_max=stats["range_max"], deepened=stats["deepened"], nprobe=stats["nprobe"],
                         recall=stats["recall"])
@@ -55,6 +56,7 @@ def save_mined(folder: Path, mined: MiningResult) -> None:
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     mined.negatives.write_parquet(partial / "negatives.parquet")
+    mined.ranked_low.write_parquet(partial / "ranked_low.parquet")
     np.save(partial / "positive_scores.npy", mined.positive_scores)
     stats = {"skipped": mined.skipped, "candidates": mined.candidates, "range_max": mined.range_max,
              "deepened": mined.deepened, "nprobe": mined.nprobe, "recall": mined.recall}

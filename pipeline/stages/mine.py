@@ -15,10 +15,13 @@ from pipeline.stages.mine_chunk import ChunkResult, MiningInputs, mine_chunk
 from pipeline.stages.select import default_range_max
 from pipeline.stages.task_map import TaskMap, run_here
 
+RANKED_LOW_SCHEMA = {"query_id": pl.UInt64, "doc_id": pl.UInt64}
+
 
 @dataclass
 class MiningResult:
     negatives: pl.DataFrame  # query_id, doc_id, score, rank, source: the chosen K (or fewer) per query
+    ranked_low: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RANKED_LOW_SCHEMA))  # see config
     skipped: dict = field(default_factory=dict)  # {"mined"|"given": {reason: count}}
     candidates: dict = field(default_factory=dict)  # {"mined"|"given": count considered}
     positive_scores: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
@@ -35,10 +38,11 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     `query_links` (near-duplicate query rows), a query's known positives include those of its near-duplicates.
 
     An IVF index first has its nprobe tuned to `config.target_recall` (tune_nprobe) on the queries to mine.
-    Queries left with fewer than K negatives are searched again, DEEPEN times deeper each time (up to
-    MAX_DEEPENING passes): with many positives the margin filter can empty the first candidates, while deeper
-    ranks still hold valid negatives. Statistics count each query's last pass only. With `deepen` False the
-    first search is the only one (the fill policies other than "mine" complete the short queries instead).
+    Queries left with fewer than K negatives are searched again, DEEPEN times deeper each time, until the search
+    covers the corpus or MAX_DEPTH candidates: with many positives, or a positive the encoder ranks low, the
+    margin filter can empty the first candidates, while deeper ranks still hold valid negatives. Statistics count
+    each query's last pass only. With `deepen` False the first search is the only one (the fill policies other
+    than "mine" complete the short queries instead).
     """
     plan = _query_plan(canon, query_links)
     max_positives = int(plan["positive_rows"].list.len().max() or 0)
@@ -64,6 +68,7 @@ def _merge(canon: Canonical, chunks: list[ChunkResult], range_max: int) -> Minin
             considered[source] += count
     return MiningResult(
         negatives=_to_ids(canon, pl.concat([chunk.chosen for chunk in chunks]) if chunks else None),
+        ranked_low=_pair_ids(canon, [chunk.ranked_low for chunk in chunks]),
         skipped={source: dict(counts) for source, counts in skipped.items()},
         candidates=dict(considered),
         positive_scores=(np.concatenate([chunk.positive_scores for chunk in chunks]) if chunks
@@ -71,6 +76,13 @@ def _merge(canon: Canonical, chunks: list[ChunkResult], range_max: int) -> Minin
         range_max=range_max,
         deepened=sum(chunk.deepened for chunk in chunks),
     )
+
+
+def _pair_ids(canon: Canonical, frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """(query_row, doc_row) frames as one (query_id, doc_id) frame, sorted."""
+    rows = pl.concat(frames) if frames else pl.DataFrame(schema={"query_row": pl.Int64, "doc_row": pl.Int64})
+    return pl.DataFrame({"query_id": canon.queries["query_id"].gather(rows["query_row"]),
+                         "doc_id": canon.corpus["doc_id"].gather(rows["doc_row"])}).sort("query_id", "doc_id")
 
 
 def _query_plan(canon: Canonical, query_links: Links | None) -> pl.DataFrame:

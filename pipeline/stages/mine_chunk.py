@@ -13,7 +13,13 @@ from pipeline.stages.index import SearchIndex
 from pipeline.stages.select import Candidates, choose_negatives, removal_masks, sampling_priority
 
 SIMILARITY_BUDGET = 4 * 2**20  # floats per block of candidates x known positives, bounds memory
-DEEPEN, MAX_DEEPENING = 4, 2
+CANDIDATE_BUDGET = 2**20  # (queries x candidates) cells per search, bounds memory when a search goes deep
+# A query short of K is searched DEEPEN times deeper, until the search covers the corpus or MAX_DEPTH candidates:
+# a query whose positive the encoder ranks low has every document above it over the margin.
+DEEPEN, MAX_DEPTH = 4, 16_384
+
+
+CHOSEN_SCHEMA = {"query_row": pl.Int64, "doc_row": pl.Int64, "score": pl.Float64, "source": pl.String}
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class MiningInputs:
 @dataclass
 class ChunkResult:
     chosen: pl.DataFrame  # query_row, doc_row, score, source
+    ranked_low: pl.DataFrame  # query_row, doc_row: pairs whose positive ranks below max_positive_rank
     skipped: dict[str, Counter]  # {"mined"|"given": {reason: count}}, each query's last pass
     considered: Counter
     positive_scores: np.ndarray
@@ -49,38 +56,81 @@ def padded(lists: pl.Series, fill: int = -1) -> np.ndarray:
 def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig, deepen: bool) -> ChunkResult:
     """`pending` holds rows of the query plan (query_row, positive_rows, known_rows, given_rows)."""
     docs, depth = inputs.docs, inputs.first_depth
+    deepest = max(depth, min(len(docs), MAX_DEPTH))
     skipped, considered, parts, deepened = {"mined": Counter(), "given": Counter()}, Counter(), [], 0
     # The query-positive scores do not change between passes: once per chunk, for the margin and the manifest.
     positive_rows = padded(pending["positive_rows"])
     own = _scores_with(inputs.queries[pending["query_row"].to_numpy()], docs, positive_rows)
+    searched, ranked_low = None, pl.DataFrame(schema={"query_row": pl.Int64, "doc_row": pl.Int64})
+    if config.max_positive_rank:
+        searched = inputs.index.search(inputs.queries[pending["query_row"].to_numpy()], depth)
+        low = _ranked_low(pending, inputs, positive_rows, own, config.max_positive_rank, searched)
+        query_index, column = np.nonzero(low)
+        ranked_low = pl.DataFrame({"query_row": pending["query_row"].to_numpy()[query_index],
+                                   "doc_row": positive_rows[query_index, column]})
+        positive_rows = np.where(low, -1, positive_rows)
+        kept = (positive_rows >= 0).any(axis=1)  # a query with no positive left needs no negatives
+        pending, own, positive_rows = pending.filter(pl.Series(kept)), own[kept], positive_rows[kept]
+        searched = (searched[0][kept], searched[1][kept])
     lowest = np.where(positive_rows >= 0, own, np.inf).min(axis=1)
     neighbors = _positive_neighbors(pending, inputs, config.positive_neighbors)
-    for attempt in range(MAX_DEEPENING + 1):
-        vectors = inputs.queries[pending["query_row"].to_numpy()]
-        candidates, rows = _candidates(pending, vectors, docs, inputs.index, depth, lowest, neighbors)
-        masks = removal_masks(candidates, config)
-        kept = candidates.valid.copy()
-        for mask in masks.values():
-            kept &= ~mask
-        priority = None
-        if config.sampling == "random":
-            query_ids = inputs.query_ids[pending["query_row"].to_numpy()]
-            priority = sampling_priority(query_ids, inputs.doc_ids[np.maximum(rows, 0)], config.seed)
-        chosen = choose_negatives(candidates, kept, config, priority)
-        final = ((chosen.sum(axis=1) >= config.negatives) | (attempt == MAX_DEEPENING) | (depth >= len(docs))
-                 | (not deepen))
-        for reason, mask in masks.items():
-            skipped["mined"][reason] += int((mask & ~candidates.given)[final].sum())
-            skipped["given"][reason] += int((mask & candidates.given)[final].sum())
-        considered["mined"] += int((candidates.valid & ~candidates.given)[final].sum())
-        considered["given"] += int((candidates.valid & candidates.given)[final].sum())
-        parts.append(_chosen_frame(pending, rows, candidates, chosen & final[:, None]))
-        if final.all():
+    while True:
+        last = not deepen or depth >= deepest
+        short = []
+        step = max(1, CANDIDATE_BUDGET // depth)  # queries per search: bounds the (queries x depth) arrays
+        for start in range(0, pending.height, step):
+            part = pending.slice(start, step)
+            vectors = inputs.queries[part["query_row"].to_numpy()]
+            found = (searched[0][start:start + step], searched[1][start:start + step]) if searched else None
+            candidates, rows = _candidates(part, vectors, docs, inputs.index, depth, lowest[start:start + step],
+                                           neighbors, found)
+            masks = removal_masks(candidates, config)
+            kept = candidates.valid.copy()
+            for mask in masks.values():
+                kept &= ~mask
+            priority = None
+            if config.sampling == "random":
+                query_ids = inputs.query_ids[part["query_row"].to_numpy()]
+                priority = sampling_priority(query_ids, inputs.doc_ids[np.maximum(rows, 0)], config.seed)
+            chosen = choose_negatives(candidates, kept, config, priority)
+            final = (chosen.sum(axis=1) >= config.negatives) | last
+            for reason, mask in masks.items():
+                skipped["mined"][reason] += int((mask & ~candidates.given)[final].sum())
+                skipped["given"][reason] += int((mask & candidates.given)[final].sum())
+            considered["mined"] += int((candidates.valid & ~candidates.given)[final].sum())
+            considered["given"] += int((candidates.valid & candidates.given)[final].sum())
+            parts.append(_chosen_frame(part, rows, candidates, chosen & final[:, None]))
+            short.append(~final)
+        short = np.concatenate(short) if short else np.zeros(0, bool)
+        if not short.any():
             break
-        deepened += int((~final).sum())
-        pending, lowest = pending.filter(pl.Series(~final)), lowest[~final]
-        depth = min(depth * DEEPEN, len(docs))
-    return ChunkResult(pl.concat(parts), skipped, considered, own[positive_rows >= 0], deepened)
+        deepened += int(short.sum())
+        pending, lowest, searched = pending.filter(pl.Series(short)), lowest[short], None
+        depth = min(depth * DEEPEN, deepest)
+    chosen = pl.concat(parts) if parts else pl.DataFrame(schema=CHOSEN_SCHEMA)
+    return ChunkResult(chosen, ranked_low, skipped, considered, own[positive_rows >= 0], deepened)
+
+
+def _ranked_low(pending: pl.DataFrame, inputs: MiningInputs, positive_rows: np.ndarray, own: np.ndarray,
+                limit: int, searched: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """(n, p): the positive has `limit` or more documents above it that are not known positives of its query.
+    Counted in the first search where it holds the positive; the queries with a positive it does not hold are
+    searched again, `limit` + known positives deep."""
+    known_rows = padded(pending["known_rows"])
+    scores, rows = searched
+    above = _count_above(scores, rows, known_rows, own)
+    unseen = ~((rows[:, :, None] == positive_rows[:, None, :]).any(axis=1) | (positive_rows < 0)).all(axis=1)
+    need = min(limit + known_rows.shape[1], len(inputs.docs))
+    if unseen.any() and rows.shape[1] < need:
+        deeper = inputs.index.search(inputs.queries[pending["query_row"].to_numpy()[unseen]], need)
+        above[unseen] = _count_above(*deeper, known_rows[unseen], own[unseen])
+    return (above >= limit) & (positive_rows >= 0)
+
+
+def _count_above(scores: np.ndarray, rows: np.ndarray, known_rows: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """(n, p): how many of the searched documents that are not known positives score above each positive."""
+    other = (rows >= 0) & ~(rows[:, :, None] == known_rows[:, None, :]).any(axis=2)
+    return np.stack([(other & (scores > own[:, [j]])).sum(axis=1) for j in range(own.shape[1])], axis=1)
 
 
 def _positive_neighbors(chunk: pl.DataFrame, inputs: MiningInputs, count: int) -> np.ndarray:
@@ -104,10 +154,12 @@ def _pair_keys(query_rows: np.ndarray, doc_rows: np.ndarray, documents: int) -> 
 
 
 def _candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray, index: SearchIndex,
-                depth: int, lowest_positive: np.ndarray, neighbors: np.ndarray) -> tuple[Candidates, np.ndarray]:
+                depth: int, lowest_positive: np.ndarray, neighbors: np.ndarray,
+                searched: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[Candidates, np.ndarray]:
+    """`searched`: the index's top `depth` of these queries, where already known."""
     given_rows = padded(chunk["given_rows"])
     known_rows = padded(chunk["known_rows"])
-    mined_scores, mined_rows = index.search(query_vectors, depth)
+    mined_scores, mined_rows = searched or index.search(query_vectors, depth)
     # A mined document that is also a given negative is the same candidate: keep the given one.
     repeated = (mined_rows[:, :, None] == given_rows[:, None, :]).any(axis=2) if given_rows.size else False
     mined_rows = np.where(repeated, -1, mined_rows)

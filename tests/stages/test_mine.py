@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+import pipeline.stages.mine_chunk as mine_chunk_module
 from pipeline.canonical import InputRows, build_canonical
 from pipeline.config import MiningConfig
 from pipeline.stages.dedupe import Links
@@ -41,6 +42,65 @@ def test_query_short_of_k_is_searched_deeper():
     # d0..d3 lie within 11 degrees of p (cosine >= 0.98): copies of the positive, counted under that reason first.
     assert mined.skipped["mined"]["near_duplicate_of_positive"] == 4
     assert mined.skipped["mined"]["above_max_score"] == 6
+
+
+def test_query_whose_positive_ranks_low_is_searched_until_the_corpus_is_covered(monkeypatch):
+    # 60 documents lie nearer the query than its positive (all above the margin); the negatives lie beyond it.
+    # The first search (range_max 2 + 1 positive = 3) is deepened 3 -> 12 -> 48 -> 192, capped at the 70 documents.
+    near, far = [f"n{i}" for i in range(60)], [f"f{i}" for i in range(10)]
+    angle_of = {"q": 0.0, **{d: 1.0 + i for i, d in enumerate(near)}, "p": 62.0,
+                **{d: 70.0 + i for i, d in enumerate(far)}}
+    canon = canonical(["q"], [["p"]], near + far)
+    queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
+    config = MiningConfig(negatives=2, range_max=2, positive_neighbors=0, near_duplicate=0.9999)
+    mined = mine_negatives(canon, queries, corpus, build_index(corpus, config), config)
+    chosen = mined.negatives.join(canon.corpus, on="doc_id").sort("rank")["text"].to_list()
+    assert chosen == ["f0", "f1"] and mined.deepened == 3
+    assert mined.skipped["mined"]["above_relative_margin"] == 60
+
+    # The deep searches are split so that no search holds more than CANDIDATE_BUDGET (queries x depth) cells;
+    # the split changes nothing chosen or counted.
+    many = canonical([f"q{i}" for i in range(5)], [["p"]] * 5, near + far)
+    angle_of.update({f"q{i}": 0.1 * i for i in range(5)})
+    queries = embed(many.queries["text"], angle_of)
+
+    def mine() -> tuple:
+        result = mine_negatives(many, queries, corpus, build_index(corpus, config), config)
+        return result.negatives.sort("query_id", "rank").rows(), result.skipped, result.deepened
+
+    whole = mine()
+    monkeypatch.setattr(mine_chunk_module, "CANDIDATE_BUDGET", 50)  # one query per search from depth 48 on
+    assert mine() == whole and whole[2] == 15 and len(whole[0]) == 10
+
+
+def test_a_positive_ranked_below_max_positive_rank_is_set_aside_and_never_a_negative():
+    # qa: pa1 is the nearest document, pa2 has the 20 d's above it. qb: its only positive pb is as far as pa2.
+    near = [f"d{i}" for i in range(20)]
+    angle_of = {"qa": 0.0, "qb": 1.0, "pa1": 5.0, **{d: 10.0 + 2 * i for i, d in enumerate(near)}, "pa2": 60.0,
+                "pb": 61.0, "f0": 80.0, "f1": 85.0, "f2": 90.0}
+    canon = canonical(["qa", "qb"], [["pa1", "pa2"], ["pb"]], ["f0", "f1", "f2", *near])
+    queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
+    text_of = dict(canon.corpus.select("doc_id", "text").iter_rows())
+    query_of = dict(canon.queries.select("query_id", "text").iter_rows())
+
+    def mined(rank: int | None, range_max: int | None = None) -> tuple[dict, list]:
+        config = MiningConfig(negatives=2, positive_neighbors=0, max_positive_rank=rank, range_max=range_max)
+        result = mine_negatives(canon, queries, corpus, build_index(corpus, config), config)
+        chosen = {query_of[query]: [text_of[doc] for doc in group.sort("rank")["doc_id"]]
+                  for (query,), group in result.negatives.group_by("query_id")}
+        low = sorted((query_of[query], text_of[doc]) for query, doc in result.ranked_low.iter_rows())
+        return chosen, low
+
+    # Without the filter qa's margin is 95% of pa2's score: every d is too close, its negatives lie beyond pa2.
+    assert mined(None) == ({"qa": ["f0", "f1"], "qb": ["f0", "f1"]}, [])
+    # With it pa2 (20 documents above) and pb (21 with pa1) are set aside; pa2 stays a known positive of qa,
+    # whose margin now follows pa1: d0..d3 are copies of pa1 (cosine >= 0.98), d4 is above the margin.
+    assert mined(20) == ({"qa": ["d5", "d6"]}, [("qa", "pa2"), ("qb", "pb")])
+    assert mined(22) == ({"qa": ["f0", "f1"]}, [("qb", "pb")])  # pa2 has 20 above it, pb 22
+    assert mined(21) == mined(22)  # pa1 is above pa2 too, but a known positive of qa does not count
+    for rank in (20, 21, 22):  # a first search of 4 holds neither pa2 nor pb: both are counted by a deeper one
+        assert mined(rank, range_max=2) == mined(rank), rank
+    assert mined(23) == mined(None)
 
 
 def test_nearest_documents_of_a_positive_are_not_negatives():

@@ -58,6 +58,22 @@ def test_rows_short_of_k_and_rows_without_positive_go_to_rejects(data, tiny_mode
     assert read["rows_in"] == len(ROWS) and read["rows_rejected"] == 1
 
 
+def test_pairs_whose_positive_ranks_low_go_to_rejects_and_are_never_negatives(data, tiny_model, tmp_path):
+    manifest = run(data, tiny_model, tmp_path, negatives=1, relative_margin=None, max_positive_rank=2)
+    rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet").filter(pl.col("reason") == "positive_ranked_low")
+    dataset = datasets.load_from_disk(str(tmp_path / "out"))
+    pairs = {(r["query"], p) for r in ROWS for p in r["pos"]}
+    low = set(rejects.select("anchor", "positive").iter_rows())
+    assert 0 < len(low) < len(pairs) and manifest["filters"]["positives_ranked_low"] == len(low)
+    assert {(row["anchor"], row["positive"]) for row in dataset} == pairs - low
+    assert all(stage["reconciled"] for stage in manifest["stages"])
+    # A pair set aside is still a known positive: never a negative of its query.
+    assert not low & {(row["anchor"], row["negative_1"]) for row in dataset}
+    kept = run(data, tiny_model, tmp_path, out="all", negatives=1, relative_margin=None, max_positive_rank=100)
+    assert kept["filters"]["positives_ranked_low"] == 0 and len(datasets.load_from_disk(str(tmp_path / "all"))) \
+        == len(pairs)
+
+
 def test_same_input_config_and_seed_give_identical_bytes(data, tiny_model, tmp_path):
     run(data, tiny_model, tmp_path, out="a", sampling="random")
     run(data, tiny_model, tmp_path, out="b", sampling="random")
