@@ -159,7 +159,7 @@ def run(
                     "tokenizer_workers": tokenizer_workers},
         "mining": {"negatives": negatives, "seed": seed, "relative_margin": relative_margin, "sampling": sampling,
                    "positive_neighbors": positive_neighbors, "trust_given_negatives": trust_given_negatives,
-                   "max_positive_rank": False if max_positive_rank == 0 else max_positive_rank},
+                   "max_positive_rank": max_positive_rank},
         "dedupe": {"threshold": dedupe_threshold},
         "layout": {"layout": layout, "fill": fill, "allow_padding": allow_padding, "scores": scores, "binary": binary,
                    "teacher": teacher, "group_size": group_size, "shard_format": shard_format,

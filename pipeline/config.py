@@ -81,6 +81,8 @@ class MiningConfig:
         for name in ("relative_margin", "target_recall", "max_positive_rank"):  # `name = false` turns it off
             if getattr(self, name) is False:
                 object.__setattr__(self, name, None)
+        if self.max_positive_rank == 0:  # as --max-positive-rank 0 and positive_neighbors = 0
+            object.__setattr__(self, "max_positive_rank", None)
         _check_types(self)
         _check_positive(self, "negatives")
         _check_positive(self, "query_chunk")

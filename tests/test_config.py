@@ -13,6 +13,7 @@ def test_defaults_are_the_recommended_recipe():
     assert config.mining.relative_margin == 0.05
     assert config.mining.near_duplicate == 0.98
     assert config.mining.positive_neighbors == 5
+    assert config.mining.max_positive_rank == 300
     assert config.mining.sampling == "top"
     assert config.layout.layout == "n-tuple"
 
@@ -30,6 +31,7 @@ def test_toml_values_then_flags_override(tmp_path: Path):
     ("[mining]\nsampling = 'best'\n", "sampling must be one of 'top', 'random'; got 'best'"),
     ("[mining]\nnegatives = 0\n", "negatives must be a positive integer, got 0"),
     ("[mining]\npositive_neighbors = -1\n", "positive_neighbors must be at least 0, got -1"),
+    ("[mining]\nmax_positive_rank = -1\n", "max_positive_rank must be a positive integer, got -1"),
     ("[mining]\nbogus = 1\n", "unknown mining setting(s) ['bogus']"),
     ("[minig]\nnegatives = 1\n", "unknown table(s) ['minig']"),
     ("[mining\n", "prep.toml"),
@@ -56,10 +58,11 @@ def test_a_value_of_the_wrong_type_is_a_config_error(tmp_path: Path):
         load_run_config(path, {})
 
 
-@pytest.mark.parametrize("name", ["relative_margin", "target_recall"])
-def test_false_turns_a_mining_setting_off(tmp_path: Path, name):
+@pytest.mark.parametrize(("name", "off"), [("relative_margin", "false"), ("target_recall", "false"),
+                                          ("max_positive_rank", "false"), ("max_positive_rank", "0")])
+def test_false_turns_a_mining_setting_off(tmp_path: Path, name, off):
     path = tmp_path / "prep.toml"
-    path.write_text(f"[mining]\n{name} = false\n")
+    path.write_text(f"[mining]\n{name} = {off}\n")
     assert getattr(load_run_config(path, {}).mining, name) is None
     assert getattr(load_run_config(None, {}).mining, name) is not None
 

@@ -18,7 +18,7 @@ from pipeline.stages.embedding_cache import default_cache_dir
 from pipeline.stages.mine import MiningResult
 
 # The code that decides what is mined: a checkpoint written by other code (another prep version) is not reused.
-MINING_CODE = [Path(module.__file__) for module in (dedupe, index, mine, mine_chunk, select)]
+MINING_CODE = [Path(__file__), *(Path(module.__file__) for module in (dedupe, index, mine, mine_chunk, select))]
 
 
 def checkpoint_folder(canon: Canonical, config: RunConfig, model_fingerprint: str, deepen: bool) -> Path:

@@ -100,7 +100,7 @@ class Encoder:
         root = Path(self.config.cache_dir) if self.config.cache_dir else default_cache_dir()
         jobs, caches, scheduled = [], [], {}
         for texts, prompt in requests:
-            cache = EmbeddingCache(root, self.fingerprint, prompt)
+            cache = EmbeddingCache(root, self.fingerprint, self._applied_prompt(prompt))
             cached = cache.cached_ids(texts["id"])
             taken = pl.concat([cached.to_frame(), *scheduled.get(cache.folder, [])])
             missing = texts.join(taken, on="id", how="anti").sort(
@@ -111,19 +111,26 @@ class Encoder:
             caches.append((cache, len(cached) > 0))
             self.stats.encoded += missing.height
             self.stats.cached += texts.height - missing.height
-        # Each encoded frame is copied into the arrays of the requests with its prompt as it comes and let go: the
-        # frames, their concatenation and a joined copy were held together before (3x the embeddings).
+        # Each encoded frame is copied into the arrays of the requests with its cache (prompt) as it comes and let
+        # go: the frames, their concatenation and a joined copy were held together before (3x the embeddings).
         aligned = [_Aligned(texts, self.dimension) for texts, _ in requests]
         start = time.perf_counter()
         for job, frame in zip(jobs, (encode_chunks or self.encode_here)(jobs) if jobs else [], strict=True):
-            for target, (_, prompt) in zip(aligned, requests, strict=True):
-                if prompt == job.prompt:
+            for target, (cache, _) in zip(aligned, caches, strict=True):
+                if cache.folder == job.cache.folder:
                     target.take(frame)
         self.stats.seconds += time.perf_counter() - start
         for target, (cache, from_cache) in zip(aligned, caches, strict=True):
             if from_cache:
                 cache.fill(target.rows.filter(pl.Series(~target.filled)), target.vectors, target.filled)
         return [target.result() for target in aligned]
+
+    def _applied_prompt(self, prompt: str | None) -> str:
+        """The prompt encode() puts before the texts, which keys the cache: the model's default where None."""
+        model = self.model
+        if prompt is None and model is not None and model.default_prompt_name:
+            prompt = model.prompts.get(model.default_prompt_name)
+        return prompt or ""
 
     def encode_here(self, jobs: list[EncodeJob]) -> Iterator[pl.DataFrame]:
         total = sum(job.texts.height for job in jobs)
@@ -180,7 +187,7 @@ class Encoder:
 
 
 class _Aligned:
-    """An embeddings array in the order of `texts`, filled from (id, embedding) frames a slice at a time."""
+    """An embeddings array in the order of `texts`, filled from (id, embedding) frames."""
 
     def __init__(self, texts: pl.DataFrame, dimension: int) -> None:
         self.vectors = np.empty((texts.height, dimension), dtype=np.float32)
@@ -188,10 +195,10 @@ class _Aligned:
         self.filled = np.zeros(texts.height, bool)
 
     def take(self, frame: pl.DataFrame) -> None:
-        for start in range(0, frame.height, CHUNK):
-            piece = frame.slice(start, CHUNK).join(self.rows, on="id")
-            self.vectors[piece["row"].to_numpy()] = piece["embedding"].to_numpy()
-            self.filled[piece["row"].to_numpy()] = True
+        """Copies the frame's embeddings (one job's, at most CHUNK rows) of the texts it holds."""
+        found = frame.join(self.rows, on="id")
+        self.vectors[found["row"].to_numpy()] = found["embedding"].to_numpy()
+        self.filled[found["row"].to_numpy()] = True
 
     def result(self) -> np.ndarray:
         if not self.filled.all():  # a bug, not bad input

@@ -121,3 +121,21 @@ def test_cached_and_new_texts_come_back_in_the_order_asked(tiny_model, tmp_path,
         np.testing.assert_allclose(vectors, want[(frame["id"] - 100).to_numpy()], atol=1e-5)
     np.testing.assert_allclose(got[2], encoder.model.encode(words[:4], prompt="query: ", normalize_embeddings=True),
                                atol=1e-5)
+
+
+def test_no_prompt_and_the_default_prompt_are_cached_apart(tiny_model, tmp_path):
+    import numpy as np
+    import polars as pl
+
+    from pipeline.config import EncoderConfig
+    from pipeline.stages.encode import Encoder
+
+    _, folder = variant(tiny_model, tmp_path / "model", "default_prompt")
+    texts = pl.DataFrame({"id": pl.Series([1, 2, 3], dtype=pl.UInt64), "text": ["bread", "sky is blue", "cat"]})
+    for order in ([None, ""], ["", None]):  # whichever comes first, the other is not served from its cache
+        encoder = Encoder(EncoderConfig(model=str(folder), cache_dir=str(tmp_path / "cache" / str(order)))).setup()
+        got = dict(zip(order, encoder.embed_all([(texts, prompt) for prompt in order]), strict=True))
+        for prompt, vectors in got.items():
+            want = encoder.model.encode(texts["text"].to_list(), prompt=prompt, normalize_embeddings=True)
+            np.testing.assert_allclose(vectors, want, atol=1e-5)
+        assert not np.allclose(got[None], got[""], atol=1e-3)

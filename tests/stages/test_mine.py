@@ -69,7 +69,7 @@ def test_query_whose_positive_ranks_low_is_searched_until_the_corpus_is_covered(
         return result.negatives.sort("query_id", "rank").rows(), result.skipped, result.deepened
 
     whole = mine()
-    monkeypatch.setattr(mine_chunk_module, "CANDIDATE_BUDGET", 50)  # one query per search from depth 48 on
+    monkeypatch.setattr(mine_chunk_module, "CANDIDATE_BUDGET", 4)  # one query per search, the first pass too
     assert mine() == whole and whole[2] == 15 and len(whole[0]) == 10
 
 
@@ -161,3 +161,20 @@ def test_positives_of_near_duplicate_queries_are_never_negatives():
 
     assert negative_of(apart, "qb") == "a1"  # qa's positive is qb's hardest negative...
     assert negative_of(together, "qb") == "x"  # ...unless qa and qb are near-duplicates
+
+
+def test_count_above_matches_a_direct_count():
+    from pipeline.stages.mine_chunk import _count_above
+
+    rng = np.random.default_rng(0)
+    n, depth, documents = 50, 40, 200
+    scores = -np.sort(-rng.uniform(-1, 1, (n, depth)).astype(np.float32), axis=1)
+    scores[:5, -3:] = -3.4e38  # an IVF search short of results pads with -FLT_MAX and row -1
+    rows = np.stack([rng.permutation(documents)[:depth] for _ in range(n)])
+    rows[:5, -3:] = -1
+    known_rows = np.where(rng.random((n, 4)) < 0.7, rows[:, rng.integers(0, depth, 4)], -1)
+    own = np.concatenate([rng.uniform(-1, 1, (n, 2)), scores[:, [7]]], axis=1).astype(np.float32)  # one tie
+    query_rows = rng.permutation(n)
+    want = [[sum(1 for score, row in zip(scores[i], rows[i], strict=True)
+                 if row >= 0 and row not in known_rows[i] and score > own[i, j]) for j in range(3)] for i in range(n)]
+    np.testing.assert_array_equal(_count_above(scores, rows, query_rows, known_rows, own, documents), want)

@@ -403,6 +403,8 @@ def test_a_run_interrupted_after_mining_resumes_from_its_checkpoint(data, tiny_m
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "baseline" / "out" / name).read_bytes(), name
     changed = run(data, tiny_model, tmp_path, out="other", sampling="random", negatives=2, index=index)
     assert not changed["checkpoint"]["resumed"]  # another mining setting is another checkpoint
+    assert {path.name for path in pipeline.stages.checkpoint.MINING_CODE} >= {"checkpoint.py", "mine.py",
+                                                                               "mine_chunk.py", "select.py"}
     other_code = tmp_path / "mine_chunk.py"
     other_code.write_text("DEEPEN, MAX_DEPTH = 2, 100\n")
     monkeypatch.setattr(pipeline.stages.checkpoint, "MINING_CODE", [*pipeline.stages.checkpoint.MINING_CODE,
