@@ -17,8 +17,6 @@ CANDIDATE_BUDGET = 2**20  # (queries x candidates) cells per search, bounds memo
 # A query short of K is searched DEEPEN times deeper, until the search covers the corpus or MAX_DEPTH candidates:
 # a query whose positive the encoder ranks low has every document above it over the margin.
 DEEPEN, MAX_DEPTH = 4, 16_384
-
-
 CHOSEN_SCHEMA = {"query_row": pl.Int64, "doc_row": pl.Int64, "score": pl.Float64, "source": pl.String}
 
 
