@@ -100,7 +100,7 @@ class Encoder:
         root = Path(self.config.cache_dir) if self.config.cache_dir else default_cache_dir()
         jobs, caches, scheduled = [], [], {}
         for texts, prompt in requests:
-            cache = EmbeddingCache(root, self.fingerprint, self._applied_prompt(prompt))
+            cache = EmbeddingCache(root, self.fingerprint, applied_prompt(self.model, prompt))
             cached = cache.cached_ids(texts["id"])
             taken = pl.concat([cached.to_frame(), *scheduled.get(cache.folder, [])])
             missing = texts.join(taken, on="id", how="anti").sort(
@@ -124,13 +124,6 @@ class Encoder:
             if from_cache:
                 cache.fill(target.rows.filter(pl.Series(~target.filled)), target.vectors, target.filled)
         return [target.result() for target in aligned]
-
-    def _applied_prompt(self, prompt: str | None) -> str:
-        """The prompt encode() puts before the texts, which keys the cache: the model's default where None."""
-        model = self.model
-        if prompt is None and model is not None and model.default_prompt_name:
-            prompt = model.prompts.get(model.default_prompt_name)
-        return prompt or ""
 
     def encode_here(self, jobs: list[EncodeJob]) -> Iterator[pl.DataFrame]:
         total = sum(job.texts.height for job in jobs)
@@ -186,6 +179,13 @@ class Encoder:
         return torch.autocast(self.model.device.type, dtype=half or torch.float32, enabled=half is not None)
 
 
+def applied_prompt(model: object | None, prompt: str | None) -> str | None:
+    """The prompt encode() puts before the texts (it keys the cache too): the model's default where None."""
+    if prompt is None and model is not None and model.default_prompt_name:
+        return model.prompts.get(model.default_prompt_name)
+    return prompt
+
+
 class _Aligned:
     """An embeddings array in the order of `texts`, filled from (id, embedding) frames."""
 
@@ -214,8 +214,7 @@ class _Batches:
 
     def __init__(self, model: object, jobs: list[EncodeJob], size: int) -> None:
         self.model, self.size = model, size
-        default = model.prompts.get(model.default_prompt_name) if model.default_prompt_name else None
-        self.texts = [(job.texts["text"].to_arrow(), default if job.prompt is None else job.prompt) for job in jobs]
+        self.texts = [(job.texts["text"].to_arrow(), applied_prompt(model, job.prompt)) for job in jobs]
         self.starts = [(number, start) for number, job in enumerate(jobs) for start in range(0, job.texts.height, size)]
 
     def __len__(self) -> int:

@@ -11,7 +11,7 @@ from pipeline.canonical import Canonical
 from pipeline.config import MiningConfig
 from pipeline.stages.dedupe import Links
 from pipeline.stages.index import SearchIndex, tune_nprobe
-from pipeline.stages.mine_chunk import ChunkResult, MiningInputs, mine_chunk
+from pipeline.stages.mine_chunk import PAIR_SCHEMA, ChunkResult, MiningInputs, mine_chunk
 from pipeline.stages.select import default_range_max
 from pipeline.stages.task_map import TaskMap, run_here
 
@@ -80,7 +80,7 @@ def _merge(canon: Canonical, chunks: list[ChunkResult], range_max: int) -> Minin
 
 def _pair_ids(canon: Canonical, frames: list[pl.DataFrame]) -> pl.DataFrame:
     """(query_row, doc_row) frames as one (query_id, doc_id) frame, sorted."""
-    rows = pl.concat(frames) if frames else pl.DataFrame(schema={"query_row": pl.Int64, "doc_row": pl.Int64})
+    rows = pl.concat(frames) if frames else pl.DataFrame(schema=PAIR_SCHEMA)
     return pl.DataFrame({"query_id": canon.queries["query_id"].gather(rows["query_row"]),
                          "doc_id": canon.corpus["doc_id"].gather(rows["doc_row"])}).sort("query_id", "doc_id")
 

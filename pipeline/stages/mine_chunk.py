@@ -17,7 +17,8 @@ CANDIDATE_BUDGET = 2**20  # (queries x candidates) cells per search, bounds memo
 # A query short of K is searched DEEPEN times deeper, until the search covers the corpus or MAX_DEPTH candidates:
 # a query whose positive the encoder ranks low has every document above it over the margin.
 DEEPEN, MAX_DEPTH = 4, 16_384
-CHOSEN_SCHEMA = {"query_row": pl.Int64, "doc_row": pl.Int64, "score": pl.Float64, "source": pl.String}
+PAIR_SCHEMA = {"query_row": pl.Int64, "doc_row": pl.Int64}
+CHOSEN_SCHEMA = {**PAIR_SCHEMA, "score": pl.Float64, "source": pl.String}
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig
     # The query-positive scores do not change between passes: once per chunk, for the margin and the manifest.
     positive_rows = padded(pending["positive_rows"])
     own = _scores_with(inputs.queries[pending["query_row"].to_numpy()], docs, positive_rows)
-    searched, ranked_low = None, pl.DataFrame(schema={"query_row": pl.Int64, "doc_row": pl.Int64})
+    searched, ranked_low = None, pl.DataFrame(schema=PAIR_SCHEMA)
     if config.max_positive_rank:
         searched = inputs.index.search(inputs.queries[pending["query_row"].to_numpy()], depth)
         low = _ranked_low(pending, inputs, positive_rows, own, config.max_positive_rank, searched)
