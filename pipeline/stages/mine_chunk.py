@@ -113,26 +113,28 @@ def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig
 def _ranked_low(pending: pl.DataFrame, inputs: MiningInputs, positive_rows: np.ndarray, own: np.ndarray,
                 limit: int, searched: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """(n, p): the positive has `limit` or more documents above it that are not known positives of its query.
-    Counted in the first search where it holds the positive; the queries with a positive it does not hold are
-    searched again, `limit` + known positives deep, in parts of at most CANDIDATE_BUDGET cells. Under IVF a
-    document the probed lists miss is not counted: the error keeps pairs, never sets one aside."""
+    Counted in the first search. Only where every document that search returned scores above a positive counted
+    short of `limit` can a deeper one find more: the query is searched again, `limit` + known positives deep, in
+    parts of at most CANDIDATE_BUDGET cells. Elsewhere the first search holds every document above the positive
+    that the index reaches (IVF probes the same lists at any depth), whether or not it returned the positive
+    itself. Under IVF a document the probed lists miss is not counted: the error keeps pairs, never sets one aside."""
     query_rows, known_rows, documents = pending["query_row"].to_numpy(), padded(pending["known_rows"]), len(inputs.docs)
-    above = _count_above(*searched, query_rows, known_rows, own, documents)
-    found = _pair_keys(query_rows[:, None], searched[1], documents)[searched[1] >= 0]
-    seen = np.isin(_pair_keys(query_rows[:, None], positive_rows, documents), found) | (positive_rows < 0)
+    above, higher = _count_above(*searched, query_rows, known_rows, own, documents)
     need = min(limit + known_rows.shape[1], documents)
-    if searched[1].shape[1] < need:
-        unseen = np.flatnonzero(~seen.all(axis=1))
+    depth = searched[1].shape[1]
+    if depth < need:
+        unseen = np.flatnonzero(((higher >= depth) & (above < limit) & (positive_rows >= 0)).any(axis=1))
         step = max(1, CANDIDATE_BUDGET // need)
         for part in (unseen[start:start + step] for start in range(0, len(unseen), step)):
             deeper = inputs.index.search(inputs.queries[query_rows[part]], need)
-            above[part] = _count_above(*deeper, query_rows[part], known_rows[part], own[part], documents)
+            above[part] = _count_above(*deeper, query_rows[part], known_rows[part], own[part], documents)[0]
     return (above >= limit) & (positive_rows >= 0)
 
 
 def _count_above(scores: np.ndarray, rows: np.ndarray, query_rows: np.ndarray, known_rows: np.ndarray,
-                 own: np.ndarray, documents: int) -> np.ndarray:
-    """(n, p): how many of the searched documents that are not known positives score above each positive. The
+                 own: np.ndarray, documents: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, p) twice: how many of the searched documents that are not known positives score above each positive,
+    and how many of any kind (padding never does). The
     search gives each query's scores in descending order: one searchsorted over all rows (row i shifted by 4i)
     finds how many score above, and a running count of the other documents says how many of those are others."""
     known = _pair_keys(query_rows[:, None], known_rows, documents)[known_rows >= 0]
@@ -143,7 +145,7 @@ def _count_above(scores: np.ndarray, rows: np.ndarray, query_rows: np.ndarray, k
     ascending = (shift + 1 - np.clip(scores, -1, 1)).ravel()
     higher = (np.searchsorted(ascending, (shift + 1 - np.clip(own, -1, 1)).ravel(), side="left").reshape(own.shape)
               - depth * np.arange(n)[:, None])
-    return np.where(higher > 0, np.take_along_axis(running, np.maximum(higher - 1, 0), axis=1), 0)
+    return np.where(higher > 0, np.take_along_axis(running, np.maximum(higher - 1, 0), axis=1), 0), higher
 
 
 def _positive_neighbors(chunk: pl.DataFrame, inputs: MiningInputs, count: int) -> np.ndarray:

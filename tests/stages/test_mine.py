@@ -1,5 +1,6 @@
 """mine_negatives on hand-made embeddings: no model, exact expectations."""
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import pipeline.stages.mine_chunk as mine_chunk_module
 from pipeline.canonical import InputRows, build_canonical
 from pipeline.config import MiningConfig
 from pipeline.stages.dedupe import Links
-from pipeline.stages.index import build_index
+from pipeline.stages.index import SearchIndex, build_index
 from pipeline.stages.mine import mine_negatives
 
 
@@ -177,4 +178,39 @@ def test_count_above_matches_a_direct_count():
     query_rows = rng.permutation(n)
     want = [[sum(1 for score, row in zip(scores[i], rows[i], strict=True)
                  if row >= 0 and row not in known_rows[i] and score > own[i, j]) for j in range(3)] for i in range(n)]
-    np.testing.assert_array_equal(_count_above(scores, rows, query_rows, known_rows, own, documents), want)
+    higher = [[sum(1 for score, row in zip(scores[i], rows[i], strict=True) if row >= 0 and score > own[i, j])
+               for j in range(3)] for i in range(n)]
+    above, counted = _count_above(scores, rows, query_rows, known_rows, own, documents)
+    np.testing.assert_array_equal(above, want)
+    np.testing.assert_array_equal(counted, higher)
+
+
+@dataclass(frozen=True)
+class MissingIndex(SearchIndex):
+    """An exact index that never returns one document, as an IVF search misses one outside its probed lists."""
+
+    missing: int = -1
+    depths: list = field(default_factory=list)
+
+    def search(self, queries: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        self.depths.append(depth)
+        scores, rows = super().search(queries, depth + 1)
+        order = np.argsort(rows == self.missing, axis=1, kind="stable")[:, :depth]
+        return np.take_along_axis(scores, order, axis=1), np.take_along_axis(rows, order, axis=1)
+
+
+def test_a_positive_the_index_misses_is_counted_without_a_deeper_search():
+    # p is the query's nearest document, but the index never returns it: the first search (range_max 1 + 1 = 2)
+    # holds d0 and d1, both below p, so it already holds every document above p that the index reaches.
+    docs = [f"d{i}" for i in range(10)]
+    angle_of = {"q": 0.0, "p": 5.0, **{d: 30.0 + 5 * i for i, d in enumerate(docs)}}
+    canon = canonical(["q"], [["p"]], ["p", *docs])
+    queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
+    config = MiningConfig(negatives=1, range_max=1, relative_margin=None, positive_neighbors=0, max_positive_rank=3)
+    flat = build_index(corpus, config)
+    index = MissingIndex(flat.index, flat.kind, missing=canon.corpus["text"].to_list().index("p"))
+    mined = mine_negatives(canon, queries, corpus, index, config)
+    assert mined.ranked_low.is_empty()
+    assert index.depths == [2]  # no second search, 3 + 1 deep, to count p's rank
+    chosen = mined.negatives.join(canon.corpus, on="doc_id").sort("rank")["text"].to_list()
+    assert chosen == ["d0"]
