@@ -5,6 +5,7 @@ of its vocabulary and each query is half of its positive's words. So the run mea
 encoding bookkeeping, the index, near-duplicate links, chunked search and selection, layout and writing. Each size
 runs cold (its own cache) in a child process; wall time and peak RSS are the child's.
 Usage: python benchmarks/mine_scale.py [--sizes 100000 300000 1000000] [--corpus 1000000]
+       [--mining positive_neighbors=0 max_positive_rank=0]   (TOML values of the [mining] table)
 """
 
 import argparse
@@ -52,6 +53,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
     parser.add_argument("--corpus", type=int, default=1_000_000)
+    parser.add_argument("--mining", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="settings of the [mining] table, to measure what one filter costs")
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
     work = Path(tempfile.mkdtemp(prefix="prep-scale-"))
@@ -61,8 +64,9 @@ def main() -> None:
     corpus = synthetic_texts(args.corpus, rng, words=12, vocab=vocab)
     corpus.to_frame().write_csv(work / "corpus.txt", include_header=False, quote_style="never")
     config = work / "prep.toml"
-    config.write_text("[encoder]\nbatch_size = 4096\n")  # a static encoder is cheap per text, not per batch
-    print(f"corpus {args.corpus:,} texts; encoder StaticEmbedding 64-d")
+    # A static encoder is cheap per text, not per batch.
+    config.write_text("[encoder]\nbatch_size = 4096\n[mining]\n" + "".join(f"{item}\n" for item in args.mining))
+    print(f"corpus {args.corpus:,} texts; encoder StaticEmbedding 64-d; mining {args.mining or 'defaults'}")
     print(f"{'queries':>10} {'wall s':>8} {'s per 100k':>11} {'peak RSS MiB':>13} {'rows out':>10}")
     anchor = None
     for size in args.sizes:
@@ -91,6 +95,10 @@ def main() -> None:
         index = manifest["index"]
         print(f"           index {index['kind']}, nprobe {index['nprobe']}, recall at the search depth "
               f"{index['recall_at_search_depth']}")
+        filters = manifest["filters"]
+        print(f"           searched deeper {filters['queries_searched_deeper']:,}, positives ranked low "
+              f"{filters['positives_ranked_low']:,}, skipped as neighbours of a positive "
+              f"{filters['mined']['skipped'].get('neighbor_of_positive', 0):,}")
 
 
 if __name__ == "__main__":
