@@ -34,8 +34,9 @@ class InputRows:
 
 @dataclass(frozen=True)
 class Canonical:
-    """queries(query_id, text), corpus(doc_id, text), positives(query_id, doc_id, score),
-    negatives(query_id, doc_id, score, rank, source), plus provenance of the input rows.
+    """queries(query_id, text), corpus(doc_id, text), positives(query_id, doc_id, score, row),
+    negatives(query_id, doc_id, score, rank, source), plus provenance of the input rows: a positive's `row` is the
+    first input row that holds the pair, so that a pair set aside can be traced to the input.
 
     `rows` has one entry per input row: `row`, `query_id` (null when the query is empty) and `first_exact`
     (the exact query text did not appear in an earlier row). `empty` lists (row, role) of every empty or
@@ -101,7 +102,7 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
     return Canonical(
         queries=queries,
         corpus=corpus,
-        positives=_links(docs, "positive").select("query_id", "doc_id", "score"),
+        positives=_links(docs, "positive").select("query_id", "doc_id", "score", pl.col("row").cast(pl.UInt32)),
         negatives=_links(docs, "negative").select(
             "query_id", "doc_id", "score", pl.col("rank").cast(pl.UInt32), source=pl.lit(rows.negative_source)),
         rows=row_table,

@@ -66,7 +66,18 @@ def lay_out_output(canon: Canonical, selection: Selection, config: RunConfig, qu
                                config.layout.leftover)
         layout, batches, blocks = batched.layout, batched.stats, batched.blocks
         rejects.append(batched.rejects)
-    return Output(layout, pl.concat(rejects, how="diagonal_relaxed"), batches, blocks)
+    return Output(layout, with_input_rows(canon, pl.concat(rejects, how="diagonal_relaxed")), batches, blocks)
+
+
+def with_input_rows(canon: Canonical, rejects: pl.DataFrame) -> pl.DataFrame:
+    """The pairs set aside (anchor, positive, reason, detail) with `row` first: the first input row that holds
+    the pair (its texts are canonical, so each maps to one id)."""
+    ids = (rejects.join(canon.queries.rename({"text": "anchor", "query_id": "id"}), on="anchor", how="left",
+                        maintain_order="left")
+           .join(canon.corpus.rename({"text": "positive"}), on="positive", how="left", maintain_order="left"))
+    located = ids.join(canon.positives.select("doc_id", "row", id="query_id"), on=["id", "doc_id"], how="left",
+                       maintain_order="left")
+    return located.select(pl.col("row").cast(pl.Int64), *rejects.columns)
 
 
 def write_output(out: Path, output: Output, rejects: pl.DataFrame, manifest: dict, config: RunConfig,

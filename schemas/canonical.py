@@ -26,7 +26,9 @@ class CorpusModel(_Texts):
     doc_id: pl.UInt64 = pa.Field(unique=True)
 
 
-class PositivesModel(pa.DataFrameModel):
+class _Links(pa.DataFrameModel):
+    """Shared rule of positives and negatives: one row per (query, document) pair."""
+
     query_id: pl.UInt64
     doc_id: pl.UInt64
     score: pl.Float64 = pa.Field(nullable=True)
@@ -39,6 +41,10 @@ class PositivesModel(pa.DataFrameModel):
         strict = True
 
 
-class NegativesModel(PositivesModel):
+class PositivesModel(_Links):
+    row: pl.UInt32 = pa.Field(nullable=True)  # the first input row that holds the pair, for the rejects
+
+
+class NegativesModel(_Links):
     rank: pl.UInt32 = pa.Field(nullable=True, ge=1)
     source: str = pa.Field(isin=["input", "qrels", "mined"])

@@ -57,6 +57,14 @@ def test_links_are_kept_once_with_their_first_score_and_rank(linked) -> None:
     }
 
 
+def test_a_positive_keeps_the_first_input_row_that_holds_it() -> None:
+    canon = build_canonical(input_rows(["Q", "R", "Q ", "R"], [["p"], ["p", "s"], ["p ", "t"], ["s"]],
+                                       [[]] * 4)).validate()
+    rows = canon.positives.join(canon.queries, on="query_id").join(canon.corpus, on="doc_id", suffix="_doc")
+    assert sorted(rows.select("text", "text_doc", "row").iter_rows()) == [
+        ("Q", "p", 1), ("Q", "t", 3), ("R", "p", 2), ("R", "s", 2)]
+
+
 def test_without_scores_links_have_null_scores(linked) -> None:
     canon = build_canonical(input_rows(["Q"], [["p"]], [["n"]])).validate()
     assert linked(canon, "positives") == {("Q", "p"): {"score": None}}

@@ -44,6 +44,11 @@ def test_given_negative_is_kept(data, tiny_model, tmp_path):
     assert hamlet and all("macbeth is a play" in (row["negative_1"], row["negative_2"]) for row in hamlet)
 
 
+def first_row(anchor: str, positive: str) -> int:
+    """The 1-based line of ROWS that first holds the pair, as a rejects file names it."""
+    return next(number for number, row in enumerate(ROWS, 1) if row["query"] == anchor and positive in row["pos"])
+
+
 def test_rows_short_of_k_and_rows_without_positive_go_to_rejects(data, tiny_model, tmp_path):
     manifest = run(data, tiny_model, tmp_path, negatives=3, relative_margin=None, max_score=0.0)
     rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet")
@@ -54,6 +59,10 @@ def test_rows_short_of_k_and_rows_without_positive_go_to_rejects(data, tiny_mode
     assert layout["rows_out"] == len(dataset)
     assert layout["rows_in"] == layout["rows_out"] + layout["rows_rejected"]
     assert layout["rows_rejected"] == int((rejects["reason"] == "fewer_than_k_negatives").sum())
+    short = rejects.filter(pl.col("reason") == "fewer_than_k_negatives")
+    assert short.height and short.select("row", "anchor", "positive").rows() == [
+        (first_row(anchor, positive), anchor, positive) for _, anchor, positive in short.select(
+            "row", "anchor", "positive").rows()]
     read = next(stage for stage in manifest["stages"] if stage["stage"] == "read")
     assert read["rows_in"] == len(ROWS) and read["rows_rejected"] == 1
 
@@ -69,6 +78,8 @@ def test_pairs_whose_positive_ranks_low_go_to_rejects_and_are_never_negatives(da
     assert all(stage["reconciled"] for stage in manifest["stages"])
     # A pair set aside is still a known positive: never a negative of its query.
     assert not low & {(row["anchor"], row["negative_1"]) for row in dataset}
+    assert sorted(rejects.select("row", "anchor", "positive").rows()) == sorted(
+        (first_row(anchor, positive), anchor, positive) for anchor, positive in low)
     kept = run(data, tiny_model, tmp_path, out="all", negatives=1, relative_margin=None, max_positive_rank=100)
     assert kept["filters"]["positives_ranked_low"] == 0 and len(datasets.load_from_disk(str(tmp_path / "all"))) \
         == len(pairs)
