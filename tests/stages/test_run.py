@@ -59,10 +59,8 @@ def test_rows_short_of_k_and_rows_without_positive_go_to_rejects(data, tiny_mode
     assert layout["rows_out"] == len(dataset)
     assert layout["rows_in"] == layout["rows_out"] + layout["rows_rejected"]
     assert layout["rows_rejected"] == int((rejects["reason"] == "fewer_than_k_negatives").sum())
-    short = rejects.filter(pl.col("reason") == "fewer_than_k_negatives")
-    assert short.height and short.select("row", "anchor", "positive").rows() == [
-        (first_row(anchor, positive), anchor, positive) for _, anchor, positive in short.select(
-            "row", "anchor", "positive").rows()]
+    short = rejects.filter(pl.col("reason") == "fewer_than_k_negatives").select("row", "anchor", "positive").rows()
+    assert short and all(row == first_row(anchor, positive) for row, anchor, positive in short)
     read = next(stage for stage in manifest["stages"] if stage["stage"] == "read")
     assert read["rows_in"] == len(ROWS) and read["rows_rejected"] == 1
 
