@@ -96,7 +96,8 @@ def main() -> None:
         print(f"           index {index['kind']}, nprobe {index['nprobe']}, recall at the search depth "
               f"{index['recall_at_search_depth']}")
         filters = manifest["filters"]
-        print(f"           searched deeper {filters['queries_searched_deeper']:,}, positives ranked low "
+        print(f"           searches deepened for K {filters['queries_searched_deeper']:,}, queries searched again "
+              f"for a positive's rank {filters['queries_searched_for_positive_rank']:,}, positives ranked low "
               f"{filters['positives_ranked_low']:,}, skipped as neighbours of a positive "
               f"{filters['mined']['skipped'].get('neighbor_of_positive', 0):,}")
 

@@ -59,7 +59,8 @@ def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
         "below_min_score": f"below min_score {config.mining.min_score}",
     }
     summary: dict = {"range_max": mined.range_max, "queries_searched_deeper": mined.deepened,
-                     "positives_ranked_low": mined.ranked_low.height}
+                     "positives_ranked_low": mined.ranked_low.height,
+                     "queries_searched_for_positive_rank": mined.rank_searches}
     if mined.ranked_low.height:
         summary["ranked_low_message"] = (
             f"rejected {mined.ranked_low.height:,} (query, positive) pairs whose positive has "

@@ -73,10 +73,11 @@ def with_input_rows(canon: Canonical, rejects: pl.DataFrame) -> pl.DataFrame:
     """The pairs set aside (anchor, positive, reason, detail) with `row` first: the first input row that holds
     the pair (its texts are canonical, so each maps to one id)."""
     ids = (rejects.join(canon.queries.rename({"text": "anchor", "query_id": "id"}), on="anchor", how="left",
-                        maintain_order="left")
-           .join(canon.corpus.rename({"text": "positive"}), on="positive", how="left", maintain_order="left"))
+                        maintain_order="left", validate="m:1")
+           .join(canon.corpus.rename({"text": "positive"}), on="positive", how="left", maintain_order="left",
+                 validate="m:1"))
     located = ids.join(canon.positives.select("doc_id", "row", id="query_id"), on=["id", "doc_id"], how="left",
-                       maintain_order="left")
+                       maintain_order="left", validate="m:1")
     return located.select(pl.col("row").cast(pl.Int64), *rejects.columns)
 
 

@@ -46,8 +46,8 @@ def load_mined(folder: Path) -> MiningResult | None:
     return MiningResult(negatives=pl.read_parquet(folder / "negatives.parquet"),
                         ranked_low=pl.read_parquet(folder / "ranked_low.parquet"), skipped=stats["skipped"],
                         candidates=stats["candidates"], positive_scores=np.load(folder / "positive_scores.npy"),
-                        range_max=stats["range_max"], deepened=stats["deepened"], nprobe=stats["nprobe"],
-                        recall=stats["recall"])
+                        range_max=stats["range_max"], deepened=stats["deepened"],
+                        rank_searches=stats["rank_searches"], nprobe=stats["nprobe"], recall=stats["recall"])
 
 
 def save_mined(folder: Path, mined: MiningResult) -> None:
@@ -59,7 +59,8 @@ def save_mined(folder: Path, mined: MiningResult) -> None:
     mined.ranked_low.write_parquet(partial / "ranked_low.parquet")
     np.save(partial / "positive_scores.npy", mined.positive_scores)
     stats = {"skipped": mined.skipped, "candidates": mined.candidates, "range_max": mined.range_max,
-             "deepened": mined.deepened, "nprobe": mined.nprobe, "recall": mined.recall}
+             "deepened": mined.deepened, "rank_searches": mined.rank_searches, "nprobe": mined.nprobe,
+             "recall": mined.recall}
     (partial / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)

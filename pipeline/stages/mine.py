@@ -27,6 +27,7 @@ class MiningResult:
     positive_scores: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     range_max: int = 0
     deepened: int = 0  # query searches repeated deeper because the first candidates held fewer than K negatives
+    rank_searches: int = 0  # queries searched again, deeper, to count a positive's rank (max_positive_rank)
     nprobe: int | None = None  # IVF lists searched per query (tuned to the target recall), None for exact search
     recall: float | None = None  # IVF: measured share of the exact top-k at the search depth
 
@@ -75,6 +76,7 @@ def _merge(canon: Canonical, chunks: list[ChunkResult], range_max: int) -> Minin
                          else np.zeros(0, np.float32)),
         range_max=range_max,
         deepened=sum(chunk.deepened for chunk in chunks),
+        rank_searches=sum(chunk.rank_searches for chunk in chunks),
     )
 
 

@@ -41,6 +41,7 @@ class ChunkResult:
     considered: Counter
     positive_scores: np.ndarray
     deepened: int
+    rank_searches: int = 0  # queries searched again to count a positive's rank (max_positive_rank)
 
 
 def padded(lists: pl.Series, fill: int = -1) -> np.ndarray:
@@ -60,10 +61,10 @@ def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig
     # The query-positive scores do not change between passes: once per chunk, for the margin and the manifest.
     positive_rows = padded(pending["positive_rows"])
     own = _scores_with(inputs.queries[pending["query_row"].to_numpy()], docs, positive_rows)
-    searched, ranked_low = None, pl.DataFrame(schema=PAIR_SCHEMA)
+    searched, ranked_low, rank_searches = None, pl.DataFrame(schema=PAIR_SCHEMA), 0
     if config.max_positive_rank:
         searched = inputs.index.search(inputs.queries[pending["query_row"].to_numpy()], depth)
-        low = _ranked_low(pending, inputs, positive_rows, own, config.max_positive_rank, searched)
+        low, rank_searches = _ranked_low(pending, inputs, positive_rows, own, config.max_positive_rank, searched)
         query_index, column = np.nonzero(low)
         ranked_low = pl.DataFrame({"query_row": pending["query_row"].to_numpy()[query_index],
                                    "doc_row": positive_rows[query_index, column]})
@@ -107,12 +108,13 @@ def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig
         pending, lowest, searched = pending.filter(pl.Series(short)), lowest[short], None
         depth = min(depth * DEEPEN, deepest)
     chosen = pl.concat(parts) if parts else pl.DataFrame(schema=CHOSEN_SCHEMA)
-    return ChunkResult(chosen, ranked_low, skipped, considered, own[positive_rows >= 0], deepened)
+    return ChunkResult(chosen, ranked_low, skipped, considered, own[positive_rows >= 0], deepened, rank_searches)
 
 
 def _ranked_low(pending: pl.DataFrame, inputs: MiningInputs, positive_rows: np.ndarray, own: np.ndarray,
-                limit: int, searched: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """(n, p): the positive has `limit` or more documents above it that are not known positives of its query.
+                limit: int, searched: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, int]:
+    """(n, p): the positive has `limit` or more documents above it that are not known positives of its query;
+    and how many queries were searched again to count it.
     Counted in the first search. Only where every document that search returned scores above a positive counted
     short of `limit` can a deeper one find more: the query is searched again, `limit` + known positives deep, in
     parts of at most CANDIDATE_BUDGET cells. Elsewhere the first search holds every document above the positive
@@ -122,21 +124,22 @@ def _ranked_low(pending: pl.DataFrame, inputs: MiningInputs, positive_rows: np.n
     above, higher = _count_above(*searched, query_rows, known_rows, own, documents)
     need = min(limit + known_rows.shape[1], documents)
     depth = searched[1].shape[1]
+    again = np.zeros(0, np.int64)
     if depth < need:
-        unseen = np.flatnonzero(((higher >= depth) & (above < limit) & (positive_rows >= 0)).any(axis=1))
+        again = np.flatnonzero(((higher >= depth) & (above < limit) & (positive_rows >= 0)).any(axis=1))
         step = max(1, CANDIDATE_BUDGET // need)
-        for part in (unseen[start:start + step] for start in range(0, len(unseen), step)):
+        for part in (again[start:start + step] for start in range(0, len(again), step)):
             deeper = inputs.index.search(inputs.queries[query_rows[part]], need)
             above[part] = _count_above(*deeper, query_rows[part], known_rows[part], own[part], documents)[0]
-    return (above >= limit) & (positive_rows >= 0)
+    return (above >= limit) & (positive_rows >= 0), len(again)
 
 
 def _count_above(scores: np.ndarray, rows: np.ndarray, query_rows: np.ndarray, known_rows: np.ndarray,
                  own: np.ndarray, documents: int) -> tuple[np.ndarray, np.ndarray]:
     """(n, p) twice: how many of the searched documents that are not known positives score above each positive,
-    and how many of any kind (padding never does). The
-    search gives each query's scores in descending order: one searchsorted over all rows (row i shifted by 4i)
-    finds how many score above, and a running count of the other documents says how many of those are others."""
+    and how many of any kind (padding never does). The search gives each query's scores in descending order: one
+    searchsorted over all rows (row i shifted by 4i) finds how many score above, and a running count of the other
+    documents says how many of those are others."""
     known = _pair_keys(query_rows[:, None], known_rows, documents)[known_rows >= 0]
     other = (rows >= 0) & ~np.isin(_pair_keys(query_rows[:, None], rows, documents), known)
     running = np.cumsum(other, axis=1)

@@ -5,7 +5,7 @@ import json
 import datasets
 import polars as pl
 import pytest
-from flag_rows import NEGATIVES, POSITIVES
+from flag_rows import NEGATIVES, POSITIVES, ROWS
 
 from pipeline.errors import ConfigError
 
@@ -26,6 +26,9 @@ def test_n_tuple_drop_rejects_queries_short_of_k(flag_data, convert_to, tmp_path
     rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet")
     assert sorted(rejects["detail"]) == ["0 of 3 negatives", "1 of 3 negatives", "1 of 3 negatives",
                                          "2 of 3 negatives"]
+    lines = {(row["query"], positive): number for number, row in enumerate(ROWS, 1) for positive in row["pos"]}
+    assert rejects.select("anchor", "positive", "row").rows() == [
+        (anchor, positive, lines[anchor, positive]) for anchor, positive in rejects.select("anchor", "positive").rows()]
     assert manifest["negatives"] == {"given": 7, "dropped_as_positive_of_the_same_query": 0, "in_output_rows": 3}
 
 

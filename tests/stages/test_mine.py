@@ -101,6 +101,10 @@ def test_a_positive_ranked_below_max_positive_rank_is_set_aside_and_never_a_nega
     assert mined(21) == mined(22)  # pa1 is above pa2 too, but a known positive of qa does not count
     for rank in (20, 21, 22):  # a first search of 4 holds neither pa2 nor pb: both are counted by a deeper one
         assert mined(rank, range_max=2) == mined(rank), rank
+    for range_max, searched_again in ((2, 2), (None, 0)):  # qa and qb; none when the first search is deep enough
+        config = MiningConfig(negatives=2, positive_neighbors=0, max_positive_rank=20, range_max=range_max)
+        result = mine_negatives(canon, queries, corpus, build_index(corpus, config), config)
+        assert result.rank_searches == searched_again
     assert mined(23) == mined(None)
 
 
@@ -211,6 +215,6 @@ def test_a_positive_the_index_misses_is_counted_without_a_deeper_search():
     index = MissingIndex(flat.index, flat.kind, missing=canon.corpus["text"].to_list().index("p"))
     mined = mine_negatives(canon, queries, corpus, index, config)
     assert mined.ranked_low.is_empty()
-    assert index.depths == [2]  # no second search, 3 + 1 deep, to count p's rank
+    assert index.depths == [2] and mined.rank_searches == 0  # no second search, 3 + 1 deep, to count p's rank
     chosen = mined.negatives.join(canon.corpus, on="doc_id").sort("rank")["text"].to_list()
     assert chosen == ["d0"]
