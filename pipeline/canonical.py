@@ -21,7 +21,8 @@ class InputRows:
     """What a reader yields: one row per input record, texts still raw.
 
     `frame` has `row` (1-based), `query` (str), `positive` and `negative` (list[str]) and, where the input has
-    them, `positive_score` / `negative_score` (list[f64], as long as their text lists).
+    them, `positive_score` / `negative_score` (list[f64], as long as their text lists). A reader whose row gathers
+    several input lines (BEIR: a query's qrels) adds `positive_line` (list[u32]), each positive's own line.
     `fields` maps each role to the user's own column name, so errors speak the user's language.
     """
 
@@ -70,7 +71,8 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
     _fail_on_null_text(long, rows)
     if corpus_texts is not None:
         corpus_rows = corpus_texts.select(row=pl.lit(None, pl.UInt32), role=pl.lit("corpus"),
-                                          rank=pl.lit(0, pl.Int64), text="text", score=pl.lit(None, pl.Float64))
+                                          rank=pl.lit(0, pl.Int64), text="text", score=pl.lit(None, pl.Float64),
+                                          line=pl.lit(None, pl.UInt32))
         long = pl.concat([long, corpus_rows.collect()], how="vertical_relaxed")
     # Texts are normalised once per distinct raw text, keyed by an in-process 64-bit hash so that the big join
     # is on integers, not strings. The byte length travels along: a hash collision between texts of different
@@ -102,7 +104,7 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
     return Canonical(
         queries=queries,
         corpus=corpus,
-        positives=_links(docs, "positive").select("query_id", "doc_id", "score", pl.col("row").cast(pl.UInt32)),
+        positives=_links(docs, "positive").select("query_id", "doc_id", "score", row=pl.col("line")),
         negatives=_links(docs, "negative").select(
             "query_id", "doc_id", "score", pl.col("rank").cast(pl.UInt32), source=pl.lit(rows.negative_source)),
         rows=row_table,
@@ -112,10 +114,11 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
 
 
 def _explode_roles(rows: InputRows) -> pl.DataFrame:
-    """One row per text: (row, role, rank, text, score); rank is the 1-based position within its list."""
+    """One row per text: (row, role, rank, text, score, line); rank is the 1-based position within its list, line
+    the input line or row that holds the text (`row`, or a positive's own `positive_line`)."""
     frame = rows.frame
     parts = [frame.select("row", role=pl.lit("query"), rank=pl.lit(0, pl.Int64), text="query",
-                          score=pl.lit(None, pl.Float64))]
+                          score=pl.lit(None, pl.Float64), line=pl.col("row").cast(pl.UInt32))]
     for role in ("positive", "negative"):
         scores = f"{role}_score"
         listed = frame.filter(pl.col(role).list.len() > 0)
@@ -124,10 +127,14 @@ def _explode_roles(rows: InputRows) -> pl.DataFrame:
             _fail_on_length_mismatch(frame, rows, role)
             listed = listed.with_columns(pl.col(scores).cast(pl.List(pl.Float64))
                                          .fill_null(pl.col(role).list.eval(pl.lit(None, pl.Float64))))
+        own = {"score": scores} if has_scores else {}
+        if f"{role}_line" in frame.columns:
+            own["line"] = f"{role}_line"
         part = listed.select("row", role=pl.lit(role), rank=pl.int_ranges(1, pl.col(role).list.len() + 1),
-                             text=role, **({"score": scores} if has_scores else {}))
-        part = part.explode(["rank", "text", "score"] if has_scores else ["rank", "text"])
-        parts.append(part if has_scores else part.with_columns(score=pl.lit(None, pl.Float64)))
+                             text=role, **own).explode(["rank", "text", *own])
+        score = pl.col("score") if has_scores else pl.lit(None, pl.Float64).alias("score")
+        line = pl.col("line" if "line" in own else "row").cast(pl.UInt32).alias("line")
+        parts.append(part.select("row", "role", "rank", "text", score, line))
     return pl.concat(parts, how="vertical")
 
 

@@ -37,6 +37,7 @@ def read_beir(path: Path, split: str = "train") -> tuple[InputRows, pl.LazyFrame
         row=pl.col("row").first(),
         query=pl.col("query").first(),
         positive=pl.col("doc").filter("is_positive"),
+        positive_line=pl.col("row").filter("is_positive").cast(pl.UInt32),
         negative=pl.col("doc").filter(~pl.col("is_positive")),
         positive_score=pl.col("score").filter("is_positive"),
         negative_score=pl.col("score").filter(~pl.col("is_positive")),

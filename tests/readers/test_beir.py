@@ -62,6 +62,16 @@ def test_positive_scores_are_positives(beir: Path, linked) -> None:
     }
 
 
+def test_a_positive_names_its_own_qrels_line(beir: Path) -> None:
+    canon = read_dataset(beir)
+    query_of = {query["_id"]: query["text"] for query in QUERIES}
+    doc_of = {doc["_id"]: " ".join(filter(None, (doc.get("title"), doc["text"]))) for doc in CORPUS}
+    lines = {(query_of[query], doc_of[doc]): line for line, (query, doc, score) in enumerate(TRAIN, 2) if score > 0}
+    found = canon.positives.join(canon.queries, on="query_id").join(canon.corpus, on="doc_id", suffix="_doc")
+    assert {(query, doc): row for query, doc, row in found.select("text", "text_doc", "row").iter_rows()} == lines
+    assert lines["who wrote dune", "Dune is a novel."] == 5  # not the query's first qrels line (4)
+
+
 def test_zero_scores_are_negatives_ranked_in_qrels_order(beir: Path, linked) -> None:
     negatives = linked(read_dataset(beir), "negatives")
     assert {pair: (link["score"], link["rank"]) for pair, link in negatives.items()} == {
