@@ -37,7 +37,8 @@ class InputRows:
 class Canonical:
     """queries(query_id, text), corpus(doc_id, text), positives(query_id, doc_id, score, row),
     negatives(query_id, doc_id, score, rank, source), plus provenance of the input rows: a positive's `row` is the
-    first input row that holds the pair, so that a pair set aside can be traced to the input.
+    first input row (or the positive's own line, where the reader gives one) that holds the pair, so that a pair
+    set aside can be traced to the input.
 
     `rows` has one entry per input row: `row`, `query_id` (null when the query is empty) and `first_exact`
     (the exact query text did not appear in an earlier row). `empty` lists (row, role) of every empty or
@@ -127,13 +128,13 @@ def _explode_roles(rows: InputRows) -> pl.DataFrame:
             _fail_on_length_mismatch(frame, rows, role)
             listed = listed.with_columns(pl.col(scores).cast(pl.List(pl.Float64))
                                          .fill_null(pl.col(role).list.eval(pl.lit(None, pl.Float64))))
-        own = {"score": scores} if has_scores else {}
+        lists = {"score": scores} if has_scores else {}  # exploded with the texts
         if f"{role}_line" in frame.columns:
-            own["line"] = f"{role}_line"
+            lists["line"] = f"{role}_line"
         part = listed.select("row", role=pl.lit(role), rank=pl.int_ranges(1, pl.col(role).list.len() + 1),
-                             text=role, **own).explode(["rank", "text", *own])
+                             text=role, **lists).explode(["rank", "text", *lists])
         score = pl.col("score") if has_scores else pl.lit(None, pl.Float64).alias("score")
-        line = pl.col("line" if "line" in own else "row").cast(pl.UInt32).alias("line")
+        line = pl.col("line" if "line" in lists else "row").cast(pl.UInt32).alias("line")
         parts.append(part.select("row", "role", "rank", "text", score, line))
     return pl.concat(parts, how="vertical")
 

@@ -114,12 +114,12 @@ def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig
 def _ranked_low(pending: pl.DataFrame, inputs: MiningInputs, positive_rows: np.ndarray, own: np.ndarray,
                 limit: int, searched: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, int]:
     """(n, p): the positive has `limit` or more documents above it that are not known positives of its query;
-    and how many queries were searched again to count it.
-    Counted in the first search. Only where every document that search returned scores above a positive counted
-    short of `limit` can a deeper one find more: the query is searched again, `limit` + known positives deep, in
-    parts of at most CANDIDATE_BUDGET cells. Elsewhere the first search holds every document above the positive
-    that the index reaches (IVF probes the same lists at any depth), whether or not it returned the positive
-    itself. Under IVF a document the probed lists miss is not counted: the error keeps pairs, never sets one aside."""
+    and how many queries were searched again to count it. Counted in the first search. Only where every document
+    that search returned scores above a positive counted short of `limit` can a deeper one find more: the query is
+    searched again, `limit` + known positives deep, in parts of at most CANDIDATE_BUDGET cells. Elsewhere the first
+    search holds every document above the positive that the index reaches (IVF probes the same lists at any
+    depth), whether or not it returned the positive itself. Under IVF a document the probed lists miss is not
+    counted: the error keeps pairs, never sets one aside."""
     query_rows, known_rows, documents = pending["query_row"].to_numpy(), padded(pending["known_rows"]), len(inputs.docs)
     above, higher = _count_above(*searched, query_rows, known_rows, own, documents)
     need = min(limit + known_rows.shape[1], documents)
