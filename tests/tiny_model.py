@@ -1,4 +1,6 @@
-"""A tiny random BERT sentence-transformer built offline: a WordPiece tokenizer trained here, 2 small layers."""
+"""A tiny random BERT sentence-transformer built offline: a WordPiece tokenizer over a fixed vocabulary, 2 small
+layers. The same seed gives the same model in every process (a trained vocabulary did not: the trainer breaks ties
+between equally frequent merges differently from run to run)."""
 
 from pathlib import Path
 
@@ -79,17 +81,16 @@ def build_tiny_cross_encoder(folder: Path, seed: int = 0) -> Path:
 
 def _save_bert(model_class: type, folder: Path, seed: int, **config: object) -> None:
     import torch
-    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
     from tokenizers.models import WordPiece
     from transformers import BertConfig, PreTrainedTokenizerFast
 
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tokenizer = Tokenizer(WordPiece(unk_token="[UNK]"))
+    letters = [chr(code) for code in range(ord("a"), ord("z") + 1)] + list("0123456789")
+    vocab = [*specials, *letters, *(f"##{letter}" for letter in letters), *sorted(set(WORDS) - set(letters))]
+    tokenizer = Tokenizer(WordPiece({token: index for index, token in enumerate(vocab)}, unk_token="[UNK]"))
     tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.train_from_iterator(
-        [" ".join(WORDS)] * 4, trainers.WordPieceTrainer(vocab_size=300, special_tokens=specials)
-    )
     cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]

@@ -198,9 +198,9 @@ def test_approximate_index_states_its_measured_recall(data, tiny_model, tmp_path
 @pytest.mark.parametrize("backend", ["bf16", "int8"])
 def test_each_backend_has_its_own_cache_and_still_trains(data, tiny_model, tmp_path, backend):
     path, corpus = data
-    # Without the margin every pair keeps 3 negatives: with the default filters this tiny data leaves 1 or 2 rows,
-    # too few to train on reliably. This test is about backends and caches, not filters.
-    mining = MiningConfig(relative_margin=None)
+    # This test is about backends and caches, not filters: with the score filters off every pair keeps 3 negatives
+    # whatever the random model's scores (with them on, this tiny data leaves 0 to 6 rows, by the model's seed).
+    mining = MiningConfig(relative_margin=None, near_duplicate=1.0, positive_neighbors=0)
     exact = run_pipeline(RunInputs(path, corpus=corpus), RunConfig(encoder=EncoderConfig(
         model=str(tiny_model), cache_dir=str(tmp_path / "cache"), backend="fp32"), mining=mining), tmp_path / "exact")
     config = RunConfig(encoder=EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / "cache"), backend=backend),
@@ -427,7 +427,8 @@ def test_cli_run_publishes_to_an_object_store_uri(data, tiny_model, tmp_path):
     prep = Path(sys.executable).parent / "prep"
     uri = f"file://{tmp_path / 'bucket' / 'run'}"
     config = tmp_path / "prep.toml"
-    config.write_text("[mining]\nrelative_margin = false\n")  # every pair keeps its negatives: a non-empty dataset
+    # Score filters off: every pair keeps its negatives whatever the random model's scores, a non-empty dataset.
+    config.write_text("[mining]\nrelative_margin = false\nnear_duplicate = 1.0\npositive_neighbors = 0\n")
     result = subprocess.run([str(prep), "run", str(path), "--corpus", str(corpus), "--model", str(tiny_model),
                              "--cache-dir", str(tmp_path / "cache"), "--config", str(config), "--out", uri],
                             capture_output=True, text=True)
