@@ -92,6 +92,8 @@ def main() -> None:
               f"   ({per / anchor:.2f}x the smallest run's cost per query)")
         print("           stages s: " + ", ".join(f"{stage} {seconds:.1f}"
                                                    for stage, seconds in manifest["timings_seconds"].items()))
+        print("           peak RSS MiB by the end of: " + ", ".join(
+            f"{stage} {mib:,}" for stage, mib in manifest["peak_rss_mib"].items()) + " (then the write)")
         index = manifest["index"]
         print(f"           index {index['kind']}, nprobe {index['nprobe']}, recall at the search depth "
               f"{index['recall_at_search_depth']}")

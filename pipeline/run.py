@@ -2,6 +2,8 @@
 
 Encoding and mining run on the configured engine (pipeline/engines); mining resumes from its checkpoint."""
 
+import resource
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,13 +45,18 @@ class RunInputs:
 
 
 class _Clock:
+    """Seconds per stage, and the process's peak RSS (MiB) at the end of each: where memory grows with the input."""
+
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
+        self.peak_rss: dict[str, int] = {}
         self.start = time.perf_counter()
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
         self.timings[stage] = round(now - self.start, 3)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+        self.peak_rss[stage] = round(peak / (2**20 if sys.platform == "darwin" else 1024))
         self.start = now
 
 
@@ -142,6 +149,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         "layout": layout_summary(output.layout, config),
         "batches": output.batches,
         "timings_seconds": clock.timings,
+        "peak_rss_mib": clock.peak_rss,  # the process's peak so far at the end of each stage
     }
     counter = counter_of_model(encoder.model, manifest["model"]["name"])
     write_output(out, output, pl.concat([rejected_rows(canon), output.rejects], how="diagonal_relaxed"), manifest,

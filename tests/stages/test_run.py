@@ -249,6 +249,9 @@ def test_batches_are_conflict_free_and_block_sampler_trains(data, tiny_model, tm
     # uncased model, and threaded float sums can round it to 1.0, this test's threshold.
     assert manifest["dedupe"]["near_duplicate_document_pairs"] in (0, 1)
     assert "document_links" in manifest["timings_seconds"]
+    peaks = list(manifest["peak_rss_mib"].values())  # the process's peak so far, by stage
+    assert list(manifest["peak_rss_mib"]) == list(manifest["timings_seconds"]) and peaks == sorted(peaks)
+    assert peaks[0] > 50  # MiB: a Python process with polars and torch loaded is never smaller
     layout = next(stage for stage in manifest["stages"] if stage["stage"] == "layout")
     assert layout["reconciled"]
     dataset = datasets.load_from_disk(str(tmp_path / "out"))
