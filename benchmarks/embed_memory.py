@@ -9,7 +9,6 @@ Usage: python benchmarks/embed_memory.py [--texts 500000] [--dimension 384]
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ def rss_mib() -> float:
 def child(case: str, count: int, dimension: int, root: Path) -> None:
     sys.path.insert(0, str(REPO))
     from pipeline.config import EncoderConfig
+    from pipeline.run import peak_rss_mib  # this process's own peak (ru_maxrss would start at the parent's)
     from pipeline.stages.encode import Encoder
 
     texts = pl.DataFrame({"id": ids(count).shuffle(seed=1), "text": "x"})
@@ -47,7 +47,7 @@ def child(case: str, count: int, dimension: int, root: Path) -> None:
 
     before = rss_mib()
     vectors = encoder.embed_all([(texts, None)], engine)[0]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mib()
     print(json.dumps({"peak_above_start": peak - before, "result": vectors.nbytes / 2**20,
                       "from_cache": encoder.stats.cached}))
 

@@ -11,14 +11,13 @@ Usage: python benchmarks/mine_scale.py [--sizes 100000 300000 1000000] [--corpus
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+from measure import run_measured
 
 
 def build_static_model(folder: Path) -> Path:
@@ -78,17 +77,12 @@ def main() -> None:
         command = [str(Path(sys.executable).parent / "prep"), "run", str(path), "--corpus", str(work / "corpus.txt"),
                    "--model", str(model), "--out", str(work / f"out_{size}"), "--config", str(config),
                    "--cache-dir", str(work / f"cache_{size}")]  # cold: every size encodes everything
-        start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - start
-        if status:
-            raise SystemExit(process.stderr.read()[-3000:])
+        wall, peak = run_measured(command)  # the child's own peak, not this process's corpus
         per = wall / size * 100_000
         anchor = anchor or per
         manifest = json.loads((work / f"out_{size}" / "manifest.json").read_text())
         rows = manifest["stages"][-1]["rows_out"]
-        print(f"{size:>10,} {wall:>8.1f} {per:>11.1f} {usage.ru_maxrss / 1024:>13.0f} {rows:>10,}"
+        print(f"{size:>10,} {wall:>8.1f} {per:>11.1f} {peak:>13.0f} {rows:>10,}"
               f"   ({per / anchor:.2f}x the smallest run's cost per query)")
         print("           stages s: " + ", ".join(f"{stage} {seconds:.1f}"
                                                    for stage, seconds in manifest["timings_seconds"].items()))

@@ -13,13 +13,12 @@ false-negative rate <= half of ST's.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import polars as pl
+from measure import run_measured
 
 REPO = Path(__file__).resolve().parents[1]
 ST_SCRIPT = """
@@ -37,17 +36,6 @@ mined = mine_hard_negatives(dataset, model, corpus=texts, num_negatives=3, relat
                             output_format="n-tuple", use_faiss=True, verbose=False)
 mined.to_json(out)
 """
-
-
-def run_child(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one child process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"{command[:3]} failed:\n{process.stderr.read()[-3000:]}")
-    return wall, usage.ru_maxrss / 1024
 
 
 def prepare(data: Path, folder: Path, one_positive: bool) -> tuple[Path, Path, dict[str, set[str]]]:
@@ -127,7 +115,7 @@ def main() -> None:
             *((name, prep_command(pairs, corpus, work / f"prep_{backend}", cache, 0.05, backend))
               for name, backend in others.items()),
         ):
-            wall, rss = run_child(command)
+            wall, rss = run_measured(command)
             results[name].append((wall, rss))
             print(f"{name:<32} {wall:>8.1f} {rss:>13.0f}")
     best = {name: (min(w for w, _ in runs), max(r for _, r in runs)) for name, runs in results.items()}
@@ -151,8 +139,8 @@ def main() -> None:
     print("\nFalse negatives: train queries with 2+ relevant documents, one given as positive")
     (work / "fn").mkdir()
     fn_pairs, fn_corpus, relevant = prepare(args.data, work / "fn", one_positive=True)
-    run_child(st_command(fn_pairs, fn_corpus, work / "fn" / "st.jsonl", 0.05))
-    run_child(prep_command(fn_pairs, fn_corpus, work / "fn" / "prep", work / "cache0", 0.05))
+    run_measured(st_command(fn_pairs, fn_corpus, work / "fn" / "st.jsonl", 0.05))
+    run_measured(prep_command(fn_pairs, fn_corpus, work / "fn" / "prep", work / "cache0", 0.05))
     st_fn = [json.loads(line) for line in (work / "fn" / "st.jsonl").open()]
     prep_fn = load_prep(work / "fn" / "prep")
     st_hits, st_total = false_negative_rate(st_fn, relevant)

@@ -2,6 +2,7 @@
 
 Encoding and mining run on the configured engine (pipeline/engines); mining resumes from its checkpoint."""
 
+import re
 import resource
 import sys
 import time
@@ -55,9 +56,18 @@ class _Clock:
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
         self.timings[stage] = round(now - self.start, 3)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
-        self.peak_rss[stage] = round(peak / (2**20 if sys.platform == "darwin" else 1024))
+        self.peak_rss[stage] = peak_rss_mib()
         self.start = now
+
+
+def peak_rss_mib() -> int:
+    """This process's peak resident memory in MiB: Linux's VmHWM, which starts afresh at exec. (`ru_maxrss` does
+    not: a child started from a large process inherits the parent's peak at the fork, so small runs read large.)"""
+    status = Path("/proc/self/status")
+    if status.exists():
+        return round(int(re.search(r"VmHWM:\s+(\d+) kB", status.read_text()).group(1)) / 1024)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # bytes on macOS
+    return round(peak / (2**20 if sys.platform == "darwin" else 1024))
 
 
 def index_summary(kind: str, documents: int, mined: MiningResult, config: MiningConfig) -> dict:
