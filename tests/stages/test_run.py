@@ -440,3 +440,15 @@ def test_cli_run_publishes_to_an_object_store_uri(data, tiny_model, tmp_path):
     published = tmp_path / "bucket" / "run"
     assert json.loads((published / "manifest.json").read_text())["stages"]
     assert len(datasets.load_from_disk(str(published))) == 6
+
+
+def test_peak_rss_is_the_process_own_not_its_parents():
+    # A child's ru_maxrss starts at its parent's peak (fork copies the memory map, exec keeps the high-water mark):
+    # started from a process that holds 800 MiB, it reads 800 MiB. The manifest's figure must not.
+    child = ("import resource; from pipeline.run import peak_rss_mib; "
+             "print(peak_rss_mib(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
+    parent = ("import subprocess, sys; held = bytearray(800 * 2**20); held[::4096] = b'x' * len(held[::4096]); "
+              f"subprocess.run([sys.executable, '-c', {child!r}])")
+    own, inherited = map(int, subprocess.run([sys.executable, "-c", parent], capture_output=True, text=True,
+                                             check=True).stdout.split())
+    assert inherited >= 800 > 400 > own
