@@ -68,9 +68,10 @@ class Encoder:
 
         name = self.config.model or str(default_model_path())
         transformers.utils.logging.disable_progress_bar()
-        fix_mmap_threshold()
         device = self.config.device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.backend = resolve_backend(self.config.backend, encode_device or device)
+        if self.backend == "fp32":  # the faster backends are chosen for speed, which the fixed threshold costs
+            fix_mmap_threshold()
         self.tokenizer_workers = self.config.tokenizer_workers
         if self.tokenizer_workers is None:
             self.tokenizer_workers = min(8, (os.cpu_count() or 2) - 1) if device.startswith("cuda") else 0
@@ -235,8 +236,9 @@ def fix_mmap_threshold() -> None:
     """Keep glibc's mmap threshold at its initial 128 KiB. glibc raises it each time a large block is freed, so
     that torch's activation tensors, of a new size with each length-sorted batch, then come from the heap, whose
     freed fragments stay resident: 1,050-1,110 MiB peak for 1,500 SciFact abstracts, 868 MiB with the threshold
-    fixed, for about 12% more encoding time (fresh pages for each large tensor; benchmarks/RESULTS.md). Elsewhere
-    than glibc, or where MALLOC_MMAP_THRESHOLD_ already sets it, this does nothing."""
+    fixed. It costs time, fresh pages for each large tensor: 12-20% more for fp32 encoding, 82% more for bf16 on a
+    CPU with AMX, so only the fp32 backend fixes it (benchmarks/RESULTS.md). Elsewhere than glibc, or where
+    MALLOC_MMAP_THRESHOLD_ already sets it, this does nothing."""
     if "MALLOC_MMAP_THRESHOLD_" in os.environ:
         return
     library = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
