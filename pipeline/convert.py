@@ -70,5 +70,5 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         "timings_seconds": {"convert": round(time.perf_counter() - start, 3)},
     }
     rejects = pl.concat([rejected_rows(canon, negatives_kept), output.rejects], how="diagonal_relaxed")
-    write_output(out, output, rejects, manifest, config, load_token_counter(None))
+    write_output(out, canon, output, rejects, manifest, config, load_token_counter(None))
     return manifest

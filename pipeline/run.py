@@ -162,8 +162,8 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         "peak_rss_mib": clock.peak_rss,  # the process's peak so far at the end of each stage
     }
     counter = counter_of_model(encoder.model, manifest["model"]["name"])
-    write_output(out, output, pl.concat([rejected_rows(canon), output.rejects], how="diagonal_relaxed"), manifest,
-                 config, counter)
+    rejects = pl.concat([rejected_rows(canon), output.rejects], how="diagonal_relaxed")
+    write_output(out, canon, output, rejects, manifest, config, counter)
     clock.lap("write")
     return manifest
 

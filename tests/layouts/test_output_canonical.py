@@ -1,0 +1,51 @@
+"""The output report's tables built from the rows' ids are the tables `build_canonical` makes of the rows' texts."""
+
+import json
+from pathlib import Path
+
+import pytest
+from flag_rows import ROWS
+from polars.testing import assert_frame_equal
+
+from pipeline.canonical import InputRows, build_canonical
+from pipeline.config import LayoutConfig
+from pipeline.convert import given_negatives
+from pipeline.layouts import lay_out
+from pipeline.layouts.selection import Selection
+from pipeline.output import output_canonical
+from pipeline.readers import read_dataset
+from pipeline.report.profile import profile
+
+# France twice (two rows with the same anchor, one negative shared), and a query with negatives only.
+DATA = [*ROWS, {"query": ROWS[0]["query"], "pos": ["france's capital is paris"], "neg": ROWS[0]["neg"][1:]},
+        {"query": "what is chlorophyll", "pos": [], "neg": ["leaves are green"]}]
+LAYOUTS = [{"layout": "n-tuple", "fill": "drop"}, {"layout": "n-tuple", "fill": "repeat"},
+           {"layout": "n-tuple", "fill": "pad", "allow_padding": True}, {"layout": "triplet"}]
+
+
+@pytest.mark.parametrize("settings", LAYOUTS, ids=lambda layout: "-".join(str(v) for v in layout.values()))
+def test_tables_from_ids_equal_the_tables_from_texts(tmp_path, settings):
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in DATA))
+    canon = read_dataset(path, None, "train", None)
+    negatives, _ = given_negatives(canon)
+    layout = lay_out(Selection.of(canon, canon.positives, negatives, 2), LayoutConfig(**settings), 12)
+    assert layout.ids is not None and layout.rows.height >= 3
+    source = Path("output")
+    from_ids = output_canonical(canon, layout, source)
+    from_texts = build_canonical(InputRows(layout.view.with_row_index("row", 1), source, {}, "row"))
+    for table in ("queries", "corpus", "positives", "negatives", "rows"):
+        assert_frame_equal(getattr(from_ids, table), getattr(from_texts, table), check_dtypes=True)
+    assert_frame_equal(from_ids.empty.sort("row"), from_texts.empty.sort("row"))
+    assert profile(from_ids, None) == profile(from_texts, None)
+    if settings.get("fill") == "pad":
+        assert from_ids.empty.height > 0  # padding is counted as empty negative texts, not left out silently
+
+
+def test_layouts_without_ids_are_read_from_their_texts(flag_data):
+    canon = read_dataset(flag_data, None, "train", None)
+    negatives, _ = given_negatives(canon)
+    layout = lay_out(Selection.of(canon, canon.positives, negatives, 2), LayoutConfig(layout="labeled-list"), 12)
+    assert layout.ids is None
+    tables = output_canonical(canon, layout, Path("output"))
+    assert tables.rows.height == layout.rows.height == len(ROWS)
