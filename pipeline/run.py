@@ -25,6 +25,7 @@ from pipeline.manifest import (
     score_stats,
     stage_counts,
 )
+from pipeline.memory import release_free_memory
 from pipeline.output import choose_positives, lay_out_output, no_links, write_output
 from pipeline.report.profile import duplicate_counts
 from pipeline.report.tokens import counter_of_model
@@ -112,6 +113,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         threshold = config.dedupe.threshold
         query_links = link_similar(query_vectors, threshold, build_index(query_vectors, config.mining),
                                    map_tasks=engine.map_tasks)
+        release_free_memory()  # the query index, dropped: its blocks stay resident in the heap until trimmed
         clock.lap("dedupe")
         mined = load_mined(checkpoint)
         resumed = mined is not None
@@ -131,6 +133,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                                   config.mining)
             clock.lap("document_links")
         del query_vectors, doc_vectors, index  # the layout and the output report peak next: not with these held
+        release_free_memory()
         if config.layout.teacher:
             selection = teacher_scores(selection, config.layout.teacher)
             clock.lap("teacher")

@@ -1,10 +1,7 @@
 """Encode each distinct normalised text once, longest first, through the embedding cache."""
 
-import ctypes
-import ctypes.util
 import multiprocessing
 import os
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -17,13 +14,13 @@ from rich.progress import Progress
 
 from pipeline.config import EncoderConfig
 from pipeline.errors import ConfigError
+from pipeline.memory import fix_mmap_threshold
 from pipeline.stages.embedding_cache import EmbeddingCache, default_cache_dir, fingerprint_model
 
 if TYPE_CHECKING:
     from torch import Tensor
 
 CHUNK = 4096  # texts per encode call and per cache part: an interrupted run keeps what it finished
-M_MMAP_THRESHOLD, MMAP_THRESHOLD = -3, 128 * 1024  # glibc's mallopt parameter and its initial value
 
 
 @dataclass(frozen=True)
@@ -230,20 +227,6 @@ class _Batches:
 def _saved(job: EncodeJob, vectors: np.ndarray) -> pl.DataFrame:
     job.cache.save(job.texts["id"].to_numpy(), vectors)
     return pl.DataFrame({"id": job.texts["id"], "embedding": pl.Series(vectors.astype(np.float32))})
-
-
-def fix_mmap_threshold() -> None:
-    """Keep glibc's mmap threshold at its initial 128 KiB. glibc raises it each time a large block is freed, so
-    that torch's activation tensors, of a new size with each length-sorted batch, then come from the heap, whose
-    freed fragments stay resident: 1,050-1,110 MiB peak for 1,500 SciFact abstracts, 868 MiB with the threshold
-    fixed. It costs time, fresh pages for each large tensor: 12-20% more for fp32 encoding, 82% more for bf16 on a
-    CPU with AMX, so only the fp32 backend fixes it (benchmarks/RESULTS.md). Elsewhere than glibc, or where
-    MALLOC_MMAP_THRESHOLD_ already sets it, this does nothing."""
-    if "MALLOC_MMAP_THRESHOLD_" in os.environ:
-        return
-    library = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
-    if library and hasattr(libc := ctypes.CDLL(library), "mallopt"):
-        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 def resolve_backend(backend: str, device: str) -> str:

@@ -10,14 +10,18 @@ from pipeline.layouts.selection import Selection
 
 
 def cosine_of_pairs(canon: Canonical, pairs: pl.DataFrame, query_vectors: np.ndarray,
-                    doc_vectors: np.ndarray) -> pl.Series:
-    """cosine(query, doc) per row of `pairs` (query_id, doc_id); the vectors are row-aligned with canon's tables."""
+                    doc_vectors: np.ndarray, chunk: int = 65_536) -> pl.Series:
+    """cosine(query, doc) per row of `pairs` (query_id, doc_id); the vectors are row-aligned with canon's tables.
+    Computed `chunk` pairs at a time."""
     rows = (pairs.select("query_id", "doc_id")
             .join(canon.queries.select("query_id", q=pl.int_range(pl.len())), on="query_id", maintain_order="left")
             .join(canon.corpus.select("doc_id", d=pl.int_range(pl.len())), on="doc_id", maintain_order="left"))
     queries, docs = rows["q"].to_numpy(), rows["d"].to_numpy()
-    scores = np.einsum("ij,ij->i", query_vectors[queries], doc_vectors[docs]) if len(rows) else np.zeros(0)
-    return pl.Series("score", scores.astype(np.float64))
+    scores = np.zeros(len(rows), np.float64)
+    for start in range(0, len(rows), chunk):  # gathered whole, the vectors of 1M pairs would be 2 x 256 MiB at 64-d
+        part = slice(start, start + chunk)
+        scores[part] = np.einsum("ij,ij->i", query_vectors[queries[part]], doc_vectors[docs[part]])
+    return pl.Series("score", scores)
 
 
 def teacher_scores(selection: Selection, model: str, batch_size: int = 32) -> Selection:

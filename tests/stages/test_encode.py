@@ -14,7 +14,7 @@ class MallInfo2(ctypes.Structure):
 libc = ctypes.CDLL("libc.so.6")
 libc.malloc.restype, libc.free.argtypes, libc.mallinfo2.restype = ctypes.c_void_p, [ctypes.c_void_p], MallInfo2
 if sys.argv[1] == "fixed":
-    from pipeline.stages.encode import fix_mmap_threshold
+    from pipeline.memory import fix_mmap_threshold
     fix_mmap_threshold()
 elif sys.argv[1] != "dynamic":  # an encoder set up with this backend and the model at argv[2]
     from pipeline.config import EncoderConfig

@@ -1,0 +1,36 @@
+"""glibc's allocator, where prep runs on it: what it keeps resident after memory is freed, and how to make it let go.
+
+Elsewhere than Linux with glibc both functions do nothing."""
+
+import ctypes
+import ctypes.util
+import os
+import sys
+
+M_MMAP_THRESHOLD, MMAP_THRESHOLD = -3, 128 * 1024  # glibc's mallopt parameter and its initial value
+
+
+def _glibc() -> ctypes.CDLL | None:
+    library = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    libc = ctypes.CDLL(library) if library else None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+def fix_mmap_threshold() -> None:
+    """Keep glibc's mmap threshold at its initial 128 KiB. glibc raises it each time a large block is freed, so
+    that torch's activation tensors, of a new size with each length-sorted batch, then come from the heap, whose
+    freed fragments stay resident: 1,050-1,110 MiB peak for 1,500 SciFact abstracts, 868 MiB with the threshold
+    fixed. It costs time, fresh pages for each large tensor: 12-20% more for fp32 encoding, 82% more for bf16 on a
+    CPU with AMX, so only the fp32 backend fixes it (benchmarks/RESULTS.md). Where MALLOC_MMAP_THRESHOLD_ already
+    sets it, this does nothing."""
+    if "MALLOC_MMAP_THRESHOLD_" not in os.environ and (libc := _glibc()) is not None:
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+
+
+def release_free_memory() -> None:
+    """Give the free pages inside glibc's heap back to the system (`malloc_trim`). A FAISS IVF index keeps its
+    vectors in one small block per list, so a dropped index leaves its whole size free but resident in the heap,
+    which Polars (its own allocator) never reuses: 264 MiB for 1M vectors of 64 floats. Called after an index
+    is dropped; it takes milliseconds."""
+    if (libc := _glibc()) is not None:
+        libc.malloc_trim(0)

@@ -1,0 +1,35 @@
+"""release_free_memory gives the free pages inside glibc's heap back, as a dropped FAISS IVF index leaves them."""
+
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import ctypes, re, sys
+from pathlib import Path
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype, libc.free.argtypes, libc.memset.argtypes = ctypes.c_void_p, [ctypes.c_void_p], \\
+    [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+def rss():
+    return int(re.search(r"VmRSS:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1)) // 1024
+blocks = [libc.malloc(64 << 10) for _ in range(3200)]  # 200 MiB in heap blocks, as an IVF index's lists are
+for block in blocks:
+    libc.memset(block, 1, 64 << 10)
+libc.malloc(64)  # a live block above them: free() alone can trim only the top of the heap
+for block in blocks:
+    libc.free(block)
+before = rss()
+if sys.argv[1] == "release":
+    from pipeline.memory import release_free_memory
+    release_free_memory()
+print(before - rss())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+@pytest.mark.parametrize(("mode", "released"), [("keep", False), ("release", True)])
+def test_free_heap_pages_stay_resident_until_released(mode, released):
+    freed = int(subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True,
+                               check=True).stdout)
+    assert (freed >= 150) is released  # MiB of the 200 freed that left the process
