@@ -17,13 +17,9 @@ from pipeline.errors import ConfigError
 
 
 def to_arrow_strings(frame: pl.DataFrame) -> pa.Table:
-    """Arrow with plain `string` and `list` types (datasets' Value("string"), Sequence), whatever Polars' own are.
-    One column at a time, so that only one column's texts are ever held twice."""
-    columns = []
-    for name in frame.columns:
-        column = frame[name].to_arrow(compat_level=pl.CompatLevel.oldest())
-        columns.append(column.cast(_plain(column.type)))
-    return pa.table(columns, names=frame.columns)
+    """Arrow with plain `string` and `list` types (datasets' Value("string"), Sequence), whatever Polars' own are."""
+    table = frame.to_arrow(compat_level=pl.CompatLevel.oldest())
+    return table.cast(pa.schema([pa.field(f.name, _plain(f.type)) for f in table.schema]))
 
 
 def _plain(kind: pa.DataType) -> pa.DataType:
