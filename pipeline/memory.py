@@ -3,17 +3,20 @@
 Elsewhere than Linux with glibc both functions do nothing."""
 
 import ctypes
-import ctypes.util
+import functools
 import os
 import sys
 
 M_MMAP_THRESHOLD, MMAP_THRESHOLD = -3, 128 * 1024  # glibc's mallopt parameter and its initial value
 
 
+@functools.cache
 def _glibc() -> ctypes.CDLL | None:
-    library = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
-    libc = ctypes.CDLL(library) if library else None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+    """The C library this process runs on, if it is glibc (musl and macOS have neither function)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None)
+    return libc if hasattr(libc, "gnu_get_libc_version") and hasattr(libc, "malloc_trim") else None
 
 
 def fix_mmap_threshold() -> None:

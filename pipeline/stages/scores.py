@@ -18,7 +18,7 @@ def cosine_of_pairs(canon: Canonical, pairs: pl.DataFrame, query_vectors: np.nda
             .join(canon.corpus.select("doc_id", d=pl.int_range(pl.len())), on="doc_id", maintain_order="left"))
     queries, docs = rows["q"].to_numpy(), rows["d"].to_numpy()
     scores = np.zeros(len(rows), np.float64)
-    for start in range(0, len(rows), chunk):  # gathered whole, the vectors of 1M pairs would be 2 x 256 MiB at 64-d
+    for start in range(0, len(rows), chunk):  # gathered whole, the vectors of 1M pairs would be 2 x 244 MiB at 64-d
         part = slice(start, start + chunk)
         scores[part] = np.einsum("ij,ij->i", query_vectors[queries[part]], doc_vectors[docs[part]])
     return pl.Series("score", scores)
