@@ -14,7 +14,7 @@ each dataset is encoded once per miner; mining is not (the cached mining checkpo
   fiqa       data/sample/fiqa_sample.jsonl: questions with 2+ answers, all 1,236 answers as the corpus
 
 Usage: python benchmarks/false_negatives.py [--datasets scifact cranfield fiqa] [--neighbors 0 1 2 3 5]
-                                           [--cache DIR]
+                                           [--margins 0.02 ...] [--cache DIR]
 Target (issue 3): prep's rate with its defaults at most half of ST's.
 """
 
@@ -100,6 +100,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
     parser.add_argument("--neighbors", type=int, nargs="+", default=[0, 1, 2, 3, 5])
+    parser.add_argument("--margins", type=float, nargs="+", default=[],
+                        help="also run prep's default positive_neighbors with these relative margins")
     parser.add_argument("--cache", type=Path, help="keep both miners' embeddings here for the next run")
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
@@ -130,7 +132,8 @@ def main() -> None:
         st_rate = hits / max(total, 1)
         print(f"{'ST mine_hard_negatives':<48} {share(hits, total):>18} {'1.00x':>6} {len(mined):>5}")
         settings = [{"positive_neighbors": n} for n in args.neighbors] + [
-            {"positive_neighbors": 0, "relative_margin": 0.15}]
+            {"positive_neighbors": 0, "relative_margin": 0.15}] + [
+            {"positive_neighbors": default, "relative_margin": margin} for margin in args.margins]
         for mining in settings:
             rows, manifest = prep_rows(pairs_path, corpus_path, folder / f"prep-{len(os.listdir(folder))}",
                                        cache / "prep", negatives=3, **mining)
