@@ -11,6 +11,8 @@ Methods, all with MultipleNegativesRankingLoss, one epoch, batch 32, lr 2e-5, th
   prep7     prep run with K=7 negatives per row
   prep7+    as prep+ with K=7 negatives per row
   prep-m15  prep run with relative_margin 0.15 (fewer false negatives, easier negatives)
+  prep-m02  prep run with relative_margin 0.02 (harder negatives, more false negatives)
+  prep-m00  prep run with relative_margin 0 (no candidate above the lowest positive score)
   prep-n3   prep run with positive_neighbors 3 (the default before 5)
   prep-n5   prep run with positive_neighbors 5 (the default now: the same as prep)
   prep-n8   prep run with positive_neighbors 8 (drops more of the positives' nearest documents)
@@ -91,7 +93,7 @@ def prep_output(pairs: pl.DataFrame, corpus: pl.DataFrame, work: Path, max_seq_l
     out = work / f"prep-{batch_size}-{negatives}-{margin}-{neighbors}-{rank}"
     config = RunConfig(encoder=EncoderConfig(max_seq_length=max_seq_length, cache_dir=str(work / "cache")),
                        mining=MiningConfig(**({"negatives": negatives} if negatives else {}),
-                                           **({"relative_margin": margin} if margin else {}),
+                                           **({"relative_margin": margin} if margin is not None else {}),
                                            **({"positive_neighbors": neighbors} if neighbors is not None else {}),
                                            **({"max_positive_rank": rank} if rank is not None else {})),
                        layout=LayoutConfig(batch_size=batch_size))
@@ -143,6 +145,8 @@ MINERS = {
     "prep+": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, 32),
     "prep7": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, 7),
     "prep-m15": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, margin=0.15),
+    "prep-m02": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, margin=0.02),
+    "prep-m00": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, margin=0.0),
     "prep7+": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, 32, 7),
     "prep-n3": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, neighbors=3),
     "prep-n5": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, neighbors=5),
