@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-run: setup ## mine hard negatives for the committed sample with the default encoder -> $(OUT)
+run: setup ## mine hard negatives for the committed sample with the default encoder -> out/sample (OUT=...)
 	$(BIN)/prep run $(SAMPLE) --columns anchor=question,positive=documents --out $(OUT)
 	@echo "output: $(OUT) (datasets.load_from_disk), with manifest.json, rejects.parquet, report.html"
 
@@ -37,7 +37,7 @@ test: setup ## run the test suite (tests on ../shared/data skip where it is abse
 lint: setup ## ruff
 	$(BIN)/ruff check pipeline schemas tests benchmarks
 
-bench: setup ## benchmarks that print figures (need ../shared/data or generate their own input)
+bench: setup ## prep report speed on generated input (benchmarks/report_speed.py; the others: benchmarks/RESULTS.md)
 	$(BIN)/python benchmarks/report_speed.py
 
 clean: ## remove outputs (keeps .venv)

@@ -20,6 +20,7 @@ Methods, all with MultipleNegativesRankingLoss, one epoch, batch 32, lr 2e-5, th
   prep-r300 prep run with max_positive_rank 300 (the default)
   prep-r600 prep run with max_positive_rank 600
   prep-r-off prep run without max_positive_rank: every pair is kept, its negatives searched down the corpus
+  prep:KEY=VALUE,...  prep run with these [mining] settings, TOML values: prep:relative_margin=0.02,sampling="random"
 Evaluated with ST's InformationRetrievalEvaluator on the test qrels against the whole corpus: nDCG@10, MRR@10,
 Recall@100. Every method is trained with each seed; the table gives the mean and half the range (max - min) / 2.
 
@@ -80,8 +81,8 @@ def st_mined(pairs: pl.DataFrame, corpus: pl.DataFrame, max_seq_length: int, mar
 
 
 def prep_output(pairs: pl.DataFrame, corpus: pl.DataFrame, work: Path, max_seq_length: int,
-                batch_size: int | None, negatives: int | None = None, margin: float | None = None,
-                neighbors: int | None = None, rank: int | bool | None = None):
+                batch_size: int | None, **mining):
+    """`prep run` on the pairs; `mining` overrides settings of the [mining] table (MiningConfig's fields)."""
     import datasets
 
     from pipeline.config import EncoderConfig, LayoutConfig, MiningConfig, RunConfig
@@ -90,15 +91,25 @@ def prep_output(pairs: pl.DataFrame, corpus: pl.DataFrame, work: Path, max_seq_l
     pairs_path, corpus_path = work / "pairs.jsonl", work / "corpus.jsonl"
     pairs.write_ndjson(pairs_path)
     corpus.select("text").write_ndjson(corpus_path)
-    out = work / f"prep-{batch_size}-{negatives}-{margin}-{neighbors}-{rank}"
+    out = work / ("prep-" + "-".join([str(batch_size)] + [f"{key}={value}" for key, value in sorted(mining.items())]))
     config = RunConfig(encoder=EncoderConfig(max_seq_length=max_seq_length, cache_dir=str(work / "cache")),
-                       mining=MiningConfig(**({"negatives": negatives} if negatives else {}),
-                                           **({"relative_margin": margin} if margin is not None else {}),
-                                           **({"positive_neighbors": neighbors} if neighbors is not None else {}),
-                                           **({"max_positive_rank": rank} if rank is not None else {})),
-                       layout=LayoutConfig(batch_size=batch_size))
+                       mining=MiningConfig(**mining), layout=LayoutConfig(batch_size=batch_size))
     run_pipeline(RunInputs(pairs_path, corpus=corpus_path), config, out)
     return datasets.load_from_disk(str(out))
+
+
+def prep_settings(method: str) -> dict:
+    """`prep:KEY=VALUE,...` -> {KEY: VALUE}, the values in TOML (`prep:relative_margin=0.02,positive_neighbors=8`)."""
+    import tomllib
+
+    if not method.startswith("prep:"):
+        raise argparse.ArgumentTypeError(f"unknown method '{method}': one of {', '.join(MINERS | PREP_METHODS)}, "
+                                         "or prep:KEY=VALUE,...")
+    try:
+        return tomllib.loads("\n".join(method.removeprefix("prep:").split(",")))
+    except tomllib.TOMLDecodeError as error:
+        raise argparse.ArgumentTypeError(f"{method}: settings must be KEY=VALUE in TOML, comma separated "
+                                         f"({error})") from None
 
 
 def base_model(max_seq_length: int):
@@ -136,26 +147,48 @@ def evaluate(model, corpus: pl.DataFrame, queries: pl.DataFrame, relevant: dict[
     return {name: float(scores[key]) for name, key in METRICS.items()}
 
 
+# prep's methods: (batch size for conflict-free batches or None, [mining] settings)
+PREP_METHODS = {
+    "prep": (None, {}),
+    "prep+": (32, {}),
+    "prep7": (None, {"negatives": 7}),
+    "prep-m15": (None, {"relative_margin": 0.15}),
+    "prep-m02": (None, {"relative_margin": 0.02}),
+    "prep-m00": (None, {"relative_margin": 0.0}),
+    "prep7+": (32, {"negatives": 7}),
+    "prep-n3": (None, {"positive_neighbors": 3}),
+    "prep-n5": (None, {"positive_neighbors": 5}),
+    "prep-n8": (None, {"positive_neighbors": 8}),
+    "prep-r100": (None, {"max_positive_rank": 100}),
+    "prep-r300": (None, {"max_positive_rank": 300}),
+    "prep-r600": (None, {"max_positive_rank": 600}),
+    "prep-r-off": (None, {"max_positive_rank": False}),
+}
 MINERS = {
     "pairs": lambda pairs, corpus, work, length: pairs_only(pairs),
     "st": lambda pairs, corpus, work, length: st_mined(pairs, corpus, length, 0.05),
     "st7": lambda pairs, corpus, work, length: st_mined(pairs, corpus, length, 0.05, 7),
     "naive": lambda pairs, corpus, work, length: st_mined(pairs, corpus, length, None),
-    "prep": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None),
-    "prep+": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, 32),
-    "prep7": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, 7),
-    "prep-m15": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, margin=0.15),
-    "prep-m02": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, margin=0.02),
-    "prep-m00": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, margin=0.0),
-    "prep7+": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, 32, 7),
-    "prep-n3": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, neighbors=3),
-    "prep-n5": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, neighbors=5),
-    "prep-n8": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, neighbors=8),
-    "prep-r100": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, rank=100),
-    "prep-r300": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, rank=300),
-    "prep-r600": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, rank=600),
-    "prep-r-off": lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, None, rank=False),
 }
+
+
+def method_name(name: str) -> str:
+    if name not in MINERS and name not in PREP_METHODS:
+        from pipeline.config import MiningConfig
+        from pipeline.errors import PrepError
+
+        try:
+            MiningConfig(**prep_settings(name))  # a name that is neither, or a setting prep lacks, fails here
+        except (TypeError, ValueError, PrepError) as error:
+            raise argparse.ArgumentTypeError(f"{name}: {error}") from None
+    return name
+
+
+def miner(name: str):
+    if name in MINERS:
+        return MINERS[name]
+    batch_size, settings = PREP_METHODS.get(name) or (None, prep_settings(name))
+    return lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, batch_size, **settings)
 
 
 def main() -> None:
@@ -164,7 +197,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[12, 13, 14])
     parser.add_argument("--max-seq-length", type=int, default=128)
     parser.add_argument("--methods", nargs="+", default=["pairs", "st", "st7", "naive", "prep", "prep+"],
-                        choices=list(MINERS))
+                        type=method_name,
+                        help=f"{', '.join(MINERS | PREP_METHODS)}, or prep:KEY=VALUE,... ([mining] settings)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
@@ -173,7 +207,7 @@ def main() -> None:
     print(f"SciFact: {pairs.height} train pairs, {corpus.height} documents, {test_queries.height} test queries, "
           f"max_seq_length {args.max_seq_length}, seeds {args.seeds}")
     start = time.perf_counter()
-    datasets_by_method = {name: MINERS[name](pairs, corpus, work, args.max_seq_length) for name in args.methods}
+    datasets_by_method = {name: miner(name)(pairs, corpus, work, args.max_seq_length) for name in args.methods}
     print(f"mined in {time.perf_counter() - start:.0f} s; rows: "
           + ", ".join(f"{name} {len(rows)}" for name, rows in datasets_by_method.items()))
     results: dict[str, list[dict[str, float]]] = {"base": [evaluate(base_model(args.max_seq_length), corpus,

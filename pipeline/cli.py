@@ -18,7 +18,7 @@ app = typer.Typer(help="Prepare and check contrastive training data for sentence
 console = Console()
 errors = Console(stderr=True)
 
-DataArg = Annotated[Path, typer.Argument(help="A file (JSONL, JSON, CSV, Parquet, Arrow), a datasets folder or a "
+DataArg = Annotated[Path, typer.Argument(help="A file (JSONL, JSON, CSV, TSV, Parquet, Arrow), a datasets folder or a "
                                                "BEIR folder.")]
 FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="st, flag, beir, pairs or lists "
                                                                       "(default: detected).")]
@@ -143,7 +143,7 @@ def run(
     tokenizer_workers: Annotated[int | None, typer.Option(help="Processes that tokenise ahead of the model "
                                                                "(default: 0 on the CPU, up to 8 on a GPU).")] = None,
     engine: Annotated[str | None, typer.Option(help="local (default) or ray: encode and mine on a Ray cluster "
-                                                    "(pip install 'prep[ray]').")] = None,
+                                                    "(pip install 'prep\\[ray]').")] = None,
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join, e.g. auto or ray://head:10001 "
                                                          "(default: RAY_ADDRESS, else a new local Ray).")] = None,
     workers: Annotated[int | None, typer.Option(help="ray: encoding actors, one model each (default: one per "
@@ -187,7 +187,8 @@ def convert(
     columns: ColumnsOpt = None,
     negatives: Annotated[int | None, typer.Option(help="K for n-tuple and flag (default 3); the other layouts "
                                                        "keep every negative.")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML file with a \\[layout] table; flags override it.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file with a \\[layout] table (and mining.negatives, "
+                                                     "mining.seed); flags override it.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for --fill repeat and --positives sample:N.")] = None,
     fill: FillOpt = None,
     allow_padding: AllowPaddingOpt = None,
@@ -316,3 +317,7 @@ def main() -> None:
     except PrepError as error:
         errors.print(f"[red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

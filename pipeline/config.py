@@ -11,16 +11,15 @@ The TOML file has one table per concern, named as below:
     name = "ray"
 """
 
+import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-
-import tomllib
 
 from pipeline.errors import ConfigError
 
 # fp32 (default) is exact. auto: bf16 on a CPU with native bf16 (AVX512-BF16 or AMX), fp16 on a GPU, else fp32.
 # bf16 and fp16 run the model under torch.autocast (matrix products in half precision, norms and softmax in fp32):
-# about 2x faster on such a CPU, but 9.5% of the chosen negatives change (benchmarks/RESULTS.md). int8 quantises
+# about 2x faster on such a CPU, but about 9% of the chosen negatives change (benchmarks/RESULTS.md). int8 quantises
 # the Linear layers, about 2x faster on any CPU, and changes half of them.
 BACKENDS = ("auto", "fp32", "bf16", "fp16", "int8")
 

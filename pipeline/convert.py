@@ -1,10 +1,10 @@
 """`prep convert`: data that already has its negatives, laid out for another trainer; no encoder, no mining."""
 
 import time
+import tomllib
 from pathlib import Path
 
 import polars as pl
-import tomllib
 
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig

@@ -1,9 +1,11 @@
+import dataclasses
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from pipeline.config import MiningConfig, load_run_config
+from pipeline.config import MiningConfig, RunConfig, load_run_config
 from pipeline.errors import ConfigError
 
 
@@ -73,3 +75,13 @@ def test_engine_from_toml_and_flags(tmp_path: Path):
     config = load_run_config(path, {"engine": {"address": "ray://head:10001", "workers": None}})
     assert (config.engine.name, config.engine.address, config.engine.workers) == ("ray", "ray://head:10001", 4)
     assert load_run_config(None, {}).engine.name == "local"
+
+
+def test_readme_config_reference_lists_every_key_and_no_other():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"### Config file\n.*?```toml\n(.*?)```", readme, re.DOTALL).group(1)
+    documented = {table: set(keys) for table, keys in tomllib.loads(block).items()}
+    defaults = RunConfig()
+    fields = {table.name: {key.name for key in dataclasses.fields(getattr(defaults, table.name))}
+              for table in dataclasses.fields(defaults)}
+    assert documented == fields
