@@ -122,8 +122,9 @@ def base_model(max_seq_length: int):
 
 
 def train(dataset, seed: int, max_seq_length: int, work: Path, blocks: bool):
-    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments, losses
-    from sentence_transformers.training_args import BatchSamplers
+    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from sentence_transformers.sentence_transformer import losses
+    from sentence_transformers.sentence_transformer.training_args import BatchSamplers
 
     from pipeline.sampler import BlockBatchSampler
 
@@ -138,7 +139,7 @@ def train(dataset, seed: int, max_seq_length: int, work: Path, blocks: bool):
 
 
 def evaluate(model, corpus: pl.DataFrame, queries: pl.DataFrame, relevant: dict[str, set[str]]) -> dict[str, float]:
-    from sentence_transformers.evaluation import InformationRetrievalEvaluator
+    from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
 
     evaluator = InformationRetrievalEvaluator(
         dict(queries.iter_rows()), dict(corpus.iter_rows()), relevant, mrr_at_k=[10], ndcg_at_k=[10],

@@ -58,13 +58,14 @@ WORDS = [
 
 
 def build_tiny_model(folder: Path, seed: int = 0) -> Path:
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
     from transformers import BertModel
 
     base = folder / "bert"
     _save_bert(BertModel, base, seed)
-    transformer = models.Transformer(str(base), max_seq_length=64)
-    model = SentenceTransformer(modules=[transformer, models.Pooling(32, pooling_mode="mean")], device="cpu")
+    transformer = Transformer(str(base), max_seq_length=64)
+    model = SentenceTransformer(modules=[transformer, Pooling(32, pooling_mode="mean")], device="cpu")
     out = folder / "tiny-st"
     model.save(str(out))
     return out

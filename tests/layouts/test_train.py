@@ -12,7 +12,8 @@ BINARY_LOSSES = ["ContrastiveLoss", "OnlineContrastiveLoss", "SoftmaxLoss"]
 
 
 def bi_encoder_loss(name: str, model_path):
-    from sentence_transformers import SentenceTransformer, losses
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer import losses
 
     model = SentenceTransformer(str(model_path), device="cpu")
     if name.startswith("Cached"):
@@ -65,7 +66,8 @@ def test_labeled_list_trains_a_cross_encoder(flag_data, convert_to, tmp_path, ti
 @pytest.mark.parametrize("loss_name", ["MarginMSELoss", "DistillKLDivLoss"])
 def test_n_tuple_with_scores_trains_with_distillation_losses(tmp_path, tiny_model, write_table, convert_to,
                                                              loss_name):
-    from sentence_transformers import SentenceTransformer, losses
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer import losses
 
     scored = write_table("scored.jsonl", [
         {"query": f"what is the capital of {country}", "pos": [f"{city} is the capital of {country}"],
@@ -79,7 +81,8 @@ def test_n_tuple_with_scores_trains_with_distillation_losses(tmp_path, tiny_mode
 
 
 def test_buckets_train_through_the_multi_dataset_path(flag_data, convert_to, tmp_path, tiny_model):
-    from sentence_transformers import SentenceTransformer, losses
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer import losses
 
     convert_to(flag_data, layout="buckets")
     buckets = datasets.load_from_disk(str(tmp_path / "out"))

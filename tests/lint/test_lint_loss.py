@@ -16,8 +16,8 @@ PAIRS = [{"sentence1": "a cat", "sentence2": "a dog", "score": 0.4},
 
 
 def test_every_loss_is_a_sentence_transformers_class() -> None:
-    from sentence_transformers import losses
     from sentence_transformers.cross_encoder import losses as cross_encoder_losses
+    from sentence_transformers.sentence_transformer import losses
 
     assert [name for name in LOSSES if not hasattr(losses, name) and not hasattr(cross_encoder_losses, name)] == []
 

@@ -133,7 +133,8 @@ def test_interrupted_rewrite_keeps_the_previous_dataset(data, tiny_model, tmp_pa
 @pytest.mark.parametrize("loss_name", ["MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss"])
 def test_sentence_transformers_trains_on_the_output(data, tiny_model, tmp_path, loss_name):
     import torch
-    from sentence_transformers import SentenceTransformer, losses
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer import losses
 
     run(data, tiny_model, tmp_path, negatives=2, relative_margin=None)
     dataset = datasets.load_from_disk(str(tmp_path / "out"))
@@ -210,7 +211,7 @@ def test_each_backend_has_its_own_cache_and_still_trains(data, tiny_model, tmp_p
     assert other["model"]["fingerprint"] != exact["model"]["fingerprint"]
     assert other["encoding"]["texts_encoded"] == exact["encoding"]["texts_encoded"]  # not served from fp32 cache
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.losses import MultipleNegativesRankingLoss
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
     model = SentenceTransformer(str(tiny_model), device="cpu")
     written = datasets.load_from_disk(str(tmp_path / backend))
@@ -237,7 +238,7 @@ def test_auto_backend_follows_the_hardware(monkeypatch):
 
 def test_batches_are_conflict_free_and_block_sampler_trains(data, tiny_model, tmp_path):
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.losses import MultipleNegativesRankingLoss
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
     from pipeline.sampler import BlockBatchSampler
 
@@ -269,7 +270,7 @@ def test_batches_are_conflict_free_and_block_sampler_trains(data, tiny_model, tm
 
 def test_block_sampler_serves_the_multi_dataset_path(data, tiny_model, tmp_path):
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.losses import MultipleNegativesRankingLoss
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
     from pipeline.sampler import BlockBatchSampler
 

@@ -39,7 +39,8 @@ def test_scores_are_the_encoder_cosines(data, tiny_model, tmp_path):
 
 
 def test_teacher_scores_and_margin_mse_trains(data, tiny_model, tiny_cross_encoder, tmp_path):
-    from sentence_transformers import CrossEncoder, SentenceTransformer, losses
+    from sentence_transformers import CrossEncoder, SentenceTransformer
+    from sentence_transformers.sentence_transformer import losses
 
     manifest = run(data, tiny_model, tmp_path, negatives=2, relative_margin=None,
                    layout=LayoutConfig(scores=True, teacher=str(tiny_cross_encoder)))
