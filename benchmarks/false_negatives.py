@@ -3,7 +3,8 @@
 For every query with 2+ relevant documents only the first is given as positive; the others stay in the corpus,
 hidden. A mined negative that is a hidden relevant document is a false negative. Both miners use
 all-MiniLM-L6-v2 (its max_seq_length 256), K=3 and relative_margin 0.05; prep runs with its defaults and with
-`positive_neighbors` (drop the N nearest documents of a positive) and `relative_margin` varied. ST drops the
+`positive_neighbors` (drop the N nearest documents of a positive) and `relative_margin` varied (`--margins`, with
+each N of `--neighbors`). ST drops the
 queries it cannot fill to K while prep searches deeper, and those extra queries' deeper negatives are rarely hidden
 documents: so the rate is given over all of a miner's rows and over the queries both miners keep (like for like).
 Each mined set's mean cosine (query, negative) shows what a filter costs in hardness. Embeddings are cached, so
@@ -101,7 +102,7 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
     parser.add_argument("--neighbors", type=int, nargs="+", default=[0, 1, 2, 3, 5])
     parser.add_argument("--margins", type=float, nargs="+", default=[],
-                        help="also run prep's default positive_neighbors with these relative margins")
+                        help="also run these relative margins, with each --neighbors value that is not 0")
     parser.add_argument("--cache", type=Path, help="keep both miners' embeddings here for the next run")
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
@@ -133,7 +134,8 @@ def main() -> None:
         print(f"{'ST mine_hard_negatives':<48} {share(hits, total):>18} {'1.00x':>6} {len(mined):>5}")
         settings = [{"positive_neighbors": n} for n in args.neighbors] + [
             {"positive_neighbors": 0, "relative_margin": 0.15}] + [
-            {"positive_neighbors": default, "relative_margin": margin} for margin in args.margins]
+            {"positive_neighbors": n, "relative_margin": margin}
+            for n in args.neighbors if n for margin in args.margins]
         for mining in settings:
             rows, manifest = prep_rows(pairs_path, corpus_path, folder / f"prep-{len(os.listdir(folder))}",
                                        cache / "prep", negatives=3, **mining)

@@ -129,9 +129,10 @@ def train(dataset, seed: int, max_seq_length: int, work: Path, blocks: bool):
     from pipeline.sampler import BlockBatchSampler
 
     model = base_model(max_seq_length)
+    # warmup_steps below 1 is a ratio of the steps (transformers 5; what warmup_ratio=0.1 gave before)
     args = SentenceTransformerTrainingArguments(
         output_dir=str(work / "train"), num_train_epochs=1, per_device_train_batch_size=32, learning_rate=2e-5,
-        warmup_ratio=0.1, seed=seed, data_seed=seed, report_to="none", save_strategy="no", use_cpu=True,
+        warmup_steps=0.1, seed=seed, data_seed=seed, report_to="none", save_strategy="no", use_cpu=True,
         disable_tqdm=True, batch_sampler=BlockBatchSampler if blocks else BatchSamplers.NO_DUPLICATES)
     SentenceTransformerTrainer(model=model, args=args, train_dataset=dataset,
                                loss=losses.MultipleNegativesRankingLoss(model)).train()
