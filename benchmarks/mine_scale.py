@@ -1,10 +1,10 @@
 """Scale of `prep run`: growing query counts against a fixed corpus, with a fast static encoder.
 
-The encoder is a StaticEmbedding (random 64-d token embeddings over MiniLM's tokenizer); texts are random words
-of its vocabulary and each query is half of its positive's words. So the run measures prep itself: reading,
-encoding bookkeeping, the index, near-duplicate links, chunked search and selection, layout and writing. Each size
-runs cold (its own cache) in a child process; wall time and peak RSS are the child's.
-Usage: python benchmarks/mine_scale.py [--sizes 100000 300000 1000000] [--corpus 1000000]
+The encoder is a StaticEmbedding (random 64-d token embeddings over MiniLM's tokenizer; `--dimension` sets another
+size); texts are random words of its vocabulary and each query is half of its positive's words. So the run measures
+prep itself: reading, encoding bookkeeping, the index, near-duplicate links, chunked search and selection, layout
+and writing. Each size runs cold (its own cache) in a child process; wall time and peak RSS are the child's.
+Usage: python benchmarks/mine_scale.py [--sizes 100000 300000 1000000] [--corpus 1000000] [--dimension 64]
        [--mining positive_neighbors=0 max_positive_rank=0]   (TOML values of the [mining] table)
 """
 
@@ -20,7 +20,7 @@ import polars as pl
 from measure import run_measured
 
 
-def build_static_model(folder: Path) -> Path:
+def build_static_model(folder: Path, dimension: int = 64) -> Path:
     import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import StaticEmbedding
@@ -30,7 +30,7 @@ def build_static_model(folder: Path) -> Path:
 
     tokenizer = Tokenizer.from_file(str(default_model_path() / "tokenizer.json"))
     torch.manual_seed(0)  # the same random vectors every run, so that runs compare
-    model = SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_dim=64)], device="cpu")
+    model = SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_dim=dimension)], device="cpu")
     model.save(str(folder))
     return folder
 
@@ -52,20 +52,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
     parser.add_argument("--corpus", type=int, default=1_000_000)
+    parser.add_argument("--dimension", type=int, default=64, help="the static encoder's embedding dimension "
+                        "(MiniLM's is 384): what the embeddings cost per text")
     parser.add_argument("--mining", nargs="*", default=[], metavar="KEY=VALUE",
                         help="settings of the [mining] table, to measure what one filter costs")
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
     work = Path(tempfile.mkdtemp(prefix="prep-scale-"))
     rng = np.random.default_rng(0)
-    model = build_static_model(work / "static")
+    model = build_static_model(work / "static", args.dimension)
     vocab = vocabulary()
     corpus = synthetic_texts(args.corpus, rng, words=12, vocab=vocab)
     corpus.to_frame().write_csv(work / "corpus.txt", include_header=False, quote_style="never")
     config = work / "prep.toml"
     # A static encoder is cheap per text, not per batch.
     config.write_text("[encoder]\nbatch_size = 4096\n[mining]\n" + "".join(f"{item}\n" for item in args.mining))
-    print(f"corpus {args.corpus:,} texts; encoder StaticEmbedding 64-d; mining {args.mining or 'defaults'}")
+    print(f"corpus {args.corpus:,} texts; encoder StaticEmbedding {args.dimension}-d; "
+          f"mining {args.mining or 'defaults'}")
     print(f"{'queries':>10} {'wall s':>8} {'s per 100k':>11} {'peak RSS MiB':>13} {'rows out':>10}")
     anchor = None
     for size in args.sizes:
