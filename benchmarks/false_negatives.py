@@ -1,12 +1,12 @@
 """Hidden positives among mined negatives: prep's false-negative filters next to ST's, on three datasets.
 
-For every query with 2+ relevant documents only the first is given as positive; the others stay in the corpus,
-hidden. A mined negative that is a hidden relevant document is a false negative. Both miners use
-all-MiniLM-L6-v2 (its max_seq_length 256), K=3 and relative_margin 0.05; prep runs with its defaults and with
-`positive_neighbors` (drop the N nearest documents of a positive) and `relative_margin` varied (`--margins`, with
-each N of `--neighbors`). ST drops the
-queries it cannot fill to K while prep searches deeper, and those extra queries' deeper negatives are rarely hidden
-documents: so the rate is given over all of a miner's rows and over the queries both miners keep (like for like).
+For every query with 2+ relevant documents only the first is given as positive; the others stay in the corpus, hidden.
+A mined negative that is a hidden relevant document is a false negative. Both miners use all-MiniLM-L6-v2 (its
+max_seq_length 256), K=3 and relative_margin 0.05; prep runs with its defaults and with `positive_neighbors` (drop the
+N nearest documents of a positive) and `relative_margin` varied (`--margins`, with each nonzero N of `--neighbors`).
+ST drops the queries it cannot fill to K while prep searches deeper, and those extra queries' deeper negatives are
+rarely hidden documents: so the rate is given over all of a miner's rows and over the queries both miners keep (like
+for like).
 Each mined set's mean cosine (query, negative) shows what a filter costs in hardness. Embeddings are cached, so
 each dataset is encoded once per miner; mining is not (the cached mining checkpoints are cleared first).
 
