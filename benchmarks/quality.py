@@ -176,12 +176,12 @@ MINERS = {
 
 def method_name(name: str) -> str:
     if name not in MINERS and name not in PREP_METHODS:
-        from pipeline.config import MiningConfig
+        from pipeline.config import load_run_config
         from pipeline.errors import PrepError
 
-        try:
-            MiningConfig(**prep_settings(name))  # a name that is neither, or a setting prep lacks, fails here
-        except (TypeError, ValueError, PrepError) as error:
+        try:  # a name that is neither, or a setting prep lacks, fails here, as in a prep.toml
+            load_run_config(None, {"mining": prep_settings(name)})
+        except PrepError as error:
             raise argparse.ArgumentTypeError(f"{name}: {error}") from None
     return name
 

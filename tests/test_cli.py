@@ -91,7 +91,8 @@ def test_parse_columns() -> None:
             parse_columns(bad)
 
 
-@pytest.mark.parametrize(("command", "tables"), [("run", ["[encoder]", "[mining]", "[dedupe]", "[layout]", "[engine]"]),
+@pytest.mark.parametrize(("command", "tables"), [("run", ["[encoder]", "[mining]", "[dedupe]", "[layout]", "[engine]",
+                                                          "prep[ray]"]),
                                                  ("convert", ["[layout]"])])
 def test_help_shows_config_tables(command: str, tables: list[str]) -> None:
     from typer.testing import CliRunner
@@ -101,3 +102,13 @@ def test_help_shows_config_tables(command: str, tables: list[str]) -> None:
     result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert all(table in result.output for table in tables), "rich markup must not swallow the table names"
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "--help"], capture_output=True, text=True,
+                            cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout and "report" in result.stdout
