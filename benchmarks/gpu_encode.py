@@ -80,17 +80,23 @@ def backend(device: str) -> str:
     return "fp16" if device.startswith("cuda") else "fp32"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def encoder_arguments(doc: str, passages: int) -> argparse.ArgumentParser:
+    """The options this script shares with gpu_encode_parts.py."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "scifact")
-    parser.add_argument("--passages", type=int, default=1_000_000)
-    parser.add_argument("--baseline", type=int, default=20_000)
-    parser.add_argument("--queries", type=int, default=30_000)
+    parser.add_argument("--passages", type=int, default=passages)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--workers", type=int, default=min(8, (os.cpu_count() or 2) - 1))
     parser.add_argument("--max-seq-length", type=int, default=256)
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--model", help="a sentence-transformers folder (default: the offline all-MiniLM-L6-v2)")
+    return parser
+
+
+def main() -> None:
+    parser = encoder_arguments(__doc__, passages=1_000_000)
+    parser.add_argument("--baseline", type=int, default=20_000)
+    parser.add_argument("--queries", type=int, default=30_000)
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
     work = Path(tempfile.mkdtemp(prefix="prep-gpu-"))

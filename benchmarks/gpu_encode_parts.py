@@ -12,14 +12,13 @@ Usage: python benchmarks/gpu_encode_parts.py [--passages 20000] [--batch-size 12
                                              [--max-seq-length 256] [--device cuda] [--model PATH]
 """
 
-import argparse
 import os
 import tempfile
 import time
 from pathlib import Path
 
 import polars as pl
-from gpu_encode import REPO, backend, passages
+from gpu_encode import backend, encoder_arguments, passages
 
 
 def in_thread(batches, pin: bool, ahead: int = 16):
@@ -51,14 +50,7 @@ def rate(name: str, count: int, run) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "scifact")
-    parser.add_argument("--passages", type=int, default=20_000)
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--workers", type=int, default=min(8, (os.cpu_count() or 2) - 1))
-    parser.add_argument("--max-seq-length", type=int, default=256)
-    parser.add_argument("--device", default="cuda")
-    parser.add_argument("--model", help="a sentence-transformers folder (default: the offline all-MiniLM-L6-v2)")
+    parser = encoder_arguments(__doc__, passages=20_000)
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
     import torch
