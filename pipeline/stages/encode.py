@@ -214,7 +214,7 @@ class _Batches:
     Rust backend (`encode_batch_fast`, then one numpy array per field) for each prompt on which that gives exactly
     preprocess's features on a sample of the texts (the longest and the shortest of each job: truncated and padded
     ones). transformers' tokenizer call spends more time on Python per text than the backend on tokenising: on an
-    H200 machine's CPU, 2,842 texts/s through preprocess against 12,702 through the backend (one thread,
+    H200 machine's CPU, 2,842 texts/s through preprocess against 12,702 through the backend (one calling thread,
     benchmarks/gpu_encode_parts.py), and a GPU waits on it."""
 
     def __init__(self, model: object, jobs: list[EncodeJob], size: int) -> None:
