@@ -23,8 +23,8 @@ def read_beir(path: Path, split: str = "train") -> tuple[InputRows, pl.LazyFrame
     if not qrels_path.exists():
         splits = sorted(p.stem for p in (path / "qrels").glob("*.tsv"))
         raise InputError(qrels_path, f"no qrels for split '{split}'; splits here: {splits}")
-    corpus = read_texts(path / "corpus.jsonl", keep=("_id",)).drop("row")
-    queries = read_texts(path / "queries.jsonl", keep=("_id",)).drop("row")
+    corpus = _one_text_per_id(read_texts(path / "corpus.jsonl", keep=("_id",)), path / "corpus.jsonl")
+    queries = _one_text_per_id(read_texts(path / "queries.jsonl", keep=("_id",)), path / "queries.jsonl")
     qrels = _read_qrels(qrels_path)
     _fail_on_unknown(qrels, queries, qrels_path, "query-id")
     _fail_on_unknown(qrels, corpus, qrels_path, "corpus-id")
@@ -47,7 +47,12 @@ def read_beir(path: Path, split: str = "train") -> tuple[InputRows, pl.LazyFrame
 
 
 def _read_qrels(path: Path) -> pl.DataFrame:
-    frame = pl.read_csv(path, separator="\t", infer_schema=False).with_row_index("row", offset=2)
+    try:
+        frame = pl.read_csv(path, separator="\t", quote_char=None, infer_schema=False)
+    except pl.exceptions.PolarsError as error:
+        raise InputError(path, f"cannot be read as a tab-separated qrels file: {error}") from None
+    frame = frame.with_row_index("row", offset=2).filter(  # a blank line is not a judgement
+        ~pl.all_horizontal(pl.exclude("row").is_null() | (pl.exclude("row") == "")))
     for required in ("query-id", "corpus-id", "score"):
         if required not in frame.columns:
             raise InputError(path, f"missing column '{required}'; BEIR qrels have query-id, corpus-id, score")
@@ -56,6 +61,18 @@ def _read_qrels(path: Path) -> pl.DataFrame:
     if bad.height:
         raise InputError(path, f"score '{bad['score'][0]}' is not a number", line=bad["row"][0], field="score")
     return frame.with_columns(score=score)
+
+
+def _one_text_per_id(texts: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """(_id, text) with each _id once. A line repeating an earlier one is dropped; an _id given a second, other
+    text is an error: the qrels could mean either."""
+    texts = texts.unique(["_id", "text"], keep="first", maintain_order=True)
+    again = texts.filter(~pl.col("_id").is_first_distinct())
+    if again.height:
+        first = texts.filter(pl.col("_id") == again["_id"][0])["row"][0]
+        raise InputError(path, f"_id '{again['_id'][0]}' has another text on line {first}; ids must be unique "
+                         f"({again.height} repeated)", line=again["row"][0], field="_id")
+    return texts.drop("row")
 
 
 def _fail_on_unknown(qrels: pl.DataFrame, texts: pl.DataFrame, path: Path, field: str) -> None:

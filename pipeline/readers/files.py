@@ -19,6 +19,15 @@ from pipeline.readers.json_errors import KINDS, describe_record, located
 ROW = "__row"  # 1-based row (the line number for JSON Lines), added to every table read
 
 
+class LateColumns(Exception):
+    """A JSON Lines field that first appears after the rows `peek_columns` reads: a reader that chooses its
+    columns by name chooses again from `schema`, the peeked columns and those."""
+
+    def __init__(self, schema: pl.Schema) -> None:
+        super().__init__(f"fields first seen after the peeked rows; the file's fields are {schema.names()}")
+        self.schema = schema
+
+
 def is_datasets_folder(path: Path) -> bool:
     return path.is_dir() and any((path / name).exists() for name in ("state.json", "dataset_dict.json"))
 
@@ -53,26 +62,47 @@ def peek_columns(path: Path, split: str = "train") -> pl.Schema:
         raise located(path, {}, error, _is_json_lines(path)) from None
 
 
-def read_columns(path: Path, expected: dict[str, str], split: str = "train") -> pl.DataFrame:
-    """`ROW` plus the `expected` columns that the file has, each checked to be of its kind."""
+def read_columns(path: Path, expected: dict[str, str], split: str = "train",
+                 known: pl.Schema | None = None) -> pl.DataFrame:
+    """`ROW` plus the `expected` columns that the file has, each checked to be of its kind. With `known` (the
+    columns the reader chose from), a JSON Lines field outside it raises LateColumns."""
     if is_blank(path):
         return pl.DataFrame(schema={ROW: pl.UInt32})
     try:
         if _is_json_lines(path):
-            frame = _json_lines(path, expected)
+            frame = _json_lines(path, expected, known)
         elif path.suffix.lower() == ".json":
             frame = _json_array(path, expected)
         else:
-            scan = _scan(path, split)  # opened once: Arrow stream files and datasets folders load eagerly
+            scan = _scan(path, split).with_row_index(ROW, offset=1)  # opened once: Arrow and datasets load eagerly
             available = scan.collect_schema().names()
-            frame = scan.select([name for name in expected if name in available]).collect()
+            if path.suffix.lower() in {".csv", ".tsv"}:
+                # A blank line is not a record (as in JSON Lines); a row with every field empty reads the same.
+                blank = pl.all_horizontal(pl.exclude(ROW).is_null() | (pl.exclude(ROW) == ""))
+                scan = scan.filter(~blank)
+            frame = scan.select(ROW, *[name for name in expected if name in available]).collect()
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
+        if path.suffix.lower() == ".tsv":
+            raise _ragged_line(path) or located(path, expected, error, False) from None
         raise located(path, expected, error, _is_json_lines(path)) from None
     _check_kinds(frame, path, expected)
+    if ROW in frame.columns:
+        return frame
     lines = _line_numbers(path, frame.height) if _is_json_lines(path) else None
     if lines is not None:
         return frame.with_columns(pl.Series(ROW, lines, dtype=pl.UInt32))
     return frame.with_row_index(ROW, offset=1)
+
+
+def _ragged_line(path: Path) -> InputError | None:
+    """The first TSV line with another number of fields than the header (TSV has no quoting: tabs are fields)."""
+    with path.open("rb") as handle:
+        fields = handle.readline().count(b"\t") + 1
+        for number, raw in enumerate(handle, start=1):
+            found = raw.rstrip(b"\r\n").count(b"\t") + 1
+            if raw.strip() and found != fields:
+                return InputError(path, f"{found} tab-separated fields, the header has {fields}", row=number)
+    return None
 
 
 def _line_numbers(path: Path, records: int) -> np.ndarray | None:
@@ -82,7 +112,7 @@ def _line_numbers(path: Path, records: int) -> np.ndarray | None:
         while block := handle.read(1 << 26):
             newlines += block.count(b"\n")
             last = block[-1:]
-    if records in (newlines, newlines + (last != b"\n")):
+    if records == newlines + (last != b"\n"):  # one record per line: no blank line anywhere
         return None
     with path.open("rb") as handle:
         numbers = [number for number, raw in enumerate(handle, start=1) if raw.strip()]
@@ -101,11 +131,11 @@ def _is_json_lines(path: Path) -> bool:
     return not head.startswith(b"[")
 
 
-def _json_lines(path: Path, expected: dict[str, str]) -> pl.DataFrame:
+def _json_lines(path: Path, expected: dict[str, str], known: pl.Schema | None = None) -> pl.DataFrame:
     import pyarrow as pa
     import pyarrow.json as pa_json
 
-    peeked = peek_columns(path)
+    peeked = known or peek_columns(path)
     present = peeked.names()
     id_column = next((name for name, kind in expected.items() if kind == "id"), "")
     id_type = pa.int64() if peeked.get(id_column, pl.String).is_integer() \
@@ -114,10 +144,14 @@ def _json_lines(path: Path, expected: dict[str, str]) -> pl.DataFrame:
              "numbers": pa.list_(pa.float64()), "id": id_type}
     # Every expected field is asked for, so one that first appears after the peeked rows is still read.
     schema = pa.schema([(name, types[kind]) for name, kind in expected.items()])
-    options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    options = pa_json.ParseOptions(explicit_schema=schema,
+                                   unexpected_field_behavior="ignore" if known is None else "infer")
     table = pa_json.read_json(path, parse_options=options)
     table.validate(full=True)  # pyarrow does not check UTF-8 while parsing
-    frame = pl.from_arrow(table)
+    late = [name for name in table.column_names if name not in expected and name not in present]
+    if late:
+        raise LateColumns(pl.Schema({**peeked, **pl.from_arrow(table.select(late)).schema}))
+    frame = pl.from_arrow(table.select(list(expected)))
     return frame.drop([name for name in expected if name not in present and frame[name].null_count() == len(frame)])
 
 
@@ -142,10 +176,13 @@ def _scan(path: Path, split: str) -> pl.LazyFrame:
     if is_datasets_folder(path):
         return _scan_datasets_folder(path, split)
     suffix = path.suffix.lower()
-    if suffix in {".csv", ".tsv"}:
+    if suffix == ".csv":
         # CSV cannot tell a missing value from an empty one: both are empty texts, counted as such.
-        return pl.scan_csv(path, separator="\t" if suffix == ".tsv" else ",", infer_schema=False,
-                           empty_string_is_null=False)
+        return pl.scan_csv(path, infer_schema=False, empty_string_is_null=False)
+    if suffix == ".tsv":
+        # TSV has no quoting (IANA; MS MARCO, BEIR): a text may start with a quote, which CSV rules would read
+        # as a quoted field running on over the next tabs and lines.
+        return pl.scan_csv(path, separator="\t", quote_char=None, infer_schema=False, empty_string_is_null=False)
     if suffix == ".parquet":
         return pl.scan_parquet(path)
     if suffix in {".arrow", ".feather", ".ipc"}:

@@ -22,6 +22,11 @@ def read_lists(path: Path, split: str = "train") -> InputRows:
                              "{query, docs: [...], labels: [...]}); fields are " + str(available))
     frame = read_columns(path, EXPECTED, split)
     unit = line_unit(path)
+    for field in ("docs", "labels"):
+        missing = frame.filter(pl.col(field).is_null())
+        if missing.height:
+            raise InputError(path, f"no '{field}' list; labeled lists are {{query, docs: [...], labels: [...]}}",
+                             field=field, **{unit: missing[ROW][0]})
     uneven = frame.filter(pl.col("docs").list.len() != pl.col("labels").list.len())
     if uneven.height:
         row = uneven.row(0, named=True)

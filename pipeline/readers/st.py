@@ -7,7 +7,7 @@ import polars as pl
 
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
-from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
+from pipeline.readers.files import ROW, LateColumns, line_unit, peek_columns, read_columns
 
 SYNONYMS = {
     "anchor": ("anchor", "query", "question"),
@@ -18,14 +18,21 @@ _NUMBERED_NEGATIVE = re.compile(r"^negative_(\d+)$")
 
 
 def read_st(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> InputRows:
-    schema = peek_columns(path, split)
-    mapped = columns or {}
+    """Columns are chosen by name (and kind) from the peeked rows; where a JSON Lines field first appears later
+    (a negative_4 from line 5,000 on), they are chosen again from all of the file's fields."""
+    try:
+        return _read_st(path, peek_columns(path, split), columns or {}, split)
+    except LateColumns as late:
+        return _read_st(path, late.schema, columns or {}, split)
+
+
+def _read_st(path: Path, schema: pl.Schema, mapped: dict[str, str], split: str) -> InputRows:
     anchor = _find(schema.names(), mapped, "anchor", path, required=True)
     positive = _find(schema.names(), mapped, "positive", path, required=True)
     negatives = _negative_columns(schema.names(), mapped, path)
     kinds = {anchor: "text", positive: _kind(schema, positive),
              **{name: "text" if len(negatives) > 1 else _kind(schema, name) for name in negatives}}
-    frame = read_columns(path, kinds, split)
+    frame = read_columns(path, kinds, split, known=schema)
     frame = frame.select(
         row=ROW,
         query=anchor,

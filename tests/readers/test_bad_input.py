@@ -5,6 +5,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from pipeline.errors import InputError
@@ -171,3 +172,52 @@ def test_null_in_one_numbered_negative_column_names_that_column(write_table) -> 
     path = write_table("train.jsonl", rows)
     with pytest.raises(InputError, match=r"train\.jsonl, line 2, field 'negative_2': is null"):
         read_dataset(path, "st")
+
+
+def test_line_numbers_count_one_blank_line_without_a_final_newline(tmp_path: Path) -> None:
+    path = tmp_path / "train.jsonl"  # two records on three lines: as many as the newlines, yet one is blank
+    path.write_text('{"query": "a", "pos": ["x"]}\n\n{"query": null, "pos": ["y"]}')
+    with pytest.raises(InputError, match=r"train\.jsonl, line 3, field 'query': is null"):
+        read_dataset(path, "flag")
+
+
+def test_a_column_that_first_appears_after_the_peeked_rows_is_read(tmp_path: Path) -> None:
+    rows = [{"anchor": f"q{i}", "positive": f"p{i}", "negative_1": f"n{i}"} for i in range(1, 1101)]
+    rows[-1]["negative_2"] = "late"  # line 1,100: beyond the 1,000 rows the columns are first chosen from
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    with pytest.raises(InputError, match=r"train\.jsonl, line 1, field 'negative_2': is null"):
+        read_dataset(path, "st")  # not read as if negative_2 did not exist
+    rows = [{**row, "negative_2": f"m{number}"} if number > 1000 else row for number, row in enumerate(rows, 1)]
+    rows = [{"anchor": row["anchor"], "positive": row["positive"], "negative": [row["negative_1"]] +
+             ([row["negative_2"]] if "negative_2" in row else [])} for row in rows]
+    for row in rows[:1000]:
+        del row["negative"]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    canon = read_dataset(path, "st")  # a list of negatives that only the last 100 rows have: theirs are read
+    assert canon.negatives.height == 200 and canon.corpus.filter(pl.col("text") == "m1100").height == 1
+
+
+def test_tsv_has_no_quoting_and_a_ragged_line_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "train.tsv"
+    path.write_text('anchor\tpositive\n"Hamlet" is a play\tby Shakespeare\nq2\t"unclosed\nq3\tp3\n')
+    canon = read_dataset(path, "st")
+    assert canon.rows["row"].to_list() == [1, 2, 3]
+    assert '"Hamlet" is a play' in canon.queries["text"].to_list() and '"unclosed' in canon.corpus["text"].to_list()
+    path.write_text('anchor\tpositive\nq1\tp1\nq2\tp2\tstray\n')
+    with pytest.raises(InputError, match=r"train\.tsv, row 2: 3 tab-separated fields, the header has 2"):
+        read_dataset(path, "st")
+
+
+def test_blank_csv_lines_are_not_rows(tmp_path: Path) -> None:
+    path = tmp_path / "pairs.csv"
+    path.write_text("sentence1,sentence2,score\na,b,1\n\nc,d,0.5\n\n")
+    canon = read_dataset(path, "pairs")
+    assert canon.rows["row"].to_list() == [1, 3]  # numbered as the file's rows, the blank one skipped
+
+
+def test_a_labeled_list_without_labels_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "lists.jsonl"
+    path.write_text('{"query": "q1", "docs": ["a", "b"], "labels": [1, 0]}\n{"query": "q2", "docs": ["c"]}\n')
+    with pytest.raises(InputError, match=r"lists\.jsonl, line 2, field 'labels': no 'labels' list"):
+        read_dataset(path, "lists")

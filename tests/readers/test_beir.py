@@ -126,3 +126,17 @@ def test_folder_without_corpus_is_not_beir(tmp_path: Path) -> None:
     (tmp_path / "queries.jsonl").write_text(json.dumps(QUERIES[0]) + "\n")
     with pytest.raises(InputError, match="not a BEIR folder"):
         read_dataset(tmp_path, "beir")
+
+
+def test_an_id_given_two_texts_is_an_error_and_a_repeated_line_is_not(tmp_path: Path) -> None:
+    folder = write_beir(tmp_path / "repeated")
+    positives = read_dataset(folder, "beir", "train").positives
+    with (folder / "corpus.jsonl").open("a") as handle:
+        handle.write(json.dumps(CORPUS[0]) + "\n")  # the same line again: harmless
+    with (folder / "qrels" / "train.tsv").open("a") as handle:
+        handle.write("\n")  # a blank line at the end: not a judgement
+    assert read_dataset(folder, "beir", "train").positives.equals(positives)
+    with (folder / "corpus.jsonl").open("a") as handle:
+        handle.write(json.dumps({"_id": "d1", "text": "something else"}) + "\n")
+    with pytest.raises(InputError, match=r"corpus\.jsonl, line 9, field '_id': _id 'd1' has another text on line 1"):
+        read_dataset(folder, "beir", "train")
