@@ -39,7 +39,8 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     `query_links` (near-duplicate query rows), a query's known positives include those of its near-duplicates.
 
     An IVF index first has its nprobe tuned to `config.target_recall` (tune_nprobe) on the queries to mine.
-    Queries left with fewer than K negatives are searched again, DEEPEN times deeper each time, until the search
+    Queries left with fewer than K negatives (with `sampling = "random"`: with fewer than the whole rank window of
+    surviving candidates to draw from) are searched again, DEEPEN times deeper each time, until the search
     covers the corpus or MAX_DEPTH candidates: with many positives, or a positive the encoder ranks low, the
     margin filter can empty the first candidates, while deeper ranks still hold valid negatives. Statistics count
     each query's last pass only. With `deepen` False the first search is the only one (the fill policies other

@@ -93,7 +93,11 @@ def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig
                 query_ids = inputs.query_ids[part["query_row"].to_numpy()]
                 priority = sampling_priority(query_ids, inputs.doc_ids[np.maximum(rows, 0)], config.seed)
             chosen = choose_negatives(candidates, kept, config, priority)
-            final = (chosen.sum(axis=1) >= config.negatives) | last
+            complete = chosen.sum(axis=1) >= config.negatives
+            if config.sampling == "random":  # the draw is from the whole rank window: all of it must be found
+                window_found = (kept & ~candidates.given).sum(axis=1) >= config.range_max
+                complete &= window_found | ((chosen & candidates.given).sum(axis=1) >= config.negatives)
+            final = complete | last
             for reason, mask in masks.items():
                 skipped["mined"][reason] += int((mask & ~candidates.given)[final].sum())
                 skipped["given"][reason] += int((mask & candidates.given)[final].sum())
