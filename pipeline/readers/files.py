@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from pipeline.errors import InputError
-from pipeline.readers.json_errors import KINDS, describe_record, located
+from pipeline.readers.json_errors import KINDS, describe_record, located, type_change
 
 ROW = "__row"  # 1-based row (the line number for JSON Lines), added to every table read
 
@@ -163,8 +163,9 @@ def _json_array(path: Path, expected: dict[str, str]) -> pl.DataFrame:
         raise InputError(path, f"invalid JSON: {error}") from None
     if not isinstance(records, list):
         raise InputError(path, "expected a JSON array of objects or one object per line")
+    seen: dict[str, tuple[str, int]] = {}
     for number, record in enumerate(records, start=1):
-        problem = describe_record(record, expected)
+        problem = describe_record(record, expected) or (None if expected else type_change(record, number, seen, "row"))
         if problem:
             field, message = problem
             raise InputError(path, message, row=number, field=field)

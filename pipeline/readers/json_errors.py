@@ -8,6 +8,7 @@ from pipeline.errors import InputError
 
 KINDS = {"text": "strings", "texts": "lists of strings", "number": "numbers", "numbers": "lists of numbers",
          "id": "strings or integers"}
+JSON_TYPES = {str: "string", list: "list", dict: "object", bool: "boolean"}  # otherwise a number
 
 
 def located(path: Path, expected: dict[str, str], error: Exception, is_json_lines: bool) -> InputError:
@@ -15,13 +16,33 @@ def located(path: Path, expected: dict[str, str], error: Exception, is_json_line
     if isinstance(error, InputError):
         return error
     if is_json_lines:
+        seen: dict[str, tuple[str, int]] = {}  # field -> (JSON type, first line), for a reader that expects nothing
         with path.open("rb") as handle:
             for number, raw in enumerate(handle, start=1):
-                problem = _describe_line(raw, expected)
+                problem = _describe_line(raw, expected) or (None if expected else _type_change(raw, number, seen))
                 if problem:
                     field, message = problem
                     return InputError(path, message, line=number, field=field)
     return InputError(path, f"cannot be read: {str(error).splitlines()[0]}")
+
+
+def _type_change(raw: bytes, number: int, seen: dict[str, tuple[str, int]]) -> tuple[str, str] | None:
+    """A field whose JSON type differs from the one it had on an earlier line (nulls aside): what makes the
+    columns of a JSON Lines file impossible to type."""
+    return type_change(json.loads(raw) if raw.strip() else {}, number, seen)
+
+
+def type_change(record: object, number: int, seen: dict[str, tuple[str, int]],
+                unit: str = "line") -> tuple[str, str] | None:
+    for field, value in record.items() if isinstance(record, dict) else ():
+        if value is None:
+            continue
+        kind = JSON_TYPES.get(type(value), "number")
+        first, earlier = seen.setdefault(field, (kind, number))
+        if first != kind:
+            where = f"{'on' if unit == 'line' else 'in'} {unit} {earlier}"
+            return field, f"is a {kind} here but a {first} {where}; give a field one type throughout"
+    return None
 
 
 def _describe_line(raw: bytes, expected: dict[str, str]) -> tuple[str | None, str] | None:

@@ -221,3 +221,16 @@ def test_a_labeled_list_without_labels_names_its_line(tmp_path: Path) -> None:
     path.write_text('{"query": "q1", "docs": ["a", "b"], "labels": [1, 0]}\n{"query": "q2", "docs": ["c"]}\n')
     with pytest.raises(InputError, match=r"lists\.jsonl, line 2, field 'labels': no 'labels' list"):
         read_dataset(path, "lists")
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("flag.jsonl", '{"query": "q1", "pos": ["a"]}\n{"query": "q2", "pos": 5}\n',
+     r"flag\.jsonl, line 2, field 'pos': is a number here but a list on line 1"),
+    ("st.json", '[{"anchor": "q1", "positive": "p", "negative": ["n1"]}, {"anchor": "q2", "positive": "p", '
+     '"negative": "n2"}]', r"st\.json, row 2, field 'negative': is a string here but a list in row 1"),
+])
+def test_a_field_that_changes_type_is_located(tmp_path: Path, name: str, content: str, message: str) -> None:
+    path = tmp_path / name  # the type clash breaks the first look at the columns, before any field is expected
+    path.write_text(content)
+    with pytest.raises(InputError, match=message):
+        read_dataset(path)
