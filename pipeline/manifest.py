@@ -40,6 +40,8 @@ def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame,
     return [
         {"stage": "read", "unit": "input rows", "rows_in": canon.rows.height, "rows_out": with_pairs,
          "rows_rejected": rejected, "reconciled": canon.rows.height == with_pairs + rejected,
+         # empty or whitespace-only texts are not texts: counted here (report.json lists them), never paired
+         "empty_texts": {role: int((canon.empty["role"] == role).sum()) for role in ("query", "positive", "negative")},
          "note": "rows repeating a query are merged into that query; their positives and negatives are kept"},
         {"stage": "layout", "unit": "(query, positive) pairs", "rows_in": pairs, "rows_out": rows_out,
          "rows_rejected": pair_rejects.height, "reconciled": pairs == rows_out + pair_rejects.height,

@@ -134,3 +134,11 @@ def test_cli_convert_refuses_config_it_would_ignore_and_publishes_to_a_uri(flag_
     assert published.returncode == 0, published.stderr
     assert len(datasets.load_from_disk(str(tmp_path / "remote"))) == 8
     assert json.loads((tmp_path / "remote" / "manifest.json").read_text())["config"]["mining"]["negatives"] == 3
+
+
+def test_empty_texts_are_counted_in_the_manifest(write_table, convert_to):
+    rows = write_table("train.jsonl", [{"anchor": "a0", "positive": "p0", "negative": "n0"},
+                                       {"anchor": "a0", "positive": " ", "negative": "n4"},  # merged into a0
+                                       {"anchor": "a2", "positive": "p2", "negative": ""}])
+    manifest = convert_to(rows, out="a", layout="n-tuple")
+    assert manifest["stages"][0]["empty_texts"] == {"query": 0, "positive": 1, "negative": 1}
