@@ -6,6 +6,7 @@ manifest.json last, so that a reader who waits for manifest.json never reads hal
 from pathlib import Path
 
 from pipeline.errors import ConfigError
+from pipeline.stages.write import is_prep_manifest
 
 
 def is_uri(out: str) -> bool:
@@ -23,9 +24,11 @@ def publish(folder: Path, uri: str) -> None:
         raise ConfigError(f"--out {uri}: {error}") from None
     root = root.rstrip("/")
     if filesystem.get_file_info(fs.FileSelector(root, allow_not_found=True)):
-        if filesystem.get_file_info(f"{root}/manifest.json").type == fs.FileType.NotFound:
-            raise ConfigError(f"--out {uri} holds files and is not an earlier prep output (no manifest.json); "
-                              "choose a new or empty location")
+        manifest = f"{root}/manifest.json"
+        found = filesystem.get_file_info(manifest).type == fs.FileType.File
+        if not found or not is_prep_manifest(filesystem.open_input_stream(manifest).readall()):
+            raise ConfigError(f"--out {uri} holds files and is not an earlier prep output (no prep "
+                              "manifest.json); choose a new or empty location")
         filesystem.delete_file(f"{root}/manifest.json")  # first, so that the old output stops counting as complete
         filesystem.delete_dir_contents(root)
     files = sorted(path for path in folder.rglob("*") if path.is_file())

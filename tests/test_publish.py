@@ -14,7 +14,7 @@ def output_folder(root: Path, shards: int) -> Path:
         (root / f"data-{number:05d}.arrow").write_bytes(b"rows %d" % number)
     (root / "nested").mkdir()
     (root / "nested" / "part.parquet").write_bytes(b"part")
-    (root / "manifest.json").write_text("{}")
+    (root / "manifest.json").write_text('{"packages": {"prep": "0.1.0"}, "stages": []}')
     return root
 
 

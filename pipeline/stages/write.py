@@ -51,9 +51,9 @@ def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
 
     Only an empty folder or an earlier prep output (it has manifest.json) is ever replaced.
     """
-    out = Path(out)
-    if out.exists() and not (out / "manifest.json").exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ConfigError(f"--out {out} exists and is not an earlier prep output (no manifest.json); "
+    out = Path(out).resolve()  # "." has no name to put a sibling beside
+    if out.exists() and not is_prep_manifest(out / "manifest.json") and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"--out {out} exists and is not an earlier prep output (no prep manifest.json); "
                           "choose a new or empty folder")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{os.getpid()}"
@@ -71,6 +71,17 @@ def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
         shutil.rmtree(retired, ignore_errors=True)
     else:
         partial.rename(out)
+
+
+def is_prep_manifest(text: Path | str | bytes) -> bool:
+    """A manifest.json that prep wrote (it names prep among its packages and has per-stage counts), read from a
+    path or given as its content: any other folder with a manifest.json (a browser extension, a web app) is
+    never replaced."""
+    try:
+        manifest = json.loads(text.read_bytes() if isinstance(text, Path) else text)
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "prep" in (manifest.get("packages") or {}) and "stages" in manifest
 
 
 def write_json(path: Path, value: object) -> None:

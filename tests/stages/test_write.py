@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from pipeline.errors import ConfigError
@@ -5,7 +7,7 @@ from pipeline.stages.write import write_atomically
 
 
 def fill(folder):
-    (folder / "manifest.json").write_text("{}")
+    (folder / "manifest.json").write_text('{"packages": {"prep": "0.1.0"}, "stages": []}')
     (folder / "data.txt").write_text("new")
 
 
@@ -24,3 +26,20 @@ def test_refuses_to_replace_a_folder_that_is_not_a_prep_output(tmp_path):
     with pytest.raises(ConfigError, match="is not an earlier prep output"):
         write_atomically(tmp_path / "data", fill)
     assert (tmp_path / "data" / "train.jsonl").read_text() == "precious"
+
+
+def test_a_folder_with_another_manifest_json_is_not_a_prep_output(tmp_path):
+    (tmp_path / "extension" / "src").mkdir(parents=True)  # a browser extension has a manifest.json too
+    (tmp_path / "extension" / "manifest.json").write_text('{"manifest_version": 3}')
+    (tmp_path / "extension" / "src" / "background.js").write_text("precious")
+    with pytest.raises(ConfigError, match="is not an earlier prep output"):
+        write_atomically(tmp_path / "extension", fill)
+    assert (tmp_path / "extension" / "src" / "background.js").read_text() == "precious"
+
+
+def test_the_current_folder_can_be_the_output(tmp_path, monkeypatch):
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    write_atomically(Path("."), fill)
+    assert (tmp_path / "here" / "data.txt").read_text() == "new"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["here"]  # no partial or old copy left beside it
