@@ -116,8 +116,7 @@ class IndexShard:
     """One shard of the corpus index: the embeddings of corpus rows offset.. in a copy of the trained index."""
 
     def __init__(self, index: SearchIndex, vectors: np.ndarray, offset: int) -> None:
-        self.index, self.offset = index, offset
-        self.index.index.add(vectors)
+        self.index, self.offset = index.holding(vectors), offset
 
     def search(self, queries: np.ndarray, depth: int, nprobe: int | None) -> tuple[np.ndarray, np.ndarray]:
         scores, rows = replace(self.index, nprobe=nprobe).search(queries, depth)

@@ -103,7 +103,7 @@ def test_mining_tasks_with_an_ivf_index_match_the_local_loop(crash_folder, shard
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     config = MiningConfig(index="ivf", query_chunk=64, sampling="random", target_recall=1.0, max_nprobe=64)
     index = build_index(doc_vectors, config)
-    assert index.kind == "IVF51,Flat" and index.nprobe == 32
+    assert index.kind == "IVF51,SQfp16" and index.nprobe == 32
     here = mine_negatives(canon, queries, doc_vectors, index, config)
     with ray_engine(EngineConfig(name="ray", index_shards=shards), EncoderConfig()) as engine:
         there_index = engine.build_corpus_index(doc_vectors, config)

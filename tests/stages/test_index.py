@@ -22,7 +22,7 @@ def vectors():
 
 def ivf(docs, **settings):
     index = build_index(docs, MiningConfig(index="ivf", **settings))
-    assert (index.kind, index.nprobe) == ("IVF205,Flat", 32)  # 32 of 205 lists before tuning
+    assert (index.kind, index.nprobe) == ("IVF205,SQfp16", 32)  # 32 of 205 lists before tuning
     return index
 
 
@@ -62,7 +62,7 @@ def test_the_default_cap_is_a_sixteenth_of_the_lists():
     docs = rng.standard_normal((65_536, 16)).astype(np.float32)
     faiss.normalize_L2(docs)
     index = build_index(docs, MiningConfig(index="ivf"))
-    assert (index.kind, index.nprobe) == ("IVF1024,Flat", 32)
+    assert (index.kind, index.nprobe) == ("IVF1024,SQfp16", 32)
     tuned, recall = tune_nprobe(index, docs, docs[:300], 20, MiningConfig(index="ivf", target_recall=1.0))
     assert tuned.nprobe == 1024 // 16 and recall < 1.0
     small, _ = tune_nprobe(ivf(docs[:8000]), docs[:8000], docs[:300], 20, MiningConfig(target_recall=1.0))
@@ -99,3 +99,30 @@ def test_flat_index_and_no_queries_are_left_alone(vectors):
 def test_target_recall_is_a_share(value):
     with pytest.raises(ConfigError, match="target_recall is a share between 0 and 1"):
         MiningConfig(target_recall=value)
+
+
+def test_exact_search_reads_the_embeddings_in_place(vectors):
+    docs, queries = vectors
+    index = build_index(docs, MiningConfig())
+    reference = faiss.IndexFlatIP(docs.shape[1])
+    reference.add(docs)
+    assert index.kind == "flat" and index.vectors is docs  # searched where they are, not copied into FAISS
+    for got, expected in zip(index.search(queries, 30), reference.search(queries, 30), strict=True):
+        np.testing.assert_array_equal(got, expected)
+    scores, rows = build_index(docs[:10], MiningConfig()).search(queries[:2], 12)
+    assert (rows[:, 10:] == -1).all() and (scores[:, 10:] < -1e38).all()  # fewer documents than asked: padded
+
+
+def test_ivf_holds_half_precision_and_returns_exact_scores(vectors):
+    docs, queries = vectors
+    index = ivf(docs)
+    assert index.vectors is docs and index.ivf.code_size == 2 * docs.shape[1]  # fp16 codes: half of IVF-Flat's
+    scores, rows = index.search(queries, 20)
+    assert (rows >= 0).all()
+    np.testing.assert_allclose(scores, np.einsum("qd,qkd->qk", queries, docs[rows]), atol=1e-6)  # rescored
+    assert (np.diff(scores, axis=1) <= 0).all()  # and sorted again by the exact scores
+    everything, _ = tune_nprobe(index, docs, queries, 20, MiningConfig(index="ivf", max_nprobe=205,
+                                                                        target_recall=1.0))
+    _, exact = faiss.knn(queries, docs, 20, metric=faiss.METRIC_INNER_PRODUCT)
+    _, found = everything.search(queries, 20)
+    assert everything.nprobe == 205 and np.mean(found == exact) > 0.99  # every list probed: the exact top 20

@@ -212,9 +212,31 @@ def test_a_positive_the_index_misses_is_counted_without_a_deeper_search():
     queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
     config = MiningConfig(negatives=1, range_max=1, relative_margin=None, positive_neighbors=0, max_positive_rank=3)
     flat = build_index(corpus, config)
-    index = MissingIndex(flat.index, flat.kind, missing=canon.corpus["text"].to_list().index("p"))
+    index = MissingIndex(flat.vectors, missing=canon.corpus["text"].to_list().index("p"))
     mined = mine_negatives(canon, queries, corpus, index, config)
     assert mined.ranked_low.is_empty()
     assert index.depths == [2] and mined.rank_searches == 0  # no second search, 3 + 1 deep, to count p's rank
     chosen = mined.negatives.join(canon.corpus, on="doc_id").sort("rank")["text"].to_list()
     assert chosen == ["d0"]
+
+
+def test_random_sampling_draws_from_the_whole_window_whatever_other_queries_there_are():
+    # q's positive p is at 30 degrees; n0..n4 sit above the margin, f0..f19 below it: the window (range_max 10)
+    # is f0..f9, though the first search (10 + 1 known positive deep) reaches only f0..f4. r, with 9 positives,
+    # makes the first search deeper for every query.
+    near, far, other = [f"n{i}" for i in range(5)], [f"f{i}" for i in range(20)], [f"r{i}" for i in range(9)]
+    angle_of = {"q": 0.0, "p": 30.0, "r": 180.0, **{d: 1.0 + i for i, d in enumerate(near)},
+                **{d: 40.0 + i for i, d in enumerate(far)}, **{d: 170.0 + i for i, d in enumerate(other)}}
+
+    def drawn(queries: list[str], positives: list[list[str]], seed: int) -> str:
+        canon = canonical(queries, positives, [*near, *far, *other, "p"])
+        queries, docs = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
+        config = MiningConfig(negatives=1, range_max=10, sampling="random", seed=seed, positive_neighbors=0,
+                              near_duplicate=0.999, max_positive_rank=None)
+        mined = mine_negatives(canon, queries, docs, build_index(docs, config), config)
+        q = canon.queries.filter(pl.col("text") == "q")["query_id"][0]
+        return mined.negatives.filter(pl.col("query_id") == q).join(canon.corpus, on="doc_id")["text"][0]
+
+    alone = [drawn(["q"], [["p"]], seed) for seed in range(40)]
+    assert set(alone) == set(far[:10])  # every member of the window is drawn, nothing outside it
+    assert alone == [drawn(["q", "r"], [["p"], other], seed) for seed in range(40)]

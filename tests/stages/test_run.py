@@ -374,15 +374,15 @@ def test_the_index_entry_says_when_the_target_recall_was_missed():
     config = MiningConfig(target_recall=0.9)
     flat = index_summary("flat", 10, MiningResult(pl.DataFrame()), config)
     assert (flat["note"], flat["target_reached"]) == ("exact search", None)
-    met = index_summary("IVF4000,Flat", 10, MiningResult(pl.DataFrame(), nprobe=64, recall=0.93), config)
+    met = index_summary("IVF4000,SQfp16", 10, MiningResult(pl.DataFrame(), nprobe=64, recall=0.93), config)
     assert met["target_reached"] is True and "below" not in met["note"]
-    missed = index_summary("IVF4000,Flat", 10, MiningResult(pl.DataFrame(), nprobe=250, recall=0.62), config)
+    missed = index_summary("IVF4000,SQfp16", 10, MiningResult(pl.DataFrame(), nprobe=250, recall=0.62), config)
     assert missed["target_reached"] is False
     assert "below target_recall 0.9 at nprobe 250, the cap: raise max_nprobe" in missed["note"]
-    unmeasured = index_summary("IVF4000,Flat", 10, MiningResult(pl.DataFrame(), nprobe=32), config)
+    unmeasured = index_summary("IVF4000,SQfp16", 10, MiningResult(pl.DataFrame(), nprobe=32), config)
     assert (unmeasured["target_reached"], unmeasured["note"]) == (
         None, "approximate; recall not measured (no queries to mine)")
-    untargeted = index_summary("IVF4000,Flat", 10, MiningResult(pl.DataFrame(), nprobe=32, recall=0.3),
+    untargeted = index_summary("IVF4000,SQfp16", 10, MiningResult(pl.DataFrame(), nprobe=32, recall=0.3),
                                MiningConfig(target_recall=None))
     assert untargeted["target_reached"] is None and "below" not in untargeted["note"]
 
