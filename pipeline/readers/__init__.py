@@ -30,6 +30,7 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
     fmt = fmt or detect_format(path, columns, split)
     if fmt not in FORMATS:
         raise ConfigError(f"format must be one of {', '.join(FORMATS)}; got '{fmt}'")
+    _check_roles(columns or {}, fmt)
     if is_blank(path):
         return build_canonical(_no_rows(path), extra)
     if fmt == "beir":
@@ -47,6 +48,22 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
     else:
         rows = read_st(path, columns, split)
     return build_canonical(rows, extra, sources=(path, *([Path(corpus)] if corpus else []))).validate()
+
+
+ROLES = {"st": ("anchor", "positive", "negative"), "pairs": ("sentence1", "sentence2", "score", "anchor", "positive",
+                                                            "label")}
+
+
+def _check_roles(columns: dict[str, str], fmt: str) -> None:
+    """--columns maps the roles of st and pairs tables; a misspelt role, or a mapping for a format whose field
+    names are fixed, would otherwise be ignored without a word."""
+    if not columns:
+        return
+    if fmt not in ROLES:
+        raise ConfigError(f"--columns maps the columns of st and pairs tables; {fmt} input has fixed field names")
+    unknown = sorted(set(columns) - set(ROLES[fmt]))
+    if unknown:
+        raise ConfigError(f"--columns roles for {fmt} input are {', '.join(ROLES[fmt])}; got {', '.join(unknown)}")
 
 
 def detect_format(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> str:

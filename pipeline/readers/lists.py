@@ -40,13 +40,16 @@ def read_lists(path: Path, split: str = "train") -> InputRows:
                          .alias("label")).explode("doc", "label")
     positive = pl.col("label") > 0
     grouped = pairs.group_by(ROW, maintain_order=True).agg(
-        pl.col("query").first(),
         positive=pl.col("doc").filter(positive),
         negative=pl.col("doc").filter(~positive),
         positive_score=pl.col("label").filter(positive),
         negative_score=pl.col("label").filter(~positive),
     )
-    frame = frame.select(ROW).join(grouped, on=ROW, how="left", maintain_order="left").rename({ROW: "row"})
+    # A row with empty lists has no pairs: it keeps its query, with no positive (rejected as no_positive).
+    roles = ("positive", "negative", "positive_score", "negative_score")
+    frame = (frame.select(ROW, "query").join(grouped, on=ROW, how="left", maintain_order="left")
+             .with_columns(pl.col(role).fill_null(pl.lit([], grouped.schema[role])) for role in roles)
+             .rename({ROW: "row"}))
     fields = {"query": "query", "positive": "docs", "negative": "docs", "positive_score": "labels",
               "negative_score": "labels"}
     return InputRows(frame, path, fields, unit)

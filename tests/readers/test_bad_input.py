@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.errors import InputError
+from pipeline.errors import ConfigError, InputError
 from pipeline.readers import read_dataset
 
 
@@ -234,3 +234,21 @@ def test_a_field_that_changes_type_is_located(tmp_path: Path, name: str, content
     path.write_text(content)
     with pytest.raises(InputError, match=message):
         read_dataset(path)
+
+
+def test_a_labeled_list_with_empty_lists_is_a_row_without_a_positive(tmp_path: Path) -> None:
+    path = tmp_path / "lists.jsonl"
+    path.write_text('{"query": "q1", "docs": ["a", "b"], "labels": [1, 0]}\n'
+                    '{"query": "q2", "docs": [], "labels": []}\n')
+    canon = read_dataset(path, "lists")
+    assert canon.rows.height == 2 and canon.positives.height == 1  # q2 is read, with nothing to pair
+
+
+@pytest.mark.parametrize("fmt, columns, message", [
+    ("st", {"positve": "documents"}, "--columns roles for st input are anchor, positive, negative; got positve"),
+    ("flag", {"anchor": "query"}, "--columns maps the columns of st and pairs tables; flag input has fixed"),
+])
+def test_columns_roles_are_checked(write_table, fmt: str, columns: dict, message: str) -> None:
+    rows = [{"query": "q1", "pos": ["p1"], "neg": ["n1"]}] if fmt == "flag" else [{"anchor": "q1", "positive": "p1"}]
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        read_dataset(write_table("train.jsonl", rows), fmt, columns=columns)
