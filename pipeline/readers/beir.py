@@ -11,6 +11,7 @@ import polars as pl
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.corpus import read_texts
+from pipeline.readers.files import blank_row
 
 
 def is_beir_folder(path: Path) -> bool:
@@ -51,8 +52,7 @@ def _read_qrels(path: Path) -> pl.DataFrame:
         frame = pl.read_csv(path, separator="\t", quote_char=None, infer_schema=False)
     except pl.exceptions.PolarsError as error:
         raise InputError(path, f"cannot be read as a tab-separated qrels file: {error}") from None
-    frame = frame.with_row_index("row", offset=2).filter(  # a blank line is not a judgement
-        ~pl.all_horizontal(pl.exclude("row").is_null() | (pl.exclude("row") == "")))
+    frame = frame.with_row_index("row", offset=2).filter(~blank_row("row"))
     for required in ("query-id", "corpus-id", "score"):
         if required not in frame.columns:
             raise InputError(path, f"missing column '{required}'; BEIR qrels have query-id, corpus-id, score")

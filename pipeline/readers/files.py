@@ -77,9 +77,7 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train",
             scan = _scan(path, split).with_row_index(ROW, offset=1)  # opened once: Arrow and datasets load eagerly
             available = scan.collect_schema().names()
             if path.suffix.lower() in {".csv", ".tsv"}:
-                # A blank line is not a record (as in JSON Lines); a row with every field empty reads the same.
-                blank = pl.all_horizontal(pl.exclude(ROW).is_null() | (pl.exclude(ROW) == ""))
-                scan = scan.filter(~blank)
+                scan = scan.filter(~blank_row(ROW))
             frame = scan.select(ROW, *[name for name in expected if name in available]).collect()
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
         if path.suffix.lower() == ".tsv":
@@ -92,6 +90,12 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train",
     if lines is not None:
         return frame.with_columns(pl.Series(ROW, lines, dtype=pl.UInt32))
     return frame.with_row_index(ROW, offset=1)
+
+
+def blank_row(numbering: str) -> pl.Expr:
+    """A CSV/TSV row whose every field (but the `numbering` column) is empty: a blank line, not a record (as in
+    JSON Lines); a row of empty fields reads the same."""
+    return pl.all_horizontal(pl.exclude(numbering).is_null() | (pl.exclude(numbering) == ""))
 
 
 def _ragged_line(path: Path) -> InputError | None:

@@ -49,7 +49,7 @@ def arrow_dataset(table: pa.Table, description: dict | None = None):  # -> datas
 def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
     """Call `fill(tmp)` to populate a temporary folder, then replace `out` with it in one rename.
 
-    Only an empty folder or an earlier prep output (it has manifest.json) is ever replaced.
+    Only an empty folder or an earlier prep output (a manifest.json that prep wrote) is ever replaced.
     """
     out = Path(out).resolve()  # "." has no name to put a sibling beside
     if out.exists() and not is_prep_manifest(out / "manifest.json") and (not out.is_dir() or any(out.iterdir())):
@@ -73,12 +73,12 @@ def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
         partial.rename(out)
 
 
-def is_prep_manifest(text: Path | str | bytes) -> bool:
+def is_prep_manifest(source: Path | str | bytes) -> bool:
     """A manifest.json that prep wrote (it names prep among its packages and has per-stage counts), read from a
     path or given as its content: any other folder with a manifest.json (a browser extension, a web app) is
     never replaced."""
     try:
-        manifest = json.loads(text.read_bytes() if isinstance(text, Path) else text)
+        manifest = json.loads(source.read_bytes() if isinstance(source, Path) else source)
     except (OSError, ValueError):
         return False
     return isinstance(manifest, dict) and "prep" in (manifest.get("packages") or {}) and "stages" in manifest
