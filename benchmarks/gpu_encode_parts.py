@@ -55,7 +55,6 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
     import torch
-    from torch.utils.data import DataLoader
 
     from pipeline.config import EncoderConfig
     from pipeline.stages import encode
@@ -79,8 +78,7 @@ def main() -> None:
     rate("tokenise: model.preprocess (encode()'s), this thread", count,
          lambda: [model.preprocess(texts["text"].slice(start, size).to_list()) for start in range(0, count, size)])
     rate("tokenise: prep's batches, this thread", count, lambda: [batches[index] for index in range(len(batches))])
-    loader = DataLoader(batches, batch_size=None, num_workers=args.workers, prefetch_factor=4, pin_memory=True,
-                        multiprocessing_context="fork")
+    loader = encode.tokenising_loader(batches, args.workers, pin=args.device.startswith("cuda"))
     rate(f"tokenise: prep's batches, {args.workers} processes, pinned (start included)", count, lambda: list(loader))
     tokenised = []
     rate("tokenise: prep's batches, 1 background thread, pinned", count,

@@ -147,13 +147,11 @@ class Encoder:
         forked processes (torch's DataLoader) while the model runs, copied to the device from pinned memory, and
         brought back once per job rather than once per batch."""
         import torch
-        from torch.utils.data import DataLoader
 
         size, device = self.config.batch_size, self.model.device
         self.model.eval()  # as encode() does: no dropout
-        batches = _Batches(self.model, jobs, size)
-        features = iter(DataLoader(batches, batch_size=None, num_workers=self.tokenizer_workers, prefetch_factor=4,
-                                   pin_memory=device.type == "cuda", multiprocessing_context="fork"))
+        features = iter(tokenising_loader(_Batches(self.model, jobs, size), self.tokenizer_workers,
+                                          pin=device.type == "cuda"))
         for job in jobs:
             vectors = [self._forward(next(features)) for _ in range(0, job.texts.height, size)]
             yield torch.cat(vectors).cpu().numpy() if vectors else np.zeros((0, self.dimension), dtype=np.float32)
@@ -176,6 +174,20 @@ class Encoder:
 
         half = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.backend)
         return torch.autocast(self.model.device.type, dtype=half or torch.float32, enabled=half is not None)
+
+
+def tokenising_loader(batches: "_Batches", workers: int, pin: bool) -> Iterable[dict]:
+    """The batches in order, tokenised ahead in `workers` forked processes (torch's DataLoader)."""
+    from torch.utils.data import DataLoader
+
+    return DataLoader(batches, batch_size=None, num_workers=workers, prefetch_factor=4, pin_memory=pin,
+                      multiprocessing_context="fork", worker_init_fn=_tokenise_on_one_thread)
+
+
+def _tokenise_on_one_thread(_worker: int) -> None:
+    """A forked process has none of the parent's threads: with TOKENIZERS_PARALLELISM=true (a common setting) the
+    backend's thread pool waits on them forever. tokenizers reads the variable on every call."""
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 
 def applied_prompt(model: object | None, prompt: str | None) -> str | None:

@@ -1,6 +1,9 @@
 """The fp32 encoder keeps glibc's mmap threshold fixed, so freed activation tensors go back to the system."""
 
+import contextlib
 import ctypes
+import os
+import signal
 import subprocess
 import sys
 
@@ -191,3 +194,30 @@ def test_batches_fall_back_to_preprocess_where_the_backend_differs(tiny_model, m
     model, batches = batches_of(tiny_model, 2)
     assert batches.fast == {}
     assert_preprocess_features(model, batches, 2)
+
+
+FORKED = """
+import sys
+import polars as pl
+from pipeline.config import EncoderConfig
+from pipeline.stages.encode import Encoder
+texts = pl.DataFrame({"id": pl.Series(range(64), dtype=pl.UInt64), "text": [f"text number {i} " * (i % 9 + 1)
+                                                                         for i in range(64)]})
+encoder = Encoder(EncoderConfig(model=sys.argv[1], cache_dir=sys.argv[2], batch_size=4, tokenizer_workers=2)).setup()
+encoder.model.tokenizer(texts["text"].to_list())  # the backend's thread pool is started in this process
+print(encoder.embed(texts, None).shape)
+"""
+
+
+def test_tokenizer_workers_do_not_hang_with_tokenizers_parallelism_on(tiny_model, tmp_path):
+    """TOKENIZERS_PARALLELISM=true (a common setting to silence tokenizers' fork warning) made the forked workers
+    wait forever on the thread pool of their parent: the GPU encoder hung on an H200 machine."""
+    env = {**os.environ, "TOKENIZERS_PARALLELISM": "true", "HF_HUB_OFFLINE": "1"}
+    process = subprocess.Popen([sys.executable, "-c", FORKED, str(tiny_model), str(tmp_path / "cache")], env=env,
+                               stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # hung workers too, where it failed
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 0 and output.strip().endswith("(64, 32)")
