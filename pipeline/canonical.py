@@ -42,7 +42,9 @@ class Canonical:
 
     `rows` has one entry per input row: `row`, `query_id` (null when the query is empty) and `first_exact`
     (the exact query text did not appear in an earlier row). `empty` lists (row, role) of every empty or
-    whitespace-only text, which the tables leave out.
+    whitespace-only text, which the tables leave out. `repeated` has one entry per later occurrence of a (query,
+    text) pair of the same role, which the tables hold once with its first score: `role`, `row` and
+    `other_score` (its score differs from the one kept).
     """
 
     queries: pl.DataFrame
@@ -52,6 +54,8 @@ class Canonical:
     rows: pl.DataFrame
     empty: pl.DataFrame
     sources: tuple[Path, ...] = field(default=())
+    repeated: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema={"role": pl.String, "row": pl.UInt32, "other_score": pl.Boolean}))
 
     def validate(self) -> "Canonical":
         """Run the pandera models with data checks; raises pandera's SchemaError on a broken invariant."""
@@ -111,7 +115,16 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
         rows=row_table,
         empty=empty,
         sources=sources or (rows.path,),
+        repeated=_repeats(docs),
     )
+
+
+def _repeats(docs: pl.DataFrame) -> pl.DataFrame:
+    """The occurrences of a (query, text) pair of one role after its first, which `_links` drops."""
+    pair = ["query_id", "id", "role"]
+    return docs.with_columns(kept=pl.col("score").first().over(pair)).filter(
+        ~pl.struct(pair).is_first_distinct()).select("role", row=pl.col("line"),
+                                                      other_score=pl.col("score").ne_missing(pl.col("kept")))
 
 
 def _explode_roles(rows: InputRows) -> pl.DataFrame:

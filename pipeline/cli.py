@@ -226,6 +226,8 @@ def convert(
     for stage in manifest["stages"]:
         console.print(f"{stage['stage']}: {stage['rows_in']:,} {stage['unit']} in, {stage['rows_out']:,} out, "
                       f"{stage['rows_rejected']:,} rejected")
+        if "message" in stage:
+            console.print(f"  [yellow]{stage['message']}[/]")
     _print_layout(manifest["layout"], out, console)
 
 
@@ -273,6 +275,8 @@ def render_run_summary(manifest: dict, out: Path | str, target: Console) -> None
     for stage in manifest["stages"]:
         target.print(f"{stage['stage']}: {stage['rows_in']:,} {stage['unit']} in, {stage['rows_out']:,} out, "
                      f"{stage['rows_rejected']:,} rejected")
+        if "message" in stage:
+            target.print(f"  [yellow]{stage['message']}[/]")
     if "ranked_low_message" in manifest["filters"]:
         target.print(f"  {manifest['filters']['ranked_low_message']}")
     for source in ("given", "mined"):

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipeline.canonical import Canonical
+from pipeline.canonical import ROLES, Canonical
 from pipeline.config import RunConfig
 from pipeline.fingerprint import files_under, hash_file
 from pipeline.layouts.layout import Layout
@@ -37,16 +37,31 @@ def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame,
     # Counted apart from the rejects: input rows whose query kept at least one pair.
     with_pairs = int(canon.rows["query_id"].is_in(_yielding(canon, negatives_kept).implode()).sum())
     pairs = canon.positives.height
+    read = {"stage": "read", "unit": "input rows", "rows_in": canon.rows.height, "rows_out": with_pairs,
+            "rows_rejected": rejected, "reconciled": canon.rows.height == with_pairs + rejected,
+            # empty or whitespace-only texts are not texts: counted here (report.json lists them), never paired
+            "empty_texts": {role: int((canon.empty["role"] == role).sum()) for role in ROLES},
+            "repeated_pairs": _repeated(canon.repeated),
+            "note": "rows repeating a query are merged into that query; their positives and negatives are kept, "
+                    "a (query, text) pair given again once, with its first score"}
+    other = canon.repeated.filter("other_score")
+    if other.height:
+        read["message"] = (f"{other.height:,} repeated (query, text) pairs have another score than their first "
+                           f"occurrence, which is kept (the first such row: {other['row'][0]:,}); "
+                           "manifest: stages.read.repeated_pairs")
     return [
-        {"stage": "read", "unit": "input rows", "rows_in": canon.rows.height, "rows_out": with_pairs,
-         "rows_rejected": rejected, "reconciled": canon.rows.height == with_pairs + rejected,
-         # empty or whitespace-only texts are not texts: counted here (report.json lists them), never paired
-         "empty_texts": {role: int((canon.empty["role"] == role).sum()) for role in ("query", "positive", "negative")},
-         "note": "rows repeating a query are merged into that query; their positives and negatives are kept"},
+        read,
         {"stage": "layout", "unit": "(query, positive) pairs", "rows_in": pairs, "rows_out": rows_out,
          "rows_rejected": pair_rejects.height, "reconciled": pairs == rows_out + pair_rejects.height,
          "rejected_by_reason": dict(pair_rejects["reason"].value_counts().iter_rows()) if pair_rejects.height else {}},
     ]
+
+
+def _repeated(repeated: pl.DataFrame) -> dict:
+    counts = {role: int((repeated["role"] == role).sum()) for role in ROLES[1:]}
+    other = repeated.filter("other_score")
+    return counts | {"with_another_score": other.height,
+                     "rows_with_another_score": other["row"].head(20).cast(pl.Int64).to_list()}
 
 
 def filter_summary(mined: MiningResult, config: RunConfig) -> dict:

@@ -61,6 +61,25 @@ def test_scored_pairs_to_labeled_list_and_back_keep_the_scores(write_table, conv
     assert kept == original - {("a dog runs", "stocks fell today", 0.0)}
 
 
+def test_a_repeated_scored_pair_is_counted_and_a_different_score_is_reported(write_table, prep, tmp_path):
+    """A (sentence1, sentence2) given again keeps its first score; the repeat used to vanish without a word."""
+    pairs = write_table("pairs.csv", [
+        {"sentence1": "a cat sits", "sentence2": "a cat is sitting", "score": 0.9},
+        {"sentence1": "dogs run", "sentence2": "dogs are running", "score": 0.8},
+        {"sentence1": "a cat sits", "sentence2": "a cat is sitting", "score": 0.2},
+        {"sentence1": "dogs run", "sentence2": "dogs are running", "score": 0.8},
+        {"sentence1": "dogs run", "sentence2": "a cloud", "score": 0.0},
+        {"sentence1": "dogs run", "sentence2": "a cloud", "score": 0.0}])
+    result = prep("convert", pairs, "--to", "labeled-pair", "--scores", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "1 repeated (query, text) pairs have another score" in result.stdout and "row: 3)" in result.stdout
+    read = json.loads((tmp_path / "out" / "manifest.json").read_text())["stages"][0]
+    assert read["repeated_pairs"] == {"positive": 2, "negative": 1, "with_another_score": 1,
+                                      "rows_with_another_score": [3]}
+    assert {(r["sentence1"], r["sentence2"], r["score"]) for r in rows_of(tmp_path / "out")} == {
+        ("a cat sits", "a cat is sitting", 0.9), ("dogs run", "dogs are running", 0.8), ("dogs run", "a cloud", 0.0)}
+
+
 def test_parquet_shards_load_with_load_dataset(flag_data, convert_to, tmp_path):
     manifest = convert_to(flag_data, layout="triplet", shard_format="parquet", shard_rows=3)
     files = sorted(p.name for p in (tmp_path / "out" / "data").iterdir())
