@@ -11,18 +11,20 @@ from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import describe_inputs, layout_summary, package_versions, rejected_rows, stage_counts
-from pipeline.output import choose_positives, lay_out_output, no_links, write_output
+from pipeline.output import choose_positives, lay_out_output, no_links, split_off_anchors, write_output
 from pipeline.report.tokens import load_token_counter
 from pipeline.run import RunInputs
 
 
-def given_negatives(canon: Canonical) -> tuple[pl.DataFrame, int]:
+def given_negatives(canon: Canonical) -> tuple[pl.DataFrame, int, int]:
     """Each query's input negatives once, in input order, ranked 1..n; a negative that is also a positive of the
-    same query is dropped (the input contradicts itself) and counted."""
+    same query (the input contradicts itself) or the query's own text is dropped, and both are counted."""
     contradicting = canon.negatives.join(canon.positives, on=["query_id", "doc_id"], how="semi")
-    negatives = (canon.negatives.join(contradicting, on=["query_id", "doc_id"], how="anti", maintain_order="left")
+    anchors = canon.negatives.filter(pl.col("doc_id") == pl.col("query_id"))
+    negatives = (canon.negatives.join(pl.concat([contradicting, anchors]), on=["query_id", "doc_id"], how="anti",
+                                      maintain_order="left")
                  .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("query_id")))
-    return negatives, contradicting.height
+    return negatives, contradicting.height, anchors.join(contradicting, on=["query_id", "doc_id"], how="anti").height
 
 
 def check_convert_config(path: Path | None) -> None:
@@ -48,12 +50,14 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         raise ConfigError("prep convert does not mine: use --fill drop, repeat or pad, or prep run to mine")
     start = time.perf_counter()
     canon = read_dataset(inputs.data, inputs.fmt, inputs.split, inputs.columns)
-    negatives, contradicting = given_negatives(canon)
-    positives = choose_positives(canon.positives, config.layout.positives_per_query, config.mining.seed)
+    negatives, contradicting, anchors = given_negatives(canon)
+    positives, anchor_pairs = split_off_anchors(canon.positives)
+    positives = choose_positives(positives, config.layout.positives_per_query, config.mining.seed)
     selection = Selection.of(canon, positives, negatives, config.mining.negatives)
     if config.layout.teacher:
         selection = teacher_scores(selection, config.layout.teacher)
-    output = lay_out_output(canon, selection, config, no_links(canon.queries.height), no_links(canon.corpus.height))
+    output = lay_out_output(canon, selection, config, no_links(canon.queries.height), no_links(canon.corpus.height),
+                            excluded=anchor_pairs)
     summary = layout_summary(output.layout, config)
     # Scored pairs hold a query's negatives even when it has no positive (scored 0): those rows are not lost.
     negatives_kept = config.layout.layout == "labeled-pair"
@@ -66,6 +70,7 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         "stages": stage_counts(canon, output.layout.pairs.height, output.rejects, negatives_kept),
         "layout": summary,
         "negatives": {"given": negatives.height, "dropped_as_positive_of_the_same_query": contradicting,
+                      "dropped_as_the_anchor_itself": anchors,
                       "in_output_rows": int(used)},
         "timings_seconds": {"convert": round(time.perf_counter() - start, 3)},
     }

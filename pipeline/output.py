@@ -37,6 +37,15 @@ def choose_positives(positives: pl.DataFrame, per_query: int | None, seed: int) 
     return positives.filter(draw <= per_query)
 
 
+def split_off_anchors(positives: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The positives that are not their query's own text, and those that are, as `lay_out_output` takes them
+    (`excluded`): a pair of a text with itself teaches nothing, and `prep lint` fails it."""
+    itself = pl.col("doc_id") == pl.col("query_id")
+    return positives.filter(~itself), positives.filter(itself).select(
+        "query_id", "doc_id", reason=pl.lit("positive_is_anchor"),
+        detail=pl.lit("the positive is the anchor's own text (after normalisation)"))
+
+
 def no_links(count: int) -> Links:
     return Links(np.zeros(0, np.int64), np.zeros(0, np.int64), count)
 

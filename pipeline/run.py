@@ -26,7 +26,7 @@ from pipeline.manifest import (
     stage_counts,
 )
 from pipeline.memory import release_free_memory
-from pipeline.output import choose_positives, lay_out_output, no_links, write_output
+from pipeline.output import choose_positives, lay_out_output, no_links, split_off_anchors, write_output
 from pipeline.report.profile import duplicate_counts
 from pipeline.report.tokens import counter_of_model
 from pipeline.stages.checkpoint import checkpoint_folder, load_mined, save_mined
@@ -124,6 +124,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         index_entry = index_summary(index.kind, len(doc_vectors), mined, config.mining)
         clock.lap("mine")
         trusted = canon.positives.join(mined.ranked_low, on=["query_id", "doc_id"], how="anti", maintain_order="left")
+        trusted, anchors = split_off_anchors(trusted)
         positives = choose_positives(trusted, config.layout.positives_per_query, config.mining.seed)
         positives = positives.with_columns(cosine_of_pairs(canon, positives, query_vectors, doc_vectors))
         selection = Selection.of(canon, positives, mined.negatives, config.mining.negatives)
@@ -139,7 +140,8 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
             clock.lap("teacher")
         ranked_low = mined.ranked_low.with_columns(reason=pl.lit("positive_ranked_low"), detail=pl.lit(
             f"{config.mining.max_positive_rank} or more documents rank above it (mining.max_positive_rank)"))
-        output = lay_out_output(canon, selection, config, query_links, doc_links, engine.map_tasks, ranked_low)
+        output = lay_out_output(canon, selection, config, query_links, doc_links, engine.map_tasks,
+                                pl.concat([ranked_low, anchors], how="diagonal_relaxed"))
     clock.lap("layout")
     manifest = {
         "inputs": describe_inputs([inputs.data] + ([inputs.corpus] if inputs.corpus else [])),

@@ -80,6 +80,22 @@ def test_a_repeated_scored_pair_is_counted_and_a_different_score_is_reported(wri
         ("a cat sits", "a cat is sitting", 0.9), ("dogs run", "dogs are running", 0.8), ("dogs run", "a cloud", 0.0)}
 
 
+def test_the_anchor_own_text_as_positive_goes_to_rejects_and_as_negative_is_dropped(write_table, convert_to,
+                                                                                      tmp_path):
+    data = write_table("st.jsonl", [
+        {"anchor": "what is a cat", "positive": "what is  a cat", "negative": "dogs bark"},
+        {"anchor": "why sky blue", "positive": "light scatters", "negative": "why sky blue "},
+        {"anchor": "q3", "positive": "p3", "negative": "n3"}])
+    manifest = convert_to(data, layout="labeled-pair")
+    assert {(r["sentence1"], r["sentence2"], r["score"]) for r in rows_of(tmp_path / "out")} == {
+        ("why sky blue", "light scatters", 1.0), ("q3", "p3", 1.0), ("q3", "n3", 0.0),
+        ("what is a cat", "dogs bark", 0.0)}  # labeled-pair keeps the negatives of a query without a positive
+    rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet")
+    assert rejects.select("row", "reason").rows() == [(1, "positive_is_anchor")]
+    assert manifest["negatives"]["dropped_as_the_anchor_itself"] == 1
+    assert manifest["stages"][1]["reconciled"]
+
+
 def test_parquet_shards_load_with_load_dataset(flag_data, convert_to, tmp_path):
     manifest = convert_to(flag_data, layout="triplet", shard_format="parquet", shard_rows=3)
     files = sorted(p.name for p in (tmp_path / "out" / "data").iterdir())

@@ -29,7 +29,8 @@ def test_n_tuple_drop_rejects_queries_short_of_k(flag_data, convert_to, tmp_path
     lines = {(row["query"], positive): number for number, row in enumerate(ROWS, 1) for positive in row["pos"]}
     assert rejects.select("anchor", "positive", "row").rows() == [
         (anchor, positive, lines[anchor, positive]) for anchor, positive in rejects.select("anchor", "positive").rows()]
-    assert manifest["negatives"] == {"given": 7, "dropped_as_positive_of_the_same_query": 0, "in_output_rows": 3}
+    assert manifest["negatives"] == {"given": 7, "dropped_as_positive_of_the_same_query": 0,
+                                     "dropped_as_the_anchor_itself": 0, "in_output_rows": 3}
 
 
 def test_n_tuple_repeat_fills_from_the_query_own_negatives(flag_data, convert_to, tmp_path):

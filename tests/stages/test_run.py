@@ -453,3 +453,24 @@ def test_peak_rss_is_the_process_own_not_its_parents():
     own, inherited = map(int, subprocess.run([sys.executable, "-c", parent], capture_output=True, text=True,
                                              check=True).stdout.split())
     assert inherited >= 800 > 400 > own
+
+
+def test_the_anchor_own_text_is_never_a_positive_or_a_negative(tiny_model, tmp_path):
+    """A positive that is the query's own text goes to rejects (prep lint fails such a row), and a document with
+    the query's text is never mined as its negative, where every filter is off."""
+    rows = [{"query": "what is a cat", "pos": [" what is a cat "], "neg": []},
+            {"query": "who wrote hamlet", "pos": ["hamlet was written by shakespeare"], "neg": []},
+            {"query": "why is the sky blue", "pos": ["light scattering makes the sky blue"], "neg": []}]
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(["who wrote hamlet", "why is the sky blue", "what is a cat", *CORPUS]) + "\n")
+    manifest = run((path, corpus), tiny_model, tmp_path, negatives=3, relative_margin=None, near_duplicate=1.0,
+                   positive_neighbors=0)
+    dataset = datasets.load_from_disk(str(tmp_path / "out"))
+    assert sorted(dataset["anchor"]) == ["who wrote hamlet", "why is the sky blue"]
+    for row in dataset:
+        assert row["anchor"] not in [row[f"negative_{k}"] for k in (1, 2, 3)]
+    rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet")
+    assert rejects.select("row", "reason").rows() == [(1, "positive_is_anchor")]
+    assert manifest["stages"][1]["rejected_by_reason"] == {"positive_is_anchor": 1}
