@@ -1,6 +1,7 @@
 """From a Selection to a written output folder, shared by `prep run` and `prep convert`: choose the positives,
 lay out, order into conflict-free batches, and write shards, rejects, report and manifest atomically."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,7 +121,9 @@ def output_canonical(canon: Canonical, layout: Layout, source: Path) -> Canonica
 
 
 def write_output(out: Path, canon: Canonical, output: Output, rejects: pl.DataFrame, manifest: dict,
-                 config: RunConfig, counter: TokenCounter) -> None:
+                 config: RunConfig, counter: TokenCounter, finishing: Callable[[], None] = lambda: None) -> None:
+    """Writes the folder atomically, manifest.json last: `finishing` runs just before, so that the manifest can
+    hold the time and memory of the write itself."""
     from pipeline.report.html import render_html
     from pipeline.report.profile import profile
     from pipeline.stages.shards import write_shards
@@ -133,6 +136,7 @@ def write_output(out: Path, canon: Canonical, output: Output, rejects: pl.DataFr
         rejects.write_parquet(folder / "rejects.parquet")
         write_json(folder / "report.json", report)
         (folder / "report.html").write_text(render_html(report), encoding="utf-8")
+        finishing()
         write_json(folder / "manifest.json", manifest)
 
     write_atomically(out, fill)

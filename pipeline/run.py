@@ -168,8 +168,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     }
     counter = counter_of_model(encoder.model, manifest["model"]["name"])
     rejects = pl.concat([rejected_rows(canon), output.rejects], how="diagonal_relaxed")
-    write_output(out, canon, output, rejects, manifest, config, counter)
-    clock.lap("write")
+    write_output(out, canon, output, rejects, manifest, config, counter, finishing=lambda: clock.lap("write"))
     return manifest
 
 

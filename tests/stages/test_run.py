@@ -250,6 +250,8 @@ def test_batches_are_conflict_free_and_block_sampler_trains(data, tiny_model, tm
     # uncased model, and threaded float sums can round it to 1.0, this test's threshold.
     assert manifest["dedupe"]["near_duplicate_document_pairs"] in (0, 1)
     assert "document_links" in manifest["timings_seconds"]
+    written = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert list(written["timings_seconds"])[-1] == list(written["peak_rss_mib"])[-1] == "write"  # the file's too
     peaks = list(manifest["peak_rss_mib"].values())  # the process's peak so far, by stage
     assert list(manifest["peak_rss_mib"]) == list(manifest["timings_seconds"]) and peaks == sorted(peaks)
     assert peaks[0] > 50  # MiB: a Python process with polars and torch loaded is never smaller
