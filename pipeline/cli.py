@@ -151,7 +151,7 @@ def run(
 ) -> None:
     """Mine hard negatives and write shards that SentenceTransformerTrainer trains on directly."""
     from pipeline.config import load_run_config
-    from pipeline.publish import is_uri, publish
+    from pipeline.publish import check_uri, is_uri, publish
     from pipeline.run import RunInputs, run_pipeline
 
     settings = load_run_config(config, {
@@ -170,6 +170,7 @@ def run(
     if not is_uri(out):
         render_run_summary(run_pipeline(inputs, settings, Path(out)), out, console)
         return
+    check_uri(out)  # before the run, as a local --out is
     with tempfile.TemporaryDirectory(prefix="prep-out-") as staging:
         manifest = run_pipeline(inputs, settings, Path(staging) / "out")
         publish(Path(staging) / "out", out)
@@ -206,7 +207,7 @@ def convert(
     from pipeline.config import load_run_config
     from pipeline.convert import check_convert_config
     from pipeline.convert import convert as convert_data
-    from pipeline.publish import is_uri, publish
+    from pipeline.publish import check_uri, is_uri, publish
     from pipeline.run import RunInputs
 
     check_convert_config(config)
@@ -218,6 +219,7 @@ def convert(
     }, defaults={"layout": {"fill": "drop"}})  # convert does not mine
     inputs = RunInputs(data, fmt, split, parse_columns(columns))
     if is_uri(out):
+        check_uri(out)
         with tempfile.TemporaryDirectory(prefix="prep-out-") as staging:
             manifest = convert_data(inputs, settings, Path(staging) / "out")
             publish(Path(staging) / "out", out)

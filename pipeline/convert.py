@@ -14,6 +14,7 @@ from pipeline.manifest import describe_inputs, layout_summary, package_versions,
 from pipeline.output import choose_positives, lay_out_output, no_links, split_off_anchors, write_output
 from pipeline.report.tokens import load_token_counter
 from pipeline.run import RunInputs
+from pipeline.stages.write import check_out
 
 
 def given_negatives(canon: Canonical) -> tuple[pl.DataFrame, int, int]:
@@ -48,6 +49,7 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
 
     if config.layout.fill == "mine":
         raise ConfigError("prep convert does not mine: use --fill drop, repeat or pad, or prep run to mine")
+    check_out(out)
     start = time.perf_counter()
     canon = read_dataset(inputs.data, inputs.fmt, inputs.split, inputs.columns)
     negatives, contradicting, anchors = given_negatives(canon)

@@ -13,22 +13,41 @@ def is_uri(out: str) -> bool:
     return "://" in out
 
 
-def publish(folder: Path, uri: str) -> None:
-    """Upload `folder` to `uri`, replacing an earlier prep output there (only that, or an empty location)."""
+def check_uri(uri: str) -> tuple[object, str, bool]:
+    """(filesystem, root, whether it holds an earlier prep output) where prep may publish to `uri`: a new or
+    empty location, or an earlier prep output (checked before a run as well as at its end)."""
     import pyarrow as pa
     from pyarrow import fs
 
     try:
         filesystem, root = fs.FileSystem.from_uri(uri)
-    except (pa.ArrowInvalid, OSError) as error:
-        raise ConfigError(f"--out {uri}: {error}") from None
-    root = root.rstrip("/")
-    if filesystem.get_file_info(fs.FileSelector(root, allow_not_found=True)):
+        root = root.rstrip("/")
+        path = root
+        while path:  # up to the nearest folder: neither the location nor a folder above it may be a file
+            kind = filesystem.get_file_info(path).type
+            if kind == fs.FileType.File:
+                raise ConfigError(f"--out {uri}: {path} is a file, not a folder")
+            if kind == fs.FileType.Directory:
+                break
+            path = path.rpartition("/")[0]
+        if not filesystem.get_file_info(fs.FileSelector(root, allow_not_found=True)):
+            return filesystem, root, False
         manifest = f"{root}/manifest.json"
         found = filesystem.get_file_info(manifest).type == fs.FileType.File
-        if not found or not is_prep_manifest(filesystem.open_input_stream(manifest).readall()):
-            raise ConfigError(f"--out {uri} holds files and is not an earlier prep output (no prep "
-                              "manifest.json); choose a new or empty location")
+    except (pa.ArrowInvalid, OSError) as error:
+        raise ConfigError(f"--out {uri}: {error}") from None
+    if not found or not is_prep_manifest(filesystem.open_input_stream(manifest).readall()):
+        raise ConfigError(f"--out {uri} holds files and is not an earlier prep output (no prep "
+                          "manifest.json); choose a new or empty location")
+    return filesystem, root, True
+
+
+def publish(folder: Path, uri: str) -> None:
+    """Upload `folder` to `uri`, replacing an earlier prep output there (only that, or an empty location)."""
+    from pyarrow import fs
+
+    filesystem, root, earlier = check_uri(uri)
+    if earlier:
         filesystem.delete_file(f"{root}/manifest.json")  # first, so that the old output stops counting as complete
         filesystem.delete_dir_contents(root)
     files = sorted(path for path in folder.rglob("*") if path.is_file())

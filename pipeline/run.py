@@ -35,6 +35,7 @@ from pipeline.stages.dedupe import Links, cluster_sizes, link_rows, link_similar
 from pipeline.stages.index import RECALL_PROBE_QUERIES
 from pipeline.stages.mine import MiningResult, mine_negatives
 from pipeline.stages.scores import cosine_of_pairs, teacher_scores
+from pipeline.stages.write import check_out
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     from pipeline.stages.encode import Encoder
     from pipeline.stages.index import build_index
 
+    check_out(out)  # now, not after an hour of mining
     clock = _Clock()
     canon = read_dataset(inputs.data, inputs.fmt, inputs.split, inputs.columns, corpus=inputs.corpus)
     clock.lap("read")

@@ -34,3 +34,14 @@ def test_publish_refuses_a_location_that_is_not_a_prep_output(tmp_path):
         publish(output_folder(tmp_path / "out", shards=1), f"file://{tmp_path / 'bucket'}")
     assert (tmp_path / "bucket" / "precious.txt").read_text() == "keep me"
     assert is_uri("s3://bucket/run") and not is_uri("out/run")
+
+
+def test_a_uri_that_names_a_file_is_refused_before_anything_is_written(tmp_path):
+    from pipeline.publish import check_uri
+
+    (tmp_path / "afile").write_text("keep me")
+    for uri in (f"file://{tmp_path / 'afile'}", f"file://{tmp_path / 'afile' / 'run'}"):
+        with pytest.raises(ConfigError, match="--out file://"):
+            check_uri(uri)
+    assert (tmp_path / "afile").read_text() == "keep me"
+    assert check_uri(f"file://{tmp_path / 'new'}")[2] is False

@@ -51,10 +51,7 @@ def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
 
     Only an empty folder or an earlier prep output (a manifest.json that prep wrote) is ever replaced.
     """
-    out = Path(out).resolve()  # "." has no name to put a sibling beside
-    if out.exists() and not is_prep_manifest(out / "manifest.json") and (not out.is_dir() or any(out.iterdir())):
-        raise ConfigError(f"--out {out} exists and is not an earlier prep output (no prep manifest.json); "
-                          "choose a new or empty folder")
+    out = check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
@@ -71,6 +68,19 @@ def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
         shutil.rmtree(retired, ignore_errors=True)
     else:
         partial.rename(out)
+
+
+def check_out(out: Path | str) -> Path:
+    """`out` resolved, where prep may write its folder (checked before a run as well as at its end): a new path
+    under folders, an empty folder, or an earlier prep output."""
+    out = Path(out).resolve()  # "." has no name to put a sibling beside
+    blocking = next((parent for parent in out.parents if parent.exists() and not parent.is_dir()), None)
+    if blocking is not None:
+        raise ConfigError(f"--out {out}: {blocking} is a file, not a folder")
+    if out.exists() and not is_prep_manifest(out / "manifest.json") and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"--out {out} exists and is not an earlier prep output (no prep manifest.json); "
+                          "choose a new or empty folder")
+    return out
 
 
 def is_prep_manifest(source: Path | str | bytes) -> bool:

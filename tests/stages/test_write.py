@@ -43,3 +43,20 @@ def test_the_current_folder_can_be_the_output(tmp_path, monkeypatch):
     write_atomically(Path("."), fill)
     assert (tmp_path / "here" / "data.txt").read_text() == "new"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["here"]  # no partial or old copy left beside it
+
+
+def test_an_output_under_a_file_is_refused_with_the_file_named(tmp_path):
+    (tmp_path / "afile").write_text("keep me")
+    for out in (tmp_path / "afile", tmp_path / "afile" / "run", tmp_path / "afile" / "a" / "b"):
+        with pytest.raises(ConfigError, match="afile"):
+            write_atomically(out, fill)
+    assert (tmp_path / "afile").read_text() == "keep me"
+
+
+def test_run_and_convert_check_the_output_before_reading_the_input(tmp_path, prep):
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("mine")
+    missing = tmp_path / "no-such-input.jsonl"  # read first, it would be the error
+    for command in (["run", missing], ["convert", missing, "--to", "triplet"]):
+        result = prep(*command, "--out", tmp_path / "taken")
+        assert result.returncode == 2 and "is not an earlier prep output" in result.stdout + result.stderr
