@@ -71,6 +71,7 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         "packages": package_versions(),
         "stages": stage_counts(canon, output.layout.pairs.height, output.rejects, negatives_kept),
         "layout": summary,
+        "batches": output.batches,
         "negatives": {"given": negatives.height, "dropped_as_positive_of_the_same_query": contradicting,
                       "dropped_as_the_anchor_itself": anchors,
                       "in_output_rows": int(used)},

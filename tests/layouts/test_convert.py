@@ -96,6 +96,12 @@ def test_the_anchor_own_text_as_positive_goes_to_rejects_and_as_negative_is_drop
     assert manifest["stages"][1]["reconciled"]
 
 
+def test_conflict_free_batches_are_described_in_the_manifest(flag_data, convert_to):
+    manifest = convert_to(flag_data, negatives=1, batch_size=2)
+    assert manifest["batches"]["conflicts_after_layout"] == 0
+    assert convert_to(flag_data, out="plain", negatives=1)["batches"] is None
+
+
 def test_parquet_shards_load_with_load_dataset(flag_data, convert_to, tmp_path):
     manifest = convert_to(flag_data, layout="triplet", shard_format="parquet", shard_rows=3)
     files = sorted(p.name for p in (tmp_path / "out" / "data").iterdir())
