@@ -29,12 +29,15 @@ LayoutOpt = Annotated[str | None, typer.Option(help="n-tuple (default), buckets,
 FillOpt = Annotated[str | None, typer.Option(help="A query short of K negatives (n-tuple, flag): mine (run's default), "
                                                 "drop (to rejects; convert's default), repeat its negatives, or pad "
                                                 "with empty strings (needs --allow-padding).")]
-AllowPaddingOpt = Annotated[bool | None, typer.Option("--allow-padding", help="Accept --fill pad: the trainer uses "
-                                                                              "the empty strings as real negatives.")]
-ScoresOpt = Annotated[bool | None, typer.Option("--scores", help="Add scores: the n-tuple `label` list (MarginMSE), "
-                                                                 "labeled-pair/-list scores, flag pos/neg_scores.")]
-BinaryOpt = Annotated[bool | None, typer.Option("--binary", help="labeled-pair: an integer label 1/0 (Contrastive, "
-                                                                 "OnlineContrastive, Softmax) instead of a score.")]
+AllowPaddingOpt = Annotated[bool | None, typer.Option(
+    "--allow-padding/--no-allow-padding", help="Accept --fill pad: the trainer uses the empty strings as real "
+                                               "negatives.")]
+ScoresOpt = Annotated[bool | None, typer.Option(
+    "--scores/--no-scores", help="Add scores: the n-tuple `label` list (MarginMSE), labeled-pair/-list scores, flag "
+                                 "pos/neg_scores.")]
+BinaryOpt = Annotated[bool | None, typer.Option(
+    "--binary/--no-binary", help="labeled-pair: an integer label 1/0 (Contrastive, OnlineContrastive, Softmax) "
+                                 "instead of a score.")]
 TeacherOpt = Annotated[str | None, typer.Option(help="CrossEncoder model that gives the --scores.")]
 GroupSizeOpt = Annotated[int | None, typer.Option(help="flag: FlagEmbedding's train_group_size; K = group size - 1.")]
 ShardFormatOpt = Annotated[str | None, typer.Option(help="arrow (default, datasets.load_from_disk) or parquet "
@@ -121,7 +124,8 @@ def run(
                                                                "off).")] = None,
     sampling: Annotated[str | None, typer.Option(help="top or random (default top).")] = None,
     trust_given_negatives: Annotated[bool | None, typer.Option(
-        "--trust-given-negatives", help="Keep input negatives without the false-negative filter.")] = None,
+        "--trust-given-negatives/--no-trust-given-negatives",
+        help="Keep input negatives without the false-negative filter.")] = None,
     layout: LayoutOpt = None,
     fill: FillOpt = None,
     allow_padding: AllowPaddingOpt = None,

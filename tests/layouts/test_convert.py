@@ -183,3 +183,15 @@ def test_empty_texts_are_counted_in_the_manifest(write_table, convert_to):
                                        {"anchor": "a2", "positive": "p2", "negative": ""}])
     manifest = convert_to(rows, out="a", layout="n-tuple")
     assert manifest["stages"][0]["empty_texts"] == {"query": 0, "positive": 1, "negative": 1}
+
+
+def test_a_flag_turns_off_what_the_config_file_turns_on(write_table, prep, tmp_path):
+    pairs = write_table("pairs.csv", [{"sentence1": "a cat sits", "sentence2": "a cat is sitting", "score": 0.9},
+                                      {"sentence1": "dogs run", "sentence2": "a cloud", "score": 0.0}])
+    config = tmp_path / "prep.toml"
+    config.write_text("[layout]\nscores = true\n")
+    for flag, expected in (([], [0.9, 0.0]), (["--no-scores"], [1.0, 0.0])):
+        out = tmp_path / f"out{len(flag)}"
+        result = prep("convert", pairs, "--to", "labeled-pair", "--config", config, *flag, "--out", out)
+        assert result.returncode == 0, result.stderr
+        assert sorted(r["score"] for r in rows_of(out)) == sorted(expected)
