@@ -16,20 +16,44 @@ def located(path: Path, expected: dict[str, str], error: Exception, is_json_line
     if isinstance(error, InputError):
         return error
     if is_json_lines:
-        seen: dict[str, tuple[str, int]] = {}  # field -> (JSON type, first line), for a reader that expects nothing
-        with path.open("rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                problem = _describe_line(raw, expected) or (None if expected else _type_change(raw, number, seen))
-                if problem:
-                    field, message = problem
-                    return InputError(path, message, line=number, field=field)
+        problem = _first_problem(path, lambda raw, number, seen: _describe_line(raw, expected) or (
+            None if expected else _type_change(raw, number, seen)))
+        if problem and problem[1] is not None:
+            # A field wrong from its first line on whose type changes later (lists, then a string): the reader
+            # took the later type, and the change is what to report.
+            number, field = problem[0], problem[1]
+            first: dict[str, tuple[str, int]] = {}
+            change = _first_problem(path, lambda raw, at, _: _type_change(raw, at, first, field))
+            if change and first[field][1] == number:
+                problem = change
+        if problem:
+            number, field, message = problem
+            return InputError(path, message, line=number, field=field)
     return InputError(path, f"cannot be read: {str(error).splitlines()[0]}")
 
 
-def _type_change(raw: bytes, number: int, seen: dict[str, tuple[str, int]]) -> tuple[str, str] | None:
-    """A field whose JSON type differs from the one it had on an earlier line (nulls aside): what makes the
-    columns of a JSON Lines file impossible to type."""
-    return type_change(json.loads(raw) if raw.strip() else {}, number, seen)
+def _first_problem(path: Path, check) -> tuple[int, str | None, str] | None:
+    """(line, field, message) of the first line where `check(raw, line, seen)` finds a problem."""
+    seen: dict[str, tuple[str, int]] = {}  # field -> (JSON type, first line)
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            problem = check(raw, number, seen)
+            if problem:
+                return number, *problem
+    return None
+
+
+def _type_change(raw: bytes, number: int, seen: dict[str, tuple[str, int]],
+                 only: str | None = None) -> tuple[str, str] | None:
+    """A field (any, or `only`) whose JSON type differs from the one it had on an earlier line (nulls aside):
+    what makes the columns of a JSON Lines file impossible to type."""
+    try:
+        record = json.loads(raw) if raw.strip() else {}
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if only is not None:
+        record = {only: record.get(only)} if isinstance(record, dict) else {}
+    return type_change(record, number, seen)
 
 
 def type_change(record: object, number: int, seen: dict[str, tuple[str, int]],

@@ -236,6 +236,16 @@ def test_a_field_that_changes_type_is_located(tmp_path: Path, name: str, content
         read_dataset(path)
 
 
+def test_a_field_wrong_from_its_first_line_that_changes_type_later_is_located_where_it_changes(tmp_path: Path):
+    """Two lines of lists then a string: the columns are read as strings, and line 1 used to be blamed."""
+    path = tmp_path / "st.jsonl"
+    path.write_text('{"anchor": "a", "positive": "p", "negative": ["n1", "n2"]}\n'
+                    '{"anchor": "b", "positive": "p2", "negative": ["n3"]}\n'
+                    '{"anchor": "c", "positive": "p3", "negative": "n4"}\n')
+    with pytest.raises(InputError, match=r"line 3, field 'negative': is a string here but a list on line 1"):
+        read_dataset(path)
+
+
 def test_a_labeled_list_with_empty_lists_is_a_row_without_a_positive(tmp_path: Path) -> None:
     path = tmp_path / "lists.jsonl"
     path.write_text('{"query": "q1", "docs": ["a", "b"], "labels": [1, 0]}\n'
