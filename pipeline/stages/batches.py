@@ -46,7 +46,8 @@ def plan_batches(canon: Canonical, layout: Layout, query_links: Links, doc_links
     order = [row for block in blocks for row in block]
     rejects = layout.rows[pl.Series(set_aside, dtype=pl.UInt32)].select(
         "anchor", "positive", reason=pl.lit("no_conflict_free_batch"),
-        detail=pl.lit(f"its query has more rows than there are conflict-free batches of {batch_size}"))
+        detail=pl.lit(f"left over after packing conflict-free batches of {batch_size}: --leftover reject sets such "
+                      "rows aside (short-blocks keeps them as shorter batches)"))
     stats = {
         "batch_size": batch_size,
         "leftover": leftover,
