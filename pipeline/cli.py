@@ -312,10 +312,15 @@ def _print_layout(summary: dict, out: Path | str, target: Console) -> None:
 
 def _write_text(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    except OSError as error:  # mkdir under a file says only "File exists": name the file
+        blocking = next((parent for parent in path.parents if parent.is_file()), None)
+        reason = f"{blocking} is a file, not a folder" if blocking else error.strerror
+        raise ConfigError(f"cannot write {path}: {reason}") from None
     console.print(f"wrote {path}")
 
 

@@ -234,12 +234,7 @@ def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]],
                     defaults: dict[str, dict[str, object]] | None = None) -> RunConfig:
     """The command's `defaults`, then TOML values, then flags that were given (None means not given); unknown keys
     are errors."""
-    loaded: dict = {}
-    if path is not None:
-        try:
-            loaded = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as error:
-            raise ConfigError(f"{path}: {error}") from None
+    loaded = read_config_file(path) if path is not None else {}
     unknown = set(loaded) - {f.name for f in fields(RunConfig)}
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; tables are encoder, mining, dedupe, "
@@ -262,6 +257,25 @@ def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]],
                               f"negatives says {given['negatives']}: give one of them")
         config = replace(config, mining=replace(config.mining, negatives=group_size - 1))
     return config
+
+
+_TOML_KINDS = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array"}
+
+
+def read_config_file(path: Path) -> dict:
+    """The TOML file, each known table checked to be a table: `mining = 3` or `[[mining]]` is a clear error, not a
+    TypeError deep in the loader."""
+    try:
+        loaded = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: {error}") from None
+    for section in fields(RunConfig):
+        value = loaded.get(section.name, {})
+        if not isinstance(value, dict):
+            kind = _TOML_KINDS.get(type(value), type(value).__name__)
+            raise ConfigError(f"{path}: [{section.name}] must be a table (a [{section.name}] line, then key = "
+                              f"value lines), got {kind}")
+    return loaded
 
 
 _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "None": (type(None),)}

@@ -1,13 +1,12 @@
 """`prep convert`: data that already has its negatives, laid out for another trainer; no encoder, no mining."""
 
 import time
-import tomllib
 from pathlib import Path
 
 import polars as pl
 
 from pipeline.canonical import Canonical
-from pipeline.config import RunConfig
+from pipeline.config import RunConfig, read_config_file
 from pipeline.errors import ConfigError
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import describe_inputs, layout_summary, package_versions, rejected_rows, stage_counts
@@ -32,10 +31,7 @@ def check_convert_config(path: Path | None) -> None:
     """convert reads only [layout] and mining.negatives/seed from a TOML file: anything else would be ignored."""
     if path is None:
         return
-    try:
-        loaded = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: {error}") from None
+    loaded = read_config_file(path)
     extra = [table for table in loaded if table not in ("layout", "mining")]
     extra += [f"mining.{key}" for key in loaded.get("mining", {}) if key not in ("negatives", "seed")]
     if extra:

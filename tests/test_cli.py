@@ -39,6 +39,16 @@ def test_report_writes_json_and_html(write_table, tmp_path: Path, prep, tiny_tok
     assert sorted(p.name for p in out.iterdir()) == ["r.html", "r.json"], "no partial files are left behind"
 
 
+def test_output_under_a_file_is_a_clear_error(write_table, tmp_path: Path, prep, tiny_tokenizer: Path) -> None:
+    path = write_table("train.jsonl", ROWS)
+    blocking = tmp_path / "notes.txt"
+    blocking.write_text("not a folder\n")
+    result = prep("report", path, "--json", blocking / "r.json", "--model", tiny_tokenizer)
+    assert result.returncode == 2, result.stderr
+    assert f"cannot write {blocking / 'r.json'}: {blocking} is a file, not a folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_json_keys_are_the_contract(write_table, tmp_path: Path, prep) -> None:
     path = write_table("train.jsonl", ROWS)
     result = prep("report", path, "--format", "flag", "--json", tmp_path / "r.json")

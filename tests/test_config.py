@@ -48,6 +48,17 @@ def test_bad_config_is_a_clear_error(tmp_path: Path, toml: str, message: str):
         load_run_config(path, {})
 
 
+@pytest.mark.parametrize("section", [table.name for table in dataclasses.fields(RunConfig)])
+@pytest.mark.parametrize(("toml", "kind"), [("{section} = 3\n", "an integer"),
+                                            ("[[{section}]]\nseed = 1\n", "an array")], ids=["value", "array"])
+def test_a_table_of_the_wrong_type_is_a_config_error(tmp_path: Path, section: str, toml: str, kind: str):
+    path = tmp_path / "prep.toml"
+    path.write_text(toml.format(section=section))
+    with pytest.raises(ConfigError, match=re.escape(f"prep.toml: [{section}] must be a table")) as error:
+        load_run_config(path, {})
+    assert str(error.value).endswith(f"got {kind}")
+
+
 def test_range_window_must_hold_k_negatives():
     with pytest.raises(ConfigError, match="leaves fewer candidates than negatives"):
         MiningConfig(negatives=5, range_min=10, range_max=12)
