@@ -318,6 +318,8 @@ def _write_text(path: Path, text: str) -> None:
         partial.write_text(text, encoding="utf-8")
         partial.replace(path)
     except OSError as error:  # mkdir under a file says only "File exists": name the file
+        if partial.is_file():
+            partial.unlink()
         blocking = next((parent for parent in path.parents if parent.is_file()), None)
         reason = f"{blocking} is a file, not a folder" if blocking else error.strerror
         raise ConfigError(f"cannot write {path}: {reason}") from None
