@@ -15,6 +15,10 @@ def rows_of(folder: Path) -> list[dict]:
     return datasets.load_from_disk(str(folder)).to_list()
 
 
+def scored(*pairs: tuple[str, str, float]) -> list[dict]:
+    return [{"sentence1": one, "sentence2": two, "score": score} for one, two, score in pairs]
+
+
 def as_set(rows: list[dict]) -> set:
     return {tuple((key, tuple(value) if isinstance(value, list) else value) for key, value in row.items())
             for row in rows}
@@ -42,12 +46,12 @@ def test_triplet_to_labeled_list_and_back(flag_data, convert_to, tmp_path):
 
 
 def test_scored_pairs_to_labeled_list_and_back_keep_the_scores(write_table, convert_to, tmp_path):
-    pairs = write_table("pairs.jsonl", [
-        {"sentence1": "a man plays a guitar", "sentence2": "a person plays music", "score": 0.8},
-        {"sentence1": "a man plays a guitar", "sentence2": "a cat sleeps", "score": 0.0},
-        {"sentence1": "a man plays a guitar", "sentence2": "someone is playing guitar", "score": 0.95},
-        {"sentence1": "the sky is blue", "sentence2": "the sky has a blue colour", "score": 0.7},
-        {"sentence1": "a dog runs", "sentence2": "stocks fell today", "score": 0.0}])  # a query with no positive
+    pairs = write_table("pairs.jsonl", scored(
+        ("a man plays a guitar", "a person plays music", 0.8),
+        ("a man plays a guitar", "a cat sleeps", 0.0),
+        ("a man plays a guitar", "someone is playing guitar", 0.95),
+        ("the sky is blue", "the sky has a blue colour", 0.7),
+        ("a dog runs", "stocks fell today", 0.0)))  # a query with no positive
     convert_to(pairs, out="a", layout="labeled-pair", scores=True)
     listed = convert_to(tmp_path / "a", out="b", layout="labeled-list", scores=True)
     convert_to(tmp_path / "b", out="c", layout="labeled-pair", scores=True)
@@ -63,13 +67,13 @@ def test_scored_pairs_to_labeled_list_and_back_keep_the_scores(write_table, conv
 
 def test_a_repeated_scored_pair_is_counted_and_a_different_score_is_reported(write_table, prep, tmp_path):
     """A (sentence1, sentence2) given again keeps its first score; the repeat used to vanish without a word."""
-    pairs = write_table("pairs.csv", [
-        {"sentence1": "a cat sits", "sentence2": "a cat is sitting", "score": 0.9},
-        {"sentence1": "dogs run", "sentence2": "dogs are running", "score": 0.8},
-        {"sentence1": "a cat sits", "sentence2": "a cat is sitting", "score": 0.2},
-        {"sentence1": "dogs run", "sentence2": "dogs are running", "score": 0.8},
-        {"sentence1": "dogs run", "sentence2": "a cloud", "score": 0.0},
-        {"sentence1": "dogs run", "sentence2": "a cloud", "score": 0.0}])
+    pairs = write_table("pairs.csv", scored(
+        ("a cat sits", "a cat is sitting", 0.9),
+        ("dogs run", "dogs are running", 0.8),
+        ("a cat sits", "a cat is sitting", 0.2),
+        ("dogs run", "dogs are running", 0.8),
+        ("dogs run", "a cloud", 0.0),
+        ("dogs run", "a cloud", 0.0)))
     result = prep("convert", pairs, "--to", "labeled-pair", "--scores", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     assert "1 repeated (query, text) pairs have another score" in result.stdout and "row: 3)" in result.stdout
@@ -186,8 +190,8 @@ def test_empty_texts_are_counted_in_the_manifest(write_table, convert_to):
 
 
 def test_a_flag_turns_off_what_the_config_file_turns_on(write_table, prep, tmp_path):
-    pairs = write_table("pairs.csv", [{"sentence1": "a cat sits", "sentence2": "a cat is sitting", "score": 0.9},
-                                      {"sentence1": "dogs run", "sentence2": "a cloud", "score": 0.0}])
+    pairs = write_table("pairs.csv", scored(("a cat sits", "a cat is sitting", 0.9),
+                                      ("dogs run", "a cloud", 0.0)))
     config = tmp_path / "prep.toml"
     config.write_text("[layout]\nscores = true\n")
     for flag, expected in (([], [0.9, 0.0]), (["--no-scores"], [1.0, 0.0])):
