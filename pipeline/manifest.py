@@ -44,7 +44,7 @@ def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame,
             "repeated_pairs": _repeated(canon.repeated),
             "note": "rows repeating a query are merged into that query; their positives and negatives are kept, "
                     "a (query, text) pair given again once, with its first score"}
-    other = canon.repeated.filter("other_score")
+    other = canon.repeated.filter("other_score").sort("row")
     if other.height:
         read["message"] = (f"{other.height:,} repeated (query, text) pairs have another score than their first "
                            f"occurrence, which is kept (the first such row: {other['row'][0]:,}); "
@@ -59,7 +59,7 @@ def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame,
 
 def _repeated(repeated: pl.DataFrame) -> dict:
     counts = {role: int((repeated["role"] == role).sum()) for role in ROLES[1:]}
-    other = repeated.filter("other_score")
+    other = repeated.filter("other_score").sort("row")
     return counts | {"with_another_score": other.height,
                      "rows_with_another_score": other["row"].head(20).cast(pl.Int64).to_list()}
 
@@ -67,7 +67,8 @@ def _repeated(repeated: pl.DataFrame) -> dict:
 def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
     margin = config.mining.relative_margin
     phrases = {
-        "is_positive": "because they are known positives of the query or of a near-duplicate query",
+        "is_positive": "because they are known positives of the query or of a near-duplicate query, or its own "
+                       "text",
         "near_duplicate_of_positive": f"as near-duplicates (cosine >= {config.mining.near_duplicate}) of a positive",
         "above_relative_margin": f"above {1 - (margin or 0):.0%} of the query's lowest positive score",
         "above_absolute_margin": f"within {config.mining.absolute_margin} of the query's lowest positive score",

@@ -90,8 +90,7 @@ def _pair_ids(canon: Canonical, frames: list[pl.DataFrame]) -> pl.DataFrame:
 
 def _query_plan(canon: Canonical, query_links: Links | None) -> pl.DataFrame:
     """Per query with at least one positive: its row in `queries`, the rows of its positives, of the positives
-    of it and its near-duplicate queries and of its own text where a document has it (`known_rows`, all excluded) and
-    of its given negatives."""
+    of it and its near-duplicate queries (`known_rows`, all excluded) and of its given negatives."""
     doc_rows = canon.corpus.select("doc_id", doc_row=pl.int_range(pl.len(), dtype=pl.Int64))
     query_rows = canon.queries.select("query_id", query_row=pl.int_range(pl.len(), dtype=pl.Int64))
     positives = canon.positives.join(doc_rows, on="doc_id").join(query_rows, on="query_id")
@@ -99,9 +98,7 @@ def _query_plan(canon: Canonical, query_links: Links | None) -> pl.DataFrame:
     links = query_links or Links(np.zeros(0, np.int64), np.zeros(0, np.int64), canon.queries.height)
     pairs = pl.concat([query_rows.select(query_row="query_row", other="query_row"),
                        pl.DataFrame({"query_row": links.source, "other": links.target})])
-    itself = query_rows.join(doc_rows, left_on="query_id", right_on="doc_id").select("query_row", "doc_row")
-    known = (pl.concat([pairs.join(positives.select(other="query_row", doc_row="doc_row"), on="other")
-                        .select("query_row", "doc_row"), itself])  # the query's own text is no negative of it
+    known = (pairs.join(positives.select(other="query_row", doc_row="doc_row"), on="other")
              .group_by("query_row").agg(known_rows=pl.col("doc_row").unique().sort()))
     # canon.negatives is in input order (row, then position in the row): keep it.
     given = canon.negatives.join(doc_rows, on="doc_id", maintain_order="left").group_by(

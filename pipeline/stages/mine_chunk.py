@@ -3,7 +3,7 @@
 Chunks are independent, so the local engine runs them in a loop and the Ray engine as tasks."""
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -84,14 +84,16 @@ def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig
             found = (searched[0][start:start + step], searched[1][start:start + step]) if searched else None
             candidates, rows = _candidates(part, vectors, docs, inputs.index, depth, lowest[start:start + step],
                                            neighbors, found)
+            query_ids, doc_ids = inputs.query_ids[part["query_row"].to_numpy()], inputs.doc_ids[np.maximum(rows, 0)]
+            itself = candidates.valid & (doc_ids == query_ids[:, None])  # a document with the query's own text
+            candidates = replace(candidates, is_positive=candidates.is_positive | itself)
             masks = removal_masks(candidates, config)
             kept = candidates.valid.copy()
             for mask in masks.values():
                 kept &= ~mask
             priority = None
             if config.sampling == "random":
-                query_ids = inputs.query_ids[part["query_row"].to_numpy()]
-                priority = sampling_priority(query_ids, inputs.doc_ids[np.maximum(rows, 0)], config.seed)
+                priority = sampling_priority(query_ids, doc_ids, config.seed)
             chosen = choose_negatives(candidates, kept, config, priority)
             complete = chosen.sum(axis=1) >= config.negatives
             if config.sampling == "random":  # the draw is from the whole rank window: all of it must be found

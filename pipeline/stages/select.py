@@ -23,7 +23,7 @@ class Candidates:
     scores: np.ndarray  # cosine(query, candidate)
     valid: np.ndarray  # False for padding
     given: np.ndarray  # True for negatives from the input
-    is_positive: np.ndarray  # the candidate is one of the query's known positives (by id)
+    is_positive: np.ndarray  # the candidate is one of the query's known positives (by id), or its own text
     positive_similarity: np.ndarray  # max cosine(candidate, any known positive of the query)
     positive_neighbor: np.ndarray  # among the `positive_neighbors` nearest documents of a known positive
     lowest_positive: np.ndarray  # (n,) the query's lowest positive score; +inf (nothing too close) when none

@@ -69,17 +69,17 @@ def test_a_repeated_scored_pair_is_counted_and_a_different_score_is_reported(wri
     """A (sentence1, sentence2) given again keeps its first score; the repeat used to vanish without a word."""
     pairs = write_table("pairs.csv", scored(
         ("a cat sits", "a cat is sitting", 0.9),
-        ("dogs run", "dogs are running", 0.8),
-        ("a cat sits", "a cat is sitting", 0.2),
-        ("dogs run", "dogs are running", 0.8),
         ("dogs run", "a cloud", 0.0),
-        ("dogs run", "a cloud", 0.0)))
+        ("dogs run", "a cloud", -0.5),  # a negative again, with another score
+        ("a cat sits", "a cat is sitting", 0.2),  # a positive again, with another score
+        ("dogs run", "dogs are running", 0.8),
+        ("dogs run", "dogs are running", 0.8)))
     result = prep("convert", pairs, "--to", "labeled-pair", "--scores", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    assert "1 repeated (query, text) pairs have another score" in result.stdout and "row: 3)" in result.stdout
+    assert "2 repeated (query, text) pairs have another score" in result.stdout and "row: 3)" in result.stdout
     read = json.loads((tmp_path / "out" / "manifest.json").read_text())["stages"][0]
-    assert read["repeated_pairs"] == {"positive": 2, "negative": 1, "with_another_score": 1,
-                                      "rows_with_another_score": [3]}
+    assert read["repeated_pairs"] == {"positive": 2, "negative": 1, "with_another_score": 2,
+                                      "rows_with_another_score": [3, 4]}  # in row order, whatever the role
     assert {(r["sentence1"], r["sentence2"], r["score"]) for r in rows_of(tmp_path / "out")} == {
         ("a cat sits", "a cat is sitting", 0.9), ("dogs run", "dogs are running", 0.8), ("dogs run", "a cloud", 0.0)}
 
@@ -98,6 +98,12 @@ def test_the_anchor_own_text_as_positive_goes_to_rejects_and_as_negative_is_drop
     assert rejects.select("row", "reason").rows() == [(1, "positive_is_anchor")]
     assert manifest["negatives"]["dropped_as_the_anchor_itself"] == 1
     assert manifest["stages"][1]["reconciled"]
+    lonely = write_table("lonely.jsonl", [{"query": "q1", "pos": ["p1"], "neg": ["n1"]},
+                                          {"query": "lonely query", "pos": [], "neg": ["lonely query"]}])
+    read = convert_to(lonely, out="lonely", layout="labeled-pair")["stages"][0]
+    assert (read["rows_out"], read["rows_rejected"]) == (1, 1)  # its only negative was dropped: nothing is left
+    assert pl.read_parquet(tmp_path / "lonely" / "rejects.parquet").select("row", "reason").rows() == [
+        (2, "no_positive")]
 
 
 def test_conflict_free_batches_are_described_in_the_manifest(flag_data, convert_to):

@@ -476,3 +476,23 @@ def test_the_anchor_own_text_is_never_a_positive_or_a_negative(tiny_model, tmp_p
     rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet")
     assert rejects.select("row", "reason").rows() == [(1, "positive_is_anchor")]
     assert manifest["stages"][1]["rejected_by_reason"] == {"positive_is_anchor": 1}
+
+
+def test_a_document_with_the_query_text_is_excluded_and_nothing_more(tiny_model, tmp_path):
+    """With the default filters, adding the query's own text to the corpus changes no chosen negative: it is only
+    excluded (counted as is_positive), never treated as a positive whose neighbours and near-duplicates go too."""
+    path = tmp_path / "train.jsonl"
+    path.write_text(json.dumps({"query": "who wrote hamlet", "pos": ["hamlet was written by shakespeare"],
+                                "neg": []}) + "\n")
+    negatives, skipped = [], []
+    for name, extra in (("without", []), ("with", ["who wrote hamlet"])):
+        corpus = tmp_path / f"{name}.txt"
+        corpus.write_text("\n".join([*extra, *CORPUS]) + "\n")
+        manifest = run((path, corpus), tiny_model, tmp_path, out=name, negatives=3, relative_margin=None)
+        row = datasets.load_from_disk(str(tmp_path / name))[0]
+        negatives.append([row[f"negative_{k}"] for k in (1, 2, 3)])
+        skipped.append(manifest["filters"]["mined"]["skipped"])
+    assert negatives[0] == negatives[1]
+    assert skipped[1].get("is_positive", 0) == skipped[0].get("is_positive", 0) + 1
+    assert {k: v for k, v in skipped[1].items() if k != "is_positive"} == {
+        k: v for k, v in skipped[0].items() if k != "is_positive"}
