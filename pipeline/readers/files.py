@@ -150,7 +150,18 @@ def _json_lines(path: Path, expected: dict[str, str], known: pl.Schema | None = 
     schema = pa.schema([(name, types[kind]) for name, kind in expected.items()])
     options = pa_json.ParseOptions(explicit_schema=schema,
                                    unexpected_field_behavior="ignore" if known is None else "infer")
-    table = pa_json.read_json(path, parse_options=options)
+    try:
+        table = pa_json.read_json(path, parse_options=options)
+    except pa.ArrowInvalid as error:
+        # An id that is a number on some lines and a string on others (BEIR allows either) cannot be typed by
+        # pyarrow: read it on its own, as strings, and the other fields without it.
+        if not id_column or f"Column(/{id_column})" not in str(error):
+            raise
+        options = pa_json.ParseOptions(explicit_schema=schema.remove(schema.get_field_index(id_column)),
+                                       unexpected_field_behavior=options.unexpected_field_behavior)
+        table = pa_json.read_json(path, parse_options=options)
+        ids = pl.scan_ndjson(path, schema={id_column: pl.String}).collect()[id_column]
+        table = table.append_column(id_column, ids.to_arrow().cast(pa.string()))
     table.validate(full=True)  # pyarrow does not check UTF-8 while parsing
     late = [name for name in table.column_names if name not in expected and name not in present]
     if late:

@@ -140,3 +140,19 @@ def test_an_id_given_two_texts_is_an_error_and_a_repeated_line_is_not(tmp_path: 
         handle.write(json.dumps({"_id": "d1", "text": "something else"}) + "\n")
     with pytest.raises(InputError, match=r"corpus\.jsonl, line 9, field '_id': _id 'd1' has another text on line 1"):
         read_dataset(folder, "beir", "train")
+
+
+def test_integer_ids_then_string_ids_are_read_as_one_kind(tmp_path: Path) -> None:
+    """BEIR ids are strings or integers; a corpus whose ids turn from numbers into strings after the rows the
+    reader peeks at (1,000) is read whole, a blank line between, and the qrels find both kinds."""
+    folder = write_beir(tmp_path / "mixed", train=[("q1", 7, 1), ("q2", "x1500", 1)])
+    records = [{"_id": number if number < 1200 else f"x{number}", "text": f"document {number}"}
+               for number in range(1600)]
+    lines = [json.dumps(record) for record in records]
+    lines.insert(1300, "")
+    (folder / "corpus.jsonl").write_text("\n".join(lines) + "\n")
+    canon = read_dataset(folder, "beir", "train")
+    assert canon.corpus.height == 1600
+    pairs = canon.positives.join(canon.queries, on="query_id").join(canon.corpus, on="doc_id", suffix="_doc")
+    assert sorted(pairs.select("text", "text_doc").rows()) == [("what is bm25", "document 7"),
+                                                               ("who wrote dune", "document 1500")]
