@@ -56,6 +56,9 @@ def test_label_column_name(lint_records) -> None:
     renamed = [{"sentence1": r["sentence1"], "sentence2": r["sentence2"], "similarity": r["score"]} for r in pairs]
     finding = one(lint_records(renamed), "label-column-name")
     assert "'similarity'" in finding.message and finding.count == 2
+    both = [r | {"label": int(r["score"] > 0.5)} for r in pairs]
+    finding = one(lint_records(both), "label-column-name")
+    assert "a second label column: ST takes 'label' as the label and will try to tokenise 'score'" in finding.message
 
 
 def test_column_order(lint_records) -> None:

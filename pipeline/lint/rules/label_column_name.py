@@ -13,8 +13,10 @@ def _numeric(dtype: pl.DataType) -> bool:
 class LabelColumnName(Rule):
     id = "label-column-name"
     severity = ERROR
-    description = f"A numeric column not named {'/'.join(LABEL_COLUMNS)}: ST feeds it as an input, not a label."
-    fix = "Rename the score column to `label` or `score` (`dataset.rename_column(...)`), or drop it."
+    description = (f"A numeric column not named {'/'.join(LABEL_COLUMNS)}, or a second one so named: ST feeds it as "
+                   "an input, not a label.")
+    fix = ("Rename the score column to `label` or `score` (`dataset.rename_column(...)`), or drop it; keep "
+           "one label column.")
     layouts = ST_READ
 
     def check(self, table, context) -> list[Finding]:
@@ -22,6 +24,12 @@ class LabelColumnName(Rule):
         numeric = [name for name in unused_inputs(schema, table.roles) if _numeric(schema[name])
                    and not is_id_like(name)]
         numeric += [table.roles.label] if table.roles.label and table.roles.label not in LABEL_COLUMNS else []
-        return [self.found([], f"numeric column '{name}' is not named {'/'.join(LABEL_COLUMNS)}; ST will try to "
-                           "tokenise it as text instead of using it as the label", count=table.rows)
-                for name in numeric]
+        return [self.found([], self._message(name, table.roles.label), count=table.rows) for name in numeric]
+
+    @staticmethod
+    def _message(name: str, label: str | None) -> str:
+        if name in LABEL_COLUMNS:  # ST's collator takes the first label column it finds and feeds the rest
+            return (f"a second label column: ST takes '{label}' as the label and will try to tokenise '{name}' as "
+                    f"text; keep one of them")
+        return (f"numeric column '{name}' is not named {'/'.join(LABEL_COLUMNS)}; ST will try to tokenise it as "
+                "text instead of using it as the label")
