@@ -4,14 +4,13 @@ Layouts are those `prep convert` writes (issue 5), plus `st` (any other ST-style
 negatives as strings or lists) and `beir` (a BEIR folder, read into query/positive/negative lists).
 """
 
-import re
 from dataclasses import dataclass
 
 import polars as pl
 
 from pipeline.errors import ConfigError, InputError
-from pipeline.readers.pairs import SCORE_NAMES
-from pipeline.readers.st import SYNONYMS
+from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS
+from pipeline.readers.pairs import PAIR_NAMES, is_labeled_pair
 
 LAYOUTS = ("n-tuple", "triplet", "labeled-pair", "labeled-list", "flag", "buckets", "st", "beir")
 FORMATS = {"flag": "flag", "pairs": "labeled-pair", "beir": "beir"}  # --format values that fix the layout
@@ -19,7 +18,6 @@ BI_ENCODER = frozenset({"n-tuple", "buckets", "triplet", "labeled-pair", "st"}) 
 ST_READ = BI_ENCODER | {"labeled-list"}  # fed to a trainer column by column, by position
 # ST's data collator takes the first of these it finds as the label and tokenises every other column.
 LABEL_COLUMNS = ("label", "labels", "score", "scores")
-NUMBERED_NEGATIVE = re.compile(r"^negative_(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ def detect_layout(schema: pl.Schema, fmt: str | None = None) -> str:
         return "flag"
     if {"query", "docs"} <= set(names):
         return "labeled-list"
-    if {"sentence1", "sentence2"} <= set(names):
+    if {"sentence1", "sentence2"} <= set(names) or is_labeled_pair(schema):  # as `prep report` reads them
         return "labeled-pair"
     if any(NUMBERED_NEGATIVE.match(name) for name in names) and {"anchor", "positive"} <= set(names):
         return "n-tuple"
@@ -66,7 +64,8 @@ def find_roles(layout: str, schema: pl.Schema, where: str, columns: dict[str, st
         return Roles(_need("query", names, where), (_need("docs", names, where),), (), label)
     if layout == "labeled-pair":
         scores = next((name for name in SCORE_NAMES if name in names), None)
-        return Roles(_need("sentence1", names, where), (_need("sentence2", names, where),), (), label or scores)
+        return Roles(_pair_role("sentence1", names, where), (_pair_role("sentence2", names, where),), (),
+                     label or scores)
     if layout == "beir":
         return Roles("query", ("positive",), ("negative",), None)
     anchor = _synonym("anchor", names, where, mapped)
@@ -87,6 +86,12 @@ def _need(name: str, names: list[str], where: str) -> str:
     if name not in names:
         raise InputError(where, f"no '{name}' column, which this layout needs; columns are {names}")
     return name
+
+
+def _pair_role(role: str, names: list[str], where: str) -> str:
+    """sentence1 or sentence2, or st's name for the same role: (query, answer, label) is a labeled pair too."""
+    found = next((name for name in PAIR_NAMES[role] if name in names), None)
+    return found or _need(role, names, where)
 
 
 def _synonym(role: str, names: list[str], where: str, mapped: dict[str, str]) -> str:

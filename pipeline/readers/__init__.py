@@ -13,7 +13,7 @@ from pipeline.readers.corpus import read_corpus_texts
 from pipeline.readers.files import is_blank, is_datasets_folder, line_unit, peek_columns
 from pipeline.readers.flag import read_flag
 from pipeline.readers.lists import read_lists
-from pipeline.readers.pairs import read_pairs
+from pipeline.readers.pairs import is_labeled_pair, read_pairs
 from pipeline.readers.st import read_st
 
 FORMATS = ("st", "flag", "beir", "pairs", "lists")
@@ -68,7 +68,7 @@ def _check_roles(columns: dict[str, str], fmt: str) -> None:
 
 def detect_format(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> str:
     """beir for a BEIR folder; else by column names: pos -> flag, sentence1/sentence2 -> pairs,
-    docs/labels -> lists, else st."""
+    docs/labels -> lists, st's anchor and positive names with a score or label and no negatives -> pairs, else st."""
     if is_beir_folder(path):
         return "beir"
     if not path.exists():
@@ -78,7 +78,8 @@ def detect_format(path: Path, columns: dict[str, str] | None = None, split: str 
     if path.is_dir() and not is_datasets_folder(path):
         raise InputError(path, "a folder that is neither BEIR (corpus.jsonl, queries.jsonl, qrels/) nor a "
                          "datasets save_to_disk folder")
-    names = set(peek_columns(path, split).names())
+    schema = peek_columns(path, split)
+    names = set(schema.names())
     mapped = set((columns or {}).keys())
     if {"query", "pos"} <= names and not mapped:
         return "flag"
@@ -86,6 +87,8 @@ def detect_format(path: Path, columns: dict[str, str] | None = None, split: str 
         return "pairs"
     if {"query", "docs", "labels"} <= names and not mapped:
         return "lists"
+    if is_labeled_pair(schema, columns):
+        return "pairs"
     return "st"
 
 

@@ -1,6 +1,8 @@
 """Scored pairs (sentence1, sentence2, score|label), as AnglE, CoSENT and CosineSimilarityLoss read them.
 
-A pair with a score above 0 is a positive of sentence1, one at or below 0 a negative; the score is kept.
+A pair with a score above 0 is a positive of sentence1, one at or below 0 a negative; the score is kept. The
+pair may be named with st's synonyms instead, as QA data and Contrastive/CoSENT users often do:
+(query, answer, label), (anchor, positive, score).
 """
 
 from pathlib import Path
@@ -10,8 +12,12 @@ import polars as pl
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
+from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS
 
-SCORE_NAMES = ("score", "label", "labels", "scores", "similarity_score")
+# Each role's names in the order they are looked for, and the --columns role that means the same.
+PAIR_NAMES = {"sentence1": ("sentence1", *SYNONYMS["anchor"]), "sentence2": ("sentence2", *SYNONYMS["positive"]),
+              "score": SCORE_NAMES}
+_ALIASES = {"sentence1": "anchor", "sentence2": "positive", "score": "label"}
 
 
 def read_pairs(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> InputRows:
@@ -53,12 +59,41 @@ def _scores(frame: pl.DataFrame, column: str, path: Path, unit: str) -> pl.Serie
 
 
 def resolve_pair_columns(available: list[str], mapped: dict[str, str], path: Path) -> dict[str, str]:
-    names = {"sentence1": mapped.get("sentence1", mapped.get("anchor", "sentence1")),
-             "sentence2": mapped.get("sentence2", mapped.get("positive", "sentence2")),
-             "score": mapped.get("score") or mapped.get("label")
-             or next((name for name in SCORE_NAMES if name in available), "score")}
-    for role, name in names.items():
-        if name not in available:
-            raise InputError(path, f"missing column '{name}' for {role}; columns are {available}. "
-                             f"Map yours with --columns {role}=COLUMN")
-    return names
+    """The user's column for each role: a --columns mapping (sentence1 or anchor, sentence2 or positive, score or
+    label), else the first of the role's names that the table has."""
+    return {role: _pair_column(role, available, mapped, path) for role in PAIR_NAMES}
+
+
+def _pair_column(role: str, available: list[str], mapped: dict[str, str], path: Path) -> str:
+    for key in (role, _ALIASES[role]):
+        if key in mapped:
+            if mapped[key] not in available:
+                raise InputError(path, f"--columns maps {key} to '{mapped[key]}', which is not a column; "
+                                 f"columns are {available}")
+            return mapped[key]
+    found = next((name for name in PAIR_NAMES[role] if name in available), None)
+    if found is None:
+        raise InputError(path, f"missing column '{role}' for {role} (looked for {'|'.join(PAIR_NAMES[role])}); "
+                         f"columns are {available}. Map yours with --columns {role}=COLUMN")
+    return found
+
+
+def is_labeled_pair(schema: pl.Schema, mapped: dict[str, str] | None = None) -> bool:
+    """Two text roles (sentence1/sentence2 or st's anchor/positive names, or --columns), no negatives, and a
+    score or label column that may hold numbers: labeled pairs, which st would read as all positives.
+
+    A text column counts as a score, since CSV holds numbers as text; the reader names any value that is no number.
+    """
+    mapped = mapped or {}
+    names = schema.names()
+    score = next((name for name in SCORE_NAMES if name in names), None)
+    has_score = "score" in mapped or "label" in mapped or (
+        score is not None and (schema[score].is_numeric() or schema[score] == pl.String))
+    negatives = "negative" in mapped or any(name in SYNONYMS["negative"] or NUMBERED_NEGATIVE.match(name)
+                                            for name in names)
+    return (_has_role("sentence1", names, mapped) and _has_role("sentence2", names, mapped) and has_score
+            and not negatives)
+
+
+def _has_role(role: str, names: list[str], mapped: dict[str, str]) -> bool:
+    return role in mapped or _ALIASES[role] in mapped or any(name in names for name in PAIR_NAMES[role])

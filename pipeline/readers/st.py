@@ -1,6 +1,5 @@
 """Sentence-transformers style tables: anchor, positive, and negatives as one column, a list, or negative_1..k."""
 
-import re
 from pathlib import Path
 
 import polars as pl
@@ -8,18 +7,17 @@ import polars as pl
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.files import ROW, LateColumns, line_unit, peek_columns, read_columns
-
-SYNONYMS = {
-    "anchor": ("anchor", "query", "question"),
-    "positive": ("positive", "pos", "answer"),
-    "negative": ("negative", "neg"),
-}
-_NUMBERED_NEGATIVE = re.compile(r"^negative_(\d+)$")
+from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS
 
 
 def read_st(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> InputRows:
     """Columns are chosen by name (and kind) from the peeked rows; where a JSON Lines field first appears later
-    (a negative_4 from line 5,000 on), they are chosen again from all of the file's fields."""
+    (a negative_4 from line 5,000 on), they are chosen again from all of the file's fields.
+
+    st reads no score or label, so a table with a column named like one (`SCORE_NAMES`) is an error rather
+    than a column dropped without a word: (query, answer, label) pairs would make every answer a positive, label 0
+    or not. That holds for n-tuples too: a MarginMSE `label` (teacher margins) would be lost, and nothing tells
+    a margin from a relevance label, so the user drops the column or picks the format that reads it."""
     try:
         return _read_st(path, peek_columns(path, split), columns or {}, split)
     except LateColumns as late:
@@ -30,6 +28,7 @@ def _read_st(path: Path, schema: pl.Schema, mapped: dict[str, str], split: str) 
     anchor = _find(schema.names(), mapped, "anchor", path, required=True)
     positive = _find(schema.names(), mapped, "positive", path, required=True)
     negatives = _negative_columns(schema.names(), mapped, path)
+    _refuse_unread_score(schema.names(), (anchor, positive, *negatives), path)
     kinds = {anchor: "text", positive: _kind(schema, positive),
              **{name: "text" if len(negatives) > 1 else _kind(schema, name) for name in negatives}}
     frame = read_columns(path, kinds, split, known=schema)
@@ -61,8 +60,22 @@ def _negative_columns(available: list[str], mapped: dict[str, str], path: Path) 
     single = _find(available, mapped, "negative", path, required=False)
     if single:
         return [single]
-    numbered = [(int(m.group(1)), name) for name in available if (m := _NUMBERED_NEGATIVE.match(name))]
+    numbered = [(int(m.group(1)), name) for name in available if (m := NUMBERED_NEGATIVE.match(name))]
     return [name for _, name in sorted(numbered)]
+
+
+def _refuse_unread_score(available: list[str], read: tuple[str, ...], path: Path) -> None:
+    label = next((name for name in SCORE_NAMES if name in available and name not in read), None)
+    if label is None:
+        return
+    anchor, positive, *negatives = read
+    if negatives:
+        use = (f"st keeps the texts of ({', '.join(read)}) but no scores, so a MarginMSE margin or teacher score "
+               "would be lost; drop the column to read the texts alone")
+    else:
+        use = (f"every {positive} would be trained on as a positive whatever its {label}; use --format pairs for "
+               f"({anchor}, {positive}, {label}) pairs, or drop the column")
+    raise InputError(path, f"has a '{label}' column, which --format st does not read: {use}", field=label)
 
 
 def _kind(schema: pl.Schema, column: str) -> str:

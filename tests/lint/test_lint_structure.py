@@ -67,3 +67,15 @@ def test_column_order(lint_records) -> None:
     assert "'positive' is the anchor" in finding.message and finding.count == 3
     assert "select_columns(['anchor', 'positive', 'negative'])" in finding.fix
     assert not by_rule(lint_records(TRIPLETS), "column-order")
+
+
+def test_qa_pairs_with_a_label_are_labeled_pairs(lint_records) -> None:
+    rows = [{"query": "what is bm25", "answer": "BM25 ranks documents.", "label": 1},
+            {"query": "what is bm25", "answer": "what is bm25", "label": 0}]
+    findings = lint_records(rows)
+    assert not by_rule(findings, "layout-schema")
+    # As `prep report` reads it, the label-0 answer is a negative (here one that repeats the anchor), not a positive.
+    assert one(findings, "positive-in-negatives").rows == (2,)
+    assert not by_rule(findings, "anchor-equals-positive")
+    listed = [{**row, "answer": [row["answer"]]} for row in rows]
+    assert "column 'answer' holds List(String)" in one(lint_records(listed), "layout-schema").message

@@ -31,6 +31,9 @@ def test_beir_folder(tmp_path: Path) -> None:
     ({"anchor": "q", "positive": "p", "negative": "n"}, "st"),
     ({"query": "q", "positive": "p"}, "st"),
     ({"question": "q", "answer": "p"}, "st"),
+    ({"query": "q", "answer": "p", "label": 1}, "pairs"),
+    ({"anchor": "q", "positive": "p", "score": 0.2}, "pairs"),
+    ({"query": "q", "pos": ["p"], "label": 1}, "flag"),
 ])
 def test_columns_decide(write_table, record: dict, expected: str) -> None:
     path = write_table("data.jsonl", [record] * 3)
@@ -41,6 +44,11 @@ def test_columns_decide(write_table, record: dict, expected: str) -> None:
 def test_mapped_columns_override_flag_detection(write_table) -> None:
     path = write_table("data.jsonl", [{"query": "q", "pos": ["p"], "doc": "d"}])
     assert detect_format(path, {"positive": "doc"}) == "st"
+
+
+def test_mapped_anchor_and_positive_with_a_label_mean_pairs(write_table) -> None:
+    path = write_table("data.csv", [{"a": "x", "b": "y", "label": 1}])
+    assert detect_format(path, {"anchor": "a", "positive": "b"}) == "pairs"
 
 
 def test_mapped_sentence_columns_mean_pairs(write_table) -> None:

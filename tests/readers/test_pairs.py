@@ -56,6 +56,39 @@ def test_columns_mapping(write_table, linked) -> None:
         assert len(linked(canon, "negatives")) == 2
 
 
+@pytest.mark.parametrize(("anchor", "positive", "score"), [
+    ("query", "answer", "label"), ("anchor", "positive", "score"), ("question", "pos", "similarity_score")])
+def test_pairs_named_with_st_synonyms(write_table, linked, anchor: str, positive: str, score: str) -> None:
+    rows = [{anchor: row["sentence1"], positive: row["sentence2"], score: row["score"]} for row in PAIRS]
+    canon = read_dataset(write_table("qa.jsonl", rows))
+    assert linked(canon, "positives")[("A cat sleeps.", "A cat is sleeping on a sofa.")] == {"score": 3.5}
+    assert linked(canon, "negatives") == {
+        ("A man plays guitar.", "A woman slices onions."): {"score": 0.0, "rank": 1, "source": "input"},
+        ("A cat sleeps.", "Dogs bark loudly."): {"score": -1.0, "rank": 1, "source": "input"}}
+
+
+def test_label_0_answers_of_a_qa_csv_are_negatives(write_table, linked) -> None:
+    rows = [{"query": "what is bm25", "answer": "BM25 ranks documents.", "label": 1},
+            {"query": "what is bm25", "answer": "Dune is a novel.", "label": 0},
+            {"query": "who wrote dune", "answer": "Frank Herbert wrote Dune.", "label": 1}]
+    canon = read_dataset(write_table("qa.csv", rows))
+    assert set(linked(canon, "positives")) == {("what is bm25", "BM25 ranks documents."),
+                                               ("who wrote dune", "Frank Herbert wrote Dune.")}
+    assert set(linked(canon, "negatives")) == {("what is bm25", "Dune is a novel.")}
+
+
+def test_errors_name_the_users_columns(write_table) -> None:
+    path = write_table("qa.jsonl", [{"query": "q", "answer": "a", "label": "yes"}])
+    with pytest.raises(InputError, match=r"qa\.jsonl, line 1, field 'label': expected a number, got str"):
+        read_dataset(path, "pairs")
+    with pytest.raises(InputError, match=r"--columns maps sentence2 to 'doc', which is not a column"):
+        read_dataset(path, "pairs", columns={"sentence2": "doc"})
+    no_anchor = write_table("text.jsonl", [{"text": "q", "answer": "a", "label": 1}])
+    with pytest.raises(InputError, match=r"text\.jsonl: missing column 'sentence1' for sentence1 \(looked for "
+                       r"sentence1\|anchor\|query\|question\); columns are \['text', 'answer', 'label'\]"):
+        read_dataset(no_anchor, "pairs")
+
+
 def test_missing_score_column_is_named(write_table) -> None:
     path = write_table("pairs.jsonl", [{"sentence1": "a", "sentence2": "b"}])
     with pytest.raises(InputError, match=r"pairs\.jsonl: missing column 'score' for score"):

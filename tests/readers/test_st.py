@@ -111,3 +111,22 @@ def test_missing_column_message_lists_only_the_users_columns(write_table) -> Non
     with pytest.raises(InputError) as error:
         read_dataset(path)
     assert "['text', 'positive']" in str(error.value)
+
+
+def test_explicit_st_refuses_a_label_column_it_would_not_read(write_table) -> None:
+    path = write_table("qa.jsonl", [{"query": "q", "answer": "a", "label": 0}])
+    with pytest.raises(InputError, match=r"qa\.jsonl, field 'label': has a 'label' column, which --format st does "
+                       r"not read: .* use --format pairs for \(query, answer, label\) pairs"):
+        read_dataset(path, "st")
+
+
+def test_st_table_with_negatives_and_a_score_column_is_an_error(write_table) -> None:
+    records = [{**row, "score": 0.7} for row in TRIPLETS]
+    with pytest.raises(InputError, match=r"margins\.jsonl, field 'score': .* drop the column"):
+        read_dataset(write_table("margins.jsonl", records))
+
+
+def test_st_table_with_negatives_and_no_score_column_is_unchanged(write_table) -> None:
+    path = write_table("triplets.csv", TRIPLETS)
+    canon = read_dataset(path)
+    assert (canon.positives.height, canon.negatives.height) == (6, 6)

@@ -22,10 +22,14 @@ class LayoutSchema(Rule):
 
         from schemas.layouts import MODELS
 
+        renamed = _model_names(table)
         try:
-            MODELS[table.layout].validate(table.frame, lazy=True)
+            MODELS[table.layout].validate(table.frame.rename(renamed), lazy=True)
         except pa.errors.SchemaErrors as errors:
-            return self._findings(errors.failure_cases, table)
+            back = {new: old for old, new in renamed.items()}
+            cases = errors.failure_cases.with_columns(pl.col("column").replace(back),
+                                                      pl.col("failure_case").replace(back))
+            return self._findings(cases, table)
         return []
 
     def _findings(self, cases: pl.DataFrame, table) -> list[Finding]:
@@ -43,3 +47,12 @@ class LayoutSchema(Rule):
                 rows = table.frame[ROW].gather(indexes.cast(pl.UInt32))
                 findings.append(self.found(rows, f"{where}: rows fail the check '{check}'"))
         return findings
+
+
+def _model_names(table) -> dict[str, str]:
+    """A labeled pair named with st's names, (query, answer, label), is checked as (sentence1, sentence2, label):
+    the trainer reads its columns by position, so the names do not matter to it."""
+    if table.layout != "labeled-pair":
+        return {}
+    wanted = {table.roles.anchor: "sentence1", table.roles.positives[0]: "sentence2"}
+    return {old: new for old, new in wanted.items() if old != new and new not in table.frame.columns}
