@@ -14,10 +14,12 @@ def read_st(path: Path, columns: dict[str, str] | None = None, split: str = "tra
     """Columns are chosen by name (and kind) from the peeked rows; where a JSON Lines field first appears later
     (a negative_4 from line 5,000 on), they are chosen again from all of the file's fields.
 
-    st reads no score or label, so a table with a column named like one (`SCORE_NAMES`) is an error rather
-    than a column dropped without a word: (query, answer, label) pairs would make every answer a positive, label 0
-    or not. That holds for n-tuples too: a MarginMSE `label` (teacher margins) would be lost, and nothing tells
-    a margin from a relevance label, so the user drops the column or picks the format that reads it."""
+    A `label` (or `score`) that is a list of numbers is read as the scores of the row's texts, the positive's
+    first: [positive, negative_1, ..., negative_K], ST's n-tuple label for distillation losses and what
+    `prep convert --scores` writes. A single number per row is an error rather than a column dropped without a
+    word: (query, answer, label) pairs would make every answer a positive, label 0 or not, and a MarginMSE
+    margin cannot be told from a relevance label, so the user drops the column or picks the format that reads
+    it."""
     try:
         return _read_st(path, peek_columns(path, split), columns or {}, split)
     except LateColumns as late:
@@ -28,19 +30,22 @@ def _read_st(path: Path, schema: pl.Schema, mapped: dict[str, str], split: str) 
     anchor = _find(schema.names(), mapped, "anchor", path, required=True)
     positive = _find(schema.names(), mapped, "positive", path, required=True)
     negatives = _negative_columns(schema.names(), mapped, path)
-    _refuse_unread_score(schema.names(), (anchor, positive, *negatives), path)
     kinds = {anchor: "text", positive: _kind(schema, positive),
              **{name: "text" if len(negatives) > 1 else _kind(schema, name) for name in negatives}}
-    frame = read_columns(path, kinds, split, known=schema)
+    label = _score_list(schema, kinds, path)
+    frame = read_columns(path, kinds | ({label: "numbers"} if label else {}), split, known=schema)
+    scores = {"positive_score": pl.col(label).list.head(1), "negative_score": pl.col(label).list.slice(1)} \
+        if label else {}
     frame = frame.select(
         row=ROW,
         query=anchor,
         positive=_as_list(positive, kinds[positive]),
         negative=pl.concat_list(negatives) if len(negatives) > 1
         else _as_list(negatives[0], kinds[negatives[0]]) if negatives else pl.lit([], pl.List(pl.String)),
+        **scores,
     )
     fields = {"query": anchor, "positive": positive, "negative": "/".join(negatives) or "negative"}
-    return InputRows(frame, path, fields, line_unit(path))
+    return InputRows(frame, path, fields | dict.fromkeys(scores, label), line_unit(path))
 
 
 def _find(available: list[str], mapped: dict[str, str], role: str, path: Path, required: bool) -> str | None:
@@ -64,14 +69,20 @@ def _negative_columns(available: list[str], mapped: dict[str, str], path: Path) 
     return [name for _, name in sorted(numbered)]
 
 
-def _refuse_unread_score(available: list[str], read: tuple[str, ...], path: Path) -> None:
-    label = next((name for name in SCORE_NAMES if name in available and name not in read), None)
+def _score_list(schema: pl.Schema, kinds: dict[str, str], path: Path) -> str | None:
+    """The label column whose lists score the row's texts, positive first; None where there is no label."""
+    label = next((name for name in SCORE_NAMES if name in schema.names() and name not in kinds), None)
     if label is None:
-        return
-    anchor, positive, *negatives = read
+        return None
+    anchor, positive, *negatives = kinds
+    if isinstance(schema[label], pl.List) and kinds[positive] == "text":
+        return label
+    if isinstance(schema[label], pl.List):
+        raise InputError(path, f"'{positive}' holds lists of texts: a {label} list scores one positive and its "
+                         "negatives, so give one positive per row", field=positive)
     if negatives:
-        use = (f"st keeps the texts of ({', '.join(read)}) but no scores, so a MarginMSE margin or teacher score "
-               "would be lost; drop the column to read the texts alone")
+        use = (f"st reads a {label} list [positive, negatives...] as their scores, but one number per row (a "
+               "MarginMSE margin) cannot be split into them; drop the column to read the texts alone")
     else:
         use = (f"every {positive} would be trained on as a positive whatever its {label}; use --format pairs for "
                f"({anchor}, {positive}, {label}) pairs, or drop the column")

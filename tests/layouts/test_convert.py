@@ -31,6 +31,19 @@ def test_n_tuple_to_flag_and_back(flag_data, convert_to, tmp_path):
     assert as_set(rows_of(tmp_path / "c")) == as_set(rows_of(tmp_path / "a")) and len(rows_of(tmp_path / "a")) == 2
 
 
+def test_teacher_scores_survive_flag_to_n_tuple_and_back(write_table, convert_to, tmp_path):
+    """The n-tuple's `label` list [positive, negatives...] carries FlagEmbedding's pos_scores / neg_scores."""
+    flag = write_table("scored.jsonl", [
+        {"query": "what is bm25", "pos": ["BM25 ranks documents."], "neg": ["Dune is a novel.", "Mars is red."],
+         "pos_scores": [0.9], "neg_scores": [0.2, 0.1]},
+        {"query": "who wrote dune", "pos": ["Frank Herbert wrote Dune."], "neg": ["Mars is red.", "Paris is big."],
+         "pos_scores": [0.8], "neg_scores": [0.4, 0.3]}])
+    convert_to(flag, out="a", negatives=2, scores=True)
+    assert [row["label"] for row in rows_of(tmp_path / "a")] == [[0.9, 0.2, 0.1], [0.8, 0.4, 0.3]]
+    convert_to(tmp_path / "a", out="b", layout="flag", group_size=3, negatives=2, scores=True)
+    assert rows_of(tmp_path / "b") == json.loads("[" + ",".join(flag.read_text().splitlines()) + "]")
+
+
 def test_flag_to_labeled_list_and_back(flag_data, convert_to, tmp_path):
     convert_to(flag_data, out="a", layout="flag", group_size=2, negatives=1)
     convert_to(tmp_path / "a" / "train.jsonl", out="b", layout="labeled-list")

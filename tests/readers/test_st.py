@@ -126,6 +126,23 @@ def test_st_table_with_negatives_and_a_score_column_is_an_error(write_table) -> 
         read_dataset(write_table("margins.jsonl", records))
 
 
+def test_a_label_list_scores_the_positive_then_the_negatives(write_table, linked) -> None:
+    """ST's n-tuple label for distillation, as `prep convert --scores` writes it: [positive, negative_1, ...]."""
+    records = [{"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative_1": "Dune is a novel.",
+                "negative_2": "Mars is red.", "label": [0.9, 0.2, 0.1]},
+               {"anchor": "who wrote dune", "positive": "Frank Herbert wrote Dune.", "negative_1": "Mars is red.",
+                "negative_2": "Paris is in France.", "label": [0.8, 0.4, 0.3]}]
+    canon = read_dataset(write_table("distill.jsonl", records))
+    assert {pair: row["score"] for pair, row in linked(canon, "positives").items()} == {
+        ("what is bm25", "BM25 ranks documents."): 0.9, ("who wrote dune", "Frank Herbert wrote Dune."): 0.8}
+    assert {pair: (row["score"], row["rank"]) for pair, row in linked(canon, "negatives").items()} == {
+        ("what is bm25", "Dune is a novel."): (0.2, 1), ("what is bm25", "Mars is red."): (0.1, 2),
+        ("who wrote dune", "Mars is red."): (0.4, 1), ("who wrote dune", "Paris is in France."): (0.3, 2)}
+    records[1]["label"] = [0.8, 0.4]
+    with pytest.raises(InputError, match=r"distill\.jsonl, line 2, field 'label': has 1 scores for 2 texts"):
+        read_dataset(write_table("distill.jsonl", records))
+
+
 def test_st_table_with_negatives_and_no_score_column_is_unchanged(write_table) -> None:
     path = write_table("triplets.csv", TRIPLETS)
     canon = read_dataset(path)
