@@ -71,7 +71,11 @@ def _pair_column(role: str, available: list[str], mapped: dict[str, str], path: 
                 raise InputError(path, f"--columns maps {key} to '{mapped[key]}', which is not a column; "
                                  f"columns are {available}")
             return mapped[key]
-    found = next((name for name in PAIR_NAMES[role] if name in available), None)
+    present = [name for name in PAIR_NAMES[role] if name in available]
+    if role == "score" and len(present) > 1:  # they may disagree (score 0.1, label 0): which one is meant?
+        raise InputError(path, f"has {len(present)} score columns ({', '.join(present)}); choose one with "
+                         f"--columns score=COLUMN")
+    found = next(iter(present), None)
     if found is None:
         raise InputError(path, f"missing column '{role}' for {role} (looked for {'|'.join(PAIR_NAMES[role])}); "
                          f"columns are {available}. Map yours with --columns {role}=COLUMN")

@@ -131,3 +131,14 @@ def test_nan_score_is_rejected_not_made_a_negative(write_table) -> None:
                                      {"sentence1": "c", "sentence2": "d", "score": "nan"}])
     with pytest.raises(InputError, match=r"pairs\.csv, row 2, field 'score': 'nan' is not a number"):
         read_dataset(path, "pairs")
+
+
+def test_a_label_and_a_score_column_must_be_chosen_between(write_table, linked) -> None:
+    path = write_table("both.jsonl", [{"sentence1": "a cat sits", "sentence2": "a cat is sitting", "label": 1,
+                                       "score": 0.9},
+                                      {"sentence1": "a car", "sentence2": "a bus", "label": 0, "score": 0.1}])
+    with pytest.raises(InputError, match=r"both\.jsonl: has 2 score columns \(score, label\); choose one with "
+                       r"--columns score=COLUMN"):
+        read_dataset(path)
+    canon = read_dataset(path, columns={"score": "label"})
+    assert (canon.positives.height, canon.negatives.height) == (1, 1)
