@@ -6,7 +6,7 @@ import re
 import resource
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -105,7 +105,12 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     deepen = config.layout.fill == "mine" or config.layout.layout not in FIXED_WIDTH
     with open_engine(config) as engine:
         encoder = Encoder(config.encoder).setup(engine.encode_device)
-        checkpoint = checkpoint_folder(canon, config, encoder.fingerprint, deepen)
+        # Set aside before mining: a positive that is the query's own text would act as one there (its margin,
+        # its near-duplicates and neighbours excluded, a query mined for it alone). Mining sees the rest only;
+        # `canon` keeps every pair, so that the rejects list these and the layout stage reconciles.
+        trusted, anchors = split_off_anchors(canon.positives)
+        mining = replace(canon, positives=trusted)
+        checkpoint = checkpoint_folder(mining, config, encoder.fingerprint, deepen)  # keyed by the pairs mined
         query_vectors, doc_vectors = encoder.embed_all(
             [(canon.queries.rename({"query_id": "id"}), config.encoder.query_prompt),
              (canon.corpus.rename({"doc_id": "id"}), config.encoder.document_prompt)], engine.encode_chunks)
@@ -120,13 +125,12 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         mined = load_mined(checkpoint)
         resumed = mined is not None
         if mined is None:
-            mined = mine_negatives(canon, query_vectors, doc_vectors, index, config.mining, query_links, deepen,
+            mined = mine_negatives(mining, query_vectors, doc_vectors, index, config.mining, query_links, deepen,
                                    engine.map_tasks)
             save_mined(checkpoint, mined)
         index_entry = index_summary(index.kind, len(doc_vectors), mined, config.mining)
         clock.lap("mine")
-        trusted = canon.positives.join(mined.ranked_low, on=["query_id", "doc_id"], how="anti", maintain_order="left")
-        trusted, anchors = split_off_anchors(trusted)
+        trusted = trusted.join(mined.ranked_low, on=["query_id", "doc_id"], how="anti", maintain_order="left")
         positives = choose_positives(trusted, config.layout.positives_per_query, config.mining.seed)
         positives = positives.with_columns(cosine_of_pairs(canon, positives, query_vectors, doc_vectors))
         selection = Selection.of(canon, positives, mined.negatives, config.mining.negatives)

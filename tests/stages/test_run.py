@@ -496,3 +496,29 @@ def test_a_document_with_the_query_text_is_excluded_and_nothing_more(tiny_model,
     assert skipped[1].get("is_positive", 0) == skipped[0].get("is_positive", 0) + 1
     assert {k: v for k, v in skipped[1].items() if k != "is_positive"} == {
         k: v for k, v in skipped[0].items() if k != "is_positive"}
+
+
+def test_a_positive_that_is_the_anchor_own_text_takes_no_part_in_mining(tiny_model, tmp_path):
+    """Mining sees only the real positives: a positive that is its query's own text (set aside as
+    positive_is_anchor) neither widens the near-duplicate and neighbour filters to the query's text nor gets a
+    query mined whose only positive it is. The run mines exactly as without those positives."""
+    hamlet = {"query": "who wrote hamlet", "pos": ["hamlet was written by shakespeare"], "neg": []}
+    variants = {"without": [hamlet],
+                "with": [hamlet | {"pos": [*hamlet["pos"], " who wrote  hamlet "]},
+                         {"query": "what is a cat", "pos": ["what is a cat"], "neg": []}]}
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(["who wrote hamlet", "what is a cat", *CORPUS]) + "\n")
+    manifests, negatives = {}, {}
+    for name, rows in variants.items():
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+        manifests[name] = run((path, corpus), tiny_model, tmp_path, out=name, negatives=3, relative_margin=None)
+        dataset = datasets.load_from_disk(str(tmp_path / name))
+        negatives[name] = [(row["anchor"], [row[f"negative_{k}"] for k in (1, 2, 3)]) for row in dataset]
+    assert not manifests["with"]["checkpoint"]["resumed"]  # mined, not loaded: other queries, another key
+    assert negatives["with"] == negatives["without"] and negatives["with"]
+    assert manifests["with"]["filters"] == manifests["without"]["filters"]
+    assert manifests["with"]["scores"] == manifests["without"]["scores"]
+    rejects = pl.read_parquet(tmp_path / "with" / "rejects.parquet")
+    assert rejects.select("row", "reason").rows() == [(1, "positive_is_anchor"), (2, "positive_is_anchor")]
+    assert all(stage["reconciled"] for stage in manifests["with"]["stages"])
