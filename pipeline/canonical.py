@@ -14,6 +14,8 @@ from pipeline.errors import InputError
 from pipeline.normalize import normalize_texts
 
 ROLES = ("query", "positive", "negative")
+# FlagEmbedding's per-row instruction (`prompt`) and data `type`, kept per query.
+INSTRUCTION_SCHEMA = {"query_id": pl.UInt64, "prompt": pl.String, "type": pl.String}
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,8 @@ class InputRows:
     """What a reader yields: one row per input record, texts still raw.
 
     `frame` has `row` (1-based), `query` (str), `positive` and `negative` (list[str]) and, where the input has
-    them, `positive_score` / `negative_score` (list[f64], as long as their text lists). A reader whose row gathers
+    them, `positive_score` / `negative_score` (list[f64], as long as their text lists), and `prompt` / `type`
+    (FlagEmbedding's per-row instruction and data type, str). A reader whose row gathers
     several input lines (BEIR: a query's qrels) adds `positive_line` (list[u32]), each positive's own line.
     `fields` maps each role to the user's own column name, so errors speak the user's language.
     """
@@ -44,7 +47,8 @@ class Canonical:
     (the exact query text did not appear in an earlier row). `empty` lists (row, role) of every empty or
     whitespace-only text, which the tables leave out. `repeated` has one entry per later occurrence of a (query,
     text) pair of the same role, which the tables hold once with its first score: `role`, `row` and
-    `other_score` (its score differs from the one kept).
+    `other_score` (its score differs from the one kept). `instructions` holds (query_id, prompt, type) of the
+    queries whose rows give either, the first given (as a repeated pair keeps its first score).
     """
 
     queries: pl.DataFrame
@@ -56,6 +60,7 @@ class Canonical:
     sources: tuple[Path, ...] = field(default=())
     repeated: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
         schema={"role": pl.String, "row": pl.UInt32, "other_score": pl.Boolean}))
+    instructions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=INSTRUCTION_SCHEMA))
 
     def validate(self) -> "Canonical":
         """Run the pandera models with data checks; raises pandera's SchemaError on a broken invariant."""
@@ -116,7 +121,19 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
         empty=empty,
         sources=sources or (rows.path,),
         repeated=_repeats(docs),
+        instructions=_instructions(rows.frame, by_row),
     )
+
+
+def _instructions(frame: pl.DataFrame, by_row: pl.DataFrame) -> pl.DataFrame:
+    given = [name for name in ("prompt", "type") if name in frame.columns]
+    if not given:
+        return pl.DataFrame(schema=INSTRUCTION_SCHEMA)
+    return (frame.select("row", *given).join(by_row, on="row", maintain_order="left")
+            .group_by("query_id", maintain_order=True).agg(pl.col(given).drop_nulls().first())
+            .select("query_id", *(pl.col(name) if name in given else pl.lit(None).alias(name)
+                                  for name in ("prompt", "type")))
+            .cast(INSTRUCTION_SCHEMA).filter(pl.any_horizontal(pl.col(given).is_not_null())))
 
 
 def _repeats(docs: pl.DataFrame) -> pl.DataFrame:

@@ -10,7 +10,14 @@ from pipeline.canonical import Canonical
 from pipeline.config import RunConfig, read_config_file
 from pipeline.errors import ConfigError
 from pipeline.layouts.selection import Selection
-from pipeline.manifest import describe_inputs, layout_summary, package_versions, rejected_rows, stage_counts
+from pipeline.manifest import (
+    describe_inputs,
+    instruction_summary,
+    layout_summary,
+    package_versions,
+    rejected_rows,
+    stage_counts,
+)
 from pipeline.output import choose_positives, lay_out_output, no_links, split_off_anchors, write_output
 from pipeline.report.tokens import load_token_counter
 from pipeline.run import RunInputs
@@ -58,6 +65,8 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     output = lay_out_output(canon, selection, config, no_links(canon.queries.height), no_links(canon.corpus.height),
                             excluded=anchor_pairs)
     summary = layout_summary(output.layout, config)
+    if instructions := instruction_summary(canon, selection, config.layout.layout):
+        summary["instructions"] = instructions
     # Scored pairs hold a query's negatives even when it has no positive (scored 0): those rows are not lost.
     # Counted from the negatives kept: a query whose only negative was dropped yields nothing.
     negatives_kept = config.layout.layout == "labeled-pair"

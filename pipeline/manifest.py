@@ -10,6 +10,7 @@ from pipeline.canonical import ROLES, Canonical
 from pipeline.config import RunConfig
 from pipeline.fingerprint import files_under, hash_file
 from pipeline.layouts.layout import Layout
+from pipeline.layouts.selection import Selection
 from pipeline.stages.mine import MiningResult
 
 PACKAGES = ("prep", "polars", "pyarrow", "datasets", "faiss-cpu", "sentence-transformers", "torch", "pandera", "ray")
@@ -117,6 +118,32 @@ def layout_summary(layout: Layout, config: RunConfig) -> dict:
             summary["warning"] = (f"{layout.filled['padding']:,} negatives are empty strings (fill 'pad'): the "
                                   "trainer uses them as real negatives")
     return summary
+
+
+def instruction_summary(canon: Canonical, selection: Selection, layout: str) -> dict | None:
+    """What became of FlagEmbedding's per-row `prompt` and `type`: written (flag, where every query has one), or
+    not and why; None where the input has neither."""
+    chosen = selection.positives.select("query_id").unique()
+    summary = {}
+    for name in ("prompt", "type"):
+        given = canon.instructions.filter(pl.col(name).is_not_null()).join(chosen, on="query_id", how="semi")[name]
+        if given.is_empty():
+            continue
+        written = layout == "flag" and name in selection.instructions.columns
+        entry = {"queries_with_it": given.len(), "queries": chosen.height, "written": written}
+        if layout == "flag" and not written:
+            entry["note"] = (f"{given.len():,} of {chosen.height:,} queries have a {name}: FlagEmbedding reads one for "
+                             f"every row or none (a missing one is read as None), so none is written")
+        elif not written and name == "prompt":
+            values = given.unique()
+            same = f": every query has '{values[0]}', so prompts={{'anchor': '{values[0]}'}}" \
+                if values.len() == 1 and given.len() == chosen.height else ""
+            entry["note"] = ("the input's per-query prompts are not written: ST takes prompts in "
+                             f"SentenceTransformerTrainingArguments(prompts=...){same}")
+        elif not written:
+            entry["note"] = "the input's FlagEmbedding `type` is not written: ST layouts have no use for it"
+        summary[name] = entry
+    return summary or None
 
 
 def score_stats(values: np.ndarray) -> dict:

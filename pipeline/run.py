@@ -19,6 +19,7 @@ from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
     describe_inputs,
     filter_summary,
+    instruction_summary,
     layout_summary,
     package_versions,
     rejected_rows,
@@ -167,7 +168,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         "filters": filter_summary(mined, config),
         "scores": {"positives": score_stats(mined.positive_scores),
                    "chosen_negatives": score_stats(mined.negatives["score"].to_numpy())},
-        "layout": layout_summary(output.layout, config),
+        "layout": layout_summary(output.layout, config) | _instructions_entry(canon, selection, config),
         "batches": output.batches,
         "timings_seconds": clock.timings,
         "peak_rss_mib": clock.peak_rss,  # the process's peak so far at the end of each stage
@@ -176,6 +177,11 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     rejects = pl.concat([rejected_rows(canon), output.rejects], how="diagonal_relaxed")
     write_output(out, canon, output, rejects, manifest, config, counter, finishing=lambda: clock.lap("write"))
     return manifest
+
+
+def _instructions_entry(canon: Canonical, selection: Selection, config: RunConfig) -> dict:
+    summary = instruction_summary(canon, selection, config.layout.layout)
+    return {"instructions": summary} if summary else {}
 
 
 def _dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, threshold: float,

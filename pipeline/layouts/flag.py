@@ -1,5 +1,6 @@
 """FlagEmbedding's training JSONL: {query, pos: [...], neg: [...]} with exactly train_group_size - 1 negatives,
-and with scores `pos_scores` / `neg_scores` for distillation. One row per query holding all its positives."""
+and with scores `pos_scores` / `neg_scores` for distillation. One row per query holding all its positives, with the
+input's `prompt` and `type` where every query has them (Selection.instructions)."""
 
 import polars as pl
 
@@ -18,10 +19,12 @@ def lay_out_flag(selection: Selection, scores: bool) -> Layout:
                                            neg_scores=pl.col("score").sort_by("rank")))
     rows = (kept.group_by("query_id", maintain_order=True).agg(query=pl.col("anchor").first(), pos="positive",
                                                                  pos_scores="score")
-            .join(negatives, on="query_id", maintain_order="left"))
+            .join(negatives, on="query_id", maintain_order="left")
+            .join(selection.instructions, on="query_id", how="left", maintain_order="left"))
     extra = ["pos_scores", "neg_scores"] if scores else []
+    instructions = [name for name in selection.instructions.columns if name != "query_id"]
     return Layout(
-        rows=rows.select("query", "pos", "neg", *extra),
+        rows=rows.select("query", "pos", "neg", *extra, *instructions),
         pairs=kept.select("query_id", "doc_id"),
         rejects=short_rejects(pairs, counts, k, "fewer_than_group_size_negatives"),
         view=rows.select("query", positive="pos", negative="neg"),

@@ -57,7 +57,8 @@ def partition_selection(selection: Selection, size: int) -> list[Selection]:
         own_negatives = negatives.get((number,), selection.negatives.clear())
         docs = pl.concat([own_positives["doc_id"], own_negatives["doc_id"]]).unique().to_frame()
         corpus = selection.corpus.join(docs, on="doc_id", how="semi", maintain_order="left")
-        parts.append(Selection(queries[(number,)], corpus, own_positives, own_negatives, selection.k))
+        parts.append(Selection(queries[(number,)], corpus, own_positives, own_negatives, selection.k,
+                               selection.instructions))
     return parts
 
 

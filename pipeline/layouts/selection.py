@@ -4,11 +4,11 @@ Texts are joined back by id only when a layout is laid out. A fixed-width layout
 per query; `fill_negatives` completes the queries short of K as the fill policy says.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from pipeline.canonical import Canonical
+from pipeline.canonical import INSTRUCTION_SCHEMA, Canonical
 
 NEGATIVE_SCHEMA = {"query_id": pl.UInt64, "doc_id": pl.UInt64, "score": pl.Float64, "rank": pl.UInt32,
                    "source": pl.String}
@@ -21,11 +21,14 @@ class Selection:
     positives: pl.DataFrame  # query_id, doc_id, score: the chosen (query, positive) pairs, in input order
     negatives: pl.DataFrame  # query_id, doc_id (null: padding), score, rank (1-based, per query), source
     k: int  # negatives per row in the fixed-width layouts
+    # query_id and FlagEmbedding's prompt and/or type, each only where every chosen query has one (see `of`)
+    instructions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"query_id": pl.UInt64}))
 
     @classmethod
     def of(cls, canon: Canonical, positives: pl.DataFrame, negatives: pl.DataFrame, k: int) -> "Selection":
         return cls(canon.queries, canon.corpus, positives.select("query_id", "doc_id", "score"),
-                   negatives.select(list(NEGATIVE_SCHEMA)).cast(NEGATIVE_SCHEMA), k)
+                   negatives.select(list(NEGATIVE_SCHEMA)).cast(NEGATIVE_SCHEMA), k,
+                   shared_instructions(canon.instructions, positives))
 
     def pairs(self) -> pl.DataFrame:
         """query_id, doc_id, anchor, positive, score: one row per chosen (query, positive)."""
@@ -47,6 +50,17 @@ class Selection:
     def missing_scores(self) -> int:
         return int(self.positives["score"].null_count() + self.negatives.filter(pl.col("doc_id").is_not_null())
                    ["score"].null_count())
+
+
+def shared_instructions(instructions: pl.DataFrame, positives: pl.DataFrame) -> pl.DataFrame:
+    """The prompt and type columns that every query with a chosen positive has. FlagEmbedding reads a column for
+    every row once any row has it (`datasets.load_dataset("json")`): a missing prompt would be read as None, so a
+    column some queries lack is not written at all."""
+    queries = positives.select("query_id").unique()
+    given = queries.join(instructions, on="query_id", how="left")
+    full = [name for name in INSTRUCTION_SCHEMA if name != "query_id" and queries.height
+            and given[name].null_count() == 0]
+    return given.select("query_id", *full)
 
 
 def fill_negatives(selection: Selection, fill: str, seed: int) -> Selection:

@@ -8,9 +8,10 @@ from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
 
-EXPECTED = {"query": "text", "pos": "texts", "neg": "texts", "pos_scores": "numbers", "neg_scores": "numbers"}
+EXPECTED = {"query": "text", "pos": "texts", "neg": "texts", "pos_scores": "numbers", "neg_scores": "numbers",
+            "prompt": "text", "type": "text"}
 FIELDS = {"query": "query", "positive": "pos", "negative": "neg",
-          "positive_score": "pos_scores", "negative_score": "neg_scores"}
+          "positive_score": "pos_scores", "negative_score": "neg_scores", "prompt": "prompt", "type": "type"}
 
 
 def read_flag(path: Path, split: str = "train") -> InputRows:

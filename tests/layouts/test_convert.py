@@ -44,6 +44,24 @@ def test_teacher_scores_survive_flag_to_n_tuple_and_back(write_table, convert_to
     assert rows_of(tmp_path / "b") == json.loads("[" + ",".join(flag.read_text().splitlines()) + "]")
 
 
+def test_flagembedding_prompt_and_type_are_written_where_every_query_has_them(write_table, convert_to, tmp_path):
+    """FlagEmbedding reads a prompt for every row once any row has one: none is written when some query lacks it."""
+    rows = [{"query": query, "pos": [f"{query} answer"], "neg": [f"{query} other"], "prompt": "Retrieve text.",
+             "type": "only_1neg"} for query in ("first query", "second query")]
+    convert_to(write_table("prompted.jsonl", rows), out="all", layout="flag", group_size=2, negatives=1)
+    assert [(row["prompt"], row["type"]) for row in rows_of(tmp_path / "all")] == [("Retrieve text.", "only_1neg")] * 2
+    del rows[1]["prompt"]
+    manifest = convert_to(write_table("partial.jsonl", rows), out="partial", layout="flag", group_size=2,
+                          negatives=1)
+    assert [list(row) for row in rows_of(tmp_path / "partial")] == [["query", "pos", "neg", "type"]] * 2
+    assert manifest["layout"]["instructions"]["prompt"] == {
+        "queries_with_it": 1, "queries": 2, "written": False,
+        "note": "1 of 2 queries have a prompt: FlagEmbedding reads one for every row or none (a missing one is read "
+                "as None), so none is written"}
+    manifest = convert_to(write_table("prompted.jsonl", rows[:1]), out="st", negatives=1)
+    assert "prompts={'anchor': 'Retrieve text.'}" in manifest["layout"]["instructions"]["prompt"]["note"]
+
+
 def test_flag_to_labeled_list_and_back(flag_data, convert_to, tmp_path):
     convert_to(flag_data, out="a", layout="flag", group_size=2, negatives=1)
     convert_to(tmp_path / "a" / "train.jsonl", out="b", layout="labeled-list")

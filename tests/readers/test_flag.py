@@ -46,6 +46,12 @@ def test_scores_are_carried_and_missing_scores_are_null(write_table, linked) -> 
     assert negatives[("largest planet", "Venus is hot.")] == {"score": None, "rank": 3, "source": "input"}
 
 
+def test_prompt_and_type_are_kept_per_query(write_table) -> None:
+    canon = read_dataset(write_table("train.jsonl", ROWS), "flag")
+    instructions = canon.instructions.join(canon.queries, on="query_id").select("text", "prompt", "type")
+    assert instructions.rows() == [("what is bm25", "Represent this query: ", "normal")]
+
+
 def test_repeated_query_keeps_the_first_rank_of_a_negative(write_table, linked) -> None:
     canon = read_dataset(write_table("train.jsonl", ROWS), "flag")
     negatives = linked(canon, "negatives")
