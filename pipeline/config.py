@@ -171,6 +171,8 @@ class LayoutConfig:
             raise ConfigError(f"group_size is FlagEmbedding's train_group_size, for the flag layout, not {self.layout}")
         if self.group_size == 1:
             raise ConfigError("group_size must be at least 2: one positive and group_size - 1 negatives")
+        if self.batch_size == 1:
+            raise ConfigError("batch_size must be at least 2: a batch of 1 row has no in-batch negatives")
         if self.batch_size is not None and self.layout != "n-tuple":
             raise ConfigError(f"conflict-free batches (batch_size) are for the n-tuple layout, not {self.layout}")
         if self.batch_size is not None and self.shard_format != "arrow":

@@ -11,6 +11,7 @@ import polars as pl
 from pipeline.errors import ConfigError
 from pipeline.lint.layouts import check_layout
 from pipeline.lint.losses import LOSSES, LossSpec
+from pipeline.readers import FORMATS, check_roles
 
 
 @dataclass(frozen=True)
@@ -27,19 +28,20 @@ class LintOptions:
     model: str | None = None  # encoder folder or name; None is the offline all-MiniLM-L6-v2
     threshold: float = 0.90  # cosine of a near-duplicate, as `prep run`'s dedupe (DedupeConfig)
     cache_dir: str | None = None
-    columns: dict[str, str] = field(default_factory=dict)  # role -> column, for st tables with other names
+    columns: dict[str, str] = field(default_factory=dict)  # role -> column, as `prep report` takes them
 
     def __post_init__(self) -> None:
-        if unknown := set(self.columns) - {"anchor", "positive", "negative"}:
-            raise ConfigError(f"--columns maps anchor, positive and negative; got {sorted(unknown)}")
-        if self.fmt is not None and self.fmt not in ("st", "flag", "beir", "pairs"):
-            raise ConfigError(f"--format must be one of st, flag, beir, pairs; got '{self.fmt}'")
+        # The readers' own checks: lint takes whatever `prep report` takes.
+        if self.fmt is not None and self.fmt not in FORMATS:
+            raise ConfigError(f"--format must be one of {', '.join(FORMATS)}; got '{self.fmt}'")
+        check_roles(self.columns, self.fmt)
         if self.layout is not None:
             check_layout(self.layout)
         if self.loss is not None and self.loss not in LOSSES:
             raise ConfigError(f"--loss must be one of {', '.join(sorted(LOSSES))}; got '{self.loss}'")
         if self.batch_size is not None and self.batch_size < 2:
-            raise ConfigError(f"--batch-size must be at least 2, got {self.batch_size}")
+            raise ConfigError(f"--batch-size must be at least 2: a batch of 1 row has no in-batch negatives; got "
+                              f"{self.batch_size}")
         if self.group_size < 2:
             raise ConfigError(f"--group-size must be at least 2 (1 positive + negatives), got {self.group_size}")
         if not 0 < self.threshold <= 1:

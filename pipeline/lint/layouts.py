@@ -10,10 +10,11 @@ import polars as pl
 
 from pipeline.errors import ConfigError, InputError
 from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS
-from pipeline.readers.pairs import PAIR_NAMES, is_labeled_pair
+from pipeline.readers.pairs import PAIR_ALIASES, PAIR_NAMES, is_labeled_pair
 
 LAYOUTS = ("n-tuple", "triplet", "labeled-pair", "labeled-list", "flag", "buckets", "st", "beir")
-FORMATS = {"flag": "flag", "pairs": "labeled-pair", "beir": "beir"}  # --format values that fix the layout
+# --format values that fix the layout (st tables are told apart by their columns).
+FORMATS = {"flag": "flag", "pairs": "labeled-pair", "lists": "labeled-list", "beir": "beir"}
 BI_ENCODER = frozenset({"n-tuple", "buckets", "triplet", "labeled-pair", "st"})  # fixed string columns, in order
 ST_READ = BI_ENCODER | {"labeled-list"}  # fed to a trainer column by column, by position
 # ST's data collator takes the first of these it finds as the label and tokenises every other column.
@@ -34,10 +35,13 @@ class Roles:
         return (self.anchor, *self.positives, *self.negatives)
 
 
-def detect_layout(schema: pl.Schema, fmt: str | None = None) -> str:
+def detect_layout(schema: pl.Schema, fmt: str | None = None, columns: dict[str, str] | None = None) -> str:
     names = schema.names()
     if fmt in FORMATS:
         return FORMATS[fmt]
+    if fmt is None and columns and (set(columns) & {"sentence1", "sentence2", "score", "label"}
+                                    or is_labeled_pair(schema, columns)):  # roles only pairs have, as the readers
+        return "labeled-pair"
     if {"query", "pos"} <= set(names):
         return "flag"
     if {"query", "docs"} <= set(names):
@@ -52,8 +56,8 @@ def detect_layout(schema: pl.Schema, fmt: str | None = None) -> str:
 
 
 def find_roles(layout: str, schema: pl.Schema, where: str, columns: dict[str, str] | None = None) -> Roles:
-    """The role columns of `layout` (`columns` maps roles of st tables to other names); a table without an
-    anchor or a positive cannot be linted (exit 2)."""
+    """The role columns of `layout` (`columns` maps roles of st and pairs tables to other names, as `prep report`
+    takes them); a table without an anchor or a positive cannot be linted (exit 2)."""
     names = schema.names()
     mapped = columns or {}
     label = next((name for name in LABEL_COLUMNS if name in names), None)
@@ -63,9 +67,10 @@ def find_roles(layout: str, schema: pl.Schema, where: str, columns: dict[str, st
     if layout == "labeled-list":
         return Roles(_need("query", names, where), (_need("docs", names, where),), (), label)
     if layout == "labeled-pair":
-        scores = next((name for name in SCORE_NAMES if name in names), None)
-        return Roles(_pair_role("sentence1", names, where), (_pair_role("sentence2", names, where),), (),
-                     label or scores)
+        scores = _pair_mapped("score", names, where, mapped) or label or next(
+            (name for name in SCORE_NAMES if name in names), None)
+        return Roles(_pair_role("sentence1", names, where, mapped), (_pair_role("sentence2", names, where, mapped),),
+                     (), scores)
     if layout == "beir":
         return Roles("query", ("positive",), ("negative",), None)
     anchor = _synonym("anchor", names, where, mapped)
@@ -88,10 +93,16 @@ def _need(name: str, names: list[str], where: str) -> str:
     return name
 
 
-def _pair_role(role: str, names: list[str], where: str) -> str:
+def _pair_role(role: str, names: list[str], where: str, mapped: dict[str, str]) -> str:
     """sentence1 or sentence2, or st's name for the same role: (query, answer, label) is a labeled pair too."""
-    found = next((name for name in PAIR_NAMES[role] if name in names), None)
+    found = _pair_mapped(role, names, where, mapped) or next((name for name in PAIR_NAMES[role] if name in names), None)
     return found or _need(role, names, where)
+
+
+def _pair_mapped(role: str, names: list[str], where: str, mapped: dict[str, str]) -> str | None:
+    """The column --columns names for a pairs role, by its own name or st's (sentence1 or anchor...)."""
+    key = next((key for key in (role, PAIR_ALIASES[role]) if key in mapped), None)
+    return _need(mapped[key], names, where) if key else None
 
 
 def _synonym(role: str, names: list[str], where: str, mapped: dict[str, str]) -> str:

@@ -5,7 +5,7 @@ column names and order (the trainers read columns by position).
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -25,6 +25,7 @@ class Source:
     schema: pl.Schema
     unit: str
     is_beir: bool = False
+    written: dict = field(default_factory=dict)  # prep_batch_size and prep_blocks of a `prep run` datasets folder
 
 
 def read_sources(path: Path, split: str | None = None) -> list[Source]:
@@ -54,7 +55,20 @@ def _read_table(path: Path, split: str, name: str) -> Source:
     if path.suffix.lower() in {".csv", ".tsv"}:
         frame = frame.with_columns(_numbers_from_text(frame, column) for column in frame.columns if column != ROW)
         schema = pl.Schema({column: _declared(frame[column]) for column in schema})
-    return Source(name, frame, schema, line_unit(path))
+    return Source(name, frame, schema, line_unit(path), written=_written(path, split))
+
+
+def _written(path: Path, split: str) -> dict:
+    """What `prep run --batch-size` wrote into a datasets folder's description (prep_batch_size, prep_blocks), where
+    `pipeline.sampler.BlockBatchSampler` reads it; {} for anything else."""
+    if not is_datasets_folder(path):
+        return {}
+    folder = path / split if (path / "dataset_dict.json").exists() else path
+    try:
+        written = json.loads(json.loads((folder / "dataset_info.json").read_text()).get("description") or "{}")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return written if isinstance(written, dict) else {}
 
 
 def _kind(dtype: pl.DataType) -> str | None:

@@ -6,6 +6,7 @@ from pipeline.lint.rules.column_order import ColumnOrder
 from pipeline.lint.rules.control_characters import ControlCharacters
 from pipeline.lint.rules.cross_row_false_negative import CrossRowFalseNegative
 from pipeline.lint.rules.duplicate_query import DuplicateQuery
+from pipeline.lint.rules.empty_dataset import EmptyDataset
 from pipeline.lint.rules.empty_negatives import EmptyNegatives
 from pipeline.lint.rules.empty_text import EmptyText
 from pipeline.lint.rules.extra_text_column import ExtraTextColumn
@@ -27,7 +28,9 @@ from pipeline.lint.rules.text_too_long import TextTooLong
 from pipeline.lint.rules.train_eval_leakage import TrainEvalLeakage
 from pipeline.lint.rules.two_element_list import TwoElementList
 
+EMPTY = EmptyDataset()
 RULES: tuple[Rule, ...] = (
+    EMPTY,
     LayoutSchema(),
     ExtraTextColumn(),
     IdColumn(),

@@ -60,3 +60,10 @@ def in_batch(table: "LintTable", context: "LintContext") -> bool:
     """Whether other rows of a batch act as negatives: not for scored pairs and lists, nor for --loss without."""
     loss = context.loss
     return table.layout not in ("labeled-pair", "labeled-list") and (loss is None or loss.in_batch)
+
+
+def in_prep_blocks(table: "LintTable", context: "LintContext") -> bool:
+    """Whether the batches are the conflict-free blocks that `prep run --batch-size` wrote into the dataset (and
+    BlockBatchSampler yields): the folder carries them, for this --batch-size if one is given."""
+    laid_out = table.source.written.get("prep_batch_size")
+    return bool(laid_out and table.source.written.get("prep_blocks")) and context.options.batch_size in (None, laid_out)

@@ -9,9 +9,9 @@ import polars as pl
 
 from pipeline.errors import InputError
 from pipeline.lint.context import LintContext, LintOptions
-from pipeline.lint.layouts import detect_layout, find_roles
+from pipeline.lint.layouts import Roles, detect_layout, find_roles
 from pipeline.lint.load import Source, read_sources
-from pipeline.lint.registry import RULES
+from pipeline.lint.registry import EMPTY, RULES
 from pipeline.lint.rule import ERROR, Finding
 from pipeline.lint.table import LintTable
 
@@ -46,7 +46,7 @@ def lint(path: Path, options: LintOptions) -> LintResult:
 
 def lint_table(table: LintTable, context: LintContext) -> list[Finding]:
     findings = []
-    for rule in RULES:
+    for rule in RULES if table.rows else (EMPTY,):  # an empty table has nothing the other rules could read
         if (rule.deep and not context.options.deep) or not rule.applies(table, context):
             continue
         logger.info("%s: %s", table.source.name, rule.id)
@@ -55,7 +55,9 @@ def lint_table(table: LintTable, context: LintContext) -> list[Finding]:
 
 
 def _table(source: Source, options: LintOptions) -> LintTable:
-    layout = "beir" if source.is_beir else options.layout or detect_layout(source.schema, options.fmt)
+    layout = "beir" if source.is_beir else options.layout or detect_layout(source.schema, options.fmt, options.columns)
     if layout == "beir" and not source.is_beir:
         raise InputError(source.name, "not a BEIR folder: expected corpus.jsonl, queries.jsonl and qrels/<split>.tsv")
+    if not source.frame.height:  # an empty file has no columns to find roles in, and needs none
+        return LintTable(source, layout, Roles("", (), (), None))
     return LintTable(source, layout, find_roles(layout, source.schema, source.name, options.columns))

@@ -30,7 +30,7 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
     fmt = fmt or detect_format(path, columns, split)
     if fmt not in FORMATS:
         raise ConfigError(f"format must be one of {', '.join(FORMATS)}; got '{fmt}'")
-    _check_roles(columns or {}, fmt)
+    check_roles(columns or {}, fmt)
     if is_blank(path):
         return build_canonical(_no_rows(path), extra)
     if fmt == "beir":
@@ -54,10 +54,16 @@ ROLES = {"st": ("anchor", "positive", "negative"), "pairs": ("sentence1", "sente
                                                             "label")}
 
 
-def _check_roles(columns: dict[str, str], fmt: str) -> None:
+def check_roles(columns: dict[str, str], fmt: str | None) -> None:
     """--columns maps the roles of st and pairs tables; a misspelt role, or a mapping for a format whose field
-    names are fixed, would otherwise be ignored without a word."""
+    names are fixed, would otherwise be ignored without a word. With no format yet (it is detected from the
+    columns and the mapping), a role of either is fine."""
     if not columns:
+        return
+    if fmt is None:
+        known = dict.fromkeys(role for roles in ROLES.values() for role in roles)
+        if unknown := sorted(set(columns) - set(known)):
+            raise ConfigError(f"--columns roles are {', '.join(known)}; got {', '.join(unknown)}")
         return
     if fmt not in ROLES:
         raise ConfigError(f"--columns maps the columns of st and pairs tables; {fmt} input has fixed field names")

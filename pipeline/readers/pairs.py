@@ -17,7 +17,7 @@ from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS
 # Each role's names in the order they are looked for, and the --columns role that means the same.
 PAIR_NAMES = {"sentence1": ("sentence1", *SYNONYMS["anchor"]), "sentence2": ("sentence2", *SYNONYMS["positive"]),
               "score": SCORE_NAMES}
-_ALIASES = {"sentence1": "anchor", "sentence2": "positive", "score": "label"}
+PAIR_ALIASES = {"sentence1": "anchor", "sentence2": "positive", "score": "label"}
 
 
 def read_pairs(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> InputRows:
@@ -65,7 +65,7 @@ def resolve_pair_columns(available: list[str], mapped: dict[str, str], path: Pat
 
 
 def _pair_column(role: str, available: list[str], mapped: dict[str, str], path: Path) -> str:
-    for key in (role, _ALIASES[role]):
+    for key in (role, PAIR_ALIASES[role]):
         if key in mapped:
             if mapped[key] not in available:
                 raise InputError(path, f"--columns maps {key} to '{mapped[key]}', which is not a column; "
@@ -100,4 +100,4 @@ def is_labeled_pair(schema: pl.Schema, mapped: dict[str, str] | None = None) -> 
 
 
 def _has_role(role: str, names: list[str], mapped: dict[str, str]) -> bool:
-    return role in mapped or _ALIASES[role] in mapped or any(name in names for name in PAIR_NAMES[role])
+    return role in mapped or PAIR_ALIASES[role] in mapped or any(name in names for name in PAIR_NAMES[role])

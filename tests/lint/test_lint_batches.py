@@ -1,8 +1,14 @@
 """cross-row-false-negative, small-corpus-in-batch, text-too-long, train-eval-leakage."""
 
 import json
+from pathlib import Path
 
+import pyarrow as pa
 from rule_findings import by_rule, one
+
+from pipeline.lint.context import LintOptions
+from pipeline.lint.runner import lint
+from pipeline.stages.write import arrow_dataset
 
 ROWS = [
     {"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": "Dune is a novel."},
@@ -21,6 +27,29 @@ def test_cross_row_false_negative(lint_records) -> None:
     assert (finding.count, finding.rows) == (4, (1, 2, 4, 5))
     assert "1 pairs of rows share a query; 1 times a text of one row" in finding.message
     assert "about 0.20 conflicts per batch" in finding.message  # 2 conflicts x 2 x 1 / (5 x 4)
+
+
+def _prep_output(folder: Path, blocks: list[int]) -> Path:
+    """A datasets folder as `prep run --batch-size 2` writes it: rows 1 and 3 share a query."""
+    rows = [*ROWS[:2], {**ROWS[0], "positive": "BM25 is a ranking function."}, ROWS[3]]
+    arrow_dataset(pa.Table.from_pylist(rows), {"prep_batch_size": 2, "prep_blocks": blocks}).save_to_disk(folder)
+    return folder
+
+
+def test_cross_row_counts_within_prep_blocks(tmp_path: Path, tiny_tokenizer: Path) -> None:
+    def findings(folder: Path, **options: object) -> list:
+        return lint(folder, LintOptions(model=str(tiny_tokenizer), **options)).findings
+
+    apart = _prep_output(tmp_path / "apart", [2, 2])
+    for batch_size in (None, 2):  # the blocks keep rows 1 and 3 apart: nothing to fix
+        assert not by_rule(findings(apart, batch_size=batch_size), "cross-row-false-negative")
+        assert not by_rule(findings(apart, batch_size=batch_size), "duplicate-query")
+    together = one(findings(_prep_output(tmp_path / "together", [3, 1]), batch_size=2), "cross-row-false-negative")
+    assert "within the conflict-free blocks of 2 that prep wrote" in together.message and together.rows == (1, 3)
+    assert "1 pairs of rows share a query" in together.message and "random batches" not in together.message
+    other = by_rule(findings(apart, batch_size=4), "cross-row-false-negative")
+    refused = next(f for f in other if f.severity == "error")
+    assert "BlockBatchSampler refuses batches of 4" in refused.message and "blocks of 2" in refused.message
 
 
 def test_cross_row_not_for_scored_pairs(lint_records) -> None:

@@ -56,6 +56,21 @@ def test_exit_2_on_a_wrong_call(write_table, prep, args: list[str]) -> None:
     assert result.returncode == 2 and result.stderr.startswith("error:"), result.stderr
 
 
+def test_batch_of_one_is_refused_by_lint_and_layouts() -> None:
+    from pipeline.config import LayoutConfig
+    from pipeline.errors import ConfigError
+
+    for make in (lambda: LintOptions(batch_size=1), lambda: LayoutConfig(layout="n-tuple", batch_size=1)):
+        with pytest.raises(ConfigError, match="at least 2: a batch of 1 row has no in-batch negatives"):
+            make()
+
+
+def test_empty_file_is_a_warning(write_table, prep, tiny_tokenizer: Path) -> None:
+    result = prep("lint", write_table("train.jsonl", []), "--model", tiny_tokenizer)
+    assert result.returncode == 0, result.stderr  # readable, as `prep report` reads it: 0 rows
+    assert "empty-dataset" in result.stdout and "no rows" in result.stdout
+
+
 def test_exit_2_on_unreadable_input(tmp_path: Path, prep) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"anchor": "a", "positive": "b"}\n{"anchor": "c", "positive": \n')

@@ -1,6 +1,10 @@
-"""layout-schema, extra-text-column, id-column, label-column-name, column-order."""
+"""layout-schema, extra-text-column, id-column, label-column-name, column-order; --format and --columns."""
 
+import pytest
 from rule_findings import by_rule, one
+
+from pipeline.errors import ConfigError
+from pipeline.lint.context import LintOptions
 
 TRIPLETS = [
     {"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": "Dune is a novel."},
@@ -79,3 +83,42 @@ def test_qa_pairs_with_a_label_are_labeled_pairs(lint_records) -> None:
     assert not by_rule(findings, "anchor-equals-positive")
     listed = [{**row, "answer": [row["answer"]]} for row in rows]
     assert "column 'answer' holds List(String)" in one(lint_records(listed), "layout-schema").message
+
+
+def test_layout_schema_numbers_in_a_text_role(lint_records) -> None:
+    # `prep report` refuses it ("field 'anchor': expected a string, got int"); ST's tokenizer fails on it.
+    finding = one(lint_records([{"anchor": 1234, "positive": "b c"}, {"anchor": 5678, "positive": "d e"}]),
+                  "layout-schema")
+    assert "column 'anchor' (anchor) holds Int64, expected text" in finding.message
+    assert (finding.severity, finding.count) == ("error", 2)
+    assert not by_rule(lint_records([{"anchor": "a b", "positive": ["b c"]}]), "layout-schema"), "st takes lists"
+
+
+def test_layout_schema_names_the_column_once_per_check(lint_records) -> None:
+    flag = [{"query": "q a", "pos": ["pa"], "neg": ["na"], "pos_scores": [0.9], "neg_scores": [0.1]},
+            {"query": "q b", "pos": ["pb"], "neg": ["nb"], "pos_scores": [0.8], "neg_scores": [0.2]},
+            {"query": "q c", "pos": ["pc"], "neg": ["nc"]}]
+    findings = by_rule(lint_records(flag), "layout-schema")
+    assert len(findings) == 2 and {f.rows for f in findings} == {(3,)}
+    assert ["'neg_scores'" in findings[1].message, "'pos_scores'" in findings[0].message] == [True, True]
+    # FlagEmbedding reads teacher scores only with --knowledge_distillation True, and then from every row.
+    assert all(f.severity == "warning" and "--knowledge_distillation" in f.message for f in findings)
+    assert not by_rule(lint_records([{k: v for k, v in row.items() if "scores" not in k} for row in flag]),
+                       "layout-schema")
+    uneven = [{**flag[0], "neg_scores": [0.1, 0.2]}]
+    assert "neg_scores as long as neg" in one(lint_records(uneven), "layout-schema").message
+
+
+def test_formats_and_columns_as_prep_report_reads_them(lint_records) -> None:
+    renamed = [{"text_a": "a cat", "text_b": "a dog", "sim": 0.4}, {"text_a": "a car", "text_b": "a bus", "sim": 0.6}]
+    for options in ({"fmt": "pairs", "columns": {"sentence1": "text_a", "sentence2": "text_b", "score": "sim"}},
+                    {"columns": {"anchor": "text_a", "positive": "text_b", "label": "sim"}}):
+        findings = lint_records(renamed, **options)
+        # Read as scored pairs; only the name of the score is a problem, since ST takes just label/score.
+        assert [f.rule for f in findings] == ["label-column-name"] and "'sim'" in findings[0].message
+    lists = [{"query": "q one", "docs": ["a b", "c d"], "labels": [1.0, 0.0]}]
+    assert lint_records(lists, fmt="lists") == []
+    with pytest.raises(ConfigError, match="lists input has fixed field names"):
+        LintOptions(fmt="lists", columns={"anchor": "query"})
+    with pytest.raises(ConfigError, match="got sentence3"):
+        LintOptions(columns={"sentence3": "x"})

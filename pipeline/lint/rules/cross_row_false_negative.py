@@ -4,12 +4,13 @@ of the other's query, or of a near-duplicate of it (--deep): the in-batch false 
 The same definition as `pipeline.stages.conflicts` (without near-duplicate positives), computed with joins over
 whole columns, never over pairs of rows: with mined data, where one passage is a positive of some queries and a
 negative of many, the pairs run to tens of millions. A cross-query conflict is counted once per text that causes
-it, so a pair that conflicts both ways (two queries sharing a positive) counts twice: an upper bound.
+it, so a pair that conflicts both ways (two queries sharing a positive) counts twice: an upper bound. A datasets
+folder that `prep run --batch-size B` wrote carries its conflict-free blocks: then only conflicts within a block count.
 """
 
 import polars as pl
 
-from pipeline.lint.rule import WARNING, Finding, Rule, in_batch
+from pipeline.lint.rule import ERROR, WARNING, Finding, Rule, in_batch, in_prep_blocks
 from pipeline.readers.files import ROW
 
 
@@ -24,6 +25,18 @@ class CrossRowFalseNegative(Rule):
         return in_batch(table, context)
 
     def check(self, table, context) -> list[Finding]:
+        batch, laid_out = context.options.batch_size, table.source.written.get("prep_batch_size")
+        findings = []
+        if laid_out and batch and batch != laid_out:
+            findings.append(self.found(
+                [], f"the rows are laid out in conflict-free blocks of {laid_out} (prep run --batch-size {laid_out}); "
+                f"BlockBatchSampler refuses batches of {batch}", count=table.rows, severity=ERROR,
+                fix=f"Train with per_device_train_batch_size={laid_out}, or lay the rows out again with "
+                    f"`prep run DATA --batch-size {batch}`."))
+        blocks = _blocks(table) if in_prep_blocks(table, context) else None
+        return findings + self._conflicts(table, context, blocks)
+
+    def _conflicts(self, table, context, blocks: pl.DataFrame | None) -> list[Finding]:
         texts = table.texts.filter(pl.col("id").is_not_null()).select(ROW, "role", "id")
         anchors = texts.filter(pl.col("role") == "anchor").select(ROW, query="id")
         sizes = anchors.group_by("query").agg(size=pl.len())
@@ -40,6 +53,8 @@ class CrossRowFalseNegative(Rule):
         within = int((groups["size"] * (groups["size"] - 1) // 2).sum())
         if cross + within == 0:
             return []
+        if blocks is not None:
+            return self._in_blocks(table, owned, forbidden, anchors, blocks)
         owners = owned.group_by("id").agg(owners=pl.col("own").n_unique(), owner=pl.col("own").first())
         hit = forbidden.join(owners, left_on="forbidden", right_on="id").filter(
             (pl.col("owners") > 1) | (pl.col("owner") != pl.col("query")))
@@ -54,6 +69,36 @@ class CrossRowFalseNegative(Rule):
             expected = (cross + within) * size * (size - 1) / (table.rows * (table.rows - 1))
             message += f"; in random batches of {batch}: about {expected:.2f} conflicts per batch"
         return [self.found(rows, message)]
+
+    def _in_blocks(self, table, owned: pl.DataFrame, forbidden: pl.DataFrame, anchors: pl.DataFrame,
+                   blocks: pl.DataFrame) -> list[Finding]:
+        """The same conflicts, counted only between rows of one block: the batches BlockBatchSampler yields."""
+        anchors = anchors.join(blocks, on=ROW)
+        hits = (owned.join(blocks, on=ROW).join(forbidden, left_on="id", right_on="forbidden")
+                .filter(pl.col("own") != pl.col("query"))
+                .join(anchors.rename({ROW: "other"}), on=["query", "block"]))
+        shared = anchors.group_by("query", "block").agg(size=pl.len(), rows=pl.col(ROW)).filter(pl.col("size") > 1)
+        within = int((shared["size"] * (shared["size"] - 1) // 2).sum())
+        if hits.height + within == 0:
+            return []
+        rows = pl.concat([hits[ROW], hits["other"], shared["rows"].explode()])
+        size = table.source.written["prep_batch_size"]
+        return [self.found(rows, f"within the conflict-free blocks of {size} that prep wrote (the batches "
+                           f"BlockBatchSampler yields): {within:,} pairs of rows share a query; {hits.height:,} times "
+                           "a text of one row is a positive or the query of another row's query",
+                           fix="The rows changed after `prep run`, or a block was filled with leftovers: run "
+                               "`prep run DATA --batch-size B --leftover reject` to set aside rows that fit no block.")]
+
+
+def _blocks(table) -> pl.DataFrame | None:
+    """(ROW, block) for the blocks `prep run --batch-size` wrote, in row order; None when they do not add up to the
+    table's rows."""
+    sizes = table.source.written.get("prep_blocks")
+    if sum(sizes) != table.rows:
+        return None
+    ends = pl.Series(sizes, dtype=pl.Int64).cum_sum()
+    return pl.DataFrame({ROW: table.frame[ROW], "block": ends.search_sorted(pl.int_range(table.rows, eager=True),
+                                                                           side="right")})
 
 
 def _forbidden(texts: pl.DataFrame, anchors: pl.DataFrame, related: pl.DataFrame) -> pl.DataFrame:

@@ -3,11 +3,16 @@ so one run reports every broken column and check at once."""
 
 import polars as pl
 
-from pipeline.lint.rule import ERROR, Finding, Rule
+from pipeline.lint.layouts import LABEL_COLUMNS
+from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
 from pipeline.readers.files import ROW
 
 # Named by pandera for a column the model needs and the table lacks.
 _MISSING = "column_in_dataframe"
+# FlagEmbedding reads these only with --knowledge_distillation True, and then from every row.
+_TEACHER_SCORES = ("pos_scores", "neg_scores")
+_TEACHER_FIX = ("Give every row pos_scores and neg_scores (`prep run DATA --layout flag --scores`), or drop both "
+                "columns to train without distillation.")
 
 
 class LayoutSchema(Rule):
@@ -15,9 +20,11 @@ class LayoutSchema(Rule):
     severity = ERROR
     description = "Columns, types or per-row invariants of the layout are broken (schemas/layouts.py)."
     fix = "Write the layout with `prep convert DATA --to LAYOUT`, or name the layout the data is in with --layout."
-    layouts = frozenset({"n-tuple", "buckets", "triplet", "labeled-pair", "labeled-list", "flag"})
+    layouts = frozenset({"n-tuple", "buckets", "triplet", "labeled-pair", "labeled-list", "flag", "st"})
 
     def check(self, table, context) -> list[Finding]:
+        if table.layout == "st":
+            return self._st_types(table)
         import pandera.polars as pa
 
         from schemas.layouts import MODELS
@@ -45,14 +52,42 @@ class LayoutSchema(Rule):
                 findings.append(self.found([], message, count=table.rows))
             else:
                 rows = table.frame[ROW].gather(indexes.cast(pl.UInt32))
-                findings.append(self.found(rows, f"{where}: rows fail the check '{check}'"))
+                findings.append(self._row_finding(rows, column, check, table))
         return findings
+
+    def _row_finding(self, rows: pl.Series, column: str, check: str, table) -> Finding:
+        """Rows failing a check of one column name it; a check across columns (schema context) names itself."""
+        where = f"{table.layout} layout"
+        if column not in table.frame.columns:
+            return self.found(rows, f"{where}: rows fail the check '{check}'")
+        if check != "not_nullable":
+            return self.found(rows, f"{where}: column '{column}': rows fail the check '{check}'")
+        if column in _TEACHER_SCORES:
+            having = table.rows - rows.len()
+            return self.found(rows, f"{where}: {rows.len():,} rows have no '{column}' while {having:,} rows have it: "
+                              "FlagEmbedding drops the column unless --knowledge_distillation True, which then fails "
+                              "on these rows", severity=WARNING, fix=_TEACHER_FIX)
+        return self.found(rows, f"{where}: column '{column}' is null in {rows.len():,} rows")
+
+    def _st_types(self, table) -> list[Finding]:
+        """st tables have no model (any names, strings or lists), but their text roles must hold text: the readers
+        refuse numbers there, and ST's tokenizer fails on them."""
+        texts = (pl.String, pl.List(pl.String), pl.Null)
+        roles = {"anchor": (table.roles.anchor,), "positive": table.roles.positives, "negative": table.roles.negatives}
+        return [self.found([], f"st layout: column '{column}' ({role}) holds {table.source.schema[column]}, "
+                           "expected text", count=table.rows,
+                           fix=f"Store the texts as strings (`dataset.cast_column('{column}', Value('string'))`), "
+                               f"or map the {role} role to a text column with --columns {role}=COLUMN.")
+                for role, columns in roles.items() for column in columns if table.source.schema[column] not in texts]
 
 
 def _model_names(table) -> dict[str, str]:
     """A labeled pair named with st's names, (query, answer, label), is checked as (sentence1, sentence2, label):
-    the trainer reads its columns by position, so the names do not matter to it."""
+    the trainer reads its columns by position, so the names do not matter to it. A score column of another name
+    (--columns score=sim) is checked as `score`; label-column-name says that ST will not take it as the label."""
     if table.layout != "labeled-pair":
         return {}
     wanted = {table.roles.anchor: "sentence1", table.roles.positives[0]: "sentence2"}
+    if table.roles.label and table.roles.label not in LABEL_COLUMNS:
+        wanted[table.roles.label] = "score"
     return {old: new for old, new in wanted.items() if old != new and new not in table.frame.columns}
