@@ -10,7 +10,14 @@ from pipeline.canonical import Canonical
 from pipeline.config import RunConfig, read_config_file
 from pipeline.errors import ConfigError
 from pipeline.layouts.selection import Selection
-from pipeline.manifest import describe_inputs, layout_summary, package_versions, rejected_rows, stage_counts
+from pipeline.manifest import (
+    describe_inputs,
+    layout_summary,
+    package_versions,
+    rejected_rows,
+    stage_counts,
+    with_no_rows_warning,
+)
 from pipeline.output import choose_positives, lay_out_output, no_links, split_off_anchors, write_output
 from pipeline.report.tokens import load_token_counter
 from pipeline.run import RunInputs
@@ -76,6 +83,7 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                       "in_output_rows": int(used)},
         "timings_seconds": {"convert": round(time.perf_counter() - start, 3)},
     }
+    manifest["layout"] = with_no_rows_warning(summary, manifest["stages"])
     rejects = pl.concat([rejected_rows(counted, negatives_kept), output.rejects], how="diagonal_relaxed")
     write_output(out, canon, output, rejects, manifest, config, load_token_counter(None))
     return manifest

@@ -24,6 +24,7 @@ from pipeline.manifest import (
     rejected_rows,
     score_stats,
     stage_counts,
+    with_no_rows_warning,
 )
 from pipeline.memory import release_free_memory
 from pipeline.output import choose_positives, lay_out_output, no_links, split_off_anchors, write_output
@@ -172,6 +173,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         "timings_seconds": clock.timings,
         "peak_rss_mib": clock.peak_rss,  # the process's peak so far at the end of each stage
     }
+    manifest["layout"] = with_no_rows_warning(manifest["layout"], manifest["stages"])
     counter = counter_of_model(encoder.model, manifest["model"]["name"])
     rejects = pl.concat([rejected_rows(canon), output.rejects], how="diagonal_relaxed")
     write_output(out, canon, output, rejects, manifest, config, counter, finishing=lambda: clock.lap("write"))
