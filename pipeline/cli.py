@@ -302,9 +302,9 @@ def render_run_summary(manifest: dict, out: Path | str, target: Console) -> None
 
 
 def _print_layout(summary: dict, out: Path | str, target: Console) -> None:
-    for key in ("note", "warning"):
+    for key, label in (("note", "note"), ("scores_note", "note"), ("warning", "warning")):
         if key in summary:
-            target.print(f"[yellow]{key}:[/] {escape(summary[key])}")
+            target.print(f"[yellow]{label}:[/] {escape(summary[key])}")
     splits = ", ".join(f"{name} {split['rows']:,} rows" for name, split in summary["splits"].items())
     target.print(f"wrote {escape(str(out))}: {summary['layout']} ({splits}), rejects.parquet, manifest.json, "
                  f"report.html; load with {escape(summary['load'].replace('OUT', str(out)))}")

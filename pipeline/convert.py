@@ -9,6 +9,7 @@ import polars as pl
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig, read_config_file
 from pipeline.errors import ConfigError
+from pipeline.layouts.input_scores import convert_scores_note
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
     describe_inputs,
@@ -60,11 +61,12 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     positives, anchor_pairs = split_off_anchors(canon.positives)
     positives = choose_positives(positives, config.layout.positives_per_query, config.mining.seed)
     selection = Selection.of(canon, positives, negatives, config.mining.negatives)
+    scores_note = convert_scores_note(config.layout, selection)  # the input's scores, before a teacher's
     if config.layout.teacher:
         selection = teacher_scores(selection, config.layout.teacher)
     output = lay_out_output(canon, selection, config, no_links(canon.queries.height), no_links(canon.corpus.height),
                             excluded=anchor_pairs)
-    summary = layout_summary(output.layout, config)
+    summary = layout_summary(output.layout, config, scores_note)
     # Scored pairs hold a query's negatives even when it has no positive (scored 0): those rows are not lost.
     # Counted from the negatives kept: a query whose only negative was dropped yields nothing.
     negatives_kept = config.layout.layout == "labeled-pair"

@@ -98,8 +98,9 @@ def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
     return summary
 
 
-def layout_summary(layout: Layout, config: RunConfig) -> dict:
-    """What was written and how to load it; fill policy additions are stated, never hidden."""
+def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = None) -> dict:
+    """What was written and how to load it; fill policy additions are stated, never hidden, and so is a
+    `scores_note` on input scores the output does not hold."""
     settings = config.layout
     splits = layout.splits if layout.splits is not None else {"train": layout.rows}
     if settings.layout == "flag":
@@ -113,6 +114,8 @@ def layout_summary(layout: Layout, config: RunConfig) -> dict:
         load = "datasets.load_from_disk(OUT)"
     summary = {"layout": settings.layout, "load": load,
                "splits": {name: {"rows": rows.height, "columns": rows.columns} for name, rows in splits.items()}}
+    if scores_note:
+        summary["scores_note"] = scores_note
     if settings.layout in ("n-tuple", "flag"):
         summary["negatives_per_row"] = config.mining.negatives
         summary["fill"] = settings.fill

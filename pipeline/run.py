@@ -15,6 +15,7 @@ import polars as pl
 from pipeline.canonical import Canonical
 from pipeline.config import MiningConfig, RunConfig
 from pipeline.layouts import FIXED_WIDTH
+from pipeline.layouts.input_scores import run_scores_note
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
     describe_inputs,
@@ -168,7 +169,8 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         "filters": filter_summary(mined, config),
         "scores": {"positives": score_stats(mined.positive_scores),
                    "chosen_negatives": score_stats(mined.negatives["score"].to_numpy())},
-        "layout": layout_summary(output.layout, config),
+        "layout": layout_summary(output.layout, config, run_scores_note(config.layout, canon.positives,
+                                                                         canon.negatives)),
         "batches": output.batches,
         "timings_seconds": clock.timings,
         "peak_rss_mib": clock.peak_rss,  # the process's peak so far at the end of each stage

@@ -238,3 +238,16 @@ def test_an_empty_input_warns_and_an_output_with_rows_does_not(write_table, flag
     empty = write_table("empty.jsonl", [])
     assert convert_to(empty, out="a", layout="triplet")["layout"]["warning"] == "no rows written: the input has no rows"
     assert "warning" not in convert_to(flag_data, out="b", layout="triplet")["layout"]
+
+
+def test_graded_input_scores_written_as_1_and_0_are_noted(write_table, prep, tmp_path):
+    pairs = write_table("pairs.jsonl", scored(("a plane takes off", "an air plane is taking off", 5.0),
+                                              ("a man plays a flute", "a man plays a large flute", 3.8),
+                                              ("a cat sits", "a truck drives", 0.0)))
+    note = "the input has scores; --scores keeps them, without it positives are 1.0 and negatives 0.0"
+    plain = prep("convert", pairs, "--to", "labeled-pair", "--out", tmp_path / "plain")
+    assert plain.returncode == 0, plain.stderr
+    assert f"note: {note}" in " ".join(plain.stdout.split())
+    assert json.loads((tmp_path / "plain" / "manifest.json").read_text())["layout"]["scores_note"] == note
+    kept = prep("convert", pairs, "--to", "labeled-pair", "--scores", "--out", tmp_path / "kept")
+    assert kept.returncode == 0 and "note:" not in kept.stdout, kept.stderr
