@@ -303,9 +303,9 @@ def render_run_summary(manifest: dict, out: Path | str, target: Console) -> None
 
 
 def _print_layout(summary: dict, out: Path | str, target: Console) -> None:
-    for key in ("note", "warning"):
+    for key, label in (("note", "note"), ("scores_note", "note"), ("warning", "warning")):
         if key in summary:
-            target.print(f"[yellow]{key}:[/] {escape(summary[key])}")
+            target.print(f"[yellow]{label}:[/] {escape(summary[key])}")
     for entry in summary.get("instructions", {}).values():
         if "note" in entry:
             target.print(f"[yellow]note:[/] {escape(entry['note'])}")

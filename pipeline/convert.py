@@ -9,6 +9,7 @@ import polars as pl
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig, read_config_file
 from pipeline.errors import ConfigError
+from pipeline.layouts.input_scores import convert_scores_note
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
     describe_inputs,
@@ -17,6 +18,7 @@ from pipeline.manifest import (
     package_versions,
     rejected_rows,
     stage_counts,
+    with_no_rows_warning,
 )
 from pipeline.output import choose_positives, lay_out_output, no_links, split_off_anchors, write_output
 from pipeline.report.tokens import load_token_counter
@@ -60,11 +62,12 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     positives, anchor_pairs = split_off_anchors(canon.positives)
     positives = choose_positives(positives, config.layout.positives_per_query, config.mining.seed)
     selection = Selection.of(canon, positives, negatives, config.mining.negatives)
+    scores_note = convert_scores_note(config.layout, selection)  # the input's scores, before a teacher's
     if config.layout.teacher:
         selection = teacher_scores(selection, config.layout.teacher)
     output = lay_out_output(canon, selection, config, no_links(canon.queries.height), no_links(canon.corpus.height),
                             excluded=anchor_pairs)
-    summary = layout_summary(output.layout, config)
+    summary = layout_summary(output.layout, config, scores_note)
     if instructions := instruction_summary(canon, selection, config.layout.layout):
         summary["instructions"] = instructions
     # Scored pairs hold a query's negatives even when it has no positive (scored 0): those rows are not lost.
@@ -85,6 +88,7 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                       "in_output_rows": int(used)},
         "timings_seconds": {"convert": round(time.perf_counter() - start, 3)},
     }
+    manifest["layout"] = with_no_rows_warning(summary, manifest["stages"])
     rejects = pl.concat([rejected_rows(counted, negatives_kept), output.rejects], how="diagonal_relaxed")
     write_output(out, canon, output, rejects, manifest, config, load_token_counter(None))
     return manifest

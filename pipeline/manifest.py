@@ -34,12 +34,13 @@ def _yielding(canon: Canonical, negatives_kept: bool) -> pl.Series:
 def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame,
                  negatives_kept: bool = False) -> list[dict]:
     """rows_in == rows_out + rows_rejected, per stage, with the check written down."""
-    rejected = rejected_rows(canon, negatives_kept).height
+    rejected = rejected_rows(canon, negatives_kept)
     # Counted apart from the rejects: input rows whose query kept at least one pair.
     with_pairs = int(canon.rows["query_id"].is_in(_yielding(canon, negatives_kept).implode()).sum())
     pairs = canon.positives.height
     read = {"stage": "read", "unit": "input rows", "rows_in": canon.rows.height, "rows_out": with_pairs,
-            "rows_rejected": rejected, "reconciled": canon.rows.height == with_pairs + rejected,
+            "rows_rejected": rejected.height, "reconciled": canon.rows.height == with_pairs + rejected.height,
+            "rejected_by_reason": _by_reason(rejected),
             # empty or whitespace-only texts are not texts: counted here (report.json lists them), never paired
             "empty_texts": {role: int((canon.empty["role"] == role).sum()) for role in ROLES},
             "repeated_pairs": _repeated(canon.repeated),
@@ -54,8 +55,14 @@ def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame,
         read,
         {"stage": "layout", "unit": "(query, positive) pairs", "rows_in": pairs, "rows_out": rows_out,
          "rows_rejected": pair_rejects.height, "reconciled": pairs == rows_out + pair_rejects.height,
-         "rejected_by_reason": dict(pair_rejects["reason"].value_counts().iter_rows()) if pair_rejects.height else {}},
+         "rejected_by_reason": _by_reason(pair_rejects)},
     ]
+
+
+def _by_reason(rejects: pl.DataFrame) -> dict[str, int]:
+    """{reason: count}, the most frequent first."""
+    counts = rejects["reason"].value_counts().sort(["count", "reason"], descending=[True, False])
+    return dict(counts.iter_rows())
 
 
 def _repeated(repeated: pl.DataFrame) -> dict:
@@ -92,8 +99,9 @@ def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
     return summary
 
 
-def layout_summary(layout: Layout, config: RunConfig) -> dict:
-    """What was written and how to load it; fill policy additions are stated, never hidden."""
+def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = None) -> dict:
+    """What was written and how to load it; fill policy additions are stated, never hidden, and so is a
+    `scores_note` on input scores the output does not hold."""
     settings = config.layout
     splits = layout.splits if layout.splits is not None else {"train": layout.rows}
     if settings.layout == "flag":
@@ -107,6 +115,8 @@ def layout_summary(layout: Layout, config: RunConfig) -> dict:
         load = "datasets.load_from_disk(OUT)"
     summary = {"layout": settings.layout, "load": load,
                "splits": {name: {"rows": rows.height, "columns": rows.columns} for name, rows in splits.items()}}
+    if scores_note:
+        summary["scores_note"] = scores_note
     if settings.layout in ("n-tuple", "flag"):
         summary["negatives_per_row"] = config.mining.negatives
         summary["fill"] = settings.fill
@@ -144,6 +154,30 @@ def instruction_summary(canon: Canonical, selection: Selection, layout: str) -> 
             entry["note"] = "the input's FlagEmbedding `type` is not written: ST layouts have no use for it"
         summary[name] = entry
     return summary or None
+
+
+def with_no_rows_warning(summary: dict, stages: list[dict]) -> dict:
+    """The layout summary, with a warning where no row was written that says where the rows went: an empty output
+    would otherwise pass for a finished run (exit 0, "train 0 rows")."""
+    if any(split["rows"] for split in summary["splits"].values()):
+        return summary
+    read, layout = stages[0], stages[-1]
+    if not read["rows_in"]:
+        return summary | {"warning": "no rows written: the input has no rows"}
+    lost = []
+    if layout["rows_in"]:
+        lost.append(f"all {layout['rows_in']:,} (query, positive) pairs were set aside "
+                    f"({_reasons(layout['rejected_by_reason'])})")
+    if read["rows_rejected"]:
+        lost.append(f"{read['rows_rejected']:,} of {read['rows_in']:,} input rows held no usable (query, positive) "
+                    f"pair ({_reasons(read['rejected_by_reason'])})")
+    # Replaces a fill 'pad' warning: its padding is in no written row.
+    return summary | {"warning": f"no rows written: {'; '.join(lost or ['every row was set aside'])}; see "
+                                 "rejects.parquet"}
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    return ", ".join(f"{reason} {count:,}" for reason, count in counts.items())
 
 
 def score_stats(values: np.ndarray) -> dict:

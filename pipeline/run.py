@@ -15,6 +15,7 @@ import polars as pl
 from pipeline.canonical import Canonical
 from pipeline.config import MiningConfig, RunConfig
 from pipeline.layouts import FIXED_WIDTH
+from pipeline.layouts.input_scores import run_scores_note
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
     describe_inputs,
@@ -25,6 +26,7 @@ from pipeline.manifest import (
     rejected_rows,
     score_stats,
     stage_counts,
+    with_no_rows_warning,
 )
 from pipeline.memory import release_free_memory
 from pipeline.output import choose_positives, lay_out_output, no_links, split_off_anchors, write_output
@@ -168,11 +170,14 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         "filters": filter_summary(mined, config),
         "scores": {"positives": score_stats(mined.positive_scores),
                    "chosen_negatives": score_stats(mined.negatives["score"].to_numpy())},
-        "layout": layout_summary(output.layout, config) | _instructions_entry(canon, selection, config),
+        "layout": layout_summary(output.layout, config, run_scores_note(config.layout, canon.positives,
+                                                                         canon.negatives))
+        | _instructions_entry(canon, selection, config),
         "batches": output.batches,
         "timings_seconds": clock.timings,
         "peak_rss_mib": clock.peak_rss,  # the process's peak so far at the end of each stage
     }
+    manifest["layout"] = with_no_rows_warning(manifest["layout"], manifest["stages"])
     counter = counter_of_model(encoder.model, manifest["model"]["name"])
     rejects = pl.concat([rejected_rows(canon), output.rejects], how="diagonal_relaxed")
     write_output(out, canon, output, rejects, manifest, config, counter, finishing=lambda: clock.lap("write"))

@@ -122,3 +122,26 @@ def test_python_dash_m_runs_the_cli() -> None:
                             cwd=REPO, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Usage" in result.stdout and "report" in result.stdout
+
+
+OFFLINE = "no such folder, and not in the local Hugging Face cache; HF_HUB_OFFLINE is set, so the hub was not asked"
+
+
+@pytest.mark.parametrize(("command", "model", "problem"), [
+    ("run", ["--model", "/nonexistent/model"], "--model /nonexistent/model: no such folder"),
+    ("run", ["--model", "prep-tests/no-such-model"], f"--model prep-tests/no-such-model: {OFFLINE}"),
+    ("convert", ["--to", "labeled-pair", "--scores", "--teacher", "/nonexistent"],
+     "--teacher /nonexistent: no such folder"),
+    ("convert", ["--to", "labeled-pair", "--scores", "--teacher", "prep-tests/no-such-teacher"],
+     f"--teacher prep-tests/no-such-teacher: {OFFLINE}"),
+    ("lint", ["--deep", "--model", "/nonexistent/model"], "--model /nonexistent/model: no such folder"),
+])
+def test_a_model_that_does_not_load_is_one_line_and_exit_2(write_table, tmp_path: Path, prep, command: str,
+                                                           model: list[str], problem: str) -> None:
+    """Exit 1 from lint means findings: a mistyped --model in CI must not look like them."""
+    path = write_table("train.jsonl", ROWS)
+    out = [] if command == "lint" else ["--out", tmp_path / "out"]
+    result = prep(command, path, *out, *model)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"error: {problem}"], result.stderr

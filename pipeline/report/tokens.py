@@ -33,6 +33,8 @@ def load_token_counter(model: str | Path | None = None) -> TokenCounter:
     from tokenizers import Tokenizer
 
     path = Path(model) if model else default_model_path()
+    if not path.is_dir():  # a hub name too: lengths are read from the folder, without loading the model
+        raise ConfigError(f"--model {path}: no such folder; give a local sentence-transformers model folder")
     # Transformer models keep tokenizer.json at the top, StaticEmbedding in its module folder.
     tokenizer_file = next(iter([*path.glob("tokenizer.json"), *sorted(path.glob("*/tokenizer.json"))]), None)
     if tokenizer_file is None:

@@ -17,6 +17,7 @@ from pipeline.config import EncoderConfig
 from pipeline.errors import ConfigError
 from pipeline.memory import fix_mmap_threshold
 from pipeline.stages.embedding_cache import EmbeddingCache, default_cache_dir, fingerprint_model
+from pipeline.stages.load_model import load_model
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -75,7 +76,7 @@ class Encoder:
             self.tokenizer_workers = min(8, (os.cpu_count() or 2) - 1) if device.startswith("cuda") else 0
         if "fork" not in multiprocessing.get_all_start_methods():  # a spawned worker would copy the model
             self.tokenizer_workers = 0
-        self.model = SentenceTransformer(name, device=device)
+        self.model = load_model(SentenceTransformer, name, "--model", device=device)
         if self.backend == "int8":
             self.model = _quantize(self.model)
         if self.config.max_seq_length:

@@ -7,6 +7,7 @@ import polars as pl
 
 from pipeline.canonical import Canonical
 from pipeline.layouts.selection import Selection
+from pipeline.stages.load_model import load_model
 
 
 def cosine_of_pairs(canon: Canonical, pairs: pl.DataFrame, query_vectors: np.ndarray,
@@ -28,7 +29,7 @@ def teacher_scores(selection: Selection, model: str, batch_size: int = 32) -> Se
     """Every positive and (non-padding) negative scored by the CrossEncoder `model` on (query, text)."""
     from sentence_transformers import CrossEncoder
 
-    teacher = CrossEncoder(model)
+    teacher = load_model(CrossEncoder, model, "--teacher")
 
     def scored(frame: pl.DataFrame) -> pl.DataFrame:
         texts = (frame.join(selection.queries.rename({"text": "query"}), on="query_id", maintain_order="left")

@@ -236,3 +236,36 @@ def test_a_flag_turns_off_what_the_config_file_turns_on(write_table, prep, tmp_p
         result = prep("convert", pairs, "--to", "labeled-pair", "--config", config, *flag, "--out", out)
         assert result.returncode == 0, result.stderr
         assert sorted(r["score"] for r in rows_of(out)) == sorted(expected)
+
+
+def test_an_output_of_no_rows_is_a_warning_that_says_where_they_went(write_table, prep, tmp_path):
+    lists = write_table("lists.jsonl", [{"query": "lq1", "docs": ["d1", "d2", "d3"], "labels": [1, 0, 0]},
+                                        {"query": "lq2", "docs": ["d4", "d5"], "labels": [0, 0]},
+                                        {"query": "lq3", "docs": ["d6", "d7", "d8"], "labels": [2, 1, 0]}])
+    result = prep("convert", lists, "--to", "flag", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr  # the run did what it was asked; the warning says what came of it
+    expected = ("no rows written: all 3 (query, positive) pairs were set aside (fewer_than_group_size_negatives 3); "
+                "1 of 3 input rows held no usable (query, positive) pair (no_positive 1); see rejects.parquet")
+    assert f"warning: {expected}" in " ".join(result.stdout.split())
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["layout"]["warning"] == expected
+    assert manifest["stages"][0]["rejected_by_reason"] == {"no_positive": 1}
+
+
+def test_an_empty_input_warns_and_an_output_with_rows_does_not(write_table, flag_data, convert_to):
+    empty = write_table("empty.jsonl", [])
+    assert convert_to(empty, out="a", layout="triplet")["layout"]["warning"] == "no rows written: the input has no rows"
+    assert "warning" not in convert_to(flag_data, out="b", layout="triplet")["layout"]
+
+
+def test_graded_input_scores_written_as_1_and_0_are_noted(write_table, prep, tmp_path):
+    pairs = write_table("pairs.jsonl", scored(("a plane takes off", "an air plane is taking off", 5.0),
+                                              ("a man plays a flute", "a man plays a large flute", 3.8),
+                                              ("a cat sits", "a truck drives", 0.0)))
+    note = "the input has scores; --scores keeps them, without it positives are 1.0 and negatives 0.0"
+    plain = prep("convert", pairs, "--to", "labeled-pair", "--out", tmp_path / "plain")
+    assert plain.returncode == 0, plain.stderr
+    assert f"note: {note}" in " ".join(plain.stdout.split())
+    assert json.loads((tmp_path / "plain" / "manifest.json").read_text())["layout"]["scores_note"] == note
+    kept = prep("convert", pairs, "--to", "labeled-pair", "--scores", "--out", tmp_path / "kept")
+    assert kept.returncode == 0 and "note:" not in kept.stdout, kept.stderr

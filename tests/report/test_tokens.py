@@ -28,6 +28,12 @@ def test_folder_without_tokenizer_is_a_config_error(tmp_path: Path) -> None:
         load_token_counter(tmp_path)
 
 
+def test_a_missing_folder_or_a_hub_name_is_named_as_no_such_folder(tmp_path: Path) -> None:
+    for model in (tmp_path / "gone", "BAAI/bge-small-en-v1.5"):
+        with pytest.raises(ConfigError, match=r"no such folder; give a local sentence-transformers model folder"):
+            load_token_counter(model)
+
+
 def test_default_is_the_offline_minilm() -> None:
     counter = load_token_counter()
     config = json.loads((default_model_path() / "sentence_bert_config.json").read_text())

@@ -522,3 +522,11 @@ def test_a_positive_that_is_the_anchor_own_text_takes_no_part_in_mining(tiny_mod
     rejects = pl.read_parquet(tmp_path / "with" / "rejects.parquet")
     assert rejects.select("row", "reason").rows() == [(1, "positive_is_anchor"), (2, "positive_is_anchor")]
     assert all(stage["reconciled"] for stage in manifests["with"]["stages"])
+
+
+def test_a_run_that_sets_every_pair_aside_says_so(data, tiny_model, tmp_path):
+    manifest = run(data, tiny_model, tmp_path, negatives=50, layout=LayoutConfig(fill="drop"))
+    pairs = manifest["stages"][1]["rows_in"]
+    assert len(datasets.load_from_disk(str(tmp_path / "out"))) == 0
+    assert manifest["layout"]["warning"].startswith(
+        f"no rows written: all {pairs} (query, positive) pairs were set aside (fewer_than_k_negatives {pairs}")

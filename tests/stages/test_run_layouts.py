@@ -81,3 +81,16 @@ def test_every_layout_reconciles_after_mining(data, tiny_model, tmp_path, layout
     manifest = run(data, tiny_model, tmp_path, negatives=2, relative_margin=None, layout=LayoutConfig(layout=layout))
     assert all(stage["reconciled"] for stage in manifest["stages"])
     assert datasets.load_from_disk(str(tmp_path / "out"))
+
+
+def test_input_scores_replaced_by_the_encoder_cosines_are_noted(data, tiny_model, tmp_path):
+    path, corpus = data
+    scored = [row | {"pos_scores": [0.9] * len(row["pos"]), "neg_scores": [0.2] * len(row["neg"])} for row in ROWS]
+    path.write_text("".join(json.dumps(row) + "\n" for row in scored))
+    manifest = run((path, corpus), tiny_model, tmp_path, negatives=2, relative_margin=None,
+                   layout=LayoutConfig(layout="flag", group_size=3, scores=True))
+    assert manifest["layout"]["scores_note"] == (
+        "the input has scores; prep run --scores replaces them with the encoder's cosines (--teacher MODEL: a "
+        "cross-encoder's); prep convert --scores keeps the input's")
+    rows = [json.loads(line) for line in (tmp_path / "out" / "train.jsonl").read_text().splitlines()]
+    assert rows and all(score != 0.9 for row in rows for score in row["pos_scores"])

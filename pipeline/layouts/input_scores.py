@@ -1,0 +1,40 @@
+"""The note for an input whose own scores the output does not hold: written as 1.0/0.0, left out, or replaced."""
+
+import polars as pl
+
+from pipeline.config import LayoutConfig
+from pipeline.layouts.selection import Selection
+
+SCORED = ("n-tuple", "flag", "labeled-pair", "labeled-list")  # the layouts with a score column under --scores
+AS_LABELS = ("labeled-pair", "labeled-list")  # without --scores: 1.0 for a positive, 0.0 for a negative
+
+
+def has_graded_scores(positives: pl.DataFrame, negatives: pl.DataFrame) -> bool:
+    """Whether any (query, text) pair has a score other than the 1.0 (positive) or 0.0 (negative) that the layouts
+    write without --scores: binary labels lose nothing there, and a note about them would be noise."""
+    return bool((positives["score"] != 1.0).any() or (negatives["score"] != 0.0).any())
+
+
+def convert_scores_note(config: LayoutConfig, selection: Selection) -> str | None:
+    """prep convert: the input's scores are kept with --scores only, which it may not have been given."""
+    if config.scores or config.binary or config.layout not in SCORED or selection.missing_scores():
+        return None  # kept, or 1/0 asked for, or nowhere to keep them, or --scores would refuse the missing ones
+    if not has_graded_scores(selection.positives, selection.negatives):
+        return None
+    if config.layout in AS_LABELS:
+        return "the input has scores; --scores keeps them, without it positives are 1.0 and negatives 0.0"
+    return ("the input has scores; --scores keeps them (n-tuple: the label list, flag: pos_scores/neg_scores), "
+            "without it they are left out")
+
+
+def run_scores_note(config: LayoutConfig, positives: pl.DataFrame, negatives: pl.DataFrame) -> str | None:
+    """prep run: --scores gives the encoder's cosines (or a --teacher's), never the input's own scores."""
+    if config.teacher or config.binary or not (config.scores or config.layout in AS_LABELS) \
+            or not has_graded_scores(positives, negatives):
+        # a teacher's scores or 1/0 labels were asked for, or the output has no scores (a plain n-tuple run)
+        return None
+    if config.scores:
+        return ("the input has scores; prep run --scores replaces them with the encoder's cosines (--teacher MODEL: "
+                "a cross-encoder's); prep convert --scores keeps the input's")
+    return ("the input has scores; prep run does not keep them (--scores writes the encoder's cosines), prep convert "
+            "--scores does")

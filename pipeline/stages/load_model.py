@@ -1,0 +1,48 @@
+"""Load a sentence-transformers model or cross-encoder by folder or hub name; a bad name is a ConfigError."""
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from pipeline.errors import ConfigError
+
+Model = TypeVar("Model")
+
+
+def load_model(kind: Callable[..., Model], name: str, option: str, **kwargs: object) -> Model:
+    """`kind(name, **kwargs)`, e.g. SentenceTransformer or CrossEncoder. `option` is the flag that named the model
+    (--model, --teacher): the error says which one to fix."""
+    if name.startswith(("/", ".", "~")) and not Path(name).expanduser().exists():
+        # Hub names never start so: sentence-transformers would look it up there anyway and log a warning first.
+        raise ConfigError(f"{option} {name}: no such folder")
+    try:
+        return kind(name, **kwargs)
+    # sentence-transformers and transformers report a missing folder or hub model as OSError and a folder that is
+    # not a model as ValueError; either would otherwise end in a traceback and exit 1, which lint uses for findings.
+    except (OSError, ValueError) as error:
+        raise ConfigError(model_problem(name, option, error)) from error
+
+
+def model_problem(name: str, option: str, error: Exception) -> str:
+    """One line that names the model and says what is wrong with it."""
+    from huggingface_hub import is_offline_mode
+
+    path = Path(name).expanduser()
+    reason = first_line(error)
+    if path.is_file():
+        problem = "a file, not a model folder"
+    elif path.is_dir():
+        problem = f"the folder does not load as a model: {reason}"
+    elif isinstance(error, FileNotFoundError):  # a path with two or more slashes: never looked up on the hub
+        problem = "no such folder"
+    elif is_offline_mode():
+        problem = ("no such folder, and not in the local Hugging Face cache; HF_HUB_OFFLINE is set, so the hub "
+                   "was not asked")
+    else:
+        problem = f"no such folder, and the Hugging Face hub did not give it: {reason}"
+    return f"{option} {name}: {problem}"
+
+
+def first_line(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

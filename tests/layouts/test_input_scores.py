@@ -1,0 +1,59 @@
+"""The note on input scores the output does not hold: graded scores only, and only where --scores could keep them
+(convert) or where prep run's scores replace them."""
+
+import polars as pl
+import pytest
+
+from pipeline.config import LayoutConfig
+from pipeline.layouts.input_scores import convert_scores_note, has_graded_scores, run_scores_note
+from pipeline.layouts.selection import Selection
+
+LABELS = "the input has scores; --scores keeps them, without it positives are 1.0 and negatives 0.0"
+
+
+def links(*scores: float | None) -> pl.DataFrame:
+    return pl.DataFrame({"query_id": pl.Series(range(len(scores)), dtype=pl.UInt64),
+                         "doc_id": pl.Series(range(10, 10 + len(scores)), dtype=pl.UInt64),
+                         "score": pl.Series(scores, dtype=pl.Float64)})
+
+
+def selection(positives: pl.DataFrame, negatives: pl.DataFrame) -> Selection:
+    ranked = negatives.with_columns(rank=pl.lit(1, pl.UInt32), source=pl.lit("input"))
+    return Selection(pl.DataFrame(), pl.DataFrame(), positives, ranked, 3)
+
+
+def test_only_scores_other_than_1_and_0_are_graded() -> None:
+    assert has_graded_scores(links(4.5, 1.0), links(0.0))
+    assert has_graded_scores(links(1.0), links(0.2))
+    assert not has_graded_scores(links(1.0, 1.0), links(0.0))  # binary labels: 1.0/0.0 lose nothing
+    assert not has_graded_scores(links(None, None), links(None))  # no scores at all
+    assert not has_graded_scores(links(), links())
+
+
+@pytest.mark.parametrize(("layout", "expected"), [
+    (LayoutConfig(layout="labeled-pair"), LABELS),
+    (LayoutConfig(layout="labeled-list"), LABELS),
+    (LayoutConfig(layout="n-tuple"), "the input has scores; --scores keeps them (n-tuple: the label list, flag: "
+                                     "pos_scores/neg_scores), without it they are left out"),
+    (LayoutConfig(layout="labeled-pair", scores=True), None),  # kept
+    (LayoutConfig(layout="labeled-pair", binary=True), None),  # 1/0 labels asked for
+    (LayoutConfig(layout="triplet"), None),  # no score column to keep them in
+])
+def test_convert_notes_graded_scores_that_scores_would_keep(layout: LayoutConfig, expected: str | None) -> None:
+    assert convert_scores_note(layout, selection(links(4.5), links(0.0))) == expected
+
+
+def test_convert_notes_nothing_for_binary_or_missing_scores() -> None:
+    labels = LayoutConfig(layout="labeled-pair")
+    assert convert_scores_note(labels, selection(links(1.0), links(0.0))) is None
+    assert convert_scores_note(labels, selection(links(4.5, None), links(0.0))) is None  # --scores would refuse
+
+
+def test_run_notes_the_input_scores_it_replaces_or_leaves_out() -> None:
+    graded, negatives = links(0.9), links(0.2)
+    assert run_scores_note(LayoutConfig(layout="flag", scores=True), graded, negatives).startswith(
+        "the input has scores; prep run --scores replaces them with the encoder's cosines")
+    assert run_scores_note(LayoutConfig(), graded, negatives).startswith(
+        "the input has scores; prep run does not keep them")
+    assert run_scores_note(LayoutConfig(scores=True, teacher="a-teacher"), graded, negatives) is None
+    assert run_scores_note(LayoutConfig(layout="flag", scores=True), links(1.0), links(0.0)) is None
