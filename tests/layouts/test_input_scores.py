@@ -53,7 +53,8 @@ def test_run_notes_the_input_scores_it_replaces_or_leaves_out() -> None:
     graded, negatives = links(0.9), links(0.2)
     assert run_scores_note(LayoutConfig(layout="flag", scores=True), graded, negatives).startswith(
         "the input has scores; prep run --scores replaces them with the encoder's cosines")
-    assert run_scores_note(LayoutConfig(), graded, negatives).startswith(
+    assert run_scores_note(LayoutConfig(layout="labeled-pair"), graded, negatives).startswith(
         "the input has scores; prep run does not keep them")
+    assert run_scores_note(LayoutConfig(), graded, negatives) is None  # a plain n-tuple run writes no scores
     assert run_scores_note(LayoutConfig(scores=True, teacher="a-teacher"), graded, negatives) is None
     assert run_scores_note(LayoutConfig(layout="flag", scores=True), links(1.0), links(0.0)) is None
