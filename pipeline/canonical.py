@@ -168,10 +168,8 @@ def _fail_on_null_text(long: pl.DataFrame, rows: InputRows) -> None:
                          field=rows.fields.get("positive", "positive"), **{rows.unit: row})
     if long["text"].null_count():
         first = long.filter(pl.col("text").is_null()).sort("row").row(0, named=True)
-        field = rows.fields.get(first["role"], first["role"])
-        if "/" in field:  # negative_1/negative_2/...: name the column that holds the null
-            field = field.split("/")[first["rank"] - 1]
-        raise InputError(rows.path, "is null; expected text", field=field, **{rows.unit: first["row"]})
+        raise InputError(rows.path, "is null; expected text", field=rows.fields.get(first["role"], first["role"]),
+                         **{rows.unit: first["row"]})
 
 
 def _texts_of(ids: pl.Series, texts: pl.DataFrame, name: str) -> pl.DataFrame:

@@ -63,3 +63,13 @@ def test_duplicate_query(lint_records) -> None:
     assert (finding.count, finding.rows) == (2, (4, 5))
     assert "1 exactly, 1 after normalisation" in finding.message
     assert finding.severity == "warning"
+
+
+def test_null_negative_columns_are_missing_negatives_not_empty_texts(lint_records) -> None:
+    rows = [{"anchor": row["anchor"], "positive": row["positive"], "negative_1": row["negative"],
+             "negative_2": "Venus."} for row in with_row(1, anchor=" ")]
+    rows[2]["negative_2"] = None
+    findings = by_rule(lint_records(rows), "empty-text")
+    assert [(f.message, f.rows) for f in findings] == [
+        ("empty texts: anchor 1", (2,)), ("null negatives, which ST's collator fails on: negative_2 1", (3,))]
+    assert "rejects" in findings[0].fix and "--fill drop|repeat" in findings[1].fix
