@@ -201,6 +201,20 @@ def test_tsv_has_no_quoting_and_a_ragged_line_is_named(tmp_path: Path) -> None:
         read_dataset(path, "st")
 
 
+def test_a_tsv_row_short_of_fields_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "train.tsv"  # read as is, the missing negative would be an empty text
+    path.write_text("anchor\tpositive\tnegative\nq1\tp1\tn1\n\nq3\tp3\nq4\tp4\tn4\n")
+    with pytest.raises(InputError, match=r"train\.tsv, row 3: 2 tab-separated fields, the header has 3"):
+        read_dataset(path, "st")
+
+
+def test_a_csv_row_with_more_fields_than_the_header_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "train.csv"  # a quoted comma or newline is one field
+    path.write_text('anchor,positive,negative\na,"b, quoted",c\n"d\non two lines",e,f\ng,h,i,j\n')
+    with pytest.raises(InputError, match=r"train\.csv, row 3: 4 comma-separated fields, the header has 3"):
+        read_dataset(path, "st")
+
+
 def test_blank_csv_lines_are_not_rows(tmp_path: Path) -> None:
     path = tmp_path / "pairs.csv"
     path.write_text("sentence1,sentence2,score\na,b,1\n\nc,d,0.5\n\n")
