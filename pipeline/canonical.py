@@ -36,9 +36,10 @@ class InputRows:
 @dataclass(frozen=True)
 class Canonical:
     """queries(query_id, text), corpus(doc_id, text), positives(query_id, doc_id, score, row),
-    negatives(query_id, doc_id, score, rank, source), plus provenance of the input rows: a positive's `row` is the
+    negatives(query_id, doc_id, score, rank, source, row), plus provenance of the input rows: a link's `row` is the
     first input row (or the positive's own line, where the reader gives one) that holds the pair, so that a pair
-    set aside can be traced to the input.
+    set aside, or one without a score, can be traced to the input. `fields` maps roles (and `positive_score`,
+    `negative_score`) to the input's own names and `unit` says whether rows are lines, as in `InputRows`.
 
     `rows` has one entry per input row: `row`, `query_id` (null when the query is empty) and `first_exact`
     (the exact query text did not appear in an earlier row). `empty` lists (row, role) of every empty or
@@ -56,6 +57,8 @@ class Canonical:
     sources: tuple[Path, ...] = field(default=())
     repeated: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
         schema={"role": pl.String, "row": pl.UInt32, "other_score": pl.Boolean}))
+    fields: dict[str, str] = field(default_factory=dict)
+    unit: str = "line"
 
     def validate(self) -> "Canonical":
         """Run the pandera models with data checks; raises pandera's SchemaError on a broken invariant."""
@@ -111,11 +114,14 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
         corpus=corpus,
         positives=_links(docs, "positive").select("query_id", "doc_id", "score", row=pl.col("line")),
         negatives=_links(docs, "negative").select(
-            "query_id", "doc_id", "score", pl.col("rank").cast(pl.UInt32), source=pl.lit(rows.negative_source)),
+            "query_id", "doc_id", "score", pl.col("rank").cast(pl.UInt32), source=pl.lit(rows.negative_source),
+            row=pl.col("line")),
         rows=row_table,
         empty=empty,
         sources=sources or (rows.path,),
         repeated=_repeats(docs),
+        fields=rows.fields,
+        unit=rows.unit,
     )
 
 

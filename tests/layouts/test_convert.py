@@ -8,6 +8,8 @@ import polars as pl
 import pytest
 from flag_rows import NEGATIVES, POSITIVES
 
+from pipeline.errors import InputError
+
 
 def rows_of(folder: Path) -> list[dict]:
     if (folder / "train.jsonl").exists():
@@ -42,6 +44,16 @@ def test_teacher_scores_survive_flag_to_n_tuple_and_back(write_table, convert_to
     assert [row["label"] for row in rows_of(tmp_path / "a")] == [[0.9, 0.2, 0.1], [0.8, 0.4, 0.3]]
     convert_to(tmp_path / "a", out="b", layout="flag", group_size=3, negatives=2, scores=True)
     assert rows_of(tmp_path / "b") == json.loads("[" + ",".join(flag.read_text().splitlines()) + "]")
+
+
+def test_scores_missing_from_the_input_are_located(write_table, convert_to):
+    flag = write_table("scored.jsonl", [
+        {"query": "q1", "pos": ["p1"], "neg": ["n1", "n2"], "pos_scores": [0.9], "neg_scores": [0.2, 0.1]},
+        {"query": "q2", "pos": ["p2"], "neg": ["n3", "n4"], "pos_scores": [0.8]},
+        {"query": "q3", "pos": ["p3"], "neg": ["n5", "n6"], "neg_scores": [0.4, 0.3]}])
+    with pytest.raises(InputError, match=r"scored\.jsonl, line 2, field 'neg_scores': --scores: no score for "
+                                         r"this negative; 3 of the \(query, text\) pairs have no score"):
+        convert_to(flag, layout="flag", group_size=3, negatives=2, scores=True)
 
 
 def test_flag_to_labeled_list_and_back(flag_data, convert_to, tmp_path):
