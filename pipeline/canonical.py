@@ -39,9 +39,10 @@ class InputRows:
 @dataclass(frozen=True)
 class Canonical:
     """queries(query_id, text), corpus(doc_id, text), positives(query_id, doc_id, score, row),
-    negatives(query_id, doc_id, score, rank, source), plus provenance of the input rows: a positive's `row` is the
+    negatives(query_id, doc_id, score, rank, source, row), plus provenance of the input rows: a link's `row` is the
     first input row (or the positive's own line, where the reader gives one) that holds the pair, so that a pair
-    set aside can be traced to the input.
+    set aside, or one without a score, can be traced to the input. `fields` maps roles (and `positive_score`,
+    `negative_score`) to the input's own names and `unit` says whether rows are lines, as in `InputRows`.
 
     `rows` has one entry per input row: `row`, `query_id` (null when the query is empty) and `first_exact`
     (the exact query text did not appear in an earlier row). `empty` lists (row, role) of every empty or
@@ -61,6 +62,8 @@ class Canonical:
     repeated: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
         schema={"role": pl.String, "row": pl.UInt32, "other_score": pl.Boolean}))
     instructions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=INSTRUCTION_SCHEMA))
+    fields: dict[str, str] = field(default_factory=dict)
+    unit: str = "line"
 
     def validate(self) -> "Canonical":
         """Run the pandera models with data checks; raises pandera's SchemaError on a broken invariant."""
@@ -116,12 +119,15 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
         corpus=corpus,
         positives=_links(docs, "positive").select("query_id", "doc_id", "score", row=pl.col("line")),
         negatives=_links(docs, "negative").select(
-            "query_id", "doc_id", "score", pl.col("rank").cast(pl.UInt32), source=pl.lit(rows.negative_source)),
+            "query_id", "doc_id", "score", pl.col("rank").cast(pl.UInt32), source=pl.lit(rows.negative_source),
+            row=pl.col("line")),
         rows=row_table,
         empty=empty,
         sources=sources or (rows.path,),
         repeated=_repeats(docs),
         instructions=_instructions(rows.frame, by_row),
+        fields=rows.fields,
+        unit=rows.unit,
     )
 
 
@@ -185,10 +191,8 @@ def _fail_on_null_text(long: pl.DataFrame, rows: InputRows) -> None:
                          field=rows.fields.get("positive", "positive"), **{rows.unit: row})
     if long["text"].null_count():
         first = long.filter(pl.col("text").is_null()).sort("row").row(0, named=True)
-        field = rows.fields.get(first["role"], first["role"])
-        if "/" in field:  # negative_1/negative_2/...: name the column that holds the null
-            field = field.split("/")[first["rank"] - 1]
-        raise InputError(rows.path, "is null; expected text", field=field, **{rows.unit: first["row"]})
+        raise InputError(rows.path, "is null; expected text", field=rows.fields.get(first["role"], first["role"]),
+                         **{rows.unit: first["row"]})
 
 
 def _texts_of(ids: pl.Series, texts: pl.DataFrame, name: str) -> pl.DataFrame:

@@ -8,7 +8,7 @@ import polars as pl
 
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig, read_config_file
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, InputError
 from pipeline.layouts.input_scores import convert_scores_note
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
@@ -35,6 +35,27 @@ def given_negatives(canon: Canonical) -> tuple[pl.DataFrame, int, int]:
                                       maintain_order="left")
                  .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("query_id")))
     return negatives, contradicting.height, anchors.join(contradicting, on=["query_id", "doc_id"], how="anti").height
+
+
+def check_given_scores(canon: Canonical, selection: Selection) -> None:
+    """--scores without a teacher writes the input's scores: where some pairs have one, name the first input row
+    of a chosen pair that has none, and its score field, as a reader names a bad value. An input without any
+    score is left to `check_scores`, whose error says where scores can come from."""
+    missing = selection.missing_scores()
+    scored = canon.positives["score"].is_not_null().any() or canon.negatives["score"].is_not_null().any()
+    if not missing or not scored:
+        return
+    link = ["query_id", "doc_id"]
+    unscored = pl.concat([
+        selection.positives.filter(pl.col("score").is_null())
+        .join(canon.positives.select(*link, "row"), on=link).select("row", role=pl.lit("positive")),
+        selection.negatives.filter(pl.col("doc_id").is_not_null() & pl.col("score").is_null())
+        .join(canon.negatives.select(*link, "row"), on=link).select("row", role=pl.lit("negative")),
+    ])
+    row, role = unscored.sort("row", nulls_last=True, maintain_order=True).row(0)
+    raise InputError(canon.sources[0], f"--scores: no score for this {role}; {missing:,} of the (query, text) "
+                     "pairs have no score in the input; use prep run (the encoder's scores) or --teacher MODEL",
+                     field=canon.fields.get(f"{role}_score", f"{role}_score"), **{canon.unit: row})
 
 
 def check_convert_config(path: Path | None) -> None:
@@ -65,6 +86,8 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     scores_note = convert_scores_note(config.layout, selection)  # the input's scores, before a teacher's
     if config.layout.teacher:
         selection = teacher_scores(selection, config.layout.teacher)
+    elif config.layout.scores:
+        check_given_scores(canon, selection)
     output = lay_out_output(canon, selection, config, no_links(canon.queries.height), no_links(canon.corpus.height),
                             excluded=anchor_pairs)
     summary = layout_summary(output.layout, config, scores_note)

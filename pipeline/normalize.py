@@ -5,10 +5,13 @@ import polars_hash as plh
 
 # Printable ASCII with single inner spaces is already normalised; only the rest pays for NFKC + regex.
 _NEEDS_NORMALISING = r"[^\x21-\x7e ]|  |^ | $"
+# Invisible format characters that say nothing about which text it is: zero width space, word joiner, soft
+# hyphen, byte-order mark (zero width no-break space). A copy of a text with one of them is the same text.
+INVISIBLE = r"[\x{200b}\x{2060}\x{ad}\x{feff}]"
 
 
 def normalize_texts(texts: pl.LazyFrame) -> pl.LazyFrame:
-    """Add `norm` (NFKC, whitespace collapsed and stripped, case kept) and `id` to a frame of distinct `text`."""
+    """Add `norm` (see `normalized`) and `id` to a frame of distinct `text`."""
     needs = pl.col("text").str.contains(_NEEDS_NORMALISING)
     clean = texts.filter(~needs).with_columns(norm=pl.col("text"))
     dirty = texts.filter(needs).with_columns(norm=normalized(pl.col("text")))
@@ -16,8 +19,14 @@ def normalize_texts(texts: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def normalized(text: pl.Expr) -> pl.Expr:
-    """The text as prep stores and writes it: NFKC, whitespace collapsed and stripped, case kept."""
-    return text.str.normalize("NFKC").str.replace_all(r"\s+", " ").str.strip_chars()
+    """The text as prep stores and writes it: invisible format characters (`INVISIBLE`) removed, NFKC, whitespace
+    collapsed and stripped, case kept.
+
+    They are removed first, so that NFKC composes the characters they stood between. Zero width (non-)joiners,
+    U+200C and U+200D, are kept: they change how Persian and Indic words are written and which emoji a sequence
+    is, so two texts that differ in them need not be the same text."""
+    return (text.str.replace_all(INVISIBLE, "").str.normalize("NFKC").str.replace_all(r"\s+", " ")
+            .str.strip_chars())
 
 
 def text_id(norm: pl.Expr) -> pl.Expr:

@@ -113,10 +113,11 @@ def output_canonical(canon: Canonical, layout: Layout, source: Path) -> Canonica
         corpus=canon.corpus.join(texts.select("doc_id"), on="doc_id", how="semi").sort("doc_id"),
         positives=positives.select("query_id", "doc_id", score=pl.lit(None, pl.Float64), row="row"),
         negatives=negatives.select("query_id", "doc_id", score=pl.lit(None, pl.Float64), rank="rank",
-                                   source=pl.lit("input")),
+                                   source=pl.lit("input"), row="row"),
         rows=rows.select("row", query_id="anchor_id", first_exact=pl.col("anchor_id").is_first_distinct()),
         empty=cells.filter(pl.col("doc_id").is_null()).select("row", role=pl.lit("negative")),
         sources=(source,),
+        unit="row",
     )
 
 

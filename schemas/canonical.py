@@ -48,3 +48,4 @@ class PositivesModel(_Links):
 class NegativesModel(_Links):
     rank: pl.UInt32 = pa.Field(nullable=True, ge=1)
     source: str = pa.Field(isin=["input", "qrels", "mined"])
+    row: pl.UInt32 = pa.Field(nullable=True)  # the first input row that holds the pair

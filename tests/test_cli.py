@@ -1,10 +1,10 @@
 """The `prep` command line: `prep report` writes the terminal summary, JSON and HTML."""
 
 import json
-import unicodedata
 from pathlib import Path
 
 import pytest
+from plain_norm import norm
 
 from pipeline.cli import parse_columns
 from pipeline.errors import ConfigError
@@ -19,10 +19,6 @@ ROWS = [
 ]
 STATS = {"histogram", "min", "p50", "p90", "p99", "max", "mean"}
 TOKEN_STATS = {"texts", "sampled", "measured", "p50", "p90", "p99", "max", "over_max_seq_length"}
-
-
-def norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def test_report_writes_json_and_html(write_table, tmp_path: Path, prep, tiny_tokenizer: Path) -> None:

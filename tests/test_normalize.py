@@ -1,9 +1,8 @@
-"""Normalisation (NFKC, whitespace, case kept) and content-hash ids."""
-
-import unicodedata
+"""Normalisation (invisible format characters, NFKC, whitespace, case kept) and content-hash ids."""
 
 import polars as pl
 import pytest
+from plain_norm import norm as plain_norm
 
 from pipeline import normalize
 from pipeline.normalize import normalize_texts, text_id
@@ -90,6 +89,26 @@ def test_equivalent_inputs_on_either_path_get_one_id(clean: str, dirty: str) -> 
 
 
 def test_matches_python_reference_normalisation() -> None:
-    texts = ["  Mixed\u2003Unicode\u00a0\ufb01 text\n", "\uff21\uff22\uff23 abc", "tab\t\tand\nnewline", "ok"]
+    texts = ["  Mixed\u2003Unicode\u00a0\ufb01 text\n", "\uff21\uff22\uff23 abc", "tab\t\tand\nnewline", "ok",
+             "\ufeffsoft\u00adhyphen\u200b and joiner\u2060"]
     for text, (norm, _) in normalised(texts).items():
-        assert norm == " ".join(unicodedata.normalize("NFKC", text).split())
+        assert norm == plain_norm(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("fish facts\u200b", "fish facts"),           # zero width space
+    ("\ufefffish facts", "fish facts"),           # byte-order mark (zero width no-break space)
+    ("fish\u2060 facts", "fish facts"),           # word joiner
+    ("fish fac\u00adts", "fish facts"),           # soft hyphen
+    ("fish \u200b facts", "fish facts"),          # removed before whitespace is collapsed
+    ("caf\u0065\u200b\u0301", "caf\u00e9"),       # removed before NFKC composes
+])
+def test_invisible_format_characters_are_removed(text: str, expected: str) -> None:
+    assert norm_of(text) == expected
+    assert normalised([text, expected])[text] == normalised([expected])[expected]
+
+
+@pytest.mark.parametrize("text", ["\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian ZWNJ
+                                  "\U0001f469\u200d\U0001f4bb"])                       # emoji ZWJ sequence
+def test_joiners_that_change_rendering_are_kept(text: str) -> None:
+    assert norm_of(text) == text

@@ -7,6 +7,7 @@ JSON Lines go through pyarrow's reader with an explicit schema: unlike Polars' i
 where a string belongs (or the reverse) instead of turning it into text.
 """
 
+import csv
 import json
 from pathlib import Path
 
@@ -80,9 +81,13 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train",
                 scan = scan.filter(~blank_row(ROW))
             frame = scan.select(ROW, *[name for name in expected if name in available]).collect()
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
-        if path.suffix.lower() == ".tsv":
-            raise _ragged_line(path) or located(path, expected, error, False) from None
+        if path.suffix.lower() in {".csv", ".tsv"}:
+            raise _ragged_row(path) or located(path, expected, error, False) from None
         raise located(path, expected, error, _is_json_lines(path)) from None
+    # Polars reads a row short of fields as if they were empty; in TSV, which has no quoting, they are counted
+    # (CSV's quoting makes that a parse of its own, left to the failures above).
+    if path.suffix.lower() == ".tsv" and (ragged := _ragged_row(path)):
+        raise ragged
     _check_kinds(frame, path, expected)
     if ROW in frame.columns:
         return frame
@@ -98,15 +103,32 @@ def blank_row(numbering: str) -> pl.Expr:
     return pl.all_horizontal(pl.exclude(numbering).is_null() | (pl.exclude(numbering) == ""))
 
 
-def _ragged_line(path: Path) -> InputError | None:
-    """The first TSV line with another number of fields than the header (TSV has no quoting: tabs are fields)."""
-    with path.open("rb") as handle:
-        fields = handle.readline().count(b"\t") + 1
-        for number, raw in enumerate(handle, start=1):
-            found = raw.rstrip(b"\r\n").count(b"\t") + 1
-            if raw.strip() and found != fields:
-                return InputError(path, f"{found} tab-separated fields, the header has {fields}", row=number)
+def _ragged_row(path: Path) -> InputError | None:
+    """The first CSV or TSV row (blank ones aside) with another number of fields than the header."""
+    if path.suffix.lower() == ".tsv":
+        return _ragged_tsv_row(path)
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        records = csv.reader(handle)
+        fields = len(next(records, []))
+        for number, record in enumerate(records, start=1):
+            if any(record) and len(record) != fields:
+                return InputError(path, f"{len(record)} comma-separated fields, the header has {fields}",
+                                  row=number)
     return None
+
+
+def _ragged_tsv_row(path: Path) -> InputError | None:
+    """As `_ragged_row`, counted by Polars over the lines: TSV has no quoting, so its fields are the tabs + 1."""
+    with path.open("rb") as handle:
+        header = handle.readline().count(b"\t") + 1
+    line = pl.col("line")
+    fields = line.str.count_matches("\t", literal=True) + 1
+    found = (pl.scan_lines(path, row_index_name="number").slice(1)
+             .filter((fields != header) & (line.str.strip_chars() != "")).select("number", fields).head(1).collect())
+    if found.is_empty():
+        return None
+    number, found_fields = found.row(0)
+    return InputError(path, f"{found_fields} tab-separated fields, the header has {header}", row=number)
 
 
 def _line_numbers(path: Path, records: int) -> np.ndarray | None:

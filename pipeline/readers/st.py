@@ -34,14 +34,13 @@ def _read_st(path: Path, schema: pl.Schema, mapped: dict[str, str], split: str) 
              **{name: "text" if len(negatives) > 1 else _kind(schema, name) for name in negatives}}
     label = _score_list(schema, kinds, path)
     frame = read_columns(path, kinds | ({label: "numbers"} if label else {}), split, known=schema)
-    scores = {"positive_score": pl.col(label).list.head(1), "negative_score": pl.col(label).list.slice(1)} \
-        if label else {}
+    scores = {"positive_score": pl.col(label).list.head(1),
+              "negative_score": _negative_scores(label, negatives, kinds)} if label else {}
     frame = frame.select(
         row=ROW,
         query=anchor,
         positive=_as_list(positive, kinds[positive]),
-        negative=pl.concat_list(negatives) if len(negatives) > 1
-        else _as_list(negatives[0], kinds[negatives[0]]) if negatives else pl.lit([], pl.List(pl.String)),
+        negative=_negative_list(negatives, kinds),
         **scores,
     )
     fields = {"query": anchor, "positive": positive, "negative": "/".join(negatives) or "negative"}
@@ -87,6 +86,32 @@ def _score_list(schema: pl.Schema, kinds: dict[str, str], path: Path) -> str | N
         use = (f"every {positive} would be trained on as a positive whatever its {label}; use --format pairs for "
                f"({anchor}, {positive}, {label}) pairs, or drop the column")
     raise InputError(path, f"has a '{label}' column, which --format st does not read: {use}", field=label)
+
+
+def _negative_list(negatives: list[str], kinds: dict[str, str]) -> pl.Expr:
+    """The row's negatives as one list. A null in a text column (negative_1..k, or a single negative) is a
+    negative the row lacks, as pandas writes a ragged table, so the others keep their order without it; a null
+    inside a list of negatives stays and is an error."""
+    if not negatives:
+        return pl.lit([], pl.List(pl.String))
+    if kinds[negatives[0]] == "texts":
+        return pl.col(negatives[0])
+    return _text_columns(negatives).list.drop_nulls()
+
+
+def _negative_scores(label: str, negatives: list[str], kinds: dict[str, str]) -> pl.Expr:
+    """The negatives' part of a label list. Where it has a score per negative column, those of null negatives
+    go with them; a list as long as the row's negatives is taken as is (and any other length is an error later)."""
+    listed = pl.col(label).list.slice(1)
+    if not negatives or kinds[negatives[0]] == "texts":
+        return listed
+    present = _text_columns(negatives).list.eval(pl.element().is_not_null().arg_true())
+    return pl.when(listed.list.len() == len(negatives)).then(listed.list.gather(present)).otherwise(listed)
+
+
+def _text_columns(columns: list[str]) -> pl.Expr:
+    """Text columns as one list per row, nulls kept (a column of nothing but nulls is read as type Null)."""
+    return pl.concat_list(pl.col(column).cast(pl.String) for column in columns)
 
 
 def _kind(schema: pl.Schema, column: str) -> str:

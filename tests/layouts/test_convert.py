@@ -8,6 +8,8 @@ import polars as pl
 import pytest
 from flag_rows import NEGATIVES, POSITIVES
 
+from pipeline.errors import InputError
+
 
 def rows_of(folder: Path) -> list[dict]:
     if (folder / "train.jsonl").exists():
@@ -60,6 +62,16 @@ def test_flagembedding_prompt_and_type_are_written_where_every_query_has_them(wr
                 "as None), so none is written"}
     manifest = convert_to(write_table("prompted.jsonl", rows[:1]), out="st", negatives=1)
     assert "prompts={'anchor': 'Retrieve text.'}" in manifest["layout"]["instructions"]["prompt"]["note"]
+
+
+def test_scores_missing_from_the_input_are_located(write_table, convert_to):
+    flag = write_table("scored.jsonl", [
+        {"query": "q1", "pos": ["p1"], "neg": ["n1", "n2"], "pos_scores": [0.9], "neg_scores": [0.2, 0.1]},
+        {"query": "q2", "pos": ["p2"], "neg": ["n3", "n4"], "pos_scores": [0.8]},
+        {"query": "q3", "pos": ["p3"], "neg": ["n5", "n6"], "neg_scores": [0.4, 0.3]}])
+    with pytest.raises(InputError, match=r"scored\.jsonl, line 2, field 'neg_scores': --scores: no score for "
+                                         r"this negative; 3 of the \(query, text\) pairs have no score"):
+        convert_to(flag, layout="flag", group_size=3, negatives=2, scores=True)
 
 
 def test_flag_to_labeled_list_and_back(flag_data, convert_to, tmp_path):

@@ -1,10 +1,10 @@
 """The real files in ../shared/data converted: counts checked against an independent count in plain Python."""
 
 import json
-import unicodedata
 from collections import defaultdict
 
 import datasets
+from plain_norm import norm
 
 
 def test_trecqa_buckets_keep_every_negative(shared_data, convert_to, tmp_path):
@@ -38,7 +38,3 @@ def test_sts_b_scored_pairs_keep_their_scores(shared_data, convert_to, tmp_path)
         expected.setdefault((norm(row["sentence1"]), norm(row["sentence2"])), row["score"])
     assert {(r["sentence1"], r["sentence2"]): r["score"] for r in pairs} == expected
     assert sum(score == 0 for score in expected.values()) > 100, "pairs scored 0 are kept, with or without a positive"
-
-
-def norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split())

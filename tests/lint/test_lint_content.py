@@ -63,3 +63,26 @@ def test_duplicate_query(lint_records) -> None:
     assert (finding.count, finding.rows) == (2, (4, 5))
     assert "1 exactly, 1 after normalisation" in finding.message
     assert finding.severity == "warning"
+
+
+def test_null_negative_columns_are_missing_negatives_not_empty_texts(lint_records) -> None:
+    rows = [{"anchor": row["anchor"], "positive": row["positive"], "negative_1": row["negative"],
+             "negative_2": "Venus."} for row in with_row(1, anchor=" ")]
+    rows[2]["negative_2"] = None
+    findings = by_rule(lint_records(rows), "empty-text")
+    assert [(f.message, f.rows) for f in findings] == [
+        ("empty texts: anchor 1", (2,)), ("null negatives, which ST's collator fails on: negative_2 1", (3,))]
+    assert "rejects" in findings[0].fix and "--fill drop|repeat" in findings[1].fix
+
+
+def test_positive_in_negatives_sees_through_zero_width_characters(lint_records) -> None:
+    finding = one(lint_records(with_row(1, negative="Frank Herbert wrote Dune.\u200b")), "positive-in-negatives")
+    assert (finding.count, finding.rows) == (1, (2,))
+
+
+def test_control_characters_flags_soft_hyphens_and_word_joiners_not_zwj(lint_records) -> None:
+    finding = one(lint_records(with_row(1, positive="Frank Her\u00adbert\u2060 wrote Dune.")), "control-characters")
+    assert (finding.count, finding.rows) == (1, (2,))
+    assert "U+00AD" in finding.fix
+    assert not by_rule(lint_records(with_row(1, positive="Frank Herbert wrote Dune \U0001f469\u200d\U0001f4bb")),
+                       "control-characters")

@@ -1,11 +1,11 @@
 """FlagEmbedding JSONL: {query, pos: [..], neg: [..]} with optional pos_scores / neg_scores."""
 
 import json
-import unicodedata
 from pathlib import Path
 
 import datasets
 import pytest
+from plain_norm import norm
 
 from pipeline.errors import InputError
 from pipeline.readers import read_dataset
@@ -85,10 +85,6 @@ def test_datasets_dict_split(tmp_path: Path) -> None:
     split = datasets.Dataset.from_list([{key: row[key] for key in ("query", "pos", "neg")} for row in ROWS])
     datasets.DatasetDict({"test": split}).save_to_disk(str(tmp_path / "dict"))
     assert read_dataset(tmp_path / "dict", "flag", split="test").queries.height == 4
-
-
-def norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def expected_links(path: Path, role: str) -> dict[tuple[str, str], dict]:

@@ -1,10 +1,10 @@
 """Scored pairs: score > 0 makes sentence2 a positive of sentence1, score <= 0 a negative; the score is kept."""
 
 import json
-import unicodedata
 from pathlib import Path
 
 import pytest
+from plain_norm import norm
 
 from pipeline.errors import InputError
 from pipeline.readers import read_dataset
@@ -105,10 +105,6 @@ def test_null_score_is_rejected(write_table) -> None:
     path = write_table("pairs.jsonl", [PAIRS[0], {"sentence1": "a", "sentence2": "b", "score": None}])
     with pytest.raises(InputError, match=r"line 2, field 'score'"):
         read_dataset(path, "pairs")
-
-
-def norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def test_stsbenchmark(shared_data: Path, linked) -> None:

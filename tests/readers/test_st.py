@@ -147,3 +147,39 @@ def test_st_table_with_negatives_and_no_score_column_is_unchanged(write_table) -
     path = write_table("triplets.csv", TRIPLETS)
     canon = read_dataset(path)
     assert (canon.positives.height, canon.negatives.height) == (6, 6)
+
+
+# A ragged table as pandas writes it: a row short of negatives has nulls in its last (or any) negative_k columns.
+RAGGED = [{"anchor": "a1", "positive": "p1", "negative_1": "n11", "negative_2": "n12", "negative_3": "n13"},
+          {"anchor": "a2", "positive": "p2", "negative_1": "n21", "negative_2": None, "negative_3": "n23"},
+          {"anchor": "a3", "positive": "p3", "negative_1": None, "negative_2": None, "negative_3": None}]
+
+
+@pytest.mark.parametrize("name", ["ragged.jsonl", "ragged.parquet"])
+def test_null_negative_columns_are_negatives_the_row_lacks(write_table, linked, name: str) -> None:
+    canon = read_dataset(write_table(name, RAGGED))
+    assert {pair: link["rank"] for pair, link in linked(canon, "negatives").items()} == {
+        ("a1", "n11"): 1, ("a1", "n12"): 2, ("a1", "n13"): 3, ("a2", "n21"): 1, ("a2", "n23"): 2}
+    assert canon.rows.height == 3, "a row whose negatives are all null is still a row"
+    assert set(linked(canon, "positives")) == {("a1", "p1"), ("a2", "p2"), ("a3", "p3")}
+
+
+def test_a_null_single_negative_is_a_row_without_one(write_table, linked) -> None:
+    records = [{**TRIPLETS[0]}, {**TRIPLETS[1], "negative": None}]
+    canon = read_dataset(write_table("triplets.jsonl", records))
+    assert set(linked(canon, "negatives")) == {("what is bm25", "Dune is a novel.")}
+    assert canon.rows.height == 2
+
+
+def test_a_null_anchor_or_positive_is_still_an_error(write_table) -> None:
+    with pytest.raises(InputError, match=r"ragged\.jsonl, line 2, field 'positive': is null"):
+        read_dataset(write_table("ragged.jsonl", [RAGGED[0], {**RAGGED[1], "positive": None}]))
+
+
+def test_a_label_list_loses_the_scores_of_null_negatives(write_table, linked) -> None:
+    records = [{**RAGGED[0], "label": [0.9, 0.3, 0.2, 0.1]}, {**RAGGED[1], "label": [0.8, 0.4, None, 0.2]},
+               {**RAGGED[2], "label": [0.7]}]  # one score per column, or one per text the row has
+    canon = read_dataset(write_table("distill.jsonl", records))
+    assert {pair: link["score"] for pair, link in linked(canon, "negatives").items() if pair[0] == "a2"} == {
+        ("a2", "n21"): 0.4, ("a2", "n23"): 0.2}
+    assert linked(canon, "positives")[("a3", "p3")]["score"] == 0.7

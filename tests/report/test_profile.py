@@ -2,13 +2,13 @@
 
 import csv
 import json
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from plain_norm import norm
 
 from pipeline.readers import read_dataset
 from pipeline.report.profile import distribution, profile
@@ -111,10 +111,6 @@ def test_text_tokens_sample_the_smallest_ids(write_table, tiny_tokenizer: Path) 
 
 
 # Real data: every figure counted again in plain Python.
-
-def norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split())
-
 
 def expected_profile(records: list[tuple[str, list[str], list[str]]], corpus: list[str] | None = None) -> dict:
     """The report's figures for rows of (query, positives, negatives), counted without the pipeline."""

@@ -1,18 +1,20 @@
 """control-characters: C0/C1 control characters, zero-width characters or a byte-order mark inside texts."""
 
-
 from pipeline.lint.rule import WARNING, Finding, Rule
+from pipeline.normalize import INVISIBLE
 from pipeline.readers.files import ROW
 
 # Tab, newline and carriage return are ordinary whitespace; the rest are invisible and tokenise to [UNK] or noise.
-CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{200b}-\x{200f}\x{2028}\x{2029}\x{feff}]"
+# Zero width (non-)joiners are left alone, as normalisation leaves them: Persian, Indic scripts and emoji need them.
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{200e}\x{200f}\x{2028}\x{2029}]|" + INVISIBLE
 
 
 class ControlCharacters(Rule):
     id = "control-characters"
     severity = WARNING
     description = "Invisible control, zero-width or byte-order-mark characters inside texts."
-    fix = "Strip them: `text.translate(...)` or re-export the data as clean UTF-8."
+    fix = ("`prep run` / `prep convert` remove U+200B, U+2060, U+00AD and U+FEFF (zero width space, word joiner, soft "
+           "hyphen, byte-order mark); strip the others with `text.translate(...)` or re-export as clean UTF-8.")
 
     def check(self, table, context) -> list[Finding]:
         flagged = table.matching(CONTROL)
