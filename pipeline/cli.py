@@ -41,6 +41,9 @@ BinaryOpt = Annotated[bool | None, typer.Option(
                                  "instead of a score.")]
 TeacherOpt = Annotated[str | None, typer.Option(help="CrossEncoder model that gives the --scores.")]
 GroupSizeOpt = Annotated[int | None, typer.Option(help="flag: FlagEmbedding's train_group_size; K = group size - 1.")]
+AllNegativesOpt = Annotated[bool | None, typer.Option(
+    "--all-negatives/--no-all-negatives", help="flag: every negative of a query (at least group size - 1); "
+                                               "FlagEmbedding samples train_group_size - 1 of them each epoch.")]
 ShardFormatOpt = Annotated[str | None, typer.Option(help="arrow (default, datasets.load_from_disk) or parquet "
                                                          "(load_dataset(\"parquet\", data_dir=OUT/data)).")]
 ShardRowsOpt = Annotated[int | None, typer.Option(help="At most this many rows per shard.")]
@@ -134,6 +137,7 @@ def run(
     binary: BinaryOpt = None,
     teacher: TeacherOpt = None,
     group_size: GroupSizeOpt = None,
+    all_negatives: AllNegativesOpt = None,
     shard_format: ShardFormatOpt = None,
     shard_rows: ShardRowsOpt = None,
     positives: PositivesOpt = None,
@@ -167,7 +171,8 @@ def run(
                    "max_positive_rank": max_positive_rank},
         "dedupe": {"threshold": dedupe_threshold},
         "layout": {"layout": layout, "fill": fill, "allow_padding": allow_padding, "scores": scores, "binary": binary,
-                   "teacher": teacher, "group_size": group_size, "shard_format": shard_format,
+                   "teacher": teacher, "group_size": group_size,
+                   "all_negatives": all_negatives, "shard_format": shard_format,
                    "shard_rows": shard_rows, "positives": positives, "batch_size": batch_size, "leftover": leftover},
         "engine": {"name": engine, "address": ray_address, "workers": workers},
     })
@@ -202,6 +207,7 @@ def convert(
     binary: BinaryOpt = None,
     teacher: TeacherOpt = None,
     group_size: GroupSizeOpt = None,
+    all_negatives: AllNegativesOpt = None,
     shard_format: ShardFormatOpt = None,
     shard_rows: ShardRowsOpt = None,
     positives: PositivesOpt = None,
@@ -219,7 +225,8 @@ def convert(
     settings = load_run_config(config, {
         "mining": {"negatives": negatives, "seed": seed},
         "layout": {"layout": to, "fill": fill, "allow_padding": allow_padding, "scores": scores,
-                   "binary": binary, "teacher": teacher, "group_size": group_size, "shard_format": shard_format,
+                   "binary": binary, "teacher": teacher, "group_size": group_size,
+                   "all_negatives": all_negatives, "shard_format": shard_format,
                    "shard_rows": shard_rows, "positives": positives, "batch_size": batch_size, "leftover": leftover},
     }, defaults={"layout": {"fill": "drop"}})  # convert does not mine
     inputs = RunInputs(data, fmt, split, parse_columns(columns))

@@ -137,6 +137,7 @@ class LayoutConfig:
     binary: bool = False  # labeled-pair: an integer `label` 1/0 instead of a float `score`
     teacher: str | None = None  # a CrossEncoder that gives the scores (default: the encoder's cosine)
     group_size: int | None = None  # flag: FlagEmbedding's train_group_size, so K = group_size - 1
+    all_negatives: bool = False  # flag: every negative of a query (at least K), not just K
     shard_format: str = "arrow"  # "arrow" (datasets.load_from_disk) or "parquet" (load_dataset("parquet"))
     shard_rows: int | None = None  # at most this many rows per shard
     batch_size: int | None = None  # order rows so that every block of this many is conflict-free
@@ -169,6 +170,10 @@ class LayoutConfig:
                               "labeled-pair, labeled-list or flag")
         if self.group_size is not None and self.layout != "flag":
             raise ConfigError(f"group_size is FlagEmbedding's train_group_size, for the flag layout, not {self.layout}")
+        if self.all_negatives and self.layout != "flag":
+            raise ConfigError(f"all_negatives is for the flag layout (FlagEmbedding samples train_group_size - 1 of "
+                              f"a row's negatives each epoch), not {self.layout}: n-tuple rows hold exactly K, and "
+                              "buckets keep every negative")
         if self.group_size == 1:
             raise ConfigError("group_size must be at least 2: one positive and group_size - 1 negatives")
         if self.batch_size == 1:

@@ -27,7 +27,7 @@ def check_scores(selection: Selection, config: LayoutConfig) -> None:
 def lay_out(selection: Selection, config: LayoutConfig, seed: int) -> Layout:
     """One layout of `selection`; check_scores first (lay_out_in_partitions does, once for all partitions)."""
     if config.layout in FIXED_WIDTH:
-        selection = fill_negatives(selection, config.fill, seed)
+        selection = fill_negatives(selection, config.fill, seed, config.all_negatives)
         added = selection.negatives.filter(pl.col("source").is_in(["repeated", "padding"]))["source"]
         return replace(_lay_out(selection, config), filled=dict(added.value_counts().iter_rows()))
     return _lay_out(selection, config)
@@ -37,7 +37,7 @@ def _lay_out(selection: Selection, config: LayoutConfig) -> Layout:
     if config.layout == "n-tuple":
         return lay_out_n_tuple(selection, config.scores)
     if config.layout == "flag":
-        return lay_out_flag(selection, config.scores)
+        return lay_out_flag(selection, config.scores, config.all_negatives)
     if config.layout == "buckets":
         return lay_out_buckets(selection)
     if config.layout == "triplet":

@@ -8,13 +8,15 @@ from pipeline.layouts.layout import Layout
 from pipeline.layouts.selection import Selection, short_rejects
 
 
-def lay_out_flag(selection: Selection, scores: bool) -> Layout:
+def lay_out_flag(selection: Selection, scores: bool, all_negatives: bool = False) -> Layout:
+    """With `all_negatives`, a row holds every negative of its query (at least K): FlagEmbedding samples
+    train_group_size - 1 of them each epoch."""
     k = selection.k
     counts = selection.counts()
     complete = counts.filter(pl.col("negatives") >= k).select("query_id")
     pairs = selection.pairs()
     kept = pairs.join(complete, on="query_id", how="semi", maintain_order="left")
-    negatives = (selection.negative_texts().filter(pl.col("rank") <= k)
+    negatives = (selection.negative_texts().filter(pl.lit(all_negatives) | (pl.col("rank") <= k))
                  .group_by("query_id").agg(neg=pl.col("text").sort_by("rank"),
                                            neg_scores=pl.col("score").sort_by("rank")))
     rows = (kept.group_by("query_id", maintain_order=True).agg(query=pl.col("anchor").first(), pos="positive",

@@ -63,12 +63,13 @@ def shared_instructions(instructions: pl.DataFrame, positives: pl.DataFrame) -> 
     return given.select("query_id", *full)
 
 
-def fill_negatives(selection: Selection, fill: str, seed: int) -> Selection:
-    """Each query's first K negatives. A query short of K stays short under 'mine' (mining already filled what
-    it could) and 'drop'; 'repeat' adds copies of its own negatives, as FlagEmbedding does when a row has fewer
-    than train_group_size - 1 (but every negative is kept once before any repeats); 'pad' adds empty texts."""
+def fill_negatives(selection: Selection, fill: str, seed: int, keep_all: bool = False) -> Selection:
+    """Each query's first K negatives (with `keep_all`, all of them). A query short of K stays short under 'mine'
+    (mining already filled what it could) and 'drop'; 'repeat' adds copies of its own negatives, as FlagEmbedding
+    does when a row has fewer than train_group_size - 1 (but every negative is kept once before any repeats);
+    'pad' adds empty texts."""
     k = selection.k
-    negatives = selection.negatives.filter(pl.col("rank") <= k)
+    negatives = selection.negatives if keep_all else selection.negatives.filter(pl.col("rank") <= k)
     if fill in ("mine", "drop"):
         return replace(selection, negatives=negatives)
     short = selection.counts().filter(pl.col("negatives").is_between(1 if fill == "repeat" else 0, k - 1))

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from flag_rows import NEGATIVES, POSITIVES
 
-from pipeline.errors import InputError
+from pipeline.errors import ConfigError, InputError
 
 
 def rows_of(folder: Path) -> list[dict]:
@@ -72,6 +72,22 @@ def test_scores_missing_from_the_input_are_located(write_table, convert_to):
     with pytest.raises(InputError, match=r"scored\.jsonl, line 2, field 'neg_scores': --scores: no score for "
                                          r"this negative; 3 of the \(query, text\) pairs have no score"):
         convert_to(flag, layout="flag", group_size=3, negatives=2, scores=True)
+
+
+def test_flag_keeps_every_negative_with_all_negatives(write_table, convert_to, tmp_path):
+    """FlagEmbedding samples train_group_size - 1 of a row's negatives each epoch: a longer list serves it."""
+    rows = [{"query": "q one", "pos": ["p one"], "neg": ["n1", "n2", "n3", "n4"], "pos_scores": [0.9],
+             "neg_scores": [0.4, 0.3, 0.2, 0.1]},
+            {"query": "q two", "pos": ["p two"], "neg": ["n5"], "pos_scores": [0.8], "neg_scores": [0.5]}]
+    flag = write_table("long.jsonl", rows)
+    convert_to(flag, out="k", layout="flag", group_size=3, negatives=2)
+    assert [row["neg"] for row in rows_of(tmp_path / "k")] == [["n1", "n2"]]
+    manifest = convert_to(flag, out="all", layout="flag", group_size=3, negatives=2, all_negatives=True,
+                          scores=True)
+    assert rows_of(tmp_path / "all") == rows[:1]  # the query short of 2 negatives is still set aside
+    assert manifest["stages"][-1]["rejected_by_reason"] == {"fewer_than_group_size_negatives": 1}
+    with pytest.raises(ConfigError, match="all_negatives is for the flag layout"):
+        convert_to(flag, out="n", all_negatives=True)
 
 
 def test_flag_to_labeled_list_and_back(flag_data, convert_to, tmp_path):
