@@ -36,6 +36,7 @@ from pipeline.stages.checkpoint import checkpoint_folder, load_mined, save_mined
 from pipeline.stages.conflicts import conflict_documents
 from pipeline.stages.dedupe import Links, cluster_sizes, link_rows, link_similar
 from pipeline.stages.index import RECALL_PROBE_QUERIES
+from pipeline.stages.load_model import check_folder
 from pipeline.stages.mine import MiningResult, mine_negatives
 from pipeline.stages.scores import cosine_of_pairs, teacher_scores
 from pipeline.stages.write import check_out
@@ -101,6 +102,8 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     from pipeline.stages.index import build_index
 
     check_out(out)  # now, not after an hour of mining
+    check_folder(config.encoder.model, "--model")
+    check_folder(config.layout.teacher, "--teacher")
     clock = _Clock()
     canon = read_dataset(inputs.data, inputs.fmt, inputs.split, inputs.columns, corpus=inputs.corpus)
     clock.lap("read")

@@ -141,3 +141,15 @@ def test_a_model_that_does_not_load_is_one_line_and_exit_2(write_table, tmp_path
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines == [f"error: {problem}"], result.stderr
+
+
+def test_a_teacher_path_that_does_not_exist_fails_before_the_encoder_loads(write_table, tmp_path: Path,
+                                                                           prep) -> None:
+    """The teacher loads after mining: a mistyped path must not cost the run first. Here the --model folder is
+    no model, so a run that reached the encoder would fail on it instead."""
+    path = write_table("train.jsonl", ROWS)
+    (tmp_path / "not-a-model").mkdir()
+    result = prep("run", path, "--out", tmp_path / "out", "--model", tmp_path / "not-a-model", "--scores",
+                  "--teacher", tmp_path / "no-teacher")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [f"error: --teacher {tmp_path / 'no-teacher'}: no such folder"]

@@ -12,15 +12,20 @@ Model = TypeVar("Model")
 def load_model(kind: Callable[..., Model], name: str, option: str, **kwargs: object) -> Model:
     """`kind(name, **kwargs)`, e.g. SentenceTransformer or CrossEncoder. `option` is the flag that named the model
     (--model, --teacher): the error says which one to fix."""
-    if name.startswith(("/", ".", "~")) and not Path(name).expanduser().exists():
-        # Hub names never start so: sentence-transformers would look it up there anyway and log a warning first.
-        raise ConfigError(f"{option} {name}: no such folder")
+    check_folder(name, option)
     try:
         return kind(name, **kwargs)
     # sentence-transformers and transformers report a missing folder or hub model as OSError and a folder that is
     # not a model as ValueError; either would otherwise end in a traceback and exit 1, which lint uses for findings.
     except (OSError, ValueError) as error:
         raise ConfigError(model_problem(name, option, error)) from error
+
+
+def check_folder(name: str | None, option: str) -> None:
+    """A name that is a path (hub names never start with /, . or ~) must exist: checked before a run as well as at
+    the load, so that a mistyped --teacher fails before an hour of mining, not after."""
+    if name and name.startswith(("/", ".", "~")) and not Path(name).expanduser().exists():
+        raise ConfigError(f"{option} {name}: no such folder")
 
 
 def model_problem(name: str, option: str, error: Exception) -> str:
