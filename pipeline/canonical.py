@@ -11,11 +11,10 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError
+from pipeline.instructions import INSTRUCTION_SCHEMA, instructions_of
 from pipeline.normalize import normalize_texts
 
 ROLES = ("query", "positive", "negative")
-# FlagEmbedding's per-row instruction (`prompt`) and data `type`, kept per query.
-INSTRUCTION_SCHEMA = {"query_id": pl.UInt64, "prompt": pl.String, "type": pl.String}
 
 
 @dataclass(frozen=True)
@@ -48,8 +47,8 @@ class Canonical:
     (the exact query text did not appear in an earlier row). `empty` lists (row, role) of every empty or
     whitespace-only text, which the tables leave out. `repeated` has one entry per later occurrence of a (query,
     text) pair of the same role, which the tables hold once with its first score: `role`, `row` and
-    `other_score` (its score differs from the one kept). `instructions` holds (query_id, prompt, type) of the
-    queries whose rows give either, the first given (as a repeated pair keeps its first score).
+    `other_score` (its score differs from the one kept). `instructions` holds FlagEmbedding's prompt and type per query
+    (`pipeline.instructions`).
     """
 
     queries: pl.DataFrame
@@ -125,21 +124,10 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
         empty=empty,
         sources=sources or (rows.path,),
         repeated=_repeats(docs),
-        instructions=_instructions(rows.frame, by_row),
+        instructions=instructions_of(rows.frame, by_row),
         fields=rows.fields,
         unit=rows.unit,
     )
-
-
-def _instructions(frame: pl.DataFrame, by_row: pl.DataFrame) -> pl.DataFrame:
-    given = [name for name in ("prompt", "type") if name in frame.columns]
-    if not given:
-        return pl.DataFrame(schema=INSTRUCTION_SCHEMA)
-    return (frame.select("row", *given).join(by_row, on="row", maintain_order="left")
-            .group_by("query_id", maintain_order=True).agg(pl.col(given).drop_nulls().first())
-            .select("query_id", *(pl.col(name) if name in given else pl.lit(None).alias(name)
-                                  for name in ("prompt", "type")))
-            .cast(INSTRUCTION_SCHEMA).filter(pl.any_horizontal(pl.col(given).is_not_null())))
 
 
 def _repeats(docs: pl.DataFrame) -> pl.DataFrame:

@@ -9,16 +9,16 @@ import polars as pl
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig, read_config_file
 from pipeline.errors import ConfigError, InputError
+from pipeline.instructions import instruction_summary
+from pipeline.layouts.empty_output import with_no_rows_warning
 from pipeline.layouts.input_scores import convert_scores_note
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
     describe_inputs,
-    instruction_summary,
     layout_summary,
     package_versions,
     rejected_rows,
     stage_counts,
-    with_no_rows_warning,
 )
 from pipeline.output import choose_positives, lay_out_output, no_links, split_off_anchors, write_output
 from pipeline.report.tokens import load_token_counter

@@ -10,7 +10,6 @@ from pipeline.canonical import ROLES, Canonical
 from pipeline.config import RunConfig
 from pipeline.fingerprint import files_under, hash_file
 from pipeline.layouts.layout import Layout
-from pipeline.layouts.selection import Selection
 from pipeline.stages.mine import MiningResult
 
 PACKAGES = ("prep", "polars", "pyarrow", "datasets", "faiss-cpu", "sentence-transformers", "torch", "pandera", "ray")
@@ -128,56 +127,6 @@ def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = 
             summary["warning"] = (f"{layout.filled['padding']:,} negatives are empty strings (fill 'pad'): the "
                                   "trainer uses them as real negatives")
     return summary
-
-
-def instruction_summary(canon: Canonical, selection: Selection, layout: str) -> dict | None:
-    """What became of FlagEmbedding's per-row `prompt` and `type`: written (flag, where every query has one), or
-    not and why; None where the input has neither."""
-    chosen = selection.positives.select("query_id").unique()
-    summary = {}
-    for name in ("prompt", "type"):
-        given = canon.instructions.filter(pl.col(name).is_not_null()).join(chosen, on="query_id", how="semi")[name]
-        if given.is_empty():
-            continue
-        written = layout == "flag" and name in selection.instructions.columns
-        entry = {"queries_with_it": given.len(), "queries": chosen.height, "written": written}
-        if layout == "flag" and not written:
-            entry["note"] = (f"{given.len():,} of {chosen.height:,} queries have a {name}: FlagEmbedding reads one for "
-                             f"every row or none (a missing one is read as None), so none is written")
-        elif not written and name == "prompt":
-            values = given.unique()
-            same = f": every query has '{values[0]}', so prompts={{'anchor': '{values[0]}'}}" \
-                if values.len() == 1 and given.len() == chosen.height else ""
-            entry["note"] = ("the input's per-query prompts are not written: ST takes prompts in "
-                             f"SentenceTransformerTrainingArguments(prompts=...){same}")
-        elif not written:
-            entry["note"] = "the input's FlagEmbedding `type` is not written: ST layouts have no use for it"
-        summary[name] = entry
-    return summary or None
-
-
-def with_no_rows_warning(summary: dict, stages: list[dict]) -> dict:
-    """The layout summary, with a warning where no row was written that says where the rows went: an empty output
-    would otherwise pass for a finished run (exit 0, "train 0 rows")."""
-    if any(split["rows"] for split in summary["splits"].values()):
-        return summary
-    read, layout = stages[0], stages[-1]
-    if not read["rows_in"]:
-        return summary | {"warning": "no rows written: the input has no rows"}
-    lost = []
-    if layout["rows_in"]:
-        lost.append(f"all {layout['rows_in']:,} (query, positive) pairs were set aside "
-                    f"({_reasons(layout['rejected_by_reason'])})")
-    if read["rows_rejected"]:
-        lost.append(f"{read['rows_rejected']:,} of {read['rows_in']:,} input rows held no usable (query, positive) "
-                    f"pair ({_reasons(read['rejected_by_reason'])})")
-    # Replaces a fill 'pad' warning: its padding is in no written row.
-    return summary | {"warning": f"no rows written: {'; '.join(lost or ['every row was set aside'])}; see "
-                                 "rejects.parquet"}
-
-
-def _reasons(counts: dict[str, int]) -> str:
-    return ", ".join(f"{reason} {count:,}" for reason, count in counts.items())
 
 
 def score_stats(values: np.ndarray) -> dict:

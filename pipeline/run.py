@@ -14,19 +14,19 @@ import polars as pl
 
 from pipeline.canonical import Canonical
 from pipeline.config import MiningConfig, RunConfig
+from pipeline.instructions import instruction_summary
 from pipeline.layouts import FIXED_WIDTH
+from pipeline.layouts.empty_output import with_no_rows_warning
 from pipeline.layouts.input_scores import run_scores_note
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
     describe_inputs,
     filter_summary,
-    instruction_summary,
     layout_summary,
     package_versions,
     rejected_rows,
     score_stats,
     stage_counts,
-    with_no_rows_warning,
 )
 from pipeline.memory import release_free_memory
 from pipeline.output import choose_positives, lay_out_output, no_links, split_off_anchors, write_output

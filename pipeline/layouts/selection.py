@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from pipeline.canonical import INSTRUCTION_SCHEMA, Canonical
+from pipeline.canonical import Canonical
+from pipeline.instructions import shared_instructions
 
 NEGATIVE_SCHEMA = {"query_id": pl.UInt64, "doc_id": pl.UInt64, "score": pl.Float64, "rank": pl.UInt32,
                    "source": pl.String}
@@ -50,17 +51,6 @@ class Selection:
     def missing_scores(self) -> int:
         return int(self.positives["score"].null_count() + self.negatives.filter(pl.col("doc_id").is_not_null())
                    ["score"].null_count())
-
-
-def shared_instructions(instructions: pl.DataFrame, positives: pl.DataFrame) -> pl.DataFrame:
-    """The prompt and type columns that every query with a chosen positive has. FlagEmbedding reads a column for
-    every row once any row has it (`datasets.load_dataset("json")`): a missing prompt would be read as None, so a
-    column some queries lack is not written at all."""
-    queries = positives.select("query_id").unique()
-    given = queries.join(instructions, on="query_id", how="left")
-    full = [name for name in INSTRUCTION_SCHEMA if name != "query_id" and queries.height
-            and given[name].null_count() == 0]
-    return given.select("query_id", *full)
 
 
 def fill_negatives(selection: Selection, fill: str, seed: int, keep_all: bool = False) -> Selection:

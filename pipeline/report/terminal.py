@@ -20,7 +20,7 @@ def render_terminal(report: dict, console: Console) -> None:
         console.print(_histogram(report[key]["histogram"], title))
     dup, empty = report["duplicate_queries"], report["empty_texts"]
     console.print(f"Duplicate queries: [bold]{dup['exact']:,}[/] exact repeats, [bold]{dup['normalized']:,}[/] "
-                  "more after normalisation (case kept, Unicode NFKC, whitespace)")
+                  "more after normalisation (case kept, invisible characters, Unicode NFKC, whitespace)")
     console.print("Empty texts: " + ", ".join(f"{role} [bold]{n:,}[/]" for role, n in empty.items()))
     if "text_tokens" in report:
         console.print(_tokens_table(report["text_tokens"]))

@@ -62,6 +62,12 @@ def test_flagembedding_prompt_and_type_are_written_where_every_query_has_them(wr
                 "as None), so none is written"}
     manifest = convert_to(write_table("prompted.jsonl", rows[:1]), out="st", negatives=1)
     assert "prompts={'anchor': 'Retrieve text.'}" in manifest["layout"]["instructions"]["prompt"]["note"]
+    again = [*rows, rows[0] | {"type": "symmetric_class"}]  # the same query, another type: the first is kept
+    manifest = convert_to(write_table("again.jsonl", again), out="again", layout="flag", group_size=2, negatives=1)
+    assert [row["type"] for row in rows_of(tmp_path / "again")] == ["only_1neg"] * 2
+    assert manifest["layout"]["instructions"]["disagreeing"] == {
+        "queries": 1, "first_row": 3, "note": "1 queries appear on rows with another prompt or type (the first: input "
+                                              "row 3); each keeps the first it was given"}
 
 
 def test_scores_missing_from_the_input_are_located(write_table, convert_to):
