@@ -7,7 +7,6 @@ JSON Lines go through pyarrow's reader with an explicit schema: unlike Polars' i
 where a string belongs (or the reverse) instead of turning it into text.
 """
 
-import csv
 import json
 from pathlib import Path
 
@@ -16,8 +15,10 @@ import polars as pl
 
 from pipeline.errors import InputError
 from pipeline.readers.json_errors import KINDS, describe_record, located, type_change
+from pipeline.readers.ragged_rows import first_long_row, first_short_row
 
 ROW = "__row"  # 1-based row (the line number for JSON Lines), added to every table read
+EMPTY_LAST = "__empty_last"  # a CSV/TSV row whose last field reads as empty: perhaps a row short of fields
 
 
 class LateColumns(Exception):
@@ -77,17 +78,21 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train",
         else:
             scan = _scan(path, split).with_row_index(ROW, offset=1)  # opened once: Arrow and datasets load eagerly
             available = scan.collect_schema().names()
+            columns: list[str | pl.Expr] = [name for name in expected if name in available]
             if path.suffix.lower() in {".csv", ".tsv"}:
                 scan = scan.filter(~blank_row(ROW))
-            frame = scan.select(ROW, *[name for name in expected if name in available]).collect()
+                columns.append((pl.col(available[-1]) == "").alias(EMPTY_LAST))
+            frame = scan.select(ROW, *columns).collect()
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
         if path.suffix.lower() in {".csv", ".tsv"}:
-            raise _ragged_row(path) or located(path, expected, error, False) from None
+            raise first_long_row(path) or located(path, expected, error, False) from None
         raise located(path, expected, error, _is_json_lines(path)) from None
-    # Polars reads a row short of fields as if they were empty; in TSV, which has no quoting, they are counted
-    # (CSV's quoting makes that a parse of its own, left to the failures above).
-    if path.suffix.lower() == ".tsv" and (ragged := _ragged_row(path)):
-        raise ragged
+    if EMPTY_LAST in frame.columns:
+        # Polars reads a short row's missing fields as empty texts, the last among them: only rows whose last
+        # field is empty are counted again, so a file without any is read once.
+        if short := first_short_row(path, frame.filter(EMPTY_LAST)[ROW]):
+            raise short
+        frame = frame.drop(EMPTY_LAST)
     _check_kinds(frame, path, expected)
     if ROW in frame.columns:
         return frame
@@ -101,34 +106,6 @@ def blank_row(numbering: str) -> pl.Expr:
     """A CSV/TSV row whose every field (but the `numbering` column) is empty: a blank line, not a record (as in
     JSON Lines); a row of empty fields reads the same."""
     return pl.all_horizontal(pl.exclude(numbering).is_null() | (pl.exclude(numbering) == ""))
-
-
-def _ragged_row(path: Path) -> InputError | None:
-    """The first CSV or TSV row (blank ones aside) with another number of fields than the header."""
-    if path.suffix.lower() == ".tsv":
-        return _ragged_tsv_row(path)
-    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-        records = csv.reader(handle)
-        fields = len(next(records, []))
-        for number, record in enumerate(records, start=1):
-            if any(record) and len(record) != fields:
-                return InputError(path, f"{len(record)} comma-separated fields, the header has {fields}",
-                                  row=number)
-    return None
-
-
-def _ragged_tsv_row(path: Path) -> InputError | None:
-    """As `_ragged_row`, counted by Polars over the lines: TSV has no quoting, so its fields are the tabs + 1."""
-    with path.open("rb") as handle:
-        header = handle.readline().count(b"\t") + 1
-    line = pl.col("line")
-    fields = line.str.count_matches("\t", literal=True) + 1
-    found = (pl.scan_lines(path, row_index_name="number").slice(1)
-             .filter((fields != header) & (line.str.strip_chars() != "")).select("number", fields).head(1).collect())
-    if found.is_empty():
-        return None
-    number, found_fields = found.row(0)
-    return InputError(path, f"{found_fields} tab-separated fields, the header has {header}", row=number)
 
 
 def _line_numbers(path: Path, records: int) -> np.ndarray | None:

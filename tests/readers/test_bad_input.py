@@ -1,5 +1,6 @@
 """Bad input fails with one InputError that names the file, the line or row, and the field."""
 
+import csv
 import json
 import re
 from collections.abc import Callable
@@ -213,6 +214,52 @@ def test_a_csv_row_with_more_fields_than_the_header_is_named(tmp_path: Path) -> 
     path.write_text('anchor,positive,negative\na,"b, quoted",c\n"d\non two lines",e,f\ng,h,i,j\n')
     with pytest.raises(InputError, match=r"train\.csv, row 3: 4 comma-separated fields, the header has 3"):
         read_dataset(path, "st")
+
+
+def test_a_csv_row_short_of_fields_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "train.csv"  # read as is, the missing negative would be an empty text
+    path.write_text('anchor,positive,negative\nq1,p1,\n"q2\non two lines",p2,n2\n\nwhat is a cat,cats are felines\n')
+    with pytest.raises(InputError, match=r"train\.csv, row 4: 2 comma-separated fields, the header has 3"):
+        read_dataset(path, "st")
+
+
+def test_a_short_csv_row_is_not_blamed_for_invalid_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "train.csv"
+    path.write_bytes(b"anchor,positive,negative\nwhat is a cat,cats are felines\nq2,caf\xe9,n2\n")
+    with pytest.raises(InputError, match=r"train\.csv: cannot be read: invalid utf-8"):
+        read_dataset(path, "st")
+
+
+@pytest.mark.parametrize("name, separator", [("train.csv", ","), ("train.tsv", "\t")])
+def test_a_long_row_is_named_rather_than_a_short_one_before_it(tmp_path: Path, name: str, separator: str) -> None:
+    path = tmp_path / name  # Polars reads the short row and fails on the long one
+    path.write_text("anchor,positive,negative\nq1,p1\nq2,p2,n2,stray\n".replace(",", separator))
+    kind = "comma" if separator == "," else "tab"
+    with pytest.raises(InputError, match=rf"{re.escape(name)}, row 2: 4 {kind}-separated fields, the header has 3"):
+        read_dataset(path, "st")
+
+
+@pytest.mark.parametrize("name, content", [
+    ("train.csv", 'anchor,positive,negative\nq1,p1,\n\n"q3\non two lines",p3,""\nq4,p4,n4\n,,\n'),
+    ("train.tsv", "anchor\tpositive\tnegative\nq1\tp1\t\n\nq3\tp3\t\nq4\tp4\tn4\n\t\t\n"),
+])
+def test_an_empty_last_field_is_not_a_missing_one(tmp_path: Path, name: str, content: str) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    assert read_dataset(path, "st").rows["row"].to_list() == [1, 3, 4]
+
+
+@pytest.mark.parametrize("name, separator", [("train.csv", ","), ("train.tsv", "\t")])
+def test_a_table_without_empty_last_fields_is_read_once(tmp_path: Path, monkeypatch, name: str,
+                                                         separator: str) -> None:
+    def second_pass(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the file was read a second time")
+
+    monkeypatch.setattr(pl, "scan_lines", second_pass)
+    monkeypatch.setattr(csv, "reader", second_pass)
+    path = tmp_path / name
+    path.write_text(f"anchor{separator}positive\nq1{separator}p1\n\nq3{separator}p3\n")
+    assert read_dataset(path, "st").rows["row"].to_list() == [1, 3]
 
 
 def test_blank_csv_lines_are_not_rows(tmp_path: Path) -> None:

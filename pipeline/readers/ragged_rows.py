@@ -1,0 +1,84 @@
+"""CSV and TSV rows with another number of fields than the header. Polars reads a short row as if its missing
+fields were empty texts and fails on a long one without saying where; these passes name the row, and run only
+when a read frame or a failed read calls for them.
+"""
+
+import csv
+from collections.abc import Iterator
+from itertools import takewhile
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.errors import InputError
+
+
+def first_short_row(path: Path, candidates: pl.Series) -> InputError | None:
+    """The first of the `candidates` (ascending rows whose last field read as empty) that is short of fields:
+    missing fields are always the last ones, so every short row is among them."""
+    if candidates.is_empty():
+        return None
+    last = int(candidates[-1])
+    if path.suffix.lower() == ".tsv":
+        header, rows = _tsv_rows(path, last)
+        return _tsv_error(path, header, rows.filter(pl.col("number").is_in(candidates.implode())
+                                                    & (pl.col("fields") < header)))
+    wanted = set(candidates.to_list())
+    header, rows = _csv_rows(path)
+    found = ((number, fields) for number, fields in takewhile(lambda row: row[0] <= last, rows)
+             if number in wanted and fields < header)
+    return _csv_error(path, header, next(found, None))
+
+
+def first_long_row(path: Path) -> InputError | None:
+    """The first row with more fields than the header, which is what makes Polars fail. Short rows are not
+    looked for: Polars reads them without failing, so another problem is to blame."""
+    if path.suffix.lower() == ".tsv":
+        header, rows = _tsv_rows(path)
+        try:
+            return _tsv_error(path, header, rows.filter(pl.col("fields") > header))
+        except pl.exceptions.PolarsError:  # invalid UTF-8, which the failed read's own error names
+            return None
+    header, rows = _csv_rows(path)
+    return _csv_error(path, header, next(((number, fields) for number, fields in rows if fields > header), None))
+
+
+def _tsv_rows(path: Path, last: int | None = None) -> tuple[int, pl.LazyFrame]:
+    """The header's fields and the (number, fields) of rows 1 to `last`, blank ones aside: TSV has no quoting, so
+    a line is a row and its fields are its tabs + 1, counted by Polars."""
+    with path.open("rb") as handle:
+        header = handle.readline().count(b"\t") + 1
+    line = pl.col("line")
+    rows = (pl.scan_lines(path, row_index_name="number").slice(1, last).filter(line.str.strip_chars() != "")
+            .select("number", (line.str.count_matches("\t", literal=True) + 1).alias("fields")))
+    return header, rows
+
+
+def _tsv_error(path: Path, header: int, found: pl.LazyFrame) -> InputError | None:
+    first = found.head(1).collect()
+    if first.is_empty():
+        return None
+    number, fields = first.row(0)
+    return InputError(path, f"{fields} tab-separated fields, the header has {header}", row=number)
+
+
+def _csv_rows(path: Path) -> tuple[int, Iterator[tuple[int, int]]]:
+    """The header's fields and the (number, fields) of every row, blank ones aside, counted by the csv module: a
+    quoted field may hold commas and newlines, and a record is numbered as Polars numbers it."""
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        header = len(next(csv.reader(handle), []))
+
+    def rows() -> Iterator[tuple[int, int]]:
+        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+            for number, record in enumerate(csv.reader(handle)):
+                if number and any(record):
+                    yield number, len(record)
+
+    return header, rows()
+
+
+def _csv_error(path: Path, header: int, found: tuple[int, int] | None) -> InputError | None:
+    if found is None:
+        return None
+    number, fields = found
+    return InputError(path, f"{fields} comma-separated fields, the header has {header}", row=number)
