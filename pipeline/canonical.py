@@ -26,6 +26,7 @@ class InputRows:
     (FlagEmbedding's per-row instruction and data type, str). A reader whose row gathers
     several input lines (BEIR: a query's qrels) adds `positive_line` (list[u32]), each positive's own line.
     `fields` maps each role to the user's own column name, so errors speak the user's language.
+    `missing_negatives` counts the null negative_k cells (negatives the row lacks) that `frame` leaves out.
     """
 
     frame: pl.DataFrame
@@ -33,6 +34,7 @@ class InputRows:
     fields: dict[str, str]
     unit: str = "line"
     negative_source: str = "input"  # "qrels" for judged non-relevant BEIR documents
+    missing_negatives: int = 0
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Canonical:
     text) pair of the same role, which the tables hold once with its first score: `role`, `row` and
     `other_score` (its score differs from the one kept). `instructions` holds FlagEmbedding's prompt and type per query
     (`pipeline.instructions`).
+    `missing_negatives` is `InputRows.missing_negatives`, so that no input cell is dropped without a count.
     """
 
     queries: pl.DataFrame
@@ -63,6 +66,7 @@ class Canonical:
     instructions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=INSTRUCTION_SCHEMA))
     fields: dict[str, str] = field(default_factory=dict)
     unit: str = "line"
+    missing_negatives: int = 0
 
     def validate(self) -> "Canonical":
         """Run the pandera models with data checks; raises pandera's SchemaError on a broken invariant."""
@@ -127,6 +131,7 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
         instructions=instructions_of(rows.frame, by_row),
         fields=rows.fields,
         unit=rows.unit,
+        missing_negatives=rows.missing_negatives,
     )
 
 

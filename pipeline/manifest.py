@@ -42,6 +42,8 @@ def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame,
             "rejected_by_reason": _by_reason(rejected),
             # empty or whitespace-only texts are not texts: counted here (report.json lists them), never paired
             "empty_texts": {role: int((canon.empty["role"] == role).sum()) for role in ROLES},
+            # null negative_k cells (a CSV empty cell among them): negatives the row lacks, not texts
+            "missing_negatives": canon.missing_negatives,
             "repeated_pairs": _repeated(canon.repeated),
             "note": "rows repeating a query are merged into that query; their positives and negatives are kept, "
                     "a (query, text) pair given again once, with its first score"}

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.errors import ConfigError, InputError
+from pipeline.readers import format_of_columns
 from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS
-from pipeline.readers.pairs import PAIR_ALIASES, PAIR_NAMES, is_labeled_pair
+from pipeline.readers.pairs import PAIR_ALIASES, PAIR_NAMES
 
 LAYOUTS = ("n-tuple", "triplet", "labeled-pair", "labeled-list", "flag", "buckets", "st", "beir")
-# --format values that fix the layout (st tables are told apart by their columns).
+# Formats that fix the layout (st tables are told apart by their columns).
 FORMATS = {"flag": "flag", "pairs": "labeled-pair", "lists": "labeled-list", "beir": "beir"}
 BI_ENCODER = frozenset({"n-tuple", "buckets", "triplet", "labeled-pair", "st"})  # fixed string columns, in order
 ST_READ = BI_ENCODER | {"labeled-list"}  # fed to a trainer column by column, by position
@@ -36,18 +37,12 @@ class Roles:
 
 
 def detect_layout(schema: pl.Schema, fmt: str | None = None, columns: dict[str, str] | None = None) -> str:
-    names = schema.names()
+    """The layout of a table read as --format `fmt`, or as the readers detect its format; an st table is then
+    told apart by its columns."""
+    fmt = fmt or format_of_columns(schema, columns)
     if fmt in FORMATS:
         return FORMATS[fmt]
-    if fmt is None and columns and (set(columns) & {"sentence1", "sentence2", "score", "label"}
-                                    or is_labeled_pair(schema, columns)):  # roles only pairs have, as the readers
-        return "labeled-pair"
-    if {"query", "pos"} <= set(names):
-        return "flag"
-    if {"query", "docs"} <= set(names):
-        return "labeled-list"
-    if {"sentence1", "sentence2"} <= set(names) or is_labeled_pair(schema):  # as `prep report` reads them
-        return "labeled-pair"
+    names = schema.names()
     if any(NUMBERED_NEGATIVE.match(name) for name in names) and {"anchor", "positive"} <= set(names):
         return "n-tuple"
     if all(schema.get(name) == pl.String for name in ("anchor", "positive", "negative")):

@@ -54,6 +54,9 @@ def _read_table(path: Path, split: str, name: str) -> Source:
     frame = frame.with_columns(_as_float(frame, column) for column in frame.columns if column != ROW)
     if path.suffix.lower() in {".csv", ".tsv"}:
         frame = frame.with_columns(_numbers_from_text(frame, column) for column in frame.columns if column != ROW)
+        # datasets' CSV loader (pandas) reads an empty cell as null, and so does the trainer that gets it.
+        frame = frame.with_columns(pl.when(pl.col(column) != "").then(pl.col(column)).alias(column)
+                                   for column, dtype in frame.schema.items() if dtype == pl.String)
         schema = pl.Schema({column: _declared(frame[column]) for column in schema})
     return Source(name, frame, schema, line_unit(path), written=_written(path, split))
 
@@ -72,11 +75,13 @@ def _written(path: Path, split: str) -> dict:
 
 
 def _kind(dtype: pl.DataType) -> str | None:
-    """How `read_columns` should read a column; None for types no layout uses (structs, booleans...)."""
+    """How `read_columns` should read a column; None for types no layout uses (structs...)."""
     if dtype in (pl.String, pl.Null):
         return "text"
     if dtype.is_numeric():
         return "number"
+    if dtype == pl.Boolean:
+        return "bool"
     if isinstance(dtype, pl.List):
         inner = dtype.inner
         if inner == pl.String:
@@ -87,12 +92,12 @@ def _kind(dtype: pl.DataType) -> str | None:
 
 
 def _as_float(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """Numbers as Float64 and number lists as List(Float64), so checks need not care about widths;
-    whether a column held integers stays in `Source.schema`. An all-null column becomes text."""
+    """Numbers (and booleans) as Float64 and number lists as List(Float64), so checks need not care about widths;
+    whether a column held integers or booleans stays in `Source.schema`. An all-null column becomes text."""
     dtype = frame.schema[column]
     if dtype == pl.Null:
         return pl.col(column).cast(pl.String)
-    if dtype.is_numeric():
+    if dtype.is_numeric() or dtype == pl.Boolean:  # a boolean label, as the pairs reader reads it: 1.0 or 0.0
         return pl.col(column).cast(pl.Float64)
     if isinstance(dtype, pl.List) and (dtype.inner.is_numeric() or dtype.inner == pl.Null):
         return pl.col(column).cast(pl.List(pl.Float64))

@@ -23,6 +23,7 @@ from pipeline.lint.rules.positive_in_negatives import PositiveInNegatives
 from pipeline.lint.rules.ragged_negatives import RaggedNegatives
 from pipeline.lint.rules.score_range import ScoreRange
 from pipeline.lint.rules.small_corpus_in_batch import SmallCorpusInBatch
+from pipeline.lint.rules.st_score_column import StScoreColumn
 from pipeline.lint.rules.string_instead_of_list import StringInsteadOfList
 from pipeline.lint.rules.text_too_long import TextTooLong
 from pipeline.lint.rules.train_eval_leakage import TrainEvalLeakage
@@ -35,6 +36,7 @@ RULES: tuple[Rule, ...] = (
     ExtraTextColumn(),
     IdColumn(),
     LabelColumnName(),
+    StScoreColumn(),
     ListColumn(),
     TwoElementList(),
     StringInsteadOfList(),

@@ -14,6 +14,7 @@ from pipeline.lint.load import Source, read_sources
 from pipeline.lint.registry import EMPTY, RULES
 from pipeline.lint.rule import ERROR, Finding
 from pipeline.lint.table import LintTable
+from pipeline.readers import check_roles, format_of_columns
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +56,16 @@ def lint_table(table: LintTable, context: LintContext) -> list[Finding]:
 
 
 def _table(source: Source, options: LintOptions) -> LintTable:
-    layout = "beir" if source.is_beir else options.layout or detect_layout(source.schema, options.fmt, options.columns)
+    layout = "beir" if source.is_beir else options.layout or _detected(source, options)
     if layout == "beir" and not source.is_beir:
         raise InputError(source.name, "not a BEIR folder: expected corpus.jsonl, queries.jsonl and qrels/<split>.tsv")
     if not source.frame.height:  # an empty file has no columns to find roles in, and needs none
         return LintTable(source, layout, Roles("", (), (), None))
     return LintTable(source, layout, find_roles(layout, source.schema, source.name, options.columns))
+
+
+def _detected(source: Source, options: LintOptions) -> str:
+    """The layout the readers would read: their format detection, and their check of --columns roles against it."""
+    fmt = options.fmt or format_of_columns(source.schema, options.columns)
+    check_roles(options.columns or {}, fmt)
+    return detect_layout(source.schema, fmt, options.columns)

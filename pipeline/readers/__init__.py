@@ -84,7 +84,12 @@ def detect_format(path: Path, columns: dict[str, str] | None = None, split: str 
     if path.is_dir() and not is_datasets_folder(path):
         raise InputError(path, "a folder that is neither BEIR (corpus.jsonl, queries.jsonl, qrels/) nor a "
                          "datasets save_to_disk folder")
-    schema = peek_columns(path, split)
+    return format_of_columns(peek_columns(path, split), columns)
+
+
+def format_of_columns(schema: pl.Schema, columns: dict[str, str] | None = None) -> str:
+    """The format of a table by its column names and the --columns mapping; lint detects with it too, so that
+    both read a table alike."""
     names = set(schema.names())
     mapped = set((columns or {}).keys())
     if {"query", "pos"} <= names and not mapped:

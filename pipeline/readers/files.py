@@ -143,7 +143,7 @@ def _json_lines(path: Path, expected: dict[str, str], known: pl.Schema | None = 
     id_column = next((name for name, kind in expected.items() if kind == "id"), "")
     id_type = pa.int64() if peeked.get(id_column, pl.String).is_integer() \
         else pa.string()
-    types = {"text": pa.string(), "texts": pa.list_(pa.string()), "number": pa.float64(),
+    types = {"text": pa.string(), "texts": pa.list_(pa.string()), "number": pa.float64(), "bool": pa.bool_(),
              "numbers": pa.list_(pa.float64()), "id": id_type}
     # Every expected field is asked for, so one that first appears after the peeked rows is still read.
     schema = pa.schema([(name, types[kind]) for name, kind in expected.items()])
@@ -237,6 +237,7 @@ def _check_kinds(frame: pl.DataFrame, path: Path, expected: dict[str, str]) -> N
         fits = {"text": dtype == pl.String,
                 "texts": dtype == pl.List(pl.String),
                 "number": dtype.is_numeric() or dtype == pl.String,  # CSV numbers are parsed by the reader
+                "bool": dtype == pl.Boolean,
                 "id": dtype.is_integer() or dtype == pl.String,
                 "numbers": isinstance(dtype, pl.List) and (dtype.inner.is_numeric() or dtype.inner == pl.Null)}
         if not (fits[kind] or dtype == pl.Null):

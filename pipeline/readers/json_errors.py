@@ -7,7 +7,7 @@ from pathlib import Path
 from pipeline.errors import InputError
 
 KINDS = {"text": "strings", "texts": "lists of strings", "number": "numbers", "numbers": "lists of numbers",
-         "id": "strings or integers"}
+         "id": "strings or integers", "bool": "true or false"}
 JSON_TYPES = {str: "string", list: "list", dict: "object", bool: "boolean"}  # otherwise a number
 
 
@@ -105,6 +105,8 @@ def _describe_value(value: object, kind: str) -> str | None:
     if kind == "number":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         return None if ok else f"expected a number, got {type(value).__name__}"
+    if kind == "bool":
+        return None if isinstance(value, bool) else f"expected true or false, got {type(value).__name__}"
     if not isinstance(value, list):
         hint = " (a string here becomes one-character texts)" if isinstance(value, str) else ""
         return f"expected a list, got {type(value).__name__}{hint}"

@@ -23,7 +23,9 @@ PAIR_ALIASES = {"sentence1": "anchor", "sentence2": "positive", "score": "label"
 def read_pairs(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> InputRows:
     schema = peek_columns(path, split)
     names = resolve_pair_columns(schema.names(), columns or {}, path)
-    frame = read_columns(path, {names["sentence1"]: "text", names["sentence2"]: "text", names["score"]: "number"},
+    # A boolean label (JSON true/false, Parquet bool) is read as 1.0 or 0.0, as a relevance label means.
+    score_kind = "bool" if schema.get(names["score"]) == pl.Boolean else "number"
+    frame = read_columns(path, {names["sentence1"]: "text", names["sentence2"]: "text", names["score"]: score_kind},
                          split)
     score = _scores(frame, names["score"], path, line_unit(path))
     one = pl.concat_list(names["sentence2"])
@@ -45,7 +47,8 @@ def read_pairs(path: Path, columns: dict[str, str] | None = None, split: str = "
 def _scores(frame: pl.DataFrame, column: str, path: Path, unit: str) -> pl.Series:
     """The score column as floats; a missing or non-numeric score is an error, never a silent negative."""
     raw = frame[column]
-    score = raw.cast(pl.Float64, strict=False) if raw.dtype == pl.String or raw.dtype.is_numeric() else None
+    readable = raw.dtype in (pl.String, pl.Boolean) or raw.dtype.is_numeric()
+    score = raw.cast(pl.Float64, strict=False) if readable else None
     if score is None:
         raise InputError(path, f"expected numbers, the column holds {raw.dtype}", field=column)
     bad = frame.filter(score.is_null() | score.is_nan())
@@ -86,13 +89,14 @@ def is_labeled_pair(schema: pl.Schema, mapped: dict[str, str] | None = None) -> 
     """Two text roles (sentence1/sentence2 or st's anchor/positive names, or --columns), no negatives, and a
     score or label column that may hold numbers: labeled pairs, which st would read as all positives.
 
-    A text column counts as a score, since CSV holds numbers as text; the reader names any value that is no number.
+    A text column counts as a score, since CSV holds numbers as text (the reader names any value that is no number),
+    and so does a boolean one, read as 1.0 or 0.0.
     """
     mapped = mapped or {}
     names = schema.names()
     score = next((name for name in SCORE_NAMES if name in names), None)
     has_score = "score" in mapped or "label" in mapped or (
-        score is not None and (schema[score].is_numeric() or schema[score] == pl.String))
+        score is not None and (schema[score].is_numeric() or schema[score] in (pl.String, pl.Boolean)))
     negatives = "negative" in mapped or any(name in SYNONYMS["negative"] or NUMBERED_NEGATIVE.match(name)
                                             for name in names)
     return (_has_role("sentence1", names, mapped) and _has_role("sentence2", names, mapped) and has_score

@@ -34,6 +34,9 @@ def _read_st(path: Path, schema: pl.Schema, mapped: dict[str, str], split: str) 
              **{name: "text" if len(negatives) > 1 else _kind(schema, name) for name in negatives}}
     label = _score_list(schema, kinds, path)
     frame = read_columns(path, kinds | ({label: "numbers"} if label else {}), split, known=schema)
+    if path.suffix.lower() in {".csv", ".tsv"}:
+        frame = frame.with_columns(_empty_cell_as_null(name) for name in negatives if kinds[name] == "text")
+    missing = sum(frame[name].null_count() for name in negatives if kinds[name] == "text")
     scores = {"positive_score": pl.col(label).list.head(1),
               "negative_score": _negative_scores(label, negatives, kinds)} if label else {}
     frame = frame.select(
@@ -44,7 +47,7 @@ def _read_st(path: Path, schema: pl.Schema, mapped: dict[str, str], split: str) 
         **scores,
     )
     fields = {"query": anchor, "positive": positive, "negative": "/".join(negatives) or "negative"}
-    return InputRows(frame, path, fields | dict.fromkeys(scores, label), line_unit(path))
+    return InputRows(frame, path, fields | dict.fromkeys(scores, label), line_unit(path), missing_negatives=missing)
 
 
 def _find(available: list[str], mapped: dict[str, str], role: str, path: Path, required: bool) -> str | None:
@@ -68,6 +71,12 @@ def _negative_columns(available: list[str], mapped: dict[str, str], path: Path) 
     return [name for _, name in sorted(numbered)]
 
 
+def _empty_cell_as_null(column: str) -> pl.Expr:
+    """datasets' CSV loader (pandas) reads an empty cell as null, so in a negative column it is a negative the row
+    lacks, as a JSON null is, not an empty text."""
+    return pl.when(pl.col(column) != "").then(pl.col(column)).alias(column)
+
+
 def _score_list(schema: pl.Schema, kinds: dict[str, str], path: Path) -> str | None:
     """The label column whose lists score the row's texts, positive first; None where there is no label."""
     label = next((name for name in SCORE_NAMES if name in schema.names() and name not in kinds), None)
@@ -79,13 +88,18 @@ def _score_list(schema: pl.Schema, kinds: dict[str, str], path: Path) -> str | N
     if isinstance(schema[label], pl.List):
         raise InputError(path, f"'{positive}' holds lists of texts: a {label} list scores one positive and its "
                          "negatives, so give one positive per row", field=positive)
-    if negatives:
+    raise InputError(path, unread_score(label, anchor, positive, bool(negatives)), field=label)
+
+
+def unread_score(label: str, anchor: str, positive: str, has_negatives: bool) -> str:
+    """Why st refuses one number per row in a score or label column; lint names the same reason."""
+    if has_negatives:
         use = (f"st reads a {label} list [positive, negatives...] as their scores, but one number per row (a "
                "MarginMSE margin) cannot be split into them; drop the column to read the texts alone")
     else:
         use = (f"every {positive} would be trained on as a positive whatever its {label}; use --format pairs for "
                f"({anchor}, {positive}, {label}) pairs, or drop the column")
-    raise InputError(path, f"has a '{label}' column, which --format st does not read: {use}", field=label)
+    return f"has a '{label}' column, which --format st does not read: {use}"
 
 
 def _negative_list(negatives: list[str], kinds: dict[str, str]) -> pl.Expr:

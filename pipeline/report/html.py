@@ -64,6 +64,7 @@ def _distribution_table(report: dict) -> str:
 def _duplicates_and_empty(report: dict) -> str:
     dup, empty = report["duplicate_queries"], report["empty_texts"]
     cells = "".join(f"<tr><td>empty {role} texts</td><td>{n:,}</td></tr>" for role, n in empty.items())
+    cells += f"<tr><td>missing negatives (null negative_k cells)</td><td>{report['missing_negatives']:,}</td></tr>"
     return (f"<h2>Duplicates and empty texts</h2><table><tr><td>queries repeated exactly</td>"
             f"<td>{dup['exact']:,}</td></tr><tr><td>more repeats after normalisation</td>"
             f"<td>{dup['normalized']:,}</td></tr>{cells}</table>")

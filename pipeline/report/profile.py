@@ -18,6 +18,7 @@ def profile(canon: Canonical, counter: TokenCounter | None, token_sample: int = 
         "positives_per_query": distribution(_per_query(canon, canon.positives)),
         "duplicate_queries": duplicate_counts(canon),
         "empty_texts": {role: int((canon.empty["role"] == role).sum()) for role in ROLES},
+        "missing_negatives": canon.missing_negatives,
     }
     if counter is not None:
         report["text_tokens"] = text_tokens(canon, counter, token_sample)

@@ -22,6 +22,8 @@ def render_terminal(report: dict, console: Console) -> None:
     console.print(f"Duplicate queries: [bold]{dup['exact']:,}[/] exact repeats, [bold]{dup['normalized']:,}[/] "
                   "more after normalisation (case kept, invisible characters, Unicode NFKC, whitespace)")
     console.print("Empty texts: " + ", ".join(f"{role} [bold]{n:,}[/]" for role, n in empty.items()))
+    console.print(f"Missing negatives: [bold]{report['missing_negatives']:,}[/] null negative_k cells, read as "
+                  "negatives the row lacks")
     if "text_tokens" in report:
         console.print(_tokens_table(report["text_tokens"]))
 

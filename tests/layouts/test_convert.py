@@ -303,3 +303,10 @@ def test_graded_input_scores_written_as_1_and_0_are_noted(write_table, prep, tmp
     assert json.loads((tmp_path / "plain" / "manifest.json").read_text())["layout"]["scores_note"] == note
     kept = prep("convert", pairs, "--to", "labeled-pair", "--scores", "--out", tmp_path / "kept")
     assert kept.returncode == 0 and "note:" not in kept.stdout, kept.stderr
+
+
+def test_missing_negatives_are_counted_in_the_manifest(write_table, convert_to):
+    rows = write_table("train.jsonl", [{"anchor": "a0", "positive": "p0", "negative_1": "n0", "negative_2": "n1"},
+                                       {"anchor": "a1", "positive": "p1", "negative_1": None, "negative_2": "n2"}])
+    read = convert_to(rows, out="a", layout="n-tuple")["stages"][0]
+    assert (read["missing_negatives"], read["empty_texts"]["negative"]) == (1, 0)

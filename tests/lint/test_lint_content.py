@@ -1,5 +1,6 @@
 """empty-text, control-characters, mojibake, anchor-equals-positive, positive-in-negatives, duplicate-query."""
 
+import pytest
 from rule_findings import by_rule, one
 
 CLEAN = [
@@ -71,7 +72,9 @@ def test_null_negative_columns_are_missing_negatives_not_empty_texts(lint_record
     rows[2]["negative_2"] = None
     findings = by_rule(lint_records(rows), "empty-text")
     assert [(f.message, f.rows) for f in findings] == [
-        ("empty texts: anchor 1", (2,)), ("null negatives, which ST's collator fails on: negative_2 1", (3,))]
+        ("empty texts: anchor 1", (2,)),
+        ("null negatives (negatives the row lacks; a CSV empty cell loads as null), which ST's collator fails on: "
+         "negative_2 1", (3,))]
     assert "rejects" in findings[0].fix and "--fill drop|repeat" in findings[1].fix
 
 
@@ -86,3 +89,23 @@ def test_control_characters_flags_soft_hyphens_and_word_joiners_not_zwj(lint_rec
     assert "U+00AD" in finding.fix
     assert not by_rule(lint_records(with_row(1, positive="Frank Herbert wrote Dune \U0001f469\u200d\U0001f4bb")),
                        "control-characters")
+
+
+@pytest.mark.parametrize("name", ["ragged.jsonl", "ragged.parquet", "ragged.csv"])
+def test_a_negative_the_row_lacks_gets_one_verdict_in_every_format(lint_records, name: str) -> None:
+    # datasets' CSV loader reads an empty cell as null, as JSON null and Parquet null load: ST's collator fails.
+    rows = [{"anchor": "q one", "positive": "p one", "negative_1": "n one", "negative_2": "n two"},
+            {"anchor": "q two", "positive": "p two", "negative_1": None, "negative_2": "n three"}]
+    findings = lint_records(rows, name=name)
+    finding = one(findings, "empty-text")
+    assert (finding.severity, finding.rows) == ("error", (2,))
+    assert finding.message.startswith("null negatives (negatives the row lacks")
+    assert not by_rule(findings, "padding-negative")
+
+
+def test_an_empty_string_negative_is_padding_that_trains(lint_records) -> None:
+    rows = [{"anchor": "q one", "positive": "p one", "negative_1": "n one", "negative_2": "n two"},
+            {"anchor": "q two", "positive": "p two", "negative_1": "", "negative_2": "n three"}]
+    finding = one(lint_records(rows, name="padded.parquet"), "padding-negative")
+    assert finding.severity == "warning" and "ST trains on them as real negatives" in finding.message
+    assert not by_rule(lint_records(rows, name="padded.parquet"), "empty-text")

@@ -122,3 +122,38 @@ def test_formats_and_columns_as_prep_report_reads_them(lint_records) -> None:
         LintOptions(fmt="lists", columns={"anchor": "query"})
     with pytest.raises(ConfigError, match="got sentence3"):
         LintOptions(columns={"sentence3": "x"})
+
+
+def test_format_st_is_honoured(lint_records) -> None:
+    # `prep report --format st` refuses a label it would not read; lint said "no problems found".
+    rows = [{"query": "what is bm25", "answer": "BM25 ranks documents.", "label": 0},
+            {"query": "who wrote dune", "answer": "Frank Herbert wrote Dune.", "label": 1}]
+    finding = one(lint_records(rows, fmt="st"), "st-score-column")
+    assert finding.severity == "error"
+    assert "has a 'label' column, which --format st does not read" in finding.message
+    assert "use --format pairs" in finding.message
+    assert not by_rule(lint_records(rows), "st-score-column"), "detected as labeled pairs"
+
+
+def test_a_margin_per_row_in_an_st_table_is_an_error(lint_records) -> None:
+    rows = [{**row, "score": margin} for row, margin in zip(TRIPLETS, (0.5, 1.2, 0.1), strict=True)]
+    finding = one(lint_records(rows), "st-score-column")
+    assert finding.severity == "error" and "one number per row (a MarginMSE margin)" in finding.message
+    listed = [{**row, "score": [0.9, 0.1]} for row in TRIPLETS]
+    assert not by_rule(lint_records(listed), "st-score-column"), "st reads a score list"
+
+
+def test_columns_detect_the_format_as_the_readers_do(lint_records) -> None:
+    rows = [{"a": "a cat", "positive": "a cat sits"}, {"a": "a car", "positive": "a car drives"}]
+    with pytest.raises(ConfigError, match="--columns roles for st input are anchor, positive, negative; got sentence1"):
+        lint_records(rows, columns={"sentence1": "a"})
+
+
+def test_boolean_labels_are_read_as_ones_and_zeros(lint_records) -> None:
+    rows = [{"query": "what is bm25", "answer": "BM25 ranks documents.", "label": True},
+            {"query": "what is bm25", "answer": "what is bm25", "label": False}]
+    findings = lint_records(rows)
+    # As `prep report` reads it: the false answer is a negative, here one that repeats the anchor.
+    assert one(findings, "positive-in-negatives").rows == (2,)
+    finding = one(lint_records(rows, loss="ContrastiveLoss"), "loss-incompatible")
+    assert "label 'label' (Boolean values)" in finding.message

@@ -138,3 +138,14 @@ def test_a_label_and_a_score_column_must_be_chosen_between(write_table, linked) 
         read_dataset(path)
     canon = read_dataset(path, columns={"score": "label"})
     assert (canon.positives.height, canon.negatives.height) == (1, 1)
+
+
+@pytest.mark.parametrize("name", ["qa.jsonl", "qa.parquet"])
+def test_boolean_labels_are_ones_and_zeros(write_table, linked, name: str) -> None:
+    rows = [{"query": "what is bm25", "answer": "BM25 ranks documents.", "label": True},
+            {"query": "what is bm25", "answer": "Dune is a novel.", "label": False}]
+    canon = read_dataset(write_table(name, rows), "pairs")
+    assert {pair: link["score"] for pair, link in linked(canon, "positives").items()} == {
+        ("what is bm25", "BM25 ranks documents."): 1.0}
+    assert {pair: link["score"] for pair, link in linked(canon, "negatives").items()} == {
+        ("what is bm25", "Dune is a novel."): 0.0}

@@ -183,3 +183,14 @@ def test_a_label_list_loses_the_scores_of_null_negatives(write_table, linked) ->
     assert {pair: link["score"] for pair, link in linked(canon, "negatives").items() if pair[0] == "a2"} == {
         ("a2", "n21"): 0.4, ("a2", "n23"): 0.2}
     assert linked(canon, "positives")[("a3", "p3")]["score"] == 0.7
+
+
+@pytest.mark.parametrize("name", ["ragged.jsonl", "ragged.parquet", "ragged.csv"])
+def test_a_negative_the_row_lacks_is_counted_in_every_format(write_table, name: str) -> None:
+    # JSON null, a Parquet null and a CSV empty cell (which datasets' CSV loader reads as null) say the same.
+    rows = [{"anchor": "q one", "positive": "p one", "negative_1": "n one", "negative_2": "n two"},
+            {"anchor": "q two", "positive": "p two", "negative_1": None, "negative_2": "n three"}]
+    canon = read_dataset(write_table(name, rows))
+    assert canon.missing_negatives == 1
+    assert canon.empty.height == 0
+    assert canon.negatives.height == 3

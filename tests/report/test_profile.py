@@ -40,6 +40,7 @@ def test_tiny_report_by_hand(write_table) -> None:
                                 "min": 0, "p50": 1.0, "p90": 2.4, "p99": 2.94, "max": 3, "mean": 1.25},
         "duplicate_queries": {"exact": 2, "normalized": 1},
         "empty_texts": {"query": 1, "positive": 1, "negative": 1},
+        "missing_negatives": 0,
     }
 
 
@@ -184,3 +185,10 @@ def test_fiqa_positives_per_query_with_columns(shared_data: Path) -> None:
     expected = expected_profile([(row["question"], row["documents"], []) for row in read_jsonl(path)])
     canon = read_dataset(path, columns={"anchor": "question", "positive": "documents"})
     assert_report_matches(profile(canon, None), expected)
+
+
+def test_missing_negatives_are_counted_apart_from_empty_texts(write_table) -> None:
+    rows = [{"anchor": "q one", "positive": "p one", "negative_1": None, "negative_2": ""},
+            {"anchor": "q two", "positive": "p two", "negative_1": "n one", "negative_2": None}]
+    report = profile(read_dataset(write_table("ragged.jsonl", rows)), None)
+    assert (report["missing_negatives"], report["empty_texts"]["negative"]) == (2, 1)

@@ -105,3 +105,9 @@ def test_many_values_get_power_of_two_ranges() -> None:
                                              (537.05, "537.0")])
 def test_format_number(value: float | None, text: str) -> None:
     assert format_number(value) == text
+
+
+def test_missing_negatives_are_shown_beside_empty_texts(report: dict) -> None:
+    shown = {**report, "missing_negatives": 3}
+    assert "Missing negatives: 3" in terminal_text(shown)
+    assert "<td>missing negatives (null negative_k cells)</td><td>3</td>" in render_html(shown)

@@ -23,7 +23,8 @@ class EmptyText(Rule):
             empty = empty & ((pl.col("role") != "negative") | pl.col("text").is_null())
         flagged = table.texts.filter(empty)
         # A null in a negative_k (or single negative) text column is how pandas writes a row with fewer
-        # negatives: prep reads it so, while ST's collator still fails on it.
+        # negatives (and a CSV empty cell loads as one): prep reads it so, while ST's collator fails on it. An
+        # empty string is no such gap: ST trains on it, which padding-negative reports.
         text_columns = [name for name in table.roles.negatives if table.frame.schema.get(name) == pl.String]
         missing = pl.col("text").is_null() & (pl.col("role") == "negative") & pl.col("column").is_in(text_columns)
         return [*self._empty(flagged.filter(~missing)), *self._missing(flagged.filter(missing))]
@@ -40,5 +41,6 @@ class EmptyText(Rule):
             return []
         by_column = flagged.group_by("column", maintain_order=True).len()
         parts = [f"{column} {n:,}" for column, n in by_column.iter_rows()]
-        return [self.found(flagged[ROW], "null negatives, which ST's collator fails on: " + ", ".join(parts),
+        return [self.found(flagged[ROW], "null negatives (negatives the row lacks; a CSV empty cell loads as null), "
+                           "which ST's collator fails on: " + ", ".join(parts),
                            fix=MISSING_FIX)]

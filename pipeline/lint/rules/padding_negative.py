@@ -22,5 +22,6 @@ class PaddingNegative(Rule):
         rows = pl.concat([empty[ROW], repeated[ROW]])
         if rows.is_empty():
             return []
-        return [self.found(rows, f"{empty.height:,} empty and {repeated.height:,} repeated negatives "
-                           "(same text as an earlier negative of the row, after normalisation)")]
+        return [self.found(rows, f"{empty.height:,} empty and {repeated.height:,} repeated negatives (same text as an "
+                           "earlier negative of the row, after normalisation); ST trains on them as real negatives, "
+                           "where a null (a negative the row lacks) would stop it")]
