@@ -202,24 +202,20 @@ def test_tsv_has_no_quoting_and_a_ragged_line_is_named(tmp_path: Path) -> None:
         read_dataset(path, "st")
 
 
-def test_a_tsv_row_short_of_fields_is_named(tmp_path: Path) -> None:
-    path = tmp_path / "train.tsv"  # read as is, the missing negative would be an empty text
-    path.write_text("anchor\tpositive\tnegative\nq1\tp1\tn1\n\nq3\tp3\nq4\tp4\tn4\n")
-    with pytest.raises(InputError, match=r"train\.tsv, row 3: 2 tab-separated fields, the header has 3"):
-        read_dataset(path, "st")
-
-
-def test_a_csv_row_with_more_fields_than_the_header_is_named(tmp_path: Path) -> None:
-    path = tmp_path / "train.csv"  # a quoted comma or newline is one field
-    path.write_text('anchor,positive,negative\na,"b, quoted",c\n"d\non two lines",e,f\ng,h,i,j\n')
-    with pytest.raises(InputError, match=r"train\.csv, row 3: 4 comma-separated fields, the header has 3"):
-        read_dataset(path, "st")
-
-
-def test_a_csv_row_short_of_fields_is_named(tmp_path: Path) -> None:
-    path = tmp_path / "train.csv"  # read as is, the missing negative would be an empty text
-    path.write_text('anchor,positive,negative\nq1,p1,\n"q2\non two lines",p2,n2\n\nwhat is a cat,cats are felines\n')
-    with pytest.raises(InputError, match=r"train\.csv, row 4: 2 comma-separated fields, the header has 3"):
+@pytest.mark.parametrize(("name", "text", "message"), [
+    # read as is, the missing negative would be an empty text
+    ("train.tsv", "anchor\tpositive\tnegative\nq1\tp1\tn1\n\nq3\tp3\nq4\tp4\tn4\n",
+     r"train\.tsv, row 3: 2 tab-separated fields, the header has 3"),
+    # a quoted comma or newline is one field
+    ("train.csv", 'anchor,positive,negative\na,"b, quoted",c\n"d\non two lines",e,f\ng,h,i,j\n',
+     r"train\.csv, row 3: 4 comma-separated fields, the header has 3"),
+    ("train.csv", 'anchor,positive,negative\nq1,p1,\n"q2\non two lines",p2,n2\n\nwhat is a cat,cats are felines\n',
+     r"train\.csv, row 4: 2 comma-separated fields, the header has 3"),
+])
+def test_a_row_with_another_number_of_fields_is_named(tmp_path: Path, name: str, text: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(InputError, match=message):
         read_dataset(path, "st")
 
 
