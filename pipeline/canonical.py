@@ -10,31 +10,11 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.errors import InputError
+from pipeline.input_rows import InputRows, explode_roles, fail_on_null_text
 from pipeline.instructions import INSTRUCTION_SCHEMA, instructions_of
 from pipeline.normalize import normalize_texts
 
 ROLES = ("query", "positive", "negative")
-
-
-@dataclass(frozen=True)
-class InputRows:
-    """What a reader yields: one row per input record, texts still raw.
-
-    `frame` has `row` (1-based), `query` (str), `positive` and `negative` (list[str]) and, where the input has
-    them, `positive_score` / `negative_score` (list[f64], as long as their text lists), and `prompt` / `type`
-    (FlagEmbedding's per-row instruction and data type, str). A reader whose row gathers
-    several input lines (BEIR: a query's qrels) adds `positive_line` (list[u32]), each positive's own line.
-    `fields` maps each role to the user's own column name, so errors speak the user's language.
-    `missing_negatives` counts the null negative_k cells (negatives the row lacks) that `frame` leaves out.
-    """
-
-    frame: pl.DataFrame
-    path: Path
-    fields: dict[str, str]
-    unit: str = "line"
-    negative_source: str = "input"  # "qrels" for judged non-relevant BEIR documents
-    missing_negatives: int = 0
 
 
 @dataclass(frozen=True)
@@ -49,9 +29,9 @@ class Canonical:
     (the exact query text did not appear in an earlier row). `empty` lists (row, role) of every empty or
     whitespace-only text, which the tables leave out. `repeated` has one entry per later occurrence of a (query,
     text) pair of the same role, which the tables hold once with its first score: `role`, `row` and
-    `other_score` (its score differs from the one kept). `instructions` holds FlagEmbedding's prompt and type per query
-    (`pipeline.instructions`).
-    `missing_negatives` is `InputRows.missing_negatives`, so that no input cell is dropped without a count.
+    `other_score` (its score differs from the one kept). `instructions` holds FlagEmbedding's prompt and type per
+    query (`pipeline.instructions`). `missing_negatives` is `InputRows.missing_negatives` (`pipeline.input_rows`),
+    so that no input cell is dropped without a count.
     """
 
     queries: pl.DataFrame
@@ -83,8 +63,8 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
                     sources: tuple[Path, ...] = ()) -> Canonical:
     """Normalise, hash and split the rows into the canonical tables; `corpus_texts` (column `text`) adds
     documents that no row mentions, such as a BEIR corpus."""
-    long = _explode_roles(rows)
-    _fail_on_null_text(long, rows)
+    long = explode_roles(rows)
+    fail_on_null_text(long, rows)
     if corpus_texts is not None:
         corpus_rows = corpus_texts.select(row=pl.lit(None, pl.UInt32), role=pl.lit("corpus"),
                                           rank=pl.lit(0, pl.Int64), text="text", score=pl.lit(None, pl.Float64),
@@ -141,51 +121,6 @@ def _repeats(docs: pl.DataFrame) -> pl.DataFrame:
     return docs.with_columns(kept=pl.col("score").first().over(pair)).filter(
         ~pl.struct(pair).is_first_distinct()).select("role", row=pl.col("line"),
                                                       other_score=pl.col("score").ne_missing(pl.col("kept")))
-
-
-def _explode_roles(rows: InputRows) -> pl.DataFrame:
-    """One row per text: (row, role, rank, text, score, line); rank is the 1-based position within its list, line
-    the input line or row that holds the text (`row`, or a positive's own `positive_line`)."""
-    frame = rows.frame
-    parts = [frame.select("row", role=pl.lit("query"), rank=pl.lit(0, pl.Int64), text="query",
-                          score=pl.lit(None, pl.Float64), line=pl.col("row").cast(pl.UInt32))]
-    for role in ("positive", "negative"):
-        scores = f"{role}_score"
-        listed = frame.filter(pl.col(role).list.len() > 0)
-        has_scores = scores in frame.columns
-        if has_scores:
-            _fail_on_length_mismatch(frame, rows, role)
-            listed = listed.with_columns(pl.col(scores).cast(pl.List(pl.Float64))
-                                         .fill_null(pl.col(role).list.eval(pl.lit(None, pl.Float64))))
-        lists = {"score": scores} if has_scores else {}  # exploded with the texts
-        if f"{role}_line" in frame.columns:
-            lists["line"] = f"{role}_line"
-        part = listed.select("row", role=pl.lit(role), rank=pl.int_ranges(1, pl.col(role).list.len() + 1),
-                             text=role, **lists).explode(["rank", "text", *lists])
-        score = pl.col("score") if has_scores else pl.lit(None, pl.Float64).alias("score")
-        line = pl.col("line" if "line" in lists else "row").cast(pl.UInt32).alias("line")
-        parts.append(part.select("row", "role", "rank", "text", score, line))
-    return pl.concat(parts, how="vertical")
-
-
-def _fail_on_length_mismatch(frame: pl.DataFrame, rows: InputRows, role: str) -> None:
-    scores = f"{role}_score"
-    bad = frame.filter(pl.col(scores).is_not_null() & (pl.col(scores).list.len() != pl.col(role).list.len()))
-    if bad.height:
-        first = bad.row(0, named=True)
-        raise InputError(rows.path, f"has {len(first[scores])} scores for {len(first[role])} texts",
-                         field=rows.fields.get(scores, scores), **{rows.unit: first["row"]})
-
-
-def _fail_on_null_text(long: pl.DataFrame, rows: InputRows) -> None:
-    if rows.frame["positive"].null_count():
-        row = rows.frame.filter(pl.col("positive").is_null())["row"][0]
-        raise InputError(rows.path, "is missing or null; expected a list of texts",
-                         field=rows.fields.get("positive", "positive"), **{rows.unit: row})
-    if long["text"].null_count():
-        first = long.filter(pl.col("text").is_null()).sort("row").row(0, named=True)
-        raise InputError(rows.path, "is null; expected text", field=rows.fields.get(first["role"], first["role"]),
-                         **{rows.unit: first["row"]})
 
 
 def _texts_of(ids: pl.Series, texts: pl.DataFrame, name: str) -> pl.DataFrame:

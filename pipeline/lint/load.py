@@ -12,7 +12,8 @@ import polars as pl
 
 from pipeline.errors import InputError
 from pipeline.readers.beir import is_beir_folder, read_beir
-from pipeline.readers.files import ROW, is_blank, is_datasets_folder, line_unit, peek_columns, read_columns
+from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
+from pipeline.readers.table_files import is_datasets_folder
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,12 @@ from pipeline.canonical import Canonical, InputRows, build_canonical
 from pipeline.errors import ConfigError, InputError
 from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.corpus import read_corpus_texts
-from pipeline.readers.files import is_blank, is_datasets_folder, line_unit, peek_columns
+from pipeline.readers.files import is_blank, line_unit, peek_columns
 from pipeline.readers.flag import read_flag
 from pipeline.readers.lists import read_lists
 from pipeline.readers.pairs import is_labeled_pair, read_pairs
 from pipeline.readers.st import read_st
+from pipeline.readers.table_files import is_datasets_folder
 
 FORMATS = ("st", "flag", "beir", "pairs", "lists")
 

@@ -6,7 +6,8 @@ import polars as pl
 
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
-from pipeline.readers.files import ROW, LateColumns, line_unit, peek_columns, read_columns
+from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
+from pipeline.readers.json_files import LateColumns
 from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS
 
 

@@ -1,0 +1,75 @@
+"""What a reader yields, one row per input record with its texts still raw, and those rows as one row per text
+for `build_canonical`, with the checks that name the row of a null text or of a score list of the wrong length."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.errors import InputError
+
+
+@dataclass(frozen=True)
+class InputRows:
+    """What a reader yields: one row per input record, texts still raw.
+
+    `frame` has `row` (1-based), `query` (str), `positive` and `negative` (list[str]) and, where the input has
+    them, `positive_score` / `negative_score` (list[f64], as long as their text lists), and `prompt` / `type`
+    (FlagEmbedding's per-row instruction and data type, str). A reader whose row gathers
+    several input lines (BEIR: a query's qrels) adds `positive_line` (list[u32]), each positive's own line.
+    `fields` maps each role to the user's own column name, so errors speak the user's language.
+    `missing_negatives` counts the null negative_k cells (negatives the row lacks) that `frame` leaves out.
+    """
+
+    frame: pl.DataFrame
+    path: Path
+    fields: dict[str, str]
+    unit: str = "line"
+    negative_source: str = "input"  # "qrels" for judged non-relevant BEIR documents
+    missing_negatives: int = 0
+
+
+
+def explode_roles(rows: InputRows) -> pl.DataFrame:
+    """One row per text: (row, role, rank, text, score, line); rank is the 1-based position within its list, line
+    the input line or row that holds the text (`row`, or a positive's own `positive_line`)."""
+    frame = rows.frame
+    parts = [frame.select("row", role=pl.lit("query"), rank=pl.lit(0, pl.Int64), text="query",
+                          score=pl.lit(None, pl.Float64), line=pl.col("row").cast(pl.UInt32))]
+    for role in ("positive", "negative"):
+        scores = f"{role}_score"
+        listed = frame.filter(pl.col(role).list.len() > 0)
+        has_scores = scores in frame.columns
+        if has_scores:
+            _fail_on_length_mismatch(frame, rows, role)
+            listed = listed.with_columns(pl.col(scores).cast(pl.List(pl.Float64))
+                                         .fill_null(pl.col(role).list.eval(pl.lit(None, pl.Float64))))
+        lists = {"score": scores} if has_scores else {}  # exploded with the texts
+        if f"{role}_line" in frame.columns:
+            lists["line"] = f"{role}_line"
+        part = listed.select("row", role=pl.lit(role), rank=pl.int_ranges(1, pl.col(role).list.len() + 1),
+                             text=role, **lists).explode(["rank", "text", *lists])
+        score = pl.col("score") if has_scores else pl.lit(None, pl.Float64).alias("score")
+        line = pl.col("line" if "line" in lists else "row").cast(pl.UInt32).alias("line")
+        parts.append(part.select("row", "role", "rank", "text", score, line))
+    return pl.concat(parts, how="vertical")
+
+
+def _fail_on_length_mismatch(frame: pl.DataFrame, rows: InputRows, role: str) -> None:
+    scores = f"{role}_score"
+    bad = frame.filter(pl.col(scores).is_not_null() & (pl.col(scores).list.len() != pl.col(role).list.len()))
+    if bad.height:
+        first = bad.row(0, named=True)
+        raise InputError(rows.path, f"has {len(first[scores])} scores for {len(first[role])} texts",
+                         field=rows.fields.get(scores, scores), **{rows.unit: first["row"]})
+
+
+def fail_on_null_text(long: pl.DataFrame, rows: InputRows) -> None:
+    if rows.frame["positive"].null_count():
+        row = rows.frame.filter(pl.col("positive").is_null())["row"][0]
+        raise InputError(rows.path, "is missing or null; expected a list of texts",
+                         field=rows.fields.get("positive", "positive"), **{rows.unit: row})
+    if long["text"].null_count():
+        first = long.filter(pl.col("text").is_null()).sort("row").row(0, named=True)
+        raise InputError(rows.path, "is null; expected text", field=rows.fields.get(first["role"], first["role"]),
+                         **{rows.unit: first["row"]})

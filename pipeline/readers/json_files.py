@@ -1,0 +1,99 @@
+"""JSON inputs: JSON Lines through pyarrow's reader with an explicit schema (unlike Polars' inference, it refuses a
+list where a string belongs, or the reverse, instead of turning it into text), and `.json` arrays checked record by
+record."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipeline.errors import InputError
+from pipeline.readers.json_errors import describe_record, type_change
+
+
+class LateColumns(Exception):
+    """A JSON Lines field that first appears after the rows `peek_columns` reads: a reader that chooses its
+    columns by name chooses again from `schema`, the peeked columns and those."""
+
+    def __init__(self, schema: pl.Schema) -> None:
+        super().__init__(f"fields first seen after the peeked rows; the file's fields are {schema.names()}")
+        self.schema = schema
+
+
+def is_json_lines(path: Path) -> bool:
+    """`.jsonl`, or a `.json` file that holds one object per line (FlagEmbedding ships those)."""
+    suffix = path.suffix.lower()
+    if suffix in {".jsonl", ".ndjson"}:
+        return True
+    if suffix != ".json" or not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        head = handle.read(4096).lstrip()
+    return not head.startswith(b"[")
+
+
+def read_json_lines(path: Path, expected: dict[str, str], peeked: pl.Schema, known: bool) -> pl.DataFrame:
+    import pyarrow as pa
+    import pyarrow.json as pa_json
+
+    present = peeked.names()
+    id_column = next((name for name, kind in expected.items() if kind == "id"), "")
+    id_type = pa.int64() if peeked.get(id_column, pl.String).is_integer() \
+        else pa.string()
+    types = {"text": pa.string(), "texts": pa.list_(pa.string()), "number": pa.float64(), "bool": pa.bool_(),
+             "numbers": pa.list_(pa.float64()), "id": id_type}
+    # Every expected field is asked for, so one that first appears after the peeked rows is still read.
+    schema = pa.schema([(name, types[kind]) for name, kind in expected.items()])
+    options = pa_json.ParseOptions(explicit_schema=schema,
+                                   unexpected_field_behavior="infer" if known else "ignore")
+    try:
+        table = pa_json.read_json(path, parse_options=options)
+    except pa.ArrowInvalid as error:
+        # An id that is a number on some lines and a string on others (BEIR allows either) cannot be typed by
+        # pyarrow: read it on its own, as strings, and the other fields without it.
+        if not id_column or f"Column(/{id_column})" not in str(error):
+            raise
+        options = pa_json.ParseOptions(explicit_schema=schema.remove(schema.get_field_index(id_column)),
+                                       unexpected_field_behavior=options.unexpected_field_behavior)
+        table = pa_json.read_json(path, parse_options=options)
+        ids = pl.scan_ndjson(path, schema={id_column: pl.String}).collect()[id_column]
+        table = table.append_column(id_column, ids.to_arrow().cast(pa.string()))
+    table.validate(full=True)  # pyarrow does not check UTF-8 while parsing
+    late = [name for name in table.column_names if name not in expected and name not in present]
+    if late:
+        raise LateColumns(pl.Schema({**peeked, **pl.from_arrow(table.select(late)).schema}))
+    frame = pl.from_arrow(table.select(list(expected)))
+    return frame.drop([name for name in expected if name not in present and frame[name].null_count() == len(frame)])
+
+
+def read_json_array(path: Path, expected: dict[str, str]) -> pl.DataFrame:
+    """A `.json` file holding one array of objects; it cannot stream, so it is checked record by record."""
+    try:
+        records = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(path, f"invalid JSON: {error}") from None
+    if not isinstance(records, list):
+        raise InputError(path, "expected a JSON array of objects or one object per line")
+    seen: dict[str, tuple[str, int]] = {}
+    for number, record in enumerate(records, start=1):
+        problem = describe_record(record, expected) or (None if expected else type_change(record, number, seen, "row"))
+        if problem:
+            field, message = problem
+            raise InputError(path, message, row=number, field=field)
+    names = [name for name in expected if any(name in record for record in records)] if expected else None
+    return pl.from_dicts(records, schema=names, infer_schema_length=None)
+
+
+def line_numbers(path: Path, records: int) -> np.ndarray | None:
+    """Physical line numbers of the records when blank lines sit between them (pyarrow skips those), else None."""
+    newlines = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 26):
+            newlines += block.count(b"\n")
+            last = block[-1:]
+    if records == newlines + (last != b"\n"):  # one record per line: no blank line anywhere
+        return None
+    with path.open("rb") as handle:
+        numbers = [number for number, raw in enumerate(handle, start=1) if raw.strip()]
+    return np.array(numbers[:records], dtype=np.uint32)
