@@ -57,7 +57,7 @@ def main() -> None:
     import torch
 
     from pipeline.config import EncoderConfig
-    from pipeline.stages import encode
+    from pipeline.stages import encode, token_batches
 
     work = Path(tempfile.mkdtemp(prefix="prep-gpu-parts-"))
     texts = passages(args.data, args.passages).sort(pl.col("text").str.len_bytes(), "id", descending=[True, False])
@@ -71,14 +71,14 @@ def main() -> None:
     model = encoder("unused").model
     model.eval()
     jobs = [encode.EncodeJob(texts.slice(start, encode.CHUNK), None, None) for start in range(0, count, encode.CHUNK)]
-    batches = encode._Batches(model, jobs, size)
+    batches = token_batches.TokenBatches(model, jobs, size)
     model.preprocess(texts["text"].head(size).to_list())  # warm-up
     print(f"{count:,} passages, batch {size}, max_seq_length {args.max_seq_length}, {args.workers} workers, "
           f"{os.cpu_count()} CPUs, torch {torch.__version__}, backend serves prompts {list(batches.fast)}")
     rate("tokenise: model.preprocess (encode()'s), this thread", count,
          lambda: [model.preprocess(texts["text"].slice(start, size).to_list()) for start in range(0, count, size)])
     rate("tokenise: prep's batches, this thread", count, lambda: [batches[index] for index in range(len(batches))])
-    loader = encode.tokenising_loader(batches, args.workers, pin=args.device.startswith("cuda"))
+    loader = token_batches.tokenising_loader(batches, args.workers, pin=args.device.startswith("cuda"))
     rate(f"tokenise: prep's batches, {args.workers} processes, pinned (start included)", count, lambda: list(loader))
     tokenised = []
     rate("tokenise: prep's batches, 1 background thread, pinned", count,

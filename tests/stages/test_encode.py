@@ -152,11 +152,12 @@ def test_no_prompt_and_the_default_prompt_are_cached_apart(tiny_model, tmp_path)
 
 
 def batches_of(tiny_model, size: int):
-    """_Batches of two jobs per prompt (none, "query: ") over texts longer and shorter than max_seq_length 8."""
+    """TokenBatches of two jobs per prompt (none, "query: ") over texts longer and shorter than max_seq_length 8."""
     import polars as pl
     from sentence_transformers import SentenceTransformer
 
-    from pipeline.stages.encode import EncodeJob, _Batches
+    from pipeline.stages.encode import EncodeJob
+    from pipeline.stages.token_batches import TokenBatches
 
     model = SentenceTransformer(str(tiny_model), device="cpu")
     model.max_seq_length = 8
@@ -164,7 +165,7 @@ def batches_of(tiny_model, size: int):
              "dog is a mammal", "sky is blue", "bread", "cat", "madrid"]
     texts = pl.DataFrame({"id": pl.Series(range(len(words)), dtype=pl.UInt64), "text": words})
     jobs = [EncodeJob(part, prompt, None) for prompt in (None, "query: ") for part in (texts.head(4), texts.tail(3))]
-    return model, _Batches(model, jobs, size)
+    return model, TokenBatches(model, jobs, size)
 
 
 def assert_preprocess_features(model, batches, size: int) -> None:
@@ -186,10 +187,10 @@ def test_batches_from_the_tokenizer_backend_are_the_features_of_preprocess(tiny_
 
 
 def test_batches_fall_back_to_preprocess_where_the_backend_differs(tiny_model, monkeypatch):
-    from pipeline.stages import encode
+    from pipeline.stages import token_batches
 
-    built = encode._backend_features
-    monkeypatch.setattr(encode, "_backend_features", lambda *args: {
+    built = token_batches.backend_features
+    monkeypatch.setattr(token_batches, "backend_features", lambda *args: {
         key: value + (key == "input_ids") for key, value in built(*args).items()})  # a tokenizer preprocess alters
     model, batches = batches_of(tiny_model, 2)
     assert batches.fast == {}
