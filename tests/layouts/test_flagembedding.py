@@ -32,12 +32,13 @@ BY_QUERY = {row["query"]: row for row in ROWS}
 
 @pytest.fixture
 def flag_output(write_table, convert_to, tmp_path):
-    """prep convert --to flag --group-size 3 on ROWS: the --train_data to give FlagEmbedding."""
+    """prep convert --to flag --group-size 3 on ROWS (with these types): the --train_data to give FlagEmbedding."""
 
-    def run(**layout: object) -> Path:
-        convert_to(write_table("input.jsonl", ROWS), out="flag", layout="flag", group_size=GROUP_SIZE,
+    def run(types: list[str] | None = None, **layout: object) -> Path:
+        rows = [row | {"type": kind} for row, kind in zip(ROWS, types, strict=True)] if types else ROWS
+        convert_to(write_table("input.jsonl", rows), out="flag", layout="flag", group_size=GROUP_SIZE,
                    negatives=GROUP_SIZE - 1, **layout)
-        return tmp_path / "flag" / "train.jsonl"
+        return tmp_path / "flag" / ("train" if types else "train.jsonl")
 
     return run
 
@@ -116,3 +117,11 @@ def test_flagembedding_reads_the_prompt_column_as_the_query_instruction(flag_out
     assert sorted(queries) == sorted(PROMPT + query for query in BY_QUERY)
     train_flagembedding(runner)
 
+
+def test_flagembedding_batches_each_type_apart_from_one_file_per_type(flag_output, tiny_model, tmp_path):
+    """--same_dataset_within_batch takes each file's `type` for all its batches and fails on a batch that mixes
+    types: each type gets its own file, and the folder of them is the --train_data."""
+    train_data = flag_output(types=["normal", "symmetric_class"] * 3)
+    assert sorted(path.name for path in train_data.iterdir()) == ["normal.jsonl", "symmetric_class.jsonl"]
+    runner = flagembedding_runner(train_data, tiny_model, tmp_path, same_dataset_within_batch=True)
+    train_flagembedding(runner)
