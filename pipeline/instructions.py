@@ -55,7 +55,11 @@ def instruction_summary(canon: Canonical, selection: Selection, layout: str) -> 
             continue
         written = layout == "flag" and name in selection.instructions.columns
         entry = {"queries_with_it": given.len(), "queries": queries, "written": written}
-        if layout == "flag" and not written:
+        if written and name == "prompt":
+            entry["note"] = ("FlagEmbedding reads the prompt column with --same_dataset_within_batch, or else "
+                             "only once --query_instruction_for_retrieval is set (to anything: each row's "
+                             "prompt replaces it)")
+        elif layout == "flag" and not written:
             entry["note"] = (f"{given.len():,} of {queries:,} queries have a {name}: FlagEmbedding reads one for "
                              f"every row or none (a missing one is read as None), so none is written")
         elif not written and name == "prompt":

@@ -9,6 +9,7 @@ import polars as pl
 from pipeline.canonical import ROLES, Canonical
 from pipeline.config import RunConfig
 from pipeline.fingerprint import files_under, hash_file
+from pipeline.layouts.flag import FLAG_FILE, FLAG_FOLDER, flag_files
 from pipeline.layouts.layout import Layout
 from pipeline.stages.mine import MiningResult
 
@@ -105,8 +106,10 @@ def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = 
     `scores_note` on input scores the output does not hold."""
     settings = config.layout
     splits = layout.splits if layout.splits is not None else {"train": layout.rows}
-    if settings.layout == "flag":
-        load = "FlagEmbedding: --train_data OUT/train.jsonl --train_group_size " + str(config.mining.negatives + 1)
+    files = flag_files(layout.rows) if settings.layout == "flag" else {}
+    if files:
+        train_data = FLAG_FILE if FLAG_FILE in files else FLAG_FOLDER
+        load = f"FlagEmbedding: --train_data OUT/{train_data} --train_group_size {config.mining.negatives + 1}"
     elif settings.shard_format == "parquet" and layout.splits is not None:
         load = ('DatasetDict({name: load_dataset("parquet", data_dir=f"OUT/data/{name}", split="train") '
                 f"for name in {sorted(splits)}}})")
@@ -116,6 +119,8 @@ def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = 
         load = "datasets.load_from_disk(OUT)"
     summary = {"layout": settings.layout, "load": load,
                "splits": {name: {"rows": rows.height, "columns": rows.columns} for name, rows in splits.items()}}
+    if len(files) > 1:
+        summary["files"] = {path: rows.height for path, rows in files.items()}
     if scores_note:
         summary["scores_note"] = scores_note
     if settings.layout in ("n-tuple", "flag"):

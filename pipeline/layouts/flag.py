@@ -2,10 +2,15 @@
 and with scores `pos_scores` / `neg_scores` for distillation. One row per query holding all its positives, with the
 input's `prompt` and `type` where every query has them (Selection.instructions)."""
 
+import re
+
 import polars as pl
 
 from pipeline.layouts.layout import Layout
 from pipeline.layouts.selection import Selection, short_rejects
+
+FLAG_FILE = "train.jsonl"
+FLAG_FOLDER = "train"
 
 
 def lay_out_flag(selection: Selection, scores: bool, all_negatives: bool = False) -> Layout:
@@ -31,3 +36,17 @@ def lay_out_flag(selection: Selection, scores: bool, all_negatives: bool = False
         rejects=short_rejects(pairs, counts, k, "fewer_than_group_size_negatives"),
         view=rows.select("query", positive="pos", negative="neg"),
     )
+
+
+def flag_files(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The layout's files by path: train.jsonl, or with more than one `type` one train/<type>.jsonl per type (the
+    folder is the --train_data). FlagEmbedding's --same_dataset_within_batch draws each batch from one file, takes
+    the file's first type for all of them and fails on a batch that mixes types; without it the folder reads as one
+    file would."""
+    if "type" not in rows.columns or rows["type"].n_unique() < 2:
+        return {FLAG_FILE: rows}
+    parts = rows.partition_by("type", as_dict=True, maintain_order=True)
+    names = [re.sub(r"[^\w.-]", "_", kind) for (kind,) in parts]
+    if len(set(names)) < len(names):  # types that differ only in characters a file name cannot hold
+        names = [f"{index}-{name}" for index, name in enumerate(names)]
+    return {f"{FLAG_FOLDER}/{name}.jsonl": part for name, part in zip(names, parts.values(), strict=True)}

@@ -1,6 +1,6 @@
 """Write laid-out rows as shards: a datasets folder (`load_from_disk`), Parquet files (`load_dataset("parquet")`)
-or, for FlagEmbedding, one JSONL file. Buckets become a DatasetDict, one split per negative count (in Parquet, one
-folder per bucket under data/)."""
+or, for FlagEmbedding, JSONL (one file, or one per `type`). Buckets become a DatasetDict, one split per negative
+count (in Parquet, one folder per bucket under data/)."""
 
 import math
 from pathlib import Path
@@ -9,16 +9,18 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from pipeline.config import LayoutConfig
+from pipeline.layouts.flag import flag_files
 from pipeline.layouts.layout import Layout
 from pipeline.stages.write import arrow_dataset, to_arrow_strings
 
-FLAG_FILE = "train.jsonl"
 PARQUET_FOLDER = "data"
 
 
 def write_shards(folder: Path, layout: Layout, config: LayoutConfig, description: dict) -> None:
     if config.layout == "flag":
-        layout.rows.write_ndjson(folder / FLAG_FILE)
+        for path, rows in flag_files(layout.rows).items():
+            (folder / path).parent.mkdir(exist_ok=True)
+            rows.write_ndjson(folder / path)
         return
     splits = layout.splits if layout.splits is not None else {"train": layout.rows}
     if config.shard_format == "parquet":

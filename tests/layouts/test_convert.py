@@ -50,8 +50,9 @@ def test_flagembedding_prompt_and_type_are_written_where_every_query_has_them(wr
     """FlagEmbedding reads a prompt for every row once any row has one: none is written when some query lacks it."""
     rows = [{"query": query, "pos": [f"{query} answer"], "neg": [f"{query} other"], "prompt": "Retrieve text.",
              "type": "only_1neg"} for query in ("first query", "second query")]
-    convert_to(write_table("prompted.jsonl", rows), out="all", layout="flag", group_size=2, negatives=1)
+    manifest = convert_to(write_table("prompted.jsonl", rows), out="all", layout="flag", group_size=2, negatives=1)
     assert [(row["prompt"], row["type"]) for row in rows_of(tmp_path / "all")] == [("Retrieve text.", "only_1neg")] * 2
+    assert "--query_instruction_for_retrieval" in manifest["layout"]["instructions"]["prompt"]["note"]
     del rows[1]["prompt"]
     manifest = convert_to(write_table("partial.jsonl", rows), out="partial", layout="flag", group_size=2,
                           negatives=1)
@@ -68,6 +69,23 @@ def test_flagembedding_prompt_and_type_are_written_where_every_query_has_them(wr
     assert manifest["layout"]["instructions"]["disagreeing"] == {
         "queries": 1, "first_row": 3, "note": "1 queries appear on rows with another prompt or type (the first: input "
                                               "row 3); each keeps the first it was given"}
+
+
+def test_flag_writes_one_file_per_type_where_types_differ(write_table, convert_to, tmp_path):
+    """FlagEmbedding's --same_dataset_within_batch fails on a batch that mixes types: each type gets a file."""
+    kinds = ["only_1neg", "symmetric/class", "only_1neg", "symmetric:class"]
+    rows = [{"query": f"query {index}", "pos": [f"answer {index}"], "neg": [f"other {index}"], "type": kind}
+            for index, kind in enumerate(kinds)]
+    manifest = convert_to(write_table("typed.jsonl", rows), layout="flag", group_size=2, negatives=1)
+    folder = tmp_path / "out" / "train"
+    assert not (tmp_path / "out" / "train.jsonl").exists()
+    assert manifest["layout"]["load"] == "FlagEmbedding: --train_data OUT/train --train_group_size 2"
+    assert manifest["layout"]["files"] == {"train/0-only_1neg.jsonl": 2, "train/1-symmetric_class.jsonl": 1,
+                                           "train/2-symmetric_class.jsonl": 1}
+    written = {path.name: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+               for path in folder.iterdir()}
+    assert written == {"0-only_1neg.jsonl": [rows[0], rows[2]], "1-symmetric_class.jsonl": [rows[1]],
+                       "2-symmetric_class.jsonl": [rows[3]]}
 
 
 def test_scores_missing_from_the_input_are_located(write_table, convert_to):
