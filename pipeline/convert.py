@@ -91,7 +91,7 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     output = lay_out_output(canon, selection, config, no_links(canon.queries.height), no_links(canon.corpus.height),
                             excluded=anchor_pairs)
     summary = layout_summary(output.layout, config, scores_note)
-    if instructions := instruction_summary(canon, selection, config.layout.layout):
+    if instructions := instruction_summary(canon, output.layout, config.layout.layout):
         summary["instructions"] = instructions
     # Scored pairs hold a query's negatives even when it has no positive (scored 0): those rows are not lost.
     # Counted from the negatives kept: a query whose only negative was dropped yields nothing.

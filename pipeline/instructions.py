@@ -1,5 +1,5 @@
 """FlagEmbedding's per-row instruction (`prompt`) and data `type`: kept per query, written to the flag layout where
-every query has them, and accounted for in the manifest where they are not."""
+every row written has them, and accounted for in the manifest where they are not."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import polars as pl
 
 if TYPE_CHECKING:
     from pipeline.canonical import Canonical
-    from pipeline.layouts.selection import Selection
+    from pipeline.layouts.layout import Layout
 
 FIELDS = ("prompt", "type")
 # other_row: the first input row of the query that gives another prompt or type than the one kept
@@ -33,33 +33,40 @@ def instructions_of(frame: pl.DataFrame, by_row: pl.DataFrame) -> pl.DataFrame:
             .cast(INSTRUCTION_SCHEMA).filter(pl.any_horizontal(pl.col(given).is_not_null())))
 
 
-def shared_instructions(instructions: pl.DataFrame, positives: pl.DataFrame) -> pl.DataFrame:
-    """The prompt and type columns that every query with a chosen positive has. FlagEmbedding reads a column for
-    every row once any row has it (`datasets.load_dataset("json")`): a missing prompt would be read as None, so a
-    column some queries lack is not written at all."""
-    queries = positives.select("query_id").unique()
-    given = queries.join(instructions, on="query_id", how="left")
-    full = [name for name in FIELDS if queries.height and given[name].null_count() == 0]
-    return given.select("query_id", *full)
+def chosen_instructions(instructions: pl.DataFrame, positives: pl.DataFrame) -> pl.DataFrame:
+    """query_id and the prompt and type of the queries with a chosen positive (null where one lacks it), for the
+    fields some of them have. Which are written is decided over the rows written (`complete_instructions`)."""
+    chosen = instructions.join(positives.select("query_id").unique(), on="query_id", how="semi")
+    return chosen.select("query_id", *(name for name in FIELDS if chosen[name].null_count() < chosen.height))
 
 
-def instruction_summary(canon: Canonical, selection: Selection, layout: str) -> dict | None:
-    """What became of the input's `prompt` and `type`: written (flag, where every query has one), or not and why;
-    and the queries whose rows disagree. None where the input has neither."""
-    chosen = canon.instructions.join(selection.positives.select("query_id").unique(), on="query_id", how="semi")
-    queries = selection.positives["query_id"].n_unique()
+def complete_instructions(rows: pl.DataFrame) -> pl.DataFrame:
+    """The flag rows without the prompt or type columns that some row lacks. FlagEmbedding reads a column for every
+    row once any row has it (`datasets.load_dataset("json")`): a missing prompt would be read as None. Decided over
+    the rows written, after the queries short of negatives are rejected and the partitions are joined: a query
+    that is not written does not keep the others' prompts out."""
+    partial = [name for name in FIELDS if name in rows.columns and (not rows.height or rows[name].null_count())]
+    return rows.drop(partial)
+
+
+def instruction_summary(canon: Canonical, layout: Layout, layout_name: str) -> dict | None:
+    """What became of the input's `prompt` and `type` for the queries written: written (flag, where every row has
+    one), or not and why; and the queries whose rows disagree. None where they have neither."""
+    written_queries = layout.pairs.select("query_id").unique()
+    chosen = canon.instructions.join(written_queries, on="query_id", how="semi")
+    queries = written_queries.height
     summary = {}
     for name in FIELDS:
         given = chosen[name].drop_nulls()
         if given.is_empty():
             continue
-        written = layout == "flag" and name in selection.instructions.columns
+        written = layout_name == "flag" and name in layout.rows.columns
         entry = {"queries_with_it": given.len(), "queries": queries, "written": written}
         if written and name == "prompt":
             entry["note"] = ("FlagEmbedding reads the prompt column with --same_dataset_within_batch, or else "
                              "only once --query_instruction_for_retrieval is set (to anything: each row's "
                              "prompt replaces it)")
-        elif layout == "flag" and not written:
+        elif layout_name == "flag" and not written:
             entry["note"] = (f"{given.len():,} of {queries:,} queries have a {name}: FlagEmbedding reads one for "
                              f"every row or none (a missing one is read as None), so none is written")
         elif not written and name == "prompt":

@@ -18,6 +18,7 @@ from pipeline.instructions import instruction_summary
 from pipeline.layouts import FIXED_WIDTH
 from pipeline.layouts.empty_output import with_no_rows_warning
 from pipeline.layouts.input_scores import run_scores_note
+from pipeline.layouts.layout import Layout
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
     describe_inputs,
@@ -175,7 +176,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                    "chosen_negatives": score_stats(mined.negatives["score"].to_numpy())},
         "layout": layout_summary(output.layout, config, run_scores_note(config.layout, canon.positives,
                                                                          canon.negatives))
-        | _instructions_entry(canon, selection, config),
+        | _instructions_entry(canon, output.layout, config),
         "batches": output.batches,
         "timings_seconds": clock.timings,
         "peak_rss_mib": clock.peak_rss,  # the process's peak so far at the end of each stage
@@ -187,8 +188,8 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     return manifest
 
 
-def _instructions_entry(canon: Canonical, selection: Selection, config: RunConfig) -> dict:
-    summary = instruction_summary(canon, selection, config.layout.layout)
+def _instructions_entry(canon: Canonical, layout: Layout, config: RunConfig) -> dict:
+    summary = instruction_summary(canon, layout, config.layout.layout)
     return {"instructions": summary} if summary else {}
 
 

@@ -1,6 +1,7 @@
 """FlagEmbedding's training JSONL: {query, pos: [...], neg: [...]} with exactly train_group_size - 1 negatives,
 and with scores `pos_scores` / `neg_scores` for distillation. One row per query holding all its positives, with the
-input's `prompt` and `type` where every query has them (Selection.instructions)."""
+input's `prompt` and `type` where every row written has them (`complete_instructions`, once the partitions are
+joined)."""
 
 import re
 

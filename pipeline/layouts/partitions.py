@@ -3,10 +3,12 @@ positives run on past the cut, so the partitions' layouts, concatenated in parti
 row for row. On the Ray engine each partition is a task."""
 
 from collections import Counter
+from dataclasses import replace
 
 import polars as pl
 
 from pipeline.config import LayoutConfig
+from pipeline.instructions import complete_instructions
 from pipeline.layouts import check_scores, lay_out
 from pipeline.layouts.layout import Layout
 from pipeline.layouts.selection import Selection
@@ -20,8 +22,12 @@ def lay_out_in_partitions(selection: Selection, config: LayoutConfig, seed: int,
     check_scores(selection, config)  # once for all partitions, so the error counts every missing score
     parts = partition_selection(selection, size or PARTITION_QUERIES)
     if len(parts) == 1:
-        return lay_out(parts[0], config, seed)
-    return concat_layouts(map_tasks(lay_out_partition, parts, (config, seed)))
+        layout = lay_out(parts[0], config, seed)
+    else:
+        layout = concat_layouts(map_tasks(lay_out_partition, parts, (config, seed)))
+    if config.layout == "flag":  # over all the rows written: a partition cannot tell whether every row has a prompt
+        layout = replace(layout, rows=complete_instructions(layout.rows))
+    return layout
 
 
 def lay_out_partition(part: Selection, shared: tuple[LayoutConfig, int]) -> Layout:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 
 from pipeline.canonical import Canonical
-from pipeline.instructions import shared_instructions
+from pipeline.instructions import chosen_instructions
 
 NEGATIVE_SCHEMA = {"query_id": pl.UInt64, "doc_id": pl.UInt64, "score": pl.Float64, "rank": pl.UInt32,
                    "source": pl.String}
@@ -22,14 +22,14 @@ class Selection:
     positives: pl.DataFrame  # query_id, doc_id, score: the chosen (query, positive) pairs, in input order
     negatives: pl.DataFrame  # query_id, doc_id (null: padding), score, rank (1-based, per query), source
     k: int  # negatives per row in the fixed-width layouts
-    # query_id and FlagEmbedding's prompt and/or type, each only where every chosen query has one (see `of`)
+    # query_id and FlagEmbedding's prompt and/or type (null where a query lacks one), for the fields any query has
     instructions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"query_id": pl.UInt64}))
 
     @classmethod
     def of(cls, canon: Canonical, positives: pl.DataFrame, negatives: pl.DataFrame, k: int) -> "Selection":
         return cls(canon.queries, canon.corpus, positives.select("query_id", "doc_id", "score"),
                    negatives.select(list(NEGATIVE_SCHEMA)).cast(NEGATIVE_SCHEMA), k,
-                   shared_instructions(canon.instructions, positives))
+                   chosen_instructions(canon.instructions, positives))
 
     def pairs(self) -> pl.DataFrame:
         """query_id, doc_id, anchor, positive, score: one row per chosen (query, positive)."""

@@ -2,6 +2,7 @@
 
 from pipeline.lint.rule import Rule
 from pipeline.lint.rules.anchor_equals_positive import AnchorEqualsPositive
+from pipeline.lint.rules.bool_label import BoolLabel
 from pipeline.lint.rules.column_order import ColumnOrder
 from pipeline.lint.rules.control_characters import ControlCharacters
 from pipeline.lint.rules.cross_row_false_negative import CrossRowFalseNegative
@@ -37,6 +38,7 @@ RULES: tuple[Rule, ...] = (
     IdColumn(),
     LabelColumnName(),
     StScoreColumn(),
+    BoolLabel(),
     ListColumn(),
     TwoElementList(),
     StringInsteadOfList(),

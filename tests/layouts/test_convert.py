@@ -88,6 +88,18 @@ def test_flag_writes_one_file_per_type_where_types_differ(write_table, convert_t
                        "2-symmetric_class.jsonl": [rows[3]]}
 
 
+def test_a_rejected_query_without_a_prompt_does_not_keep_the_prompt_from_the_rows_written(write_table, convert_to,
+                                                                                          tmp_path):
+    """The prompt column is decided over the rows written: the only query without one is short of negatives."""
+    rows = [{"query": "first query", "pos": ["first answer"], "neg": ["first other", "first more"],
+             "prompt": "Retrieve text."},
+            {"query": "second query", "pos": ["second answer"], "neg": ["second other"]}]
+    manifest = convert_to(write_table("short.jsonl", rows), out="flag", layout="flag", group_size=3, negatives=2)
+    assert rows_of(tmp_path / "flag") == [{"query": "first query", "pos": ["first answer"],
+                                           "neg": ["first other", "first more"], "prompt": "Retrieve text."}]
+    assert manifest["layout"]["instructions"]["prompt"] == {"queries_with_it": 1, "queries": 1, "written": True}
+
+
 def test_scores_missing_from_the_input_are_located(write_table, convert_to):
     flag = write_table("scored.jsonl", [
         {"query": "q1", "pos": ["p1"], "neg": ["n1", "n2"], "pos_scores": [0.9], "neg_scores": [0.2, 0.1]},

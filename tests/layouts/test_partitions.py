@@ -52,6 +52,18 @@ def test_a_query_with_scattered_rows_keeps_the_queries_between_in_its_partition(
     assert written(tmp_path / "parts") == written(tmp_path / "whole")
 
 
+def test_a_prompt_some_partition_lacks_is_written_by_none(convert_to, tmp_path, monkeypatch):
+    """Each partition has a prompt on every row or on none: the column is decided over all of them."""
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(row | ({"prompt": "Retrieve text."} if number else {})) + "\n"
+                            for number, row in enumerate(ROWS)))
+    layout = {"layout": "flag", "fill": "pad", "allow_padding": True}
+    convert_to(path, out="whole", **layout)
+    assert len(lay_out_in_partitions_of_one(convert_to, monkeypatch, path, layout)) == 4
+    assert written(tmp_path / "parts") == written(tmp_path / "whole")
+    assert "prompt" not in (tmp_path / "parts" / "train.jsonl").read_text()
+
+
 def test_a_partition_holds_its_own_queries_positives_negatives_and_texts(flag_data, tmp_path):
     from pipeline.convert import given_negatives
     from pipeline.layouts.selection import Selection

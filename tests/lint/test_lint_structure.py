@@ -157,3 +157,15 @@ def test_boolean_labels_are_read_as_ones_and_zeros(lint_records) -> None:
     assert one(findings, "positive-in-negatives").rows == (2,)
     finding = one(lint_records(rows, loss="ContrastiveLoss"), "loss-incompatible")
     assert "label 'label' (Boolean values)" in finding.message
+
+
+def test_a_boolean_label_warns_which_losses_fail_on_it(lint_records) -> None:
+    """ST's collator feeds true/false as a bool tensor: ContrastiveLoss and SoftmaxLoss fail on it (ST 6.3)."""
+    rows = [{"sentence1": "what is bm25", "sentence2": "BM25 ranks documents.", "label": True},
+            {"sentence1": "who wrote dune", "sentence2": "Mars is red.", "label": False}]
+    finding = one(lint_records(rows, name="pairs.jsonl"), "bool-label")
+    assert finding.severity == "warning" and finding.count == 2
+    assert "pairs.jsonl: label column 'label' holds true/false" in finding.message
+    assert "ContrastiveLoss" in finding.message and "int 0/1" in finding.fix
+    assert not by_rule(lint_records([{**row, "label": int(row["label"])} for row in rows]), "bool-label")
+    assert not by_rule(lint_records(rows, loss="ContrastiveLoss"), "bool-label"), "loss-incompatible judges it"
