@@ -97,7 +97,10 @@ def test_a_rejected_query_without_a_prompt_does_not_keep_the_prompt_from_the_row
     manifest = convert_to(write_table("short.jsonl", rows), out="flag", layout="flag", group_size=3, negatives=2)
     assert rows_of(tmp_path / "flag") == [{"query": "first query", "pos": ["first answer"],
                                            "neg": ["first other", "first more"], "prompt": "Retrieve text."}]
-    assert manifest["layout"]["instructions"]["prompt"] == {"queries_with_it": 1, "queries": 1, "written": True}
+    summary = manifest["layout"]["instructions"]["prompt"]
+    assert {key: summary[key] for key in ("queries_with_it", "queries", "written")} == {
+        "queries_with_it": 1, "queries": 1, "written": True}
+    assert "--query_instruction_for_retrieval" in summary["note"]  # when FlagEmbedding reads the column
 
 
 def test_scores_missing_from_the_input_are_located(write_table, convert_to):
