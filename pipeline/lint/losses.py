@@ -8,6 +8,7 @@ other column, in order, as one input each.
 from dataclasses import dataclass
 
 NONE, NUMBER, CLASS, NUMBERS = "none", "a number", "an integer class", "a list of numbers"
+BOOL = "true/false values"
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,14 @@ class LossSpec:
     in_batch: bool = False  # other rows of the batch are negatives
     label_range: tuple[float | None, float | None] | None = None
     whole_labels: bool = False  # labels must be whole numbers (classes, 0/1)
+    # A true/false label is a bool tensor after ST's collator: these losses train on it as on 1/0 (each run on
+    # one with ST 6.3); ContrastiveLoss (`1 - labels`) and the class losses fail on it.
+    bool_labels: bool = False
 
 
 _IN_BATCH = LossSpec((Form((2, None), NONE),), ("n-tuple", "triplet", "buckets"), in_batch=True)
 _PAIRS_IN_BATCH = LossSpec((Form((2, 2), NONE),), ("triplet",), in_batch=True)
-_SCORED_PAIR = LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",))
+_SCORED_PAIR = LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), bool_labels=True)
 _BINARY_PAIR = LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), label_range=(0, 1), whole_labels=True)
 _CLASS_PAIR = LossSpec((Form((2, 2), CLASS),), ("labeled-pair",), label_range=(0, None), whole_labels=True)
 _DISTILL = LossSpec((Form((3, 3), NUMBER), Form((3, None), NUMBERS)), ("n-tuple",))
@@ -52,15 +56,19 @@ LOSSES: dict[str, LossSpec] = {
     "CachedMultipleNegativesSymmetricRankingLoss": _PAIRS_IN_BATCH,
     "MegaBatchMarginLoss": _PAIRS_IN_BATCH,
     "TripletLoss": LossSpec((Form((3, 3), NONE),), ("triplet",)),
-    "AnglELoss": LossSpec((Form((2, 2), NUMBER), Form((3, None), NONE)), ("labeled-pair", "n-tuple")),
+    "AnglELoss": LossSpec((Form((2, 2), NUMBER), Form((3, None), NONE)), ("labeled-pair", "n-tuple"),
+                          bool_labels=True),
     "CoSENTLoss": _SCORED_PAIR,
-    "CosineSimilarityLoss": LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), label_range=(-1, 1)),
+    "CosineSimilarityLoss": LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), label_range=(-1, 1),
+                                     bool_labels=True),
     "ContrastiveLoss": _BINARY_PAIR,
-    "OnlineContrastiveLoss": _BINARY_PAIR,
+    "OnlineContrastiveLoss": LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), label_range=(0, 1),
+                                      whole_labels=True, bool_labels=True),
     "SoftmaxLoss": _CLASS_PAIR,
     "MarginMSELoss": _DISTILL,
     "DistillKLDivLoss": LossSpec((Form((3, None), NUMBERS),), ("n-tuple",)),
-    "BinaryCrossEntropyLoss": LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), label_range=(0, 1)),
+    "BinaryCrossEntropyLoss": LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), label_range=(0, 1),
+                                       bool_labels=True),
     "CrossEntropyLoss": _CLASS_PAIR,
     "ListNetLoss": _LISTWISE,
     "LambdaLoss": _LISTWISE,

@@ -156,7 +156,7 @@ def test_boolean_labels_are_read_as_ones_and_zeros(lint_records) -> None:
     # As `prep report` reads it: the false answer is a negative, here one that repeats the anchor.
     assert one(findings, "positive-in-negatives").rows == (2,)
     finding = one(lint_records(rows, loss="ContrastiveLoss"), "loss-incompatible")
-    assert "label 'label' (Boolean values)" in finding.message
+    assert "label 'label' (true/false values)" in finding.message
 
 
 def test_a_boolean_label_warns_which_losses_fail_on_it(lint_records) -> None:
@@ -169,3 +169,16 @@ def test_a_boolean_label_warns_which_losses_fail_on_it(lint_records) -> None:
     assert "ContrastiveLoss" in finding.message and "int 0/1" in finding.fix
     assert not by_rule(lint_records([{**row, "label": int(row["label"])} for row in rows]), "bool-label")
     assert not by_rule(lint_records(rows, loss="ContrastiveLoss"), "bool-label"), "loss-incompatible judges it"
+
+
+@pytest.mark.parametrize(("loss", "fails"), [("ContrastiveLoss", True), ("SoftmaxLoss", True),
+                                             ("CrossEntropyLoss", True), ("CoSENTLoss", False),
+                                             ("AnglELoss", False), ("CosineSimilarityLoss", False),
+                                             ("OnlineContrastiveLoss", False), ("BinaryCrossEntropyLoss", False)])
+def test_with_a_loss_a_boolean_label_is_an_error_only_where_that_loss_fails_on_it(lint_records, loss, fails) -> None:
+    rows = [{"sentence1": "what is bm25", "sentence2": "BM25 ranks documents.", "label": True},
+            {"sentence1": "who wrote dune", "sentence2": "Mars is red.", "label": False}]
+    findings = by_rule(lint_records(rows, loss=loss), "loss-incompatible")
+    assert bool(findings) == fails
+    if fails:
+        assert "label 'label' (true/false values)" in findings[0].message

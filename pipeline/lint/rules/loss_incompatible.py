@@ -3,7 +3,7 @@
 import polars as pl
 
 from pipeline.lint.layouts import st_inputs
-from pipeline.lint.losses import CLASS, NONE, NUMBER, NUMBERS, Form
+from pipeline.lint.losses import BOOL, CLASS, NONE, NUMBER, NUMBERS, Form
 from pipeline.lint.rule import ERROR, Finding, Rule
 
 
@@ -12,12 +12,14 @@ def label_kind(dtype: pl.DataType | None) -> str:
         return NONE
     if isinstance(dtype, pl.List):
         return NUMBERS if dtype.inner.is_numeric() else "a list of texts"
+    if dtype == pl.Boolean:
+        return BOOL
     if dtype.is_integer():
         return CLASS
     return NUMBER if dtype.is_numeric() else f"{dtype} values"
 
 
-def fits(form: Form, inputs: list[str], schema: pl.Schema, label: str) -> bool:
+def fits(form: Form, inputs: list[str], schema: pl.Schema, label: str, bool_labels: bool = False) -> bool:
     low, high = form.texts
     if not low <= len(inputs) <= (high or len(inputs)):
         return False
@@ -27,7 +29,7 @@ def fits(form: Form, inputs: list[str], schema: pl.Schema, label: str) -> bool:
     else:
         texts_ok = all(shape == pl.String for shape in shapes)
     # An integer label is a number too; only classes must be integers.
-    label_ok = label == form.label or (form.label == NUMBER and label == CLASS)
+    label_ok = label == form.label or (form.label == NUMBER and (label == CLASS or (label == BOOL and bool_labels)))
     return texts_ok and label_ok
 
 
@@ -44,7 +46,7 @@ class LossIncompatible(Rule):
         spec, schema = context.loss, table.source.schema
         inputs, label_column = st_inputs(schema)
         label = label_kind(schema[label_column] if label_column else None)
-        if any(fits(form, inputs, schema, label) for form in spec.forms):
+        if any(fits(form, inputs, schema, label, spec.bool_labels) for form in spec.forms):
             return []
         shapes = ", ".join(f"{name}: {'list' if isinstance(schema[name], pl.List) else schema[name]}"
                            for name in inputs)
