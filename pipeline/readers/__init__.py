@@ -83,8 +83,12 @@ def detect_format(path: Path, columns: dict[str, str] | None = None, split: str 
     if is_blank(path):
         return "st"
     if path.is_dir() and not is_datasets_folder(path):
+        files = sorted(child.name for child in path.iterdir() if child.suffix.lower() in {".jsonl", ".json"})
+        hint = (f"; for a folder of JSON Lines files (FlagEmbedding's --train_data folder, as prep writes one per "
+                f"`type`) give one file at a time: {', '.join(files[:3])}{', ...' if len(files) > 3 else ''}"
+                if files else "")
         raise InputError(path, "a folder that is neither BEIR (corpus.jsonl, queries.jsonl, qrels/) nor a "
-                         "datasets save_to_disk folder")
+                         f"datasets save_to_disk folder{hint}")
     return format_of_columns(peek_columns(path, split), columns)
 
 

@@ -83,6 +83,13 @@ def test_folder_that_is_neither_beir_nor_datasets(tmp_path: Path) -> None:
         read_dataset(tmp_path)
 
 
+def test_a_folder_of_json_lines_files_names_them(tmp_path: Path) -> None:
+    for name in ("normal.jsonl", "symmetric.jsonl"):
+        (tmp_path / name).write_text('{"query": "q", "pos": ["p"], "neg": []}\n')
+    with pytest.raises(InputError, match=r"give one file at a time: normal\.jsonl, symmetric\.jsonl$"):
+        read_dataset(tmp_path)
+
+
 def test_unknown_format_lists_the_formats(write_table) -> None:
     path = write_table("data.jsonl", [{"anchor": "q", "positive": "p"}])
     with pytest.raises(ConfigError, match="format must be one of st, flag, beir, pairs, lists; got 'tsv'"):
