@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from pipeline.layouts.layout import Layout
 
 FIELDS = ("prompt", "type")
+QUERY_COLUMN = {"labeled-pair": "sentence1", "labeled-list": "query"}  # else anchor
 # other_row: the first input row of the query that gives another prompt or type than the one kept
 INSTRUCTION_SCHEMA = {"query_id": pl.UInt64, "prompt": pl.String, "type": pl.String, "other_row": pl.UInt32}
 
@@ -71,7 +72,9 @@ def instruction_summary(canon: Canonical, layout: Layout, layout_name: str) -> d
                              f"every row or none (a missing one is read as None), so none is written")
         elif not written and name == "prompt":
             values = given.unique()
-            same = f": every query has '{values[0]}', so prompts={{'anchor': '{values[0]}'}}" \
+            # ST matches prompts to the output's columns by name: its query column differs by layout.
+            column = QUERY_COLUMN.get(layout_name, "anchor")
+            same = f": every query has '{values[0]}', so prompts={{'{column}': '{values[0]}'}}" \
                 if values.len() == 1 and given.len() == queries else ""
             entry["note"] = ("the input's per-query prompts are not written: ST takes prompts in "
                              f"SentenceTransformerTrainingArguments(prompts=...){same}")
