@@ -182,3 +182,14 @@ def test_with_a_loss_a_boolean_label_is_an_error_only_where_that_loss_fails_on_i
     assert bool(findings) == fails
     if fails:
         assert "label 'label' (true/false values)" in findings[0].message
+
+
+def test_a_label_that_is_the_same_on_every_row_is_reported(lint_records) -> None:
+    """STS 0-5 scores converted without --scores become 1.0 on every row: CoSENT then has nothing to rank."""
+    rows = [{"sentence1": f"sentence {i}", "sentence2": f"other {i}", "score": 1.0} for i in range(3)]
+    finding = one(lint_records(rows, name="sts.jsonl"), "constant-label")
+    assert finding.severity == "warning" and finding.count == 3
+    assert "sts.jsonl: every one of the 3 rows has score = 1.0" in finding.message and "--scores" in finding.fix
+    assert one(lint_records(rows, loss="CoSENTLoss"), "constant-label").severity == "error"
+    graded = [{**row, "score": score} for row, score in zip(rows, [1.0, 0.6, 0.2], strict=True)]
+    assert not by_rule(lint_records(graded), "constant-label")

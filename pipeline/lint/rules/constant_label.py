@@ -1,0 +1,30 @@
+"""constant-label: every row has the same label, so a loss that learns from labels has nothing to learn from."""
+
+import polars as pl
+
+from pipeline.lint.layouts import ST_READ, st_inputs
+from pipeline.lint.losses import NONE, NUMBERS
+from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
+
+
+class ConstantLabel(Rule):
+    id = "constant-label"
+    severity = WARNING
+    description = ("Every row has the same label: CoSENTLoss and AnglELoss find no pair ranked above another (a "
+                   "constant loss), CosineSimilarityLoss and the contrastive losses learn one similarity for all. "
+                   "Typical cause: graded scores (STS 0-5) turned into 1.0 for every positive pair.")
+    fix = ("Keep the input's scores (`prep convert --to labeled-pair --scores`) or add pairs with other labels; "
+           "for in-batch losses drop the label column.")
+    layouts = ST_READ
+
+    def check(self, table, context) -> list[Finding]:
+        _, label = st_inputs(table.source.schema)
+        if label is None or label not in table.frame.columns or isinstance(table.frame.schema[label], pl.List):
+            return []
+        values = table.frame[label].drop_nulls()
+        if values.len() < 2 or values.n_unique() > 1:
+            return []
+        # An error where --loss learns from a scalar label; a warning otherwise (or without --loss).
+        learns = context.loss is not None and any(form.label not in (NONE, NUMBERS) for form in context.loss.forms)
+        return [self.found([], f"{table.source.name}: every one of the {values.len():,} rows has {label} = "
+                           f"{values[0]}", count=table.rows, severity=ERROR if learns else None)]
