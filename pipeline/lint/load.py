@@ -13,7 +13,7 @@ import polars as pl
 from pipeline.errors import InputError
 from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
-from pipeline.readers.table_files import is_datasets_folder
+from pipeline.readers.table_files import is_datasets_folder, unreadable_folder
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,7 @@ def read_sources(path: Path, split: str | None = None) -> list[Source]:
     if not path.exists():
         raise InputError(path, "no such file or folder")
     if path.is_dir() and not is_datasets_folder(path):
-        raise InputError(path, "a folder that is neither BEIR (corpus.jsonl, queries.jsonl, qrels/) nor a "
-                         "datasets save_to_disk folder")
+        raise unreadable_folder(path)
     if (path / "dataset_dict.json").exists():
         splits = json.loads((path / "dataset_dict.json").read_text())["splits"]
         if split is not None and split not in splits:

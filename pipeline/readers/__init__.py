@@ -15,7 +15,7 @@ from pipeline.readers.flag import read_flag
 from pipeline.readers.lists import read_lists
 from pipeline.readers.pairs import is_labeled_pair, read_pairs
 from pipeline.readers.st import read_st
-from pipeline.readers.table_files import is_datasets_folder
+from pipeline.readers.table_files import is_datasets_folder, unreadable_folder
 
 FORMATS = ("st", "flag", "beir", "pairs", "lists")
 
@@ -83,12 +83,7 @@ def detect_format(path: Path, columns: dict[str, str] | None = None, split: str 
     if is_blank(path):
         return "st"
     if path.is_dir() and not is_datasets_folder(path):
-        files = sorted(child.name for child in path.iterdir() if child.suffix.lower() in {".jsonl", ".json"})
-        hint = (f"; for a folder of JSON Lines files (FlagEmbedding's --train_data folder, as prep writes one per "
-                f"`type`) give one file at a time: {', '.join(files[:3])}{', ...' if len(files) > 3 else ''}"
-                if files else "")
-        raise InputError(path, "a folder that is neither BEIR (corpus.jsonl, queries.jsonl, qrels/) nor a "
-                         f"datasets save_to_disk folder{hint}")
+        raise unreadable_folder(path)
     return format_of_columns(peek_columns(path, split), columns)
 
 

@@ -94,3 +94,11 @@ def test_unknown_format_lists_the_formats(write_table) -> None:
     path = write_table("data.jsonl", [{"anchor": "q", "positive": "p"}])
     with pytest.raises(ConfigError, match="format must be one of st, flag, beir, pairs, lists; got 'tsv'"):
         read_dataset(path, "tsv")
+
+
+def test_lint_names_the_files_of_a_folder_of_json_lines_too(tmp_path: Path) -> None:
+    from pipeline.lint.load import read_sources
+
+    (tmp_path / "normal.jsonl").write_text('{"query": "q", "pos": ["p"], "neg": []}\n')
+    with pytest.raises(InputError, match=r"give one file at a time: normal\.jsonl$"):
+        read_sources(tmp_path)
