@@ -57,7 +57,7 @@ def main() -> None:
     import torch
 
     from pipeline.config import EncoderConfig
-    from pipeline.stages import encode, token_batches
+    from pipeline.stages import encode, encode_jobs, token_batches
 
     work = Path(tempfile.mkdtemp(prefix="prep-gpu-parts-"))
     texts = passages(args.data, args.passages).sort(pl.col("text").str.len_bytes(), "id", descending=[True, False])
@@ -70,7 +70,8 @@ def main() -> None:
 
     model = encoder("unused").model
     model.eval()
-    jobs = [encode.EncodeJob(texts.slice(start, encode.CHUNK), None, None) for start in range(0, count, encode.CHUNK)]
+    jobs = [encode_jobs.EncodeJob(texts.slice(start, encode.CHUNK), None, None)
+            for start in range(0, count, encode.CHUNK)]
     batches = token_batches.TokenBatches(model, jobs, size)
     model.preprocess(texts["text"].head(size).to_list())  # warm-up
     print(f"{count:,} passages, batch {size}, max_seq_length {args.max_seq_length}, {args.workers} workers, "

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.config import MiningConfig, RunConfig
-from pipeline.stages.encode import ChunkEncoder
+from pipeline.stages.encode_jobs import ChunkEncoder
 from pipeline.stages.index import SearchIndex, build_index
 from pipeline.stages.task_map import TaskMap, run_here
 

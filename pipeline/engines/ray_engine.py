@@ -23,7 +23,8 @@ from pipeline.config import EncoderConfig, EngineConfig, MiningConfig
 from pipeline.engines import Engine
 from pipeline.errors import ConfigError
 from pipeline.stages.embedding_cache import EmbeddingCache
-from pipeline.stages.encode import EncodeJob, Encoder
+from pipeline.stages.encode import Encoder
+from pipeline.stages.encode_jobs import EncodeJob
 from pipeline.stages.index import SearchIndex, build_index, empty_index
 
 TASK_RETRIES = 3  # a task whose worker died runs again, up to this many times (Ray's default, made explicit)

@@ -13,12 +13,13 @@ import xxhash
 
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
-from pipeline.stages import dedupe, index, mine, mine_chunk, select
+from pipeline.stages import candidate_search, dedupe, index, mine, mine_chunk, positive_rank, select
 from pipeline.stages.embedding_cache import default_cache_dir
 from pipeline.stages.mine import MiningResult
 
 # The code that decides what is mined: a checkpoint written by other code (another prep version) is not reused.
-MINING_CODE = [Path(__file__), *(Path(module.__file__) for module in (dedupe, index, mine, mine_chunk, select))]
+MINING_CODE = [Path(__file__), *(Path(module.__file__) for module in (dedupe, index, mine, mine_chunk, select,
+                                                                     candidate_search, positive_rank))]
 
 
 def checkpoint_folder(canon: Canonical, config: RunConfig, model_fingerprint: str, deepen: bool) -> Path:

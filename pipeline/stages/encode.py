@@ -3,7 +3,7 @@
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,9 +13,10 @@ import polars as pl
 from rich.progress import Progress
 
 from pipeline.config import EncoderConfig
-from pipeline.errors import ConfigError
 from pipeline.memory import fix_mmap_threshold
 from pipeline.stages.embedding_cache import EmbeddingCache, default_cache_dir, fingerprint_model
+from pipeline.stages.encode_backend import autocast, quantize, resolve_backend
+from pipeline.stages.encode_jobs import Aligned, ChunkEncoder, EncodeJob, saved
 from pipeline.stages.load_model import load_model
 from pipeline.stages.token_batches import TokenBatches, applied_prompt, tokenising_loader
 
@@ -23,19 +24,6 @@ if TYPE_CHECKING:
     from torch import Tensor
 
 CHUNK = 4096  # texts per encode call and per cache part: an interrupted run keeps what it finished
-
-
-@dataclass(frozen=True)
-class EncodeJob:
-    """One chunk of (id, text) to encode with `prompt` and save to `cache`."""
-
-    texts: pl.DataFrame
-    prompt: str | None
-    cache: EmbeddingCache
-
-
-# Encodes the jobs, each saved to its cache first, and gives their (id, embedding) frames in the jobs' order.
-ChunkEncoder = Callable[[list[EncodeJob]], Iterable[pl.DataFrame]]
 
 
 @dataclass
@@ -78,7 +66,7 @@ class Encoder:
             self.tokenizer_workers = 0
         self.model = load_model(SentenceTransformer, name, "--model", device=device)
         if self.backend == "int8":
-            self.model = _quantize(self.model)
+            self.model = quantize(self.model)
         if self.config.max_seq_length:
             self.model.max_seq_length = self.config.max_seq_length
         self.fingerprint = f"{fingerprint_model(name)}-{self.backend}-{self.model.max_seq_length}"
@@ -113,7 +101,7 @@ class Encoder:
             self.stats.cached += texts.height - missing.height
         # Each encoded frame is copied into the arrays of the requests with its cache (prompt) as it comes and let
         # go: the frames, their concatenation and a joined copy were held together before (3x the embeddings).
-        aligned = [_Aligned(texts, self.dimension) for texts, _ in requests]
+        aligned = [Aligned(texts, self.dimension) for texts, _ in requests]
         start = time.perf_counter()
         for job, frame in zip(jobs, (encode_chunks or self.encode_here)(jobs) if jobs else [], strict=True):
             for target, (cache, _) in zip(aligned, caches, strict=True):
@@ -131,15 +119,15 @@ class Encoder:
         with Progress(transient=True) as progress:
             task = progress.add_task(f"encoding {total:,} texts", total=total)
             for job, vectors in zip(jobs, encoded, strict=True):
-                yield _saved(job, vectors)
+                yield saved(job, vectors)
                 progress.advance(task, job.texts.height)
 
     def encode_chunk(self, job: EncodeJob) -> pl.DataFrame:
         """(id, embedding) of one chunk, saved to the cache first: a chunk encoded is never encoded again."""
-        return _saved(job, self._encoded(job))
+        return saved(job, self._encoded(job))
 
     def _encoded(self, job: EncodeJob) -> np.ndarray:
-        with self._autocast():
+        with autocast(self.backend, self.model.device.type):
             return self.model.encode(job.texts["text"].to_list(), batch_size=self.config.batch_size,
                                      prompt=job.prompt, normalize_embeddings=True, convert_to_numpy=True)
 
@@ -164,68 +152,8 @@ class Encoder:
         from sentence_transformers.util import truncate_embeddings
 
         device = self.model.device
-        with torch.inference_mode(), self._autocast():
+        with torch.inference_mode(), autocast(self.backend, device.type):
             features = {key: value.to(device, non_blocking=True) if torch.is_tensor(value) else value
                         for key, value in features.items()}
             vectors = truncate_embeddings(self.model(features)["sentence_embedding"], self.model.truncate_dim)
             return torch.nn.functional.normalize(vectors.float(), dim=1)
-
-    def _autocast(self):
-        import torch
-
-        half = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.backend)
-        return torch.autocast(self.model.device.type, dtype=half or torch.float32, enabled=half is not None)
-
-
-class _Aligned:
-    """An embeddings array in the order of `texts`, filled from (id, embedding) frames."""
-
-    def __init__(self, texts: pl.DataFrame, dimension: int) -> None:
-        self.vectors = np.empty((texts.height, dimension), dtype=np.float32)
-        self.rows = texts.select("id", row=pl.int_range(pl.len(), dtype=pl.Int64))
-        self.filled = np.zeros(texts.height, bool)
-
-    def take(self, frame: pl.DataFrame) -> None:
-        """Copies the frame's embeddings (one job's, at most CHUNK rows) of the texts it holds."""
-        found = frame.join(self.rows, on="id")
-        self.vectors[found["row"].to_numpy()] = found["embedding"].to_numpy()
-        self.filled[found["row"].to_numpy()] = True
-
-    def result(self) -> np.ndarray:
-        if not self.filled.all():  # a bug, not bad input
-            raise RuntimeError(f"{int((~self.filled).sum())} texts have no embedding")
-        return self.vectors
-
-
-def _saved(job: EncodeJob, vectors: np.ndarray) -> pl.DataFrame:
-    job.cache.save(job.texts["id"].to_numpy(), vectors)
-    return pl.DataFrame({"id": job.texts["id"], "embedding": pl.Series(vectors.astype(np.float32))})
-
-
-def resolve_backend(backend: str, device: str) -> str:
-    """The backend "auto" stands for on `device`; any other is checked to run there."""
-    import torch
-
-    on_gpu = device.startswith("cuda")
-    if backend == "auto":
-        return "fp16" if on_gpu else "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
-    if (backend == "fp16" and not on_gpu) or (backend == "int8" and on_gpu):
-        raise ConfigError(f"encoder backend {backend!r} runs on {'a GPU' if backend == 'fp16' else 'the CPU'} "
-                          f"only, and the device is {device}")
-    return backend
-
-
-def _quantize(model: object) -> object:
-    """Dynamic int8 quantisation of every Linear layer, per output channel (per-tensor loses too much on MiniLM).
-
-    ST's own ONNX/OpenVINO backends need optimum, whose releases pin transformers below the 5.x this project
-    uses; torch's dynamic quantisation needs nothing more. benchmarks/mine_vs_st.py measures what it changes.
-    """
-    import warnings
-
-    import torch
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch announces the move of this API to torchao
-        return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from pipeline.stages.encode import EncodeJob
+    from pipeline.stages.encode_jobs import EncodeJob
 
 
 def tokenising_loader(batches: "TokenBatches", workers: int, pin: bool) -> Iterable[dict]:

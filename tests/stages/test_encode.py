@@ -156,7 +156,7 @@ def batches_of(tiny_model, size: int):
     import polars as pl
     from sentence_transformers import SentenceTransformer
 
-    from pipeline.stages.encode import EncodeJob
+    from pipeline.stages.encode_jobs import EncodeJob
     from pipeline.stages.token_batches import TokenBatches
 
     model = SentenceTransformer(str(tiny_model), device="cpu")

@@ -7,6 +7,7 @@ import numpy as np
 import polars as pl
 
 import pipeline.stages.mine_chunk as mine_chunk_module
+import pipeline.stages.positive_rank as positive_rank_module
 from pipeline.canonical import InputRows, build_canonical
 from pipeline.config import MiningConfig
 from pipeline.stages.dedupe import Links
@@ -70,7 +71,8 @@ def test_query_whose_positive_ranks_low_is_searched_until_the_corpus_is_covered(
         return result.negatives.sort("query_id", "rank").rows(), result.skipped, result.deepened
 
     whole = mine()
-    monkeypatch.setattr(mine_chunk_module, "CANDIDATE_BUDGET", 4)  # one query per search, the first pass too
+    for module in (mine_chunk_module, positive_rank_module):  # one query per search, the first pass too
+        monkeypatch.setattr(module, "CANDIDATE_BUDGET", 4)
     assert mine() == whole and whole[2] == 15 and len(whole[0]) == 10
 
 
@@ -169,7 +171,7 @@ def test_positives_of_near_duplicate_queries_are_never_negatives():
 
 
 def test_count_above_matches_a_direct_count():
-    from pipeline.stages.mine_chunk import _count_above
+    from pipeline.stages.positive_rank import _count_above
 
     rng = np.random.default_rng(0)
     n, depth, documents = 50, 40, 200

@@ -223,7 +223,7 @@ def test_auto_backend_follows_the_hardware(monkeypatch):
     import torch
 
     from pipeline.errors import ConfigError
-    from pipeline.stages.encode import resolve_backend
+    from pipeline.stages.encode_backend import resolve_backend
 
     assert resolve_backend("auto", "cuda:0") == "fp16"
     for native, expected in ((True, "bf16"), (False, "fp32")):
