@@ -9,7 +9,7 @@ import polars as pl
 from pipeline.canonical import ROLES, Canonical
 from pipeline.config import RunConfig
 from pipeline.fingerprint import files_under, hash_file
-from pipeline.layouts.flag import FLAG_FILE, FLAG_FOLDER, flag_file_rows
+from pipeline.layouts.flag import FLAG_FILE, FLAG_FOLDER, flag_file_rows, short_file_note
 from pipeline.layouts.layout import Layout
 from pipeline.stages.mine import MiningResult
 
@@ -121,6 +121,7 @@ def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = 
                "splits": {name: {"rows": rows.height, "columns": rows.columns} for name, rows in splits.items()}}
     if len(files) > 1:
         summary["files"] = files
+        summary["files_note"] = short_file_note(files)
     if scores_note:
         summary["scores_note"] = scores_note
     if settings.layout in ("n-tuple", "flag"):

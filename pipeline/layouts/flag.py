@@ -59,6 +59,16 @@ def flag_file_rows(rows: pl.DataFrame) -> dict[str, int]:
     return dict(zip(_paths(counts["type"].to_list()), counts["len"].to_list(), strict=True))
 
 
+def short_file_note(files: dict[str, int]) -> str:
+    """FlagEmbedding (AbsEmbedderSameDatasetTrainDataset.refresh_epoch) cuts each file into full batches and drops
+    the rest, so a file smaller than one batch is never trained on; the batch size is the trainer's, so the
+    smallest file is named for the user to compare."""
+    path, rows = min(files.items(), key=lambda item: item[1])
+    return (f"with --same_dataset_within_batch FlagEmbedding skips every file with fewer rows than "
+            f"per_device_train_batch_size x GPUs (half that for a type containing 'symmetric'); the smallest, "
+            f"{path}, has {rows:,} rows")
+
+
 def _by_type(rows: pl.DataFrame) -> bool:
     return "type" in rows.columns and rows["type"].n_unique() > 1
 

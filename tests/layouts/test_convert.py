@@ -89,6 +89,7 @@ def test_flag_writes_one_file_per_type_where_types_differ(write_table, convert_t
                for path in folder.iterdir()}
     assert written == {"0-only_1neg.jsonl": [rows[0], rows[2]], "1-symmetric_class.jsonl": [rows[1]],
                        "2-symmetric_class.jsonl": [rows[3]]}
+    assert manifest["layout"]["files_note"].endswith("the smallest, train/1-symmetric_class.jsonl, has 1 rows")
 
 
 def test_flag_type_files_differ_ignoring_case_and_none_is_hidden(write_table, convert_to, tmp_path):

@@ -4,7 +4,7 @@ counted for the manifest without copying the rows."""
 import polars as pl
 import pytest
 
-from pipeline.layouts.flag import flag_file_rows, flag_files
+from pipeline.layouts.flag import flag_file_rows, flag_files, short_file_note
 
 
 def typed(*kinds: str) -> pl.DataFrame:
@@ -43,3 +43,9 @@ def test_the_counts_name_the_files_that_are_written(kinds):
     rows = typed(*kinds)
     assert flag_file_rows(rows) == {path: part.height for path, part in flag_files(rows).items()}
 
+
+def test_the_note_names_the_smallest_file():
+    note = short_file_note({"train/normal.jsonl": 1200, "train/rare.jsonl": 7, "train/other.jsonl": 30})
+    assert note.startswith("with --same_dataset_within_batch FlagEmbedding skips every file with fewer rows than "
+                           "per_device_train_batch_size x GPUs")
+    assert note.endswith("the smallest, train/rare.jsonl, has 7 rows")
