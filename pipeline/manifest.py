@@ -9,7 +9,7 @@ import polars as pl
 from pipeline.canonical import ROLES, Canonical
 from pipeline.config import RunConfig
 from pipeline.fingerprint import files_under, hash_file
-from pipeline.layouts.flag import FLAG_FILE, FLAG_FOLDER, flag_files
+from pipeline.layouts.flag import FLAG_FILE, FLAG_FOLDER, flag_file_rows, short_file_note
 from pipeline.layouts.layout import Layout
 from pipeline.stages.mine import MiningResult
 
@@ -106,7 +106,7 @@ def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = 
     `scores_note` on input scores the output does not hold."""
     settings = config.layout
     splits = layout.splits if layout.splits is not None else {"train": layout.rows}
-    files = flag_files(layout.rows) if settings.layout == "flag" else {}
+    files = flag_file_rows(layout.rows) if settings.layout == "flag" else {}
     if files:
         train_data = FLAG_FILE if FLAG_FILE in files else FLAG_FOLDER
         load = f"FlagEmbedding: --train_data OUT/{train_data} --train_group_size {config.mining.negatives + 1}"
@@ -120,7 +120,8 @@ def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = 
     summary = {"layout": settings.layout, "load": load,
                "splits": {name: {"rows": rows.height, "columns": rows.columns} for name, rows in splits.items()}}
     if len(files) > 1:
-        summary["files"] = {path: rows.height for path, rows in files.items()}
+        summary["files"] = files
+        summary["files_note"] = short_file_note(files)
     if scores_note:
         summary["scores_note"] = scores_note
     if settings.layout in ("n-tuple", "flag"):

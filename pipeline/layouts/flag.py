@@ -12,6 +12,7 @@ from pipeline.layouts.selection import Selection, short_rejects
 
 FLAG_FILE = "train.jsonl"
 FLAG_FOLDER = "train"
+UNTYPED = "untyped"  # the file name of the empty type
 
 
 def lay_out_flag(selection: Selection, scores: bool, all_negatives: bool = False) -> Layout:
@@ -44,10 +45,39 @@ def flag_files(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
     folder is the --train_data). FlagEmbedding's --same_dataset_within_batch draws each batch from one file, takes
     the file's first type for all of them and fails on a batch that mixes types; without it the folder reads as one
     file would."""
-    if "type" not in rows.columns or rows["type"].n_unique() < 2:
+    if not _by_type(rows):
         return {FLAG_FILE: rows}
     parts = rows.partition_by("type", as_dict=True, maintain_order=True)
-    names = [re.sub(r"[^\w.-]", "_", kind) for (kind,) in parts]
-    if len(set(names)) < len(names):  # types that differ only in characters a file name cannot hold
+    return dict(zip(_paths([kind for (kind,) in parts]), parts.values(), strict=True))
+
+
+def flag_file_rows(rows: pl.DataFrame) -> dict[str, int]:
+    """flag_files' paths with their row counts, counted without copying the rows into partitions."""
+    if not _by_type(rows):
+        return {FLAG_FILE: rows.height}
+    counts = rows.group_by("type", maintain_order=True).len()  # first appearance, as partition_by orders them
+    return dict(zip(_paths(counts["type"].to_list()), counts["len"].to_list(), strict=True))
+
+
+def short_file_note(files: dict[str, int]) -> str:
+    """FlagEmbedding (AbsEmbedderSameDatasetTrainDataset.refresh_epoch) cuts each file into full batches and drops
+    the rest, so a file smaller than one batch is never trained on; the batch size is the trainer's, so the
+    smallest file is named for the user to compare."""
+    path, rows = min(files.items(), key=lambda item: item[1])
+    return (f"with --same_dataset_within_batch FlagEmbedding skips every file with fewer rows than "
+            f"per_device_train_batch_size x GPUs (half that for a type containing 'symmetric'); the smallest, "
+            f"{path}, has {rows:,} rows")
+
+
+def _by_type(rows: pl.DataFrame) -> bool:
+    return "type" in rows.columns and rows["type"].n_unique() > 1
+
+
+def _paths(kinds: list[str]) -> list[str]:
+    """A file per type, in the order given: characters a file name cannot hold and a leading dot (a hidden file)
+    become _, an empty type is `untyped`; where two names are equal ignoring case (as on macOS and Windows file
+    systems) every name starts with its index instead, so an empty type and a real `untyped` stay apart too."""
+    names = [re.sub(r"^\.|[^\w.-]", "_", kind) or UNTYPED for kind in kinds]
+    if len({name.casefold() for name in names}) < len(names):
         names = [f"{index}-{name}" for index, name in enumerate(names)]
-    return {f"{FLAG_FOLDER}/{name}.jsonl": part for name, part in zip(names, parts.values(), strict=True)}
+    return [f"{FLAG_FOLDER}/{name}.jsonl" for name in names]

@@ -89,6 +89,17 @@ def test_flag_writes_one_file_per_type_where_types_differ(write_table, convert_t
                for path in folder.iterdir()}
     assert written == {"0-only_1neg.jsonl": [rows[0], rows[2]], "1-symmetric_class.jsonl": [rows[1]],
                        "2-symmetric_class.jsonl": [rows[3]]}
+    assert manifest["layout"]["files_note"].endswith("the smallest, train/1-symmetric_class.jsonl, has 1 rows")
+
+
+def test_flag_type_files_differ_ignoring_case_and_none_is_hidden(write_table, convert_to, tmp_path):
+    rows = [{"query": f"query {index}", "pos": [f"answer {index}"], "neg": [f"other {index}"], "type": kind}
+            for index, kind in enumerate(["Normal", "normal", "", "normal"])]
+    manifest = convert_to(write_table("typed.jsonl", rows), layout="flag", group_size=2, negatives=1)
+    files = {"train/0-Normal.jsonl": 1, "train/1-normal.jsonl": 2, "train/2-untyped.jsonl": 1}
+    assert manifest["layout"]["files"] == files
+    assert sorted(path.relative_to(tmp_path / "out").as_posix() for path in (tmp_path / "out" / "train").iterdir()) \
+        == sorted(files)
 
 
 def test_a_rejected_query_without_a_prompt_does_not_keep_the_prompt_from_the_rows_written(write_table, convert_to,

@@ -2,6 +2,7 @@
 `python -m FlagEmbedding.finetune.embedder.encoder_only.base`) reads prep's flag output and trains a few CPU steps
 on a tiny offline model."""
 
+import json
 import math
 from pathlib import Path
 
@@ -125,3 +126,16 @@ def test_flagembedding_batches_each_type_apart_from_one_file_per_type(flag_outpu
     assert sorted(path.name for path in train_data.iterdir()) == ["normal.jsonl", "symmetric_class.jsonl"]
     runner = flagembedding_runner(train_data, tiny_model, tmp_path, same_dataset_within_batch=True)
     train_flagembedding(runner)
+
+
+def test_flagembedding_never_batches_a_type_file_smaller_than_a_batch(flag_output, tiny_model, tmp_path):
+    """--same_dataset_within_batch cuts each file into full batches and drops the rest: a file with fewer rows than
+    per_device_train_batch_size is loaded but never trained on. The manifest names the smallest file."""
+    train_data = flag_output(types=["normal"] * 5 + ["rare"])
+    note = json.loads((tmp_path / "flag" / "manifest.json").read_text())["layout"]["files_note"]
+    assert note.endswith("the smallest, train/rare.jsonl, has 1 rows")
+    dataset = flagembedding_runner(train_data, tiny_model, tmp_path, same_dataset_within_batch=True).train_dataset
+    batched = [query for indices, _ in dataset.batch_datas
+               for query in dataset.dataset[[int(index) for index in indices]]["query"]]
+    assert len(dataset.dataset) == 6 and len(batched) == 4  # normal: two batches of 2 and one row left this epoch
+    assert ROWS[5]["query"] not in batched  # the rare type's only row
