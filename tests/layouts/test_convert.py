@@ -66,6 +66,10 @@ def test_flagembedding_prompt_and_type_are_written_where_every_query_has_them(wr
     # ST matches prompts to columns by name: the key is the layout's own query column.
     manifest = convert_to(write_table("prompted.jsonl", rows[:1]), out="pairs", layout="labeled-pair")
     assert "prompts={'sentence1': 'Retrieve text.'}" in manifest["layout"]["instructions"]["prompt"]["note"]
+    # A CrossEncoder (labeled-list's listwise losses) reads a dict as dataset names: it takes one string.
+    manifest = convert_to(write_table("prompted.jsonl", rows[:1]), out="lists", layout="labeled-list")
+    assert "CrossEncoderTrainingArguments(prompts='Retrieve text.')" in \
+        manifest["layout"]["instructions"]["prompt"]["note"]
     again = [*rows, rows[0] | {"type": "symmetric_class"}]  # the same query, another type: the first is kept
     manifest = convert_to(write_table("again.jsonl", again), out="again", layout="flag", group_size=2, negatives=1)
     assert [row["type"] for row in rows_of(tmp_path / "again")] == ["only_1neg"] * 2
