@@ -7,7 +7,8 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.canonical import Canonical
-from pipeline.config import RunConfig, read_config_file
+from pipeline.config import RunConfig
+from pipeline.config_file import read_config_file
 from pipeline.errors import ConfigError, InputError
 from pipeline.instructions import instruction_summary
 from pipeline.layouts.empty_output import with_no_rows_warning
