@@ -60,7 +60,8 @@ def check_given_scores(canon: Canonical, selection: Selection) -> None:
 
 
 def check_convert_config(path: Path | None) -> None:
-    """convert reads only [layout] and mining.negatives/seed from a TOML file: anything else would be ignored."""
+    """convert reads only [layout] and mining.negatives/seed from a TOML file: another real setting would be
+    ignored. An unknown table or key is an error first, as for prep run (`read_config_file`)."""
     if path is None:
         return
     loaded = read_config_file(path)
