@@ -196,7 +196,7 @@ MINERS = {
 
 def method_name(name: str) -> str:
     if name not in MINERS and name not in PREP_METHODS:
-        from pipeline.config import load_run_config
+        from pipeline.config_file import load_run_config
         from pipeline.errors import PrepError
 
         try:  # a name that is neither, or a setting prep lacks, fails here, as in a prep.toml

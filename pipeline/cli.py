@@ -159,7 +159,7 @@ def run(
                                                      "CPU).")] = None,
 ) -> None:
     """Mine hard negatives and write shards that SentenceTransformerTrainer trains on directly."""
-    from pipeline.config import load_run_config
+    from pipeline.config_file import load_run_config
     from pipeline.publish import check_uri, is_uri, publish
     from pipeline.run import RunInputs, run_pipeline
 
@@ -215,7 +215,7 @@ def convert(
     leftover: LeftoverOpt = None,
 ) -> None:
     """Lay out data that already has its negatives for another trainer, without an encoder."""
-    from pipeline.config import load_run_config
+    from pipeline.config_file import load_run_config
     from pipeline.convert import check_convert_config
     from pipeline.convert import convert as convert_data
     from pipeline.publish import check_uri, is_uri, publish

@@ -1,4 +1,4 @@
-"""One frozen config per concern, loaded from a TOML file and overridden by CLI flags, validated on construction.
+"""One frozen config per concern, validated on construction; `config_file` loads them from a TOML file and CLI flags.
 
 The TOML file has one table per concern, named as below:
 
@@ -11,8 +11,7 @@ The TOML file has one table per concern, named as below:
     name = "ray"
 """
 
-import tomllib
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from pipeline.errors import ConfigError
@@ -235,54 +234,6 @@ class RunConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]],
-                    defaults: dict[str, dict[str, object]] | None = None) -> RunConfig:
-    """The command's `defaults`, then TOML values, then flags that were given (None means not given); unknown keys
-    are errors."""
-    loaded = read_config_file(path) if path is not None else {}
-    unknown = set(loaded) - {f.name for f in fields(RunConfig)}
-    if unknown:
-        raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; tables are encoder, mining, dedupe, "
-                          "layout, engine")
-    config = RunConfig()
-    for section in fields(RunConfig):
-        values = {**(defaults or {}).get(section.name, {}), **loaded.get(section.name, {}),
-                  **{k: v for k, v in overrides.get(section.name, {}).items() if v is not None}}
-        current = getattr(config, section.name)
-        legal = {f.name for f in fields(current)}
-        if set(values) - legal:
-            raise ConfigError(f"unknown {section.name} setting(s) {sorted(set(values) - legal)}; "
-                              f"legal: {sorted(legal)}")
-        config = replace(config, **{section.name: replace(current, **values)})
-    group_size = config.layout.group_size
-    if group_size is not None and group_size - 1 != config.mining.negatives:
-        given = {**loaded.get("mining", {}), **{k: v for k, v in overrides.get("mining", {}).items() if v is not None}}
-        if "negatives" in given:
-            raise ConfigError(f"group_size {group_size} means {group_size - 1} negatives per query; "
-                              f"negatives says {given['negatives']}: give one of them")
-        config = replace(config, mining=replace(config.mining, negatives=group_size - 1))
-    return config
-
-
-_TOML_KINDS = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array"}
-
-
-def read_config_file(path: Path) -> dict:
-    """The TOML file, each known table checked to be a table: `mining = 3` or `[[mining]]` is a clear error, not a
-    TypeError deep in the loader."""
-    try:
-        loaded = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: {error}") from None
-    for section in fields(RunConfig):
-        value = loaded.get(section.name, {})
-        if not isinstance(value, dict):
-            kind = _TOML_KINDS.get(type(value), type(value).__name__)
-            raise ConfigError(f"{path}: [{section.name}] must be a table (a [{section.name}] line, then key = "
-                              f"value lines), got {kind}")
-    return loaded
 
 
 _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "None": (type(None),)}

@@ -7,7 +7,8 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.canonical import Canonical
-from pipeline.config import RunConfig, read_config_file
+from pipeline.config import RunConfig
+from pipeline.config_file import read_config_file
 from pipeline.errors import ConfigError, InputError
 from pipeline.instructions import instruction_summary
 from pipeline.layouts.empty_output import with_no_rows_warning
@@ -59,7 +60,8 @@ def check_given_scores(canon: Canonical, selection: Selection) -> None:
 
 
 def check_convert_config(path: Path | None) -> None:
-    """convert reads only [layout] and mining.negatives/seed from a TOML file: anything else would be ignored."""
+    """convert reads only [layout] and mining.negatives/seed from a TOML file: another real setting would be
+    ignored. An unknown table or key is an error first, as for prep run (`read_config_file`)."""
     if path is None:
         return
     loaded = read_config_file(path)

@@ -50,6 +50,26 @@ def complete_instructions(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.drop(partial)
 
 
+def st_prompt_note(layout_name: str, prompt: str | None) -> str:
+    """Where ST takes the prompts that an ST layout does not hold; with the value where every query has the same
+    `prompt` (None: they differ, or some have none). A bi-encoder matches a dict's keys to column names, and its
+    query column differs by layout. CrossEncoderDataCollator reads a dict as dataset names, and ignores it on a
+    plain Dataset: a CrossEncoder takes one string, for every pair."""
+    value = "..." if prompt is None else repr(prompt)
+    column = QUERY_COLUMN.get(layout_name, "anchor")
+    bi_encoder = f"SentenceTransformerTrainingArguments(prompts={{{column!r}: {value}}})"
+    cross_encoder = f"CrossEncoderTrainingArguments(prompts={value})"
+    why = "one string: a CrossEncoder reads a dict as dataset names, not columns"
+    if layout_name == "labeled-list":  # the listwise losses are CrossEncoder losses
+        where = f"{cross_encoder}, {why}"
+    elif layout_name == "labeled-pair":  # CoSENTLoss trains a bi-encoder, BinaryCrossEntropyLoss a CrossEncoder
+        where = f"{bi_encoder} for a bi-encoder loss, {cross_encoder} for a CrossEncoder loss ({why})"
+    else:
+        where = bi_encoder
+    same = "" if prompt is None else f" (every query has {prompt!r})"
+    return f"the input's per-query prompts are not written{same}: ST takes prompts in {where}"
+
+
 def instruction_summary(canon: Canonical, layout: Layout, layout_name: str) -> dict | None:
     """What became of the input's `prompt` and `type` for the queries written: written (flag, where every row has
     one), or not and why; and the queries whose rows disagree. None where they have neither."""
@@ -72,12 +92,8 @@ def instruction_summary(canon: Canonical, layout: Layout, layout_name: str) -> d
                              f"every row or none (a missing one is read as None), so none is written")
         elif not written and name == "prompt":
             values = given.unique()
-            # ST matches prompts to the output's columns by name: its query column differs by layout.
-            column = QUERY_COLUMN.get(layout_name, "anchor")
-            same = f": every query has '{values[0]}', so prompts={{'{column}': '{values[0]}'}}" \
-                if values.len() == 1 and given.len() == queries else ""
-            entry["note"] = ("the input's per-query prompts are not written: ST takes prompts in "
-                             f"SentenceTransformerTrainingArguments(prompts=...){same}")
+            entry["note"] = st_prompt_note(layout_name, values[0] if values.len() == 1 and given.len() == queries
+                                           else None)
         elif not written:
             entry["note"] = "the input's FlagEmbedding `type` is not written: ST layouts have no use for it"
         summary[name] = entry

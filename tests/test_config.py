@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import MiningConfig, RunConfig, load_run_config
+from pipeline.config import MiningConfig, RunConfig
+from pipeline.config_file import load_run_config
 from pipeline.errors import ConfigError
 
 
@@ -30,22 +31,43 @@ def test_toml_values_then_flags_override(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("toml", "message"), [
-    ("[mining]\nsampling = 'best'\n", "sampling must be one of 'top', 'random'; got 'best'"),
-    ("[mining]\nnegatives = 0\n", "negatives must be a positive integer, got 0"),
-    ("[mining]\npositive_neighbors = -1\n", "positive_neighbors must be at least 0, got -1"),
-    ("[mining]\nmax_positive_rank = -1\n", "max_positive_rank must be a positive integer, got -1"),
-    ("[mining]\nbogus = 1\n", "unknown mining setting(s) ['bogus']"),
-    ("[minig]\nnegatives = 1\n", "unknown table(s) ['minig']"),
-    ("[mining\n", "prep.toml"),
-    ("[engine]\nname = 'spark'\n", "name must be one of 'local', 'ray'; got 'spark'"),
-    ("[engine]\naddress = 'auto'\n", "gpus_per_worker and index_shards are for the ray engine"),
-    ("[engine]\nname = 'ray'\nworkers = 0\n", "workers must be a positive integer, got 0"),
+    ("[mining]\nsampling = 'best'\n", "[mining] sampling must be one of 'top', 'random'; got 'best'"),
+    ("[mining]\nnegatives = 0\n", "[mining] negatives must be a positive integer, got 0"),
+    ("[mining]\npositive_neighbors = -1\n", "[mining] positive_neighbors must be at least 0, got -1"),
+    ("[mining]\nmax_positive_rank = -1\n", "[mining] max_positive_rank must be a positive integer, got -1"),
+    ("[mining]\ntarget_recall = 2\n", "[mining] target_recall is a share between 0 and 1, got 2"),
+    ("[mining]\nnegative = 3\n", "[mining] negative: unknown setting; did you mean negatives?"),
+    ("[mining]\nbogus = 1\nother = 2\n", "[mining] bogus: unknown setting (and other); the settings are negatives, "),
+    ("[minig]\nnegatives = 1\n", "[minig]: unknown table; did you mean mining?"),
+    ("[mining\n", "line 1"),
+    ("[layout]\nfill = 'bogus'\n", "[layout] fill must be one of 'mine', 'drop', 'repeat', 'pad'; got 'bogus'"),
+    ("[layout]\nfill = 'pad'\n", "[layout] fill 'pad' writes empty strings"),
+    ("[layout]\nlayout = 'flag'\ngroup_size = 4\n[mining]\nnegatives = 2\n",
+     "group_size 4 means 3 negatives per query; negatives says 2"),
+    ("[engine]\nname = 'spark'\n", "[engine] name must be one of 'local', 'ray'; got 'spark'"),
+    ("[engine]\naddress = 'auto'\n", "[engine] engine address, workers, gpus_per_worker and index_shards are for"),
+    ("[engine]\nname = 'ray'\nworkers = 0\n", "[engine] workers must be a positive integer, got 0"),
+    ('[mining]\nrelative_margin = "0.05"\n', "[mining] relative_margin must be float or None, got '0.05'"),
 ])
-def test_bad_config_is_a_clear_error(tmp_path: Path, toml: str, message: str):
+def test_bad_config_is_a_clear_error_that_names_the_file(tmp_path: Path, toml: str, message: str):
     path = tmp_path / "prep.toml"
     path.write_text(toml)
-    with pytest.raises(ConfigError, match=re.escape(message)):
+    with pytest.raises(ConfigError, match=re.escape(message)) as error:
         load_run_config(path, {})
+    assert str(error.value).startswith(f"{path}: ")
+
+
+def test_an_error_in_a_flag_does_not_name_the_file(tmp_path: Path):
+    path = tmp_path / "prep.toml"
+    path.write_text("[layout]\nfill = 'bogus'\n[mining]\nnegatives = 2\n")
+    assert load_run_config(path, {"layout": {"fill": "drop"}}).layout.fill == "drop"  # the flag replaces it
+    with pytest.raises(ConfigError, match=re.escape("fill must be one of")) as error:
+        load_run_config(path, {"layout": {"fill": "best"}})
+    assert str(error.value).startswith("fill must be one of") and "got 'best'" in str(error.value)
+    with pytest.raises(ConfigError) as error:
+        load_run_config(path, {"mining": {"negatives": 1}, "layout": {"layout": "flag", "group_size": 4,
+                                                                      "fill": "drop"}})
+    assert str(error.value).startswith("group_size 4 means 3 negatives per query; negatives says 1")
 
 
 @pytest.mark.parametrize("section", [table.name for table in dataclasses.fields(RunConfig)])
@@ -62,13 +84,6 @@ def test_a_table_of_the_wrong_type_is_a_config_error(tmp_path: Path, section: st
 def test_range_window_must_hold_k_negatives():
     with pytest.raises(ConfigError, match="leaves fewer candidates than negatives"):
         MiningConfig(negatives=5, range_min=10, range_max=12)
-
-
-def test_a_value_of_the_wrong_type_is_a_config_error(tmp_path: Path):
-    path = tmp_path / "prep.toml"
-    path.write_text('[mining]\nrelative_margin = "0.05"\n')
-    with pytest.raises(ConfigError, match=re.escape("relative_margin must be float or None, got '0.05'")):
-        load_run_config(path, {})
 
 
 @pytest.mark.parametrize(("name", "off"), [("relative_margin", "false"), ("target_recall", "false"),

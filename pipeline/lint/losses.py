@@ -1,6 +1,6 @@
 """What each sentence-transformers loss reads: how many text columns, which label, which label values.
 
-Taken from the "Inputs" tables of the losses in sentence-transformers 6.2 (`sentence_transformer/losses/`,
+Taken from the "Inputs" tables of the losses in sentence-transformers 6.3 (`sentence_transformer/losses/`,
 `cross_encoder/losses/`). ST's collator takes the first of label/labels/score/scores as the label and feeds every
 other column, in order, as one input each.
 """

@@ -66,6 +66,10 @@ def test_flagembedding_prompt_and_type_are_written_where_every_query_has_them(wr
     # ST matches prompts to columns by name: the key is the layout's own query column.
     manifest = convert_to(write_table("prompted.jsonl", rows[:1]), out="pairs", layout="labeled-pair")
     assert "prompts={'sentence1': 'Retrieve text.'}" in manifest["layout"]["instructions"]["prompt"]["note"]
+    # A CrossEncoder (labeled-list's listwise losses) reads a dict as dataset names: it takes one string.
+    manifest = convert_to(write_table("prompted.jsonl", rows[:1]), out="lists", layout="labeled-list")
+    assert "CrossEncoderTrainingArguments(prompts='Retrieve text.')" in \
+        manifest["layout"]["instructions"]["prompt"]["note"]
     again = [*rows, rows[0] | {"type": "symmetric_class"}]  # the same query, another type: the first is kept
     manifest = convert_to(write_table("again.jsonl", again), out="again", layout="flag", group_size=2, negatives=1)
     assert [row["type"] for row in rows_of(tmp_path / "again")] == ["only_1neg"] * 2
@@ -288,11 +292,31 @@ def test_every_written_layout_passes_prep_lint(flag_data, convert_to, tmp_path, 
     assert result.errors() == 0, [(f.rule, f.message) for f in result.findings]
 
 
+@pytest.mark.parametrize(("toml", "message"), [
+    ("[mining]\nnegative = 2\n", "[mining] negative: unknown setting; did you mean negatives?"),
+    ("[layout]\nshard_rowz = 2\n", "[layout] shard_rowz: unknown setting; did you mean shard_rows?"),
+    ("[encodr]\nmodel = 'x'\n", "[encodr]: unknown table; did you mean encoder?"),
+    ("[mining]\nrelative_margin = 0.2\n", "mining.relative_margin would be ignored (they are for prep run)"),
+])
+def test_convert_config_tells_an_unknown_key_from_one_for_prep_run(tmp_path, toml, message):
+    from pipeline.convert import check_convert_config
+
+    config = tmp_path / "prep.toml"
+    config.write_text(toml)
+    with pytest.raises(ConfigError) as error:
+        check_convert_config(config)
+    assert str(error.value).startswith(f"{config}: ") and message in str(error.value)
+    assert "unknown" not in str(error.value) or "would be ignored" not in str(error.value)
+
+
 def test_cli_convert_refuses_config_it_would_ignore_and_publishes_to_a_uri(flag_data, prep, tmp_path):
     config = tmp_path / "prep.toml"
     config.write_text('[layout]\nfill = "repeat"\n[encoder]\nmodel = "nope"\n[mining]\nrelative_margin = 0.2\n')
     refused = prep("convert", flag_data, "--to", "n-tuple", "--config", config, "--out", tmp_path / "x")
     assert refused.returncode == 2 and "encoder, mining.relative_margin would be ignored" in refused.stderr
+    config.write_text('[mining]\nnegative = 2\n')
+    refused = prep("convert", flag_data, "--to", "n-tuple", "--config", config, "--out", tmp_path / "x")
+    assert refused.returncode == 2 and "[mining] negative: unknown setting; did you mean negatives?" in refused.stderr
     published = prep("convert", flag_data, "--to", "triplet", "--out", f"file://{tmp_path / 'remote'}")
     assert published.returncode == 0, published.stderr
     assert len(datasets.load_from_disk(str(tmp_path / "remote"))) == 8

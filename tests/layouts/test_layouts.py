@@ -115,7 +115,7 @@ def test_flag_has_exactly_group_size_minus_one_negatives(flag_data, convert_to, 
 
 
 def test_flag_group_size_and_negatives_must_agree(flag_data, convert_to):
-    from pipeline.config import load_run_config
+    from pipeline.config_file import load_run_config
 
     with pytest.raises(ConfigError, match="group_size 3 means 2 negatives"):
         load_run_config(None, {"mining": {"negatives": 5}, "layout": {"layout": "flag", "group_size": 3}})

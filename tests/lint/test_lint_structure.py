@@ -193,3 +193,12 @@ def test_a_label_that_is_the_same_on_every_row_is_reported(lint_records) -> None
     assert one(lint_records(rows, loss="CoSENTLoss"), "constant-label").severity == "error"
     graded = [{**row, "score": score} for row, score in zip(rows, [1.0, 0.6, 0.2], strict=True)]
     assert not by_rule(lint_records(graded), "constant-label")
+
+
+def test_a_constant_label_counts_the_rows_that_carry_it(lint_records) -> None:
+    """A row without a label does not carry the constant value: the count and the message say the same number."""
+    rows = [{"sentence1": f"sentence {i}", "sentence2": f"other {i}", "score": None if i == 3 else 1.0}
+            for i in range(4)]
+    finding = one(lint_records(rows, name="sts.jsonl"), "constant-label")
+    assert finding.count == 3
+    assert "sts.jsonl: all 3 non-null labels are score = 1.0 (1 of the 4 rows have none)" in finding.message

@@ -26,5 +26,9 @@ class ConstantLabel(Rule):
             return []
         # An error where --loss learns from a scalar label; a warning otherwise (or without --loss).
         learns = context.loss is not None and any(form.label not in (NONE, NUMBERS) for form in context.loss.forms)
-        return [self.found([], f"{table.source.name}: every one of the {values.len():,} rows has {label} = "
-                           f"{values[0]}", count=table.rows, severity=ERROR if learns else None)]
+        # count: the rows that carry the value; a row without a label is layout-schema's (a null column).
+        where = f"every one of the {values.len():,} rows has {label} = {values[0]}" if values.len() == table.rows \
+            else (f"all {values.len():,} non-null labels are {label} = {values[0]} ({table.rows - values.len():,} "
+                  f"of the {table.rows:,} rows have none)")
+        return [self.found([], f"{table.source.name}: {where}", count=values.len(),
+                           severity=ERROR if learns else None)]
