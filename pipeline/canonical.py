@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.input_rows import InputRows, explode_roles, fail_on_null_text
+from pipeline.input_rows import FilePart, InputRows, explode_roles, fail_on_null_text
 from pipeline.instructions import INSTRUCTION_SCHEMA, instructions_of
 from pipeline.normalize import normalize_texts
 
@@ -31,7 +31,8 @@ class Canonical:
     text) pair of the same role, which the tables hold once with its first score: `role`, `row` and
     `other_score` (its score differs from the one kept). `instructions` holds FlagEmbedding's prompt and type per
     query (`pipeline.instructions`). `missing_negatives` is `InputRows.missing_negatives` (`pipeline.input_rows`),
-    so that no input cell is dropped without a count.
+    so that no input cell is dropped without a count. `parts` maps the rows of a folder read as one input to
+    their files, as in `InputRows`.
     """
 
     queries: pl.DataFrame
@@ -47,6 +48,7 @@ class Canonical:
     fields: dict[str, str] = field(default_factory=dict)
     unit: str = "line"
     missing_negatives: int = 0
+    parts: tuple[FilePart, ...] = ()
 
     def validate(self) -> "Canonical":
         """Run the pandera models with data checks; raises pandera's SchemaError on a broken invariant."""
@@ -112,6 +114,7 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
         fields=rows.fields,
         unit=rows.unit,
         missing_negatives=rows.missing_negatives,
+        parts=rows.parts,
     )
 
 

@@ -9,7 +9,8 @@ import polars as pl
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
 from pipeline.config_file import read_config_file
-from pipeline.errors import ConfigError, InputError
+from pipeline.errors import ConfigError
+from pipeline.input_rows import located_error
 from pipeline.instructions import instruction_summary
 from pipeline.layouts.empty_output import with_no_rows_warning
 from pipeline.layouts.input_scores import convert_scores_note
@@ -54,9 +55,9 @@ def check_given_scores(canon: Canonical, selection: Selection) -> None:
         .join(canon.negatives.select(*link, "row"), on=link).select("row", role=pl.lit("negative")),
     ])
     row, role = unscored.sort("row", nulls_last=True, maintain_order=True).row(0)
-    raise InputError(canon.sources[0], f"--scores: no score for this {role}; {missing:,} of the (query, text) "
-                     "pairs have no score in the input; use prep run (the encoder's scores) or --teacher MODEL",
-                     field=canon.fields.get(f"{role}_score", f"{role}_score"), **{canon.unit: row})
+    raise located_error(canon.sources[0], canon.unit, canon.parts, f"--scores: no score for this {role}; "
+                        f"{missing:,} of the (query, text) pairs have no score in the input; use prep run (the "
+                        "encoder's scores) or --teacher MODEL", row, canon.fields.get(f"{role}_score", f"{role}_score"))
 
 
 def check_convert_config(path: Path | None) -> None:

@@ -10,6 +10,24 @@ from pipeline.errors import InputError
 
 
 @dataclass(frozen=True)
+class FilePart:
+    """One file of a folder read as one input: its rows are the input's rows `offset` + 1 on."""
+
+    path: Path
+    offset: int
+    unit: str
+
+
+def located_error(path: Path, unit: str, parts: tuple[FilePart, ...], message: str, row: int | None,
+                  field: str | None) -> InputError:
+    """An InputError at an input row: in a folder (`parts`), at the file that holds it and its own line there."""
+    part = next((part for part in reversed(parts) if row is not None and part.offset < row), None)
+    if part is None:
+        return InputError(path, message, field=field, **{unit: row})
+    return InputError(part.path, message, field=field, **{part.unit: row - part.offset})
+
+
+@dataclass(frozen=True)
 class InputRows:
     """What a reader yields: one row per input record, texts still raw.
 
@@ -19,6 +37,8 @@ class InputRows:
     several input lines (BEIR: a query's qrels) adds `positive_line` (list[u32]), each positive's own line.
     `fields` maps each role to the user's own column name, so errors speak the user's language.
     `missing_negatives` counts the null negative_k cells (negatives the row lacks) that `frame` leaves out.
+    `parts` has the files of a folder read as one input (`pipeline.readers.json_folder`), whose rows are numbered
+    on through them; errors name a row's own file and line (`error`).
     """
 
     frame: pl.DataFrame
@@ -27,7 +47,10 @@ class InputRows:
     unit: str = "line"
     negative_source: str = "input"  # "qrels" for judged non-relevant BEIR documents
     missing_negatives: int = 0
+    parts: tuple[FilePart, ...] = ()
 
+    def error(self, message: str, row: int, field: str | None = None) -> InputError:
+        return located_error(self.path, self.unit, self.parts, message, row, field)
 
 
 def explode_roles(rows: InputRows) -> pl.DataFrame:
@@ -60,16 +83,14 @@ def _fail_on_length_mismatch(frame: pl.DataFrame, rows: InputRows, role: str) ->
     bad = frame.filter(pl.col(scores).is_not_null() & (pl.col(scores).list.len() != pl.col(role).list.len()))
     if bad.height:
         first = bad.row(0, named=True)
-        raise InputError(rows.path, f"has {len(first[scores])} scores for {len(first[role])} texts",
-                         field=rows.fields.get(scores, scores), **{rows.unit: first["row"]})
+        raise rows.error(f"has {len(first[scores])} scores for {len(first[role])} texts", first["row"],
+                         rows.fields.get(scores, scores))
 
 
 def fail_on_null_text(long: pl.DataFrame, rows: InputRows) -> None:
     if rows.frame["positive"].null_count():
         row = rows.frame.filter(pl.col("positive").is_null())["row"][0]
-        raise InputError(rows.path, "is missing or null; expected a list of texts",
-                         field=rows.fields.get("positive", "positive"), **{rows.unit: row})
+        raise rows.error("is missing or null; expected a list of texts", row, rows.fields.get("positive", "positive"))
     if long["text"].null_count():
         first = long.filter(pl.col("text").is_null()).sort("row").row(0, named=True)
-        raise InputError(rows.path, "is null; expected text", field=rows.fields.get(first["role"], first["role"]),
-                         **{rows.unit: first["row"]})
+        raise rows.error("is null; expected text", first["row"], rows.fields.get(first["role"], first["role"]))

@@ -11,9 +11,11 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError
+from pipeline.readers import folder_format
 from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
-from pipeline.readers.table_files import is_datasets_folder, unreadable_folder
+from pipeline.readers.json_folder import json_folder_files
+from pipeline.readers.table_files import is_datasets_folder
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,10 @@ class Source:
     written: dict = field(default_factory=dict)  # prep_batch_size and prep_blocks of a `prep run` datasets folder
 
 
-def read_sources(path: Path, split: str | None = None) -> list[Source]:
-    """The tables of DATA: a file, every split of a DatasetDict folder (or `split`), or a BEIR folder's split."""
+def read_sources(path: Path, split: str | None = None, columns: dict[str, str] | None = None) -> list[Source]:
+    """The tables of DATA: a file, every split of a DatasetDict folder (or `split`), a BEIR folder's split, or each
+    file of a folder of JSON Lines files, in name order, once they are known to be of one format (by their columns
+    and the --columns mapping, as `read_dataset` detects it): a finding names the file and its own lines."""
     if is_beir_folder(path):
         rows, _ = read_beir(path, split or "train")
         frame = rows.frame.rename({"row": ROW})
@@ -38,7 +42,8 @@ def read_sources(path: Path, split: str | None = None) -> list[Source]:
     if not path.exists():
         raise InputError(path, "no such file or folder")
     if path.is_dir() and not is_datasets_folder(path):
-        raise unreadable_folder(path)
+        folder_format(path, columns)
+        return [_read_table(file, split or "train", str(file)) for file in json_folder_files(path)]
     if (path / "dataset_dict.json").exists():
         splits = json.loads((path / "dataset_dict.json").read_text())["splits"]
         if split is not None and split not in splits:

@@ -12,10 +12,11 @@ from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.corpus import read_corpus_texts
 from pipeline.readers.files import is_blank, line_unit, peek_columns
 from pipeline.readers.flag import read_flag
+from pipeline.readers.json_folder import join_rows, json_folder_files
 from pipeline.readers.lists import read_lists
 from pipeline.readers.pairs import is_labeled_pair, read_pairs
 from pipeline.readers.st import read_st
-from pipeline.readers.table_files import is_datasets_folder, unreadable_folder
+from pipeline.readers.table_files import is_datasets_folder
 
 FORMATS = ("st", "flag", "beir", "pairs", "lists")
 
@@ -40,15 +41,23 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
         rows, own_corpus = read_beir(path, split)
         texts = own_corpus if extra is None else pl.concat([own_corpus, extra])
         return build_canonical(rows, texts, sources=(path, *([Path(corpus)] if corpus else []))).validate()
-    if fmt == "flag":
-        rows = read_flag(path, split)
-    elif fmt == "pairs":
-        rows = read_pairs(path, columns, split)
-    elif fmt == "lists":
-        rows = read_lists(path, split)
+    if path.is_dir() and not is_datasets_folder(path):
+        rows = join_rows(path, [_read_rows(file, fmt, columns, split) for file in json_folder_files(path)])
     else:
-        rows = read_st(path, columns, split)
+        rows = _read_rows(path, fmt, columns, split)
     return build_canonical(rows, extra, sources=(path, *([Path(corpus)] if corpus else []))).validate()
+
+
+def _read_rows(path: Path, fmt: str, columns: dict[str, str] | None, split: str) -> InputRows:
+    if is_blank(path):
+        return _no_rows(path)
+    if fmt == "flag":
+        return read_flag(path, split)
+    if fmt == "pairs":
+        return read_pairs(path, columns, split)
+    if fmt == "lists":
+        return read_lists(path, split)
+    return read_st(path, columns, split)
 
 
 ROLES = {"st": ("anchor", "positive", "negative"), "pairs": ("sentence1", "sentence2", "score", "anchor", "positive",
@@ -74,8 +83,9 @@ def check_roles(columns: dict[str, str], fmt: str | None) -> None:
 
 
 def detect_format(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> str:
-    """beir for a BEIR folder; else by column names: pos -> flag, sentence1/sentence2 -> pairs,
-    docs/labels -> lists, st's anchor and positive names with a score or label and no negatives -> pairs, else st."""
+    """beir for a BEIR folder; else by column names (a folder of JSON Lines files: those of every file, which must
+    agree): pos -> flag, sentence1/sentence2 -> pairs, docs/labels -> lists, st's anchor and positive names with a
+    score or label and no negatives -> pairs, else st."""
     if is_beir_folder(path):
         return "beir"
     if not path.exists():
@@ -83,8 +93,22 @@ def detect_format(path: Path, columns: dict[str, str] | None = None, split: str 
     if is_blank(path):
         return "st"
     if path.is_dir() and not is_datasets_folder(path):
-        raise unreadable_folder(path)
+        return folder_format(path, columns)
     return format_of_columns(peek_columns(path, split), columns)
+
+
+def folder_format(path: Path, columns: dict[str, str] | None = None) -> str:
+    """The one format of a folder of JSON Lines files, blank files aside (they fit any): the folder is read as one
+    dataset, so files of two formats are an error that names the first file of each."""
+    first: dict[str, Path] = {}
+    for file in json_folder_files(path):
+        if not is_blank(file):
+            first.setdefault(format_of_columns(peek_columns(file), columns), file)
+    if len(first) > 1:
+        found = ", ".join(f"{file.name} is {fmt}" for fmt, file in first.items())
+        raise InputError(path, f"holds files of different formats ({found}); the folder is read as one dataset, "
+                         "so give it files of one format")
+    return next(iter(first), "st")
 
 
 def format_of_columns(schema: pl.Schema, columns: dict[str, str] | None = None) -> str:

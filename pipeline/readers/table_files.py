@@ -51,13 +51,3 @@ def scan_datasets_folder(path: Path, split: str) -> pl.LazyFrame:
         loaded = loaded[split]
     return pl.from_arrow(loaded.data.table).lazy()
 
-
-def unreadable_folder(path: Path) -> InputError:
-    """A folder that is neither BEIR nor a datasets folder; one of JSON Lines files (FlagEmbedding's --train_data
-    folder, as prep writes one per `type`) is named file by file."""
-    files = sorted(child.name for child in path.iterdir() if child.suffix.lower() in {".jsonl", ".json"})
-    hint = (f"; for a folder of JSON Lines files (FlagEmbedding's --train_data folder, as prep writes one per "
-            f"`type`) give one file at a time: {', '.join(files[:3])}{', ...' if len(files) > 3 else ''}"
-            if files else "")
-    return InputError(path, "a folder that is neither BEIR (corpus.jsonl, queries.jsonl, qrels/) nor a datasets "
-                      f"save_to_disk folder{hint}")

@@ -77,16 +77,9 @@ def test_missing_path(tmp_path: Path) -> None:
         read_dataset(tmp_path / "nothing.jsonl")
 
 
-def test_folder_that_is_neither_beir_nor_datasets(tmp_path: Path) -> None:
+def test_folder_that_is_neither_beir_nor_datasets_nor_json_lines(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(InputError, match=r"neither BEIR .* nor a datasets save_to_disk folder"):
-        read_dataset(tmp_path)
-
-
-def test_a_folder_of_json_lines_files_names_them(tmp_path: Path) -> None:
-    for name in ("normal.jsonl", "symmetric.jsonl"):
-        (tmp_path / name).write_text('{"query": "q", "pos": ["p"], "neg": []}\n')
-    with pytest.raises(InputError, match=r"give one file at a time: normal\.jsonl, symmetric\.jsonl$"):
+    with pytest.raises(InputError, match=r"neither BEIR .*, a datasets save_to_disk folder, nor a folder of JSON"):
         read_dataset(tmp_path)
 
 
@@ -94,11 +87,3 @@ def test_unknown_format_lists_the_formats(write_table) -> None:
     path = write_table("data.jsonl", [{"anchor": "q", "positive": "p"}])
     with pytest.raises(ConfigError, match="format must be one of st, flag, beir, pairs, lists; got 'tsv'"):
         read_dataset(path, "tsv")
-
-
-def test_lint_names_the_files_of_a_folder_of_json_lines_too(tmp_path: Path) -> None:
-    from pipeline.lint.load import read_sources
-
-    (tmp_path / "normal.jsonl").write_text('{"query": "q", "pos": ["p"], "neg": []}\n')
-    with pytest.raises(InputError, match=r"give one file at a time: normal\.jsonl$"):
-        read_sources(tmp_path)
