@@ -27,6 +27,19 @@ def located_error(path: Path, unit: str, parts: tuple[FilePart, ...], message: s
     return InputError(part.path, message, field=field, **{part.unit: row - part.offset})
 
 
+def with_file_lines(frame: pl.DataFrame, parts: tuple[FilePart, ...]) -> pl.DataFrame:
+    """`frame`'s input `row`s of a folder read as one input (`parts`), located: `file` (the file's name) and `line`
+    (its own line or row there) added. Without parts, `frame` as it is."""
+    if not parts:
+        return frame
+    starts = pl.DataFrame({"start": [part.offset + 1 for part in parts], "file": [part.path.name for part in parts]},
+                          schema={"start": pl.Int64, "file": pl.String})
+    located = (frame.with_row_index("_order").with_columns(_row=pl.col("row").cast(pl.Int64)).sort("_row")
+               .join_asof(starts, left_on="_row", right_on="start", strategy="backward", check_sortedness=False)
+               .sort("_order"))
+    return located.with_columns(line=pl.col("_row") - pl.col("start") + 1).drop("_order", "_row", "start")
+
+
 @dataclass(frozen=True)
 class InputRows:
     """What a reader yields: one row per input record, texts still raw.

@@ -10,6 +10,7 @@ import polars as pl
 
 from pipeline.canonical import Canonical, InputRows, build_canonical
 from pipeline.config import RunConfig
+from pipeline.input_rows import with_file_lines
 from pipeline.layouts.layout import Layout
 from pipeline.layouts.partitions import lay_out_in_partitions
 from pipeline.layouts.selection import Selection
@@ -134,7 +135,7 @@ def write_output(out: Path, canon: Canonical, output: Output, rejects: pl.DataFr
 
     def fill(folder: Path) -> None:
         write_shards(folder, output.layout, config.layout, description)
-        rejects.write_parquet(folder / "rejects.parquet")
+        with_file_lines(rejects, canon.parts).write_parquet(folder / "rejects.parquet")
         write_json(folder / "report.json", report)
         (folder / "report.html").write_text(render_html(report), encoding="utf-8")
         finishing()

@@ -103,3 +103,15 @@ def test_a_folder_of_blank_files_has_no_rows(tmp_path: Path) -> None:
     assert detect_format(tmp_path) == "st"
     assert read_dataset(tmp_path).rows.is_empty()
     assert pl.concat([source.frame for source in read_sources(tmp_path)]).is_empty()
+
+
+def test_rejects_of_a_folder_name_each_row_s_file_and_line(write_table, tmp_path: Path) -> None:
+    """rejects.parquet keeps the joined `row` and adds the file and its own line, as errors name them."""
+    write_table("in/a.jsonl", [flag_row(0), flag_row(1, query=" ")])
+    write_table("in/b.jsonl", [flag_row(2), flag_row(3), flag_row(4, query="")])
+    config = RunConfig(mining=MiningConfig(negatives=1, seed=12), layout=LayoutConfig(layout="flag", group_size=2,
+                                                                                      fill="drop"))
+    convert(RunInputs(tmp_path / "in", None), config, tmp_path / "out")
+    rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet").sort("row")
+    assert rejects.select("row", "file", "line", "reason").rows() == [
+        (2, "a.jsonl", 2, "empty_query"), (5, "b.jsonl", 3, "empty_query")]
