@@ -45,14 +45,14 @@ def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]],
 
 
 def _named(error: ConfigError, path: Path | None, table: str, current: object, command: dict) -> ConfigError:
-    """The error, naming the file and table where the command's defaults and flags alone do not cause it."""
+    """The error, naming the file and table where the command's defaults and flags alone are valid (the file's
+    values then caused it); where they are not, as it is."""
     if path is None:
         return error
     try:
         replace(current, **command)
-    except ConfigError as other:
-        if str(other) == str(error):
-            return error
+    except ConfigError:
+        return error
     return ConfigError(f"{path}: [{table}] {str(error).removeprefix(f'{table}.')}")
 
 
@@ -64,6 +64,10 @@ def read_config_file(path: Path) -> dict:
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: {error}") from None
     for table, value in loaded.items():
+        home = [name for name, keys in TABLES.items() if table in keys and table not in TABLES]
+        if home:
+            tables = " or ".join(f"[{name}]" for name in home)
+            raise ConfigError(f"{path}: {table} is outside any table; put it under {tables}")
         if table not in TABLES:
             raise ConfigError(f"{path}: [{table}]: {_unknown('table', table, tuple(TABLES))}")
         if not isinstance(value, dict):

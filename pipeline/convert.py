@@ -55,9 +55,9 @@ def check_given_scores(canon: Canonical, selection: Selection) -> None:
         .join(canon.negatives.select(*link, "row"), on=link).select("row", role=pl.lit("negative")),
     ])
     row, role = unscored.sort("row", nulls_last=True, maintain_order=True).row(0)
-    raise located_error(canon.sources[0], canon.unit, canon.parts, f"--scores: no score for this {role}; "
+    raise located_error(canon.sources[0], canon.unit, canon.parts, canon.fields, f"--scores: no score for this {role}; "
                         f"{missing:,} of the (query, text) pairs have no score in the input; use prep run (the "
-                        "encoder's scores) or --teacher MODEL", row, canon.fields.get(f"{role}_score", f"{role}_score"))
+                        "encoder's scores) or --teacher MODEL", row, f"{role}_score")
 
 
 def check_convert_config(path: Path | None) -> None:

@@ -16,15 +16,24 @@ class FilePart:
     path: Path
     offset: int
     unit: str
+    fields: tuple[tuple[str, str], ...] = ()  # the file's own column name of each role, where it differs
 
 
-def located_error(path: Path, unit: str, parts: tuple[FilePart, ...], message: str, row: int | None,
-                  field: str | None) -> InputError:
-    """An InputError at an input row: in a folder (`parts`), at the file that holds it and its own line there."""
+def located_error(path: Path, unit: str, parts: tuple[FilePart, ...], fields: dict[str, str], message: str,
+                  row: int | None, role: str | None) -> InputError:
+    """An InputError at an input row's `role` (positive, negative_score, ...), named by the user's column name: in a
+    folder (`parts`), at the file that holds the row, its own line and its own column name there."""
     part = next((part for part in reversed(parts) if row is not None and part.offset < row), None)
     if part is None:
-        return InputError(path, message, field=field, **{unit: row})
-    return InputError(part.path, message, field=field, **{part.unit: row - part.offset})
+        return InputError(path, message, field=role and fields.get(role, role), **{unit: row})
+    return InputError(part.path, message, field=role and dict(part.fields).get(role, role),
+                      **{part.unit: row - part.offset})
+
+
+def row_place(parts: tuple[FilePart, ...], row: int) -> str:
+    """Where an input row is, for a message: `input row N`, or in a folder `FILE line L`."""
+    part = next((part for part in reversed(parts) if part.offset < row), None)
+    return f"input row {row}" if part is None else f"{part.path.name} {part.unit} {row - part.offset}"
 
 
 def with_file_lines(frame: pl.DataFrame, parts: tuple[FilePart, ...]) -> pl.DataFrame:
@@ -62,8 +71,8 @@ class InputRows:
     missing_negatives: int = 0
     parts: tuple[FilePart, ...] = ()
 
-    def error(self, message: str, row: int, field: str | None = None) -> InputError:
-        return located_error(self.path, self.unit, self.parts, message, row, field)
+    def error(self, message: str, row: int, role: str | None = None) -> InputError:
+        return located_error(self.path, self.unit, self.parts, self.fields, message, row, role)
 
 
 def explode_roles(rows: InputRows) -> pl.DataFrame:
@@ -96,14 +105,13 @@ def _fail_on_length_mismatch(frame: pl.DataFrame, rows: InputRows, role: str) ->
     bad = frame.filter(pl.col(scores).is_not_null() & (pl.col(scores).list.len() != pl.col(role).list.len()))
     if bad.height:
         first = bad.row(0, named=True)
-        raise rows.error(f"has {len(first[scores])} scores for {len(first[role])} texts", first["row"],
-                         rows.fields.get(scores, scores))
+        raise rows.error(f"has {len(first[scores])} scores for {len(first[role])} texts", first["row"], scores)
 
 
 def fail_on_null_text(long: pl.DataFrame, rows: InputRows) -> None:
     if rows.frame["positive"].null_count():
         row = rows.frame.filter(pl.col("positive").is_null())["row"][0]
-        raise rows.error("is missing or null; expected a list of texts", row, rows.fields.get("positive", "positive"))
+        raise rows.error("is missing or null; expected a list of texts", row, "positive")
     if long["text"].null_count():
         first = long.filter(pl.col("text").is_null()).sort("row").row(0, named=True)
-        raise rows.error("is null; expected text", first["row"], rows.fields.get(first["role"], first["role"]))
+        raise rows.error("is null; expected text", first["row"], first["role"])

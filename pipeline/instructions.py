@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from pipeline.input_rows import row_place
+
 if TYPE_CHECKING:
     from pipeline.canonical import Canonical
     from pipeline.layouts.layout import Layout
@@ -101,6 +103,6 @@ def instruction_summary(canon: Canonical, layout: Layout, layout_name: str) -> d
     if disagreeing.len():
         summary["disagreeing"] = {
             "queries": disagreeing.len(), "first_row": int(disagreeing.min()),
-            "note": f"{disagreeing.len():,} queries appear on rows with another prompt or type (the first: input row "
-                    f"{disagreeing.min()}); each keeps the first it was given"}
+            "note": f"{disagreeing.len():,} queries appear on rows with another prompt or type (the first: "
+                    f"{row_place(canon.parts, disagreeing.min())}); each keeps the first it was given"}
     return summary or None

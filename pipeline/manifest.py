@@ -146,8 +146,11 @@ def score_stats(values: np.ndarray) -> dict:
 
 
 def describe_inputs(paths: list[Path]) -> list[dict]:
+    """Each input file with its size and hash; in a folder, the files under it but dotfiles (.DS_Store), which no
+    reader reads."""
     return [{"path": str(file), "bytes": file.stat().st_size, "xxh64": hash_file(file)}
-            for path in paths for file in files_under(path)]
+            for path in paths for file in files_under(path)
+            if not any(part.startswith(".") for part in file.relative_to(path).parts)]
 
 
 def package_versions() -> dict[str, str]:

@@ -68,6 +68,17 @@ def test_an_error_in_a_flag_does_not_name_the_file(tmp_path: Path):
         load_run_config(path, {"mining": {"negatives": 1}, "layout": {"layout": "flag", "group_size": 4,
                                                                       "fill": "drop"}})
     assert str(error.value).startswith("group_size 4 means 3 negatives per query; negatives says 1")
+    path.write_text("[layout]\nlayout = 'labeled-pair'\n")  # flags that conflict only once the file sets the layout
+    with pytest.raises(ConfigError, match="exclude each other") as error:
+        load_run_config(path, {"layout": {"binary": True, "scores": True}})
+    assert not str(error.value).startswith(str(path))
+
+
+def test_a_setting_outside_any_table_names_its_table(tmp_path: Path):
+    path = tmp_path / "prep.toml"
+    path.write_text("negatives = 5\n")
+    with pytest.raises(ConfigError, match=re.escape(f"{path}: negatives is outside any table; put it under [mining]")):
+        load_run_config(path, {})
 
 
 @pytest.mark.parametrize("section", [table.name for table in dataclasses.fields(RunConfig)])

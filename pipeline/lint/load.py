@@ -31,10 +31,12 @@ class Source:
     written: dict = field(default_factory=dict)  # prep_batch_size and prep_blocks of a `prep run` datasets folder
 
 
-def read_sources(path: Path, split: str | None = None, columns: dict[str, str] | None = None) -> list[Source]:
+def read_sources(path: Path, split: str | None = None, columns: dict[str, str] | None = None,
+                 fmt: str | None = None) -> list[Source]:
     """The tables of DATA: a file, every split of a DatasetDict folder (or `split`), a BEIR folder's split, or each
     file of a folder of JSON Lines files, in name order, once they are known to be of one format (by their columns
-    and the --columns mapping, as `read_dataset` detects it): a finding names the file and its own lines."""
+    and the --columns mapping, as `read_dataset` detects it; with --format, as given): a finding names the file and its
+    own lines."""
     if is_beir_folder(path):
         rows, _ = read_beir(path, split or "train")
         frame = rows.frame.rename({"row": ROW})
@@ -42,7 +44,8 @@ def read_sources(path: Path, split: str | None = None, columns: dict[str, str] |
     if not path.exists():
         raise InputError(path, "no such file or folder")
     if path.is_dir() and not is_datasets_folder(path):
-        folder_format(path, columns)
+        if fmt is None:
+            folder_format(path, columns)
         return [_read_table(file, split or "train", str(file)) for file in json_folder_files(path)]
     if (path / "dataset_dict.json").exists():
         splits = json.loads((path / "dataset_dict.json").read_text())["splits"]

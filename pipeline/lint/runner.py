@@ -35,10 +35,11 @@ class LintResult:
 def lint(path: Path, options: LintOptions) -> LintResult:
     context = LintContext(options)
     if options.eval_data is not None:
-        held_out = [_table(source, options) for source in read_sources(Path(options.eval_data), None, options.columns)]
+        held_out = [_table(source, options)
+                    for source in read_sources(Path(options.eval_data), None, options.columns, options.fmt)]
         context.eval_texts = pl.concat([table.texts for table in held_out])
     findings, tables = [], []
-    for source in read_sources(Path(path), options.split, options.columns):
+    for source in read_sources(Path(path), options.split, options.columns, options.fmt):
         table = _table(source, options)
         tables.append({"source": source.name, "layout": table.layout, "rows": table.rows})
         findings += lint_table(table, context)

@@ -13,12 +13,19 @@ JSON_SUFFIXES = (".jsonl", ".json")
 
 
 def json_folder_files(path: Path) -> list[Path]:
-    """The folder's .jsonl and .json files in name order, dotfiles aside (.DS_Store, editor files); anything else
-    in it is an error that names it rather than data left out without a word."""
-    entries = sorted(child for child in path.iterdir() if not child.name.startswith("."))
-    files = [entry for entry in entries if entry.is_file() and entry.suffix.lower() in JSON_SUFFIXES]
+    """The folder's .jsonl and .json files in name order, the files FlagEmbedding reads from it (suffixes matched
+    as it does, case and all), other dotfiles aside (.DS_Store, editor files); anything else in it, and a JSON dotfile
+    (macOS's `._x.jsonl`, which FlagEmbedding would read), is an error that names it rather than data left out or
+    read without a word."""
+    entries = sorted(child for child in path.iterdir()
+                     if not child.name.startswith(".") or child.name.endswith(JSON_SUFFIXES))
+    files = [entry for entry in entries if entry.is_file() and entry.name.endswith(JSON_SUFFIXES)]
     if not files:
         raise unreadable_folder(path)
+    hidden = next((entry for entry in files if entry.name.startswith(".")), None)
+    if hidden is not None:
+        raise InputError(hidden, "a hidden JSON file, which FlagEmbedding's --train_data would read as data too: "
+                         "delete it or move it out of the folder")
     other = next((entry for entry in entries if entry not in files), None)
     if other is not None:
         kind = "a folder" if other.is_dir() else f"a '{other.suffix or other.name}' file"
@@ -39,7 +46,7 @@ def join_rows(path: Path, parts: list[InputRows]) -> InputRows:
     frames, located, offset = [], [], 0
     for rows in parts:
         frames.append(rows.frame.with_columns((pl.col("row").cast(pl.UInt32) + offset).cast(pl.UInt32)))
-        located.append(FilePart(rows.path, offset, rows.unit))
+        located.append(FilePart(rows.path, offset, rows.unit, tuple(rows.fields.items())))
         offset += count_lines(rows.path) if is_json_lines(rows.path) else rows.frame.height
     fields = {role: name for rows in reversed(parts) for role, name in rows.fields.items()}  # the first file's win
     unit = "line" if all(rows.unit == "line" for rows in parts) else "row"

@@ -60,6 +60,13 @@ def test_a_row_error_names_the_file_and_its_own_line(tmp_path: Path) -> None:
         read_dataset(tmp_path)
 
 
+def test_an_error_found_after_the_join_names_the_file_s_own_column(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text('{"anchor": "q1", "positive": "p1"}\n')
+    (tmp_path / "b.jsonl").write_text('{"question": "q2", "answer": "p2"}\n\n{"question": "q3", "answer": null}\n')
+    with pytest.raises(InputError, match=r"b\.jsonl, line 3, field 'answer': is null"):
+        read_dataset(tmp_path)
+
+
 def test_files_of_different_formats_are_an_error_naming_both(tmp_path: Path) -> None:
     (tmp_path / "flag.jsonl").write_text('{"query": "q", "pos": ["p"], "neg": ["n"]}\n')
     (tmp_path / "pairs.jsonl").write_text('{"sentence1": "q", "sentence2": "p", "score": 0.5}\n')
@@ -68,6 +75,8 @@ def test_files_of_different_formats_are_an_error_naming_both(tmp_path: Path) -> 
         read_dataset(tmp_path)
     with pytest.raises(InputError, match=message):
         read_sources(tmp_path)
+    with pytest.raises(InputError, match=r"pairs\.jsonl: no 'query' column"):  # --format: each file read as given
+        lint(tmp_path, LintOptions(fmt="flag"))
 
 
 def test_a_file_that_is_not_json_beside_json_files_is_named(tmp_path: Path) -> None:
@@ -77,6 +86,19 @@ def test_a_file_that_is_not_json_beside_json_files_is_named(tmp_path: Path) -> N
         read_dataset(tmp_path)
     with pytest.raises(InputError, match=r"notes\.csv: a '\.csv' file beside"):
         read_sources(tmp_path)
+    (tmp_path / "notes.csv").rename(tmp_path / "more.JSONL")  # FlagEmbedding matches suffixes case and all
+    with pytest.raises(InputError, match=r"more\.JSONL: a '\.JSONL' file beside"):
+        read_dataset(tmp_path)
+
+
+def test_dotfiles_are_left_out_but_a_hidden_json_file_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "data.jsonl").write_text('{"query": "q", "pos": ["p"], "neg": ["n"]}\n')
+    (tmp_path / ".DS_Store").write_bytes(b"\0\1")
+    assert read_dataset(tmp_path).rows.height == 1
+    assert [Path(entry["path"]).name for entry in describe_inputs([tmp_path])] == ["data.jsonl"]
+    (tmp_path / "._data.jsonl").write_bytes(b"\0\5\x16\7")  # macOS AppleDouble: FlagEmbedding would read it
+    with pytest.raises(InputError, match=r"\._data\.jsonl: a hidden JSON file"):
+        read_dataset(tmp_path)
 
 
 def test_lint_reads_each_file_and_names_its_own_lines(tmp_path: Path) -> None:
@@ -115,3 +137,14 @@ def test_rejects_of_a_folder_name_each_row_s_file_and_line(write_table, tmp_path
     rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet").sort("row")
     assert rejects.select("row", "file", "line", "reason").rows() == [
         (2, "a.jsonl", 2, "empty_query"), (5, "b.jsonl", 3, "empty_query")]
+
+
+def test_the_manifest_places_a_disagreeing_row_in_its_file(write_table, tmp_path: Path) -> None:
+    """A query in two type files (as in a FlagEmbedding --train_data folder): the note names the later file's line."""
+    write_table("in/a.jsonl", [flag_row(1, type="A"), flag_row(2, type="A")])
+    write_table("in/b.jsonl", [flag_row(3, type="B"), flag_row(1, type="B")])
+    config = RunConfig(mining=MiningConfig(negatives=1, seed=12), layout=LayoutConfig(layout="flag", group_size=2,
+                                                                                      fill="drop"))
+    manifest = convert(RunInputs(tmp_path / "in", None), config, tmp_path / "out")
+    disagreeing = manifest["layout"]["instructions"]["disagreeing"]
+    assert disagreeing["first_row"] == 4 and "(the first: b.jsonl line 2)" in disagreeing["note"]
