@@ -20,7 +20,9 @@ Methods, all with MultipleNegativesRankingLoss, one epoch, batch 32, lr 2e-5, th
   prep-r300 prep run with max_positive_rank 300 (the default)
   prep-r600 prep run with max_positive_rank 600
   prep-r-off prep run without max_positive_rank: every pair is kept, its negatives searched down the corpus
-  prep:KEY=VALUE,...  prep run with these [mining] settings, TOML values: prep:relative_margin=0.02,sampling="random"
+  prep7-drop prep run --negatives 7 --fill drop: a pair short of K in the first search is rejected, as ST drops it
+  prep:KEY=VALUE,...  prep run with these [mining] or [layout] settings, TOML values:
+            prep:relative_margin=0.02,sampling="random",fill="drop"
 Evaluated with ST's InformationRetrievalEvaluator on the test qrels against the whole corpus: nDCG@10, MRR@10,
 Recall@100. Every method is trained with each seed; the table gives the mean and half the range (max - min) / 2.
 
@@ -94,8 +96,8 @@ def st_mined(pairs: pl.DataFrame, corpus: pl.DataFrame, setup: Setup, margin: fl
 
 
 def prep_output(pairs: pl.DataFrame, corpus: pl.DataFrame, work: Path, setup: Setup, batch_size: int | None,
-                **mining):
-    """`prep run` on the pairs; `mining` overrides settings of the [mining] table (MiningConfig's fields)."""
+                **settings):
+    """`prep run` on the pairs; `settings` overrides fields of the [mining] and [layout] tables."""
     import datasets
 
     from pipeline.config import EncoderConfig, LayoutConfig, MiningConfig, RunConfig
@@ -104,10 +106,11 @@ def prep_output(pairs: pl.DataFrame, corpus: pl.DataFrame, work: Path, setup: Se
     pairs_path, corpus_path = work / "pairs.jsonl", work / "corpus.jsonl"
     pairs.write_ndjson(pairs_path)
     corpus.select("text").write_ndjson(corpus_path)
-    out = work / ("prep-" + "-".join([str(batch_size)] + [f"{key}={value}" for key, value in sorted(mining.items())]))
+    out = work / ("prep-" + "-".join([str(batch_size)] + [f"{key}={value}" for key, value in sorted(settings.items())]))
+    mining, layout = split_settings(settings)
     config = RunConfig(encoder=EncoderConfig(model=setup.model, max_seq_length=setup.max_seq_length,
                                              device=setup.device, cache_dir=str(work / "cache")),
-                       mining=MiningConfig(**mining), layout=LayoutConfig(batch_size=batch_size))
+                       mining=MiningConfig(**mining), layout=LayoutConfig(batch_size=batch_size, **layout))
     run_pipeline(RunInputs(pairs_path, corpus=corpus_path), config, out)
     return datasets.load_from_disk(str(out))
 
@@ -124,6 +127,17 @@ def prep_settings(method: str) -> dict:
     except tomllib.TOMLDecodeError as error:
         raise argparse.ArgumentTypeError(f"{method}: settings must be KEY=VALUE in TOML, comma separated "
                                          f"({error})") from None
+
+
+def split_settings(settings: dict) -> tuple[dict, dict]:
+    """{KEY: VALUE} -> ([mining] settings, [layout] settings), by the fields of LayoutConfig."""
+    from dataclasses import fields
+
+    from pipeline.config import LayoutConfig
+
+    layout_keys = {field.name for field in fields(LayoutConfig)}
+    return ({key: value for key, value in settings.items() if key not in layout_keys},
+            {key: value for key, value in settings.items() if key in layout_keys})
 
 
 def base_model(setup: Setup):
@@ -185,6 +199,7 @@ PREP_METHODS = {
     "prep-r300": (None, {"max_positive_rank": 300}),
     "prep-r600": (None, {"max_positive_rank": 600}),
     "prep-r-off": (None, {"max_positive_rank": False}),
+    "prep7-drop": (None, {"negatives": 7, "fill": "drop"}),
 }
 MINERS = {
     "pairs": lambda pairs, corpus, work, setup: pairs_only(pairs),
@@ -200,7 +215,8 @@ def method_name(name: str) -> str:
         from pipeline.errors import PrepError
 
         try:  # a name that is neither, or a setting prep lacks, fails here, as in a prep.toml
-            load_run_config(None, {"mining": prep_settings(name)})
+            mining, layout = split_settings(prep_settings(name))
+            load_run_config(None, {"mining": mining, "layout": layout})
         except PrepError as error:
             raise argparse.ArgumentTypeError(f"{name}: {error}") from None
     return name
@@ -220,7 +236,8 @@ def main() -> None:
     parser.add_argument("--max-seq-length", type=int, default=128)
     parser.add_argument("--methods", nargs="+", default=["pairs", "st", "st7", "naive", "prep", "prep+"],
                         type=method_name,
-                        help=f"{', '.join(MINERS | PREP_METHODS)}, or prep:KEY=VALUE,... ([mining] settings)")
+                        help=f"{', '.join(MINERS | PREP_METHODS)}, or prep:KEY=VALUE,... "
+                             "([mining] or [layout] settings)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--model", help="a sentence-transformers folder (default: the offline all-MiniLM-L6-v2)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
