@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from plain_norm import norm
 
-from pipeline.cli import parse_columns
+from pipeline.cli_app import parse_columns
 from pipeline.errors import ConfigError
 
 REPO = Path(__file__).parents[1]

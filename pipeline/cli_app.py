@@ -1,0 +1,100 @@
+"""The Typer app, its consoles, and the options and helpers its commands share."""
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from pipeline.errors import ConfigError
+
+app = typer.Typer(help="Prepare and check contrastive training data for sentence-transformers and FlagEmbedding.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+console = Console()
+errors = Console(stderr=True)
+
+DataArg = Annotated[Path, typer.Argument(help="A file (JSONL, JSON, CSV, TSV, Parquet, Arrow), a datasets folder or a "
+                                               "BEIR folder.")]
+FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="st, flag, beir, pairs or lists "
+                                                                      "(default: detected).")]
+SplitOpt = Annotated[str, typer.Option(help="BEIR qrels split or datasets split.")]
+ColumnsOpt = Annotated[str | None, typer.Option(help="Map roles to columns: anchor=COL,positive=COL,negative=COL "
+                                                     "(st), sentence1=COL,sentence2=COL,score=COL (pairs).")]
+LayoutOpt = Annotated[str | None, typer.Option(help="n-tuple (default), buckets, triplet, labeled-pair, labeled-list "
+                                                  "or flag; see the layouts table in the README.")]
+FillOpt = Annotated[str | None, typer.Option(help="A query short of K negatives (n-tuple, flag): mine (run's default), "
+                                                "drop (to rejects; convert's default), repeat its negatives, or pad "
+                                                "with empty strings (needs --allow-padding).")]
+AllowPaddingOpt = Annotated[bool | None, typer.Option(
+    "--allow-padding/--no-allow-padding", help="Accept --fill pad: the trainer uses the empty strings as real "
+                                               "negatives.")]
+ScoresOpt = Annotated[bool | None, typer.Option(
+    "--scores/--no-scores", help="Add scores: the n-tuple `label` list (MarginMSE), labeled-pair/-list scores, flag "
+                                 "pos/neg_scores.")]
+BinaryOpt = Annotated[bool | None, typer.Option(
+    "--binary/--no-binary", help="labeled-pair: an integer label 1/0 (Contrastive, OnlineContrastive, Softmax) "
+                                 "instead of a score.")]
+TeacherOpt = Annotated[str | None, typer.Option(help="CrossEncoder model that gives the --scores.")]
+GroupSizeOpt = Annotated[int | None, typer.Option(help="flag: FlagEmbedding's train_group_size; K = group size - 1.")]
+AllNegativesOpt = Annotated[bool | None, typer.Option(
+    "--all-negatives/--no-all-negatives", help="flag: every negative of a query (at least group size - 1); "
+                                               "FlagEmbedding samples train_group_size - 1 of them each epoch.")]
+ShardFormatOpt = Annotated[str | None, typer.Option(help="arrow (default, datasets.load_from_disk) or parquet "
+                                                         "(load_dataset(\"parquet\", data_dir=OUT/data)).")]
+ShardRowsOpt = Annotated[int | None, typer.Option(help="At most this many rows per shard.")]
+PositivesOpt = Annotated[str | None, typer.Option(help="Rows per query: all (default) its positives, the first, "
+                                                       "or sample:N.")]
+BatchSizeOpt = Annotated[int | None, typer.Option(help="Order rows so that every block of this many is "
+                                                       "conflict-free; train with pipeline.sampler."
+                                                       "BlockBatchSampler and the same batch size.")]
+LeftoverOpt = Annotated[str | None, typer.Option(help="Rows beyond the full conflict-free blocks: short-blocks "
+                                                      "(default), reject (to rejects.parquet) or final-block.")]
+
+
+@app.callback()
+def _commands() -> None:
+    """Every command is a subcommand: `prep report`, `prep run`."""
+
+
+def parse_columns(text: str | None) -> dict[str, str]:
+    if not text:
+        return {}
+    mapping = {}
+    for part in text.split(","):
+        role, sep, column = part.partition("=")
+        if not sep or not role.strip() or not column.strip():
+            raise ConfigError(f"--columns takes role=COLUMN pairs separated by commas; got '{part}'")
+        mapping[role.strip()] = column.strip()
+    return mapping
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so readers never see half a file."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    except OSError as error:  # mkdir under a file says only "File exists": name the file
+        if partial.is_file():
+            partial.unlink()
+        blocking = next((parent for parent in path.parents if parent.is_file()), None)
+        reason = f"{blocking} is a file, not a folder" if blocking else error.strerror
+        raise ConfigError(f"cannot write {path}: {reason}") from None
+    console.print(f"wrote {path}")
+
+
+def write_out(out: str, produce: Callable[[Path], dict]) -> dict:
+    """`produce(folder)` writes the output into OUT; for an object-store URI into a local staging folder, published
+    to OUT afterwards (the URI is checked before the run, as a local --out is)."""
+    from pipeline.publish import check_uri, is_uri, publish
+
+    if not is_uri(out):
+        return produce(Path(out))
+    check_uri(out)
+    with tempfile.TemporaryDirectory(prefix="prep-out-") as staging:
+        manifest = produce(Path(staging) / "out")
+        publish(Path(staging) / "out", out)
+    return manifest

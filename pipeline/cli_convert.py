@@ -1,0 +1,75 @@
+"""`prep convert`: lay out data that already has its negatives, without an encoder."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.cli_app import (
+    AllNegativesOpt,
+    AllowPaddingOpt,
+    BatchSizeOpt,
+    BinaryOpt,
+    ColumnsOpt,
+    DataArg,
+    FillOpt,
+    FormatOpt,
+    GroupSizeOpt,
+    LeftoverOpt,
+    PositivesOpt,
+    ScoresOpt,
+    ShardFormatOpt,
+    ShardRowsOpt,
+    SplitOpt,
+    TeacherOpt,
+    console,
+    parse_columns,
+    write_out,
+)
+from pipeline.cli_summary import print_layout, print_stages
+
+
+def convert(
+    data: DataArg,
+    to: Annotated[str, typer.Option(help="The layout to write: n-tuple, buckets, triplet, labeled-pair, "
+                                         "labeled-list or flag.")],
+    out: Annotated[str, typer.Option(help="Output folder, or an object-store URI (s3://, gs://, hdfs://, file://).")],
+    fmt: FormatOpt = None,
+    split: SplitOpt = "train",
+    columns: ColumnsOpt = None,
+    negatives: Annotated[int | None, typer.Option(help="K for n-tuple and flag (default 3); the other layouts "
+                                                       "keep every negative.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file with a \\[layout] table (and mining.negatives, "
+                                                     "mining.seed); flags override it.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for --fill repeat and --positives sample:N.")] = None,
+    fill: FillOpt = None,
+    allow_padding: AllowPaddingOpt = None,
+    scores: ScoresOpt = None,
+    binary: BinaryOpt = None,
+    teacher: TeacherOpt = None,
+    group_size: GroupSizeOpt = None,
+    all_negatives: AllNegativesOpt = None,
+    shard_format: ShardFormatOpt = None,
+    shard_rows: ShardRowsOpt = None,
+    positives: PositivesOpt = None,
+    batch_size: BatchSizeOpt = None,
+    leftover: LeftoverOpt = None,
+) -> None:
+    """Lay out data that already has its negatives for another trainer, without an encoder."""
+    from pipeline.config_file import load_run_config
+    from pipeline.convert import check_convert_config
+    from pipeline.convert import convert as convert_data
+    from pipeline.run import RunInputs
+
+    check_convert_config(config)
+    settings = load_run_config(config, {
+        "mining": {"negatives": negatives, "seed": seed},
+        "layout": {"layout": to, "fill": fill, "allow_padding": allow_padding, "scores": scores,
+                   "binary": binary, "teacher": teacher, "group_size": group_size,
+                   "all_negatives": all_negatives, "shard_format": shard_format,
+                   "shard_rows": shard_rows, "positives": positives, "batch_size": batch_size, "leftover": leftover},
+    }, defaults={"layout": {"fill": "drop"}})  # convert does not mine
+    inputs = RunInputs(data, fmt, split, parse_columns(columns))
+    manifest = write_out(out, lambda folder: convert_data(inputs, settings, folder))
+    print_stages(manifest, console)
+    print_layout(manifest["layout"], out, console)

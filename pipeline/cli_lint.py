@@ -1,0 +1,47 @@
+"""`prep lint`: check a dataset against its layout, loss and trainer; the exit code is for CI."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.cli_app import ColumnsOpt, DataArg, FormatOpt, console, parse_columns, write_text
+
+
+def lint(
+    data: DataArg,
+    fmt: FormatOpt = None,
+    columns: ColumnsOpt = None,
+    loss: Annotated[str | None, typer.Option(help="The sentence-transformers loss you will train with, e.g. "
+                                                  "MultipleNegativesRankingLoss, CoSENTLoss, ListNetLoss.")] = None,
+    layout: Annotated[str | None, typer.Option(help="n-tuple, triplet, labeled-pair, labeled-list, flag, buckets, "
+                                                    "st or beir (default: detected from the columns).")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Training batch size: in-batch conflict and corpus-size "
+                                                        "checks.")] = None,
+    group_size: Annotated[int, typer.Option(help="FlagEmbedding train_group_size (1 positive + negatives).")] = 8,
+    eval_data: Annotated[Path | None, typer.Option("--eval", help="Evaluation data: report its queries and "
+                                                                  "positives found in DATA.")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the findings as JSON here.")] = None,
+    split: Annotated[str | None, typer.Option(help="Lint one split of a DatasetDict (default: every split) or a "
+                                                   "BEIR qrels split (default: train).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings count as errors for the exit code.")] = False,
+    deep: Annotated[bool, typer.Option("--deep", help="Also run the embedding checks (loads the encoder).")] = False,
+    model: Annotated[str | None, typer.Option(help="Encoder folder: its tokenizer measures lengths, --deep "
+                                                   "encodes with it (default: the offline all-MiniLM-L6-v2).")] = None,
+    threshold: Annotated[float, typer.Option(help="Cosine at which --deep counts texts as near-duplicates.")] = 0.90,
+    cache_dir: Annotated[str | None, typer.Option(help="Embedding cache for --deep.")] = None,
+) -> None:
+    """Check a dataset against what its layout, loss and trainer expect. Exit 0: no errors, 1: errors,
+    2: unreadable input or a wrong call."""
+    from pipeline.lint.context import LintOptions
+    from pipeline.lint.render import render_json, render_terminal
+    from pipeline.lint.runner import lint as run_lint
+
+    options = LintOptions(fmt=fmt, layout=layout, loss=loss, batch_size=batch_size, group_size=group_size,
+                          eval_data=eval_data, split=split, strict=strict, deep=deep, model=model,
+                          threshold=threshold, cache_dir=cache_dir, columns=parse_columns(columns))
+    result = run_lint(data, options)
+    render_terminal(result, console, strict)
+    if json_path:
+        write_text(json_path, render_json(result))
+    raise typer.Exit(result.exit_code(strict))

@@ -1,0 +1,35 @@
+"""`prep report`: the profile of a dataset, in the terminal and as JSON or HTML."""
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.cli_app import ColumnsOpt, DataArg, FormatOpt, SplitOpt, console, parse_columns, write_text
+
+
+def report(
+    data: DataArg,
+    fmt: FormatOpt = None,
+    split: SplitOpt = "train",
+    columns: ColumnsOpt = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the report as JSON here.")] = None,
+    html_path: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page.")] = None,
+    model: Annotated[str | None, typer.Option(help="Encoder folder whose tokenizer measures lengths "
+                                                   "(default: the offline all-MiniLM-L6-v2).")] = None,
+) -> None:
+    """Profile a dataset: negatives and positives per query, duplicates, token lengths, empty texts."""
+    from pipeline.readers import read_dataset
+    from pipeline.report.html import render_html
+    from pipeline.report.profile import profile
+    from pipeline.report.terminal import render_terminal
+    from pipeline.report.tokens import load_token_counter
+
+    canon = read_dataset(data, fmt, split, parse_columns(columns))
+    result = profile(canon, load_token_counter(model))
+    render_terminal(result, console)
+    if json_path:
+        write_text(json_path, json.dumps(result, indent=2) + "\n")
+    if html_path:
+        write_text(html_path, render_html(result))

@@ -1,0 +1,46 @@
+"""What `prep run` and `prep convert` print when they finish: rows per stage, filter notes, where the output is."""
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+
+def render_run_summary(manifest: dict, out: Path | str, target: Console) -> None:
+    print_stages(manifest, target)
+    if "ranked_low_message" in manifest["filters"]:
+        target.print(f"  {manifest['filters']['ranked_low_message']}")
+    for source in ("given", "mined"):
+        for message in manifest["filters"].get(source, {}).get("messages", []):
+            target.print(f"  {message}")
+    index = manifest["index"]
+    if index["recall_at_search_depth"] is not None:
+        colour = "yellow" if index["target_reached"] is False else "default"
+        target.print(f"[{colour}]index {index['kind']}, nprobe {index['nprobe']}: recall "
+                     f"{index['recall_at_search_depth']:.3f} of the exact top-k[/]")
+    if manifest["batches"]:
+        batches = manifest["batches"]
+        target.print(f"batches of {batches['batch_size']}: {batches['conflicts_in_input_order']:,} conflicting pairs "
+                     f"in input order, {batches['conflicts_after_layout']:,} after layout, "
+                     f"{batches['rows_set_aside']:,} rows set aside ({batches['leftover']})")
+    print_layout(manifest["layout"], out, target)
+
+
+def print_stages(manifest: dict, target: Console) -> None:
+    for stage in manifest["stages"]:
+        target.print(f"{stage['stage']}: {stage['rows_in']:,} {stage['unit']} in, {stage['rows_out']:,} out, "
+                     f"{stage['rows_rejected']:,} rejected")
+        if "message" in stage:
+            target.print(f"  [yellow]{stage['message']}[/]")
+
+
+def print_layout(summary: dict, out: Path | str, target: Console) -> None:
+    for key, label in (("note", "note"), ("scores_note", "note"), ("warning", "warning")):
+        if key in summary:
+            target.print(f"[yellow]{label}:[/] {escape(summary[key])}")
+    for entry in summary.get("instructions", {}).values():
+        if "note" in entry:
+            target.print(f"[yellow]note:[/] {escape(entry['note'])}")
+    splits = ", ".join(f"{name} {split['rows']:,} rows" for name, split in summary["splits"].items())
+    target.print(f"wrote {escape(str(out))}: {summary['layout']} ({splits}), rejects.parquet, manifest.json, "
+                 f"report.html; load with {escape(summary['load'].replace('OUT', str(out)))}")
