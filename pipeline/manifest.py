@@ -9,6 +9,7 @@ import polars as pl
 from pipeline.canonical import ROLES, Canonical
 from pipeline.config import RunConfig
 from pipeline.fingerprint import files_under, hash_file
+from pipeline.input_rows import FilePart, row_place
 from pipeline.layouts.flag import FLAG_FILE, FLAG_FOLDER, flag_file_rows, short_file_note
 from pipeline.layouts.layout import Layout
 from pipeline.stages.mine import MiningResult
@@ -45,13 +46,13 @@ def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame,
             "empty_texts": {role: int((canon.empty["role"] == role).sum()) for role in ROLES},
             # null negative_k cells (a CSV empty cell among them): negatives the row lacks, not texts
             "missing_negatives": canon.missing_negatives,
-            "repeated_pairs": _repeated(canon.repeated),
+            "repeated_pairs": _repeated(canon.repeated, canon.parts),
             "note": "rows repeating a query are merged into that query; their positives and negatives are kept, "
                     "a (query, text) pair given again once, with its first score"}
     other = canon.repeated.filter("other_score").sort("row")
     if other.height:
         read["message"] = (f"{other.height:,} repeated (query, text) pairs have another score than their first "
-                           f"occurrence, which is kept (the first such row: {other['row'][0]:,}); "
+                           f"occurrence, which is kept (the first: {row_place(canon.parts, other['row'][0])}); "
                            "manifest: stages.read.repeated_pairs")
     return [
         read,
@@ -67,11 +68,12 @@ def _by_reason(rejects: pl.DataFrame) -> dict[str, int]:
     return dict(counts.iter_rows())
 
 
-def _repeated(repeated: pl.DataFrame) -> dict:
+def _repeated(repeated: pl.DataFrame, parts: tuple[FilePart, ...]) -> dict:
+    """Counts per role; the first 20 rows with another score, and for a folder where each is (`FILE line L`)."""
     counts = {role: int((repeated["role"] == role).sum()) for role in ROLES[1:]}
-    other = repeated.filter("other_score").sort("row")
-    return counts | {"with_another_score": other.height,
-                     "rows_with_another_score": other["row"].head(20).cast(pl.Int64).to_list()}
+    rows = repeated.filter("other_score").sort("row")["row"].cast(pl.Int64)
+    places = {"places_with_another_score": [row_place(parts, row) for row in rows.head(20)]} if parts else {}
+    return counts | {"with_another_score": rows.len(), "rows_with_another_score": rows.head(20).to_list()} | places
 
 
 def filter_summary(mined: MiningResult, config: RunConfig) -> dict:

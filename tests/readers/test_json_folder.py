@@ -148,3 +148,15 @@ def test_the_manifest_places_a_disagreeing_row_in_its_file(write_table, tmp_path
     manifest = convert(RunInputs(tmp_path / "in", None), config, tmp_path / "out")
     disagreeing = manifest["layout"]["instructions"]["disagreeing"]
     assert disagreeing["first_row"] == 4 and "(the first: b.jsonl line 2)" in disagreeing["note"]
+
+
+def test_the_manifest_places_a_repeat_with_another_score_in_its_file(write_table, tmp_path: Path) -> None:
+    """A scored pair given again in a later file: the manifest keeps the joined row and names the file's line."""
+    write_table("in/a.jsonl", [{"sentence1": "a cat sits", "sentence2": "a cat is sitting", "score": 0.9}])
+    write_table("in/b.jsonl", [{"sentence1": "dogs run", "sentence2": "a cloud", "score": 0.0},
+                               {"sentence1": "a cat sits", "sentence2": "a cat is sitting", "score": 0.2}])
+    config = RunConfig(layout=LayoutConfig(layout="labeled-pair", scores=True, fill="drop"))
+    read = convert(RunInputs(tmp_path / "in", None), config, tmp_path / "out")["stages"][0]
+    assert read["repeated_pairs"]["rows_with_another_score"] == [3]
+    assert read["repeated_pairs"]["places_with_another_score"] == ["b.jsonl line 2"]
+    assert "(the first: b.jsonl line 2)" in read["message"]
