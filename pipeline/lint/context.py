@@ -52,6 +52,8 @@ class LintOptions:
 class LintContext:
     options: LintOptions
     eval_texts: pl.DataFrame | None = None  # the --eval data's long texts (see LintTable.texts)
+    # a folder of JSON files: each query of the files linted so far, first place (`id`, `file`, `line`); else None
+    earlier_queries: pl.DataFrame | None = None
     embeddings: dict[int, np.ndarray] = field(default_factory=dict)  # text id -> vector, filled by deep rules
 
     @property

@@ -43,7 +43,7 @@ def read_sources(path: Path, split: str | None = None, columns: dict[str, str] |
         return [Source(f"{path} [{split or 'train'}]", frame, frame.drop(ROW).schema, rows.unit, is_beir=True)]
     if not path.exists():
         raise InputError(path, "no such file or folder")
-    if path.is_dir() and not is_datasets_folder(path):
+    if is_json_folder(path):
         if fmt is None:
             folder_format(path, columns)
         return [_read_table(file, split or "train", str(file)) for file in json_folder_files(path)]
@@ -53,6 +53,11 @@ def read_sources(path: Path, split: str | None = None, columns: dict[str, str] |
             raise InputError(path, f"split '{split}' not found; the folder has {sorted(splits)}")
         return [_read_table(path, name, f"{path} [{name}]") for name in splits if split in (None, name)]
     return [_read_table(path, split or "train", str(path))]
+
+
+def is_json_folder(path: Path) -> bool:
+    """Whether DATA is a folder of JSON (Lines) files, linted file by file: not BEIR, not a datasets folder."""
+    return path.is_dir() and not is_beir_folder(path) and not is_datasets_folder(path)
 
 
 def _read_table(path: Path, split: str, name: str) -> Source:

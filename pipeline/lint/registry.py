@@ -22,6 +22,7 @@ from pipeline.lint.rules.near_duplicate_negative import NearDuplicateNegative
 from pipeline.lint.rules.near_duplicate_query import NearDuplicateQuery
 from pipeline.lint.rules.padding_negative import PaddingNegative
 from pipeline.lint.rules.positive_in_negatives import PositiveInNegatives
+from pipeline.lint.rules.query_in_earlier_file import QueryInEarlierFile
 from pipeline.lint.rules.ragged_negatives import RaggedNegatives
 from pipeline.lint.rules.score_range import ScoreRange
 from pipeline.lint.rules.small_corpus_in_batch import SmallCorpusInBatch
@@ -57,6 +58,7 @@ RULES: tuple[Rule, ...] = (
     PositiveInNegatives(),
     NearDuplicateNegative(),
     DuplicateQuery(),
+    QueryInEarlierFile(),
     NearDuplicateQuery(),
     CrossRowFalseNegative(),
     TextTooLong(),

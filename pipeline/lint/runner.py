@@ -10,11 +10,12 @@ import polars as pl
 from pipeline.errors import InputError
 from pipeline.lint.context import LintContext, LintOptions
 from pipeline.lint.layouts import Roles, detect_layout, find_roles
-from pipeline.lint.load import Source, read_sources
+from pipeline.lint.load import Source, is_json_folder, read_sources
 from pipeline.lint.registry import EMPTY, RULES
 from pipeline.lint.rule import ERROR, Finding
 from pipeline.lint.table import LintTable
 from pipeline.readers import check_roles, format_of_columns
+from pipeline.readers.files import ROW
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +40,24 @@ def lint(path: Path, options: LintOptions) -> LintResult:
                     for source in read_sources(Path(options.eval_data), None, options.columns, options.fmt)]
         context.eval_texts = pl.concat([table.texts for table in held_out])
     findings, tables = [], []
+    if is_json_folder(Path(path)):
+        context.earlier_queries = pl.DataFrame(schema={"id": pl.UInt64, "file": pl.String, "line": pl.Int64})
     for source in read_sources(Path(path), options.split, options.columns, options.fmt):
         table = _table(source, options)
         tables.append({"source": source.name, "layout": table.layout, "rows": table.rows})
         findings += lint_table(table, context)
+        if context.earlier_queries is not None and table.rows:
+            context.earlier_queries = _with_queries(context.earlier_queries, table)
     return LintResult(findings, tables)
+
+
+def _with_queries(earlier: pl.DataFrame, table: LintTable) -> pl.DataFrame:
+    """`earlier` and the queries of `table` it lacks, each at its first line."""
+    anchors = table.texts.filter((pl.col("role") == "anchor") & pl.col("id").is_not_null()).unique("id", keep="first",
+                                                                                                   maintain_order=True)
+    new = anchors.join(earlier, on="id", how="anti").select("id", file=pl.lit(Path(table.source.name).name),
+                                                           line=pl.col(ROW).cast(pl.Int64))
+    return pl.concat([earlier, new.cast(earlier.schema)])
 
 
 def lint_table(table: LintTable, context: LintContext) -> list[Finding]:

@@ -1,4 +1,8 @@
-"""empty-text, control-characters, mojibake, anchor-equals-positive, positive-in-negatives, duplicate-query."""
+"""empty-text, control-characters, mojibake, anchor-equals-positive, positive-in-negatives, duplicate-query,
+query-in-earlier-file."""
+
+import json
+from pathlib import Path
 
 import pytest
 from rule_findings import by_rule, one
@@ -64,6 +68,26 @@ def test_duplicate_query(lint_records) -> None:
     assert (finding.count, finding.rows) == (2, (4, 5))
     assert "1 exactly, 1 after normalisation" in finding.message
     assert finding.severity == "warning"
+
+
+def test_a_query_in_an_earlier_file_of_a_folder_is_named_with_that_file(tmp_path: Path) -> None:
+    """FlagEmbedding trains on a --train_data folder as one dataset: a query in two files meets itself in a batch."""
+    from pipeline.lint.context import LintOptions
+    from pipeline.lint.runner import lint
+
+    def write(name: str, rows: list[dict]) -> None:
+        (tmp_path / name).write_text("".join(json.dumps(row) + "\n" for row in rows))
+
+    flag = [{"query": row["anchor"], "pos": [row["positive"]], "neg": [row["negative"]]} for row in CLEAN]
+    write("a.jsonl", flag[:2])
+    write("b.jsonl", [flag[2], {**flag[1], "query": "who  wrote dune", "pos": ["Herbert."]}, flag[0]])
+    findings = lint(tmp_path, LintOptions()).findings
+    finding = one(findings, "query-in-earlier-file")
+    assert (Path(finding.source).name, finding.count, finding.rows) == ("b.jsonl", 2, (2, 3))
+    assert "(the first: line 2, also a.jsonl line 2)" in finding.message
+    assert not by_rule(findings, "duplicate-query"), "no file repeats a query of its own"
+    write("b.jsonl", flag[2:])
+    assert not by_rule(lint(tmp_path, LintOptions()).findings, "query-in-earlier-file")
 
 
 def test_null_negative_columns_are_missing_negatives_not_empty_texts(lint_records) -> None:

@@ -1,0 +1,29 @@
+"""query-in-earlier-file: in a folder of JSON files, rows whose query an earlier file (in name order) already holds."""
+
+import polars as pl
+
+from pipeline.lint.rule import WARNING, Finding, Rule, in_batch
+from pipeline.readers.files import ROW
+
+
+class QueryInEarlierFile(Rule):
+    id = "query-in-earlier-file"
+    severity = WARNING
+    description = ("A query in several files of a folder: FlagEmbedding trains on the files as one dataset, so "
+                   "a batch can hold the query twice.")
+    fix = ("Merge each query's rows into one file: `prep run FOLDER` and `prep convert FOLDER` read the folder as "
+           "one input and merge them.")
+
+    def applies(self, table, context) -> bool:
+        return context.earlier_queries is not None and in_batch(table, context)
+
+    def check(self, table, context) -> list[Finding]:
+        anchors = table.texts.filter((pl.col("role") == "anchor") & pl.col("id").is_not_null())
+        seen = anchors.join(context.earlier_queries, on="id", how="inner", maintain_order="left")
+        if seen.is_empty():
+            return []
+        first = seen.row(0, named=True)
+        return [self.found(seen[ROW], f"{seen.height:,} rows repeat a query of an earlier file (the first: line "
+                           f"{first[ROW]}, also {first['file']} line {first['line']}). Without "
+                           "--same_dataset_within_batch each row's positive can be the other's in-batch false "
+                           "negative; with it, the query is trained once per file in every epoch")]
