@@ -64,10 +64,8 @@ def st_prompt_note(layout_name: str, prompt: str | None) -> str:
     why = "one string: a CrossEncoder reads a dict as dataset names, not columns"
     if layout_name == "labeled-list":  # the listwise losses are CrossEncoder losses
         where = f"{cross_encoder}, {why}"
-    elif layout_name == "labeled-pair":  # CoSENTLoss trains a bi-encoder, BinaryCrossEntropyLoss a CrossEncoder
+    else:  # labeled-pair: CoSENTLoss or BinaryCrossEntropyLoss; n-tuple, triplet: MNRL of either model
         where = f"{bi_encoder} for a bi-encoder loss, {cross_encoder} for a CrossEncoder loss ({why})"
-    else:
-        where = bi_encoder
     same = "" if prompt is None else f" (every query has {prompt!r})"
     return f"the input's per-query prompts are not written{same}: ST takes prompts in {where}"
 

@@ -9,7 +9,8 @@ from pipeline.instructions import st_prompt_note
 
 
 @pytest.mark.parametrize(("layout", "bi_encoder", "cross_encoder"), [
-    ("n-tuple", "{'anchor': 'Retrieve text.'}", None),
+    ("n-tuple", "{'anchor': 'Retrieve text.'}", "'Retrieve text.'"),  # MNRL: bi-encoder or CrossEncoder
+    ("triplet", "{'anchor': 'Retrieve text.'}", "'Retrieve text.'"),
     ("labeled-pair", "{'sentence1': 'Retrieve text.'}", "'Retrieve text.'"),
     ("labeled-list", None, "'Retrieve text.'"),
 ])
@@ -55,3 +56,13 @@ def test_the_suggested_prompts_reach_the_losses_through_st_collators(tmp_path) -
     assert seen == {"what is bm25": "Retrieve text.", "BM25 ranks documents.": None}
     prompts = suggested(note, "CrossEncoderTrainingArguments")
     assert CrossEncoderDataCollator(preprocess_fn=None, prompts=prompts)([pair])["prompt"] == "Retrieve text."
+
+
+def test_the_crossencoder_prompt_reaches_an_n_tuple_row(tmp_path) -> None:
+    """ST's CrossEncoder MultipleNegativesRankingLoss takes (anchor, positive, negative_1..k) rows: its collator
+    passes the suggested string on, as for pairs."""
+    from sentence_transformers.cross_encoder.data_collator import CrossEncoderDataCollator
+
+    row = {"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative_1": "Mars is red."}
+    prompts = suggested(st_prompt_note("n-tuple", "Retrieve text."), "CrossEncoderTrainingArguments")
+    assert CrossEncoderDataCollator(preprocess_fn=None, prompts=prompts)([row])["prompt"] == "Retrieve text."
