@@ -1,6 +1,6 @@
 """One frozen config per concern, validated on construction; `config_file` loads them from a TOML file and CLI flags.
 
-The TOML file has one table per concern, named as below:
+The TOML file has one table per concern, named as below ([layout]'s `LayoutConfig` is in `config_layout`):
 
     [encoder]
     model = "path/to/model"
@@ -11,9 +11,11 @@ The TOML file has one table per concern, named as below:
     name = "ray"
 """
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pipeline.config_checks import check_choice, check_positive, check_types
+from pipeline.config_layout import LayoutConfig
 from pipeline.errors import ConfigError
 
 # fp32 (default) is exact. auto: bf16 on a CPU with native bf16 (AVX512-BF16 or AMX), fp16 on a GPU, else fp32.
@@ -40,13 +42,13 @@ class EncoderConfig:
     tokenizer_workers: int | None = None
 
     def __post_init__(self) -> None:
-        _check_types(self)
-        _check_positive(self, "batch_size")
+        check_types(self)
+        check_positive(self, "batch_size")
         if self.tokenizer_workers is not None and self.tokenizer_workers < 0:
             raise ConfigError(f"tokenizer_workers must be 0 or more, got {self.tokenizer_workers}")
         if self.max_seq_length is not None:
-            _check_positive(self, "max_seq_length")
-        _check_choice(self, "backend", BACKENDS)
+            check_positive(self, "max_seq_length")
+        check_choice(self, "backend", BACKENDS)
         if self.cache_dir is not None:  # once, here: Ray workers run in other folders, and "~" is not expanded
             object.__setattr__(self, "cache_dir", str(Path(self.cache_dir).expanduser().resolve()))
 
@@ -81,16 +83,16 @@ class MiningConfig:
                 object.__setattr__(self, name, None)
         if self.max_positive_rank == 0:  # as --max-positive-rank 0 and positive_neighbors = 0
             object.__setattr__(self, "max_positive_rank", None)
-        _check_types(self)
-        _check_positive(self, "negatives")
-        _check_positive(self, "query_chunk")
+        check_types(self)
+        check_positive(self, "negatives")
+        check_positive(self, "query_chunk")
         for name in ("max_nprobe", "max_positive_rank"):
             if getattr(self, name) is not None:
-                _check_positive(self, name)
+                check_positive(self, name)
         if self.target_recall is not None and not 0 < self.target_recall <= 1:
             raise ConfigError(f"mining.target_recall is a share between 0 and 1, got {self.target_recall}")
-        _check_choice(self, "sampling", ("top", "random"))
-        _check_choice(self, "index", ("auto", "flat", "ivf"))
+        check_choice(self, "sampling", ("top", "random"))
+        check_choice(self, "index", ("auto", "flat", "ivf"))
         for name in ("relative_margin", "absolute_margin"):
             value = getattr(self, name)
             if value is not None and value < 0:
@@ -115,86 +117,9 @@ class DedupeConfig:
     threshold: float = 0.90  # STS-B dev: 91% precision, 63% recall for paraphrases (benchmarks/dedupe_threshold.py)
 
     def __post_init__(self) -> None:
-        _check_types(self)
+        check_types(self)
         if not 0 < self.threshold <= 1:
             raise ConfigError(f"dedupe.threshold is a cosine in (0, 1], got {self.threshold}")
-
-
-LAYOUTS = ("n-tuple", "buckets", "triplet", "labeled-pair", "labeled-list", "flag")
-FILLS = ("mine", "drop", "repeat", "pad")
-
-
-@dataclass(frozen=True)
-class LayoutConfig:
-    """How the shards are laid out."""
-
-    layout: str = "n-tuple"
-    fill: str = "mine"  # a query short of K negatives (n-tuple, flag): "mine", "drop", "repeat" or "pad"
-    allow_padding: bool = False  # `fill = "pad"` trains on empty strings: it must be asked for twice
-    positives: str = "all"  # rows per query: "all" its positives, the "first", or "sample:N" (seeded)
-    scores: bool = False  # add scores: n-tuple `label`, labeled-pair/-list scores, flag pos_scores/neg_scores
-    binary: bool = False  # labeled-pair: an integer `label` 1/0 instead of a float `score`
-    teacher: str | None = None  # a CrossEncoder that gives the scores (default: the encoder's cosine)
-    group_size: int | None = None  # flag: FlagEmbedding's train_group_size, so K = group_size - 1
-    all_negatives: bool = False  # flag: every negative of a query (at least K), not just K
-    shard_format: str = "arrow"  # "arrow" (datasets.load_from_disk) or "parquet" (load_dataset("parquet"))
-    shard_rows: int | None = None  # at most this many rows per shard
-    batch_size: int | None = None  # order rows so that every block of this many is conflict-free
-    leftover: str = "short-blocks"  # rows beyond the full blocks: "short-blocks", "reject" or "final-block"
-
-    def __post_init__(self) -> None:
-        _check_types(self)
-        _check_choice(self, "layout", LAYOUTS)
-        _check_choice(self, "fill", FILLS)
-        _check_choice(self, "shard_format", ("arrow", "parquet"))
-        _check_choice(self, "leftover", ("short-blocks", "reject", "final-block"))
-        for name in ("batch_size", "shard_rows", "group_size"):
-            if getattr(self, name) is not None:
-                _check_positive(self, name)
-        if self.positives not in ("all", "first") and not _is_sample(self.positives):
-            raise ConfigError(f"positives must be 'all', 'first' or 'sample:N'; got {self.positives!r}")
-        if self.fill == "pad" and not self.allow_padding:
-            raise ConfigError("fill 'pad' writes empty strings that the trainer uses as real negatives; "
-                              "add --allow-padding to mean it, or use --fill mine, drop or repeat")
-        if self.fill == "pad" and self.scores:
-            raise ConfigError("padding negatives have no score: use fill 'repeat' or 'drop' with scores")
-        if self.binary and self.layout != "labeled-pair":
-            raise ConfigError(f"binary labels are for the labeled-pair layout, not {self.layout}")
-        if self.binary and self.scores:
-            raise ConfigError("binary and scores exclude each other: a label is 1/0, a score is a float")
-        if self.teacher and not self.scores:
-            raise ConfigError("a teacher gives scores: add --scores")
-        if self.scores and self.layout in ("buckets", "triplet"):
-            raise ConfigError(f"the {self.layout} layout has no score column; scores go with n-tuple, "
-                              "labeled-pair, labeled-list or flag")
-        if self.group_size is not None and self.layout != "flag":
-            raise ConfigError(f"group_size is FlagEmbedding's train_group_size, for the flag layout, not {self.layout}")
-        if self.all_negatives and self.layout != "flag":
-            raise ConfigError(f"all_negatives is for the flag layout (FlagEmbedding samples train_group_size - 1 of "
-                              f"a row's negatives each epoch), not {self.layout}: n-tuple rows hold exactly K, and "
-                              "buckets keep every negative")
-        if self.group_size == 1:
-            raise ConfigError("group_size must be at least 2: one positive and group_size - 1 negatives")
-        if self.batch_size == 1:
-            raise ConfigError("batch_size must be at least 2: a batch of 1 row has no in-batch negatives")
-        if self.batch_size is not None and self.layout != "n-tuple":
-            raise ConfigError(f"conflict-free batches (batch_size) are for the n-tuple layout, not {self.layout}")
-        if self.batch_size is not None and self.shard_format != "arrow":
-            raise ConfigError("conflict-free blocks are stored in the Arrow dataset's description, which the batch "
-                              "sampler reads: use shard_format 'arrow' with batch_size")
-        if self.leftover != "short-blocks" and self.batch_size is None:
-            raise ConfigError("leftover applies to conflict-free batches: give batch_size too")
-        if self.layout == "flag" and (self.shard_format != "arrow" or self.shard_rows is not None):
-            raise ConfigError("the flag layout is one FlagEmbedding JSONL file; shard_format and shard_rows do not "
-                              "apply")
-        if self.fill in ("repeat", "pad") and self.layout not in ("n-tuple", "flag"):
-            raise ConfigError(f"fill '{self.fill}' completes rows to exactly K negatives (n-tuple, flag); the "
-                              f"{self.layout} layout keeps whatever negatives a query has")
-
-    @property
-    def positives_per_query(self) -> int | None:
-        """None for all, else how many positives each query keeps."""
-        return None if self.positives == "all" else 1 if self.positives == "first" else int(self.positives[7:])
 
 
 @dataclass(frozen=True)
@@ -210,12 +135,12 @@ class EngineConfig:
     index_shards: int = 1  # ray: corpus index shards, each held by an actor; >1 when one node cannot hold it
 
     def __post_init__(self) -> None:
-        _check_types(self)
-        _check_choice(self, "name", ("local", "ray"))
-        _check_positive(self, "cpus_per_worker")
-        _check_positive(self, "index_shards")
+        check_types(self)
+        check_choice(self, "name", ("local", "ray"))
+        check_positive(self, "cpus_per_worker")
+        check_positive(self, "index_shards")
         if self.workers is not None:
-            _check_positive(self, "workers")
+            check_positive(self, "workers")
         if self.gpus_per_worker is not None and self.gpus_per_worker < 0:
             raise ConfigError(f"engine gpus_per_worker must be 0 or more, not {self.gpus_per_worker}")
         ray_only = (self.address, self.workers, self.gpus_per_worker, None if self.index_shards == 1 else 1)
@@ -234,37 +159,3 @@ class RunConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "None": (type(None),)}
-
-
-def _check_types(config: object) -> None:
-    """Each value is of its annotated type (a TOML "0.05" is not a float); bools are not numbers."""
-    for item in fields(config):
-        value = getattr(config, item.name)
-        annotation = item.type.__name__ if isinstance(item.type, type) else str(item.type)
-        allowed = [kind.strip() for kind in annotation.split("|")]
-        if isinstance(value, bool) and "bool" not in allowed:
-            ok = False
-        else:
-            ok = any(isinstance(value, _TYPES[kind]) for kind in allowed if kind in _TYPES)
-        if not ok:
-            raise ConfigError(f"{item.name} must be {' or '.join(allowed)}, got {value!r}")
-
-
-def _check_positive(config: object, name: str) -> None:
-    value = getattr(config, name)
-    if not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
-
-
-def _check_choice(config: object, name: str, legal: tuple[str, ...]) -> None:
-    value = getattr(config, name)
-    if value not in legal:
-        raise ConfigError(f"{name} must be one of {', '.join(repr(v) for v in legal)}; got {value!r}")
-
-
-def _is_sample(value: str) -> bool:
-    prefix, _, count = value.partition(":")
-    return prefix == "sample" and count.isdigit() and int(count) > 0
