@@ -31,7 +31,7 @@ def rss_mib() -> float:
 def child(case: str, count: int, dimension: int, root: Path) -> None:
     sys.path.insert(0, str(REPO))
     from pipeline.config import EncoderConfig
-    from pipeline.run import peak_rss_mib  # this process's own peak (ru_maxrss would start at the parent's)
+    from pipeline.stage_clock import peak_rss_mib  # this process's own peak (ru_maxrss would start at the parent's)
     from pipeline.stages.encode import Encoder
 
     texts = pl.DataFrame({"id": ids(count).shuffle(seed=1), "text": "x"})

@@ -2,23 +2,15 @@
 
 Encoding and mining run on the configured engine (pipeline/engines); mining resumes from its checkpoint."""
 
-import re
-import resource
-import sys
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
-from pipeline.canonical import Canonical
-from pipeline.config import MiningConfig, RunConfig
-from pipeline.instructions import instruction_summary
+from pipeline.config import RunConfig
 from pipeline.layouts import FIXED_WIDTH
 from pipeline.layouts.empty_output import with_no_rows_warning
 from pipeline.layouts.input_scores import run_scores_note
-from pipeline.layouts.layout import Layout
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
     describe_inputs,
@@ -31,14 +23,14 @@ from pipeline.manifest import (
 )
 from pipeline.memory import release_free_memory
 from pipeline.output import choose_positives, lay_out_output, no_links, split_off_anchors, write_output
-from pipeline.report.profile import duplicate_counts
 from pipeline.report.tokens import counter_of_model
+from pipeline.run_summary import dedupe_summary, index_summary, instructions_entry
+from pipeline.stage_clock import StageClock
 from pipeline.stages.checkpoint import checkpoint_folder, load_mined, save_mined
 from pipeline.stages.conflicts import conflict_documents
-from pipeline.stages.dedupe import Links, cluster_sizes, link_rows, link_similar
-from pipeline.stages.index import RECALL_PROBE_QUERIES
+from pipeline.stages.dedupe import link_rows, link_similar
 from pipeline.stages.load_model import check_folder
-from pipeline.stages.mine import MiningResult, mine_negatives
+from pipeline.stages.mine import mine_negatives
 from pipeline.stages.scores import cosine_of_pairs, teacher_scores
 from pipeline.stages.write import check_out
 
@@ -52,49 +44,6 @@ class RunInputs:
     corpus: Path | None = None
 
 
-class _Clock:
-    """Seconds per stage, and the process's peak RSS (MiB) at the end of each: where memory grows with the input."""
-
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-        self.peak_rss: dict[str, int] = {}
-        self.start = time.perf_counter()
-
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.timings[stage] = round(now - self.start, 3)
-        self.peak_rss[stage] = peak_rss_mib()
-        self.start = now
-
-
-def peak_rss_mib() -> int:
-    """This process's peak resident memory in MiB: Linux's VmHWM, which starts afresh at exec. (`ru_maxrss` does
-    not: a child started from a large process inherits the parent's peak at the fork, so small runs read large.)"""
-    status = Path("/proc/self/status")
-    if status.exists():
-        return round(int(re.search(r"VmHWM:\s+(\d+) kB", status.read_text()).group(1)) / 1024)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # bytes on macOS
-    return round(peak / (2**20 if sys.platform == "darwin" else 1024))
-
-
-def index_summary(kind: str, documents: int, mined: MiningResult, config: MiningConfig) -> dict:
-    """The manifest's index entry: which index, how many lists searched, the recall measured, and whether it
-    reached the target (None where there is no target or nothing was measured)."""
-    if kind == "flat":
-        note, reached = "exact search", None
-    elif mined.recall is None:
-        note, reached = "approximate; recall not measured (no queries to mine)", None
-    else:
-        note = (f"approximate: measured recall of the exact top-k at the search depth on up to "
-                f"{RECALL_PROBE_QUERIES} queries")
-        reached = None if config.target_recall is None else mined.recall >= config.target_recall
-        if reached is False:
-            note += (f"; below target_recall {config.target_recall} at nprobe {mined.nprobe}, the cap: raise "
-                     f"max_nprobe or use index = \"flat\"")
-    return {"kind": kind, "nprobe": mined.nprobe, "documents": documents, "recall_at_search_depth": mined.recall,
-            "target_reached": reached, "note": note}
-
-
 def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     """Run every stage and write `out`; returns the manifest."""
     from pipeline.engines import open_engine
@@ -105,7 +54,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     check_out(out)  # now, not after an hour of mining
     check_folder(config.encoder.model, "--model")
     check_folder(config.layout.teacher, "--teacher")
-    clock = _Clock()
+    clock = StageClock()
     canon = read_dataset(inputs.data, inputs.fmt, inputs.split, inputs.columns, corpus=inputs.corpus)
     clock.lap("read")
     # fill applies to the fixed-width layouts; the ragged ones take what a full (deepened) search finds.
@@ -168,7 +117,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                      "seconds": round(encoder.stats.seconds, 3),
                      "tokenizer_workers": 0 if engine.encode_chunks else encoder.tokenizer_workers},
         "index": index_entry,
-        "dedupe": _dedupe_summary(canon, query_links, doc_links, threshold, bool(config.layout.batch_size)),
+        "dedupe": dedupe_summary(canon, query_links, doc_links, threshold, bool(config.layout.batch_size)),
         "checkpoint": {"mined": str(checkpoint), "resumed": resumed},
         "stages": stage_counts(canon, output.layout.pairs.height, output.rejects),
         "filters": filter_summary(mined, config),
@@ -176,7 +125,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
                    "chosen_negatives": score_stats(mined.negatives["score"].to_numpy())},
         "layout": layout_summary(output.layout, config, run_scores_note(config.layout, canon.positives,
                                                                          canon.negatives))
-        | _instructions_entry(canon, output.layout, config),
+        | instructions_entry(canon, output.layout, config),
         "batches": output.batches,
         "timings_seconds": clock.timings,
         "peak_rss_mib": clock.peak_rss,  # the process's peak so far at the end of each stage
@@ -188,22 +137,3 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     return manifest
 
 
-def _instructions_entry(canon: Canonical, layout: Layout, config: RunConfig) -> dict:
-    summary = instruction_summary(canon, layout, config.layout.layout)
-    return {"instructions": summary} if summary else {}
-
-
-def _dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, threshold: float,
-                    linked_documents: bool) -> dict:
-    clusters = query_links.clusters()
-    sizes = cluster_sizes(clusters)
-    return {
-        "threshold": threshold,
-        "queries_merged": duplicate_counts(canon) | {"semantic": int(len(clusters) - len(np.unique(clusters)))},
-        "near_duplicate_query_pairs": len(query_links.source) // 2,
-        "query_clusters": len(np.unique(clusters)),
-        "largest_query_cluster": max((int(size) for size in sizes), default=0),
-        "query_cluster_sizes": sizes,
-        # among the documents of the output, searched for conflict-free batches only
-        "near_duplicate_document_pairs": len(doc_links.source) // 2 if linked_documents else None,
-    }

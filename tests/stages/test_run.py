@@ -370,7 +370,7 @@ def test_embeddings_are_released_before_the_layout(data, tiny_model, tmp_path, m
 
 
 def test_the_index_entry_says_when_the_target_recall_was_missed():
-    from pipeline.run import index_summary
+    from pipeline.run_summary import index_summary
     from pipeline.stages.mine import MiningResult
 
     config = MiningConfig(target_recall=0.9)
@@ -448,7 +448,7 @@ def test_cli_run_publishes_to_an_object_store_uri(data, tiny_model, tmp_path):
 def test_peak_rss_is_the_process_own_not_its_parents():
     # A child's ru_maxrss starts at its parent's peak (fork copies the memory map, exec keeps the high-water mark):
     # started from a process that holds 800 MiB, it reads 800 MiB. The manifest's figure must not.
-    child = ("import resource; from pipeline.run import peak_rss_mib; "
+    child = ("import resource; from pipeline.stage_clock import peak_rss_mib; "
              "print(peak_rss_mib(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
     parent = ("import subprocess, sys; held = bytearray(800 * 2**20); held[::4096] = b'x' * len(held[::4096]); "
               f"subprocess.run([sys.executable, '-c', {child!r}])")

@@ -1,0 +1,51 @@
+"""The manifest entries that `prep run` adds to the shared ones (`pipeline.manifest`): index, dedupe, instructions."""
+
+import numpy as np
+
+from pipeline.canonical import Canonical
+from pipeline.config import MiningConfig, RunConfig
+from pipeline.instructions import instruction_summary
+from pipeline.layouts.layout import Layout
+from pipeline.report.profile import duplicate_counts
+from pipeline.stages.dedupe import Links, cluster_sizes
+from pipeline.stages.index import RECALL_PROBE_QUERIES
+from pipeline.stages.mine import MiningResult
+
+
+def index_summary(kind: str, documents: int, mined: MiningResult, config: MiningConfig) -> dict:
+    """The manifest's index entry: which index, how many lists searched, the recall measured, and whether it
+    reached the target (None where there is no target or nothing was measured)."""
+    if kind == "flat":
+        note, reached = "exact search", None
+    elif mined.recall is None:
+        note, reached = "approximate; recall not measured (no queries to mine)", None
+    else:
+        note = (f"approximate: measured recall of the exact top-k at the search depth on up to "
+                f"{RECALL_PROBE_QUERIES} queries")
+        reached = None if config.target_recall is None else mined.recall >= config.target_recall
+        if reached is False:
+            note += (f"; below target_recall {config.target_recall} at nprobe {mined.nprobe}, the cap: raise "
+                     f"max_nprobe or use index = \"flat\"")
+    return {"kind": kind, "nprobe": mined.nprobe, "documents": documents, "recall_at_search_depth": mined.recall,
+            "target_reached": reached, "note": note}
+
+
+def instructions_entry(canon: Canonical, layout: Layout, config: RunConfig) -> dict:
+    summary = instruction_summary(canon, layout, config.layout.layout)
+    return {"instructions": summary} if summary else {}
+
+
+def dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, threshold: float,
+                    linked_documents: bool) -> dict:
+    clusters = query_links.clusters()
+    sizes = cluster_sizes(clusters)
+    return {
+        "threshold": threshold,
+        "queries_merged": duplicate_counts(canon) | {"semantic": int(len(clusters) - len(np.unique(clusters)))},
+        "near_duplicate_query_pairs": len(query_links.source) // 2,
+        "query_clusters": len(np.unique(clusters)),
+        "largest_query_cluster": max((int(size) for size in sizes), default=0),
+        "query_cluster_sizes": sizes,
+        # among the documents of the output, searched for conflict-free batches only
+        "near_duplicate_document_pairs": len(doc_links.source) // 2 if linked_documents else None,
+    }
