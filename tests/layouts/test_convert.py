@@ -192,7 +192,8 @@ def test_a_repeated_scored_pair_is_counted_and_a_different_score_is_reported(wri
         ("dogs run", "dogs are running", 0.8)))
     result = prep("convert", pairs, "--to", "labeled-pair", "--scores", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    assert "2 repeated (query, text) pairs have another score" in result.stdout and "(the first: input row 3)" in result.stdout
+    assert "2 repeated (query, text) pairs have another score" in result.stdout
+    assert "(the first: input row 3)" in result.stdout
     read = json.loads((tmp_path / "out" / "manifest.json").read_text())["stages"][0]
     assert read["repeated_pairs"] == {"positive": 2, "negative": 1, "with_another_score": 2,
                                       "rows_with_another_score": [3, 4]}  # in row order, whatever the role
