@@ -64,7 +64,7 @@ def st_prompt_note(layout_name: str, prompt: str | None) -> str:
     why = "one string: a CrossEncoder reads a dict as dataset names, not columns"
     if layout_name == "labeled-list":  # the listwise losses are CrossEncoder losses
         where = f"{cross_encoder}, {why}"
-    else:  # labeled-pair: CoSENTLoss or BinaryCrossEntropyLoss; n-tuple, triplet: MNRL of either model
+    else:  # labeled-pair: CoSENTLoss or BinaryCrossEntropyLoss; n-tuple, triplet, buckets: MNRL of either
         where = f"{bi_encoder} for a bi-encoder loss, {cross_encoder} for a CrossEncoder loss ({why})"
     same = "" if prompt is None else f" (every query has {prompt!r})"
     return f"the input's per-query prompts are not written{same}: ST takes prompts in {where}"

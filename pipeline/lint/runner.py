@@ -41,7 +41,8 @@ def lint(path: Path, options: LintOptions) -> LintResult:
         context.eval_texts = pl.concat([table.texts for table in held_out])
     findings, tables = [], []
     if is_json_folder(Path(path)):
-        context.earlier_queries = pl.DataFrame(schema={"id": pl.UInt64, "file": pl.String, "line": pl.Int64})
+        context.earlier_queries = pl.DataFrame(schema={"id": pl.UInt64, "file": pl.String, "unit": pl.String,
+                                                       "line": pl.Int64})
     for source in read_sources(Path(path), options.split, options.columns, options.fmt):
         table = _table(source, options)
         tables.append({"source": source.name, "layout": table.layout, "rows": table.rows})
@@ -56,6 +57,7 @@ def _with_queries(earlier: pl.DataFrame, table: LintTable) -> pl.DataFrame:
     anchors = table.texts.filter((pl.col("role") == "anchor") & pl.col("id").is_not_null()).unique("id", keep="first",
                                                                                                    maintain_order=True)
     new = anchors.join(earlier, on="id", how="anti").select("id", file=pl.lit(Path(table.source.name).name),
+                                                           unit=pl.lit(table.source.unit),
                                                            line=pl.col(ROW).cast(pl.Int64))
     return pl.concat([earlier, new.cast(earlier.schema)])
 

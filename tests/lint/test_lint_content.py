@@ -133,3 +133,15 @@ def test_an_empty_string_negative_is_padding_that_trains(lint_records) -> None:
     finding = one(lint_records(rows, name="padded.parquet"), "padding-negative")
     assert finding.severity == "warning" and "ST trains on them as real negatives" in finding.message
     assert not by_rule(lint_records(rows, name="padded.parquet"), "empty-text")
+
+
+def test_a_query_in_an_earlier_json_array_file_is_placed_by_row(tmp_path: Path) -> None:
+    """A .json array file has records, not lines: the finding names rows, as the readers' errors do."""
+    from pipeline.lint.context import LintOptions
+    from pipeline.lint.runner import lint
+
+    flag = [{"query": row["anchor"], "pos": [row["positive"]], "neg": [row["negative"]]} for row in CLEAN]
+    (tmp_path / "a.json").write_text(json.dumps(flag[:2]))
+    (tmp_path / "b.json").write_text(json.dumps([flag[2], flag[1]]))
+    finding = one(lint(tmp_path, LintOptions()).findings, "query-in-earlier-file")
+    assert "(the first: row 2, also a.json row 2)" in finding.message

@@ -23,7 +23,8 @@ class QueryInEarlierFile(Rule):
         if seen.is_empty():
             return []
         first = seen.row(0, named=True)
-        return [self.found(seen[ROW], f"{seen.height:,} rows repeat a query of an earlier file (the first: line "
-                           f"{first[ROW]}, also {first['file']} line {first['line']}). Without "
+        return [self.found(seen[ROW], f"{seen.height:,} rows repeat a query of an earlier file (the first: "
+                           f"{table.source.unit} {first[ROW]}, also {first['file']} {first['unit']} {first['line']}). "
+                           "Without "
                            "--same_dataset_within_batch each row's positive can be the other's in-batch false "
                            "negative; with it, the query is trained once per file in every epoch")]
