@@ -86,15 +86,31 @@ def write_text(path: Path, text: str) -> None:
     console.print(f"wrote {path}")
 
 
-def write_out(out: str, produce: Callable[[Path], dict]) -> dict:
+def write_out(out: str, produce: Callable[[Path], dict], inputs: dict[str, Path | str | None]) -> dict:
     """`produce(folder)` writes the output into OUT; for an object-store URI into a local staging folder, published
-    to OUT afterwards (the URI is checked before the run, as a local --out is)."""
+    to OUT afterwards (the URI is checked before the run, as a local --out is). `inputs` names the paths the command
+    reads by their flags, which a local OUT must keep apart from."""
     from pipeline.publish import check_uri, is_uri, publish
 
     if not is_uri(out):
+        check_apart(Path(out), inputs)
         return produce(Path(out))
     check_uri(out)
     with tempfile.TemporaryDirectory(prefix="prep-out-") as staging:
         manifest = produce(Path(staging) / "out")
         publish(Path(staging) / "out", out)
     return manifest
+
+
+def check_apart(out: Path, inputs: dict[str, Path | str | None]) -> None:
+    """Refuse an OUT that is, holds or lies in an input path: OUT is replaced whole at the end, which would delete an
+    input inside it, and an OUT inside an input folder becomes part of that input on its next read. Paths that do
+    not exist (a hub model name) have nothing to lose."""
+    out = out.expanduser().resolve()
+    for option, name in inputs.items():
+        if name is None or not Path(name).expanduser().exists():
+            continue
+        path = Path(name).expanduser().resolve()
+        if path == out or out in path.parents or path in out.parents:
+            relation = "is" if path == out else "holds" if out in path.parents else "lies inside"
+            raise ConfigError(f"--out {out} {relation} {option} {path}: choose an --out apart from the inputs")

@@ -70,6 +70,7 @@ def convert(
                    "shard_rows": shard_rows, "positives": positives, "batch_size": batch_size, "leftover": leftover},
     }, defaults={"layout": {"fill": "drop"}})  # convert does not mine
     inputs = RunInputs(data, fmt, split, parse_columns(columns))
-    manifest = write_out(out, lambda folder: convert_data(inputs, settings, folder))
+    manifest = write_out(out, lambda folder: convert_data(inputs, settings, folder),
+                         {"DATA": data, "--config": config, "--teacher": settings.layout.teacher})
     print_stages(manifest, console)
     print_layout(manifest["layout"], out, console)

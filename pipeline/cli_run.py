@@ -105,5 +105,7 @@ def run(
         "engine": {"name": engine, "address": ray_address, "workers": workers},
     })
     inputs = RunInputs(data, fmt, split, parse_columns(columns), corpus)
-    manifest = write_out(out, lambda folder: run_pipeline(inputs, settings, folder))
+    manifest = write_out(out, lambda folder: run_pipeline(inputs, settings, folder), {
+        "DATA": data, "--corpus": corpus, "--config": config, "--model": settings.encoder.model,
+        "--teacher": settings.layout.teacher, "--cache-dir": settings.encoder.cache_dir})
     render_run_summary(manifest, out, console)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from plain_norm import norm
 
-from pipeline.cli_app import parse_columns
+from pipeline.cli_app import check_apart, parse_columns
 from pipeline.errors import ConfigError
 
 REPO = Path(__file__).parents[1]
@@ -95,6 +95,45 @@ def test_parse_columns() -> None:
     for bad in ("anchor", "anchor=", "=question", "anchor=q,,positive=d"):
         with pytest.raises(ConfigError, match="role=COLUMN"):
             parse_columns(bad)
+
+
+def test_check_apart_refuses_an_out_that_is_holds_or_lies_in_an_input(tmp_path: Path) -> None:
+    folder = (tmp_path / "in").resolve()
+    data = folder / "train.jsonl"
+    folder.mkdir()
+    data.write_text("{}\n")
+    (tmp_path / "link").symlink_to(folder)
+    link = tmp_path / "link"
+    for out, relation, name, path in [(folder, "holds", data, data), (link, "holds", link / "train.jsonl", data),
+                                      (data, "is", data, data), (folder / "out", "lies inside", folder, folder),
+                                      (link / "out", "lies inside", link, folder)]:
+        with pytest.raises(ConfigError) as error:
+            check_apart(out, {"--model": "org/hub-name", "--corpus": None, "DATA": name})
+        assert str(error.value) == (f"--out {out.resolve()} {relation} DATA {path}: choose an --out apart from the "
+                                    "inputs")
+    check_apart(tmp_path / "out", {"DATA": data, "--config": folder})  # beside the input: fine
+    check_apart(folder, {"--model": folder / "missing"})  # nothing there to lose
+
+
+@pytest.mark.parametrize("option", ["DATA", "--corpus", "--config"])
+def test_run_refuses_an_out_that_holds_an_input_before_it_loads_the_model(write_table, tmp_path: Path, prep,
+                                                                          option: str) -> None:
+    """OUT is an earlier prep output that holds the input: replacing it would delete the input. The --model folder
+    is no model, so a run that got as far as the encoder would fail on it instead."""
+    out = tmp_path / "out"
+    path = write_table("out/train.jsonl", ROWS)
+    (out / "manifest.json").write_text(json.dumps({"packages": {"prep": "0"}, "stages": {}}))
+    (out / "prep.toml").write_text("[mining]\nnegatives = 2\n")
+    (tmp_path / "not-a-model").mkdir()
+    inputs = {"DATA": [path], "--corpus": [write_table("train.jsonl", ROWS), "--corpus", path],
+              "--config": [write_table("train.jsonl", ROWS), "--config", out / "prep.toml"]}[option]
+    inside = {"DATA": path, "--corpus": path, "--config": out / "prep.toml"}[option]
+    before = inside.read_bytes()
+    result = prep("run", *inputs, "--out", out, "--model", tmp_path / "not-a-model")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [f"error: --out {out} holds {option} {inside}: choose an --out "
+                                                  "apart from the inputs"]
+    assert inside.read_bytes() == before
 
 
 @pytest.mark.parametrize(("command", "tables"), [("run", ["[encoder]", "[mining]", "[dedupe]", "[layout]", "[engine]",

@@ -281,6 +281,22 @@ def test_cli_convert_and_its_errors(flag_data, prep, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+def test_cli_convert_refuses_an_out_that_holds_its_input_or_lies_in_it(flag_data, convert_to, prep, tmp_path):
+    """An earlier flag output holds train.jsonl: converting it into the same folder would delete it on the replace."""
+    convert_to(flag_data, out="flag", layout="flag", group_size=3, negatives=2, fill="repeat")
+    written = tmp_path / "flag" / "train.jsonl"
+    before = written.read_bytes()
+    same = prep("convert", written, "--to", "n-tuple", "--out", tmp_path / "flag")
+    assert same.returncode == 2, same.stderr
+    assert same.stderr.strip().splitlines() == [f"error: --out {tmp_path / 'flag'} holds DATA {written}: choose an "
+                                                "--out apart from the inputs"]
+    assert written.read_bytes() == before
+    inside = prep("convert", tmp_path / "flag", "--to", "n-tuple", "--out", tmp_path / "flag" / "out")
+    assert inside.returncode == 2 and f"lies inside DATA {tmp_path / 'flag'}: " in inside.stderr
+    assert sorted(path.name for path in (tmp_path / "flag").iterdir()) == ["manifest.json", "rejects.parquet",
+                                                                           "report.html", "report.json", "train.jsonl"]
+
+
 @pytest.mark.parametrize("layout", ["n-tuple", "buckets", "triplet", "labeled-pair", "labeled-list", "flag"])
 def test_every_written_layout_passes_prep_lint(flag_data, convert_to, tmp_path, layout):
     from pipeline.lint.context import LintOptions
