@@ -5,13 +5,15 @@ kind each must be ("text", "texts" = list of strings, "number", "numbers" = list
 `read_columns`. JSON files are parsed in `json_files`, the other tables scanned in `table_files`.
 """
 
+import codecs
 from pathlib import Path
 
 import polars as pl
 
 from pipeline.errors import InputError
+from pipeline.readers.csv_quotes import first_bad_quote
 from pipeline.readers.json_errors import KINDS, located
-from pipeline.readers.json_files import is_json_lines, line_numbers, read_json_array, read_json_lines
+from pipeline.readers.json_files import is_json_lines, line_numbers, polars_source, read_json_array, read_json_lines
 from pipeline.readers.ragged_rows import first_long_row, first_short_row
 from pipeline.readers.table_files import scan_table
 
@@ -30,7 +32,7 @@ def is_blank(path: Path) -> bool:
         return False
     with path.open("rb") as handle:
         head = handle.read(1 << 16)
-    return not head.strip() and path.stat().st_size <= len(head)
+    return not head.removeprefix(codecs.BOM_UTF8).strip() and path.stat().st_size <= len(head)
 
 
 def peek_columns(path: Path, split: str = "train") -> pl.Schema:
@@ -41,7 +43,7 @@ def peek_columns(path: Path, split: str = "train") -> pl.Schema:
         return pl.Schema()
     try:
         if is_json_lines(path):
-            return pl.scan_ndjson(path, infer_schema_length=1000).collect_schema()
+            return pl.scan_ndjson(polars_source(path, 1000), infer_schema_length=1000).collect_schema()
         if path.suffix.lower() == ".json":
             return pl.Schema({k: v for k, v in read_json_array(path, {}).schema.items()})
         return scan_table(path, split).collect_schema()
@@ -70,7 +72,7 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train",
             frame = scan.select(ROW, *columns).collect()
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
         if path.suffix.lower() in {".csv", ".tsv"}:
-            raise first_long_row(path) or located(path, expected, error, False) from None
+            raise first_long_row(path) or first_bad_quote(path) or located(path, expected, error, False) from None
         raise located(path, expected, error, is_json_lines(path)) from None
     if EMPTY_LAST in frame.columns:
         # Polars reads a short row's missing fields as empty texts, the last among them: only rows whose last

@@ -1,6 +1,7 @@
 """Where a JSON input breaks: the first bad line (or record) and field, found by a Python pass that only runs
 after the fast readers have failed."""
 
+import codecs
 import json
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def _first_problem(path: Path, check) -> tuple[int, str | None, str] | None:
     seen: dict[str, tuple[str, int]] = {}  # field -> (JSON type, first line)
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            problem = check(raw, number, seen)
+            problem = check(raw.removeprefix(codecs.BOM_UTF8) if number == 1 else raw, number, seen)
             if problem:
                 return number, *problem
     return None

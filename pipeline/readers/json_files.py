@@ -2,14 +2,21 @@
 list where a string belongs, or the reverse, instead of turning it into text), and `.json` arrays checked record by
 record."""
 
+import codecs
 import json
+from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from pipeline.errors import InputError
 from pipeline.readers.json_errors import describe_record, type_change
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.json as pa_json
 
 
 class LateColumns(Exception):
@@ -29,8 +36,17 @@ def is_json_lines(path: Path) -> bool:
     if suffix != ".json" or not path.is_file():
         return False
     with path.open("rb") as handle:
-        head = handle.read(4096).lstrip()
+        head = handle.read(4096).removeprefix(codecs.BOM_UTF8).lstrip()
     return not head.startswith(b"[")
+
+
+def polars_source(path: Path, lines: int | None = None) -> Path | bytes:
+    """What Polars' JSON Lines reader is given: the file, or (the first `lines` of) its bytes after a UTF-8 byte
+    order mark, which Polars refuses while pyarrow and `datasets` skip it."""
+    with path.open("rb") as handle:
+        if handle.read(3) != codecs.BOM_UTF8:
+            return path
+        return b"".join(islice(handle, lines))
 
 
 def read_json_lines(path: Path, expected: dict[str, str], peeked: pl.Schema, known: bool) -> pl.DataFrame:
@@ -48,7 +64,7 @@ def read_json_lines(path: Path, expected: dict[str, str], peeked: pl.Schema, kno
     options = pa_json.ParseOptions(explicit_schema=schema,
                                    unexpected_field_behavior="infer" if known else "ignore")
     try:
-        table = pa_json.read_json(path, parse_options=options)
+        table = _read_table(path, options)
     except pa.ArrowInvalid as error:
         # An id that is a number on some lines and a string on others (BEIR allows either) cannot be typed by
         # pyarrow: read it on its own, as strings, and the other fields without it.
@@ -56,8 +72,8 @@ def read_json_lines(path: Path, expected: dict[str, str], peeked: pl.Schema, kno
             raise
         options = pa_json.ParseOptions(explicit_schema=schema.remove(schema.get_field_index(id_column)),
                                        unexpected_field_behavior=options.unexpected_field_behavior)
-        table = pa_json.read_json(path, parse_options=options)
-        ids = pl.scan_ndjson(path, schema={id_column: pl.String}).collect()[id_column]
+        table = _read_table(path, options)
+        ids = pl.scan_ndjson(polars_source(path), schema={id_column: pl.String}).collect()[id_column]
         table = table.append_column(id_column, ids.to_arrow().cast(pa.string()))
     table.validate(full=True)  # pyarrow does not check UTF-8 while parsing
     late = [name for name in table.column_names if name not in expected and name not in present]
@@ -67,10 +83,26 @@ def read_json_lines(path: Path, expected: dict[str, str], peeked: pl.Schema, kno
     return frame.drop([name for name in expected if name not in present and frame[name].null_count() == len(frame)])
 
 
+def _read_table(path: Path, options: "pa_json.ParseOptions") -> "pa.Table":
+    """pyarrow parses in blocks (1 MiB by default) that must each hold a whole line: a file with a longer line (a
+    long passage) is read again with blocks that fit its longest."""
+    import pyarrow as pa
+    import pyarrow.json as pa_json
+
+    try:
+        return pa_json.read_json(path, parse_options=options)
+    except pa.ArrowInvalid as error:
+        if "straddling object" not in str(error):
+            raise
+    with path.open("rb") as handle:
+        longest = max(map(len, handle))
+    return pa_json.read_json(path, read_options=pa_json.ReadOptions(block_size=longest + 1), parse_options=options)
+
+
 def read_json_array(path: Path, expected: dict[str, str]) -> pl.DataFrame:
     """A `.json` file holding one array of objects; it cannot stream, so it is checked record by record."""
     try:
-        records = json.loads(path.read_bytes().decode("utf-8"))
+        records = json.loads(path.read_bytes().decode("utf-8-sig"))  # a byte order mark is skipped
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(path, f"invalid JSON: {error}") from None
     if not isinstance(records, list):

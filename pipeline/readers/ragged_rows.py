@@ -4,13 +4,17 @@ when a read frame or a failed read calls for them.
 """
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import takewhile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from pipeline.errors import InputError
+
+if TYPE_CHECKING:
+    import _csv
 
 
 def first_short_row(path: Path, candidates: pl.Series) -> InputError | None:
@@ -65,16 +69,22 @@ def _tsv_error(path: Path, header: int, found: pl.LazyFrame) -> InputError | Non
 def _csv_rows(path: Path) -> tuple[int, Iterator[tuple[int, int]]]:
     """The header's fields and the (number, fields) of every row, blank ones aside, counted by the csv module: a
     quoted field may hold commas and newlines, and a record is numbered as Polars numbers it."""
-    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-        header = len(next(csv.reader(handle), []))
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        header = len(next(csv_reader(handle), []))
 
     def rows() -> Iterator[tuple[int, int]]:
-        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-            for number, record in enumerate(csv.reader(handle)):
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            for number, record in enumerate(csv_reader(handle)):
                 if number and any(record):
                     yield number, len(record)
 
     return header, rows()
+
+
+def csv_reader(lines: Iterable[str], strict: bool = False) -> "_csv.Reader":
+    """Python's CSV reader without its limit of 128 KiB on a field: a passage may be longer."""
+    csv.field_size_limit(2**31 - 1)
+    return csv.reader(lines, strict=strict)
 
 
 def _csv_error(path: Path, header: int, found: tuple[int, int] | None) -> InputError | None:

@@ -1,0 +1,43 @@
+"""CSV records that break the quoting rules. Polars fails on them with a message that quotes the bad field, cut
+off at its first newline; this pass, run only after a failed read, names the line and the problem instead.
+"""
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.errors import InputError
+from pipeline.readers.ragged_rows import csv_reader
+
+HINT = 'write a quote inside a field as two ("") and quote the whole field'
+
+
+def first_bad_quote(path: Path) -> InputError | None:
+    """The first record with a quote left open, text after a closing quote, or a lone quote in an unquoted field
+    (an odd number of quotes: Python's reader takes it as text, Polars as the start of a quoted field)."""
+    if path.suffix.lower() != ".csv":
+        return None
+    record: list[str] = []  # the lines of the record being read
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv_reader(_kept(handle, record), strict=True)
+        try:
+            for _ in reader:
+                if "".join(record).count('"') % 2:
+                    return InputError(path, f"a lone quote inside a field that is not quoted; {HINT}",
+                                      line=reader.line_num - len(record) + 1)
+                record.clear()
+        except csv.Error as error:
+            if str(error) == "unexpected end of data":
+                return InputError(path, f"a quote opened in the record on this line is never closed; {HINT}",
+                                  line=reader.line_num - len(record) + 1)
+            if str(error).endswith("expected after '\"'"):
+                return InputError(path, f"text follows the closing quote of a field; {HINT}", line=reader.line_num)
+            return InputError(path, f"invalid CSV: {error}", line=reader.line_num)
+    return None
+
+
+def _kept(lines: Iterator[str], kept: list[str]) -> Iterator[str]:
+    """The lines, each also appended to `kept`."""
+    for line in lines:
+        kept.append(line)
+        yield line

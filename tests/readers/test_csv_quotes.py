@@ -1,0 +1,44 @@
+"""A CSV record that breaks the quoting rules is named by file and line, in one line, with the problem."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.readers import read_dataset
+
+HEADER = "anchor,positive,negative\n"
+
+
+@pytest.mark.parametrize("text, line, problem", [
+    ('q1,p1,n1\n"q2,p2,n2\nq3,p3,n3\n', 3, "a quote opened in the record on this line is never closed"),
+    ('q1,p1,n1\nq2,p2,"n2\r\nq3,p3,n3\r\n', 3, "a quote opened in the record on this line is never closed"),
+    ('"q1\non two lines",p1,n1\nq2,"p2"x,n2\n', 4, "text follows the closing quote of a field"),
+    ('"q1\non two lines",p1,n1\nq2,p"2,n2\nq3,p3,n3\n', 4, "a lone quote inside a field that is not quoted"),
+])
+def test_a_bad_quote_is_named_by_line(tmp_path: Path, text: str, line: int, problem: str) -> None:
+    path = tmp_path / "train.csv"
+    path.write_text(HEADER + text)
+    with pytest.raises(InputError) as error:
+        read_dataset(path, "st")
+    message = str(error.value)
+    assert message.startswith(f"{path}, line {line}: {problem}; write a quote inside a field as two")
+    assert "\n" not in message
+
+
+def test_quotes_inside_unquoted_fields_in_pairs_are_text(tmp_path: Path) -> None:
+    path = tmp_path / "train.csv"  # Polars and Python's reader both read these as they are
+    path.write_text(HEADER + 'q1,the "best" one,n1\n')
+    assert sorted(read_dataset(path, "st").corpus["text"]) == ["n1", 'the "best" one']
+
+
+@pytest.mark.parametrize("text, message", [
+    ("q1," + "x" * 200_000 + ",n1\nq2,p2\n", "row 2: 2 comma-separated fields, the header has 3"),
+    ("q1," + "x" * 200_000 + ",n1\nq2,p2,n2,stray\n", "row 2: 4 comma-separated fields, the header has 3"),
+])
+def test_fields_longer_than_the_csv_module_limit_are_counted(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "train.csv"  # Python's csv module refuses fields over 128 KiB unless told otherwise
+    path.write_text(HEADER + text)
+    with pytest.raises(InputError, match=re.escape(f"train.csv, {message}")):
+        read_dataset(path, "st")
