@@ -56,21 +56,22 @@ def convert(
     leftover: LeftoverOpt = None,
 ) -> None:
     """Lay out data that already has its negatives for another trainer, without an encoder."""
-    from pipeline.config_file import load_run_config
+    from pipeline.config_file import load_run_config, model_sources
     from pipeline.convert import check_convert_config
     from pipeline.convert import convert as convert_data
     from pipeline.run import RunInputs
 
     check_convert_config(config)
-    settings = load_run_config(config, {
+    flags = {
         "mining": {"negatives": negatives, "seed": seed},
         "layout": {"layout": to, "fill": fill, "allow_padding": allow_padding, "scores": scores,
                    "binary": binary, "teacher": teacher, "group_size": group_size,
                    "all_negatives": all_negatives, "shard_format": shard_format,
                    "shard_rows": shard_rows, "positives": positives, "batch_size": batch_size, "leftover": leftover},
-    }, defaults={"layout": {"fill": "drop"}})  # convert does not mine
+    }
+    settings = load_run_config(config, flags, defaults={"layout": {"fill": "drop"}})  # convert does not mine
     inputs = RunInputs(data, fmt, split, parse_columns(columns))
-    manifest = write_out(out, lambda folder: convert_data(inputs, settings, folder),
+    manifest = write_out(out, lambda folder: convert_data(inputs, settings, folder, model_sources(config, flags)),
                          {"DATA": data, "--config": config, "--teacher": settings.layout.teacher})
     print_stages(manifest, console)
     print_layout(manifest["layout"], out, console)

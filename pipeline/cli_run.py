@@ -42,7 +42,7 @@ def run(
                                                      "with a text column, or a .txt file, one text per line.")] = None,
     model: Annotated[str | None, typer.Option(help="sentence-transformers model folder or name "
                                                    "(default: the offline all-MiniLM-L6-v2).")] = None,
-    negatives: Annotated[int | None, typer.Option(help="K, negatives per row (default 3).")] = None,
+    negatives: Annotated[int | None, typer.Option(help="K, negatives per row (default 3, at most 1024).")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML file with \\[encoder], \\[mining], \\[dedupe], \\[layout], "
                                                      "\\[engine] tables; flags override it.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for random sampling and index training.")] = None,
@@ -88,10 +88,10 @@ def run(
                                                      "CPU).")] = None,
 ) -> None:
     """Mine hard negatives and write shards that SentenceTransformerTrainer trains on directly."""
-    from pipeline.config_file import load_run_config
+    from pipeline.config_file import load_run_config, model_sources
     from pipeline.run import RunInputs, run_pipeline
 
-    settings = load_run_config(config, {
+    flags = {
         "encoder": {"model": model, "cache_dir": cache_dir, "backend": backend,
                     "tokenizer_workers": tokenizer_workers},
         "mining": {"negatives": negatives, "seed": seed, "relative_margin": relative_margin, "sampling": sampling,
@@ -103,9 +103,10 @@ def run(
                    "all_negatives": all_negatives, "shard_format": shard_format,
                    "shard_rows": shard_rows, "positives": positives, "batch_size": batch_size, "leftover": leftover},
         "engine": {"name": engine, "address": ray_address, "workers": workers},
-    })
+    }
+    settings = load_run_config(config, flags)
     inputs = RunInputs(data, fmt, split, parse_columns(columns), corpus)
-    manifest = write_out(out, lambda folder: run_pipeline(inputs, settings, folder), {
+    manifest = write_out(out, lambda folder: run_pipeline(inputs, settings, folder, model_sources(config, flags)), {
         "DATA": data, "--corpus": corpus, "--config": config, "--model": settings.encoder.model,
         "--teacher": settings.layout.teacher, "--cache-dir": settings.encoder.cache_dir})
     render_run_summary(manifest, out, console)

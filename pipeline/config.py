@@ -14,7 +14,7 @@ The TOML file has one table per concern, named as below ([layout]'s `LayoutConfi
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipeline.config_checks import check_choice, check_positive, check_types
+from pipeline.config_checks import MAX_NEGATIVES, check_choice, check_device, check_positive, check_types
 from pipeline.config_layout import LayoutConfig
 from pipeline.errors import ConfigError
 
@@ -36,7 +36,7 @@ class EncoderConfig:
     document_prompt: str | None = None
     cache_dir: str | None = None  # None: ~/.cache/prep/embeddings
     backend: str = "fp32"  # see BACKENDS
-    device: str | None = None  # None: cuda when torch sees a GPU, else cpu
+    device: str | None = None  # None: cuda when torch sees a GPU, else cpu; one torch does not see is an error
     # Processes that tokenise batches ahead of the model (torch's DataLoader). 0 is ST's encode, which tokenises
     # each batch in turn on one thread: a GPU then waits on it. None: 0 on the CPU, min(8, CPUs - 1) on a GPU.
     tokenizer_workers: int | None = None
@@ -49,6 +49,8 @@ class EncoderConfig:
         if self.max_seq_length is not None:
             check_positive(self, "max_seq_length")
         check_choice(self, "backend", BACKENDS)
+        if self.device is not None:
+            check_device(self.device)
         if self.cache_dir is not None:  # once, here: Ray workers run in other folders, and "~" is not expanded
             object.__setattr__(self, "cache_dir", str(Path(self.cache_dir).expanduser().resolve()))
 
@@ -85,6 +87,8 @@ class MiningConfig:
             object.__setattr__(self, "max_positive_rank", None)
         check_types(self)
         check_positive(self, "negatives")
+        if self.negatives > MAX_NEGATIVES:
+            raise ConfigError(f"mining.negatives must be at most {MAX_NEGATIVES}, got {self.negatives}")
         check_positive(self, "query_chunk")
         for name in ("max_nprobe", "max_positive_rank"):
             if getattr(self, name) is not None:
@@ -93,10 +97,16 @@ class MiningConfig:
             raise ConfigError(f"mining.target_recall is a share between 0 and 1, got {self.target_recall}")
         check_choice(self, "sampling", ("top", "random"))
         check_choice(self, "index", ("auto", "flat", "ivf"))
-        for name in ("relative_margin", "absolute_margin"):
+        # Scores are cosines: a margin at these bounds or a score bound outside [-1, 1] rejects (nearly) all candidates.
+        if self.relative_margin is not None and not 0 <= self.relative_margin < 1:
+            raise ConfigError(f"mining.relative_margin is a share, at least 0 and below 1, got {self.relative_margin}")
+        if self.absolute_margin is not None and not 0 <= self.absolute_margin < 2:
+            raise ConfigError(f"mining.absolute_margin is a cosine difference, at least 0 and below 2, got "
+                              f"{self.absolute_margin}")
+        for name in ("max_score", "min_score"):
             value = getattr(self, name)
-            if value is not None and value < 0:
-                raise ConfigError(f"mining.{name} must be at least 0, got {value}")
+            if value is not None and not -1 <= value <= 1:
+                raise ConfigError(f"mining.{name} is a cosine between -1 and 1, got {value}")
         if not -1 <= self.near_duplicate <= 1:
             raise ConfigError(f"mining.near_duplicate is a cosine between -1 and 1, got {self.near_duplicate}")
         if self.positive_neighbors < 0:

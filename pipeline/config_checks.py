@@ -1,9 +1,12 @@
-"""The checks every config table runs on construction: annotated types, positive integers, choices."""
+"""The checks every config table runs on construction: annotated types, positive integers, choices, the device."""
 
 from dataclasses import fields
 
 from pipeline.errors import ConfigError
 
+# K at most: the search goes at most 16,384 candidates deep (mine_chunk.MAX_DEPTH), and ST's rank window holds 10 per
+# negative; a K beyond it only fills memory with rows of K + 2 columns after the whole mining.
+MAX_NEGATIVES = 1024
 _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "None": (type(None),)}
 
 
@@ -31,3 +34,20 @@ def check_choice(config: object, name: str, legal: tuple[str, ...]) -> None:
     value = getattr(config, name)
     if value not in legal:
         raise ConfigError(f"{name} must be one of {', '.join(repr(v) for v in legal)}; got {value!r}")
+
+
+def check_device(device: str) -> None:
+    """`device` is one that torch parses (cpu, cuda, cuda:1, mps, xpu, ...) and sees on this machine: checked here,
+    as the model loads only once the data is read."""
+    import torch
+
+    try:
+        parsed = torch.device(device)
+    except RuntimeError:
+        raise ConfigError(f"device must be cpu, cuda, cuda:N, mps or another torch device; got {device!r}") from None
+    backend = getattr(torch, parsed.type, None)
+    count = getattr(backend, "device_count", lambda: 1)() if getattr(backend, "is_available", lambda: False)() else 0
+    if count == 0:
+        raise ConfigError(f"device {device!r}: torch sees no {parsed.type} device on this machine")
+    if parsed.index is not None and parsed.index >= count:
+        raise ConfigError(f"device {device!r}: torch sees {count} {parsed.type} device(s), numbered from 0")

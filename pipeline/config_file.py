@@ -11,6 +11,7 @@ from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
 
 TABLES = {table.name: tuple(key.name for key in fields(table.type)) for table in fields(RunConfig)}
+MODELS = {"--model": ("encoder", "model"), "--teacher": ("layout", "teacher")}  # the flags that name a model
 _TOML_KINDS = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array"}
 
 
@@ -44,6 +45,14 @@ def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]],
     return config
 
 
+def model_sources(path: Path | None, overrides: dict[str, dict[str, object]]) -> dict[str, str]:
+    """What an error about each model names, found only when it loads: its flag (`--model`), or where the config
+    file set it and the flag did not, the file, table and key (`prep.toml: [encoder] model`)."""
+    loaded = read_config_file(path) if path is not None else {}
+    return {flag: f"{path}: [{table}] {key}" if key in loaded.get(table, {}) and
+            overrides.get(table, {}).get(key) is None else flag for flag, (table, key) in MODELS.items()}
+
+
 def _named(error: ConfigError, path: Path | None, table: str, current: object, command: dict) -> ConfigError:
     """The error, naming the file and table where the command's defaults and flags alone are valid (the file's
     values then caused it); where they are not, as it is."""
@@ -75,6 +84,10 @@ def read_config_file(path: Path) -> dict:
             raise ConfigError(f"{path}: [{table}] must be a table (a [{table}] line, then key = value lines), got "
                               f"{kind}")
         unknown = [key for key in value if key not in TABLES[table]]
+        home = [name for name, keys in TABLES.items() if unknown[0] in keys] if unknown else []
+        if home:
+            tables = " or ".join(f"[{name}]" for name in home)
+            raise ConfigError(f"{path}: {unknown[0]} belongs in {tables}, not [{table}]")
         if unknown:
             more = f" (and {', '.join(unknown[1:])})" if len(unknown) > 1 else ""
             raise ConfigError(f"{path}: [{table}] {unknown[0]}: {_unknown('setting', unknown[0], TABLES[table], more)}")

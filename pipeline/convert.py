@@ -8,7 +8,7 @@ import polars as pl
 
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
-from pipeline.config_file import read_config_file
+from pipeline.config_file import model_sources, read_config_file
 from pipeline.errors import ConfigError
 from pipeline.input_rows import located_error
 from pipeline.instructions import instruction_summary
@@ -73,7 +73,8 @@ def check_convert_config(path: Path | None) -> None:
                           f"{', '.join(extra)} would be ignored (they are for prep run)")
 
 
-def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
+def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, str] | None = None) -> dict:
+    """Lay out the input's own negatives; `sources` as for `run_pipeline`."""
     from pipeline.readers import read_dataset
     from pipeline.stages.scores import teacher_scores
 
@@ -88,7 +89,8 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
     selection = Selection.of(canon, positives, negatives, config.mining.negatives)
     scores_note = convert_scores_note(config.layout, selection)  # the input's scores, before a teacher's
     if config.layout.teacher:
-        selection = teacher_scores(selection, config.layout.teacher)
+        named = sources or model_sources(None, {})
+        selection = teacher_scores(selection, config.layout.teacher, named["--teacher"])
     elif config.layout.scores:
         check_given_scores(canon, selection)
     output = lay_out_output(canon, selection, config, no_links(canon.queries.height), no_links(canon.corpus.height),

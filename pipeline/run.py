@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.config import RunConfig
+from pipeline.config_file import model_sources
 from pipeline.layouts import FIXED_WIDTH
 from pipeline.layouts.empty_output import with_no_rows_warning
 from pipeline.layouts.input_scores import run_scores_note
@@ -44,23 +45,25 @@ class RunInputs:
     corpus: Path | None = None
 
 
-def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
-    """Run every stage and write `out`; returns the manifest."""
+def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, str] | None = None) -> dict:
+    """Run every stage and write `out`; returns the manifest. `sources` (`config_file.model_sources`) says what an
+    error about the encoder or teacher names, `--model` and `--teacher` by default."""
     from pipeline.engines import open_engine
     from pipeline.readers import read_dataset
     from pipeline.stages.encode import Encoder
     from pipeline.stages.index import build_index
 
     check_out(out)  # now, not after an hour of mining
-    check_folder(config.encoder.model, "--model")
-    check_folder(config.layout.teacher, "--teacher")
+    named = sources or model_sources(None, {})
+    check_folder(config.encoder.model, named["--model"])
+    check_folder(config.layout.teacher, named["--teacher"])
     clock = StageClock()
     canon = read_dataset(inputs.data, inputs.fmt, inputs.split, inputs.columns, corpus=inputs.corpus)
     clock.lap("read")
     # fill applies to the fixed-width layouts; the ragged ones take what a full (deepened) search finds.
     deepen = config.layout.fill == "mine" or config.layout.layout not in FIXED_WIDTH
     with open_engine(config) as engine:
-        encoder = Encoder(config.encoder).setup(engine.encode_device)
+        encoder = Encoder(config.encoder).setup(engine.encode_device, named["--model"])
         # Set aside before mining: a positive that is the query's own text would act as one there (its margin,
         # its near-duplicates and neighbours excluded, a query mined for it alone). Mining sees the rest only;
         # `canon` keeps every pair, so that the rejects list these and the layout stage reconciles.
@@ -98,7 +101,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path) -> dict:
         del query_vectors, doc_vectors, index  # the layout and the output report peak next: not with these held
         release_free_memory()
         if config.layout.teacher:
-            selection = teacher_scores(selection, config.layout.teacher)
+            selection = teacher_scores(selection, config.layout.teacher, named["--teacher"])
             clock.lap("teacher")
         ranked_low = mined.ranked_low.with_columns(reason=pl.lit("positive_ranked_low"), detail=pl.lit(
             f"{config.mining.max_positive_rank} or more documents rank above it (mining.max_positive_rank)"))

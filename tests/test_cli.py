@@ -192,3 +192,21 @@ def test_a_teacher_path_that_does_not_exist_fails_before_the_encoder_loads(write
                   "--teacher", tmp_path / "no-teacher")
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [f"error: --teacher {tmp_path / 'no-teacher'}: no such folder"]
+
+
+@pytest.mark.parametrize(("command", "toml", "problem"), [
+    (["run"], "[encoder]\nmodel = '/nonexistent/model'\n", "[encoder] model /nonexistent/model: no such folder"),
+    (["run"], "[encoder]\ndevice = 'tpu'\n", "[encoder] device must be cpu, cuda, cuda:N, mps or another torch "
+                                            "device; got 'tpu'"),
+    (["convert", "--to", "labeled-pair"], "[layout]\nscores = true\nteacher = '/nonexistent'\n",
+     "[layout] teacher /nonexistent: no such folder"),
+])
+def test_a_bad_model_or_device_in_the_config_file_names_the_file(write_table, tmp_path: Path, prep,
+                                                                 command: list[str], toml: str, problem: str) -> None:
+    """Not the --model or --teacher flag, which the user did not give."""
+    path = write_table("train.jsonl", ROWS)
+    config = tmp_path / "prep.toml"
+    config.write_text(toml)
+    result = prep(command[0], path, *command[1:], "--out", tmp_path / "out", "--config", config)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [f"error: {config}: {problem}"], result.stderr

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import MiningConfig, RunConfig
-from pipeline.config_file import load_run_config
+from pipeline.config_file import load_run_config, model_sources
 from pipeline.errors import ConfigError
 
 
@@ -48,6 +48,18 @@ def test_toml_values_then_flags_override(tmp_path: Path):
     ("[engine]\naddress = 'auto'\n", "[engine] engine address, workers, gpus_per_worker and index_shards are for"),
     ("[engine]\nname = 'ray'\nworkers = 0\n", "[engine] workers must be a positive integer, got 0"),
     ('[mining]\nrelative_margin = "0.05"\n', "[mining] relative_margin must be float or None, got '0.05'"),
+    ("[mining]\nrelative_margin = 1\n", "[mining] relative_margin is a share, at least 0 and below 1, got 1"),
+    ("[mining]\nabsolute_margin = 2.0\n", "[mining] absolute_margin is a cosine difference, at least 0 and below 2"),
+    ("[mining]\nmax_score = -1.5\n", "[mining] max_score is a cosine between -1 and 1, got -1.5"),
+    ("[mining]\nmin_score = 1.1\n", "[mining] min_score is a cosine between -1 and 1, got 1.1"),
+    ("[mining]\nmin_score = 0.5\nmax_score = 0.4\n", "[mining] min_score (0.5) is above max_score (0.4)"),
+    ("[mining]\nnegatives = 1000000000\n", "[mining] negatives must be at most 1024, got 1000000000"),
+    ("[layout]\nlayout = 'flag'\ngroup_size = 2000\n", "[layout] group_size must be at most 1025 (1024 negatives)"),
+    ("[layout]\nnegatives = 3\n", "negatives belongs in [mining], not [layout]"),
+    ("[mining]\nbatch_size = 3\n", "batch_size belongs in [encoder] or [layout], not [mining]"),
+    ("[encoder]\ndevice = 'tpu'\n", "[encoder] device must be cpu, cuda, cuda:N, mps or another torch device; "
+                                     "got 'tpu'"),
+    ("[encoder]\ndevice = 'cuda:x'\n", "[encoder] device must be cpu, cuda, cuda:N, mps"),
 ])
 def test_bad_config_is_a_clear_error_that_names_the_file(tmp_path: Path, toml: str, message: str):
     path = tmp_path / "prep.toml"
@@ -122,3 +134,38 @@ def test_readme_config_reference_lists_every_key_and_no_other():
     fields = {table.name: {key.name for key in dataclasses.fields(getattr(defaults, table.name))}
               for table in dataclasses.fields(defaults)}
     assert documented == fields
+
+
+def test_a_huge_negatives_flag_is_an_error_up_front():
+    with pytest.raises(ConfigError, match=re.escape("negatives must be at most 1024, got 1000000000")) as error:
+        load_run_config(None, {"mining": {"negatives": 10**9}})
+    assert str(error.value).startswith("mining.negatives")  # no file to name
+    assert load_run_config(None, {"mining": {"negatives": 1024}}).mining.negatives == 1024
+
+
+def test_a_device_that_torch_does_not_see_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import torch
+
+    path = tmp_path / "prep.toml"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    path.write_text("[encoder]\ndevice = 'cuda'\n")
+    with pytest.raises(ConfigError) as error:
+        load_run_config(path, {})
+    assert str(error.value) == f"{path}: [encoder] device 'cuda': torch sees no cuda device on this machine"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert load_run_config(path, {}).encoder.device == "cuda"
+    path.write_text("[encoder]\ndevice = 'cuda:1'\n")
+    assert load_run_config(path, {}).encoder.device == "cuda:1"
+    path.write_text("[encoder]\ndevice = 'cuda:2'\n")
+    with pytest.raises(ConfigError, match=re.escape("[encoder] device 'cuda:2': torch sees 2 cuda device(s)")):
+        load_run_config(path, {})
+    assert load_run_config(None, {}).encoder.device is None  # the default is chosen when the model loads
+
+
+def test_a_model_is_blamed_on_the_file_only_where_the_file_set_it(tmp_path: Path):
+    path = tmp_path / "prep.toml"
+    path.write_text("[encoder]\nmodel = '/nope'\n")
+    assert model_sources(path, {}) == {"--model": f"{path}: [encoder] model", "--teacher": "--teacher"}
+    assert model_sources(path, {"encoder": {"model": "/other"}})["--model"] == "--model"
+    assert model_sources(None, {}) == {"--model": "--model", "--teacher": "--teacher"}

@@ -44,9 +44,10 @@ class Encoder:
         self.fingerprint = ""
         self.stats = EncodeStats()
 
-    def setup(self, encode_device: str | None = None) -> "Encoder":
+    def setup(self, encode_device: str | None = None, option: str = "--model") -> "Encoder":
         """Loads the model here. `encode_device` is where the texts will be encoded if not here (the GPU actors
-        of the Ray engine): the backend, and so the cache fingerprint, is the one "auto" picks there."""
+        of the Ray engine): the backend, and so the cache fingerprint, is the one "auto" picks there. `option` is
+        what a model that does not load is blamed on (load_model)."""
         import torch
         import transformers
         from sentence_transformers import SentenceTransformer
@@ -64,7 +65,7 @@ class Encoder:
             self.tokenizer_workers = min(8, (os.cpu_count() or 2) - 1) if device.startswith("cuda") else 0
         if "fork" not in multiprocessing.get_all_start_methods():  # a spawned worker would copy the model
             self.tokenizer_workers = 0
-        self.model = load_model(SentenceTransformer, name, "--model", device=device)
+        self.model = load_model(SentenceTransformer, name, option, device=device)
         if self.backend == "int8":
             self.model = quantize(self.model)
         if self.config.max_seq_length:

@@ -25,11 +25,12 @@ def cosine_of_pairs(canon: Canonical, pairs: pl.DataFrame, query_vectors: np.nda
     return pl.Series("score", scores)
 
 
-def teacher_scores(selection: Selection, model: str, batch_size: int = 32) -> Selection:
-    """Every positive and (non-padding) negative scored by the CrossEncoder `model` on (query, text)."""
+def teacher_scores(selection: Selection, model: str, option: str = "--teacher", batch_size: int = 32) -> Selection:
+    """Every positive and (non-padding) negative scored by the CrossEncoder `model` on (query, text). `option` is
+    what a model that does not load is blamed on (load_model)."""
     from sentence_transformers import CrossEncoder
 
-    teacher = load_model(CrossEncoder, model, "--teacher")
+    teacher = load_model(CrossEncoder, model, option)
 
     def scored(frame: pl.DataFrame) -> pl.DataFrame:
         texts = (frame.join(selection.queries.rename({"text": "query"}), on="query_id", maintain_order="left")
