@@ -18,8 +18,9 @@ class EmptyNegatives(Rule):
         if table.source.schema.get("neg") == pl.String:
             return []  # string-instead-of-list reports it
         need = context.options.group_size - 1
-        counts = (table.frame.select(ROW, n=pl.col("neg").list.len().fill_null(0)) if "neg" in table.frame.columns
-                  else table.frame.select(ROW, n=pl.lit(0)))
+        # A neg column that is null in every row reads as text: those rows have no negatives either.
+        listed = isinstance(table.frame.schema.get("neg"), pl.List)
+        counts = table.frame.select(ROW, n=pl.col("neg").list.len().fill_null(0) if listed else pl.lit(0))
         none, few = counts.filter(pl.col("n") == 0), counts.filter((pl.col("n") > 0) & (pl.col("n") < need))
         findings = []
         if none.height:
