@@ -10,7 +10,8 @@ from pipeline.readers.files import ROW
 class EmptyNegatives(Rule):
     id = "empty-negatives"
     severity = ERROR
-    description = "FlagEmbedding rows with 0 negatives (ZeroDivisionError) or fewer than --group-size - 1 (repeated)."
+    description = ("FlagEmbedding rows with 0 negatives (ZeroDivisionError) or fewer than train_group_size - 1 "
+                   "(repeated): --group-size, else a prep output's own, else 8.")
     fix = "`prep run DATA --layout flag --group-size G` mines up to G - 1 negatives per query."
     layouts = frozenset({"flag"})
 
@@ -27,7 +28,7 @@ class EmptyNegatives(Rule):
             findings.append(self.found(none[ROW], "rows without negatives: FlagEmbedding's sampler divides by "
                                        "the number of negatives and fails"))
         if few.height:
-            findings.append(self.found(few[ROW], f"rows with fewer than {need} negatives (--group-size "
+            findings.append(self.found(few[ROW], f"rows with fewer than {need} negatives (train_group_size "
                                        f"{context.options.group_size}): FlagEmbedding repeats them to fill the "
                                        "group", severity=WARNING))
         return findings
