@@ -18,7 +18,9 @@ def lint(
                                                     "st or beir (default: detected from the columns).")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Training batch size: in-batch conflict and corpus-size "
                                                         "checks.")] = None,
-    group_size: Annotated[int, typer.Option(help="FlagEmbedding train_group_size (1 positive + negatives).")] = 8,
+    group_size: Annotated[int | None, typer.Option(help="FlagEmbedding train_group_size (1 positive + negatives; "
+                                                        "default: the one a prep output's manifest.json gives, "
+                                                        "else 8).")] = None,
     eval_data: Annotated[Path | None, typer.Option("--eval", help="Evaluation data: report its queries and "
                                                                   "positives found in DATA.")] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write the findings as JSON here.")] = None,

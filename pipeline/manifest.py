@@ -52,8 +52,8 @@ def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame,
     other = canon.repeated.filter("other_score").sort("row")
     if other.height:
         read["message"] = (f"{other.height:,} repeated (query, text) pairs have another score than their first "
-                           f"occurrence, which is kept (the first: {row_place(canon.parts, other['row'][0])}); "
-                           "manifest: stages.read.repeated_pairs")
+                           "occurrence, which is kept (the first such repeat: "
+                           f"{row_place(canon.parts, other['row'][0])}); manifest: stages.read.repeated_pairs")
     return [
         read,
         {"stage": "layout", "unit": "(query, positive) pairs", "rows_in": pairs, "rows_out": rows_out,

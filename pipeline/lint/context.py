@@ -13,6 +13,8 @@ from pipeline.lint.layouts import check_layout
 from pipeline.lint.losses import LOSSES, LossSpec
 from pipeline.readers import FORMATS, check_roles
 
+GROUP_SIZE = 8  # FlagEmbedding's train_group_size default: 1 positive + 7 negatives
+
 
 @dataclass(frozen=True)
 class LintOptions:
@@ -20,7 +22,7 @@ class LintOptions:
     layout: str | None = None
     loss: str | None = None
     batch_size: int | None = None
-    group_size: int = 8  # FlagEmbedding's train_group_size default: 1 positive + 7 negatives
+    group_size: int | None = None  # FlagEmbedding's train_group_size; None: `written_group_size`, else the default
     eval_data: Path | None = None
     split: str | None = None
     strict: bool = False
@@ -42,7 +44,7 @@ class LintOptions:
         if self.batch_size is not None and self.batch_size < 2:
             raise ConfigError(f"--batch-size must be at least 2: a batch of 1 row has no in-batch negatives; got "
                               f"{self.batch_size}")
-        if self.group_size < 2:
+        if self.group_size is not None and self.group_size < 2:
             raise ConfigError(f"--group-size must be at least 2 (1 positive + negatives), got {self.group_size}")
         if not 0 < self.threshold <= 1:
             raise ConfigError(f"--threshold is a cosine in (0, 1], got {self.threshold}")

@@ -21,7 +21,8 @@ from pipeline.readers.table_files import is_datasets_folder
 @dataclass(frozen=True)
 class Source:
     """One table to lint: `frame` has `ROW` (the row or line number errors name) and the readable columns,
-    numbers as Float64; `schema` has every column as the file declares it, in the file's order."""
+    numbers as Float64; `schema` has every column as the file declares it, in the file's order (a list column
+    whose every list is empty as a list of texts)."""
 
     name: str
     frame: pl.DataFrame
@@ -61,7 +62,10 @@ def is_json_folder(path: Path) -> bool:
 
 
 def _read_table(path: Path, split: str, name: str) -> Source:
-    schema = peek_columns(path, split)
+    # A list column with no element in any row (JSON's [] has no type) counts as a list of texts, as the readers
+    # read it; layout-schema lets it stand for a list of numbers too.
+    schema = pl.Schema({column: pl.List(pl.String) if dtype == pl.List(pl.Null) else dtype
+                        for column, dtype in peek_columns(path, split).items()})
     kinds = {column: kind for column, dtype in schema.items() if (kind := _kind(dtype))}
     frame = read_columns(path, kinds, split) if not is_blank(path) else pl.DataFrame(schema={ROW: pl.UInt32})
     frame = frame.with_columns(_as_float(frame, column) for column in frame.columns if column != ROW)
@@ -99,7 +103,7 @@ def _kind(dtype: pl.DataType) -> str | None:
         inner = dtype.inner
         if inner == pl.String:
             return "texts"
-        if inner.is_numeric() or inner == pl.Null:
+        if inner.is_numeric():
             return "numbers"
     return None
 
@@ -112,7 +116,7 @@ def _as_float(frame: pl.DataFrame, column: str) -> pl.Expr:
         return pl.col(column).cast(pl.String)
     if dtype.is_numeric() or dtype == pl.Boolean:  # a boolean label, as the pairs reader reads it: 1.0 or 0.0
         return pl.col(column).cast(pl.Float64)
-    if isinstance(dtype, pl.List) and (dtype.inner.is_numeric() or dtype.inner == pl.Null):
+    if isinstance(dtype, pl.List) and dtype.inner.is_numeric():
         return pl.col(column).cast(pl.List(pl.Float64))
     return pl.col(column)
 

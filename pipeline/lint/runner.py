@@ -8,9 +8,10 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError
-from pipeline.lint.context import LintContext, LintOptions
+from pipeline.lint.context import GROUP_SIZE, LintContext, LintOptions
 from pipeline.lint.layouts import Roles, detect_layout, find_roles
 from pipeline.lint.load import Source, is_json_folder, read_sources
+from pipeline.lint.prep_output import train_data, written_group_size
 from pipeline.lint.registry import EMPTY, RULES
 from pipeline.lint.rule import ERROR, Finding
 from pipeline.lint.table import LintTable
@@ -34,16 +35,19 @@ class LintResult:
 
 
 def lint(path: Path, options: LintOptions) -> LintResult:
+    path = train_data(Path(path))
+    if options.group_size is None:  # a prep flag output was written for its own train_group_size
+        options = dataclasses.replace(options, group_size=written_group_size(path) or GROUP_SIZE)
     context = LintContext(options)
     if options.eval_data is not None:
         held_out = [_table(source, options)
                     for source in read_sources(Path(options.eval_data), None, options.columns, options.fmt)]
         context.eval_texts = pl.concat([table.texts for table in held_out])
     findings, tables = [], []
-    if is_json_folder(Path(path)):
+    if is_json_folder(path):
         context.earlier_queries = pl.DataFrame(schema={"id": pl.UInt64, "file": pl.String, "unit": pl.String,
                                                        "line": pl.Int64})
-    for source in read_sources(Path(path), options.split, options.columns, options.fmt):
+    for source in read_sources(path, options.split, options.columns, options.fmt):
         table = _table(source, options)
         tables.append({"source": source.name, "layout": table.layout, "rows": table.rows})
         findings += lint_table(table, context)

@@ -43,7 +43,11 @@ def peek_columns(path: Path, split: str = "train") -> pl.Schema:
         return pl.Schema()
     try:
         if is_json_lines(path):
-            return pl.scan_ndjson(polars_source(path, 1000), infer_schema_length=1000).collect_schema()
+            schema = pl.scan_ndjson(polars_source(path, 1000), infer_schema_length=1000).collect_schema()
+            if any(dtype in (pl.Null, pl.List(pl.Null)) for dtype in schema.values()):
+                # Nulls or empty lists leave a field's type open: the whole file decides it (a list from line 5,000)
+                schema = pl.scan_ndjson(polars_source(path), infer_schema_length=None).collect_schema()
+            return schema
         if path.suffix.lower() == ".json":
             return pl.Schema({k: v for k, v in read_json_array(path, {}).schema.items()})
         return scan_table(path, split).collect_schema()
@@ -81,6 +85,9 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train",
             raise short
         frame = frame.drop(EMPTY_LAST)
     _check_kinds(frame, path, expected)
+    # A column of nothing but empty lists (and nulls) has no element type: as texts, it is a list of strings.
+    frame = frame.with_columns(pl.col(field).cast(pl.List(pl.String)) for field, kind in expected.items()
+                               if kind == "texts" and frame.schema.get(field) == pl.List(pl.Null))
     if ROW in frame.columns:
         return frame
     lines = line_numbers(path, frame.height) if is_json_lines(path) else None
@@ -102,7 +109,7 @@ def _check_kinds(frame: pl.DataFrame, path: Path, expected: dict[str, str]) -> N
             continue
         dtype = frame.schema[field]
         fits = {"text": dtype == pl.String,
-                "texts": dtype == pl.List(pl.String),
+                "texts": dtype in (pl.List(pl.String), pl.List(pl.Null)),
                 "number": dtype.is_numeric() or dtype == pl.String,  # CSV numbers are parsed by the reader
                 "bool": dtype == pl.Boolean,
                 "id": dtype.is_integer() or dtype == pl.String,

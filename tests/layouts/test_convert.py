@@ -74,8 +74,8 @@ def test_flagembedding_prompt_and_type_are_written_where_every_query_has_them(wr
     manifest = convert_to(write_table("again.jsonl", again), out="again", layout="flag", group_size=2, negatives=1)
     assert [row["type"] for row in rows_of(tmp_path / "again")] == ["only_1neg"] * 2
     assert manifest["layout"]["instructions"]["disagreeing"] == {
-        "queries": 1, "first_row": 3, "note": "1 queries appear on rows with another prompt or type (the first: input "
-                                              "row 3); each keeps the first it was given"}
+        "queries": 1, "first_row": 3, "note": "1 queries appear on rows with another prompt or type (the first such "
+                                              "row: input row 3); each keeps the first it was given"}
 
 
 def test_flag_writes_one_file_per_type_where_types_differ(write_table, convert_to, tmp_path):
@@ -193,7 +193,7 @@ def test_a_repeated_scored_pair_is_counted_and_a_different_score_is_reported(wri
     result = prep("convert", pairs, "--to", "labeled-pair", "--scores", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     assert "2 repeated (query, text) pairs have another score" in result.stdout
-    assert "(the first: input row 3)" in result.stdout
+    assert "(the first such repeat: input row 3)" in " ".join(result.stdout.split())  # as rich wraps it or not
     read = json.loads((tmp_path / "out" / "manifest.json").read_text())["stages"][0]
     assert read["repeated_pairs"] == {"positive": 2, "negative": 1, "with_another_score": 2,
                                       "rows_with_another_score": [3, 4]}  # in row order, whatever the role

@@ -84,10 +84,23 @@ def test_a_query_in_an_earlier_file_of_a_folder_is_named_with_that_file(tmp_path
     findings = lint(tmp_path, LintOptions()).findings
     finding = one(findings, "query-in-earlier-file")
     assert (Path(finding.source).name, finding.count, finding.rows) == ("b.jsonl", 2, (2, 3))
-    assert "(the first: line 2, also a.jsonl line 2)" in finding.message
+    assert "(the first such row: line 2, its query first at a.jsonl line 2)" in finding.message
+    assert "FlagEmbedding trains on the folder as one dataset" in finding.message
     assert not by_rule(findings, "duplicate-query"), "no file repeats a query of its own"
     write("b.jsonl", flag[2:])
     assert not by_rule(lint(tmp_path, LintOptions()).findings, "query-in-earlier-file")
+
+
+def test_a_query_in_an_earlier_file_of_st_triplets_names_datasets_not_flagembedding(tmp_path: Path) -> None:
+    from pipeline.lint.context import LintOptions
+    from pipeline.lint.runner import lint
+
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(row) + "\n" for row in CLEAN[:2]))
+    (tmp_path / "b.jsonl").write_text("".join(json.dumps(row) + "\n" for row in [CLEAN[2], CLEAN[0]]))
+    finding = one(lint(tmp_path, LintOptions()).findings, "query-in-earlier-file")
+    assert (finding.count, finding.rows) == (1, (2,))
+    assert "(the first such row: line 2, its query first at a.jsonl line 1)" in finding.message
+    assert 'load_dataset("json", data_dir=FOLDER)' in finding.message and "FlagEmbedding" not in finding.message
 
 
 def test_null_negative_columns_are_missing_negatives_not_empty_texts(lint_records) -> None:
@@ -144,4 +157,4 @@ def test_a_query_in_an_earlier_json_array_file_is_placed_by_row(tmp_path: Path) 
     (tmp_path / "a.json").write_text(json.dumps(flag[:2]))
     (tmp_path / "b.json").write_text(json.dumps([flag[2], flag[1]]))
     finding = one(lint(tmp_path, LintOptions()).findings, "query-in-earlier-file")
-    assert "(the first: row 2, also a.json row 2)" in finding.message
+    assert "(the first such row: row 2, its query first at a.json row 2)" in finding.message

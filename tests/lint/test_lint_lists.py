@@ -1,5 +1,6 @@
 """list-column, two-element-list, string-instead-of-list, ragged-negatives, empty-negatives, padding-negative."""
 
+import pytest
 from rule_findings import by_rule, one
 
 ST_LISTS = [
@@ -52,6 +53,29 @@ def test_empty_negatives(lint_records) -> None:
     rows = [FLAG[0], {**FLAG[1], "neg": []}, {"query": "q3", "pos": ["p3"], "neg": ["n7"]}]
     findings = by_rule(lint_records(rows, group_size=4), "empty-negatives")
     assert [(f.severity, f.count, f.rows) for f in findings] == [("error", 1, (2,)), ("warning", 1, (3,))]
+
+
+@pytest.mark.parametrize("name", ["train.jsonl", "train.json"])
+def test_negatives_empty_in_every_row_are_a_list_of_texts(lint_records, name) -> None:
+    # JSON gives `[]` no element type; the rows lack negatives, the column's type is not broken.
+    rows = [{**row, "neg": [], "neg_scores": []} for row in FLAG]
+    findings = lint_records(rows, name=name)
+    assert not by_rule(findings, "layout-schema")
+    finding = one(findings, "empty-negatives")
+    assert (finding.severity, finding.count, finding.rows) == ("error", 2, (1, 2))
+
+
+def test_negatives_empty_in_the_first_thousand_rows_are_read_as_texts_after_them(lint_records) -> None:
+    rows = [{"query": f"q{i}", "pos": [f"p{i}"], "neg": []} for i in range(1001)] + [FLAG[0]]
+    findings = lint_records(rows)
+    assert not by_rule(findings, "layout-schema")
+    assert [(f.severity, f.count) for f in by_rule(findings, "empty-negatives")] == [("error", 1001), ("warning", 1)]
+
+
+def test_negatives_null_in_every_row(lint_records) -> None:
+    findings = lint_records([{**row, "neg": None} for row in FLAG])
+    assert "column 'neg' is null in 2 rows" in one(findings, "layout-schema").message
+    assert one(findings, "empty-negatives").rows == (1, 2)
 
 
 def test_padding_negative(lint_records) -> None:

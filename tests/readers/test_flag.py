@@ -66,6 +66,14 @@ def test_rows_without_neg_have_no_negatives(write_table) -> None:
     assert canon.positives.height == 5
 
 
+@pytest.mark.parametrize("name", ["train.jsonl", "train.json"])
+def test_neg_empty_in_every_row_is_read(write_table, name: str) -> None:
+    # A JSON array of such rows types `neg` as a list of nulls: still a list of texts, all of them empty.
+    rows = [{"query": row["query"], "pos": row["pos"], "neg": []} for row in ROWS]
+    canon = read_dataset(write_table(name, rows), "flag")
+    assert (canon.negatives.height, canon.positives.height) == (0, 5)
+
+
 def test_flag_rows_in_a_json_file(tmp_path: Path, write_table) -> None:
     """FlagEmbedding ships its examples as .json files holding one object per line."""
     path = tmp_path / "toy_finetune_data.json"

@@ -147,7 +147,7 @@ def test_the_manifest_places_a_disagreeing_row_in_its_file(write_table, tmp_path
                                                                                       fill="drop"))
     manifest = convert(RunInputs(tmp_path / "in", None), config, tmp_path / "out")
     disagreeing = manifest["layout"]["instructions"]["disagreeing"]
-    assert disagreeing["first_row"] == 4 and "(the first: b.jsonl line 2)" in disagreeing["note"]
+    assert disagreeing["first_row"] == 4 and "(the first such row: b.jsonl line 2)" in disagreeing["note"]
 
 
 def test_the_manifest_places_a_repeat_with_another_score_in_its_file(write_table, tmp_path: Path) -> None:
@@ -159,4 +159,4 @@ def test_the_manifest_places_a_repeat_with_another_score_in_its_file(write_table
     read = convert(RunInputs(tmp_path / "in", None), config, tmp_path / "out")["stages"][0]
     assert read["repeated_pairs"]["rows_with_another_score"] == [3]
     assert read["repeated_pairs"]["places_with_another_score"] == ["b.jsonl line 2"]
-    assert "(the first: b.jsonl line 2)" in read["message"]
+    assert "(the first such repeat: b.jsonl line 2)" in read["message"]

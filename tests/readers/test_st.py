@@ -171,6 +171,14 @@ def test_a_null_single_negative_is_a_row_without_one(write_table, linked) -> Non
     assert canon.rows.height == 2
 
 
+def test_negatives_null_in_the_first_thousand_rows_and_lists_after(write_table, linked) -> None:
+    # The first rows leave the column's type open: the whole file decides it is a list of texts.
+    records = [{"anchor": f"a{i}", "positive": f"p{i}", "negative": None} for i in range(1001)]
+    canon = read_dataset(write_table("late.jsonl", [*records, {"anchor": "ax", "positive": "px", "negative": ["nx"]}]))
+    assert set(linked(canon, "negatives")) == {("ax", "nx")}
+    assert canon.rows.height == 1002
+
+
 def test_a_null_anchor_or_positive_is_still_an_error(write_table) -> None:
     with pytest.raises(InputError, match=r"ragged\.jsonl, line 2, field 'positive': is null"):
         read_dataset(write_table("ragged.jsonl", [RAGGED[0], {**RAGGED[1], "positive": None}]))

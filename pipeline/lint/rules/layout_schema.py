@@ -29,9 +29,9 @@ class LayoutSchema(Rule):
 
         from schemas.layouts import MODELS
 
-        renamed = _model_names(table)
+        renamed, model = _model_names(table), MODELS[table.layout]
         try:
-            MODELS[table.layout].validate(table.frame.rename(renamed), lazy=True)
+            model.validate(_typed_by_model(table.frame.rename(renamed), model), lazy=True)
         except pa.errors.SchemaErrors as errors:
             back = {new: old for old, new in renamed.items()}
             cases = errors.failure_cases.with_columns(pl.col("column").replace(back),
@@ -91,3 +91,19 @@ def _model_names(table) -> dict[str, str]:
     if table.roles.label and table.roles.label not in LABEL_COLUMNS:
         wanted[table.roles.label] = "score"
     return {old: new for old, new in wanted.items() if old != new and new not in table.frame.columns}
+
+
+def _typed_by_model(frame: pl.DataFrame, model) -> pl.DataFrame:
+    """A column without a single value takes the type the model wants: JSON types neither null nor `[]` (a list of
+    texts or of numbers alike), so only its nulls are left to check."""
+    wanted = {name: column.dtype.type for name, column in model.to_schema().columns.items()
+              if name in frame.columns and _holds_nothing(frame[name])}
+    return frame.with_columns(pl.lit(None, dtype).alias(name) if frame[name].null_count() == frame.height
+                              else pl.col(name).cast(dtype) for name, dtype in wanted.items())
+
+
+def _holds_nothing(values: pl.Series) -> bool:
+    """Every row null or an empty list."""
+    if values.null_count() == values.len():
+        return True
+    return isinstance(values.dtype, pl.List) and values.list.len().fill_null(0).max() == 0

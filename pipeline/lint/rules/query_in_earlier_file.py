@@ -9,8 +9,9 @@ from pipeline.readers.files import ROW
 class QueryInEarlierFile(Rule):
     id = "query-in-earlier-file"
     severity = WARNING
-    description = ("A query in several files of a folder: FlagEmbedding trains on the files as one dataset, so "
-                   "a batch can hold the query twice.")
+    description = ("A query in several files of a folder: a trainer that reads the folder as one dataset "
+                   "(FlagEmbedding's --train_data, datasets' load_dataset(\"json\", data_dir=...)) can meet the query "
+                   "twice in a batch.")
     fix = ("Merge each query's rows into one file: `prep run FOLDER` and `prep convert FOLDER` read the folder as "
            "one input and merge them.")
 
@@ -23,8 +24,16 @@ class QueryInEarlierFile(Rule):
         if seen.is_empty():
             return []
         first = seen.row(0, named=True)
-        return [self.found(seen[ROW], f"{seen.height:,} rows repeat a query of an earlier file (the first: "
-                           f"{table.source.unit} {first[ROW]}, also {first['file']} {first['unit']} {first['line']}). "
-                           "Without "
-                           "--same_dataset_within_batch each row's positive can be the other's in-batch false "
-                           "negative; with it, the query is trained once per file in every epoch")]
+        return [self.found(seen[ROW], f"{seen.height:,} rows repeat a query of an earlier file (the first such row: "
+                           f"{table.source.unit} {first[ROW]}, its query first at {first['file']} {first['unit']} "
+                           f"{first['line']}). {_consequence(table.layout)}")]
+
+
+def _consequence(layout: str) -> str:
+    """What the repeat does to training, in the words of the trainer that reads this layout."""
+    if layout == "flag":
+        return ("FlagEmbedding trains on the folder as one dataset: without --same_dataset_within_batch each row's "
+                "positive can be the other's in-batch false negative; with it, the query is trained once per file in "
+                "every epoch")
+    return ("Loaded as one dataset (datasets' load_dataset(\"json\", data_dir=FOLDER)), the folder holds the query in "
+            "several rows: in a batch, each row's positive can be the other's in-batch false negative")

@@ -1,0 +1,37 @@
+"""What the manifest.json of a `prep run` / `prep convert` flag output tells lint about the data in it: where its
+--train_data is, and the train_group_size it was written for."""
+
+import json
+from pathlib import Path
+
+from pipeline.layouts.flag import FLAG_FILE, FLAG_FOLDER
+from pipeline.stages.write import is_prep_manifest
+
+
+def flag_output(path: Path) -> tuple[Path, dict] | None:
+    """The root and `layout` summary of the prep flag output that DATA is, or holds DATA as its train.jsonl, its
+    train/ folder or a file in that; None for anything else."""
+    path = path.resolve()
+    for root in (path, path.parent, path.parent.parent):
+        if path.relative_to(root).parts[:1] in ((), (FLAG_FILE,), (FLAG_FOLDER,)) \
+                and is_prep_manifest(root / "manifest.json"):
+            layout = json.loads((root / "manifest.json").read_text(encoding="utf-8")).get("layout") or {}
+            return (root, layout) if layout.get("layout") == "flag" else None
+    return None
+
+
+def train_data(path: Path) -> Path:
+    """A prep flag output folder is linted as its --train_data (train.jsonl, or the train/ folder of one file per
+    type), not as the folder holding it with its manifest, report and rejects; any other DATA is itself."""
+    found = flag_output(path)
+    if found is None or path.resolve() != found[0]:
+        return path
+    return path / FLAG_FILE if (path / FLAG_FILE).is_file() else path / FLAG_FOLDER
+
+
+def written_group_size(path: Path) -> int | None:
+    """The train_group_size the flag output holding DATA was written for (the manifest's load line gives it to
+    FlagEmbedding: K negatives per row + 1); None where DATA is no such output."""
+    found = flag_output(path)
+    negatives = found[1].get("negatives_per_row") if found else None
+    return negatives + 1 if isinstance(negatives, int) else None

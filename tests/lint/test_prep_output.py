@@ -1,0 +1,53 @@
+"""A prep flag output is linted as its --train_data, against the train_group_size its manifest.json gives."""
+
+import json
+from pathlib import Path
+
+import pytest
+from rule_findings import by_rule, one
+
+from pipeline.config import LayoutConfig, MiningConfig, RunConfig
+from pipeline.convert import convert
+from pipeline.lint.context import LintOptions
+from pipeline.lint.runner import lint
+from pipeline.run import RunInputs
+
+ROWS = [{"query": f"query {i}", "pos": [f"passage {i}"], "neg": [f"negative {i} {k}" for k in range(3)],
+         "type": "normal" if i < 3 else "sts"} for i in range(6)]
+UNTYPED = [{key: value for key, value in row.items() if key != "type"} for row in ROWS]
+
+
+def flag_output(tmp_path: Path, rows: list[dict]) -> Path:
+    """`prep convert --to flag --group-size 4`: three negatives per row, as FlagEmbedding samples them."""
+    data = tmp_path / "input.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    config = RunConfig(mining=MiningConfig(negatives=3), layout=LayoutConfig(layout="flag", fill="drop", group_size=4))
+    convert(RunInputs(data, None), config, tmp_path / "out")
+    return tmp_path / "out"
+
+
+def lint_findings(path: Path, tokenizer: Path, **options: object) -> list:
+    return lint(path, LintOptions(model=str(tokenizer), **options)).findings
+
+
+@pytest.mark.parametrize("inside", ["", "train.jsonl"])
+def test_a_flag_output_is_linted_against_its_own_group_size(tmp_path, tiny_tokenizer, inside) -> None:
+    out = flag_output(tmp_path, UNTYPED)
+    result = lint(out / inside, LintOptions(model=str(tiny_tokenizer)))
+    assert [table["source"] for table in result.tables] == [str(out / "train.jsonl")]
+    assert not by_rule(result.findings, "empty-negatives")
+    finding = one(lint_findings(out / inside, tiny_tokenizer, group_size=8), "empty-negatives")
+    assert "fewer than 7 negatives (train_group_size 8)" in finding.message, "an explicit --group-size wins"
+
+
+@pytest.mark.parametrize("inside", ["", "train", "train/normal.jsonl"])
+def test_a_flag_output_of_one_file_per_type(tmp_path, tiny_tokenizer, inside) -> None:
+    out = flag_output(tmp_path, ROWS)
+    assert not by_rule(lint_findings(out / inside, tiny_tokenizer), "empty-negatives")
+
+
+def test_data_outside_a_prep_output_keeps_the_default(tmp_path, tiny_tokenizer) -> None:
+    out = flag_output(tmp_path, UNTYPED)
+    (out / "manifest.json").write_text('{"layout": {"layout": "flag", "negatives_per_row": 3}}')  # not prep's
+    finding = one(lint_findings(out / "train.jsonl", tiny_tokenizer), "empty-negatives")
+    assert "fewer than 7 negatives (train_group_size 8)" in finding.message
