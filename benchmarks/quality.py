@@ -22,7 +22,8 @@ Methods, all with MultipleNegativesRankingLoss, one epoch, batch 32, lr 2e-5, th
   prep-r-off prep run without max_positive_rank: every pair is kept, its negatives searched down the corpus
   prep7-drop prep run --negatives 7 --fill drop: a pair short of K in the first search is rejected, as ST drops it
   prep:KEY=VALUE,...  prep run with these [mining] or [layout] settings, TOML values:
-            prep:relative_margin=0.02,sampling="random",fill="drop"
+            prep:relative_margin=0.02,sampling="random",fill="drop" (not layout, shard_format or batch_size,
+            which the benchmark sets itself)
 Evaluated with ST's InformationRetrievalEvaluator on the test qrels against the whole corpus: nDCG@10, MRR@10,
 Recall@100. Every method is trained with each seed; the table gives the mean and half the range (max - min) / 2.
 
@@ -100,18 +101,15 @@ def prep_output(pairs: pl.DataFrame, corpus: pl.DataFrame, work: Path, setup: Se
     """`prep run` on the pairs; `settings` overrides fields of the [mining] and [layout] tables."""
     import datasets
 
-    from pipeline.config import EncoderConfig, LayoutConfig, MiningConfig, RunConfig
     from pipeline.run import RunInputs, run_pipeline
 
     pairs_path, corpus_path = work / "pairs.jsonl", work / "corpus.jsonl"
     pairs.write_ndjson(pairs_path)
     corpus.select("text").write_ndjson(corpus_path)
     out = work / ("prep-" + "-".join([str(batch_size)] + [f"{key}={value}" for key, value in sorted(settings.items())]))
-    mining, layout = split_settings(settings)
-    config = RunConfig(encoder=EncoderConfig(model=setup.model, max_seq_length=setup.max_seq_length,
-                                             device=setup.device, cache_dir=str(work / "cache")),
-                       mining=MiningConfig(**mining), layout=LayoutConfig(batch_size=batch_size, **layout))
-    run_pipeline(RunInputs(pairs_path, corpus=corpus_path), config, out)
+    encoder = {"model": setup.model, "max_seq_length": setup.max_seq_length, "device": setup.device,
+               "cache_dir": str(work / "cache")}
+    run_pipeline(RunInputs(pairs_path, corpus=corpus_path), prep_config(settings, batch_size, encoder), out)
     return datasets.load_from_disk(str(out))
 
 
@@ -138,6 +136,25 @@ def split_settings(settings: dict) -> tuple[dict, dict]:
     layout_keys = {field.name for field in fields(LayoutConfig)}
     return ({key: value for key, value in settings.items() if key not in layout_keys},
             {key: value for key, value in settings.items() if key in layout_keys})
+
+
+# [layout] settings the benchmark sets itself: it trains MultipleNegativesRankingLoss on n-tuple rows that
+# datasets.load_from_disk reads, and a method's conflict-free batch size (prep+, prep7+) is its training batch of 32
+FIXED_LAYOUT = ("layout", "shard_format", "batch_size")
+
+
+def prep_config(settings: dict, batch_size: int | None, encoder: dict | None = None):
+    """The RunConfig of a prep method, by `prep run --config`'s loader: `settings` are [mining] or [layout] keys."""
+    from pipeline.config_file import load_run_config
+    from pipeline.errors import ConfigError
+
+    fixed = [key for key in FIXED_LAYOUT if key in settings]
+    if fixed:
+        raise ConfigError(f"{', '.join(fixed)}: the benchmark sets layout, shard_format and batch_size itself (it "
+                          "trains on n-tuple rows in Arrow shards; prep+ and prep7+ give conflict-free batches of 32)")
+    mining, layout = split_settings(settings)
+    return load_run_config(None, {"encoder": encoder or {}, "mining": mining,
+                                  "layout": {**layout, "batch_size": batch_size}})
 
 
 def base_model(setup: Setup):
@@ -211,12 +228,10 @@ MINERS = {
 
 def method_name(name: str) -> str:
     if name not in MINERS and name not in PREP_METHODS:
-        from pipeline.config_file import load_run_config
         from pipeline.errors import PrepError
 
-        try:  # a name that is neither, or a setting prep lacks, fails here, as in a prep.toml
-            mining, layout = split_settings(prep_settings(name))
-            load_run_config(None, {"mining": mining, "layout": layout})
+        try:  # a name that is neither, or a setting prep lacks or the benchmark sets, fails here, as in a prep.toml
+            prep_config(prep_settings(name), None)
         except PrepError as error:
             raise argparse.ArgumentTypeError(f"{name}: {error}") from None
     return name

@@ -4,6 +4,7 @@ import ast
 import re
 
 import pytest
+from training import train_steps
 
 from pipeline.instructions import st_prompt_note
 
@@ -58,11 +59,19 @@ def test_the_suggested_prompts_reach_the_losses_through_st_collators(tmp_path) -
     assert CrossEncoderDataCollator(preprocess_fn=None, prompts=prompts)([pair])["prompt"] == "Retrieve text."
 
 
-def test_the_crossencoder_prompt_reaches_an_n_tuple_row(tmp_path) -> None:
-    """ST's CrossEncoder MultipleNegativesRankingLoss takes (anchor, positive, negative_1..k) rows: its collator
-    passes the suggested string on, as for pairs."""
-    from sentence_transformers.cross_encoder.data_collator import CrossEncoderDataCollator
+def test_the_crossencoder_prompt_reaches_the_model_on_n_tuple_rows(tmp_path, tiny_cross_encoder) -> None:
+    """ST's CrossEncoder MultipleNegativesRankingLoss on (anchor, positive, negative_1) rows, in real trainer steps
+    with the suggested string: every (anchor, candidate) pair the model reads starts with the prompt."""
+    import datasets
+    from sentence_transformers.cross_encoder import CrossEncoder, losses
 
-    row = {"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative_1": "Mars is red."}
+    model = CrossEncoder(str(tiny_cross_encoder), device="cpu")
+    read = []
+    model[0].register_forward_pre_hook(lambda module, args: read.extend(args[0]["input_ids"].tolist()))
+    rows = datasets.Dataset.from_list([
+        {"anchor": "what is the capital of france", "positive": "paris", "negative_1": "berlin"},
+        {"anchor": "who wrote hamlet", "positive": "shakespeare", "negative_1": "the sky is blue"}])
     prompts = suggested(st_prompt_note("n-tuple", "Retrieve text."), "CrossEncoderTrainingArguments")
-    assert CrossEncoderDataCollator(preprocess_fn=None, prompts=prompts)([row])["prompt"] == "Retrieve text."
+    train_steps(model, rows, tmp_path, losses.MultipleNegativesRankingLoss(model), prompts=prompts)
+    prompt = [model.tokenizer.cls_token_id, *model.tokenizer(prompts, add_special_tokens=False)["input_ids"]]
+    assert read and all(ids[:len(prompt)] == prompt for ids in read)
