@@ -4,6 +4,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlparse
 
 import typer
 from rich.console import Console
@@ -96,6 +97,8 @@ def write_out(out: str, produce: Callable[[Path], dict], inputs: dict[str, Path 
         check_apart(Path(out), inputs)
         return produce(Path(out))
     check_uri(out)
+    if out.startswith("file://"):  # a local folder all the same: published over, it would lose an input inside it
+        check_apart(Path(urlparse(out).path), inputs)
     with tempfile.TemporaryDirectory(prefix="prep-out-") as staging:
         manifest = produce(Path(staging) / "out")
         publish(Path(staging) / "out", out)

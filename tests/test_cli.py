@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from plain_norm import norm
 
-from pipeline.cli_app import check_apart, parse_columns
+from pipeline.cli_app import check_apart, parse_columns, write_out
 from pipeline.errors import ConfigError
 
 REPO = Path(__file__).parents[1]
@@ -113,6 +113,19 @@ def test_check_apart_refuses_an_out_that_is_holds_or_lies_in_an_input(tmp_path: 
                                     "inputs")
     check_apart(tmp_path / "out", {"DATA": data, "--config": folder})  # beside the input: fine
     check_apart(folder, {"--model": folder / "missing"})  # nothing there to lose
+
+
+def test_a_file_uri_out_is_kept_apart_from_the_inputs_too(tmp_path: Path) -> None:
+    """A file:// OUT is published over like any URI, but it is a local folder: an input inside it would be lost."""
+    out = (tmp_path / "out").resolve()
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"packages": {"prep": "0"}, "stages": {}}))
+    data = out / "train.jsonl"
+    data.write_text("{}\n")
+    produced = []
+    with pytest.raises(ConfigError, match=f"--out {out} holds DATA {data}"):
+        write_out(f"file://{out}", produced.append, {"DATA": data})
+    assert not produced and data.read_text() == "{}\n"
 
 
 @pytest.mark.parametrize("option", ["DATA", "--corpus", "--config"])
