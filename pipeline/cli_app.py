@@ -107,13 +107,14 @@ def write_out(out: str, produce: Callable[[Path], dict], inputs: dict[str, Path 
 
 def check_apart(out: Path, inputs: dict[str, Path | str | None]) -> None:
     """Refuse an OUT that is, holds or lies in an input path: OUT is replaced whole at the end, which would delete an
-    input inside it, and an OUT inside an input folder becomes part of that input on its next read. Paths that do
-    not exist (a hub model name) have nothing to lose."""
+    input inside it, and an OUT inside a data folder becomes part of that data on its next read (a model or cache
+    folder is not read whole: an OUT inside it is fine). Paths that do not exist (a hub model name) have nothing to
+    lose."""
     out = out.expanduser().resolve()
     for option, name in inputs.items():
         if name is None or not Path(name).expanduser().exists():
             continue
         path = Path(name).expanduser().resolve()
-        if path == out or out in path.parents or path in out.parents:
+        if path == out or out in path.parents or (path in out.parents and option in ("DATA", "--corpus")):
             relation = "is" if path == out else "holds" if out in path.parents else "lies inside"
             raise ConfigError(f"--out {out} {relation} {option} {path}: choose an --out apart from the inputs")

@@ -14,7 +14,7 @@ The TOML file has one table per concern, named as below ([layout]'s `LayoutConfi
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipeline.config_checks import MAX_NEGATIVES, check_choice, check_device, check_positive, check_types
+from pipeline.config_checks import check_choice, check_device, check_positive, check_types
 from pipeline.config_layout import LayoutConfig
 from pipeline.errors import ConfigError
 
@@ -87,8 +87,6 @@ class MiningConfig:
             object.__setattr__(self, "max_positive_rank", None)
         check_types(self)
         check_positive(self, "negatives")
-        if self.negatives > MAX_NEGATIVES:
-            raise ConfigError(f"mining.negatives must be at most {MAX_NEGATIVES}, got {self.negatives}")
         check_positive(self, "query_chunk")
         for name in ("max_nprobe", "max_positive_rank"):
             if getattr(self, name) is not None:

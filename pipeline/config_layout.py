@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from pipeline.config_checks import MAX_NEGATIVES, check_choice, check_positive, check_types
+from pipeline.config_checks import check_choice, check_positive, check_types
 from pipeline.errors import ConfigError
 
 LAYOUTS = ("n-tuple", "buckets", "triplet", "labeled-pair", "labeled-list", "flag")
@@ -60,9 +60,6 @@ class LayoutConfig:
                               "buckets keep every negative")
         if self.group_size == 1:
             raise ConfigError("group_size must be at least 2: one positive and group_size - 1 negatives")
-        if self.group_size is not None and self.group_size > MAX_NEGATIVES + 1:
-            raise ConfigError(f"group_size must be at most {MAX_NEGATIVES + 1} ({MAX_NEGATIVES} negatives), got "
-                              f"{self.group_size}")
         if self.batch_size == 1:
             raise ConfigError("batch_size must be at least 2: a batch of 1 row has no in-batch negatives")
         if self.batch_size is not None and self.layout != "n-tuple":

@@ -8,7 +8,9 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.config import RunConfig
+from pipeline.config_checks import MAX_NEGATIVES
 from pipeline.config_file import model_sources
+from pipeline.errors import ConfigError
 from pipeline.layouts import FIXED_WIDTH
 from pipeline.layouts.empty_output import with_no_rows_warning
 from pipeline.layouts.input_scores import run_scores_note
@@ -54,6 +56,9 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
     from pipeline.stages.index import build_index
 
     check_out(out)  # now, not after an hour of mining
+    if config.mining.negatives > MAX_NEGATIVES:  # `prep convert` keeps any K the input holds; mining cannot
+        raise ConfigError(f"negatives (--negatives, --group-size or the config file): at most {MAX_NEGATIVES} can be "
+                          f"mined, got {config.mining.negatives}")
     named = sources or model_sources(None, {})
     check_folder(config.encoder.model, named["--model"])
     check_folder(config.layout.teacher, named["--teacher"])

@@ -113,6 +113,9 @@ def test_check_apart_refuses_an_out_that_is_holds_or_lies_in_an_input(tmp_path: 
                                     "inputs")
     check_apart(tmp_path / "out", {"DATA": data, "--config": folder})  # beside the input: fine
     check_apart(folder, {"--model": folder / "missing"})  # nothing there to lose
+    check_apart(folder / "out", {"--cache-dir": folder, "--model": folder})  # not read whole: fine inside
+    with pytest.raises(ConfigError, match="holds --cache-dir"):
+        check_apart(tmp_path, {"--cache-dir": folder})
 
 
 def test_a_file_uri_out_is_kept_apart_from_the_inputs_too(tmp_path: Path) -> None:

@@ -53,8 +53,6 @@ def test_toml_values_then_flags_override(tmp_path: Path):
     ("[mining]\nmax_score = -1.5\n", "[mining] max_score is a cosine between -1 and 1, got -1.5"),
     ("[mining]\nmin_score = 1.1\n", "[mining] min_score is a cosine between -1 and 1, got 1.1"),
     ("[mining]\nmin_score = 0.5\nmax_score = 0.4\n", "[mining] min_score (0.5) is above max_score (0.4)"),
-    ("[mining]\nnegatives = 1000000000\n", "[mining] negatives must be at most 1024, got 1000000000"),
-    ("[layout]\nlayout = 'flag'\ngroup_size = 2000\n", "[layout] group_size must be at most 1025 (1024 negatives)"),
     ("[layout]\nnegatives = 3\n", "negatives belongs in [mining], not [layout]"),
     ("[mining]\nbatch_size = 3\n", "batch_size belongs in [encoder] or [layout], not [mining]"),
     ("[encoder]\ndevice = 'tpu'\n", "[encoder] device must be cpu, cuda, cuda:N, mps or another torch device; "
@@ -136,11 +134,17 @@ def test_readme_config_reference_lists_every_key_and_no_other():
     assert documented == fields
 
 
-def test_a_huge_negatives_flag_is_an_error_up_front():
-    with pytest.raises(ConfigError, match=re.escape("negatives must be at most 1024, got 1000000000")) as error:
-        load_run_config(None, {"mining": {"negatives": 10**9}})
-    assert str(error.value).startswith("mining.negatives")  # no file to name
-    assert load_run_config(None, {"mining": {"negatives": 1024}}).mining.negatives == 1024
+def test_a_huge_negatives_is_refused_before_the_read_by_run_and_taken_by_convert(tmp_path):
+    """Mining cannot give more than MAX_NEGATIVES (its search depth); convert keeps any K the input holds."""
+    from pipeline.run import RunInputs, run_pipeline
+
+    config = load_run_config(None, {"mining": {"negatives": 10**9}})
+    with pytest.raises(ConfigError, match=re.escape("at most 1024 can be mined, got 1000000000")):
+        run_pipeline(RunInputs(tmp_path / "missing.jsonl"), config, tmp_path / "out")  # before the read fails
+    flag = load_run_config(None, {"layout": {"layout": "flag", "group_size": 2000}})
+    assert flag.mining.negatives == 1999
+    with pytest.raises(ConfigError, match="got 1999"):
+        run_pipeline(RunInputs(tmp_path / "missing.jsonl"), flag, tmp_path / "out")
 
 
 def test_a_device_that_torch_does_not_see_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

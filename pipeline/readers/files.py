@@ -43,10 +43,12 @@ def peek_columns(path: Path, split: str = "train") -> pl.Schema:
         return pl.Schema()
     try:
         if is_json_lines(path):
-            schema = pl.scan_ndjson(polars_source(path, 1000), infer_schema_length=1000).collect_schema()
+            with polars_source(path, 1000) as source:
+                schema = pl.scan_ndjson(source, infer_schema_length=1000).collect_schema()
             if any(dtype in (pl.Null, pl.List(pl.Null)) for dtype in schema.values()):
                 # Nulls or empty lists leave a field's type open: the whole file decides it (a list from line 5,000)
-                schema = pl.scan_ndjson(polars_source(path), infer_schema_length=None).collect_schema()
+                with polars_source(path) as source:
+                    schema = pl.scan_ndjson(source, infer_schema_length=None).collect_schema()
             return schema
         if path.suffix.lower() == ".json":
             return pl.Schema({k: v for k, v in read_json_array(path, {}).schema.items()})

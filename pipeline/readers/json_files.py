@@ -4,6 +4,10 @@ record."""
 
 import codecs
 import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,13 +44,21 @@ def is_json_lines(path: Path) -> bool:
     return not head.startswith(b"[")
 
 
-def polars_source(path: Path, lines: int | None = None) -> Path | bytes:
-    """What Polars' JSON Lines reader is given: the file, or (the first `lines` of) its bytes after a UTF-8 byte
-    order mark, which Polars refuses while pyarrow and `datasets` skip it."""
+@contextmanager
+def polars_source(path: Path, lines: int | None = None) -> Iterator[Path | bytes]:
+    """What Polars' JSON Lines reader is given: the file, or, after a UTF-8 byte order mark (which Polars refuses
+    while pyarrow and `datasets` skip it), the first `lines` of its bytes or a copy of the whole without the mark,
+    on disk: the file may be larger than memory."""
     with path.open("rb") as handle:
         if handle.read(3) != codecs.BOM_UTF8:
-            return path
-        return b"".join(islice(handle, lines))
+            yield path
+        elif lines is not None:
+            yield b"".join(islice(handle, lines))
+        else:
+            with tempfile.NamedTemporaryFile(suffix=".jsonl") as copy:
+                shutil.copyfileobj(handle, copy)
+                copy.flush()
+                yield Path(copy.name)
 
 
 def read_json_lines(path: Path, expected: dict[str, str], peeked: pl.Schema, known: bool) -> pl.DataFrame:
@@ -73,7 +85,8 @@ def read_json_lines(path: Path, expected: dict[str, str], peeked: pl.Schema, kno
         options = pa_json.ParseOptions(explicit_schema=schema.remove(schema.get_field_index(id_column)),
                                        unexpected_field_behavior=options.unexpected_field_behavior)
         table = _read_table(path, options)
-        ids = pl.scan_ndjson(polars_source(path), schema={id_column: pl.String}).collect()[id_column]
+        with polars_source(path) as source:
+            ids = pl.scan_ndjson(source, schema={id_column: pl.String}).collect()[id_column]
         table = table.append_column(id_column, ids.to_arrow().cast(pa.string()))
     table.validate(full=True)  # pyarrow does not check UTF-8 while parsing
     late = [name for name in table.column_names if name not in expected and name not in present]

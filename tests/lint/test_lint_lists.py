@@ -1,7 +1,12 @@
 """list-column, two-element-list, string-instead-of-list, ragged-negatives, empty-negatives, padding-negative."""
 
+import json
+
 import pytest
 from rule_findings import by_rule, one
+
+from pipeline.lint.context import LintOptions
+from pipeline.lint.runner import lint
 
 ST_LISTS = [
     {"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": ["Dune is a novel.", "Mars is red."]},
@@ -84,3 +89,23 @@ def test_padding_negative(lint_records) -> None:
     padded[1]["negative_1"] = "mars is red."
     finding = one(lint_records(padded), "padding-negative")
     assert "1 empty and 1 repeated" in finding.message and (finding.count, finding.rows) == (2, (1, 2))
+
+
+@pytest.mark.parametrize(("rows", "layout"), [
+    ([{**row, "query": []} for row in FLAG], None),
+    ([{"anchor": "q1", "positive": "p1", "negative": []}, {"anchor": "q2", "positive": "p2", "negative": []}],
+     "triplet"),
+])
+def test_an_empty_list_where_a_text_belongs_is_a_schema_error(lint_records, rows, layout) -> None:
+    """Only where the layout wants a list does an all-`[]` column pass as one; a text column of `[]` is reported."""
+    finding = one(lint_records(rows, layout=layout), "layout-schema")
+    assert finding.severity == "error" and "List" in finding.message
+
+
+def test_a_file_with_a_byte_order_mark_is_typed_from_the_whole_file(tmp_path, tiny_tokenizer) -> None:
+    rows = [{"query": f"q{i}", "pos": [f"p{i}"], "neg": []} for i in range(1001)] + [FLAG[0]]
+    path = tmp_path / "train.jsonl"
+    path.write_text("\ufeff" + "".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    findings = lint(path, LintOptions(model=str(tiny_tokenizer))).findings
+    assert not by_rule(findings, "layout-schema")
+    assert [(f.severity, f.count) for f in by_rule(findings, "empty-negatives")] == [("error", 1001), ("warning", 1)]

@@ -98,6 +98,9 @@ def _typed_by_model(frame: pl.DataFrame, model) -> pl.DataFrame:
     texts or of numbers alike), so only its nulls are left to check."""
     wanted = {name: column.dtype.type for name, column in model.to_schema().columns.items()
               if name in frame.columns and _holds_nothing(frame[name])}
+    # An all-empty list column stays a list where the model wants a text or a number: the check then reports it
+    wanted = {name: dtype for name, dtype in wanted.items()
+              if isinstance(dtype, pl.List) or frame[name].null_count() == frame.height}
     return frame.with_columns(pl.lit(None, dtype).alias(name) if frame[name].null_count() == frame.height
                               else pl.col(name).cast(dtype) for name, dtype in wanted.items())
 
