@@ -4,7 +4,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlparse
 
 import typer
 from rich.console import Console
@@ -87,34 +86,39 @@ def write_text(path: Path, text: str) -> None:
     console.print(f"wrote {path}")
 
 
-def write_out(out: str, produce: Callable[[Path], dict], inputs: dict[str, Path | str | None]) -> dict:
+def write_out(out: str, produce: Callable[[Path], dict], inputs: dict[str, Path | str | None],
+              names: dict[str, str] | None = None) -> dict:
     """`produce(folder)` writes the output into OUT; for an object-store URI into a local staging folder, published
     to OUT afterwards (the URI is checked before the run, as a local --out is). `inputs` names the paths the command
-    reads by their flags, which a local OUT must keep apart from."""
+    reads by their flags, which a local OUT must keep apart from; `names` what an error calls a flag set in the config
+    file (`config_file.path_sources`)."""
+    from pyarrow import fs
+
     from pipeline.publish import check_uri, is_uri, publish
 
     if not is_uri(out):
-        check_apart(Path(out), inputs)
+        check_apart(Path(out), inputs, names)
         return produce(Path(out))
-    check_uri(out)
-    if out.startswith("file://"):  # a local folder all the same: published over, it would lose an input inside it
-        check_apart(Path(urlparse(out).path), inputs)
+    filesystem, root, _ = check_uri(out)
+    if isinstance(filesystem, fs.LocalFileSystem):  # file://: published over, it would lose an input inside it
+        check_apart(Path(root), inputs, names)  # the path as pyarrow decodes it (%20 is a space)
     with tempfile.TemporaryDirectory(prefix="prep-out-") as staging:
         manifest = produce(Path(staging) / "out")
         publish(Path(staging) / "out", out)
     return manifest
 
 
-def check_apart(out: Path, inputs: dict[str, Path | str | None]) -> None:
+def check_apart(out: Path, inputs: dict[str, Path | str | None], names: dict[str, str] | None = None) -> None:
     """Refuse an OUT that is, holds or lies in an input path: OUT is replaced whole at the end, which would delete an
     input inside it, and an OUT inside a data folder becomes part of that data on its next read (a model or cache
     folder is not read whole: an OUT inside it is fine). Paths that do not exist (a hub model name) have nothing to
-    lose."""
+    lose, except the cache folder, which the run creates (inside OUT, the end of the run would delete it)."""
     out = out.expanduser().resolve()
     for option, name in inputs.items():
-        if name is None or not Path(name).expanduser().exists():
+        if name is None or not (option == "--cache-dir" or Path(name).expanduser().exists()):
             continue
         path = Path(name).expanduser().resolve()
         if path == out or out in path.parents or (path in out.parents and option in ("DATA", "--corpus")):
             relation = "is" if path == out else "holds" if out in path.parents else "lies inside"
-            raise ConfigError(f"--out {out} {relation} {option} {path}: choose an --out apart from the inputs")
+            named = (names or {}).get(option, option)
+            raise ConfigError(f"--out {out} {relation} {named} {path}: choose an --out apart from the inputs")

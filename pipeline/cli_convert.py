@@ -56,7 +56,7 @@ def convert(
     leftover: LeftoverOpt = None,
 ) -> None:
     """Lay out data that already has its negatives for another trainer, without an encoder."""
-    from pipeline.config_file import load_run_config, model_sources
+    from pipeline.config_file import load_run_config, path_sources
     from pipeline.convert import check_convert_config
     from pipeline.convert import convert as convert_data
     from pipeline.run import RunInputs
@@ -71,7 +71,8 @@ def convert(
     }
     settings = load_run_config(config, flags, defaults={"layout": {"fill": "drop"}})  # convert does not mine
     inputs = RunInputs(data, fmt, split, parse_columns(columns))
-    manifest = write_out(out, lambda folder: convert_data(inputs, settings, folder, model_sources(config, flags)),
-                         {"DATA": data, "--config": config, "--teacher": settings.layout.teacher})
+    sources = path_sources(config, flags)
+    manifest = write_out(out, lambda folder: convert_data(inputs, settings, folder, sources),
+                         {"DATA": data, "--config": config, "--teacher": settings.layout.teacher}, sources)
     print_stages(manifest, console)
     print_layout(manifest["layout"], out, console)

@@ -88,8 +88,9 @@ def run(
                                                      "CPU).")] = None,
 ) -> None:
     """Mine hard negatives and write shards that SentenceTransformerTrainer trains on directly."""
-    from pipeline.config_file import load_run_config, model_sources
+    from pipeline.config_file import load_run_config, path_sources
     from pipeline.run import RunInputs, run_pipeline
+    from pipeline.stages.embedding_cache import default_cache_dir
 
     flags = {
         "encoder": {"model": model, "cache_dir": cache_dir, "backend": backend,
@@ -106,7 +107,8 @@ def run(
     }
     settings = load_run_config(config, flags)
     inputs = RunInputs(data, fmt, split, parse_columns(columns), corpus)
-    manifest = write_out(out, lambda folder: run_pipeline(inputs, settings, folder, model_sources(config, flags)), {
-        "DATA": data, "--corpus": corpus, "--config": config, "--model": settings.encoder.model,
-        "--teacher": settings.layout.teacher, "--cache-dir": settings.encoder.cache_dir})
+    sources = path_sources(config, flags)
+    read = {"DATA": data, "--corpus": corpus, "--config": config, "--model": settings.encoder.model,
+            "--teacher": settings.layout.teacher, "--cache-dir": settings.encoder.cache_dir or default_cache_dir()}
+    manifest = write_out(out, lambda folder: run_pipeline(inputs, settings, folder, sources), read, sources)
     render_run_summary(manifest, out, console)

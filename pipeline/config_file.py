@@ -11,7 +11,8 @@ from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
 
 TABLES = {table.name: tuple(key.name for key in fields(table.type)) for table in fields(RunConfig)}
-MODELS = {"--model": ("encoder", "model"), "--teacher": ("layout", "teacher")}  # the flags that name a model
+# the flags that name a model or a folder, by their table and key in the config file
+PATHS = {"--model": ("encoder", "model"), "--teacher": ("layout", "teacher"), "--cache-dir": ("encoder", "cache_dir")}
 _TOML_KINDS = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array"}
 
 
@@ -45,12 +46,13 @@ def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]],
     return config
 
 
-def model_sources(path: Path | None, overrides: dict[str, dict[str, object]]) -> dict[str, str]:
-    """What an error about each model names, found only when it loads: its flag (`--model`), or where the config
-    file set it and the flag did not, the file, table and key (`prep.toml: [encoder] model`)."""
+def path_sources(path: Path | None, overrides: dict[str, dict[str, object]]) -> dict[str, str]:
+    """What an error about each model or folder names (found only when it loads or is written): its flag
+    (`--model`), or where the config file set it and the flag did not, the file, table and key
+    (`prep.toml: [encoder] model`)."""
     loaded = read_config_file(path) if path is not None else {}
     return {flag: f"{path}: [{table}] {key}" if key in loaded.get(table, {}) and
-            overrides.get(table, {}).get(key) is None else flag for flag, (table, key) in MODELS.items()}
+            overrides.get(table, {}).get(key) is None else flag for flag, (table, key) in PATHS.items()}
 
 
 def _named(error: ConfigError, path: Path | None, table: str, current: object, command: dict) -> ConfigError:
@@ -69,8 +71,8 @@ def read_config_file(path: Path) -> dict:
     """The TOML file, each table checked to be one of RunConfig's and a table (`mining = 3` or `[[mining]]` is a
     clear error, not a TypeError deep in the loader), and each key one of its settings."""
     try:
-        loaded = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
+        loaded = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))  # a BOM (Windows editors) is no key
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: {error}") from None
     for table, value in loaded.items():
         home = [name for name, keys in TABLES.items() if table in keys and table not in TABLES]

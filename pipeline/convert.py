@@ -8,7 +8,7 @@ import polars as pl
 
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
-from pipeline.config_file import model_sources, read_config_file
+from pipeline.config_file import path_sources, read_config_file
 from pipeline.errors import ConfigError
 from pipeline.input_rows import located_error
 from pipeline.instructions import instruction_summary
@@ -89,7 +89,7 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
     selection = Selection.of(canon, positives, negatives, config.mining.negatives)
     scores_note = convert_scores_note(config.layout, selection)  # the input's scores, before a teacher's
     if config.layout.teacher:
-        named = sources or model_sources(None, {})
+        named = sources or path_sources(None, {})
         selection = teacher_scores(selection, config.layout.teacher, named["--teacher"])
     elif config.layout.scores:
         check_given_scores(canon, selection)

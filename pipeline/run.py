@@ -9,7 +9,7 @@ import polars as pl
 
 from pipeline.config import RunConfig
 from pipeline.config_checks import MAX_NEGATIVES
-from pipeline.config_file import model_sources
+from pipeline.config_file import path_sources
 from pipeline.errors import ConfigError
 from pipeline.layouts import FIXED_WIDTH
 from pipeline.layouts.empty_output import with_no_rows_warning
@@ -48,7 +48,7 @@ class RunInputs:
 
 
 def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, str] | None = None) -> dict:
-    """Run every stage and write `out`; returns the manifest. `sources` (`config_file.model_sources`) says what an
+    """Run every stage and write `out`; returns the manifest. `sources` (`config_file.path_sources`) says what an
     error about the encoder or teacher names, `--model` and `--teacher` by default."""
     from pipeline.engines import open_engine
     from pipeline.readers import read_dataset
@@ -59,7 +59,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
     if config.mining.negatives > MAX_NEGATIVES:  # `prep convert` keeps any K the input holds; mining cannot
         raise ConfigError(f"negatives (--negatives, --group-size or the config file): at most {MAX_NEGATIVES} can be "
                           f"mined, got {config.mining.negatives}")
-    named = sources or model_sources(None, {})
+    named = sources or path_sources(None, {})
     check_folder(config.encoder.model, named["--model"])
     check_folder(config.layout.teacher, named["--teacher"])
     clock = StageClock()

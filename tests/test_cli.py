@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from plain_norm import norm
@@ -116,6 +117,10 @@ def test_check_apart_refuses_an_out_that_is_holds_or_lies_in_an_input(tmp_path: 
     check_apart(folder / "out", {"--cache-dir": folder, "--model": folder})  # not read whole: fine inside
     with pytest.raises(ConfigError, match="holds --cache-dir"):
         check_apart(tmp_path, {"--cache-dir": folder})
+    with pytest.raises(ConfigError, match="holds --cache-dir"):  # not there yet: the run would create it inside OUT
+        check_apart(tmp_path, {"--cache-dir": tmp_path / "new" / "cache"})
+    with pytest.raises(ConfigError, match=r"is prep.toml: \[encoder\] model"):  # set in the config file: named so
+        check_apart(folder, {"--model": folder}, {"--model": "prep.toml: [encoder] model"})
 
 
 def test_a_file_uri_out_is_kept_apart_from_the_inputs_too(tmp_path: Path) -> None:
@@ -128,7 +133,11 @@ def test_a_file_uri_out_is_kept_apart_from_the_inputs_too(tmp_path: Path) -> Non
     produced = []
     with pytest.raises(ConfigError, match=f"--out {out} holds DATA {data}"):
         write_out(f"file://{out}", produced.append, {"DATA": data})
-    assert not produced and data.read_text() == "{}\n"
+    spaced = tmp_path / "d x"  # percent-encoded in the URI, a space on disk
+    out.rename(spaced)
+    with pytest.raises(ConfigError, match=f"holds DATA {spaced / 'train.jsonl'}"):
+        write_out(f"file://{quote(str(spaced))}", produced.append, {"DATA": spaced / "train.jsonl"})
+    assert not produced and (spaced / "train.jsonl").read_text() == "{}\n"
 
 
 @pytest.mark.parametrize("option", ["DATA", "--corpus", "--config"])

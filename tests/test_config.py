@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import MiningConfig, RunConfig
-from pipeline.config_file import load_run_config, model_sources
+from pipeline.config_file import load_run_config, path_sources
 from pipeline.errors import ConfigError
 
 
@@ -169,7 +169,17 @@ def test_a_device_that_torch_does_not_see_names_the_file(tmp_path: Path, monkeyp
 
 def test_a_model_is_blamed_on_the_file_only_where_the_file_set_it(tmp_path: Path):
     path = tmp_path / "prep.toml"
-    path.write_text("[encoder]\nmodel = '/nope'\n")
-    assert model_sources(path, {}) == {"--model": f"{path}: [encoder] model", "--teacher": "--teacher"}
-    assert model_sources(path, {"encoder": {"model": "/other"}})["--model"] == "--model"
-    assert model_sources(None, {}) == {"--model": "--model", "--teacher": "--teacher"}
+    path.write_text("[encoder]\nmodel = '/nope'\ncache_dir = '/c'\n")
+    assert path_sources(path, {}) == {"--model": f"{path}: [encoder] model", "--teacher": "--teacher",
+                                      "--cache-dir": f"{path}: [encoder] cache_dir"}
+    assert path_sources(path, {"encoder": {"model": "/other"}})["--model"] == "--model"
+    assert path_sources(None, {}) == {"--model": "--model", "--teacher": "--teacher", "--cache-dir": "--cache-dir"}
+
+
+def test_a_config_file_with_a_bom_loads_and_one_not_utf8_names_the_file(tmp_path: Path):
+    path = tmp_path / "prep.toml"
+    path.write_bytes(b"\xef\xbb\xbf[mining]\nnegatives = 5\n")
+    assert load_run_config(path, {}).mining.negatives == 5
+    path.write_bytes(b"[mining]\nsampling = '\xff'\n")
+    with pytest.raises(ConfigError, match=f"^{re.escape(str(path))}: 'utf-8' codec can't decode byte 0xff"):
+        load_run_config(path, {})

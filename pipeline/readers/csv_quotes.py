@@ -1,5 +1,6 @@
-"""CSV records that break the quoting rules. Polars fails on them with a message that quotes the bad field, cut
-off at its first newline; this pass, run only after a failed read, names the line and the problem instead.
+"""CSV records that break the quoting rules or UTF-8. Polars fails on them with a message that quotes the bad field,
+cut off at its first newline, or names no place at all; these passes, run only after a failed read, name the line
+and the problem instead.
 """
 
 import csv
@@ -33,6 +34,17 @@ def first_bad_quote(path: Path) -> InputError | None:
             if str(error).endswith("expected after '\"'"):
                 return InputError(path, f"text follows the closing quote of a field; {HINT}", line=reader.line_num)
             return InputError(path, f"invalid CSV: {error}", line=reader.line_num)
+    return None
+
+
+def first_bad_utf8(path: Path) -> InputError | None:
+    """The first line of a CSV or TSV file that is not valid UTF-8."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return InputError(path, f"invalid UTF-8 at byte {error.start}; save the file as UTF-8", line=number)
     return None
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError
-from pipeline.readers.csv_quotes import first_bad_quote
+from pipeline.readers.csv_quotes import first_bad_quote, first_bad_utf8
 from pipeline.readers.json_errors import KINDS, located
 from pipeline.readers.json_files import is_json_lines, line_numbers, polars_source, read_json_array, read_json_lines
 from pipeline.readers.ragged_rows import first_long_row, first_short_row
@@ -78,7 +78,8 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train",
             frame = scan.select(ROW, *columns).collect()
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
         if path.suffix.lower() in {".csv", ".tsv"}:
-            raise first_long_row(path) or first_bad_quote(path) or located(path, expected, error, False) from None
+            raise (first_bad_utf8(path) or first_long_row(path) or first_bad_quote(path)
+                   or located(path, expected, error, False)) from None
         raise located(path, expected, error, is_json_lines(path)) from None
     if EMPTY_LAST in frame.columns:
         # Polars reads a short row's missing fields as empty texts, the last among them: only rows whose last

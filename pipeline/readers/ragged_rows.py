@@ -41,7 +41,7 @@ def first_long_row(path: Path) -> InputError | None:
         header, rows = _tsv_rows(path)
         try:
             return _tsv_error(path, header, rows.filter(pl.col("fields") > header))
-        except pl.exceptions.PolarsError:  # invalid UTF-8, which the failed read's own error names
+        except pl.exceptions.PolarsError:  # invalid UTF-8: first_bad_utf8 names its line
             return None
     header, rows = _csv_rows(path)
     return _csv_error(path, header, next(((number, fields) for number, fields in rows if fields > header), None))

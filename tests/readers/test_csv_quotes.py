@@ -42,3 +42,18 @@ def test_fields_longer_than_the_csv_module_limit_are_counted(tmp_path: Path, tex
     path.write_text(HEADER + text)
     with pytest.raises(InputError, match=re.escape(f"train.csv, {message}")):
         read_dataset(path, "st")
+
+
+@pytest.mark.parametrize("name, header, rows", [
+    ("train.csv", HEADER, b'q1,p1,n1\n"q2\nover two lines",p\xe92,n2\nq3,"p3,n3\n'),  # before a quote error
+    ("train.tsv", HEADER.replace(",", "\t"), b"q1\tp1\tn1\nq2\tp2\tn\xff2\n"),
+])
+def test_invalid_utf8_is_named_by_line(tmp_path: Path, name: str, header: str, rows: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(header.encode() + rows)
+    with pytest.raises(InputError) as error:
+        read_dataset(path, "st")
+    lines = rows.split(b"\n")
+    at = next(number for number, line in enumerate(lines) if b"\xe9" in line or b"\xff" in line)
+    byte = max(lines[at].find(b"\xe9"), lines[at].find(b"\xff"))  # counted from 0, as for JSON Lines
+    assert str(error.value) == f"{path}, line {at + 2}: invalid UTF-8 at byte {byte}; save the file as UTF-8"
