@@ -3,6 +3,7 @@ after the fast readers have failed."""
 
 import codecs
 import json
+import math
 from pathlib import Path
 
 from pipeline.errors import InputError
@@ -77,11 +78,23 @@ def _describe_line(raw: bytes, expected: dict[str, str]) -> tuple[str | None, st
         return None, f"invalid UTF-8 at byte {error.start}"
     if not line.strip():
         return None
+    constants: list[str] = []  # NaN, Infinity: Python's json reads them, the fast readers fail on them
     try:
-        record = json.loads(line)
+        record = json.loads(line, parse_constant=lambda name: constants.append(name) or float(name))
     except json.JSONDecodeError as error:
         return None, f"invalid JSON: {error.msg} at column {error.colno}"
+    if constants:
+        return _non_finite_field(record), f"holds {constants[0]}, which is not JSON; write null or a number"
     return describe_record(record, expected)
+
+
+def _non_finite_field(record: object) -> str | None:
+    """The first field whose value, or an item of whose list, is NaN or infinite."""
+    for field, value in record.items() if isinstance(record, dict) else ():
+        if any(isinstance(item, float) and not math.isfinite(item) for item in (value if isinstance(value, list)
+                                                                                else [value])):
+            return field
+    return None
 
 
 def describe_record(record: object, expected: dict[str, str]) -> tuple[str | None, str] | None:
