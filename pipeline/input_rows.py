@@ -87,6 +87,7 @@ def explode_roles(rows: InputRows) -> pl.DataFrame:
         has_scores = scores in frame.columns
         if has_scores:
             _fail_on_length_mismatch(frame, rows, role)
+            _fail_on_nan_score(frame, rows, role)
             listed = listed.with_columns(pl.col(scores).cast(pl.List(pl.Float64))
                                          .fill_null(pl.col(role).list.eval(pl.lit(None, pl.Float64))))
         lists = {"score": scores} if has_scores else {}  # exploded with the texts
@@ -106,6 +107,14 @@ def _fail_on_length_mismatch(frame: pl.DataFrame, rows: InputRows, role: str) ->
     if bad.height:
         first = bad.row(0, named=True)
         raise rows.error(f"has {len(first[scores])} scores for {len(first[role])} texts", first["row"], scores)
+
+
+def _fail_on_nan_score(frame: pl.DataFrame, rows: InputRows, role: str) -> None:
+    """A NaN score (pandas' missing value in Parquet, NaN in a .json file) would reach the trainer's loss."""
+    scores = f"{role}_score"
+    bad = frame.filter(pl.col(scores).list.eval(pl.element().cast(pl.Float64).is_nan()).list.any())
+    if bad.height:
+        raise rows.error("holds NaN; expected numbers", bad["row"][0], scores)
 
 
 def fail_on_null_text(long: pl.DataFrame, rows: InputRows) -> None:

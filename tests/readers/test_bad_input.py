@@ -87,6 +87,23 @@ def test_tables_locate_by_row(write_table) -> None:
             read_dataset(path)
 
 
+NAN = float("nan")  # what pandas writes for a missing float
+
+
+@pytest.mark.parametrize(("fmt", "rows", "field"), [
+    ("flag", [{"query": "q1", "pos": ["p"], "neg": ["n"], "pos_scores": [1.0], "neg_scores": [0.2]},
+              {"query": "q2", "pos": ["p"], "neg": ["n"], "pos_scores": [1.0], "neg_scores": [NAN]}], "neg_scores"),
+    ("lists", [{"query": "q1", "docs": ["p", "n"], "labels": [1.0, 0.0]},
+               {"query": "q2", "docs": ["p", "n"], "labels": [1.0, NAN]}], "labels"),
+    ("st", [{"anchor": "q1", "positive": "p", "negative": "n", "label": [1.0, 0.2]},
+            {"anchor": "q2", "positive": "p", "negative": "n", "label": [NAN, 0.2]}], "label"),
+])
+def test_nan_scores_are_located(write_table, fmt: str, rows: list[dict], field: str) -> None:
+    path = write_table("scores.parquet", rows)  # not read as a score, nor (lists) as a negative's label
+    with pytest.raises(InputError, match=rf"scores\.parquet, row 2, field '{field}': holds NaN"):
+        read_dataset(path, fmt)
+
+
 def test_truncated_line_reports_the_column_where_it_ends(tmp_path: Path) -> None:
     path = with_line(5, 4, b'{"query": "q4", "pos": ["p"')(tmp_path)
     with pytest.raises(InputError) as error:
