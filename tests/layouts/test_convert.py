@@ -33,6 +33,19 @@ def test_n_tuple_to_flag_and_back(flag_data, convert_to, tmp_path):
     assert as_set(rows_of(tmp_path / "c")) == as_set(rows_of(tmp_path / "a")) and len(rows_of(tmp_path / "a")) == 2
 
 
+def test_a_flag_output_folder_is_read_as_its_train_data(write_table, flag_data, convert_to, tmp_path):
+    """As lint reads it: not as a folder of JSON files beside its own manifest, report and rejects."""
+    convert_to(flag_data, out="a", negatives=2)
+    convert_to(tmp_path / "a", out="b", layout="flag", group_size=3, negatives=2)
+    convert_to(tmp_path / "b", out="c", negatives=2)
+    assert as_set(rows_of(tmp_path / "c")) == as_set(rows_of(tmp_path / "a"))
+    typed = [{"query": f"q{i}", "pos": [f"p{i}"], "neg": [f"n{i}"], "type": kind} for i, kind in enumerate("ab")]
+    convert_to(write_table("typed.jsonl", typed), out="typed", layout="flag", group_size=2, negatives=1)
+    assert (tmp_path / "typed" / "train").is_dir()
+    convert_to(tmp_path / "typed", out="back", negatives=1)
+    assert [row["anchor"] for row in rows_of(tmp_path / "back")] == ["q0", "q1"]
+
+
 def test_teacher_scores_survive_flag_to_n_tuple_and_back(write_table, convert_to, tmp_path):
     """The n-tuple's `label` list [positive, negatives...] carries FlagEmbedding's pos_scores / neg_scores."""
     flag = write_table("scored.jsonl", [
