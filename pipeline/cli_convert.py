@@ -27,6 +27,7 @@ from pipeline.cli_app import (
     write_out,
 )
 from pipeline.cli_summary import print_layout, print_stages
+from pipeline.errors import ConfigError
 
 
 def convert(
@@ -70,6 +71,9 @@ def convert(
                    "shard_rows": shard_rows, "positives": positives, "batch_size": batch_size, "leftover": leftover},
     }
     settings = load_run_config(config, flags, defaults={"layout": {"fill": "drop"}})  # convert does not mine
+    if negatives is not None and settings.layout.layout not in ("n-tuple", "flag"):
+        raise ConfigError(f"--negatives is K for n-tuple and flag; {settings.layout.layout} keeps every negative "
+                          "the input gives (prep convert does not mine)")
     inputs = RunInputs(data, fmt, split, parse_columns(columns))
     sources = path_sources(config, flags)
     manifest = write_out(out, lambda folder: convert_data(inputs, settings, folder, sources),

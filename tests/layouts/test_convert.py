@@ -291,6 +291,10 @@ def test_cli_convert_and_its_errors(flag_data, prep, tmp_path):
     assert pad.returncode == 2 and "--allow-padding" in pad.stderr
     binary = prep("convert", flag_data, "--to", "triplet", "--binary", "--out", tmp_path / "x")
     assert binary.returncode == 2 and "labeled-pair" in binary.stderr
+    capped = prep("convert", flag_data, "--to", "triplet", "--negatives", "1", "--out", tmp_path / "x")
+    assert capped.returncode == 2, capped.stderr  # not every negative written without a word
+    assert capped.stderr.splitlines() == ["error: --negatives is K for n-tuple and flag; triplet keeps every negative "
+                                          "the input gives (prep convert does not mine)"]
     assert not (tmp_path / "x").exists()
 
 
