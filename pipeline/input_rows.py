@@ -106,7 +106,13 @@ def _fail_on_length_mismatch(frame: pl.DataFrame, rows: InputRows, role: str) ->
     bad = frame.filter(pl.col(scores).is_not_null() & (pl.col(scores).list.len() != pl.col(role).list.len()))
     if bad.height:
         first = bad.row(0, named=True)
-        raise rows.error(f"has {len(first[scores])} scores for {len(first[role])} texts", first["row"], scores)
+        # st's one label list is split into the positive's score and the negatives': count it whole.
+        shared = rows.fields.get("positive_score") == rows.fields.get("negative_score")
+        roles = ("positive", "negative") if shared else (role,)
+        given = sum(len(first[f"{name}_score"] or []) for name in roles)
+        texts = sum(len(first[name]) for name in roles)
+        why = " (a label list scores the positive, then each negative)" if shared else ""
+        raise rows.error(f"has {given} scores for {texts} texts{why}", first["row"], scores)
 
 
 def _fail_on_nan_score(frame: pl.DataFrame, rows: InputRows, role: str) -> None:

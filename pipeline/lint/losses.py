@@ -36,6 +36,7 @@ class LossSpec:
     # A true/false label is a bool tensor after ST's collator: these losses train on it as on 1/0 (each run on
     # one with ST 6.3); ContrastiveLoss (`1 - labels`) and the class losses fail on it.
     bool_labels: bool = False
+    margins: bool = False  # a label list may also hold K margins, one per negative (MarginMSELoss)
 
 
 _IN_BATCH = LossSpec((Form((2, None), NONE),), ("n-tuple", "triplet", "buckets"), in_batch=True)
@@ -43,7 +44,7 @@ _PAIRS_IN_BATCH = LossSpec((Form((2, 2), NONE),), ("triplet",), in_batch=True)
 _SCORED_PAIR = LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), bool_labels=True)
 _BINARY_PAIR = LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), label_range=(0, 1), whole_labels=True)
 _CLASS_PAIR = LossSpec((Form((2, 2), CLASS),), ("labeled-pair",), label_range=(0, None), whole_labels=True)
-_DISTILL = LossSpec((Form((3, 3), NUMBER), Form((3, None), NUMBERS)), ("n-tuple",))
+_DISTILL = LossSpec((Form((3, 3), NUMBER), Form((3, None), NUMBERS)), ("n-tuple",), margins=True)
 # Graded relevance: LambdaLoss's gains are 2^label - 1, so labels below 0 turn into negative gains.
 _LISTWISE = LossSpec((Form((2, 2), NUMBERS, listwise=True),), ("labeled-list",), label_range=(0, None))
 

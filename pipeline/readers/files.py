@@ -27,12 +27,14 @@ def line_unit(path: Path) -> str:
 
 
 def is_blank(path: Path) -> bool:
-    """An empty file, or one with nothing but whitespace: it holds 0 rows."""
+    """An empty file, or one with nothing but whitespace, or a `.json` file holding `[]`: it holds 0 rows."""
     if not path.is_file():
         return False
     with path.open("rb") as handle:
         head = handle.read(1 << 16)
-    return not head.removeprefix(codecs.BOM_UTF8).strip() and path.stat().st_size <= len(head)
+    content = b"".join(head.removeprefix(codecs.BOM_UTF8).split())
+    empty = content in (b"", b"[]") if path.suffix.lower() == ".json" else not content
+    return empty and path.stat().st_size <= len(head)
 
 
 def peek_columns(path: Path, split: str = "train") -> pl.Schema:

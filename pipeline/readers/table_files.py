@@ -23,10 +23,16 @@ def scan_table(path: Path, split: str) -> pl.LazyFrame:
         # as a quoted field running on over the next tabs and lines.
         return pl.scan_csv(path, separator="\t", quote_char=None, infer_schema=False, empty_string_is_null=False)
     if suffix == ".parquet":
-        return pl.scan_parquet(path)
+        return as_strings(pl.scan_parquet(path))
     if suffix in {".arrow", ".feather", ".ipc"}:
-        return scan_arrow(path)
+        return as_strings(scan_arrow(path))
     raise InputError(path, f"unsupported file type '{suffix}'; use .jsonl, .json, .csv, .tsv, .parquet or .arrow")
+
+
+def as_strings(scan: pl.LazyFrame) -> pl.LazyFrame:
+    """Dictionary-encoded texts (pandas' category dtype) as plain strings, as `datasets` loads them."""
+    return scan.with_columns(pl.col(name).cast(pl.String) for name, dtype in scan.collect_schema().items()
+                             if isinstance(dtype, pl.Categorical | pl.Enum))
 
 
 def scan_arrow(path: Path) -> pl.LazyFrame:

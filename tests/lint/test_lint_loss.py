@@ -59,3 +59,14 @@ def test_score_range(lint_records) -> None:
     assert not by_rule(lint_records(PAIRS, loss="CoSENTLoss"), "score-range"), "CoSENT reads only the order"
     binary = [{"sentence1": "a", "sentence2": "b", "label": 1}, {"sentence1": "c", "sentence2": "d", "label": 0.5}]
     assert one(lint_records(binary, loss="ContrastiveLoss"), "score-range").rows == (2,)
+
+
+def test_margin_mse_reads_a_margin_per_negative(lint_records) -> None:
+    # ST's MarginMSELoss takes [M(q, p) - M(q, n_i) for each negative] as well as [M(q, p), M(q, n_1), ...].
+    margins = [{**row, "label": [0.4, 0.6, 0.1]} for row in N_TUPLES]
+    assert not by_rule(lint_records(margins, loss="MarginMSELoss"), "layout-schema")
+    assert one(lint_records(margins, loss="DistillKLDivLoss"), "layout-schema").rows == (1,)
+    short = [{**row, "label": [0.4, 0.6]} for row in N_TUPLES]
+    assert one(lint_records(short, loss="MarginMSELoss"), "layout-schema").rows == (1,)
+    unlabelled = [{key: value for key, value in row.items() if key != "negative_3"} for row in N_TUPLES]
+    assert not by_rule(lint_records(unlabelled, loss="MarginMSELoss"), "layout-schema")

@@ -143,6 +143,14 @@ def test_a_margin_per_row_in_an_st_table_is_an_error(lint_records) -> None:
     assert not by_rule(lint_records(listed), "st-score-column"), "st reads a score list"
 
 
+def test_a_margin_per_row_is_what_margin_mse_reads(lint_records) -> None:
+    # (query, positive, negative, margin) is MarginMSELoss's first input form: with that --loss it is no error.
+    rows = [{**row, "label": margin} for row, margin in zip(TRIPLETS, (0.5, 1.2, 0.1), strict=True)]
+    findings = lint_records(rows, loss="MarginMSELoss")
+    assert not by_rule(findings, "st-score-column") and not by_rule(findings, "loss-incompatible")
+    assert one(lint_records(rows, loss="MultipleNegativesRankingLoss"), "st-score-column")
+
+
 def test_columns_detect_the_format_as_the_readers_do(lint_records) -> None:
     rows = [{"a": "a cat", "positive": "a cat sits"}, {"a": "a car", "positive": "a car drives"}]
     with pytest.raises(ConfigError, match="--columns roles for st input are anchor, positive, negative; got sentence1"):

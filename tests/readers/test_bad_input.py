@@ -169,9 +169,11 @@ def test_cli_error_shows_paths_with_brackets(tmp_path: Path, prep, name: str) ->
                                                                    "folder"])
 
 
-def test_cli_empty_file_reports_zero_rows(tmp_path: Path, prep) -> None:
-    (tmp_path / "empty.jsonl").write_text("")
-    result = prep("report", tmp_path / "empty.jsonl", "--json", tmp_path / "r.json")
+@pytest.mark.parametrize("name, content", [("empty.jsonl", ""), ("empty.json", "[]"), ("empty.json", " [ ]\n")])
+def test_cli_empty_file_reports_zero_rows(tmp_path: Path, prep, name: str, content: str) -> None:
+    # An empty JSON array holds 0 rows, as an empty file does (it used to stop with "cannot infer schema").
+    (tmp_path / name).write_text(content)
+    result = prep("report", tmp_path / name, "--json", tmp_path / "r.json")
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "r.json").read_text())
     assert (report["rows_in"], report["queries"], report["docs"]) == (0, 0, 0)

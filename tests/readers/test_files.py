@@ -109,3 +109,24 @@ def test_input_with_a_column_named_row(write_table) -> None:
     records = [{"row": index, **record} for index, record in enumerate(RECORDS)]
     assert read_dataset(write_table("with_row.csv", records)).queries.height == 5
 
+
+
+@pytest.mark.parametrize("name", ["category.parquet", "category.arrow"])
+def test_dictionary_encoded_texts_are_texts(write_table, tmp_path: Path, name: str) -> None:
+    # pandas' category dtype is stored dictionary-encoded; `datasets` loads it as strings and ST trains on it, but
+    # prep refused it ("expected strings, the column holds Categorical").
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+
+    from pipeline.lint.context import LintOptions
+    from pipeline.lint.runner import lint
+
+    table = pa.Table.from_pylist(RECORDS)
+    table = table.set_column(0, "anchor", table["anchor"].dictionary_encode())
+    path = tmp_path / name
+    if name.endswith(".parquet"):
+        pq.write_table(table, path)
+    else:
+        feather.write_feather(table, path)
+    assert content(read_dataset(path)) == content(read_dataset(write_table("in.jsonl", RECORDS)))
+    assert not [finding for finding in lint(path, LintOptions()).findings if finding.rule == "layout-schema"]

@@ -138,9 +138,13 @@ def test_a_label_list_scores_the_positive_then_the_negatives(write_table, linked
     assert {pair: (row["score"], row["rank"]) for pair, row in linked(canon, "negatives").items()} == {
         ("what is bm25", "Dune is a novel."): (0.2, 1), ("what is bm25", "Mars is red."): (0.1, 2),
         ("who wrote dune", "Mars is red."): (0.4, 1), ("who wrote dune", "Paris is in France."): (0.3, 2)}
-    records[1]["label"] = [0.8, 0.4]
-    with pytest.raises(InputError, match=r"distill\.jsonl, line 2, field 'label': has 1 scores for 2 texts"):
-        read_dataset(write_table("distill.jsonl", records))
+    # The whole list counts, against the positive and the negatives (it said "has 1 scores for 2 texts").
+    for label, counts in (([0.8, 0.4], "2 scores for 3 texts"), ([0.8, 0.4, 0.3, 0.2], "4 scores for 3 texts"),
+                          ([], "0 scores for 3 texts")):
+        records[1]["label"] = label
+        with pytest.raises(InputError, match=rf"distill\.jsonl, line 2, field 'label': has {counts} \(a label "
+                           r"list scores the positive, then each negative\)"):
+            read_dataset(write_table("distill.jsonl", records))
 
 
 def test_st_table_with_negatives_and_no_score_column_is_unchanged(write_table) -> None:

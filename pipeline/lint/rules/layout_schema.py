@@ -36,6 +36,8 @@ class LayoutSchema(Rule):
             back = {new: old for old, new in renamed.items()}
             cases = errors.failure_cases.with_columns(pl.col("column").replace(back),
                                                       pl.col("failure_case").replace(back))
+            if context.loss and context.loss.margins:
+                cases = _without_margin_lists(cases, table)
             return self._findings(cases, table)
         return []
 
@@ -79,6 +81,15 @@ class LayoutSchema(Rule):
                            fix=f"Store the texts as strings (`dataset.cast_column('{column}', Value('string'))`), "
                                f"or map the {role} role to a text column with --columns {role}=COLUMN.")
                 for role, columns in roles.items() for column in columns if table.source.schema[column] not in texts]
+
+
+def _without_margin_lists(cases: pl.DataFrame, table) -> pl.DataFrame:
+    """Rows whose label holds one margin per negative are what MarginMSELoss reads too, not 1 + K scores."""
+    if not isinstance(table.frame.schema.get("label"), pl.List):
+        return cases
+    lengths = table.frame["label"].list.len()
+    margins = pl.int_range(table.rows, eager=True).filter(lengths == len(table.roles.negatives))
+    return cases.filter(~((pl.col("check") == "label holds 1 + K scores") & pl.col("index").is_in(margins)))
 
 
 def _model_names(table) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 import polars as pl
 
+from pipeline.lint.losses import NUMBER
 from pipeline.lint.rule import ERROR, Finding, Rule
 from pipeline.readers.names import SCORE_NAMES
 from pipeline.readers.st import unread_score
@@ -14,6 +15,11 @@ class StScoreColumn(Rule):
                    "refuse it, since st reads only a list of scores [positive, negatives...].")
     fix = "Drop the column, give a score list per row, or read (anchor, positive, label) pairs with --format pairs."
     layouts = frozenset({"st", "n-tuple", "triplet"})
+
+    def applies(self, table, context) -> bool:
+        # A --loss that reads one number per row (MarginMSE's margin) trains on it: loss-incompatible judges the fit.
+        loss = context.loss
+        return super().applies(table, context) and not (loss and any(form.label == NUMBER for form in loss.forms))
 
     def check(self, table, context) -> list[Finding]:
         schema, roles = table.source.schema, table.roles
