@@ -44,8 +44,8 @@ class LintOptions:
         if self.batch_size is not None and self.batch_size < 2:
             raise ConfigError(f"--batch-size must be at least 2: a batch of 1 row has no in-batch negatives; got "
                               f"{self.batch_size}")
-        if self.group_size is not None and self.group_size < 2:
-            raise ConfigError(f"--group-size must be at least 2 (1 positive + negatives), got {self.group_size}")
+        if self.group_size is not None and self.group_size < 1:  # 1: in-batch negatives only, as FlagEmbedding runs
+            raise ConfigError(f"--group-size must be at least 1 (1 positive + negatives), got {self.group_size}")
         if not 0 < self.threshold <= 1:
             raise ConfigError(f"--threshold is a cosine in (0, 1], got {self.threshold}")
 

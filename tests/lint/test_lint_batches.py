@@ -25,7 +25,7 @@ def test_cross_row_false_negative(lint_records) -> None:
             {**ROWS[0], "positive": "BM25 is a ranking function."}]
     finding = one(lint_records(rows, batch_size=2), "cross-row-false-negative")
     assert (finding.count, finding.rows) == (4, (1, 2, 4, 5))
-    assert "1 pairs of rows share a query; 1 times a text of one row" in finding.message
+    assert "1 pair of rows shares a query; 1 case where a text of one row" in finding.message
     assert "about 0.20 conflicts per batch" in finding.message  # 2 conflicts x 2 x 1 / (5 x 4)
 
 
@@ -46,7 +46,7 @@ def test_cross_row_counts_within_prep_blocks(tmp_path: Path, tiny_tokenizer: Pat
         assert not by_rule(findings(apart, batch_size=batch_size), "duplicate-query")
     together = one(findings(_prep_output(tmp_path / "together", [3, 1]), batch_size=2), "cross-row-false-negative")
     assert "within the conflict-free blocks of 2 that prep wrote" in together.message and together.rows == (1, 3)
-    assert "1 pairs of rows share a query" in together.message and "random batches" not in together.message
+    assert "1 pair of rows shares a query" in together.message and "random batches" not in together.message
     other = by_rule(findings(apart, batch_size=4), "cross-row-false-negative")
     refused = next(f for f in other if f.severity == "error")
     assert "BlockBatchSampler refuses batches of 4" in refused.message and "blocks of 2" in refused.message

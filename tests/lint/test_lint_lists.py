@@ -58,6 +58,7 @@ def test_empty_negatives(lint_records) -> None:
     rows = [FLAG[0], {**FLAG[1], "neg": []}, {"query": "q3", "pos": ["p3"], "neg": ["n7"]}]
     findings = by_rule(lint_records(rows, group_size=4), "empty-negatives")
     assert [(f.severity, f.count, f.rows) for f in findings] == [("error", 1, (2,)), ("warning", 1, (3,))]
+    assert not by_rule(lint_records(rows, group_size=1), "empty-negatives"), "group size 1 samples no negatives"
 
 
 @pytest.mark.parametrize("name", ["train.jsonl", "train.json"])
@@ -89,6 +90,9 @@ def test_padding_negative(lint_records) -> None:
     padded[1]["negative_1"] = "mars is red."
     finding = one(lint_records(padded), "padding-negative")
     assert "1 empty and 1 repeated" in finding.message and (finding.count, finding.rows) == (2, (1, 2))
+    assert "; ST trains on them" in finding.message
+    flag = [{**FLAG[0], "neg": ["n1", "n1"]}, *FLAG[1:]]  # FlagEmbedding repeats a short list by itself
+    assert "; FlagEmbedding trains on them" in one(lint_records(flag), "padding-negative").message
 
 
 @pytest.mark.parametrize(("rows", "layout"), [

@@ -30,6 +30,13 @@ def test_layout_schema_reports_every_broken_column_at_once(lint_records) -> None
     assert (row_check.count, row_check.rows) == (2, (1, 2))  # K = 1 wants 2 scores; 3 and 1 given
 
 
+def test_a_label_number_in_an_n_tuple_is_one_type_finding_not_a_failed_row_check(lint_records) -> None:
+    records = [{"anchor": "a b", "positive": "c d", "negative_1": "e", "negative_2": "f", "label": 0.3},
+               {"anchor": "g h", "positive": "i j", "negative_1": "k", "negative_2": "l", "label": 0.1}]
+    finding = one(lint_records(records, layout="n-tuple"), "layout-schema")
+    assert "column 'label' holds Float64" in finding.message and "\n" not in finding.message
+
+
 def test_layout_schema_labeled_list_lengths(lint_records) -> None:
     records = [{"query": "q one", "docs": ["a", "b"], "labels": [1.0, 0.0]},
                {"query": "q two", "docs": ["c", "d"], "labels": [1.0]}]

@@ -61,8 +61,7 @@ class CrossRowFalseNegative(Rule):
         rows = pl.concat([per_row.filter(pl.col("conflicts") > 0)[ROW],
                           anchors.join(pl.concat([groups["query"], hit["query"]]).to_frame(), on="query",
                                        how="semi")[ROW]])
-        message = (f"{within:,} pairs of rows share a query; {cross:,} times a text of one row is a positive or the "
-                   "query of another row's query")
+        message = _conflicts(within, cross)
         batch = context.options.batch_size
         if batch and table.rows > 1:
             size = min(batch, table.rows)
@@ -84,8 +83,7 @@ class CrossRowFalseNegative(Rule):
         rows = pl.concat([hits[ROW], hits["other"], shared["rows"].explode()])
         size = table.source.written["prep_batch_size"]
         return [self.found(rows, f"within the conflict-free blocks of {size} that prep wrote (the batches "
-                           f"BlockBatchSampler yields): {within:,} pairs of rows share a query; {hits.height:,} times "
-                           "a text of one row is a positive or the query of another row's query",
+                           f"BlockBatchSampler yields): {_conflicts(within, hits.height)}",
                            fix="The rows changed after `prep run`, or a block was filled with leftovers: run "
                                "`prep run DATA --batch-size B --leftover reject` to set aside rows that fit no block.")]
 
@@ -121,3 +119,9 @@ def _related_queries(table, context, queries: pl.Series) -> pl.DataFrame:
 
     ids, links = query_links(table, context)
     return related(ids, links).rename({"id": "query", "related_id": "related"})
+
+
+def _conflicts(within: int, cross: int) -> str:
+    pairs = "1 pair of rows shares a query" if within == 1 else f"{within:,} pairs of rows share a query"
+    cases = "1 case" if cross == 1 else f"{cross:,} cases"
+    return f"{pairs}; {cases} where a text of one row is a positive or the query of another row's query"

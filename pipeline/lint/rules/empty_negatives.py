@@ -19,6 +19,8 @@ class EmptyNegatives(Rule):
         if table.source.schema.get("neg") == pl.String:
             return []  # string-instead-of-list reports it
         need = context.options.group_size - 1
+        if need == 0:  # train_group_size 1 samples no negatives: rows without any are fine
+            return []
         # A neg column that is null in every row reads as text: those rows have no negatives either.
         listed = isinstance(table.frame.schema.get("neg"), pl.List)
         counts = table.frame.select(ROW, n=pl.col("neg").list.len().fill_null(0) if listed else pl.lit(0))

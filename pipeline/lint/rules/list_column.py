@@ -21,6 +21,6 @@ class ListColumn(Rule):
             if table.source.schema[name] != pl.List(pl.String):
                 continue
             lengths = table.frame[name].list.len()
-            findings.append(self.found([], f"column '{name}' holds lists of {lengths.min()} to {lengths.max()} texts",
-                                       count=table.rows))
+            span = f"{lengths.min()}" if lengths.min() == lengths.max() else f"{lengths.min()} to {lengths.max()}"
+            findings.append(self.found([], f"column '{name}' holds lists of {span} texts", count=table.rows))
         return findings

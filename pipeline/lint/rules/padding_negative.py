@@ -22,6 +22,8 @@ class PaddingNegative(Rule):
         rows = pl.concat([empty[ROW], repeated[ROW]])
         if rows.is_empty():
             return []
+        trainer = ("FlagEmbedding trains on them as real negatives, where a shorter neg list needs no padding (it "
+                   "repeats a list shorter than train_group_size - 1 itself)" if table.layout == "flag" else
+                   "ST trains on them as real negatives, where a null (a negative the row lacks) would stop it")
         return [self.found(rows, f"{empty.height:,} empty and {repeated.height:,} repeated negatives (same text as an "
-                           "earlier negative of the row, after normalisation); ST trains on them as real negatives, "
-                           "where a null (a negative the row lacks) would stop it")]
+                           f"earlier negative of the row, after normalisation); {trainer}")]
