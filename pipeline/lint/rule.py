@@ -4,6 +4,7 @@ A rule reads a `LintTable` (and the `LintContext` of the run) and returns findin
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
@@ -57,9 +58,18 @@ class Rule:
 
 
 def in_batch(table: "LintTable", context: "LintContext") -> bool:
-    """Whether other rows of a batch act as negatives: not for scored pairs and lists, nor for --loss without."""
+    """Whether other rows of a batch act as negatives: not for scored pairs and lists, nor for --loss without, nor
+    for flag data that FlagEmbedding trains without them."""
     loss = context.loss
-    return table.layout not in ("labeled-pair", "labeled-list") and (loss is None or loss.in_batch)
+    return (table.layout not in ("labeled-pair", "labeled-list") and (loss is None or loss.in_batch)
+            and not _no_in_batch_neg(table))
+
+
+def _no_in_batch_neg(table: "LintTable") -> bool:
+    """FlagEmbedding (AbsEmbedderSameDatasetTrainDataset, --same_dataset_within_batch) scores each query against its
+    own group only for a --train_data folder or file whose name ends with `no_in_batch_neg`."""
+    path = Path(table.source.name)
+    return table.layout == "flag" and any(name.endswith("no_in_batch_neg") for name in (path.stem, path.parent.name))
 
 
 def in_prep_blocks(table: "LintTable", context: "LintContext") -> bool:

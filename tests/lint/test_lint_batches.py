@@ -1,4 +1,5 @@
-"""cross-row-false-negative, small-corpus-in-batch, text-too-long, train-eval-leakage."""
+"""cross-row-false-negative (not for no_in_batch_neg flag data), small-corpus-in-batch, text-too-long,
+train-eval-leakage."""
 
 import json
 from pathlib import Path
@@ -56,6 +57,22 @@ def test_cross_row_not_for_scored_pairs(lint_records) -> None:
     pairs = [{"sentence1": "a cat", "sentence2": "a dog", "score": 0.4},
              {"sentence1": "a cat", "sentence2": "a pet", "score": 0.9}]
     assert not by_rule(lint_records(pairs), "cross-row-false-negative")
+
+
+def test_cross_row_not_for_flag_data_without_in_batch_negatives(lint_records) -> None:
+    # Row 4's negative is row 2's positive; row 5 repeats row 1's query.
+    rows = [*ROWS, {**ROWS[0], "positive": "BM25 is a ranking function."}]
+    rows[3] = {**ROWS[3], "negative": "Frank Herbert wrote Dune."}
+    flag = [{"query": r["anchor"], "pos": [r["positive"]], "neg": [r["negative"]]} for r in rows]
+    in_batch = ("cross-row-false-negative", "duplicate-query", "small-corpus-in-batch")
+    findings = lint_records(flag, "retrieval/train.jsonl", batch_size=8)
+    assert all(one(findings, rule) for rule in in_batch)
+    # FlagEmbedding (with --same_dataset_within_batch) scores each query against its own group only for a
+    # --train_data folder or file whose name ends with no_in_batch_neg.
+    for name in ("classification-no_in_batch_neg/train.jsonl", "classification-no_in_batch_neg.jsonl"):
+        findings = lint_records(flag, name, batch_size=8)
+        assert not [finding for finding in findings if finding.rule in in_batch]
+    assert one(lint_records(flag, "no_in_batch_neg-retrieval/train.jsonl"), "cross-row-false-negative")
 
 
 def test_small_corpus_in_batch(lint_records) -> None:

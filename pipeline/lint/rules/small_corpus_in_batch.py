@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipeline.lint.rule import WARNING, Finding, Rule
+from pipeline.lint.rule import WARNING, Finding, Rule, in_batch
 
 
 class SmallCorpusInBatch(Rule):
@@ -12,8 +12,7 @@ class SmallCorpusInBatch(Rule):
     fix = "Lower --batch-size (and the trainer's per_device_train_batch_size), or add data."
 
     def applies(self, table, context) -> bool:
-        loss = context.loss
-        return context.options.batch_size is not None and (loss is None or loss.in_batch)
+        return context.options.batch_size is not None and in_batch(table, context)
 
     def check(self, table, context) -> list[Finding]:
         batch = context.options.batch_size
