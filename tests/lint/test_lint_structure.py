@@ -55,9 +55,24 @@ def test_extra_text_and_id_columns(lint_records) -> None:
     records = [{**row, "source": "web", "doc_id": f"d{i}"} for i, row in enumerate(TRIPLETS)]
     findings = lint_records(records)
     extra, ids = one(findings, "extra-text-column"), one(findings, "id-column")
-    assert "'source'" in extra.message and extra.count == 3 and extra.severity == "error"
+    assert "'source'" in extra.message and extra.count == 3 and extra.severity == "warning"
     assert "'doc_id'" in ids.message and ids.count == 3
     assert not by_rule(findings, "label-column-name")
+
+
+def test_extra_text_columns_after_the_roles_are_trained_as_negatives(lint_records) -> None:
+    hard = [{"q": r["anchor"], "p": r["positive"], "hard_1": r["negative"], "hard_2": "Pluto is small."}
+            for r in TRIPLETS]
+    findings = by_rule(lint_records(hard, columns={"anchor": "q", "positive": "p"}), "extra-text-column")
+    assert [(f.severity, f.count) for f in findings] == [("warning", 3), ("warning", 3)]
+    assert "ST trains it as one more negative (input 3 of 4)" in findings[0].message
+    assert "negative_1..negative_K" in findings[0].fix
+    numbered = [{"q": r["q"], "p": r["p"], "negative_1": r["hard_1"], "negative_2": r["hard_2"]} for r in hard]
+    assert not by_rule(lint_records(numbered, columns={"anchor": "q", "positive": "p"}), "extra-text-column")
+    # Before the positive, ST takes it as the positive: column-order cannot tell, the roles being in order.
+    first = [{"q": r["q"], "hard_1": r["hard_1"], "p": r["p"]} for r in hard]
+    finding = one(lint_records(first, columns={"anchor": "q", "positive": "p"}), "extra-text-column")
+    assert finding.severity == "error" and "ST takes it as input 2 of 3, where the layout has 'p'" in finding.message
 
 
 def test_label_column_name(lint_records) -> None:
