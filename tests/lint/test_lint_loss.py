@@ -70,3 +70,17 @@ def test_margin_mse_reads_a_margin_per_negative(lint_records) -> None:
     assert one(lint_records(short, loss="MarginMSELoss"), "layout-schema").rows == (1,)
     unlabelled = [{key: value for key, value in row.items() if key != "negative_3"} for row in N_TUPLES]
     assert not by_rule(lint_records(unlabelled, loss="MarginMSELoss"), "layout-schema")
+
+
+def test_label_length_whatever_the_anchor_is_called(lint_records) -> None:
+    # An anchor named `query` makes the table st, not n-tuple; ST reads its label list the same.
+    st = [{("query" if key == "anchor" else key): value for key, value in row.items()} for row in N_TUPLES]
+    margins = [{**row, "label": [0.4, 0.6, 0.1]} for row in st]
+    finding = one(lint_records(margins, loss="DistillKLDivLoss"), "layout-schema")
+    assert finding.rows == (1,) and finding.message == "st layout: rows fail the check 'label holds 1 + K scores'"
+    assert not by_rule(lint_records(margins, loss="MarginMSELoss"), "layout-schema")
+    assert not by_rule(lint_records([{**row, "label": [0.9, 0.4, 0.6, 0.1]} for row in st]), "layout-schema")
+    short = [{**row, "label": [0.4, 0.6]} for row in st]
+    assert one(lint_records(short, loss="MarginMSELoss"), "layout-schema").rows == (1,)
+    one_negative = [{"query": "a b", "positive": "c d", "negative": "e f", "label": [0.9, 0.4, 0.6]}]
+    assert one(lint_records(one_negative, loss="DistillKLDivLoss"), "layout-schema").rows == (1,)

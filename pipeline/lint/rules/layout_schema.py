@@ -24,7 +24,7 @@ class LayoutSchema(Rule):
 
     def check(self, table, context) -> list[Finding]:
         if table.layout == "st":
-            return self._st_types(table)
+            return self._st_types(table) + self._st_label_length(table, context)
         import pandera.polars as pa
 
         from schemas.layouts import MODELS
@@ -81,6 +81,19 @@ class LayoutSchema(Rule):
                            fix=f"Store the texts as strings (`dataset.cast_column('{column}', Value('string'))`), "
                                f"or map the {role} role to a text column with --columns {role}=COLUMN.")
                 for role, columns in roles.items() for column in columns if table.source.schema[column] not in texts]
+
+    def _st_label_length(self, table, context) -> list[Finding]:
+        """ST reads an st table's label list as an n-tuple's, whatever the anchor is called: 1 + K scores (or, for
+        MarginMSELoss, K margins), K the negative columns, or the length of a list of negatives."""
+        label, negatives = table.roles.label, table.roles.negatives
+        if label is None or table.frame.schema.get(label) != pl.List(pl.Float64):
+            return []
+        listed = bool(negatives) and isinstance(table.frame.schema.get(negatives[0]), pl.List)
+        k = pl.col(negatives[0]).list.len() if listed else pl.lit(len(negatives))
+        length = pl.col(label).list.len()
+        fits = (length == 1 + k) | (length == k) if context.loss and context.loss.margins else length == 1 + k
+        rows = table.frame.filter(pl.col(label).is_not_null() & ~fits)[ROW]
+        return [self.found(rows, "st layout: rows fail the check 'label holds 1 + K scores'")] if rows.len() else []
 
 
 def _without_margin_lists(cases: pl.DataFrame, table) -> pl.DataFrame:
