@@ -236,6 +236,14 @@ def test_the_anchor_own_text_as_positive_goes_to_rejects_and_as_negative_is_drop
         (2, "no_positive")]
 
 
+def test_given_negatives_are_the_input_s_and_reconcile_with_the_dropped_and_kept(write_table, convert_to):
+    data = write_table("flag.jsonl", [{"query": "a cat", "pos": ["a kitten"],
+                                       "neg": ["a kitten", "a cat", "a dog", "a car"]}])
+    assert convert_to(data, layout="triplet")["negatives"] == {
+        "given": 4, "dropped_as_positive_of_the_same_query": 1, "dropped_as_the_anchor_itself": 1,
+        "in_output_rows": 2}
+
+
 def test_conflict_free_batches_are_described_in_the_manifest(flag_data, convert_to):
     manifest = convert_to(flag_data, negatives=1, batch_size=2)
     assert manifest["batches"]["conflicts_after_layout"] == 0
