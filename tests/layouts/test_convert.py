@@ -233,7 +233,14 @@ def test_the_anchor_own_text_as_positive_goes_to_rejects_and_as_negative_is_drop
     read = convert_to(lonely, out="lonely", layout="labeled-pair")["stages"][0]
     assert (read["rows_out"], read["rows_rejected"]) == (1, 1)  # its only negative was dropped: nothing is left
     assert pl.read_parquet(tmp_path / "lonely" / "rejects.parquet").select("row", "reason").rows() == [
-        (2, "no_positive")]
+        (2, "negative_is_anchor")]  # labeled-pair keeps a query without a positive: its negative was the cause
+    pairs = write_table("pairs.jsonl", scored(("a dog", "a dog", 0.0), ("a cat", "a kitten", 1.0),
+                                              ("a cat", "a car", 0.0)))
+    # A triplet needs a positive, which the row lacks whatever its negative: no_positive is its cause there.
+    for layout, reason in (("labeled-pair", "negative_is_anchor"), ("triplet", "no_positive")):
+        read = convert_to(pairs, out=layout, layout=layout)["stages"][0]
+        assert (read["rejected_by_reason"], read["reconciled"]) == ({reason: 1}, True)
+        assert pl.read_parquet(tmp_path / layout / "rejects.parquet")["reason"].to_list() == [reason]
 
 
 def test_given_negatives_are_the_input_s_and_reconcile_with_the_dropped_and_kept(write_table, convert_to):
