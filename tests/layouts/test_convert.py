@@ -46,6 +46,23 @@ def test_a_flag_output_folder_is_read_as_its_train_data(write_table, flag_data, 
     assert [row["anchor"] for row in rows_of(tmp_path / "back")] == ["q0", "q1"]
 
 
+def test_a_parquet_output_folder_is_read_as_its_data_folder(flag_data, convert_to, tmp_path):
+    """As load_dataset("parquet", data_dir=OUT/data) reads it, and as an Arrow output folder is read; buckets one
+    --split negN at a time, as from Arrow."""
+    from pipeline.readers import read_dataset
+
+    convert_to(flag_data, out="arrow", layout="n-tuple", negatives=2)
+    convert_to(flag_data, out="pq", layout="n-tuple", negatives=2, shard_format="parquet", shard_rows=1)
+    for source in ("arrow", "pq", "pq/data"):
+        convert_to(tmp_path / source, out=source.replace("/", "-") + "-flag", layout="flag", group_size=3, negatives=2)
+    assert rows_of(tmp_path / "pq-flag") == rows_of(tmp_path / "arrow-flag") == rows_of(tmp_path / "pq-data-flag")
+    assert len(rows_of(tmp_path / "pq-flag")) == 2
+    convert_to(flag_data, out="buckets", layout="buckets", shard_format="parquet")
+    assert read_dataset(tmp_path / "buckets", split="neg2").negatives.height == 2
+    with pytest.raises(InputError, match=r"split 'train' not found; the folder has \['neg1', 'neg2', 'neg4'\]"):
+        read_dataset(tmp_path / "buckets")
+
+
 def test_teacher_scores_survive_flag_to_n_tuple_and_back(write_table, convert_to, tmp_path):
     """The n-tuple's `label` list [positive, negatives...] carries FlagEmbedding's pos_scores / neg_scores."""
     flag = write_table("scored.jsonl", [
