@@ -12,6 +12,7 @@ from pipeline.fingerprint import files_under, hash_file
 from pipeline.input_rows import FilePart, row_place
 from pipeline.layouts.flag import FLAG_FILE, FLAG_FOLDER, flag_file_rows, short_file_note
 from pipeline.layouts.layout import Layout
+from pipeline.lint.prep_output import train_data
 from pipeline.stages.mine import MiningResult
 
 PACKAGES = ("prep", "polars", "pyarrow", "datasets", "faiss-cpu", "sentence-transformers", "torch", "pandera", "ray")
@@ -157,9 +158,11 @@ def score_stats(values: np.ndarray) -> dict:
 
 def describe_inputs(paths: list[Path]) -> list[dict]:
     """Each input file with its size and hash; in a folder, the files under it but dotfiles (.DS_Store), which no
-    reader reads."""
+    reader reads; of a prep output folder, those of the data in it that is read (`train_data`), not its manifest,
+    report and rejects."""
+    read = [train_data(Path(path)) for path in paths]
     return [{"path": str(file), "bytes": file.stat().st_size, "xxh64": hash_file(file)}
-            for path in paths for file in files_under(path)
+            for path in read for file in files_under(path)
             if not any(part.startswith(".") for part in file.relative_to(path).parts)]
 
 

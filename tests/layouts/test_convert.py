@@ -37,13 +37,16 @@ def test_a_flag_output_folder_is_read_as_its_train_data(write_table, flag_data, 
     """As lint reads it: not as a folder of JSON files beside its own manifest, report and rejects."""
     convert_to(flag_data, out="a", negatives=2)
     convert_to(tmp_path / "a", out="b", layout="flag", group_size=3, negatives=2)
-    convert_to(tmp_path / "b", out="c", negatives=2)
+    manifest = convert_to(tmp_path / "b", out="c", negatives=2)
     assert as_set(rows_of(tmp_path / "c")) == as_set(rows_of(tmp_path / "a"))
+    assert [entry["path"] for entry in manifest["inputs"]] == [str(tmp_path / "b" / "train.jsonl")]  # what was read
     typed = [{"query": f"q{i}", "pos": [f"p{i}"], "neg": [f"n{i}"], "type": kind} for i, kind in enumerate("ab")]
     convert_to(write_table("typed.jsonl", typed), out="typed", layout="flag", group_size=2, negatives=1)
     assert (tmp_path / "typed" / "train").is_dir()
-    convert_to(tmp_path / "typed", out="back", negatives=1)
+    manifest = convert_to(tmp_path / "typed", out="back", negatives=1)
     assert [row["anchor"] for row in rows_of(tmp_path / "back")] == ["q0", "q1"]
+    assert [Path(entry["path"]).relative_to(tmp_path) for entry in manifest["inputs"]] == [
+        Path("typed/train/a.jsonl"), Path("typed/train/b.jsonl")]
 
 
 def test_a_parquet_output_folder_is_read_as_its_data_folder(flag_data, convert_to, tmp_path):
@@ -53,8 +56,11 @@ def test_a_parquet_output_folder_is_read_as_its_data_folder(flag_data, convert_t
 
     convert_to(flag_data, out="arrow", layout="n-tuple", negatives=2)
     convert_to(flag_data, out="pq", layout="n-tuple", negatives=2, shard_format="parquet", shard_rows=1)
-    for source in ("arrow", "pq", "pq/data"):
-        convert_to(tmp_path / source, out=source.replace("/", "-") + "-flag", layout="flag", group_size=3, negatives=2)
+    for source in ("arrow", "pq/data", "pq"):
+        manifest = convert_to(tmp_path / source, out=source.replace("/", "-") + "-flag", layout="flag", group_size=3,
+                              negatives=2)
+    assert [Path(entry["path"]).name for entry in manifest["inputs"]] == [
+        "train-00000-of-00002.parquet", "train-00001-of-00002.parquet"]
     assert rows_of(tmp_path / "pq-flag") == rows_of(tmp_path / "arrow-flag") == rows_of(tmp_path / "pq-data-flag")
     assert len(rows_of(tmp_path / "pq-flag")) == 2
     convert_to(flag_data, out="buckets", layout="buckets", shard_format="parquet")
