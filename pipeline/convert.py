@@ -1,7 +1,6 @@
 """`prep convert`: data that already has its negatives, laid out for another trainer; no encoder, no mining."""
 
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -99,24 +98,22 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
     if instructions := instruction_summary(canon, output.layout, config.layout.layout):
         summary["instructions"] = instructions
     # Scored pairs hold a query's negatives even when it has no positive (scored 0): those rows are not lost.
-    # Counted from the negatives kept: a query whose only negative was dropped yields nothing.
     negatives_kept = config.layout.layout == "labeled-pair"
-    counted = replace(canon, negatives=negatives)
     used = output.layout.view["negative"].list.len().sum() if output.layout.view.height else 0
     manifest = {
         "inputs": describe_inputs([inputs.data]),
         "config": {"layout": config.to_dict()["layout"],
                    "mining": {"negatives": config.mining.negatives, "seed": config.mining.seed}},
         "packages": package_versions(),
-        "stages": stage_counts(counted, output.layout.pairs.height, output.rejects, negatives_kept),
+        "stages": stage_counts(canon, output.layout.pairs.height, output.rejects, negatives_kept),
         "layout": summary,
         "batches": output.batches,
-        "negatives": {"given": negatives.height, "dropped_as_positive_of_the_same_query": contradicting,
+        "negatives": {"given": canon.negatives.height, "dropped_as_positive_of_the_same_query": contradicting,
                       "dropped_as_the_anchor_itself": anchors,
                       "in_output_rows": int(used)},
         "timings_seconds": {"convert": round(time.perf_counter() - start, 3)},
     }
     manifest["layout"] = with_no_rows_warning(summary, manifest["stages"])
-    rejects = pl.concat([rejected_rows(counted, negatives_kept), output.rejects], how="diagonal_relaxed")
+    rejects = pl.concat([rejected_rows(canon, negatives_kept), output.rejects], how="diagonal_relaxed")
     write_output(out, canon, output, rejects, manifest, config, load_token_counter(None))
     return manifest

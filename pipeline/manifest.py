@@ -12,6 +12,7 @@ from pipeline.fingerprint import files_under, hash_file
 from pipeline.input_rows import FilePart, row_place
 from pipeline.layouts.flag import FLAG_FILE, FLAG_FOLDER, flag_file_rows, short_file_note
 from pipeline.layouts.layout import Layout
+from pipeline.lint.prep_output import train_data
 from pipeline.stages.mine import MiningResult
 
 PACKAGES = ("prep", "polars", "pyarrow", "datasets", "faiss-cpu", "sentence-transformers", "torch", "pandera", "ray")
@@ -19,16 +20,24 @@ PACKAGES = ("prep", "polars", "pyarrow", "datasets", "faiss-cpu", "sentence-tran
 
 def rejected_rows(canon: Canonical, negatives_kept: bool = False) -> pl.DataFrame:
     """Input rows that yield nothing: an empty query, or no positive at all (with `negatives_kept`, for the
-    labeled layouts, a query with only negatives still yields its pairs scored 0)."""
+    labeled layouts, a query with only negatives still yields its pairs scored 0, unless its only negative is its
+    own text: `negative_is_anchor`)."""
+    anchor_negatives = canon.negatives.filter(pl.col("doc_id") == pl.col("query_id"))["query_id"].implode()
     rows = canon.rows.with_columns(
         reason=pl.when(pl.col("query_id").is_null()).then(pl.lit("empty_query"))
-        .when(~pl.col("query_id").is_in(_yielding(canon, negatives_kept).implode())).then(pl.lit("no_positive")))
+        .when(pl.col("query_id").is_in(_yielding(canon, negatives_kept).implode())).then(None)
+        .when(negatives_kept & pl.col("query_id").is_in(anchor_negatives)).then(pl.lit("negative_is_anchor"))
+        .otherwise(pl.lit("no_positive")))
     return rows.filter(pl.col("reason").is_not_null()).select(
-        pl.col("row").cast(pl.Int64), "reason", detail=pl.lit("the input row has no usable (query, positive) pair"))
+        pl.col("row").cast(pl.Int64), "reason",
+        detail=pl.when(pl.col("reason") == "negative_is_anchor")
+        .then(pl.lit("the input row's only negative is its query's own text, which is never a pair"))
+        .otherwise(pl.lit("the input row has no usable (query, positive) pair")))
 
 
 def _yielding(canon: Canonical, negatives_kept: bool) -> pl.Series:
-    queries = [canon.positives["query_id"], *([canon.negatives["query_id"]] if negatives_kept else [])]
+    negatives = canon.negatives.filter(pl.col("doc_id") != pl.col("query_id"))  # the query's own text: no pair
+    queries = [canon.positives["query_id"], *([negatives["query_id"]] if negatives_kept else [])]
     return pl.concat(queries).unique()
 
 
@@ -149,9 +158,11 @@ def score_stats(values: np.ndarray) -> dict:
 
 def describe_inputs(paths: list[Path]) -> list[dict]:
     """Each input file with its size and hash; in a folder, the files under it but dotfiles (.DS_Store), which no
-    reader reads."""
+    reader reads; of a prep output folder, those of the data in it that is read (`train_data`), not its manifest,
+    report and rejects."""
+    read = [train_data(Path(path)) for path in paths]
     return [{"path": str(file), "bytes": file.stat().st_size, "xxh64": hash_file(file)}
-            for path in paths for file in files_under(path)
+            for path in read for file in files_under(path)
             if not any(part.startswith(".") for part in file.relative_to(path).parts)]
 
 

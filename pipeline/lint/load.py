@@ -15,7 +15,7 @@ from pipeline.readers import folder_format
 from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
 from pipeline.readers.json_folder import json_folder_files
-from pipeline.readers.table_files import is_datasets_folder
+from pipeline.readers.table_files import is_datasets_folder, is_parquet_folder, parquet_splits
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,10 @@ class Source:
 
 def read_sources(path: Path, split: str | None = None, columns: dict[str, str] | None = None,
                  fmt: str | None = None) -> list[Source]:
-    """The tables of DATA: a file, every split of a DatasetDict folder (or `split`), a BEIR folder's split, or each
-    file of a folder of JSON Lines files, in name order, once they are known to be of one format (by their columns
-    and the --columns mapping, as `read_dataset` detects it; with --format, as given): a finding names the file and its
-    own lines."""
+    """The tables of DATA: a file, every split of a DatasetDict folder or of a folder of Parquet split folders (or
+    `split`), a BEIR folder's split, or each file of a folder of JSON Lines files, in name order, once they are known
+    to be of one format (by their columns and the --columns mapping, as `read_dataset` detects it; with --format, as
+    given): a finding names the file and its own lines."""
     if is_beir_folder(path):
         rows, _ = read_beir(path, split or "train")
         frame = rows.frame.rename({"row": ROW})
@@ -48,8 +48,9 @@ def read_sources(path: Path, split: str | None = None, columns: dict[str, str] |
         if fmt is None:
             folder_format(path, columns)
         return [_read_table(file, split or "train", str(file)) for file in json_folder_files(path)]
-    if (path / "dataset_dict.json").exists():
-        splits = json.loads((path / "dataset_dict.json").read_text())["splits"]
+    splits = (json.loads((path / "dataset_dict.json").read_text())["splits"]
+              if (path / "dataset_dict.json").exists() else list(parquet_splits(path)))
+    if splits:
         if split is not None and split not in splits:
             raise InputError(path, f"split '{split}' not found; the folder has {sorted(splits)}")
         return [_read_table(path, name, f"{path} [{name}]") for name in splits if split in (None, name)]
@@ -57,8 +58,9 @@ def read_sources(path: Path, split: str | None = None, columns: dict[str, str] |
 
 
 def is_json_folder(path: Path) -> bool:
-    """Whether DATA is a folder of JSON (Lines) files, linted file by file: not BEIR, not a datasets folder."""
-    return path.is_dir() and not is_beir_folder(path) and not is_datasets_folder(path)
+    """Whether DATA is a folder of JSON (Lines) files, linted file by file: not BEIR, a datasets folder or Parquet
+    shards."""
+    return path.is_dir() and not is_beir_folder(path) and not is_datasets_folder(path) and not is_parquet_folder(path)
 
 
 def _read_table(path: Path, split: str, name: str) -> Source:

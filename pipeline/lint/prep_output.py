@@ -1,10 +1,11 @@
-"""What the manifest.json of a `prep run` / `prep convert` flag output tells lint about the data in it: where its
---train_data is, and the train_group_size it was written for."""
+"""What the manifest.json of a `prep run` / `prep convert` output tells lint about the data in it: where its data
+(a flag output's --train_data) is, and the train_group_size a flag output was written for."""
 
 import json
 from pathlib import Path
 
 from pipeline.layouts.flag import FLAG_FILE, FLAG_FOLDER
+from pipeline.stages.shards import PARQUET_FOLDER
 from pipeline.stages.write import is_prep_manifest
 
 
@@ -22,7 +23,10 @@ def flag_output(path: Path) -> tuple[Path, dict] | None:
 
 def train_data(path: Path) -> Path:
     """A prep flag output folder is linted as its --train_data (train.jsonl, or the train/ folder of one file per
-    type), not as the folder holding it with its manifest, report and rejects; any other DATA is itself."""
+    type), and a Parquet output folder as its data/ folder (`load_dataset("parquet", data_dir=OUT/data)`), not as
+    the folder holding it with its manifest, report and rejects; any other DATA is itself."""
+    if is_prep_manifest(path / "manifest.json") and (path / PARQUET_FOLDER).is_dir():
+        return path / PARQUET_FOLDER
     found = flag_output(path)
     if found is None or path.resolve() != found[0]:
         return path

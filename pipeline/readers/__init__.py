@@ -17,7 +17,7 @@ from pipeline.readers.json_folder import join_rows, json_folder_files
 from pipeline.readers.lists import read_lists
 from pipeline.readers.pairs import is_labeled_pair, read_pairs
 from pipeline.readers.st import read_st
-from pipeline.readers.table_files import is_datasets_folder
+from pipeline.readers.table_files import is_datasets_folder, is_parquet_folder
 
 FORMATS = ("st", "flag", "beir", "pairs", "lists")
 
@@ -26,7 +26,7 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
                  columns: dict[str, str] | None = None, corpus: Path | None = None) -> Canonical:
     """Read DATA in format `fmt` (detected when None) into validated canonical tables; `corpus` adds texts
     (BEIR corpus.jsonl, a table with a `text` column, or .txt lines) that no row mentions."""
-    path = train_data(Path(path))  # a prep flag output folder is read as its --train_data, as lint reads it
+    path = train_data(Path(path))  # a prep output folder is read as the data in it, as lint reads it
     # pandera takes about a second to import: let it load while the input is parsed (both release the GIL).
     threading.Thread(target=importlib.import_module, args=("schemas.canonical",), daemon=True).start()
     extra = read_corpus_texts(corpus) if corpus else None
@@ -42,7 +42,7 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
         rows, own_corpus = read_beir(path, split)
         texts = own_corpus if extra is None else pl.concat([own_corpus, extra])
         return build_canonical(rows, texts, sources=(path, *([Path(corpus)] if corpus else []))).validate()
-    if path.is_dir() and not is_datasets_folder(path):
+    if path.is_dir() and not is_datasets_folder(path) and not is_parquet_folder(path):
         rows = join_rows(path, [_read_rows(file, fmt, columns, split) for file in json_folder_files(path)])
     else:
         rows = _read_rows(path, fmt, columns, split)
@@ -93,7 +93,7 @@ def detect_format(path: Path, columns: dict[str, str] | None = None, split: str 
         raise InputError(path, "no such file or folder")
     if is_blank(path):
         return "st"
-    if path.is_dir() and not is_datasets_folder(path):
+    if path.is_dir() and not is_datasets_folder(path) and not is_parquet_folder(path):
         return folder_format(path, columns)
     return format_of_columns(peek_columns(path, split), columns)
 

@@ -36,8 +36,8 @@ def json_folder_files(path: Path) -> list[Path]:
 
 def unreadable_folder(path: Path) -> InputError:
     return InputError(path, "a folder that is neither BEIR (corpus.jsonl, queries.jsonl, qrels/), a datasets "
-                      "save_to_disk folder, nor a folder of JSON Lines files (.jsonl, .json: FlagEmbedding's "
-                      "--train_data folder)")
+                      "save_to_disk folder, Parquet shards, nor a folder of JSON Lines files (.jsonl, .json: "
+                      "FlagEmbedding's --train_data folder)")
 
 
 def join_rows(path: Path, parts: list[InputRows]) -> InputRows:

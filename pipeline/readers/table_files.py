@@ -1,4 +1,5 @@
-"""Tables Polars scans: CSV, TSV, Parquet, Arrow (file or stream format) and `datasets` folders."""
+"""Tables Polars scans: CSV, TSV, Parquet, Arrow (file or stream format), `datasets` folders and folders of Parquet
+shards."""
 
 from pathlib import Path
 
@@ -11,9 +12,33 @@ def is_datasets_folder(path: Path) -> bool:
     return path.is_dir() and any((path / name).exists() for name in ("state.json", "dataset_dict.json"))
 
 
+def parquet_shards(folder: Path) -> list[Path]:
+    """The folder's files in name order where they are all Parquet (dotfiles aside); [] for any other folder."""
+    entries = sorted(child for child in folder.iterdir() if not child.name.startswith("."))
+    return entries if entries and all(e.is_file() and e.suffix.lower() == ".parquet" for e in entries) else []
+
+
+def parquet_splits(path: Path) -> dict[str, list[Path]]:
+    """{split: shards} of a folder of one folder of Parquet shards per split, as prep writes Parquet buckets
+    (data/neg1, data/neg2...); {} for anything else."""
+    if not path.is_dir():
+        return {}
+    folders = sorted(child for child in path.iterdir() if not child.name.startswith("."))
+    splits = {folder.name: parquet_shards(folder) for folder in folders if folder.is_dir()}
+    return splits if folders and len(splits) == len(folders) and all(splits.values()) else {}
+
+
+def is_parquet_folder(path: Path) -> bool:
+    """Parquet shards, read as one table as `load_dataset("parquet", data_dir=FOLDER)` reads prep's
+    --shard-format parquet data/ folder, or one folder of them per split."""
+    return path.is_dir() and bool(parquet_shards(path) or parquet_splits(path))
+
+
 def scan_table(path: Path, split: str) -> pl.LazyFrame:
     if is_datasets_folder(path):
         return scan_datasets_folder(path, split)
+    if is_parquet_folder(path):
+        return scan_parquet_folder(path, split)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         # CSV cannot tell a missing value from an empty one: both are empty texts, counted as such.
@@ -57,3 +82,11 @@ def scan_datasets_folder(path: Path, split: str) -> pl.LazyFrame:
         loaded = loaded[split]
     return pl.from_arrow(loaded.data.table).lazy()
 
+
+
+def scan_parquet_folder(path: Path, split: str) -> pl.LazyFrame:
+    """Its shards as one table, rows numbered on through them in name order; of split folders, the `split` one."""
+    splits = parquet_splits(path)
+    if splits and split not in splits:
+        raise InputError(path, f"split '{split}' not found; the folder has {sorted(splits)}")
+    return as_strings(pl.scan_parquet(splits[split] if splits else parquet_shards(path)))

@@ -37,13 +37,36 @@ def test_a_flag_output_folder_is_read_as_its_train_data(write_table, flag_data, 
     """As lint reads it: not as a folder of JSON files beside its own manifest, report and rejects."""
     convert_to(flag_data, out="a", negatives=2)
     convert_to(tmp_path / "a", out="b", layout="flag", group_size=3, negatives=2)
-    convert_to(tmp_path / "b", out="c", negatives=2)
+    manifest = convert_to(tmp_path / "b", out="c", negatives=2)
     assert as_set(rows_of(tmp_path / "c")) == as_set(rows_of(tmp_path / "a"))
+    assert [entry["path"] for entry in manifest["inputs"]] == [str(tmp_path / "b" / "train.jsonl")]  # what was read
     typed = [{"query": f"q{i}", "pos": [f"p{i}"], "neg": [f"n{i}"], "type": kind} for i, kind in enumerate("ab")]
     convert_to(write_table("typed.jsonl", typed), out="typed", layout="flag", group_size=2, negatives=1)
     assert (tmp_path / "typed" / "train").is_dir()
-    convert_to(tmp_path / "typed", out="back", negatives=1)
+    manifest = convert_to(tmp_path / "typed", out="back", negatives=1)
     assert [row["anchor"] for row in rows_of(tmp_path / "back")] == ["q0", "q1"]
+    assert [Path(entry["path"]).relative_to(tmp_path) for entry in manifest["inputs"]] == [
+        Path("typed/train/a.jsonl"), Path("typed/train/b.jsonl")]
+
+
+def test_a_parquet_output_folder_is_read_as_its_data_folder(flag_data, convert_to, tmp_path):
+    """As load_dataset("parquet", data_dir=OUT/data) reads it, and as an Arrow output folder is read; buckets one
+    --split negN at a time, as from Arrow."""
+    from pipeline.readers import read_dataset
+
+    convert_to(flag_data, out="arrow", layout="n-tuple", negatives=2)
+    convert_to(flag_data, out="pq", layout="n-tuple", negatives=2, shard_format="parquet", shard_rows=1)
+    for source in ("arrow", "pq/data", "pq"):
+        manifest = convert_to(tmp_path / source, out=source.replace("/", "-") + "-flag", layout="flag", group_size=3,
+                              negatives=2)
+    assert [Path(entry["path"]).name for entry in manifest["inputs"]] == [
+        "train-00000-of-00002.parquet", "train-00001-of-00002.parquet"]
+    assert rows_of(tmp_path / "pq-flag") == rows_of(tmp_path / "arrow-flag") == rows_of(tmp_path / "pq-data-flag")
+    assert len(rows_of(tmp_path / "pq-flag")) == 2
+    convert_to(flag_data, out="buckets", layout="buckets", shard_format="parquet")
+    assert read_dataset(tmp_path / "buckets", split="neg2").negatives.height == 2
+    with pytest.raises(InputError, match=r"split 'train' not found; the folder has \['neg1', 'neg2', 'neg4'\]"):
+        read_dataset(tmp_path / "buckets")
 
 
 def test_teacher_scores_survive_flag_to_n_tuple_and_back(write_table, convert_to, tmp_path):
@@ -233,7 +256,22 @@ def test_the_anchor_own_text_as_positive_goes_to_rejects_and_as_negative_is_drop
     read = convert_to(lonely, out="lonely", layout="labeled-pair")["stages"][0]
     assert (read["rows_out"], read["rows_rejected"]) == (1, 1)  # its only negative was dropped: nothing is left
     assert pl.read_parquet(tmp_path / "lonely" / "rejects.parquet").select("row", "reason").rows() == [
-        (2, "no_positive")]
+        (2, "negative_is_anchor")]  # labeled-pair keeps a query without a positive: its negative was the cause
+    pairs = write_table("pairs.jsonl", scored(("a dog", "a dog", 0.0), ("a cat", "a kitten", 1.0),
+                                              ("a cat", "a car", 0.0)))
+    # A triplet needs a positive, which the row lacks whatever its negative: no_positive is its cause there.
+    for layout, reason in (("labeled-pair", "negative_is_anchor"), ("triplet", "no_positive")):
+        read = convert_to(pairs, out=layout, layout=layout)["stages"][0]
+        assert (read["rejected_by_reason"], read["reconciled"]) == ({reason: 1}, True)
+        assert pl.read_parquet(tmp_path / layout / "rejects.parquet")["reason"].to_list() == [reason]
+
+
+def test_given_negatives_are_the_input_s_and_reconcile_with_the_dropped_and_kept(write_table, convert_to):
+    data = write_table("flag.jsonl", [{"query": "a cat", "pos": ["a kitten"],
+                                       "neg": ["a kitten", "a cat", "a dog", "a car"]}])
+    assert convert_to(data, layout="triplet")["negatives"] == {
+        "given": 4, "dropped_as_positive_of_the_same_query": 1, "dropped_as_the_anchor_itself": 1,
+        "in_output_rows": 2}
 
 
 def test_conflict_free_batches_are_described_in_the_manifest(flag_data, convert_to):

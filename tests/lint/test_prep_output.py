@@ -1,4 +1,5 @@
-"""A prep flag output is linted as its --train_data, against the train_group_size its manifest.json gives."""
+"""A prep flag output is linted as its --train_data, against the train_group_size its manifest.json gives; a Parquet
+output as its data/ folder."""
 
 import json
 from pathlib import Path
@@ -51,3 +52,15 @@ def test_data_outside_a_prep_output_keeps_the_default(tmp_path, tiny_tokenizer) 
     (out / "manifest.json").write_text('{"layout": {"layout": "flag", "negatives_per_row": 3}}')  # not prep's
     finding = one(lint_findings(out / "train.jsonl", tiny_tokenizer), "empty-negatives")
     assert "fewer than 7 negatives (train_group_size 8)" in finding.message
+
+
+def test_a_parquet_output_is_linted_as_its_data_folder_each_bucket_a_split(tmp_path, tiny_tokenizer) -> None:
+    data = tmp_path / "input.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in UNTYPED[:2]) + json.dumps(
+        {"query": "query 9", "pos": ["passage 9"], "neg": ["negative 9"]}) + "\n")
+    config = RunConfig(layout=LayoutConfig(layout="buckets", fill="drop", shard_format="parquet"))
+    convert(RunInputs(data, None), config, tmp_path / "out")
+    result = lint(tmp_path / "out", LintOptions(model=str(tiny_tokenizer)))
+    assert [(table["source"], table["rows"]) for table in result.tables] == [
+        (f"{tmp_path / 'out' / 'data'} [neg1]", 1), (f"{tmp_path / 'out' / 'data'} [neg3]", 2)]
+    assert result.exit_code() == 0, result.findings

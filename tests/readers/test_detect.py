@@ -79,7 +79,8 @@ def test_missing_path(tmp_path: Path) -> None:
 
 def test_folder_that_is_neither_beir_nor_datasets_nor_json_lines(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(InputError, match=r"neither BEIR .*, a datasets save_to_disk folder, nor a folder of JSON"):
+    with pytest.raises(InputError, match=r"neither BEIR .*, a datasets save_to_disk folder, Parquet shards, nor a "
+                       "folder of JSON"):
         read_dataset(tmp_path)
 
 
