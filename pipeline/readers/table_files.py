@@ -83,7 +83,6 @@ def scan_datasets_folder(path: Path, split: str) -> pl.LazyFrame:
     return pl.from_arrow(loaded.data.table).lazy()
 
 
-
 def scan_parquet_folder(path: Path, split: str) -> pl.LazyFrame:
     """Its shards as one table, rows numbered on through them in name order; of split folders, the `split` one."""
     splits = parquet_splits(path)
