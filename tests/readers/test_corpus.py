@@ -61,3 +61,17 @@ def test_empty_txt_corpus(write_table, tmp_path: Path) -> None:
     corpus = tmp_path / "empty.txt"
     corpus.write_text("")
     assert read_dataset(write_table("train.jsonl", ROWS), corpus=corpus).corpus.height == 5
+
+
+def test_txt_line_with_any_character(write_table, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_bytes(b"\xef\xbb\xbfunit\x1fseparator\nsecond, \"line\"\r\n")
+    canon = read_dataset(write_table("train.jsonl", ROWS), corpus=corpus)
+    assert {"unit\x1fseparator", 'second, "line"'} <= set(canon.corpus["text"])
+
+
+def test_txt_not_utf8_is_located(write_table, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_bytes(b"fine\nbad \xff byte\n")
+    with pytest.raises(InputError, match=r"corpus\.txt, line 2: invalid UTF-8"):
+        read_dataset(write_table("train.jsonl", ROWS), corpus=corpus)
