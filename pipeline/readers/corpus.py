@@ -7,6 +7,7 @@ import polars as pl
 from pipeline.errors import InputError
 from pipeline.readers.csv_quotes import first_bad_utf8
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
+from pipeline.readers.table_files import is_datasets_folder, is_parquet_folder
 
 
 def read_corpus_texts(path: Path) -> pl.LazyFrame:
@@ -22,6 +23,12 @@ def read_corpus_texts(path: Path) -> pl.LazyFrame:
         except pl.exceptions.ComputeError:
             raise first_bad_utf8(path) or InputError(path, "not valid UTF-8 text") from None
         return lines.lazy().with_columns(pl.col("text").str.strip_prefix("\ufeff"))  # a byte order mark
+    if path.is_dir() and not (is_datasets_folder(path) or is_parquet_folder(path)):
+        beir = path / "corpus.jsonl"
+        hint = f" (a BEIR folder: give --corpus {beir})" if beir.is_file() else ""
+        raise InputError(path, f"a folder{hint}; --corpus takes BEIR corpus.jsonl, a table with a text column (a "
+                               "file, a datasets folder or a folder of Parquet shards), or a .txt file, one text per "
+                               "line")
     return read_texts(path).lazy().select("text")
 
 
