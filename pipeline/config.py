@@ -111,6 +111,8 @@ class MiningConfig:
             raise ConfigError(f"mining.positive_neighbors must be at least 0, got {self.positive_neighbors}")
         if self.range_min < 0:
             raise ConfigError(f"mining.range_min must be at least 0, got {self.range_min}")
+        if not 0 <= self.seed < 2**64:  # the seeded draws hash with it as an unsigned 64-bit number
+            raise ConfigError(f"mining.seed must be from 0 to 2**64 - 1, got {self.seed}")
         if None not in (self.min_score, self.max_score) and self.min_score > self.max_score:
             raise ConfigError(f"mining.min_score ({self.min_score}) is above max_score ({self.max_score})")
         if self.range_max is not None and self.range_max - self.range_min < self.negatives:

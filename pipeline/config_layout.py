@@ -76,11 +76,6 @@ class LayoutConfig:
             raise ConfigError(f"fill '{self.fill}' completes rows to exactly K negatives (n-tuple, flag); the "
                               f"{self.layout} layout keeps whatever negatives a query has")
 
-    @property
-    def positives_per_query(self) -> int | None:
-        """None for all, else how many positives each query keeps."""
-        return None if self.positives == "all" else 1 if self.positives == "first" else int(self.positives[7:])
-
 
 def _is_sample(value: str) -> bool:
     prefix, _, count = value.partition(":")

@@ -84,7 +84,7 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
     canon = read_dataset(inputs.data, inputs.fmt, inputs.split, inputs.columns)
     negatives, contradicting, anchors = given_negatives(canon)
     positives, anchor_pairs = split_off_anchors(canon.positives)
-    positives = choose_positives(positives, config.layout.positives_per_query, config.mining.seed)
+    positives = choose_positives(positives, config.layout.positives, config.mining.seed)
     selection = Selection.of(canon, positives, negatives, config.mining.negatives)
     scores_note = convert_scores_note(config.layout, selection)  # the input's scores, before a teacher's
     if config.layout.teacher:

@@ -28,15 +28,15 @@ class Output:
     blocks: list[int] | None
 
 
-def choose_positives(positives: pl.DataFrame, per_query: int | None, seed: int) -> pl.DataFrame:
-    """All positives, or the first / a seeded sample of N per query, in input order."""
-    if per_query is None:
+def choose_positives(positives: pl.DataFrame, choice: str, seed: int) -> pl.DataFrame:
+    """`choice` (LayoutConfig.positives): "all" positives, the "first", or a seeded "sample:N" per query, in input
+    order."""
+    if choice == "all":
         return positives
-    position = pl.int_range(pl.len()).over("query_id")
-    if per_query == 1:
-        return positives.filter(position == 0)
+    if choice == "first":
+        return positives.filter(pl.int_range(pl.len()).over("query_id") == 0)
     draw = pl.struct("query_id", "doc_id").hash(seed).rank("ordinal").over("query_id")
-    return positives.filter(draw <= per_query)
+    return positives.filter(draw <= int(choice.removeprefix("sample:")))
 
 
 def split_off_anchors(positives: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

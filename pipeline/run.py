@@ -95,7 +95,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         index_entry = index_summary(index.kind, len(doc_vectors), mined, config.mining)
         clock.lap("mine")
         trusted = trusted.join(mined.ranked_low, on=["query_id", "doc_id"], how="anti", maintain_order="left")
-        positives = choose_positives(trusted, config.layout.positives_per_query, config.mining.seed)
+        positives = choose_positives(trusted, config.layout.positives, config.mining.seed)
         positives = positives.with_columns(cosine_of_pairs(canon, positives, query_vectors, doc_vectors))
         selection = Selection.of(canon, positives, mined.negatives, config.mining.negatives)
         doc_links = no_links(canon.corpus.height)

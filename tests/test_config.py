@@ -102,6 +102,13 @@ def test_a_table_of_the_wrong_type_is_a_config_error(tmp_path: Path, section: st
     assert str(error.value).endswith(f"got {kind}")
 
 
+@pytest.mark.parametrize("seed", [-3, 2**64])
+def test_a_seed_outside_unsigned_64_bits_is_refused(seed: int):
+    # the seeded draws hash with it as an unsigned 64-bit number: it used to fail with an OverflowError traceback
+    with pytest.raises(ConfigError, match=rf"mining.seed must be from 0 to 2\*\*64 - 1, got {seed}"):
+        MiningConfig(seed=seed)
+
+
 def test_range_window_must_hold_k_negatives():
     with pytest.raises(ConfigError, match="leaves fewer candidates than negatives"):
         MiningConfig(negatives=5, range_min=10, range_max=12)

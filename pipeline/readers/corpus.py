@@ -5,7 +5,9 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError
+from pipeline.readers.csv_quotes import first_bad_utf8
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
+from pipeline.readers.table_files import is_datasets_folder, is_parquet_folder
 
 
 def read_corpus_texts(path: Path) -> pl.LazyFrame:
@@ -16,9 +18,17 @@ def read_corpus_texts(path: Path) -> pl.LazyFrame:
     if path.suffix.lower() == ".txt":
         if is_blank(path):
             return pl.LazyFrame(schema={"text": pl.String})
-        lines = pl.read_csv(path, has_header=False, separator="\x1f", quote_char=None, new_columns=["text"],
-                            schema_overrides={"text": pl.String}, empty_string_is_null=False)
-        return lines.lazy()
+        try:  # lines as they are: a CSV reader would split a line at its separator, whatever it is
+            lines = pl.read_lines(path, name="text")
+        except pl.exceptions.ComputeError:
+            raise first_bad_utf8(path) or InputError(path, "not valid UTF-8 text") from None
+        return lines.lazy().with_columns(pl.col("text").str.strip_prefix("\ufeff"))  # a byte order mark
+    if path.is_dir() and not (is_datasets_folder(path) or is_parquet_folder(path)):
+        beir = path / "corpus.jsonl"
+        hint = f" (a BEIR folder: give --corpus {beir})" if beir.is_file() else ""
+        raise InputError(path, f"a folder{hint}; --corpus takes BEIR corpus.jsonl, a table with a text column (a "
+                               "file, a datasets folder or a folder of Parquet shards), or a .txt file, one text per "
+                               "line")
     return read_texts(path).lazy().select("text")
 
 

@@ -61,3 +61,33 @@ def test_empty_txt_corpus(write_table, tmp_path: Path) -> None:
     corpus = tmp_path / "empty.txt"
     corpus.write_text("")
     assert read_dataset(write_table("train.jsonl", ROWS), corpus=corpus).corpus.height == 5
+
+
+def test_txt_line_with_any_character(write_table, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_bytes(b"\xef\xbb\xbfunit\x1fseparator\nsecond, \"line\"\r\n")
+    canon = read_dataset(write_table("train.jsonl", ROWS), corpus=corpus)
+    assert {"unit\x1fseparator", 'second, "line"'} <= set(canon.corpus["text"])
+
+
+def test_txt_not_utf8_is_located(write_table, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_bytes(b"fine\nbad \xff byte\n")
+    with pytest.raises(InputError, match=r"corpus\.txt, line 2: invalid UTF-8"):
+        read_dataset(write_table("train.jsonl", ROWS), corpus=corpus)
+
+
+def test_a_beir_folder_as_corpus_names_its_corpus_file(write_table, tmp_path: Path) -> None:
+    # it used to say "unsupported file type ''; use .jsonl, .json, .csv, .tsv, .parquet or .arrow"
+    folder = tmp_path / "beir"
+    folder.mkdir()
+    (folder / "corpus.jsonl").write_text(json.dumps({"_id": "d1", "text": "own doc"}) + "\n")
+    with pytest.raises(InputError, match=r"beir: a folder \(a BEIR folder: give --corpus .*corpus\.jsonl\); "
+                                         r"--corpus takes BEIR corpus\.jsonl"):
+        read_dataset(write_table("train.jsonl", ROWS), corpus=folder)
+
+
+def test_a_folder_of_parquet_shards_is_a_corpus(write_table, tmp_path: Path) -> None:
+    write_table("shards/part-0.parquet", [{"text": "shard doc"}])
+    canon = read_dataset(write_table("train.jsonl", ROWS), corpus=tmp_path / "shards")
+    assert "shard doc" in set(canon.corpus["text"])

@@ -7,8 +7,8 @@ POSITIVES = pl.DataFrame({"query_id": [1] * 6 + [2] * 6, "doc_id": list(range(10
 
 
 def test_all_and_first_positives():
-    assert choose_positives(POSITIVES, None, 0).equals(POSITIVES)
-    assert choose_positives(POSITIVES, 1, 0)["doc_id"].to_list() == [10, 20]
+    assert choose_positives(POSITIVES, "all", 0).equals(POSITIVES)
+    assert choose_positives(POSITIVES, "first", 0)["doc_id"].to_list() == [10, 20]
 
 
 def positions(picked: pl.DataFrame, query: int) -> list[int]:
@@ -16,10 +16,16 @@ def positions(picked: pl.DataFrame, query: int) -> list[int]:
 
 
 def test_sample_picks_n_per_query_seeded_and_independently_per_query():
-    picked = choose_positives(POSITIVES, 2, seed=3)
+    picked = choose_positives(POSITIVES, "sample:2", seed=3)
     assert picked.group_by("query_id").len().sort("query_id")["len"].to_list() == [2, 2]
-    assert picked.equals(choose_positives(POSITIVES, 2, seed=3))
-    draws = [choose_positives(POSITIVES, 2, seed) for seed in range(10)]
+    assert picked.equals(choose_positives(POSITIVES, "sample:2", seed=3))
+    draws = [choose_positives(POSITIVES, "sample:2", seed) for seed in range(10)]
     assert len({tuple(positions(d, 1)) for d in draws}) > 3  # the seed matters
     # Two queries with the same number of positives do not get the same positions every time.
     assert sum(positions(d, 1) != positions(d, 2) for d in draws) > 0
+
+
+def test_sample_of_one_is_a_seeded_draw_not_the_first():
+    draws = [choose_positives(POSITIVES, "sample:1", seed) for seed in range(10)]
+    assert all(d.group_by("query_id").len()["len"].to_list() == [1, 1] for d in draws)
+    assert {tuple(d["doc_id"]) for d in draws} != {(10, 20)}
