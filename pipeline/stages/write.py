@@ -1,6 +1,7 @@
 """Write an output folder atomically: everything goes to a hidden sibling, which is renamed into place at the end.
 
-An interrupted run leaves only the hidden `.NAME.partial-PID` folder, never a half dataset at NAME.
+An interrupted run leaves only the hidden `.NAME.partial-PID` folder, never a half dataset at NAME; the next write
+of NAME on this machine removes it once process PID is gone (a run killed by SIGKILL cannot clean up itself).
 """
 
 import json
@@ -53,6 +54,9 @@ def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
     """
     out = check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    for stale in out.parent.glob(f".{out.name}.partial-*"):
+        if not _alive(stale.name.rpartition("-")[2]):
+            shutil.rmtree(stale, ignore_errors=True)
     partial = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
@@ -68,6 +72,17 @@ def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
         shutil.rmtree(retired, ignore_errors=True)
     else:
         partial.rename(out)
+
+
+def _alive(pid: str) -> bool:
+    """Whether process `pid` runs on this machine (a run still writing its partial folder)."""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def check_out(out: Path | str) -> Path:

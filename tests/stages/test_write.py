@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,17 @@ def test_replaces_an_earlier_output_and_writes_into_an_empty_folder(tmp_path):
     (tmp_path / "empty" / "stale.txt").write_text("old")
     write_atomically(tmp_path / "empty", fill)
     assert not (tmp_path / "empty" / "stale.txt").exists()
+
+
+def test_a_partial_folder_of_a_killed_run_is_removed_and_one_of_a_live_run_kept(tmp_path):
+    dead = tmp_path / ".out.partial-4194305"  # above Linux's largest pid_max (2**22): no process has it
+    live = tmp_path / f".out.partial-{os.getppid()}"
+    for folder in (dead, live):
+        folder.mkdir()
+        (folder / "data.txt").write_text("half")
+    write_atomically(tmp_path / "out", fill)
+    assert (tmp_path / "out" / "data.txt").read_text() == "new"
+    assert not dead.exists() and (live / "data.txt").read_text() == "half"
 
 
 def test_refuses_to_replace_a_folder_that_is_not_a_prep_output(tmp_path):
