@@ -140,11 +140,12 @@ def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = 
         summary["fill"] = settings.fill
         summary["negatives_added_by_fill"] = layout.filled
         if layout.filled.get("repeated"):
-            summary["note"] = (f"{layout.filled['repeated']:,} negatives are repeats of the same query's negatives "
-                               "(fill 'repeat'), as FlagEmbedding does for rows short of train_group_size - 1")
+            summary["note"] = (f"{layout.filled['repeated']:,} negatives (counted once per query, in each of its "
+                               "rows) are repeats of the same query's negatives (fill 'repeat'), as FlagEmbedding "
+                               "does for rows short of train_group_size - 1")
         if layout.filled.get("padding"):
-            summary["warning"] = (f"{layout.filled['padding']:,} negatives are empty strings (fill 'pad'): the "
-                                  "trainer uses them as real negatives")
+            summary["warning"] = (f"{layout.filled['padding']:,} negatives (counted once per query, in each of its "
+                                  "rows) are empty strings (fill 'pad'): the trainer uses them as real negatives")
     return summary
 
 
