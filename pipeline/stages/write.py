@@ -4,6 +4,7 @@ An interrupted run leaves only the hidden `.NAME.partial-PID` folder, never a ha
 of NAME on this machine removes it once process PID is gone (a run killed by SIGKILL cannot clean up itself).
 """
 
+import glob
 import json
 import os
 import shutil
@@ -54,7 +55,7 @@ def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
     """
     out = check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    for stale in out.parent.glob(f".{out.name}.partial-*"):
+    for stale in out.parent.glob(f".{glob.escape(out.name)}.partial-*"):
         if not _alive(stale.name.rpartition("-")[2]):
             shutil.rmtree(stale, ignore_errors=True)
     partial = out.parent / f".{out.name}.partial-{os.getpid()}"
