@@ -5,8 +5,7 @@ import json
 from pathlib import Path
 
 from pipeline.layouts.flag import FLAG_FILE, FLAG_FOLDER
-from pipeline.stages.shards import PARQUET_FOLDER
-from pipeline.stages.write import is_prep_manifest
+from pipeline.stages.write import PARQUET_FOLDER, is_prep_manifest
 
 
 def flag_output(path: Path) -> tuple[Path, dict] | None:

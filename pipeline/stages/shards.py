@@ -11,9 +11,7 @@ import pyarrow.parquet as pq
 from pipeline.config import LayoutConfig
 from pipeline.layouts.flag import flag_files
 from pipeline.layouts.layout import Layout
-from pipeline.stages.write import arrow_dataset, to_arrow_strings
-
-PARQUET_FOLDER = "data"
+from pipeline.stages.write import PARQUET_FOLDER, arrow_dataset, to_arrow_strings
 
 
 def write_shards(folder: Path, layout: Layout, config: LayoutConfig, description: dict) -> None:

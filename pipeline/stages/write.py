@@ -17,6 +17,8 @@ import xxhash
 
 from pipeline.errors import ConfigError
 
+PARQUET_FOLDER = "data"  # --shard-format parquet: the shards' folder in OUT
+
 
 def to_arrow_strings(frame: pl.DataFrame) -> pa.Table:
     """Arrow with plain `string` and `list` types (datasets' Value("string"), Sequence), whatever Polars' own are."""
