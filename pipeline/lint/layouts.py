@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.errors import ConfigError, InputError
-from pipeline.readers import format_of_columns
 from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS
 from pipeline.readers.pairs import PAIR_ALIASES, PAIR_NAMES
 
@@ -36,10 +35,9 @@ class Roles:
         return (self.anchor, *self.positives, *self.negatives)
 
 
-def detect_layout(schema: pl.Schema, fmt: str | None = None, columns: dict[str, str] | None = None) -> str:
-    """The layout of a table read as --format `fmt`, or as the readers detect its format; an st table is then
-    told apart by its columns."""
-    fmt = fmt or format_of_columns(schema, columns)
+def detect_layout(schema: pl.Schema, fmt: str) -> str:
+    """The layout of a table read as `fmt` (--format, or as the readers detect it); an st table is then told
+    apart by its columns."""
     if fmt in FORMATS:
         return FORMATS[fmt]
     names = schema.names()

@@ -12,7 +12,7 @@ from pipeline.lint.prep_output import train_data
 from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.corpus import read_corpus_texts
 from pipeline.readers.files import is_blank, line_unit, peek_columns
-from pipeline.readers.flag import read_flag
+from pipeline.readers.flag import FLAG_ONLY, read_flag
 from pipeline.readers.json_folder import join_rows, json_folder_files
 from pipeline.readers.lists import read_lists
 from pipeline.readers.pairs import is_labeled_pair, read_pairs
@@ -95,7 +95,7 @@ def detect_format(path: Path, columns: dict[str, str] | None = None, split: str 
         return "st"
     if path.is_dir() and not is_datasets_folder(path) and not is_parquet_folder(path):
         return folder_format(path, columns)
-    return format_of_columns(peek_columns(path, split), columns)
+    return format_of_columns(peek_columns(path, split), columns, path)
 
 
 def folder_format(path: Path, columns: dict[str, str] | None = None) -> str:
@@ -104,7 +104,7 @@ def folder_format(path: Path, columns: dict[str, str] | None = None) -> str:
     first: dict[str, Path] = {}
     for file in json_folder_files(path):
         if not is_blank(file):
-            first.setdefault(format_of_columns(peek_columns(file), columns), file)
+            first.setdefault(format_of_columns(peek_columns(file), columns, file), file)
     if len(first) > 1:
         found = ", ".join(f"{file.name} is {fmt}" for fmt, file in first.items())
         raise InputError(path, f"holds files of different formats ({found}); the folder is read as one dataset, "
@@ -112,9 +112,21 @@ def folder_format(path: Path, columns: dict[str, str] | None = None) -> str:
     return next(iter(first), "st")
 
 
-def format_of_columns(schema: pl.Schema, columns: dict[str, str] | None = None) -> str:
+def format_of_columns(schema: pl.Schema, columns: dict[str, str] | None, where: Path | str) -> str:
     """The format of a table by its column names and the --columns mapping; lint detects with it too, so that
-    both read a table alike."""
+    both read a table alike. A mapping reads FlagEmbedding's query and pos as an st (or pairs) table, which has no
+    role for flag's scores, prompt and type: where the table (at `where`) has any, that is an error rather than
+    data dropped without a word."""
+    fmt = _format_by_names(schema, columns)
+    names = set(schema.names())
+    if fmt != "flag" and {"query", "pos"} <= names and (unread := [name for name in FLAG_ONLY if name in names]):
+        raise InputError(where, f"has FlagEmbedding's fields query and pos; with --columns it is read as {fmt}, "
+                         f"which drops {', '.join(unread)}. FlagEmbedding's field names are fixed: leave out "
+                         f"--columns to read it as flag, or drop those fields to read it as {fmt}")
+    return fmt
+
+
+def _format_by_names(schema: pl.Schema, columns: dict[str, str] | None) -> str:
     names = set(schema.names())
     mapped = set((columns or {}).keys())
     if {"query", "pos"} <= names and not mapped:

@@ -12,6 +12,8 @@ EXPECTED = {"query": "text", "pos": "texts", "neg": "texts", "pos_scores": "numb
             "prompt": "text", "type": "text"}
 FIELDS = {"query": "query", "positive": "pos", "negative": "neg",
           "positive_score": "pos_scores", "negative_score": "neg_scores", "prompt": "prompt", "type": "type"}
+# The fields st and pairs tables have no role for: read as either (with --columns), a flag file would lose them.
+FLAG_ONLY = ("pos_scores", "neg_scores", "prompt", "type")
 
 
 def read_flag(path: Path, split: str = "train") -> InputRows:

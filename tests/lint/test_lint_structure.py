@@ -3,7 +3,7 @@
 import pytest
 from rule_findings import by_rule, one
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, InputError
 from pipeline.lint.context import LintOptions
 
 TRIPLETS = [
@@ -177,6 +177,14 @@ def test_columns_detect_the_format_as_the_readers_do(lint_records) -> None:
     rows = [{"a": "a cat", "positive": "a cat sits"}, {"a": "a car", "positive": "a car drives"}]
     with pytest.raises(ConfigError, match="--columns roles for st input are anchor, positive, negative; got sentence1"):
         lint_records(rows, columns={"sentence1": "a"})
+
+
+def test_a_mapping_that_would_drop_flag_scores_is_refused_as_the_readers_do(lint_records) -> None:
+    flag = [{"query": "what is bm25", "pos": ["BM25 ranks documents."], "neg": ["Mars is red."], "pos_scores": [0.9],
+             "neg_scores": [0.1]}]
+    assert not by_rule(lint_records(flag), "layout-schema")
+    with pytest.raises(InputError, match=r"train\.jsonl: has FlagEmbedding's fields .* drops pos_scores, neg_scores"):
+        lint_records(flag, columns={"anchor": "query"})
 
 
 def test_boolean_labels_are_read_as_ones_and_zeros(lint_records) -> None:

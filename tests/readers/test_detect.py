@@ -46,6 +46,20 @@ def test_mapped_columns_override_flag_detection(write_table) -> None:
     assert detect_format(path, {"positive": "doc"}) == "st"
 
 
+@pytest.mark.parametrize("columns", [{"anchor": "query"}, {"sentence1": "query", "sentence2": "doc"}])
+def test_a_mapping_that_would_drop_flag_scores_and_prompts_is_refused(write_table, columns: dict) -> None:
+    flag = {"query": "q", "pos": ["p"], "neg": ["n"], "pos_scores": [0.9], "neg_scores": [0.1], "prompt": "find",
+            "doc": "d"}
+    path = write_table("flag.jsonl", [flag])
+    assert read_dataset(path).negatives["score"].to_list() == [0.1]
+    with pytest.raises(InputError, match=r"flag\.jsonl: has FlagEmbedding's fields query and pos; with --columns it is "
+                       r"read as (st|pairs), which drops pos_scores, neg_scores, prompt\. .* leave out --columns"):
+        read_dataset(path, columns=columns)
+    # Without those fields st reads every one of the file's texts, so the mapping stands.
+    plain = write_table("plain.jsonl", [{"query": "q", "pos": ["p"], "neg": ["n"]}])
+    assert read_dataset(plain, columns={"anchor": "query"}).negatives.height == 1
+
+
 def test_mapped_anchor_and_positive_with_a_label_mean_pairs(write_table) -> None:
     path = write_table("data.csv", [{"a": "x", "b": "y", "label": 1}])
     assert detect_format(path, {"anchor": "a", "positive": "b"}) == "pairs"
