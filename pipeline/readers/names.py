@@ -1,6 +1,9 @@
 """Column names the st and pairs readers look for, shared with format detection and lint."""
 
 import re
+from pathlib import Path
+
+from pipeline.errors import InputError
 
 # st's roles and the names each goes by.
 SYNONYMS = {
@@ -11,3 +14,15 @@ SYNONYMS = {
 NUMBERED_NEGATIVE = re.compile(r"^negative_(\d+)$")
 # The score or label of a pair, as AnglE, CoSENT, ST's data collator and STS data name it.
 SCORE_NAMES = ("score", "label", "labels", "scores", "similarity_score")
+
+
+def named_column(role: str, names: tuple[str, ...], available: list[str], mapped: dict[str, str],
+                 path: Path) -> str | None:
+    """The one column of `available` that goes by one of the role's `names` (None where none does), columns that
+    --columns maps to other roles aside. Two of them (anchor and query, positive and pos) are an error rather than
+    a silent pick of the first: they may disagree, and only the user knows which one the role is."""
+    present = [name for name in names if name in available and name not in mapped.values()]
+    if len(present) > 1:
+        raise InputError(path, f"has {len(present)} {role} columns ({', '.join(present)}); choose one with "
+                         f"--columns {role}=COLUMN")
+    return next(iter(present), None)

@@ -12,7 +12,7 @@ import polars as pl
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
-from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS
+from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS, named_column
 
 # Each role's names in the order they are looked for, and the --columns role that means the same.
 PAIR_NAMES = {"sentence1": ("sentence1", *SYNONYMS["anchor"]), "sentence2": ("sentence2", *SYNONYMS["positive"]),
@@ -74,11 +74,7 @@ def _pair_column(role: str, available: list[str], mapped: dict[str, str], path: 
                 raise InputError(path, f"--columns maps {key} to '{mapped[key]}', which is not a column; "
                                  f"columns are {available}")
             return mapped[key]
-    present = [name for name in PAIR_NAMES[role] if name in available]
-    if role == "score" and len(present) > 1:  # they may disagree (score 0.1, label 0): which one is meant?
-        raise InputError(path, f"has {len(present)} score columns ({', '.join(present)}); choose one with "
-                         f"--columns score=COLUMN")
-    found = next(iter(present), None)
+    found = named_column(role, PAIR_NAMES[role], available, mapped, path)
     if found is None:
         raise InputError(path, f"missing column '{role}' for {role} (looked for {'|'.join(PAIR_NAMES[role])}); "
                          f"columns are {available}. Map yours with --columns {role}=COLUMN")

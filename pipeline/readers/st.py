@@ -8,7 +8,7 @@ from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
 from pipeline.readers.json_files import LateColumns
-from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS
+from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS, named_column
 
 
 def read_st(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> InputRows:
@@ -57,7 +57,7 @@ def _find(available: list[str], mapped: dict[str, str], role: str, path: Path, r
             raise InputError(path, f"--columns maps {role} to '{mapped[role]}', which is not a column; "
                              f"columns are {available}")
         return mapped[role]
-    found = next((name for name in SYNONYMS[role] if name in available), None)
+    found = named_column(role, SYNONYMS[role], available, mapped, path)
     if found is None and required:
         raise InputError(path, f"no {role} column: looked for {'|'.join(SYNONYMS[role])} in {available}. "
                          f"Map yours with --columns {role}=COLUMN")
@@ -66,10 +66,13 @@ def _find(available: list[str], mapped: dict[str, str], role: str, path: Path, r
 
 def _negative_columns(available: list[str], mapped: dict[str, str], path: Path) -> list[str]:
     single = _find(available, mapped, "negative", path, required=False)
-    if single:
-        return [single]
-    numbered = [(int(m.group(1)), name) for name in available if (m := NUMBERED_NEGATIVE.match(name))]
-    return [name for _, name in sorted(numbered)]
+    numbers = [(int(m.group(1)), name) for name in available if (m := NUMBERED_NEGATIVE.match(name))]
+    numbered = [name for _, name in sorted(numbers)]
+    if single and numbered and "negative" not in mapped:  # both hold the negatives: which ones are meant?
+        span = numbered[0] if len(numbered) == 1 else f"{numbered[0]}..{numbered[-1]}"
+        raise InputError(path, f"has negatives in '{single}' and in {span}; choose with --columns "
+                         f"negative={single}, or drop '{single}' to read {span}")
+    return [single] if single else numbered
 
 
 def _empty_cell_as_null(column: str) -> pl.Expr:

@@ -140,6 +140,21 @@ def test_a_label_and_a_score_column_must_be_chosen_between(write_table, linked) 
     assert (canon.positives.height, canon.negatives.height) == (1, 1)
 
 
+@pytest.mark.parametrize(("role", "alias", "other"), [("sentence1", "anchor", "query"),
+                                                       ("sentence2", "positive", "answer")])
+def test_two_columns_for_one_text_role_must_be_chosen_between(write_table, linked, role: str, alias: str,
+                                                              other: str) -> None:
+    rows = [row | {other: f"other {row[role]}"} for row in PAIRS]
+    path = write_table("both.csv", rows)
+    with pytest.raises(InputError, match=rf"both\.csv: has 2 {role} columns \({role}, {other}\); choose one with "
+                       rf"--columns {role}=COLUMN"):
+        read_dataset(path)
+    for key in (role, alias):  # the pairs role, or st's name for it
+        pairs = linked(read_dataset(path, columns={key: other}), "positives")
+        assert {pair[0 if role == "sentence1" else 1] for pair in pairs} == {
+            norm(row[other]) for row in rows if row["score"] > 0}
+
+
 @pytest.mark.parametrize("name", ["qa.jsonl", "qa.parquet"])
 def test_boolean_labels_are_ones_and_zeros(write_table, linked, name: str) -> None:
     rows = [{"query": "what is bm25", "answer": "BM25 ranks documents.", "label": True},

@@ -1,6 +1,7 @@
 """sentence-transformers tables: anchor/positive/negative synonyms, lists, negative_1..k, --columns."""
 
 import pytest
+from plain_norm import norm
 
 from pipeline.errors import InputError
 from pipeline.readers import read_dataset
@@ -92,6 +93,41 @@ def test_columns_mapping_picks_the_users_columns(write_table, linked) -> None:
     assert "decoy" not in canon.queries["text"].to_list()
     assert canon.queries.height == 5
     assert ("capital of france", "Berlin is big.") in linked(canon, "negatives")
+
+
+@pytest.mark.parametrize("name", ["two.jsonl", "two.csv", "two.parquet"])
+@pytest.mark.parametrize(("role", "first", "second"), [("anchor", "anchor", "query"), ("anchor", "query", "question"),
+                                                       ("positive", "positive", "pos"),
+                                                       ("positive", "answer", "positive"),
+                                                       ("negative", "neg", "negative")])
+def test_two_columns_for_one_role_must_be_chosen_between(write_table, linked, name: str, role: str, first: str,
+                                                         second: str) -> None:
+    records = [{key: value for key, value in row.items() if key != role}
+               | {first: row[role], second: f"other {row[role]}", "title": "an extra text column"}
+               for row in TRIPLETS]
+    path = write_table(name, records)
+    with pytest.raises(InputError, match=rf"{name}: has 2 {role} columns \(({first}|{second}), ({first}|{second})\); "
+                       rf"choose one with --columns {role}=COLUMN"):
+        read_dataset(path)
+    for chosen in (first, second):
+        canon = read_dataset(path, columns={role: chosen})
+        texts = (set(canon.queries["text"]) if role == "anchor"
+                 else {doc for _, doc in linked(canon, "positives" if role == "positive" else "negatives")})
+        assert texts == {norm(record[chosen]) for record in records}
+        assert "an extra text column" not in canon.corpus["text"].to_list(), "an unmapped column is not read"
+
+
+def test_negative_and_numbered_negatives_must_be_chosen_between(write_table, linked) -> None:
+    records = [row | {"negative_1": "Pluto is small.", "negative_2": "Venus is hot."} for row in TRIPLETS]
+    path = write_table("both.jsonl", records)
+    with pytest.raises(InputError, match=r"both\.jsonl: has negatives in 'negative' and in negative_1\.\.negative_2; "
+                       r"choose with --columns negative=negative, or drop 'negative'"):
+        read_dataset(path)
+    chosen = linked(read_dataset(path, columns={"negative": "negative"}), "negatives")
+    assert ("largest planet", "Mars is red.") in chosen and ("largest planet", "Pluto is small.") not in chosen
+    numbered = linked(read_dataset(write_table("numbered.jsonl", [{k: v for k, v in row.items() if k != "negative"}
+                                                                  for row in records])), "negatives")
+    assert ("largest planet", "Pluto is small.") in numbered and ("largest planet", "Mars is red.") not in numbered
 
 
 def test_columns_mapping_to_a_missing_column_names_it(write_table) -> None:
