@@ -80,6 +80,15 @@ def _read_table(path: Path, split: str, name: str) -> Source:
     return Source(name, frame, schema, line_unit(path), written=_written(path, split))
 
 
+def empty_lists(values: pl.Series) -> str | None:
+    """What a list column without an element in any row holds, said as such: the type it is read with (a list of
+    texts, above, or whatever a Parquet file declares) tells nothing about what the rows were meant to hold. None
+    for any other column."""
+    if not isinstance(values.dtype, pl.List) or values.is_empty() or values.list.len().fill_null(0).max() > 0:
+        return None
+    return "an empty list in every row" if values.null_count() == 0 else "an empty list or null in every row"
+
+
 def _written(path: Path, split: str) -> dict:
     """What `prep run --batch-size` wrote into a datasets folder's description (prep_batch_size, prep_blocks), where
     `pipeline.sampler.BlockBatchSampler` reads it; {} for anything else."""

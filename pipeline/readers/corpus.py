@@ -7,7 +7,9 @@ import polars as pl
 from pipeline.errors import InputError
 from pipeline.readers.csv_quotes import first_bad_utf8
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
-from pipeline.readers.table_files import is_datasets_folder, is_parquet_folder
+from pipeline.readers.table_files import TABLE_SUFFIXES, is_datasets_folder, is_parquet_folder, unsupported_file_type
+
+TEXT_LINES = ".txt"  # one text per line
 
 
 def read_corpus_texts(path: Path) -> pl.LazyFrame:
@@ -15,7 +17,7 @@ def read_corpus_texts(path: Path) -> pl.LazyFrame:
     path = Path(path)
     if not path.exists():
         raise InputError(path, "no such corpus file")
-    if path.suffix.lower() == ".txt":
+    if path.suffix.lower() == TEXT_LINES:
         if is_blank(path):
             return pl.LazyFrame(schema={"text": pl.String})
         try:  # lines as they are: a CSV reader would split a line at its separator, whatever it is
@@ -29,6 +31,8 @@ def read_corpus_texts(path: Path) -> pl.LazyFrame:
         raise InputError(path, f"a folder{hint}; --corpus takes BEIR corpus.jsonl, a table with a text column (a "
                                "file, a datasets folder or a folder of Parquet shards), or a .txt file, one text per "
                                "line")
+    if path.is_file() and path.suffix.lower() not in TABLE_SUFFIXES:
+        raise unsupported_file_type(path, (TEXT_LINES,))
     return read_texts(path).lazy().select("text")
 
 

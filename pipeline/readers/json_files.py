@@ -32,12 +32,16 @@ class LateColumns(Exception):
         self.schema = schema
 
 
+JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
+JSON_SUFFIX = ".json"  # an array of objects, or one object per line
+
+
 def is_json_lines(path: Path) -> bool:
     """`.jsonl`, or a `.json` file that holds one object per line (FlagEmbedding ships those)."""
     suffix = path.suffix.lower()
-    if suffix in {".jsonl", ".ndjson"}:
+    if suffix in JSON_LINES_SUFFIXES:
         return True
-    if suffix != ".json" or not path.is_file():
+    if suffix != JSON_SUFFIX or not path.is_file():
         return False
     with path.open("rb") as handle:
         head = handle.read(4096).removeprefix(codecs.BOM_UTF8).lstrip()

@@ -1,11 +1,13 @@
 """Tables Polars scans: CSV, TSV, Parquet, Arrow (file or stream format), `datasets` folders and folders of Parquet
 shards."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
 from pipeline.errors import InputError
+from pipeline.readers.json_files import JSON_LINES_SUFFIXES, JSON_SUFFIX
 
 
 def is_datasets_folder(path: Path) -> bool:
@@ -39,19 +41,36 @@ def scan_table(path: Path, split: str) -> pl.LazyFrame:
         return scan_datasets_folder(path, split)
     if is_parquet_folder(path):
         return scan_parquet_folder(path, split)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        # CSV cannot tell a missing value from an empty one: both are empty texts, counted as such.
-        return pl.scan_csv(path, infer_schema=False, empty_string_is_null=False)
-    if suffix == ".tsv":
-        # TSV has no quoting (IANA; MS MARCO, BEIR): a text may start with a quote, which CSV rules would read
-        # as a quoted field running on over the next tabs and lines.
-        return pl.scan_csv(path, separator="\t", quote_char=None, infer_schema=False, empty_string_is_null=False)
-    if suffix == ".parquet":
-        return as_strings(pl.scan_parquet(path))
-    if suffix in {".arrow", ".feather", ".ipc"}:
-        return as_strings(scan_arrow(path))
-    raise InputError(path, f"unsupported file type '{suffix}'; use .jsonl, .json, .csv, .tsv, .parquet or .arrow")
+    scan = SCANNERS.get(path.suffix.lower())
+    if scan is None:
+        raise unsupported_file_type(path)
+    return scan(path)
+
+
+def unsupported_file_type(path: Path, accepted: tuple[str, ...] = ()) -> InputError:
+    """The error for a file of a suffix no reader takes, listing those they take (and `accepted`, a caller's own)."""
+    suffixes = (*TABLE_SUFFIXES, *accepted)
+    return InputError(path, f"unsupported file type '{path.suffix.lower()}'; use {', '.join(suffixes[:-1])} or "
+                            f"{suffixes[-1]}")
+
+
+def _scan_csv(path: Path) -> pl.LazyFrame:
+    # CSV cannot tell a missing value from an empty one: both are empty texts, counted as such.
+    return pl.scan_csv(path, infer_schema=False, empty_string_is_null=False)
+
+
+def _scan_tsv(path: Path) -> pl.LazyFrame:
+    # TSV has no quoting (IANA; MS MARCO, BEIR): a text may start with a quote, which CSV rules would read as a
+    # quoted field running on over the next tabs and lines.
+    return pl.scan_csv(path, separator="\t", quote_char=None, infer_schema=False, empty_string_is_null=False)
+
+
+SCANNERS: dict[str, Callable[[Path], pl.LazyFrame]] = {
+    ".csv": _scan_csv, ".tsv": _scan_tsv, ".parquet": lambda path: as_strings(pl.scan_parquet(path)),
+    **dict.fromkeys((".arrow", ".feather", ".ipc"), lambda path: as_strings(scan_arrow(path))),
+}
+# Every file suffix a table is read from: JSON (json_files parses it) and what Polars scans above.
+TABLE_SUFFIXES = (*JSON_LINES_SUFFIXES, JSON_SUFFIX, *SCANNERS)
 
 
 def as_strings(scan: pl.LazyFrame) -> pl.LazyFrame:
@@ -89,3 +108,4 @@ def scan_parquet_folder(path: Path, split: str) -> pl.LazyFrame:
     if splits and split not in splits:
         raise InputError(path, f"split '{split}' not found; the folder has {sorted(splits)}")
     return as_strings(pl.scan_parquet(splits[split] if splits else parquet_shards(path)))
+

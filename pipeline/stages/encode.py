@@ -28,6 +28,8 @@ CHUNK = 4096  # texts per encode call and per cache part: an interrupted run kee
 
 @dataclass
 class EncodeStats:
+    """Distinct texts per prompt (cache) of the requests: encoded, or taken from the cache; `seconds` encoding."""
+
     encoded: int = 0
     cached: int = 0
     seconds: float = 0.0
@@ -87,19 +89,22 @@ class Encoder:
         `encode_chunks` (default: this model); one call for all requests, so that an engine starts its workers
         once. A text in two requests with the same prompt is encoded once."""
         root = Path(self.config.cache_dir) if self.config.cache_dir else default_cache_dir()
-        jobs, caches, scheduled = [], [], {}
+        jobs, caches, seen = [], [], {}
         for texts, prompt in requests:
             cache = EmbeddingCache(root, self.fingerprint, applied_prompt(self.model, prompt))
             cached = cache.cached_ids(texts["id"])
-            taken = pl.concat([cached.to_frame(), *scheduled.get(cache.folder, [])])
-            missing = texts.join(taken, on="id", how="anti").sort(
+            # A text that an earlier request with this cache (prompt) has, a query that is also a document, is
+            # encoded or taken from the cache there: it is counted there, once, as it is embedded once.
+            fresh = texts.join(pl.concat([texts.select("id").clear(), *seen.get(cache.folder, [])]), on="id",
+                               how="anti")
+            missing = fresh.join(cached.to_frame(), on="id", how="anti").sort(
                 pl.col("text").str.len_bytes(), "id", descending=[True, False])
-            scheduled.setdefault(cache.folder, []).append(missing.select("id"))
+            seen.setdefault(cache.folder, []).append(fresh.select("id"))
             jobs += [EncodeJob(missing.slice(offset, CHUNK), prompt, cache)
                      for offset in range(0, missing.height, CHUNK)]
             caches.append((cache, len(cached) > 0))
             self.stats.encoded += missing.height
-            self.stats.cached += texts.height - missing.height
+            self.stats.cached += fresh.height - missing.height
         # Each encoded frame is copied into the arrays of the requests with its cache (prompt) as it comes and let
         # go: the frames, their concatenation and a joined copy were held together before (3x the embeddings).
         aligned = [Aligned(texts, self.dimension) for texts, _ in requests]

@@ -30,6 +30,11 @@ def test_list_column_and_two_element_list(lint_records) -> None:
     assert (pair.count, pair.rows) == (1, (1,))
 
 
+def test_list_column_of_empty_lists(lint_records) -> None:
+    empty = [{**row, "negative": []} for row in ST_LISTS]
+    assert one(lint_records(empty), "list-column").message == "column 'negative' holds an empty list in every row"
+
+
 def test_fixed_columns_have_no_list_findings(lint_records) -> None:
     findings = lint_records(N_TUPLES)
     assert not by_rule(findings, "list-column") and not by_rule(findings, "two-element-list")
@@ -103,7 +108,7 @@ def test_padding_negative(lint_records) -> None:
 def test_an_empty_list_where_a_text_belongs_is_a_schema_error(lint_records, rows, layout) -> None:
     """Only where the layout wants a list does an all-`[]` column pass as one; a text column of `[]` is reported."""
     finding = one(lint_records(rows, layout=layout), "layout-schema")
-    assert finding.severity == "error" and "List" in finding.message
+    assert finding.severity == "error" and "holds an empty list in every row, expected" in finding.message
 
 
 def test_a_file_with_a_byte_order_mark_is_typed_from_the_whole_file(tmp_path, tiny_tokenizer) -> None:

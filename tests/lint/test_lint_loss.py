@@ -84,3 +84,19 @@ def test_label_length_whatever_the_anchor_is_called(lint_records) -> None:
     assert one(lint_records(short, loss="MarginMSELoss"), "layout-schema").rows == (1,)
     one_negative = [{"query": "a b", "positive": "c d", "negative": "e f", "label": [0.9, 0.4, 0.6]}]
     assert one(lint_records(one_negative, loss="DistillKLDivLoss"), "layout-schema").rows == (1,)
+
+
+@pytest.mark.parametrize("name", ["lists.jsonl", "lists.parquet"])
+def test_empty_labels_are_not_called_texts(lint_records, name) -> None:
+    # JSON's [] has no type, and Parquet types a column of [] as a list of nulls: both are read as lists of texts.
+    lists = [{"query": "q", "docs": ["a", "b"], "labels": []}, {"query": "r", "docs": ["c"], "labels": []}]
+    finding = one(lint_records(lists, name=name, loss="ListNetLoss"), "loss-incompatible")
+    assert "label 'labels' (an empty list in every row)" in finding.message and "texts" not in finding.message
+    pairs = [{"sentence1": "a", "sentence2": "b", "label": []}]
+    assert "label 'label' (an empty list in every row)" in one(lint_records(pairs, name=name, loss="CoSENTLoss"),
+                                                               "loss-incompatible").message
+    schema = one(lint_records(pairs, name=name), "layout-schema")
+    assert "column 'label' holds an empty list in every row, expected" in schema.message
+    texts = [{"query": "q", "docs": ["a", "b"], "labels": ["1", "0"]}]
+    assert "label 'labels' (a list of texts)" in one(lint_records(texts, name=name, loss="ListNetLoss"),
+                                                     "loss-incompatible").message

@@ -1,8 +1,10 @@
 """Extra corpus texts (`--corpus`): .txt lines, a table with a text column, or a BEIR corpus.jsonl."""
 
 import json
+import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from pipeline.errors import InputError
@@ -91,3 +93,27 @@ def test_a_folder_of_parquet_shards_is_a_corpus(write_table, tmp_path: Path) -> 
     write_table("shards/part-0.parquet", [{"text": "shard doc"}])
     canon = read_dataset(write_table("train.jsonl", ROWS), corpus=tmp_path / "shards")
     assert "shard doc" in set(canon.corpus["text"])
+
+
+def test_an_unknown_suffix_lists_every_suffix_a_corpus_is_read_from(write_table, tmp_path: Path) -> None:
+    # The list lacked .txt (and .ndjson, .feather, .ipc), though --corpus reads them.
+    data = write_table("train.jsonl", ROWS)
+    unknown = tmp_path / "corpus.xyz"
+    unknown.write_text("a text\n")
+    with pytest.raises(InputError, match=r"unsupported file type '\.xyz'; use ") as raised:
+        read_dataset(data, corpus=unknown)
+    listed = re.findall(r"\.\w+", str(raised.value).split("; use ", 1)[1])
+    assert ".txt" in listed
+    writers = {".txt": _write_lines, ".jsonl": pl.DataFrame.write_ndjson, ".ndjson": pl.DataFrame.write_ndjson,
+               ".json": pl.DataFrame.write_json, ".csv": pl.DataFrame.write_csv,
+               ".tsv": lambda frame, path: frame.write_csv(path, separator="\t"),
+               ".parquet": pl.DataFrame.write_parquet, ".arrow": pl.DataFrame.write_ipc,
+               ".feather": pl.DataFrame.write_ipc, ".ipc": pl.DataFrame.write_ipc}
+    for suffix in listed:  # each one listed is read
+        path = tmp_path / f"extra{suffix}"
+        writers[suffix](pl.DataFrame({"text": [f"extra doc in {suffix}"]}), path)
+        assert f"extra doc in {suffix}" in set(read_dataset(data, corpus=path).corpus["text"]), suffix
+
+
+def _write_lines(frame: pl.DataFrame, path: Path) -> None:
+    path.write_text("".join(f"{text}\n" for text in frame["text"]), encoding="utf-8")

@@ -133,6 +133,28 @@ def test_cached_and_new_texts_come_back_in_the_order_asked(tiny_model, tmp_path,
                                atol=1e-5)
 
 
+def test_a_text_both_query_and_document_is_counted_once(tiny_model, tmp_path):
+    import polars as pl
+
+    from pipeline.config import EncoderConfig
+    from pipeline.stages.encode import Encoder
+
+    words = {1: "paris capital of france", 2: "bread", 3: "sky is blue", 4: "cat"}
+    queries = pl.DataFrame({"id": pl.Series([1, 2], dtype=pl.UInt64), "text": [words[1], words[2]]})
+    documents = pl.DataFrame({"id": pl.Series([2, 3, 4], dtype=pl.UInt64), "text": [words[2], words[3], words[4]]})
+    config = EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / "cache"))
+    first = Encoder(config).setup()
+    first.embed_all([(queries, None), (documents, None)])
+    # "bread" (id 2) is encoded once, for both roles: it was also counted as taken from the cache.
+    assert (first.stats.encoded, first.stats.cached) == (len(words), 0)
+    again = Encoder(config).setup()
+    again.embed_all([(queries, None), (documents, None)])
+    assert (again.stats.encoded, again.stats.cached) == (0, len(words))
+    prompted = Encoder(config).setup()  # with a query prompt the query texts are other embeddings, each new
+    prompted.embed_all([(queries, "query: "), (documents, None)])
+    assert (prompted.stats.encoded, prompted.stats.cached) == (queries.height, documents.height)
+
+
 def test_no_prompt_and_the_default_prompt_are_cached_apart(tiny_model, tmp_path):
     import numpy as np
     import polars as pl

@@ -91,6 +91,7 @@ def test_same_input_config_and_seed_give_identical_bytes(data, tiny_model, tmp_p
 
 
 def test_rerun_with_changed_margin_encodes_nothing_and_grown_corpus_only_new_texts(data, tiny_model, tmp_path):
+    data[1].write_text("\n".join([*CORPUS, ROWS[4]["query"]]) + "\n")  # a text both query and document
     first = run(data, tiny_model, tmp_path, relative_margin=0.05)
     assert first["encoding"]["texts_encoded"] > 0 and first["encoding"]["texts_from_cache"] == 0
     second = run(data, tiny_model, tmp_path, relative_margin=0.2)

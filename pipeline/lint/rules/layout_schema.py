@@ -4,6 +4,7 @@ so one run reports every broken column and check at once."""
 import polars as pl
 
 from pipeline.lint.layouts import LABEL_COLUMNS
+from pipeline.lint.load import empty_lists
 from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
 from pipeline.readers.files import ROW
 
@@ -50,7 +51,7 @@ class LayoutSchema(Rule):
             where = f"{table.layout} layout"
             if indexes.is_empty():
                 message = (f"{where}: column '{group['failure_case'][0]}' is missing" if check == _MISSING
-                           else f"{where}: column '{column}' holds {group['failure_case'][0]}, expected {check}")
+                           else f"{where}: column '{column}' holds {_holds(table, column, group)}, expected {check}")
                 findings.append(self.found([], message, count=table.rows))
             else:
                 rows = table.frame[ROW].gather(indexes.cast(pl.UInt32))
@@ -94,6 +95,12 @@ class LayoutSchema(Rule):
         fits = (length == 1 + k) | (length == k) if context.loss and context.loss.margins else length == 1 + k
         rows = table.frame.filter(pl.col(label).is_not_null() & ~fits)[ROW]
         return [self.found(rows, "st layout: rows fail the check 'label holds 1 + K scores'")] if rows.len() else []
+
+
+def _holds(table, column: str, group: pl.DataFrame) -> str:
+    """The type a column failed with, unless its lists are all empty: that type is only how `[]` was read."""
+    empty = empty_lists(table.frame[column]) if column in table.frame.columns else None
+    return empty or group["failure_case"][0]
 
 
 def _without_margin_lists(cases: pl.DataFrame, table) -> pl.DataFrame:

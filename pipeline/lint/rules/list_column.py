@@ -3,6 +3,7 @@
 import polars as pl
 
 from pipeline.lint.layouts import BI_ENCODER, st_inputs
+from pipeline.lint.load import empty_lists
 from pipeline.lint.rule import ERROR, Finding, Rule
 
 
@@ -20,7 +21,14 @@ class ListColumn(Rule):
         for name in inputs:
             if table.source.schema[name] != pl.List(pl.String):
                 continue
-            lengths = table.frame[name].list.len()
-            span = f"{lengths.min()}" if lengths.min() == lengths.max() else f"{lengths.min()} to {lengths.max()}"
-            findings.append(self.found([], f"column '{name}' holds lists of {span} texts", count=table.rows))
+            findings.append(self.found([], f"column '{name}' holds {_lists(table.frame[name])}", count=table.rows))
         return findings
+
+
+def _lists(values: pl.Series) -> str:
+    """Lists of 0 texts would call `[]` texts, which is only how a list without an element is read."""
+    if empty := empty_lists(values):
+        return empty
+    lengths = values.list.len()
+    span = f"{lengths.min()}" if lengths.min() == lengths.max() else f"{lengths.min()} to {lengths.max()}"
+    return f"lists of {span} texts"

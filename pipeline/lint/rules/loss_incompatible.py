@@ -3,13 +3,17 @@
 import polars as pl
 
 from pipeline.lint.layouts import st_inputs
+from pipeline.lint.load import empty_lists
 from pipeline.lint.losses import BOOL, CLASS, NONE, NUMBER, NUMBERS, Form
 from pipeline.lint.rule import ERROR, Finding, Rule
 
 
-def label_kind(dtype: pl.DataType | None) -> str:
+def label_kind(dtype: pl.DataType | None, values: pl.Series | None = None) -> str:
+    """What the label column holds, by its declared type, unless its lists are all empty: then no type fits."""
     if dtype is None:
         return NONE
+    if values is not None and (empty := empty_lists(values)):
+        return empty
     if isinstance(dtype, pl.List):
         return NUMBERS if dtype.inner.is_numeric() else "a list of texts"
     if dtype == pl.Boolean:
@@ -45,7 +49,8 @@ class LossIncompatible(Rule):
     def check(self, table, context) -> list[Finding]:
         spec, schema = context.loss, table.source.schema
         inputs, label_column = st_inputs(schema)
-        label = label_kind(schema[label_column] if label_column else None)
+        values = table.frame.get_column(label_column, default=None) if label_column else None
+        label = label_kind(schema.get(label_column), values)
         if any(fits(form, inputs, schema, label, spec.bool_labels) for form in spec.forms):
             return []
         shapes = ", ".join(f"{name}: {'list' if isinstance(schema[name], pl.List) else schema[name]}"
