@@ -108,4 +108,3 @@ def scan_parquet_folder(path: Path, split: str) -> pl.LazyFrame:
     if splits and split not in splits:
         raise InputError(path, f"split '{split}' not found; the folder has {sorted(splits)}")
     return as_strings(pl.scan_parquet(splits[split] if splits else parquet_shards(path)))
-
