@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.errors import ConfigError, InputError
-from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS
+from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, named_column
 from pipeline.readers.pairs import PAIR_ALIASES, PAIR_NAMES
+from pipeline.readers.st import st_columns
 
 LAYOUTS = ("n-tuple", "triplet", "labeled-pair", "labeled-list", "flag", "buckets", "st", "beir")
 # Formats that fix the layout (st tables are told apart by their columns).
@@ -50,7 +51,8 @@ def detect_layout(schema: pl.Schema, fmt: str) -> str:
 
 def find_roles(layout: str, schema: pl.Schema, where: str, columns: dict[str, str] | None = None) -> Roles:
     """The role columns of `layout` (`columns` maps roles of st and pairs tables to other names, as `prep report`
-    takes them); a table without an anchor or a positive cannot be linted (exit 2)."""
+    takes them); a table without an anchor or a positive, or with two columns for one role (anchor and query),
+    cannot be linted (exit 2), as the readers cannot read it."""
     names = schema.names()
     mapped = columns or {}
     label = next((name for name in LABEL_COLUMNS if name in names), None)
@@ -60,18 +62,13 @@ def find_roles(layout: str, schema: pl.Schema, where: str, columns: dict[str, st
     if layout == "labeled-list":
         return Roles(_need("query", names, where), (_need("docs", names, where),), (), label)
     if layout == "labeled-pair":
-        scores = _pair_mapped("score", names, where, mapped) or label or next(
-            (name for name in SCORE_NAMES if name in names), None)
+        scores = _pair_mapped("score", names, where, mapped) or named_column("score", SCORE_NAMES, names, mapped, where)
         return Roles(_pair_role("sentence1", names, where, mapped), (_pair_role("sentence2", names, where, mapped),),
                      (), scores)
     if layout == "beir":
         return Roles("query", ("positive",), ("negative",), None)
-    anchor = _synonym("anchor", names, where, mapped)
-    positive = _synonym("positive", names, where, mapped)
-    single = mapped.get("negative") or next((name for name in SYNONYMS["negative"] if name in names), None)
-    numbered = sorted((int(m.group(1)), name) for name in names if (m := NUMBERED_NEGATIVE.match(name)))
-    negatives = (single,) if single else tuple(name for _, name in numbered)
-    return Roles(anchor, (positive,), negatives, label)
+    anchor, positive, negatives = st_columns(names, mapped, where)
+    return Roles(anchor, (positive,), tuple(negatives), label)
 
 
 def check_layout(layout: str) -> str:
@@ -88,7 +85,7 @@ def _need(name: str, names: list[str], where: str) -> str:
 
 def _pair_role(role: str, names: list[str], where: str, mapped: dict[str, str]) -> str:
     """sentence1 or sentence2, or st's name for the same role: (query, answer, label) is a labeled pair too."""
-    found = _pair_mapped(role, names, where, mapped) or next((name for name in PAIR_NAMES[role] if name in names), None)
+    found = _pair_mapped(role, names, where, mapped) or named_column(role, PAIR_NAMES[role], names, mapped, where)
     return found or _need(role, names, where)
 
 
@@ -96,16 +93,6 @@ def _pair_mapped(role: str, names: list[str], where: str, mapped: dict[str, str]
     """The column --columns names for a pairs role, by its own name or st's (sentence1 or anchor...)."""
     key = next((key for key in (role, PAIR_ALIASES[role]) if key in mapped), None)
     return _need(mapped[key], names, where) if key else None
-
-
-def _synonym(role: str, names: list[str], where: str, mapped: dict[str, str]) -> str:
-    if role in mapped:
-        return _need(mapped[role], names, where)
-    found = next((name for name in SYNONYMS[role] if name in names), None)
-    if found is None:
-        raise InputError(where, f"no {role} column: looked for {'|'.join(SYNONYMS[role])} in {names}. "
-                         f"Map yours with --columns {role}=COLUMN")
-    return found
 
 
 def st_inputs(schema: pl.Schema) -> tuple[list[str], str | None]:

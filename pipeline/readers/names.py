@@ -17,7 +17,7 @@ SCORE_NAMES = ("score", "label", "labels", "scores", "similarity_score")
 
 
 def named_column(role: str, names: tuple[str, ...], available: list[str], mapped: dict[str, str],
-                 path: Path) -> str | None:
+                 path: Path | str) -> str | None:
     """The one column of `available` that goes by one of the role's `names` (None where none does), columns that
     --columns maps to other roles aside. Two of them (anchor and query, positive and pos) are an error rather than
     a silent pick of the first: they may disagree, and only the user knows which one the role is."""

@@ -28,9 +28,7 @@ def read_st(path: Path, columns: dict[str, str] | None = None, split: str = "tra
 
 
 def _read_st(path: Path, schema: pl.Schema, mapped: dict[str, str], split: str) -> InputRows:
-    anchor = _find(schema.names(), mapped, "anchor", path, required=True)
-    positive = _find(schema.names(), mapped, "positive", path, required=True)
-    negatives = _negative_columns(schema.names(), mapped, path)
+    anchor, positive, negatives = st_columns(schema.names(), mapped, path)
     kinds = {anchor: "text", positive: _kind(schema, positive),
              **{name: "text" if len(negatives) > 1 else _kind(schema, name) for name in negatives}}
     label = _score_list(schema, kinds, path)
@@ -51,7 +49,15 @@ def _read_st(path: Path, schema: pl.Schema, mapped: dict[str, str], split: str) 
     return InputRows(frame, path, fields | dict.fromkeys(scores, label), line_unit(path), missing_negatives=missing)
 
 
-def _find(available: list[str], mapped: dict[str, str], role: str, path: Path, required: bool) -> str | None:
+def st_columns(available: list[str], mapped: dict[str, str], path: Path | str) -> tuple[str, str, list[str]]:
+    """The anchor, positive and negative columns of an st table, as --columns maps them or by name. Lint finds its
+    roles with it too, so that a table `prep report` refuses (two columns for one role) is refused by lint alike."""
+    anchor = _find(available, mapped, "anchor", path, required=True)
+    positive = _find(available, mapped, "positive", path, required=True)
+    return anchor, positive, _negative_columns(available, mapped, path)
+
+
+def _find(available: list[str], mapped: dict[str, str], role: str, path: Path | str, required: bool) -> str | None:
     if role in mapped:
         if mapped[role] not in available:
             raise InputError(path, f"--columns maps {role} to '{mapped[role]}', which is not a column; "
@@ -64,7 +70,7 @@ def _find(available: list[str], mapped: dict[str, str], role: str, path: Path, r
     return found
 
 
-def _negative_columns(available: list[str], mapped: dict[str, str], path: Path) -> list[str]:
+def _negative_columns(available: list[str], mapped: dict[str, str], path: Path | str) -> list[str]:
     single = _find(available, mapped, "negative", path, required=False)
     numbers = [(int(m.group(1)), name) for name in available if (m := NUMBERED_NEGATIVE.match(name))]
     numbered = [name for _, name in sorted(numbers)]

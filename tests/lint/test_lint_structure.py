@@ -5,6 +5,8 @@ from rule_findings import by_rule, one
 
 from pipeline.errors import ConfigError, InputError
 from pipeline.lint.context import LintOptions
+from pipeline.lint.runner import lint
+from pipeline.readers import read_dataset
 
 TRIPLETS = [
     {"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": "Dune is a novel."},
@@ -82,8 +84,8 @@ def test_label_column_name(lint_records) -> None:
     renamed = [{"sentence1": r["sentence1"], "sentence2": r["sentence2"], "similarity": r["score"]} for r in pairs]
     finding = one(lint_records(renamed), "label-column-name")
     assert "'similarity'" in finding.message and finding.count == 2
-    both = [r | {"label": int(r["score"] > 0.5)} for r in pairs]
-    finding = one(lint_records(both), "label-column-name")
+    both = [r | {"label": int(r["score"] > 0.5)} for r in pairs]  # two score columns: --columns picks one
+    finding = one(lint_records(both, columns={"score": "label"}), "label-column-name")
     assert "a second label column: ST takes 'label' as the label and will try to tokenise 'score'" in finding.message
 
 
@@ -171,6 +173,49 @@ def test_a_margin_per_row_is_what_margin_mse_reads(lint_records) -> None:
     findings = lint_records(rows, loss="MarginMSELoss")
     assert not by_rule(findings, "st-score-column") and not by_rule(findings, "loss-incompatible")
     assert one(lint_records(rows, loss="MultipleNegativesRankingLoss"), "st-score-column")
+
+
+# Tables with two columns for one role, what the readers say of them, and the --columns choice that reads them.
+AMBIGUOUS = {
+    "anchor/query": ([{"anchor": r["anchor"], "query": r["anchor"].upper(), "positive": r["positive"]}
+                      for r in TRIPLETS],
+                     "has 2 anchor columns (anchor, query); choose one with --columns anchor=COLUMN",
+                     {"anchor": "query"}),
+    "positive/pos": ([{"anchor": r["anchor"], "positive": r["positive"], "pos": r["negative"]} for r in TRIPLETS],
+                     "has 2 positive columns (positive, pos); choose one with --columns positive=COLUMN",
+                     {"positive": "pos"}),
+    "negative/negative_1..k": ([{**r, "negative_1": "Pluto is small.", "negative_2": "Ice melts."} for r in TRIPLETS],
+                               "has negatives in 'negative' and in negative_1..negative_2; choose with --columns "
+                               "negative=negative, or drop 'negative' to read negative_1..negative_2",
+                               {"negative": "negative"}),
+    "sentence1/query": ([{"sentence1": "a cat", "query": "cats?", "sentence2": "a dog", "score": 0.4}],
+                        "has 2 sentence1 columns (sentence1, query); choose one with --columns sentence1=COLUMN",
+                        {"sentence1": "query"}),
+    "score/label": ([{"sentence1": "a cat", "sentence2": "a dog", "score": 0.4, "label": 0}],
+                    "has 2 score columns (score, label); choose one with --columns score=COLUMN", {"score": "label"}),
+}
+
+
+@pytest.mark.parametrize("case", AMBIGUOUS)
+def test_two_columns_for_one_role_are_refused_as_the_readers_refuse_them(write_table, tiny_tokenizer, case) -> None:
+    # lint picked the first name and called the other an extra-text-column (a warning after the roles), where
+    # `prep report` refuses the table: only the user knows which column the role is.
+    rows, message, choice = AMBIGUOUS[case]
+    path = write_table("train.jsonl", rows)
+    with pytest.raises(InputError) as read:
+        read_dataset(path)
+    with pytest.raises(InputError) as linted:
+        lint(path, LintOptions(model=str(tiny_tokenizer)))
+    assert str(linted.value) == str(read.value) == f"{path}: {message}"
+    read_dataset(path, columns=choice)
+    assert lint(path, LintOptions(model=str(tiny_tokenizer), columns=choice)).tables
+
+
+def test_two_columns_for_one_role_are_one_error_line_from_the_cli(write_table, prep, tiny_tokenizer) -> None:
+    path = write_table("train.jsonl", AMBIGUOUS["positive/pos"][0])
+    linted, reported = prep("lint", path, "--model", tiny_tokenizer), prep("report", path)
+    assert linted.returncode == reported.returncode == 2
+    assert linted.stderr == reported.stderr == f"error: {path}: {AMBIGUOUS['positive/pos'][1]}\n"
 
 
 def test_columns_detect_the_format_as_the_readers_do(lint_records) -> None:
