@@ -87,6 +87,9 @@ def test_label_column_name(lint_records) -> None:
     both = [r | {"label": int(r["score"] > 0.5)} for r in pairs]  # two score columns: --columns picks one
     finding = one(lint_records(both, columns={"score": "label"}), "label-column-name")
     assert "a second label column: ST takes 'label' as the label and will try to tokenise 'score'" in finding.message
+    # Mapping the score role to `score` does not make ST read it: its collator takes `label`, the first it knows.
+    finding = one(lint_records(both, columns={"score": "score"}), "label-column-name")
+    assert "a second label column: ST takes 'label' as the label and will try to tokenise 'score'" in finding.message
 
 
 def test_column_order(lint_records) -> None:

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipeline.lint.layouts import LABEL_COLUMNS, ST_READ, is_id_like, unused_inputs
+from pipeline.lint.layouts import LABEL_COLUMNS, ST_READ, is_id_like, st_inputs, unused_inputs
 from pipeline.lint.rule import ERROR, Finding, Rule
 
 
@@ -21,10 +21,13 @@ class LabelColumnName(Rule):
 
     def check(self, table, context) -> list[Finding]:
         schema = table.source.schema
+        _, taken = st_inputs(schema)
         numeric = [name for name in unused_inputs(schema, table.roles) if _numeric(schema[name])
                    and not is_id_like(name)]
-        numeric += [table.roles.label] if table.roles.label and table.roles.label not in LABEL_COLUMNS else []
-        return [self.found([], self._message(name, table.roles.label), count=table.rows) for name in numeric]
+        # The collator takes its own label column, not the one --columns names: `score=score` beside a `label`
+        # trains on `label` all the same.
+        numeric += [table.roles.label] if table.roles.label and table.roles.label != taken else []
+        return [self.found([], self._message(name, taken), count=table.rows) for name in numeric]
 
     @staticmethod
     def _message(name: str, label: str | None) -> str:
