@@ -9,6 +9,7 @@ from pipeline.lint.rules.control_characters import ControlCharacters
 from pipeline.lint.rules.cross_row_false_negative import CrossRowFalseNegative
 from pipeline.lint.rules.duplicate_query import DuplicateQuery
 from pipeline.lint.rules.empty_dataset import EmptyDataset
+from pipeline.lint.rules.empty_docs import EmptyDocs
 from pipeline.lint.rules.empty_negatives import EmptyNegatives
 from pipeline.lint.rules.empty_text import EmptyText
 from pipeline.lint.rules.extra_text_column import ExtraTextColumn
@@ -47,6 +48,7 @@ RULES: tuple[Rule, ...] = (
     StringInsteadOfList(),
     RaggedNegatives(),
     EmptyNegatives(),
+    EmptyDocs(),
     PaddingNegative(),
     ColumnOrder(),
     LossIncompatible(),

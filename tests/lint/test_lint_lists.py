@@ -1,4 +1,5 @@
-"""list-column, two-element-list, string-instead-of-list, ragged-negatives, empty-negatives, padding-negative."""
+"""list-column, two-element-list, string-instead-of-list, ragged-negatives, empty-negatives, empty-docs,
+padding-negative."""
 
 import json
 
@@ -64,6 +65,22 @@ def test_empty_negatives(lint_records) -> None:
     findings = by_rule(lint_records(rows, group_size=4), "empty-negatives")
     assert [(f.severity, f.count, f.rows) for f in findings] == [("error", 1, (2,)), ("warning", 1, (3,))]
     assert not by_rule(lint_records(rows, group_size=1), "empty-negatives"), "group size 1 samples no negatives"
+
+
+LISTS = [{"query": "what is bm25", "docs": ["BM25 ranks documents.", "Dune is a novel."], "labels": [1, 0]},
+         {"query": "capital of france", "docs": ["Paris is the capital.", "Berlin is big."], "labels": [1, 0]}]
+
+
+def test_empty_docs(lint_records) -> None:
+    assert not by_rule(lint_records(LISTS), "empty-docs")
+    rows = [LISTS[0], {"query": "who wrote dune", "docs": [], "labels": []}, LISTS[1],
+            {"query": "what is rust", "docs": [], "labels": []}]
+    for loss in (None, "ListNetLoss"):
+        finding = one(lint_records(rows, loss=loss), "empty-docs")
+        assert (finding.severity, finding.count, finding.rows) == ("error", 2, (2, 4))
+        assert "ListNetLoss's loss is NaN" in finding.message
+    nulls = [LISTS[0], {"query": "who wrote dune", "docs": None, "labels": None}]
+    assert not by_rule(lint_records(nulls), "empty-docs"), "a null docs is layout-schema's"
 
 
 @pytest.mark.parametrize("name", ["train.jsonl", "train.json"])
