@@ -71,7 +71,7 @@ def find_roles(layout: str, schema: pl.Schema, where: str, columns: dict[str, st
     single = mapped.get("negative") or next((name for name in SYNONYMS["negative"] if name in names), None)
     numbered = sorted((int(m.group(1)), name) for name in names if (m := NUMBERED_NEGATIVE.match(name)))
     negatives = (single,) if single else tuple(name for _, name in numbered)
-    return Roles(anchor, (positive,), negatives, label)
+    return Roles(anchor, (positive,), negatives, _pair_mapped("score", names, where, mapped) or label)
 
 
 def check_layout(layout: str) -> str:

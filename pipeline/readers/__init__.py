@@ -61,8 +61,8 @@ def _read_rows(path: Path, fmt: str, columns: dict[str, str] | None, split: str)
     return read_st(path, columns, split)
 
 
-ROLES = {"st": ("anchor", "positive", "negative"), "pairs": ("sentence1", "sentence2", "score", "anchor", "positive",
-                                                            "label")}
+ROLES = {"st": ("anchor", "positive", "negative", "score", "label"),
+         "pairs": ("sentence1", "sentence2", "score", "anchor", "positive", "label")}
 
 
 def check_roles(columns: dict[str, str], fmt: str | None) -> None:

@@ -165,6 +165,17 @@ def test_a_margin_per_row_in_an_st_table_is_an_error(lint_records) -> None:
     assert not by_rule(lint_records(listed), "st-score-column"), "st reads a score list"
 
 
+def test_columns_score_is_the_label_of_an_st_table_as_the_readers_take_it(lint_records) -> None:
+    rows = [{"question": row["anchor"], "answer": row["positive"], "negative": row["negative"], "teacher": scores}
+            for row, scores in zip(TRIPLETS, ([0.9, 0.1], [0.8], [0.7, 0.2]), strict=True)]
+    findings = lint_records(rows, fmt="st", columns={"score": "teacher"})
+    assert one(findings, "layout-schema").rows == (2,), "1 + K scores, K = 1"
+    assert "numeric column 'teacher' is not named label" in one(findings, "label-column-name").message
+    margins = [row | {"teacher": 0.5} for row in rows]
+    finding = one(lint_records(margins, fmt="st", columns={"label": "teacher"}), "st-score-column")
+    assert "has a 'teacher' column, which --format st does not read" in finding.message
+
+
 def test_a_margin_per_row_is_what_margin_mse_reads(lint_records) -> None:
     # (query, positive, negative, margin) is MarginMSELoss's first input form: with that --loss it is no error.
     rows = [{**row, "label": margin} for row, margin in zip(TRIPLETS, (0.5, 1.2, 0.1), strict=True)]
@@ -175,7 +186,8 @@ def test_a_margin_per_row_is_what_margin_mse_reads(lint_records) -> None:
 
 def test_columns_detect_the_format_as_the_readers_do(lint_records) -> None:
     rows = [{"a": "a cat", "positive": "a cat sits"}, {"a": "a car", "positive": "a car drives"}]
-    with pytest.raises(ConfigError, match="--columns roles for st input are anchor, positive, negative; got sentence1"):
+    with pytest.raises(ConfigError, match="--columns roles for st input are anchor, positive, negative, score, label; "
+                       "got sentence1"):
         lint_records(rows, columns={"sentence1": "a"})
 
 
