@@ -7,15 +7,15 @@ import polars as pl
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
-from pipeline.readers.json_files import LateColumns
 from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS, named_column
 
 NAMES = {**SYNONYMS, "score": SCORE_NAMES}  # each role's names, the score or label list's among them
 
 
-def read_st(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> InputRows:
-    """Columns are chosen by name (and kind) from the peeked rows; where a JSON Lines field first appears later
-    (a negative_4 from line 5,000 on), they are chosen again from all of the file's fields.
+def read_st(path: Path, columns: dict[str, str] | None = None, split: str = "train",
+            schema: pl.Schema | None = None) -> InputRows:
+    """Columns are chosen by name (and kind) from `schema`, by default the peeked rows'; a JSON Lines field that
+    first appears later (a negative_4 from line 5,000 on) raises LateColumns, to choose again from all the fields.
 
     A `label` (or `score`) that is a list of numbers is read as the scores of the row's texts, the positive's
     first: [positive, negative_1, ..., negative_K], ST's n-tuple label for distillation losses and what
@@ -26,13 +26,7 @@ def read_st(path: Path, columns: dict[str, str] | None = None, split: str = "tra
     would take one as the label and tokenise the other, and only the user knows which holds the scores."""
     # `label` is the score role's other name, as pairs takes it (--columns anchor=q,positive=a,label=l).
     mapped = {"score" if role == "label" else role: column for role, column in (columns or {}).items()}
-    try:
-        return _read_st(path, peek_columns(path, split), mapped, split)
-    except LateColumns as late:
-        return _read_st(path, late.schema, mapped, split)
-
-
-def _read_st(path: Path, schema: pl.Schema, mapped: dict[str, str], split: str) -> InputRows:
+    schema = schema or peek_columns(path, split)
     anchor = _find(schema.names(), mapped, "anchor", path, required=True)
     positive = _find(schema.names(), mapped, "positive", path, required=True)
     negatives = _negative_columns(schema.names(), mapped, path)

@@ -140,6 +140,17 @@ def test_a_label_and_a_score_column_must_be_chosen_between(write_table, linked) 
     assert (canon.positives.height, canon.negatives.height) == (1, 1)
 
 
+def test_a_label_first_seen_after_the_peeked_rows_is_a_second_score_column_too(write_table) -> None:
+    """Pairs chose its columns from the first 1,000 lines and read the score, dropping a label from line 1,101."""
+    rows = [{"sentence1": f"s{i}", "sentence2": f"t{i}", "score": 0.5} for i in range(1_200)]
+    rows[1_100]["label"] = 0
+    path = write_table("late.jsonl", rows)
+    with pytest.raises(InputError, match=r"late\.jsonl: has 2 score columns \(score, label\); choose one with "
+                       r"--columns score=COLUMN"):
+        read_dataset(path)
+    assert read_dataset(path, columns={"score": "score"}).positives.height == 1_200
+
+
 @pytest.mark.parametrize(("role", "alias", "other"), [("sentence1", "anchor", "query"),
                                                        ("sentence2", "positive", "answer")])
 def test_two_columns_for_one_text_role_must_be_chosen_between(write_table, linked, role: str, alias: str,
