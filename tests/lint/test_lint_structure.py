@@ -199,6 +199,19 @@ def test_a_mapping_that_would_drop_flag_scores_is_refused_as_the_readers_do(lint
         lint_records(flag, columns={"anchor": "query"})
 
 
+def test_fields_first_seen_after_the_peeked_rows_are_linted_as_the_readers_read_them(lint_records) -> None:
+    """Lint read the columns of the first 1,000 lines only: a mapping dropped flag's late scores without a word, and
+    a late negative_2 holding numbers, which `prep report` refuses, was no finding."""
+    flag = [{"query": f"q{i}", "pos": [f"p{i}"], "neg": [f"n{i}"]} for i in range(1_200)]
+    flag[1_100] |= {"pos_scores": [0.9], "neg_scores": [0.1]}
+    with pytest.raises(InputError, match=r"train\.jsonl: has FlagEmbedding's fields .* drops pos_scores, neg_scores"):
+        lint_records(flag, columns={"anchor": "query"})
+    rows = [{"anchor": f"q{i}", "positive": f"p{i}", "negative_1": f"n{i}"} for i in range(1_200)]
+    rows[1_100]["negative_2"] = 7
+    finding = one(lint_records(rows), "layout-schema")
+    assert "negative_2" in finding.message
+
+
 def test_boolean_labels_are_read_as_ones_and_zeros(lint_records) -> None:
     rows = [{"query": "what is bm25", "answer": "BM25 ranks documents.", "label": True},
             {"query": "what is bm25", "answer": "what is bm25", "label": False}]
