@@ -73,6 +73,8 @@ def _read_rows(path: Path, fmt: str, columns: dict[str, str] | None, split: str,
 
 ROLES = {"st": ("anchor", "positive", "negative", "score", "label"),
          "pairs": ("sentence1", "sentence2", "score", "anchor", "positive", "label")}
+# Two names of one role: pairs' own and st's, and the score's two.
+SAME_ROLE = (("sentence1", "anchor"), ("sentence2", "positive"), ("score", "label"))
 
 
 def check_roles(columns: dict[str, str], fmt: str | None) -> None:
@@ -91,6 +93,11 @@ def check_roles(columns: dict[str, str], fmt: str | None) -> None:
     unknown = sorted(set(columns) - set(ROLES[fmt]))
     if unknown:
         raise ConfigError(f"--columns roles for {fmt} input are {', '.join(ROLES[fmt])}; got {', '.join(unknown)}")
+    # A reader reads one column per role: which of the two it took would be a silent guess.
+    for role, alias in SAME_ROLE:
+        if role in columns and alias in columns:
+            raise ConfigError(f"--columns maps {role} and {alias}, two names of one {fmt} role, to "
+                              f"'{columns[role]}' and '{columns[alias]}'; give one")
 
 
 def detect_format(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> str:

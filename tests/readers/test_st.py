@@ -3,7 +3,7 @@
 import pytest
 from plain_norm import norm
 
-from pipeline.errors import InputError
+from pipeline.errors import ConfigError, InputError
 from pipeline.readers import read_dataset
 
 # Five queries (one repeated with extra spaces), ten passages; "BM25 ranks documents." is a positive of the
@@ -212,6 +212,15 @@ def test_a_score_column_of_another_name_is_read_with_columns(write_table, linked
     assert [row["score"] for row in linked(canon, "negatives").values()] == [0.2]
     with pytest.raises(InputError, match=r"--columns maps score to 'grade', which is not a column"):
         read_dataset(write_table("teacher.jsonl", records), "st", columns={"score": "grade"})
+
+
+def test_the_score_mapped_under_both_its_names_is_an_error(write_table) -> None:
+    """st read the label= column and dropped score= without a word (pairs the other way round)."""
+    records = [{"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": "Dune is a novel.",
+                "teacher": [0.9, 0.2], "student": [0.6, 0.5]}]
+    with pytest.raises(ConfigError, match=r"--columns maps score and label, two names of one st role, to 'teacher' "
+                       r"and 'student'; give one"):
+        read_dataset(write_table("both.jsonl", records), "st", columns={"score": "teacher", "label": "student"})
 
 
 def test_st_table_with_negatives_and_no_score_column_is_unchanged(write_table) -> None:
