@@ -20,8 +20,8 @@ DataArg = Annotated[Path, typer.Argument(help="A file (JSONL, JSON, CSV, TSV, Pa
 FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="st, flag, beir, pairs or lists "
                                                                       "(default: detected).")]
 SplitOpt = Annotated[str, typer.Option(help="BEIR qrels split or datasets split.")]
-ColumnsOpt = Annotated[str | None, typer.Option(help="Map roles to columns: anchor=COL,positive=COL,negative=COL "
-                                                     "(st), sentence1=COL,sentence2=COL,score=COL (pairs).")]
+ColumnsOpt = Annotated[str | None, typer.Option(help="Map roles to columns: anchor=COL,positive=COL,negative=COL,"
+                                                     "score=COL (st), sentence1=COL,sentence2=COL,score=COL (pairs).")]
 LayoutOpt = Annotated[str | None, typer.Option(help="n-tuple (default), buckets, triplet, labeled-pair, labeled-list "
                                                   "or flag; see the layouts table in the README.")]
 FillOpt = Annotated[str | None, typer.Option(help="A query short of K negatives (n-tuple, flag): mine (run's default), "

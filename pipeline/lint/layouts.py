@@ -67,8 +67,9 @@ def find_roles(layout: str, schema: pl.Schema, where: str, columns: dict[str, st
                      (), scores)
     if layout == "beir":
         return Roles("query", ("positive",), ("negative",), None)
-    anchor, positive, negatives = st_columns(names, mapped, where)
-    return Roles(anchor, (positive,), tuple(negatives), label)
+    anchor, positive, negatives, score = st_columns(names, mapped, where)
+    # The label is the collator's unless --columns names one (score=COLUMN): that one is then the scores' column.
+    return Roles(anchor, (positive,), tuple(negatives), score if {"score", "label"} & set(mapped) else label)
 
 
 def check_layout(layout: str) -> str:

@@ -14,6 +14,7 @@ from pipeline.errors import InputError
 from pipeline.readers import folder_format
 from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
+from pipeline.readers.json_files import LateColumns
 from pipeline.readers.json_folder import json_folder_files
 from pipeline.readers.table_files import is_datasets_folder, is_parquet_folder, parquet_splits
 
@@ -64,12 +65,10 @@ def is_json_folder(path: Path) -> bool:
 
 
 def _read_table(path: Path, split: str, name: str) -> Source:
-    # A list column with no element in any row (JSON's [] has no type) counts as a list of texts, as the readers
-    # read it; layout-schema lets it stand for a list of numbers too.
-    schema = pl.Schema({column: pl.List(pl.String) if dtype == pl.List(pl.Null) else dtype
-                        for column, dtype in peek_columns(path, split).items()})
-    kinds = {column: kind for column, dtype in schema.items() if (kind := _kind(dtype))}
-    frame = read_columns(path, kinds, split) if not is_blank(path) else pl.DataFrame(schema={ROW: pl.UInt32})
+    try:
+        schema, frame = _read_all(path, peek_columns(path, split), split)
+    except LateColumns as late:  # a JSON Lines field first seen after the peeked rows: a column, as the readers see it
+        schema, frame = _read_all(path, late.schema, split)
     frame = frame.with_columns(_as_float(frame, column) for column in frame.columns if column != ROW)
     if path.suffix.lower() in {".csv", ".tsv"}:
         frame = frame.with_columns(_numbers_from_text(frame, column) for column in frame.columns if column != ROW)
@@ -78,6 +77,17 @@ def _read_table(path: Path, split: str, name: str) -> Source:
                                    for column, dtype in frame.schema.items() if dtype == pl.String)
         schema = pl.Schema({column: _declared(frame[column]) for column in schema})
     return Source(name, frame, schema, line_unit(path), written=_written(path, split))
+
+
+def _read_all(path: Path, columns: pl.Schema, split: str) -> tuple[pl.Schema, pl.DataFrame]:
+    # A list column with no element in any row (JSON's [] has no type) counts as a list of texts, as the readers
+    # read it; layout-schema lets it stand for a list of numbers too.
+    schema = pl.Schema({column: pl.List(pl.String) if dtype == pl.List(pl.Null) else dtype
+                        for column, dtype in columns.items()})
+    kinds = {column: kind for column, dtype in schema.items() if (kind := _kind(dtype))}
+    if is_blank(path):
+        return schema, pl.DataFrame(schema={ROW: pl.UInt32})
+    return schema, read_columns(path, kinds, split, known=schema)
 
 
 def empty_lists(values: pl.Series) -> str | None:

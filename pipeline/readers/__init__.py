@@ -12,7 +12,8 @@ from pipeline.lint.prep_output import train_data
 from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.corpus import read_corpus_texts
 from pipeline.readers.files import is_blank, line_unit, peek_columns
-from pipeline.readers.flag import FLAG_ONLY, read_flag
+from pipeline.readers.flag import read_flag, refuse_flag_fields
+from pipeline.readers.json_files import LateColumns
 from pipeline.readers.json_folder import join_rows, json_folder_files
 from pipeline.readers.lists import read_lists
 from pipeline.readers.pairs import is_labeled_pair, read_pairs
@@ -30,6 +31,7 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
     # pandera takes about a second to import: let it load while the input is parsed (both release the GIL).
     threading.Thread(target=importlib.import_module, args=("schemas.canonical",), daemon=True).start()
     extra = read_corpus_texts(corpus) if corpus else None
+    detected = fmt is None
     fmt = fmt or detect_format(path, columns, split)
     if fmt not in FORMATS:
         raise ConfigError(f"format must be one of {', '.join(FORMATS)}; got '{fmt}'")
@@ -43,26 +45,36 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
         texts = own_corpus if extra is None else pl.concat([own_corpus, extra])
         return build_canonical(rows, texts, sources=(path, *([Path(corpus)] if corpus else []))).validate()
     if path.is_dir() and not is_datasets_folder(path) and not is_parquet_folder(path):
-        rows = join_rows(path, [_read_rows(file, fmt, columns, split) for file in json_folder_files(path)])
+        rows = join_rows(path, [_read_rows(file, fmt, columns, split, detected)
+                                 for file in json_folder_files(path)])
     else:
-        rows = _read_rows(path, fmt, columns, split)
+        rows = _read_rows(path, fmt, columns, split, detected)
     return build_canonical(rows, extra, sources=(path, *([Path(corpus)] if corpus else []))).validate()
 
 
-def _read_rows(path: Path, fmt: str, columns: dict[str, str] | None, split: str) -> InputRows:
+def _read_rows(path: Path, fmt: str, columns: dict[str, str] | None, split: str, detected: bool) -> InputRows:
     if is_blank(path):
         return _no_rows(path)
     if fmt == "flag":
         return read_flag(path, split)
-    if fmt == "pairs":
-        return read_pairs(path, columns, split)
     if fmt == "lists":
         return read_lists(path, split)
-    return read_st(path, columns, split)
+    read = read_pairs if fmt == "pairs" else read_st
+    try:
+        return read(path, columns, split)
+    except LateColumns as late:
+        # st and pairs choose their columns by name: again from all of the file's fields. Detection chose the format
+        # from the peeked ones, so flag's fields from line 5,000 on are refused here as from line 1 (the file is
+        # parsed once more only to read it, never to look for them).
+        if detected:
+            refuse_flag_fields(late.schema.names(), fmt, path)
+        return read(path, columns, split, late.schema)
 
 
-ROLES = {"st": ("anchor", "positive", "negative"), "pairs": ("sentence1", "sentence2", "score", "anchor", "positive",
-                                                            "label")}
+ROLES = {"st": ("anchor", "positive", "negative", "score", "label"),
+         "pairs": ("sentence1", "sentence2", "score", "anchor", "positive", "label")}
+# Two names of one role: pairs' own and st's, and the score's two.
+SAME_ROLE = (("sentence1", "anchor"), ("sentence2", "positive"), ("score", "label"))
 
 
 def check_roles(columns: dict[str, str], fmt: str | None) -> None:
@@ -81,6 +93,11 @@ def check_roles(columns: dict[str, str], fmt: str | None) -> None:
     unknown = sorted(set(columns) - set(ROLES[fmt]))
     if unknown:
         raise ConfigError(f"--columns roles for {fmt} input are {', '.join(ROLES[fmt])}; got {', '.join(unknown)}")
+    # A reader reads one column per role: which of the two it took would be a silent guess.
+    for role, alias in SAME_ROLE:
+        if role in columns and alias in columns:
+            raise ConfigError(f"--columns maps {role} and {alias}, two names of one {fmt} role, to "
+                              f"'{columns[role]}' and '{columns[alias]}'; give one")
 
 
 def detect_format(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> str:
@@ -114,15 +131,10 @@ def folder_format(path: Path, columns: dict[str, str] | None = None) -> str:
 
 def format_of_columns(schema: pl.Schema, columns: dict[str, str] | None, where: Path | str) -> str:
     """The format of a table by its column names and the --columns mapping; lint detects with it too, so that
-    both read a table alike. A mapping reads FlagEmbedding's query and pos as an st (or pairs) table, which has no
-    role for flag's scores, prompt and type: where the table (at `where`) has any, that is an error rather than
-    data dropped without a word."""
+    both read a table alike; a FlagEmbedding file that a mapping would read as st or pairs is refused where it has
+    fields they drop (`refuse_flag_fields`)."""
     fmt = _format_by_names(schema, columns)
-    names = set(schema.names())
-    if fmt != "flag" and {"query", "pos"} <= names and (unread := [name for name in FLAG_ONLY if name in names]):
-        raise InputError(where, f"has FlagEmbedding's fields query and pos; with --columns it is read as {fmt}, "
-                         f"which drops {', '.join(unread)}. FlagEmbedding's field names are fixed: leave out "
-                         f"--columns to read it as flag, or drop those fields to read it as {fmt}")
+    refuse_flag_fields(schema.names(), fmt, where)
     return fmt
 
 

@@ -16,6 +16,16 @@ FIELDS = {"query": "query", "positive": "pos", "negative": "neg",
 FLAG_ONLY = ("pos_scores", "neg_scores", "prompt", "type")
 
 
+def refuse_flag_fields(names: list[str], fmt: str, where: Path | str) -> None:
+    """A mapping reads FlagEmbedding's query and pos as an st (or pairs) table, which has no role for flag's scores,
+    prompt and type: where the table (at `where`) has any, that is an error rather than data dropped without a
+    word."""
+    if fmt != "flag" and {"query", "pos"} <= set(names) and (unread := [name for name in FLAG_ONLY if name in names]):
+        raise InputError(where, f"has FlagEmbedding's fields query and pos; with --columns it is read as {fmt}, "
+                         f"which drops {', '.join(unread)}. FlagEmbedding's field names are fixed: leave out "
+                         f"--columns to read it as flag, or drop those fields to read it as {fmt}")
+
+
 def read_flag(path: Path, split: str = "train") -> InputRows:
     available = peek_columns(path, split).names()
     for required in ("query", "pos"):

@@ -20,13 +20,16 @@ PAIR_NAMES = {"sentence1": ("sentence1", *SYNONYMS["anchor"]), "sentence2": ("se
 PAIR_ALIASES = {"sentence1": "anchor", "sentence2": "positive", "score": "label"}
 
 
-def read_pairs(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> InputRows:
-    schema = peek_columns(path, split)
+def read_pairs(path: Path, columns: dict[str, str] | None = None, split: str = "train",
+               schema: pl.Schema | None = None) -> InputRows:
+    """Columns are chosen by name from `schema`, by default the peeked rows', as st's are: a JSON Lines field that
+    first appears later raises LateColumns, to choose again from all the fields (a label beside the score)."""
+    schema = schema or peek_columns(path, split)
     names = resolve_pair_columns(schema.names(), columns or {}, path)
     # A boolean label (JSON true/false, Parquet bool) is read as 1.0 or 0.0, as a relevance label means.
     score_kind = "bool" if schema.get(names["score"]) == pl.Boolean else "number"
     frame = read_columns(path, {names["sentence1"]: "text", names["sentence2"]: "text", names["score"]: score_kind},
-                         split)
+                         split, known=schema)
     score = _scores(frame, names["score"], path, line_unit(path))
     one = pl.concat_list(names["sentence2"])
     no_texts = pl.lit([], pl.List(pl.String))

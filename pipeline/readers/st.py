@@ -7,31 +7,28 @@ import polars as pl
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
-from pipeline.readers.json_files import LateColumns
 from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS, named_column
 
+NAMES = {**SYNONYMS, "score": SCORE_NAMES}  # each role's names, the score or label list's among them
 
-def read_st(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> InputRows:
-    """Columns are chosen by name (and kind) from the peeked rows; where a JSON Lines field first appears later
-    (a negative_4 from line 5,000 on), they are chosen again from all of the file's fields.
+
+def read_st(path: Path, columns: dict[str, str] | None = None, split: str = "train",
+            schema: pl.Schema | None = None) -> InputRows:
+    """Columns are chosen by name (and kind) from `schema`, by default the peeked rows'; a JSON Lines field that
+    first appears later (a negative_4 from line 5,000 on) raises LateColumns, to choose again from all the fields.
 
     A `label` (or `score`) that is a list of numbers is read as the scores of the row's texts, the positive's
     first: [positive, negative_1, ..., negative_K], ST's n-tuple label for distillation losses and what
     `prep convert --scores` writes. A single number per row is an error rather than a column dropped without a
     word: (query, answer, label) pairs would make every answer a positive, label 0 or not, and a MarginMSE
     margin cannot be told from a relevance label, so the user drops the column or picks the format that reads
-    it."""
-    try:
-        return _read_st(path, peek_columns(path, split), columns or {}, split)
-    except LateColumns as late:
-        return _read_st(path, late.schema, columns or {}, split)
-
-
-def _read_st(path: Path, schema: pl.Schema, mapped: dict[str, str], split: str) -> InputRows:
-    anchor, positive, negatives = st_columns(schema.names(), mapped, path)
+    it. Two score or label columns (score and label) are an error, as two columns for any role are: ST's collator
+    would take one as the label and tokenise the other, and only the user knows which holds the scores."""
+    schema = schema or peek_columns(path, split)
+    anchor, positive, negatives, score = st_columns(schema.names(), columns or {}, path)
     kinds = {anchor: "text", positive: _kind(schema, positive),
              **{name: "text" if len(negatives) > 1 else _kind(schema, name) for name in negatives}}
-    label = _score_list(schema, kinds, path)
+    label = _score_list(schema, score, kinds, path)
     frame = read_columns(path, kinds | ({label: "numbers"} if label else {}), split, known=schema)
     if path.suffix.lower() in {".csv", ".tsv"}:
         frame = frame.with_columns(_empty_cell_as_null(name) for name in negatives if kinds[name] == "text")
@@ -49,12 +46,16 @@ def _read_st(path: Path, schema: pl.Schema, mapped: dict[str, str], split: str) 
     return InputRows(frame, path, fields | dict.fromkeys(scores, label), line_unit(path), missing_negatives=missing)
 
 
-def st_columns(available: list[str], mapped: dict[str, str], path: Path | str) -> tuple[str, str, list[str]]:
-    """The anchor, positive and negative columns of an st table, as --columns maps them or by name. Lint finds its
-    roles with it too, so that a table `prep report` refuses (two columns for one role) is refused by lint alike."""
+def st_columns(available: list[str], columns: dict[str, str],
+               path: Path | str) -> tuple[str, str, list[str], str | None]:
+    """The anchor, positive, negative and score columns of an st table, as --columns maps them or by name. Lint finds
+    its roles with it too, so that a table `prep report` refuses (two columns for one role) is refused by lint alike."""
+    # `label` is the score role's other name, as pairs takes it (--columns anchor=q,positive=a,label=l).
+    mapped = {"score" if role == "label" else role: column for role, column in columns.items()}
     anchor = _find(available, mapped, "anchor", path, required=True)
     positive = _find(available, mapped, "positive", path, required=True)
-    return anchor, positive, _negative_columns(available, mapped, path)
+    negatives = _negative_columns(available, mapped, path)
+    return anchor, positive, negatives, _find(available, mapped, "score", path, required=False)
 
 
 def _find(available: list[str], mapped: dict[str, str], role: str, path: Path | str, required: bool) -> str | None:
@@ -63,9 +64,9 @@ def _find(available: list[str], mapped: dict[str, str], role: str, path: Path | 
             raise InputError(path, f"--columns maps {role} to '{mapped[role]}', which is not a column; "
                              f"columns are {available}")
         return mapped[role]
-    found = named_column(role, SYNONYMS[role], available, mapped, path)
+    found = named_column(role, NAMES[role], available, mapped, path)
     if found is None and required:
-        raise InputError(path, f"no {role} column: looked for {'|'.join(SYNONYMS[role])} in {available}. "
+        raise InputError(path, f"no {role} column: looked for {'|'.join(NAMES[role])} in {available}. "
                          f"Map yours with --columns {role}=COLUMN")
     return found
 
@@ -87,9 +88,9 @@ def _empty_cell_as_null(column: str) -> pl.Expr:
     return pl.when(pl.col(column) != "").then(pl.col(column)).alias(column)
 
 
-def _score_list(schema: pl.Schema, kinds: dict[str, str], path: Path) -> str | None:
-    """The label column whose lists score the row's texts, positive first; None where there is no label."""
-    label = next((name for name in SCORE_NAMES if name in schema.names() and name not in kinds), None)
+def _score_list(schema: pl.Schema, label: str | None, kinds: dict[str, str], path: Path) -> str | None:
+    """The score column `label` (None where there is none), checked to hold lists that score the row's texts,
+    positive first."""
     if label is None:
         return None
     anchor, positive, *negatives = kinds

@@ -170,6 +170,17 @@ def test_a_margin_per_row_in_an_st_table_is_an_error(lint_records) -> None:
     assert not by_rule(lint_records(listed), "st-score-column"), "st reads a score list"
 
 
+def test_columns_score_is_the_label_of_an_st_table_as_the_readers_take_it(lint_records) -> None:
+    rows = [{"question": row["anchor"], "answer": row["positive"], "negative": row["negative"], "teacher": scores}
+            for row, scores in zip(TRIPLETS, ([0.9, 0.1], [0.8], [0.7, 0.2]), strict=True)]
+    findings = lint_records(rows, fmt="st", columns={"score": "teacher"})
+    assert one(findings, "layout-schema").rows == (2,), "1 + K scores, K = 1"
+    assert "numeric column 'teacher' is not named label" in one(findings, "label-column-name").message
+    margins = [row | {"teacher": 0.5} for row in rows]
+    finding = one(lint_records(margins, fmt="st", columns={"label": "teacher"}), "st-score-column")
+    assert "has a 'teacher' column, which --format st does not read" in finding.message
+
+
 def test_a_margin_per_row_is_what_margin_mse_reads(lint_records) -> None:
     # (query, positive, negative, margin) is MarginMSELoss's first input form: with that --loss it is no error.
     rows = [{**row, "label": margin} for row, margin in zip(TRIPLETS, (0.5, 1.2, 0.1), strict=True)]
@@ -223,7 +234,8 @@ def test_two_columns_for_one_role_are_one_error_line_from_the_cli(write_table, p
 
 def test_columns_detect_the_format_as_the_readers_do(lint_records) -> None:
     rows = [{"a": "a cat", "positive": "a cat sits"}, {"a": "a car", "positive": "a car drives"}]
-    with pytest.raises(ConfigError, match="--columns roles for st input are anchor, positive, negative; got sentence1"):
+    with pytest.raises(ConfigError, match="--columns roles for st input are anchor, positive, negative, score, label; "
+                       "got sentence1"):
         lint_records(rows, columns={"sentence1": "a"})
 
 
@@ -233,6 +245,19 @@ def test_a_mapping_that_would_drop_flag_scores_is_refused_as_the_readers_do(lint
     assert not by_rule(lint_records(flag), "layout-schema")
     with pytest.raises(InputError, match=r"train\.jsonl: has FlagEmbedding's fields .* drops pos_scores, neg_scores"):
         lint_records(flag, columns={"anchor": "query"})
+
+
+def test_fields_first_seen_after_the_peeked_rows_are_linted_as_the_readers_read_them(lint_records) -> None:
+    """Lint read the columns of the first 1,000 lines only: a mapping dropped flag's late scores without a word, and
+    a late negative_2 holding numbers, which `prep report` refuses, was no finding."""
+    flag = [{"query": f"q{i}", "pos": [f"p{i}"], "neg": [f"n{i}"]} for i in range(1_200)]
+    flag[1_100] |= {"pos_scores": [0.9], "neg_scores": [0.1]}
+    with pytest.raises(InputError, match=r"train\.jsonl: has FlagEmbedding's fields .* drops pos_scores, neg_scores"):
+        lint_records(flag, columns={"anchor": "query"})
+    rows = [{"anchor": f"q{i}", "positive": f"p{i}", "negative_1": f"n{i}"} for i in range(1_200)]
+    rows[1_100]["negative_2"] = 7
+    finding = one(lint_records(rows), "layout-schema")
+    assert "negative_2" in finding.message
 
 
 def test_boolean_labels_are_read_as_ones_and_zeros(lint_records) -> None:

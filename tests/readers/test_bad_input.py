@@ -325,7 +325,8 @@ def test_a_labeled_list_with_empty_lists_is_a_row_without_a_positive(tmp_path: P
 
 
 @pytest.mark.parametrize("fmt, columns, message", [
-    ("st", {"positve": "documents"}, "--columns roles for st input are anchor, positive, negative; got positve"),
+    ("st", {"positve": "documents"},
+     "--columns roles for st input are anchor, positive, negative, score, label; got positve"),
     ("flag", {"anchor": "query"}, "--columns maps the columns of st and pairs tables; flag input has fixed"),
 ])
 def test_columns_roles_are_checked(write_table, fmt: str, columns: dict, message: str) -> None:

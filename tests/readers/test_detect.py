@@ -60,6 +60,22 @@ def test_a_mapping_that_would_drop_flag_scores_and_prompts_is_refused(write_tabl
     assert read_dataset(plain, columns={"anchor": "query"}).negatives.height == 1
 
 
+@pytest.mark.parametrize(("columns", "extra"), [({"anchor": "query"}, {}),
+                                                ({"sentence1": "query", "sentence2": "doc"}, {"label": 1})])
+@pytest.mark.parametrize(("field", "value"), [("pos_scores", [0.9]), ("prompt", "find"), ("type", "retrieval")])
+def test_flag_fields_first_seen_after_the_peeked_rows_are_refused_too(write_table, columns: dict, extra: dict,
+                                                                      field: str, value: object) -> None:
+    """Detection peeks at 1,000 lines and the readers choose their columns from all of the file's fields: a mapping
+    read such a file as st or pairs and dropped a field that first appears on line 1,101."""
+    rows = [{"query": f"q{i}", "pos": [f"p{i}"], "neg": [f"n{i}"], "doc": f"d{i}"} | extra for i in range(1_200)]
+    rows[1_100][field] = value
+    path = write_table("flag.jsonl", rows)
+    with pytest.raises(InputError, match=rf"flag\.jsonl: has FlagEmbedding's fields query and pos; with --columns "
+                       rf"it is read as (st|pairs), which drops {field}\. .* leave out --columns"):
+        read_dataset(path, columns=columns)
+    assert read_dataset(path).rows.height == 1_200, "read as flag"
+
+
 def test_mapped_anchor_and_positive_with_a_label_mean_pairs(write_table) -> None:
     path = write_table("data.csv", [{"a": "x", "b": "y", "label": 1}])
     assert detect_format(path, {"anchor": "a", "positive": "b"}) == "pairs"

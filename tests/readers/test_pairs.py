@@ -1,12 +1,13 @@
 """Scored pairs: score > 0 makes sentence2 a positive of sentence1, score <= 0 a negative; the score is kept."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from plain_norm import norm
 
-from pipeline.errors import InputError
+from pipeline.errors import ConfigError, InputError
 from pipeline.readers import read_dataset
 
 PAIRS = [
@@ -138,6 +139,29 @@ def test_a_label_and_a_score_column_must_be_chosen_between(write_table, linked) 
         read_dataset(path)
     canon = read_dataset(path, columns={"score": "label"})
     assert (canon.positives.height, canon.negatives.height) == (1, 1)
+
+
+def test_a_label_first_seen_after_the_peeked_rows_is_a_second_score_column_too(write_table) -> None:
+    """Pairs chose its columns from the first 1,000 lines and read the score, dropping a label from line 1,101."""
+    rows = [{"sentence1": f"s{i}", "sentence2": f"t{i}", "score": 0.5} for i in range(1_200)]
+    rows[1_100]["label"] = 0
+    path = write_table("late.jsonl", rows)
+    with pytest.raises(InputError, match=r"late\.jsonl: has 2 score columns \(score, label\); choose one with "
+                       r"--columns score=COLUMN"):
+        read_dataset(path)
+    assert read_dataset(path, columns={"score": "score"}).positives.height == 1_200
+
+
+@pytest.mark.parametrize(("columns", "message"), [
+    ({"score": "relevance", "label": "label"}, "maps score and label, two names of one pairs role, to 'relevance' "
+                                               "and 'label'; give one"),
+    ({"sentence1": "sentence1", "anchor": "other"}, "maps sentence1 and anchor, two names of one pairs role")])
+def test_one_role_mapped_under_both_its_names_is_an_error(write_table, columns: dict, message: str) -> None:
+    """pairs read the column of the role's own name and dropped the other mapping without a word."""
+    path = write_table("both.jsonl", [{"sentence1": "a cat sits", "other": "a dog", "sentence2": "a cat is sitting",
+                                       "relevance": 1, "label": 0}])
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        read_dataset(path, "pairs", columns=columns)
 
 
 @pytest.mark.parametrize(("role", "alias", "other"), [("sentence1", "anchor", "query"),

@@ -3,7 +3,7 @@
 import pytest
 from plain_norm import norm
 
-from pipeline.errors import InputError
+from pipeline.errors import ConfigError, InputError
 from pipeline.readers import read_dataset
 
 # Five queries (one repeated with extra spaces), ten passages; "BM25 ranks documents." is a positive of the
@@ -181,6 +181,46 @@ def test_a_label_list_scores_the_positive_then_the_negatives(write_table, linked
         with pytest.raises(InputError, match=rf"distill\.jsonl, line 2, field 'label': has {counts} \(a label "
                            r"list scores the positive, then each negative\)"):
             read_dataset(write_table("distill.jsonl", records))
+
+
+@pytest.mark.parametrize(("first", "second"), [("score", "label"), ("label", "labels"), ("scores", "similarity_score")])
+def test_two_score_columns_must_be_chosen_between(write_table, linked, first: str, second: str) -> None:
+    """ST's collator takes the first of label/labels/score/scores as the label and tokenises the other as a text;
+    st read the first of its own names (score before label) and dropped the other without a word."""
+    records = [{"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": "Dune is a novel.",
+                first: [0.9, 0.2], second: [0.6, 0.5]},
+               {"anchor": "who wrote dune", "positive": "Frank Herbert wrote Dune.", "negative": "Mars is red.",
+                first: [0.8, 0.4], second: [0.7, 0.1]}]
+    path = write_table("both.jsonl", records)
+    with pytest.raises(InputError, match=rf"both\.jsonl: has 2 score columns \(({first}|{second}), ({first}|{second})"
+                       r"\); choose one with --columns score=COLUMN"):
+        read_dataset(path)
+    for role in ("score", "label"):  # pairs' two names for the role
+        for chosen in (first, second):
+            canon = read_dataset(path, columns={role: chosen})
+            scores = {pair: row["score"] for pair, row in linked(canon, "positives").items()}
+            assert scores == {("what is bm25", "BM25 ranks documents."): records[0][chosen][0],
+                              ("who wrote dune", "Frank Herbert wrote Dune."): records[1][chosen][0]}
+            assert {row["score"] for row in linked(canon, "negatives").values()} == {
+                records[0][chosen][1], records[1][chosen][1]}
+
+
+def test_a_score_column_of_another_name_is_read_with_columns(write_table, linked) -> None:
+    records = [{"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": "Dune is a novel.",
+                "teacher": [0.9, 0.2]}]
+    canon = read_dataset(write_table("teacher.jsonl", records), "st", columns={"score": "teacher"})
+    assert [row["score"] for row in linked(canon, "negatives").values()] == [0.2]
+    with pytest.raises(InputError, match=r"--columns maps score to 'grade', which is not a column"):
+        read_dataset(write_table("teacher.jsonl", records), "st", columns={"score": "grade"})
+
+
+def test_the_score_mapped_under_both_its_names_is_an_error(write_table) -> None:
+    """st read the label= column and dropped score= without a word (pairs the other way round)."""
+    records = [{"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": "Dune is a novel.",
+                "teacher": [0.9, 0.2], "student": [0.6, 0.5]}]
+    with pytest.raises(ConfigError, match=r"--columns maps score and label, two names of one st role, to 'teacher' "
+                       r"and 'student'; give one"):
+        read_dataset(write_table("both.jsonl", records), "st", columns={"score": "teacher", "label": "student"})
 
 
 def test_st_table_with_negatives_and_no_score_column_is_unchanged(write_table) -> None:

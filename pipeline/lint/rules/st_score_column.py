@@ -23,7 +23,9 @@ class StScoreColumn(Rule):
 
     def check(self, table, context) -> list[Finding]:
         schema, roles = table.source.schema, table.roles
-        label = next((name for name in SCORE_NAMES if name in schema.names() and name not in roles.texts), None)
+        # The label ST's collator takes (or the user's --columns score=COLUMN), else another of the readers' names.
+        others = (name for name in SCORE_NAMES if name in schema.names() and name not in roles.texts)
+        label = roles.label or next(others, None)
         if label is None or isinstance(schema[label], pl.List):
             return []
         message = unread_score(label, roles.anchor, roles.positives[0], bool(roles.negatives))
