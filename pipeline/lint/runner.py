@@ -87,6 +87,6 @@ def _table(source: Source, options: LintOptions) -> LintTable:
 
 def _detected(source: Source, options: LintOptions) -> str:
     """The layout the readers would read: their format detection, and their check of --columns roles against it."""
-    fmt = options.fmt or format_of_columns(source.schema, options.columns, source.name)
+    fmt = format_of_columns(source.schema, options.columns, source.name, options.fmt)
     check_roles(options.columns or {}, fmt)
     return detect_layout(source.schema, fmt)

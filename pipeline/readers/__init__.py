@@ -60,14 +60,16 @@ def _read_rows(path: Path, fmt: str, columns: dict[str, str] | None, split: str,
     if fmt == "lists":
         return read_lists(path, split)
     read = read_pairs if fmt == "pairs" else read_st
+    schema = peek_columns(path, split)
+    # Detection refused flag's fields in the peeked rows already; --format st or pairs is refused here alike.
+    refuse_flag_fields(schema.names(), fmt, path, columns, given=not detected)
     try:
-        return read(path, columns, split)
+        return read(path, columns, split, schema)
     except LateColumns as late:
-        # st and pairs choose their columns by name: again from all of the file's fields. Detection chose the format
-        # from the peeked ones, so flag's fields from line 5,000 on are refused here as from line 1 (the file is
-        # parsed once more only to read it, never to look for them).
-        if detected:
-            refuse_flag_fields(late.schema.names(), fmt, path)
+        # st and pairs choose their columns by name: again from all of the file's fields, so flag's fields from line
+        # 5,000 on are refused here as from line 1 (the file is parsed once more only to read it, never to look for
+        # them).
+        refuse_flag_fields(late.schema.names(), fmt, path, columns, given=not detected)
         return read(path, columns, split, late.schema)
 
 
@@ -129,13 +131,14 @@ def folder_format(path: Path, columns: dict[str, str] | None = None) -> str:
     return next(iter(first), "st")
 
 
-def format_of_columns(schema: pl.Schema, columns: dict[str, str] | None, where: Path | str) -> str:
-    """The format of a table by its column names and the --columns mapping; lint detects with it too, so that
-    both read a table alike; a FlagEmbedding file that a mapping would read as st or pairs is refused where it has
-    fields they drop (`refuse_flag_fields`)."""
-    fmt = _format_by_names(schema, columns)
-    refuse_flag_fields(schema.names(), fmt, where)
-    return fmt
+def format_of_columns(schema: pl.Schema, columns: dict[str, str] | None, where: Path | str,
+                      fmt: str | None = None) -> str:
+    """The format of a table: `fmt` where --format gives it, else by its column names and the --columns mapping;
+    lint takes it from here too, so that both read a table alike. A FlagEmbedding file that --format or a mapping
+    would read as st or pairs is refused where it has fields they drop (`refuse_flag_fields`)."""
+    found = fmt or _format_by_names(schema, columns)
+    refuse_flag_fields(schema.names(), found, where, columns, given=fmt is not None)
+    return found
 
 
 def _format_by_names(schema: pl.Schema, columns: dict[str, str] | None) -> str:

@@ -16,14 +16,23 @@ FIELDS = {"query": "query", "positive": "pos", "negative": "neg",
 FLAG_ONLY = ("pos_scores", "neg_scores", "prompt", "type")
 
 
-def refuse_flag_fields(names: list[str], fmt: str, where: Path | str) -> None:
-    """A mapping reads FlagEmbedding's query and pos as an st (or pairs) table, which has no role for flag's scores,
-    prompt and type: where the table (at `where`) has any, that is an error rather than data dropped without a
-    word."""
-    if fmt != "flag" and {"query", "pos"} <= set(names) and (unread := [name for name in FLAG_ONLY if name in names]):
-        raise InputError(where, f"has FlagEmbedding's fields query and pos; with --columns it is read as {fmt}, "
-                         f"which drops {', '.join(unread)}. FlagEmbedding's field names are fixed: leave out "
-                         f"--columns to read it as flag, or drop those fields to read it as {fmt}")
+def refuse_flag_fields(names: list[str], fmt: str, where: Path | str, columns: dict[str, str] | None = None,
+                       given: bool = False) -> None:
+    """A FlagEmbedding file (query, pos) read as an st or pairs table, which have no role for flag's scores, prompt
+    and type: where the table (at `where`) has any, that is an error rather than data dropped without a word. The
+    way out depends on what chose st or pairs: a --columns mapping (detection), or --format (`given`)."""
+    if fmt not in ("st", "pairs") or not {"query", "pos"} <= set(names):
+        return
+    if not (unread := [name for name in FLAG_ONLY if name in names]):
+        return
+    drops = f"which drops {', '.join(unread)}"
+    if given:
+        flag = "--format flag and no --columns (flag's field names are fixed)" if columns else "--format flag"
+        raise InputError(where, f"has FlagEmbedding's fields query and pos; --format {fmt} reads it as {fmt}, {drops}. "
+                         f"Read it with {flag}, or drop those fields to read it as {fmt}")
+    raise InputError(where, f"has FlagEmbedding's fields query and pos; with --columns it is read as {fmt}, {drops}. "
+                     f"FlagEmbedding's field names are fixed: leave out --columns to read it as flag, or drop those "
+                     f"fields to read it as {fmt}")
 
 
 def read_flag(path: Path, split: str = "train") -> InputRows:

@@ -247,6 +247,26 @@ def test_a_mapping_that_would_drop_flag_scores_is_refused_as_the_readers_do(lint
         lint_records(flag, columns={"anchor": "query"})
 
 
+@pytest.mark.parametrize("fmt", ["st", "pairs"])
+def test_format_st_or_pairs_that_would_drop_flag_scores_is_refused_as_the_readers_do(write_table, prep, tiny_tokenizer,
+                                                                                      fmt: str) -> None:
+    # `prep lint --format st` linted the file as an st table (findings on pos_scores and neg_scores, exit 1) where
+    # `prep report --format st` read it and dropped them; both now refuse it alike.
+    flag = [{"query": "what is bm25", "pos": ["BM25 ranks documents."], "neg": ["Mars is red."], "pos_scores": [0.9],
+             "neg_scores": [0.1]}]
+    path = write_table("train.jsonl", flag)
+    with pytest.raises(InputError) as read:
+        read_dataset(path, fmt)
+    with pytest.raises(InputError) as linted:
+        lint(path, LintOptions(model=str(tiny_tokenizer), fmt=fmt))
+    message = (f"{path}: has FlagEmbedding's fields query and pos; --format {fmt} reads it as {fmt}, which drops "
+               f"pos_scores, neg_scores. Read it with --format flag, or drop those fields to read it as {fmt}")
+    assert str(linted.value) == str(read.value) == message
+    linted, reported = prep("lint", path, "--format", fmt, "--model", tiny_tokenizer), prep("report", path, "-f", fmt)
+    assert linted.returncode == reported.returncode == 2
+    assert linted.stderr == reported.stderr == f"error: {message}\n"
+
+
 def test_fields_first_seen_after_the_peeked_rows_are_linted_as_the_readers_read_them(lint_records) -> None:
     """Lint read the columns of the first 1,000 lines only: a mapping dropped flag's late scores without a word, and
     a late negative_2 holding numbers, which `prep report` refuses, was no finding."""

@@ -76,6 +76,29 @@ def test_flag_fields_first_seen_after_the_peeked_rows_are_refused_too(write_tabl
     assert read_dataset(path).rows.height == 1_200, "read as flag"
 
 
+@pytest.mark.parametrize("line", [1, 1_101])
+@pytest.mark.parametrize(("fmt", "columns", "extra", "use"), [
+    ("st", None, {}, r"Read it with --format flag, or"),
+    ("pairs", {"sentence2": "doc"}, {"doc": "d", "label": 1},
+     r"Read it with --format flag and no --columns \(flag's field names are fixed\), or"),
+], ids=["st", "pairs"])
+def test_format_st_or_pairs_that_would_drop_flag_fields_is_refused(write_table, fmt: str, columns: dict | None,
+                                                                    extra: dict, use: str, line: int) -> None:
+    """Detection refused a mapping that read a FlagEmbedding file as st or pairs, but --format st read it and dropped
+    its scores and prompt without a word; the way out is --format flag, not leaving out --columns."""
+    rows = [{"query": f"q{i}", "pos": [f"p{i}"], "neg": [f"n{i}"]} | extra for i in range(1_200)]
+    rows[line - 1] |= {"pos_scores": [0.9], "prompt": "find"}
+    path = write_table("flag.jsonl", rows)
+    with pytest.raises(InputError, match=rf"flag\.jsonl: has FlagEmbedding's fields query and pos; --format {fmt} "
+                       rf"reads it as {fmt}, which drops pos_scores, prompt\. {use} drop those fields to read it as "
+                       rf"{fmt}$"):
+        read_dataset(path, fmt, columns=columns)
+    assert read_dataset(path, "flag").positives["score"].drop_nulls().to_list() == [0.9]
+    # Without those fields st and pairs read every field they are given, so the format stands.
+    plain = write_table("plain.jsonl", [{"query": "q", "pos": ["p"], "neg": ["n"]} | extra])
+    assert read_dataset(plain, fmt, columns=columns).queries.height == 1
+
+
 def test_mapped_anchor_and_positive_with_a_label_mean_pairs(write_table) -> None:
     path = write_table("data.csv", [{"a": "x", "b": "y", "label": 1}])
     assert detect_format(path, {"anchor": "a", "positive": "b"}) == "pairs"
