@@ -105,7 +105,7 @@ def check_roles(columns: dict[str, str], fmt: str | None) -> None:
 def detect_format(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> str:
     """beir for a BEIR folder; else by column names (a folder of JSON Lines files: those of every file, which must
     agree): pos -> flag, sentence1/sentence2 -> pairs, docs/labels -> lists, st's anchor and positive names with a
-    score or label and no negatives -> pairs, else st."""
+    score or label that is no list and no negatives -> pairs, else st."""
     if is_beir_folder(path):
         return "beir"
     if not path.exists():

@@ -89,13 +89,16 @@ def is_labeled_pair(schema: pl.Schema, mapped: dict[str, str] | None = None) -> 
     score or label column that may hold numbers: labeled pairs, which st would read as all positives.
 
     A text column counts as a score, since CSV holds numbers as text (the reader names any value that is no number),
-    and so does a boolean one, read as 1.0 or 0.0.
+    and so does a boolean one, read as 1.0 or 0.0. A column that --columns maps as the score (or label) counts unless
+    it holds lists: [positive score] is st's label list (ST's n-tuple label for distillation), not a pair's score.
     """
     mapped = mapped or {}
     names = schema.names()
-    score = next((name for name in SCORE_NAMES if name in names), None)
-    has_score = "score" in mapped or "label" in mapped or (
-        score is not None and (schema[score].is_numeric() or schema[score] in (pl.String, pl.Boolean)))
+    if mapped_score := mapped.get("score", mapped.get("label")):
+        has_score = not isinstance(schema.get(mapped_score), pl.List)
+    else:
+        score = next((name for name in SCORE_NAMES if name in names), None)
+        has_score = score is not None and (schema[score].is_numeric() or schema[score] in (pl.String, pl.Boolean))
     negatives = "negative" in mapped or any(name in SYNONYMS["negative"] or NUMBERED_NEGATIVE.match(name)
                                             for name in names)
     return (_has_role("sentence1", names, mapped) and _has_role("sentence2", names, mapped) and has_score

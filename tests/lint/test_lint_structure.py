@@ -181,6 +181,18 @@ def test_columns_score_is_the_label_of_an_st_table_as_the_readers_take_it(lint_r
     assert "has a 'teacher' column, which --format st does not read" in finding.message
 
 
+@pytest.mark.parametrize(("teacher", "layout"), [([0.9], "st"), (0.9, "labeled-pair")], ids=["list", "number"])
+def test_a_mapped_score_is_linted_by_what_it_holds_as_the_readers_read_it(write_table, tiny_tokenizer, teacher: object,
+                                                                          layout: str) -> None:
+    # A score list [positive score] was linted as a labeled pair ("column 'teacher' holds List(Float64)"), where the
+    # readers now read it as st's label list.
+    rows = [{"question": row["anchor"], "answer": row["positive"], "teacher": teacher} for row in TRIPLETS]
+    options = LintOptions(model=str(tiny_tokenizer), columns={"score": "teacher"})
+    result = lint(write_table("train.jsonl", rows), options)
+    assert result.tables[0]["layout"] == layout
+    assert not by_rule(result.findings, "layout-schema")
+
+
 def test_a_margin_per_row_is_what_margin_mse_reads(lint_records) -> None:
     # (query, positive, negative, margin) is MarginMSELoss's first input form: with that --loss it is no error.
     rows = [{**row, "label": margin} for row, margin in zip(TRIPLETS, (0.5, 1.2, 0.1), strict=True)]

@@ -104,6 +104,21 @@ def test_mapped_anchor_and_positive_with_a_label_mean_pairs(write_table) -> None
     assert detect_format(path, {"anchor": "a", "positive": "b"}) == "pairs"
 
 
+@pytest.mark.parametrize("role", ["score", "label"])
+@pytest.mark.parametrize(("teacher", "fmt"), [([0.9], "st"), (0.9, "pairs")], ids=["list", "number"])
+def test_a_mapped_score_is_read_by_what_it_holds(write_table, role: str, teacher: object, fmt: str) -> None:
+    """A mapped score without negatives meant pairs whatever the column held, so ST's n-tuple label [positive score]
+    was refused ("field 'teacher': expected a number, got list") unless --format st was given: a list of numbers is
+    st's score list, one number per row a pair's score."""
+    rows = [{"question": "what is bm25", "answer": "BM25 ranks documents.", "teacher": teacher},
+            {"question": "who wrote dune", "answer": "Frank Herbert wrote Dune.", "teacher": teacher}]
+    path = write_table("data.jsonl", rows)
+    columns = {role: "teacher"}
+    assert detect_format(path, columns) == fmt
+    canon = read_dataset(path, columns=columns)
+    assert canon.positives["score"].to_list() == [0.9, 0.9] and canon.negatives.height == 0
+
+
 def test_mapped_sentence_columns_mean_pairs(write_table) -> None:
     path = write_table("data.csv", [{"a": "x", "b": "y", "score": 1.0}])
     assert detect_format(path, {"sentence1": "a", "sentence2": "b"}) == "pairs"
