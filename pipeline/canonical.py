@@ -26,7 +26,7 @@ class Canonical:
     `negative_score`) to the input's own names and `unit` says whether rows are lines, as in `InputRows`.
 
     `rows` has one entry per input row: `row`, `query_id` (null when the query is empty) and `first_exact`
-    (the exact query text did not appear in an earlier row). `empty` lists (row, role) of every empty or
+    (the exact query text did not appear in an earlier row). `empty` lists (row, role, line) of every empty or
     whitespace-only text, which the tables leave out. `repeated` has one entry per later occurrence of a (query,
     text) pair of the same role, which the tables hold once with its first score: `role`, `row` and
     `other_score` (its score differs from the one kept). `instructions` holds FlagEmbedding's prompt and type per
@@ -91,7 +91,7 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
     by_row = query_rows.filter(~pl.col("empty")).select("row", query_id="id")
     row_table = query_rows.select("row", query_id=pl.when(~pl.col("empty")).then("id"),
                                   first_exact=pl.col("raw").is_first_distinct())
-    empty = ids.filter(pl.col("empty")).select("row", "role")
+    empty = ids.filter(pl.col("empty")).select("row", "role", "line")
     kept = ids.filter(~pl.col("empty"))
     del ids, query_rows
     doc_ids = kept.filter(pl.col("role") != "query")["id"]

@@ -23,6 +23,9 @@ def lint(
                                                         "else 8).")] = None,
     eval_data: Annotated[Path | None, typer.Option("--eval", help="Evaluation data: report its queries and "
                                                                   "positives found in DATA.")] = None,
+    eval_split: Annotated[str | None, typer.Option(help="The --eval data's split: one split of a DatasetDict "
+                                                        "(default: every split) or a BEIR qrels split (default: "
+                                                        "test).")] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write the findings as JSON here.")] = None,
     split: Annotated[str | None, typer.Option(help="Lint one split of a DatasetDict (default: every split) or a "
                                                    "BEIR qrels split (default: train).")] = None,
@@ -40,8 +43,8 @@ def lint(
     from pipeline.lint.runner import lint as run_lint
 
     options = LintOptions(fmt=fmt, layout=layout, loss=loss, batch_size=batch_size, group_size=group_size,
-                          eval_data=eval_data, split=split, strict=strict, deep=deep, model=model,
-                          threshold=threshold, cache_dir=cache_dir, columns=parse_columns(columns))
+                          eval_data=eval_data, eval_split=eval_split, split=split, strict=strict, deep=deep,
+                          model=model, threshold=threshold, cache_dir=cache_dir, columns=parse_columns(columns))
     result = run_lint(data, options)
     render_terminal(result, console, strict)
     if json_path:

@@ -30,8 +30,9 @@ def print_stages(manifest: dict, target: Console) -> None:
     for stage in manifest["stages"]:
         target.print(f"{stage['stage']}: {stage['rows_in']:,} {stage['unit']} in, {stage['rows_out']:,} out, "
                      f"{stage['rows_rejected']:,} rejected")
-        if "message" in stage:
-            target.print(f"  [yellow]{stage['message']}[/]")
+        for key in ("empty_texts_message", "message"):
+            if key in stage:
+                target.print(f"  [yellow]{escape(stage[key])}[/]")
 
 
 def print_layout(summary: dict, out: Path | str, target: Console) -> None:

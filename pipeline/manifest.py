@@ -58,6 +58,7 @@ def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame,
             "repeated_pairs": _repeated(canon.repeated, canon.parts),
             "note": "rows repeating a query are merged into that query; their positives and negatives are kept, "
                     "a (query, text) pair given again once, with its first score"}
+    read |= _empty_texts(canon, read["empty_texts"])
     other = canon.repeated.filter("other_score").sort("row")
     if other.height:
         read["message"] = (f"{other.height:,} repeated (query, text) pairs have another score than their first "
@@ -69,6 +70,21 @@ def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame,
          "rows_rejected": pair_rejects.height, "reconciled": pairs == rows_out + pair_rejects.height,
          "rejected_by_reason": _by_reason(pair_rejects)},
     ]
+
+
+def _empty_texts(canon: Canonical, counts: dict[str, int]) -> dict:
+    """Where the empty texts were (each text's own line, as a BEIR qrels line), and the console line that says
+    they are left out: without it a pair with an empty text vanished from the output without a word."""
+    empty = canon.empty.filter(pl.col("role").is_in(ROLES))  # not a BEIR corpus's unjudged documents
+    if empty.is_empty():
+        return {}
+    rows = empty["line" if "line" in empty.columns else "row"].cast(pl.Int64).unique().sort()
+    roles = ", ".join(f"{role} {n:,}" for role, n in counts.items() if n)
+    return {"rows_with_empty_texts": rows.head(20).to_list(),
+            "empty_texts_message": f"left out {empty.height:,} empty or whitespace-only "
+                                   f"text{'s' if empty.height > 1 else ''} ({roles}) from the output "
+                                   f"(the first: {row_place(canon.parts, rows[0])}); "
+                                   "manifest: stages.read.empty_texts"}
 
 
 def _by_reason(rejects: pl.DataFrame) -> dict[str, int]:

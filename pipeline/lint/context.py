@@ -24,6 +24,7 @@ class LintOptions:
     batch_size: int | None = None
     group_size: int | None = None  # FlagEmbedding's train_group_size; None: `written_group_size`, else the default
     eval_data: Path | None = None
+    eval_split: str | None = None  # None: every split of a DatasetDict, a BEIR folder's `test` qrels
     split: str | None = None
     strict: bool = False
     deep: bool = False

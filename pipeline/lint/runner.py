@@ -16,6 +16,7 @@ from pipeline.lint.registry import EMPTY, RULES
 from pipeline.lint.rule import ERROR, Finding
 from pipeline.lint.table import LintTable
 from pipeline.readers import check_roles, format_of_columns
+from pipeline.readers.beir import is_beir_folder
 from pipeline.readers.files import ROW
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,8 @@ def lint(path: Path, options: LintOptions) -> LintResult:
     context = LintContext(options)
     if options.eval_data is not None:
         held_out = [_table(source, options)
-                    for source in read_sources(Path(options.eval_data), None, options.columns, options.fmt)]
+                    for source in read_sources(Path(options.eval_data), _eval_split(options), options.columns,
+                                               options.fmt)]
         context.eval_texts = pl.concat([table.texts for table in held_out])
     findings, tables = [], []
     if is_json_folder(path):
@@ -54,6 +56,14 @@ def lint(path: Path, options: LintOptions) -> LintResult:
         if context.earlier_queries is not None and table.rows:
             context.earlier_queries = _with_queries(context.earlier_queries, table)
     return LintResult(findings, tables)
+
+
+def _eval_split(options: LintOptions) -> str | None:
+    """A BEIR folder's eval queries are its `test` qrels unless --eval-split names others: its `train` qrels (the
+    readers' default) would flag every row of DATA when DATA is the same folder."""
+    if options.eval_split is None and is_beir_folder(Path(options.eval_data)):
+        return "test"
+    return options.eval_split
 
 
 def _with_queries(earlier: pl.DataFrame, table: LintTable) -> pl.DataFrame:

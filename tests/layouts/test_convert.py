@@ -403,6 +403,37 @@ def test_empty_texts_are_counted_in_the_manifest(write_table, convert_to):
     assert manifest["stages"][0]["empty_texts"] == {"query": 0, "positive": 1, "negative": 1}
 
 
+def test_empty_texts_left_out_are_said_on_the_console_with_their_first_row(write_table, prep, tmp_path):
+    # Cranfield's qrels judge an empty document: its pair vanished from the output without a word on the console.
+    rows = write_table("train.jsonl", [{"anchor": "a0", "positive": "p0", "negative": "n0"},
+                                       {"anchor": "a1", "positive": "p1", "negative": "n1"},
+                                       {"anchor": "a1", "positive": " ", "negative": "n4"},
+                                       {"anchor": "a2", "positive": "p2", "negative": ""}])
+    result = prep("convert", rows, "--to", "triplet", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    expected = ("left out 2 empty or whitespace-only texts (positive 1, negative 1) from the output "
+                "(the first: input row 3); manifest: stages.read.empty_texts")
+    assert expected in " ".join(result.stdout.split())
+    read = json.loads((tmp_path / "out" / "manifest.json").read_text())["stages"][0]
+    assert read["rows_with_empty_texts"] == [3, 4]
+    clean = prep("convert", write_table("clean.jsonl", [{"anchor": "a0", "positive": "p0", "negative": "n0"}]),
+                 "--to", "triplet", "--out", tmp_path / "clean")
+    assert clean.returncode == 0 and "left out" not in clean.stdout, clean.stderr
+    assert "rows_with_empty_texts" not in json.loads((tmp_path / "clean" / "manifest.json").read_text())["stages"][0]
+    # In a BEIR folder: the empty document's own qrels line (3, not its query's first, 2); an empty document no
+    # qrels judge is not a text of the input.
+    beir = tmp_path / "beir"
+    (beir / "qrels").mkdir(parents=True)
+    (beir / "corpus.jsonl").write_text("".join(json.dumps({"_id": f"d{i}", "title": "", "text": text}) + "\n"
+                                               for i, text in enumerate(["p0", "", "n0", ""])))
+    (beir / "queries.jsonl").write_text(json.dumps({"_id": "q0", "text": "a0"}) + "\n")
+    (beir / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\nq0\td0\t1\nq0\td1\t1\nq0\td2\t0\n")
+    result = prep("convert", beir, "--to", "triplet", "--out", tmp_path / "beir_out")
+    assert result.returncode == 0, result.stderr
+    assert "left out 1 empty or whitespace-only text (positive 1) from the output (the first: input row 3)" \
+           in " ".join(result.stdout.split())
+
+
 def test_a_flag_turns_off_what_the_config_file_turns_on(write_table, prep, tmp_path):
     pairs = write_table("pairs.csv", scored(("a cat sits", "a cat is sitting", 0.9),
                                       ("dogs run", "a cloud", 0.0)))

@@ -100,3 +100,28 @@ def test_train_eval_leakage(lint_records, write_table) -> None:
     clean = write_table("eval2.jsonl", [{"anchor": "unrelated", "positive": "nothing"}])
     assert not by_rule(lint_records(ROWS, eval_data=clean), "train-eval-leakage")
     assert json.loads(json.dumps(finding.to_json()))["rule"] == "train-eval-leakage"
+
+
+def _beir(folder: Path) -> Path:
+    (folder / "qrels").mkdir(parents=True)
+    corpus = [{"_id": "d1", "title": "", "text": "BM25 ranks documents."},
+              {"_id": "d2", "title": "", "text": "Frank Herbert wrote Dune."},
+              {"_id": "d3", "title": "", "text": "Paris is the capital."}]
+    queries = [{"_id": "q1", "text": "what is bm25"}, {"_id": "q2", "text": "who wrote dune"},
+               {"_id": "q3", "text": "capital of france"}]
+    for name, records in (("corpus.jsonl", corpus), ("queries.jsonl", queries)):
+        (folder / name).write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    for split, lines in (("train", ["q1\td1\t1", "q2\td2\t1"]), ("test", ["q3\td3\t1", "q3\td2\t1"])):
+        (folder / "qrels" / f"{split}.tsv").write_text("\n".join(["query-id\tcorpus-id\tscore", *lines]) + "\n")
+    return folder
+
+
+def test_train_eval_leakage_of_a_beir_folder_reads_its_test_split(tmp_path: Path, tiny_tokenizer: Path) -> None:
+    # SciFact's layout: train and test qrels over one corpus. Against its own test split, only q2's positive d2
+    # leaks (a test positive too); the train split as eval would flag every row.
+    beir = _beir(tmp_path / "beir")
+    finding = one(lint(beir, LintOptions(eval_data=beir, model=str(tiny_tokenizer))).findings, "train-eval-leakage")
+    assert (finding.count, finding.rows) == (1, (3,))
+    assert "0 rows hold an eval query; 1 an eval positive" in finding.message
+    options = LintOptions(eval_data=beir, eval_split="train", model=str(tiny_tokenizer))
+    assert one(lint(beir, options).findings, "train-eval-leakage").count == 2
