@@ -66,8 +66,10 @@ def test_duplicate_query(lint_records) -> None:
             {**CLEAN[1], "anchor": "who  wrote dune", "positive": "Herbert."}]
     finding = one(lint_records(rows), "duplicate-query")
     assert (finding.count, finding.rows) == (2, (4, 5))
-    assert "1 exactly, 1 after normalisation" in finding.message
+    assert "2 rows repeat an earlier row's query: 1 exactly, 1 after normalisation" in finding.message
     assert finding.severity == "warning"
+    one_repeat = one(lint_records([*CLEAN, CLEAN[0]]), "duplicate-query")
+    assert one_repeat.message.startswith("1 row repeats an earlier row's query: 1 exactly, 0 after normalisation")
 
 
 def test_a_query_in_an_earlier_file_of_a_folder_is_named_with_that_file(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ class DuplicateQuery(Rule):
         if repeats.is_empty():
             return []
         exact = int((~anchors["raw"].is_first_distinct()).sum())
-        return [self.found(repeats[ROW], f"{repeats.height:,} rows repeat an earlier row's query: {exact:,} "
+        repeat = "row repeats" if repeats.height == 1 else "rows repeat"
+        return [self.found(repeats[ROW], f"{repeats.height:,} {repeat} an earlier row's query: {exact:,} "
                            f"exactly, {repeats.height - exact:,} after normalisation "
                            f"({anchors['id'].n_unique():,} distinct queries in {anchors.height:,} rows)")]
