@@ -16,7 +16,7 @@ from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
 from pipeline.readers.json_files import LateColumns
 from pipeline.readers.json_folder import json_folder_files
-from pipeline.readers.table_files import is_datasets_folder, is_parquet_folder, parquet_splits
+from pipeline.readers.table_files import is_datasets_folder, is_parquet_folder, parquet_splits, split_not_found
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def read_sources(path: Path, split: str | None = None, columns: dict[str, str] |
               if (path / "dataset_dict.json").exists() else list(parquet_splits(path)))
     if splits:
         if split is not None and split not in splits:
-            raise InputError(path, f"split '{split}' not found; the folder has {sorted(splits)}")
+            raise split_not_found(path, split, splits)
         return [_read_table(path, name, f"{path} [{name}]") for name in splits if split in (None, name)]
     return [_read_table(path, split or "train", str(path))]
 

@@ -91,13 +91,19 @@ def scan_arrow(path: Path) -> pl.LazyFrame:
         return pl.from_arrow(pa.ipc.open_stream(source).read_all()).lazy()
 
 
+def split_not_found(path: Path, split: str, splits) -> InputError:
+    """A missing split, named with the folder's; a buckets folder (splits neg0, neg1, ...) is read one at a time."""
+    hint = " (a buckets layout: read one with --split NAME)" if all(name.startswith("neg") for name in splits) else ""
+    return InputError(path, f"split '{split}' not found; the folder has {sorted(splits)}{hint}")
+
+
 def scan_datasets_folder(path: Path, split: str) -> pl.LazyFrame:
     import datasets
 
     loaded = datasets.load_from_disk(str(path))
     if isinstance(loaded, datasets.DatasetDict):
         if split not in loaded:
-            raise InputError(path, f"split '{split}' not found; the folder has {sorted(loaded)}")
+            raise split_not_found(path, split, loaded)
         loaded = loaded[split]
     return pl.from_arrow(loaded.data.table).lazy()
 
@@ -106,5 +112,5 @@ def scan_parquet_folder(path: Path, split: str) -> pl.LazyFrame:
     """Its shards as one table, rows numbered on through them in name order; of split folders, the `split` one."""
     splits = parquet_splits(path)
     if splits and split not in splits:
-        raise InputError(path, f"split '{split}' not found; the folder has {sorted(splits)}")
+        raise split_not_found(path, split, splits)
     return as_strings(pl.scan_parquet(splits[split] if splits else parquet_shards(path)))

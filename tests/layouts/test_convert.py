@@ -65,7 +65,8 @@ def test_a_parquet_output_folder_is_read_as_its_data_folder(flag_data, convert_t
     assert len(rows_of(tmp_path / "pq-flag")) == 2
     convert_to(flag_data, out="buckets", layout="buckets", shard_format="parquet")
     assert read_dataset(tmp_path / "buckets", split="neg2").negatives.height == 2
-    with pytest.raises(InputError, match=r"split 'train' not found; the folder has \['neg1', 'neg2', 'neg4'\]"):
+    with pytest.raises(InputError, match=r"split 'train' not found; the folder has \['neg1', 'neg2', 'neg4'\] "
+                                         r"\(a buckets layout: read one with --split NAME\)"):
         read_dataset(tmp_path / "buckets")
 
 
