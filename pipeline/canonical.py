@@ -21,7 +21,7 @@ ROLES = ("query", "positive", "negative")
 class Canonical:
     """queries(query_id, text), corpus(doc_id, text), positives(query_id, doc_id, score, row),
     negatives(query_id, doc_id, score, rank, source, row), plus provenance of the input rows: a link's `row` is the
-    first input row (or the positive's own line, where the reader gives one) that holds the pair, so that a pair
+    first input row (or the text's own line, where the reader gives one) that holds the pair, so that a pair
     set aside, or one without a score, can be traced to the input. `fields` maps roles (and `positive_score`,
     `negative_score`) to the input's own names and `unit` says whether rows are lines, as in `InputRows`.
 

@@ -56,7 +56,8 @@ class InputRows:
     `frame` has `row` (1-based), `query` (str), `positive` and `negative` (list[str]) and, where the input has
     them, `positive_score` / `negative_score` (list[f64], as long as their text lists), and `prompt` / `type`
     (FlagEmbedding's per-row instruction and data type, str). A reader whose row gathers
-    several input lines (BEIR: a query's qrels) adds `positive_line` (list[u32]), each positive's own line.
+    several input lines (BEIR: a query's qrels) adds `positive_line` and `negative_line` (list[u32]), each text's own
+    line.
     `fields` maps each role to the user's own column name, so errors speak the user's language.
     `missing_negatives` counts the null negative_k cells (negatives the row lacks) that `frame` leaves out.
     `parts` has the files of a folder read as one input (`pipeline.readers.json_folder`), whose rows are numbered
@@ -77,7 +78,7 @@ class InputRows:
 
 def explode_roles(rows: InputRows) -> pl.DataFrame:
     """One row per text: (row, role, rank, text, score, line); rank is the 1-based position within its list, line
-    the input line or row that holds the text (`row`, or a positive's own `positive_line`)."""
+    the input line or row that holds the text (`row`, or its own `positive_line` / `negative_line`)."""
     frame = rows.frame
     parts = [frame.select("row", role=pl.lit("query"), rank=pl.lit(0, pl.Int64), text="query",
                           score=pl.lit(None, pl.Float64), line=pl.col("row").cast(pl.UInt32))]

@@ -1,7 +1,8 @@
 """BEIR folders: corpus.jsonl {_id, title, text}, queries.jsonl {_id, text}, qrels/<split>.tsv.
 
-Each query of the split is one row: qrels with score > 0 are its positives, judged qrels at or below 0 its
-negatives. Titles are joined to texts as sentence-transformers' InformationRetrievalEvaluator does.
+Each query of the split is one row, numbered by its first qrels line: qrels with score > 0 are its positives,
+judged qrels at or below 0 its negatives, each with its own qrels line (`positive_line`, `negative_line`). Titles
+are joined to texts as sentence-transformers' InformationRetrievalEvaluator does.
 """
 
 from pathlib import Path
@@ -40,6 +41,7 @@ def read_beir(path: Path, split: str = "train") -> tuple[InputRows, pl.LazyFrame
         positive=pl.col("doc").filter("is_positive"),
         positive_line=pl.col("row").filter("is_positive").cast(pl.UInt32),
         negative=pl.col("doc").filter(~pl.col("is_positive")),
+        negative_line=pl.col("row").filter(~pl.col("is_positive")).cast(pl.UInt32),
         positive_score=pl.col("score").filter("is_positive"),
         negative_score=pl.col("score").filter(~pl.col("is_positive")),
     ).drop("query-id")

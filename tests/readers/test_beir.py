@@ -72,6 +72,16 @@ def test_a_positive_names_its_own_qrels_line(beir: Path) -> None:
     assert lines["who wrote dune", "Dune is a novel."] == 5  # not the query's first qrels line (4)
 
 
+def test_a_negative_names_its_own_qrels_line(beir: Path) -> None:
+    canon = read_dataset(beir)
+    found = canon.negatives.join(canon.queries, on="query_id").join(canon.corpus, on="doc_id", suffix="_doc")
+    assert {(query, doc): row for query, doc, row in found.select("text", "text_doc", "row").iter_rows()} == {
+        ("what is bm25", "Dune is a novel."): 3,
+        ("who wrote dune", "BM25 ranks documents."): 6,  # not the query's first qrels line (4)
+        ("largest planet", "Mars is red."): 9,
+    }
+
+
 def test_zero_scores_are_negatives_ranked_in_qrels_order(beir: Path, linked) -> None:
     negatives = linked(read_dataset(beir), "negatives")
     assert {pair: (link["score"], link["rank"]) for pair, link in negatives.items()} == {
