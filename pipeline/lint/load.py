@@ -30,6 +30,7 @@ class Source:
     schema: pl.Schema
     unit: str
     is_beir: bool = False
+    lines_of: str = ""  # a BEIR table's qrels file: its rows are queries, but findings name the qrels lines
     written: dict = field(default_factory=dict)  # prep_batch_size and prep_blocks of a `prep run` datasets folder
 
 
@@ -42,7 +43,8 @@ def read_sources(path: Path, split: str | None = None, columns: dict[str, str] |
     if is_beir_folder(path):
         rows, _ = read_beir(path, split or "train")
         frame = rows.frame.rename({"row": ROW})
-        return [Source(f"{path} [{split or 'train'}]", frame, frame.drop(ROW).schema, rows.unit, is_beir=True)]
+        return [Source(f"{path} [{split or 'train'}]", frame, frame.drop(ROW).schema, rows.unit, is_beir=True,
+                       lines_of=str(rows.path.relative_to(path)))]
     if not path.exists():
         raise InputError(path, "no such file or folder")
     if is_json_folder(path):

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class LintResult:
     findings: list[Finding]
-    tables: list[dict]  # {source, layout, rows} per table linted
+    tables: list[dict]  # {source, layout, rows, lines_of} per table linted (lines_of: see `Source`)
 
     def errors(self, strict: bool = False) -> int:
         return sum(1 for finding in self.findings if strict or finding.severity == ERROR)
@@ -51,7 +51,7 @@ def lint(path: Path, options: LintOptions) -> LintResult:
                                                        "line": pl.Int64})
     for source in read_sources(path, options.split, options.columns, options.fmt):
         table = _table(source, options)
-        tables.append({"source": source.name, "layout": table.layout, "rows": table.rows})
+        tables.append({"source": source.name, "layout": table.layout, "rows": table.rows, "lines_of": source.lines_of})
         findings += lint_table(table, context)
         if context.earlier_queries is not None and table.rows:
             context.earlier_queries = _with_queries(context.earlier_queries, table)

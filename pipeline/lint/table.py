@@ -28,9 +28,13 @@ class LintTable:
 
     @cached_property
     def texts(self) -> pl.DataFrame:
-        """One row per text: `ROW`, `role` (anchor, positive, negative), `rank` (1-based within the role),
+        """One row per text: `ROW`, `line`, `role` (anchor, positive, negative), `rank` (1-based within the role),
         `column`, `text` (raw, may be null), `raw` (hash of the raw text), `id` (content id of the normalised
         text, null when the text is null or empty after normalisation).
+
+        `ROW` is the row that holds the text (rules pair a row's texts by it), `line` the input line a finding
+        about the text names: `ROW`, but in a BEIR folder, whose row is a query named by its first qrels line,
+        a document's own qrels line (the judgement's).
 
         In labeled pairs and lists a text with a label above 0 is a positive, the others negatives."""
         long = pl.concat([*self._role_parts("anchor", (self.roles.anchor,)),
@@ -42,7 +46,7 @@ class LintTable:
         distinct = long.filter(pl.col("text").is_not_null() & pl.col("raw").is_first_distinct()).select("raw", "text")
         mapping = normalize_texts(distinct.lazy()).select("raw", "norm", "id").collect()
         return long.join(mapping, on="raw", how="left", maintain_order="left").select(
-            ROW, "role", "rank", "column", "text", "raw", id=pl.when(pl.col("norm") != "").then("id"))
+            ROW, "line", "role", "rank", "column", "text", "raw", id=pl.when(pl.col("norm") != "").then("id"))
 
     @cached_property
     def distinct(self) -> pl.DataFrame:
@@ -59,11 +63,14 @@ class LintTable:
         for position, column in enumerate(columns, start=1):
             if column not in self.frame.columns:
                 continue
-            values = self.frame.select(ROW, text=pl.col(column), label=self._label())
+            # A BEIR row lists each document's own qrels line beside it (`pipeline.readers.beir`).
+            own_lines = self.source.is_beir and column != self.roles.anchor
+            values = self.frame.select(ROW, text=pl.col(column), line=pl.col(f"{column}_line" if own_lines else ROW),
+                                       label=self._label())
             if isinstance(values.schema["text"], pl.List):
                 values = values.filter(pl.col("text").list.len() > 0).with_columns(
                     rank=pl.int_ranges(1, pl.col("text").list.len() + 1, dtype=pl.Int64))
-                values = values.explode(["text", "rank"])
+                values = values.explode(["text", "rank", *(["line"] if own_lines else [])])
             else:
                 values = values.with_columns(rank=pl.lit(position, pl.Int64))
             label = pl.col("label")
@@ -72,8 +79,8 @@ class LintTable:
             role_expr = pl.lit(role)
             if role == "positive":
                 role_expr = pl.when(label.fill_null(1.0) > 0).then(pl.lit(role)).otherwise(pl.lit("negative"))
-            parts.append(values.select(ROW, role=role_expr, rank="rank", column=pl.lit(column),
-                                       text=pl.col("text").cast(pl.String)))
+            parts.append(values.select(ROW, pl.col("line").cast(self.frame.schema[ROW]), role=role_expr, rank="rank",
+                                       column=pl.lit(column), text=pl.col("text").cast(pl.String)))
         return parts
 
     def _label(self) -> pl.Expr:

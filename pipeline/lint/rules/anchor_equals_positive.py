@@ -20,5 +20,5 @@ class AnchorEqualsPositive(Rule):
         if same.is_empty():
             return []
         exact = int((same["raw"] == same["anchor_raw"]).sum())
-        return [self.found(same[ROW], f"positive equals the anchor: {exact:,} exactly, {same.height - exact:,} "
+        return [self.found(same["line"], f"positive equals the anchor: {exact:,} exactly, {same.height - exact:,} "
                            "after normalisation")]

@@ -2,7 +2,6 @@
 
 from pipeline.lint.rule import WARNING, Finding, Rule
 from pipeline.normalize import INVISIBLE
-from pipeline.readers.files import ROW
 
 # Tab, newline and carriage return are ordinary whitespace; the rest are invisible and tokenise to [UNK] or noise.
 # Zero width (non-)joiners are left alone, as normalisation leaves them: Persian, Indic scripts and emoji need them.
@@ -20,4 +19,4 @@ class ControlCharacters(Rule):
         flagged = table.matching(CONTROL)
         if flagged.is_empty():
             return []
-        return [self.found(flagged[ROW], f"{flagged.height:,} texts hold control or zero-width characters")]
+        return [self.found(flagged["line"], f"{flagged.height:,} texts hold control or zero-width characters")]

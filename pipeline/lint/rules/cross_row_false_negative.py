@@ -37,7 +37,7 @@ class CrossRowFalseNegative(Rule):
         return findings + self._conflicts(table, context, blocks)
 
     def _conflicts(self, table, context, blocks: pl.DataFrame | None) -> list[Finding]:
-        texts = table.texts.filter(pl.col("id").is_not_null()).select(ROW, "role", "id")
+        texts = table.texts.filter(pl.col("id").is_not_null()).select(ROW, "line", "role", "id")
         anchors = texts.filter(pl.col("role") == "anchor").select(ROW, query="id")
         sizes = anchors.group_by("query").agg(size=pl.len())
         forbidden = _forbidden(texts, anchors, _related_queries(table, context, sizes["query"])).join(sizes, on="query")
@@ -47,8 +47,8 @@ class CrossRowFalseNegative(Rule):
                     ["size"].fill_null(0))
         weight = owned.join(forbidden.group_by("forbidden").agg(weight=pl.col("size").sum()), left_on="id",
                             right_on="forbidden", how="left")["weight"].fill_null(0)
-        per_row = owned.with_columns(conflicts=weight - own_size).group_by(ROW).agg(pl.col("conflicts").sum())
-        cross = int(per_row["conflicts"].sum())
+        per_text = owned.with_columns(conflicts=weight - own_size)
+        cross = int(per_text["conflicts"].sum())
         groups = sizes.filter(pl.col("size") > 1)
         within = int((groups["size"] * (groups["size"] - 1) // 2).sum())
         if cross + within == 0:
@@ -58,7 +58,8 @@ class CrossRowFalseNegative(Rule):
         owners = owned.group_by("id").agg(owners=pl.col("own").n_unique(), owner=pl.col("own").first())
         hit = forbidden.join(owners, left_on="forbidden", right_on="id").filter(
             (pl.col("owners") > 1) | (pl.col("owner") != pl.col("query")))
-        rows = pl.concat([per_row.filter(pl.col("conflicts") > 0)[ROW],
+        # The line of each text that conflicts (in a BEIR folder its qrels line) and the rows of the queries it hits.
+        rows = pl.concat([per_text.filter(pl.col("conflicts") > 0)["line"],
                           anchors.join(pl.concat([groups["query"], hit["query"]]).to_frame(), on="query",
                                        how="semi")[ROW]])
         message = _conflicts(within, cross)
@@ -80,7 +81,7 @@ class CrossRowFalseNegative(Rule):
         within = int((shared["size"] * (shared["size"] - 1) // 2).sum())
         if hits.height + within == 0:
             return []
-        rows = pl.concat([hits[ROW], hits["other"], shared["rows"].explode()])
+        rows = pl.concat([hits["line"], hits["other"], shared["rows"].explode()])
         size = table.source.written["prep_batch_size"]
         return [self.found(rows, f"within the conflict-free blocks of {size} that prep wrote (the batches "
                            f"BlockBatchSampler yields): {_conflicts(within, hits.height)}",

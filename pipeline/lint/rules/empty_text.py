@@ -4,7 +4,6 @@ import polars as pl
 
 from pipeline.lint.rule import ERROR, Finding, Rule
 from pipeline.lint.rules.padding_negative import PADDED_LAYOUTS
-from pipeline.readers.files import ROW
 
 MISSING_FIX = ("`prep convert DATA --to n-tuple --fill drop|repeat` (or `--to buckets`) reads a null negative as one "
                "the row lacks, and `prep run DATA` mines the missing ones.")
@@ -34,13 +33,13 @@ class EmptyText(Rule):
             return []
         by_role = flagged.group_by("role", maintain_order=True).agg(pl.len(), nulls=pl.col("text").null_count())
         parts = [f"{role} {n:,}" + (f" ({nulls:,} null)" if nulls else "") for role, n, nulls in by_role.iter_rows()]
-        return [self.found(flagged[ROW], "empty texts: " + ", ".join(parts))]
+        return [self.found(flagged["line"], "empty texts: " + ", ".join(parts))]
 
     def _missing(self, flagged: pl.DataFrame) -> list[Finding]:
         if flagged.is_empty():
             return []
         by_column = flagged.group_by("column", maintain_order=True).len()
         parts = [f"{column} {n:,}" for column, n in by_column.iter_rows()]
-        return [self.found(flagged[ROW], "null negatives (negatives the row lacks; a CSV empty cell loads as null), "
+        return [self.found(flagged["line"], "null negatives (negatives the row lacks; a CSV empty cell loads as null), "
                            "which ST's collator fails on: " + ", ".join(parts),
                            fix=MISSING_FIX)]

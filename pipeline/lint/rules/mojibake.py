@@ -2,7 +2,6 @@
 
 
 from pipeline.lint.rule import WARNING, Finding, Rule
-from pipeline.readers.files import ROW
 
 # The lead bytes of 2- and 3-byte UTF-8 sequences read as cp1252, followed by a continuation byte read the same way.
 MOJIBAKE = r"Ã[\x{80}-\x{bf}]|Â[\x{80}-\x{bf}]|â€|\x{fffd}"
@@ -18,5 +17,5 @@ class Mojibake(Rule):
         flagged = table.matching(MOJIBAKE)
         if flagged.is_empty():
             return []
-        return [self.found(flagged[ROW], f"{flagged.height:,} texts look mis-decoded, e.g. "
+        return [self.found(flagged["line"], f"{flagged.height:,} texts look mis-decoded, e.g. "
                            f"{flagged['text'][0][:60]!r}")]

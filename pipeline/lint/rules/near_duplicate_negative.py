@@ -28,5 +28,5 @@ class NearDuplicateNegative(Rule):
         close = pairs.filter(pl.Series(cosine >= context.options.threshold))
         if close.is_empty():
             return []
-        return [self.found(close[ROW], f"{close.unique([ROW, 'id']).height:,} negatives are within cosine "
+        return [self.found(close["line"], f"{close.unique([ROW, 'id']).height:,} negatives are within cosine "
                            f"{context.options.threshold} of their row's positive")]

@@ -19,7 +19,7 @@ class PaddingNegative(Rule):
         negatives = table.texts.filter((pl.col("role") == "negative") & pl.col("text").is_not_null())
         empty = negatives.filter(pl.col("id").is_null())
         repeated = negatives.filter(pl.col("id").is_not_null() & ~pl.struct(ROW, "id").is_first_distinct())
-        rows = pl.concat([empty[ROW], repeated[ROW]])
+        rows = pl.concat([empty["line"], repeated["line"]])
         if rows.is_empty():
             return []
         trainer = ("FlagEmbedding trains on them as real negatives, where a shorter neg list needs no padding (it "

@@ -20,5 +20,5 @@ class PositiveInNegatives(Rule):
         if clash.is_empty():
             return []
         exact = int((clash["raw"] == clash["kept_raw"]).sum())
-        return [self.found(clash[ROW], f"{clash.height:,} negatives are the row's own positive or anchor: "
+        return [self.found(clash["line"], f"{clash.height:,} negatives are the row's own positive or anchor: "
                            f"{exact:,} exactly, {clash.height - exact:,} after normalisation")]

@@ -19,7 +19,7 @@ class QueryInEarlierFile(Rule):
         return context.earlier_queries is not None and in_batch(table, context)
 
     def check(self, table, context) -> list[Finding]:
-        anchors = table.texts.filter((pl.col("role") == "anchor") & pl.col("id").is_not_null())
+        anchors = table.texts.filter((pl.col("role") == "anchor") & pl.col("id").is_not_null()).select(ROW, "id")
         seen = anchors.join(context.earlier_queries, on="id", how="inner", maintain_order="left")
         if seen.is_empty():
             return []

@@ -4,7 +4,6 @@ import numpy as np
 import polars as pl
 
 from pipeline.lint.rule import WARNING, Finding, Rule
-from pipeline.readers.files import ROW
 
 # A token covers at least one byte, but for a word-start marker and the special tokens: a text with fewer bytes
 # than max_seq_length - SLACK cannot be over the limit and is not tokenised (Unicode expansions by the
@@ -32,5 +31,5 @@ class TextTooLong(Rule):
         flagged = texts.filter(pl.col("raw").is_in(over["raw"].implode()))
         by_role = ", ".join(f"{role} {n:,}" for role, n in
                             flagged.group_by("role", maintain_order=True).len().iter_rows())
-        return [self.found(flagged[ROW], f"texts over {limit} tokens ({counter.name}): {by_role}; the longest has "
+        return [self.found(flagged["line"], f"texts over {limit} tokens ({counter.name}): {by_role}; the longest has "
                            f"{int(np.max(lengths)):,} tokens")]

@@ -3,7 +3,6 @@
 import polars as pl
 
 from pipeline.lint.rule import ERROR, Finding, Rule
-from pipeline.readers.files import ROW
 
 
 class TrainEvalLeakage(Rule):
@@ -22,13 +21,14 @@ class TrainEvalLeakage(Rule):
         eval_positives = held_out.filter(pl.col("role") == "positive")["id"].unique()
         queries = texts.filter((pl.col("role") == "anchor") & pl.col("id").is_in(eval_queries["id"].implode()))
         positives = texts.filter((pl.col("role") == "positive") & pl.col("id").is_in(eval_positives.implode()))
-        parts = [f"{queries[ROW].n_unique():,} rows hold an eval query", f"{positives[ROW].n_unique():,} an eval "
-                 "positive (exact or after normalisation)"]
-        rows = [queries[ROW], positives[ROW]]
+        # A text's own line: in a BEIR folder a leaked positive's qrels line, not its query's first.
+        parts = [f"{queries['line'].n_unique():,} rows hold an eval query", f"{positives['line'].n_unique():,} an "
+                 "eval positive (exact or after normalisation)"]
+        rows = [queries["line"], positives["line"]]
         if context.options.deep:
             near = _near_queries(texts.filter(pl.col("role") == "anchor"), eval_queries, context)
-            parts.append(f"{near[ROW].n_unique():,} a near-duplicate of an eval query")
-            rows.append(near[ROW])
+            parts.append(f"{near['line'].n_unique():,} a near-duplicate of an eval query")
+            rows.append(near["line"])
         flagged = pl.concat(rows)
         if flagged.is_empty():
             return []
