@@ -63,5 +63,10 @@ def save_mined(folder: Path, mined: MiningResult) -> None:
              "deepened": mined.deepened, "rank_searches": mined.rank_searches, "nprobe": mined.nprobe,
              "recall": mined.recall}
     (partial / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
-    shutil.rmtree(folder, ignore_errors=True)
-    partial.rename(folder)
+    shutil.rmtree(folder, ignore_errors=True)  # one that load_mined could not read
+    try:
+        partial.rename(folder)
+    except OSError:
+        if not folder.is_dir():
+            raise
+        shutil.rmtree(partial, ignore_errors=True)  # a run with the same key saved the same checkpoint meanwhile

@@ -95,12 +95,13 @@ class EmbeddingCache:
         log.warning("embedding cache part %s is unusable (%s); %s, its texts are encoded again", path, problem, done)
 
     def save(self, ids: np.ndarray, embeddings: np.ndarray) -> None:
-        """Add one part, written to a temporary name and renamed, so a crash never leaves half a part."""
+        """Add one part, written to a temporary name and renamed, so a crash never leaves half a part. The name is
+        this process's own: two runs that share the cache may save the same part at once."""
         self.folder.mkdir(parents=True, exist_ok=True)
         frame = pl.DataFrame({"id": pl.Series(ids, dtype=pl.UInt64),
                               "embedding": pl.Series(embeddings.astype(np.float32))})
         name = f"part-{xxhash.xxh64_hexdigest(ids.tobytes())}.parquet"
-        partial = self.folder / f".{name}.partial"
+        partial = self.folder / f".{name}.partial-{os.getpid()}"
         frame.write_parquet(partial)
         partial.replace(self.folder / name)
         self.unusable.discard(self.folder / name)  # a part found unusable earlier, now written anew

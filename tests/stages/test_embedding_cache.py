@@ -67,3 +67,29 @@ def test_stray_files_in_the_cache_are_left_alone(tiny_model, tmp_path):
     again.embed_all([(TEXTS, None)])
     assert again.stats.encoded == 0
     assert (folder / "notes.txt").read_text() == "mine"
+
+
+SAVE_OFTEN = """
+import sys
+from pathlib import Path
+import numpy as np
+from pipeline.stages.embedding_cache import EmbeddingCache
+cache = EmbeddingCache(Path(sys.argv[1]), "model", None, 32)
+ids, vectors = np.arange(500, dtype=np.uint64), np.full((500, 32), 0.125, np.float32)
+for _ in range(int(sys.argv[2])):
+    cache.save(ids, vectors)
+"""
+
+
+def test_two_runs_saving_the_same_part_at_once_both_succeed(tmp_path):
+    """Two runs sharing a cache encode the same chunk when started together; both wrote it through one temporary
+    name, and the second rename failed (FileNotFoundError) once the first had taken the file."""
+    import subprocess
+    import sys
+
+    runs = [subprocess.Popen([sys.executable, "-c", SAVE_OFTEN, str(tmp_path), "300"], stderr=subprocess.PIPE,
+                             text=True, cwd=Path(__file__).parents[2]) for _ in range(2)]
+    errors = [run.communicate(timeout=300)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errors
+    [part] = tmp_path.glob("model/*/*")
+    assert part.name.startswith("part-") and len(pl.read_parquet(part)) == 500
