@@ -1,10 +1,13 @@
 """The mining checkpoint on a machine that misbehaves: runs saving it at once, files damaged."""
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
 
 import polars as pl
+import pytest
+from mining_data import run
 
 from pipeline.stages.checkpoint import load_mined
 
@@ -32,3 +35,23 @@ def test_two_runs_saving_the_same_checkpoint_at_once_both_succeed(tmp_path):
     assert load_mined(folder).negatives.equals(pl.DataFrame({"query_id": pl.Series([1], dtype=pl.UInt64),
                                                              "doc_id": pl.Series([2], dtype=pl.UInt64)}))
     assert [path.name for path in folder.parent.iterdir()] == ["key"]
+
+
+def cut_short(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+@pytest.mark.parametrize(("name", "damage"), [("negatives.parquet", cut_short), ("stats.json", cut_short),
+                                              ("positive_scores.npy", Path.unlink)])
+def test_a_damaged_checkpoint_is_mined_again_with_a_warning(data, tiny_model, tmp_path, caplog, name, damage):
+    run(data, tiny_model, tmp_path)
+    [folder] = (tmp_path / "cache" / "mined").iterdir()
+    damage(folder / name)
+    with caplog.at_level(logging.WARNING):
+        again = run(data, tiny_model, tmp_path, out="again")
+    assert not again["checkpoint"]["resumed"]
+    assert [record.getMessage().split(" (")[0] for record in caplog.records] == [
+        f"mining checkpoint {folder} is unusable"]
+    for output in ("data-00000-of-00001.arrow", "rejects.parquet"):
+        assert (tmp_path / "again" / output).read_bytes() == (tmp_path / "out" / output).read_bytes()
+    assert run(data, tiny_model, tmp_path, out="last")["checkpoint"]["resumed"]  # saved anew
