@@ -67,7 +67,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="prep-embed-memory-") as folder:
         root = Path(folder)
-        cache, all_ids = EmbeddingCache(root / "cached", "benchmark", None), ids(args.texts).to_numpy()
+        cache, all_ids = EmbeddingCache(root / "cached", "benchmark", None, args.dimension), ids(args.texts).to_numpy()
         generator = np.random.default_rng(0)
         for start in range(0, args.texts, CHUNK):
             part = all_ids[start:start + CHUNK]

@@ -2,6 +2,7 @@
 that a run interrupted later (layout, write) or repeated with other layout settings resumes after mining."""
 
 import json
+import logging
 import os
 import shutil
 from dataclasses import asdict
@@ -16,6 +17,8 @@ from pipeline.config import RunConfig
 from pipeline.stages import candidate_search, dedupe, index, mine, mine_chunk, positive_rank, select
 from pipeline.stages.embedding_cache import default_cache_dir
 from pipeline.stages.mine import MiningResult
+
+log = logging.getLogger(__name__)
 
 # The code that decides what is mined: a checkpoint written by other code (another prep version) is not reused.
 MINING_CODE = [Path(__file__), *(Path(module.__file__) for module in (dedupe, index, mine, mine_chunk, select,
@@ -41,14 +44,20 @@ def checkpoint_folder(canon: Canonical, config: RunConfig, model_fingerprint: st
 
 
 def load_mined(folder: Path) -> MiningResult | None:
+    """The checkpoint in `folder`; None where there is none, or where it cannot be read (a file cut short by a
+    full disk, or removed by a run that found it so): then the queries are mined again and it is saved anew."""
     if not (folder / "stats.json").exists():
         return None
-    stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
-    return MiningResult(negatives=pl.read_parquet(folder / "negatives.parquet"),
-                        ranked_low=pl.read_parquet(folder / "ranked_low.parquet"), skipped=stats["skipped"],
-                        candidates=stats["candidates"], positive_scores=np.load(folder / "positive_scores.npy"),
-                        range_max=stats["range_max"], deepened=stats["deepened"],
-                        rank_searches=stats["rank_searches"], nprobe=stats["nprobe"], recall=stats["recall"])
+    try:
+        stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
+        return MiningResult(negatives=pl.read_parquet(folder / "negatives.parquet"),
+                            ranked_low=pl.read_parquet(folder / "ranked_low.parquet"), skipped=stats["skipped"],
+                            candidates=stats["candidates"], positive_scores=np.load(folder / "positive_scores.npy"),
+                            range_max=stats["range_max"], deepened=stats["deepened"],
+                            rank_searches=stats["rank_searches"], nprobe=stats["nprobe"], recall=stats["recall"])
+    except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as error:
+        log.warning("mining checkpoint %s is unusable (%s); mining again", folder, str(error).splitlines()[0])
+        return None
 
 
 def save_mined(folder: Path, mined: MiningResult) -> None:
@@ -63,5 +72,10 @@ def save_mined(folder: Path, mined: MiningResult) -> None:
              "deepened": mined.deepened, "rank_searches": mined.rank_searches, "nprobe": mined.nprobe,
              "recall": mined.recall}
     (partial / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
-    shutil.rmtree(folder, ignore_errors=True)
-    partial.rename(folder)
+    shutil.rmtree(folder, ignore_errors=True)  # one that load_mined could not read
+    try:
+        partial.rename(folder)
+    except OSError:
+        if not folder.is_dir():
+            raise
+        shutil.rmtree(partial, ignore_errors=True)  # a run with the same key saved the same checkpoint meanwhile

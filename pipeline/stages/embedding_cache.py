@@ -1,5 +1,6 @@
 """Embeddings on disk, keyed by (model fingerprint, prompt, text id): a re-run encodes only texts it has not seen."""
 
+import logging
 import os
 from pathlib import Path
 
@@ -8,6 +9,8 @@ import polars as pl
 import xxhash
 
 from pipeline.fingerprint import hash_folder
+
+log = logging.getLogger(__name__)
 
 
 def default_cache_dir() -> Path:
@@ -21,38 +24,84 @@ def fingerprint_model(model: str) -> str:
 
 
 class EmbeddingCache:
-    """Parquet parts of (id, embedding) under <root>/<model fingerprint>/<prompt hash>/."""
+    """Parquet parts of (id, embedding) under <root>/<model fingerprint>/<prompt hash>/. A part that cannot be
+    read as `dimension` finite floats per id (cut short by a full disk, another dimension) is never used: it is
+    removed, with a warning, and its texts are encoded again."""
 
-    def __init__(self, root: Path, fingerprint: str, prompt: str | None) -> None:
+    def __init__(self, root: Path, fingerprint: str, prompt: str | None, dimension: int) -> None:
         self.folder = root / fingerprint / xxhash.xxh64_hexdigest((prompt or "").encode())
+        self.dimension = dimension
+        self.unusable: set[Path] = set()  # found so, even where it could not be removed
 
     def cached_ids(self, ids: pl.Series) -> pl.Series:
         """The ids among `ids` that the cache holds (reads the id columns only)."""
-        if not self._parts():
+        parts = [part for path in self._parts() if (part := self._read(path, ["id"])) is not None]
+        if not parts:
             return pl.Series("id", [], pl.UInt64)
-        found = pl.scan_parquet(self._parts()).select("id").join(ids.to_frame("id").lazy(), on="id", how="semi")
-        return found.unique("id").collect()["id"]
+        return pl.concat(parts).join(ids.to_frame("id"), on="id", how="semi").unique("id")["id"]
 
     def fill(self, rows: pl.DataFrame, vectors: np.ndarray, filled: np.ndarray) -> None:
         """vectors[row] = the cached embedding of id, for each (id, row) of `rows`; marks them in `filled`. One
-        part at a time, so that no more than one part is held beside `vectors`."""
+        part at a time, so that no more than one part is held beside `vectors`. Rows of an unusable part stay
+        unmarked."""
         for path in self._parts():
-            found = pl.read_parquet(path, columns=["id"]).with_row_index("at").join(rows, on="id")
-            if found.is_empty():
+            ids = self._read(path, ["id"])
+            if ids is None or ids.join(rows, on="id", how="semi").is_empty():
                 continue
-            embeddings = pl.read_parquet(path, columns=["embedding"])["embedding"]
-            vectors[found["row"].to_numpy()] = embeddings.gather(found["at"]).to_numpy()
+            part = self._read(path, ["id", "embedding"])
+            if part is None:
+                continue
+            found = part.with_row_index("at").join(rows, on="id")
+            vectors[found["row"].to_numpy()] = part["embedding"].gather(found["at"]).to_numpy()
             filled[found["row"].to_numpy()] = True
 
     def _parts(self) -> list[Path]:
-        return sorted(self.folder.glob("part-*.parquet")) if self.folder.exists() else []
+        if not self.folder.is_dir():
+            return []
+        return sorted(path for path in self.folder.glob("part-*.parquet") if path not in self.unusable)
+
+    def _read(self, path: Path, columns: list[str]) -> pl.DataFrame | None:
+        """The columns of one part; None where it is gone (a concurrent run removed it) or unusable."""
+        try:
+            part = pl.read_parquet(path, columns=columns)
+            problem = self._problem(part)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, pl.exceptions.PolarsError) as error:
+            problem = str(error).splitlines()[0]
+        if problem is None:
+            return part
+        self._discard(path, problem)
+        return None
+
+    def _problem(self, part: pl.DataFrame) -> str | None:
+        expected = {"id": pl.UInt64, "embedding": pl.Array(pl.Float32, self.dimension)}
+        for name, kind in part.schema.items():
+            if kind != expected[name]:
+                return f"{name} is {kind}, expected {expected[name]}"
+            if part[name].null_count():
+                return f"{name} has nulls"
+        if "embedding" in part.columns and not np.isfinite(part["embedding"].to_numpy()).all():
+            return "embeddings that are not finite"
+        return None
+
+    def _discard(self, path: Path, problem: str) -> None:
+        self.unusable.add(path)
+        try:
+            path.unlink(missing_ok=True)
+            done = "removed it"
+        except OSError as error:
+            done = f"could not remove it ({error.strerror}): delete it"
+        log.warning("embedding cache part %s is unusable (%s); %s, its texts are encoded again", path, problem, done)
 
     def save(self, ids: np.ndarray, embeddings: np.ndarray) -> None:
-        """Add one part, written to a temporary name and renamed, so a crash never leaves half a part."""
+        """Add one part, written to a temporary name and renamed, so a crash never leaves half a part. The name is
+        this process's own: two runs that share the cache may save the same part at once."""
         self.folder.mkdir(parents=True, exist_ok=True)
         frame = pl.DataFrame({"id": pl.Series(ids, dtype=pl.UInt64),
                               "embedding": pl.Series(embeddings.astype(np.float32))})
         name = f"part-{xxhash.xxh64_hexdigest(ids.tobytes())}.parquet"
-        partial = self.folder / f".{name}.partial"
+        partial = self.folder / f".{name}.partial-{os.getpid()}"
         frame.write_parquet(partial)
         partial.replace(self.folder / name)
+        self.unusable.discard(self.folder / name)  # a part found unusable earlier, now written anew

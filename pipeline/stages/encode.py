@@ -87,12 +87,37 @@ class Encoder:
         """Normalised float32 embeddings of each request's texts (columns id, text) with its prompt, row-aligned
         with them. The texts missing from the cache are encoded in chunks of CHUNK, longest first, by
         `encode_chunks` (default: this model); one call for all requests, so that an engine starts its workers
-        once. A text in two requests with the same prompt is encoded once."""
+        once. A text in two requests with the same prompt is encoded once. The texts of a cache part found
+        unusable only when its embeddings are read are encoded in a second pass, without the cache."""
         root = Path(self.config.cache_dir) if self.config.cache_dir else default_cache_dir()
-        jobs, caches, seen = [], [], {}
-        for texts, prompt in requests:
-            cache = EmbeddingCache(root, self.fingerprint, applied_prompt(self.model, prompt))
-            cached = cache.cached_ids(texts["id"])
+        caches = [EmbeddingCache(root, self.fingerprint, applied_prompt(self.model, prompt), self.dimension)
+                  for _, prompt in requests]
+        # Each encoded frame is copied into the arrays of the requests with its cache (prompt) as it comes and let
+        # go: the frames, their concatenation and a joined copy were held together before (3x the embeddings).
+        aligned = [Aligned(texts, self.dimension) for texts, _ in requests]
+        pending, use_cache = requests, True
+        while any(texts.height for texts, _ in pending):
+            jobs = self._jobs(pending, caches, use_cache)
+            start = time.perf_counter()
+            for job, frame in zip(jobs, (encode_chunks or self.encode_here)(jobs) if jobs else [], strict=True):
+                for target, cache in zip(aligned, caches, strict=True):
+                    if cache.folder == job.cache.folder:
+                        target.take(frame)
+            self.stats.seconds += time.perf_counter() - start
+            for target, cache in zip(aligned, caches, strict=True):
+                if use_cache and not target.filled.all():
+                    cache.fill(target.rows.filter(pl.Series(~target.filled)), target.vectors, target.filled)
+            pending = [(texts.filter(pl.Series(~target.filled)), prompt)
+                       for (texts, prompt), target in zip(requests, aligned, strict=True)]
+            use_cache = False
+        return [target.result() for target in aligned]
+
+    def _jobs(self, requests: list[tuple[pl.DataFrame, str | None]], caches: list[EmbeddingCache],
+              use_cache: bool) -> list[EncodeJob]:
+        """The chunks to encode: each distinct (cache, text) not in its cache (every one, without `use_cache`)."""
+        jobs, seen = [], {}
+        for (texts, prompt), cache in zip(requests, caches, strict=True):
+            cached = cache.cached_ids(texts["id"]) if use_cache else pl.Series("id", [], pl.UInt64)
             # A text that an earlier request with this cache (prompt) has, a query that is also a document, is
             # encoded or taken from the cache there: it is counted there, once, as it is embedded once.
             fresh = texts.join(pl.concat([texts.select("id").clear(), *seen.get(cache.folder, [])]), on="id",
@@ -102,22 +127,10 @@ class Encoder:
             seen.setdefault(cache.folder, []).append(fresh.select("id"))
             jobs += [EncodeJob(missing.slice(offset, CHUNK), prompt, cache)
                      for offset in range(0, missing.height, CHUNK)]
-            caches.append((cache, len(cached) > 0))
             self.stats.encoded += missing.height
-            self.stats.cached += fresh.height - missing.height
-        # Each encoded frame is copied into the arrays of the requests with its cache (prompt) as it comes and let
-        # go: the frames, their concatenation and a joined copy were held together before (3x the embeddings).
-        aligned = [Aligned(texts, self.dimension) for texts, _ in requests]
-        start = time.perf_counter()
-        for job, frame in zip(jobs, (encode_chunks or self.encode_here)(jobs) if jobs else [], strict=True):
-            for target, (cache, _) in zip(aligned, caches, strict=True):
-                if cache.folder == job.cache.folder:
-                    target.take(frame)
-        self.stats.seconds += time.perf_counter() - start
-        for target, (cache, from_cache) in zip(aligned, caches, strict=True):
-            if from_cache:
-                cache.fill(target.rows.filter(pl.Series(~target.filled)), target.vectors, target.filled)
-        return [target.result() for target in aligned]
+            # A second pass encodes texts that the first counted as cached.
+            self.stats.cached += fresh.height - missing.height if use_cache else -missing.height
+        return jobs
 
     def encode_here(self, jobs: list[EncodeJob]) -> Iterator[pl.DataFrame]:
         total = sum(job.texts.height for job in jobs)

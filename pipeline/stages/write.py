@@ -95,6 +95,10 @@ def check_out(out: Path | str) -> Path:
     blocking = next((parent for parent in out.parents if parent.exists() and not parent.is_dir()), None)
     if blocking is not None:
         raise ConfigError(f"--out {out}: {blocking} is a file, not a folder")
+    # The hidden sibling is made, and an earlier output renamed, in the nearest folder that exists.
+    folder = next(parent for parent in out.parents if parent.exists())
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"--out {out}: {folder} is not writable; choose a folder you can write in")
     if out.exists() and not is_prep_manifest(out / "manifest.json") and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(f"--out {out} exists and is not an earlier prep output (no prep manifest.json); "
                           "choose a new or empty folder")

@@ -72,3 +72,15 @@ def test_run_and_convert_check_the_output_before_reading_the_input(tmp_path, pre
     for command in (["run", missing], ["convert", missing, "--to", "triplet"]):
         result = prep(*command, "--out", tmp_path / "taken")
         assert result.returncode == 2 and "is not an earlier prep output" in result.stdout + result.stderr
+
+
+def test_an_output_in_a_folder_not_writable_is_refused_up_front(tmp_path, monkeypatch):
+    """It failed at the end of the run, after the mining, with a PermissionError traceback."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    writable = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != locked and writable(path, mode))
+    for out in (locked / "out", locked / "a" / "b"):
+        with pytest.raises(ConfigError, match=f"--out {out}: {locked} is not writable; choose a folder you can"):
+            write_atomically(out, fill)
+    assert not any(locked.iterdir())

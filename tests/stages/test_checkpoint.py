@@ -1,0 +1,57 @@
+"""The mining checkpoint on a machine that misbehaves: runs saving it at once, files damaged."""
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from mining_data import run
+
+from pipeline.stages.checkpoint import load_mined
+
+SAVE_OFTEN = """
+import sys
+from pathlib import Path
+import polars as pl
+from pipeline.stages.checkpoint import save_mined
+from pipeline.stages.mine import MiningResult
+mined = MiningResult(negatives=pl.DataFrame({"query_id": pl.Series([1], dtype=pl.UInt64),
+                                             "doc_id": pl.Series([2], dtype=pl.UInt64)}))
+for _ in range(int(sys.argv[2])):
+    save_mined(Path(sys.argv[1]), mined)
+"""
+
+
+def test_two_runs_saving_the_same_checkpoint_at_once_both_succeed(tmp_path):
+    """Two runs with the same key finish mining together: each removed the folder and renamed its own into place,
+    and the second rename failed (the folder was there again) after all the mining."""
+    folder = tmp_path / "mined" / "key"
+    runs = [subprocess.Popen([sys.executable, "-c", SAVE_OFTEN, str(folder), "200"], stderr=subprocess.PIPE,
+                             text=True, cwd=Path(__file__).parents[2]) for _ in range(2)]
+    errors = [run.communicate(timeout=300)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errors
+    assert load_mined(folder).negatives.equals(pl.DataFrame({"query_id": pl.Series([1], dtype=pl.UInt64),
+                                                             "doc_id": pl.Series([2], dtype=pl.UInt64)}))
+    assert [path.name for path in folder.parent.iterdir()] == ["key"]
+
+
+def cut_short(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+@pytest.mark.parametrize(("name", "damage"), [("negatives.parquet", cut_short), ("stats.json", cut_short),
+                                              ("positive_scores.npy", Path.unlink)])
+def test_a_damaged_checkpoint_is_mined_again_with_a_warning(data, tiny_model, tmp_path, caplog, name, damage):
+    run(data, tiny_model, tmp_path)
+    [folder] = (tmp_path / "cache" / "mined").iterdir()
+    damage(folder / name)
+    with caplog.at_level(logging.WARNING):
+        again = run(data, tiny_model, tmp_path, out="again")
+    assert not again["checkpoint"]["resumed"]
+    assert [record.getMessage().split(" (")[0] for record in caplog.records] == [
+        f"mining checkpoint {folder} is unusable"]
+    for output in ("data-00000-of-00001.arrow", "rejects.parquet"):
+        assert (tmp_path / "again" / output).read_bytes() == (tmp_path / "out" / output).read_bytes()
+    assert run(data, tiny_model, tmp_path, out="last")["checkpoint"]["resumed"]  # saved anew

@@ -1,0 +1,95 @@
+"""The embedding cache on a machine that misbehaves: parts cut short, zeroed or of another dimension."""
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pipeline.config import EncoderConfig
+from pipeline.stages import encode
+from pipeline.stages.encode import Encoder
+
+WORDS = [f"text number {i} " + "word " * (i % 4) for i in range(12)]
+TEXTS = pl.DataFrame({"id": pl.Series(range(100, 112), dtype=pl.UInt64), "text": WORDS})
+
+
+def cut_short(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def zeroed(path: Path) -> None:
+    path.write_bytes(bytes(path.stat().st_size))
+
+
+def other_dimension(path: Path) -> None:  # readable ids: found unusable only when its embeddings are read
+    ids = pl.read_parquet(path)["id"]
+    pl.DataFrame({"id": ids, "embedding": pl.Series(np.full((len(ids), 16), 0.25, np.float32))}).write_parquet(path)
+
+
+def not_finite(path: Path) -> None:
+    part = pl.read_parquet(path)
+    vectors = part["embedding"].to_numpy().copy()
+    vectors[0, 3] = np.nan
+    part.with_columns(embedding=pl.Series(vectors)).write_parquet(path)
+
+
+@pytest.mark.parametrize("damage", [cut_short, zeroed, other_dimension, not_finite])
+def test_an_unusable_part_is_removed_and_its_texts_encoded_again(tiny_model, tmp_path, monkeypatch, caplog, damage):
+    monkeypatch.setattr(encode, "CHUNK", 5)  # parts of 5, 5 and 2 texts
+    config = EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / "cache"))
+    want = Encoder(config).setup().embed_all([(TEXTS, None)])[0]
+    parts = sorted((tmp_path / "cache").glob("*/*/part-*.parquet"))
+    damaged = next(path for path in parts if len(pl.read_parquet(path, columns=["id"])) == 5)
+    damage(damaged)
+    again = Encoder(config).setup()
+    with caplog.at_level(logging.WARNING):
+        got = again.embed_all([(TEXTS, None)])[0]
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    assert (again.stats.encoded, again.stats.cached) == (5, 7)
+    [record] = caplog.records
+    assert record.getMessage().startswith(f"embedding cache part {damaged} is unusable (")
+    assert "its texts are encoded again" in record.getMessage()
+    last = Encoder(config).setup()  # the part was written anew: nothing is encoded, nothing is warned of
+    caplog.clear()
+    np.testing.assert_allclose(last.embed_all([(TEXTS, None)])[0], want, atol=1e-6)
+    assert (last.stats.encoded, caplog.records) == (0, [])
+
+
+def test_stray_files_in_the_cache_are_left_alone(tiny_model, tmp_path):
+    config = EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / "cache"))
+    Encoder(config).setup().embed_all([(TEXTS, None)])
+    [folder] = (tmp_path / "cache").glob("*/*/")
+    (folder / "notes.txt").write_text("mine")
+    (folder / ".DS_Store").write_bytes(b"\0")
+    again = Encoder(config).setup()
+    again.embed_all([(TEXTS, None)])
+    assert again.stats.encoded == 0
+    assert (folder / "notes.txt").read_text() == "mine"
+
+
+SAVE_OFTEN = """
+import sys
+from pathlib import Path
+import numpy as np
+from pipeline.stages.embedding_cache import EmbeddingCache
+cache = EmbeddingCache(Path(sys.argv[1]), "model", None, 32)
+ids, vectors = np.arange(500, dtype=np.uint64), np.full((500, 32), 0.125, np.float32)
+for _ in range(int(sys.argv[2])):
+    cache.save(ids, vectors)
+"""
+
+
+def test_two_runs_saving_the_same_part_at_once_both_succeed(tmp_path):
+    """Two runs sharing a cache encode the same chunk when started together; both wrote it through one temporary
+    name, and the second rename failed (FileNotFoundError) once the first had taken the file."""
+    import subprocess
+    import sys
+
+    runs = [subprocess.Popen([sys.executable, "-c", SAVE_OFTEN, str(tmp_path), "300"], stderr=subprocess.PIPE,
+                             text=True, cwd=Path(__file__).parents[2]) for _ in range(2)]
+    errors = [run.communicate(timeout=300)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errors
+    [part] = tmp_path.glob("model/*/*")
+    assert part.name.startswith("part-") and len(pl.read_parquet(part)) == 500
