@@ -32,6 +32,7 @@ from pipeline.stage_clock import StageClock
 from pipeline.stages.checkpoint import checkpoint_folder, load_mined, save_mined
 from pipeline.stages.conflicts import conflict_documents
 from pipeline.stages.dedupe import link_rows, link_similar
+from pipeline.stages.embedding_cache import check_cache_dir
 from pipeline.stages.load_model import check_folder
 from pipeline.stages.mine import mine_negatives
 from pipeline.stages.scores import cosine_of_pairs, teacher_scores
@@ -62,6 +63,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
     named = sources or path_sources(None, {})
     check_folder(config.encoder.model, named["--model"])
     check_folder(config.layout.teacher, named["--teacher"])
+    check_cache_dir(config.encoder.cache_dir, named["--cache-dir"])
     clock = StageClock()
     canon = read_dataset(inputs.data, inputs.fmt, inputs.split, inputs.columns, corpus=inputs.corpus)
     clock.lap("read")

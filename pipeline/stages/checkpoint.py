@@ -61,7 +61,17 @@ def load_mined(folder: Path) -> MiningResult | None:
 
 
 def save_mined(folder: Path, mined: MiningResult) -> None:
-    """Written to a sibling folder and renamed: a checkpoint is complete or absent (stats.json is written last)."""
+    """Written to a sibling folder and renamed: a checkpoint is complete or absent (stats.json is written last).
+    A cache that cannot be written (read-only, full) costs the checkpoint, with a warning, never the mining done."""
+    try:
+        _save(folder, mined)
+    except OSError as error:
+        shutil.rmtree(folder.with_name(f".{folder.name}.partial-{os.getpid()}"), ignore_errors=True)
+        log.warning("mining checkpoint %s cannot be written (%s); the run goes on without it", folder,
+                    error.strerror or error)
+
+
+def _save(folder: Path, mined: MiningResult) -> None:
     partial = folder.with_name(f".{folder.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)

@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 import xxhash
 
+from pipeline.errors import ConfigError
 from pipeline.fingerprint import hash_folder
 
 log = logging.getLogger(__name__)
@@ -15,6 +16,15 @@ log = logging.getLogger(__name__)
 
 def default_cache_dir() -> Path:
     return Path(os.environ.get("PREP_CACHE_DIR", Path.home() / ".cache" / "prep" / "embeddings"))
+
+
+def check_cache_dir(cache_dir: str | Path | None, named: str) -> None:
+    """A cache folder with a file in its place (a mistyped --cache-dir) is refused before any work; one that is
+    only not writable costs the caching, with a warning (`EmbeddingCache.save`), never the run."""
+    root = Path(cache_dir) if cache_dir else default_cache_dir()
+    blocking = next((path for path in (root, *root.parents) if path.exists() and not path.is_dir()), None)
+    if blocking is not None:
+        raise ConfigError(f"{named} {root}: {blocking} is a file, not a folder")
 
 
 def fingerprint_model(model: str) -> str:
@@ -32,6 +42,7 @@ class EmbeddingCache:
         self.folder = root / fingerprint / xxhash.xxh64_hexdigest((prompt or "").encode())
         self.dimension = dimension
         self.unusable: set[Path] = set()  # found so, even where it could not be removed
+        self.unwritable = False  # a save failed: the others are not tried
 
     def cached_ids(self, ids: pl.Series) -> pl.Series:
         """The ids among `ids` that the cache holds (reads the id columns only)."""
@@ -97,11 +108,21 @@ class EmbeddingCache:
     def save(self, ids: np.ndarray, embeddings: np.ndarray) -> None:
         """Add one part, written to a temporary name and renamed, so a crash never leaves half a part. The name is
         this process's own: two runs that share the cache may save the same part at once."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.unwritable:
+            return
         frame = pl.DataFrame({"id": pl.Series(ids, dtype=pl.UInt64),
                               "embedding": pl.Series(embeddings.astype(np.float32))})
         name = f"part-{xxhash.xxh64_hexdigest(ids.tobytes())}.parquet"
         partial = self.folder / f".{name}.partial-{os.getpid()}"
-        frame.write_parquet(partial)
-        partial.replace(self.folder / name)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            frame.write_parquet(partial)
+            partial.replace(self.folder / name)
+        except OSError as error:  # read-only, full, or a file in the way: the run needs the embeddings, not the cache
+            if partial.parent.is_dir():
+                partial.unlink(missing_ok=True)
+            self.unwritable = True
+            log.warning("embedding cache %s cannot be written (%s); the run goes on without caching, so a re-run "
+                        "encodes again", self.folder, error.strerror or error)
+            return
         self.unusable.discard(self.folder / name)  # a part found unusable earlier, now written anew

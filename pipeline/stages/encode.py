@@ -90,8 +90,10 @@ class Encoder:
         once. A text in two requests with the same prompt is encoded once. The texts of a cache part found
         unusable only when its embeddings are read are encoded in a second pass, without the cache."""
         root = Path(self.config.cache_dir) if self.config.cache_dir else default_cache_dir()
-        caches = [EmbeddingCache(root, self.fingerprint, applied_prompt(self.model, prompt), self.dimension)
-                  for _, prompt in requests]
+        # One cache per prompt applied: requests that share one (queries, documents) share what it found.
+        by_prompt = {applied: EmbeddingCache(root, self.fingerprint, applied, self.dimension)
+                     for applied in {applied_prompt(self.model, prompt) for _, prompt in requests}}
+        caches = [by_prompt[applied_prompt(self.model, prompt)] for _, prompt in requests]
         # Each encoded frame is copied into the arrays of the requests with its cache (prompt) as it comes and let
         # go: the frames, their concatenation and a joined copy were held together before (3x the embeddings).
         aligned = [Aligned(texts, self.dimension) for texts, _ in requests]

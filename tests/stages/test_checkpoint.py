@@ -55,3 +55,41 @@ def test_a_damaged_checkpoint_is_mined_again_with_a_warning(data, tiny_model, tm
     for output in ("data-00000-of-00001.arrow", "rejects.parquet"):
         assert (tmp_path / "again" / output).read_bytes() == (tmp_path / "out" / output).read_bytes()
     assert run(data, tiny_model, tmp_path, out="last")["checkpoint"]["resumed"]  # saved anew
+
+
+def test_a_cache_that_cannot_be_written_costs_the_caching_not_the_run(data, tiny_model, tmp_path, monkeypatch, caplog):
+    """A read-only or full cache failed the run with a PermissionError traceback: after the first chunk was encoded,
+    or, where the embeddings were all cached, after all the mining (its checkpoint could not be saved)."""
+    run(data, tiny_model, tmp_path / "free")
+    cache, write_parquet = tmp_path / "cache", pl.DataFrame.write_parquet
+
+    def refused(frame, path, *args, **kwargs):
+        if Path(path).is_relative_to(cache):
+            raise PermissionError(13, "Permission denied", str(path))
+        return write_parquet(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", refused)
+    with caplog.at_level(logging.WARNING):
+        manifest = run(data, tiny_model, tmp_path)
+    assert manifest["encoding"]["texts_encoded"] > 0 and not manifest["checkpoint"]["resumed"]
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("cannot be written (Permission denied); the run goes on without caching" in m for m in messages) == 1
+    assert sum(m.startswith("mining checkpoint") and "cannot be written (Permission denied)" in m
+               for m in messages) == 1
+    assert not [path for path in cache.rglob("*") if path.is_file()], "no part or partial file is left behind"
+    for output in ("data-00000-of-00001.arrow", "rejects.parquet"):
+        assert (tmp_path / "out" / output).read_bytes() == (tmp_path / "free" / "out" / output).read_bytes()
+
+
+def test_a_cache_dir_that_is_a_file_is_refused_before_any_work(data, tiny_model, tmp_path):
+    from mining_data import config_for
+
+    from pipeline.errors import ConfigError
+    from pipeline.run import RunInputs, run_pipeline
+
+    (tmp_path / "notes").write_text("not a folder")
+    config = config_for(tiny_model, tmp_path / "notes" / "cache")
+    with pytest.raises(ConfigError, match=f"--cache-dir {tmp_path / 'notes' / 'cache'}: {tmp_path / 'notes'} is a "
+                                          "file, not a folder"):
+        run_pipeline(RunInputs(data[0], corpus=data[1]), config, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
