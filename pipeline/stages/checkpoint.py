@@ -14,6 +14,7 @@ import xxhash
 
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
+from pipeline.partials import remove_stale_partials
 from pipeline.stages import candidate_search, dedupe, index, mine, mine_chunk, positive_rank, select
 from pipeline.stages.embedding_cache import default_cache_dir
 from pipeline.stages.mine import MiningResult
@@ -72,6 +73,7 @@ def save_mined(folder: Path, mined: MiningResult) -> None:
 
 
 def _save(folder: Path, mined: MiningResult) -> None:
+    remove_stale_partials(folder.parent, ".*.partial-*")  # checkpoints that killed runs were saving
     partial = folder.with_name(f".{folder.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)

@@ -10,6 +10,7 @@ import xxhash
 
 from pipeline.errors import ConfigError
 from pipeline.fingerprint import hash_folder
+from pipeline.partials import remove_stale_partials
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class EmbeddingCache:
         self.dimension = dimension
         self.unusable: set[Path] = set()  # found so, even where it could not be removed
         self.unwritable = False  # a save failed: the others are not tried
+        self.swept = False
 
     def cached_ids(self, ids: pl.Series) -> pl.Series:
         """The ids among `ids` that the cache holds (reads the id columns only)."""
@@ -114,6 +116,9 @@ class EmbeddingCache:
                               "embedding": pl.Series(embeddings.astype(np.float32))})
         name = f"part-{xxhash.xxh64_hexdigest(ids.tobytes())}.parquet"
         partial = self.folder / f".{name}.partial-{os.getpid()}"
+        if not self.swept:  # parts that runs killed mid-save left, about one chunk each
+            remove_stale_partials(self.folder, ".part-*.partial-*")
+            self.swept = True
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             frame.write_parquet(partial)

@@ -16,6 +16,7 @@ import pyarrow as pa
 import xxhash
 
 from pipeline.errors import ConfigError
+from pipeline.partials import remove_stale_partials
 
 PARQUET_FOLDER = "data"  # --shard-format parquet: the shards' folder in OUT
 
@@ -57,9 +58,7 @@ def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
     """
     out = check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    for stale in out.parent.glob(f".{glob.escape(out.name)}.partial-*"):
-        if not _alive(stale.name.rpartition("-")[2]):
-            shutil.rmtree(stale, ignore_errors=True)
+    remove_stale_partials(out.parent, f".{glob.escape(out.name)}.partial-*")
     partial = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
@@ -75,17 +74,6 @@ def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
         shutil.rmtree(retired, ignore_errors=True)
     else:
         partial.rename(out)
-
-
-def _alive(pid: str) -> bool:
-    """Whether process `pid` runs on this machine (a run still writing its partial folder)."""
-    try:
-        os.kill(int(pid), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
 
 
 def check_out(out: Path | str) -> Path:

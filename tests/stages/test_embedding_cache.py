@@ -93,3 +93,23 @@ def test_two_runs_saving_the_same_part_at_once_both_succeed(tmp_path):
     assert [run.returncode for run in runs] == [0, 0], errors
     [part] = tmp_path.glob("model/*/*")
     assert part.name.startswith("part-") and len(pl.read_parquet(part)) == 500
+
+
+def test_parts_that_killed_runs_left_half_saved_are_removed(tmp_path):
+    """A run killed while saving a part left its hidden `.part-*.partial-PID` file (one chunk, about 6 MB at 384-d)
+    in the cache for good."""
+    import subprocess
+    import sys
+
+    from pipeline.stages.embedding_cache import EmbeddingCache
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    cache = EmbeddingCache(tmp_path, "model", None, 4)
+    cache.folder.mkdir(parents=True)
+    dead, running = cache.folder / f".part-0a.parquet.partial-{gone}", cache.folder / ".part-0b.parquet.partial-1"
+    for path in (dead, running):
+        path.write_bytes(b"half a part")
+    cache.save(np.arange(3, dtype=np.uint64), np.ones((3, 4), np.float32))
+    assert not dead.exists() and running.exists(), "only the partial of a process that is gone goes (pid 1 runs)"
+    assert len(cache.cached_ids(pl.Series([0, 1, 2], dtype=pl.UInt64))) == 3
