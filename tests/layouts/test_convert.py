@@ -111,7 +111,7 @@ def test_flagembedding_prompt_and_type_are_written_where_every_query_has_them(wr
     manifest = convert_to(write_table("again.jsonl", again), out="again", layout="flag", group_size=2, negatives=1)
     assert [row["type"] for row in rows_of(tmp_path / "again")] == ["only_1neg"] * 2
     assert manifest["layout"]["instructions"]["disagreeing"] == {
-        "queries": 1, "first_row": 3, "note": "1 queries appear on rows with another prompt or type (the first such "
+        "queries": 1, "first_row": 3, "note": "1 query appears on rows with another prompt or type (the first such "
                                               "row: input row 3); each keeps the first it was given"}
 
 
@@ -130,7 +130,7 @@ def test_flag_writes_one_file_per_type_where_types_differ(write_table, convert_t
                for path in folder.iterdir()}
     assert written == {"0-only_1neg.jsonl": [rows[0], rows[2]], "1-symmetric_class.jsonl": [rows[1]],
                        "2-symmetric_class.jsonl": [rows[3]]}
-    assert manifest["layout"]["files_note"].endswith("the smallest, train/1-symmetric_class.jsonl, has 1 rows")
+    assert manifest["layout"]["files_note"].endswith("the smallest, train/1-symmetric_class.jsonl, has 1 row")
 
 
 def test_flag_type_files_differ_ignoring_case_and_none_is_hidden(write_table, convert_to, tmp_path):
