@@ -26,7 +26,7 @@ from pipeline.cli_app import (
     parse_columns,
     write_out,
 )
-from pipeline.cli_summary import print_layout, print_stages
+from pipeline.cli_summary import print_batches, print_layout, print_stages
 from pipeline.errors import ConfigError
 
 
@@ -79,4 +79,5 @@ def convert(
     manifest = write_out(out, lambda folder: convert_data(inputs, settings, folder, sources),
                          {"DATA": data, "--config": config, "--teacher": settings.layout.teacher}, sources)
     print_stages(manifest, console)
+    print_batches(manifest, console)
     print_layout(manifest["layout"], out, console)

@@ -18,12 +18,28 @@ def render_run_summary(manifest: dict, out: Path | str, target: Console) -> None
         colour = "yellow" if index["target_reached"] is False else "default"
         target.print(f"[{colour}]index {index['kind']}, nprobe {index['nprobe']}: recall "
                      f"{index['recall_at_search_depth']:.3f} of the exact top-k[/]")
-    if manifest["batches"]:
-        batches = manifest["batches"]
-        target.print(f"batches of {batches['batch_size']}: {batches['conflicts_in_input_order']:,} conflicting pairs "
-                     f"in input order, {batches['conflicts_after_layout']:,} after layout, "
-                     f"{batches['rows_set_aside']:,} rows set aside ({batches['leftover']})")
+    print_batches(manifest, target)
     print_layout(manifest["layout"], out, target)
+
+
+def print_batches(manifest: dict, target: Console) -> None:
+    batches = manifest.get("batches")
+    if not batches:
+        return
+    target.print(f"batches of {batches['batch_size']}: {batches['conflicts_in_input_order']:,} conflicting pairs "
+                 f"in input order, {batches['conflicts_after_layout']:,} after layout, "
+                 f"{batches['rows_set_aside']:,} rows set aside ({batches['leftover']})")
+    target.print(f"  {block_counts(batches)}")
+
+
+def block_counts(batches: dict) -> str:
+    """The batches BlockBatchSampler yields: rows in blocks shorter than B see fewer in-batch negatives."""
+    size, full, rows = batches["batch_size"], batches["full_blocks"], batches["rows_in_shorter_blocks"]
+    text = f"{full:,} full {'block' if full == 1 else 'blocks'} of {size}"
+    if rows:
+        text += (f"; {rows:,} {'row' if rows == 1 else 'rows'} in blocks of fewer than {size}, "
+                 "trained as smaller batches")
+    return text
 
 
 def print_stages(manifest: dict, target: Console) -> None:

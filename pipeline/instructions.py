@@ -101,6 +101,7 @@ def instruction_summary(canon: Canonical, layout: Layout, layout_name: str) -> d
     if disagreeing.len():
         summary["disagreeing"] = {
             "queries": disagreeing.len(), "first_row": int(disagreeing.min()),
-            "note": f"{disagreeing.len():,} queries appear on rows with another prompt or type (the first such row: "
+            "note": f"{disagreeing.len():,} {'query appears' if disagreeing.len() == 1 else 'queries appear'} on rows "
+                    "with another prompt or type (the first such row: "
                     f"{row_place(canon.parts, disagreeing.min())}); each keeps the first it was given"}
     return summary or None

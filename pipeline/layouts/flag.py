@@ -66,7 +66,7 @@ def short_file_note(files: dict[str, int]) -> str:
     path, rows = min(files.items(), key=lambda item: item[1])
     return (f"with --same_dataset_within_batch FlagEmbedding skips every file with fewer rows than "
             f"per_device_train_batch_size x GPUs (half that for a type containing 'symmetric'); the smallest, "
-            f"{path}, has {rows:,} rows")
+            f"{path}, has {rows:,} {'row' if rows == 1 else 'rows'}")
 
 
 def _by_type(rows: pl.DataFrame) -> bool:

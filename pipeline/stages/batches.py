@@ -55,6 +55,7 @@ def plan_batches(canon: Canonical, layout: Layout, query_links: Links, doc_links
         "conflicts_after_layout": sum(conflicting_pairs(block, keys, forbidden) for block in blocks),
         "full_blocks": len(packing.full),
         "shorter_blocks": len(blocks) - len(packing.full),
+        "rows_in_shorter_blocks": sum(len(block) for block in blocks if len(block) < batch_size),
         "rows_set_aside": len(set_aside),
         "rows_kept_share": round(len(order) / max(len(rows), 1), 4),
     }

@@ -111,7 +111,7 @@ def test_flagembedding_prompt_and_type_are_written_where_every_query_has_them(wr
     manifest = convert_to(write_table("again.jsonl", again), out="again", layout="flag", group_size=2, negatives=1)
     assert [row["type"] for row in rows_of(tmp_path / "again")] == ["only_1neg"] * 2
     assert manifest["layout"]["instructions"]["disagreeing"] == {
-        "queries": 1, "first_row": 3, "note": "1 queries appear on rows with another prompt or type (the first such "
+        "queries": 1, "first_row": 3, "note": "1 query appears on rows with another prompt or type (the first such "
                                               "row: input row 3); each keeps the first it was given"}
 
 
@@ -130,7 +130,7 @@ def test_flag_writes_one_file_per_type_where_types_differ(write_table, convert_t
                for path in folder.iterdir()}
     assert written == {"0-only_1neg.jsonl": [rows[0], rows[2]], "1-symmetric_class.jsonl": [rows[1]],
                        "2-symmetric_class.jsonl": [rows[3]]}
-    assert manifest["layout"]["files_note"].endswith("the smallest, train/1-symmetric_class.jsonl, has 1 rows")
+    assert manifest["layout"]["files_note"].endswith("the smallest, train/1-symmetric_class.jsonl, has 1 row")
 
 
 def test_flag_type_files_differ_ignoring_case_and_none_is_hidden(write_table, convert_to, tmp_path):
@@ -485,3 +485,15 @@ def test_missing_negatives_are_counted_in_the_manifest(write_table, convert_to):
                                        {"anchor": "a1", "positive": "p1", "negative_1": None, "negative_2": "n2"}])
     read = convert_to(rows, out="a", layout="n-tuple")["stages"][0]
     assert (read["missing_negatives"], read["empty_texts"]["negative"]) == (1, 0)
+
+
+def test_the_console_says_how_many_rows_sit_in_blocks_shorter_than_b(flag_data, prep, tmp_path):
+    # 4 rows (the two hamlet rows may not share a block): one full block of 3, the fourth row in a shorter one.
+    result = prep("convert", flag_data, "--to", "n-tuple", "--negatives", "1", "--batch-size", "3",
+                  "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    blocks = json.loads(datasets.load_from_disk(str(tmp_path / "out")).info.description)["prep_blocks"]
+    batches = json.loads((tmp_path / "out" / "manifest.json").read_text())["batches"]
+    assert blocks == [3, 1] and batches["rows_in_shorter_blocks"] == 1
+    assert "batches of 3: " in result.stdout  # as prep run prints it
+    assert "1 full block of 3; 1 row in blocks of fewer than 3, trained as smaller batches" in result.stdout

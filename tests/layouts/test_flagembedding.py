@@ -133,7 +133,7 @@ def test_flagembedding_never_batches_a_type_file_smaller_than_a_batch(flag_outpu
     per_device_train_batch_size is loaded but never trained on. The manifest names the smallest file."""
     train_data = flag_output(types=["normal"] * 5 + ["rare"])
     note = json.loads((tmp_path / "flag" / "manifest.json").read_text())["layout"]["files_note"]
-    assert note.endswith("the smallest, train/rare.jsonl, has 1 rows")
+    assert note.endswith("the smallest, train/rare.jsonl, has 1 row")
     dataset = flagembedding_runner(train_data, tiny_model, tmp_path, same_dataset_within_batch=True).train_dataset
     batched = [query for indices, _ in dataset.batch_datas
                for query in dataset.dataset[[int(index) for index in indices]]["query"]]

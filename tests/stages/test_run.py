@@ -318,6 +318,7 @@ def test_every_leftover_mode_keeps_blocks_within_b_and_reconciles(data, tiny_mod
     dataset = datasets.load_from_disk(str(tmp_path / "out"))
     blocks = json.loads(dataset.info.description)["prep_blocks"]
     assert sum(blocks) == len(dataset) and max(blocks) <= 3
+    assert manifest["batches"]["rows_in_shorter_blocks"] == sum(block for block in blocks if block < 3)
     layout = next(stage for stage in manifest["stages"] if stage["stage"] == "layout")
     assert layout["reconciled"]
     if leftover != "final-block":
