@@ -1,9 +1,9 @@
 """A BEIR folder under lint: its rows are queries, but a finding names the qrels lines of the judgements it is about."""
 
-import json
 from pathlib import Path
 
 import pytest
+from beir_files import write_beir_folder
 from rule_findings import one
 
 from pipeline.lint.context import LintOptions
@@ -32,14 +32,7 @@ TEST = [("q4", "d6", 1)]
 
 @pytest.fixture
 def beir(tmp_path: Path) -> Path:
-    folder = tmp_path / "beir"
-    (folder / "qrels").mkdir(parents=True)
-    for name, records in (("corpus.jsonl", CORPUS), ("queries.jsonl", QUERIES)):
-        (folder / name).write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
-    for split, qrels in (("train", TRAIN), ("test", TEST)):
-        lines = ["query-id\tcorpus-id\tscore", *("\t".join(map(str, qrel)) for qrel in qrels)]
-        (folder / "qrels" / f"{split}.tsv").write_text("\n".join(lines) + "\n")
-    return folder
+    return write_beir_folder(tmp_path / "beir", CORPUS, QUERIES, {"train": TRAIN, "test": TEST})
 
 
 @pytest.mark.parametrize(("rule", "line"), [

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from beir_files import write_beir_folder
 
 from pipeline.errors import InputError
 from pipeline.readers import read_dataset
@@ -30,13 +31,7 @@ TEST = [("q5", "d5", 1)]
 
 
 def write_beir(folder: Path, train: list[tuple] = TRAIN) -> Path:
-    (folder / "qrels").mkdir(parents=True)
-    for name, records in (("corpus.jsonl", CORPUS), ("queries.jsonl", QUERIES)):
-        (folder / name).write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
-    for split, qrels in (("train", train), ("test", TEST)):
-        lines = ["query-id\tcorpus-id\tscore", *("\t".join(map(str, qrel)) for qrel in qrels)]
-        (folder / "qrels" / f"{split}.tsv").write_text("\n".join(lines) + "\n")
-    return folder
+    return write_beir_folder(folder, CORPUS, QUERIES, {"train": train, "test": TEST})
 
 
 @pytest.fixture
