@@ -116,7 +116,7 @@ def output_canonical(canon: Canonical, layout: Layout, source: Path) -> Canonica
         negatives=negatives.select("query_id", "doc_id", score=pl.lit(None, pl.Float64), rank="rank",
                                    source=pl.lit("input"), row="row"),
         rows=rows.select("row", query_id="anchor_id", first_exact=pl.col("anchor_id").is_first_distinct()),
-        empty=cells.filter(pl.col("doc_id").is_null()).select("row", role=pl.lit("negative")),
+        empty=cells.filter(pl.col("doc_id").is_null()).select("row", role=pl.lit("negative"), line="row"),
         sources=(source,),
         unit="row",
     )
