@@ -61,8 +61,8 @@ def _read_rows(path: Path, fmt: str, columns: dict[str, str] | None, split: str,
         return read_lists(path, split)
     read = read_pairs if fmt == "pairs" else read_st
     schema = peek_columns(path, split)
-    # Detection refused flag's fields in the peeked rows already; --format st or pairs is refused here alike.
-    refuse_flag_fields(schema.names(), fmt, path, columns, given=not detected)
+    if not detected:  # detection refused flag's fields in the peeked rows already; --format st or pairs is here
+        refuse_flag_fields(schema.names(), fmt, path, columns, given=True)
     try:
         return read(path, columns, split, schema)
     except LateColumns as late:
