@@ -48,7 +48,8 @@ PositivesOpt = Annotated[str | None, typer.Option(help="Rows per query: all (def
                                                        "or sample:N.")]
 BatchSizeOpt = Annotated[int | None, typer.Option(help="Order rows so that every block of this many is "
                                                        "conflict-free; train with pipeline.sampler."
-                                                       "BlockBatchSampler and the same batch size.")]
+                                                       "BlockBatchSampler and the same batch size (0 turns "
+                                                       "it off).")]
 LeftoverOpt = Annotated[str | None, typer.Option(help="Rows beyond the full conflict-free blocks: short-blocks "
                                                       "(default), reject (to rejects.parquet) or final-block.")]
 

@@ -28,6 +28,8 @@ class LayoutConfig:
     leftover: str = "short-blocks"  # rows beyond the full blocks: "short-blocks", "reject" or "final-block"
 
     def __post_init__(self) -> None:
+        if self.batch_size is False or self.batch_size == 0:  # `batch_size = false` in the file, --batch-size 0
+            object.__setattr__(self, "batch_size", None)
         check_types(self)
         check_choice(self, "layout", LAYOUTS)
         check_choice(self, "fill", FILLS)
@@ -37,7 +39,8 @@ class LayoutConfig:
             if getattr(self, name) is not None:
                 check_positive(self, name)
         if self.positives not in ("all", "first") and not _is_sample(self.positives):
-            raise ConfigError(f"positives must be 'all', 'first' or 'sample:N'; got {self.positives!r}")
+            raise ConfigError(f"positives must be 'all', 'first' or 'sample:N' with N at least 1; got "
+                              f"{self.positives!r}")
         if self.fill == "pad" and not self.allow_padding:
             raise ConfigError("fill 'pad' writes empty strings that the trainer uses as real negatives; "
                               "add --allow-padding to mean it, or use --fill mine, drop or repeat")

@@ -190,3 +190,21 @@ def test_a_config_file_with_a_bom_loads_and_one_not_utf8_names_the_file(tmp_path
     path.write_bytes(b"[mining]\nsampling = '\xff'\n")
     with pytest.raises(ConfigError, match=f"^{re.escape(str(path))}: 'utf-8' codec can't decode byte 0xff"):
         load_run_config(path, {})
+
+
+def test_batch_size_from_the_file_is_turned_off_by_a_flag_of_0_or_by_false(tmp_path: Path):
+    path = tmp_path / "prep.toml"
+    path.write_text("[layout]\nbatch_size = 32\n")
+    assert load_run_config(path, {}).layout.batch_size == 32
+    assert load_run_config(path, {"layout": {"batch_size": 0}}).layout.batch_size is None
+    path.write_text("[layout]\nbatch_size = false\n")
+    assert load_run_config(path, {}).layout.batch_size is None
+    path.write_text("[layout]\nbatch_size = 32\nleftover = 'reject'\n")  # what needs the batches says so
+    with pytest.raises(ConfigError, match="leftover applies to conflict-free batches"):
+        load_run_config(path, {"layout": {"batch_size": 0}})
+
+
+@pytest.mark.parametrize("positives", ["sample:0", "sample:", "sample:-2", "some"])
+def test_positives_says_that_the_sample_size_is_at_least_1(positives: str):
+    with pytest.raises(ConfigError, match=re.escape(f"'sample:N' with N at least 1; got {positives!r}")):
+        load_run_config(None, {"layout": {"positives": positives}})
