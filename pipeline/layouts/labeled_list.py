@@ -1,11 +1,12 @@
 """Labeled lists: query, docs: list[str], labels: list[float], one ragged row per query, for CrossEncoder listwise
 losses (ListNetLoss, LambdaLoss, ...). Positives first (label 1.0), then negatives (0.0); with `scores` the
-scores the selection carries. `docs` and `labels` are always the same length. A query without a positive has no
-row: a list whose labels are all 0 teaches a listwise loss nothing."""
+scores the selection carries. `docs` and `labels` are always the same length. A list whose labels are all the
+same teaches a listwise loss nothing: a query without a positive has no row, and the pairs of a query whose list
+would hold one label value (no negatives, and no scores that tell its positives apart) are rejected."""
 
 import polars as pl
 
-from pipeline.layouts.layout import Layout, no_rejects
+from pipeline.layouts.layout import Layout
 from pipeline.layouts.selection import Selection
 
 
@@ -15,13 +16,18 @@ def lay_out_labeled_list(selection: Selection, scores: bool) -> Layout:
                  .select("query_id", "doc_id", "text", "score", positive=False))
     label = pl.col("score") if scores else pl.col("positive").cast(pl.Float64)
     both = pl.concat([pairs.drop("anchor"), negatives]).with_columns(label=label)
-    rows = (both.group_by("query_id", maintain_order=True)
-            .agg(docs="text", labels="label", positives=pl.col("text").filter("positive"),
-                 negatives=pl.col("text").filter(~pl.col("positive")))
-            .join(selection.queries.rename({"text": "query"}), on="query_id", maintain_order="left"))
+    lists = (both.group_by("query_id", maintain_order=True)
+             .agg(docs="text", labels="label", positives=pl.col("text").filter("positive"),
+                  negatives=pl.col("text").filter(~pl.col("positive")), values=pl.col("label").n_unique())
+             .join(selection.queries.rename({"text": "query"}), on="query_id", maintain_order="left"))
+    rows = lists.filter(pl.col("values") > 1)
+    dull = lists.filter(pl.col("values") <= 1).select("query_id", reason=pl.when(pl.col("negatives").list.len() == 0)
+                                                      .then(pl.lit("no_negatives")).otherwise(pl.lit("labels_all_equal")))
     return Layout(
         rows=rows.select("query", "docs", "labels"),
-        pairs=pairs.select("query_id", "doc_id"),
-        rejects=no_rejects(),
+        pairs=pairs.join(dull, on="query_id", how="anti", maintain_order="left").select("query_id", "doc_id"),
+        rejects=pairs.join(dull, on="query_id", maintain_order="left").select(
+            "anchor", positive="text", reason="reason",
+            detail=pl.lit("every label of the query's list is the same: a listwise loss learns nothing from it")),
         view=rows.select("query", positive="positives", negative="negatives"),
     )

@@ -203,19 +203,22 @@ def test_scored_pairs_to_labeled_list_and_back_keep_the_scores(write_table, conv
         ("a man plays a guitar", "a person plays music", 0.8),
         ("a man plays a guitar", "a cat sleeps", 0.0),
         ("a man plays a guitar", "someone is playing guitar", 0.95),
-        ("the sky is blue", "the sky has a blue colour", 0.7),
+        ("the sky is blue", "the sky has a blue colour", 0.7),  # graded positives, no negative: a ranking still
+        ("the sky is blue", "blue is the colour of the sky", 0.9),
+        ("a bird sings", "a bird is singing", 0.6),  # one positive and nothing else: nothing to rank
         ("a dog runs", "stocks fell today", 0.0)))  # a query with no positive
     convert_to(pairs, out="a", layout="labeled-pair", scores=True)
     listed = convert_to(tmp_path / "a", out="b", layout="labeled-list", scores=True)
     convert_to(tmp_path / "b", out="c", layout="labeled-pair", scores=True)
     original = {(r["sentence1"], r["sentence2"], r["score"]) for r in rows_of(tmp_path / "a")}
-    assert len(original) == 5, "labeled-pair holds a query that has only a 0-scored pair"
-    # labeled-list cannot: a list whose labels are all 0 teaches a listwise loss nothing. It says so in rejects.
-    assert listed["stages"][0]["rows_rejected"] == 1
+    assert len(original) == 7, "labeled-pair holds a query that has only a 0-scored pair"
+    # labeled-list cannot: a list whose labels are all the same teaches a listwise loss nothing. Rejects say so.
+    assert listed["stages"][0]["rows_rejected"] == 1 and listed["stages"][1]["rows_rejected"] == 1
     rejects = pl.read_parquet(tmp_path / "b" / "rejects.parquet")
-    assert rejects["reason"].to_list() == ["no_positive"]
+    assert rejects["reason"].to_list() == ["no_positive", "no_negatives"]
+    assert rejects["anchor"][1] == "a bird sings"
     kept = {(r["sentence1"], r["sentence2"], r["score"]) for r in rows_of(tmp_path / "c")}
-    assert kept == original - {("a dog runs", "stocks fell today", 0.0)}
+    assert kept == original - {("a dog runs", "stocks fell today", 0.0), ("a bird sings", "a bird is singing", 0.6)}
 
 
 def test_a_repeated_scored_pair_is_counted_and_a_different_score_is_reported(write_table, prep, tmp_path):
@@ -322,8 +325,8 @@ def test_same_input_and_seed_give_identical_bytes(flag_data, convert_to, tmp_pat
 def test_cli_convert_and_its_errors(flag_data, prep, tmp_path):
     result = prep("convert", flag_data, "--to", "labeled-list", "--out", tmp_path / "cli")
     assert result.returncode == 0, result.stderr
-    assert "labeled-list (train 4 rows)" in " ".join(result.stdout.split())
-    assert len(datasets.load_from_disk(str(tmp_path / "cli"))) == 4
+    assert "labeled-list (train 3 rows)" in " ".join(result.stdout.split())
+    assert len(datasets.load_from_disk(str(tmp_path / "cli"))) == 3  # the sky query has no negatives
     mine = prep("convert", flag_data, "--to", "n-tuple", "--fill", "mine", "--out", tmp_path / "x")
     assert mine.returncode == 2 and "does not mine" in mine.stderr
     pad = prep("convert", flag_data, "--to", "n-tuple", "--fill", "pad", "--out", tmp_path / "x")

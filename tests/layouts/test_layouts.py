@@ -92,9 +92,14 @@ def test_labeled_pair_scores_and_binary_labels(flag_data, convert_to, tmp_path):
 
 
 def test_labeled_list_docs_and_labels_are_as_long(flag_data, convert_to, tmp_path):
-    convert_to(flag_data, layout="labeled-list")
+    manifest = convert_to(flag_data, layout="labeled-list")
     rows = datasets.load_from_disk(str(tmp_path / "out")).to_list()
-    assert [row["query"] for row in rows] == list(POSITIVES)
+    # The sky query has no negatives: a list of [1.0] teaches a listwise loss nothing (ST's miner drops it too).
+    assert [row["query"] for row in rows] == [query for query in POSITIVES if NEGATIVES[query]]
+    assert layout_stage(manifest)["rejected_by_reason"] == {"no_negatives": 1}
+    rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet")
+    assert rejects.select("anchor", "positive", "reason").rows() == [
+        ("why is the sky blue", "light scattering makes the sky blue", "no_negatives")]
     for row in rows:
         assert len(row["docs"]) == len(row["labels"])
         assert row["docs"] == POSITIVES[row["query"]] + NEGATIVES[row["query"]]
