@@ -21,6 +21,7 @@ from pipeline.lint.rules.loss_incompatible import LossIncompatible
 from pipeline.lint.rules.mojibake import Mojibake
 from pipeline.lint.rules.near_duplicate_negative import NearDuplicateNegative
 from pipeline.lint.rules.near_duplicate_query import NearDuplicateQuery
+from pipeline.lint.rules.one_label_list import OneLabelList
 from pipeline.lint.rules.padding_negative import PaddingNegative
 from pipeline.lint.rules.positive_in_negatives import PositiveInNegatives
 from pipeline.lint.rules.query_in_earlier_file import QueryInEarlierFile
@@ -49,6 +50,7 @@ RULES: tuple[Rule, ...] = (
     RaggedNegatives(),
     EmptyNegatives(),
     EmptyDocs(),
+    OneLabelList(),
     PaddingNegative(),
     ColumnOrder(),
     LossIncompatible(),

@@ -135,3 +135,14 @@ def test_a_file_with_a_byte_order_mark_is_typed_from_the_whole_file(tmp_path, ti
     findings = lint(path, LintOptions(model=str(tiny_tokenizer))).findings
     assert not by_rule(findings, "layout-schema")
     assert [(f.severity, f.count) for f in by_rule(findings, "empty-negatives")] == [("error", 1001), ("warning", 1)]
+
+
+def test_one_label_list(lint_records) -> None:
+    assert not by_rule(lint_records(LISTS), "one-label-list")
+    rows = [LISTS[0], {"query": "who wrote dune", "docs": ["Herbert wrote Dune."], "labels": [1]},
+            {"query": "what is rust", "docs": ["Rust is a language.", "Rust compiles."], "labels": [1, 1]},
+            {"query": "what is go", "docs": [], "labels": []}, LISTS[1],
+            {"query": "graded", "docs": ["a", "b"], "labels": [2.0, 1.0]}]
+    finding = one(lint_records(rows), "one-label-list")
+    assert (finding.severity, finding.count, finding.rows) == ("warning", 2, (2, 3))
+    assert "(1 of them a single document)" in finding.message and "no_negatives" in finding.fix
