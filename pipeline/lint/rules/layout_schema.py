@@ -43,13 +43,17 @@ class LayoutSchema(Rule):
         return []
 
     def _findings(self, cases: pl.DataFrame, table) -> list[Finding]:
+        from schemas.layouts import TABLE_CHECKS
+
         findings = []
         # A string where FlagEmbedding wants a list has its own rule with its own fix.
         cases = cases.filter(~((pl.col("failure_case") == "String") & pl.col("check").str.contains("List")))
         for (column, check), group in cases.group_by(["column", "check"], maintain_order=True):
             indexes = group["index"].drop_nulls()
             where = f"{table.layout} layout"
-            if indexes.is_empty():
+            if check in TABLE_CHECKS:
+                findings.append(self.found([], f"{where}: the table lacks {check}", count=table.rows))
+            elif indexes.is_empty():
                 message = (f"{where}: column '{group['failure_case'][0]}' is missing" if check == _MISSING
                            else f"{where}: column '{column}' holds {_holds(table, column, group)}, expected {check}")
                 findings.append(self.found([], message, count=table.rows))
