@@ -10,3 +10,14 @@ def test_a_labeled_pair_without_a_score_is_one_finding_about_the_table(lint_reco
     finding = one(lint_records(PAIRS, layout="labeled-pair"), "layout-schema")
     assert finding.message == "labeled-pair layout: the table lacks a score or label column"
     assert (finding.count, finding.rows) == (3, ())
+
+
+def test_an_n_tuple_without_numbered_negatives_is_reported_with_its_other_broken_columns(lint_records) -> None:
+    flag = [{"query": "q a", "pos": ["p a"], "neg": ["n a"], "pos_scores": [1.0], "neg_scores": [0.2]}]
+    messages = {f.message for f in lint_records(flag, layout="n-tuple") if f.rule == "layout-schema"}
+    assert "n-tuple layout: the table lacks a negative_1..negative_K column" in messages
+    assert "n-tuple layout: column 'anchor' is missing" in messages
+    pairs = [{"anchor": "a b", "positive": "c d"}, {"anchor": "e f", "positive": "g h"}]
+    finding = one(lint_records(pairs, layout="buckets"), "layout-schema")
+    assert finding.message == "buckets layout: the table lacks a negative_1..negative_K column"
+    assert (finding.count, finding.rows) == (2, ())
