@@ -16,8 +16,15 @@ def test_an_n_tuple_without_numbered_negatives_is_reported_with_its_other_broken
     flag = [{"query": "q a", "pos": ["p a"], "neg": ["n a"], "pos_scores": [1.0], "neg_scores": [0.2]}]
     messages = {f.message for f in lint_records(flag, layout="n-tuple") if f.rule == "layout-schema"}
     assert "n-tuple layout: the table lacks a negative_1..negative_K column" in messages
-    assert "n-tuple layout: column 'anchor' is missing" in messages
+    assert "n-tuple layout: columns 'anchor' and 'positive' are missing" in messages
     pairs = [{"anchor": "a b", "positive": "c d"}, {"anchor": "e f", "positive": "g h"}]
     finding = one(lint_records(pairs, layout="buckets"), "layout-schema")
     assert finding.message == "buckets layout: the table lacks a negative_1..negative_K column"
+    assert (finding.count, finding.rows) == (2, ())
+
+
+def test_every_missing_column_is_named(lint_records) -> None:
+    flag = [{"query": "q a", "pos": ["p a"], "neg": ["n a"]}, {"query": "q b", "pos": ["p b"], "neg": ["n b"]}]
+    finding = one(lint_records(flag, layout="triplet"), "layout-schema")
+    assert finding.message == "triplet layout: columns 'anchor', 'positive' and 'negative' are missing"
     assert (finding.count, finding.rows) == (2, ())

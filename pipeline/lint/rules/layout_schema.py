@@ -54,7 +54,7 @@ class LayoutSchema(Rule):
             if check in TABLE_CHECKS:
                 findings.append(self.found([], f"{where}: the table lacks {check}", count=table.rows))
             elif indexes.is_empty():
-                message = (f"{where}: column '{group['failure_case'][0]}' is missing" if check == _MISSING
+                message = (f"{where}: {_missing(group['failure_case'].to_list())}" if check == _MISSING
                            else f"{where}: column '{column}' holds {_holds(table, column, group)}, expected {check}")
                 findings.append(self.found([], message, count=table.rows))
             else:
@@ -99,6 +99,13 @@ class LayoutSchema(Rule):
         fits = (length == 1 + k) | (length == k) if context.loss and context.loss.margins else length == 1 + k
         rows = table.frame.filter(pl.col(label).is_not_null() & ~fits)[ROW]
         return [self.found(rows, "st layout: rows fail the check 'label holds 1 + K scores'")] if rows.len() else []
+
+
+def _missing(names: list[str]) -> str:
+    if len(names) == 1:
+        return f"column '{names[0]}' is missing"
+    quoted = [f"'{name}'" for name in names]
+    return f"columns {', '.join(quoted[:-1])} and {quoted[-1]} are missing"
 
 
 def _holds(table, column: str, group: pl.DataFrame) -> str:
