@@ -28,3 +28,12 @@ def test_every_missing_column_is_named(lint_records) -> None:
     finding = one(lint_records(flag, layout="triplet"), "layout-schema")
     assert finding.message == "triplet layout: columns 'anchor', 'positive' and 'negative' are missing"
     assert (finding.count, finding.rows) == (2, ())
+
+
+def test_a_wrong_type_names_the_type_expected_plainly(lint_records) -> None:
+    flag = [{"query": "q a", "pos": ["p a"], "neg": ["n a"]}, {"query": "q b", "pos": ["p b"], "neg": ["n b"]}]
+    messages = {f.message for f in lint_records(flag, layout="labeled-pair") if f.rule == "layout-schema"}
+    assert "labeled-pair layout: column 'pos' holds List(String), expected String" in messages
+    scores = [{"anchor": "a b", "positive": "c d", "negative_1": "e f", "label": 0.5}]
+    finding = one(lint_records(scores, layout="n-tuple"), "layout-schema")
+    assert finding.message == "n-tuple layout: column 'label' holds Float64, expected List(Float64)"

@@ -54,8 +54,9 @@ class LayoutSchema(Rule):
             if check in TABLE_CHECKS:
                 findings.append(self.found([], f"{where}: the table lacks {check}", count=table.rows))
             elif indexes.is_empty():
+                expected = check.removeprefix("dtype('").removesuffix("')")  # pandera's name: dtype('String')
                 message = (f"{where}: {_missing(group['failure_case'].to_list())}" if check == _MISSING
-                           else f"{where}: column '{column}' holds {_holds(table, column, group)}, expected {check}")
+                           else f"{where}: column '{column}' holds {_holds(table, column, group)}, expected {expected}")
                 findings.append(self.found([], message, count=table.rows))
             else:
                 rows = table.frame[ROW].gather(indexes.cast(pl.UInt32))
