@@ -36,6 +36,11 @@ def test_list_column_of_empty_lists(lint_records) -> None:
     assert one(lint_records(empty), "list-column").message == "column 'negative' holds an empty list in every row"
 
 
+def test_list_column_of_one_text_each(lint_records) -> None:
+    single = [{**row, "negative": row["negative"][:1]} for row in ST_LISTS]
+    assert one(lint_records(single), "list-column").message == "column 'negative' holds lists of 1 text"
+
+
 def test_fixed_columns_have_no_list_findings(lint_records) -> None:
     findings = lint_records(N_TUPLES)
     assert not by_rule(findings, "list-column") and not by_rule(findings, "two-element-list")
