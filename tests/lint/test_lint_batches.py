@@ -30,6 +30,14 @@ def test_cross_row_false_negative(lint_records) -> None:
     assert "about 0.20 conflicts per batch" in finding.message  # 2 conflicts x 2 x 1 / (5 x 4)
 
 
+def test_cross_row_false_negative_leaves_out_a_count_of_zero(lint_records) -> None:
+    crossed = [*ROWS[:3], {**ROWS[3], "negative": "Frank Herbert wrote Dune."}]
+    finding = one(lint_records(crossed), "cross-row-false-negative")
+    assert finding.message == "1 case where a text of one row is another row's query or one of that query's positives"
+    repeated = [*ROWS, {**ROWS[0], "positive": "BM25 is a ranking function."}]
+    assert one(lint_records(repeated), "cross-row-false-negative").message == "1 pair of rows shares a query"
+
+
 def _prep_output(folder: Path, blocks: list[int]) -> Path:
     """A datasets folder as `prep run --batch-size 2` writes it: rows 1 and 3 share a query."""
     rows = [*ROWS[:2], {**ROWS[0], "positive": "BM25 is a ranking function."}, ROWS[3]]
