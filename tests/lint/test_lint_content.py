@@ -38,12 +38,14 @@ def test_empty_text(lint_records) -> None:
 def test_control_characters(lint_records) -> None:
     finding = one(lint_records(with_row(1, positive="Frank\x00 Herbert\u200b wrote Dune.")), "control-characters")
     assert (finding.count, finding.rows) == (1, (2,))
+    assert finding.message == "1 text holds control or zero-width characters"
     assert not by_rule(lint_records(with_row(1, positive="Frank Herbert\twrote\nDune.")), "control-characters")
 
 
 def test_mojibake(lint_records) -> None:
     finding = one(lint_records(with_row(2, negative="Berlin isnâ€™t small, cafÃ©s")), "mojibake")
     assert (finding.count, finding.rows) == (1, (3,))
+    assert finding.message.startswith("1 text looks mis-decoded, e.g. ")
     assert not by_rule(lint_records(with_row(2, negative="Berlin is not small, cafés")), "mojibake")
 
 
