@@ -37,3 +37,11 @@ def test_a_wrong_type_names_the_type_expected_plainly(lint_records) -> None:
     scores = [{"anchor": "a b", "positive": "c d", "negative_1": "e f", "label": 0.5}]
     finding = one(lint_records(scores, layout="n-tuple"), "layout-schema")
     assert finding.message == "n-tuple layout: column 'label' holds Float64, expected List(Float64)"
+
+
+def test_counts_of_one_row_are_singular(lint_records) -> None:
+    flag = [{"query": "q a", "pos": ["p a"], "neg": None, "pos_scores": [0.9]},
+            {"query": "q b", "pos": ["p b"], "neg": ["n b"]}]
+    messages = {f.message.split(": FlagEmbedding")[0] for f in lint_records(flag) if f.rule == "layout-schema"}
+    assert messages == {"flag layout: column 'neg' is null in 1 row",
+                        "flag layout: 1 row has no 'pos_scores' while 1 row has it"}

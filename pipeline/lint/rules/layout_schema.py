@@ -5,7 +5,7 @@ import polars as pl
 
 from pipeline.lint.layouts import LABEL_COLUMNS
 from pipeline.lint.load import empty_lists
-from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
+from pipeline.lint.rule import ERROR, WARNING, Finding, Rule, counted
 from pipeline.readers.files import ROW
 
 # Named by pandera for a column the model needs and the table lacks.
@@ -72,10 +72,11 @@ class LayoutSchema(Rule):
             return self.found(rows, f"{where}: column '{column}': rows fail the check '{check}'")
         if column in _TEACHER_SCORES:
             having = table.rows - rows.len()
-            return self.found(rows, f"{where}: {rows.len():,} rows have no '{column}' while {having:,} rows have it: "
+            return self.found(rows, f"{where}: {counted(rows.len(), 'row has', 'rows have')} no '{column}' while "
+                              f"{counted(having, 'row has', 'rows have')} it: "
                               "FlagEmbedding drops the column unless --knowledge_distillation True, which then fails "
                               "on these rows", severity=WARNING, fix=_TEACHER_FIX)
-        return self.found(rows, f"{where}: column '{column}' is null in {rows.len():,} rows")
+        return self.found(rows, f"{where}: column '{column}' is null in {counted(rows.len(), 'row', 'rows')}")
 
     def _st_types(self, table) -> list[Finding]:
         """st tables have no model (any names, strings or lists), but their text roles must hold text: the readers
