@@ -45,3 +45,13 @@ def test_counts_of_one_row_are_singular(lint_records) -> None:
     messages = {f.message.split(": FlagEmbedding")[0] for f in lint_records(flag) if f.rule == "layout-schema"}
     assert messages == {"flag layout: column 'neg' is null in 1 row",
                         "flag layout: 1 row has no 'pos_scores' while 1 row has it"}
+
+
+def test_a_wrong_type_is_the_type_the_file_declares(lint_records) -> None:
+    numbered = [{"anchor": "a b", "positive": "c d", "negative": 1},
+                {"anchor": "e f", "positive": "g h", "negative": 2}]
+    finding = one(lint_records(numbered, name="train.parquet", layout="triplet"), "layout-schema")
+    assert finding.message == "triplet layout: column 'negative' holds Int64, expected String"
+    flag = [{"query": 5, "pos": ["p a"], "neg": ["n a"]}]
+    finding = one(lint_records(flag, layout="flag"), "layout-schema")
+    assert finding.message == "flag layout: column 'query' holds Int64, expected String"

@@ -111,9 +111,11 @@ def _missing(names: list[str]) -> str:
 
 
 def _holds(table, column: str, group: pl.DataFrame) -> str:
-    """The type a column failed with, unless its lists are all empty: that type is only how `[]` was read."""
+    """The type a column failed with, as the file declares it (the frame holds numbers as Float64), unless its lists
+    are all empty: that type is only how `[]` was read."""
     empty = empty_lists(table.frame[column]) if column in table.frame.columns else None
-    return empty or group["failure_case"][0]
+    declared = table.source.schema.get(column)
+    return empty or (str(declared) if declared is not None else group["failure_case"][0])
 
 
 def _without_margin_lists(cases: pl.DataFrame, table) -> pl.DataFrame:
