@@ -12,6 +12,8 @@ import polars as pl
 
 TEXTS = pl.List(pl.String)
 NUMBERS = pl.List(pl.Float64)
+# Checks of the whole table, not of its rows: one scalar result, which pandera reports as a failure of the first row.
+TABLE_CHECKS = frozenset({"a score or label column", "a negative_1..negative_K column"})
 
 
 def _lengths_match(data: pa.PolarsData, texts: str, numbers: str) -> pl.LazyFrame:
@@ -45,8 +47,15 @@ class TripletModel(_AnchorPositive):
 class NTupleModel(_AnchorPositive):
     """anchor, positive, negative_1..negative_K; `label` holds teacher scores [positive, negative_1..K]."""
 
-    negative: str = pa.Field(alias=r"^negative_\d+$", regex=True, nullable=True)
+    # Optional, and required by the table check below: pandera's own report of a regex that matches no column
+    # holds the list of column names, which fails to stack with any other failure case.
+    negative: Optional[str] = pa.Field(alias=r"^negative_\d+$", regex=True, nullable=True)  # noqa: UP045
     label: Optional[NUMBERS]  # noqa: UP045 (pandera reads Optional to mean "column may be absent")
+
+    @pa.dataframe_check(name="a negative_1..negative_K column")
+    def has_negatives(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        names = data.lazyframe.collect_schema().names()
+        return data.lazyframe.select(pl.lit(any(name.startswith("negative_") and name[9:].isdigit() for name in names)))
 
     @pa.dataframe_check(name="label holds 1 + K scores")
     def label_length(cls, data: pa.PolarsData) -> pl.LazyFrame:

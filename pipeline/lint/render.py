@@ -15,7 +15,8 @@ SHOWN_IN_TABLE = 5  # row numbers per finding in the terminal; the JSON has up t
 def render_terminal(result: LintResult, console: Console, strict: bool = False) -> None:
     for table in result.tables:
         lines = f"; findings name lines of {escape(table['lines_of'])}" if table["lines_of"] else ""
-        console.print(f"[bold]{escape(table['source'])}[/]: {table['rows']:,} rows, layout {table['layout']}{lines}")
+        rows = f"{table['rows']:,} {'row' if table['rows'] == 1 else 'rows'}"
+        console.print(f"[bold]{escape(table['source'])}[/]: {rows}, layout {table['layout']}{lines}")
     if not result.findings:
         console.print("[green]no problems found[/]")
         return

@@ -57,6 +57,11 @@ class Rule:
                        tuple(numbers.head(SHOWN_ROWS).to_list()), message, fix or self.fix)
 
 
+def counted(count: int, one: str, many: str) -> str:
+    """'1 row has' or '2,000 rows have': the count with the words that agree with it."""
+    return f"1 {one}" if count == 1 else f"{count:,} {many}"
+
+
 def in_batch(table: "LintTable", context: "LintContext") -> bool:
     """Whether other rows of a batch act as negatives: not for scored pairs and lists, nor for --loss without, nor
     for flag data that FlagEmbedding trains without them."""

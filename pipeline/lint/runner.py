@@ -50,12 +50,22 @@ def lint(path: Path, options: LintOptions) -> LintResult:
         context.earlier_queries = pl.DataFrame(schema={"id": pl.UInt64, "file": pl.String, "unit": pl.String,
                                                        "line": pl.Int64})
     for source in read_sources(path, options.split, options.columns, options.fmt):
+        _refuse_other_layout(source, options)
         table = _table(source, options)
         tables.append({"source": source.name, "layout": table.layout, "rows": table.rows, "lines_of": source.lines_of})
         findings += lint_table(table, context)
         if context.earlier_queries is not None and table.rows:
             context.earlier_queries = _with_queries(context.earlier_queries, table)
     return LintResult(findings, tables)
+
+
+def _refuse_other_layout(source: Source, options: LintOptions) -> None:
+    """DATA as a BEIR folder is linted as it is (the --eval data may be one beside a table of another layout)."""
+    named = next((f"--{key} {value}" for key, value in (("layout", options.layout), ("format", options.fmt))
+                  if value not in (None, "beir")), None)
+    if source.is_beir and named:
+        raise InputError(source.name, f"a BEIR folder is linted as the beir layout, not {named}: write that layout "
+                                      f"with `prep convert DATA --to LAYOUT` and lint the output")
 
 
 def _eval_split(options: LintOptions) -> str | None:

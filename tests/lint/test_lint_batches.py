@@ -30,6 +30,14 @@ def test_cross_row_false_negative(lint_records) -> None:
     assert "about 0.20 conflicts per batch" in finding.message  # 2 conflicts x 2 x 1 / (5 x 4)
 
 
+def test_cross_row_false_negative_leaves_out_a_count_of_zero(lint_records) -> None:
+    crossed = [*ROWS[:3], {**ROWS[3], "negative": "Frank Herbert wrote Dune."}]
+    finding = one(lint_records(crossed), "cross-row-false-negative")
+    assert finding.message == "1 case where a text of one row is another row's query or one of that query's positives"
+    repeated = [*ROWS, {**ROWS[0], "positive": "BM25 is a ranking function."}]
+    assert one(lint_records(repeated), "cross-row-false-negative").message == "1 pair of rows shares a query"
+
+
 def _prep_output(folder: Path, blocks: list[int]) -> Path:
     """A datasets folder as `prep run --batch-size 2` writes it: rows 1 and 3 share a query."""
     rows = [*ROWS[:2], {**ROWS[0], "positive": "BM25 is a ranking function."}, ROWS[3]]
@@ -96,7 +104,7 @@ def test_train_eval_leakage(lint_records, write_table) -> None:
                                           {"anchor": "unrelated", "positive": "Paris is the capital."}])
     finding = one(lint_records(ROWS, eval_data=held_out), "train-eval-leakage")
     assert (finding.count, finding.rows) == (1, (3,)), "case is kept by normalisation: only the positive leaks"
-    assert "0 rows hold an eval query; 1 an eval positive" in finding.message
+    assert finding.message == "1 row holds an eval positive (exact or after normalisation)"
     clean = write_table("eval2.jsonl", [{"anchor": "unrelated", "positive": "nothing"}])
     assert not by_rule(lint_records(ROWS, eval_data=clean), "train-eval-leakage")
     assert json.loads(json.dumps(finding.to_json()))["rule"] == "train-eval-leakage"
@@ -122,6 +130,6 @@ def test_train_eval_leakage_of_a_beir_folder_reads_its_test_split(tmp_path: Path
     beir = _beir(tmp_path / "beir")
     finding = one(lint(beir, LintOptions(eval_data=beir, model=str(tiny_tokenizer))).findings, "train-eval-leakage")
     assert (finding.count, finding.rows) == (1, (3,))
-    assert "0 rows hold an eval query; 1 an eval positive" in finding.message
+    assert finding.message == "1 row holds an eval positive (exact or after normalisation)"
     options = LintOptions(eval_data=beir, eval_split="train", model=str(tiny_tokenizer))
     assert one(lint(beir, options).findings, "train-eval-leakage").count == 2

@@ -73,3 +73,17 @@ def test_cranfield_empty_document_is_named_by_its_own_qrels_line(shared_data: Pa
     assert qrels[609].split("\t")[:2] == ["125", "995"] and qrels[593].split("\t")[:2] == ["125", "969"]
     finding = one(lint(shared_data / "cranfield", LintOptions()).findings, "empty-text")
     assert (finding.count, finding.rows) == (1, (610,))
+
+
+@pytest.mark.parametrize("args", [["--layout", "n-tuple"], ["--format", "st"]])
+def test_another_layout_or_format_for_a_beir_folder_is_refused(beir: Path, prep, args: list[str]) -> None:
+    result = prep("lint", beir, *args)
+    assert result.returncode == 2, result.stdout
+    assert f"a BEIR folder is linted as the beir layout, not {' '.join(args)}" in result.stderr
+    assert prep("lint", beir, "--layout", "beir", "--format", "beir").returncode == 1  # linted: CORPUS's own errors
+
+
+def test_a_beir_folder_as_eval_data_goes_with_any_layout(beir: Path, write_table, tiny_tokenizer: Path) -> None:
+    table = write_table("train.jsonl", [{"anchor": "what is bm25", "positive": "BM25 ranks.", "negative": "Dune."}])
+    options = LintOptions(layout="triplet", eval_data=beir, eval_split="train", model=str(tiny_tokenizer))
+    assert one(lint(table, options).findings, "train-eval-leakage").rows == (1,)

@@ -71,6 +71,16 @@ def test_empty_file_is_a_warning(write_table, prep, tiny_tokenizer: Path) -> Non
     assert "empty-dataset" in result.stdout and "no rows" in result.stdout
 
 
+def test_the_header_counts_one_row_in_the_singular(write_table, tiny_tokenizer: Path) -> None:
+    from rich.console import Console
+
+    from pipeline.lint.render import render_terminal
+
+    console = Console(record=True, width=120)
+    render_terminal(lint(write_table("train.jsonl", CLEAN[:1]), LintOptions(model=str(tiny_tokenizer))), console)
+    assert "train.jsonl: 1 row, layout triplet" in console.export_text()
+
+
 def test_exit_2_on_unreadable_input(tmp_path: Path, prep) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"anchor": "a", "positive": "b"}\n{"anchor": "c", "positive": \n')

@@ -38,12 +38,14 @@ def test_empty_text(lint_records) -> None:
 def test_control_characters(lint_records) -> None:
     finding = one(lint_records(with_row(1, positive="Frank\x00 Herbert\u200b wrote Dune.")), "control-characters")
     assert (finding.count, finding.rows) == (1, (2,))
+    assert finding.message == "1 text holds control or zero-width characters"
     assert not by_rule(lint_records(with_row(1, positive="Frank Herbert\twrote\nDune.")), "control-characters")
 
 
 def test_mojibake(lint_records) -> None:
     finding = one(lint_records(with_row(2, negative="Berlin isnâ€™t small, cafÃ©s")), "mojibake")
     assert (finding.count, finding.rows) == (1, (3,))
+    assert finding.message.startswith("1 text looks mis-decoded, e.g. ")
     assert not by_rule(lint_records(with_row(2, negative="Berlin is not small, cafés")), "mojibake")
 
 
@@ -58,7 +60,7 @@ def test_anchor_equals_positive(lint_records) -> None:
 def test_positive_in_negatives(lint_records) -> None:
     finding = one(lint_records(with_row(1, negative="Frank Herbert wrote  Dune.")), "positive-in-negatives")
     assert (finding.count, finding.rows) == (1, (2,))
-    assert "0 exactly, 1 after normalisation" in finding.message
+    assert finding.message == "1 negative is the row's own positive or anchor: 0 exactly, 1 after normalisation"
 
 
 def test_duplicate_query(lint_records) -> None:
@@ -101,7 +103,8 @@ def test_a_query_in_an_earlier_file_of_st_triplets_names_datasets_not_flagembedd
     (tmp_path / "b.jsonl").write_text("".join(json.dumps(row) + "\n" for row in [CLEAN[2], CLEAN[0]]))
     finding = one(lint(tmp_path, LintOptions()).findings, "query-in-earlier-file")
     assert (finding.count, finding.rows) == (1, (2,))
-    assert "(the first such row: line 2, its query first at a.jsonl line 1)" in finding.message
+    assert finding.message.startswith("1 row repeats a query of an earlier file (the first such row: line 2, its "
+                                      "query first at a.jsonl line 1)")
     assert 'load_dataset("json", data_dir=FOLDER)' in finding.message and "FlagEmbedding" not in finding.message
 
 
@@ -147,6 +150,7 @@ def test_an_empty_string_negative_is_padding_that_trains(lint_records) -> None:
             {"anchor": "q two", "positive": "p two", "negative_1": "", "negative_2": "n three"}]
     finding = one(lint_records(rows, name="padded.parquet"), "padding-negative")
     assert finding.severity == "warning" and "ST trains on them as real negatives" in finding.message
+    assert finding.message.startswith("1 empty negative; ST trains")
     assert not by_rule(lint_records(rows, name="padded.parquet"), "empty-text")
 
 

@@ -52,4 +52,4 @@ def test_near_duplicate_leakage(lint_deep, write_table) -> None:
     held_out = write_table("eval.jsonl", [{"anchor": "BAKE BREAD", "positive": "unrelated text"}])
     finding = one(lint_deep(ROWS, eval_data=held_out), "train-eval-leakage")
     assert (finding.count, finding.rows) == (1, (3,))
-    assert "1 a near-duplicate of an eval query" in finding.message
+    assert finding.message == "1 row holds a near-duplicate of an eval query"

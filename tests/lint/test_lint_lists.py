@@ -36,6 +36,11 @@ def test_list_column_of_empty_lists(lint_records) -> None:
     assert one(lint_records(empty), "list-column").message == "column 'negative' holds an empty list in every row"
 
 
+def test_list_column_of_one_text_each(lint_records) -> None:
+    single = [{**row, "negative": row["negative"][:1]} for row in ST_LISTS]
+    assert one(lint_records(single), "list-column").message == "column 'negative' holds lists of 1 text"
+
+
 def test_fixed_columns_have_no_list_findings(lint_records) -> None:
     findings = lint_records(N_TUPLES)
     assert not by_rule(findings, "list-column") and not by_rule(findings, "two-element-list")
@@ -48,6 +53,7 @@ def test_ragged_negatives(lint_records) -> None:
     short = [N_TUPLES[0], {**N_TUPLES[1], "negative_2": None}]
     finding = one(lint_records(short), "ragged-negatives")
     assert (finding.count, finding.rows) == (1, (2,))
+    assert finding.message == "negatives per row vary from 1 to 2; 1 row has fewer than 2"
 
 
 def test_string_instead_of_list(lint_records) -> None:
@@ -111,7 +117,8 @@ def test_padding_negative(lint_records) -> None:
     padded = [{**N_TUPLES[0], "negative_2": ""}, {**N_TUPLES[1], "negative_2": "  mars is red. "}]
     padded[1]["negative_1"] = "mars is red."
     finding = one(lint_records(padded), "padding-negative")
-    assert "1 empty and 1 repeated" in finding.message and (finding.count, finding.rows) == (2, (1, 2))
+    assert "1 empty negative and 1 repeated negative (same text" in finding.message
+    assert (finding.count, finding.rows) == (2, (1, 2))
     assert "; ST trains on them" in finding.message
     flag = [{**FLAG[0], "neg": ["n1", "n1"]}, *FLAG[1:]]  # FlagEmbedding repeats a short list by itself
     assert "; FlagEmbedding trains on them" in one(lint_records(flag), "padding-negative").message

@@ -26,7 +26,7 @@ def test_layout_schema_reports_every_broken_column_at_once(lint_records) -> None
     findings = by_rule(lint_records(records, layout="n-tuple"), "layout-schema")
     messages = sorted(f.message for f in findings)
     assert len(findings) == 2
-    assert "column 'negative_1' holds Float64" in messages[0]
+    assert "column 'negative_1' holds Int64" in messages[0]
     assert "label holds 1 + K scores" in messages[1]
     row_check = next(f for f in findings if "label" in f.message)
     assert (row_check.count, row_check.rows) == (2, (1, 2))  # K = 1 wants 2 scores; 3 and 1 given

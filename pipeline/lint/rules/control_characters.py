@@ -19,4 +19,5 @@ class ControlCharacters(Rule):
         flagged = table.matching(CONTROL)
         if flagged.is_empty():
             return []
-        return [self.found(flagged["line"], f"{flagged.height:,} texts hold control or zero-width characters")]
+        texts = "1 text holds" if flagged.height == 1 else f"{flagged.height:,} texts hold"
+        return [self.found(flagged["line"], f"{texts} control or zero-width characters")]

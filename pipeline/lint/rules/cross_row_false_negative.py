@@ -123,6 +123,8 @@ def _related_queries(table, context, queries: pl.Series) -> pl.DataFrame:
 
 
 def _conflicts(within: int, cross: int) -> str:
+    """Both counts, leaving out a count of 0."""
     pairs = "1 pair of rows shares a query" if within == 1 else f"{within:,} pairs of rows share a query"
     cases = "1 case" if cross == 1 else f"{cross:,} cases"
-    return f"{pairs}; {cases} where a text of one row is a positive or the query of another row's query"
+    cases += " where a text of one row is another row's query or one of that query's positives"
+    return "; ".join(part for count, part in ((within, pairs), (cross, cases)) if count)

@@ -5,7 +5,7 @@ import polars as pl
 
 from pipeline.lint.layouts import LABEL_COLUMNS
 from pipeline.lint.load import empty_lists
-from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
+from pipeline.lint.rule import ERROR, WARNING, Finding, Rule, counted
 from pipeline.readers.files import ROW
 
 # Named by pandera for a column the model needs and the table lacks.
@@ -43,15 +43,20 @@ class LayoutSchema(Rule):
         return []
 
     def _findings(self, cases: pl.DataFrame, table) -> list[Finding]:
+        from schemas.layouts import TABLE_CHECKS
+
         findings = []
         # A string where FlagEmbedding wants a list has its own rule with its own fix.
         cases = cases.filter(~((pl.col("failure_case") == "String") & pl.col("check").str.contains("List")))
         for (column, check), group in cases.group_by(["column", "check"], maintain_order=True):
             indexes = group["index"].drop_nulls()
             where = f"{table.layout} layout"
-            if indexes.is_empty():
-                message = (f"{where}: column '{group['failure_case'][0]}' is missing" if check == _MISSING
-                           else f"{where}: column '{column}' holds {_holds(table, column, group)}, expected {check}")
+            if check in TABLE_CHECKS:
+                findings.append(self.found([], f"{where}: the table lacks {check}", count=table.rows))
+            elif indexes.is_empty():
+                expected = check.removeprefix("dtype('").removesuffix("')")  # pandera's name: dtype('String')
+                message = (f"{where}: {_missing(group['failure_case'].to_list())}" if check == _MISSING
+                           else f"{where}: column '{column}' holds {_holds(table, column, group)}, expected {expected}")
                 findings.append(self.found([], message, count=table.rows))
             else:
                 rows = table.frame[ROW].gather(indexes.cast(pl.UInt32))
@@ -67,10 +72,11 @@ class LayoutSchema(Rule):
             return self.found(rows, f"{where}: column '{column}': rows fail the check '{check}'")
         if column in _TEACHER_SCORES:
             having = table.rows - rows.len()
-            return self.found(rows, f"{where}: {rows.len():,} rows have no '{column}' while {having:,} rows have it: "
+            return self.found(rows, f"{where}: {counted(rows.len(), 'row has', 'rows have')} no '{column}' while "
+                              f"{counted(having, 'row has', 'rows have')} it: "
                               "FlagEmbedding drops the column unless --knowledge_distillation True, which then fails "
                               "on these rows", severity=WARNING, fix=_TEACHER_FIX)
-        return self.found(rows, f"{where}: column '{column}' is null in {rows.len():,} rows")
+        return self.found(rows, f"{where}: column '{column}' is null in {counted(rows.len(), 'row', 'rows')}")
 
     def _st_types(self, table) -> list[Finding]:
         """st tables have no model (any names, strings or lists), but their text roles must hold text: the readers
@@ -97,10 +103,19 @@ class LayoutSchema(Rule):
         return [self.found(rows, "st layout: rows fail the check 'label holds 1 + K scores'")] if rows.len() else []
 
 
+def _missing(names: list[str]) -> str:
+    if len(names) == 1:
+        return f"column '{names[0]}' is missing"
+    quoted = [f"'{name}'" for name in names]
+    return f"columns {', '.join(quoted[:-1])} and {quoted[-1]} are missing"
+
+
 def _holds(table, column: str, group: pl.DataFrame) -> str:
-    """The type a column failed with, unless its lists are all empty: that type is only how `[]` was read."""
+    """The type a column failed with, as the file declares it (the frame holds numbers as Float64), unless its lists
+    are all empty: that type is only how `[]` was read."""
     empty = empty_lists(table.frame[column]) if column in table.frame.columns else None
-    return empty or group["failure_case"][0]
+    declared = table.source.schema.get(column)
+    return empty or (str(declared) if declared is not None else group["failure_case"][0])
 
 
 def _without_margin_lists(cases: pl.DataFrame, table) -> pl.DataFrame:

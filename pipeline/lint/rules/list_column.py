@@ -31,4 +31,4 @@ def _lists(values: pl.Series) -> str:
         return empty
     lengths = values.list.len()
     span = f"{lengths.min()}" if lengths.min() == lengths.max() else f"{lengths.min()} to {lengths.max()}"
-    return f"lists of {span} texts"
+    return f"lists of {span} {'text' if span == '1' else 'texts'}"

@@ -17,5 +17,5 @@ class Mojibake(Rule):
         flagged = table.matching(MOJIBAKE)
         if flagged.is_empty():
             return []
-        return [self.found(flagged["line"], f"{flagged.height:,} texts look mis-decoded, e.g. "
-                           f"{flagged['text'][0][:60]!r}")]
+        texts = "1 text looks" if flagged.height == 1 else f"{flagged.height:,} texts look"
+        return [self.found(flagged["line"], f"{texts} mis-decoded, e.g. {flagged['text'][0][:60]!r}")]

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipeline.lint.rule import WARNING, Finding, Rule
+from pipeline.lint.rule import WARNING, Finding, Rule, counted
 from pipeline.readers.files import ROW
 
 PADDED_LAYOUTS = frozenset({"n-tuple", "buckets", "triplet", "flag", "st", "beir"})
@@ -25,5 +25,8 @@ class PaddingNegative(Rule):
         trainer = ("FlagEmbedding trains on them as real negatives, where a shorter neg list needs no padding (it "
                    "repeats a list shorter than train_group_size - 1 itself)" if table.layout == "flag" else
                    "ST trains on them as real negatives, where a null (a negative the row lacks) would stop it")
-        return [self.found(rows, f"{empty.height:,} empty and {repeated.height:,} repeated negatives (same text as an "
-                           f"earlier negative of the row, after normalisation); {trainer}")]
+        parts = [counted(empty.height, "empty negative", "empty negatives"),
+                 counted(repeated.height, "repeated negative", "repeated negatives") + " (same text as an earlier "
+                 "negative of the row, after normalisation)"]
+        found = " and ".join(part for count, part in zip((empty.height, repeated.height), parts, strict=True) if count)
+        return [self.found(rows, f"{found}; {trainer}")]

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipeline.lint.rule import ERROR, Finding, Rule
+from pipeline.lint.rule import ERROR, Finding, Rule, counted
 from pipeline.readers.files import ROW
 
 
@@ -20,5 +20,5 @@ class PositiveInNegatives(Rule):
         if clash.is_empty():
             return []
         exact = int((clash["raw"] == clash["kept_raw"]).sum())
-        return [self.found(clash["line"], f"{clash.height:,} negatives are the row's own positive or anchor: "
-                           f"{exact:,} exactly, {clash.height - exact:,} after normalisation")]
+        return [self.found(clash["line"], f"{counted(clash.height, 'negative is', 'negatives are')} the row's own "
+                           f"positive or anchor: {exact:,} exactly, {clash.height - exact:,} after normalisation")]

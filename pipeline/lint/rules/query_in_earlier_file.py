@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipeline.lint.rule import WARNING, Finding, Rule, in_batch
+from pipeline.lint.rule import WARNING, Finding, Rule, counted, in_batch
 from pipeline.readers.files import ROW
 
 
@@ -24,9 +24,10 @@ class QueryInEarlierFile(Rule):
         if seen.is_empty():
             return []
         first = seen.row(0, named=True)
-        return [self.found(seen[ROW], f"{seen.height:,} rows repeat a query of an earlier file (the first such row: "
-                           f"{table.source.unit} {first[ROW]}, its query first at {first['file']} {first['unit']} "
-                           f"{first['line']}). {_consequence(table.layout)}")]
+        repeat = counted(seen.height, "row repeats", "rows repeat")
+        return [self.found(seen[ROW], f"{repeat} a query of an earlier file (the first such row: {table.source.unit} "
+                           f"{first[ROW]}, its query first at {first['file']} {first['unit']} {first['line']}). "
+                           f"{_consequence(table.layout)}")]
 
 
 def _consequence(layout: str) -> str:

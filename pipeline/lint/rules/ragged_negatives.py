@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipeline.lint.rule import WARNING, Finding, Rule
+from pipeline.lint.rule import WARNING, Finding, Rule, counted
 from pipeline.readers.files import ROW
 
 
@@ -25,5 +25,5 @@ class RaggedNegatives(Rule):
         if low == high:
             return []
         short = per_row.filter(pl.col("len") < high)
-        return [self.found(short[ROW], f"negatives per row vary from {low} to {high}; {short.height:,} rows have "
-                           f"fewer than {high}")]
+        fewer = counted(short.height, "row has", "rows have")
+        return [self.found(short[ROW], f"negatives per row vary from {low} to {high}; {fewer} fewer than {high}")]

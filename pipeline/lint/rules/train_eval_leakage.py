@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipeline.lint.rule import ERROR, Finding, Rule
+from pipeline.lint.rule import ERROR, Finding, Rule, counted
 
 
 class TrainEvalLeakage(Rule):
@@ -22,17 +22,15 @@ class TrainEvalLeakage(Rule):
         queries = texts.filter((pl.col("role") == "anchor") & pl.col("id").is_in(eval_queries["id"].implode()))
         positives = texts.filter((pl.col("role") == "positive") & pl.col("id").is_in(eval_positives.implode()))
         # A text's own line: in a BEIR folder a leaked positive's qrels line, not its query's first.
-        parts = [f"{queries['line'].n_unique():,} rows hold an eval query", f"{positives['line'].n_unique():,} an "
-                 "eval positive (exact or after normalisation)"]
-        rows = [queries["line"], positives["line"]]
+        found = {"an eval query": queries["line"], "an eval positive (exact or after normalisation)": positives["line"]}
         if context.options.deep:
             near = _near_queries(texts.filter(pl.col("role") == "anchor"), eval_queries, context)
-            parts.append(f"{near['line'].n_unique():,} a near-duplicate of an eval query")
-            rows.append(near["line"])
-        flagged = pl.concat(rows)
+            found["a near-duplicate of an eval query"] = near["line"]
+        flagged = pl.concat(found.values())
         if flagged.is_empty():
             return []
-        return [self.found(flagged, "; ".join(parts))]
+        return [self.found(flagged, "; ".join(f"{counted(lines.n_unique(), 'row holds', 'rows hold')} {what}"
+                                              for what, lines in found.items() if lines.len()))]
 
 
 def _near_queries(anchors: pl.DataFrame, eval_queries: pl.DataFrame, context) -> pl.DataFrame:

@@ -1,0 +1,57 @@
+"""layout-schema: what the pandera models of the layouts find, said per column, per row or for the whole table."""
+
+from rule_findings import one
+
+PAIRS = [{"sentence1": "a cat", "sentence2": "a dog"}, {"sentence1": "a car", "sentence2": "a bus"},
+         {"sentence1": "a sea", "sentence2": "a lake"}]
+
+
+def test_a_labeled_pair_without_a_score_is_one_finding_about_the_table(lint_records) -> None:
+    finding = one(lint_records(PAIRS, layout="labeled-pair"), "layout-schema")
+    assert finding.message == "labeled-pair layout: the table lacks a score or label column"
+    assert (finding.count, finding.rows) == (3, ())
+
+
+def test_an_n_tuple_without_numbered_negatives_is_reported_with_its_other_broken_columns(lint_records) -> None:
+    flag = [{"query": "q a", "pos": ["p a"], "neg": ["n a"], "pos_scores": [1.0], "neg_scores": [0.2]}]
+    messages = {f.message for f in lint_records(flag, layout="n-tuple") if f.rule == "layout-schema"}
+    assert "n-tuple layout: the table lacks a negative_1..negative_K column" in messages
+    assert "n-tuple layout: columns 'anchor' and 'positive' are missing" in messages
+    pairs = [{"anchor": "a b", "positive": "c d"}, {"anchor": "e f", "positive": "g h"}]
+    finding = one(lint_records(pairs, layout="buckets"), "layout-schema")
+    assert finding.message == "buckets layout: the table lacks a negative_1..negative_K column"
+    assert (finding.count, finding.rows) == (2, ())
+
+
+def test_every_missing_column_is_named(lint_records) -> None:
+    flag = [{"query": "q a", "pos": ["p a"], "neg": ["n a"]}, {"query": "q b", "pos": ["p b"], "neg": ["n b"]}]
+    finding = one(lint_records(flag, layout="triplet"), "layout-schema")
+    assert finding.message == "triplet layout: columns 'anchor', 'positive' and 'negative' are missing"
+    assert (finding.count, finding.rows) == (2, ())
+
+
+def test_a_wrong_type_names_the_type_expected_plainly(lint_records) -> None:
+    flag = [{"query": "q a", "pos": ["p a"], "neg": ["n a"]}, {"query": "q b", "pos": ["p b"], "neg": ["n b"]}]
+    messages = {f.message for f in lint_records(flag, layout="labeled-pair") if f.rule == "layout-schema"}
+    assert "labeled-pair layout: column 'pos' holds List(String), expected String" in messages
+    scores = [{"anchor": "a b", "positive": "c d", "negative_1": "e f", "label": 0.5}]
+    finding = one(lint_records(scores, layout="n-tuple"), "layout-schema")
+    assert finding.message == "n-tuple layout: column 'label' holds Float64, expected List(Float64)"
+
+
+def test_counts_of_one_row_are_singular(lint_records) -> None:
+    flag = [{"query": "q a", "pos": ["p a"], "neg": None, "pos_scores": [0.9]},
+            {"query": "q b", "pos": ["p b"], "neg": ["n b"]}]
+    messages = {f.message.split(": FlagEmbedding")[0] for f in lint_records(flag) if f.rule == "layout-schema"}
+    assert messages == {"flag layout: column 'neg' is null in 1 row",
+                        "flag layout: 1 row has no 'pos_scores' while 1 row has it"}
+
+
+def test_a_wrong_type_is_the_type_the_file_declares(lint_records) -> None:
+    numbered = [{"anchor": "a b", "positive": "c d", "negative": 1},
+                {"anchor": "e f", "positive": "g h", "negative": 2}]
+    finding = one(lint_records(numbered, name="train.parquet", layout="triplet"), "layout-schema")
+    assert finding.message == "triplet layout: column 'negative' holds Int64, expected String"
+    flag = [{"query": 5, "pos": ["p a"], "neg": ["n a"]}]
+    finding = one(lint_records(flag, layout="flag"), "layout-schema")
+    assert finding.message == "flag layout: column 'query' holds Int64, expected String"
