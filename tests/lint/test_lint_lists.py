@@ -152,4 +152,5 @@ def test_one_label_list(lint_records) -> None:
             {"query": "graded", "docs": ["a", "b"], "labels": [2.0, 1.0]}]
     finding = one(lint_records(rows), "one-label-list")
     assert (finding.severity, finding.count, finding.rows) == ("warning", 2, (2, 3))
-    assert "(1 of them a single document)" in finding.message and "no_negatives" in finding.fix
+    assert finding.message.startswith("2 rows have one value in 'labels' (1 with a single document)")
+    assert "no_negatives" in finding.fix

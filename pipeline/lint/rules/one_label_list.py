@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipeline.lint.rule import WARNING, Finding, Rule
+from pipeline.lint.rule import WARNING, Finding, Rule, counted
 from pipeline.readers.files import ROW
 
 
@@ -24,5 +24,6 @@ class OneLabelList(Rule):
         if flat.is_empty():
             return []
         single = flat.filter(pl.col(label).list.len() == 1).height
-        return [self.found(flat[ROW], f"rows whose '{label}' hold one value ({single:,} of them a single document): "
-                           "nothing for a listwise loss to rank; typically a query without negatives")]
+        return [self.found(flat[ROW], f"{counted(flat.height, 'row has', 'rows have')} one value in '{label}' "
+                           f"({single:,} with a single document): nothing for a listwise loss to rank; typically a "
+                           "query without negatives")]
