@@ -190,3 +190,11 @@ def test_a_config_file_with_a_bom_loads_and_one_not_utf8_names_the_file(tmp_path
     path.write_bytes(b"[mining]\nsampling = '\xff'\n")
     with pytest.raises(ConfigError, match=f"^{re.escape(str(path))}: 'utf-8' codec can't decode byte 0xff"):
         load_run_config(path, {})
+
+
+def test_refused_padding_suggests_fills_that_prep_convert_takes_too():
+    """prep convert refuses --fill mine: the way out of a refused pad must not send its user there."""
+    with pytest.raises(ConfigError) as error:
+        load_run_config(None, {"layout": {"fill": "pad"}}, defaults={"layout": {"fill": "drop"}})
+    assert "add --allow-padding to mean it, or use --fill drop or repeat (or mine, which only prep run does)" \
+        in str(error.value)
