@@ -43,7 +43,8 @@ class LayoutConfig:
                               f"{self.positives!r}")
         if self.fill == "pad" and not self.allow_padding:
             raise ConfigError("fill 'pad' writes empty strings that the trainer uses as real negatives; "
-                              "add --allow-padding to mean it, or use --fill mine, drop or repeat")
+                              "add --allow-padding to mean it, "
+                              "or use --fill drop or repeat (or mine, which only prep run does)")
         if self.fill == "pad" and self.scores:
             raise ConfigError("padding negatives have no score: use fill 'repeat' or 'drop' with scores")
         if self.binary and self.layout != "labeled-pair":

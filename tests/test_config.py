@@ -208,3 +208,11 @@ def test_batch_size_from_the_file_is_turned_off_by_a_flag_of_0_or_by_false(tmp_p
 def test_positives_says_that_the_sample_size_is_at_least_1(positives: str):
     with pytest.raises(ConfigError, match=re.escape(f"'sample:N' with N at least 1; got {positives!r}")):
         load_run_config(None, {"layout": {"positives": positives}})
+
+
+def test_refused_padding_suggests_fills_that_prep_convert_takes_too():
+    """prep convert refuses --fill mine: the way out of a refused pad must not send its user there."""
+    with pytest.raises(ConfigError) as error:
+        load_run_config(None, {"layout": {"fill": "pad"}}, defaults={"layout": {"fill": "drop"}})
+    assert "add --allow-padding to mean it, or use --fill drop or repeat (or mine, which only prep run does)" \
+        in str(error.value)

@@ -47,6 +47,8 @@ def read_sources(path: Path, split: str | None = None, columns: dict[str, str] |
                        lines_of=str(rows.path.relative_to(path)))]
     if not path.exists():
         raise InputError(path, "no such file or folder")
+    if is_blank(path):
+        return [_read_table(path, split or "train", str(path))]
     if is_json_folder(path):
         if fmt is None:
             folder_format(path, columns)

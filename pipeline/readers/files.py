@@ -6,6 +6,7 @@ kind each must be ("text", "texts" = list of strings, "number", "numbers" = list
 """
 
 import codecs
+import json
 from pathlib import Path
 
 import polars as pl
@@ -27,7 +28,11 @@ def line_unit(path: Path) -> str:
 
 
 def is_blank(path: Path) -> bool:
-    """An empty file, or one with nothing but whitespace, or a `.json` file holding `[]`: it holds 0 rows."""
+    """An empty file, or one with nothing but whitespace, or a `.json` file holding `[]`, or a folder that holds no
+    table (an empty folder, a DatasetDict of no split: a buckets output where no query has a negative): 0 rows."""
+    if path.is_dir():
+        info = path / "dataset_dict.json"
+        return not any(path.iterdir()) or (info.is_file() and json.loads(info.read_text()).get("splits") == [])
     if not path.is_file():
         return False
     with path.open("rb") as handle:

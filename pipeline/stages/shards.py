@@ -22,10 +22,12 @@ def write_shards(folder: Path, layout: Layout, config: LayoutConfig, description
         return
     splits = layout.splits if layout.splits is not None else {"train": layout.rows}
     if config.shard_format == "parquet":
-        # Buckets differ in columns and one load_dataset call reads one schema: one folder per bucket.
+        # Buckets differ in columns and one load_dataset call reads one schema: one folder per bucket. data/ is there
+        # without a bucket too: lint and report read it as 0 rows, where the output folder is no table.
+        (folder / PARQUET_FOLDER).mkdir()
         for name, rows in splits.items():
             target = folder / PARQUET_FOLDER / name if layout.splits is not None else folder / PARQUET_FOLDER
-            target.mkdir(parents=True)
+            target.mkdir(exist_ok=True)
             _write_parquet(target, "train", rows, config.shard_rows)
         return
     import datasets

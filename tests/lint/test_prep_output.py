@@ -64,3 +64,17 @@ def test_a_parquet_output_is_linted_as_its_data_folder_each_bucket_a_split(tmp_p
     assert [(table["source"], table["rows"]) for table in result.tables] == [
         (f"{tmp_path / 'out' / 'data'} [neg1]", 1), (f"{tmp_path / 'out' / 'data'} [neg3]", 2)]
     assert result.exit_code() == 0, result.findings
+
+
+@pytest.mark.parametrize("shard_format", ["arrow", "parquet"])
+def test_a_buckets_output_without_a_bucket_lints_as_empty(tmp_path, tiny_tokenizer, shard_format) -> None:
+    """No query has a negative (a BEIR folder's qrels): convert writes no bucket and warns; lint reads 0 rows."""
+    data = tmp_path / "input.jsonl"
+    data.write_text("".join(json.dumps({"query": f"query {i}", "pos": [f"passage {i}"], "neg": []}) + "\n"
+                            for i in range(3)))
+    config = RunConfig(layout=LayoutConfig(layout="buckets", fill="drop", shard_format=shard_format))
+    manifest = convert(RunInputs(data, None), config, tmp_path / "out")
+    assert manifest["layout"]["splits"] == {} and "no rows written" in manifest["layout"]["warning"]
+    result = lint(tmp_path / "out", LintOptions(model=str(tiny_tokenizer)))
+    assert [table["rows"] for table in result.tables] == [0]
+    assert one(result.findings, "empty-dataset") and result.exit_code() == 0
