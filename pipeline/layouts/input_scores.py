@@ -15,9 +15,23 @@ def has_graded_scores(positives: pl.DataFrame, negatives: pl.DataFrame) -> bool:
     return bool((positives["score"] != 1.0).any() or (negatives["score"] != 0.0).any())
 
 
+def binary_note(positives: pl.DataFrame) -> str | None:
+    """--binary makes every pair scored above 0 a 1: say so where graded scores put weak pairs among them."""
+    scores = positives["score"].drop_nulls()
+    top = scores.max()
+    weak = int((scores < top / 2).sum()) if top is not None else 0
+    if not weak:
+        return None
+    return (f"--binary labels every pair scored above 0 as 1, {weak:,} of them scored below half the highest score "
+            f"({top:g}); for graded similarity (STS 0-5) keep the scores (--scores, for CoSENTLoss or AnglELoss) or "
+            "leave the weak pairs out of the input")
+
+
 def convert_scores_note(config: LayoutConfig, selection: Selection) -> str | None:
     """prep convert: the input's scores are kept with --scores only, which it may not have been given."""
-    if config.scores or config.binary or config.layout not in SCORED or selection.missing_scores():
+    if config.binary:
+        return binary_note(selection.positives)
+    if config.scores or config.layout not in SCORED or selection.missing_scores():
         return None  # kept, or 1/0 asked for, or nowhere to keep them, or --scores would refuse the missing ones
     if not has_graded_scores(selection.positives, selection.negatives):
         return None
@@ -29,7 +43,9 @@ def convert_scores_note(config: LayoutConfig, selection: Selection) -> str | Non
 
 def run_scores_note(config: LayoutConfig, positives: pl.DataFrame, negatives: pl.DataFrame) -> str | None:
     """prep run: --scores gives the encoder's cosines (or a --teacher's), never the input's own scores."""
-    if config.teacher or config.binary or not (config.scores or config.layout in AS_LABELS) \
+    if config.binary:
+        return binary_note(positives)
+    if config.teacher or not (config.scores or config.layout in AS_LABELS) \
             or not has_graded_scores(positives, negatives):
         # a teacher's scores or 1/0 labels were asked for, or the output has no scores (a plain n-tuple run)
         return None

@@ -36,7 +36,6 @@ def test_only_scores_other_than_1_and_0_are_graded() -> None:
     (LayoutConfig(layout="n-tuple"), "the input has scores; --scores keeps them (n-tuple: the label list, flag: "
                                      "pos_scores/neg_scores), without it they are left out"),
     (LayoutConfig(layout="labeled-pair", scores=True), None),  # kept
-    (LayoutConfig(layout="labeled-pair", binary=True), None),  # 1/0 labels asked for
     (LayoutConfig(layout="triplet"), None),  # no score column to keep them in
 ])
 def test_convert_notes_graded_scores_that_scores_would_keep(layout: LayoutConfig, expected: str | None) -> None:
@@ -58,3 +57,14 @@ def test_run_notes_the_input_scores_it_replaces_or_leaves_out() -> None:
     assert run_scores_note(LayoutConfig(), graded, negatives) is None  # a plain n-tuple run writes no scores
     assert run_scores_note(LayoutConfig(scores=True, teacher="a-teacher"), graded, negatives) is None
     assert run_scores_note(LayoutConfig(layout="flag", scores=True), links(1.0), links(0.0)) is None
+
+
+def test_binary_says_how_many_weak_pairs_it_labels_1() -> None:
+    """The pairs reader takes a score above 0 as a positive: STS 0.2 of 5 is then labelled 1 like a 5."""
+    binary = LayoutConfig(layout="labeled-pair", binary=True)
+    sts = links(0.2, 1.5, 2.5, 4.0, 5.0)
+    expected = "--binary labels every pair scored above 0 as 1, 2 of them scored below half the highest score (5)"
+    assert convert_scores_note(binary, selection(sts, links(0.0))).startswith(expected)
+    assert run_scores_note(binary, sts, links(0.0)).startswith(expected)
+    assert convert_scores_note(binary, selection(links(1.0, 1.0), links(0.0))) is None  # 1/0 labels lose nothing
+    assert convert_scores_note(binary, selection(links(0.7, 0.9), links(0.0))) is None  # none below half of 0.9
