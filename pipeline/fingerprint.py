@@ -18,10 +18,10 @@ def files_under(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
 
 
-def hash_folder(path: Path) -> str:
-    """One hash over every file's relative path and content."""
+def hash_folder(path: Path, files: list[Path] | None = None) -> str:
+    """One hash over every file's (or the given files') relative path and content."""
     digest = xxhash.xxh64()
-    for file in files_under(path):
+    for file in sorted(files) if files is not None else files_under(path):
         digest.update(str(file.relative_to(path)).encode())
         hash_file(file, digest)
     return digest.hexdigest()

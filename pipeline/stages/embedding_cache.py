@@ -1,5 +1,6 @@
 """Embeddings on disk, keyed by (model fingerprint, prompt, text id): a re-run encodes only texts it has not seen."""
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -9,7 +10,7 @@ import polars as pl
 import xxhash
 
 from pipeline.errors import ConfigError
-from pipeline.fingerprint import hash_folder
+from pipeline.fingerprint import files_under, hash_folder
 from pipeline.partials import remove_stale_partials
 
 log = logging.getLogger(__name__)
@@ -29,9 +30,18 @@ def check_cache_dir(cache_dir: str | Path | None, named: str) -> None:
 
 
 def fingerprint_model(model: str) -> str:
-    """Content hash of a local model folder (every file), or the name itself for a hub name."""
+    """Content hash of a local model folder (the files the model loads), or the name itself for a hub name."""
     path = Path(model)
-    return hash_folder(path) if path.is_dir() else "name-" + xxhash.xxh64_hexdigest(model.encode())
+    return hash_folder(path, model_files(path)) if path.is_dir() else "name-" + xxhash.xxh64_hexdigest(model.encode())
+
+
+def model_files(folder: Path) -> list[Path]:
+    """The folder's own files and every file of the module folders its modules.json lists, as SentenceTransformer
+    loads them: an --out or --cache-dir inside the folder (allowed) is not the model, and must not change its key."""
+    modules = folder / "modules.json"
+    paths = [entry.get("path") for entry in json.loads(modules.read_text())] if modules.is_file() else []
+    return [*(file for file in folder.iterdir() if file.is_file()),
+            *(file for path in paths if path for file in files_under(folder / path))]
 
 
 class EmbeddingCache:

@@ -70,6 +70,25 @@ def test_a_parquet_output_folder_is_read_as_its_data_folder(flag_data, convert_t
         read_dataset(tmp_path / "buckets")
 
 
+def test_an_arrow_output_folder_is_described_by_the_data_files_read(flag_data, convert_to, tmp_path):
+    """The manifest's inputs, of a prep output given as DATA, are the data files read (as for a Parquet or flag
+    output), not its manifest, report and rejects beside them; buckets: every split's files."""
+    from pipeline.config import LayoutConfig, RunConfig
+    from pipeline.convert import convert
+    from pipeline.run import RunInputs
+
+    convert_to(flag_data, out="arrow", layout="n-tuple", negatives=2)
+    manifest = convert_to(tmp_path / "arrow", out="again", layout="triplet")
+    assert sorted(Path(entry["path"]).name for entry in manifest["inputs"]) == [
+        "data-00000-of-00001.arrow", "dataset_info.json", "state.json"]
+    convert_to(flag_data, out="buckets", layout="buckets")
+    manifest = convert(RunInputs(tmp_path / "buckets", split="neg2"),
+                       RunConfig(layout=LayoutConfig(layout="triplet", fill="drop")), tmp_path / "neg2")
+    names = [Path(entry["path"]).relative_to(tmp_path / "buckets").as_posix() for entry in manifest["inputs"]]
+    assert "dataset_dict.json" in names and "neg2/state.json" in names
+    assert not {"manifest.json", "rejects.parquet", "report.json", "report.html"} & set(names)
+
+
 def test_teacher_scores_survive_flag_to_n_tuple_and_back(write_table, convert_to, tmp_path):
     """The n-tuple's `label` list [positive, negatives...] carries FlagEmbedding's pos_scores / neg_scores."""
     flag = write_table("scored.jsonl", [

@@ -1,6 +1,7 @@
 """The embedding cache on a machine that misbehaves: parts cut short, zeroed or of another dimension."""
 
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,9 @@ import polars as pl
 import pytest
 
 from pipeline.config import EncoderConfig
+from pipeline.fingerprint import hash_folder
 from pipeline.stages import encode
+from pipeline.stages.embedding_cache import fingerprint_model
 from pipeline.stages.encode import Encoder
 
 WORDS = [f"text number {i} " + "word " * (i % 4) for i in range(12)]
@@ -113,3 +116,23 @@ def test_parts_that_killed_runs_left_half_saved_are_removed(tmp_path):
     cache.save(np.arange(3, dtype=np.uint64), np.ones((3, 4), np.float32))
     assert not dead.exists() and running.exists(), "only the partial of a process that is gone goes (pid 1 runs)"
     assert len(cache.cached_ids(pl.Series([0, 1, 2], dtype=pl.UInt64))) == 3
+
+
+def test_the_model_fingerprint_covers_the_model_not_an_out_or_cache_inside_its_folder(tiny_model, tmp_path):
+    """`prep run --out MODEL/out` is allowed (the model is not read whole): writing there must not change the model's
+    fingerprint, or the next run misses the embedding cache and the mined checkpoint, as with --cache-dir MODEL/cache.
+    A file of the model or of one of its modules does change it."""
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    before = fingerprint_model(str(model))
+    assert before == hash_folder(model)  # a folder of nothing but the model keeps the fingerprint it always had
+    (model / "out").mkdir()
+    (model / "out" / "manifest.json").write_text("{}")
+    (model / "cache" / "mined").mkdir(parents=True)
+    (model / "cache" / "mined" / "part.parquet").write_bytes(b"0")
+    assert fingerprint_model(str(model)) == before
+    (model / "1_Pooling" / "config.json").write_text((model / "1_Pooling" / "config.json").read_text() + " ")
+    pooled = fingerprint_model(str(model))
+    assert pooled != before
+    (model / "tokenizer_config.json").write_text((model / "tokenizer_config.json").read_text() + " ")
+    assert fingerprint_model(str(model)) != pooled
