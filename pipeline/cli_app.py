@@ -24,9 +24,12 @@ ColumnsOpt = Annotated[str | None, typer.Option(help="Map roles to columns: anch
                                                      "score=COL (st), sentence1=COL,sentence2=COL,score=COL (pairs).")]
 LayoutOpt = Annotated[str | None, typer.Option(help="n-tuple (default), buckets, triplet, labeled-pair, labeled-list "
                                                   "or flag; see the layouts table in the README.")]
-FillOpt = Annotated[str | None, typer.Option(help="A query short of K negatives (n-tuple, flag): mine (run's default), "
-                                                "drop (to rejects; convert's default), repeat its negatives, or pad "
-                                                "with empty strings (needs --allow-padding).")]
+FillOpt = Annotated[str | None, typer.Option(help="A query short of K negatives (n-tuple, flag): mine (default: search "
+                                                "deeper), drop (to rejects), repeat its negatives, or pad with empty "
+                                                "strings (needs --allow-padding).")]
+ConvertFillOpt = Annotated[str | None, typer.Option(help="A query short of K negatives (n-tuple, flag): drop (default: "
+                                                       "to rejects), repeat its negatives, or pad with empty strings "
+                                                       "(needs --allow-padding); prep run mines more.")]
 AllowPaddingOpt = Annotated[bool | None, typer.Option(
     "--allow-padding/--no-allow-padding", help="Accept --fill pad: the trainer uses the empty strings as real "
                                                "negatives.")]

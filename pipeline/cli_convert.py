@@ -11,8 +11,8 @@ from pipeline.cli_app import (
     BatchSizeOpt,
     BinaryOpt,
     ColumnsOpt,
+    ConvertFillOpt,
     DataArg,
-    FillOpt,
     FormatOpt,
     GroupSizeOpt,
     LeftoverOpt,
@@ -43,7 +43,7 @@ def convert(
     config: Annotated[Path | None, typer.Option(help="TOML file with a \\[layout] table (and mining.negatives, "
                                                      "mining.seed); flags override it.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for --fill repeat and --positives sample:N.")] = None,
-    fill: FillOpt = None,
+    fill: ConvertFillOpt = None,
     allow_padding: AllowPaddingOpt = None,
     scores: ScoresOpt = None,
     binary: BinaryOpt = None,

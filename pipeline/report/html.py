@@ -3,7 +3,7 @@
 import json
 from html import escape
 
-from pipeline.report.display import bucket_histogram, format_number
+from pipeline.report.display import bucket_histogram, format_number, plural
 
 _STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; padding: 0 1rem; }
@@ -16,9 +16,11 @@ details pre { background: #f5f5f5; padding: 1rem; overflow: auto; }
 
 
 def render_html(report: dict) -> str:
+    rows, queries, docs = report["rows_in"], report["queries"], report["docs"]
     sections = [
-        f"<h1>prep report</h1><p><b>{report['rows_in']:,}</b> rows, <b>{report['queries']:,}</b> distinct "
-        f"queries, <b>{report['docs']:,}</b> distinct documents<br><span class=muted>"
+        f"<h1>prep report</h1><p><b>{rows:,}</b> {plural(rows, 'row', 'rows')}, <b>{queries:,}</b> distinct "
+        f"{plural(queries, 'query', 'queries')}, <b>{docs:,}</b> distinct {plural(docs, 'document', 'documents')}<br>"
+        "<span class=muted>"
         f"{escape(', '.join(report['sources']))}</span></p>",
         _distribution_table(report),
         "<h2>Negatives per query</h2>" + bar_chart(bucket_histogram(report["negatives_per_query"]["histogram"])),

@@ -5,22 +5,25 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from pipeline.report.display import bucket_histogram, format_number
+from pipeline.report.display import bucket_histogram, format_number, plural
 
 BAR_WIDTH = 40
 
 
 def render_terminal(report: dict, console: Console) -> None:
+    rows, queries, docs = report["rows_in"], report["queries"], report["docs"]
     console.print(Panel(
-        f"[bold]{report['rows_in']:,}[/] rows, [bold]{report['queries']:,}[/] distinct queries, "
-        f"[bold]{report['docs']:,}[/] distinct documents\n" + escape(", ".join(report["sources"])),
+        f"[bold]{rows:,}[/] {plural(rows, 'row', 'rows')}, [bold]{queries:,}[/] distinct "
+        f"{plural(queries, 'query', 'queries')}, [bold]{docs:,}[/] distinct {plural(docs, 'document', 'documents')}\n"
+        + escape(", ".join(report["sources"])),
         title="prep report", expand=False))
     console.print(_distribution_table(report))
     for key, title in (("negatives_per_query", "Negatives per query"), ("positives_per_query", "Positives per query")):
         console.print(_histogram(report[key]["histogram"], title))
     dup, empty = report["duplicate_queries"], report["empty_texts"]
-    console.print(f"Duplicate queries: [bold]{dup['exact']:,}[/] exact repeats, [bold]{dup['normalized']:,}[/] "
-                  "more after normalisation (case kept, invisible characters, Unicode NFKC, whitespace)")
+    console.print(f"Duplicate queries: [bold]{dup['exact']:,}[/] exact {plural(dup['exact'], 'repeat', 'repeats')}, "
+                  f"[bold]{dup['normalized']:,}[/] more after normalisation (case kept, invisible characters, "
+                  "Unicode NFKC, whitespace)")
     console.print("Empty texts: " + ", ".join(f"{role} [bold]{n:,}[/]" for role, n in empty.items()))
     console.print(f"Missing negatives: [bold]{report['missing_negatives']:,}[/] null negative_k cells, read as "
                   "negatives the row lacks")

@@ -42,7 +42,7 @@ def test_terminal_shows_the_key_figures(report: dict) -> None:
         cells = [format_number(report[key][column]) for column in ("min", "p50", "p90", "p99", "max", "mean")]
         assert re.search(rf"{label}\s+│\s+" + r"\s+│\s+".join(map(re.escape, cells)) + r"\s+│", text), label
     assert report["negatives_per_query"]["max"] == 14
-    assert "Duplicate queries: 1 exact repeats, 1 more after normalisation" in text
+    assert "Duplicate queries: 1 exact repeat, 1 more after normalisation" in text
     assert "Empty texts: query 0, positive 1, negative 0" in text
     assert "Text length in tokens" in text and "max_seq_length 8" in text
     for label, n in bucket_histogram(report["negatives_per_query"]["histogram"]):
@@ -111,3 +111,9 @@ def test_missing_negatives_are_shown_beside_empty_texts(report: dict) -> None:
     shown = {**report, "missing_negatives": 3}
     assert "Missing negatives: 3" in terminal_text(shown)
     assert "<td>missing negatives (null negative_k cells)</td><td>3</td>" in render_html(shown)
+
+
+def test_one_row_reads_in_the_singular(write_table) -> None:
+    one = profile(read_dataset(write_table("one.jsonl", [{"query": "q", "pos": ["p"], "neg": []}]), "flag"), None)
+    assert "1 row, 1 distinct query, 1 distinct document" in terminal_text(one)
+    assert "<b>1</b> row, <b>1</b> distinct query, <b>1</b> distinct document<br>" in render_html(one)
