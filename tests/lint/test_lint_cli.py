@@ -111,6 +111,19 @@ def test_the_header_counts_one_row_in_the_singular(write_table, tiny_tokenizer: 
     assert "train.jsonl: 1 row, layout triplet" in console.export_text()
 
 
+def test_the_footer_counts_in_the_singular_and_plural(write_table, tiny_tokenizer: Path) -> None:
+    from rich.console import Console
+
+    from pipeline.lint.render import render_terminal
+
+    same = [CLEAN[0], {**CLEAN[1], "positive": CLEAN[1]["anchor"]}]  # anchor-equals-positive
+    repeated = [*CLEAN, {**CLEAN[0], "positive": "BM25 is a ranking function."}]  # duplicate-query and its conflict
+    for records, footer in ((same, "1 error, 0 warnings"), (repeated, "0 errors, 2 warnings")):
+        console = Console(record=True, width=120)
+        render_terminal(lint(write_table("train.jsonl", records), LintOptions(model=str(tiny_tokenizer))), console)
+        assert console.export_text().endswith(f"\n{footer}\n")
+
+
 def test_exit_2_on_unreadable_input(tmp_path: Path, prep) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"anchor": "a", "positive": "b"}\n{"anchor": "c", "positive": \n')

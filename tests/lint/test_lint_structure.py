@@ -366,4 +366,4 @@ def test_a_constant_label_counts_the_rows_that_carry_it(lint_records) -> None:
             for i in range(4)]
     finding = one(lint_records(rows, name="sts.jsonl"), "constant-label")
     assert finding.count == 3
-    assert "sts.jsonl: all 3 non-null labels are score = 1.0 (1 of the 4 rows have none)" in finding.message
+    assert "sts.jsonl: all 3 non-null labels are score = 1.0 (1 row has none)" in finding.message
