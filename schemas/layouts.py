@@ -61,7 +61,9 @@ class NTupleModel(_AnchorPositive):
     def label_length(cls, data: pa.PolarsData) -> pl.LazyFrame:
         schema = data.lazyframe.collect_schema()
         negatives = [name for name in schema.names() if name.startswith("negative_") and name[9:].isdigit()]
-        if not isinstance(schema.get("label"), pl.List):  # missing, or a number the column check reports once
+        # No label list (missing, or a number the column check reports once), or no negatives, which has_negatives
+        # reports once: every row's label would fail for that one cause.
+        if not negatives or not isinstance(schema.get("label"), pl.List):
             return data.lazyframe.select(pl.lit(True))
         return data.lazyframe.select(pl.col("label").list.len() == 1 + len(negatives))
 

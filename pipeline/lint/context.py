@@ -39,7 +39,7 @@ class LintOptions:
             raise ConfigError(f"--format must be one of {', '.join(FORMATS)}; got '{self.fmt}'")
         check_roles(self.columns, self.fmt)
         if self.layout is not None:
-            check_layout(self.layout)
+            check_layout(self.layout, self.fmt)
         if self.loss is not None and self.loss not in LOSSES:
             raise ConfigError(f"--loss must be one of {', '.join(sorted(LOSSES))}; got '{self.loss}'")
         if self.batch_size is not None and self.batch_size < 2:

@@ -16,6 +16,7 @@ from pipeline.readers.st import st_columns
 LAYOUTS = ("n-tuple", "triplet", "labeled-pair", "labeled-list", "flag", "buckets", "st", "beir")
 # Formats that fix the layout (st tables are told apart by their columns).
 FORMATS = {"flag": "flag", "pairs": "labeled-pair", "lists": "labeled-list", "beir": "beir"}
+ST_LAYOUTS = ("n-tuple", "triplet", "buckets", "st")  # the layouts of a table read as st
 BI_ENCODER = frozenset({"n-tuple", "buckets", "triplet", "labeled-pair", "st"})  # fixed string columns, in order
 ST_READ = BI_ENCODER | {"labeled-list"}  # fed to a trainer column by column, by position
 # ST's data collator takes the first of these it finds as the label and tokenises every other column.
@@ -72,9 +73,15 @@ def find_roles(layout: str, schema: pl.Schema, where: str, columns: dict[str, st
     return Roles(anchor, (positive,), tuple(negatives), score if {"score", "label"} & set(mapped) else label)
 
 
-def check_layout(layout: str) -> str:
+def check_layout(layout: str, fmt: str | None = None) -> str:
+    """--format says how DATA is read and --layout what it is checked against: a layout that the format cannot
+    read would be one of the two ignored without a word."""
     if layout not in LAYOUTS:
         raise ConfigError(f"--layout must be one of {', '.join(LAYOUTS)}; got '{layout}'")
+    read = ST_LAYOUTS if fmt == "st" else (FORMATS[fmt],) if fmt in FORMATS else (layout,)
+    if layout not in read:
+        raise ConfigError(f"--format {fmt} reads the {_either(read)} layout, not --layout {layout}; give the "
+                          f"--format the data is in, or leave one of the two out")
     return layout
 
 
@@ -112,3 +119,7 @@ def unused_inputs(schema: pl.Schema, roles: Roles) -> list[str]:
     """Columns the trainer feeds as inputs that are not one of the layout's roles."""
     inputs, _ = st_inputs(schema)
     return [name for name in inputs if name not in roles.texts and name != roles.label]
+
+
+def _either(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

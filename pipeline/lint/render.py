@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipeline.lint.rule import ERROR
+from pipeline.lint.rule import ERROR, counted
 from pipeline.lint.runner import LintResult
 
 SHOWN_IN_TABLE = 5  # row numbers per finding in the terminal; the JSON has up to 20
@@ -35,8 +35,8 @@ def render_terminal(result: LintResult, console: Console, strict: bool = False) 
     console.print(grid)
     errors = sum(1 for finding in result.findings if finding.severity == ERROR)
     warnings = len(result.findings) - errors
-    console.print(f"{errors} error(s), {warnings} warning(s)" + (" (--strict: warnings count as errors)"
-                                                                    if strict and warnings else ""))
+    strictly = " (--strict: warnings count as errors)" if strict and warnings else ""
+    console.print(f"{counted(errors, 'error', 'errors')}, {counted(warnings, 'warning', 'warnings')}{strictly}")
 
 
 def render_json(result: LintResult) -> str:

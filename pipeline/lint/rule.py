@@ -62,6 +62,14 @@ def counted(count: int, one: str, many: str) -> str:
     return f"1 {one}" if count == 1 else f"{count:,} {many}"
 
 
+def how_equal(exact: int, count: int) -> str:
+    """How `count` texts equal others, `exact` of them exactly: ' exactly', ' after normalisation', or both counted
+    (': 1 exactly, 2 after normalisation'); a kind none of them is goes unsaid."""
+    if exact == count:
+        return " exactly"
+    return " after normalisation" if exact == 0 else f": {exact:,} exactly, {count - exact:,} after normalisation"
+
+
 def in_batch(table: "LintTable", context: "LintContext") -> bool:
     """Whether other rows of a batch act as negatives: not for scored pairs and lists, nor for --loss without, nor
     for flag data that FlagEmbedding trains without them."""

@@ -97,7 +97,7 @@ def lint_table(table: LintTable, context: LintContext) -> list[Finding]:
 
 
 def _table(source: Source, options: LintOptions) -> LintTable:
-    layout = "beir" if source.is_beir else options.layout or _detected(source, options)
+    layout = "beir" if source.is_beir else _detected(source, options)
     if layout == "beir" and not source.is_beir:
         raise InputError(source.name, "not a BEIR folder: expected corpus.jsonl, queries.jsonl and qrels/<split>.tsv")
     if not source.frame.height:  # an empty file has no columns to find roles in, and needs none
@@ -106,7 +106,9 @@ def _table(source: Source, options: LintOptions) -> LintTable:
 
 
 def _detected(source: Source, options: LintOptions) -> str:
-    """The layout the readers would read: their format detection, and their check of --columns roles against it."""
+    """--layout, else the layout the readers would read. Their format detection and their check of --columns roles
+    against it run either way: a table they refuse (a FlagEmbedding file read as st, two columns for one role) is
+    refused with --layout too."""
     fmt = format_of_columns(source.schema, options.columns, source.name, options.fmt)
     check_roles(options.columns or {}, fmt)
-    return detect_layout(source.schema, fmt)
+    return options.layout or detect_layout(source.schema, fmt)

@@ -23,6 +23,14 @@ def test_an_n_tuple_without_numbered_negatives_is_reported_with_its_other_broken
     assert (finding.count, finding.rows) == (2, ())
 
 
+def test_an_n_tuple_with_a_label_and_no_numbered_negatives_is_one_finding(lint_records) -> None:
+    # The missing negatives also failed every row's 'label holds 1 + K scores' (K = 0): one cause, two findings.
+    scored = [{"anchor": "a b", "positive": "c d", "label": [1.0, 0.2]},
+              {"anchor": "e f", "positive": "g h", "label": [1.0, 0.1]}]
+    finding = one(lint_records(scored, layout="n-tuple"), "layout-schema")
+    assert finding.message == "n-tuple layout: the table lacks a negative_1..negative_K column"
+
+
 def test_every_missing_column_is_named(lint_records) -> None:
     flag = [{"query": "q a", "pos": ["p a"], "neg": ["n a"]}, {"query": "q b", "pos": ["p b"], "neg": ["n b"]}]
     finding = one(lint_records(flag, layout="triplet"), "layout-schema")

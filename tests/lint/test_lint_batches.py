@@ -88,6 +88,9 @@ def test_small_corpus_in_batch(lint_records) -> None:
     finding = one(lint_records(ROWS, batch_size=8), "small-corpus-in-batch")
     assert "4 distinct queries and 4 distinct positives for batches of 8" in finding.message and finding.count == 4
     assert not by_rule(lint_records(ROWS), "small-corpus-in-batch"), "only with --batch-size"
+    one_query = [{**row, "anchor": ROWS[0]["anchor"], "positive": ROWS[0]["positive"]} for row in ROWS[:2]]
+    finding = one(lint_records(one_query, batch_size=2), "small-corpus-in-batch")
+    assert finding.message.startswith("1 distinct query and 1 distinct positive for batches of 2:")
 
 
 def test_text_too_long(lint_records) -> None:

@@ -56,6 +56,36 @@ def test_exit_2_on_a_wrong_call(write_table, prep, args: list[str]) -> None:
     assert result.returncode == 2 and result.stderr.startswith("error:"), result.stderr
 
 
+def test_format_and_layout_that_disagree_are_refused(write_table, prep) -> None:
+    # `--format pairs --layout n-tuple` linted the table as n-tuple, exit 0, with no word about --format.
+    result = prep("lint", write_table("train.jsonl", CLEAN), "--format", "pairs", "--layout", "n-tuple")
+    assert result.returncode == 2
+    assert result.stderr == ("error: --format pairs reads the labeled-pair layout, not --layout n-tuple; give the "
+                             "--format the data is in, or leave one of the two out\n")
+
+
+@pytest.mark.parametrize(("fmt", "layouts"), [("st", "n-tuple, triplet, buckets or st"), ("flag", "flag"),
+                                              ("lists", "labeled-list"), ("beir", "beir")])
+def test_a_format_goes_with_its_own_layouts_only(fmt: str, layouts: str) -> None:
+    from pipeline.errors import ConfigError
+    from pipeline.lint.layouts import LAYOUTS
+
+    agree = [layout for layout in LAYOUTS if layout in layouts.replace(" or ", ", ").split(", ")]
+    for layout in agree:
+        LintOptions(fmt=fmt, layout=layout)
+    for layout in set(LAYOUTS) - set(agree):
+        with pytest.raises(ConfigError, match=f"^--format {fmt} reads the {layouts} layout, not --layout {layout};"):
+            LintOptions(fmt=fmt, layout=layout)
+
+
+def test_format_and_layout_that_agree_are_linted(write_table, tiny_tokenizer: Path) -> None:
+    pairs = [{"sentence1": "what is bm25", "sentence2": "BM25 ranks documents.", "score": 1.0},
+             {"sentence1": "who wrote dune", "sentence2": "Mars is red.", "score": 0.0}]
+    options = LintOptions(fmt="pairs", layout="labeled-pair", model=str(tiny_tokenizer))
+    result = lint(write_table("train.jsonl", pairs), options)
+    assert (result.tables[0]["layout"], result.findings) == ("labeled-pair", [])
+
+
 def test_batch_of_one_is_refused_by_lint_and_layouts() -> None:
     from pipeline.config import LayoutConfig
     from pipeline.errors import ConfigError
@@ -79,6 +109,19 @@ def test_the_header_counts_one_row_in_the_singular(write_table, tiny_tokenizer: 
     console = Console(record=True, width=120)
     render_terminal(lint(write_table("train.jsonl", CLEAN[:1]), LintOptions(model=str(tiny_tokenizer))), console)
     assert "train.jsonl: 1 row, layout triplet" in console.export_text()
+
+
+def test_the_footer_counts_in_the_singular_and_plural(write_table, tiny_tokenizer: Path) -> None:
+    from rich.console import Console
+
+    from pipeline.lint.render import render_terminal
+
+    same = [CLEAN[0], {**CLEAN[1], "positive": CLEAN[1]["anchor"]}]  # anchor-equals-positive
+    repeated = [*CLEAN, {**CLEAN[0], "positive": "BM25 is a ranking function."}]  # duplicate-query and its conflict
+    for records, footer in ((same, "1 error, 0 warnings"), (repeated, "0 errors, 2 warnings")):
+        console = Console(record=True, width=120)
+        render_terminal(lint(write_table("train.jsonl", records), LintOptions(model=str(tiny_tokenizer))), console)
+        assert console.export_text().endswith(f"\n{footer}\n")
 
 
 def test_exit_2_on_unreadable_input(tmp_path: Path, prep) -> None:

@@ -60,7 +60,7 @@ def test_anchor_equals_positive(lint_records) -> None:
 def test_positive_in_negatives(lint_records) -> None:
     finding = one(lint_records(with_row(1, negative="Frank Herbert wrote  Dune.")), "positive-in-negatives")
     assert (finding.count, finding.rows) == (1, (2,))
-    assert finding.message == "1 negative is the row's own positive or anchor: 0 exactly, 1 after normalisation"
+    assert finding.message == "1 negative is the row's own positive or anchor after normalisation"  # not "0 exactly"
 
 
 def test_duplicate_query(lint_records) -> None:
@@ -70,8 +70,8 @@ def test_duplicate_query(lint_records) -> None:
     assert (finding.count, finding.rows) == (2, (4, 5))
     assert "2 rows repeat an earlier row's query: 1 exactly, 1 after normalisation" in finding.message
     assert finding.severity == "warning"
-    one_repeat = one(lint_records([*CLEAN, CLEAN[0]]), "duplicate-query")
-    assert one_repeat.message.startswith("1 row repeats an earlier row's query: 1 exactly, 0 after normalisation")
+    one_repeat = one(lint_records([CLEAN[0], CLEAN[0]]), "duplicate-query")
+    assert one_repeat.message == "1 row repeats an earlier row's query exactly (1 distinct query in 2 rows)"
 
 
 def test_a_query_in_an_earlier_file_of_a_folder_is_named_with_that_file(tmp_path: Path) -> None:

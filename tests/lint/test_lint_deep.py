@@ -37,6 +37,7 @@ def test_near_duplicate_negative(lint_deep) -> None:
     rows = [*ROWS[:2], {**ROWS[2], "negative": "Bake Bread With Yeast"}]
     finding = one(lint_deep(rows), "near-duplicate-negative")
     assert (finding.count, finding.rows) == (1, (3,))
+    assert finding.message == "1 negative is within cosine 0.999 of the row's positive"
 
 
 def test_near_duplicate_query_and_its_batch_conflicts(lint_deep) -> None:
@@ -44,6 +45,7 @@ def test_near_duplicate_query_and_its_batch_conflicts(lint_deep) -> None:
     findings = lint_deep(rows, batch_size=2)
     near = one(findings, "near-duplicate-query")
     assert (near.count, near.rows) == (2, (2, 4))
+    assert near.message == "1 pair of distinct queries is near-duplicate (cosine >= 0.999)"
     conflict = one(findings, "cross-row-false-negative")
     assert conflict.rows == (2, 4), "near-duplicate queries must not share a batch"
 

@@ -244,6 +244,28 @@ def test_two_columns_for_one_role_are_one_error_line_from_the_cli(write_table, p
     assert linted.stderr == reported.stderr == f"error: {path}: {AMBIGUOUS['positive/pos'][1]}\n"
 
 
+FLAG_SCORED = [{"query": "what is bm25", "pos": ["BM25 ranks documents."], "neg": ["Mars is red."], "pos_scores": [0.9],
+                "neg_scores": [0.1]}]
+TWO_SCORES = [{"q": "what is bm25", "a": "BM25 ranks documents.", "s": 0.9, "l": 0.5}]
+READERS_REFUSE = {  # records, options, the layout named, what the readers say
+    "flag read as st by --columns": (FLAG_SCORED, {"columns": {"anchor": "query", "positive": "pos"}}, "st",
+                                     "with --columns it is read as st, which drops pos_scores, neg_scores"),
+    "flag read as st by --format": (FLAG_SCORED, {"fmt": "st"}, "n-tuple",
+                                    "--format st reads it as st, which drops pos_scores, neg_scores"),
+    "score and label mapped": (TWO_SCORES, {"columns": {"anchor": "q", "positive": "a", "score": "s", "label": "l"}},
+                               "labeled-pair", "maps score and label, two names of one pairs role"),
+}
+
+
+@pytest.mark.parametrize("case", READERS_REFUSE)
+def test_the_readers_checks_apply_with_layout_too(lint_records, case: str) -> None:
+    # With --layout, lint skipped the readers' format detection and linted a table they refuse as that layout.
+    records, options, layout, message = READERS_REFUSE[case]
+    for named in ({}, {"layout": layout}):
+        with pytest.raises((InputError, ConfigError), match=message):
+            lint_records(records, **options, **named)
+
+
 def test_columns_detect_the_format_as_the_readers_do(lint_records) -> None:
     rows = [{"a": "a cat", "positive": "a cat sits"}, {"a": "a car", "positive": "a car drives"}]
     with pytest.raises(ConfigError, match="--columns roles for st input are anchor, positive, negative, score, label; "
@@ -344,4 +366,4 @@ def test_a_constant_label_counts_the_rows_that_carry_it(lint_records) -> None:
             for i in range(4)]
     finding = one(lint_records(rows, name="sts.jsonl"), "constant-label")
     assert finding.count == 3
-    assert "sts.jsonl: all 3 non-null labels are score = 1.0 (1 of the 4 rows have none)" in finding.message
+    assert "sts.jsonl: all 3 non-null labels are score = 1.0 (1 row has none)" in finding.message

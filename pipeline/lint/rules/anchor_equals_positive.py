@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipeline.lint.rule import ERROR, Finding, Rule
+from pipeline.lint.rule import ERROR, Finding, Rule, how_equal
 from pipeline.readers.files import ROW
 
 
@@ -20,5 +20,4 @@ class AnchorEqualsPositive(Rule):
         if same.is_empty():
             return []
         exact = int((same["raw"] == same["anchor_raw"]).sum())
-        return [self.found(same["line"], f"positive equals the anchor: {exact:,} exactly, {same.height - exact:,} "
-                           "after normalisation")]
+        return [self.found(same["line"], f"positive equals the anchor{how_equal(exact, same.height)}")]

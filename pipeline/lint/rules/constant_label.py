@@ -4,7 +4,7 @@ import polars as pl
 
 from pipeline.lint.layouts import ST_READ, st_inputs
 from pipeline.lint.losses import NONE, NUMBERS
-from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
+from pipeline.lint.rule import ERROR, WARNING, Finding, Rule, counted
 
 
 class ConstantLabel(Rule):
@@ -28,7 +28,7 @@ class ConstantLabel(Rule):
         learns = context.loss is not None and any(form.label not in (NONE, NUMBERS) for form in context.loss.forms)
         # count: the rows that carry the value; a row without a label is layout-schema's (a null column).
         where = f"every one of the {values.len():,} rows has {label} = {values[0]}" if values.len() == table.rows \
-            else (f"all {values.len():,} non-null labels are {label} = {values[0]} ({table.rows - values.len():,} "
-                  f"of the {table.rows:,} rows have none)")
+            else (f"all {values.len():,} non-null labels are {label} = {values[0]} "
+                  f"({counted(table.rows - values.len(), 'row has', 'rows have')} none)")
         return [self.found([], f"{table.source.name}: {where}", count=values.len(),
                            severity=ERROR if learns else None)]

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipeline.lint.rule import WARNING, Finding, Rule, in_batch, in_prep_blocks
+from pipeline.lint.rule import WARNING, Finding, Rule, counted, how_equal, in_batch, in_prep_blocks
 from pipeline.readers.files import ROW
 
 
@@ -23,7 +23,7 @@ class DuplicateQuery(Rule):
         if repeats.is_empty():
             return []
         exact = int((~anchors["raw"].is_first_distinct()).sum())
-        repeat = "row repeats" if repeats.height == 1 else "rows repeat"
-        return [self.found(repeats[ROW], f"{repeats.height:,} {repeat} an earlier row's query: {exact:,} "
-                           f"exactly, {repeats.height - exact:,} after normalisation "
-                           f"({anchors['id'].n_unique():,} distinct queries in {anchors.height:,} rows)")]
+        repeat = counted(repeats.height, "row repeats", "rows repeat")
+        distinct = counted(anchors["id"].n_unique(), "distinct query", "distinct queries")
+        return [self.found(repeats[ROW], f"{repeat} an earlier row's query{how_equal(exact, repeats.height)} "
+                           f"({distinct} in {anchors.height:,} rows)")]

@@ -3,8 +3,8 @@ so one run reports every broken column and check at once."""
 
 import polars as pl
 
-from pipeline.lint.layouts import LABEL_COLUMNS
 from pipeline.lint.load import empty_lists
+from pipeline.lint.model_frame import model_names, typed_by_model
 from pipeline.lint.rule import ERROR, WARNING, Finding, Rule, counted
 from pipeline.readers.files import ROW
 
@@ -30,9 +30,9 @@ class LayoutSchema(Rule):
 
         from schemas.layouts import MODELS
 
-        renamed, model = _model_names(table), MODELS[table.layout]
+        renamed, model = model_names(table), MODELS[table.layout]
         try:
-            model.validate(_typed_by_model(table.frame.rename(renamed), model), lazy=True)
+            model.validate(typed_by_model(table.frame.rename(renamed), model), lazy=True)
         except pa.errors.SchemaErrors as errors:
             back = {new: old for old, new in renamed.items()}
             cases = errors.failure_cases.with_columns(pl.col("column").replace(back),
@@ -125,34 +125,3 @@ def _without_margin_lists(cases: pl.DataFrame, table) -> pl.DataFrame:
     lengths = table.frame["label"].list.len()
     margins = pl.int_range(table.rows, eager=True).filter(lengths == len(table.roles.negatives))
     return cases.filter(~((pl.col("check") == "label holds 1 + K scores") & pl.col("index").is_in(margins)))
-
-
-def _model_names(table) -> dict[str, str]:
-    """A labeled pair named with st's names, (query, answer, label), is checked as (sentence1, sentence2, label):
-    the trainer reads its columns by position, so the names do not matter to it. A score column of another name
-    (--columns score=sim) is checked as `score`; label-column-name says that ST will not take it as the label."""
-    if table.layout != "labeled-pair":
-        return {}
-    wanted = {table.roles.anchor: "sentence1", table.roles.positives[0]: "sentence2"}
-    if table.roles.label and table.roles.label not in LABEL_COLUMNS:
-        wanted[table.roles.label] = "score"
-    return {old: new for old, new in wanted.items() if old != new and new not in table.frame.columns}
-
-
-def _typed_by_model(frame: pl.DataFrame, model) -> pl.DataFrame:
-    """A column without a single value takes the type the model wants: JSON types neither null nor `[]` (a list of
-    texts or of numbers alike), so only its nulls are left to check."""
-    wanted = {name: column.dtype.type for name, column in model.to_schema().columns.items()
-              if name in frame.columns and _holds_nothing(frame[name])}
-    # An all-empty list column stays a list where the model wants a text or a number: the check then reports it
-    wanted = {name: dtype for name, dtype in wanted.items()
-              if isinstance(dtype, pl.List) or frame[name].null_count() == frame.height}
-    return frame.with_columns(pl.lit(None, dtype).alias(name) if frame[name].null_count() == frame.height
-                              else pl.col(name).cast(dtype) for name, dtype in wanted.items())
-
-
-def _holds_nothing(values: pl.Series) -> bool:
-    """Every row null or an empty list."""
-    if values.null_count() == values.len():
-        return True
-    return isinstance(values.dtype, pl.List) and values.list.len().fill_null(0).max() == 0

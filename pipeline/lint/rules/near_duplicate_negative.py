@@ -4,7 +4,7 @@ import numpy as np
 import polars as pl
 
 from pipeline.lint.deep import embed
-from pipeline.lint.rule import WARNING, Finding, Rule
+from pipeline.lint.rule import WARNING, Finding, Rule, counted
 from pipeline.readers.files import ROW
 
 
@@ -28,5 +28,5 @@ class NearDuplicateNegative(Rule):
         close = pairs.filter(pl.Series(cosine >= context.options.threshold))
         if close.is_empty():
             return []
-        return [self.found(close["line"], f"{close.unique([ROW, 'id']).height:,} negatives are within cosine "
-                           f"{context.options.threshold} of their row's positive")]
+        near = counted(close.unique([ROW, "id"]).height, "negative is", "negatives are")
+        return [self.found(close["line"], f"{near} within cosine {context.options.threshold} of the row's positive")]

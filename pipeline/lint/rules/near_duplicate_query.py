@@ -3,7 +3,7 @@
 import polars as pl
 
 from pipeline.lint.deep import query_links
-from pipeline.lint.rule import WARNING, Finding, Rule, in_batch
+from pipeline.lint.rule import WARNING, Finding, Rule, counted, in_batch
 from pipeline.readers.files import ROW
 
 
@@ -23,5 +23,5 @@ class NearDuplicateQuery(Rule):
         rows = table.texts.filter((pl.col("role") == "anchor") & pl.col("id").is_in(linked.implode()))
         if rows.is_empty():
             return []
-        return [self.found(rows[ROW], f"{len(links.source) // 2:,} pairs of distinct queries are near-duplicates "
-                           f"(cosine >= {context.options.threshold})")]
+        pairs = counted(len(links.source) // 2, "pair of distinct queries is", "pairs of distinct queries are")
+        return [self.found(rows[ROW], f"{pairs} near-duplicate (cosine >= {context.options.threshold})")]

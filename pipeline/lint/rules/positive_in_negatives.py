@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipeline.lint.rule import ERROR, Finding, Rule, counted
+from pipeline.lint.rule import ERROR, Finding, Rule, counted, how_equal
 from pipeline.readers.files import ROW
 
 
@@ -21,4 +21,4 @@ class PositiveInNegatives(Rule):
             return []
         exact = int((clash["raw"] == clash["kept_raw"]).sum())
         return [self.found(clash["line"], f"{counted(clash.height, 'negative is', 'negatives are')} the row's own "
-                           f"positive or anchor: {exact:,} exactly, {clash.height - exact:,} after normalisation")]
+                           f"positive or anchor{how_equal(exact, clash.height)}")]

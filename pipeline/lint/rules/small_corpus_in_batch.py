@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipeline.lint.rule import WARNING, Finding, Rule, in_batch
+from pipeline.lint.rule import WARNING, Finding, Rule, counted, in_batch
 
 
 class SmallCorpusInBatch(Rule):
@@ -21,5 +21,7 @@ class SmallCorpusInBatch(Rule):
         positives = texts.filter(pl.col("role") == "positive")["id"].n_unique()
         if min(queries, positives) >= batch:
             return []
-        return [self.found([], f"{queries:,} distinct queries and {positives:,} distinct positives for batches of "
-                           f"{batch}: batches cannot be filled without repeating texts", count=table.rows)]
+        sizes = f"{counted(queries, 'distinct query', 'distinct queries')} and " \
+                f"{counted(positives, 'distinct positive', 'distinct positives')}"
+        return [self.found([], f"{sizes} for batches of {batch}: batches cannot be filled without repeating texts",
+                           count=table.rows)]
