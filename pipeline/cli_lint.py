@@ -22,7 +22,8 @@ def lint(
                                                         "default: the one a prep output's manifest.json gives, "
                                                         "else 8).")] = None,
     eval_data: Annotated[Path | None, typer.Option("--eval", help="Evaluation data: report its queries and "
-                                                                  "positives found in DATA.")] = None,
+                                                                  "positives found in DATA. Read with --format and "
+                                                                  "--columns; its layout is its own.")] = None,
     eval_split: Annotated[str | None, typer.Option(help="The --eval data's split: one split of a DatasetDict "
                                                         "(default: every split) or a BEIR qrels split (default: "
                                                         "test).")] = None,

@@ -41,7 +41,9 @@ def lint(path: Path, options: LintOptions) -> LintResult:
         options = dataclasses.replace(options, group_size=written_group_size(path) or GROUP_SIZE)
     context = LintContext(options)
     if options.eval_data is not None:
-        held_out = [_table(source, options)
+        # --layout is what DATA is checked against; the eval data gives only its texts, in whatever layout it has.
+        # --format and --columns say how the files are read: those of one dataset's splits share them.
+        held_out = [_table(source, dataclasses.replace(options, layout=None))
                     for source in read_sources(Path(options.eval_data), _eval_split(options), options.columns,
                                                options.fmt)]
         context.eval_texts = pl.concat([table.texts for table in held_out])

@@ -113,6 +113,13 @@ def test_train_eval_leakage(lint_records, write_table) -> None:
     assert json.loads(json.dumps(finding.to_json()))["rule"] == "train-eval-leakage"
 
 
+def test_layout_names_what_data_is_checked_against_not_the_layout_of_the_eval_data(lint_records, write_table) -> None:
+    pairs = write_table("eval_pairs.jsonl", [{"sentence1": "unrelated", "sentence2": "Paris is the capital.",
+                                              "score": 0.9}])
+    finding = one(lint_records(ROWS, eval_data=pairs, layout="st"), "train-eval-leakage")
+    assert finding.message == "1 row holds an eval positive (exact or after normalisation)"
+
+
 def _beir(folder: Path) -> Path:
     (folder / "qrels").mkdir(parents=True)
     corpus = [{"_id": "d1", "title": "", "text": "BM25 ranks documents."},
