@@ -24,6 +24,7 @@ Methods, all with MultipleNegativesRankingLoss, one epoch, batch 32, lr 2e-5, th
   prep:KEY=VALUE,...  prep run with these [mining] or [layout] settings, TOML values:
             prep:relative_margin=0.02,sampling="random",fill="drop" (not layout, shard_format or batch_size,
             which the benchmark sets itself)
+  prep+:KEY=VALUE,... the same, as prep+: --batch-size 32 and conflict-free batches
 Evaluated with ST's InformationRetrievalEvaluator on the test qrels against the whole corpus: nDCG@10, MRR@10,
 Recall@100. Every method is trained with each seed; the table gives the mean and half the range (max - min) / 2.
 
@@ -117,11 +118,12 @@ def prep_settings(method: str) -> dict:
     """`prep:KEY=VALUE,...` -> {KEY: VALUE}, the values in TOML (`prep:relative_margin=0.02,positive_neighbors=8`)."""
     import tomllib
 
-    if not method.startswith("prep:"):
+    prefix = next((prefix for prefix in ("prep:", "prep+:") if method.startswith(prefix)), None)
+    if prefix is None:
         raise argparse.ArgumentTypeError(f"unknown method '{method}': one of {', '.join(MINERS | PREP_METHODS)}, "
-                                         "or prep:KEY=VALUE,...")
+                                         "or prep:KEY=VALUE,... (prep+:KEY=VALUE,... with conflict-free batches)")
     try:
-        return tomllib.loads("\n".join(method.removeprefix("prep:").split(",")))
+        return tomllib.loads("\n".join(method.removeprefix(prefix).split(",")))
     except tomllib.TOMLDecodeError as error:
         raise argparse.ArgumentTypeError(f"{method}: settings must be KEY=VALUE in TOML, comma separated "
                                          f"({error})") from None
@@ -240,7 +242,7 @@ def method_name(name: str) -> str:
 def miner(name: str):
     if name in MINERS:
         return MINERS[name]
-    batch_size, settings = PREP_METHODS.get(name) or (None, prep_settings(name))
+    batch_size, settings = PREP_METHODS.get(name) or (32 if name.startswith("prep+:") else None, prep_settings(name))
     return lambda pairs, corpus, work, setup: prep_output(pairs, corpus, work, setup, batch_size, **settings)
 
 
@@ -277,7 +279,7 @@ def main() -> None:
     for seed in args.seeds:
         for name, dataset in datasets_by_method.items():
             began = time.perf_counter()
-            model = train(dataset, seed, setup, work, blocks=name.endswith("+"))
+            model = train(dataset, seed, setup, work, blocks=name.endswith("+") or name.startswith("prep+:"))
             results.setdefault(name, []).append(evaluate(model, corpus, test_queries, relevant, setup))
             print(f"seed {seed} {name:<6} nDCG@10 {results[name][-1]['ndcg@10']:.4f} "
                   f"({time.perf_counter() - began:.0f} s)", flush=True)
