@@ -15,7 +15,8 @@ def lint(
     loss: Annotated[str | None, typer.Option(help="The sentence-transformers loss you will train with, e.g. "
                                                   "MultipleNegativesRankingLoss, CoSENTLoss, ListNetLoss.")] = None,
     layout: Annotated[str | None, typer.Option(help="n-tuple, triplet, labeled-pair, labeled-list, flag, buckets, "
-                                                    "st or beir (default: detected from the columns).")] = None,
+                                                    "st or beir (default: detected from the columns); one that "
+                                                    "--format reads (st: n-tuple, triplet, buckets or st).")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Training batch size: in-batch conflict and corpus-size "
                                                         "checks.")] = None,
     group_size: Annotated[int | None, typer.Option(help="FlagEmbedding train_group_size (1 positive + negatives; "
