@@ -40,8 +40,10 @@ def model_files(folder: Path) -> list[Path]:
     loads them: an --out or --cache-dir inside the folder (allowed) is not the model, and must not change its key."""
     modules = folder / "modules.json"
     paths = [entry.get("path") for entry in json.loads(modules.read_text())] if modules.is_file() else []
+    # A module without files (Normalize) has no folder in a Hub download, whose git keeps no empty folder.
+    inside = [folder / path for path in paths if path and (folder / path).resolve().is_relative_to(folder.resolve())]
     return [*(file for file in folder.iterdir() if file.is_file()),
-            *(file for path in paths if path for file in files_under(folder / path))]
+            *(file for module in inside if module.is_dir() for file in files_under(module))]
 
 
 class EmbeddingCache:

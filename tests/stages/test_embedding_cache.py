@@ -1,5 +1,6 @@
 """The embedding cache on a machine that misbehaves: parts cut short, zeroed or of another dimension."""
 
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from pipeline.config import EncoderConfig
 from pipeline.fingerprint import hash_folder
+from pipeline.report.tokens import default_model_path
 from pipeline.stages import encode
 from pipeline.stages.embedding_cache import fingerprint_model
 from pipeline.stages.encode import Encoder
@@ -136,3 +138,21 @@ def test_the_model_fingerprint_covers_the_model_not_an_out_or_cache_inside_its_f
     assert pooled != before
     (model / "tokenizer_config.json").write_text((model / "tokenizer_config.json").read_text() + " ")
     assert fingerprint_model(str(model)) != pooled
+
+
+def test_a_module_without_a_folder_is_fingerprinted_as_the_model_loads_it(tiny_model, tmp_path):
+    """A Hub download has no folder for a module without files (Normalize: git keeps no empty folder), and the
+    default model lists 2_Normalize without one; a module path outside the folder is not the model's."""
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    modules = json.loads((model / "modules.json").read_text())
+    modules.append({"idx": len(modules), "name": str(len(modules)), "path": "2_Normalize",
+                    "type": "sentence_transformers.models.Normalize"})
+    (model / "modules.json").write_text(json.dumps(modules))
+    assert fingerprint_model(str(model)) == hash_folder(model)  # no folder: nothing more to hash, and no error
+    modules[-1]["path"] = "../elsewhere"
+    (model / "modules.json").write_text(json.dumps(modules))
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "file").write_text("x")
+    assert fingerprint_model(str(model)) == hash_folder(model)
+    assert fingerprint_model(str(default_model_path())) == hash_folder(default_model_path())  # as it always was
