@@ -28,11 +28,16 @@ def line_unit(path: Path) -> str:
 
 
 def is_blank(path: Path) -> bool:
-    """An empty file, or one with nothing but whitespace, or a `.json` file holding `[]`, or a folder that holds no
-    table (an empty folder, a DatasetDict of no split: a buckets output where no query has a negative): 0 rows."""
+    """An empty file, or one with nothing but whitespace, or a `.json` file holding `[]`, or a prep output that holds
+    no table (a buckets output where no query has a negative: a DatasetDict of no split, or an empty Parquet data/
+    folder beside its manifest): 0 rows. Any other empty folder is no dataset (an error where it is read)."""
     if path.is_dir():
+        from pipeline.stages.write import is_prep_manifest
+
         info = path / "dataset_dict.json"
-        return not any(path.iterdir()) or (info.is_file() and json.loads(info.read_text()).get("splits") == [])
+        if info.is_file():
+            return json.loads(info.read_text()).get("splits") == []
+        return not any(path.iterdir()) and is_prep_manifest(path.parent / "manifest.json")
     if not path.is_file():
         return False
     with path.open("rb") as handle:

@@ -152,6 +152,18 @@ def test_folder_that_is_neither_beir_nor_datasets_nor_json_lines(tmp_path: Path)
         read_dataset(tmp_path)
 
 
+def test_an_empty_folder_is_no_dataset(tmp_path: Path) -> None:
+    """A mistyped or unfilled DATA folder must not read as 0 rows (lint would pass it); only a prep output's
+    empty data/ folder does, beside its manifest (tests/lint/test_prep_output.py)."""
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match=r"neither BEIR .*, a datasets save_to_disk folder, Parquet shards"):
+        read_dataset(tmp_path / "empty")
+    (tmp_path / "empty" / "manifest.json").write_text("{}")  # not prep's
+    (tmp_path / "empty" / "data").mkdir()
+    with pytest.raises(InputError, match=r"neither BEIR"):
+        read_dataset(tmp_path / "empty" / "data")
+
+
 def test_unknown_format_lists_the_formats(write_table) -> None:
     path = write_table("data.jsonl", [{"anchor": "q", "positive": "p"}])
     with pytest.raises(ConfigError, match="format must be one of st, flag, beir, pairs, lists; got 'tsv'"):
