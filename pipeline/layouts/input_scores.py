@@ -16,15 +16,18 @@ def has_graded_scores(positives: pl.DataFrame, negatives: pl.DataFrame) -> bool:
 
 
 def binary_note(positives: pl.DataFrame) -> str | None:
-    """--binary makes every pair scored above 0 a 1: say so where graded scores put weak pairs among them."""
+    """--binary makes every positive a 1 (of a pairs input, every pair scored above 0): say so where graded scores
+    from 0 up put weak pairs among them. Scores below 0 (a reranker's logits) are no such scale."""
     scores = positives["score"].drop_nulls()
+    if scores.is_empty() or scores.min() < 0:
+        return None
     top = scores.max()
-    weak = int((scores < top / 2).sum()) if top is not None else 0
+    weak = int((scores < top / 2).sum())
     if not weak:
         return None
-    return (f"--binary labels every pair scored above 0 as 1, {weak:,} of them scored below half the highest score "
-            f"({top:g}); for graded similarity (STS 0-5) keep the scores (--scores, for CoSENTLoss or AnglELoss) or "
-            "leave the weak pairs out of the input")
+    return (f"--binary labels every positive 1, {weak:,} of them scored below half the highest score ({top:g}); for "
+            "graded similarity (STS 0-5) keep the scores (--scores, for CoSENTLoss or AnglELoss) or leave the weak "
+            "pairs out of the input")
 
 
 def convert_scores_note(config: LayoutConfig, selection: Selection) -> str | None:

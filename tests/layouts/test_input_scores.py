@@ -63,8 +63,9 @@ def test_binary_says_how_many_weak_pairs_it_labels_1() -> None:
     """The pairs reader takes a score above 0 as a positive: STS 0.2 of 5 is then labelled 1 like a 5."""
     binary = LayoutConfig(layout="labeled-pair", binary=True)
     sts = links(0.2, 1.5, 2.5, 4.0, 5.0)
-    expected = "--binary labels every pair scored above 0 as 1, 2 of them scored below half the highest score (5)"
+    expected = "--binary labels every positive 1, 2 of them scored below half the highest score (5)"
     assert convert_scores_note(binary, selection(sts, links(0.0))).startswith(expected)
     assert run_scores_note(binary, sts, links(0.0)).startswith(expected)
     assert convert_scores_note(binary, selection(links(1.0, 1.0), links(0.0))) is None  # 1/0 labels lose nothing
     assert convert_scores_note(binary, selection(links(0.7, 0.9), links(0.0))) is None  # none below half of 0.9
+    assert convert_scores_note(binary, selection(links(-1.0, -5.0), links(-9.0))) is None  # logits: no 0-up scale
