@@ -153,7 +153,8 @@ def prep_config(settings: dict, batch_size: int | None, encoder: dict | None = N
     fixed = [key for key in FIXED_LAYOUT if key in settings]
     if fixed:
         raise ConfigError(f"{', '.join(fixed)}: the benchmark sets layout, shard_format and batch_size itself (it "
-                          "trains on n-tuple rows in Arrow shards; prep+ and prep7+ give conflict-free batches of 32)")
+                          "trains on n-tuple rows in Arrow shards; prep+, prep7+ and prep+:KEY=VALUE,... give "
+                          "conflict-free batches of 32)")
     mining, layout = split_settings(settings)
     return load_run_config(None, {"encoder": encoder or {}, "mining": mining,
                                   "layout": {**layout, "batch_size": batch_size}})
@@ -202,15 +203,16 @@ def evaluate(model, corpus: pl.DataFrame, queries: pl.DataFrame, relevant: dict[
     return {name: float(scores[key]) for name, key in METRICS.items()}
 
 
+BLOCKS = 32  # the conflict-free batch size of prep+, prep7+ and prep+:KEY=VALUE,...: the training batch
 # prep's methods: (batch size for conflict-free batches or None, [mining] settings)
 PREP_METHODS = {
     "prep": (None, {}),
-    "prep+": (32, {}),
+    "prep+": (BLOCKS, {}),
     "prep7": (None, {"negatives": 7}),
     "prep-m15": (None, {"relative_margin": 0.15}),
     "prep-m02": (None, {"relative_margin": 0.02}),
     "prep-m00": (None, {"relative_margin": 0.0}),
-    "prep7+": (32, {"negatives": 7}),
+    "prep7+": (BLOCKS, {"negatives": 7}),
     "prep-n3": (None, {"positive_neighbors": 3}),
     "prep-n5": (None, {"positive_neighbors": 5}),
     "prep-n8": (None, {"positive_neighbors": 8}),
@@ -233,7 +235,7 @@ def method_name(name: str) -> str:
         from pipeline.errors import PrepError
 
         try:  # a name that is neither, or a setting prep lacks or the benchmark sets, fails here, as in a prep.toml
-            prep_config(prep_settings(name), None)
+            prep_config(prep_settings(name), BLOCKS if name.startswith("prep+:") else None)
         except PrepError as error:
             raise argparse.ArgumentTypeError(f"{name}: {error}") from None
     return name
@@ -242,7 +244,8 @@ def method_name(name: str) -> str:
 def miner(name: str):
     if name in MINERS:
         return MINERS[name]
-    batch_size, settings = PREP_METHODS.get(name) or (32 if name.startswith("prep+:") else None, prep_settings(name))
+    batch_size, settings = PREP_METHODS.get(name) or (BLOCKS if name.startswith("prep+:") else None,
+                                                      prep_settings(name))
     return lambda pairs, corpus, work, setup: prep_output(pairs, corpus, work, setup, batch_size, **settings)
 
 
@@ -254,7 +257,7 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=["pairs", "st", "st7", "naive", "prep", "prep+"],
                         type=method_name,
                         help=f"{', '.join(MINERS | PREP_METHODS)}, or prep:KEY=VALUE,... "
-                             "([mining] or [layout] settings)")
+                             "([mining] or [layout] settings; prep+:KEY=VALUE,... with conflict-free batches)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--model", help="a sentence-transformers folder (default: the offline all-MiniLM-L6-v2)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
