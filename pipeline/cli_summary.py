@@ -58,6 +58,7 @@ def print_layout(summary: dict, out: Path | str, target: Console) -> None:
     for entry in summary.get("instructions", {}).values():
         if "note" in entry:
             target.print(f"[yellow]note:[/] {escape(entry['note'])}")
-    splits = ", ".join(f"{name} {split['rows']:,} rows" for name, split in summary["splits"].items())
+    splits = ", ".join(f"{name} {split['rows']:,} {'row' if split['rows'] == 1 else 'rows'}"
+                       for name, split in summary["splits"].items())
     target.print(f"wrote {escape(str(out))}: {summary['layout']} ({splits}), rejects.parquet, manifest.json, "
                  f"report.html; load with {escape(summary['load'].replace('OUT', str(out)))}")

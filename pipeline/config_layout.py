@@ -28,7 +28,7 @@ class LayoutConfig:
     leftover: str = "short-blocks"  # rows beyond the full blocks: "short-blocks", "reject" or "final-block"
 
     def __post_init__(self) -> None:
-        if self.batch_size is False or self.batch_size == 0:  # `batch_size = false` in the file, --batch-size 0
+        if self.batch_size is False or (type(self.batch_size) is int and self.batch_size == 0):  # false, or 0
             object.__setattr__(self, "batch_size", None)
         check_types(self)
         check_choice(self, "layout", LAYOUTS)

@@ -199,6 +199,9 @@ def test_batch_size_from_the_file_is_turned_off_by_a_flag_of_0_or_by_false(tmp_p
     assert load_run_config(path, {"layout": {"batch_size": 0}}).layout.batch_size is None
     path.write_text("[layout]\nbatch_size = false\n")
     assert load_run_config(path, {}).layout.batch_size is None
+    path.write_text("[layout]\nbatch_size = 0.0\n")
+    with pytest.raises(ConfigError, match=re.escape("batch_size must be int or None, got 0.0")):
+        load_run_config(path, {})
     path.write_text("[layout]\nbatch_size = 32\nleftover = 'reject'\n")  # what needs the batches says so
     with pytest.raises(ConfigError, match="leftover applies to conflict-free batches"):
         load_run_config(path, {"layout": {"batch_size": 0}})

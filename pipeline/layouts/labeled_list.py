@@ -1,8 +1,9 @@
 """Labeled lists: query, docs: list[str], labels: list[float], one ragged row per query, for CrossEncoder listwise
 losses (ListNetLoss, LambdaLoss, ...). Positives first (label 1.0), then negatives (0.0); with `scores` the
 scores the selection carries. `docs` and `labels` are always the same length. A list whose labels are all the
-same teaches a listwise loss nothing: a query without a positive has no row, and the pairs of a query whose list
-would hold one label value (no negatives, and no scores that tell its positives apart) are rejected."""
+same gives RankNetLoss and LambdaLoss no pair to order: a query without a positive has no row, and the pairs of a
+query whose list would hold one label value (no negatives, and no scores that tell its positives apart) are
+rejected."""
 
 import polars as pl
 
@@ -28,6 +29,7 @@ def lay_out_labeled_list(selection: Selection, scores: bool) -> Layout:
         pairs=pairs.join(dull, on="query_id", how="anti", maintain_order="left").select("query_id", "doc_id"),
         rejects=pairs.join(dull, on="query_id", maintain_order="left").select(
             "anchor", positive="text", reason="reason",
-            detail=pl.lit("every label of the query's list is the same: a listwise loss learns nothing from it")),
+            detail=pl.lit("every label of the query's list is the same: RankNetLoss and LambdaLoss find no pair to "
+                          "order, and a list of one document leaves any listwise loss nothing to rank")),
         view=rows.select("query", positive="positives", negative="negatives"),
     )

@@ -519,3 +519,10 @@ def test_the_console_says_how_many_rows_sit_in_blocks_shorter_than_b(flag_data, 
     assert blocks == [3, 1] and batches["rows_in_shorter_blocks"] == 1
     assert "batches of 3: " in result.stdout  # as prep run prints it
     assert "1 full block of 3; 1 row in blocks of fewer than 3, trained as smaller batches" in result.stdout
+
+
+def test_the_summary_says_1_row(write_table, prep, tmp_path):
+    data = write_table("one.jsonl", [{"query": "q", "pos": ["p"], "neg": ["n"]}])
+    result = prep("convert", data, "--to", "labeled-list", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "labeled-list (train 1 row)," in " ".join(result.stdout.split())

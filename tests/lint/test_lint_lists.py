@@ -152,5 +152,7 @@ def test_one_label_list(lint_records) -> None:
             {"query": "graded", "docs": ["a", "b"], "labels": [2.0, 1.0]}]
     finding = one(lint_records(rows), "one-label-list")
     assert (finding.severity, finding.count, finding.rows) == ("warning", 2, (2, 3))
-    assert finding.message.startswith("2 rows have one value in 'labels' (1 with a single document)")
+    assert finding.message.startswith("2 rows have one value in 'labels' (1 with a single document): ")
+    two = one(lint_records([LISTS[0], rows[2]]), "one-label-list")
+    assert two.message.startswith("1 row has one value in 'labels': RankNetLoss")  # no "(0 with ...)"
     assert "no_negatives" in finding.fix

@@ -9,10 +9,11 @@ from pipeline.readers.files import ROW
 class OneLabelList(Rule):
     id = "one-label-list"
     severity = WARNING
-    description = ("Labeled-list rows whose labels are all the same: a one-document list leaves a listwise loss "
-                   "nothing to rank, and RankNetLoss and LambdaLoss find no pair of different labels to order.")
+    description = ("Labeled-list rows whose labels are all the same: RankNetLoss and LambdaLoss find no pair of "
+                   "different labels to order, and a one-document list leaves every listwise loss nothing to rank.")
     fix = ("Give the queries negatives (`prep run DATA --layout labeled-list` mines them) or drop the rows; "
-           "`prep convert DATA --to labeled-list` sets them aside in rejects.parquet as no_negatives.")
+           "`prep convert DATA --to labeled-list` sets them aside in rejects.parquet (no_negatives, or "
+           "labels_all_equal where the scores are all the same).")
     layouts = frozenset({"labeled-list"})
 
     def check(self, table, context) -> list[Finding]:
@@ -24,6 +25,7 @@ class OneLabelList(Rule):
         if flat.is_empty():
             return []
         single = flat.filter(pl.col(label).list.len() == 1).height
-        return [self.found(flat[ROW], f"{counted(flat.height, 'row has', 'rows have')} one value in '{label}' "
-                           f"({single:,} with a single document): nothing for a listwise loss to rank; typically a "
-                           "query without negatives")]
+        singles = f" ({single:,} with a single document)" if single else ""
+        return [self.found(flat[ROW], f"{counted(flat.height, 'row has', 'rows have')} one value in '{label}'"
+                           f"{singles}: RankNetLoss and LambdaLoss find no pair to order; typically a query without "
+                           "negatives")]
