@@ -27,6 +27,10 @@ class BlockBatchSampler(DefaultBatchSampler):
         size = len(dataset)
         self.sizes = written.get("prep_blocks") or [min(batch_size, size - start) for start in range(0, size,
                                                                                                   batch_size)]
+        if sum(self.sizes) != size:  # a split, select or filter keeps the description but not the rows
+            raise ValueError(f"the dataset's description holds prep's blocks for {sum(self.sizes)} rows, but it has "
+                             f"{size}: a split, select or filter of prep's output breaks its blocks; split the data "
+                             "before prep run and lay out each part")
 
     def _blocks(self) -> list[range]:
         ends = np.cumsum(self.sizes).tolist()

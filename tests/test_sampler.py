@@ -1,6 +1,7 @@
 import json
 
 import datasets
+import pytest
 
 from pipeline.sampler import BlockBatchSampler
 
@@ -37,3 +38,11 @@ def test_written_block_sizes_are_followed():
 
 def test_drop_last_drops_the_short_block():
     assert len(BlockBatchSampler(dataset(10, 4), batch_size=4, drop_last=True)) == 2
+
+
+def test_a_split_of_a_prep_output_is_refused_not_read_out_of_range():
+    data = dataset(10, 4)
+    data.info.description = json.dumps({"prep_batch_size": 4, "prep_blocks": [4, 4, 2]})
+    train = data.train_test_split(test_size=0.3, seed=0)["train"]
+    with pytest.raises(ValueError, match="blocks for 10 rows, but it has 7"):
+        BlockBatchSampler(train, batch_size=4, drop_last=False)
