@@ -22,8 +22,9 @@ class BlockBatchSampler(DefaultBatchSampler):
         laid_out = written.get("prep_batch_size")
         if laid_out not in (None, batch_size):
             raise ValueError(f"the dataset was laid out in conflict-free blocks of {laid_out} rows (prep run "
-                             f"--batch-size {laid_out}), but the trainer's batch size is {batch_size}: "
-                             "use the same number for both")
+                             f"--batch-size {laid_out}), but the batch size is {batch_size}: use the same number for "
+                             "both (per_device_train_batch_size, and per_device_eval_batch_size for an "
+                             "eval_dataset prep wrote)")
         size = len(dataset)
         self.sizes = written.get("prep_blocks") or [min(batch_size, size - start) for start in range(0, size,
                                                                                                   batch_size)]

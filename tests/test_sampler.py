@@ -46,3 +46,19 @@ def test_a_split_of_a_prep_output_is_refused_not_read_out_of_range():
     train = data.train_test_split(test_size=0.3, seed=0)["train"]
     with pytest.raises(ValueError, match="blocks for 10 rows, but it has 7"):
         BlockBatchSampler(train, batch_size=4, drop_last=False)
+
+
+def test_an_eval_dataset_prep_wrote_asks_for_its_batch_size_by_name(tiny_model, tmp_path):
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+    from training import trainer_for
+
+    pairs = dataset(4, 2).add_column("positive", ["capital city"] * 4)
+    model = SentenceTransformer(str(tiny_model), device="cpu")
+    loss = MultipleNegativesRankingLoss(model)
+    trainer = trainer_for(model, pairs, tmp_path, loss, steps=1, batch_size=2, batch_sampler=BlockBatchSampler)
+    with pytest.raises(ValueError, match="per_device_eval_batch_size"):  # its default, 8, is not 2
+        trainer.evaluate(eval_dataset=pairs)
+    trainer = trainer_for(model, pairs, tmp_path, loss, steps=1, batch_size=2, batch_sampler=BlockBatchSampler,
+                          per_device_eval_batch_size=2)
+    assert "eval_loss" in trainer.evaluate(eval_dataset=pairs)
