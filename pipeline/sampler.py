@@ -4,7 +4,11 @@
 
 Each epoch yields the blocks prep wrote (their sizes are in the dataset's description; B consecutive rows each
 for any other dataset) whole, in an order shuffled with (seed, epoch): rows inside a block never meet rows of
-another block, so in-batch negatives hold no false negative that prep could see.
+another block, so in-batch negatives hold no false negative that prep could see. Limits of the Trainer's wiring:
+the eval loader uses the same sampler, so an eval_dataset prep wrote needs per_device_eval_batch_size=B too;
+dataloader_drop_last=True drops every shorter block, the same rows each epoch (the manifest's rows_in_shorter_blocks);
+blocks are row positions, so a split, select or filter of the output is refused and a shuffle or sort, which keeps
+the length, goes unseen: reorder nothing after prep run.
 """
 
 import json
