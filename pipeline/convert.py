@@ -15,14 +15,12 @@ from pipeline.layouts.empty_output import with_no_rows_warning
 from pipeline.layouts.input_scores import convert_scores_note
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
-    describe_inputs,
     layout_summary,
-    package_versions,
-    rejected_rows,
-    stage_counts,
 )
 from pipeline.output import choose_positives, lay_out_output, no_links, split_off_anchors, write_output
+from pipeline.provenance import describe_inputs, package_versions
 from pipeline.report.tokens import load_token_counter
+from pipeline.row_accounting import rejected_rows, stage_counts
 from pipeline.run import RunInputs
 from pipeline.stages.write import check_out
 

@@ -16,17 +16,15 @@ from pipeline.layouts.empty_output import with_no_rows_warning
 from pipeline.layouts.input_scores import run_scores_note
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
-    describe_inputs,
     filter_summary,
     layout_summary,
-    package_versions,
-    rejected_rows,
     score_stats,
-    stage_counts,
 )
 from pipeline.memory import release_free_memory
 from pipeline.output import choose_positives, lay_out_output, no_links, split_off_anchors, write_output
+from pipeline.provenance import describe_inputs, package_versions
 from pipeline.report.tokens import counter_of_model
+from pipeline.row_accounting import rejected_rows, stage_counts
 from pipeline.run_summary import dedupe_summary, index_summary, instructions_entry
 from pipeline.stage_clock import StageClock
 from pipeline.stages.checkpoint import checkpoint_folder, load_mined, save_mined

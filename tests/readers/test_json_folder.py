@@ -12,7 +12,7 @@ from pipeline.errors import InputError
 from pipeline.lint.context import LintOptions
 from pipeline.lint.load import read_sources
 from pipeline.lint.runner import lint
-from pipeline.manifest import describe_inputs
+from pipeline.provenance import describe_inputs
 from pipeline.readers import detect_format, read_dataset
 from pipeline.run import RunInputs
 
