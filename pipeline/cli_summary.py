@@ -5,6 +5,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from pipeline.wording import counted
+
 
 def render_run_summary(manifest: dict, out: Path | str, target: Console) -> None:
     print_stages(manifest, target)
@@ -35,9 +37,9 @@ def print_batches(manifest: dict, target: Console) -> None:
 def block_counts(batches: dict) -> str:
     """The batches BlockBatchSampler yields: rows in blocks shorter than B see fewer in-batch negatives."""
     size, full, rows = batches["batch_size"], batches["full_blocks"], batches["rows_in_shorter_blocks"]
-    text = f"{full:,} full {'block' if full == 1 else 'blocks'} of {size}"
+    text = f"{counted(full, 'full block', 'full blocks')} of {size}"
     if rows:
-        text += (f"; {rows:,} {'row' if rows == 1 else 'rows'} in blocks of fewer than {size}, "
+        text += (f"; {counted(rows, 'row', 'rows')} in blocks of fewer than {size}, "
                  "trained as smaller batches")
     return text
 
@@ -58,7 +60,6 @@ def print_layout(summary: dict, out: Path | str, target: Console) -> None:
     for entry in summary.get("instructions", {}).values():
         if "note" in entry:
             target.print(f"[yellow]note:[/] {escape(entry['note'])}")
-    splits = ", ".join(f"{name} {split['rows']:,} {'row' if split['rows'] == 1 else 'rows'}"
-                       for name, split in summary["splits"].items())
+    splits = ", ".join(f"{name} {counted(split['rows'], 'row', 'rows')}" for name, split in summary["splits"].items())
     target.print(f"wrote {escape(str(out))}: {summary['layout']} ({splits}), rejects.parquet, manifest.json, "
                  f"report.html; load with {escape(summary['load'].replace('OUT', str(out)))}")

@@ -6,8 +6,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipeline.lint.rule import ERROR, counted
+from pipeline.lint.rule import ERROR
 from pipeline.lint.runner import LintResult
+from pipeline.wording import counted
 
 SHOWN_IN_TABLE = 5  # row numbers per finding in the terminal; the JSON has up to 20
 
@@ -15,7 +16,7 @@ SHOWN_IN_TABLE = 5  # row numbers per finding in the terminal; the JSON has up t
 def render_terminal(result: LintResult, console: Console, strict: bool = False) -> None:
     for table in result.tables:
         lines = f"; findings name lines of {escape(table['lines_of'])}" if table["lines_of"] else ""
-        rows = f"{table['rows']:,} {'row' if table['rows'] == 1 else 'rows'}"
+        rows = counted(table["rows"], "row", "rows")
         console.print(f"[bold]{escape(table['source'])}[/]: {rows}, layout {table['layout']}{lines}")
     if not result.findings:
         console.print("[green]no problems found[/]")

@@ -57,11 +57,6 @@ class Rule:
                        tuple(numbers.head(SHOWN_ROWS).to_list()), message, fix or self.fix)
 
 
-def counted(count: int, one: str, many: str) -> str:
-    """'1 row has' or '2,000 rows have': the count with the words that agree with it."""
-    return f"1 {one}" if count == 1 else f"{count:,} {many}"
-
-
 def how_equal(exact: int, count: int) -> str:
     """How `count` texts equal others, `exact` of them exactly: ' exactly', ' after normalisation', or both counted
     (': 1 exactly, 2 after normalisation'); a kind none of them is goes unsaid."""

@@ -25,7 +25,3 @@ def format_number(value: float | None) -> str:
         return "-"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
-
-def plural(count: int, one: str, many: str) -> str:
-    """The word that agrees with `count`: 'row' for 1, 'rows' otherwise."""
-    return one if count == 1 else many

@@ -3,7 +3,8 @@
 import json
 from html import escape
 
-from pipeline.report.display import bucket_histogram, format_number, plural
+from pipeline.report.display import bucket_histogram, format_number
+from pipeline.wording import plural
 
 _STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; padding: 0 1rem; }

@@ -5,7 +5,8 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from pipeline.report.display import bucket_histogram, format_number, plural
+from pipeline.report.display import bucket_histogram, format_number
+from pipeline.wording import plural
 
 BAR_WIDTH = 40
 

@@ -4,7 +4,8 @@ import polars as pl
 
 from pipeline.lint.layouts import ST_READ, st_inputs
 from pipeline.lint.losses import NONE, NUMBERS
-from pipeline.lint.rule import ERROR, WARNING, Finding, Rule, counted
+from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
+from pipeline.wording import counted
 
 
 class ConstantLabel(Rule):

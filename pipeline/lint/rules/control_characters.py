@@ -2,6 +2,7 @@
 
 from pipeline.lint.rule import WARNING, Finding, Rule
 from pipeline.normalize import INVISIBLE
+from pipeline.wording import counted
 
 # Tab, newline and carriage return are ordinary whitespace; the rest are invisible and tokenise to [UNK] or noise.
 # Zero width (non-)joiners are left alone, as normalisation leaves them: Persian, Indic scripts and emoji need them.
@@ -19,5 +20,5 @@ class ControlCharacters(Rule):
         flagged = table.matching(CONTROL)
         if flagged.is_empty():
             return []
-        texts = "1 text holds" if flagged.height == 1 else f"{flagged.height:,} texts hold"
+        texts = counted(flagged.height, "text holds", "texts hold")
         return [self.found(flagged["line"], f"{texts} control or zero-width characters")]

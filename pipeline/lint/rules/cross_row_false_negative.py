@@ -12,6 +12,7 @@ import polars as pl
 
 from pipeline.lint.rule import ERROR, WARNING, Finding, Rule, in_batch, in_prep_blocks
 from pipeline.readers.files import ROW
+from pipeline.wording import counted
 
 
 class CrossRowFalseNegative(Rule):
@@ -124,7 +125,7 @@ def _related_queries(table, context, queries: pl.Series) -> pl.DataFrame:
 
 def _conflicts(within: int, cross: int) -> str:
     """Both counts, leaving out a count of 0."""
-    pairs = "1 pair of rows shares a query" if within == 1 else f"{within:,} pairs of rows share a query"
-    cases = "1 case" if cross == 1 else f"{cross:,} cases"
+    pairs = counted(within, "pair of rows shares a query", "pairs of rows share a query")
+    cases = counted(cross, "case", "cases")
     cases += " where a text of one row is another row's query or one of that query's positives"
     return "; ".join(part for count, part in ((within, pairs), (cross, cases)) if count)

@@ -2,8 +2,9 @@
 
 import polars as pl
 
-from pipeline.lint.rule import WARNING, Finding, Rule, counted, how_equal, in_batch, in_prep_blocks
+from pipeline.lint.rule import WARNING, Finding, Rule, how_equal, in_batch, in_prep_blocks
 from pipeline.readers.files import ROW
+from pipeline.wording import counted
 
 
 class DuplicateQuery(Rule):

@@ -5,8 +5,9 @@ import polars as pl
 
 from pipeline.lint.load import empty_lists
 from pipeline.lint.model_frame import model_names, typed_by_model
-from pipeline.lint.rule import ERROR, WARNING, Finding, Rule, counted
+from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
 from pipeline.readers.files import ROW
+from pipeline.wording import counted
 
 # Named by pandera for a column the model needs and the table lacks.
 _MISSING = "column_in_dataframe"

@@ -2,6 +2,7 @@
 
 
 from pipeline.lint.rule import WARNING, Finding, Rule
+from pipeline.wording import counted
 
 # The lead bytes of 2- and 3-byte UTF-8 sequences read as cp1252, followed by a continuation byte read the same way.
 MOJIBAKE = r"Ã[\x{80}-\x{bf}]|Â[\x{80}-\x{bf}]|â€|\x{fffd}"
@@ -17,5 +18,5 @@ class Mojibake(Rule):
         flagged = table.matching(MOJIBAKE)
         if flagged.is_empty():
             return []
-        texts = "1 text looks" if flagged.height == 1 else f"{flagged.height:,} texts look"
+        texts = counted(flagged.height, "text looks", "texts look")
         return [self.found(flagged["line"], f"{texts} mis-decoded, e.g. {flagged['text'][0][:60]!r}")]

@@ -4,8 +4,9 @@ import numpy as np
 import polars as pl
 
 from pipeline.lint.deep import embed
-from pipeline.lint.rule import WARNING, Finding, Rule, counted
+from pipeline.lint.rule import WARNING, Finding, Rule
 from pipeline.readers.files import ROW
+from pipeline.wording import counted
 
 
 class NearDuplicateNegative(Rule):

@@ -3,8 +3,9 @@
 import polars as pl
 
 from pipeline.lint.deep import query_links
-from pipeline.lint.rule import WARNING, Finding, Rule, counted, in_batch
+from pipeline.lint.rule import WARNING, Finding, Rule, in_batch
 from pipeline.readers.files import ROW
+from pipeline.wording import counted
 
 
 class NearDuplicateQuery(Rule):

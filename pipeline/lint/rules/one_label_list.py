@@ -2,8 +2,9 @@
 
 import polars as pl
 
-from pipeline.lint.rule import WARNING, Finding, Rule, counted
+from pipeline.lint.rule import WARNING, Finding, Rule
 from pipeline.readers.files import ROW
+from pipeline.wording import counted
 
 
 class OneLabelList(Rule):

@@ -2,8 +2,9 @@
 
 import polars as pl
 
-from pipeline.lint.rule import ERROR, Finding, Rule, counted, how_equal
+from pipeline.lint.rule import ERROR, Finding, Rule, how_equal
 from pipeline.readers.files import ROW
+from pipeline.wording import counted
 
 
 class PositiveInNegatives(Rule):

@@ -2,8 +2,9 @@
 
 import polars as pl
 
-from pipeline.lint.rule import WARNING, Finding, Rule, counted, in_batch
+from pipeline.lint.rule import WARNING, Finding, Rule, in_batch
 from pipeline.readers.files import ROW
+from pipeline.wording import counted
 
 
 class QueryInEarlierFile(Rule):

@@ -2,7 +2,8 @@
 
 import polars as pl
 
-from pipeline.lint.rule import WARNING, Finding, Rule, counted, in_batch
+from pipeline.lint.rule import WARNING, Finding, Rule, in_batch
+from pipeline.wording import counted
 
 
 class SmallCorpusInBatch(Rule):

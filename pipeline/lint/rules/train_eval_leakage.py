@@ -2,7 +2,8 @@
 
 import polars as pl
 
-from pipeline.lint.rule import ERROR, Finding, Rule, counted
+from pipeline.lint.rule import ERROR, Finding, Rule
+from pipeline.wording import counted
 
 
 class TrainEvalLeakage(Rule):
