@@ -7,7 +7,8 @@ from pathlib import Path
 
 
 def remove_stale_partials(folder: Path, pattern: str) -> None:
-    """Remove the entries of `folder` matching `pattern` (a glob ending in `.partial-*`) whose process is gone."""
+    """Remove the entries of `folder` matching `pattern` (a glob ending in `.partial-*` or `.old-*`) whose process
+    is gone."""
     if not folder.is_dir():
         return
     for stale in folder.glob(pattern):

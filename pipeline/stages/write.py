@@ -8,7 +8,8 @@ import glob
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -58,22 +59,48 @@ def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
     """
     out = check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_partials(out.parent, f".{glob.escape(out.name)}.partial-*")
+    for kind in ("partial", "old"):  # "old": an earlier output that a run killed mid-swap left
+        remove_stale_partials(out.parent, f".{glob.escape(out.name)}.{kind}-*")
     partial = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
     try:
         fill(partial)
+        with _one_swap_at_a_time(out.parent):
+            _check_replaceable(out)  # again: another run may have written there while this one filled its folder
+            _swap(partial, out)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    if out.exists():
-        retired = out.parent / f".{out.name}.old-{os.getpid()}"
-        out.rename(retired)
+
+
+@contextmanager
+def _one_swap_at_a_time(folder: Path) -> Iterator[None]:
+    """An exclusive lock on `folder` (flock), so that two runs writing one --out swap in turn: interleaved, one
+    run's rename found the other's half-done swap and failed after all its work (306 of 400 writes by 4 processes
+    in a loop)."""
+    import fcntl
+
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:  # a folder that can be written but not read (-wx): no lock, as before
+        yield
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
+
+
+def _swap(partial: Path, out: Path) -> None:
+    if not out.exists():
         partial.rename(out)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        partial.rename(out)
+        return
+    retired = out.parent / f".{out.name}.old-{os.getpid()}"
+    out.rename(retired)
+    partial.rename(out)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def check_out(out: Path | str) -> Path:
@@ -87,10 +114,16 @@ def check_out(out: Path | str) -> Path:
     folder = next(parent for parent in out.parents if parent.exists())
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ConfigError(f"--out {out}: {folder} is not writable; choose a folder you can write in")
+    if folder == out.parent:  # read while no other run swaps its output in: mid-swap it is not there
+        with _one_swap_at_a_time(folder):
+            _check_replaceable(out)
+    return out
+
+
+def _check_replaceable(out: Path) -> None:
     if out.exists() and not is_prep_manifest(out / "manifest.json") and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(f"--out {out} exists and is not an earlier prep output (no prep manifest.json); "
                           "choose a new or empty folder")
-    return out
 
 
 def is_prep_manifest(source: Path | str | bytes) -> bool:

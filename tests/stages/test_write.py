@@ -1,4 +1,6 @@
+import multiprocessing
 import os
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -21,9 +23,10 @@ def test_replaces_an_earlier_output_and_writes_into_an_empty_folder(tmp_path):
     assert not (tmp_path / "empty" / "stale.txt").exists()
 
 
-def test_a_partial_folder_of_a_killed_run_is_removed_and_one_of_a_live_run_kept(tmp_path):
-    dead = tmp_path / ".out.partial-4194305"  # above Linux's largest pid_max (2**22): no process has it
-    live = tmp_path / f".out.partial-{os.getppid()}"
+@pytest.mark.parametrize("kind", ["partial", "old"])  # old: the earlier output that a run killed mid-swap retired
+def test_a_partial_folder_of_a_killed_run_is_removed_and_one_of_a_live_run_kept(tmp_path, kind):
+    dead = tmp_path / f".out.{kind}-4194305"  # above Linux's largest pid_max (2**22): no process has it
+    live = tmp_path / f".out.{kind}-{os.getppid()}"
     for folder in (dead, live):
         folder.mkdir()
         (folder / "data.txt").write_text("half")
@@ -84,3 +87,29 @@ def test_an_output_in_a_folder_not_writable_is_refused_up_front(tmp_path, monkey
         with pytest.raises(ConfigError, match=f"--out {out}: {locked} is not writable; choose a folder you can"):
             write_atomically(out, fill)
     assert not any(locked.iterdir())
+
+
+def _publish_repeatedly(out: Path, tag: int) -> list[str]:
+    errors = []
+    for time in range(60):
+        try:
+            write_atomically(out, partial(_fill_tagged, tag=f"{tag}-{time}"))
+        except OSError as error:
+            errors.append(repr(error))
+    return errors
+
+
+def _fill_tagged(folder: Path, tag: str) -> None:
+    fill(folder)
+    (folder / "data.txt").write_text(tag)
+
+
+def test_runs_writing_one_out_at_once_each_publish_a_whole_folder(tmp_path):
+    """Two runs swapping one --out at once: one renamed the other's half-swapped folder and failed after all its
+    work ("Directory not empty", "No such file"), leaving .old- folders behind."""
+    out = tmp_path / "out"
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        errors = pool.starmap(_publish_repeatedly, [(out, tag) for tag in range(4)])
+    assert errors == [[]] * 4
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]
+    assert (out / "data.txt").read_text().split("-")[1] == "59" and (out / "manifest.json").is_file()
