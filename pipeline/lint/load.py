@@ -13,7 +13,7 @@ import polars as pl
 from pipeline.errors import InputError
 from pipeline.readers import folder_format
 from pipeline.readers.beir import is_beir_folder, read_beir
-from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
+from pipeline.readers.files import ROW, dataset_dict_splits, is_blank, line_unit, peek_columns, read_columns
 from pipeline.readers.json_files import LateColumns
 from pipeline.readers.json_folder import json_folder_files
 from pipeline.readers.table_files import is_datasets_folder, is_parquet_folder, parquet_splits, split_not_found
@@ -53,8 +53,8 @@ def read_sources(path: Path, split: str | None = None, columns: dict[str, str] |
         if fmt is None:
             folder_format(path, columns)
         return [_read_table(file, split or "train", str(file)) for file in json_folder_files(path)]
-    splits = (json.loads((path / "dataset_dict.json").read_text())["splits"]
-              if (path / "dataset_dict.json").exists() else list(parquet_splits(path)))
+    splits = dataset_dict_splits(path)
+    splits = list(parquet_splits(path)) if splits is None else splits
     if splits:
         if split is not None and split not in splits:
             raise split_not_found(path, split, splits)

@@ -34,9 +34,9 @@ def is_blank(path: Path) -> bool:
     if path.is_dir():
         from pipeline.stages.write import is_prep_manifest
 
-        info = path / "dataset_dict.json"
-        if info.is_file():
-            return json.loads(info.read_text()).get("splits") == []
+        splits = dataset_dict_splits(path)
+        if splits is not None:
+            return splits == []
         return not any(path.iterdir()) and is_prep_manifest(path.parent / "manifest.json")
     if not path.is_file():
         return False
@@ -45,6 +45,22 @@ def is_blank(path: Path) -> bool:
     content = b"".join(head.removeprefix(codecs.BOM_UTF8).split())
     empty = content in (b"", b"[]") if path.suffix.lower() == ".json" else not content
     return empty and path.stat().st_size <= len(head)
+
+
+def dataset_dict_splits(folder: Path) -> list[str] | None:
+    """The splits that a DatasetDict folder's dataset_dict.json lists (as datasets' save_to_disk writes it), None
+    for a folder without one."""
+    info = folder / "dataset_dict.json"
+    if not info.is_file():
+        return None
+    try:
+        splits = json.loads(info.read_text(encoding="utf-8"))["splits"]
+    except (ValueError, TypeError, KeyError) as error:
+        raise InputError(info, f"not a DatasetDict's description ({type(error).__name__}: {error}); datasets' "
+                         'save_to_disk writes {"splits": ["train", ...]}') from None
+    if not isinstance(splits, list) or not all(isinstance(name, str) for name in splits):
+        raise InputError(info, f'"splits" must be a list of split names, got {splits!r}')
+    return splits
 
 
 def peek_columns(path: Path, split: str = "train") -> pl.Schema:

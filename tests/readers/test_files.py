@@ -2,6 +2,7 @@
 `datasets` save_to_disk folders."""
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,6 +72,21 @@ def test_datasets_dict_unknown_split_lists_the_splits(tmp_path: Path) -> None:
     folder = dataset_dict_folder(tmp_path, RECORDS)
     with pytest.raises(InputError, match=r"split 'dev' not found; the folder has \['test', 'train'\]"):
         read_dataset(folder, "st", split="dev")
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ('{"splits": ["train"', "JSONDecodeError"), ("[1]", "TypeError"), ('{"split": []}', "KeyError: 'splits'"),
+    ('{"splits": "train"}', '"splits" must be a list of split names, got \'train\''),
+])
+def test_a_broken_dataset_dict_json_is_an_error_that_names_it(tmp_path: Path, content: str, says: str) -> None:
+    """It was a json traceback from the check for an empty folder (and from lint's list of splits)."""
+    from pipeline.lint.load import read_sources
+
+    folder = dataset_dict_folder(tmp_path, RECORDS)
+    (folder / "dataset_dict.json").write_text(content)
+    for read in (read_dataset, read_sources):
+        with pytest.raises(InputError, match=f"{folder / 'dataset_dict.json'}.*{re.escape(says)}"):
+            read(folder)
 
 
 def test_list_columns_survive_every_container_that_has_lists(write_table, tmp_path: Path, linked) -> None:
