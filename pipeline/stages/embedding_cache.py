@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow.parquet as pq
 import xxhash
 
 from pipeline.errors import ConfigError
@@ -48,8 +49,8 @@ def model_files(folder: Path) -> list[Path]:
 
 class EmbeddingCache:
     """Parquet parts of (id, embedding) under <root>/<model fingerprint>/<prompt hash>/. A part that cannot be
-    read as `dimension` finite floats per id (cut short by a full disk, another dimension) is never used: it is
-    removed, with a warning, and its texts are encoded again."""
+    read as `dimension` finite floats per id (cut short by a full disk, a flipped bit, another dimension) is never
+    used: it is removed, with a warning, and its texts are encoded again."""
 
     def __init__(self, root: Path, fingerprint: str, prompt: str | None, dimension: int) -> None:
         self.folder = root / fingerprint / xxhash.xxh64_hexdigest((prompt or "").encode())
@@ -87,8 +88,8 @@ class EmbeddingCache:
 
     def _read(self, path: Path, columns: list[str]) -> pl.DataFrame | None:
         """The columns of one part; None where it is gone (a concurrent run removed it) or unusable."""
-        try:
-            part = pl.read_parquet(path, columns=columns)
+        try:  # pages written with a CRC (every part since 2026-12-06) are checked: a flipped bit is an error
+            part = pl.from_arrow(pq.read_table(path, columns=columns, page_checksum_verification=True))
             problem = self._problem(part)
         except FileNotFoundError:
             return None
@@ -133,7 +134,9 @@ class EmbeddingCache:
             self.swept = True
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            frame.write_parquet(partial)
+            # Page checksums: embeddings hardly compress, so zstd stores them raw and a flipped bit read back as a
+            # wrong vector without an error.
+            pq.write_table(frame.to_arrow(), partial, compression="zstd", write_page_checksum=True)
             partial.replace(self.folder / name)
         except OSError as error:  # read-only, full, or a file in the way: the run needs the embeddings, not the cache
             if partial.parent.is_dir():

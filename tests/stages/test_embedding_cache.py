@@ -40,7 +40,17 @@ def not_finite(path: Path) -> None:
     part.with_columns(embedding=pl.Series(vectors)).write_parquet(path)
 
 
-@pytest.mark.parametrize("damage", [cut_short, zeroed, other_dimension, not_finite])
+def flipped_bit(path: Path) -> None:
+    """One bit of the embeddings' data flipped (bad memory, a disk): the file stays readable."""
+    import pyarrow.parquet as pq
+
+    chunk = pq.ParquetFile(path).metadata.row_group(0).column(1)  # the embedding column
+    content = bytearray(path.read_bytes())
+    content[chunk.data_page_offset + chunk.total_compressed_size // 2] ^= 0x10
+    path.write_bytes(bytes(content))
+
+
+@pytest.mark.parametrize("damage", [cut_short, zeroed, other_dimension, not_finite, flipped_bit])
 def test_an_unusable_part_is_removed_and_its_texts_encoded_again(tiny_model, tmp_path, monkeypatch, caplog, damage):
     monkeypatch.setattr(encode, "CHUNK", 5)  # parts of 5, 5 and 2 texts
     config = EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / "cache"))
