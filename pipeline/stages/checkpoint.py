@@ -46,11 +46,15 @@ def checkpoint_folder(canon: Canonical, config: RunConfig, model_fingerprint: st
 
 def load_mined(folder: Path) -> MiningResult | None:
     """The checkpoint in `folder`; None where there is none, or where it cannot be read (a file cut short by a
-    full disk, or removed by a run that found it so): then the queries are mined again and it is saved anew."""
+    full disk, or removed by a run that found it so) or differs from its digest (a flipped bit, or a checkpoint
+    of a prep without digests): then the queries are mined again and it is saved anew."""
     if not (folder / "stats.json").exists():
         return None
     try:
         stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
+        for name, digest in stats["digests"].items():
+            if xxhash.xxh64_hexdigest((folder / name).read_bytes()) != digest:
+                raise ValueError(f"{name} does not match its digest in stats.json")
         return MiningResult(negatives=pl.read_parquet(folder / "negatives.parquet"),
                             ranked_low=pl.read_parquet(folder / "ranked_low.parquet"), skipped=stats["skipped"],
                             candidates=stats["candidates"], positive_scores=np.load(folder / "positive_scores.npy"),
@@ -80,7 +84,10 @@ def _save(folder: Path, mined: MiningResult) -> None:
     mined.negatives.write_parquet(partial / "negatives.parquet")
     mined.ranked_low.write_parquet(partial / "ranked_low.parquet")
     np.save(partial / "positive_scores.npy", mined.positive_scores)
-    stats = {"skipped": mined.skipped, "candidates": mined.candidates, "range_max": mined.range_max,
+    # A flipped bit in the chosen ids would be read back as other negatives without an error.
+    digests = {name: xxhash.xxh64_hexdigest((partial / name).read_bytes())
+               for name in ("negatives.parquet", "ranked_low.parquet", "positive_scores.npy")}
+    stats = {"digests": digests, "skipped": mined.skipped, "candidates": mined.candidates, "range_max": mined.range_max,
              "deepened": mined.deepened, "rank_searches": mined.rank_searches, "nprobe": mined.nprobe,
              "recall": mined.recall}
     (partial / "stats.json").write_text(json.dumps(stats), encoding="utf-8")

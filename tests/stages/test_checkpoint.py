@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from mining_data import run
 
@@ -41,8 +42,22 @@ def cut_short(path: Path) -> None:
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
+def flipped_bit(path: Path) -> None:
+    """One bit flipped in the data (bad memory, a disk), not in a header: the file stays readable, with another
+    score or another negative's id."""
+    content = bytearray(path.read_bytes())
+    if path.suffix == ".npy":
+        at = len(content) - 2  # in the last score
+    else:
+        chunk = pq.ParquetFile(path).metadata.row_group(0).column(1)  # doc_id
+        at = chunk.data_page_offset + chunk.total_compressed_size - 3
+    content[at] ^= 0x01
+    path.write_bytes(bytes(content))
+
+
 @pytest.mark.parametrize(("name", "damage"), [("negatives.parquet", cut_short), ("stats.json", cut_short),
-                                              ("positive_scores.npy", Path.unlink)])
+                                              ("positive_scores.npy", Path.unlink),
+                                              ("negatives.parquet", flipped_bit), ("positive_scores.npy", flipped_bit)])
 def test_a_damaged_checkpoint_is_mined_again_with_a_warning(data, tiny_model, tmp_path, caplog, name, damage):
     run(data, tiny_model, tmp_path)
     [folder] = (tmp_path / "cache" / "mined").iterdir()
@@ -61,14 +76,17 @@ def test_a_cache_that_cannot_be_written_costs_the_caching_not_the_run(data, tiny
     """A read-only or full cache failed the run with a PermissionError traceback: after the first chunk was encoded,
     or, where the embeddings were all cached, after all the mining (its checkpoint could not be saved)."""
     run(data, tiny_model, tmp_path / "free")
-    cache, write_parquet = tmp_path / "cache", pl.DataFrame.write_parquet
+    cache = tmp_path / "cache"
 
-    def refused(frame, path, *args, **kwargs):
-        if Path(path).is_relative_to(cache):
-            raise PermissionError(13, "Permission denied", str(path))
-        return write_parquet(frame, path, *args, **kwargs)
+    def refusing(write):  # the embedding cache writes through pyarrow, the checkpoint through polars
+        def refused(frame, path, *args, **kwargs):
+            if Path(path).is_relative_to(cache):
+                raise PermissionError(13, "Permission denied", str(path))
+            return write(frame, path, *args, **kwargs)
+        return refused
 
-    monkeypatch.setattr(pl.DataFrame, "write_parquet", refused)
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", refusing(pl.DataFrame.write_parquet))
+    monkeypatch.setattr(pq, "write_table", refusing(pq.write_table))
     with caplog.at_level(logging.WARNING):
         manifest = run(data, tiny_model, tmp_path)
     assert manifest["encoding"]["texts_encoded"] > 0 and not manifest["checkpoint"]["resumed"]
