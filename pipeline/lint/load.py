@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError
-from pipeline.readers import folder_format
 from pipeline.readers.beir import is_beir_folder, read_beir
+from pipeline.readers.detect import folder_format
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
 from pipeline.readers.json_files import LateColumns
 from pipeline.readers.json_folder import json_folder_files

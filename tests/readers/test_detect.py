@@ -7,7 +7,8 @@ import datasets
 import pytest
 
 from pipeline.errors import ConfigError, InputError
-from pipeline.readers import detect_format, read_dataset
+from pipeline.readers import read_dataset
+from pipeline.readers.detect import detect_format
 
 
 def beir_folder(tmp_path: Path) -> Path:
