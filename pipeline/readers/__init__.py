@@ -35,7 +35,7 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
     detected = fmt is None
     fmt = fmt or detect_format(path, columns, split)
     if fmt not in FORMATS:
-        raise ConfigError(f"format must be one of {', '.join(FORMATS)}; got '{fmt}'")
+        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'")
     check_roles(columns or {}, fmt)
     if is_blank(path):
         return build_canonical(_no_rows(path), extra)
