@@ -156,8 +156,8 @@ def prep_config(settings: dict, batch_size: int | None, encoder: dict | None = N
                           "trains on n-tuple rows in Arrow shards; prep+, prep7+ and prep+:KEY=VALUE,... give "
                           "conflict-free batches of 32)")
     mining, layout = split_settings(settings)
-    return load_run_config(None, {"encoder": encoder or {}, "mining": mining,
-                                  "layout": {**layout, "batch_size": batch_size}})
+    return load_run_config(None, {}, defaults={"encoder": encoder or {}, "mining": mining,
+                                               "layout": {**layout, "batch_size": batch_size}})
 
 
 def base_model(setup: Setup):

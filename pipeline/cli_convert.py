@@ -64,11 +64,11 @@ def convert(
 
     check_convert_config(config)
     flags = {
-        "mining": {"negatives": negatives, "seed": seed},
-        "layout": {"layout": to, "fill": fill, "allow_padding": allow_padding, "scores": scores,
-                   "binary": binary, "teacher": teacher, "group_size": group_size,
-                   "all_negatives": all_negatives, "shard_format": shard_format,
-                   "shard_rows": shard_rows, "positives": positives, "batch_size": batch_size, "leftover": leftover},
+        "--negatives": negatives, "--seed": seed,
+        "--to": to, "--fill": fill, "--allow-padding": allow_padding, "--scores": scores, "--binary": binary,
+        "--teacher": teacher, "--group-size": group_size, "--all-negatives": all_negatives,
+        "--shard-format": shard_format, "--shard-rows": shard_rows, "--positives": positives,
+        "--batch-size": batch_size, "--leftover": leftover,
     }
     settings = load_run_config(config, flags, defaults={"layout": {"fill": "drop"}})  # convert does not mine
     if negatives is not None and settings.layout.layout not in ("n-tuple", "flag"):

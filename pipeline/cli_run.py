@@ -93,17 +93,15 @@ def run(
     from pipeline.stages.embedding_cache import default_cache_dir
 
     flags = {
-        "encoder": {"model": model, "cache_dir": cache_dir, "backend": backend,
-                    "tokenizer_workers": tokenizer_workers},
-        "mining": {"negatives": negatives, "seed": seed, "relative_margin": relative_margin, "sampling": sampling,
-                   "positive_neighbors": positive_neighbors, "trust_given_negatives": trust_given_negatives,
-                   "max_positive_rank": max_positive_rank},
-        "dedupe": {"threshold": dedupe_threshold},
-        "layout": {"layout": layout, "fill": fill, "allow_padding": allow_padding, "scores": scores, "binary": binary,
-                   "teacher": teacher, "group_size": group_size,
-                   "all_negatives": all_negatives, "shard_format": shard_format,
-                   "shard_rows": shard_rows, "positives": positives, "batch_size": batch_size, "leftover": leftover},
-        "engine": {"name": engine, "address": ray_address, "workers": workers},
+        "--model": model, "--cache-dir": cache_dir, "--backend": backend, "--tokenizer-workers": tokenizer_workers,
+        "--negatives": negatives, "--seed": seed, "--relative-margin": relative_margin, "--sampling": sampling,
+        "--positive-neighbors": positive_neighbors, "--trust-given-negatives": trust_given_negatives,
+        "--max-positive-rank": max_positive_rank, "--dedupe-threshold": dedupe_threshold,
+        "--layout": layout, "--fill": fill, "--allow-padding": allow_padding, "--scores": scores, "--binary": binary,
+        "--teacher": teacher, "--group-size": group_size, "--all-negatives": all_negatives,
+        "--shard-format": shard_format, "--shard-rows": shard_rows, "--positives": positives,
+        "--batch-size": batch_size, "--leftover": leftover,
+        "--engine": engine, "--ray-address": ray_address, "--workers": workers,
     }
     settings = load_run_config(config, flags)
     inputs = RunInputs(data, fmt, split, parse_columns(columns), corpus)

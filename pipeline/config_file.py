@@ -1,8 +1,9 @@
 """The TOML config file (`--config prep.toml`) merged with a command's defaults and flags into a RunConfig. An error
-that the file causes names the file, its table and key; one that the flags cause alone reads as it would without it.
+that the file causes names the file, its table and key; one that the flags cause names them as typed.
 """
 
 import difflib
+import re
 import tomllib
 from dataclasses import fields, replace
 from pathlib import Path
@@ -11,17 +12,35 @@ from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
 
 TABLES = {table.name: tuple(key.name for key in fields(table.type)) for table in fields(RunConfig)}
-# the flags that name a model or a folder, by their table and key in the config file
-PATHS = {"--model": ("encoder", "model"), "--teacher": ("layout", "teacher"), "--cache-dir": ("encoder", "cache_dir")}
+# every flag of prep run and prep convert that sets a config value, by its table and key in the config file
+FLAGS = {
+    "--model": ("encoder", "model"), "--cache-dir": ("encoder", "cache_dir"), "--backend": ("encoder", "backend"),
+    "--tokenizer-workers": ("encoder", "tokenizer_workers"),
+    "--negatives": ("mining", "negatives"), "--seed": ("mining", "seed"),
+    "--relative-margin": ("mining", "relative_margin"), "--sampling": ("mining", "sampling"),
+    "--positive-neighbors": ("mining", "positive_neighbors"),
+    "--trust-given-negatives": ("mining", "trust_given_negatives"),
+    "--max-positive-rank": ("mining", "max_positive_rank"),
+    "--dedupe-threshold": ("dedupe", "threshold"),
+    "--layout": ("layout", "layout"), "--to": ("layout", "layout"), "--fill": ("layout", "fill"),
+    "--allow-padding": ("layout", "allow_padding"), "--scores": ("layout", "scores"), "--binary": ("layout", "binary"),
+    "--teacher": ("layout", "teacher"), "--group-size": ("layout", "group_size"),
+    "--all-negatives": ("layout", "all_negatives"), "--shard-format": ("layout", "shard_format"),
+    "--shard-rows": ("layout", "shard_rows"), "--positives": ("layout", "positives"),
+    "--batch-size": ("layout", "batch_size"), "--leftover": ("layout", "leftover"),
+    "--engine": ("engine", "name"), "--ray-address": ("engine", "address"), "--workers": ("engine", "workers"),
+}
+PATHS = ("--model", "--teacher", "--cache-dir")  # the flags that name a model or a folder
 _TOML_KINDS = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array"}
 
 
-def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]],
+def load_run_config(path: Path | None, flags: dict[str, object],
                     defaults: dict[str, dict[str, object]] | None = None) -> RunConfig:
-    """The command's `defaults`, then TOML values, then flags that were given (None means not given); unknown keys
-    are errors."""
+    """The command's `defaults`, then TOML values, then the `flags` that were given (`{"--negatives": 5}`, one of
+    FLAGS; None means not given); unknown keys are errors."""
     loaded = read_config_file(path) if path is not None else {}
-    given = {table: {key: value for key, value in overrides.get(table, {}).items() if value is not None}
+    by_key = {FLAGS[flag]: (flag, value) for flag, value in flags.items() if value is not None}
+    given = {table: {key: value for (home, key), (_, value) in by_key.items() if home == table}
              for table in TABLES}
     config = RunConfig()
     for table, legal in TABLES.items():
@@ -33,38 +52,58 @@ def load_run_config(path: Path | None, overrides: dict[str, dict[str, object]],
             values = replace(current, **{**command, **{k: v for k, v in loaded.get(table, {}).items()
                                                       if k not in given[table]}})
         except ConfigError as error:
-            raise _named(error, path, table, current, command) from None
+            raise _named(error, path, table, current, command, _typed_flags(by_key, table)) from None
         config = replace(config, **{table: values})
     group_size = config.layout.group_size
     if group_size is not None and group_size - 1 != config.mining.negatives:
         from_file = {key for table in ("mining", "layout") for key in loaded.get(table, {}) if key not in given[table]}
         if "negatives" in from_file | set(given["mining"]):
-            where = f"{path}: " if from_file & {"negatives", "group_size"} else ""
-            raise ConfigError(f"{where}group_size {group_size} means {group_size - 1} negatives per query; "
-                              f"negatives says {config.mining.negatives}: give one of them")
+            message = (f"group_size {group_size} means {group_size - 1} negatives per query; negatives says "
+                       f"{config.mining.negatives}: give one of them")
+            if from_file & {"negatives", "group_size"}:
+                raise ConfigError(f"{path}: {message}")
+            raise ConfigError(_naming_flags(message, _typed_flags(by_key, "mining") | _typed_flags(by_key, "layout")))
         config = replace(config, mining=replace(config.mining, negatives=group_size - 1))
     return config
 
 
-def path_sources(path: Path | None, overrides: dict[str, dict[str, object]]) -> dict[str, str]:
+def path_sources(path: Path | None, flags: dict[str, object]) -> dict[str, str]:
     """What an error about each model or folder names (found only when it loads or is written): its flag
     (`--model`), or where the config file set it and the flag did not, the file, table and key
     (`prep.toml: [encoder] model`)."""
     loaded = read_config_file(path) if path is not None else {}
-    return {flag: f"{path}: [{table}] {key}" if key in loaded.get(table, {}) and
-            overrides.get(table, {}).get(key) is None else flag for flag, (table, key) in PATHS.items()}
+    sources = {}
+    for flag in PATHS:
+        table, key = FLAGS[flag]
+        sources[flag] = f"{path}: [{table}] {key}" if key in loaded.get(table, {}) and flags.get(flag) is None else flag
+    return sources
 
 
-def _named(error: ConfigError, path: Path | None, table: str, current: object, command: dict) -> ConfigError:
+def _named(error: ConfigError, path: Path | None, table: str, current: object, command: dict,
+           typed: dict[str, str]) -> ConfigError:
     """The error, naming the file and table where the command's defaults and flags alone are valid (the file's
-    values then caused it); where they are not, as it is."""
-    if path is None:
-        return error
-    try:
-        replace(current, **command)
-    except ConfigError:
-        return error
-    return ConfigError(f"{path}: [{table}] {str(error).removeprefix(f'{table}.')}")
+    values then caused it); where they are not, the flags that set a key it names."""
+    if path is not None:
+        try:
+            replace(current, **command)
+        except ConfigError:
+            pass
+        else:
+            return ConfigError(f"{path}: [{table}] {str(error).removeprefix(f'{table}.')}")
+    return ConfigError(_naming_flags(str(error), typed))
+
+
+def _typed_flags(by_key: dict[tuple[str, str], tuple[str, object]], table: str) -> dict[str, str]:
+    """The given flags of `table` by key, as the user typed them: `--group-size 1`, `--scores`, `--no-binary`."""
+    return {key: flag if value is True else f"--no-{flag[2:]}" if value is False else f"{flag} {value}"
+            for (home, key), (flag, value) in by_key.items() if home == table}
+
+
+def _naming_flags(message: str, typed: dict[str, str]) -> str:
+    """`message` after the flags that set a key it names (`--group-size 1: group_size must be at least 2 ...`):
+    a config error names its keys, as the file's table and key are named for a value from the file."""
+    named = [shown for key, shown in typed.items() if re.search(rf"\b{key}\b", message)]
+    return f"{' '.join(named)}: {message}" if named else message
 
 
 def read_config_file(path: Path) -> dict:

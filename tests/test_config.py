@@ -24,7 +24,7 @@ def test_defaults_are_the_recommended_recipe():
 def test_toml_values_then_flags_override(tmp_path: Path):
     path = tmp_path / "prep.toml"
     path.write_text("[mining]\nnegatives = 7\nsampling = 'random'\n[encoder]\nbatch_size = 8\n")
-    config = load_run_config(path, {"mining": {"negatives": 2, "sampling": None}})
+    config = load_run_config(path, {"--negatives": 2, "--sampling": None})
     assert config.mining.negatives == 2  # flag given
     assert config.mining.sampling == "random"  # flag not given: the file's value
     assert config.encoder.batch_size == 8
@@ -67,21 +67,26 @@ def test_bad_config_is_a_clear_error_that_names_the_file(tmp_path: Path, toml: s
     assert str(error.value).startswith(f"{path}: ")
 
 
-def test_an_error_in_a_flag_does_not_name_the_file(tmp_path: Path):
+def test_an_error_in_a_flag_names_the_flag_not_the_file(tmp_path: Path):
     path = tmp_path / "prep.toml"
     path.write_text("[layout]\nfill = 'bogus'\n[mining]\nnegatives = 2\n")
-    assert load_run_config(path, {"layout": {"fill": "drop"}}).layout.fill == "drop"  # the flag replaces it
+    assert load_run_config(path, {"--fill": "drop"}).layout.fill == "drop"  # the flag replaces it
     with pytest.raises(ConfigError, match=re.escape("fill must be one of")) as error:
-        load_run_config(path, {"layout": {"fill": "best"}})
-    assert str(error.value).startswith("fill must be one of") and "got 'best'" in str(error.value)
+        load_run_config(path, {"--fill": "best"})
+    assert str(error.value).startswith("--fill best: fill must be one of") and "got 'best'" in str(error.value)
     with pytest.raises(ConfigError) as error:
-        load_run_config(path, {"mining": {"negatives": 1}, "layout": {"layout": "flag", "group_size": 4,
-                                                                      "fill": "drop"}})
-    assert str(error.value).startswith("group_size 4 means 3 negatives per query; negatives says 1")
+        load_run_config(path, {"--negatives": 1, "--layout": "flag", "--group-size": 4, "--fill": "drop"})
+    assert str(error.value).startswith("--negatives 1 --group-size 4: group_size 4 means 3 negatives per query; "
+                                       "negatives says 1")
     path.write_text("[layout]\nlayout = 'labeled-pair'\n")  # flags that conflict only once the file sets the layout
     with pytest.raises(ConfigError, match="exclude each other") as error:
-        load_run_config(path, {"layout": {"binary": True, "scores": True}})
-    assert not str(error.value).startswith(str(path))
+        load_run_config(path, {"--binary": True, "--scores": True})
+    assert str(error.value).startswith("--binary --scores: binary and scores exclude each other")
+    path.write_text("[layout]\nlayout = 'flag'\n")  # the file's value makes the flag's check the one that fails
+    with pytest.raises(ConfigError) as error:
+        load_run_config(path, {"--group-size": 1, "--fill": "drop"})
+    assert str(error.value) == ("--group-size 1: group_size must be at least 2: one positive and group_size - 1 "
+                                "negatives")
 
 
 def test_a_setting_outside_any_table_names_its_table(tmp_path: Path):
@@ -126,7 +131,7 @@ def test_false_turns_a_mining_setting_off(tmp_path: Path, name, off):
 def test_engine_from_toml_and_flags(tmp_path: Path):
     path = tmp_path / "prep.toml"
     path.write_text("[engine]\nname = 'ray'\nworkers = 4\n")
-    config = load_run_config(path, {"engine": {"address": "ray://head:10001", "workers": None}})
+    config = load_run_config(path, {"--ray-address": "ray://head:10001", "--workers": None})
     assert (config.engine.name, config.engine.address, config.engine.workers) == ("ray", "ray://head:10001", 4)
     assert load_run_config(None, {}).engine.name == "local"
 
@@ -145,10 +150,10 @@ def test_a_huge_negatives_is_refused_before_the_read_by_run_and_taken_by_convert
     """Mining cannot give more than MAX_NEGATIVES (its search depth); convert keeps any K the input holds."""
     from pipeline.run import RunInputs, run_pipeline
 
-    config = load_run_config(None, {"mining": {"negatives": 10**9}})
+    config = load_run_config(None, {"--negatives": 10**9})
     with pytest.raises(ConfigError, match=re.escape("at most 1024 can be mined, got 1000000000")):
         run_pipeline(RunInputs(tmp_path / "missing.jsonl"), config, tmp_path / "out")  # before the read fails
-    flag = load_run_config(None, {"layout": {"layout": "flag", "group_size": 2000}})
+    flag = load_run_config(None, {"--layout": "flag", "--group-size": 2000})
     assert flag.mining.negatives == 1999
     with pytest.raises(ConfigError, match="got 1999"):
         run_pipeline(RunInputs(tmp_path / "missing.jsonl"), flag, tmp_path / "out")
@@ -179,7 +184,7 @@ def test_a_model_is_blamed_on_the_file_only_where_the_file_set_it(tmp_path: Path
     path.write_text("[encoder]\nmodel = '/nope'\ncache_dir = '/c'\n")
     assert path_sources(path, {}) == {"--model": f"{path}: [encoder] model", "--teacher": "--teacher",
                                       "--cache-dir": f"{path}: [encoder] cache_dir"}
-    assert path_sources(path, {"encoder": {"model": "/other"}})["--model"] == "--model"
+    assert path_sources(path, {"--model": "/other"})["--model"] == "--model"
     assert path_sources(None, {}) == {"--model": "--model", "--teacher": "--teacher", "--cache-dir": "--cache-dir"}
 
 
@@ -196,7 +201,7 @@ def test_batch_size_from_the_file_is_turned_off_by_a_flag_of_0_or_by_false(tmp_p
     path = tmp_path / "prep.toml"
     path.write_text("[layout]\nbatch_size = 32\n")
     assert load_run_config(path, {}).layout.batch_size == 32
-    assert load_run_config(path, {"layout": {"batch_size": 0}}).layout.batch_size is None
+    assert load_run_config(path, {"--batch-size": 0}).layout.batch_size is None
     path.write_text("[layout]\nbatch_size = false\n")
     assert load_run_config(path, {}).layout.batch_size is None
     path.write_text("[layout]\nbatch_size = 0.0\n")
@@ -204,18 +209,18 @@ def test_batch_size_from_the_file_is_turned_off_by_a_flag_of_0_or_by_false(tmp_p
         load_run_config(path, {})
     path.write_text("[layout]\nbatch_size = 32\nleftover = 'reject'\n")  # what needs the batches says so
     with pytest.raises(ConfigError, match="leftover applies to conflict-free batches"):
-        load_run_config(path, {"layout": {"batch_size": 0}})
+        load_run_config(path, {"--batch-size": 0})
 
 
 @pytest.mark.parametrize("positives", ["sample:0", "sample:", "sample:-2", "some"])
 def test_positives_says_that_the_sample_size_is_at_least_1(positives: str):
     with pytest.raises(ConfigError, match=re.escape(f"'sample:N' with N at least 1; got {positives!r}")):
-        load_run_config(None, {"layout": {"positives": positives}})
+        load_run_config(None, {"--positives": positives})
 
 
 def test_refused_padding_suggests_fills_that_prep_convert_takes_too():
     """prep convert refuses --fill mine: the way out of a refused pad must not send its user there."""
     with pytest.raises(ConfigError) as error:
-        load_run_config(None, {"layout": {"fill": "pad"}}, defaults={"layout": {"fill": "drop"}})
+        load_run_config(None, {"--fill": "pad"}, defaults={"layout": {"fill": "drop"}})
     assert "add --allow-padding to mean it, or use --fill drop or repeat (or mine, which only prep run does)" \
         in str(error.value)

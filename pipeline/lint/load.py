@@ -11,8 +11,9 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError
-from pipeline.readers import folder_format
+from pipeline.lint.column_types import as_float, declared_type, kind_of, numbers_from_text
 from pipeline.readers.beir import is_beir_folder, read_beir
+from pipeline.readers.detect import folder_format
 from pipeline.readers.files import ROW, dataset_dict_splits, is_blank, line_unit, peek_columns, read_columns
 from pipeline.readers.json_files import LateColumns
 from pipeline.readers.json_folder import json_folder_files
@@ -73,13 +74,13 @@ def _read_table(path: Path, split: str, name: str) -> Source:
         schema, frame = _read_all(path, peek_columns(path, split), split)
     except LateColumns as late:  # a JSON Lines field first seen after the peeked rows: a column, as the readers see it
         schema, frame = _read_all(path, late.schema, split)
-    frame = frame.with_columns(_as_float(frame, column) for column in frame.columns if column != ROW)
+    frame = frame.with_columns(as_float(frame, column) for column in frame.columns if column != ROW)
     if path.suffix.lower() in {".csv", ".tsv"}:
-        frame = frame.with_columns(_numbers_from_text(frame, column) for column in frame.columns if column != ROW)
+        frame = frame.with_columns(numbers_from_text(frame, column) for column in frame.columns if column != ROW)
         # datasets' CSV loader (pandas) reads an empty cell as null, and so does the trainer that gets it.
         frame = frame.with_columns(pl.when(pl.col(column) != "").then(pl.col(column)).alias(column)
                                    for column, dtype in frame.schema.items() if dtype == pl.String)
-        schema = pl.Schema({column: _declared(frame[column]) for column in schema})
+        schema = pl.Schema({column: declared_type(frame[column]) for column in schema})
     return Source(name, frame, schema, line_unit(path), written=_written(path, split))
 
 
@@ -88,19 +89,10 @@ def _read_all(path: Path, columns: pl.Schema, split: str) -> tuple[pl.Schema, pl
     # read it; layout-schema lets it stand for a list of numbers too.
     schema = pl.Schema({column: pl.List(pl.String) if dtype == pl.List(pl.Null) else dtype
                         for column, dtype in columns.items()})
-    kinds = {column: kind for column, dtype in schema.items() if (kind := _kind(dtype))}
+    kinds = {column: kind for column, dtype in schema.items() if (kind := kind_of(dtype))}
     if is_blank(path):
         return schema, pl.DataFrame(schema={ROW: pl.UInt32})
     return schema, read_columns(path, kinds, split, known=schema)
-
-
-def empty_lists(values: pl.Series) -> str | None:
-    """What a list column without an element in any row holds, said as such: the type it is read with (a list of
-    texts, above, or whatever a Parquet file declares) tells nothing about what the rows were meant to hold. None
-    for any other column."""
-    if not isinstance(values.dtype, pl.List) or values.is_empty() or values.list.len().fill_null(0).max() > 0:
-        return None
-    return "an empty list in every row" if values.null_count() == 0 else "an empty list or null in every row"
 
 
 def _written(path: Path, split: str) -> dict:
@@ -114,51 +106,3 @@ def _written(path: Path, split: str) -> dict:
     except (OSError, ValueError, AttributeError):
         return {}
     return written if isinstance(written, dict) else {}
-
-
-def _kind(dtype: pl.DataType) -> str | None:
-    """How `read_columns` should read a column; None for types no layout uses (structs...)."""
-    if dtype in (pl.String, pl.Null):
-        return "text"
-    if dtype.is_numeric():
-        return "number"
-    if dtype == pl.Boolean:
-        return "bool"
-    if isinstance(dtype, pl.List):
-        inner = dtype.inner
-        if inner == pl.String:
-            return "texts"
-        if inner.is_numeric():
-            return "numbers"
-    return None
-
-
-def _as_float(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """Numbers (and booleans) as Float64 and number lists as List(Float64), so checks need not care about widths;
-    whether a column held integers or booleans stays in `Source.schema`. An all-null column becomes text."""
-    dtype = frame.schema[column]
-    if dtype == pl.Null:
-        return pl.col(column).cast(pl.String)
-    if dtype.is_numeric() or dtype == pl.Boolean:  # a boolean label, as the pairs reader reads it: 1.0 or 0.0
-        return pl.col(column).cast(pl.Float64)
-    if isinstance(dtype, pl.List) and dtype.inner.is_numeric():
-        return pl.col(column).cast(pl.List(pl.Float64))
-    return pl.col(column)
-
-
-def _declared(values: pl.Series) -> pl.DataType:
-    """What a CSV column would be declared as: Int64 when every number is whole, as a typed format would say."""
-    if values.dtype == pl.Float64 and (values.drop_nulls() % 1 == 0).all():
-        return pl.Int64
-    return values.dtype
-
-
-def _numbers_from_text(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """CSV holds text only: a column whose every value reads as a number is a number column."""
-    values = frame[column]
-    if values.dtype != pl.String:
-        return pl.col(column)
-    numbers = values.str.strip_chars().cast(pl.Float64, strict=False)
-    if values.len() and numbers.null_count() == values.null_count():
-        return pl.col(column).str.strip_chars().cast(pl.Float64)
-    return pl.col(column)

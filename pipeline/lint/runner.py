@@ -15,8 +15,9 @@ from pipeline.lint.prep_output import train_data, written_group_size
 from pipeline.lint.registry import EMPTY, RULES
 from pipeline.lint.rule import ERROR, Finding
 from pipeline.lint.table import LintTable
-from pipeline.readers import check_roles, format_of_columns
+from pipeline.readers import check_roles
 from pipeline.readers.beir import is_beir_folder
+from pipeline.readers.detect import format_of_columns
 from pipeline.readers.files import ROW
 
 logger = logging.getLogger(__name__)

@@ -11,12 +11,13 @@ from pipeline.errors import ConfigError, InputError
 from pipeline.lint.prep_output import train_data
 from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.corpus import read_corpus_texts
+from pipeline.readers.detect import detect_format
 from pipeline.readers.files import is_blank, line_unit, peek_columns
 from pipeline.readers.flag import read_flag, refuse_flag_fields
 from pipeline.readers.json_files import LateColumns
 from pipeline.readers.json_folder import join_rows, json_folder_files
 from pipeline.readers.lists import read_lists
-from pipeline.readers.pairs import is_labeled_pair, read_pairs
+from pipeline.readers.pairs import read_pairs
 from pipeline.readers.st import read_st
 from pipeline.readers.table_files import is_datasets_folder, is_parquet_folder
 
@@ -34,7 +35,7 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
     detected = fmt is None
     fmt = fmt or detect_format(path, columns, split)
     if fmt not in FORMATS:
-        raise ConfigError(f"format must be one of {', '.join(FORMATS)}; got '{fmt}'")
+        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'")
     check_roles(columns or {}, fmt)
     if is_blank(path):
         return build_canonical(_no_rows(path), extra)
@@ -100,59 +101,6 @@ def check_roles(columns: dict[str, str], fmt: str | None) -> None:
         if role in columns and alias in columns:
             raise ConfigError(f"--columns maps {role} and {alias}, two names of one {fmt} role, to "
                               f"'{columns[role]}' and '{columns[alias]}'; give one")
-
-
-def detect_format(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> str:
-    """beir for a BEIR folder; else by column names (a folder of JSON Lines files: those of every file, which must
-    agree): pos -> flag, sentence1/sentence2 -> pairs, docs/labels -> lists, st's anchor and positive names with a
-    score or label that is no list and no negatives -> pairs, else st."""
-    if is_beir_folder(path):
-        return "beir"
-    if not path.exists():
-        raise InputError(path, "no such file or folder")
-    if is_blank(path):
-        return "st"
-    if path.is_dir() and not is_datasets_folder(path) and not is_parquet_folder(path):
-        return folder_format(path, columns)
-    return format_of_columns(peek_columns(path, split), columns, path)
-
-
-def folder_format(path: Path, columns: dict[str, str] | None = None) -> str:
-    """The one format of a folder of JSON Lines files, blank files aside (they fit any): the folder is read as one
-    dataset, so files of two formats are an error that names the first file of each."""
-    first: dict[str, Path] = {}
-    for file in json_folder_files(path):
-        if not is_blank(file):
-            first.setdefault(format_of_columns(peek_columns(file), columns, file), file)
-    if len(first) > 1:
-        found = ", ".join(f"{file.name} is {fmt}" for fmt, file in first.items())
-        raise InputError(path, f"holds files of different formats ({found}); the folder is read as one dataset, "
-                         "so give it files of one format")
-    return next(iter(first), "st")
-
-
-def format_of_columns(schema: pl.Schema, columns: dict[str, str] | None, where: Path | str,
-                      fmt: str | None = None) -> str:
-    """The format of a table: `fmt` where --format gives it, else by its column names and the --columns mapping;
-    lint takes it from here too, so that both read a table alike. A FlagEmbedding file that --format or a mapping
-    would read as st or pairs is refused where it has fields they drop (`refuse_flag_fields`)."""
-    found = fmt or _format_by_names(schema, columns)
-    refuse_flag_fields(schema.names(), found, where, columns, given=fmt is not None)
-    return found
-
-
-def _format_by_names(schema: pl.Schema, columns: dict[str, str] | None) -> str:
-    names = set(schema.names())
-    mapped = set((columns or {}).keys())
-    if {"query", "pos"} <= names and not mapped:
-        return "flag"
-    if {"sentence1", "sentence2"} <= names or {"sentence1", "sentence2"} <= mapped:
-        return "pairs"
-    if {"query", "docs", "labels"} <= names and not mapped:
-        return "lists"
-    if is_labeled_pair(schema, columns):
-        return "pairs"
-    return "st"
 
 
 def _no_rows(path: Path) -> InputRows:

@@ -123,8 +123,8 @@ def test_flag_group_size_and_negatives_must_agree(flag_data, convert_to):
     from pipeline.config_file import load_run_config
 
     with pytest.raises(ConfigError, match="group_size 3 means 2 negatives"):
-        load_run_config(None, {"mining": {"negatives": 5}, "layout": {"layout": "flag", "group_size": 3}})
-    assert load_run_config(None, {"layout": {"layout": "flag", "group_size": 8}}).mining.negatives == 7
+        load_run_config(None, {"--negatives": 5, "--layout": "flag", "--group-size": 3})
+    assert load_run_config(None, {"--layout": "flag", "--group-size": 8}).mining.negatives == 7
 
 
 def test_scores_from_the_input_and_an_error_when_there_are_none(flag_data, convert_to, tmp_path, write_table):

@@ -144,7 +144,7 @@ def test_cli_prints_one_line_and_exits_2(tmp_path: Path, prep) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--format", "flag"], "line 4: invalid JSON"),
-    (["--format", "tsv"], "format must be one of st, flag, beir, pairs, lists; got 'tsv'"),
+    (["--format", "tsv"], "error: --format must be one of st, flag, beir, pairs, lists; got 'tsv'"),
     (["--columns", "anchor"], "--columns takes role=COLUMN pairs separated by commas; got 'anchor'"),
 ])
 def test_cli_user_errors(tmp_path: Path, prep, args: list[str], message: str) -> None:

@@ -7,7 +7,8 @@ import datasets
 import pytest
 
 from pipeline.errors import ConfigError, InputError
-from pipeline.readers import detect_format, read_dataset
+from pipeline.readers import read_dataset
+from pipeline.readers.detect import detect_format
 
 
 def beir_folder(tmp_path: Path) -> Path:
@@ -166,5 +167,5 @@ def test_an_empty_folder_is_no_dataset(tmp_path: Path) -> None:
 
 def test_unknown_format_lists_the_formats(write_table) -> None:
     path = write_table("data.jsonl", [{"anchor": "q", "positive": "p"}])
-    with pytest.raises(ConfigError, match="format must be one of st, flag, beir, pairs, lists; got 'tsv'"):
+    with pytest.raises(ConfigError, match=r"^--format must be one of st, flag, beir, pairs, lists; got 'tsv'$"):
         read_dataset(path, "tsv")

@@ -13,7 +13,8 @@ from pipeline.lint.context import LintOptions
 from pipeline.lint.load import read_sources
 from pipeline.lint.runner import lint
 from pipeline.provenance import describe_inputs
-from pipeline.readers import detect_format, read_dataset
+from pipeline.readers import read_dataset
+from pipeline.readers.detect import detect_format
 from pipeline.run import RunInputs
 
 

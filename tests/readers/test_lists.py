@@ -3,7 +3,8 @@
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.readers import detect_format, read_dataset
+from pipeline.readers import read_dataset
+from pipeline.readers.detect import detect_format
 
 
 def test_lists_are_detected_and_split_by_label(write_table):

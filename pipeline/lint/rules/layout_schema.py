@@ -3,7 +3,7 @@ so one run reports every broken column and check at once."""
 
 import polars as pl
 
-from pipeline.lint.load import empty_lists
+from pipeline.lint.column_types import empty_lists
 from pipeline.lint.model_frame import model_names, typed_by_model
 from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
 from pipeline.readers.files import ROW

@@ -2,8 +2,8 @@
 
 import polars as pl
 
+from pipeline.lint.column_types import empty_lists
 from pipeline.lint.layouts import st_inputs
-from pipeline.lint.load import empty_lists
 from pipeline.lint.losses import BOOL, CLASS, NONE, NUMBER, NUMBERS, Form
 from pipeline.lint.rule import ERROR, Finding, Rule
 
