@@ -7,14 +7,16 @@ for any other dataset) whole, in an order shuffled with (seed, epoch): rows insi
 another block, so in-batch negatives hold no false negative that prep could see. Limits of the Trainer's wiring:
 the eval loader uses the same sampler, so an eval_dataset prep wrote needs per_device_eval_batch_size=B too;
 dataloader_drop_last=True drops every shorter block, the same rows each epoch (the manifest's rows_in_shorter_blocks);
-blocks are row positions, so a split, select or filter of the output is refused and a shuffle or sort, which keeps
-the length, goes unseen: reorder nothing after prep run.
+blocks are row positions, so a split, select or filter of the output is refused, and so is a shuffle or sort (prep
+writes a digest of the anchors and positives in row order): reorder nothing after prep run.
 """
 
 import json
 
 import numpy as np
 from sentence_transformers.base.sampler import DefaultBatchSampler
+
+from pipeline.row_order import COLUMNS, order_digest
 
 
 class BlockBatchSampler(DefaultBatchSampler):
@@ -36,6 +38,12 @@ class BlockBatchSampler(DefaultBatchSampler):
             raise ValueError(f"the dataset's description holds prep's blocks for {sum(self.sizes)} rows, but it has "
                              f"{size}: a split, select or filter of prep's output breaks its blocks; split the data "
                              "before prep run and lay out each part")
+        if "prep_order_digest" in written and set(COLUMNS) <= set(dataset.column_names):
+            rows = dataset.select_columns(list(COLUMNS)).with_format("arrow")[:]
+            if order_digest(rows) != written["prep_order_digest"]:
+                raise ValueError("the rows are not in the order prep wrote them (a shuffle or sort of prep's "
+                                 "output?): its conflict-free blocks would mix in batches; train on the output as "
+                                 "written, the sampler shuffles whole blocks each epoch")
 
     def _blocks(self) -> list[range]:
         ends = np.cumsum(self.sizes).tolist()

@@ -286,6 +286,30 @@ def test_batches_are_conflict_free_and_block_sampler_trains(data, tiny_model, tm
         BlockBatchSampler(dataset, batch_size=4, drop_last=False)
 
 
+def test_a_shuffle_or_sort_of_an_output_in_blocks_is_refused_by_the_sampler(data, tiny_model, tmp_path):
+    """A reorder keeps the length, which is all the sampler checked: batches then mixed rows of different
+    conflict-free blocks without a word. The digest prep writes is the same for any chunking of the columns."""
+    import pyarrow as pa
+
+    from pipeline.row_order import order_digest
+    from pipeline.sampler import BlockBatchSampler
+
+    run(data, tiny_model, tmp_path, negatives=1, relative_margin=None, dedupe=1.0, layout=LayoutConfig(batch_size=2))
+    written = datasets.load_from_disk(str(tmp_path / "out"))
+    assert len(BlockBatchSampler(written, batch_size=2, drop_last=False)) >= 2  # the output as written
+    rows = written.with_format("arrow")[:].combine_chunks()
+    assert order_digest(rows) == order_digest(pa.concat_tables([rows.slice(0, 2), rows.slice(2)]))
+    assert order_digest(rows) != order_digest(pa.concat_tables([rows.slice(1), rows.slice(0, 1)]))
+    # The two hamlet rows share their anchor: swapped, only the positives tell.
+    hamlet = [i for i, anchor in enumerate(written["anchor"]) if "hamlet" in anchor]
+    swapped = list(range(len(written)))
+    swapped[hamlet[0]], swapped[hamlet[1]] = hamlet[1], hamlet[0]
+    for reordered in (written.shuffle(seed=1), written.sort("anchor", reverse=True),
+                      written.shuffle(seed=2).flatten_indices(), written.select(swapped)):
+        with pytest.raises(ValueError, match="not in the order prep wrote them"):
+            BlockBatchSampler(reordered, batch_size=2, drop_last=False)
+
+
 def test_block_sampler_serves_the_multi_dataset_path(data, tiny_model, tmp_path):
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
