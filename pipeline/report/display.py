@@ -25,3 +25,13 @@ def format_number(value: float | None) -> str:
         return "-"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
+
+
+def over_max_text(stats: dict) -> str:
+    """Texts over max_seq_length with their share of the measured texts (the sample, where one is taken):
+    "417 (73.8%)", "0"."""
+    over, measured = stats["over_max_seq_length"], stats["measured"]
+    if not over:
+        return "0"
+    share = over / measured
+    return f"{over:,} ({'<0.1%' if share < 0.001 else f'{share:.1%}'})"

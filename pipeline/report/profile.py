@@ -45,7 +45,8 @@ def distribution(counts: pl.Series) -> dict:
 
 
 def text_tokens(canon: Canonical, counter: TokenCounter, sample: int) -> dict:
-    """Token-length percentiles per role over distinct texts; a deterministic sample above `sample` texts."""
+    """Token-length percentiles per role over distinct texts (rounded to 3 decimals, as in `distribution`); a
+    deterministic sample above `sample` texts."""
     by_role = {
         "query": (canon.queries["query_id"], canon.queries),
         "positive": (canon.positives["doc_id"].unique(), canon.corpus),
@@ -62,9 +63,9 @@ def text_tokens(canon: Canonical, counter: TokenCounter, sample: int) -> dict:
             "texts": ids.len(),
             "sampled": texts.height < ids.len(),
             "measured": texts.height,
-            **{key: None if lengths.is_empty() else value for key, value in {
-                **{f"p{q}": lengths.quantile(q / 100, interpolation="linear") for q in (50, 90, 99)},
-                "max": lengths.max()}.items()},
+            **{f"p{q}": None if lengths.is_empty() else round(lengths.quantile(q / 100, interpolation="linear"), 3)
+               for q in (50, 90, 99)},
+            "max": lengths.max(),
             "over_max_seq_length": int((lengths > counter.max_seq_length).sum()),
         }
     return result

@@ -5,7 +5,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from pipeline.report.display import bucket_histogram, format_number
+from pipeline.report.display import bucket_histogram, format_number, over_max_text
 from pipeline.wording import plural
 
 BAR_WIDTH = 40
@@ -63,8 +63,8 @@ def _tokens_table(tokens: dict) -> Table:
     for role in ("query", "positive", "negative"):
         stats = tokens[role]
         texts = f"{stats['texts']:,}" + (f" (sample {stats['measured']:,})" if stats["sampled"] else "")
-        over = stats["over_max_seq_length"]
+        over = over_max_text(stats)
         table.add_row(role, texts, *(format_number(stats[key]) for key in ("p50", "p90", "p99", "max")),
-                      f"[red]{over:,}[/]" if over else "0")
+                      f"[red]{over}[/]" if stats["over_max_seq_length"] else over)
     return table
 

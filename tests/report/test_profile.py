@@ -192,3 +192,13 @@ def test_missing_negatives_are_counted_apart_from_empty_texts(write_table) -> No
             {"anchor": "q two", "positive": "p two", "negative_1": "n one", "negative_2": None}]
     report = profile(read_dataset(write_table("ragged.jsonl", rows)), None)
     assert (report["missing_negatives"], report["empty_texts"]["negative"]) == (2, 1)
+
+
+def test_text_token_percentiles_are_rounded_as_the_per_query_ones(write_table, tiny_tokenizer: Path) -> None:
+    # Queries of 3, 3 and 6 tokens: linear interpolation gives p99 = 5.9399999999999995 in floating point, which
+    # the JSON printed as it came; the per-query percentiles beside it are rounded to 3 decimals.
+    rows = [{"anchor": "a", "positive": "p"}, {"anchor": "b", "positive": "p"}, {"anchor": "c d e f", "positive": "p"}]
+    query = profile(read_dataset(write_table("rounding.jsonl", rows)), load_token_counter(tiny_tokenizer))[
+        "text_tokens"]["query"]
+    assert (query["p50"], query["p90"], query["p99"], query["max"]) == (3.0, 5.4, 5.94, 6)
+    assert json.dumps(query["p99"]) == "5.94"

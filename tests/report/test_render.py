@@ -117,3 +117,17 @@ def test_one_row_reads_in_the_singular(write_table) -> None:
     one = profile(read_dataset(write_table("one.jsonl", [{"query": "q", "pos": ["p"], "neg": []}]), "flag"), None)
     assert "1 row, 1 distinct query, 1 distinct document" in terminal_text(one)
     assert "<b>1</b> row, <b>1</b> distinct query, <b>1</b> distinct document<br>" in render_html(one)
+
+
+def test_over_max_seq_length_shows_its_share_of_the_measured_texts(report: dict) -> None:
+    # Sampled: 417 of the 5,000 measured texts are over max_seq_length, not 417 of the 5,434 shown beside them.
+    shown = {**report, "text_tokens": {**report["text_tokens"], "positive": {
+        "texts": 5434, "sampled": True, "measured": 5000, "p50": 300.0, "p90": 600.0, "p99": 900.0, "max": 1149,
+        "over_max_seq_length": 417}}}
+    assert re.search(r"│ positive\s+│\s+5,434 \(sample 5,000\) │.*│\s+417 \(8\.3%\) │", terminal_text(shown))
+    assert "<td>5,434 (sample 5,000)</td>" in render_html(shown)
+    assert "<td>417 (8.3%)</td></tr>" in render_html(shown)
+    few = {**shown, "text_tokens": {**shown["text_tokens"], "positive": {
+        **shown["text_tokens"]["positive"], "over_max_seq_length": 1}}}
+    assert "<td>1 (&lt;0.1%)</td>" in render_html(few)
+    assert "1 (<0.1%)" in terminal_text(few)
