@@ -26,7 +26,6 @@ def format_number(value: float | None) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-
 def over_max_text(stats: dict) -> str:
     """Texts over max_seq_length with their share of the measured texts (the sample, where one is taken):
     "417 (73.8%)", "0"."""
