@@ -57,12 +57,16 @@ def counter_of_model(model: object, name: str) -> TokenCounter:
 
 
 def _max_seq_length(path: Path) -> int:
-    """sentence_bert_config.json (ST 2-5), else the tokenizer's model_max_length (ST 6 saves it there)."""
-    for name, key in (("sentence_bert_config.json", "max_seq_length"), ("tokenizer_config.json", "model_max_length"),
-                      ("config.json", "max_position_embeddings")):
+    """As SentenceTransformer sets it: sentence_bert_config.json's max_seq_length, else the tokenizer's
+    model_max_length capped at config.json's max_position_embeddings (ST 6 saves it in the tokenizer); 512 where
+    neither says."""
+    def setting(name: str, key: str) -> int | None:
         config = path / name
-        if config.exists():
-            value = json.loads(config.read_text()).get(key)
-            if isinstance(value, int) and 0 < value < 1_000_000:
-                return value
-    return 512
+        value = json.loads(config.read_text()).get(key) if config.exists() else None
+        return value if isinstance(value, int) and 0 < value < 1_000_000 else None  # -1, or 1e30: no limit
+
+    if (declared := setting("sentence_bert_config.json", "max_seq_length")) is not None:
+        return declared
+    limits = [value for value in (setting("tokenizer_config.json", "model_max_length"),
+                                  setting("config.json", "max_position_embeddings")) if value is not None]
+    return min(limits, default=512)

@@ -39,3 +39,18 @@ def test_default_is_the_offline_minilm() -> None:
     config = json.loads((default_model_path() / "sentence_bert_config.json").read_text())
     assert (counter.name, counter.max_seq_length) == ("all-MiniLM-L6-v2", config["max_seq_length"])
     assert counter.count(["hello world"]).tolist() == [4]
+
+
+def test_without_sentence_bert_config_max_seq_length_is_what_sentence_transformers_sets(tiny_model: Path,
+                                                                                       tmp_path: Path) -> None:
+    """The tokenizer's model_max_length was taken alone; ST caps it at config.json's max_position_embeddings."""
+    from sentence_transformers import SentenceTransformer
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    (model / "sentence_bert_config.json").unlink()
+    config = json.loads((model / "tokenizer_config.json").read_text())
+    (model / "tokenizer_config.json").write_text(json.dumps({**config, "model_max_length": 4096}))
+    positions = json.loads((model / "config.json").read_text())["max_position_embeddings"]
+    loaded = SentenceTransformer(str(model), device="cpu").max_seq_length
+    assert loaded == positions < 4096 and load_token_counter(model).max_seq_length == loaded
