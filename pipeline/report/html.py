@@ -24,8 +24,8 @@ def render_html(report: dict) -> str:
         "<span class=muted>"
         f"{escape(', '.join(report['sources']))}</span></p>",
         _distribution_table(report),
-        "<h2>Negatives per query</h2>" + bar_chart(bucket_histogram(report["negatives_per_query"]["histogram"])),
-        "<h2>Positives per query</h2>" + bar_chart(bucket_histogram(report["positives_per_query"]["histogram"])),
+        *(f"<h2>Distinct {role} per query</h2>" + bar_chart(bucket_histogram(report[f"{role}_per_query"]["histogram"]))
+          for role in ("negatives", "positives")),
         _duplicates_and_empty(report),
     ]
     if "text_tokens" in report:
@@ -61,7 +61,7 @@ def _distribution_table(report: dict) -> str:
         f"<tr><td>{label}</td>" + "".join(f"<td>{format_number(report[key][c])}</td>" for c in columns) + "</tr>"
         for key, label in (("negatives_per_query", "negatives"), ("positives_per_query", "positives")))
     header = "".join(f"<th>{c}</th>" for c in columns)
-    return f"<h2>Per distinct query</h2><table><tr><th>count of</th>{header}</tr>{rows}</table>"
+    return f"<h2>Per distinct query</h2><table><tr><th>count of distinct</th>{header}</tr>{rows}</table>"
 
 
 def _duplicates_and_empty(report: dict) -> str:

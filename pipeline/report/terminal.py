@@ -19,7 +19,8 @@ def render_terminal(report: dict, console: Console) -> None:
         + escape(", ".join(report["sources"])),
         title="prep report", expand=False))
     console.print(_distribution_table(report))
-    for key, title in (("negatives_per_query", "Negatives per query"), ("positives_per_query", "Positives per query")):
+    for key, title in (("negatives_per_query", "Distinct negatives per query"),
+                       ("positives_per_query", "Distinct positives per query")):
         console.print(_histogram(report[key]["histogram"], title))
     dup, empty = report["duplicate_queries"], report["empty_texts"]
     console.print(f"Duplicate queries: [bold]{dup['exact']:,}[/] exact {plural(dup['exact'], 'repeat', 'repeats')}, "
@@ -34,7 +35,7 @@ def render_terminal(report: dict, console: Console) -> None:
 
 def _distribution_table(report: dict) -> Table:
     table = Table(title="Per distinct query", title_justify="left")
-    table.add_column("count of")
+    table.add_column("count of distinct")
     for column in ("min", "p50", "p90", "p99", "max", "mean"):
         table.add_column(column, justify="right")
     for key, label in (("negatives_per_query", "negatives"), ("positives_per_query", "positives")):

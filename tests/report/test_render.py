@@ -45,6 +45,7 @@ def test_terminal_shows_the_key_figures(report: dict) -> None:
     assert "Duplicate queries: 1 exact repeat, 1 more after normalisation" in text
     assert "Empty texts: query 0, positive 1, negative 0" in text
     assert "Text length in tokens" in text and "max_seq_length 8" in text
+    assert "Distinct negatives per query" in text and "count of distinct" in text  # texts after normalisation
     for label, n in bucket_histogram(report["negatives_per_query"]["histogram"]):
         assert re.search(rf"^\s*{label}\s+[█▏]*\s+{n}$", text, re.MULTILINE), label
 
@@ -71,7 +72,7 @@ def test_html_shows_the_figures_and_escapes_text(report: dict) -> None:
     assert "report <in>" not in html
     assert "<td>queries repeated exactly</td><td>1</td>" in html
     assert "<td>empty positive texts</td><td>1</td>" in html
-    assert "max_seq_length 8" in html
+    assert "max_seq_length 8" in html and "<h2>Distinct negatives per query</h2>" in html
 
 
 def test_html_has_the_histogram_bar_labels(report: dict) -> None:
