@@ -49,6 +49,14 @@ def test_mojibake(lint_records) -> None:
     assert not by_rule(lint_records(with_row(2, negative="Berlin is not small, cafés")), "mojibake")
 
 
+def test_mojibake_decoded_as_latin_1(lint_records) -> None:
+    # "world\u2019s" decoded as Latin-1, not cp1252: "worldâ\x80\x99s", as in FlagEmbedding's LLARA toy data, which
+    # only control-characters reported (whose fix, stripping the controls, leaves "worldâs").
+    finding = one(lint_records(with_row(1, positive="Frank Herbert\u00e2\x80\x99s Dune")), "mojibake")
+    assert (finding.count, finding.rows) == (1, (2,))
+    assert not by_rule(lint_records(with_row(1, positive="Le gâteau de Frank Herbert")), "mojibake")
+
+
 def test_anchor_equals_positive(lint_records) -> None:
     rows = with_row(0, positive="what is bm25")
     rows[1]["positive"] = "Who  wrote\u00a0dune".replace("W", "w")
