@@ -204,3 +204,13 @@ def test_texts_that_differ_only_in_case_are_two_texts_to_a_cased_tokenizer(lint_
     (cased / "tokenizer.json").write_text(json.dumps(tokenizer))
     rows = with_row(1, negative="frank herbert wrote DUNE.")
     assert not by_rule(lint_records(rows, model=str(cased)), "positive-in-negatives")
+
+
+def test_queries_that_differ_only_in_case_are_one_query_to_an_uncased_tokenizer(lint_records) -> None:
+    rows = [*CLEAN, {**CLEAN[0], "anchor": "What is  BM25", "positive": "BM25 is a ranking function."},
+            {**CLEAN[1], "anchor": "who  wrote dune", "positive": "Herbert."}]
+    finding = one(lint_records(rows, model=None), "duplicate-query")
+    assert (finding.count, finding.rows) == (2, (4, 5))
+    assert finding.message == ("2 rows repeat an earlier row's query: 1 after normalisation, 1 differing only in case "
+                               "(all-MiniLM-L6-v2's tokenizer lowercases: the encoder sees one text) (3 distinct "
+                               "queries in 5 rows)")
