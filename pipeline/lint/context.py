@@ -70,6 +70,13 @@ class LintContext:
         return load_token_counter(self.options.model)
 
     @cached_property
+    def folds_case(self) -> bool:
+        """Whether the encoder's tokenizer lowercases (all-MiniLM-L6-v2's does): texts that differ only in case are
+        then one input to the model."""
+        encode = self.token_counter.tokenizer.encode
+        return encode("Paris And Berlin").ids == encode("paris and berlin").ids
+
+    @cached_property
     def encoder(self) -> object:
         from pipeline.config import EncoderConfig
         from pipeline.stages.encode import Encoder

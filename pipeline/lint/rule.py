@@ -57,12 +57,17 @@ class Rule:
                        tuple(numbers.head(SHOWN_ROWS).to_list()), message, fix or self.fix)
 
 
-def how_equal(exact: int, count: int) -> str:
-    """How `count` texts equal others, `exact` of them exactly: ' exactly', ' after normalisation', or both counted
-    (': 1 exactly, 2 after normalisation'); a kind none of them is goes unsaid."""
-    if exact == count:
-        return " exactly"
-    return " after normalisation" if exact == 0 else f": {exact:,} exactly, {count - exact:,} after normalisation"
+def how_equal(exact: int, count: int, case_only: int = 0, model: str = "") -> str:
+    """How `count` texts equal others, `exact` of them exactly and `case_only` only once lowercased as `model`'s
+    tokenizer does: ' exactly', ' after normalisation', or each kind counted (': 1 exactly, 2 after
+    normalisation'); a kind none of them is goes unsaid."""
+    kinds = [(exact, "exactly"), (count - exact - case_only, "after normalisation"),
+             (case_only, "differing only in case")]
+    said = [(number, kind) for number, kind in kinds if number]
+    why = f" ({model}'s tokenizer lowercases: the encoder sees one text)" if case_only else ""
+    if len(said) == 1:
+        return f" {said[0][1]}{why}"
+    return ": " + ", ".join(f"{number:,} {kind}" for number, kind in said) + why
 
 
 def in_batch(table: "LintTable", context: "LintContext") -> bool:

@@ -7,7 +7,7 @@ import polars as pl
 
 from pipeline.lint.layouts import Roles
 from pipeline.lint.load import Source
-from pipeline.normalize import normalize_texts
+from pipeline.normalize import normalize_texts, text_id
 from pipeline.readers.files import ROW
 
 
@@ -47,6 +47,16 @@ class LintTable:
         mapping = normalize_texts(distinct.lazy()).select("raw", "norm", "id").collect()
         return long.join(mapping, on="raw", how="left", maintain_order="left").select(
             ROW, "line", "role", "rank", "column", "text", "raw", id=pl.when(pl.col("norm") != "").then("id"))
+
+    @cached_property
+    def folded(self) -> pl.DataFrame:
+        """`texts` with `fold`: the content id of the normalised text lowercased (its `id` when it has no upper case
+        letter), for an encoder whose tokenizer lowercases."""
+        mapping = normalize_texts(self.distinct.lazy()).select(
+            "raw", fold=pl.when(pl.col("norm").str.contains(r"\p{Lu}"))
+            .then(text_id(pl.col("norm").str.to_lowercase())).otherwise("id")).collect()
+        return self.texts.join(mapping, on="raw", how="left", maintain_order="left").with_columns(
+            fold=pl.when(pl.col("id").is_not_null()).then("fold"))
 
     @cached_property
     def distinct(self) -> pl.DataFrame:

@@ -108,7 +108,7 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train",
         if path.suffix.lower() in {".csv", ".tsv"}:
             raise (first_bad_utf8(path) or first_long_row(path) or first_bad_quote(path)
                    or located(path, expected, error, False)) from None
-        raise located(path, expected, error, is_json_lines(path)) from None
+        raise located(path, expected, error, is_json_lines(path), inferred=known is not None) from None
     if EMPTY_LAST in frame.columns:
         # Polars reads a short row's missing fields as empty texts, the last among them: only rows whose last
         # field is empty are counted again, so a file without any is read once.

@@ -13,8 +13,10 @@ KINDS = {"text": "strings", "texts": "lists of strings", "number": "numbers", "n
 JSON_TYPES = {str: "string", list: "list", dict: "object", bool: "boolean"}  # otherwise a number
 
 
-def located(path: Path, expected: dict[str, str], error: Exception, is_json_lines: bool) -> InputError:
-    """The first bad line of a JSON Lines file, found by a Python pass that only runs after a failure."""
+def located(path: Path, expected: dict[str, str], error: Exception, is_json_lines: bool,
+            inferred: bool = False) -> InputError:
+    """The first bad line of a JSON Lines file, found by a Python pass that only runs after a failure. `inferred`:
+    `expected` holds the types the file's first lines showed, not the types its format needs."""
     if isinstance(error, InputError):
         return error
     if is_json_lines:
@@ -28,6 +30,12 @@ def located(path: Path, expected: dict[str, str], error: Exception, is_json_line
             change = _first_problem(path, lambda raw, at, _: _type_change(raw, at, first, field))
             if change and first[field][1] == number:
                 problem = change
+            elif inferred:
+                # `expected` is only what the first lines showed (lint reads the types the file has): a list field
+                # whose items change type, strings on line 1 and numbers on line 2, is wrong where they change.
+                items: dict[str, tuple[str, int]] = {}
+                change = _first_problem(path, lambda raw, at, _: _type_change(raw, at, items, field, by_item=True))
+                problem = change or problem
         if problem:
             number, field, message = problem
             return InputError(path, message, line=number, field=field)
@@ -46,7 +54,7 @@ def _first_problem(path: Path, check) -> tuple[int, str | None, str] | None:
 
 
 def _type_change(raw: bytes, number: int, seen: dict[str, tuple[str, int]],
-                 only: str | None = None) -> tuple[str, str] | None:
+                 only: str | None = None, by_item: bool = False) -> tuple[str, str] | None:
     """A field (any, or `only`) whose JSON type differs from the one it had on an earlier line (nulls aside):
     what makes the columns of a JSON Lines file impossible to type."""
     try:
@@ -55,20 +63,35 @@ def _type_change(raw: bytes, number: int, seen: dict[str, tuple[str, int]],
         return None
     if only is not None:
         record = {only: record.get(only)} if isinstance(record, dict) else {}
-    return type_change(record, number, seen)
+    return type_change(record, number, seen, by_item=by_item)
 
 
 def type_change(record: object, number: int, seen: dict[str, tuple[str, int]],
-                unit: str = "line") -> tuple[str, str] | None:
+                unit: str = "line", by_item: bool = False) -> tuple[str, str] | None:
+    """The first field whose JSON type differs from an earlier record's; `by_item` tells lists of strings from
+    lists of numbers."""
     for field, value in record.items() if isinstance(record, dict) else ():
         if value is None:
             continue
-        kind = JSON_TYPES.get(type(value), "number")
+        kind = _json_kind(value) if by_item else JSON_TYPES.get(type(value), "number")
         first, earlier = seen.setdefault(field, (kind, number))
-        if first != kind:
+        if first == "list" and kind.startswith("list of "):
+            seen[field] = (kind, number)  # an empty (or all-null) list says nothing of its items' type
+        elif first != kind and not (kind == "list" and first.startswith("list of ")):
             where = f"{'on' if unit == 'line' else 'in'} {unit} {earlier}"
             return field, f"is a {kind} here but a {first} {where}; give a field one type throughout"
     return None
+
+
+def _json_kind(value: object) -> str:
+    """The JSON type of a value; a list's names the type of its first item that is not null (lists of strings and
+    lists of numbers are columns of two types), a bare "list" when it has none."""
+    kind = JSON_TYPES.get(type(value), "number")
+    if isinstance(value, list):
+        item = next((item for item in value if item is not None), None)
+        if item is not None:
+            return f"list of {JSON_TYPES.get(type(item), 'number')}s"
+    return kind
 
 
 def _describe_line(raw: bytes, expected: dict[str, str]) -> tuple[str | None, str] | None:

@@ -63,3 +63,28 @@ def test_a_wrong_type_is_the_type_the_file_declares(lint_records) -> None:
     flag = [{"query": 5, "pos": ["p a"], "neg": ["n a"]}]
     finding = one(lint_records(flag, layout="flag"), "layout-schema")
     assert finding.message == "flag layout: column 'query' holds Int64, expected String"
+
+
+def test_a_null_number_in_a_score_list_names_the_column_and_rows(lint_records) -> None:
+    # ST's collator (torch.tensor) fails on a None in a label list; `prep report` refuses a null listwise label.
+    lists = [{"query": "q a", "docs": ["a", "b", "c"], "labels": [1.0, None, 0.0]},
+             {"query": "q b", "docs": ["d", "e"], "labels": [1.0, 0.0]}]
+    finding = one(lint_records(lists, loss="ListNetLoss"), "layout-schema")
+    assert (finding.severity, finding.count, finding.rows) == ("error", 1, (1,))
+    assert finding.message == "labeled-list layout: column 'labels' holds a null number in 1 row"
+    scored = [{"anchor": "a b", "positive": "c d", "negative_1": "e f", "label": [1.0, 0.2]},
+              {"anchor": "g h", "positive": "i j", "negative_1": "k l", "label": [None, 0.1]}]
+    finding = one(lint_records(scored, loss="DistillKLDivLoss"), "layout-schema")
+    assert (finding.severity, finding.rows) == ("error", (2,))
+    assert finding.message == "n-tuple layout: column 'label' holds a null number in 1 row"
+    # FlagEmbedding reads teacher scores only with --knowledge_distillation True, and then fails on the null.
+    flag = [{"query": "q a", "pos": ["p a"], "neg": ["n a", "n b"], "pos_scores": [1.0], "neg_scores": [0.2, None]},
+            {"query": "q b", "pos": ["p b"], "neg": ["n c", "n d"], "pos_scores": [1.0], "neg_scores": [0.2, 0.1]}]
+    finding = one(lint_records(flag), "layout-schema")
+    assert (finding.severity, finding.rows) == ("warning", (1,))
+    assert finding.message.startswith("flag layout: column 'neg_scores' holds a null number in 1 row")
+    st = [{"question": "a b", "positive": "c d", "negative": ["e f"], "label": [1.0, None]},
+          {"question": "g h", "positive": "i j", "negative": ["k l"], "label": [1.0, 0.1]}]
+    finding = one(lint_records(st, loss="DistillKLDivLoss"), "layout-schema")
+    assert (finding.severity, finding.rows) == ("error", (1,))
+    assert finding.message == "st layout: column 'label' holds a null number in 1 row"

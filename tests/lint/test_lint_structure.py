@@ -367,3 +367,17 @@ def test_a_constant_label_counts_the_rows_that_carry_it(lint_records) -> None:
     finding = one(lint_records(rows, name="sts.jsonl"), "constant-label")
     assert finding.count == 3
     assert "sts.jsonl: all 3 non-null labels are score = 1.0 (1 row has none)" in finding.message
+
+
+def test_a_list_field_whose_items_change_type_is_located_where_they_change(lint_records) -> None:
+    # labels as strings on line 1, numbers on line 2: lint typed the column from line 1 and blamed line 2 with
+    # "expected lists of strings, found 1", as if labels had to be texts.
+    lists = [{"query": "q a", "docs": ["a", "b"], "labels": ["1", "0"]},
+             {"query": "q b", "docs": ["c", "d"], "labels": [1, 0]}]
+    with pytest.raises(InputError, match=r"line 2, field 'labels': is a list of numbers here but a list of strings "
+                                         r"on line 1; give a field one type throughout"):
+        lint_records(lists)
+    lists.reverse()  # numbers first: line 1 was blamed for "expected lists of strings, found 1"
+    with pytest.raises(InputError, match=r"line 2, field 'labels': is a list of strings here but a list of numbers "
+                                         r"on line 1; give a field one type throughout"):
+        lint_records(lists)

@@ -14,10 +14,14 @@ class AnchorEqualsPositive(Rule):
     layouts = frozenset({"n-tuple", "buckets", "triplet", "flag", "st", "beir"})  # a scored pair may be identical
 
     def check(self, table, context) -> list[Finding]:
-        texts = table.texts.filter(pl.col("id").is_not_null())
-        anchors = texts.filter(pl.col("role") == "anchor").select(ROW, "id", anchor_raw="raw")
-        same = texts.filter(pl.col("role") == "positive").join(anchors, on=[ROW, "id"])
+        # An uncased tokenizer sees texts that differ only in case as one: compare them lowercased.
+        texts, key = (table.folded, "fold") if context.folds_case else (table.texts, "id")
+        texts = texts.filter(pl.col("id").is_not_null())
+        anchors = texts.filter(pl.col("role") == "anchor").select(ROW, key, anchor_raw="raw", anchor_id="id")
+        same = texts.filter(pl.col("role") == "positive").join(anchors, on=[ROW, key])
         if same.is_empty():
             return []
         exact = int((same["raw"] == same["anchor_raw"]).sum())
-        return [self.found(same["line"], f"positive equals the anchor{how_equal(exact, same.height)}")]
+        case_only = int((same["id"] != same["anchor_id"]).sum())
+        equal = how_equal(exact, same.height, case_only, context.token_counter.name if case_only else "")
+        return [self.found(same["line"], f"positive equals the anchor{equal}")]

@@ -19,12 +19,16 @@ class DuplicateQuery(Rule):
         return in_batch(table, context) and not in_prep_blocks(table, context)
 
     def check(self, table, context) -> list[Finding]:
-        anchors = table.texts.filter((pl.col("role") == "anchor") & pl.col("id").is_not_null())
-        repeats = anchors.filter(~pl.col("id").is_first_distinct())
+        # An uncased tokenizer sees queries that differ only in case as one: compare them lowercased.
+        texts, key = (table.folded, "fold") if context.folds_case else (table.texts, "id")
+        anchors = texts.filter((pl.col("role") == "anchor") & pl.col("id").is_not_null())
+        repeats = anchors.filter(~pl.col(key).is_first_distinct())
         if repeats.is_empty():
             return []
         exact = int((~anchors["raw"].is_first_distinct()).sum())
+        case_only = repeats.height - int((~anchors["id"].is_first_distinct()).sum())
+        equal = how_equal(exact, repeats.height, case_only, context.token_counter.name if case_only else "")
         repeat = counted(repeats.height, "row repeats", "rows repeat")
-        distinct = counted(anchors["id"].n_unique(), "distinct query", "distinct queries")
-        return [self.found(repeats[ROW], f"{repeat} an earlier row's query{how_equal(exact, repeats.height)} "
-                           f"({distinct} in {anchors.height:,} rows)")]
+        distinct = counted(anchors[key].n_unique(), "distinct query", "distinct queries")
+        return [self.found(repeats[ROW], f"{repeat} an earlier row's query{equal} ({distinct} in {anchors.height:,} "
+                           "rows)")]

@@ -26,7 +26,10 @@ class LayoutSchema(Rule):
 
     def check(self, table, context) -> list[Finding]:
         if table.layout == "st":
-            return self._st_types(table) + self._st_label_length(table, context)
+            return self._st_types(table) + self._st_label_length(table, context) + self._null_numbers(table)
+        return self._model_findings(table, context) + self._null_numbers(table)
+
+    def _model_findings(self, table, context) -> list[Finding]:
         import pandera.polars as pa
 
         from schemas.layouts import MODELS
@@ -78,6 +81,29 @@ class LayoutSchema(Rule):
                               "FlagEmbedding drops the column unless --knowledge_distillation True, which then fails "
                               "on these rows", severity=WARNING, fix=_TEACHER_FIX)
         return self.found(rows, f"{where}: column '{column}' is null in {counted(rows.len(), 'row', 'rows')}")
+
+    def _null_numbers(self, table) -> list[Finding]:
+        """A null inside a list of scores: ST's collator (torch.tensor) fails on it, `prep report` refuses it in a
+        labeled list, and FlagEmbedding fails on it with --knowledge_distillation True (a warning, as a row without
+        teacher scores is: without distillation FlagEmbedding drops the columns)."""
+        columns = {"labeled-list": ("labels",), "flag": _TEACHER_SCORES}.get(table.layout, (table.roles.label,))
+        findings = []
+        for column in columns:
+            if column is None or table.frame.schema.get(column) != pl.List(pl.Float64):
+                continue
+            rows = table.frame.filter(pl.col(column).list.eval(pl.element().is_null()).list.any().fill_null(False))[ROW]
+            if rows.is_empty():
+                continue
+            held = counted(rows.len(), "row", "rows")
+            message = f"{table.layout} layout: column '{column}' holds a null number in {held}"
+            if column in _TEACHER_SCORES and table.layout == "flag":
+                findings.append(self.found(rows, message + ": FlagEmbedding drops the column unless "
+                                           "--knowledge_distillation True, which then fails on these rows",
+                                           severity=WARNING, fix=_TEACHER_FIX))
+            else:
+                findings.append(self.found(rows, message, fix=f"Give every text of '{column}' a number, or drop "
+                                           "the rows: ST's collator fails on a null in a label list."))
+        return findings
 
     def _st_types(self, table) -> list[Finding]:
         """st tables have no model (any names, strings or lists), but their text roles must hold text: the readers

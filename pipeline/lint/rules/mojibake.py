@@ -4,8 +4,9 @@
 from pipeline.lint.rule import WARNING, Finding, Rule
 from pipeline.wording import counted
 
-# The lead bytes of 2- and 3-byte UTF-8 sequences read as cp1252, followed by a continuation byte read the same way.
-MOJIBAKE = r"Ã[\x{80}-\x{bf}]|Â[\x{80}-\x{bf}]|â€|\x{fffd}"
+# The lead bytes of 2- and 3-byte UTF-8 sequences read as cp1252, followed by a continuation byte read the same way;
+# read as Latin-1, the punctuation of U+2000..U+203F (E2 80 xx: quotes, dashes, ellipsis) is "â" then a C1 control.
+MOJIBAKE = r"Ã[\x{80}-\x{bf}]|Â[\x{80}-\x{bf}]|â€|â[\x{80}-\x{9f}]|\x{fffd}"
 
 
 class Mojibake(Rule):

@@ -14,12 +14,18 @@ class PositiveInNegatives(Rule):
     fix = "`prep run DATA` removes known positives from the negatives; or drop these negatives."
 
     def check(self, table, context) -> list[Finding]:
-        texts = table.texts.filter(pl.col("id").is_not_null())
-        kept = texts.filter(pl.col("role") != "negative").select(ROW, "id", kept_raw="raw")
-        clash = texts.filter(pl.col("role") == "negative").join(kept, on=[ROW, "id"])
-        clash = clash.unique([ROW, "rank", "column"])
+        # An uncased tokenizer sees texts that differ only in case as one: compare them lowercased.
+        texts, key = (table.folded, "fold") if context.folds_case else (table.texts, "id")
+        texts = texts.filter(pl.col("id").is_not_null())
+        kept = texts.filter(pl.col("role") != "negative").select(ROW, key, kept_raw="raw", kept_id="id")
+        clash = texts.filter(pl.col("role") == "negative").join(kept, on=[ROW, key])
+        # A negative equal to the positive in one way and to the anchor in another is said the closest way.
+        clash = clash.sort([clash["raw"] != clash["kept_raw"], clash["id"] != clash["kept_id"]]).unique(
+            [ROW, "rank", "column"], keep="first")
         if clash.is_empty():
             return []
         exact = int((clash["raw"] == clash["kept_raw"]).sum())
+        case_only = int((clash["id"] != clash["kept_id"]).sum())
+        equal = how_equal(exact, clash.height, case_only, context.token_counter.name if case_only else "")
         return [self.found(clash["line"], f"{counted(clash.height, 'negative is', 'negatives are')} the row's own "
-                           f"positive or anchor{how_equal(exact, clash.height)}")]
+                           f"positive or anchor{equal}")]
