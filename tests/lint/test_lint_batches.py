@@ -120,6 +120,23 @@ def test_layout_names_what_data_is_checked_against_not_the_layout_of_the_eval_da
     assert finding.message == "1 row holds an eval positive (exact or after normalisation)"
 
 
+def test_scored_pairs_leak_as_pairs_and_a_shared_sentence_is_a_warning(lint_records, write_table) -> None:
+    """STS-B's train and test splits share 443 rows' sentences (short captions recur) but 17 pairs: every shared
+    sentence was an error, so the standard split failed lint in CI. A labeled pair's score is of the pair."""
+    train = [{"sentence1": "A man plays a guitar.", "sentence2": "A man is playing guitar.", "score": 4.8},
+             {"sentence1": "A dog runs.", "sentence2": "A cat sleeps.", "score": 0.4},
+             {"sentence1": "A woman cooks.", "sentence2": "Someone is cooking.", "score": 3.9}]
+    held_out = write_table("eval.jsonl", [
+        {"sentence1": "A man is playing guitar.", "sentence2": "A man  plays a guitar.", "score": 5.0},  # swapped
+        {"sentence1": "A dog runs.", "sentence2": "A bird sings.", "score": 0.2}])
+    findings = by_rule(lint_records(train, eval_data=held_out), "train-eval-leakage")
+    pair, sentence = sorted(findings, key=lambda finding: finding.severity)
+    assert (pair.severity, pair.count, pair.rows) == ("error", 1, (1,))
+    assert pair.message == "1 row holds a pair of the eval data (either order, exact or after normalisation)"
+    assert (sentence.severity, sentence.count, sentence.rows) == ("warning", 1, (2,))
+    assert sentence.message == "1 row shares a sentence with an eval pair, not the pair"
+
+
 def _beir(folder: Path) -> Path:
     (folder / "qrels").mkdir(parents=True)
     corpus = [{"_id": "d1", "title": "", "text": "BM25 ranks documents."},
