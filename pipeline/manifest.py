@@ -15,7 +15,9 @@ def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
         "is_positive": "because they are known positives of the query or of a near-duplicate query, or its own "
                        "text",
         "near_duplicate_of_positive": f"as near-duplicates (cosine >= {config.mining.near_duplicate}) of a positive",
-        "above_relative_margin": f"above {1 - (margin or 0):.0%} of the query's lowest positive score",
+        "above_relative_margin": f"above {1 - (margin or 0):.0%} of the query's lowest positive score" + (
+            f" ({1 + (margin or 0):.0%} of one below 0: the margin is sign-safe)"
+            if len(mined.positive_scores) and mined.positive_scores.min() < 0 else ""),
         "above_absolute_margin": f"within {config.mining.absolute_margin} of the query's lowest positive score",
         "neighbor_of_positive": f"as one of the {config.mining.positive_neighbors} nearest documents of a positive",
         "above_max_score": f"above max_score {config.mining.max_score}",
