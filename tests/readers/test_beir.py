@@ -161,3 +161,11 @@ def test_integer_ids_then_string_ids_are_read_as_one_kind(tmp_path: Path) -> Non
     pairs = canon.positives.join(canon.queries, on="query_id").join(canon.corpus, on="doc_id", suffix="_doc")
     assert sorted(pairs.select("text", "text_doc").rows()) == [("what is bm25", "document 7"),
                                                                ("who wrote dune", "document 1500")]
+
+
+@pytest.mark.parametrize("fmt", ["st", "flag", "pairs", "lists"])
+def test_a_beir_folder_read_as_another_format_says_so(beir: Path, fmt: str) -> None:
+    # Not "move qrels/ out of the folder", which the folder-of-JSON-files reader said: that would break the folder.
+    with pytest.raises(InputError, match=rf"a BEIR folder \(corpus.jsonl, queries.jsonl, qrels/\), which --format "
+                                         rf"{fmt} does not read: use --format beir, or leave --format out"):
+        read_dataset(beir, fmt)
