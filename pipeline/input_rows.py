@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError
+from pipeline.wording import counted
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ def _fail_on_length_mismatch(frame: pl.DataFrame, rows: InputRows, role: str) ->
         given = sum(len(first[f"{name}_score"] or []) for name in roles)
         texts = sum(len(first[name]) for name in roles)
         why = " (a label list scores the positive, then each negative)" if shared else ""
-        raise rows.error(f"has {given} scores for {texts} texts{why}", first["row"], scores)
+        raise rows.error(f"has {counted(given, 'score', 'scores')} for {counted(texts, 'text', 'texts')}{why}",
+                         first["row"], scores)
 
 
 def _fail_on_nan_score(frame: pl.DataFrame, rows: InputRows, role: str) -> None:

@@ -96,7 +96,7 @@ def test_null_texts_and_score_mismatches_are_located() -> None:
         build_canonical(input_rows(["Q"], [["p"]], [["n", None]]))
     with pytest.raises(InputError, match=r"line 2, field 'pos': is missing or null"):
         build_canonical(input_rows(["Q", "R"], [["p"], None], [[], []]))
-    with pytest.raises(InputError, match=r"line 1, field 'neg_scores': has 1 scores for 2 texts"):
+    with pytest.raises(InputError, match=r"line 1, field 'neg_scores': has 1 score for 2 texts"):
         build_canonical(input_rows(["Q"], [["p"]], [["n1", "n2"]], negative_score=[[0.1]]))
 
 

@@ -15,7 +15,7 @@ from pipeline.lint.column_types import as_float, declared_type, kind_of, numbers
 from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.detect import folder_format
 from pipeline.readers.files import ROW, dataset_dict_splits, is_blank, line_unit, peek_columns, read_columns
-from pipeline.readers.json_files import LateColumns
+from pipeline.readers.json_files import LateColumns, file_suffix
 from pipeline.readers.json_folder import json_folder_files
 from pipeline.readers.table_files import is_datasets_folder, is_parquet_folder, parquet_splits, split_not_found
 
@@ -75,7 +75,7 @@ def _read_table(path: Path, split: str, name: str) -> Source:
     except LateColumns as late:  # a JSON Lines field first seen after the peeked rows: a column, as the readers see it
         schema, frame = _read_all(path, late.schema, split)
     frame = frame.with_columns(as_float(frame, column) for column in frame.columns if column != ROW)
-    if path.suffix.lower() in {".csv", ".tsv"}:
+    if file_suffix(path) in {".csv", ".tsv"}:
         frame = frame.with_columns(numbers_from_text(frame, column) for column in frame.columns if column != ROW)
         # datasets' CSV loader (pandas) reads an empty cell as null, and so does the trainer that gets it.
         frame = frame.with_columns(pl.when(pl.col(column) != "").then(pl.col(column)).alias(column)

@@ -45,6 +45,9 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
         rows, own_corpus = read_beir(path, split)
         texts = own_corpus if extra is None else pl.concat([own_corpus, extra])
         return build_canonical(rows, texts, sources=(path, *([Path(corpus)] if corpus else []))).validate()
+    if is_beir_folder(path):  # else read as a folder of JSON files, which qrels/ is not welcome in
+        raise InputError(path, f"a BEIR folder (corpus.jsonl, queries.jsonl, qrels/), which --format {fmt} does not "
+                               "read: use --format beir, or leave --format out")
     if path.is_dir() and not is_datasets_folder(path) and not is_parquet_folder(path):
         rows = join_rows(path, [_read_rows(file, fmt, columns, split, detected)
                                  for file in json_folder_files(path)])

@@ -13,6 +13,7 @@ from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.corpus import read_texts
 from pipeline.readers.files import blank_row
+from pipeline.wording import counted
 
 
 def is_beir_folder(path: Path) -> bool:
@@ -81,5 +82,6 @@ def _fail_on_unknown(qrels: pl.DataFrame, texts: pl.DataFrame, path: Path, field
     unknown = qrels.join(texts, left_on=field, right_on="_id", how="anti", maintain_order="left")
     if unknown.height:
         source = "queries.jsonl" if field == "query-id" else "corpus.jsonl"
-        raise InputError(path, f"id '{unknown[field][0]}' is not in {source} ({unknown.height} such rows)",
+        raise InputError(path, f"id '{unknown[field][0]}' is not in {source} "
+                               f"({counted(unknown.height, 'such line', 'such lines')})",
                          line=unknown["row"][0], field=field)

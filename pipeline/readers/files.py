@@ -14,7 +14,14 @@ import polars as pl
 from pipeline.errors import InputError
 from pipeline.readers.csv_quotes import first_bad_quote, first_bad_utf8
 from pipeline.readers.json_errors import KINDS, located
-from pipeline.readers.json_files import is_json_lines, line_numbers, polars_source, read_json_array, read_json_lines
+from pipeline.readers.json_files import (
+    file_suffix,
+    is_json_lines,
+    line_numbers,
+    polars_source,
+    read_json_array,
+    read_json_lines,
+)
 from pipeline.readers.ragged_rows import first_long_row, first_short_row
 from pipeline.readers.table_files import scan_table
 
@@ -43,7 +50,7 @@ def is_blank(path: Path) -> bool:
     with path.open("rb") as handle:
         head = handle.read(1 << 16)
     content = b"".join(head.removeprefix(codecs.BOM_UTF8).split())
-    empty = content in (b"", b"[]") if path.suffix.lower() == ".json" else not content
+    empty = content in (b"", b"[]") if file_suffix(path) == ".json" else not content
     return empty and path.stat().st_size <= len(head)
 
 
@@ -78,7 +85,7 @@ def peek_columns(path: Path, split: str = "train") -> pl.Schema:
                 with polars_source(path) as source:
                     schema = pl.scan_ndjson(source, infer_schema_length=None).collect_schema()
             return schema
-        if path.suffix.lower() == ".json":
+        if file_suffix(path) == ".json":
             return pl.Schema({k: v for k, v in read_json_array(path, {}).schema.items()})
         return scan_table(path, split).collect_schema()
     except pl.exceptions.PolarsError as error:
@@ -94,18 +101,18 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train",
     try:
         if is_json_lines(path):
             frame = read_json_lines(path, expected, known or peek_columns(path), known is not None)
-        elif path.suffix.lower() == ".json":
+        elif file_suffix(path) == ".json":
             frame = read_json_array(path, expected)
         else:
             scan = scan_table(path, split).with_row_index(ROW, offset=1)  # opened once: Arrow and datasets load eagerly
             available = scan.collect_schema().names()
             columns: list[str | pl.Expr] = [name for name in expected if name in available]
-            if path.suffix.lower() in {".csv", ".tsv"}:
+            if file_suffix(path) in {".csv", ".tsv"}:
                 scan = scan.filter(~blank_row(ROW))
                 columns.append((pl.col(available[-1]) == "").alias(EMPTY_LAST))
             frame = scan.select(ROW, *columns).collect()
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
-        if path.suffix.lower() in {".csv", ".tsv"}:
+        if file_suffix(path) in {".csv", ".tsv"}:
             raise (first_bad_utf8(path) or first_long_row(path) or first_bad_quote(path)
                    or located(path, expected, error, False)) from None
         raise located(path, expected, error, is_json_lines(path), inferred=known is not None) from None

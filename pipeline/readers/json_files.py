@@ -36,9 +36,15 @@ JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 JSON_SUFFIX = ".json"  # an array of objects, or one object per line
 
 
+def file_suffix(path: Path) -> str:
+    """The suffix that says how a file is read, lower case; none for a folder, which is read as the folder it is
+    (`prep run DATA --out shards.jsonl` writes a datasets folder of that name)."""
+    return "" if path.is_dir() else path.suffix.lower()
+
+
 def is_json_lines(path: Path) -> bool:
     """`.jsonl`, or a `.json` file that holds one object per line (FlagEmbedding ships those)."""
-    suffix = path.suffix.lower()
+    suffix = file_suffix(path)
     if suffix in JSON_LINES_SUFFIXES:
         return True
     if suffix != JSON_SUFFIX or not path.is_file():

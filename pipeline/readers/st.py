@@ -7,6 +7,7 @@ import polars as pl
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
+from pipeline.readers.json_files import file_suffix
 from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS, named_column
 
 NAMES = {**SYNONYMS, "score": SCORE_NAMES}  # each role's names, the score or label list's among them
@@ -30,7 +31,7 @@ def read_st(path: Path, columns: dict[str, str] | None = None, split: str = "tra
              **{name: "text" if len(negatives) > 1 else _kind(schema, name) for name in negatives}}
     label = _score_list(schema, score, kinds, path)
     frame = read_columns(path, kinds | ({label: "numbers"} if label else {}), split, known=schema)
-    if path.suffix.lower() in {".csv", ".tsv"}:
+    if file_suffix(path) in {".csv", ".tsv"}:
         frame = frame.with_columns(_empty_cell_as_null(name) for name in negatives if kinds[name] == "text")
     missing = sum(frame[name].null_count() for name in negatives if kinds[name] == "text")
     scores = {"positive_score": pl.col(label).list.head(1),

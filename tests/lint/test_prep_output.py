@@ -78,3 +78,17 @@ def test_a_buckets_output_without_a_bucket_lints_as_empty(tmp_path, tiny_tokeniz
     result = lint(tmp_path / "out", LintOptions(model=str(tiny_tokenizer)))
     assert [table["rows"] for table in result.tables] == [0]
     assert one(result.findings, "empty-dataset") and result.exit_code() == 0
+
+
+@pytest.mark.parametrize("name", ["shards.jsonl", "shards.csv"])
+def test_an_output_named_like_a_file_is_linted_as_the_folder_it_is(tmp_path, tiny_tokenizer, name) -> None:
+    """`--out shards.jsonl` is a datasets folder: linted as one, its padded negatives "" as padding, not as empty
+    CSV cells."""
+    data = tmp_path / "input.jsonl"
+    data.write_text("".join(json.dumps(row | {"neg": row["neg"][:1]}) + "\n" for row in UNTYPED))
+    config = RunConfig(mining=MiningConfig(negatives=2),
+                       layout=LayoutConfig(fill="pad", allow_padding=True))
+    convert(RunInputs(data, None), config, tmp_path / name)
+    result = lint(tmp_path / name, LintOptions(model=str(tiny_tokenizer)))
+    assert [table["rows"] for table in result.tables] == [6]
+    assert one(result.findings, "padding-negative") and not by_rule(result.findings, "empty-text")

@@ -54,7 +54,7 @@ CASES = {
     "not UTF-8": (with_line(5, 4, b'{"query": "caf\xe9", "pos": ["p"]}'),
                   "line 4: invalid UTF-8 at byte 14"),
     "pos_scores length": (with_field(5, 5, pos_scores=[0.5, 0.4]),
-                          "line 5, field 'pos_scores': has 2 scores for 1 texts"),
+                          "line 5, field 'pos_scores': has 2 scores for 1 text"),
     "not an object": (with_line(5, 2, b'["query", "pos"]'), "line 2: expected a JSON object, got list"),
     "NaN score": (with_field(5, 3, pos_scores=[float("nan")]),  # as json.dumps writes it
                   "line 3, field 'pos_scores': holds NaN, which is not JSON; write null or a number"),

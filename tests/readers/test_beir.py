@@ -161,3 +161,21 @@ def test_integer_ids_then_string_ids_are_read_as_one_kind(tmp_path: Path) -> Non
     pairs = canon.positives.join(canon.queries, on="query_id").join(canon.corpus, on="doc_id", suffix="_doc")
     assert sorted(pairs.select("text", "text_doc").rows()) == [("what is bm25", "document 7"),
                                                                ("who wrote dune", "document 1500")]
+
+
+@pytest.mark.parametrize("fmt", ["st", "flag", "pairs", "lists"])
+def test_a_beir_folder_read_as_another_format_says_so(beir: Path, fmt: str) -> None:
+    # Not "move qrels/ out of the folder", which the folder-of-JSON-files reader said: that would break the folder.
+    with pytest.raises(InputError, match=rf"a BEIR folder \(corpus.jsonl, queries.jsonl, qrels/\), which --format "
+                                         rf"{fmt} does not read: use --format beir, or leave --format out"):
+        read_dataset(beir, fmt)
+
+
+@pytest.mark.parametrize(("train", "message"), [
+    ([*TRAIN[:1], ("q1", "d9", 1)], r"line 3, field 'corpus-id': id 'd9' is not in corpus\.jsonl \(1 such line\)$"),
+    ([*TRAIN[:1], ("q9", "d1", 1), ("q9", "d2", 1)],
+     r"line 3, field 'query-id': id 'q9' is not in queries\.jsonl \(2 such lines\)$"),
+])
+def test_a_qrels_id_without_a_text_is_located_and_counted(tmp_path: Path, train: list[tuple], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        read_dataset(write_beir(tmp_path / "unknown", train))

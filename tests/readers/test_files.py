@@ -146,3 +146,14 @@ def test_dictionary_encoded_texts_are_texts(write_table, tmp_path: Path, name: s
         feather.write_feather(table, path)
     assert content(read_dataset(path)) == content(read_dataset(write_table("in.jsonl", RECORDS)))
     assert not [finding for finding in lint(path, LintOptions()).findings if finding.rule == "layout-schema"]
+
+
+@pytest.mark.parametrize("name", ["shards.jsonl", "shards.json", "shards.csv"])
+def test_datasets_folder_named_like_a_file(write_table, tmp_path: Path, name: str) -> None:
+    # `prep run DATA --out shards.jsonl` writes a datasets folder of that name: it is read as the folder it is (a
+    # padded negative, "", stays an empty text, not a CSV's empty cell).
+    records = [*RECORDS[:-1], {**RECORDS[-1], "negative": ""}]
+    reference = read_dataset(write_table("in.jsonl", records))
+    datasets.Dataset.from_list(records).save_to_disk(str(tmp_path / name))
+    assert content(read_dataset(tmp_path / name)) == content(reference)
+    assert line_unit(tmp_path / name) == "row"
