@@ -157,3 +157,16 @@ def test_datasets_folder_named_like_a_file(write_table, tmp_path: Path, name: st
     datasets.Dataset.from_list(records).save_to_disk(str(tmp_path / name))
     assert content(read_dataset(tmp_path / name)) == content(reference)
     assert line_unit(tmp_path / name) == "row"
+
+
+def test_a_split_of_data_that_has_none_is_refused(write_table, tmp_path: Path) -> None:
+    """`prep convert dev.jsonl --split dev` read the file and wrote it as train, the split said nothing."""
+    from pipeline.errors import ConfigError
+
+    path = write_table("dev.jsonl", RECORDS)
+    assert read_dataset(path, split="train").queries.height == 5  # the default, said or not
+    for data in (path, tmp_path / "empty.jsonl"):
+        data.touch()
+        with pytest.raises(ConfigError, match=f"--split dev: {re.escape(str(data))} has no splits"):
+            read_dataset(data, split="dev")
+    assert read_dataset(dataset_dict_folder(tmp_path, RECORDS), "st", split="test").queries.height == 1
