@@ -194,7 +194,8 @@ OFFLINE = "no such folder, and not in the local Hugging Face cache; HF_HUB_OFFLI
      "--teacher /nonexistent: no such folder"),
     ("convert", ["--to", "labeled-pair", "--scores", "--teacher", "prep-tests/no-such-teacher"],
      f"--teacher prep-tests/no-such-teacher: {OFFLINE}"),
-    ("lint", ["--deep", "--model", "/nonexistent/model"], "--model /nonexistent/model: no such folder"),
+    ("lint", ["--deep", "--model", "/nonexistent/model"],  # its tokenizer is read first, by the rules on texts
+     "--model /nonexistent/model: no such folder; give a local sentence-transformers model folder"),
 ])
 def test_a_model_that_does_not_load_is_one_line_and_exit_2(write_table, tmp_path: Path, prep, command: str,
                                                            model: list[str], problem: str) -> None:
