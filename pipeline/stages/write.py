@@ -9,7 +9,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import polars as pl
@@ -68,39 +68,45 @@ def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
         fill(partial)
         with _one_swap_at_a_time(out.parent):
             _check_replaceable(out)  # again: another run may have written there while this one filled its folder
-            _swap(partial, out)
+            retired = _swap(partial, out)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
 
 
 @contextmanager
 def _one_swap_at_a_time(folder: Path) -> Iterator[None]:
     """An exclusive lock on `folder` (flock), so that two runs writing one --out swap in turn: interleaved, one
     run's rename found the other's half-done swap and failed after all its work (306 of 400 writes by 4 processes
-    in a loop)."""
+    in a loop). Where the folder cannot be locked (not readable; NFS, SMB or Lustre refuse flock on a folder), the
+    swap goes on without the lock, as it did before it."""
     import fcntl
 
     try:
         handle = os.open(folder, os.O_RDONLY)
-    except OSError:  # a folder that can be written but not read (-wx): no lock, as before
+    except OSError:
         yield
         return
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        with suppress(OSError):  # EBADF, ENOLCK, ENOSYS, EOPNOTSUPP: this filesystem does not lock folders
+            fcntl.flock(handle, fcntl.LOCK_EX)
         yield
     finally:
         os.close(handle)  # releases the lock
 
 
-def _swap(partial: Path, out: Path) -> None:
+def _swap(partial: Path, out: Path) -> Path | None:
+    """`partial` renamed to `out`; returns the earlier output, retired under a hidden name, for the caller to
+    remove once the lock is released (it may be gigabytes)."""
     if not out.exists():
         partial.rename(out)
-        return
+        return None
     retired = out.parent / f".{out.name}.old-{os.getpid()}"
     out.rename(retired)
     partial.rename(out)
-    shutil.rmtree(retired, ignore_errors=True)
+    return retired
 
 
 def check_out(out: Path | str) -> Path:

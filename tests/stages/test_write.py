@@ -113,3 +113,19 @@ def test_runs_writing_one_out_at_once_each_publish_a_whole_folder(tmp_path):
     assert errors == [[]] * 4
     assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]
     assert (out / "data.txt").read_text().split("-")[1] == "59" and (out / "manifest.json").is_file()
+
+
+def test_a_filesystem_that_cannot_lock_a_folder_still_writes(tmp_path, monkeypatch):
+    """NFS, SMB and Lustre without -o flock refuse flock on a folder (EBADF, ENOSYS): every run writing there
+    failed with a traceback, up front."""
+    import errno
+    import fcntl
+
+    def refused(handle, operation):
+        raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(fcntl, "flock", refused)
+    for _ in range(2):  # a new output, then one replacing it
+        write_atomically(tmp_path / "out", fill)
+    assert (tmp_path / "out" / "data.txt").read_text() == "new"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]
