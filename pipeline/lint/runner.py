@@ -47,7 +47,9 @@ def lint(path: Path, options: LintOptions) -> LintResult:
         held_out = [_table(source, dataclasses.replace(options, layout=None))
                     for source in read_sources(Path(options.eval_data), _eval_split(options), options.columns,
                                                options.fmt)]
-        context.eval_texts = pl.concat([table.texts for table in held_out])
+        # `table`: rows are numbered per table (each file of a folder, each split), so a row is (table, ROW).
+        context.eval_texts = pl.concat([table.texts.with_columns(table=pl.lit(number))
+                                        for number, table in enumerate(held_out)])
     findings, tables = [], []
     if is_json_folder(path):
         context.earlier_queries = pl.DataFrame(schema={"id": pl.UInt64, "file": pl.String, "unit": pl.String,

@@ -120,7 +120,8 @@ def test_layout_names_what_data_is_checked_against_not_the_layout_of_the_eval_da
     assert finding.message == "1 row holds an eval positive (exact or after normalisation)"
 
 
-def test_scored_pairs_leak_as_pairs_and_a_shared_sentence_is_a_warning(lint_records, write_table) -> None:
+def test_scored_pairs_leak_as_pairs_and_a_shared_sentence_is_a_warning(lint_records, write_table,
+                                                                        tmp_path: Path) -> None:
     """STS-B's train and test splits share 443 rows' sentences (short captions recur) but 17 pairs: every shared
     sentence was an error, so the standard split failed lint in CI. A labeled pair's score is of the pair."""
     train = [{"sentence1": "A man plays a guitar.", "sentence2": "A man is playing guitar.", "score": 4.8},
@@ -135,6 +136,18 @@ def test_scored_pairs_leak_as_pairs_and_a_shared_sentence_is_a_warning(lint_reco
     assert pair.message == "1 row holds a pair of the eval data (either order, exact or after normalisation)"
     assert (sentence.severity, sentence.count, sentence.rows) == ("warning", 1, (2,))
     assert sentence.message == "1 row shares a sentence with an eval pair, not the pair"
+    # Eval data of several tables (rows numbered per file), and of another layout (a pair per positive).
+    folder = tmp_path / "eval"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(json.dumps({"sentence1": "A dog runs.", "sentence2": "A bird sings.",
+                                                "score": 0.2}) + "\n")
+    (folder / "b.jsonl").write_text(json.dumps({"sentence1": "Someone is cooking.", "sentence2": "A woman cooks.",
+                                                "score": 4.0}) + "\n")
+    triplets = write_table("triplets.jsonl", [{"anchor": "A woman cooks.", "positive": "Someone is cooking.",
+                                               "negative": "A dog runs."}])
+    for held in (folder, triplets):
+        found = by_rule(lint_records(train, eval_data=held), "train-eval-leakage")
+        assert [(f.count, f.rows) for f in found if f.severity == "error"] == [(1, (3,))], held
 
 
 def _beir(folder: Path) -> Path:

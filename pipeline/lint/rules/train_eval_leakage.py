@@ -39,8 +39,9 @@ class TrainEvalLeakage(Rule):
     def _scored_pairs(self, texts: pl.DataFrame, held_out: pl.DataFrame) -> list[Finding]:
         """A labeled pair's score is of the pair: a sentence of an eval pair that recurs in another training pair
         (STS-B's short captions do: 443 of its 5,749 training rows against its test split) is no leakage, the pair
-        itself is (17 rows): an error for the pairs, a warning for the sentences."""
-        train, evaluated = _pairs(texts), _pairs(held_out)
+        itself is (17 rows): an error for the pairs, a warning for the sentences. An eval row of another layout
+        gives a pair per positive (its anchor with each)."""
+        train, evaluated = _pairs(texts, []), _pairs(held_out, ["table"])
         leaked = train.join(evaluated, on=["low", "high"], how="semi")["line"]
         shared = texts.filter(pl.col("id").is_in(held_out["id"].implode()) & ~pl.col("line").is_in(leaked.implode()))
         findings = []
@@ -56,11 +57,13 @@ class TrainEvalLeakage(Rule):
         return findings
 
 
-def _pairs(texts: pl.DataFrame) -> pl.DataFrame:
-    """Each row's two texts as an unordered pair (low, high id), with the row's line."""
-    ids = texts.group_by(ROW, maintain_order=True).agg(pl.col("line").first(), low=pl.col("id").min(),
-                                                       high=pl.col("id").max(), texts=pl.len())
-    return ids.filter(pl.col("texts") == 2)
+def _pairs(texts: pl.DataFrame, tables: list[str]) -> pl.DataFrame:
+    """Each row's (anchor, positive) pairs, unordered (low, high id), with the row's line; a row is (*tables, ROW)."""
+    anchors = texts.filter(pl.col("role") == "anchor").select(*tables, ROW, "line", anchor="id")
+    positives = texts.filter(pl.col("role") == "positive").select(*tables, ROW, positive="id")
+    both = ("anchor", "positive")
+    return anchors.join(positives, on=[*tables, ROW]).select("line", low=pl.min_horizontal(both),
+                                                             high=pl.max_horizontal(both))
 
 
 def _near_queries(anchors: pl.DataFrame, eval_queries: pl.DataFrame, context) -> pl.DataFrame:
