@@ -55,7 +55,11 @@ def ray_engine(engine: EngineConfig, encoder: EncoderConfig) -> Iterator[Engine]
         yield Engine(partial(_encode_on_actors, encoder, workers, resources),
                      partial(_run_as_tasks, engine.cpus_per_worker),
                      partial(_build_sharded_index, engine.index_shards) if engine.index_shards > 1 else build_index,
-                     encode_device="cuda" if resources["num_gpus"] else None)
+                     encode_device="cuda" if resources["num_gpus"] else None,
+                     summary={"name": "ray", "address": ray.get_runtime_context().gcs_address, "workers": workers,
+                              "cpus_per_worker": resources["num_cpus"], "gpus_per_worker": resources["num_gpus"],
+                              "index_shards": engine.index_shards,
+                              "cluster": {key: ray.cluster_resources().get(key, 0) for key in ("CPU", "GPU")}})
     finally:
         if joined:
             ray.shutdown()

@@ -203,3 +203,13 @@ def test_a_ray_client_address_ray_cannot_use_is_a_config_error(monkeypatch):
           ray_engine(EngineConfig(name="ray", address="ray://head:10001"), EncoderConfig())):
         pass
 
+
+def test_the_manifest_says_which_engine_ran_and_how_many_workers(crash_folder, tiny_model, tmp_path):
+    """The manifest held only the config's `workers`: null where --workers was left to the cluster's default."""
+    data = write_data(tmp_path)
+    local = run_with(EngineConfig(), data, tiny_model, tmp_path, "local")
+    on_ray = run_with(EngineConfig(name="ray"), data, tiny_model, tmp_path, "ray")
+    assert local["engine"] == {"name": "local", "workers": 1}
+    assert on_ray["engine"]["name"] == "ray"
+    assert on_ray["engine"]["workers"] == 2  # one per CPU of the module's 2-CPU Ray
+    assert on_ray["engine"]["cluster"] == {"CPU": 2, "GPU": 0}
