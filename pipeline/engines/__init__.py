@@ -20,12 +20,13 @@ class Engine:
     map_tasks: TaskMap = run_here  # chunks of the query dedupe and of mining, partitions of the layout
     build_corpus_index: Callable[[np.ndarray, MiningConfig], SearchIndex] = build_index
     encode_device: str | None = None  # where encode_chunks runs the model ("cuda" on GPU actors); None: here
+    summary: dict | None = None  # the manifest's `engine`: what ran, as resolved (workers counted, not the flag)
 
 
 @contextmanager
 def open_engine(config: RunConfig) -> Iterator[Engine]:
     if config.engine.name == "local":
-        yield Engine(None)
+        yield Engine(None, summary={"name": "local", "workers": 1})
         return
     from pipeline.engines.ray_engine import ray_engine
 

@@ -173,3 +173,43 @@ def test_the_driver_fingerprints_what_gpu_actors_encode(tiny_model, tmp_path):
     encoder = Encoder(EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path), backend="auto")).setup("cuda")
     assert encoder.backend == "fp16" and "-fp16-" in encoder.fingerprint
     assert encoder.model.device.type == "cpu"  # loaded here, on the driver, for its dimension only
+
+
+def test_an_address_with_nothing_listening_fails_fast_naming_the_flag(monkeypatch):
+    """ray.init retried an address with no cluster for many minutes (GCS connect retries, warnings only)."""
+    import socket
+    import time
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)  # as in a fresh `prep run`, whatever ran before
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    with (pytest.raises(ConfigError, match=f"--ray-address 127.0.0.1:{port}: no Ray cluster answers there"),
+          ray_engine(EngineConfig(name="ray", address=f"127.0.0.1:{port}"), EncoderConfig())):
+        pass
+    assert time.monotonic() - started < 30
+
+
+def test_a_ray_client_address_ray_cannot_use_is_a_config_error(monkeypatch):
+    """ray:// without `ray[client]` raised a ValueError traceback (exit 1)."""
+    def no_client(**_):
+        raise ValueError("Ray Client requires pip package `ray[client]`.")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", no_client)
+    with (pytest.raises(ConfigError, match="--ray-address ray://head:10001: cannot join the Ray cluster: Ray Client"),
+          ray_engine(EngineConfig(name="ray", address="ray://head:10001"), EncoderConfig())):
+        pass
+
+
+def test_the_manifest_says_which_engine_ran_and_how_many_workers(crash_folder, tiny_model, tmp_path):
+    """The manifest held only the config's `workers`: null where --workers was left to the cluster's default."""
+    data = write_data(tmp_path)
+    local = run_with(EngineConfig(), data, tiny_model, tmp_path, "local")
+    on_ray = run_with(EngineConfig(name="ray"), data, tiny_model, tmp_path, "ray")
+    assert local["engine"] == {"name": "local", "workers": 1}
+    assert on_ray["engine"]["name"] == "ray"
+    assert on_ray["engine"]["workers"] == 2  # one per CPU of the module's 2-CPU Ray
+    assert on_ray["engine"]["cluster"] == {"CPU": 2, "GPU": 0}
