@@ -7,7 +7,6 @@ ids), so nothing is lost or doubled."""
 
 import logging
 import os
-import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -22,6 +21,7 @@ import pyarrow as pa
 
 from pipeline.config import EncoderConfig, EngineConfig, MiningConfig
 from pipeline.engines import Engine
+from pipeline.engines.ray_address import join_cluster
 from pipeline.errors import ConfigError
 from pipeline.stages.embedding_cache import EmbeddingCache
 from pipeline.stages.encode import Encoder
@@ -44,11 +44,7 @@ def ray_engine(engine: EngineConfig, encoder: EncoderConfig) -> Iterator[Engine]
         raise ConfigError("--engine ray needs Ray: pip install 'prep[ray]'") from None
     joined = not ray.is_initialized()
     if joined:
-        check_reachable(engine.address)
-        try:
-            ray.init(address=engine.address, include_dashboard=False, log_to_driver=False)
-        except (ConnectionError, ValueError, RuntimeError) as error:  # no cluster there, a bad address, no client
-            raise ConfigError(f"{_address_source(engine.address)}: cannot join the Ray cluster: {error}") from None
+        join_cluster(ray, engine.address)
     try:
         workers, resources = actor_plan(ray.cluster_resources(), engine)
         log.info("ray engine: %d encoding actors, each %s", workers, resources)
@@ -63,27 +59,6 @@ def ray_engine(engine: EngineConfig, encoder: EncoderConfig) -> Iterator[Engine]
     finally:
         if joined:
             ray.shutdown()
-
-
-def _address_source(address: str | None) -> str:
-    return f"--ray-address {address}" if address else f"RAY_ADDRESS {os.environ.get('RAY_ADDRESS')}"
-
-
-def check_reachable(address: str | None, timeout: float = 10.0) -> None:
-    """Fails fast where a cluster address (host:port, from --ray-address or RAY_ADDRESS) has nothing listening:
-    ray.init retries such an address for many minutes, printing only warnings, so the run looked hung. "auto",
-    "local" and ray:// (Ray Client) addresses are left to Ray, which fails on them quickly."""
-    target = address or os.environ.get("RAY_ADDRESS")
-    if not target or target in ("auto", "local") or "://" in target:
-        return
-    host, _, port = target.rpartition(":")
-    if not host or not port.isdigit():
-        raise ConfigError(f"{_address_source(address)}: expected host:port, auto or ray://host:port")
-    try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
-    except OSError as error:
-        raise ConfigError(f"{_address_source(address)}: no Ray cluster answers there ({error.strerror or error}); "
-                          f"start one with `ray start --head`, or leave --ray-address out for a local Ray") from None
 
 
 class EncodeActor:
