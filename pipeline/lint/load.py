@@ -92,7 +92,7 @@ def _read_all(path: Path, columns: pl.Schema, split: str) -> tuple[pl.Schema, pl
     kinds = {column: kind for column, dtype in schema.items() if (kind := kind_of(dtype))}
     if is_blank(path):
         return schema, pl.DataFrame(schema={ROW: pl.UInt32})
-    return schema, read_columns(path, kinds, split, known=schema)
+    return schema, read_columns(path, kinds, split, known=schema, inferred=True)
 
 
 def _written(path: Path, split: str) -> dict:

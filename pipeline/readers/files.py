@@ -93,9 +93,10 @@ def peek_columns(path: Path, split: str = "train") -> pl.Schema:
 
 
 def read_columns(path: Path, expected: dict[str, str], split: str = "train",
-                 known: pl.Schema | None = None) -> pl.DataFrame:
+                 known: pl.Schema | None = None, inferred: bool = False) -> pl.DataFrame:
     """`ROW` plus the `expected` columns that the file has, each checked to be of its kind. With `known` (the
-    columns the reader chose from), a JSON Lines field outside it raises LateColumns."""
+    columns the reader chose from), a JSON Lines field outside it raises LateColumns. `inferred`: `expected` holds
+    the kinds the file's first lines showed (lint), not those its format needs."""
     if is_blank(path):
         return pl.DataFrame(schema={ROW: pl.UInt32})
     try:
@@ -115,7 +116,7 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train",
         if file_suffix(path) in {".csv", ".tsv"}:
             raise (first_bad_utf8(path) or first_long_row(path) or first_bad_quote(path)
                    or located(path, expected, error, False)) from None
-        raise located(path, expected, error, is_json_lines(path), inferred=known is not None) from None
+        raise located(path, expected, error, is_json_lines(path), inferred) from None
     if EMPTY_LAST in frame.columns:
         # Polars reads a short row's missing fields as empty texts, the last among them: only rows whose last
         # field is empty are counted again, so a file without any is read once.

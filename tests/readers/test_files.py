@@ -170,3 +170,13 @@ def test_a_split_of_data_that_has_none_is_refused(write_table, tmp_path: Path) -
         with pytest.raises(ConfigError, match=f"--split dev: {re.escape(str(data))} has no splits"):
             read_dataset(data, split="dev")
     assert read_dataset(dataset_dict_folder(tmp_path, RECORDS), "st", split="test").queries.height == 1
+
+
+def test_a_label_list_of_texts_is_blamed_where_it_is_for_the_readers(tmp_path: Path) -> None:
+    """The readers need numbers: line 1's texts are the fault, not line 2's numbers (lint, which takes the types the
+    file shows, says where they change)."""
+    path = tmp_path / "labels.jsonl"
+    path.write_text(json.dumps({"anchor": "a", "positive": "b", "label": ["1", "0"]}) + "\n"
+                    + json.dumps({"anchor": "c", "positive": "d", "label": [1, 0]}) + "\n")
+    with pytest.raises(InputError, match="line 1, field 'label': expected lists of numbers, found '1' in the list"):
+        read_dataset(path)
