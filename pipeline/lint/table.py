@@ -44,19 +44,22 @@ class LintTable:
         # is several times faster than a string join; a collision would merge two texts, at odds of ~1e-8 in 1M).
         long = long.with_columns(raw=pl.col("text").hash())
         distinct = long.filter(pl.col("text").is_not_null() & pl.col("raw").is_first_distinct()).select("raw", "text")
-        mapping = normalize_texts(distinct.lazy()).select("raw", "norm", "id").collect()
-        return long.join(mapping, on="raw", how="left", maintain_order="left").select(
+        self._normalised = normalize_texts(distinct.lazy()).select("raw", "norm", "id").collect()
+        return long.join(self._normalised, on="raw", how="left", maintain_order="left").select(
             ROW, "line", "role", "rank", "column", "text", "raw", id=pl.when(pl.col("norm") != "").then("id"))
 
-    @cached_property
-    def folded(self) -> pl.DataFrame:
-        """`texts` with `fold`: the content id of the normalised text lowercased (its `id` when it has no upper case
-        letter), for an encoder whose tokenizer lowercases."""
-        mapping = normalize_texts(self.distinct.lazy()).select(
-            "raw", fold=pl.when(pl.col("norm").str.contains(r"\p{Lu}"))
-            .then(text_id(pl.col("norm").str.to_lowercase())).otherwise("id")).collect()
-        return self.texts.join(mapping, on="raw", how="left", maintain_order="left").with_columns(
-            fold=pl.when(pl.col("id").is_not_null()).then("fold"))
+    def keyed(self, folds_case: bool) -> tuple[pl.DataFrame, str]:
+        """`texts` and the column that says which texts the encoder sees as one: `id`, or with a tokenizer that
+        lowercases (`folds_case`, all-MiniLM-L6-v2's does) `fold`, the id of the normalised text lowercased."""
+        if not folds_case:
+            return self.texts, "id"
+        if "fold" not in self.cache:
+            texts = self.texts  # computes `_normalised`
+            mapping = self._normalised.select("raw", fold=pl.when(pl.col("norm").str.contains(r"\p{Lu}"))
+                                              .then(text_id(pl.col("norm").str.to_lowercase())).otherwise("id"))
+            self.cache["fold"] = texts.join(mapping, on="raw", how="left", maintain_order="left").with_columns(
+                fold=pl.when(pl.col("id").is_not_null()).then("fold"))
+        return self.cache["fold"], "fold"
 
     @cached_property
     def distinct(self) -> pl.DataFrame:

@@ -214,3 +214,4 @@ def test_queries_that_differ_only_in_case_are_one_query_to_an_uncased_tokenizer(
     assert finding.message == ("2 rows repeat an earlier row's query: 1 after normalisation, 1 differing only in case "
                                "(all-MiniLM-L6-v2's tokenizer lowercases: the encoder sees one text) (3 distinct "
                                "queries in 5 rows)")
+    assert "`prep run` merges repeats after normalisation, which keeps case" in finding.fix  # it does not merge them

@@ -14,8 +14,7 @@ class AnchorEqualsPositive(Rule):
     layouts = frozenset({"n-tuple", "buckets", "triplet", "flag", "st", "beir"})  # a scored pair may be identical
 
     def check(self, table, context) -> list[Finding]:
-        # An uncased tokenizer sees texts that differ only in case as one: compare them lowercased.
-        texts, key = (table.folded, "fold") if context.folds_case else (table.texts, "id")
+        texts, key = table.keyed(context.folds_case)
         texts = texts.filter(pl.col("id").is_not_null())
         anchors = texts.filter(pl.col("role") == "anchor").select(ROW, key, anchor_raw="raw", anchor_id="id")
         same = texts.filter(pl.col("role") == "positive").join(anchors, on=[ROW, key])

@@ -19,8 +19,7 @@ class DuplicateQuery(Rule):
         return in_batch(table, context) and not in_prep_blocks(table, context)
 
     def check(self, table, context) -> list[Finding]:
-        # An uncased tokenizer sees queries that differ only in case as one: compare them lowercased.
-        texts, key = (table.folded, "fold") if context.folds_case else (table.texts, "id")
+        texts, key = table.keyed(context.folds_case)
         anchors = texts.filter((pl.col("role") == "anchor") & pl.col("id").is_not_null())
         repeats = anchors.filter(~pl.col(key).is_first_distinct())
         if repeats.is_empty():
@@ -30,5 +29,8 @@ class DuplicateQuery(Rule):
         equal = how_equal(exact, repeats.height, case_only, context.token_counter.name if case_only else "")
         repeat = counted(repeats.height, "row repeats", "rows repeat")
         distinct = counted(anchors[key].n_unique(), "distinct query", "distinct queries")
+        fix = None if not case_only else ("Merge these rows per query: `prep run` merges repeats after normalisation, "
+                                          "which keeps case; or train with `prep run --batch-size B` conflict-free "
+                                          "blocks.")
         return [self.found(repeats[ROW], f"{repeat} an earlier row's query{equal} ({distinct} in {anchors.height:,} "
-                           "rows)")]
+                           "rows)", fix=fix)]

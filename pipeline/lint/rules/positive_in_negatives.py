@@ -14,8 +14,7 @@ class PositiveInNegatives(Rule):
     fix = "`prep run DATA` removes known positives from the negatives; or drop these negatives."
 
     def check(self, table, context) -> list[Finding]:
-        # An uncased tokenizer sees texts that differ only in case as one: compare them lowercased.
-        texts, key = (table.folded, "fold") if context.folds_case else (table.texts, "id")
+        texts, key = table.keyed(context.folds_case)
         texts = texts.filter(pl.col("id").is_not_null())
         kept = texts.filter(pl.col("role") != "negative").select(ROW, key, kept_raw="raw", kept_id="id")
         clash = texts.filter(pl.col("role") == "negative").join(kept, on=[ROW, key])
