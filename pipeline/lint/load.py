@@ -13,7 +13,7 @@ import polars as pl
 from pipeline.errors import InputError
 from pipeline.lint.column_types import as_float, declared_type, kind_of, numbers_from_text
 from pipeline.readers.beir import is_beir_folder, read_beir
-from pipeline.readers.detect import folder_format
+from pipeline.readers.detect import folder_format, refuse_split
 from pipeline.readers.files import ROW, dataset_dict_splits, is_blank, line_unit, peek_columns, read_columns
 from pipeline.readers.json_files import LateColumns, file_suffix
 from pipeline.readers.json_folder import json_folder_files
@@ -48,6 +48,7 @@ def read_sources(path: Path, split: str | None = None, columns: dict[str, str] |
                        lines_of=str(rows.path.relative_to(path)))]
     if not path.exists():
         raise InputError(path, "no such file or folder")
+    refuse_split(path, split)
     if is_blank(path):
         return [_read_table(path, split or "train", str(path))]
     if is_json_folder(path):

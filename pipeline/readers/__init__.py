@@ -11,7 +11,7 @@ from pipeline.errors import ConfigError, InputError
 from pipeline.lint.prep_output import train_data
 from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.corpus import read_corpus_texts
-from pipeline.readers.detect import detect_format
+from pipeline.readers.detect import detect_format, refuse_split
 from pipeline.readers.files import is_blank, line_unit, peek_columns
 from pipeline.readers.flag import read_flag, refuse_flag_fields
 from pipeline.readers.json_files import LateColumns
@@ -31,10 +31,7 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
     path = train_data(Path(path))  # a prep output folder is read as the data in it, as lint reads it
     # pandera takes about a second to import: let it load while the input is parsed (both release the GIL).
     threading.Thread(target=importlib.import_module, args=("schemas.canonical",), daemon=True).start()
-    if split != "train" and path.exists() and not (is_beir_folder(path) or is_datasets_folder(path)
-                                                    or is_parquet_folder(path)):
-        raise ConfigError(f"--split {split}: {path} has no splits (--split names a BEIR folder's qrels file or a "
-                          "split of a datasets or Parquet folder); leave it out")
+    refuse_split(path, split)
     extra = read_corpus_texts(corpus) if corpus else None
     detected = fmt is None
     fmt = fmt or detect_format(path, columns, split)

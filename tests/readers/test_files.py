@@ -3,6 +3,7 @@
 
 import json
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -180,3 +181,19 @@ def test_a_label_list_of_texts_is_blamed_where_it_is_for_the_readers(tmp_path: P
                     + json.dumps({"anchor": "c", "positive": "d", "label": [1, 0]}) + "\n")
     with pytest.raises(InputError, match="line 1, field 'label': expected lists of numbers, found '1' in the list"):
         read_dataset(path)
+
+
+def test_lint_refuses_a_split_of_data_that_has_none_as_the_readers_do(write_table, tmp_path: Path) -> None:
+    from pipeline.errors import ConfigError
+    from pipeline.lint.load import read_sources
+
+    path = write_table("dev.jsonl", RECORDS)
+    with pytest.raises(ConfigError, match=r"--split test: .* has no splits .*; leave it out"):
+        read_sources(path, "test")
+    folder = tmp_path / "files"
+    folder.mkdir()
+    shutil.copy(path, folder / "test.jsonl")
+    with pytest.raises(ConfigError, match=re.escape(f"name the split's file instead ({folder / 'test'}.jsonl, say)")):
+        read_sources(folder, "test")
+    [source] = read_sources(dataset_dict_folder(tmp_path, RECORDS), "test")
+    assert source.name.endswith("[test]")
