@@ -8,15 +8,19 @@ another block, so in-batch negatives hold no false negative that prep could see.
 the eval loader uses the same sampler, so an eval_dataset prep wrote needs per_device_eval_batch_size=B too;
 dataloader_drop_last=True drops every shorter block, the same rows each epoch (the manifest's rows_in_shorter_blocks);
 blocks are row positions, so a split, select or filter of the output is refused, and so is a shuffle or sort (prep
-writes a digest of the anchors and positives in row order): reorder nothing after prep run.
+writes digests of the anchors and positives; texts edited in place, as by a map that adds a prompt, keep their
+blocks, with a warning): reorder nothing after prep run.
 """
 
 import json
+import logging
 
 import numpy as np
 from sentence_transformers.base.sampler import DefaultBatchSampler
 
-from pipeline.row_order import COLUMNS, order_digest
+from pipeline.row_order import COLUMNS, order_digest, rows_digest
+
+log = logging.getLogger(__name__)
 
 
 class BlockBatchSampler(DefaultBatchSampler):
@@ -38,12 +42,7 @@ class BlockBatchSampler(DefaultBatchSampler):
             raise ValueError(f"the dataset's description holds prep's blocks for {sum(self.sizes)} rows, but it has "
                              f"{size}: a split, select or filter of prep's output breaks its blocks; split the data "
                              "before prep run and lay out each part")
-        if "prep_order_digest" in written and set(COLUMNS) <= set(dataset.column_names):
-            rows = dataset.select_columns(list(COLUMNS)).with_format("arrow")[:]
-            if order_digest(rows) != written["prep_order_digest"]:
-                raise ValueError("the rows are not in the order prep wrote them (a shuffle or sort of prep's "
-                                 "output?): its conflict-free blocks would mix in batches; train on the output as "
-                                 "written, the sampler shuffles whole blocks each epoch")
+        _refuse_reorder(dataset, written)
 
     def _blocks(self) -> list[range]:
         ends = np.cumsum(self.sizes).tolist()
@@ -57,6 +56,28 @@ class BlockBatchSampler(DefaultBatchSampler):
 
     def __len__(self) -> int:
         return len(self._blocks())
+
+
+def _refuse_reorder(dataset, written: dict) -> None:
+    """A shuffle, sort or reordering select of prep's output is refused: rows of different blocks would meet. Seen
+    in the dataset's indices mapping without reading a row; once flattened or saved, by the digests prep wrote
+    (`pipeline.row_order`). Texts edited in place keep their blocks: a warning, not an error."""
+    if "prep_order_digest" not in written or not set(COLUMNS) <= set(dataset.column_names):
+        return
+    indices = getattr(dataset, "_indices", None)  # datasets' mapping of a shuffle, sort or select
+    moved = indices is not None and (indices.column(0).to_numpy() != np.arange(len(dataset))).any()
+    if not moved:
+        rows = dataset.select_columns(list(COLUMNS)).with_format("arrow")[:]
+        if order_digest(rows) == written["prep_order_digest"]:
+            return
+        moved = rows_digest(rows) == written.get("prep_rows_digest")
+        if not moved:
+            log.warning("the anchors or positives differ from what prep wrote (edited in place, as by a map that "
+                        "adds a prompt?): the conflict-free blocks are kept by row position")
+            return
+    raise ValueError("the rows are not in the order prep wrote them (a shuffle or sort of prep's output?): its "
+                     "conflict-free blocks would mix in batches; train on the output as written, the sampler shuffles "
+                     "whole blocks each epoch")
 
 
 def _written(dataset) -> dict:
