@@ -14,10 +14,16 @@ from pipeline.errors import InputError
 from pipeline.lint.column_types import as_float, declared_type, kind_of, numbers_from_text
 from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.detect import folder_format, refuse_split
-from pipeline.readers.files import ROW, dataset_dict_splits, is_blank, line_unit, peek_columns, read_columns
+from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
 from pipeline.readers.json_files import LateColumns, file_suffix
 from pipeline.readers.json_folder import json_folder_files
-from pipeline.readers.table_files import is_datasets_folder, is_parquet_folder, parquet_splits, split_not_found
+from pipeline.readers.table_files import (
+    dataset_dict_splits,
+    is_datasets_folder,
+    is_parquet_folder,
+    parquet_splits,
+    split_not_found,
+)
 
 
 @dataclass(frozen=True)

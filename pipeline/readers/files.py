@@ -6,7 +6,6 @@ kind each must be ("text", "texts" = list of strings, "number", "numbers" = list
 """
 
 import codecs
-import json
 from pathlib import Path
 
 import polars as pl
@@ -17,13 +16,13 @@ from pipeline.readers.json_errors import KINDS, located
 from pipeline.readers.json_files import (
     file_suffix,
     is_json_lines,
-    line_numbers,
     polars_source,
     read_json_array,
     read_json_lines,
 )
+from pipeline.readers.line_numbers import line_numbers
 from pipeline.readers.ragged_rows import first_long_row, first_short_row
-from pipeline.readers.table_files import scan_table
+from pipeline.readers.table_files import dataset_dict_splits, scan_table
 
 ROW = "__row"  # 1-based row (the line number for JSON Lines), added to every table read
 EMPTY_LAST = "__empty_last"  # a CSV/TSV row whose last field reads as empty: perhaps a row short of fields
@@ -52,22 +51,6 @@ def is_blank(path: Path) -> bool:
     content = b"".join(head.removeprefix(codecs.BOM_UTF8).split())
     empty = content in (b"", b"[]") if file_suffix(path) == ".json" else not content
     return empty and path.stat().st_size <= len(head)
-
-
-def dataset_dict_splits(folder: Path) -> list[str] | None:
-    """The splits that a DatasetDict folder's dataset_dict.json lists (as datasets' save_to_disk writes it), None
-    for a folder without one."""
-    info = folder / "dataset_dict.json"
-    if not info.is_file():
-        return None
-    try:
-        splits = json.loads(info.read_text(encoding="utf-8"))["splits"]
-    except (ValueError, TypeError, KeyError) as error:
-        raise InputError(info, f"not a DatasetDict's description ({type(error).__name__}: {error}); datasets' "
-                         'save_to_disk writes {"splits": ["train", ...]}') from None
-    if not isinstance(splits, list) or not all(isinstance(name, str) for name in splits):
-        raise InputError(info, f'"splits" must be a list of split names, got {splits!r}')
-    return splits
 
 
 def peek_columns(path: Path, split: str = "train") -> pl.Schema:

@@ -7,10 +7,10 @@ import math
 from pathlib import Path
 
 from pipeline.errors import InputError
+from pipeline.readers.json_types import line_type_change
 
 KINDS = {"text": "strings", "texts": "lists of strings", "number": "numbers", "numbers": "lists of numbers",
          "id": "strings or integers", "bool": "true or false"}
-JSON_TYPES = {str: "string", list: "list", dict: "object", bool: "boolean"}  # otherwise a number
 
 
 def located(path: Path, expected: dict[str, str], error: Exception, is_json_lines: bool,
@@ -21,20 +21,20 @@ def located(path: Path, expected: dict[str, str], error: Exception, is_json_line
         return error
     if is_json_lines:
         problem = _first_problem(path, lambda raw, number, seen: _describe_line(raw, expected) or (
-            None if expected else _type_change(raw, number, seen)))
+            None if expected else line_type_change(raw, number, seen)))
         if problem and problem[1] is not None:
             # A field wrong from its first line on whose type changes later (lists, then a string): the reader
             # took the later type, and the change is what to report.
             number, field = problem[0], problem[1]
             first: dict[str, tuple[str, int]] = {}
-            change = _first_problem(path, lambda raw, at, _: _type_change(raw, at, first, field))
+            change = _first_problem(path, lambda raw, at, _: line_type_change(raw, at, first, field))
             if change and first[field][1] == number:
                 problem = change
             elif inferred:
                 # `expected` is only what the first lines showed (lint reads the types the file has): a list field
                 # whose items change type, strings on line 1 and numbers on line 2, is wrong where they change.
                 items: dict[str, tuple[str, int]] = {}
-                change = _first_problem(path, lambda raw, at, _: _type_change(raw, at, items, field, by_item=True))
+                change = _first_problem(path, lambda raw, at, _: line_type_change(raw, at, items, field, by_item=True))
                 problem = change or problem
         if problem:
             number, field, message = problem
@@ -51,47 +51,6 @@ def _first_problem(path: Path, check) -> tuple[int, str | None, str] | None:
             if problem:
                 return number, *problem
     return None
-
-
-def _type_change(raw: bytes, number: int, seen: dict[str, tuple[str, int]],
-                 only: str | None = None, by_item: bool = False) -> tuple[str, str] | None:
-    """A field (any, or `only`) whose JSON type differs from the one it had on an earlier line (nulls aside):
-    what makes the columns of a JSON Lines file impossible to type."""
-    try:
-        record = json.loads(raw) if raw.strip() else {}
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    if only is not None:
-        record = {only: record.get(only)} if isinstance(record, dict) else {}
-    return type_change(record, number, seen, by_item=by_item)
-
-
-def type_change(record: object, number: int, seen: dict[str, tuple[str, int]],
-                unit: str = "line", by_item: bool = False) -> tuple[str, str] | None:
-    """The first field whose JSON type differs from an earlier record's; `by_item` tells lists of strings from
-    lists of numbers."""
-    for field, value in record.items() if isinstance(record, dict) else ():
-        if value is None:
-            continue
-        kind = _json_kind(value) if by_item else JSON_TYPES.get(type(value), "number")
-        first, earlier = seen.setdefault(field, (kind, number))
-        if first == "list" and kind.startswith("list of "):
-            seen[field] = (kind, number)  # an empty (or all-null) list says nothing of its items' type
-        elif first != kind and not (kind == "list" and first.startswith("list of ")):
-            where = f"{'on' if unit == 'line' else 'in'} {unit} {earlier}"
-            return field, f"is a {kind} here but a {first} {where}; give a field one type throughout"
-    return None
-
-
-def _json_kind(value: object) -> str:
-    """The JSON type of a value; a list's names the type of its first item that is not null (lists of strings and
-    lists of numbers are columns of two types), a bare "list" when it has none."""
-    kind = JSON_TYPES.get(type(value), "number")
-    if isinstance(value, list):
-        item = next((item for item in value if item is not None), None)
-        if item is not None:
-            return f"list of {JSON_TYPES.get(type(item), 'number')}s"
-    return kind
 
 
 def _describe_line(raw: bytes, expected: dict[str, str]) -> tuple[str | None, str] | None:

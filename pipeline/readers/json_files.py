@@ -12,11 +12,11 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
 
 from pipeline.errors import InputError
-from pipeline.readers.json_errors import describe_record, type_change
+from pipeline.readers.json_errors import describe_record
+from pipeline.readers.json_types import type_change
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -138,22 +138,3 @@ def read_json_array(path: Path, expected: dict[str, str]) -> pl.DataFrame:
             raise InputError(path, message, row=number, field=field)
     names = [name for name in expected if any(name in record for record in records)] if expected else None
     return pl.from_dicts(records, schema=names, infer_schema_length=None)
-
-
-def line_numbers(path: Path, records: int) -> np.ndarray | None:
-    """Physical line numbers of the records when blank lines sit between them (pyarrow skips those), else None."""
-    if records == count_lines(path):  # one record per line: no blank line anywhere
-        return None
-    with path.open("rb") as handle:
-        numbers = [number for number, raw in enumerate(handle, start=1) if raw.strip()]
-    return np.array(numbers[:records], dtype=np.uint32)
-
-
-def count_lines(path: Path) -> int:
-    """Lines of a file, a last one without a newline included."""
-    lines, last = 0, b"\n"
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 26):
-            lines += block.count(b"\n")
-            last = block[-1:]
-    return lines + (last != b"\n")

@@ -7,7 +7,8 @@ import polars as pl
 
 from pipeline.errors import InputError
 from pipeline.input_rows import FilePart, InputRows
-from pipeline.readers.json_files import count_lines, is_json_lines
+from pipeline.readers.json_files import is_json_lines
+from pipeline.readers.line_numbers import count_lines
 
 JSON_SUFFIXES = (".jsonl", ".json")
 

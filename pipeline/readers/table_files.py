@@ -1,6 +1,7 @@
 """Tables Polars scans: CSV, TSV, Parquet, Arrow (file or stream format), `datasets` folders and folders of Parquet
 shards."""
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,22 @@ from pipeline.readers.json_files import JSON_LINES_SUFFIXES, JSON_SUFFIX
 
 def is_datasets_folder(path: Path) -> bool:
     return path.is_dir() and any((path / name).exists() for name in ("state.json", "dataset_dict.json"))
+
+
+def dataset_dict_splits(folder: Path) -> list[str] | None:
+    """The splits that a DatasetDict folder's dataset_dict.json lists (as datasets' save_to_disk writes it), None
+    for a folder without one."""
+    info = folder / "dataset_dict.json"
+    if not info.is_file():
+        return None
+    try:
+        splits = json.loads(info.read_text(encoding="utf-8"))["splits"]
+    except (ValueError, TypeError, KeyError) as error:
+        raise InputError(info, f"not a DatasetDict's description ({type(error).__name__}: {error}); datasets' "
+                         'save_to_disk writes {"splits": ["train", ...]}') from None
+    if not isinstance(splits, list) or not all(isinstance(name, str) for name in splits):
+        raise InputError(info, f'"splits" must be a list of split names, got {splits!r}')
+    return splits
 
 
 def parquet_shards(folder: Path) -> list[Path]:
