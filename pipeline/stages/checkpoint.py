@@ -52,6 +52,8 @@ def load_mined(folder: Path) -> MiningResult | None:
         return None
     try:
         stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
+        if "digests" not in stats:
+            raise ValueError("written by a prep that kept no file digests")
         for name, digest in stats["digests"].items():
             if xxhash.xxh64_hexdigest((folder / name).read_bytes()) != digest:
                 raise ValueError(f"{name} does not match its digest in stats.json")
