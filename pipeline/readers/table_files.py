@@ -111,7 +111,8 @@ def scan_arrow(path: Path) -> pl.LazyFrame:
 def split_not_found(path: Path, split: str, splits) -> InputError:
     """A missing split, named with the folder's; a buckets folder (splits neg0, neg1, ...) is read one at a time."""
     hint = " (a buckets layout: read one with --split NAME)" if all(name.startswith("neg") for name in splits) else ""
-    return InputError(path, f"split '{split}' not found; the folder has {sorted(splits)}{hint}")
+    in_order = sorted(splits, key=lambda name: (name.rstrip("0123456789"), len(name), name))  # neg2 before neg10
+    return InputError(path, f"split '{split}' not found; the folder has {in_order}{hint}")
 
 
 def scan_datasets_folder(path: Path, split: str) -> pl.LazyFrame:
