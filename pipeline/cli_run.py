@@ -85,7 +85,7 @@ def run(
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join, e.g. auto or ray://head:10001 "
                                                          "(default: RAY_ADDRESS, else a new local Ray).")] = None,
     workers: Annotated[int | None, typer.Option(help="ray: encoding actors, one model each (default: one per "
-                                                     "CPU).")] = None,
+                                                     "GPU of the cluster, else one per cpus_per_worker CPUs).")] = None,
 ) -> None:
     """Mine hard negatives and write shards that SentenceTransformerTrainer trains on directly."""
     from pipeline.config_file import load_run_config, path_sources

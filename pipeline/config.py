@@ -139,7 +139,7 @@ class EngineConfig:
 
     name: str = "local"
     address: str | None = None  # ray: an existing cluster ("auto", "ray://head:10001"); None starts a local one
-    workers: int | None = None  # ray: encoding actors; None, one per CPU of the cluster
+    workers: int | None = None  # ray: encoding actors; None: one per GPU, else per cpus_per_worker CPUs
     cpus_per_worker: int = 1  # ray: CPUs (and torch threads) each encoding actor and mining task holds
     gpus_per_worker: float | None = None  # ray: GPUs each encoding actor holds; None: 1 where the cluster has GPUs
     index_shards: int = 1  # ray: corpus index shards, each held by an actor; >1 when one node cannot hold it
