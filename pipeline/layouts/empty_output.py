@@ -6,6 +6,13 @@ def with_no_rows_warning(summary: dict, stages: list[dict]) -> dict:
     would otherwise pass for a finished run (exit 0, "train 0 rows")."""
     if any(split["rows"] for split in summary["splits"].values()):
         return summary
+    summary = _warned(summary, stages)
+    if "parquet" in summary.get("load", ""):  # the console prints that line next
+        summary["warning"] += "; the load line fails on it: datasets loads no empty Parquet dataset"
+    return summary
+
+
+def _warned(summary: dict, stages: list[dict]) -> dict:
     read, layout = stages[0], stages[-1]
     if not read["rows_in"]:
         return summary | {"warning": "no rows written: the input has no rows"}

@@ -487,6 +487,9 @@ def test_an_empty_input_warns_and_an_output_with_rows_does_not(write_table, flag
     empty = write_table("empty.jsonl", [])
     assert convert_to(empty, out="a", layout="triplet")["layout"]["warning"] == "no rows written: the input has no rows"
     assert "warning" not in convert_to(flag_data, out="b", layout="triplet")["layout"]
+    # Its load line fails on an empty Parquet folder (datasets: "BatchSize must be greater than 0"): said up front.
+    parquet = convert_to(empty, out="c", layout="triplet", shard_format="parquet")["layout"]["warning"]
+    assert parquet.endswith("; the load line fails on it: datasets loads no empty Parquet dataset")
 
 
 def test_graded_input_scores_written_as_1_and_0_are_noted(write_table, prep, tmp_path):
