@@ -2,6 +2,7 @@
 
 import importlib
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -19,7 +20,7 @@ from pipeline.readers.json_folder import join_rows, json_folder_files
 from pipeline.readers.lists import read_lists
 from pipeline.readers.pairs import read_pairs
 from pipeline.readers.st import read_st
-from pipeline.readers.table_files import is_datasets_folder, is_parquet_folder
+from pipeline.readers.table_files import bucket_splits, is_datasets_folder, is_parquet_folder
 
 FORMATS = ("st", "flag", "beir", "pairs", "lists")
 
@@ -34,7 +35,9 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
     refuse_split(path, split)
     extra = read_corpus_texts(corpus) if corpus else None
     detected = fmt is None
-    fmt = fmt or detect_format(path, columns, split)
+    # A buckets output without a split asked for is every bucket, as its own report.json counts them.
+    buckets = bucket_splits(path) if split == "train" else []
+    fmt = fmt or detect_format(path, columns, buckets[0] if buckets else split)
     if fmt not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'")
     check_roles(columns or {}, fmt)
@@ -49,7 +52,10 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
     if is_beir_folder(path):  # else read as a folder of JSON files, which qrels/ is not welcome in
         raise InputError(path, f"a BEIR folder (corpus.jsonl, queries.jsonl, qrels/), which --format {fmt} does not "
                                "read: use --format beir, or leave --format out")
-    if path.is_dir() and not is_datasets_folder(path) and not is_parquet_folder(path):
+    if buckets:  # each bucket's rows keep their own numbers, named by the bucket's folder
+        rows = join_rows(path, [replace(_read_rows(path, fmt, columns, name, detected), path=path / name)
+                                for name in buckets])
+    elif path.is_dir() and not is_datasets_folder(path) and not is_parquet_folder(path):
         rows = join_rows(path, [_read_rows(file, fmt, columns, split, detected)
                                  for file in json_folder_files(path)])
     else:

@@ -108,6 +108,15 @@ def scan_arrow(path: Path) -> pl.LazyFrame:
         return pl.from_arrow(pa.ipc.open_stream(source).read_all()).lazy()
 
 
+def bucket_splits(path: Path) -> list[str]:
+    """The splits of a buckets output (neg1, neg2, ...: one per negative count) in number order; [] for any other
+    data."""
+    splits = (dataset_dict_splits(path) if is_datasets_folder(path) else list(parquet_splits(path))) or []
+    if not splits or not all(name.startswith("neg") and name[3:].isdigit() for name in splits):
+        return []
+    return sorted(splits, key=lambda name: int(name[3:]))
+
+
 def split_not_found(path: Path, split: str, splits) -> InputError:
     """A missing split, named with the folder's; a buckets folder (splits neg0, neg1, ...) is read one at a time."""
     hint = " (a buckets layout: read one with --split NAME)" if all(name.startswith("neg") for name in splits) else ""

@@ -65,9 +65,30 @@ def test_a_parquet_output_folder_is_read_as_its_data_folder(flag_data, convert_t
     assert len(rows_of(tmp_path / "pq-flag")) == 2
     convert_to(flag_data, out="buckets", layout="buckets", shard_format="parquet")
     assert read_dataset(tmp_path / "buckets", split="neg2").negatives.height == 2
-    with pytest.raises(InputError, match=r"split 'train' not found; the folder has \['neg1', 'neg2', 'neg4'\] "
+    with pytest.raises(InputError, match=r"split 'neg3' not found; the folder has \['neg1', 'neg2', 'neg4'\] "
                                          r"\(a buckets layout: read one with --split NAME\)"):
-        read_dataset(tmp_path / "buckets")
+        read_dataset(tmp_path / "buckets", split="neg3")
+
+
+@pytest.mark.parametrize("shard_format", ["arrow", "parquet"])
+def test_a_buckets_output_without_a_split_is_every_bucket(flag_data, convert_to, tmp_path, shard_format):
+    """It was an error ("split 'train' not found") although the output's report.json counts every bucket: prep
+    report OUT, and convert OUT --to another layout, now read them all, each row named by its bucket's folder."""
+    from pipeline.readers import read_dataset
+    from pipeline.report.profile import profile
+    from pipeline.report.tokens import load_token_counter
+
+    convert_to(flag_data, out="buckets", layout="buckets", shard_format=shard_format)
+    every = read_dataset(tmp_path / "buckets")
+    buckets = [read_dataset(tmp_path / "buckets", split=name) for name in ("neg1", "neg2", "neg4")]
+    assert every.rows.height == sum(bucket.rows.height for bucket in buckets)
+    assert every.negatives.height == sum(bucket.negatives.height for bucket in buckets)
+    written = json.loads((tmp_path / "buckets" / "report.json").read_text())
+    again = profile(every, load_token_counter(None))
+    assert {key: value for key, value in again.items() if key != "sources"} == {
+        key: value for key, value in written.items() if key != "sources"}
+    assert [part.path.name for part in every.parts] == ["neg1", "neg2", "neg4"]
+    assert convert_to(tmp_path / "buckets", out="n-tuple", layout="n-tuple", negatives=1)["stages"][-1]["reconciled"]
 
 
 def test_an_arrow_output_folder_is_described_by_the_data_files_read(flag_data, convert_to, tmp_path):
