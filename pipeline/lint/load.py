@@ -42,7 +42,7 @@ class Source:
 
 
 def read_sources(path: Path, split: str | None = None, columns: dict[str, str] | None = None,
-                 fmt: str | None = None) -> list[Source]:
+                 fmt: str | None = None, split_flag: str = "--split") -> list[Source]:
     """The tables of DATA: a file, every split of a DatasetDict folder or of a folder of Parquet split folders (or
     `split`), a BEIR folder's split, or each file of a folder of JSON Lines files, in name order, once they are known
     to be of one format (by their columns and the --columns mapping, as `read_dataset` detects it; with --format, as
@@ -54,7 +54,7 @@ def read_sources(path: Path, split: str | None = None, columns: dict[str, str] |
                        lines_of=str(rows.path.relative_to(path)))]
     if not path.exists():
         raise InputError(path, "no such file or folder")
-    refuse_split(path, split)
+    refuse_split(path, split, split_flag)
     if is_blank(path):
         return [_read_table(path, split or "train", str(path))]
     if is_json_folder(path):

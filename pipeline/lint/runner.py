@@ -46,7 +46,7 @@ def lint(path: Path, options: LintOptions) -> LintResult:
         # --format and --columns say how the files are read: those of one dataset's splits share them.
         held_out = [_table(source, dataclasses.replace(options, layout=None))
                     for source in read_sources(Path(options.eval_data), _eval_split(options), options.columns,
-                                               options.fmt)]
+                                               options.fmt, "--eval-split")]
         # `table`: rows are numbered per table (each file of a folder, each split), so a row is (table, ROW).
         context.eval_texts = pl.concat([table.texts.with_columns(table=pl.lit(number))
                                         for number, table in enumerate(held_out)])

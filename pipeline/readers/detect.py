@@ -13,14 +13,14 @@ from pipeline.readers.pairs import is_labeled_pair
 from pipeline.readers.table_files import is_datasets_folder, is_parquet_folder
 
 
-def refuse_split(path: Path, split: str | None) -> None:
+def refuse_split(path: Path, split: str | None, flag: str = "--split") -> None:
     """--split other than train on data without splits (a file, a folder of JSON files) is an error: the data was
     read whole, as if it were that split."""
     if split in (None, "train") or not path.exists() or is_beir_folder(path) or is_datasets_folder(path) \
             or is_parquet_folder(path):
         return
     hint = f"name the split's file instead ({path / split}.jsonl, say)" if path.is_dir() else "leave it out"
-    raise ConfigError(f"--split {split}: {path} has no splits (--split names a BEIR folder's qrels file or a split "
+    raise ConfigError(f"{flag} {split}: {path} has no splits ({flag} names a BEIR folder's qrels file or a split "
                       f"of a datasets or Parquet folder); {hint}")
 
 

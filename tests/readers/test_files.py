@@ -197,6 +197,8 @@ def test_lint_refuses_a_split_of_data_that_has_none_as_the_readers_do(write_tabl
         read_sources(folder, "test")
     [source] = read_sources(dataset_dict_folder(tmp_path, RECORDS), "test")
     assert source.name.endswith("[test]")
+    with pytest.raises(ConfigError, match=r"--eval-split test: .* has no splits \(--eval-split names"):
+        read_sources(path, "test", split_flag="--eval-split")  # what lint's --eval data is read with
 
 
 def test_a_missing_split_lists_buckets_in_number_order(tmp_path: Path) -> None:
