@@ -117,7 +117,11 @@ def test_padding_negative(lint_records) -> None:
     padded = [{**N_TUPLES[0], "negative_2": ""}, {**N_TUPLES[1], "negative_2": "  mars is red. "}]
     padded[1]["negative_1"] = "mars is red."
     finding = one(lint_records(padded), "padding-negative")
-    assert "1 empty negative and 1 repeated negative (same text" in finding.message
+    assert "1 empty negative and 1 repeated negative (same text as an earlier negative of the row, after " \
+           "normalisation)" in finding.message
+    exact = one(lint_records([{**N_TUPLES[0], "negative_2": N_TUPLES[0]["negative_1"]}, *N_TUPLES[1:]]),
+                "padding-negative")
+    assert "(same text as an earlier negative of the row, exactly)" in exact.message  # it said "after normalisation"
     assert (finding.count, finding.rows) == (2, (1, 2))
     assert "; ST trains on them" in finding.message
     flag = [{**FLAG[0], "neg": ["n1", "n1"]}, *FLAG[1:]]  # FlagEmbedding repeats a short list by itself

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipeline.lint.rule import WARNING, Finding, Rule
+from pipeline.lint.rule import WARNING, Finding, Rule, how_equal
 from pipeline.readers.files import ROW
 from pipeline.wording import counted
 
@@ -26,8 +26,15 @@ class PaddingNegative(Rule):
         trainer = ("FlagEmbedding trains on them as real negatives, where a shorter neg list needs no padding (it "
                    "repeats a list shorter than train_group_size - 1 itself)" if table.layout == "flag" else
                    "ST trains on them as real negatives, where a null (a negative the row lacks) would stop it")
+        equal = how_equal(_exact_repeats(negatives), repeated.height)  # " exactly", or ": 1 exactly, 2 after ..."
         parts = [counted(empty.height, "empty negative", "empty negatives"),
                  counted(repeated.height, "repeated negative", "repeated negatives") + " (same text as an earlier "
-                 "negative of the row, after normalisation)"]
+                 f"negative of the row{equal if equal.startswith(':') else ',' + equal})"]
         found = " and ".join(part for count, part in zip((empty.height, repeated.height), parts, strict=True) if count)
         return [self.found(rows, f"{found}; {trainer}")]
+
+
+def _exact_repeats(negatives: pl.DataFrame) -> int:
+    """Negatives whose raw text repeats an earlier negative of the row as it is (not only after normalisation)."""
+    kept = negatives.filter(pl.col("id").is_not_null())
+    return kept.height - kept.select(ROW, "raw").n_unique()
