@@ -125,7 +125,7 @@ def test_scored_pairs_leak_as_pairs_and_a_shared_sentence_is_a_warning(lint_reco
     """STS-B's train and test splits share 443 rows' sentences (short captions recur) but 17 pairs: every shared
     sentence was an error, so the standard split failed lint in CI. A labeled pair's score is of the pair."""
     train = [{"sentence1": "A man plays a guitar.", "sentence2": "A man is playing guitar.", "score": 4.8},
-             {"sentence1": "A dog runs.", "sentence2": "A cat sleeps.", "score": 0.4},
+             {"sentence1": "A dog runs.", "sentence2": "A cat sleeps.", "score": 0.0},  # its sentence2 a negative
              {"sentence1": "A woman cooks.", "sentence2": "Someone is cooking.", "score": 3.9}]
     held_out = write_table("eval.jsonl", [
         {"sentence1": "A man is playing guitar.", "sentence2": "A man  plays a guitar.", "score": 5.0},  # swapped
@@ -148,6 +148,9 @@ def test_scored_pairs_leak_as_pairs_and_a_shared_sentence_is_a_warning(lint_reco
     for held in (folder, triplets):
         found = by_rule(lint_records(train, eval_data=held), "train-eval-leakage")
         assert [(f.count, f.rows) for f in found if f.severity == "error"] == [(1, (3,))], held
+    scored_0 = write_table("zero.jsonl", [{"sentence1": "A cat sleeps.", "sentence2": "A dog runs.", "score": 0.0}])
+    found = by_rule(lint_records(train, eval_data=scored_0), "train-eval-leakage")
+    assert [(f.count, f.rows) for f in found if f.severity == "error"] == [(1, (2,))]  # a pair scored 0 is a pair
 
 
 def _beir(folder: Path) -> Path:

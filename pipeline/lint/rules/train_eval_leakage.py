@@ -40,7 +40,7 @@ class TrainEvalLeakage(Rule):
         """A labeled pair's score is of the pair: a sentence of an eval pair that recurs in another training pair
         (STS-B's short captions do: 443 of its 5,749 training rows against its test split) is no leakage, the pair
         itself is (17 rows): an error for the pairs, a warning for the sentences. An eval row of another layout
-        gives a pair per positive (its anchor with each)."""
+        gives a pair per text (its anchor with each)."""
         train, evaluated = _pairs(texts, []), _pairs(held_out, ["table"])
         leaked = train.join(evaluated, on=["low", "high"], how="semi")["line"]
         shared = texts.filter(pl.col("id").is_in(held_out["id"].implode()) & ~pl.col("line").is_in(leaked.implode()))
@@ -58,9 +58,10 @@ class TrainEvalLeakage(Rule):
 
 
 def _pairs(texts: pl.DataFrame, tables: list[str]) -> pl.DataFrame:
-    """Each row's (anchor, positive) pairs, unordered (low, high id), with the row's line; a row is (*tables, ROW)."""
+    """Each row's anchor with each other text of the row (a labeled pair scored 0 has its second text as a
+    negative), unordered (low, high id), with the row's line; a row is (*tables, ROW)."""
     anchors = texts.filter(pl.col("role") == "anchor").select(*tables, ROW, "line", anchor="id")
-    positives = texts.filter(pl.col("role") == "positive").select(*tables, ROW, positive="id")
+    positives = texts.filter(pl.col("role") != "anchor").select(*tables, ROW, positive="id")
     both = ("anchor", "positive")
     return anchors.join(positives, on=[*tables, ROW]).select("line", low=pl.min_horizontal(both),
                                                              high=pl.max_horizontal(both))
