@@ -15,7 +15,7 @@ from pipeline.layouts.layout import Layout
 from pipeline.layouts.partitions import lay_out_in_partitions
 from pipeline.layouts.selection import Selection
 from pipeline.report.tokens import TokenCounter
-from pipeline.row_order import COLUMNS, order_digest, rows_digest
+from pipeline.row_order import COLUMNS, order_digest
 from pipeline.stages.dedupe import Links
 from pipeline.stages.task_map import TaskMap, run_here
 from pipeline.stages.write import write_atomically, write_json
@@ -135,7 +135,7 @@ def write_output(out: Path, canon: Canonical, output: Output, rejects: pl.DataFr
     description = {"prep_batch_size": config.layout.batch_size, "prep_blocks": output.blocks}
     if output.blocks:  # so that the batch sampler can tell a reordered copy from the output
         rows = output.layout.rows.select(COLUMNS).to_arrow(compat_level=pl.CompatLevel.oldest())
-        description |= {"prep_order_digest": order_digest(rows), "prep_rows_digest": rows_digest(rows)}
+        description["prep_order_digest"] = order_digest(rows)
 
     def fill(folder: Path) -> None:
         write_shards(folder, output.layout, config.layout, description)

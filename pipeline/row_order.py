@@ -1,7 +1,6 @@
-"""Digests of the rows' anchor and positive, in row order and regardless of it, written beside conflict-free blocks:
-BlockBatchSampler tells prep's output from a shuffled or sorted copy of it (same rows, another order), whose blocks
-would no longer be conflict-free, and from one whose texts were edited in place (a prompt added by a map), whose
-blocks still are."""
+"""A digest of the rows' anchor and positive in row order, written beside conflict-free blocks: BlockBatchSampler
+tells prep's output from a shuffled or sorted copy of it (same rows, same length), whose blocks would no longer be
+conflict-free."""
 
 import numpy as np
 import pyarrow as pa
@@ -26,10 +25,3 @@ def _digest(column: pa.ChunkedArray) -> str:
             texts.update(memoryview(chunk.buffers()[2])[offsets[0]:offsets[-1]])
     return texts.hexdigest() + lengths.hexdigest()
 
-
-def rows_digest(table: pa.Table) -> str:
-    """The sum (mod 2**64) of each row's xxh64 of its anchor and positive: the same in any row order."""
-    total = 0
-    for anchor, positive in zip(table["anchor"].to_pylist(), table["positive"].to_pylist(), strict=True):
-        total += xxhash.xxh64_intdigest(f"{anchor}\0{positive}".encode())
-    return f"{total % 2**64:016x}"

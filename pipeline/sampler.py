@@ -7,20 +7,17 @@ for any other dataset) whole, in an order shuffled with (seed, epoch): rows insi
 another block, so in-batch negatives hold no false negative that prep could see. Limits of the Trainer's wiring:
 the eval loader uses the same sampler, so an eval_dataset prep wrote needs per_device_eval_batch_size=B too;
 dataloader_drop_last=True drops every shorter block, the same rows each epoch (the manifest's rows_in_shorter_blocks);
-blocks are row positions, so a split, select or filter of the output is refused, and so is a shuffle or sort (prep
-writes digests of the anchors and positives; texts edited in place, as by a map that adds a prompt, keep their
-blocks, with a warning): reorder nothing after prep run.
+blocks are row positions, so a split, select or filter of the output is refused, and so is a shuffle, a sort or a
+map that edits the texts (prep writes a digest of the anchors and positives in row order): train on the output as
+written, with ST's `prompts` argument for prompts.
 """
 
 import json
-import logging
 
 import numpy as np
 from sentence_transformers.base.sampler import DefaultBatchSampler
 
-from pipeline.row_order import COLUMNS, order_digest, rows_digest
-
-log = logging.getLogger(__name__)
+from pipeline.row_order import COLUMNS, order_digest
 
 
 class BlockBatchSampler(DefaultBatchSampler):
@@ -60,24 +57,21 @@ class BlockBatchSampler(DefaultBatchSampler):
 
 def _refuse_reorder(dataset, written: dict) -> None:
     """A shuffle, sort or reordering select of prep's output is refused: rows of different blocks would meet. Seen
-    in the dataset's indices mapping without reading a row; once flattened or saved, by the digests prep wrote
-    (`pipeline.row_order`). Texts edited in place keep their blocks: a warning, not an error."""
+    in the dataset's indices mapping without reading a row; once flattened, or saved, by the digest of the rows that
+    prep wrote (`pipeline.row_order`). A map that edits the texts changes the digest too, and a shuffle followed by
+    one cannot be told from it: refused as well; ST's `prompts` argument adds prompts without editing the data."""
     if "prep_order_digest" not in written or not set(COLUMNS) <= set(dataset.column_names):
         return
     indices = getattr(dataset, "_indices", None)  # datasets' mapping of a shuffle, sort or select
-    moved = indices is not None and (indices.column(0).to_numpy() != np.arange(len(dataset))).any()
-    if not moved:
-        rows = dataset.select_columns(list(COLUMNS)).with_format("arrow")[:]
-        if order_digest(rows) == written["prep_order_digest"]:
-            return
-        moved = rows_digest(rows) == written.get("prep_rows_digest")
-        if not moved:
-            log.warning("the anchors or positives differ from what prep wrote (edited in place, as by a map that "
-                        "adds a prompt?): the conflict-free blocks are kept by row position")
-            return
-    raise ValueError("the rows are not in the order prep wrote them (a shuffle or sort of prep's output?): its "
-                     "conflict-free blocks would mix in batches; train on the output as written, the sampler shuffles "
-                     "whole blocks each epoch")
+    if indices is not None and (indices.column(0).to_numpy() != np.arange(len(dataset))).any():
+        why = "a shuffle, sort or select reordered them"
+    elif order_digest(dataset.select_columns(list(COLUMNS)).with_format("arrow")[:]) != written["prep_order_digest"]:
+        why = "reordered (a shuffle or sort), or their texts edited (a map)"
+    else:
+        return
+    raise ValueError(f"the rows are not as prep wrote them: {why}; prep's conflict-free blocks are row positions, "
+                     "so train on the output as written (the sampler shuffles whole blocks each epoch), and add "
+                     "prompts with SentenceTransformerTrainingArguments(prompts=...) rather than by editing the texts")
 
 
 def _written(dataset) -> dict:
