@@ -10,18 +10,18 @@ from pipeline.readers.files import is_blank, peek_columns
 from pipeline.readers.flag import refuse_flag_fields
 from pipeline.readers.json_folder import json_folder_files
 from pipeline.readers.pairs import is_labeled_pair
-from pipeline.readers.table_files import is_datasets_folder, is_parquet_folder
+from pipeline.readers.table_files import dataset_dict_splits, is_datasets_folder, is_parquet_folder, parquet_splits
 
 
 def refuse_split(path: Path, split: str | None, flag: str = "--split") -> None:
-    """--split other than train on data without splits (a file, a folder of JSON files) is an error: the data was
-    read whole, as if it were that split."""
-    if split in (None, "train") or not path.exists() or is_beir_folder(path) or is_datasets_folder(path) \
-            or is_parquet_folder(path):
+    """--split other than train on data without splits (a file, a folder of JSON files, one saved Dataset, one folder
+    of Parquet shards) is an error: the data was read whole, as if it were that split."""
+    if split in (None, "train") or not path.exists() or is_beir_folder(path) or dataset_dict_splits(path) is not None \
+            or parquet_splits(path):
         return
     hint = f"name the split's file instead ({path / split}.jsonl, say)" if path.is_dir() else "leave it out"
-    raise ConfigError(f"{flag} {split}: {path} has no splits ({flag} names a BEIR folder's qrels file or a split "
-                      f"of a datasets or Parquet folder); {hint}")
+    raise ConfigError(f"{flag} {split}: {path} has no splits ({flag} names a BEIR folder's qrels file, or a split "
+                      f"of a DatasetDict folder or of a Parquet folder of split folders); {hint}")
 
 
 def detect_format(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> str:

@@ -166,7 +166,7 @@ def test_a_split_of_data_that_has_none_is_refused(write_table, tmp_path: Path) -
 
     path = write_table("dev.jsonl", RECORDS)
     assert read_dataset(path, split="train").queries.height == 5  # the default, said or not
-    for data in (path, tmp_path / "empty.jsonl"):
+    for data in (path, tmp_path / "empty.jsonl", dataset_folder(tmp_path, RECORDS)):  # one saved Dataset too
         data.touch()
         with pytest.raises(ConfigError, match=f"--split dev: {re.escape(str(data))} has no splits"):
             read_dataset(data, split="dev")
