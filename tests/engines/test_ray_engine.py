@@ -190,6 +190,26 @@ def test_an_address_with_nothing_listening_fails_fast_naming_the_flag(monkeypatc
           ray_engine(EngineConfig(name="ray", address=f"127.0.0.1:{port}"), EncoderConfig())):
         pass
     assert time.monotonic() - started < 30
+    # "auto", or no address, joins RAY_ADDRESS, as ray.init does: checked there, and named so.
+    monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{port}")
+    for address in ("auto", None):
+        with (pytest.raises(ConfigError, match=f"RAY_ADDRESS 127.0.0.1:{port}: no Ray cluster answers there.*unset "
+                                               "RAY_ADDRESS for a local Ray"),
+              ray_engine(EngineConfig(name="ray", address=address), EncoderConfig())):
+            pass
+
+
+def test_a_local_ray_that_does_not_start_says_so(monkeypatch):
+    """Without an address it read "RAY_ADDRESS None: cannot join the Ray cluster"."""
+    def fails(**_):
+        raise RuntimeError("raylet did not start")
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", fails)
+    with (pytest.raises(ConfigError, match="--engine ray: starting a local Ray failed: raylet did not start"),
+          ray_engine(EngineConfig(name="ray"), EncoderConfig())):
+        pass
 
 
 def test_a_ray_client_address_ray_cannot_use_is_a_config_error(monkeypatch):
