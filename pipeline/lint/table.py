@@ -44,8 +44,8 @@ class LintTable:
         # is several times faster than a string join; a collision would merge two texts, at odds of ~1e-8 in 1M).
         long = long.with_columns(raw=pl.col("text").hash())
         distinct = long.filter(pl.col("text").is_not_null() & pl.col("raw").is_first_distinct()).select("raw", "text")
-        self._normalised = normalize_texts(distinct.lazy()).select("raw", "norm", "id").collect()
-        return long.join(self._normalised, on="raw", how="left", maintain_order="left").select(
+        self.cache["normalised"] = normalize_texts(distinct.lazy()).select("raw", "norm", "id").collect()
+        return long.join(self.cache["normalised"], on="raw", how="left", maintain_order="left").select(
             ROW, "line", "role", "rank", "column", "text", "raw", id=pl.when(pl.col("norm") != "").then("id"))
 
     def keyed(self, folds_case: bool) -> tuple[pl.DataFrame, str]:
@@ -54,8 +54,8 @@ class LintTable:
         if not folds_case:
             return self.texts, "id"
         if "fold" not in self.cache:
-            texts = self.texts  # computes `_normalised`
-            mapping = self._normalised.select("raw", fold=pl.when(pl.col("norm").str.contains(r"\p{Lu}"))
+            texts = self.texts  # puts `normalised` (raw, norm, id of each distinct text) in the cache
+            mapping = self.cache["normalised"].select("raw", fold=pl.when(pl.col("norm").str.contains(r"\p{Lu}"))
                                               .then(text_id(pl.col("norm").str.to_lowercase())).otherwise("id"))
             self.cache["fold"] = texts.join(mapping, on="raw", how="left", maintain_order="left").with_columns(
                 fold=pl.when(pl.col("id").is_not_null()).then("fold"))

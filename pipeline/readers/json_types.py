@@ -7,7 +7,7 @@ JSON_TYPES = {str: "string", list: "list", dict: "object", bool: "boolean"}  # o
 
 
 def line_type_change(raw: bytes, number: int, seen: dict[str, tuple[str, int]],
-                 only: str | None = None, by_item: bool = False) -> tuple[str, str] | None:
+                     only: str | None = None, by_item: bool = False) -> tuple[str, str] | None:
     """A field (any, or `only`) whose JSON type differs from the one it had on an earlier line (nulls aside):
     what makes the columns of a JSON Lines file impossible to type."""
     try:

@@ -112,16 +112,22 @@ def bucket_splits(path: Path) -> list[str]:
     """The splits of a buckets output (neg1, neg2, ...: one per negative count) in number order; [] for any other
     data."""
     splits = (dataset_dict_splits(path) if is_datasets_folder(path) else list(parquet_splits(path))) or []
-    if not splits or not all(name.startswith("neg") and name[3:].isdigit() for name in splits):
-        return []
-    return sorted(splits, key=lambda name: int(name[3:]))
+    return in_order(splits) if splits and all(map(_is_bucket, splits)) else []
+
+
+def _is_bucket(split: str) -> bool:
+    return split.startswith("neg") and split[3:].isdigit()
+
+
+def in_order(splits) -> list[str]:
+    """Split names sorted, buckets by their number (neg2 before neg10)."""
+    return sorted(splits, key=lambda name: (0, int(name[3:]), "") if _is_bucket(name) else (1, 0, name))
 
 
 def split_not_found(path: Path, split: str, splits) -> InputError:
     """A missing split, named with the folder's; a buckets folder (splits neg0, neg1, ...) is read one at a time."""
-    hint = " (a buckets layout: read one with --split NAME)" if all(name.startswith("neg") for name in splits) else ""
-    in_order = sorted(splits, key=lambda name: (name.rstrip("0123456789"), len(name), name))  # neg2 before neg10
-    return InputError(path, f"split '{split}' not found; the folder has {in_order}{hint}")
+    hint = " (a buckets layout: read one with --split NAME)" if all(map(_is_bucket, splits)) else ""
+    return InputError(path, f"split '{split}' not found; the folder has {in_order(splits)}{hint}")
 
 
 def scan_datasets_folder(path: Path, split: str) -> pl.LazyFrame:

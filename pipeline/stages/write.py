@@ -6,10 +6,11 @@ of NAME on this machine removes it once process PID is gone (a run killed by SIG
 
 import glob
 import json
+import logging
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -19,6 +20,7 @@ import xxhash
 from pipeline.errors import ConfigError
 from pipeline.partials import remove_stale_partials
 
+log = logging.getLogger(__name__)
 PARQUET_FOLDER = "data"  # --shard-format parquet: the shards' folder in OUT
 
 
@@ -90,8 +92,10 @@ def _one_swap_at_a_time(folder: Path) -> Iterator[None]:
         yield
         return
     try:
-        with suppress(OSError):  # EBADF, ENOLCK, ENOSYS, EOPNOTSUPP: this filesystem does not lock folders
+        try:
             fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError as error:  # EBADF, ENOLCK, ENOSYS, EOPNOTSUPP: this filesystem does not lock folders
+            log.debug("no lock on %s (%s): the swap goes on without it", folder, error.strerror or error)
         yield
     finally:
         os.close(handle)  # releases the lock

@@ -111,3 +111,21 @@ def test_a_cache_dir_that_is_a_file_is_refused_before_any_work(data, tiny_model,
                                           "file, not a folder"):
         run_pipeline(RunInputs(data[0], corpus=data[1]), config, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_checkpoint_of_a_prep_without_digests_is_mined_again_and_says_why(tmp_path, caplog):
+    """Its warning read "unusable ('digests')"."""
+    import json
+
+    from pipeline.stages.checkpoint import save_mined
+    from pipeline.stages.mine import MiningResult
+
+    folder = tmp_path / "mined" / "key"
+    save_mined(folder, MiningResult(negatives=pl.DataFrame({"query_id": pl.Series([1], dtype=pl.UInt64)})))
+    assert load_mined(folder) is not None
+    stats = json.loads((folder / "stats.json").read_text())
+    del stats["digests"]
+    (folder / "stats.json").write_text(json.dumps(stats))
+    with caplog.at_level(logging.WARNING):
+        assert load_mined(folder) is None
+    assert "(written by a prep that kept no file digests); mining again" in caplog.text
