@@ -19,7 +19,8 @@ def refuse_split(path: Path, split: str | None, flag: str = "--split") -> None:
     if split in (None, "train") or not path.exists() or is_beir_folder(path) or dataset_dict_splits(path) is not None \
             or parquet_splits(path):
         return
-    hint = f"name the split's file instead ({path / split}.jsonl, say)" if path.is_dir() else "leave it out"
+    json_folder = path.is_dir() and not is_datasets_folder(path) and not is_parquet_folder(path)
+    hint = f"name the split's file instead ({path / split}.jsonl, say)" if json_folder else "leave it out"
     raise ConfigError(f"{flag} {split}: {path} has no splits ({flag} names a BEIR folder's qrels file, or a split "
                       f"of a DatasetDict folder or of a Parquet folder of split folders); {hint}")
 
