@@ -1,6 +1,7 @@
 """The mined negatives of a finished mining stage, kept under the cache and keyed by everything they depend on, so
 that a run interrupted later (layout, write) or repeated with other layout settings resumes after mining."""
 
+import io
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ from pipeline.stages.embedding_cache import default_cache_dir
 from pipeline.stages.mine import MiningResult
 
 log = logging.getLogger(__name__)
+FILES = ("negatives.parquet", "ranked_low.parquet", "positive_scores.npy")  # beside stats.json, written last
 
 # The code that decides what is mined: a checkpoint written by other code (another prep version) is not reused.
 MINING_CODE = [Path(__file__), *(Path(module.__file__) for module in (dedupe, index, mine, mine_chunk, select,
@@ -54,12 +56,14 @@ def load_mined(folder: Path) -> MiningResult | None:
         stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
         if "digests" not in stats:
             raise ValueError("written by a prep that kept no file digests")
-        for name, digest in stats["digests"].items():
-            if xxhash.xxh64_hexdigest((folder / name).read_bytes()) != digest:
-                raise ValueError(f"{name} does not match its digest in stats.json")
-        return MiningResult(negatives=pl.read_parquet(folder / "negatives.parquet"),
-                            ranked_low=pl.read_parquet(folder / "ranked_low.parquet"), skipped=stats["skipped"],
-                            candidates=stats["candidates"], positive_scores=np.load(folder / "positive_scores.npy"),
+        files = {name: (folder / name).read_bytes() for name in FILES}  # read once: checked, then parsed
+        wrong = next((name for name in FILES if xxhash.xxh64_hexdigest(files[name]) != stats["digests"][name]), None)
+        if wrong is not None:
+            raise ValueError(f"{wrong} does not match its digest in stats.json")
+        return MiningResult(negatives=pl.read_parquet(io.BytesIO(files["negatives.parquet"])),
+                            ranked_low=pl.read_parquet(io.BytesIO(files["ranked_low.parquet"])),
+                            skipped=stats["skipped"], candidates=stats["candidates"],
+                            positive_scores=np.load(io.BytesIO(files["positive_scores.npy"])),
                             range_max=stats["range_max"], deepened=stats["deepened"],
                             rank_searches=stats["rank_searches"], nprobe=stats["nprobe"], recall=stats["recall"])
     except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as error:
@@ -87,8 +91,7 @@ def _save(folder: Path, mined: MiningResult) -> None:
     mined.ranked_low.write_parquet(partial / "ranked_low.parquet")
     np.save(partial / "positive_scores.npy", mined.positive_scores)
     # A flipped bit in the chosen ids would be read back as other negatives without an error.
-    digests = {name: xxhash.xxh64_hexdigest((partial / name).read_bytes())
-               for name in ("negatives.parquet", "ranked_low.parquet", "positive_scores.npy")}
+    digests = {name: xxhash.xxh64_hexdigest((partial / name).read_bytes()) for name in FILES}
     stats = {"digests": digests, "skipped": mined.skipped, "candidates": mined.candidates, "range_max": mined.range_max,
              "deepened": mined.deepened, "rank_searches": mined.rank_searches, "nprobe": mined.nprobe,
              "recall": mined.recall}
