@@ -176,3 +176,12 @@ def test_train_eval_leakage_of_a_beir_folder_reads_its_test_split(tmp_path: Path
     assert finding.message == "1 row holds an eval positive (exact or after normalisation)"
     options = LintOptions(eval_data=beir, eval_split="train", model=str(tiny_tokenizer))
     assert one(lint(beir, options).findings, "train-eval-leakage").count == 2
+
+
+def test_cross_row_texts_that_differ_only_in_case_are_one_text_to_an_uncased_tokenizer(lint_records) -> None:
+    # all-MiniLM-L6-v2 lowercases: row 4's negative is row 2's positive to the encoder, and row 5's query row 1's.
+    rows = [*ROWS[:3], {**ROWS[3], "negative": "frank herbert wrote DUNE."},
+            {**ROWS[0], "anchor": "What is BM25", "positive": "BM25 is a ranking function."}]
+    finding = one(lint_records(rows, model=None), "cross-row-false-negative")
+    assert (finding.count, finding.rows) == (4, (1, 2, 4, 5))
+    assert "1 pair of rows shares a query; 1 case where a text of one row" in finding.message

@@ -6,6 +6,7 @@ whole columns, never over pairs of rows: with mined data, where one passage is a
 negative of many, the pairs run to tens of millions. A cross-query conflict is counted once per text that causes
 it, so a pair that conflicts both ways (two queries sharing a positive) counts twice: an upper bound. A datasets
 folder that `prep run --batch-size B` wrote carries its conflict-free blocks: then only conflicts within a block count.
+With a tokenizer that lowercases, texts that differ only in case are one text, as in duplicate-query.
 """
 
 import polars as pl
@@ -38,10 +39,14 @@ class CrossRowFalseNegative(Rule):
         return findings + self._conflicts(table, context, blocks)
 
     def _conflicts(self, table, context, blocks: pl.DataFrame | None) -> list[Finding]:
-        texts = table.texts.filter(pl.col("id").is_not_null()).select(ROW, "line", "role", "id")
+        # `id` is what the encoder sees as one text: with an uncased tokenizer, texts that differ only in case.
+        keyed, key = table.keyed(context.folds_case)
+        texts = keyed.filter(pl.col("id").is_not_null()).select(ROW, "line", "role", "id", key=key)
+        related = _related_queries(table, context, texts)
+        texts = texts.select(ROW, "line", "role", id="key")
         anchors = texts.filter(pl.col("role") == "anchor").select(ROW, query="id")
         sizes = anchors.group_by("query").agg(size=pl.len())
-        forbidden = _forbidden(texts, anchors, _related_queries(table, context, sizes["query"])).join(sizes, on="query")
+        forbidden = _forbidden(texts, anchors, related).join(sizes, on="query")
         # Each text conflicts with every row of every query that forbids it, but its own row's query.
         owned = texts.join(anchors.rename({"query": "own"}), on=ROW)
         own_size = (owned.join(forbidden, left_on=["own", "id"], right_on=["query", "forbidden"], how="left")
@@ -112,15 +117,20 @@ def _forbidden(texts: pl.DataFrame, anchors: pl.DataFrame, related: pl.DataFrame
     ]).unique()
 
 
-def _related_queries(table, context, queries: pl.Series) -> pl.DataFrame:
-    """(query, related): each query with itself and, with --deep, with its near-duplicate queries."""
+def _related_queries(table, context, texts: pl.DataFrame) -> pl.DataFrame:
+    """(query, related) in `key`s of `texts`: each query with itself and, with --deep, with its near-duplicate
+    queries (linked by their ids)."""
+    queries = texts.filter(pl.col("role") == "anchor").select("id", "key").unique()
     if not context.options.deep:
-        return pl.DataFrame({"query": queries, "related": queries})
+        return queries.select(query="key", related="key").unique()
     from pipeline.lint.deep import query_links
     from pipeline.stages.conflicts import related
 
     ids, links = query_links(table, context)
-    return related(ids, links).rename({"id": "query", "related_id": "related"})
+    pairs = related(ids, links).rename({"id": "query", "related_id": "related"})
+    return (pairs.join(queries.rename({"key": "query_key"}), left_on="query", right_on="id")
+            .join(queries.rename({"key": "related_key"}), left_on="related", right_on="id")
+            .select(query="query_key", related="related_key").unique())
 
 
 def _conflicts(within: int, cross: int) -> str:
