@@ -103,7 +103,12 @@ def _naming_flags(message: str, typed: dict[str, str]) -> str:
     """`message` after the flags that set a key it names (`--group-size 1: group_size must be at least 2 ...`):
     a config error names its keys, as the file's table and key are named for a value from the file."""
     named = [shown for key, shown in typed.items() if re.search(rf"\b{key}\b", message)]
-    return f"{' '.join(named)}: {message}" if named else message
+    if not named:
+        return message
+    # the hint too: "give batch_size too" is a flag to add on the command line
+    flag_of = {key: flag for flag, (_, key) in reversed(FLAGS.items())}
+    hint = re.sub(r"\bgive (\w+) too\b", lambda match: f"give {flag_of.get(match[1], match[1])} too", message)
+    return f"{' '.join(named)}: {hint}"
 
 
 def read_config_file(path: Path) -> dict:

@@ -33,7 +33,7 @@ RUN = [
     (["--shard-rows", "0"], "--shard-rows 0: shard_rows must be a positive integer"),
     (["--positives", "some"], "--positives some: positives must be 'all', 'first' or 'sample:N'"),
     (["--batch-size", "1"], "--batch-size 1: batch_size must be at least 2"),
-    (["--leftover", "reject"], "--leftover reject: leftover applies to conflict-free batches"),
+    (["--leftover", "reject"], "--leftover reject: leftover applies to conflict-free batches: give --batch-size too"),
     (["--engine", "spark"], "--engine spark: name must be one of 'local', 'ray'"),
     (["--ray-address", "auto"], "--ray-address auto: engine address, workers"),
     (["--engine", "ray", "--workers", "0"], "--workers 0: workers must be a positive integer"),
