@@ -22,6 +22,7 @@ import pyarrow as pa
 from pipeline.config import EncoderConfig, EngineConfig, MiningConfig
 from pipeline.engines import Engine
 from pipeline.engines.ray_address import join_cluster
+from pipeline.engines.sigterm import exit_on_sigterm
 from pipeline.errors import ConfigError
 from pipeline.stages.embedding_cache import EmbeddingCache
 from pipeline.stages.encode import Encoder
@@ -46,16 +47,17 @@ def ray_engine(engine: EngineConfig, encoder: EncoderConfig) -> Iterator[Engine]
     if joined:
         join_cluster(ray, engine.address)
     try:
-        workers, resources = actor_plan(ray.cluster_resources(), engine)
-        log.info("ray engine: %d encoding actors, each %s", workers, resources)
-        yield Engine(partial(_encode_on_actors, encoder, workers, resources),
-                     partial(_run_as_tasks, engine.cpus_per_worker),
-                     partial(_build_sharded_index, engine.index_shards) if engine.index_shards > 1 else build_index,
-                     encode_device="cuda" if resources["num_gpus"] else None,
-                     summary={"name": "ray", "address": ray.get_runtime_context().gcs_address, "workers": workers,
-                              "cpus_per_worker": resources["num_cpus"], "gpus_per_worker": resources["num_gpus"],
-                              "index_shards": engine.index_shards,
-                              "cluster": {key: ray.cluster_resources().get(key, 0) for key in ("CPU", "GPU")}})
+        with exit_on_sigterm():
+            workers, resources = actor_plan(ray.cluster_resources(), engine)
+            log.info("ray engine: %d encoding actors, each %s", workers, resources)
+            yield Engine(partial(_encode_on_actors, encoder, workers, resources),
+                         partial(_run_as_tasks, engine.cpus_per_worker),
+                         partial(_build_sharded_index, engine.index_shards) if engine.index_shards > 1 else build_index,
+                         encode_device="cuda" if resources["num_gpus"] else None,
+                         summary={"name": "ray", "address": ray.get_runtime_context().gcs_address, "workers": workers,
+                                  "cpus_per_worker": resources["num_cpus"], "gpus_per_worker": resources["num_gpus"],
+                                  "index_shards": engine.index_shards,
+                                  "cluster": {key: ray.cluster_resources().get(key, 0) for key in ("CPU", "GPU")}})
     finally:
         if joined:
             ray.shutdown()

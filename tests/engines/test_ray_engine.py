@@ -1,6 +1,9 @@
 """`prep run --engine ray` on a local Ray instance (2 CPUs, started once for the module): the same shards and
 embeddings as the local engine, a worker killed in each stage survived, and a re-run that redoes nothing."""
 
+import os
+import signal
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -233,3 +236,13 @@ def test_the_manifest_says_which_engine_ran_and_how_many_workers(crash_folder, t
     assert on_ray["engine"]["name"] == "ray"
     assert on_ray["engine"]["workers"] == 2  # one per CPU of the module's 2-CPU Ray
     assert on_ray["engine"]["cluster"] == {"CPU": 2, "GPU": 0}
+
+
+def test_sigterm_unwinds_the_run_and_exits_as_terminated(crash_folder):
+    # Ray's crash handler aborted the driver (exit 134, a stack dump) when the shutdown took over 3 seconds.
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as exited, ray_engine(EngineConfig(name="ray", workers=1), EncoderConfig()):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)  # the handler raises at the next bytecode
+    assert exited.value.code == 143
+    assert signal.getsignal(signal.SIGTERM) is before
