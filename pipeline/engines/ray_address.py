@@ -34,7 +34,10 @@ def check_reachable(address: str | None, timeout: float = 10.0) -> None:
     ray.init retries such an address for many minutes, printing only warnings, so the run looked hung. "auto"
     (without RAY_ADDRESS), "local" and ray:// (Ray Client) addresses are left to Ray, which fails on them quickly."""
     target, source = _target(address)
-    if not target or target in ("auto", "local") or "://" in target:
+    if target == "auto":
+        _check_started_cluster()
+        return
+    if not target or target == "local" or "://" in target:
         return
     host, _, port = target.rpartition(":")
     if not host or not port.isdigit():
@@ -45,3 +48,13 @@ def check_reachable(address: str | None, timeout: float = 10.0) -> None:
         instead = "unset RAY_ADDRESS" if source.startswith("RAY_ADDRESS") else "leave --ray-address out"
         raise ConfigError(f"{source}: no Ray cluster answers there ({error.strerror or error}); start one with "
                           f"`ray start --head`, or {instead} for a local Ray") from None
+
+
+def _check_started_cluster() -> None:
+    """"auto" is the cluster that `ray start` started on this machine. Ray falls back to any Ray process it finds,
+    such as the private Ray of another `prep run`, which shuts it down, and this run's work with it, when it ends."""
+    from ray._private.utils import read_ray_address
+
+    if read_ray_address() is None:
+        raise ConfigError("--ray-address auto: no cluster was started on this machine with `ray start --head`; "
+                          "start one, give its host:port, or leave --ray-address out for a local Ray of this run")

@@ -202,6 +202,19 @@ def test_an_address_with_nothing_listening_fails_fast_naming_the_flag(monkeypatc
             pass
 
 
+def test_auto_joins_only_a_cluster_that_ray_start_started(crash_folder, monkeypatch):
+    """Ray's "auto" joined any Ray process of the machine: the module's private Ray stands for another prep run's."""
+    import ray._private.utils
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray._private.utils, "read_ray_address", lambda temp_dir=None: None)
+    with (pytest.raises(ConfigError, match="--ray-address auto: no cluster was started on this machine with `ray "
+                                           "start --head`"),
+          ray_engine(EngineConfig(name="ray", address="auto"), EncoderConfig())):
+        pass
+
+
 def test_a_local_ray_that_does_not_start_says_so(monkeypatch):
     """Without an address it read "RAY_ADDRESS None: cannot join the Ray cluster"."""
     def fails(**_):
