@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 from pipeline.errors import InputError
+from pipeline.readers.json_keys import json_object, repeated_key
 from pipeline.readers.json_types import line_type_change
 
 KINDS = {"text": "strings", "texts": "lists of strings", "number": "numbers", "numbers": "lists of numbers",
@@ -20,7 +21,10 @@ def located(path: Path, expected: dict[str, str], error: Exception, is_json_line
     if isinstance(error, InputError):
         return error
     if is_json_lines:
-        problem = _first_problem(path, lambda raw, number, seen: _describe_line(raw, expected) or (
+        # pyarrow refuses a key given twice in any field it reads; `expected` alone is checked otherwise, so that a
+        # repeat in a field left out is not blamed for another failure.
+        any_field = "was specified twice" in str(error)
+        problem = _first_problem(path, lambda raw, number, seen: _describe_line(raw, expected, any_field) or (
             None if expected else line_type_change(raw, number, seen)))
         if problem and problem[1] is not None:
             # A field wrong from its first line on whose type changes later (lists, then a string): the reader
@@ -53,7 +57,7 @@ def _first_problem(path: Path, check) -> tuple[int, str | None, str] | None:
     return None
 
 
-def _describe_line(raw: bytes, expected: dict[str, str]) -> tuple[str | None, str] | None:
+def _describe_line(raw: bytes, expected: dict[str, str], any_field: bool) -> tuple[str | None, str] | None:
     try:
         line = raw.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError as error:
@@ -62,12 +66,13 @@ def _describe_line(raw: bytes, expected: dict[str, str]) -> tuple[str | None, st
         return None
     constants: list[str] = []  # NaN, Infinity: Python's json reads them, the fast readers fail on them
     try:
-        record = json.loads(line, parse_constant=lambda name: constants.append(name) or float(name))
+        record = json.loads(line, parse_constant=lambda name: constants.append(name) or float(name),
+                            object_pairs_hook=json_object)
     except json.JSONDecodeError as error:
         return None, f"invalid JSON: {error.msg} at column {error.colno}"
     if constants:
         return _non_finite_field(record), f"holds {constants[0]}, which is not JSON; write null or a number"
-    return describe_record(record, expected)
+    return describe_record(record, {} if any_field else expected)
 
 
 def _non_finite_field(record: object) -> str | None:
@@ -82,6 +87,9 @@ def _non_finite_field(record: object) -> str | None:
 def describe_record(record: object, expected: dict[str, str]) -> tuple[str | None, str] | None:
     if not isinstance(record, dict):
         return None, f"expected a JSON object, got {type(record).__name__}"
+    repeat = repeated_key(record)
+    if repeat and (not expected or repeat[0] in expected):
+        return repeat
     for field, kind in expected.items():
         message = _describe_value(record.get(field), kind)
         if message:
