@@ -104,8 +104,11 @@ def scan_arrow(path: Path) -> pl.LazyFrame:
     if is_file_format:
         return pl.scan_ipc(path)
     # `datasets` writes the Arrow IPC stream format, which scan_ipc (file format) does not read.
-    with pa.memory_map(str(path)) as source:
-        return pl.from_arrow(pa.ipc.open_stream(source).read_all()).lazy()
+    try:
+        with pa.memory_map(str(path)) as source:
+            return pl.from_arrow(pa.ipc.open_stream(source).read_all()).lazy()
+    except pa.ArrowInvalid as error:
+        raise InputError(path, f"not an Arrow file (IPC file or stream format): {error}") from None
 
 
 def bucket_splits(path: Path) -> list[str]:
