@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError
+from pipeline.readers.column_names import header_names, refuse_repeated_names
 from pipeline.readers.json_files import JSON_LINES_SUFFIXES, JSON_SUFFIX
 
 
@@ -61,6 +62,7 @@ def scan_table(path: Path, split: str) -> pl.LazyFrame:
     scan = SCANNERS.get(path.suffix.lower())
     if scan is None:
         raise unsupported_file_type(path)
+    refuse_repeated_names(path, header_names(path))  # before the scan: Polars panics on an Arrow file's
     return scan(path)
 
 
