@@ -13,6 +13,7 @@ from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.corpus import read_texts
 from pipeline.readers.files import blank_row
+from pipeline.readers.text_encoding import refuse_other_encodings
 from pipeline.wording import counted
 
 
@@ -51,6 +52,7 @@ def read_beir(path: Path, split: str = "train") -> tuple[InputRows, pl.LazyFrame
 
 
 def _read_qrels(path: Path) -> pl.DataFrame:
+    refuse_other_encodings(path)
     try:
         frame = pl.read_csv(path, separator="\t", quote_char=None, infer_schema=False)
     except pl.exceptions.PolarsError as error:
