@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError
+from pipeline.readers.arrow_views import has_view_types, read_by_pyarrow
 from pipeline.readers.column_names import header_names, refuse_repeated_names
 from pipeline.readers.json_files import JSON_LINES_SUFFIXES, JSON_SUFFIX
 
@@ -63,6 +64,8 @@ def scan_table(path: Path, split: str) -> pl.LazyFrame:
     if scan is None:
         raise unsupported_file_type(path)
     refuse_repeated_names(path, header_names(path))  # before the scan: Polars panics on an Arrow file's
+    if path.suffix.lower() not in {".csv", ".tsv"} and has_view_types(path):
+        return as_strings(read_by_pyarrow(path))
     return scan(path)
 
 
