@@ -71,7 +71,13 @@ def parse_columns(text: str | None) -> dict[str, str]:
         role, sep, column = part.partition("=")
         if not sep or not role.strip() or not column.strip():
             raise ConfigError(f"--columns takes role=COLUMN pairs separated by commas; got '{part}'")
-        mapping[role.strip()] = column.strip()
+        role, column = role.strip(), column.strip()
+        # a role given twice would be read as its last column, a column of two roles as both: neither is meant
+        if role in mapping:
+            raise ConfigError(f"--columns maps {role} twice, to '{mapping[role]}' and '{column}'; give one")
+        if other := next((known for known, taken in mapping.items() if taken == column), None):
+            raise ConfigError(f"--columns maps {other} and {role} both to '{column}'; a column has one role")
+        mapping[role] = column
     return mapping
 
 

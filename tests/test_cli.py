@@ -98,6 +98,15 @@ def test_parse_columns() -> None:
             parse_columns(bad)
 
 
+@pytest.mark.parametrize("text, message", [
+    ("anchor=q,anchor=a,positive=a", "--columns maps anchor twice, to 'q' and 'a'; give one"),
+    ("anchor=q,positive=q", "--columns maps anchor and positive both to 'q'; a column has one role"),
+])
+def test_parse_columns_refuses_a_role_or_column_given_twice(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_columns(text)
+
+
 def test_check_apart_refuses_an_out_that_is_holds_or_lies_in_an_input(tmp_path: Path) -> None:
     folder = (tmp_path / "in").resolve()
     data = folder / "train.jsonl"

@@ -13,6 +13,7 @@ from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.corpus import read_texts
 from pipeline.readers.files import blank_row
+from pipeline.readers.text_encoding import refuse_other_encodings
 from pipeline.wording import counted
 
 
@@ -51,19 +52,35 @@ def read_beir(path: Path, split: str = "train") -> tuple[InputRows, pl.LazyFrame
 
 
 def _read_qrels(path: Path) -> pl.DataFrame:
+    refuse_other_encodings(path)
     try:
         frame = pl.read_csv(path, separator="\t", quote_char=None, infer_schema=False)
     except pl.exceptions.PolarsError as error:
-        raise InputError(path, f"cannot be read as a tab-separated qrels file: {error}") from None
+        raise _ragged_line(path) or InputError(path, "cannot be read as a tab-separated qrels file: "
+                                                     f"{str(error).splitlines()[0]}") from None
     frame = frame.with_row_index("row", offset=2).filter(~blank_row("row"))
     for required in ("query-id", "corpus-id", "score"):
         if required not in frame.columns:
             raise InputError(path, f"missing column '{required}'; BEIR qrels have query-id, corpus-id, score")
+    # Polars reads a line short of fields, or an empty field, as nulls
+    if (empty := frame.filter(pl.any_horizontal(pl.exclude("row").is_null()))).height:
+        field = next(name for name in frame.columns if empty[name][0] is None)
+        raise _ragged_line(path) or InputError(path, "is empty", line=empty["row"][0], field=field)
     score = pl.col("score").cast(pl.Float64, strict=False)
     bad = frame.filter(score.is_null())
     if bad.height:
         raise InputError(path, f"score '{bad['score'][0]}' is not a number", line=bad["row"][0], field="score")
     return frame.with_columns(score=score)
+
+
+def _ragged_line(path: Path) -> InputError | None:
+    """The first line with another number of fields than the header (a qrels line is a record: TSV has no quoting)."""
+    with path.open("rb") as handle:
+        header = handle.readline().count(b"\t") + 1
+        for number, raw in enumerate(handle, start=2):
+            if raw.strip() and (fields := raw.count(b"\t") + 1) != header:
+                return InputError(path, f"{fields} tab-separated fields, the header has {header}", line=number)
+    return None
 
 
 def _one_text_per_id(texts: pl.DataFrame, path: Path) -> pl.DataFrame:

@@ -8,6 +8,7 @@ from pipeline.errors import InputError
 from pipeline.readers.csv_quotes import first_bad_utf8
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
 from pipeline.readers.table_files import TABLE_SUFFIXES, is_datasets_folder, is_parquet_folder, unsupported_file_type
+from pipeline.readers.text_encoding import refuse_other_encodings
 
 TEXT_LINES = ".txt"  # one text per line
 
@@ -18,6 +19,7 @@ def read_corpus_texts(path: Path) -> pl.LazyFrame:
     if not path.exists():
         raise InputError(path, "no such corpus file")
     if path.suffix.lower() == TEXT_LINES:
+        refuse_other_encodings(path)
         if is_blank(path):
             return pl.LazyFrame(schema={"text": pl.String})
         try:  # lines as they are: a CSV reader would split a line at its separator, whatever it is

@@ -23,6 +23,7 @@ from pipeline.readers.json_files import (
 from pipeline.readers.line_numbers import line_numbers
 from pipeline.readers.ragged_rows import first_long_row, first_short_row
 from pipeline.readers.table_files import dataset_dict_splits, scan_table
+from pipeline.readers.text_encoding import refuse_other_encodings
 
 ROW = "__row"  # 1-based row (the line number for JSON Lines), added to every table read
 EMPTY_LAST = "__empty_last"  # a CSV/TSV row whose last field reads as empty: perhaps a row short of fields
@@ -57,6 +58,7 @@ def peek_columns(path: Path, split: str = "train") -> pl.Schema:
     """Column names and types as the first rows suggest; later rows are checked by `read_columns`."""
     if not path.exists():
         raise InputError(path, "no such file or folder")
+    refuse_other_encodings(path)
     if is_blank(path):
         return pl.Schema()
     try:

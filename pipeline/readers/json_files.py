@@ -16,6 +16,7 @@ import polars as pl
 
 from pipeline.errors import InputError
 from pipeline.readers.json_errors import describe_record
+from pipeline.readers.json_keys import json_object
 from pipeline.readers.json_types import type_change
 
 if TYPE_CHECKING:
@@ -125,7 +126,8 @@ def _read_table(path: Path, options: "pa_json.ParseOptions") -> "pa.Table":
 def read_json_array(path: Path, expected: dict[str, str]) -> pl.DataFrame:
     """A `.json` file holding one array of objects; it cannot stream, so it is checked record by record."""
     try:
-        records = json.loads(path.read_bytes().decode("utf-8-sig"))  # a byte order mark is skipped
+        # a byte order mark is skipped; a key given twice is named, not read as its last value
+        records = json.loads(path.read_bytes().decode("utf-8-sig"), object_pairs_hook=json_object)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(path, f"invalid JSON: {error}") from None
     if not isinstance(records, list):

@@ -8,6 +8,8 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError
+from pipeline.readers.arrow_views import has_view_types, read_by_pyarrow
+from pipeline.readers.column_names import header_names, refuse_repeated_names
 from pipeline.readers.json_files import JSON_LINES_SUFFIXES, JSON_SUFFIX
 
 
@@ -61,6 +63,9 @@ def scan_table(path: Path, split: str) -> pl.LazyFrame:
     scan = SCANNERS.get(path.suffix.lower())
     if scan is None:
         raise unsupported_file_type(path)
+    refuse_repeated_names(path, header_names(path))  # before the scan: Polars panics on an Arrow file's
+    if path.suffix.lower() not in {".csv", ".tsv"} and has_view_types(path):
+        return as_strings(read_by_pyarrow(path))
     return scan(path)
 
 
@@ -104,8 +109,11 @@ def scan_arrow(path: Path) -> pl.LazyFrame:
     if is_file_format:
         return pl.scan_ipc(path)
     # `datasets` writes the Arrow IPC stream format, which scan_ipc (file format) does not read.
-    with pa.memory_map(str(path)) as source:
-        return pl.from_arrow(pa.ipc.open_stream(source).read_all()).lazy()
+    try:
+        with pa.memory_map(str(path)) as source:
+            return pl.from_arrow(pa.ipc.open_stream(source).read_all()).lazy()
+    except pa.ArrowInvalid as error:
+        raise InputError(path, f"not an Arrow file (IPC file or stream format): {error}") from None
 
 
 def bucket_splits(path: Path) -> list[str]:

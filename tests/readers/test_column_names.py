@@ -1,0 +1,32 @@
+"""A header that names a column twice is an error naming the column, whichever table format holds it."""
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.readers import read_dataset
+
+TABLE = pa.Table.from_arrays([pa.array(["q1"]), pa.array(["q2"]), pa.array(["p"])],
+                             names=["anchor", "anchor", "positive"])
+
+
+@pytest.mark.parametrize("name", ["train.csv", "train.tsv", "train.parquet", "train.arrow"])
+def test_a_column_named_twice_is_an_error(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    if path.suffix in {".csv", ".tsv"}:
+        separator = "," if path.suffix == ".csv" else "\t"
+        path.write_text(separator.join(TABLE.column_names) + "\n" + separator.join(["q1", "q2", "p"]) + "\n")
+    else:
+        (pq.write_table if path.suffix == ".parquet" else feather.write_feather)(TABLE, path)
+    with pytest.raises(InputError, match=r"field 'anchor': names two columns 'anchor' \(columns 1 and 2\)"):
+        read_dataset(path)
+
+
+def test_unnamed_columns_are_not_repeats(tmp_path: Path) -> None:
+    path = tmp_path / "train.csv"
+    path.write_text(",anchor,positive,\n0,q1,p1,\n")
+    assert read_dataset(path).queries["text"].to_list() == ["q1"]

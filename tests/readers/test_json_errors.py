@@ -1,0 +1,23 @@
+"""A JSON Lines field that no reader reads still breaks pyarrow where its type changes: that line is named."""
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.readers import read_dataset
+
+GOOD = '{"anchor": "q1", "positive": "p1", "id": 1, "tags": [1]}'
+
+
+@pytest.mark.parametrize("second, field, message", [
+    ('{"anchor": "q2", "positive": "p2", "id": "b", "tags": [2]}', "id", "is a string here but a number on line 1"),
+    ('{"anchor": "q2", "positive": "p2", "id": 2, "tags": ["x"]}', "tags",
+     "is a list of strings here but a list of numbers on line 1"),
+])
+def test_a_field_left_out_that_changes_type_is_located(tmp_path: Path, second: str, field: str,
+                                                        message: str) -> None:
+    path = tmp_path / "st.jsonl"
+    path.write_text(f"{GOOD}\n{second}\n")
+    with pytest.raises(InputError, match=rf"st\.jsonl, line 2, field '{field}': {message}"):
+        read_dataset(path)
