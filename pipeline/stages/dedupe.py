@@ -1,9 +1,10 @@
 """Semantic dedupe: which texts are near-duplicates (cosine of the encoder at or above a threshold).
 
 Exact and normalised duplicates already share an id (content hash of the normalised text); this stage adds
-paraphrases, found among each text's k nearest neighbours (blocking by ANN neighbours, never all pairs). Mining
-and batch conflicts use these direct links; connected components ("clusters") are only reported, because with
-an encoder whose cosines all run high, chains of links would join unrelated texts into one giant cluster.
+paraphrases, found among each text's k nearest neighbours (blocking by ANN neighbours, never all pairs; a text
+with more than k near-duplicates is searched deeper). Mining and batch conflicts use these direct links;
+connected components ("clusters") are only reported, because with an encoder whose cosines all run high, chains
+of links would join unrelated texts into one giant cluster.
 """
 
 from dataclasses import dataclass
@@ -58,12 +59,24 @@ def link_similar(vectors: np.ndarray, threshold: float, index: SearchIndex, neig
 
 def link_chunk(start: int, shared: tuple[np.ndarray, SearchIndex], threshold: float, k: int,
                chunk: int) -> tuple[np.ndarray, np.ndarray]:
-    """(source, target) rows of the links from rows start..start+chunk."""
+    """(source, target) rows of the links from rows start..start+chunk.
+
+    A row whose k-th neighbour is still at or above the threshold has more near-duplicates than k: it is searched
+    again, deeper, until its last neighbour falls below (or every row is found), so that a group of more than k
+    paraphrases keeps every link; the other rows cost one search of depth k."""
     vectors, index = shared
-    scores, found = index.search(vectors[start:start + chunk], k)
-    rows = np.arange(start, start + len(found))[:, None].repeat(k, axis=1)
-    linked = (scores >= threshold) & (found >= 0) & (found != rows)
-    return rows[linked], found[linked]
+    rows = np.arange(start, min(start + chunk, len(vectors)))
+    sources, targets = [], []
+    while len(rows):
+        scores, found = index.search(vectors[rows], k)
+        near = (scores >= threshold) & (found >= 0)
+        linked = near & (found != rows[:, None])
+        sources.append(np.broadcast_to(rows[:, None], found.shape)[linked])
+        targets.append(found[linked])
+        if k >= len(vectors):
+            break
+        rows, k = rows[near[:, -1]], min(4 * k, len(vectors))
+    return np.concatenate(sources), np.concatenate(targets)
 
 
 def link_rows(vectors: np.ndarray, rows: np.ndarray, threshold: float, config: MiningConfig) -> Links:
