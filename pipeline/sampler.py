@@ -75,8 +75,10 @@ def _refuse_reorder(dataset, written: dict) -> None:
 
 
 def _written(dataset) -> dict:
-    """What prep wrote into the dataset's description: prep_batch_size and prep_blocks (block sizes)."""
+    """What prep wrote into the dataset's description: prep_batch_size and prep_blocks (block sizes); {} for any
+    other description, JSON that is not an object ("2024", "null") included."""
     try:
-        return json.loads(dataset.info.description or "{}")
+        written = json.loads(dataset.info.description or "{}")
     except (AttributeError, ValueError):
         return {}
+    return written if isinstance(written, dict) else {}

@@ -62,3 +62,9 @@ def test_an_eval_dataset_prep_wrote_asks_for_its_batch_size_by_name(tiny_model, 
     trainer = trainer_for(model, pairs, tmp_path, loss, steps=1, batch_size=2, batch_sampler=BlockBatchSampler,
                           per_device_eval_batch_size=2)
     assert "eval_loss" in trainer.evaluate(eval_dataset=pairs)
+
+
+@pytest.mark.parametrize("description", ["2024", "null", "[4]", '"a dataset of pairs"', "pairs of questions"])
+def test_another_datasets_description_is_not_read_as_prep_blocks(description):
+    data = datasets.Dataset.from_dict({"anchor": ["a", "b", "c"]}, info=datasets.DatasetInfo(description=description))
+    assert list(BlockBatchSampler(data, batch_size=2, drop_last=False)) in ([[0, 1], [2]], [[2], [0, 1]])
