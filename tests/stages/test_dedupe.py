@@ -59,3 +59,12 @@ def test_a_group_of_more_paraphrases_than_neighbours_keeps_every_link():
     _, pairs = links_of(vectors, 0.9)
     assert pairs == sorted((i, j) for i in range(40) for j in range(40) if i != j)
     assert len(link_similar(vectors, 0.9, build_index(vectors, MiningConfig()), chunk=7).source) == len(pairs)
+
+
+def test_deeper_search_stops_at_the_most_neighbours_and_says_so(caplog):
+    rng = np.random.default_rng(0)
+    group = unit(rng.normal(size=64) + 0.1 * rng.normal(size=(40, 64)))
+    found = link_similar(group, 0.9, build_index(group, MiningConfig()), most=20)
+    per_text = np.bincount(found.source, minlength=40)
+    assert per_text.min() >= 20 and len(found.source) < 40 * 39  # each its 20 nearest, not all 39
+    assert "40 texts have more than 20 near-duplicates: linked to their 20 nearest only" in caplog.text
