@@ -40,6 +40,10 @@ class BlockBatchSampler(DefaultBatchSampler):
                              f"{size}: a split, select or filter of prep's output breaks its blocks; split the data "
                              "before prep run and lay out each part")
         _refuse_reorder(dataset, written)
+        if size and not self._blocks():  # the Trainer would only say that max_steps must be set
+            raise ValueError(f"dataloader_drop_last=True leaves no batch: all {len(self.sizes)} blocks of the "
+                             f"{size} rows are shorter than the batch size {batch_size}; train without "
+                             "dataloader_drop_last, or lay the rows out with a smaller --batch-size")
 
     def _blocks(self) -> list[range]:
         ends = np.cumsum(self.sizes).tolist()
@@ -75,8 +79,10 @@ def _refuse_reorder(dataset, written: dict) -> None:
 
 
 def _written(dataset) -> dict:
-    """What prep wrote into the dataset's description: prep_batch_size and prep_blocks (block sizes)."""
+    """What prep wrote into the dataset's description: prep_batch_size and prep_blocks (block sizes); {} for any
+    other description, JSON that is not an object ("2024", "null") included."""
     try:
-        return json.loads(dataset.info.description or "{}")
+        written = json.loads(dataset.info.description or "{}")
     except (AttributeError, ValueError):
         return {}
+    return written if isinstance(written, dict) else {}

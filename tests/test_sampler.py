@@ -62,3 +62,18 @@ def test_an_eval_dataset_prep_wrote_asks_for_its_batch_size_by_name(tiny_model, 
     trainer = trainer_for(model, pairs, tmp_path, loss, steps=1, batch_size=2, batch_sampler=BlockBatchSampler,
                           per_device_eval_batch_size=2)
     assert "eval_loss" in trainer.evaluate(eval_dataset=pairs)
+
+
+@pytest.mark.parametrize("description", ["2024", "null", "[4]", '"a dataset of pairs"', "pairs of questions"])
+def test_another_datasets_description_is_not_read_as_prep_blocks(description):
+    data = datasets.Dataset.from_dict({"anchor": ["a", "b", "c"]}, info=datasets.DatasetInfo(description=description))
+    assert list(BlockBatchSampler(data, batch_size=2, drop_last=False)) in ([[0, 1], [2]], [[2], [0, 1]])
+
+
+def test_drop_last_that_leaves_no_batch_says_so():
+    data = dataset(5, 8)
+    data.info.description = json.dumps({"prep_batch_size": 8, "prep_blocks": [3, 2]})
+    with pytest.raises(ValueError, match="dataloader_drop_last=True leaves no batch: all 2 blocks of the 5 rows"):
+        BlockBatchSampler(data, batch_size=8, drop_last=True)
+    assert len(BlockBatchSampler(data, batch_size=8, drop_last=False)) == 2
+    assert len(BlockBatchSampler(dataset(0, 8), batch_size=8, drop_last=True)) == 0

@@ -53,8 +53,9 @@ def plan_batches(canon: Canonical, layout: Layout, query_links: Links, doc_links
         "leftover": leftover,
         "conflicts_in_input_order": count_conflicts(rows, batch_size, keys, forbidden),
         "conflicts_after_layout": sum(conflicting_pairs(block, keys, forbidden) for block in blocks),
-        "full_blocks": len(packing.full),
-        "shorter_blocks": len(blocks) - len(packing.full),
+        # from the blocks written: final-block's blocks of B count as full, as the sampler yields them
+        "full_blocks": sum(len(block) == batch_size for block in blocks),
+        "shorter_blocks": sum(len(block) < batch_size for block in blocks),
         "rows_in_shorter_blocks": sum(len(block) for block in blocks if len(block) < batch_size),
         "rows_set_aside": len(set_aside),
         "rows_kept_share": round(len(order) / max(len(rows), 1), 4),

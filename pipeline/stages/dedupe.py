@@ -1,11 +1,13 @@
 """Semantic dedupe: which texts are near-duplicates (cosine of the encoder at or above a threshold).
 
 Exact and normalised duplicates already share an id (content hash of the normalised text); this stage adds
-paraphrases, found among each text's k nearest neighbours (blocking by ANN neighbours, never all pairs). Mining
-and batch conflicts use these direct links; connected components ("clusters") are only reported, because with
-an encoder whose cosines all run high, chains of links would join unrelated texts into one giant cluster.
+paraphrases, found among each text's k nearest neighbours (blocking by ANN neighbours, never all pairs; a text
+with more than k near-duplicates is searched deeper). Mining and batch conflicts use these direct links;
+connected components ("clusters") are only reported, because with an encoder whose cosines all run high, chains
+of links would join unrelated texts into one giant cluster.
 """
 
+import logging
 from dataclasses import dataclass
 from functools import partial
 
@@ -16,7 +18,12 @@ from pipeline.stages.index import SearchIndex, build_index
 from pipeline.stages.task_map import TaskMap, run_here
 
 NEIGHBOURS = 16
+# A text with more near-duplicates than NEIGHBOURS is searched deeper, up to this many: templated data, where each
+# text has thousands, would otherwise hold links quadratic in its size.
+MOST_NEIGHBOURS = 1024
 CHUNK = 8192
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -43,27 +50,43 @@ class Links:
 
 
 def link_similar(vectors: np.ndarray, threshold: float, index: SearchIndex, neighbours: int = NEIGHBOURS,
-                 map_tasks: TaskMap = run_here, chunk: int = CHUNK) -> Links:
+                 map_tasks: TaskMap = run_here, chunk: int = CHUNK, most: int = MOST_NEIGHBOURS) -> Links:
     """Links between rows of `vectors` (normalised float32, the rows of `index`) at cosine >= threshold, searched
     `chunk` rows at a time (tasks on the Ray engine)."""
     count = len(vectors)
     k = min(neighbours + 1, count)
-    found = map_tasks(partial(link_chunk, threshold=threshold, k=k, chunk=chunk), list(range(0, count, chunk)),
-                      (vectors, index))
+    deepest = min(max(most, neighbours) + 1, count)
+    found = map_tasks(partial(link_chunk, threshold=threshold, k=k, chunk=chunk, deepest=deepest),
+                      list(range(0, count, chunk)), (vectors, index))
     source = np.concatenate([np.zeros(0, np.int64), *(sources for sources, _ in found)])
     target = np.concatenate([np.zeros(0, np.int64), *(targets for _, targets in found)])
     pairs = np.unique(np.stack([np.concatenate([source, target]), np.concatenate([target, source])], axis=1), axis=0)
     return Links(pairs[:, 0], pairs[:, 1], count)
 
 
-def link_chunk(start: int, shared: tuple[np.ndarray, SearchIndex], threshold: float, k: int,
-               chunk: int) -> tuple[np.ndarray, np.ndarray]:
-    """(source, target) rows of the links from rows start..start+chunk."""
+def link_chunk(start: int, shared: tuple[np.ndarray, SearchIndex], threshold: float, k: int, chunk: int,
+               deepest: int) -> tuple[np.ndarray, np.ndarray]:
+    """(source, target) rows of the links from rows start..start+chunk.
+
+    A row whose k-th neighbour is still at or above the threshold has more near-duplicates than k: it is searched
+    again, deeper, until its last neighbour falls below (or `deepest` rows are found), so that a group of more than
+    k paraphrases keeps every link; the other rows cost one search of depth k."""
     vectors, index = shared
-    scores, found = index.search(vectors[start:start + chunk], k)
-    rows = np.arange(start, start + len(found))[:, None].repeat(k, axis=1)
-    linked = (scores >= threshold) & (found >= 0) & (found != rows)
-    return rows[linked], found[linked]
+    rows = np.arange(start, min(start + chunk, len(vectors)))
+    sources, targets = [], []
+    while len(rows):
+        scores, found = index.search(vectors[rows], k)
+        near = (scores >= threshold) & (found >= 0)
+        linked = near & (found != rows[:, None])
+        sources.append(np.broadcast_to(rows[:, None], found.shape)[linked])
+        targets.append(found[linked])
+        if k >= deepest:
+            if deepest < len(vectors) and near[:, -1].any():
+                logger.warning("%d texts have more than %d near-duplicates: linked to their %d nearest only",
+                               int(near[:, -1].sum()), deepest - 1, deepest - 1)
+            break
+        rows, k = rows[near[:, -1]], min(4 * k, deepest)
+    return np.concatenate(sources), np.concatenate(targets)
 
 
 def link_rows(vectors: np.ndarray, rows: np.ndarray, threshold: float, config: MiningConfig) -> Links:

@@ -48,3 +48,23 @@ def test_links_among_some_rows_keep_the_row_numbers_of_all():
     assert sorted(zip(found.source.tolist(), found.target.tolist(), strict=True)) == [(0, 1), (1, 0)]
     assert found.count == 5  # row 4, a near-duplicate of row 3, is not among the rows searched
     assert len(link_rows(vectors, np.zeros(0, np.int64), 0.95, MiningConfig()).source) == 0
+
+
+def test_a_group_of_more_paraphrases_than_neighbours_keeps_every_link():
+    rng = np.random.default_rng(0)
+    group = unit(rng.normal(size=64) + 0.1 * rng.normal(size=(40, 64)))  # 40 texts, every pair above 0.9
+    others = unit(rng.normal(size=(20, 64)))
+    vectors = np.concatenate([group, others])
+    assert (group @ group.T >= 0.9).all()
+    _, pairs = links_of(vectors, 0.9)
+    assert pairs == sorted((i, j) for i in range(40) for j in range(40) if i != j)
+    assert len(link_similar(vectors, 0.9, build_index(vectors, MiningConfig()), chunk=7).source) == len(pairs)
+
+
+def test_deeper_search_stops_at_the_most_neighbours_and_says_so(caplog):
+    rng = np.random.default_rng(0)
+    group = unit(rng.normal(size=64) + 0.1 * rng.normal(size=(40, 64)))
+    found = link_similar(group, 0.9, build_index(group, MiningConfig()), most=20)
+    per_text = np.bincount(found.source, minlength=40)
+    assert per_text.min() >= 20 and len(found.source) < 40 * 39  # each its 20 nearest, not all 39
+    assert "40 texts have more than 20 near-duplicates: linked to their 20 nearest only" in caplog.text
