@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.errors import ConfigError, InputError
-from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, named_column
+from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, named_column, separator_hint
 from pipeline.readers.pairs import PAIR_ALIASES, PAIR_NAMES
 from pipeline.readers.st import st_columns
 
@@ -87,7 +87,9 @@ def check_layout(layout: str, fmt: str | None = None) -> str:
 
 def _need(name: str, names: list[str], where: str) -> str:
     if name not in names:
-        raise InputError(where, f"no '{name}' column, which this layout needs; columns are {names}")
+        hint = separator_hint(names)
+        raise InputError(where, f"no '{name}' column, which this layout needs; columns are {names}"
+                         + (f". {hint}" if hint else ""))
     return name
 
 

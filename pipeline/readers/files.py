@@ -12,6 +12,7 @@ import polars as pl
 
 from pipeline.errors import InputError
 from pipeline.readers.csv_quotes import first_bad_quote, first_bad_utf8
+from pipeline.readers.empty_lines import empty_lines
 from pipeline.readers.json_errors import KINDS, located
 from pipeline.readers.json_files import (
     file_suffix,
@@ -27,6 +28,7 @@ from pipeline.readers.text_encoding import refuse_other_encodings
 
 ROW = "__row"  # 1-based row (the line number for JSON Lines), added to every table read
 EMPTY_LAST = "__empty_last"  # a CSV/TSV row whose last field reads as empty: perhaps a row short of fields
+BLANK = "__blank"  # a CSV/TSV row whose every field reads as empty: perhaps an empty line, which is no row
 
 
 def line_unit(path: Path) -> str:
@@ -94,8 +96,7 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train",
             available = scan.collect_schema().names()
             columns: list[str | pl.Expr] = [name for name in expected if name in available]
             if file_suffix(path) in {".csv", ".tsv"}:
-                scan = scan.filter(~blank_row(ROW))
-                columns.append((pl.col(available[-1]) == "").alias(EMPTY_LAST))
+                columns += [(pl.col(available[-1]) == "").alias(EMPTY_LAST), blank_row(ROW).alias(BLANK)]
             frame = scan.select(ROW, *columns).collect()
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
         if file_suffix(path) in {".csv", ".tsv"}:
@@ -103,11 +104,15 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train",
                    or located(path, expected, error, False)) from None
         raise located(path, expected, error, is_json_lines(path), inferred) from None
     if EMPTY_LAST in frame.columns:
+        blank = frame.filter(BLANK)[ROW]
+        if blank.len():
+            frame = frame.filter(~pl.col(ROW).is_in(empty_lines(path, blank, frame.height).implode()))
         # Polars reads a short row's missing fields as empty texts, the last among them: only rows whose last
-        # field is empty are counted again, so a file without any is read once.
-        if short := first_short_row(path, frame.filter(EMPTY_LAST)[ROW]):
+        # field is empty are counted again, so a file without any is read once (a row of separators only is
+        # taken as a row of empty fields, however many).
+        if short := first_short_row(path, frame.filter(pl.col(EMPTY_LAST) & ~pl.col(BLANK))[ROW]):
             raise short
-        frame = frame.drop(EMPTY_LAST)
+        frame = frame.drop(EMPTY_LAST, BLANK)
     _check_kinds(frame, path, expected)
     # A column of nothing but empty lists (and nulls) has no element type: as texts, it is a list of strings.
     frame = frame.with_columns(pl.col(field).cast(pl.List(pl.String)) for field, kind in expected.items()
@@ -121,8 +126,8 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train",
 
 
 def blank_row(numbering: str) -> pl.Expr:
-    """A CSV/TSV row whose every field (but the `numbering` column) is empty: a blank line, not a record (as in
-    JSON Lines); a row of empty fields reads the same."""
+    """A CSV/TSV row whose every field (but the `numbering` column) is empty or null: a blank line, or a row of
+    separators only, which Polars reads the same (`empty_lines` tells them apart)."""
     return pl.all_horizontal(pl.exclude(numbering).is_null() | (pl.exclude(numbering) == ""))
 
 

@@ -32,8 +32,13 @@ def type_change(record: object, number: int, seen: dict[str, tuple[str, int]],
             seen[field] = (kind, number)  # an empty (or all-null) list says nothing of its items' type
         elif first != kind and not (kind == "list" and first.startswith("list of ")):
             where = f"{'on' if unit == 'line' else 'in'} {unit} {earlier}"
-            return field, f"is a {kind} here but a {first} {where}; give a field one type throughout"
+            return field, f"is {_a(kind)} here but {_a(first)} {where}; give a field one type throughout"
     return None
+
+
+def _a(kind: str) -> str:
+    """The kind with its article: 'an object', 'a list'."""
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
 
 
 def _json_kind(value: object) -> str:

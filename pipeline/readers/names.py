@@ -26,3 +26,15 @@ def named_column(role: str, names: tuple[str, ...], available: list[str], mapped
         raise InputError(path, f"has {len(present)} {role} columns ({', '.join(present)}); choose one with "
                          f"--columns {role}=COLUMN")
     return next(iter(present), None)
+
+
+def separator_hint(available: list[str]) -> str:
+    """Where the header reads as one column whose name holds another separator (a `;`-separated .csv), what is
+    wrong; else ''."""
+    found = next((char for char in ("\t", ";", "|", ",") if char in available[0]), None) if len(available) == 1 \
+        else None
+    if found is None:
+        return ""
+    name = {"\t": "tab", ";": "';'", "|": "'|'", ",": "comma"}[found]
+    return (f"The file looks {name}-separated: prep reads a .csv file as comma-separated and a .tsv file as "
+            "tab-separated, so its header reads as one column. Save it with commas (.csv) or tabs (.tsv)")

@@ -12,7 +12,7 @@ import polars as pl
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
-from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS, named_column
+from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS, named_column, separator_hint
 
 # Each role's names in the order they are looked for, and the --columns role that means the same.
 PAIR_NAMES = {"sentence1": ("sentence1", *SYNONYMS["anchor"]), "sentence2": ("sentence2", *SYNONYMS["positive"]),
@@ -80,7 +80,8 @@ def _pair_column(role: str, available: list[str], mapped: dict[str, str], path: 
     found = named_column(role, PAIR_NAMES[role], available, mapped, path)
     if found is None:
         raise InputError(path, f"missing column '{role}' for {role} (looked for {'|'.join(PAIR_NAMES[role])}); "
-                         f"columns are {available}. Map yours with --columns {role}=COLUMN")
+                         f"columns are {available}. "
+                         f"{separator_hint(available) or f'Map yours with --columns {role}=COLUMN'}")
     return found
 
 

@@ -8,7 +8,7 @@ from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
 from pipeline.readers.json_files import file_suffix
-from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS, named_column
+from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS, named_column, separator_hint
 
 NAMES = {**SYNONYMS, "score": SCORE_NAMES}  # each role's names, the score or label list's among them
 
@@ -68,7 +68,7 @@ def _find(available: list[str], mapped: dict[str, str], role: str, path: Path | 
     found = named_column(role, NAMES[role], available, mapped, path)
     if found is None and required:
         raise InputError(path, f"no {role} column: looked for {'|'.join(NAMES[role])} in {available}. "
-                         f"Map yours with --columns {role}=COLUMN")
+                         f"{separator_hint(available) or f'Map yours with --columns {role}=COLUMN'}")
     return found
 
 

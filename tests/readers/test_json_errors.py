@@ -14,6 +14,8 @@ GOOD = '{"anchor": "q1", "positive": "p1", "id": 1, "tags": [1]}'
     ('{"anchor": "q2", "positive": "p2", "id": "b", "tags": [2]}', "id", "is a string here but a number on line 1"),
     ('{"anchor": "q2", "positive": "p2", "id": 2, "tags": ["x"]}', "tags",
      "is a list of strings here but a list of numbers on line 1"),
+    ('{"anchor": "q2", "positive": "p2", "id": {"n": 2}, "tags": [2]}', "id",
+     "is an object here but a number on line 1"),
 ])
 def test_a_field_left_out_that_changes_type_is_located(tmp_path: Path, second: str, field: str,
                                                         message: str) -> None:
