@@ -63,8 +63,9 @@ def _read_qrels(path: Path) -> pl.DataFrame:
         if required not in frame.columns:
             raise InputError(path, f"missing column '{required}'; BEIR qrels have query-id, corpus-id, score")
     # Polars reads a line short of fields, or an empty field, as nulls
-    if (empty := frame.filter(pl.any_horizontal(pl.exclude("row").is_null()))).height:
-        field = next(name for name in frame.columns if empty[name][0] is None)
+    required = ["query-id", "corpus-id", "score"]  # other columns (a note, a trailing tab's) may be empty
+    if (empty := frame.filter(pl.any_horizontal(pl.col(required).is_null()))).height:
+        field = next(name for name in required if empty[name][0] is None)
         raise _ragged_line(path) or InputError(path, "is empty", line=empty["row"][0], field=field)
     score = pl.col("score").cast(pl.Float64, strict=False)
     bad = frame.filter(score.is_null())

@@ -21,3 +21,16 @@ def test_a_bad_qrels_line_is_named(tmp_path: Path, line: str, message: str) -> N
     qrels.write_text(qrels.read_text() + line + "\n")
     with pytest.raises(InputError, match=rf"train\.tsv, {message}$"):
         read_dataset(folder)
+
+
+@pytest.mark.parametrize("text", [
+    "query-id\tcorpus-id\tscore\t\nq1\td1\t1\t\nq1\td2\t0\t\n",  # a trailing tab on every line, the header's too
+    "query-id\tcorpus-id\tscore\tnote\nq1\td1\t1\tchecked\nq1\td2\t0\t\n",  # an extra column, empty in places
+    "query-id\tcorpus-id\tscore\r\nq1\td1\t1\r\nq1\td2\t0\r\n",
+])
+def test_qrels_with_empty_fields_outside_the_three_are_read(tmp_path: Path, text: str) -> None:
+    folder = write_beir_folder(tmp_path / "beir", [{"_id": "d1", "text": "a"}, {"_id": "d2", "text": "b"}],
+                               [{"_id": "q1", "text": "query"}], {"train": [("q1", "d1", 1)]})
+    (folder / "qrels" / "train.tsv").write_text(text)
+    canon = read_dataset(folder)
+    assert (canon.positives.height, canon.negatives.height) == (1, 1)
