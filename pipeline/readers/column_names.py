@@ -2,14 +2,10 @@
 took the first without a word, and it panics on such an Arrow file: the repeated name is an error instead, for
 Parquet too."""
 
-import re
 from pathlib import Path
 
-import polars as pl
-
 from pipeline.errors import InputError
-
-RENAMED = re.compile(r"(.+)_duplicated_\d+")  # how Polars renames a CSV column whose name was taken
+from pipeline.readers.ragged_rows import csv_reader
 
 
 def refuse_repeated_names(path: Path, names: list[str]) -> None:
@@ -24,16 +20,16 @@ def refuse_repeated_names(path: Path, names: list[str]) -> None:
 
 def header_names(path: Path) -> list[str]:
     """A CSV, TSV, Parquet or Arrow (IPC file or stream) file's column names as its header or schema gives them
-    (Polars' renamed repeats named back); [] where it is no such file (its scan says so)."""
+    (Polars renames a CSV's repeats); [] where it is no such file (its scan says so)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     suffix = path.suffix.lower()
-    if suffix in {".csv", ".tsv"}:  # the header alone is read; TSV has no quoting
-        names = pl.scan_csv(path, separator="\t" if suffix == ".tsv" else ",", quote_char=None if suffix == ".tsv"
-                            else '"', infer_schema=False).collect_schema().names()
-        return [found.group(1) if (found := RENAMED.fullmatch(name)) and found.group(1) in names else name
-                for name in names]
+    if suffix in {".csv", ".tsv"}:  # the header line as written: a column may be named like Polars' renamed ones
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            if suffix == ".tsv":  # TSV has no quoting
+                return handle.readline().rstrip("\r\n").split("\t")
+            return next(csv_reader(handle), [])
     try:
         if suffix == ".parquet":
             return pq.read_schema(path).names

@@ -30,3 +30,12 @@ def test_unnamed_columns_are_not_repeats(tmp_path: Path) -> None:
     path = tmp_path / "train.csv"
     path.write_text(",anchor,positive,\n0,q1,p1,\n")
     assert read_dataset(path).queries["text"].to_list() == ["q1"]
+
+
+@pytest.mark.parametrize("text", ["anchor,positive,note,note_duplicated_0\nq1,p1,a,b\n",
+                                  "anchor,positive,anchor_duplicated_0\nq1,p1,x\n",
+                                  '"anchor","positive","a,b"\nq1,p1,x\n'])
+def test_columns_named_like_polars_renames_are_not_repeats(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "train.csv"
+    path.write_text(text)
+    assert read_dataset(path).queries["text"].to_list() == ["q1"]
