@@ -85,7 +85,7 @@ def _describe_line(raw: bytes, expected: dict[str, str], any_field: bool) -> tup
         return None, f"invalid JSON: {error.msg} at column {error.colno}"
     if constants:
         return _non_finite_field(record), f"holds {constants[0]}, which is not JSON; write null or a number"
-    return describe_record(record, {} if any_field else expected)
+    return describe_record(record, {} if any_field else expected, any_key=any_field)
 
 
 def _non_finite_field(record: object) -> str | None:
@@ -97,11 +97,12 @@ def _non_finite_field(record: object) -> str | None:
     return None
 
 
-def describe_record(record: object, expected: dict[str, str]) -> tuple[str | None, str] | None:
+def describe_record(record: object, expected: dict[str, str], any_key: bool = False) -> tuple[str | None, str] | None:
+    """What is wrong with a record's `expected` fields; with `any_key`, a key given twice in any field (pyarrow
+    refuses a JSON Lines record for that)."""
     if not isinstance(record, dict):
         return None, f"expected a JSON object, got {type(record).__name__}"
-    repeat = repeated_key(record)
-    if repeat and (not expected or repeat[0] in expected):
+    if repeat := repeated_key(record, None if any_key else expected):
         return repeat
     for field, kind in expected.items():
         message = _describe_value(record.get(field), kind)

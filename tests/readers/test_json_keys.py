@@ -35,3 +35,18 @@ def test_a_repeat_in_a_field_left_out_is_not_blamed_for_a_later_problem(tmp_path
     path.write_text('{"query": "q", "pos": ["p"], "x": 1, "x": 2}\n{"query": "q2", "pos": "p2"}\n')
     with pytest.raises(InputError, match=r"line 2, field 'pos': expected a list"):
         read_dataset(path, "flag")
+
+
+@pytest.mark.parametrize("meta", ['"meta": "x", "meta": "y"', '"meta": {"src": "a", "src": "b"}'])
+def test_a_json_array_may_repeat_a_key_in_a_field_prep_does_not_read(tmp_path: Path, meta: str) -> None:
+    # pyarrow, and so `datasets`, refuses such a JSON Lines record, but a .json array prep reads itself.
+    path = tmp_path / "st.json"
+    path.write_text(f'[{{"anchor": "q1", "positive": "p1", {meta}}}, {GOOD.replace("q1", "q2")}]')
+    assert read_dataset(path).queries["text"].to_list() == ["q1", "q2"]
+
+
+def test_a_repeat_in_a_field_prep_reads_is_named_after_one_in_a_field_it_does_not(tmp_path: Path) -> None:
+    path = tmp_path / "st.json"
+    path.write_text('[{"meta": 1, "meta": 2, "anchor": "q1", "anchor": "q0", "positive": "p1"}]')
+    with pytest.raises(InputError, match=r"row 1, field 'anchor': is given twice in one object"):
+        read_dataset(path)
