@@ -4,8 +4,9 @@ Parquet too."""
 
 from pathlib import Path
 
+import polars as pl
+
 from pipeline.errors import InputError
-from pipeline.readers.ragged_rows import csv_reader
 
 
 def refuse_repeated_names(path: Path, names: list[str]) -> None:
@@ -25,11 +26,14 @@ def header_names(path: Path) -> list[str]:
     import pyarrow.parquet as pq
 
     suffix = path.suffix.lower()
-    if suffix in {".csv", ".tsv"}:  # the header line as written: a column may be named like Polars' renamed ones
-        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-            if suffix == ".tsv":  # TSV has no quoting
-                return handle.readline().rstrip("\r\n").split("\t")
-            return next(csv_reader(handle), [])
+    if suffix in {".csv", ".tsv"}:  # the header line as written, read as data: Polars renames repeated names
+        tsv = suffix == ".tsv"  # TSV has no quoting
+        try:
+            header = pl.read_csv(path, has_header=False, n_rows=1, infer_schema=False, separator="\t" if tsv else ",",
+                                 quote_char=None if tsv else '"', truncate_ragged_lines=True)
+        except (pl.exceptions.PolarsError, OSError):
+            return []  # its scan says what is wrong
+        return [value or "" for value in header.row(0)] if header.height else []
     try:
         if suffix == ".parquet":
             return pq.read_schema(path).names
