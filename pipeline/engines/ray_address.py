@@ -35,8 +35,7 @@ def check_reachable(address: str | None, timeout: float = 10.0) -> None:
     (without RAY_ADDRESS), "local" and ray:// (Ray Client) addresses are left to Ray, which fails on them quickly."""
     target, source = _target(address)
     if target == "auto":
-        _check_started_cluster()
-        return
+        target, source = _started_cluster()
     if not target or target == "local" or "://" in target:
         return
     host, _, port = target.rpartition(":")
@@ -50,11 +49,14 @@ def check_reachable(address: str | None, timeout: float = 10.0) -> None:
                           f"`ray start --head`, or {instead} for a local Ray") from None
 
 
-def _check_started_cluster() -> None:
-    """"auto" is the cluster that `ray start` started on this machine. Ray falls back to any Ray process it finds,
-    such as the private Ray of another `prep run`, which shuts it down, and this run's work with it, when it ends."""
+def _started_cluster() -> tuple[str, str]:
+    """"auto" is the cluster that `ray start` started on this machine: its address and where it came from. Ray
+    falls back to any Ray process it finds, such as the private Ray of another `prep run`, which shuts it down, and
+    this run's work with it, when it ends. The address `ray start` left may be stale: it is checked as any other."""
     from ray._private.utils import read_ray_address
 
-    if read_ray_address() is None:
+    started = read_ray_address()
+    if started is None:
         raise ConfigError("--ray-address auto: no cluster was started on this machine with `ray start --head`; "
                           "start one, give its host:port, or leave --ray-address out for a local Ray of this run")
+    return started, f"--ray-address auto ({started}, from `ray start`)"

@@ -213,6 +213,17 @@ def test_auto_joins_only_a_cluster_that_ray_start_started(crash_folder, monkeypa
                                            "start --head`"),
           ray_engine(EngineConfig(name="ray", address="auto"), EncoderConfig())):
         pass
+    # The address `ray start` left behind, with nothing listening there now: ray.init retried it for minutes.
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(ray._private.utils, "read_ray_address", lambda temp_dir=None: f"127.0.0.1:{port}")
+    with (pytest.raises(ConfigError, match=rf"--ray-address auto \(127.0.0.1:{port}, from `ray start`\): no Ray "
+                                           "cluster answers there"),
+          ray_engine(EngineConfig(name="ray", address="auto"), EncoderConfig())):
+        pass
 
 
 def test_a_local_ray_that_does_not_start_says_so(monkeypatch):
