@@ -17,11 +17,12 @@ from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
     layout_summary,
 )
-from pipeline.output import choose_positives, lay_out_output, no_links, split_off_anchors, write_output
+from pipeline.output import choose_positives, lay_out_output, split_off_anchors, write_output
 from pipeline.provenance import describe_inputs, package_versions
 from pipeline.report.tokens import load_token_counter
 from pipeline.row_accounting import rejected_rows, stage_counts
 from pipeline.run import RunInputs
+from pipeline.stages.dedupe import case_links
 from pipeline.stages.write import check_out
 
 
@@ -90,8 +91,9 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
         selection = teacher_scores(selection, config.layout.teacher, named["--teacher"])
     elif config.layout.scores:
         check_given_scores(canon, selection)
-    output = lay_out_output(canon, selection, config, no_links(canon.queries.height), no_links(canon.corpus.height),
-                            excluded=anchor_pairs)
+    # no encoder here: texts that differ only in case are the near-duplicates it can see
+    links = case_links(canon.queries["text"]), case_links(canon.corpus["text"])
+    output = lay_out_output(canon, selection, config, *links, excluded=anchor_pairs)
     summary = layout_summary(output.layout, config, scores_note)
     if instructions := instruction_summary(canon, output.layout, config.layout.layout):
         summary["instructions"] = instructions

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+import polars as pl
 
 from pipeline.config import MiningConfig
 from pipeline.stages.index import SearchIndex, build_index
@@ -112,3 +113,13 @@ def cluster_sizes(labels: np.ndarray) -> dict[str, int]:
     _, sizes = np.unique(labels, return_counts=True)
     values, counts = np.unique(sizes, return_counts=True)
     return {str(int(v)): int(c) for v, c in zip(values, counts, strict=True)}
+
+
+def case_links(texts: pl.Series) -> Links:
+    """Links between rows whose texts differ only in case: one text to an uncased encoder (the default's). For the
+    conflict-free blocks of `prep convert`, which loads no encoder; a cased one loses little by keeping them apart."""
+    keys = texts.str.to_lowercase().to_frame("key").with_row_index("row")
+    shared = keys.filter(pl.col("key").is_duplicated())
+    pairs = (shared.join(shared, on="key", suffix="_other").filter(pl.col("row") != pl.col("row_other"))
+             .sort("row", "row_other"))
+    return Links(pairs["row"].cast(pl.Int64).to_numpy(), pairs["row_other"].cast(pl.Int64).to_numpy(), len(texts))
