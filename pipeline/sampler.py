@@ -40,7 +40,7 @@ class BlockBatchSampler(DefaultBatchSampler):
                              f"{size}: a split, select or filter of prep's output breaks its blocks; split the data "
                              "before prep run and lay out each part")
         _refuse_reorder(dataset, written)
-        if size and not self._blocks():  # the Trainer would only say that max_steps must be set
+        if laid_out and size and not self._blocks():  # the Trainer would only say that max_steps must be set
             raise ValueError(f"dataloader_drop_last=True leaves no batch: all {len(self.sizes)} blocks of the "
                              f"{size} rows are shorter than the batch size {batch_size}; train without "
                              "dataloader_drop_last, or lay the rows out with a smaller --batch-size")

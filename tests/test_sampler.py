@@ -77,3 +77,9 @@ def test_drop_last_that_leaves_no_batch_says_so():
         BlockBatchSampler(data, batch_size=8, drop_last=True)
     assert len(BlockBatchSampler(data, batch_size=8, drop_last=False)) == 2
     assert len(BlockBatchSampler(dataset(0, 8), batch_size=8, drop_last=True)) == 0
+
+
+def test_drop_last_on_data_prep_did_not_lay_out_batches_as_st_does():
+    # An eval set of 5 rows with per_device_eval_batch_size 8 and dataloader_drop_last: no batch, as in ST's own
+    # sampler; the error, with its hint to lay the rows out again, is for prep's output.
+    assert len(BlockBatchSampler(dataset(5, None), batch_size=8, drop_last=True)) == 0
