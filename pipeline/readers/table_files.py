@@ -63,7 +63,7 @@ def scan_table(path: Path, split: str) -> pl.LazyFrame:
     scan = SCANNERS.get(path.suffix.lower())
     if scan is None:
         raise unsupported_file_type(path)
-    refuse_repeated_names(path, header_names(path))  # before the scan: Polars panics on an Arrow file's
+    refuse_repeated_names(path, header_names(path))  # before the scan, which panics on an Arrow file
     if path.suffix.lower() not in {".csv", ".tsv"} and has_view_types(path):
         return as_strings(read_by_pyarrow(path))
     return scan(path)
