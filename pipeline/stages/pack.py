@@ -11,7 +11,7 @@ import heapq
 from dataclasses import dataclass, field
 
 MAX_MISSES = 256  # rows tried and refused per block beyond B: bounds the work of a block whatever the conflicts
-MAX_OPEN_BLOCKS = 256  # short blocks a leftover row is tried against when they are merged
+MAX_OPEN_BLOCKS = 64  # the newest short blocks a leftover row is tried against when they are merged
 
 
 @dataclass
@@ -74,11 +74,12 @@ def pack_blocks(keys: list[frozenset], forbidden: list[frozenset], groups: list,
 def _merge(blocks: list[list[int]], keys: list[frozenset], forbidden: list[frozenset],
            batch_size: int) -> list[list[int]]:
     """The rows of the short blocks placed again, those of the largest blocks first, each into the first block it
-    fits among the first MAX_OPEN_BLOCKS open ones: blocks cut short by conflicts fill each other."""
+    fits among the newest MAX_OPEN_BLOCKS open ones: blocks cut short by conflicts fill each other. The newest, as
+    the oldest fill up with conflicts and would leave every later row a block of its own."""
     placed: list[list[int]] = []
     open_blocks: list[_Block] = []
     for row in (row for block in sorted(blocks, key=len, reverse=True) for row in block):
-        block = next((b for b in open_blocks[:MAX_OPEN_BLOCKS] if b.fits(keys[row], forbidden[row])), None)
+        block = next((b for b in open_blocks[-MAX_OPEN_BLOCKS:] if b.fits(keys[row], forbidden[row])), None)
         if block is None:
             block = _Block()
             open_blocks.append(block)
