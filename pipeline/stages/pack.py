@@ -79,10 +79,12 @@ def _merge(blocks: list[list[int]], keys: list[frozenset], forbidden: list[froze
     placed: list[list[int]] = []
     open_blocks: list[_Block] = []
     for row in (row for block in sorted(blocks, key=len, reverse=True) for row in block):
-        block = next((b for b in open_blocks[-MAX_OPEN_BLOCKS:] if b.fits(keys[row], forbidden[row])), None)
+        block = next((b for b in open_blocks if b.fits(keys[row], forbidden[row])), None)
         if block is None:
             block = _Block()
             open_blocks.append(block)
+            if len(open_blocks) > MAX_OPEN_BLOCKS:  # closed, and its sets freed: they grow with the rows it holds
+                placed.append(open_blocks.pop(0).rows)
         block.add(row, keys[row], forbidden[row])
         if len(block.rows) == batch_size:
             placed.append(block.rows)
