@@ -40,7 +40,6 @@ def main() -> None:
 
     from pipeline.config import EncoderConfig, MiningConfig
     from pipeline.sampler import BlockBatchSampler
-    from pipeline.stages.batches import conflict_first
     from pipeline.stages.conflicts import conflict_documents, conflicting_pairs, forbidden_ids, row_sets
     from pipeline.stages.dedupe import link_rows, link_similar
     from pipeline.stages.encode import Encoder
@@ -65,7 +64,7 @@ def main() -> None:
         texts = (canon.positives.join(canon.queries.rename({"text": "anchor"}), on="query_id", maintain_order="left")
                  .join(canon.corpus.rename({"text": "positive"}), on="doc_id", maintain_order="left"))
         for batch_size in (32, 128):
-            packing = pack_blocks(keys, forbidden, batch_size, priority=conflict_first(rows, forbidden))
+            packing = pack_blocks(keys, forbidden, rows["anchor_id"].to_list(), batch_size)
             laid_out = datasets.Dataset.from_polars(texts[pl.Series(packing.order, dtype=pl.UInt32)]
                                                     .select("anchor", "positive"))
             laid_out.info.description = json.dumps(

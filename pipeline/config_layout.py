@@ -66,8 +66,9 @@ class LayoutConfig:
             raise ConfigError("group_size must be at least 2: one positive and group_size - 1 negatives")
         if self.batch_size == 1:
             raise ConfigError("batch_size must be at least 2: a batch of 1 row has no in-batch negatives")
-        if self.batch_size is not None and self.layout != "n-tuple":
-            raise ConfigError(f"conflict-free batches (batch_size) are for the n-tuple layout, not {self.layout}")
+        if self.batch_size is not None and self.layout not in ("n-tuple", "triplet"):
+            raise ConfigError(f"conflict-free batches (batch_size) are for the n-tuple and triplet layouts, not "
+                              f"{self.layout}")
         if self.batch_size is not None and self.shard_format != "arrow":
             raise ConfigError("conflict-free blocks are stored in the Arrow dataset's description, which the batch "
                               "sampler reads: use shard_format 'arrow' with batch_size")

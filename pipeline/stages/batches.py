@@ -9,7 +9,6 @@ B come first; the rows left over (a query with more rows than there are full blo
 
 from dataclasses import dataclass
 
-import numpy as np
 import polars as pl
 
 from pipeline.canonical import Canonical
@@ -33,7 +32,7 @@ def plan_batches(canon: Canonical, layout: Layout, query_links: Links, doc_links
                                        canon.positives)
     keys, forbidden = row_sets(layout.ids, forbidden_by_query)
     rows = list(range(layout.rows.height))
-    packing = pack_blocks(keys, forbidden, batch_size, conflict_first(layout.ids, forbidden))
+    packing = pack_blocks(keys, forbidden, layout.ids["anchor_id"].to_list(), batch_size)
     blocks = packing.full + packing.short
     set_aside: list[int] = []
     if leftover != "short-blocks" and len(packing.short) > 1:
@@ -62,8 +61,3 @@ def plan_batches(canon: Canonical, layout: Layout, query_links: Links, doc_links
     }
     return Batched(layout.reorder(order), [len(block) for block in blocks], rejects, stats)
 
-
-def conflict_first(ids: pl.DataFrame, forbidden: list[frozenset]) -> list[int]:
-    """Rows of the queries with the most rows first, then the most constrained: they need the most blocks."""
-    rows_of_query = ids.select(pl.len().over("anchor_id"))["len"].to_numpy().astype(np.int64)
-    return sorted(range(ids.height), key=lambda row: (-rows_of_query[row], -len(forbidden[row]), row))

@@ -1,13 +1,17 @@
-"""Group rows into conflict-free blocks of B (greedy first fit); every row gets a block.
+"""Group rows into conflict-free blocks of B, filled one block at a time; every row gets a block.
 
-Rows are placed hardest first (rows whose query group has the most rows) into the first open block they do not
-conflict with; a block is closed when it holds B rows. What is left open at the end is merged where it fits and
-returned as shorter blocks: a query with more rows than there are full blocks cannot be spread otherwise.
+Rows of one query all conflict, so a query with g rows needs g blocks, and packing fails when big queries are left
+for the end. Each block therefore takes the next row of the queries with the most rows left (the rule that leaves
+the fewest rows over when only same-query rows conflict), skipping a query whose row conflicts with the block. Once
+fewer queries are left than a block holds, the blocks fall short: those rows are merged where they fit and returned
+as shorter blocks, largest first.
 """
 
+import heapq
 from dataclasses import dataclass, field
 
-MAX_OPEN_BLOCKS = 256
+MAX_MISSES = 256  # rows tried and refused per block beyond B: bounds the work of a block whatever the conflicts
+MAX_OPEN_BLOCKS = 64  # the newest short blocks a leftover row is tried against when they are merged
 
 
 @dataclass
@@ -35,35 +39,54 @@ class Packing:
         return [row for block in self.full + self.short for row in block]
 
 
-def pack_blocks(keys: list[frozenset], forbidden: list[frozenset], batch_size: int, priority: list[int],
-                max_open: int = MAX_OPEN_BLOCKS) -> Packing:
-    """`priority` is the order in which rows are placed; spreading the big conflict groups first keeps the most."""
+def pack_blocks(keys: list[frozenset], forbidden: list[frozenset], groups: list, batch_size: int) -> Packing:
+    """`groups`: a label per row (its query); rows with the same label go to different blocks, in row order."""
+    rows_of: dict = {}
+    for row, group in enumerate(groups):
+        rows_of.setdefault(group, []).append(row)
+    # (-rows left, -forbidden ids, first row, group): the most rows left first, then the most constrained
+    heap = [(-len(rows), -len(forbidden[rows[0]]), rows[0], group) for group, rows in rows_of.items()]
+    heapq.heapify(heap)
+    taken = dict.fromkeys(rows_of, 0)
     full: list[list[int]] = []
+    short: list[list[int]] = []
+    while heap:
+        block, back, misses = _Block(), [], 0
+        while heap and len(block.rows) < batch_size and misses < batch_size + MAX_MISSES:
+            entry = heapq.heappop(heap)
+            row = rows_of[entry[3]][taken[entry[3]]]
+            if block.fits(keys[row], forbidden[row]):
+                block.add(row, keys[row], forbidden[row])
+                taken[entry[3]] += 1
+                entry = (entry[0] + 1, *entry[1:])
+            else:
+                misses += 1
+            if entry[0] < 0:  # back after the block, so that a query gives it one row at most
+                back.append(entry)
+        for entry in back:
+            heapq.heappush(heap, entry)
+        (full if len(block.rows) == batch_size else short).append(block.rows)
+    merged = _merge(short, keys, forbidden, batch_size)
+    full.extend(block for block in merged if len(block) == batch_size)
+    return Packing(full, sorted((block for block in merged if len(block) < batch_size), key=len, reverse=True))
+
+
+def _merge(blocks: list[list[int]], keys: list[frozenset], forbidden: list[frozenset],
+           batch_size: int) -> list[list[int]]:
+    """The rows of the short blocks placed again, those of the largest blocks first, each into the first block it
+    fits among the newest MAX_OPEN_BLOCKS open ones: blocks cut short by conflicts fill each other. The newest, as
+    the oldest fill up with conflicts and would leave every later row a block of its own."""
+    placed: list[list[int]] = []
     open_blocks: list[_Block] = []
-    deferred: list[int] = []
-    for row in priority:
-        if not _place(row, open_blocks, full, keys, forbidden, batch_size, max_open):
-            deferred.append(row)
-    # Second round: the rows of the emptiest open blocks, and deferred rows, fill the fullest open blocks.
-    open_blocks.sort(key=lambda block: len(block.rows), reverse=True)
-    pending = deferred + [row for block in open_blocks[1:] for row in block.rows]
-    open_blocks = open_blocks[:1]
-    for row in pending:
-        _place(row, open_blocks, full, keys, forbidden, batch_size, max_open=len(pending) + 1)
-    short = sorted((block.rows for block in open_blocks if block.rows), key=len, reverse=True)
-    return Packing(full, short)
-
-
-def _place(row: int, open_blocks: list[_Block], full: list[list[int]], keys: list[frozenset],
-           forbidden: list[frozenset], batch_size: int, max_open: int) -> bool:
-    block = next((b for b in open_blocks if b.fits(keys[row], forbidden[row])), None)
-    if block is None:
-        if len(open_blocks) >= max_open:
-            return False
-        block = _Block()
-        open_blocks.append(block)
-    block.add(row, keys[row], forbidden[row])
-    if len(block.rows) == batch_size:
-        full.append(block.rows)
-        open_blocks.remove(block)
-    return True
+    for row in (row for block in sorted(blocks, key=len, reverse=True) for row in block):
+        block = next((b for b in open_blocks if b.fits(keys[row], forbidden[row])), None)
+        if block is None:
+            block = _Block()
+            open_blocks.append(block)
+            if len(open_blocks) > MAX_OPEN_BLOCKS:  # closed, and its sets freed: they grow with the rows it holds
+                placed.append(open_blocks.pop(0).rows)
+        block.add(row, keys[row], forbidden[row])
+        if len(block.rows) == batch_size:
+            placed.append(block.rows)
+            open_blocks.remove(block)
+    return placed + [block.rows for block in open_blocks]

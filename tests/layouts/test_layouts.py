@@ -141,7 +141,7 @@ def test_scores_from_the_input_and_an_error_when_there_are_none(flag_data, conve
 
 
 @pytest.mark.parametrize(("settings", "message"), [
-    ({"layout": "triplet", "batch_size": 2}, "for the n-tuple layout"),
+    ({"layout": "labeled-pair", "batch_size": 2}, "for the n-tuple and triplet layouts"),
     ({"batch_size": 2, "shard_format": "parquet"}, "use shard_format 'arrow'"),
     ({"leftover": "reject"}, "give batch_size too"),
     ({"layout": "flag", "shard_rows": 10}, "do not apply"),

@@ -1,6 +1,8 @@
 """Proof by training: every layout loads with `datasets` and trains for a few real steps with each loss it is for,
 on a tiny offline model."""
 
+import json
+
 import datasets
 import pytest
 from training import train_steps
@@ -92,3 +94,23 @@ def test_buckets_train_through_the_multi_dataset_path(flag_data, convert_to, tmp
     # Batches of 2: neg1 holds 2 rows, neg2 and neg4 one each, so 3 steps, and a batch mixing buckets (different
     # columns) would fail to collate.
     train_steps(model, buckets, tmp_path, losses.MultipleNegativesRankingLoss(model), steps=3, batch_size=2)
+
+
+def test_triplet_in_conflict_free_blocks_trains_with_the_block_sampler(flag_data, convert_to, tmp_path, tiny_model):
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+
+    from pipeline.sampler import BlockBatchSampler
+
+    manifest = convert_to(flag_data, layout="triplet", batch_size=2)
+    dataset = datasets.load_from_disk(str(tmp_path / "out"))
+    blocks = json.loads(dataset.info.description)["prep_blocks"]
+    # 4 triplets of the france query (one per negative), 2 of hamlet, 2 of cat: 4 blocks, each with a france row
+    assert blocks == [2, 2, 2, 2] and manifest["batches"]["conflicts_after_layout"] == 0
+    starts = [sum(blocks[:index]) for index in range(len(blocks))]
+    for start, size in zip(starts, blocks, strict=True):
+        block = dataset[start:start + size]
+        assert len(set(block["anchor"])) == size  # a query's triplets in different batches
+        assert not set(block["anchor"]) & set(block["positive"] + block["negative"])
+    model, loss = bi_encoder_loss("MultipleNegativesRankingLoss", tiny_model)
+    assert isinstance(loss, MultipleNegativesRankingLoss)
+    train_steps(model, dataset, tmp_path, loss, steps=3, batch_size=2, batch_sampler=BlockBatchSampler)

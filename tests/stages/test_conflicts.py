@@ -59,7 +59,7 @@ def test_packing_separates_conflicting_rows_and_keeps_all_rows():
     rows = [(1, [10, 15]), (2, [11, 15]), (3, [12, 16]), (4, [13, 16]), (1, [10, 16]), (3, [12, 15])]
     keys, forbidden = sets(rows)
     assert count_conflicts(list(range(6)), 2, keys, forbidden) > 0
-    packing = pack_blocks(keys, forbidden, 2, priority=list(range(6)))
+    packing = pack_blocks(keys, forbidden, [anchor for anchor, _ in rows], 2)
     assert sorted(packing.order) == list(range(6))
     assert count_conflicts(packing.order, 2, keys, forbidden) == 0
     assert len(packing.full) == 3 and packing.short == []
@@ -69,7 +69,7 @@ def test_rows_of_one_cluster_beyond_the_full_blocks_get_shorter_blocks():
     # Three rows of one query cluster need three blocks, but five rows make one full block of 3.
     rows = [(1, [10, 15]), (2, [11, 16]), (1, [10, 16]), (3, [12, 15]), (4, [13, 15])]
     keys, forbidden = sets(rows)
-    packing = pack_blocks(keys, forbidden, 3, priority=list(range(5)))
+    packing = pack_blocks(keys, forbidden, [anchor for anchor, _ in rows], 3)
     assert sorted(packing.order) == list(range(5))
     assert [len(block) for block in packing.full] == [3]
     assert len(packing.short) == 2
