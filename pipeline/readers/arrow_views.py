@@ -2,28 +2,34 @@
 and Polars' own Arrow and Parquet readers panic on: pyarrow reads those, and Polars takes the table from it."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from pipeline.errors import InputError
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 VIEW_TYPES = ("string_view", "binary_view", "list_view")  # large_list_view too
 
 
-def has_view_types(path: Path) -> bool:
+def file_schema(path: Path) -> "pa.Schema | None":
+    """The schema of a Parquet or Arrow (IPC file or stream) file, read without its rows; None where it is no such
+    file (its scan says so)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         if path.suffix.lower() == ".parquet":
-            schema = pq.read_schema(path)
-        else:
-            with pa.memory_map(str(path)) as source:
-                if source.read(6) != b"ARROW1":
-                    return False  # the stream format is read by pyarrow anyway
-                schema = pa.ipc.open_file(source).schema
+            return pq.read_schema(path)
+        with pa.memory_map(str(path)) as source:
+            return _open(pa, source).schema
     except pa.ArrowInvalid:
-        return False  # no such file: its scan says so
+        return None
+
+
+def has_view_types(schema: "pa.Schema") -> bool:
     return any(view in str(field.type) for field in schema for view in VIEW_TYPES)
 
 
@@ -35,9 +41,16 @@ def read_by_pyarrow(path: Path) -> pl.LazyFrame:
         table = pq.read_table(path)
     else:
         with pa.memory_map(str(path)) as source:
-            table = pa.ipc.open_file(source).read_all()
+            table = _open(pa, source).read_all()
     for field in table.schema:  # string and binary views Polars takes; list views it has no type for
         if "list_view" in str(field.type):
             raise InputError(path, f"holds {field.type}, which Polars cannot read; write it as a list (pyarrow's "
                              "pa.list_)", field=field.name)
     return pl.from_arrow(table).lazy()
+
+
+def _open(pa, source: "pa.MemoryMappedFile") -> object:
+    """A reader of the IPC file format, or of the stream format that `datasets` writes."""
+    is_file_format = source.read(6) == b"ARROW1"
+    source.seek(0)
+    return pa.ipc.open_file(source) if is_file_format else pa.ipc.open_stream(source)

@@ -16,6 +16,8 @@ from pipeline.readers.files import blank_row
 from pipeline.readers.text_encoding import refuse_other_encodings
 from pipeline.wording import counted
 
+QRELS_COLUMNS = ["query-id", "corpus-id", "score"]
+
 
 def is_beir_folder(path: Path) -> bool:
     return path.is_dir() and (path / "corpus.jsonl").exists() and (path / "queries.jsonl").exists()
@@ -59,13 +61,13 @@ def _read_qrels(path: Path) -> pl.DataFrame:
         raise _ragged_line(path) or InputError(path, "cannot be read as a tab-separated qrels file: "
                                                      f"{str(error).splitlines()[0]}") from None
     frame = frame.with_row_index("row", offset=2).filter(~blank_row("row"))
-    for required in ("query-id", "corpus-id", "score"):
+    for required in QRELS_COLUMNS:
         if required not in frame.columns:
             raise InputError(path, f"missing column '{required}'; BEIR qrels have query-id, corpus-id, score")
     # Polars reads a line short of fields, or an empty field, as nulls
-    required = ["query-id", "corpus-id", "score"]  # other columns (a note, a trailing tab's) may be empty
-    if (empty := frame.filter(pl.any_horizontal(pl.col(required).is_null()))).height:
-        field = next(name for name in required if empty[name][0] is None)
+    # other columns (a note, a trailing tab's) may be empty
+    if (empty := frame.filter(pl.any_horizontal(pl.col(QRELS_COLUMNS).is_null()))).height:
+        field = next(name for name in QRELS_COLUMNS if empty[name][0] is None)
         raise _ragged_line(path) or InputError(path, "is empty", line=empty["row"][0], field=field)
     score = pl.col("score").cast(pl.Float64, strict=False)
     bad = frame.filter(score.is_null())

@@ -19,27 +19,13 @@ def refuse_repeated_names(path: Path, names: list[str]) -> None:
                          field=repeated)
 
 
-def header_names(path: Path) -> list[str]:
-    """A CSV, TSV, Parquet or Arrow (IPC file or stream) file's column names as its header or schema gives them
-    (Polars renames a CSV's repeats); [] where it is no such file (its scan says so)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    suffix = path.suffix.lower()
-    if suffix in {".csv", ".tsv"}:  # the header line as written, read as data: Polars renames repeated names
-        tsv = suffix == ".tsv"  # TSV has no quoting
-        try:
-            header = pl.read_csv(path, has_header=False, n_rows=1, infer_schema=False, separator="\t" if tsv else ",",
-                                 quote_char=None if tsv else '"', truncate_ragged_lines=True)
-        except (pl.exceptions.PolarsError, OSError):
-            return []  # its scan says what is wrong
-        return [value or "" for value in header.row(0)] if header.height else []
+def csv_header(path: Path) -> list[str]:
+    """A CSV or TSV file's column names as its header line gives them, read as a row: Polars renames repeated names
+    (`anchor_duplicated_0`); [] where it cannot be read (its scan says why)."""
+    tsv = path.suffix.lower() == ".tsv"  # TSV has no quoting
     try:
-        if suffix == ".parquet":
-            return pq.read_schema(path).names
-        with pa.memory_map(str(path)) as source:
-            is_file_format = source.read(6) == b"ARROW1"
-            source.seek(0)
-            return (pa.ipc.open_file(source) if is_file_format else pa.ipc.open_stream(source)).schema.names
-    except pa.ArrowInvalid:
+        header = pl.read_csv(path, has_header=False, n_rows=1, infer_schema=False, separator="\t" if tsv else ",",
+                             quote_char=None if tsv else '"', truncate_ragged_lines=True)
+    except (pl.exceptions.PolarsError, OSError):
         return []
+    return [value or "" for value in header.row(0)] if header.height else []

@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError
-from pipeline.readers.arrow_views import has_view_types, read_by_pyarrow
-from pipeline.readers.column_names import header_names, refuse_repeated_names
+from pipeline.readers.arrow_views import file_schema, has_view_types, read_by_pyarrow
+from pipeline.readers.column_names import csv_header, refuse_repeated_names
 from pipeline.readers.json_files import JSON_LINES_SUFFIXES, JSON_SUFFIX
 
 
@@ -63,9 +63,12 @@ def scan_table(path: Path, split: str) -> pl.LazyFrame:
     scan = SCANNERS.get(path.suffix.lower())
     if scan is None:
         raise unsupported_file_type(path)
-    refuse_repeated_names(path, header_names(path))  # before the scan, which panics on an Arrow file
-    if path.suffix.lower() not in {".csv", ".tsv"} and has_view_types(path):
-        return as_strings(read_by_pyarrow(path))
+    if path.suffix.lower() in {".csv", ".tsv"}:
+        refuse_repeated_names(path, csv_header(path))
+    elif (schema := file_schema(path)) is not None:  # before the scan, which panics on both in an Arrow file
+        refuse_repeated_names(path, schema.names)
+        if has_view_types(schema):
+            return as_strings(read_by_pyarrow(path))
     return scan(path)
 
 
