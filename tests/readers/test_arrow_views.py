@@ -20,10 +20,17 @@ def test_string_views_in_an_arrow_file_are_read(tmp_path: Path) -> None:
     assert sorted(canon.queries["text"]) == ["NA", "q2"] and sorted(canon.corpus["text"]) == ["null", "p2"]
 
 
-@pytest.mark.parametrize("name", ["train.arrow", "train.parquet"])
-def test_a_list_view_column_is_named(tmp_path: Path, name: str) -> None:
+def write_stream(table: pa.Table, path: Path) -> None:
+    """The Arrow IPC stream format, which `datasets` writes."""
+    with pa.ipc.new_stream(str(path), table.schema) as writer:
+        writer.write_table(table)
+
+
+@pytest.mark.parametrize("name, write", [("train.arrow", feather.write_feather), ("stream.arrow", write_stream),
+                                         ("train.parquet", pq.write_table)])
+def test_a_list_view_column_is_named(tmp_path: Path, name: str, write) -> None:
     path = tmp_path / name
-    table = pa.table({"anchor": ["q"], "positive": ["p"], "negative": pa.array([["n"]], pa.list_view(pa.string()))})
-    (pq.write_table if name.endswith(".parquet") else feather.write_feather)(table, path)
+    write(pa.table({"anchor": ["q"], "positive": ["p"], "negative": pa.array([["n"]], pa.list_view(pa.string()))}),
+          path)
     with pytest.raises(InputError, match=r"field 'negative': holds list_view<\w+: string>, which Polars cannot read"):
         read_dataset(path)
