@@ -157,4 +157,11 @@ def scan_parquet_folder(path: Path, split: str) -> pl.LazyFrame:
     splits = parquet_splits(path)
     if splits and split not in splits:
         raise split_not_found(path, split, splits)
-    return as_strings(pl.scan_parquet(splits[split] if splits else parquet_shards(path)))
+    shards = splits[split] if splits else parquet_shards(path)
+    schemas = [file_schema(shard) for shard in shards]
+    for shard, schema in zip(shards, schemas, strict=True):
+        if schema is not None:
+            refuse_repeated_names(shard, schema.names)
+    if any(schema is not None and has_view_types(schema) for schema in schemas):  # Polars' scan panics on a list view
+        return as_strings(pl.concat([read_by_pyarrow(shard) for shard in shards], how="vertical_relaxed"))
+    return as_strings(pl.scan_parquet(shards))

@@ -34,3 +34,23 @@ def test_a_list_view_column_is_named(tmp_path: Path, name: str, write) -> None:
           path)
     with pytest.raises(InputError, match=r"field 'negative': holds list_view<\w+: string>, which Polars cannot read"):
         read_dataset(path)
+
+
+def test_a_list_view_column_in_a_parquet_folder_names_its_shard(tmp_path: Path) -> None:
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    pq.write_table(pa.table({"anchor": ["q1"], "positive": ["p1"], "negative": [["n1"]]}), folder / "part-0.parquet")
+    pq.write_table(pa.table({"anchor": ["q2"], "positive": ["p2"],
+                             "negative": pa.array([["n2"]], pa.list_view(pa.string()))}), folder / "part-1.parquet")
+    with pytest.raises(InputError, match=r"part-1\.parquet, field 'negative': holds list_view"):
+        read_dataset(folder)
+
+
+def test_string_views_in_a_parquet_folder_are_read_from_every_shard(tmp_path: Path) -> None:
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    for shard, rows in enumerate((["q1", "q2"], ["q3"])):
+        pq.write_table(pa.table({"anchor": pa.array(rows, pa.string_view()), "positive": [f"p-{q}" for q in rows]}),
+                       folder / f"part-{shard}.parquet")
+    canon = read_dataset(folder)
+    assert sorted(canon.queries["text"]) == ["q1", "q2", "q3"] and canon.positives.height == 3
