@@ -10,15 +10,17 @@ from pipeline.input_rows import FilePart, row_place
 def rejected_rows(canon: Canonical, negatives_kept: bool = False) -> pl.DataFrame:
     """Input rows that yield nothing: an empty query, or no positive at all (with `negatives_kept`, for the
     labeled layouts, a query with only negatives still yields its pairs scored 0, unless its only negative is its
-    own text: `negative_is_anchor`)."""
+    own text: `negative_is_anchor`). Each with its query's text as `anchor` (null for an empty query)."""
     anchor_negatives = canon.negatives.filter(pl.col("doc_id") == pl.col("query_id"))["query_id"].implode()
     rows = canon.rows.with_columns(
         reason=pl.when(pl.col("query_id").is_null()).then(pl.lit("empty_query"))
         .when(pl.col("query_id").is_in(_yielding(canon, negatives_kept).implode())).then(None)
         .when(negatives_kept & pl.col("query_id").is_in(anchor_negatives)).then(pl.lit("negative_is_anchor"))
         .otherwise(pl.lit("no_positive")))
-    return rows.filter(pl.col("reason").is_not_null()).select(
-        pl.col("row").cast(pl.Int64), "reason",
+    rows = rows.filter(pl.col("reason").is_not_null()).join(  # the query's text, where it has one
+        canon.queries.select("query_id", anchor="text"), on="query_id", how="left", maintain_order="left")
+    return rows.select(
+        pl.col("row").cast(pl.Int64), "anchor", "reason",
         detail=pl.when(pl.col("reason") == "negative_is_anchor")
         .then(pl.lit("the input row's only negative is its query's own text, which is never a pair"))
         .otherwise(pl.lit("the input row has no usable (query, positive) pair")))

@@ -55,6 +55,8 @@ def test_rows_short_of_k_and_rows_without_positive_go_to_rejects(data, tiny_mode
     dataset = datasets.load_from_disk(str(tmp_path / "out"))
     reasons = rejects["reason"].value_counts()
     assert dict(reasons.iter_rows()).get("no_positive") == 1  # the chlorophyll row
+    chlorophyll = next(row for row in ROWS if not row["pos"])
+    assert rejects.filter(reason="no_positive")["anchor"].to_list() == [chlorophyll["query"]]
     layout = next(stage for stage in manifest["stages"] if stage["stage"] == "layout")
     assert layout["rows_out"] == len(dataset)
     assert layout["rows_in"] == layout["rows_out"] + layout["rows_rejected"]
