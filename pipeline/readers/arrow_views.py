@@ -1,5 +1,6 @@
-"""Arrow files and Parquet whose schema has view types (string_view, binary_view, list_view), which pyarrow writes
-and Polars' own Arrow and Parquet readers panic on: pyarrow reads those, and Polars takes the table from it."""
+"""Arrow files (the IPC file or stream format), and Arrow and Parquet files whose schema has view types
+(string_view, binary_view, list_view), which pyarrow writes and Polars' own Arrow and Parquet readers panic on:
+pyarrow reads those, and Polars takes the table from it."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +48,21 @@ def read_by_pyarrow(path: Path) -> pl.LazyFrame:
             raise InputError(path, f"holds {field.type}, which Polars cannot read; write it as a list (pyarrow's "
                              "pa.list_)", field=field.name)
     return pl.from_arrow(table).lazy()
+
+
+def scan_arrow(path: Path) -> pl.LazyFrame:
+    import pyarrow as pa
+
+    with path.open("rb") as handle:
+        is_file_format = handle.read(6) == b"ARROW1"
+    if is_file_format:
+        return pl.scan_ipc(path)
+    # `datasets` writes the Arrow IPC stream format, which scan_ipc (file format) does not read.
+    try:
+        with pa.memory_map(str(path)) as source:
+            return pl.from_arrow(pa.ipc.open_stream(source).read_all()).lazy()
+    except pa.ArrowInvalid as error:
+        raise InputError(path, f"not an Arrow file (IPC file or stream format): {error}") from None
 
 
 def _open(pa, source: "pa.MemoryMappedFile") -> object:

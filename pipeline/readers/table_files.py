@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import InputError
-from pipeline.readers.arrow_views import file_schema, has_view_types, read_by_pyarrow
+from pipeline.readers.arrow_views import file_schema, has_view_types, read_by_pyarrow, scan_arrow
 from pipeline.readers.column_names import csv_header, refuse_repeated_names
 from pipeline.readers.json_files import JSON_LINES_SUFFIXES, JSON_SUFFIX
 
@@ -102,21 +102,6 @@ def as_strings(scan: pl.LazyFrame) -> pl.LazyFrame:
     """Dictionary-encoded texts (pandas' category dtype) as plain strings, as `datasets` loads them."""
     return scan.with_columns(pl.col(name).cast(pl.String) for name, dtype in scan.collect_schema().items()
                              if isinstance(dtype, pl.Categorical | pl.Enum))
-
-
-def scan_arrow(path: Path) -> pl.LazyFrame:
-    import pyarrow as pa
-
-    with path.open("rb") as handle:
-        is_file_format = handle.read(6) == b"ARROW1"
-    if is_file_format:
-        return pl.scan_ipc(path)
-    # `datasets` writes the Arrow IPC stream format, which scan_ipc (file format) does not read.
-    try:
-        with pa.memory_map(str(path)) as source:
-            return pl.from_arrow(pa.ipc.open_stream(source).read_all()).lazy()
-    except pa.ArrowInvalid as error:
-        raise InputError(path, f"not an Arrow file (IPC file or stream format): {error}") from None
 
 
 def bucket_splits(path: Path) -> list[str]:
