@@ -51,15 +51,17 @@ def row_sets(rows: pl.DataFrame, forbidden_by_query: dict[int, frozenset]) -> tu
 
 
 def conflicting_pairs(block: list[int], keys: list[frozenset], forbidden: list[frozenset]) -> int:
-    """Unordered pairs of rows in one batch that conflict."""
+    """Unordered pairs of rows in one batch that conflict. Each row's forbidden ids are met with the keys held in
+    the batch, the smaller set iterated: a query with many positives forbids them all, but a batch holds few keys."""
     holders: dict[int, list[int]] = {}
     for row in block:
-        for key in forbidden[row]:
+        for key in keys[row]:
             holders.setdefault(key, []).append(row)
+    held = set(holders)
     pairs = set()
     for row in block:
-        for key in keys[row]:
-            for other in holders.get(key, ()):
+        for key in forbidden[row] & held:
+            for other in holders[key]:
                 if other != row:
                     pairs.add((min(row, other), max(row, other)))
     return len(pairs)

@@ -74,3 +74,14 @@ def test_rows_of_one_cluster_beyond_the_full_blocks_get_shorter_blocks():
     assert [len(block) for block in packing.full] == [3]
     assert len(packing.short) == 2
     assert all(conflicting_pairs(block, keys, forbidden) == 0 for block in packing.full + packing.short)
+
+
+def test_conflicting_pairs_equal_a_pair_by_pair_count_on_random_rows():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        rows = int(rng.integers(2, 12))
+        keys = [frozenset(rng.integers(0, 30, int(rng.integers(1, 5))).tolist()) for _ in range(rows)]
+        forbidden = [frozenset(rng.integers(0, 30, int(rng.integers(1, 20))).tolist()) for _ in range(rows)]
+        expected = sum(bool(keys[a] & forbidden[b] or keys[b] & forbidden[a])
+                       for a in range(rows) for b in range(a + 1, rows))
+        assert conflicting_pairs(list(range(rows)), keys, forbidden) == expected
