@@ -64,12 +64,15 @@ def _refuse_reorder(dataset, written: dict) -> None:
     in the dataset's indices mapping without reading a row; once flattened, or saved, by the digest of the rows that
     prep wrote (`pipeline.row_order`). A map that edits the texts changes the digest too, and a shuffle followed by
     one cannot be told from it: refused as well; ST's `prompts` argument adds prompts without editing the data."""
-    if "prep_order_digest" not in written or not set(COLUMNS) <= set(dataset.column_names):
+    # Renamed columns (rename_column keeps positions) are read where prep wrote anchor and positive: first and second.
+    names = list(COLUMNS) if set(COLUMNS) <= set(dataset.column_names) else dataset.column_names[:len(COLUMNS)]
+    if "prep_order_digest" not in written or len(names) < len(COLUMNS):
         return
     indices = getattr(dataset, "_indices", None)  # datasets' mapping of a shuffle, sort or select
     if indices is not None and (indices.column(0).to_numpy() != np.arange(len(dataset))).any():
         why = "a shuffle, sort or select reordered them"
-    elif order_digest(dataset.select_columns(list(COLUMNS)).with_format("arrow")[:]) != written["prep_order_digest"]:
+    elif order_digest(dataset.select_columns(names).with_format("arrow")[:].rename_columns(list(COLUMNS))) \
+            != written["prep_order_digest"]:
         why = "reordered (a shuffle or sort), or their texts edited (a map)"
     else:
         return

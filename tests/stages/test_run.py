@@ -317,6 +317,12 @@ def test_a_shuffle_or_sort_of_an_output_in_blocks_is_refused_by_the_sampler(data
         with pytest.raises(ValueError, match=r"reordered \(a shuffle or sort\), or their texts edited .*prompts="):
             BlockBatchSampler(edited, batch_size=2, drop_last=False)
     assert len(BlockBatchSampler(written.select(range(len(written))), batch_size=2, drop_last=False)) >= 2
+    # Renamed columns (MNRL reads them by position) are checked all the same.
+    renamed = written.rename_columns({"anchor": "query", "positive": "answer"})
+    assert len(BlockBatchSampler(renamed, batch_size=2, drop_last=False)) >= 2
+    for reordered in (renamed.shuffle(seed=1).flatten_indices(), renamed.select(swapped)):
+        with pytest.raises(ValueError, match="the rows are not as prep wrote them"):
+            BlockBatchSampler(reordered, batch_size=2, drop_last=False)
 
 
 def test_block_sampler_serves_the_multi_dataset_path(data, tiny_model, tmp_path):
