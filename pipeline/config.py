@@ -111,6 +111,8 @@ class MiningConfig:
             raise ConfigError(f"mining.positive_neighbors must be at least 0, got {self.positive_neighbors}")
         if self.range_min < 0:
             raise ConfigError(f"mining.range_min must be at least 0, got {self.range_min}")
+        if self.exact_max_docs < 0:  # 0: `auto` always builds an IVF index
+            raise ConfigError(f"mining.exact_max_docs must be at least 0, got {self.exact_max_docs}")
         if not 0 <= self.seed < 2**64:  # the seeded draws hash with it as an unsigned 64-bit number
             raise ConfigError(f"mining.seed must be from 0 to 2**64 - 1, got {self.seed}")
         if None not in (self.min_score, self.max_score) and self.min_score > self.max_score:

@@ -53,6 +53,7 @@ def test_toml_values_then_flags_override(tmp_path: Path):
     ("[mining]\nmax_score = -1.5\n", "[mining] max_score is a cosine between -1 and 1, got -1.5"),
     ("[mining]\nmin_score = 1.1\n", "[mining] min_score is a cosine between -1 and 1, got 1.1"),
     ("[mining]\nmin_score = 0.5\nmax_score = 0.4\n", "[mining] min_score (0.5) is above max_score (0.4)"),
+    ("[mining]\nexact_max_docs = -1\n", "[mining] exact_max_docs must be at least 0, got -1"),
     ("[layout]\nnegatives = 3\n", "negatives belongs in [mining], not [layout]"),
     ("[mining]\nbatch_size = 3\n", "batch_size belongs in [encoder] or [layout], not [mining]"),
     ("[encoder]\ndevice = 'tpu'\n", "[encoder] device must be cpu, cuda, cuda:N, mps or another torch device; "
