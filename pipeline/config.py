@@ -153,8 +153,8 @@ class EngineConfig:
         check_positive(self, "index_shards")
         if self.workers is not None:
             check_positive(self, "workers")
-        if self.gpus_per_worker is not None and self.gpus_per_worker < 0:
-            raise ConfigError(f"engine gpus_per_worker must be 0 or more, not {self.gpus_per_worker}")
+        if self.gpus_per_worker is not None and not 0 <= self.gpus_per_worker < float("inf"):  # nan too
+            raise ConfigError(f"engine.gpus_per_worker must be 0 or more, not {self.gpus_per_worker}")
         ray_only = (self.address, self.workers, self.gpus_per_worker, None if self.index_shards == 1 else 1)
         if self.name == "local" and any(value is not None for value in ray_only):
             raise ConfigError("engine address, workers, gpus_per_worker and index_shards are for the ray engine: "

@@ -47,6 +47,8 @@ def test_toml_values_then_flags_override(tmp_path: Path):
     ("[engine]\nname = 'spark'\n", "[engine] name must be one of 'local', 'ray'; got 'spark'"),
     ("[engine]\naddress = 'auto'\n", "[engine] engine address, workers, gpus_per_worker and index_shards are for"),
     ("[engine]\nname = 'ray'\nworkers = 0\n", "[engine] workers must be a positive integer, got 0"),
+    ("[engine]\nname = 'ray'\ngpus_per_worker = nan\n", "[engine] gpus_per_worker must be 0 or more, not nan"),
+    ("[engine]\nname = 'ray'\ngpus_per_worker = -1\n", "[engine] gpus_per_worker must be 0 or more, not -1"),
     ('[mining]\nrelative_margin = "0.05"\n', "[mining] relative_margin must be float or None, got '0.05'"),
     ("[mining]\nrelative_margin = 1\n", "[mining] relative_margin is a share, at least 0 and below 1, got 1"),
     ("[mining]\nabsolute_margin = 2.0\n", "[mining] absolute_margin is a cosine difference, at least 0 and below 2"),
