@@ -14,7 +14,7 @@ The TOML file has one table per concern, named as below ([layout]'s `LayoutConfi
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipeline.config_checks import check_choice, check_device, check_positive, check_types
+from pipeline.config_checks import check_choice, check_device, check_not_empty, check_positive, check_types
 from pipeline.config_layout import LayoutConfig
 from pipeline.errors import ConfigError
 
@@ -43,6 +43,8 @@ class EncoderConfig:
 
     def __post_init__(self) -> None:
         check_types(self)
+        check_not_empty(self, "model")
+        check_not_empty(self, "cache_dir")
         check_positive(self, "batch_size")
         if self.tokenizer_workers is not None and self.tokenizer_workers < 0:
             raise ConfigError(f"tokenizer_workers must be 0 or more, got {self.tokenizer_workers}")

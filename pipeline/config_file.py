@@ -95,7 +95,7 @@ def _named(error: ConfigError, path: Path | None, table: str, current: object, c
 
 def _typed_flags(by_key: dict[tuple[str, str], tuple[str, object]], table: str) -> dict[str, str]:
     """The given flags of `table` by key, as the user typed them: `--group-size 1`, `--scores`, `--no-binary`."""
-    return {key: flag if value is True else f"--no-{flag[2:]}" if value is False else f"{flag} {value}"
+    return {key: flag if value is True else f"--no-{flag[2:]}" if value is False else f"{flag} {value or repr(value)}"
             for (home, key), (flag, value) in by_key.items() if home == table}
 
 
