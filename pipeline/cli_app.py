@@ -41,7 +41,8 @@ BinaryOpt = Annotated[bool | None, typer.Option(
     "--binary/--no-binary", help="labeled-pair: an integer label 1/0 (Contrastive, OnlineContrastive, Softmax) "
                                  "instead of a score.")]
 TeacherOpt = Annotated[str | None, typer.Option(help="CrossEncoder model that gives the --scores.")]
-GroupSizeOpt = Annotated[int | None, typer.Option(help="flag: FlagEmbedding's train_group_size; K = group size - 1.")]
+GroupSizeOpt = Annotated[int | None, typer.Option(help="flag: FlagEmbedding's train_group_size; K = group size - 1 "
+                                                      "(default: --negatives + 1).")]
 AllNegativesOpt = Annotated[bool | None, typer.Option(
     "--all-negatives/--no-all-negatives", help="flag: every negative of a query (at least group size - 1); "
                                                "FlagEmbedding samples train_group_size - 1 of them each epoch.")]

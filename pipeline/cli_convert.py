@@ -42,7 +42,8 @@ def convert(
                                                        "keep every negative.")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML file with a \\[layout] table (and mining.negatives, "
                                                      "mining.seed); flags override it.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed for --fill repeat and --positives sample:N.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for --fill repeat and --positives sample:N "
+                                                  "(default 12).")] = None,
     fill: ConvertFillOpt = None,
     allow_padding: AllowPaddingOpt = None,
     scores: ScoresOpt = None,
