@@ -149,6 +149,16 @@ def test_readme_config_reference_lists_every_key_and_no_other():
     assert documented == fields
 
 
+def test_readme_names_the_keys_that_have_no_flag():
+    from pipeline.config_file import FLAGS, TABLES
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    sentence = re.search(r"These keys have no flag and are set only in the file: (.*?)\.\n", readme, re.DOTALL)[1]
+    flagged = set(FLAGS.values())
+    file_only = {f"{table}.{key}" for table, keys in TABLES.items() for key in keys if (table, key) not in flagged}
+    assert set(re.findall(r"`(\w+\.\w+)`", sentence)) == file_only
+
+
 def test_a_huge_negatives_is_refused_before_the_read_by_run_and_taken_by_convert(tmp_path):
     """Mining cannot give more than MAX_NEGATIVES (its search depth); convert keeps any K the input holds."""
     from pipeline.run import RunInputs, run_pipeline
