@@ -92,6 +92,26 @@ def test_an_error_in_a_flag_names_the_flag_not_the_file(tmp_path: Path):
                                 "negatives")
 
 
+@pytest.mark.parametrize(("toml", "flags", "message"), [
+    ("[layout]\nscores = true\nteacher = 'x'\n", {"--scores": False},
+     "[layout] a teacher gives scores: add --scores (the command line gives --no-scores)"),
+    ("[layout]\nlayout = 'flag'\ngroup_size = 8\n", {"--negatives": 3},
+     "group_size 8 means 7 negatives per query; negatives says 3: give one of them (the command line gives "
+     "--negatives 3)"),
+    ("[mining]\nrange_max = 10\n", {"--negatives": 20},
+     "[mining] range_max - range_min (10 - 0) leaves fewer candidates than negatives (20) (the command line gives "
+     "--negatives 20)"),
+])
+def test_a_file_value_refused_with_a_flag_names_the_flag_too(tmp_path: Path, toml: str, flags: dict, message: str):
+    """The file alone is valid and so are the flags alone: blaming only the file, whose advice may be the flag the
+    user just turned off, left the user to guess."""
+    path = tmp_path / "prep.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as error:
+        load_run_config(path, flags)
+    assert str(error.value) == f"{path}: {message}"
+
+
 def test_a_setting_outside_any_table_names_its_table(tmp_path: Path):
     path = tmp_path / "prep.toml"
     path.write_text("negatives = 5\n")
