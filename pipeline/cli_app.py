@@ -82,6 +82,15 @@ def parse_columns(text: str | None) -> dict[str, str]:
     return mapping
 
 
+def check_not_input(path: Path | None, option: str, inputs: dict[str, Path | None]) -> None:
+    """Refuse a --json or --html file that is an input: the report would overwrite the data it describes."""
+    if path is None:
+        return
+    for name, source in inputs.items():
+        if source is not None and path.expanduser().resolve() == source.expanduser().resolve():
+            raise ConfigError(f"{option} {path} is {name}: writing it would overwrite the input; choose another file")
+
+
 def write_text(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so readers never see half a file."""
     partial = path.with_name(f".{path.name}.partial")

@@ -31,6 +31,18 @@ def test_exit_0_when_clean(write_table, prep, tiny_tokenizer: Path) -> None:
     assert "no problems found" in result.stdout
 
 
+def test_a_json_file_that_is_an_input_is_refused(write_table, prep, tmp_path: Path) -> None:
+    """`prep lint data.jsonl --json data.jsonl` overwrote the data with its findings; so did --json naming --eval."""
+    data, held_out = write_table("train.jsonl", CLEAN), write_table("eval.jsonl", CLEAN)
+    before = data.read_bytes(), held_out.read_bytes()
+    for option, path in (("DATA", data), ("--eval", held_out)):
+        result = prep("lint", data, "--eval", held_out, "--json", path)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip().splitlines() == [f"error: --json {path} is {option}: writing it would overwrite "
+                                                      "the input; choose another file"]
+    assert (data.read_bytes(), held_out.read_bytes()) == before
+
+
 def test_exit_1_on_errors_and_json_shape(write_table, prep, tmp_path: Path, tiny_tokenizer: Path) -> None:
     rows = [*CLEAN, {**CLEAN[0], "positive": "what is bm25"}]
     out = tmp_path / "findings.json"
