@@ -72,6 +72,9 @@ def convert(
         "--batch-size": batch_size, "--leftover": leftover,
     }
     settings = load_run_config(config, flags, defaults={"layout": {"fill": "drop"}})  # convert does not mine
+    if settings.layout.fill == "mine":  # the default is drop: a flag or the file asked for mine
+        named = "--fill mine" if fill is not None else f"{config}: [layout] fill 'mine'"
+        raise ConfigError(f"{named}: prep convert does not mine: use --fill drop, repeat or pad, or prep run to mine")
     from_file = config is not None and negatives is None and "negatives" in read_config_file(config).get("mining", {})
     if (negatives is not None or from_file) and settings.layout.layout not in ("n-tuple", "flag"):
         named = f"{config}: [mining] negatives" if from_file else "--negatives"
