@@ -107,6 +107,19 @@ def test_batch_of_one_is_refused_by_lint_and_layouts() -> None:
             make()
 
 
+@pytest.mark.parametrize(("options", "message"), [
+    ({"eval_split": "test"}, "--eval-split test is the split of the --eval data: give --eval too"),
+    ({"cache_dir": "cache"}, "--cache-dir cache is the embedding cache of --deep, which alone encodes: add --deep"),
+])
+def test_an_option_that_needs_another_is_refused_without_it(options: dict, message: str) -> None:
+    """Both were dropped without a word, so a missing --eval or --deep went unnoticed."""
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError) as error:
+        LintOptions(**options)
+    assert str(error.value) == message
+
+
 def test_empty_file_is_a_warning(write_table, prep, tiny_tokenizer: Path) -> None:
     result = prep("lint", write_table("train.jsonl", []), "--model", tiny_tokenizer)
     assert result.returncode == 0, result.stderr  # readable, as `prep report` reads it: 0 rows
