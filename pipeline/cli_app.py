@@ -41,7 +41,8 @@ BinaryOpt = Annotated[bool | None, typer.Option(
     "--binary/--no-binary", help="labeled-pair: an integer label 1/0 (Contrastive, OnlineContrastive, Softmax) "
                                  "instead of a score.")]
 TeacherOpt = Annotated[str | None, typer.Option(help="CrossEncoder model that gives the --scores.")]
-GroupSizeOpt = Annotated[int | None, typer.Option(help="flag: FlagEmbedding's train_group_size; K = group size - 1.")]
+GroupSizeOpt = Annotated[int | None, typer.Option(help="flag: FlagEmbedding's train_group_size; K = group size - 1 "
+                                                      "(default: --negatives + 1).")]
 AllNegativesOpt = Annotated[bool | None, typer.Option(
     "--all-negatives/--no-all-negatives", help="flag: every negative of a query (at least group size - 1); "
                                                "FlagEmbedding samples train_group_size - 1 of them each epoch.")]
@@ -79,6 +80,15 @@ def parse_columns(text: str | None) -> dict[str, str]:
             raise ConfigError(f"--columns maps {other} and {role} both to '{column}'; a column has one role")
         mapping[role] = column
     return mapping
+
+
+def check_not_input(path: Path | None, option: str, inputs: dict[str, Path | None]) -> None:
+    """Refuse a --json or --html file that is an input: the report would overwrite the data it describes."""
+    if path is None:
+        return
+    for name, source in inputs.items():
+        if source is not None and path.expanduser().resolve() == source.expanduser().resolve():
+            raise ConfigError(f"{option} {path} is {name}: writing it would overwrite the input; choose another file")
 
 
 def write_text(path: Path, text: str) -> None:

@@ -42,7 +42,8 @@ def convert(
                                                        "keep every negative.")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML file with a \\[layout] table (and mining.negatives, "
                                                      "mining.seed); flags override it.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed for --fill repeat and --positives sample:N.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for --fill repeat and --positives sample:N "
+                                                  "(default 12).")] = None,
     fill: ConvertFillOpt = None,
     allow_padding: AllowPaddingOpt = None,
     scores: ScoresOpt = None,
@@ -57,7 +58,7 @@ def convert(
     leftover: LeftoverOpt = None,
 ) -> None:
     """Lay out data that already has its negatives for another trainer, without an encoder."""
-    from pipeline.config_file import load_run_config, path_sources
+    from pipeline.config_file import load_run_config, path_sources, read_config_file
     from pipeline.convert import check_convert_config
     from pipeline.convert import convert as convert_data
     from pipeline.run import RunInputs
@@ -71,8 +72,13 @@ def convert(
         "--batch-size": batch_size, "--leftover": leftover,
     }
     settings = load_run_config(config, flags, defaults={"layout": {"fill": "drop"}})  # convert does not mine
-    if negatives is not None and settings.layout.layout not in ("n-tuple", "flag"):
-        raise ConfigError(f"--negatives is K for n-tuple and flag; {settings.layout.layout} keeps every negative "
+    if settings.layout.fill == "mine":  # the default is drop: a flag or the file asked for mine
+        named = "--fill mine" if fill is not None else f"{config}: [layout] fill 'mine'"
+        raise ConfigError(f"{named}: prep convert does not mine: use --fill drop, repeat or pad, or prep run to mine")
+    from_file = config is not None and negatives is None and "negatives" in read_config_file(config).get("mining", {})
+    if (negatives is not None or from_file) and settings.layout.layout not in ("n-tuple", "flag"):
+        named = f"{config}: [mining] negatives" if from_file else "--negatives"
+        raise ConfigError(f"{named} is K for n-tuple and flag; {settings.layout.layout} keeps every negative "
                           "the input gives (prep convert does not mine)")
     inputs = RunInputs(data, fmt, split, parse_columns(columns))
     sources = path_sources(config, flags)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli_app import ColumnsOpt, DataArg, FormatOpt, console, parse_columns, write_text
+from pipeline.cli_app import ColumnsOpt, DataArg, FormatOpt, check_not_input, console, parse_columns, write_text
 
 
 def lint(
@@ -44,6 +44,7 @@ def lint(
     from pipeline.lint.render import render_json, render_terminal
     from pipeline.lint.runner import lint as run_lint
 
+    check_not_input(json_path, "--json", {"DATA": data, "--eval": eval_data})
     options = LintOptions(fmt=fmt, layout=layout, loss=loss, batch_size=batch_size, group_size=group_size,
                           eval_data=eval_data, eval_split=eval_split, split=split, strict=strict, deep=deep,
                           model=model, threshold=threshold, cache_dir=cache_dir, columns=parse_columns(columns))

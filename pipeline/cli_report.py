@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli_app import ColumnsOpt, DataArg, FormatOpt, SplitOpt, console, parse_columns, write_text
+from pipeline.cli_app import (
+    ColumnsOpt,
+    DataArg,
+    FormatOpt,
+    SplitOpt,
+    check_not_input,
+    console,
+    parse_columns,
+    write_text,
+)
 
 
 def report(
@@ -26,6 +35,8 @@ def report(
     from pipeline.report.terminal import render_terminal
     from pipeline.report.tokens import load_token_counter
 
+    check_not_input(json_path, "--json", {"DATA": data})
+    check_not_input(html_path, "--html", {"DATA": data})
     canon = read_dataset(data, fmt, split, parse_columns(columns))
     result = profile(canon, load_token_counter(model))
     render_terminal(result, console)

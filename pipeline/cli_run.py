@@ -45,7 +45,8 @@ def run(
     negatives: Annotated[int | None, typer.Option(help="K, negatives per row (default 3, at most 1024).")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML file with \\[encoder], \\[mining], \\[dedupe], \\[layout], "
                                                      "\\[engine] tables; flags override it.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed for random sampling and index training.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for --sampling random, the IVF index, --positives sample:N "
+                                                  "and --fill repeat (default 12).")] = None,
     relative_margin: Annotated[float | None, typer.Option(help="Drop candidates scoring above (1 - margin) x the "
                                                                "query's lowest positive score (default 0.05).")] = None,
     positive_neighbors: Annotated[int | None, typer.Option(help="Drop candidates among the N nearest documents of a "
@@ -74,7 +75,8 @@ def run(
     leftover: LeftoverOpt = None,
     dedupe_threshold: Annotated[float | None, typer.Option(help="Cosine at which queries (and texts) count as "
                                                                "near-duplicates (default 0.90).")] = None,
-    cache_dir: Annotated[str | None, typer.Option(help="Embedding cache (default ~/.cache/prep/embeddings).")] = None,
+    cache_dir: Annotated[str | None, typer.Option(help="Embedding cache (default: $PREP_CACHE_DIR, else "
+                                                       "~/.cache/prep/embeddings).")] = None,
     backend: Annotated[str | None, typer.Option(help="Encoder backend: fp32 (default, exact), auto (bf16 on a CPU "
                                                      "with native bf16, fp16 on a GPU), bf16, fp16 or int8; "
                                                      "benchmarks/RESULTS.md measures speed and overlap.")] = None,

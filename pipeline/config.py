@@ -14,7 +14,7 @@ The TOML file has one table per concern, named as below ([layout]'s `LayoutConfi
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipeline.config_checks import check_choice, check_device, check_positive, check_types
+from pipeline.config_checks import check_choice, check_device, check_not_empty, check_positive, check_types
 from pipeline.config_layout import LayoutConfig
 from pipeline.errors import ConfigError
 
@@ -43,6 +43,8 @@ class EncoderConfig:
 
     def __post_init__(self) -> None:
         check_types(self)
+        check_not_empty(self, "model")
+        check_not_empty(self, "cache_dir")
         check_positive(self, "batch_size")
         if self.tokenizer_workers is not None and self.tokenizer_workers < 0:
             raise ConfigError(f"tokenizer_workers must be 0 or more, got {self.tokenizer_workers}")
@@ -111,6 +113,8 @@ class MiningConfig:
             raise ConfigError(f"mining.positive_neighbors must be at least 0, got {self.positive_neighbors}")
         if self.range_min < 0:
             raise ConfigError(f"mining.range_min must be at least 0, got {self.range_min}")
+        if self.exact_max_docs < 0:  # 0: `auto` always builds an IVF index
+            raise ConfigError(f"mining.exact_max_docs must be at least 0, got {self.exact_max_docs}")
         if not 0 <= self.seed < 2**64:  # the seeded draws hash with it as an unsigned 64-bit number
             raise ConfigError(f"mining.seed must be from 0 to 2**64 - 1, got {self.seed}")
         if None not in (self.min_score, self.max_score) and self.min_score > self.max_score:
@@ -151,8 +155,8 @@ class EngineConfig:
         check_positive(self, "index_shards")
         if self.workers is not None:
             check_positive(self, "workers")
-        if self.gpus_per_worker is not None and self.gpus_per_worker < 0:
-            raise ConfigError(f"engine gpus_per_worker must be 0 or more, not {self.gpus_per_worker}")
+        if self.gpus_per_worker is not None and not 0 <= self.gpus_per_worker < float("inf"):  # nan too
+            raise ConfigError(f"engine.gpus_per_worker must be 0 or more, not {self.gpus_per_worker}")
         ray_only = (self.address, self.workers, self.gpus_per_worker, None if self.index_shards == 1 else 1)
         if self.name == "local" and any(value is not None for value in ray_only):
             raise ConfigError("engine address, workers, gpus_per_worker and index_shards are for the ray engine: "

@@ -30,6 +30,12 @@ def check_positive(config: object, name: str) -> None:
         raise ConfigError(f"{name} must be a positive integer, got {value!r}")
 
 
+def check_not_empty(config: object, name: str) -> None:
+    """A name or folder given as "" (an unset shell variable) would silently mean the default, or the current folder."""
+    if getattr(config, name) == "":
+        raise ConfigError(f"{name} is an empty string; leave it out to use the default")
+
+
 def check_choice(config: object, name: str, legal: tuple[str, ...]) -> None:
     value = getattr(config, name)
     if value not in legal:

@@ -60,9 +60,10 @@ def load_run_config(path: Path | None, flags: dict[str, object],
         if "negatives" in from_file | set(given["mining"]):
             message = (f"group_size {group_size} means {group_size - 1} negatives per query; negatives says "
                        f"{config.mining.negatives}: give one of them")
+            typed = _typed_flags(by_key, "mining") | _typed_flags(by_key, "layout")
             if from_file & {"negatives", "group_size"}:
-                raise ConfigError(f"{path}: {message}")
-            raise ConfigError(_naming_flags(message, _typed_flags(by_key, "mining") | _typed_flags(by_key, "layout")))
+                raise ConfigError(f"{path}: {message}{_also_typed(message, typed)}")
+            raise ConfigError(_naming_flags(message, typed))
         config = replace(config, mining=replace(config.mining, negatives=group_size - 1))
     return config
 
@@ -89,20 +90,32 @@ def _named(error: ConfigError, path: Path | None, table: str, current: object, c
         except ConfigError:
             pass
         else:
-            return ConfigError(f"{path}: [{table}] {str(error).removeprefix(f'{table}.')}")
+            message = str(error).removeprefix(f"{table}.")
+            return ConfigError(f"{path}: [{table}] {message}{_also_typed(message, typed)}")
     return ConfigError(_naming_flags(str(error), typed))
+
+
+def _also_typed(message: str, typed: dict[str, str]) -> str:
+    """An error the file's values cause together with a flag (`--no-scores` with the file's `teacher`) names that
+    flag too: its advice ("add --scores") reads as nonsense to someone who typed the opposite."""
+    named = _flags_named_in(message, typed)
+    return f" (the command line gives {' '.join(named)})" if named else ""
+
+
+def _flags_named_in(message: str, typed: dict[str, str]) -> list[str]:
+    return [shown for key, shown in typed.items() if re.search(rf"\b{key}\b", message)]
 
 
 def _typed_flags(by_key: dict[tuple[str, str], tuple[str, object]], table: str) -> dict[str, str]:
     """The given flags of `table` by key, as the user typed them: `--group-size 1`, `--scores`, `--no-binary`."""
-    return {key: flag if value is True else f"--no-{flag[2:]}" if value is False else f"{flag} {value}"
+    return {key: flag if value is True else f"--no-{flag[2:]}" if value is False else f"{flag} {value or repr(value)}"
             for (home, key), (flag, value) in by_key.items() if home == table}
 
 
 def _naming_flags(message: str, typed: dict[str, str]) -> str:
     """`message` after the flags that set a key it names (`--group-size 1: group_size must be at least 2 ...`):
     a config error names its keys, as the file's table and key are named for a value from the file."""
-    named = [shown for key, shown in typed.items() if re.search(rf"\b{key}\b", message)]
+    named = _flags_named_in(message, typed)
     if not named:
         return message
     # the hint too: "give batch_size too" is a flag to add on the command line

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from pipeline.config_checks import check_choice, check_positive, check_types
+from pipeline.config_checks import check_choice, check_not_empty, check_positive, check_types
 from pipeline.errors import ConfigError
 
 LAYOUTS = ("n-tuple", "buckets", "triplet", "labeled-pair", "labeled-list", "flag")
@@ -31,6 +31,7 @@ class LayoutConfig:
         if self.batch_size is False or (type(self.batch_size) is int and self.batch_size == 0):  # false, or 0
             object.__setattr__(self, "batch_size", None)
         check_types(self)
+        check_not_empty(self, "teacher")
         check_choice(self, "layout", LAYOUTS)
         check_choice(self, "fill", FILLS)
         check_choice(self, "shard_format", ("arrow", "parquet"))

@@ -46,6 +46,18 @@ def test_output_under_a_file_is_a_clear_error(write_table, tmp_path: Path, prep,
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("option", ["--json", "--html"])
+def test_a_report_file_that_is_the_input_is_refused(write_table, tmp_path: Path, prep, option: str) -> None:
+    """`prep report data.jsonl --json data.jsonl` overwrote the data with its own report."""
+    path = write_table("train.jsonl", ROWS)
+    before = path.read_bytes()
+    result = prep("report", path, option, tmp_path / "." / "train.jsonl")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [f"error: {option} {tmp_path / '.' / 'train.jsonl'} is DATA: writing "
+                                                  "it would overwrite the input; choose another file"]
+    assert path.read_bytes() == before
+
+
 def test_json_keys_are_the_contract(write_table, tmp_path: Path, prep) -> None:
     path = write_table("train.jsonl", ROWS)
     result = prep("report", path, "--format", "flag", "--json", tmp_path / "r.json")

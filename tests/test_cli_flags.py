@@ -9,7 +9,8 @@ from pipeline.cli import app
 from pipeline.config_file import FLAGS
 from pipeline.errors import ConfigError
 
-# --model and --cache-dir are checked when they load or are written (tests/test_cli.py); --trust-given-negatives and
+# --model and --cache-dir are checked when they load or are written (tests/test_cli.py), but for an empty string (an
+# unset shell variable), which would mean the default model or the current folder; --trust-given-negatives and
 # --allow-padding are right whatever they say.
 NEVER_WRONG_ALONE = {"--model", "--cache-dir", "--trust-given-negatives", "--allow-padding"}
 RUN = [
@@ -37,6 +38,9 @@ RUN = [
     (["--engine", "spark"], "--engine spark: name must be one of 'local', 'ray'"),
     (["--ray-address", "auto"], "--ray-address auto: engine address, workers"),
     (["--engine", "ray", "--workers", "0"], "--workers 0: workers must be a positive integer"),
+    (["--model", ""], "--model '': model is an empty string; leave it out to use the default"),
+    (["--cache-dir", ""], "--cache-dir '': cache_dir is an empty string"),
+    (["--scores", "--teacher", ""], "--teacher '': teacher is an empty string"),
     (["--layout", "flag", "--group-size", "4", "--negatives", "5"],
      "--negatives 5 --group-size 4: group_size 4 means 3 negatives per query; negatives says 5"),
 ]

@@ -47,12 +47,15 @@ def test_toml_values_then_flags_override(tmp_path: Path):
     ("[engine]\nname = 'spark'\n", "[engine] name must be one of 'local', 'ray'; got 'spark'"),
     ("[engine]\naddress = 'auto'\n", "[engine] engine address, workers, gpus_per_worker and index_shards are for"),
     ("[engine]\nname = 'ray'\nworkers = 0\n", "[engine] workers must be a positive integer, got 0"),
+    ("[engine]\nname = 'ray'\ngpus_per_worker = nan\n", "[engine] gpus_per_worker must be 0 or more, not nan"),
+    ("[engine]\nname = 'ray'\ngpus_per_worker = -1\n", "[engine] gpus_per_worker must be 0 or more, not -1"),
     ('[mining]\nrelative_margin = "0.05"\n', "[mining] relative_margin must be float or None, got '0.05'"),
     ("[mining]\nrelative_margin = 1\n", "[mining] relative_margin is a share, at least 0 and below 1, got 1"),
     ("[mining]\nabsolute_margin = 2.0\n", "[mining] absolute_margin is a cosine difference, at least 0 and below 2"),
     ("[mining]\nmax_score = -1.5\n", "[mining] max_score is a cosine between -1 and 1, got -1.5"),
     ("[mining]\nmin_score = 1.1\n", "[mining] min_score is a cosine between -1 and 1, got 1.1"),
     ("[mining]\nmin_score = 0.5\nmax_score = 0.4\n", "[mining] min_score (0.5) is above max_score (0.4)"),
+    ("[mining]\nexact_max_docs = -1\n", "[mining] exact_max_docs must be at least 0, got -1"),
     ("[layout]\nnegatives = 3\n", "negatives belongs in [mining], not [layout]"),
     ("[mining]\nbatch_size = 3\n", "batch_size belongs in [encoder] or [layout], not [mining]"),
     ("[encoder]\ndevice = 'tpu'\n", "[encoder] device must be cpu, cuda, cuda:N, mps or another torch device; "
@@ -87,6 +90,26 @@ def test_an_error_in_a_flag_names_the_flag_not_the_file(tmp_path: Path):
         load_run_config(path, {"--group-size": 1, "--fill": "drop"})
     assert str(error.value) == ("--group-size 1: group_size must be at least 2: one positive and group_size - 1 "
                                 "negatives")
+
+
+@pytest.mark.parametrize(("toml", "flags", "message"), [
+    ("[layout]\nscores = true\nteacher = 'x'\n", {"--scores": False},
+     "[layout] a teacher gives scores: add --scores (the command line gives --no-scores)"),
+    ("[layout]\nlayout = 'flag'\ngroup_size = 8\n", {"--negatives": 3},
+     "group_size 8 means 7 negatives per query; negatives says 3: give one of them (the command line gives "
+     "--negatives 3)"),
+    ("[mining]\nrange_max = 10\n", {"--negatives": 20},
+     "[mining] range_max - range_min (10 - 0) leaves fewer candidates than negatives (20) (the command line gives "
+     "--negatives 20)"),
+])
+def test_a_file_value_refused_with_a_flag_names_the_flag_too(tmp_path: Path, toml: str, flags: dict, message: str):
+    """The file alone is valid and so are the flags alone: blaming only the file, whose advice may be the flag the
+    user just turned off, left the user to guess."""
+    path = tmp_path / "prep.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as error:
+        load_run_config(path, flags)
+    assert str(error.value) == f"{path}: {message}"
 
 
 def test_a_setting_outside_any_table_names_its_table(tmp_path: Path):
@@ -144,6 +167,16 @@ def test_readme_config_reference_lists_every_key_and_no_other():
     fields = {table.name: {key.name for key in dataclasses.fields(getattr(defaults, table.name))}
               for table in dataclasses.fields(defaults)}
     assert documented == fields
+
+
+def test_readme_names_the_keys_that_have_no_flag():
+    from pipeline.config_file import FLAGS, TABLES
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    sentence = re.search(r"These keys have no flag and are set only in the file: (.*?)\.\n", readme, re.DOTALL)[1]
+    flagged = set(FLAGS.values())
+    file_only = {f"{table}.{key}" for table, keys in TABLES.items() for key in keys if (table, key) not in flagged}
+    assert set(re.findall(r"`(\w+\.\w+)`", sentence)) == file_only
 
 
 def test_a_huge_negatives_is_refused_before_the_read_by_run_and_taken_by_convert(tmp_path):

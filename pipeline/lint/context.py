@@ -49,6 +49,11 @@ class LintOptions:
             raise ConfigError(f"--group-size must be at least 1 (1 positive + negatives), got {self.group_size}")
         if not 0 < self.threshold <= 1:
             raise ConfigError(f"--threshold is a cosine in (0, 1], got {self.threshold}")
+        if self.eval_split is not None and self.eval_data is None:
+            raise ConfigError(f"--eval-split {self.eval_split} is the split of the --eval data: give --eval too")
+        if self.cache_dir is not None and not self.deep:
+            raise ConfigError(f"--cache-dir {self.cache_dir} is the embedding cache of --deep, which alone encodes: "
+                              "add --deep")
 
 
 @dataclass

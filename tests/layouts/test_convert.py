@@ -380,6 +380,22 @@ def test_cli_convert_and_its_errors(flag_data, prep, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+def test_cli_convert_refuses_negatives_from_the_file_for_a_layout_that_keeps_every_negative(flag_data, prep, tmp_path):
+    """As --negatives is refused there: the file's K was otherwise dropped without a word. A file's fill 'mine' is named
+    as the file's too."""
+    config = tmp_path / "prep.toml"
+    config.write_text("[mining]\nnegatives = 1\n")
+    refused = prep("convert", flag_data, "--to", "triplet", "--config", config, "--out", tmp_path / "x")
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.splitlines() == [f"error: {config}: [mining] negatives is K for n-tuple and flag; triplet "
+                                           "keeps every negative the input gives (prep convert does not mine)"]
+    config.write_text("[layout]\nfill = 'mine'\n")
+    refused = prep("convert", flag_data, "--to", "n-tuple", "--config", config, "--out", tmp_path / "x")
+    assert refused.stderr.splitlines() == [f"error: {config}: [layout] fill 'mine': prep convert does not mine: use "
+                                           "--fill drop, repeat or pad, or prep run to mine"]
+    assert not (tmp_path / "x").exists()
+
+
 def test_cli_convert_refuses_an_out_that_holds_its_input_or_lies_in_it(flag_data, convert_to, prep, tmp_path):
     """An earlier flag output holds train.jsonl: converting it into the same folder would delete it on the replace."""
     convert_to(flag_data, out="flag", layout="flag", group_size=3, negatives=2, fill="repeat")

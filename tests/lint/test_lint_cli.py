@@ -31,6 +31,18 @@ def test_exit_0_when_clean(write_table, prep, tiny_tokenizer: Path) -> None:
     assert "no problems found" in result.stdout
 
 
+def test_a_json_file_that_is_an_input_is_refused(write_table, prep, tmp_path: Path) -> None:
+    """`prep lint data.jsonl --json data.jsonl` overwrote the data with its findings; so did --json naming --eval."""
+    data, held_out = write_table("train.jsonl", CLEAN), write_table("eval.jsonl", CLEAN)
+    before = data.read_bytes(), held_out.read_bytes()
+    for option, path in (("DATA", data), ("--eval", held_out)):
+        result = prep("lint", data, "--eval", held_out, "--json", path)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip().splitlines() == [f"error: --json {path} is {option}: writing it would overwrite "
+                                                      "the input; choose another file"]
+    assert (data.read_bytes(), held_out.read_bytes()) == before
+
+
 def test_exit_1_on_errors_and_json_shape(write_table, prep, tmp_path: Path, tiny_tokenizer: Path) -> None:
     rows = [*CLEAN, {**CLEAN[0], "positive": "what is bm25"}]
     out = tmp_path / "findings.json"
@@ -93,6 +105,19 @@ def test_batch_of_one_is_refused_by_lint_and_layouts() -> None:
     for make in (lambda: LintOptions(batch_size=1), lambda: LayoutConfig(layout="n-tuple", batch_size=1)):
         with pytest.raises(ConfigError, match="at least 2: a batch of 1 row has no in-batch negatives"):
             make()
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"eval_split": "test"}, "--eval-split test is the split of the --eval data: give --eval too"),
+    ({"cache_dir": "cache"}, "--cache-dir cache is the embedding cache of --deep, which alone encodes: add --deep"),
+])
+def test_an_option_that_needs_another_is_refused_without_it(options: dict, message: str) -> None:
+    """Both were dropped without a word, so a missing --eval or --deep went unnoticed."""
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError) as error:
+        LintOptions(**options)
+    assert str(error.value) == message
 
 
 def test_empty_file_is_a_warning(write_table, prep, tiny_tokenizer: Path) -> None:
