@@ -128,7 +128,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         "index": index_entry,
         "dedupe": dedupe_summary(canon, query_links, doc_links, threshold, bool(config.layout.batch_size)),
         "checkpoint": {"mined": str(checkpoint), "resumed": resumed},
-        "stages": stage_counts(canon, output.layout.pairs.height, output.rejects),
+        "stages": stage_counts(canon, output),
         "filters": filter_summary(mined, config),
         "scores": {"positives": score_stats(mined.positive_scores),
                    "chosen_negatives": score_stats(mined.negatives["score"].to_numpy())},
