@@ -27,6 +27,7 @@ class Output:
     rejects: pl.DataFrame  # every (query, positive) pair the rows do not hold, with its reason
     batches: dict | None
     blocks: list[int] | None
+    laid_out: tuple[int, int]  # (pairs, rows) the layout held before batching set rows aside
 
 
 def choose_positives(positives: pl.DataFrame, choice: str, seed: int) -> pl.DataFrame:
@@ -72,13 +73,15 @@ def lay_out_output(canon: Canonical, selection: Selection, config: RunConfig, qu
                   .select("anchor", "positive", reason=pl.col("reason").fill_null("positive_not_chosen"),
                           detail=pl.col("detail").fill_null(f"--positives {config.layout.positives}")))
     rejects = [layout.rejects, not_chosen]
+    laid_out = layout.pairs.height, layout.rows.height
     batches = blocks = None
     if config.layout.batch_size:
         batched = plan_batches(canon, layout, query_links, doc_links, config.layout.batch_size,
                                config.layout.leftover)
         layout, batches, blocks = batched.layout, batched.stats, batched.blocks
         rejects.append(batched.rejects)
-    return Output(layout, with_input_rows(canon, pl.concat(rejects, how="diagonal_relaxed")), batches, blocks)
+    return Output(layout, with_input_rows(canon, pl.concat(rejects, how="diagonal_relaxed")), batches, blocks,
+                  laid_out)
 
 
 def with_input_rows(canon: Canonical, rejects: pl.DataFrame) -> pl.DataFrame:

@@ -5,6 +5,8 @@ import polars as pl
 
 from pipeline.canonical import ROLES, Canonical
 from pipeline.input_rows import FilePart, row_place
+from pipeline.output import Output
+from pipeline.stages.batches import SET_ASIDE
 
 
 def rejected_rows(canon: Canonical, negatives_kept: bool = False) -> pl.DataFrame:
@@ -32,13 +34,16 @@ def _yielding(canon: Canonical, negatives_kept: bool) -> pl.Series:
     return pl.concat(queries).unique()
 
 
-def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame,
-                 negatives_kept: bool = False) -> list[dict]:
-    """rows_in == rows_out + rows_rejected, per stage, with the check written down."""
+def stage_counts(canon: Canonical, output: Output, negatives_kept: bool = False) -> list[dict]:
+    """rows_in == rows_out + rows_rejected, per stage, with the check written down. Rows that conflict-free
+    batches set aside are counted in a `batches` stage, in the layout's rows: a triplet pair has a row per
+    negative and may lose some of them only, so in pairs they would not add up."""
+    batched = output.rejects["reason"] == SET_ASIDE
+    pair_rejects = output.rejects.filter(~batched)
     rejected = rejected_rows(canon, negatives_kept)
     # Counted apart from the rejects: input rows whose query kept at least one pair.
     with_pairs = int(canon.rows["query_id"].is_in(_yielding(canon, negatives_kept).implode()).sum())
-    pairs = canon.positives.height
+    pairs, pairs_out = canon.positives.height, output.laid_out[0]
     read = {"stage": "read", "unit": "input rows", "rows_in": canon.rows.height, "rows_out": with_pairs,
             "rows_rejected": rejected.height, "reconciled": canon.rows.height == with_pairs + rejected.height,
             "rejected_by_reason": _by_reason(rejected),
@@ -57,10 +62,20 @@ def stage_counts(canon: Canonical, rows_out: int, pair_rejects: pl.DataFrame,
                            f"{row_place(canon.parts, other['row'][0])}); manifest: stages.read.repeated_pairs")
     return [
         read,
-        {"stage": "layout", "unit": "(query, positive) pairs", "rows_in": pairs, "rows_out": rows_out,
-         "rows_rejected": pair_rejects.height, "reconciled": pairs == rows_out + pair_rejects.height,
+        {"stage": "layout", "unit": "(query, positive) pairs", "rows_in": pairs, "rows_out": pairs_out,
+         "rows_rejected": pair_rejects.height, "reconciled": pairs == pairs_out + pair_rejects.height,
          "rejected_by_reason": _by_reason(pair_rejects)},
+        *_batches_stage(output, output.rejects.filter(batched)),
     ]
+
+
+def _batches_stage(output: Output, set_aside: pl.DataFrame) -> list[dict]:
+    if output.batches is None:
+        return []
+    rows_in, rows_out = output.laid_out[1], output.layout.rows.height
+    return [{"stage": "batches", "unit": "rows", "rows_in": rows_in, "rows_out": rows_out,
+             "rows_rejected": set_aside.height, "reconciled": rows_in == rows_out + set_aside.height,
+             "rejected_by_reason": _by_reason(set_aside)}]
 
 
 def _empty_texts(canon: Canonical, counts: dict[str, int]) -> dict:

@@ -128,7 +128,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         "index": index_entry,
         "dedupe": dedupe_summary(canon, query_links, doc_links, threshold, bool(config.layout.batch_size)),
         "checkpoint": {"mined": str(checkpoint), "resumed": resumed},
-        "stages": stage_counts(canon, output.layout.pairs.height, output.rejects),
+        "stages": stage_counts(canon, output),
         "filters": filter_summary(mined, config),
         "scores": {"positives": score_stats(mined.positive_scores),
                    "chosen_negatives": score_stats(mined.negatives["score"].to_numpy())},
@@ -140,7 +140,8 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         "peak_rss_mib": clock.peak_rss,  # the process's peak so far at the end of each stage
     }
     manifest["layout"] = with_no_rows_warning(manifest["layout"], manifest["stages"])
-    counter = counter_of_model(encoder.model, manifest["model"]["name"])
+    # named as `prep report --model` names it, so that report.json is the `prep report` of the output
+    counter = counter_of_model(encoder.model, config.encoder.model or "all-MiniLM-L6-v2")
     rejects = pl.concat([rejected_rows(canon), output.rejects], how="diagonal_relaxed")
     write_output(out, canon, output, rejects, manifest, config, counter, finishing=lambda: clock.lap("write"))
     return manifest

@@ -13,7 +13,7 @@ def with_no_rows_warning(summary: dict, stages: list[dict]) -> dict:
 
 
 def _warned(summary: dict, stages: list[dict]) -> dict:
-    read, layout = stages[0], stages[-1]
+    read, layout = stages[0], next(stage for stage in stages if stage["stage"] == "layout")
     if not read["rows_in"]:
         return summary | {"warning": "no rows written: the input has no rows"}
     lost = []

@@ -17,6 +17,8 @@ from pipeline.stages.conflicts import conflicting_pairs, count_conflicts, forbid
 from pipeline.stages.dedupe import Links
 from pipeline.stages.pack import pack_blocks
 
+SET_ASIDE = "no_conflict_free_batch"  # the reason of a row --leftover reject sets aside
+
 
 @dataclass(frozen=True)
 class Batched:
@@ -44,7 +46,7 @@ def plan_batches(canon: Canonical, layout: Layout, query_links: Links, doc_links
             set_aside = tail
     order = [row for block in blocks for row in block]
     rejects = layout.rows[pl.Series(set_aside, dtype=pl.UInt32)].select(
-        "anchor", "positive", reason=pl.lit("no_conflict_free_batch"),
+        "anchor", "positive", reason=pl.lit(SET_ASIDE),
         detail=pl.lit(f"left over after packing conflict-free batches of {batch_size}: --leftover reject sets such "
                       "rows aside (short-blocks keeps them as shorter batches)"))
     stats = {

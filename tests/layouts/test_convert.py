@@ -324,6 +324,21 @@ def test_conflict_free_batches_are_described_in_the_manifest(flag_data, convert_
     assert convert_to(flag_data, out="plain", negatives=1)["batches"] is None
 
 
+def test_triplet_rows_set_aside_by_batches_reconcile_in_rows(write_table, convert_to, tmp_path):
+    """--leftover reject sets triplet rows aside, some of a pair's rows only: a `batches` stage counts them in rows,
+    and the layout stage's pairs still add up."""
+    rows = [{"query": "big", "pos": ["bp1", "bp2"], "neg": [f"bn{i}" for i in range(6)]},
+            *({"query": f"q{i}", "pos": [f"p{i}"], "neg": [f"n{i}a", f"n{i}b"]} for i in range(5))]
+    manifest = convert_to(write_table("big.jsonl", rows), layout="triplet", batch_size=4, leftover="reject")
+    layout, batches = manifest["stages"][1:]
+    assert all(stage["reconciled"] for stage in manifest["stages"])
+    assert (layout["rows_in"], layout["rows_out"], layout["rejected_by_reason"]) == (7, 7, {})
+    set_aside = manifest["batches"]["rows_set_aside"]
+    assert set_aside and batches["rejected_by_reason"] == {"no_conflict_free_batch": set_aside}
+    assert batches["rows_in"] == 22 and batches["rows_out"] == 22 - set_aside
+    assert pl.read_parquet(tmp_path / "out" / "rejects.parquet").height == set_aside
+
+
 def test_parquet_shards_load_with_load_dataset(flag_data, convert_to, tmp_path):
     manifest = convert_to(flag_data, layout="triplet", shard_format="parquet", shard_rows=3)
     files = sorted(p.name for p in (tmp_path / "out" / "data").iterdir())

