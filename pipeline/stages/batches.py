@@ -45,8 +45,9 @@ def plan_batches(canon: Canonical, layout: Layout, query_links: Links, doc_links
         else:
             set_aside = tail
     order = [row for block in blocks for row in block]
-    rejects = layout.rows[pl.Series(set_aside, dtype=pl.UInt32)].select(
-        "anchor", "positive", reason=pl.lit(SET_ASIDE),
+    rejects = layout.rows[pl.Series(set_aside, dtype=pl.UInt32)].select(  # a triplet row is told by its negative
+        "anchor", "positive", *[name for name in ("negative",) if name in layout.rows.columns],
+        reason=pl.lit(SET_ASIDE),
         detail=pl.lit(f"left over after packing conflict-free batches of {batch_size}: --leftover reject sets such "
                       "rows aside (short-blocks keeps them as shorter batches)"))
     stats = {
