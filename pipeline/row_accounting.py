@@ -57,7 +57,9 @@ def stage_counts(canon: Canonical, output: Output, negatives_kept: bool = False)
     read |= _empty_texts(canon, read["empty_texts"])
     other = canon.repeated.filter("other_score").sort("row")
     if other.height:
-        read["message"] = (f"{other.height:,} repeated (query, text) pairs have another score than their first "
+        pairs_have = "pair has" if other.height == 1 else "pairs have"
+        their = "its" if other.height == 1 else "their"
+        read["message"] = (f"{other.height:,} repeated (query, text) {pairs_have} another score than {their} first "
                            "occurrence, which is kept (the first such repeat: "
                            f"{row_place(canon.parts, other['row'][0])}); manifest: stages.read.repeated_pairs")
     return [

@@ -261,6 +261,15 @@ def test_scored_pairs_to_labeled_list_and_back_keep_the_scores(write_table, conv
     assert kept == original - {("a dog runs", "stocks fell today", 0.0), ("a bird sings", "a bird is singing", 0.6)}
 
 
+def test_one_repeated_pair_with_another_score_is_named_in_the_singular(write_table, prep, tmp_path):
+    pairs = write_table("pairs.csv", scored(("a cat sits", "a cat is sitting", 0.9),
+                                            ("a cat sits", "a cat is sitting", 0.2)))
+    result = prep("convert", pairs, "--to", "labeled-pair", "--scores", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    printed = " ".join(result.stdout.split())
+    assert "1 repeated (query, text) pair has another score than its first occurrence" in printed
+
+
 def test_a_repeated_scored_pair_is_counted_and_a_different_score_is_reported(write_table, prep, tmp_path):
     """A (sentence1, sentence2) given again keeps its first score; the repeat used to vanish without a word."""
     pairs = write_table("pairs.csv", scored(
@@ -336,7 +345,9 @@ def test_triplet_rows_set_aside_by_batches_reconcile_in_rows(write_table, conver
     set_aside = manifest["batches"]["rows_set_aside"]
     assert set_aside and batches["rejected_by_reason"] == {"no_conflict_free_batch": set_aside}
     assert batches["rows_in"] == 22 and batches["rows_out"] == 22 - set_aside
-    assert pl.read_parquet(tmp_path / "out" / "rejects.parquet").height == set_aside
+    rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet")
+    assert rejects.height == set_aside
+    assert not rejects.select("anchor", "positive", "negative").is_duplicated().any()  # each row told apart
 
 
 def test_parquet_shards_load_with_load_dataset(flag_data, convert_to, tmp_path):
