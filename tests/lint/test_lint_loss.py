@@ -72,6 +72,20 @@ def test_margin_mse_reads_a_margin_per_negative(lint_records) -> None:
     assert not by_rule(lint_records(unlabelled, loss="MarginMSELoss"), "layout-schema")
 
 
+def test_a_triplet_label_list_is_checked_as_an_n_tuple_one(lint_records) -> None:
+    # (anchor, positive, negative, label: [margin]) passed with DistillKLDivLoss, which fails on it (it reads
+    # [positive, negative] scores), and a label of 3 scores passed with both distillation losses, which fail on it.
+    scored = [{**row, "label": [0.9, 0.2]} for row in TRIPLETS]
+    margin = [{**row, "label": [0.7]} for row in TRIPLETS]
+    for loss in ("DistillKLDivLoss", "MarginMSELoss"):
+        assert not by_rule(lint_records(scored, loss=loss), "layout-schema")
+        assert one(lint_records([{**row, "label": [0.9, 0.2, 0.1]} for row in TRIPLETS], loss=loss),
+                   "layout-schema").rows == (1, 2)
+    assert not by_rule(lint_records(margin, loss="MarginMSELoss"), "layout-schema")
+    finding = one(lint_records(margin, loss="DistillKLDivLoss"), "layout-schema")
+    assert finding.message == "triplet layout: rows fail the check 'label holds 1 + K scores'"
+
+
 def test_label_length_whatever_the_anchor_is_called(lint_records) -> None:
     # An anchor named `query` makes the table st, not n-tuple; ST reads its label list the same.
     st = [{("query" if key == "anchor" else key): value for key, value in row.items()} for row in N_TUPLES]
