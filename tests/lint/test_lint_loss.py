@@ -61,6 +61,16 @@ def test_score_range(lint_records) -> None:
     assert one(lint_records(binary, loss="ContrastiveLoss"), "score-range").rows == (2,)
 
 
+def test_negative_list_labels_are_out_of_range_only_for_graded_gains(lint_records) -> None:
+    # ListNet's softmax and ListMLE's order are the same for [1, 0, -1] as for [2, 1, 0]: they trained, and lint called
+    # the labels an error. LambdaLoss's gains 2^label - 1 turn negative.
+    lists = [{"query": "q", "docs": ["a", "b", "c"], "labels": [1.0, 0.0, -1.0]}]
+    for loss in ("ListNetLoss", "ListMLELoss", "PListMLELoss"):
+        assert not by_rule(lint_records(lists, loss=loss), "score-range")
+    for loss in ("LambdaLoss", "RankNetLoss", "ADRMSELoss"):
+        assert one(lint_records(lists, loss=loss), "score-range").rows == (1,)
+
+
 def test_margin_mse_reads_a_margin_per_negative(lint_records) -> None:
     # ST's MarginMSELoss takes [M(q, p) - M(q, n_i) for each negative] as well as [M(q, p), M(q, n_1), ...].
     margins = [{**row, "label": [0.4, 0.6, 0.1]} for row in N_TUPLES]
