@@ -43,6 +43,13 @@ class TripletModel(_AnchorPositive):
 
     negative: str = pa.Field(nullable=True)
 
+    @pa.dataframe_check(name="label holds 1 + K scores")
+    def label_length(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        # A label list scores [positive, negative], as in an n-tuple (K = 1); one number is MarginMSELoss's margin.
+        if not isinstance(data.lazyframe.collect_schema().get("label"), pl.List):
+            return data.lazyframe.select(pl.lit(True))
+        return data.lazyframe.select(pl.col("label").list.len() == 2)
+
 
 class NTupleModel(_AnchorPositive):
     """anchor, positive, negative_1..negative_K; `label` holds teacher scores [positive, negative_1..K]."""

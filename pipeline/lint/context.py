@@ -82,6 +82,13 @@ class LintContext:
         return encode("Paris And Berlin").ids == encode("paris and berlin").ids
 
     @cached_property
+    def strips_accents(self) -> bool:
+        """Whether the tokenizer also drops accents, as BERT's uncased one (all-MiniLM-L6-v2's) does: 'Café' and
+        'cafe' are then one input to the model too."""
+        encode = self.token_counter.tokenizer.encode
+        return self.folds_case and encode("café naïve").ids == encode("cafe naive").ids
+
+    @cached_property
     def encoder(self) -> object:
         from pipeline.config import EncoderConfig
         from pipeline.stages.encode import Encoder

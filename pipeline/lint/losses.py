@@ -45,8 +45,12 @@ _SCORED_PAIR = LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), bool_labels=
 _BINARY_PAIR = LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), label_range=(0, 1), whole_labels=True)
 _CLASS_PAIR = LossSpec((Form((2, 2), CLASS),), ("labeled-pair",), label_range=(0, None), whole_labels=True)
 _DISTILL = LossSpec((Form((3, 3), NUMBER), Form((3, None), NUMBERS)), ("n-tuple",), margins=True)
-# Graded relevance: LambdaLoss's gains are 2^label - 1, so labels below 0 turn into negative gains.
+# Graded relevance: LambdaLoss's gains are 2^label - 1, so labels below 0 turn into negative gains (RankNetLoss is
+# LambdaLoss's code; ADRMSELoss pads short lists with label 0).
 _LISTWISE = LossSpec((Form((2, 2), NUMBERS, listwise=True),), ("labeled-list",), label_range=(0, None))
+# ListNetLoss's softmax over the labels and (P)ListMLELoss's order by them are the same for labels shifted by any
+# constant, and both pad with -inf: [1, 0, -1] trains as [2, 1, 0].
+_LISTWISE_ORDER = LossSpec((Form((2, 2), NUMBERS, listwise=True),), ("labeled-list",))
 
 LOSSES: dict[str, LossSpec] = {
     "MultipleNegativesRankingLoss": _IN_BATCH,
@@ -71,10 +75,10 @@ LOSSES: dict[str, LossSpec] = {
     "BinaryCrossEntropyLoss": LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), label_range=(0, 1),
                                        bool_labels=True),
     "CrossEntropyLoss": _CLASS_PAIR,
-    "ListNetLoss": _LISTWISE,
+    "ListNetLoss": _LISTWISE_ORDER,
     "LambdaLoss": _LISTWISE,
-    "ListMLELoss": _LISTWISE,
-    "PListMLELoss": _LISTWISE,
+    "ListMLELoss": _LISTWISE_ORDER,
+    "PListMLELoss": _LISTWISE_ORDER,
     "RankNetLoss": _LISTWISE,
     "ADRMSELoss": _LISTWISE,
 }

@@ -57,14 +57,15 @@ class Rule:
                        tuple(numbers.head(SHOWN_ROWS).to_list()), message, fix or self.fix)
 
 
-def how_equal(exact: int, count: int, case_only: int = 0, model: str = "") -> str:
-    """How `count` texts equal others, `exact` of them exactly and `case_only` only once lowercased as `model`'s
-    tokenizer does: ' exactly', ' after normalisation', or each kind counted (': 1 exactly, 2 after
-    normalisation'); a kind none of them is goes unsaid."""
+def how_equal(exact: int, count: int, case_only: int = 0, model: str = "", accents: bool = False) -> str:
+    """How `count` texts equal others, `exact` of them exactly and `case_only` only once lowercased (and, with
+    `accents`, stripped of accents) as `model`'s tokenizer does: ' exactly', ' after normalisation', or each kind
+    counted (': 1 exactly, 2 after normalisation'); a kind none of them is goes unsaid."""
     kinds = [(exact, "exactly"), (count - exact - case_only, "after normalisation"),
-             (case_only, "differing only in case")]
+             (case_only, "differing only in case or accents" if accents else "differing only in case")]
     said = [(number, kind) for number, kind in kinds if number]
-    why = f" ({model}'s tokenizer lowercases: the encoder sees one text)" if case_only else ""
+    does = "lowercases and strips accents" if accents else "lowercases"
+    why = f" ({model}'s tokenizer {does}: the encoder sees one text)" if case_only else ""
     if len(said) == 1:
         return f" {said[0][1]}{why}"
     return ": " + ", ".join(f"{number:,} {kind}" for number, kind in said) + why

@@ -48,15 +48,20 @@ class LintTable:
         return long.join(self.cache["normalised"], on="raw", how="left", maintain_order="left").select(
             ROW, "line", "role", "rank", "column", "text", "raw", id=pl.when(pl.col("norm") != "").then("id"))
 
-    def keyed(self, folds_case: bool) -> tuple[pl.DataFrame, str]:
+    def keyed(self, folds_case: bool, strips_accents: bool = False) -> tuple[pl.DataFrame, str]:
         """`texts` and the column that says which texts the encoder sees as one: `id`, or with a tokenizer that
-        lowercases (`folds_case`, all-MiniLM-L6-v2's does) `fold`, the id of the normalised text lowercased."""
+        lowercases (`folds_case`, all-MiniLM-L6-v2's does) `fold`, the id of the normalised text lowercased and,
+        where the tokenizer also strips accents (BERT's uncased one does), without them."""
         if not folds_case:
             return self.texts, "id"
         if "fold" not in self.cache:
             texts = self.texts  # puts `normalised` (raw, norm, id of each distinct text) in the cache
-            mapping = self.cache["normalised"].select("raw", fold=pl.when(pl.col("norm").str.contains(r"\p{Lu}"))
-                                              .then(text_id(pl.col("norm").str.to_lowercase())).otherwise("id"))
+            folded, differs = pl.col("norm").str.to_lowercase(), pl.col("norm").str.contains(r"\p{Lu}")
+            if strips_accents:  # as BERT's normaliser: lowercase, decompose, drop the combining marks
+                folded = folded.str.normalize("NFD").str.replace_all(r"\p{Mn}", "")
+                differs = differs | pl.col("norm").str.contains(r"[^\x00-\x7f]")
+            mapping = self.cache["normalised"].select("raw", fold=pl.when(differs).then(text_id(folded))
+                                                      .otherwise("id"))
             self.cache["fold"] = texts.join(mapping, on="raw", how="left", maintain_order="left").with_columns(
                 fold=pl.when(pl.col("id").is_not_null()).then("fold"))
         return self.cache["fold"], "fold"

@@ -182,14 +182,28 @@ def test_texts_that_differ_only_in_case_are_one_text_to_an_uncased_tokenizer(lin
     findings = lint_records(rows, model=None)
     finding = one(findings, "positive-in-negatives")
     assert (finding.count, finding.rows) == (1, (2,))
-    assert finding.message == ("1 negative is the row's own positive or anchor differing only in case "
-                               "(all-MiniLM-L6-v2's tokenizer lowercases: the encoder sees one text)")
+    assert finding.message == ("1 negative is the row's own positive or anchor differing only in case or accents "
+                               "(all-MiniLM-L6-v2's tokenizer lowercases and strips accents: the encoder sees one "
+                               "text)")
     finding = one(findings, "anchor-equals-positive")
     assert (finding.count, finding.rows) == (1, (3,))
     rows[0]["negative"] = "BM25 ranks documents."
     finding = one(lint_records(rows, model=None), "positive-in-negatives")
     assert finding.message.startswith("2 negatives are the row's own positive or anchor: 1 exactly, 1 differing only "
-                                      "in case (all-MiniLM-L6-v2's")
+                                      "in case or accents (all-MiniLM-L6-v2's")
+
+
+def test_texts_that_differ_only_in_accents_are_one_text_to_an_uncased_bert_tokenizer(lint_records) -> None:
+    # all-MiniLM-L6-v2's tokenizer strips accents as it lowercases: "Café" and "cafe" are the same token ids, and lint
+    # said nothing (it folded case only).
+    rows = [*CLEAN, {**CLEAN[0], "anchor": "what is bm25 café", "positive": "Whät is BM25 cafe"},
+            {**CLEAN[1], "anchor": "what is bm25 cafe", "positive": "BM25 ranks documents, naïvely.",
+             "negative": "bm25 ranks documents, naively."}]
+    findings = lint_records(rows, model=None)
+    assert one(findings, "anchor-equals-positive").rows == (4,)
+    assert one(findings, "positive-in-negatives").rows == (5,)
+    finding = one(findings, "duplicate-query")
+    assert finding.rows == (5,) and "lowercases and strips accents" in finding.message
 
 
 def test_texts_that_differ_only_in_case_are_two_texts_to_a_cased_tokenizer(lint_records, tmp_path: Path) -> None:
@@ -212,6 +226,7 @@ def test_queries_that_differ_only_in_case_are_one_query_to_an_uncased_tokenizer(
     finding = one(lint_records(rows, model=None), "duplicate-query")
     assert (finding.count, finding.rows) == (2, (4, 5))
     assert finding.message == ("2 rows repeat an earlier row's query: 1 after normalisation, 1 differing only in case "
-                               "(all-MiniLM-L6-v2's tokenizer lowercases: the encoder sees one text) (3 distinct "
+                               "or accents (all-MiniLM-L6-v2's tokenizer lowercases and strips accents: the encoder "
+                               "sees one text) (3 distinct "
                                "queries in 5 rows)")
     assert "`prep run` merges repeats after normalisation, which keeps case" in finding.fix  # it does not merge them

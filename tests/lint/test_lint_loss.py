@@ -61,6 +61,16 @@ def test_score_range(lint_records) -> None:
     assert one(lint_records(binary, loss="ContrastiveLoss"), "score-range").rows == (2,)
 
 
+def test_negative_list_labels_are_out_of_range_only_for_graded_gains(lint_records) -> None:
+    # ListNet's softmax and ListMLE's order are the same for [1, 0, -1] as for [2, 1, 0]: they trained, and lint called
+    # the labels an error. LambdaLoss's gains 2^label - 1 turn negative.
+    lists = [{"query": "q", "docs": ["a", "b", "c"], "labels": [1.0, 0.0, -1.0]}]
+    for loss in ("ListNetLoss", "ListMLELoss", "PListMLELoss"):
+        assert not by_rule(lint_records(lists, loss=loss), "score-range")
+    for loss in ("LambdaLoss", "RankNetLoss", "ADRMSELoss"):
+        assert one(lint_records(lists, loss=loss), "score-range").rows == (1,)
+
+
 def test_margin_mse_reads_a_margin_per_negative(lint_records) -> None:
     # ST's MarginMSELoss takes [M(q, p) - M(q, n_i) for each negative] as well as [M(q, p), M(q, n_1), ...].
     margins = [{**row, "label": [0.4, 0.6, 0.1]} for row in N_TUPLES]
@@ -70,6 +80,20 @@ def test_margin_mse_reads_a_margin_per_negative(lint_records) -> None:
     assert one(lint_records(short, loss="MarginMSELoss"), "layout-schema").rows == (1,)
     unlabelled = [{key: value for key, value in row.items() if key != "negative_3"} for row in N_TUPLES]
     assert not by_rule(lint_records(unlabelled, loss="MarginMSELoss"), "layout-schema")
+
+
+def test_a_triplet_label_list_is_checked_as_an_n_tuple_one(lint_records) -> None:
+    # (anchor, positive, negative, label: [margin]) passed with DistillKLDivLoss, which fails on it (it reads
+    # [positive, negative] scores), and a label of 3 scores passed with both distillation losses, which fail on it.
+    scored = [{**row, "label": [0.9, 0.2]} for row in TRIPLETS]
+    margin = [{**row, "label": [0.7]} for row in TRIPLETS]
+    for loss in ("DistillKLDivLoss", "MarginMSELoss"):
+        assert not by_rule(lint_records(scored, loss=loss), "layout-schema")
+        assert one(lint_records([{**row, "label": [0.9, 0.2, 0.1]} for row in TRIPLETS], loss=loss),
+                   "layout-schema").rows == (1, 2)
+    assert not by_rule(lint_records(margin, loss="MarginMSELoss"), "layout-schema")
+    finding = one(lint_records(margin, loss="DistillKLDivLoss"), "layout-schema")
+    assert finding.message == "triplet layout: rows fail the check 'label holds 1 + K scores'"
 
 
 def test_label_length_whatever_the_anchor_is_called(lint_records) -> None:

@@ -100,6 +100,18 @@ def test_column_order(lint_records) -> None:
     assert not by_rule(lint_records(TRIPLETS), "column-order")
 
 
+def test_the_order_of_negatives_counts_only_with_a_label_list(lint_records) -> None:
+    # MNRL and the other losses pool the negatives, so (anchor, positive, negative_2, negative_1) trains as well as
+    # (anchor, positive, negative_1, negative_2); lint called it an error. A label list scores them by position.
+    rows = [{"anchor": f"q{i}", "positive": f"p{i}", "negative_2": f"b{i}", "negative_1": f"a{i}"} for i in range(3)]
+    assert not by_rule(lint_records(rows, loss="MultipleNegativesRankingLoss"), "column-order")
+    scored = [{**row, "label": [0.9, 0.1, 0.2]} for row in rows]
+    finding = one(lint_records(scored, loss="DistillKLDivLoss"), "column-order")
+    assert "select_columns(['anchor', 'positive', 'negative_1', 'negative_2'])" in finding.fix
+    before = [{"anchor": row["anchor"], "negative_1": row["negative_1"], "positive": row["positive"]} for row in rows]
+    assert one(lint_records(before), "column-order").count == 3
+
+
 def test_qa_pairs_with_a_label_are_labeled_pairs(lint_records) -> None:
     rows = [{"query": "what is bm25", "answer": "BM25 ranks documents.", "label": 1},
             {"query": "what is bm25", "answer": "what is bm25", "label": 0}]

@@ -15,8 +15,16 @@ class ColumnOrder(Rule):
         inputs, _ = st_inputs(table.source.schema)
         expected = [name for name in table.roles.texts if name in inputs]
         actual = [name for name in inputs if name in expected]
-        if actual == expected and inputs[:1] == expected[:1]:
+        # Without a label list, whose scores ST pairs with the negatives by position, the negatives are one pool to
+        # every loss: (anchor, positive, negative_2, negative_1) trains as (anchor, positive, negative_1, ...).
+        pooled = table.roles.negatives if table.roles.label is None else ()
+        if _pooled(actual, pooled) == _pooled(expected, pooled) and inputs[:1] == expected[:1]:
             return []
         return [self.found([], f"columns are read in the order {inputs}, so '{inputs[0]}' is the anchor; the "
                            f"{table.layout} layout reads {expected}", count=table.rows,
                            fix=f"Reorder: `dataset.select_columns({expected})`.")]
+
+
+def _pooled(names: list[str], negatives: tuple[str, ...]) -> list[str]:
+    """`names` with each of `negatives` as one placeholder: the order among them then does not count."""
+    return [name if name not in negatives else "negative" for name in names]

@@ -40,7 +40,7 @@ class CrossRowFalseNegative(Rule):
 
     def _conflicts(self, table, context, blocks: pl.DataFrame | None) -> list[Finding]:
         # `id` is what the encoder sees as one text: with an uncased tokenizer, texts that differ only in case.
-        keyed, key = table.keyed(context.folds_case)
+        keyed, key = table.keyed(context.folds_case, context.strips_accents)
         texts = keyed.filter(pl.col("id").is_not_null()).select(ROW, "line", "role", "id", key=key)
         related = _related_queries(table, context, texts)
         texts = texts.select(ROW, "line", "role", id="key")

@@ -19,14 +19,15 @@ class DuplicateQuery(Rule):
         return in_batch(table, context) and not in_prep_blocks(table, context)
 
     def check(self, table, context) -> list[Finding]:
-        texts, key = table.keyed(context.folds_case)
+        texts, key = table.keyed(context.folds_case, context.strips_accents)
         anchors = texts.filter((pl.col("role") == "anchor") & pl.col("id").is_not_null())
         repeats = anchors.filter(~pl.col(key).is_first_distinct())
         if repeats.is_empty():
             return []
         exact = int((~anchors["raw"].is_first_distinct()).sum())
         case_only = repeats.height - int((~anchors["id"].is_first_distinct()).sum())
-        equal = how_equal(exact, repeats.height, case_only, context.token_counter.name if case_only else "")
+        equal = how_equal(exact, repeats.height, case_only, context.token_counter.name if case_only else "",
+                          context.strips_accents)
         repeat = counted(repeats.height, "row repeats", "rows repeat")
         distinct = counted(anchors[key].n_unique(), "distinct query", "distinct queries")
         fix = None if not case_only else ("Merge these rows per query: `prep run` merges repeats after normalisation, "

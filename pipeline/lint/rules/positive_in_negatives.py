@@ -14,7 +14,7 @@ class PositiveInNegatives(Rule):
     fix = "`prep run DATA` removes known positives from the negatives; or drop these negatives."
 
     def check(self, table, context) -> list[Finding]:
-        texts, key = table.keyed(context.folds_case)
+        texts, key = table.keyed(context.folds_case, context.strips_accents)
         texts = texts.filter(pl.col("id").is_not_null())
         kept = texts.filter(pl.col("role") != "negative").select(ROW, key, kept_raw="raw", kept_id="id")
         clash = texts.filter(pl.col("role") == "negative").join(kept, on=[ROW, key])
@@ -25,6 +25,7 @@ class PositiveInNegatives(Rule):
             return []
         exact = int((clash["raw"] == clash["kept_raw"]).sum())
         case_only = int((clash["id"] != clash["kept_id"]).sum())
-        equal = how_equal(exact, clash.height, case_only, context.token_counter.name if case_only else "")
+        equal = how_equal(exact, clash.height, case_only, context.token_counter.name if case_only else "",
+                          context.strips_accents)
         return [self.found(clash["line"], f"{counted(clash.height, 'negative is', 'negatives are')} the row's own "
                            f"positive or anchor{equal}")]
