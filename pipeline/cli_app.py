@@ -83,12 +83,20 @@ def parse_columns(text: str | None) -> dict[str, str]:
 
 
 def check_not_input(path: Path | None, option: str, inputs: dict[str, Path | None]) -> None:
-    """Refuse a --json or --html file that is an input: the report would overwrite the data it describes."""
+    """Refuse a --json or --html file that is an input, or inside an input folder (a BEIR folder's queries.jsonl):
+    the report would overwrite the data it describes."""
     if path is None:
         return
+    target = path.expanduser().resolve()
     for name, source in inputs.items():
-        if source is not None and path.expanduser().resolve() == source.expanduser().resolve():
+        if source is None:
+            continue
+        read = source.expanduser().resolve()
+        if target == read:
             raise ConfigError(f"{option} {path} is {name}: writing it would overwrite the input; choose another file")
+        if read.is_dir() and target.is_relative_to(read):
+            raise ConfigError(f"{option} {path} is inside {name}, a folder that is read: writing it could overwrite "
+                              "the input; choose a file outside it")
 
 
 def write_text(path: Path, text: str) -> None:

@@ -58,6 +58,18 @@ def test_a_report_file_that_is_the_input_is_refused(write_table, tmp_path: Path,
     assert path.read_bytes() == before
 
 
+def test_a_report_file_inside_an_input_folder_is_refused(write_table, tmp_path: Path, prep) -> None:
+    """A BEIR folder's queries.jsonl given as --json was overwritten with the report of the folder."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = write_table("data/train.jsonl", ROWS)
+    before = path.read_bytes()
+    result = prep("report", folder, "--json", folder / "train.jsonl")
+    assert result.returncode == 2, result.stderr
+    assert "--json" in result.stderr and "is inside DATA, a folder that is read" in result.stderr
+    assert path.read_bytes() == before
+
+
 def test_json_keys_are_the_contract(write_table, tmp_path: Path, prep) -> None:
     path = write_table("train.jsonl", ROWS)
     result = prep("report", path, "--format", "flag", "--json", tmp_path / "r.json")
