@@ -31,7 +31,7 @@ class DuplicateQuery(Rule):
         repeat = counted(repeats.height, "row repeats", "rows repeat")
         distinct = counted(anchors[key].n_unique(), "distinct query", "distinct queries")
         fix = None if not case_only else ("Merge these rows per query: `prep run` merges repeats after normalisation, "
-                                          "which keeps case; or train with `prep run --batch-size B` conflict-free "
-                                          "blocks.")
+                                          "which keeps case and accents; or train with `prep run --batch-size B` "
+                                          "conflict-free blocks.")
         return [self.found(repeats[ROW], f"{repeat} an earlier row's query{equal} ({distinct} in {anchors.height:,} "
                            "rows)", fix=fix)]
