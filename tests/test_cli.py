@@ -269,3 +269,18 @@ def test_a_bad_model_or_device_in_the_config_file_names_the_file(write_table, tm
     result = prep(command[0], path, *command[1:], "--out", tmp_path / "out", "--config", config)
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [f"error: {config}: {problem}"], result.stderr
+
+
+@pytest.mark.parametrize("command", ["report", "lint"])
+def test_an_empty_model_is_refused_not_read_as_the_default(write_table, prep, command: str) -> None:
+    result = prep(command, write_table("train.jsonl", ROWS), "--model", "")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == "error: --model is an empty string; leave it out to use the default"
+
+
+def test_an_empty_prep_cache_dir_is_unset(monkeypatch, tmp_path: Path) -> None:
+    from pipeline.stages.embedding_cache import default_cache_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PREP_CACHE_DIR", "")
+    assert default_cache_dir() == tmp_path / ".cache" / "prep" / "embeddings"

@@ -32,6 +32,8 @@ def load_token_counter(model: str | Path | None = None) -> TokenCounter:
     """The tokenizer of a sentence-transformers model folder (default: the offline all-MiniLM-L6-v2)."""
     from tokenizers import Tokenizer
 
+    if model == "":  # an unset shell variable: refused, as by prep run, rather than the default model
+        raise ConfigError("--model is an empty string; leave it out to use the default")
     path = Path(model) if model else default_model_path()
     if not path.is_dir():  # a hub name too: lengths are read from the folder, without loading the model
         raise ConfigError(f"--model {path}: no such folder; give a local sentence-transformers model folder")

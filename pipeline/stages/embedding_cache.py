@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("PREP_CACHE_DIR", Path.home() / ".cache" / "prep" / "embeddings"))
+    # An empty PREP_CACHE_DIR (set but blank) is unset: it would put the cache in the current folder.
+    return Path(os.environ.get("PREP_CACHE_DIR") or Path.home() / ".cache" / "prep" / "embeddings")
 
 
 def check_cache_dir(cache_dir: str | Path | None, named: str) -> None:
