@@ -49,6 +49,8 @@ def stage_counts(canon: Canonical, output: Output, negatives_kept: bool = False)
             "rejected_by_reason": _by_reason(rejected),
             # empty or whitespace-only texts are not texts: counted here (report.json lists them), never paired
             "empty_texts": {role: int((canon.empty["role"] == role).sum()) for role in ROLES},
+            # texts of --corpus or a BEIR corpus.jsonl that are empty or whitespace-only: no document, left out
+            "empty_corpus_texts": int((canon.empty["role"] == "corpus").sum()),
             # null negative_k cells (a CSV empty cell among them): negatives the row lacks, not texts
             "missing_negatives": canon.missing_negatives,
             "repeated_pairs": _repeated(canon.repeated, canon.parts),

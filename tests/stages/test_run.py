@@ -592,3 +592,10 @@ def test_a_run_that_sets_every_pair_aside_says_so(data, tiny_model, tmp_path):
     assert len(datasets.load_from_disk(str(tmp_path / "out"))) == 0
     assert manifest["layout"]["warning"].startswith(
         f"no rows written: all {pairs} (query, positive) pairs were set aside (fewer_than_k_negatives {pairs}")
+
+
+def test_empty_corpus_texts_are_counted_not_dropped_silently(data, tiny_model, tmp_path):
+    path, corpus = data
+    corpus.write_text(corpus.read_text() + "   \n\u200b\nnot empty\n")
+    manifest = run((path, corpus), tiny_model, tmp_path, negatives=1, relative_margin=None)
+    assert manifest["stages"][0]["empty_corpus_texts"] == 2
