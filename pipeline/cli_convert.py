@@ -58,12 +58,12 @@ def convert(
     leftover: LeftoverOpt = None,
 ) -> None:
     """Lay out data that already has its negatives for another trainer, without an encoder."""
-    from pipeline.config_file import load_run_config, path_sources, read_config_file
+    from pipeline.config_file import load_run_config, path_sources
     from pipeline.convert import check_convert_config
     from pipeline.convert import convert as convert_data
     from pipeline.run import RunInputs
 
-    check_convert_config(config)
+    loaded = check_convert_config(config)
     flags = {
         "--negatives": negatives, "--seed": seed,
         "--to": to, "--fill": fill, "--allow-padding": allow_padding, "--scores": scores, "--binary": binary,
@@ -75,7 +75,7 @@ def convert(
     if settings.layout.fill == "mine":  # the default is drop: a flag or the file asked for mine
         named = "--fill mine" if fill is not None else f"{config}: [layout] fill 'mine'"
         raise ConfigError(f"{named}: prep convert does not mine: use --fill drop, repeat or pad, or prep run to mine")
-    from_file = config is not None and negatives is None and "negatives" in read_config_file(config).get("mining", {})
+    from_file = negatives is None and "negatives" in loaded.get("mining", {})
     if (negatives is not None or from_file) and settings.layout.layout not in ("n-tuple", "flag"):
         named = f"{config}: [mining] negatives" if from_file else "--negatives"
         raise ConfigError(f"{named} is K for n-tuple and flag; {settings.layout.layout} keeps every negative "

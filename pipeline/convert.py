@@ -58,17 +58,19 @@ def check_given_scores(canon: Canonical, selection: Selection) -> None:
                         "encoder's scores) or --teacher MODEL", row, f"{role}_score")
 
 
-def check_convert_config(path: Path | None) -> None:
+def check_convert_config(path: Path | None) -> dict:
     """convert reads only [layout] and mining.negatives/seed from a TOML file: another real setting would be
-    ignored. An unknown table or key is an error first, as for prep run (`read_config_file`)."""
+    ignored. An unknown table or key is an error first, as for prep run (`read_config_file`). Returns the file's
+    tables ({} without a file)."""
     if path is None:
-        return
+        return {}
     loaded = read_config_file(path)
     extra = [table for table in loaded if table not in ("layout", "mining")]
     extra += [f"mining.{key}" for key in loaded.get("mining", {}) if key not in ("negatives", "seed")]
     if extra:
         raise ConfigError(f"{path}: prep convert uses only [layout] and mining.negatives / mining.seed; "
                           f"{', '.join(extra)} would be ignored (they are for prep run)")
+    return loaded
 
 
 def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, str] | None = None) -> dict:

@@ -29,6 +29,13 @@ def normalized(text: pl.Expr) -> pl.Expr:
             .str.strip_chars())
 
 
+def uncased(text: pl.Expr, accents: bool = True) -> pl.Expr:
+    """The text as an uncased tokenizer (BERT's, all-MiniLM-L6-v2's) sees it: lowercased and, with `accents`,
+    without them (decomposed, combining marks dropped): texts equal here are one text to such an encoder."""
+    lowered = text.str.to_lowercase()
+    return lowered.str.normalize("NFD").str.replace_all(r"\p{Mn}", "") if accents else lowered
+
+
 def text_id(norm: pl.Expr) -> pl.Expr:
     """The stable content id of normalised text: xxhash64, the same across runs, machines and versions."""
     return plh.concat_str(norm).nchash.xxhash64()

@@ -7,7 +7,7 @@ import polars as pl
 
 from pipeline.lint.layouts import Roles
 from pipeline.lint.load import Source
-from pipeline.normalize import normalize_texts, text_id
+from pipeline.normalize import normalize_texts, text_id, uncased
 from pipeline.readers.files import ROW
 
 
@@ -56,9 +56,9 @@ class LintTable:
             return self.texts, "id"
         if "fold" not in self.cache:
             texts = self.texts  # puts `normalised` (raw, norm, id of each distinct text) in the cache
-            folded, differs = pl.col("norm").str.to_lowercase(), pl.col("norm").str.contains(r"\p{Lu}")
-            if strips_accents:  # as BERT's normaliser: lowercase, decompose, drop the combining marks
-                folded = folded.str.normalize("NFD").str.replace_all(r"\p{Mn}", "")
+            folded = uncased(pl.col("norm"), strips_accents)
+            differs = pl.col("norm").str.contains(r"\p{Lu}")
+            if strips_accents:
                 differs = differs | pl.col("norm").str.contains(r"[^\x00-\x7f]")
             mapping = self.cache["normalised"].select("raw", fold=pl.when(differs).then(text_id(folded))
                                                       .otherwise("id"))

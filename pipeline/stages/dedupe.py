@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from pipeline.config import MiningConfig
+from pipeline.normalize import uncased
 from pipeline.stages.index import SearchIndex, build_index
 from pipeline.stages.task_map import TaskMap, run_here
 
@@ -119,8 +120,7 @@ def case_links(texts: pl.Series) -> Links:
     """Links between rows whose texts differ only in case or accents: one text to an uncased encoder (the default's
     tokenizer lowercases and strips accents, as BERT's uncased one). For the conflict-free blocks of `prep convert`,
     which loads no encoder; a cased one loses little by keeping them apart."""
-    folded = texts.str.to_lowercase().str.normalize("NFD").str.replace_all(r"\p{Mn}", "")
-    keys = folded.to_frame("key").with_row_index("row")
+    keys = texts.to_frame("text").select(key=uncased(pl.col("text"))).with_row_index("row")
     shared = keys.filter(pl.col("key").is_duplicated())
     pairs = (shared.join(shared, on="key", suffix="_other").filter(pl.col("row") != pl.col("row_other"))
              .sort("row", "row_other"))
