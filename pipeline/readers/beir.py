@@ -11,6 +11,7 @@ import polars as pl
 
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
+from pipeline.input_rows import FilePart
 from pipeline.readers.corpus import read_texts
 from pipeline.readers.files import blank_row
 from pipeline.readers.text_encoding import refuse_other_encodings
@@ -50,7 +51,10 @@ def read_beir(path: Path, split: str = "train") -> tuple[InputRows, pl.LazyFrame
         negative_score=pl.col("score").filter(~pl.col("is_positive")),
     ).drop("query-id")
     fields = {"query": "query-id", "positive": "corpus-id", "negative": "corpus-id"}
-    return InputRows(frame, qrels_path, fields, "line", negative_source="qrels"), corpus.lazy().select("text")
+    # One part, the qrels file: messages and rejects then say `train.tsv line N`, not `input row N`.
+    part = FilePart(qrels_path, 0, "line")
+    return (InputRows(frame, qrels_path, fields, "line", negative_source="qrels", parts=(part,)),
+            corpus.lazy().select("text"))
 
 
 def _read_qrels(path: Path) -> pl.DataFrame:

@@ -517,7 +517,7 @@ def test_empty_texts_left_out_are_said_on_the_console_with_their_first_row(write
     (beir / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\nq0\td0\t1\nq0\td1\t1\nq0\td2\t0\n")
     result = prep("convert", beir, "--to", "triplet", "--out", tmp_path / "beir_out")
     assert result.returncode == 0, result.stderr
-    assert "left out 1 empty or whitespace-only text (positive 1) from the output (the first: input row 3)" \
+    assert "left out 1 empty or whitespace-only text (positive 1) from the output (the first: train.tsv line 3)" \
            in " ".join(result.stdout.split())
 
 
@@ -611,3 +611,18 @@ def test_conflict_free_batches_keep_queries_one_to_an_uncased_encoder_apart(writ
         assert len(folded) == len(block), block
         start += size
     assert start == len(rows) and manifest["batches"]["conflicts_after_layout"] == 0
+
+
+def test_beir_rejects_and_messages_name_the_qrels_file_and_line(prep, tmp_path):
+    # A BEIR row is a query, numbered by its first qrels line: rejects and console lines say which file that is.
+    beir = tmp_path / "beir"
+    (beir / "qrels").mkdir(parents=True)
+    (beir / "corpus.jsonl").write_text("".join(json.dumps({"_id": f"d{i}", "title": "", "text": f"doc {i}"}) + "\n"
+                                               for i in range(3)))
+    (beir / "queries.jsonl").write_text("".join(json.dumps({"_id": f"q{i}", "text": f"query {i}"}) + "\n"
+                                                for i in range(2)))
+    (beir / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\nq0\td0\t1\nq1\td1\t0\nq0\td2\t0\n")
+    result = prep("convert", beir, "--to", "triplet", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet")
+    assert rejects.select("row", "file", "line", "reason").rows() == [(3, "train.tsv", 3, "no_positive")]
