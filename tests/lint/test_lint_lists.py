@@ -128,6 +128,15 @@ def test_padding_negative(lint_records) -> None:
     assert "; FlagEmbedding trains on them" in one(lint_records(flag), "padding-negative").message
 
 
+def test_a_negative_repeated_in_another_case_pads_the_row_to_an_uncased_tokenizer(lint_records) -> None:
+    # all-MiniLM-L6-v2 lowercases and strips accents: "Mars is red." and "mars is réd." are one negative to it.
+    padded = [N_TUPLES[0], {**N_TUPLES[1], "negative_1": "Mars is red.", "negative_2": "mars is réd."}]
+    finding = one(lint_records(padded, model=None), "padding-negative")
+    assert finding.rows == (2,)
+    assert finding.message.startswith("1 repeated negative (same text as an earlier negative of the row, differing "
+                                      "only in case or accents (all-MiniLM-L6-v2's tokenizer lowercases")
+
+
 @pytest.mark.parametrize(("rows", "layout"), [
     ([{**row, "query": []} for row in FLAG], None),
     ([{"anchor": "q1", "positive": "p1", "negative": []}, {"anchor": "q2", "positive": "p2", "negative": []}],
