@@ -48,8 +48,9 @@ def lint(path: Path, options: LintOptions) -> LintResult:
                     for source in read_sources(Path(options.eval_data), _eval_split(options), options.columns,
                                                options.fmt, "--eval-split")]
         # `table`: rows are numbered per table (each file of a folder, each split), so a row is (table, ROW).
-        context.eval_texts = pl.concat([table.texts.with_columns(table=pl.lit(number))
-                                        for number, table in enumerate(held_out)])
+        # Keyed as the encoder sees them: with an uncased tokenizer "What is BM25" leaks "what is bm25".
+        context.eval_texts = pl.concat([table.keyed(context.folds_case, context.strips_accents)[0]
+                                        .with_columns(table=pl.lit(number)) for number, table in enumerate(held_out)])
     findings, tables = [], []
     if is_json_folder(path):
         context.earlier_queries = pl.DataFrame(schema={"id": pl.UInt64, "file": pl.String, "unit": pl.String,

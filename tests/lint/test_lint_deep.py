@@ -16,8 +16,8 @@ ROWS = [
 @pytest.fixture
 def lint_deep(lint_records, tiny_model: Path, tmp_path: Path):
     def run(rows: list[dict], **options: object) -> list:
-        return lint_records(rows, deep=True, model=str(tiny_model), cache_dir=str(tmp_path / "cache"),
-                            threshold=0.999, **options)
+        return lint_records(rows, **{"deep": True, "model": str(tiny_model), "cache_dir": str(tmp_path / "cache"),
+                                     "threshold": 0.999, **options})
 
     return run
 
@@ -51,7 +51,9 @@ def test_near_duplicate_query_and_its_batch_conflicts(lint_deep) -> None:
 
 
 def test_near_duplicate_leakage(lint_deep, write_table) -> None:
-    held_out = write_table("eval.jsonl", [{"anchor": "BAKE BREAD", "positive": "unrelated text"}])
-    finding = one(lint_deep(ROWS, eval_data=held_out), "train-eval-leakage")
+    # "bread bake" is 0.997 to "bake bread" with the tiny model ("BAKE BREAD" is the same text to its uncased
+    # tokenizer: an eval query, not a near-duplicate of one).
+    held_out = write_table("eval.jsonl", [{"anchor": "BREAD BAKE", "positive": "unrelated text"}])
+    finding = one(lint_deep(ROWS, eval_data=held_out, threshold=0.99), "train-eval-leakage")
     assert (finding.count, finding.rows) == (1, (3,))
     assert finding.message == "1 row holds a near-duplicate of an eval query"

@@ -17,18 +17,21 @@ class TrainEvalLeakage(Rule):
         return context.eval_texts is not None
 
     def check(self, table, context) -> list[Finding]:
+        texts, key = table.keyed(context.folds_case, context.strips_accents)  # eval_texts carry the same key
         held_out = context.eval_texts.filter(pl.col("id").is_not_null())
-        texts = table.texts.filter(pl.col("id").is_not_null())
+        texts = texts.filter(pl.col("id").is_not_null())
         if table.layout == "labeled-pair":
-            return self._scored_pairs(texts, held_out)
+            return self._scored_pairs(texts, held_out, key)
         eval_queries = held_out.filter(pl.col("role") == "anchor")
-        eval_positives = held_out.filter(pl.col("role") == "positive")["id"].unique()
-        queries = texts.filter((pl.col("role") == "anchor") & pl.col("id").is_in(eval_queries["id"].implode()))
-        positives = texts.filter((pl.col("role") == "positive") & pl.col("id").is_in(eval_positives.implode()))
+        eval_positives = held_out.filter(pl.col("role") == "positive")[key].unique()
+        queries = texts.filter((pl.col("role") == "anchor") & pl.col(key).is_in(eval_queries[key].implode()))
+        positives = texts.filter((pl.col("role") == "positive") & pl.col(key).is_in(eval_positives.implode()))
         # A text's own line: in a BEIR folder a leaked positive's qrels line, not its query's first.
-        found = {"an eval query": queries["line"], "an eval positive (exact or after normalisation)": positives["line"]}
+        found = {"an eval query" + _case_only(queries, held_out, context): queries["line"],
+                 "an eval positive (exact or after normalisation)" + _case_only(positives, held_out, context):
+                 positives["line"]}
         if context.options.deep:
-            near = _near_queries(texts.filter(pl.col("role") == "anchor"), eval_queries, context)
+            near = _near_queries(texts.filter(pl.col("role") == "anchor"), eval_queries, key, context)
             found["a near-duplicate of an eval query"] = near["line"]
         flagged = pl.concat(found.values())
         if flagged.is_empty():
@@ -36,14 +39,14 @@ class TrainEvalLeakage(Rule):
         return [self.found(flagged, "; ".join(f"{counted(lines.n_unique(), 'row holds', 'rows hold')} {what}"
                                               for what, lines in found.items() if lines.len()))]
 
-    def _scored_pairs(self, texts: pl.DataFrame, held_out: pl.DataFrame) -> list[Finding]:
+    def _scored_pairs(self, texts: pl.DataFrame, held_out: pl.DataFrame, key: str) -> list[Finding]:
         """A labeled pair's score is of the pair: a sentence of an eval pair that recurs in another training pair
         (STS-B's short captions do: 443 of its 5,749 training rows against its test split) is no leakage, the pair
         itself is (17 rows): an error for the pairs, a warning for the sentences. An eval row of another layout
         gives a pair per text (its anchor with each)."""
-        train, evaluated = _pairs(texts, []), _pairs(held_out, ["table"])
+        train, evaluated = _pairs(texts, [], key), _pairs(held_out, ["table"], key)
         leaked = train.join(evaluated, on=["low", "high"], how="semi")["line"]
-        shared = texts.filter(pl.col("id").is_in(held_out["id"].implode()) & ~pl.col("line").is_in(leaked.implode()))
+        shared = texts.filter(pl.col(key).is_in(held_out[key].implode()) & ~pl.col("line").is_in(leaked.implode()))
         findings = []
         if leaked.len():
             findings.append(self.found(leaked, f"{counted(leaked.n_unique(), 'row holds', 'rows hold')} a pair of the "
@@ -57,18 +60,30 @@ class TrainEvalLeakage(Rule):
         return findings
 
 
-def _pairs(texts: pl.DataFrame, tables: list[str]) -> pl.DataFrame:
+def _pairs(texts: pl.DataFrame, tables: list[str], key: str) -> pl.DataFrame:
     """Each row's anchor with each other text of the row (a labeled pair scored 0 has its second text as a
-    negative), unordered (low, high id), with the row's line; a row is (*tables, ROW)."""
-    anchors = texts.filter(pl.col("role") == "anchor").select(*tables, ROW, "line", anchor="id")
-    positives = texts.filter(pl.col("role") != "anchor").select(*tables, ROW, positive="id")
+    negative), unordered (low, high `key`), with the row's line; a row is (*tables, ROW)."""
+    anchors = texts.filter(pl.col("role") == "anchor").select(*tables, ROW, "line", anchor=key)
+    positives = texts.filter(pl.col("role") != "anchor").select(*tables, ROW, positive=key)
     both = ("anchor", "positive")
     return anchors.join(positives, on=[*tables, ROW]).select("line", low=pl.min_horizontal(both),
                                                              high=pl.max_horizontal(both))
 
 
-def _near_queries(anchors: pl.DataFrame, eval_queries: pl.DataFrame, context) -> pl.DataFrame:
-    """Training anchors within --threshold cosine of an eval query (exact matches included)."""
+def _case_only(found: pl.DataFrame, held_out: pl.DataFrame, context) -> str:
+    """How many of the rows `found` hold an eval text only as an uncased tokenizer sees it (another case or accents),
+    said, so that a user who compares the texts sees why they match."""
+    rows = found.filter(~pl.col("id").is_in(held_out["id"].implode()))["line"].n_unique()
+    if not rows:
+        return ""
+    kind, does = ("case or accents", "lowercases and strips accents") if context.strips_accents else \
+        ("case", "lowercases")
+    return (f" ({counted(rows, 'row', 'rows')} differing only in {kind}: {context.token_counter.name}'s tokenizer "
+            f"{does}, the encoder sees one text)")
+
+
+def _near_queries(anchors: pl.DataFrame, eval_queries: pl.DataFrame, key: str, context) -> pl.DataFrame:
+    """Training anchors within --threshold cosine of an eval query, but for those equal to one (by `key`)."""
     from pipeline.config import MiningConfig
     from pipeline.lint.deep import distinct_texts, embed
     from pipeline.stages.index import build_index
@@ -78,4 +93,4 @@ def _near_queries(anchors: pl.DataFrame, eval_queries: pl.DataFrame, context) ->
         return anchors.clear()
     best, _ = build_index(embed(held_out, context), MiningConfig()).search(embed(train, context), 1)
     close = train.filter(pl.Series(best[:, 0] >= context.options.threshold))
-    return anchors.filter(pl.col("id").is_in(close["id"].implode()) & ~pl.col("id").is_in(eval_queries["id"].implode()))
+    return anchors.filter(pl.col("id").is_in(close["id"].implode()) & ~pl.col(key).is_in(eval_queries[key].implode()))
