@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.errors import ConfigError, InputError
+from pipeline.readers.lists import list_columns
 from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, named_column, separator_hint
 from pipeline.readers.pairs import PAIR_ALIASES, PAIR_NAMES
 from pipeline.readers.st import st_columns
@@ -61,6 +62,8 @@ def find_roles(layout: str, schema: pl.Schema, where: str, columns: dict[str, st
         return Roles(_need("query", names, where), (_need("pos", names, where),),
                      ("neg",) if "neg" in names else (), None)
     if layout == "labeled-list":
+        if found := list_columns(schema, where):  # as the reader finds them: {anchor, positive: [..], scores} too
+            return Roles(found.query, (found.docs,), (), found.numbers)
         return Roles(_need("query", names, where), (_need("docs", names, where),), (), label)
     if layout == "labeled-pair":
         scores = _pair_mapped("score", names, where, mapped) or named_column("score", SCORE_NAMES, names, mapped, where)

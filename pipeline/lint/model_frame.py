@@ -14,12 +14,17 @@ if TYPE_CHECKING:
 def model_names(table: "LintTable") -> dict[str, str]:
     """A labeled pair named with st's names, (query, answer, label), is checked as (sentence1, sentence2, label):
     the trainer reads its columns by position, so the names do not matter to it. A score column of another name
-    (--columns score=sim) is checked as `score`; label-column-name says that ST will not take it as the label."""
-    if table.layout != "labeled-pair":
+    (--columns score=sim) is checked as `score`; label-column-name says that ST will not take it as the label.
+    A labeled list is checked as (query, docs, labels) whatever ST named its columns."""
+    if table.layout == "labeled-list":  # ST's own shapes too: {anchor, positive: [..], scores}, {documents, ...}
+        wanted = {table.roles.anchor: "query", table.roles.positives[0]: "docs"}
+        wanted |= {table.roles.label: "labels"} if table.roles.label else {}
+    elif table.layout == "labeled-pair":
+        wanted = {table.roles.anchor: "sentence1", table.roles.positives[0]: "sentence2"}
+        if table.roles.label and table.roles.label not in LABEL_COLUMNS:
+            wanted[table.roles.label] = "score"
+    else:
         return {}
-    wanted = {table.roles.anchor: "sentence1", table.roles.positives[0]: "sentence2"}
-    if table.roles.label and table.roles.label not in LABEL_COLUMNS:
-        wanted[table.roles.label] = "score"
     return {old: new for old, new in wanted.items() if old != new and new not in table.frame.columns}
 
 

@@ -9,6 +9,7 @@ from pipeline.lint.layouts import Roles
 from pipeline.lint.load import Source
 from pipeline.normalize import normalize_texts, text_id, uncased
 from pipeline.readers.files import ROW
+from pipeline.readers.lists import SCORE_LISTS
 
 
 @dataclass
@@ -36,7 +37,8 @@ class LintTable:
         about the text names: `ROW`, but in a BEIR folder, whose row is a query named by its first qrels line,
         a document's own qrels line (the judgement's).
 
-        In labeled pairs and lists a text with a label above 0 is a positive, the others negatives."""
+        In labeled pairs and lists a text with a label above 0 is a positive, the others negatives; in a list of
+        scores (ST's miner's) the first text is the positive, as `pipeline.readers.lists` reads it."""
         long = pl.concat([*self._role_parts("anchor", (self.roles.anchor,)),
                           *self._role_parts("positive", self.roles.positives),
                           *self._role_parts("negative", self.roles.negatives)], how="vertical")
@@ -95,7 +97,9 @@ class LintTable:
             if isinstance(values.schema["label"], pl.List):  # labeled lists: one label per document
                 label = label.list.get(pl.col("rank") - 1, null_on_oob=True)
             role_expr = pl.lit(role)
-            if role == "positive":
+            if role == "positive" and self.layout == "labeled-list" and self.roles.label in SCORE_LISTS:
+                role_expr = pl.when(pl.col("rank") == 1).then(pl.lit(role)).otherwise(pl.lit("negative"))
+            elif role == "positive":
                 role_expr = pl.when(label.fill_null(1.0) > 0).then(pl.lit(role)).otherwise(pl.lit("negative"))
             parts.append(values.select(ROW, pl.col("line").cast(self.frame.schema[ROW]), role=role_expr, rank="rank",
                                        column=pl.lit(column), text=pl.col("text").cast(pl.String)))

@@ -9,6 +9,7 @@ from pipeline.readers.beir import is_beir_folder
 from pipeline.readers.files import is_blank, peek_columns
 from pipeline.readers.flag import refuse_flag_fields
 from pipeline.readers.json_folder import json_folder_files
+from pipeline.readers.lists import list_columns
 from pipeline.readers.pairs import is_labeled_pair
 from pipeline.readers.table_files import dataset_dict_splits, is_datasets_folder, is_parquet_folder, parquet_splits
 
@@ -27,8 +28,9 @@ def refuse_split(path: Path, split: str | None, flag: str = "--split") -> None:
 
 def detect_format(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> str:
     """beir for a BEIR folder; else by column names (a folder of JSON Lines files: those of every file, which must
-    agree): pos -> flag, sentence1/sentence2 -> pairs, docs/labels -> lists, st's anchor and positive names with a
-    score or label that is no list and no negatives -> pairs, else st."""
+    agree): pos -> flag, sentence1/sentence2 -> pairs, a query, a list of texts and a list of labels or scores ->
+    lists (`list_columns`), st's anchor and positive names with a score or label that is no list and no negatives
+    -> pairs, else st."""
     if is_beir_folder(path):
         return "beir"
     if not path.exists():
@@ -59,19 +61,19 @@ def format_of_columns(schema: pl.Schema, columns: dict[str, str] | None, where: 
     """The format of a table: `fmt` where --format gives it, else by its column names and the --columns mapping;
     lint takes it from here too, so that both read a table alike. A FlagEmbedding file that --format or a mapping
     would read as st or pairs is refused where it has fields they drop (`refuse_flag_fields`)."""
-    found = fmt or _format_by_names(schema, columns)
+    found = fmt or _format_by_names(schema, columns, where)
     refuse_flag_fields(schema.names(), found, where, columns, given=fmt is not None)
     return found
 
 
-def _format_by_names(schema: pl.Schema, columns: dict[str, str] | None) -> str:
+def _format_by_names(schema: pl.Schema, columns: dict[str, str] | None, where: Path | str) -> str:
     names = set(schema.names())
     mapped = set((columns or {}).keys())
     if {"query", "pos"} <= names and not mapped:
         return "flag"
     if {"sentence1", "sentence2"} <= names or {"sentence1", "sentence2"} <= mapped:
         return "pairs"
-    if {"query", "docs", "labels"} <= names and not mapped:
+    if not mapped and list_columns(schema, where):
         return "lists"
     if is_labeled_pair(schema, columns):
         return "pairs"

@@ -65,6 +65,22 @@ def test_labeled_list_trains_a_cross_encoder(flag_data, convert_to, tmp_path, ti
     train_steps(model, datasets.load_from_disk(str(tmp_path / "out")), tmp_path, getattr(losses, loss_name)(model))
 
 
+def test_st_score_lists_convert_and_train_a_cross_encoder(write_table, convert_to, tmp_path, tiny_cross_encoder):
+    """resolve_ids(..., output_format="lists") writes {query, documents, scores}: the first document is the
+    positive, whatever the others score."""
+    from sentence_transformers.cross_encoder import CrossEncoder, losses
+
+    data = write_table("lists.jsonl", [
+        {"query": f"what is the capital of {country}", "documents": [f"{city} is the capital", "the sea is blue",
+                                                                      "leaves are green"], "scores": [0.5, 0.9, 0.1]}
+        for country, city in [("france", "paris"), ("italy", "rome"), ("spain", "madrid"), ("germany", "berlin")]])
+    convert_to(data, negatives=2, layout="labeled-list", scores=True)
+    dataset = datasets.load_from_disk(str(tmp_path / "out"))
+    assert dataset[0]["docs"][0] == "paris is the capital" and dataset[0]["labels"][0] == 0.5
+    model = CrossEncoder(str(tiny_cross_encoder), device="cpu")
+    train_steps(model, dataset, tmp_path, losses.ListNetLoss(model))
+
+
 @pytest.mark.parametrize("loss_name", ["MarginMSELoss", "DistillKLDivLoss"])
 def test_n_tuple_with_scores_trains_with_distillation_losses(tmp_path, tiny_model, write_table, convert_to,
                                                              loss_name):

@@ -35,11 +35,26 @@ def test_beir_folder(tmp_path: Path) -> None:
     ({"query": "q", "answer": "p", "label": 1}, "pairs"),
     ({"anchor": "q", "positive": "p", "score": 0.2}, "pairs"),
     ({"query": "q", "pos": ["p"], "label": 1}, "flag"),
+    ({"query": "q", "docs": ["p", "n"], "labels": [1, 0]}, "lists"),
+    ({"query": "q", "documents": ["p", "n"], "scores": [0.9, 0.2]}, "lists"),
+    ({"query": "q", "docs": ["p", "n"], "scores": [0.9, 0.2]}, "lists"),
+    ({"anchor": "q", "positive": ["p", "n"], "labels": [1, 0]}, "lists"),  # ST's miner, labeled-list
+    ({"query": "q", "answer": ["p", "n"], "scores": [0.9, 0.2]}, "lists"),  # ... with output_scores=True
+    ({"query": "q", "docs": ["p", "n"], "label": [1, 0]}, "lists"),
+    ({"sentence1": "a", "sentence2": "b", "label": 1}, "pairs"),
+    ({"anchor": "q", "positive": "p", "negative_1": "n", "label": [0.9, 0.1]}, "st"),  # DistillKL / MarginMSE
+    ({"anchor": "q", "positive": "p", "negative": ["n"], "scores": [0.9, 0.1]}, "st"),
+    ({"anchor": "q", "positive": ["p", "q"]}, "st"),
 ])
 def test_columns_decide(write_table, record: dict, expected: str) -> None:
     path = write_table("data.jsonl", [record] * 3)
     assert detect_format(path) == expected
     assert read_dataset(path).queries.height == 1
+
+
+def test_lists_of_positives_beside_negatives_are_st_not_a_labeled_list(write_table) -> None:
+    path = write_table("data.jsonl", [{"anchor": "q", "positive": ["p"], "negative": ["n"], "label": [0.9, 0.1]}])
+    assert detect_format(path) == "st"  # which refuses a label list beside lists of positives, as before
 
 
 def test_mapped_columns_override_flag_detection(write_table) -> None:

@@ -1,4 +1,5 @@
-"""empty-docs: labeled-list rows whose `docs` list is empty, which a listwise loss has nothing to rank in."""
+"""empty-docs: labeled-list rows whose `docs` (or `documents`, ...) list is empty, which a listwise loss has nothing
+to rank in."""
 
 import polars as pl
 
@@ -29,4 +30,5 @@ class EmptyDocs(Rule):
         # all, each loss fails on torch.cat of no scores.
         return [self.found(rows, f"rows whose '{docs}' list is empty: there is nothing to rank. ListNetLoss's loss "
                            "is NaN for any batch holding one, ListMLELoss and PListMLELoss count it as 0 in the "
-                           "batch mean, and every listwise loss fails on a batch of only such rows")]
+                           "batch mean, and every listwise loss fails on a batch of only such rows",
+                           fix=self.fix.replace("row['docs']", f"row[{docs!r}]"))]

@@ -41,6 +41,8 @@ class LayoutSchema(Rule):
             back = {new: old for old, new in renamed.items()}
             cases = errors.failure_cases.with_columns(pl.col("column").replace(back),
                                                       pl.col("failure_case").replace(back))
+            if table.layout == "labeled-list" and back:  # "labels as long as docs" in the names: scores, documents
+                cases = cases.with_columns(pl.col("check").str.replace_many(list(back), list(back.values())))
             if context.loss and context.loss.margins:
                 cases = _without_margin_lists(cases, table)
             return self._findings(cases, table)
@@ -86,7 +88,7 @@ class LayoutSchema(Rule):
         """A null inside a list of scores: ST's collator (torch.tensor) fails on it, `prep report` refuses it in a
         labeled list, and FlagEmbedding fails on it with --knowledge_distillation True (a warning, as a row without
         teacher scores is: without distillation FlagEmbedding drops the columns)."""
-        columns = {"labeled-list": ("labels",), "flag": _TEACHER_SCORES}.get(table.layout, (table.roles.label,))
+        columns = _TEACHER_SCORES if table.layout == "flag" else (table.roles.label,)
         findings = []
         for column in columns:
             if column is None or table.frame.schema.get(column) != pl.List(pl.Float64):

@@ -1,11 +1,11 @@
-"""string-instead-of-list: FlagEmbedding `pos`/`neg` (or listwise `docs`) given as one string."""
+"""string-instead-of-list: FlagEmbedding `pos`/`neg` (or a labeled list's `docs`) given as one string."""
 
 import polars as pl
 
 from pipeline.lint.rule import ERROR, Finding, Rule
 from pipeline.readers.files import ROW
 
-LIST_FIELDS = {"flag": ("pos", "neg"), "labeled-list": ("docs",)}
+LIST_FIELDS = {"flag": ("pos", "neg"), "labeled-list": ("docs",)}  # a labeled list's: its roles' (docs, documents)
 
 
 class StringInsteadOfList(Rule):
@@ -17,7 +17,7 @@ class StringInsteadOfList(Rule):
 
     def check(self, table, context) -> list[Finding]:
         findings = []
-        for name in LIST_FIELDS[table.layout]:
+        for name in table.roles.positives if table.layout == "labeled-list" else LIST_FIELDS[table.layout]:
             if table.source.schema.get(name) != pl.String:
                 continue
             rows = table.frame.filter(pl.col(name).is_not_null())[ROW]
