@@ -6,7 +6,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -18,10 +17,7 @@ from pipeline.stages.embedding_cache import EmbeddingCache, default_cache_dir, f
 from pipeline.stages.encode_backend import autocast, quantize, resolve_backend
 from pipeline.stages.encode_jobs import Aligned, ChunkEncoder, EncodeJob, saved
 from pipeline.stages.load_model import load_model
-from pipeline.stages.token_batches import TokenBatches, applied_prompt, tokenising_loader
-
-if TYPE_CHECKING:
-    from torch import Tensor
+from pipeline.stages.token_batches import applied_prompt, fed_embeddings
 
 CHUNK = 4096  # texts per encode call and per cache part: an interrupted run keeps what it finished
 
@@ -136,7 +132,8 @@ class Encoder:
 
     def encode_here(self, jobs: list[EncodeJob]) -> Iterator[pl.DataFrame]:
         total = sum(job.texts.height for job in jobs)
-        encoded = self._fed(jobs) if self.tokenizer_workers else map(self._encoded, jobs)
+        encoded = (fed_embeddings(self.model, jobs, self.config.batch_size, self.tokenizer_workers, self.backend)
+                   if self.tokenizer_workers else map(self._encoded, jobs))
         with Progress(transient=True) as progress:
             task = progress.add_task(f"encoding {total:,} texts", total=total)
             for job, vectors in zip(jobs, encoded, strict=True):
@@ -151,30 +148,3 @@ class Encoder:
         with autocast(self.backend, self.model.device.type):
             return self.model.encode(job.texts["text"].to_list(), batch_size=self.config.batch_size,
                                      prompt=job.prompt, normalize_embeddings=True, convert_to_numpy=True)
-
-    def _fed(self, jobs: list[EncodeJob]) -> Iterator[np.ndarray]:
-        """Each job's embeddings as `_encoded` gives them, with the batches tokenised ahead by `tokenizer_workers`
-        forked processes (torch's DataLoader) while the model runs, copied to the device from pinned memory, and
-        brought back once per job rather than once per batch."""
-        import torch
-
-        size, device = self.config.batch_size, self.model.device
-        self.model.eval()  # as encode() does: no dropout
-        features = iter(tokenising_loader(TokenBatches(self.model, jobs, size), self.tokenizer_workers,
-                                          pin=device.type == "cuda"))
-        for job in jobs:
-            vectors = [self._forward(next(features)) for _ in range(0, job.texts.height, size)]
-            yield torch.cat(vectors).cpu().numpy() if vectors else np.zeros((0, self.dimension), dtype=np.float32)
-
-    def _forward(self, features: dict) -> "Tensor":
-        """Normalised embeddings of one tokenised batch, as encode() computes them (truncate_dim included), left
-        on the device: no wait for the device until the job is done."""
-        import torch
-        from sentence_transformers.util import truncate_embeddings
-
-        device = self.model.device
-        with torch.inference_mode(), autocast(self.backend, device.type):
-            features = {key: value.to(device, non_blocking=True) if torch.is_tensor(value) else value
-                        for key, value in features.items()}
-            vectors = truncate_embeddings(self.model(features)["sentence_embedding"], self.model.truncate_dim)
-            return torch.nn.functional.normalize(vectors.float(), dim=1)

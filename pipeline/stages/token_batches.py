@@ -3,12 +3,16 @@ Rust backend where that gives exactly the model's own features."""
 
 import copy
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pipeline.stages.encode_backend import autocast
+
 if TYPE_CHECKING:
+    from torch import Tensor
+
     from pipeline.stages.encode_jobs import EncodeJob
 
 
@@ -96,3 +100,33 @@ def backend_features(backend: object, texts: list[str], prompt: str | None, fiel
     encodings = backend.encode_batch_fast([prompt + text for text in texts] if prompt else texts)
     return {key: torch.from_numpy(np.array([getattr(encoding, _FIELDS[key]) for encoding in encodings],
                                            dtype=np.int64)) for key in fields}
+
+
+def fed_embeddings(model: object, jobs: list["EncodeJob"], size: int, workers: int, backend: str
+                   ) -> Iterator[np.ndarray]:
+    """Each job's normalised embeddings as `model.encode` gives them, with the batches of `size` tokenised ahead by
+    `workers` forked processes (torch's DataLoader) while the model runs, copied to the device from pinned memory,
+    and brought back once per job rather than once per batch."""
+    import torch
+
+    device = model.device
+    model.eval()  # as encode() does: no dropout
+    features = iter(tokenising_loader(TokenBatches(model, jobs, size), workers, pin=device.type == "cuda"))
+    for job in jobs:
+        vectors = [_forward(model, next(features), backend) for _ in range(0, job.texts.height, size)]
+        yield (torch.cat(vectors).cpu().numpy() if vectors
+               else np.zeros((0, model.get_embedding_dimension()), dtype=np.float32))
+
+
+def _forward(model: object, features: dict, backend: str) -> "Tensor":
+    """Normalised embeddings of one tokenised batch, as encode() computes them (truncate_dim included), left on the
+    device: no wait for the device until the job is done."""
+    import torch
+    from sentence_transformers.util import truncate_embeddings
+
+    device = model.device
+    with torch.inference_mode(), autocast(backend, device.type):
+        features = {key: value.to(device, non_blocking=True) if torch.is_tensor(value) else value
+                    for key, value in features.items()}
+        vectors = truncate_embeddings(model(features)["sentence_embedding"], model.truncate_dim)
+        return torch.nn.functional.normalize(vectors.float(), dim=1)
