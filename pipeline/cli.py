@@ -1,16 +1,21 @@
 """The `prep` command line: every subcommand reads the same canonical model."""
 
-import logging
 import sys
 
-from rich.markup import escape
+from pipeline.memory import return_polars_pages_at_once
 
-from pipeline.cli_app import app, errors
-from pipeline.cli_convert import convert
-from pipeline.cli_lint import lint
-from pipeline.cli_report import report
-from pipeline.cli_run import run
-from pipeline.errors import PrepError
+return_polars_pages_at_once(sys.argv)  # before the imports below load Polars
+
+import logging  # noqa: E402
+
+from rich.markup import escape  # noqa: E402
+
+from pipeline.cli_app import app, errors  # noqa: E402
+from pipeline.cli_convert import convert  # noqa: E402
+from pipeline.cli_lint import lint  # noqa: E402
+from pipeline.cli_report import report  # noqa: E402
+from pipeline.cli_run import run  # noqa: E402
+from pipeline.errors import PrepError  # noqa: E402
 
 for command in (report, run, convert, lint):  # the order of `prep --help`
     app.command()(command)
