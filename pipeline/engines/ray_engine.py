@@ -9,25 +9,23 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
 from functools import partial
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from pipeline.config import EncoderConfig, EngineConfig, MiningConfig
+from pipeline.config import EncoderConfig, EngineConfig
 from pipeline.engines import Engine
 from pipeline.engines.ray_address import join_cluster
+from pipeline.engines.ray_index import build_sharded_index
 from pipeline.engines.sigterm import exit_on_sigterm
 from pipeline.errors import ConfigError
 from pipeline.stages.embedding_cache import EmbeddingCache
 from pipeline.stages.encode import Encoder
 from pipeline.stages.encode_jobs import EncodeJob
-from pipeline.stages.index import SearchIndex, build_index, empty_index
+from pipeline.stages.index import build_index
 
 TASK_RETRIES = 3  # a task whose worker died runs again, up to this many times (Ray's default, made explicit)
 CRASH_ONCE = "PREP_RAY_CRASH_ONCE"
@@ -50,9 +48,10 @@ def ray_engine(engine: EngineConfig, encoder: EncoderConfig) -> Iterator[Engine]
         with exit_on_sigterm():
             workers, resources = actor_plan(ray.cluster_resources(), engine)
             log.info("ray engine: %d encoding actors, each %s", workers, resources)
+            sharded = partial(build_sharded_index, engine.index_shards, retries=TASK_RETRIES)
             yield Engine(partial(_encode_on_actors, encoder, workers, resources),
                          partial(_run_as_tasks, engine.cpus_per_worker),
-                         partial(_build_sharded_index, engine.index_shards) if engine.index_shards > 1 else build_index,
+                         sharded if engine.index_shards > 1 else build_index,
                          encode_device="cuda" if resources["num_gpus"] else None,
                          summary={"name": "ray", "address": ray.get_runtime_context().gcs_address, "workers": workers,
                                   "cpus_per_worker": resources["num_cpus"], "gpus_per_worker": resources["num_gpus"],
@@ -118,48 +117,6 @@ def _run_as_tasks(cpus: int, task: Callable[[Any, Any], Any], items: list, share
     remote = ray.remote(num_cpus=cpus, max_retries=TASK_RETRIES)(_run_task)
     shared = ray.put(shared)  # embeddings and index go to the object store once, not once per task
     return ray.get([remote.remote(task, item, shared) for item in items])
-
-
-class IndexShard:
-    """One shard of the corpus index: the embeddings of corpus rows offset.. in a copy of the trained index."""
-
-    def __init__(self, index: SearchIndex, vectors: np.ndarray, offset: int) -> None:
-        self.index, self.offset = index.holding(vectors), offset
-
-    def search(self, queries: np.ndarray, depth: int, nprobe: int | None) -> tuple[np.ndarray, np.ndarray]:
-        scores, rows = replace(self.index, nprobe=nprobe).search(queries, depth)
-        return scores, np.where(rows >= 0, rows + self.offset, -1)
-
-
-@dataclass(frozen=True)
-class ShardedIndex:
-    """The corpus index as shards on actors. Every shard holds its part in a copy of one trained index (IVF: the
-    same lists) and is searched with this nprobe, so the merged top-k of the shards is the top-k of the whole
-    index. nprobe travels with each search, so a restarted actor searches the same way."""
-
-    shards: tuple
-    kind: str
-    nprobe: int | None
-
-    def search(self, queries: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
-        import faiss
-        import ray
-
-        found = ray.get([shard.search.remote(queries, depth, self.nprobe) for shard in self.shards])
-        return faiss.merge_knn_results(np.stack([scores for scores, _ in found]),
-                                       np.stack([rows for _, rows in found]), keep_max=True)
-
-
-def _build_sharded_index(shards: int, embeddings: np.ndarray, config: MiningConfig) -> ShardedIndex:
-    import ray
-
-    trained = empty_index(embeddings, config)  # IVF is trained here, once, on the same sample as the local engine
-    actor = ray.remote(num_cpus=0, max_restarts=TASK_RETRIES, max_task_retries=TASK_RETRIES,
-                       scheduling_strategy="SPREAD")(IndexShard)  # on as many nodes as there are
-    bounds = np.linspace(0, len(embeddings), shards + 1).astype(int)
-    handles = tuple(actor.remote(trained, embeddings[start:end], int(start))
-                    for start, end in pairwise(bounds))
-    return ShardedIndex(handles, trained.kind, trained.nprobe)
 
 
 def crash_once(stage: str) -> None:
