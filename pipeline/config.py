@@ -1,6 +1,7 @@
 """One frozen config per concern, validated on construction; `config_file` loads them from a TOML file and CLI flags.
 
-The TOML file has one table per concern, named as below ([layout]'s `LayoutConfig` is in `config_layout`):
+The TOML file has one table per concern, named as below ([layout]'s `LayoutConfig` is in `config_layout`,
+[engine]'s `EngineConfig` in `config_engine`):
 
     [encoder]
     model = "path/to/model"
@@ -15,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pipeline.config_checks import check_choice, check_device, check_not_empty, check_positive, check_types
+from pipeline.config_engine import EngineConfig
 from pipeline.config_layout import LayoutConfig
 from pipeline.errors import ConfigError
 
@@ -134,33 +136,6 @@ class DedupeConfig:
         check_types(self)
         if not 0 < self.threshold <= 1:
             raise ConfigError(f"dedupe.threshold is a cosine in (0, 1], got {self.threshold}")
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """Where the stages run: this process ("local", Polars and numpy) or a Ray cluster ("ray", `pip install
-    prep[ray]`): encoding on an actor pool, one model per actor, and mining as one task per chunk of queries."""
-
-    name: str = "local"
-    address: str | None = None  # ray: an existing cluster ("auto", "ray://head:10001"); None starts a local one
-    workers: int | None = None  # ray: encoding actors; None: one per GPU, else per cpus_per_worker CPUs
-    cpus_per_worker: int = 1  # ray: CPUs (and torch threads) each encoding actor and mining task holds
-    gpus_per_worker: float | None = None  # ray: GPUs each encoding actor holds; None: 1 where the cluster has GPUs
-    index_shards: int = 1  # ray: corpus index shards, each held by an actor; >1 when one node cannot hold it
-
-    def __post_init__(self) -> None:
-        check_types(self)
-        check_choice(self, "name", ("local", "ray"))
-        check_positive(self, "cpus_per_worker")
-        check_positive(self, "index_shards")
-        if self.workers is not None:
-            check_positive(self, "workers")
-        if self.gpus_per_worker is not None and not 0 <= self.gpus_per_worker < float("inf"):  # nan too
-            raise ConfigError(f"engine.gpus_per_worker must be 0 or more, not {self.gpus_per_worker}")
-        ray_only = (self.address, self.workers, self.gpus_per_worker, None if self.index_shards == 1 else 1)
-        if self.name == "local" and any(value is not None for value in ray_only):
-            raise ConfigError("engine address, workers, gpus_per_worker and index_shards are for the ray engine: "
-                              "add --engine ray")
 
 
 @dataclass(frozen=True)
