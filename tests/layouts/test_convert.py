@@ -7,6 +7,7 @@ from pathlib import Path
 import datasets
 import polars as pl
 import pytest
+from beir_files import write_beir_folder
 from flag_rows import NEGATIVES, POSITIVES
 
 from pipeline.errors import ConfigError, InputError
@@ -615,13 +616,9 @@ def test_conflict_free_batches_keep_queries_one_to_an_uncased_encoder_apart(writ
 
 def test_beir_rejects_and_messages_name_the_qrels_file_and_line(prep, tmp_path):
     # A BEIR row is a query, numbered by its first qrels line: rejects and console lines say which file that is.
-    beir = tmp_path / "beir"
-    (beir / "qrels").mkdir(parents=True)
-    (beir / "corpus.jsonl").write_text("".join(json.dumps({"_id": f"d{i}", "title": "", "text": f"doc {i}"}) + "\n"
-                                               for i in range(3)))
-    (beir / "queries.jsonl").write_text("".join(json.dumps({"_id": f"q{i}", "text": f"query {i}"}) + "\n"
-                                                for i in range(2)))
-    (beir / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\nq0\td0\t1\nq1\td1\t0\nq0\td2\t0\n")
+    beir = write_beir_folder(tmp_path / "beir", [{"_id": f"d{i}", "title": "", "text": f"doc {i}"} for i in range(3)],
+                             [{"_id": f"q{i}", "text": f"query {i}"} for i in range(2)],
+                             {"train": [("q0", "d0", 1), ("q1", "d1", 0), ("q0", "d2", 0)]})
     result = prep("convert", beir, "--to", "triplet", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet")
