@@ -9,6 +9,9 @@ import sys
 M_MMAP_THRESHOLD, MMAP_THRESHOLD = -3, 128 * 1024  # glibc's mallopt parameter and its initial value
 POLARS_MALLOC_CONF = "_RJEM_MALLOC_CONF"  # read once, when Polars' library loads
 RETURN_AT_ONCE = "dirty_decay_ms:0,muzzy_decay_ms:0"
+# What `import polars` writes into os.environ before the value it found there (POLARS_THP=1 adds the second), and so
+# what a script or notebook that imported Polars passes on to the `prep run` it starts: Polars' setting, not the user's.
+POLARS_OWN = ("dirty_decay_ms:500,muzzy_decay_ms:1000", ",thp:always,metadata_thp:always")
 
 
 def return_polars_pages_at_once(argv: list[str]) -> None:
@@ -17,9 +20,14 @@ def return_polars_pages_at_once(argv: list[str]) -> None:
     the stages after it: with this, 1M queries against a 1M-text corpus peaked at 1,943 MiB instead of 2,052,
     the read at 1,085 instead of 1,307. It costs Polars' work 10-15% more time (`prep report` of 1M rows), which
     is about 1% of a run's and would put `prep report`'s 10 s target at risk, so only `run` sets it
-    (benchmarks/RESULTS.md). It takes effect only before Polars is imported; a value already set is kept."""
-    if argv[1:2] == ["run"]:
-        os.environ.setdefault(POLARS_MALLOC_CONF, RETURN_AT_ONCE)
+    (benchmarks/RESULTS.md). It takes effect only before Polars is imported; a value the user set is kept."""
+    if argv[1:2] != ["run"]:
+        return
+    users = os.environ.get(POLARS_MALLOC_CONF, "")
+    for own in POLARS_OWN:
+        users = users.removeprefix(own)
+    if not users.strip(","):
+        os.environ[POLARS_MALLOC_CONF] = RETURN_AT_ONCE
 
 
 @functools.cache

@@ -69,3 +69,19 @@ def test_prep_run_has_polars_return_freed_pages_at_once(command, conf, returned)
     freed = int(subprocess.run([sys.executable, "-c", POLARS_PROBE, command], capture_output=True, text=True,
                                check=True, env=env).stdout)
     assert (freed > 150) is returned, f"{freed} MiB returned"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="VmRSS of /proc")
+@pytest.mark.parametrize(("override", "returned"), [("", True), (",dirty_decay_ms:-1", False)])
+def test_polars_own_setting_inherited_from_a_parent_that_imported_polars_is_not_the_users(override, returned):
+    """A script or notebook that imported Polars and then starts `prep run` passes on the value `import polars`
+    wrote into its environment: Polars' own setting (with the user's, if any, after it), which `prep run` replaces
+    where it holds nothing of the user's."""
+    env = {key: value for key, value in os.environ.items() if key != "_RJEM_MALLOC_CONF"}
+    env |= {"_RJEM_MALLOC_CONF": override[1:]} if override else {}
+    written = subprocess.run([sys.executable, "-c", "import os, polars; print(os.environ['_RJEM_MALLOC_CONF'])"],
+                             capture_output=True, text=True, check=True, env=env).stdout.strip()
+    assert written.endswith(override)
+    freed = int(subprocess.run([sys.executable, "-c", POLARS_PROBE, "run"], capture_output=True, text=True,
+                               check=True, env=env | {"_RJEM_MALLOC_CONF": written}).stdout)
+    assert (freed > 150) is returned, f"{freed} MiB returned"

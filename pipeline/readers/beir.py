@@ -74,7 +74,7 @@ def _read_qrels(path: Path) -> pl.DataFrame:
         field = next(name for name in QRELS_COLUMNS if empty[name][0] is None)
         raise _ragged_line(path) or InputError(path, "is empty", line=empty["row"][0], field=field)
     score = pl.col("score").cast(pl.Float64, strict=False)
-    bad = frame.filter(score.is_null())
+    bad = frame.filter(score.is_null() | score.is_nan())  # a NaN would reach the loss; here it is at its own line
     if bad.height:
         raise InputError(path, f"score '{bad['score'][0]}' is not a number", line=bad["row"][0], field="score")
     return frame.with_columns(score=score)

@@ -35,15 +35,19 @@ class ListColumns(NamedTuple):
 def list_columns(schema: pl.Schema, where: Path | str) -> ListColumns | None:
     """The query, documents and numbers columns of a labeled list, or None where `schema` is not one. A positive
     column (positive, pos, answer) counts as the documents only where it holds lists and the table has no negative
-    column, and `label` or `score` only where it holds lists: else the table is st's (an n-tuple's label list)."""
+    column, and `label` or `score` only where it holds lists: else the table is st's (an n-tuple's label list).
+    Beside `docs` or `documents` the query is `query` where there is one, as ST's lists and prep's name it: an
+    anchor or question column, or a list under a positive name, is then a column of its own, as it always was."""
     names = schema.names()
     negatives = any(name in SYNONYMS["negative"] or NUMBERED_NEGATIVE.match(name) for name in names)
     listed = [name for name in SYNONYMS["positive"] if _is_list(schema.get(name), pl.String) and not negatives]
-    docs = named_column("documents", DOC_NAMES + SYNONYMS["positive"],
-                        [name for name in DOC_NAMES if name in names] + listed, {}, where)
+    named = [name for name in DOC_NAMES if name in names]
+    docs = named_column("documents", DOC_NAMES + SYNONYMS["positive"], named or listed, {}, where)
     numbers = next((name for name in NUMBER_NAMES if name in names
                     and (name in ("labels", "scores") or _is_list(schema[name]))), None)
-    query = named_column("query", SYNONYMS["anchor"], names, {}, where) if docs and numbers else None
+    if not (docs and numbers):
+        return None
+    query = "query" if named and "query" in names else named_column("query", SYNONYMS["anchor"], names, {}, where)
     return ListColumns(query, docs, numbers) if query else None
 
 

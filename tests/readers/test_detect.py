@@ -4,9 +4,11 @@ import json
 from pathlib import Path
 
 import datasets
+import polars as pl
 import pytest
 
 from pipeline.errors import ConfigError, InputError
+from pipeline.lint.layouts import find_roles
 from pipeline.readers import read_dataset
 from pipeline.readers.detect import detect_format
 
@@ -55,6 +57,20 @@ def test_columns_decide(write_table, record: dict, expected: str) -> None:
 def test_lists_of_positives_beside_negatives_are_st_not_a_labeled_list(write_table) -> None:
     path = write_table("data.jsonl", [{"anchor": "q", "positive": ["p"], "negative": ["n"], "label": [0.9, 0.1]}])
     assert detect_format(path) == "st"  # which refuses a label list beside lists of positives, as before
+
+
+@pytest.mark.parametrize("extra", [{"question": "Q, as asked?"}, {"anchor": "Q, as asked?"},
+                                   {"positive": ["p"]}, {"answer": ["p", "n"]}])
+def test_query_docs_labels_read_as_before_beside_other_columns_by_st_names(write_table, extra: dict) -> None:
+    """{query, docs, labels} read `query` and `docs` whatever other columns the table had; ST's names of the roles
+    beside them (another anchor name, a list under a positive name) are no second query or documents column."""
+    path = write_table("data.jsonl", [{"query": "q", "docs": ["p", "n"], "labels": [1, 0], **extra}])
+    assert detect_format(path) == "lists"
+    canon = read_dataset(path)
+    assert canon.queries["text"].to_list() == ["q"]
+    assert sorted(canon.corpus["text"].to_list()) == ["n", "p"]
+    roles = find_roles("labeled-list", pl.read_ndjson(path).schema, str(path))
+    assert (roles.anchor, roles.positives, roles.label) == ("query", ("docs",), "labels")
 
 
 def test_mapped_columns_override_flag_detection(write_table) -> None:
