@@ -15,12 +15,13 @@ POLARS_OWN = ("dirty_decay_ms:500,muzzy_decay_ms:1000", ",thp:always,metadata_th
 
 
 def return_polars_pages_at_once(argv: list[str]) -> None:
-    """For `prep run`, have Polars' allocator give freed pages back to the system at once. Polars configures its
-    jemalloc never to return them (muzzy pages never decay), so a stage's freed intermediates stayed resident in
-    the stages after it: with this, 1M queries against a 1M-text corpus peaked at 1,943 MiB instead of 2,052,
-    the read at 1,085 instead of 1,307. It costs Polars' work 10-15% more time (`prep report` of 1M rows), which
-    is about 1% of a run's and would put `prep report`'s 10 s target at risk, so only `run` sets it
-    (benchmarks/RESULTS.md). It takes effect only before Polars is imported; a value the user set is kept."""
+    """For `prep run`, have Polars' allocator give freed pages back to the system at once. Polars sets its jemalloc
+    to return them after 0.5-1 s, but jemalloc does so only when it is next called, so a stage's freed intermediates
+    stayed resident through the torch and FAISS work after it: with this, 1M queries against a 1M-text corpus
+    peaked at 1,943 MiB instead of 2,052, the read at 1,085 instead of 1,307. It costs Polars' work 10-15% more time
+    (`prep report` of 1M rows), which is about 1% of a run's and would put `prep report`'s 10 s target at risk, so
+    only `run` sets it (benchmarks/RESULTS.md). It takes effect only before Polars is imported; a value the user
+    set is kept."""
     if argv[1:2] != ["run"]:
         return
     users = os.environ.get(POLARS_MALLOC_CONF, "")

@@ -20,6 +20,7 @@ from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
 from pipeline.readers.names import NUMBERED_NEGATIVE, SYNONYMS, named_column
+from pipeline.wording import counted
 
 DOC_NAMES = ("docs", "documents")  # a list of documents whatever it holds (string-instead-of-list reports a string)
 NUMBER_NAMES = ("label", "labels", "score", "scores")  # in the order ST's collator looks for its label column
@@ -70,8 +71,9 @@ def read_lists(path: Path, split: str = "train") -> InputRows:
     uneven = frame.filter(pl.col(docs).list.len() != pl.col(numbers).list.len())
     if uneven.height:
         row = uneven.row(0, named=True)
-        raise InputError(path, f"{len(row[docs])} docs but {len(row[numbers])} {numbers}; each doc in '{docs}' "
-                         f"needs its {word}", field=numbers, **{unit: row[ROW]})
+        given = counted(len(row[numbers]), word, word + "s")
+        raise InputError(path, f"{counted(len(row[docs]), 'doc', 'docs')} but {given}; each doc in '{docs}' needs its "
+                         f"{word}", field=numbers, **{unit: row[ROW]})
     null = frame.filter(pl.col(numbers).list.eval(pl.element().is_null()).list.any())
     if null.height:
         raise InputError(path, f"a {word} is null; every doc in '{docs}' needs a number", field=numbers,

@@ -21,7 +21,7 @@ def test_lists_are_detected_and_split_by_label(write_table):
 def test_docs_and_labels_of_different_lengths_name_the_line(write_table):
     path = write_table("lists.jsonl", [{"query": "q", "docs": ["a"], "labels": [1]},
                                        {"query": "q2", "docs": ["a", "b"], "labels": [1]}])
-    with pytest.raises(InputError, match=r"lists.jsonl.*line 2.*labels.*2 docs but 1 labels"):
+    with pytest.raises(InputError, match=r"lists.jsonl.*line 2.*labels.*2 docs but 1 label"):
         read_dataset(path)
 
 
@@ -64,7 +64,7 @@ def test_a_label_list_in_st_names_is_split_by_label(write_table, record):
 def test_uneven_scores_and_documents_name_the_columns_and_line(write_table):
     path = write_table("lists.jsonl", [{"query": "q", "documents": ["a", "b"], "scores": [0.2, 0.1]},
                                        {"query": "q2", "documents": ["a", "b"], "scores": [0.3]}])
-    with pytest.raises(InputError, match=r"lists.jsonl, line 2, field 'scores': 2 docs but 1 scores; each doc in "
+    with pytest.raises(InputError, match=r"lists.jsonl, line 2, field 'scores': 2 docs but 1 score; each doc in "
                                          r"'documents' needs its score"):
         read_dataset(path)
 
