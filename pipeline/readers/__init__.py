@@ -102,7 +102,9 @@ def check_roles(columns: dict[str, str], fmt: str | None) -> None:
             raise ConfigError(f"--columns roles are {', '.join(known)}; got {', '.join(unknown)}")
         return
     if fmt not in ROLES:
-        raise ConfigError(f"--columns maps the columns of st and pairs tables; {fmt} input has fixed field names")
+        fixed = (f"{fmt} input has fixed field names" if fmt != "lists" else "lists input is found by the names ST "
+                 "gives it (query|anchor|question, docs|documents or a positive list, labels|scores)")
+        raise ConfigError(f"--columns maps the columns of st and pairs tables; {fixed}")
     unknown = sorted(set(columns) - set(ROLES[fmt]))
     if unknown:
         raise ConfigError(f"--columns roles for {fmt} input are {', '.join(ROLES[fmt])}; got {', '.join(unknown)}")

@@ -157,7 +157,7 @@ def test_formats_and_columns_as_prep_report_reads_them(lint_records) -> None:
         assert [f.rule for f in findings] == ["label-column-name"] and "'sim'" in findings[0].message
     lists = [{"query": "q one", "docs": ["a b", "c d"], "labels": [1.0, 0.0]}]
     assert lint_records(lists, fmt="lists") == []
-    with pytest.raises(ConfigError, match="lists input has fixed field names"):
+    with pytest.raises(ConfigError, match="lists input is found by the names ST gives it"):
         LintOptions(fmt="lists", columns={"anchor": "query"})
     with pytest.raises(ConfigError, match="got sentence3"):
         LintOptions(columns={"sentence3": "x"})
