@@ -52,7 +52,7 @@ def read_beir(path: Path, split: str = "train") -> tuple[InputRows, pl.LazyFrame
     ).drop("query-id")
     fields = {"query": "query-id", "positive": "corpus-id", "negative": "corpus-id"}
     # One part, the qrels file: messages and rejects then say `train.tsv line N`, not `input row N`.
-    part = FilePart(qrels_path, 0, "line")
+    part = FilePart(qrels_path, 0, "line", tuple(fields.items()))  # errors name corpus-id, as without a part
     return (InputRows(frame, qrels_path, fields, "line", negative_source="qrels", parts=(part,)),
             corpus.lazy().select("text"))
 

@@ -179,3 +179,11 @@ def test_a_beir_folder_read_as_another_format_says_so(beir: Path, fmt: str) -> N
 def test_a_qrels_id_without_a_text_is_located_and_counted(tmp_path: Path, train: list[tuple], message: str) -> None:
     with pytest.raises(InputError, match=message):
         read_dataset(write_beir(tmp_path / "unknown", train))
+
+
+def test_an_error_at_a_row_names_the_qrels_file_line_and_id_column(beir: Path) -> None:
+    from pipeline.readers.beir import read_beir
+
+    rows, _ = read_beir(beir)
+    error = str(rows.error("is null; expected text", 3, "positive"))
+    assert error == f"{beir / 'qrels' / 'train.tsv'}, line 3, field 'corpus-id': is null; expected text"
