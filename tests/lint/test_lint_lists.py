@@ -63,6 +63,10 @@ def test_string_instead_of_list(lint_records) -> None:
     finding = one(findings, "string-instead-of-list")
     assert "'pos' is a string" in finding.message and (finding.count, finding.rows) == (2, (1, 2))
     assert not by_rule(findings, "layout-schema"), "the string is reported once, by its own rule"
+    negative = one(lint_records([{**row, "neg": row["neg"][0]} for row in FLAG]), "string-instead-of-list")
+    assert "'neg' is a string" in negative.message and negative.rows == (1, 2)
+    docs = [{"query": "q", "documents": "one text", "scores": [0.5]}]  # ST's list shape, its documents a string
+    assert "'documents' is a string" in one(lint_records(docs), "string-instead-of-list").message
 
 
 def test_empty_negatives(lint_records) -> None:
