@@ -42,11 +42,13 @@ def list_columns(schema: pl.Schema, where: Path | str) -> ListColumns | None:
     names = schema.names()
     negatives = any(name in SYNONYMS["negative"] or NUMBERED_NEGATIVE.match(name) for name in names)
     listed = [name for name in SYNONYMS["positive"] if _is_list(schema.get(name), pl.String) and not negatives]
-    named = [name for name in DOC_NAMES if name in names]
-    docs = named_column("documents", DOC_NAMES + SYNONYMS["positive"], named or listed, {}, where)
     numbers = next((name for name in NUMBER_NAMES if name in names
                     and (name in ("labels", "scores") or _is_list(schema[name]))), None)
-    if not (docs and numbers):
+    if numbers is None:  # no labeled list: not one whose documents column is ambiguous either
+        return None
+    named = [name for name in DOC_NAMES if name in names]
+    docs = named_column("documents", DOC_NAMES + SYNONYMS["positive"], named or listed, {}, where)
+    if docs is None:
         return None
     query = "query" if named and "query" in names else named_column("query", SYNONYMS["anchor"], names, {}, where)
     return ListColumns(query, docs, numbers) if query else None

@@ -73,6 +73,14 @@ def test_query_docs_labels_read_as_before_beside_other_columns_by_st_names(write
     assert (roles.anchor, roles.positives, roles.label) == ("query", ("docs",), "labels")
 
 
+def test_two_lists_of_positives_without_labels_are_st_s_to_resolve(write_table) -> None:
+    # No list of numbers: no labeled list, so the st reader's advice (which --columns accepts) is given.
+    path = write_table("two.jsonl", [{"anchor": "q", "positive": ["a", "b"], "answer": ["c"]}])
+    with pytest.raises(InputError, match=r"has 2 positive columns \(positive, answer\); choose one with --columns "
+                       "positive=COLUMN"):
+        read_dataset(path)
+
+
 def test_mapped_columns_override_flag_detection(write_table) -> None:
     path = write_table("data.jsonl", [{"query": "q", "pos": ["p"], "doc": "d"}])
     assert detect_format(path, {"positive": "doc"}) == "st"
