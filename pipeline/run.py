@@ -34,6 +34,7 @@ from pipeline.stages.embedding_cache import check_cache_dir
 from pipeline.stages.load_model import check_folder
 from pipeline.stages.mine import mine_negatives
 from pipeline.stages.scores import cosine_of_pairs, teacher_scores
+from pipeline.stages.vector_file import VectorFile, scratch_path
 from pipeline.stages.write import check_out
 
 
@@ -54,7 +55,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
     from pipeline.stages.encode import Encoder
     from pipeline.stages.index import build_index
 
-    check_out(out)  # now, not after an hour of mining
+    out = check_out(out)  # now, not after an hour of mining
     if config.mining.negatives > MAX_NEGATIVES:  # `prep convert` keeps any K the input holds; mining cannot
         raise ConfigError(f"negatives (--negatives, --group-size or the config file): at most {MAX_NEGATIVES} can be "
                           f"mined, got {config.mining.negatives}")
@@ -67,7 +68,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
     clock.lap("read")
     # fill applies to the fixed-width layouts; the ragged ones take what a full (deepened) search finds.
     deepen = config.layout.fill == "mine" or config.layout.layout not in FIXED_WIDTH
-    with open_engine(config) as engine:
+    with open_engine(config) as engine, scratch_path(out) as scratch:
         encoder = Encoder(config.encoder).setup(engine.encode_device, named["--model"])
         # Set aside before mining: a positive that is the query's own text would act as one there (its margin,
         # its near-duplicates and neighbours excluded, a query mined for it alone). Mining sees the rest only;
@@ -75,9 +76,12 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         trusted, anchors = split_off_anchors(canon.positives)
         mining = replace(canon, positives=trusted)
         checkpoint = checkpoint_folder(mining, config, encoder.fingerprint, deepen)  # keyed by the pairs mined
+        # The query vectors grow with the queries, and every stage reads them a chunk at a time: kept in a file.
+        query_file = VectorFile(scratch, canon.queries.height, encoder.dimension) if engine.vectors_on_disk else None
         query_vectors, doc_vectors = encoder.embed_all(
             [(canon.queries.rename({"query_id": "id"}), config.encoder.query_prompt),
-             (canon.corpus.rename({"doc_id": "id"}), config.encoder.document_prompt)], engine.encode_chunks)
+             (canon.corpus.rename({"doc_id": "id"}), config.encoder.document_prompt)], engine.encode_chunks,
+            [query_file, None])
         clock.lap("encode")
         index = engine.build_corpus_index(doc_vectors, config.mining)
         clock.lap("index")
@@ -103,7 +107,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
             doc_links = link_rows(doc_vectors, conflict_documents(canon, mined.negatives), threshold,
                                   config.mining)
             clock.lap("document_links")
-        del query_vectors, doc_vectors, index  # the layout and the output report peak next: not with these held
+        del query_vectors, query_file, doc_vectors, index  # the layout and the output report peak next
         release_free_memory()
         if config.layout.teacher:
             selection = teacher_scores(selection, config.layout.teacher, named["--teacher"])

@@ -21,12 +21,13 @@ class Engine:
     build_corpus_index: Callable[[np.ndarray, MiningConfig], SearchIndex] = build_index
     encode_device: str | None = None  # where encode_chunks runs the model ("cuda" on GPU actors); None: here
     summary: dict | None = None  # the manifest's `engine`: what ran, as resolved (workers counted, not the flag)
+    vectors_on_disk: bool = False  # the query vectors in a file beside the output, not in memory (vector_file.py)
 
 
 @contextmanager
 def open_engine(config: RunConfig) -> Iterator[Engine]:
     if config.engine.name == "local":
-        yield Engine(None, summary={"name": "local", "workers": 1})
+        yield Engine(None, summary={"name": "local", "workers": 1}, vectors_on_disk=True)
         return
     from pipeline.engines.ray_engine import ray_engine
 

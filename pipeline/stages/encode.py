@@ -18,6 +18,7 @@ from pipeline.stages.encode_backend import autocast, quantize, resolve_backend
 from pipeline.stages.encode_jobs import Aligned, ChunkEncoder, EncodeJob, saved
 from pipeline.stages.load_model import load_model
 from pipeline.stages.token_batches import applied_prompt, fed_embeddings
+from pipeline.stages.vector_file import VectorFile
 
 CHUNK = 4096  # texts per encode call and per cache part: an interrupted run keeps what it finished
 
@@ -78,13 +79,14 @@ class Encoder:
     def embed(self, texts: pl.DataFrame, prompt: str | None, encode_chunks: ChunkEncoder | None = None) -> np.ndarray:
         return self.embed_all([(texts, prompt)], encode_chunks)[0]
 
-    def embed_all(self, requests: list[tuple[pl.DataFrame, str | None]], encode_chunks: ChunkEncoder | None = None
-                  ) -> list[np.ndarray]:
+    def embed_all(self, requests: list[tuple[pl.DataFrame, str | None]], encode_chunks: ChunkEncoder | None = None,
+                  files: list[VectorFile | None] | None = None) -> list[np.ndarray | VectorFile]:
         """Normalised float32 embeddings of each request's texts (columns id, text) with its prompt, row-aligned
-        with them. The texts missing from the cache are encoded in chunks of CHUNK, longest first, by
-        `encode_chunks` (default: this model); one call for all requests, so that an engine starts its workers
-        once. A text in two requests with the same prompt is encoded once. The texts of a cache part found
-        unusable only when its embeddings are read are encoded in a second pass, without the cache."""
+        with them: in memory, or in the request's VectorFile of `files` where one is given. The texts missing from
+        the cache are encoded in chunks of CHUNK, longest first, by `encode_chunks` (default: this model); one call
+        for all requests, so that an engine starts its workers once. A text in two requests with the same prompt is
+        encoded once. The texts of a cache part found unusable only when its embeddings are read are encoded in a
+        second pass, without the cache."""
         root = Path(self.config.cache_dir) if self.config.cache_dir else default_cache_dir()
         # One cache per prompt applied: requests that share one (queries, documents) share what it found.
         by_prompt = {applied: EmbeddingCache(root, self.fingerprint, applied, self.dimension)
@@ -92,7 +94,8 @@ class Encoder:
         caches = [by_prompt[applied_prompt(self.model, prompt)] for _, prompt in requests]
         # Each encoded frame is copied into the arrays of the requests with its cache (prompt) as it comes and let
         # go: the frames, their concatenation and a joined copy were held together before (3x the embeddings).
-        aligned = [Aligned(texts, self.dimension) for texts, _ in requests]
+        aligned = [Aligned(texts, self.dimension, file)
+                   for (texts, _), file in zip(requests, files or [None] * len(requests), strict=True)]
         pending, use_cache = requests, True
         while any(texts.height for texts, _ in pending):
             jobs = self._jobs(pending, caches, use_cache)

@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 
 from pipeline.stages.embedding_cache import EmbeddingCache
+from pipeline.stages.vector_file import VectorFile
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,11 @@ ChunkEncoder = Callable[[list[EncodeJob]], Iterable[pl.DataFrame]]
 
 
 class Aligned:
-    """An embeddings array in the order of `texts`, filled from (id, embedding) frames."""
+    """An embeddings array in the order of `texts`, filled from (id, embedding) frames: in memory, or `vectors` given
+    (a VectorFile of texts.height rows)."""
 
-    def __init__(self, texts: pl.DataFrame, dimension: int) -> None:
-        self.vectors = np.empty((texts.height, dimension), dtype=np.float32)
+    def __init__(self, texts: pl.DataFrame, dimension: int, vectors: VectorFile | None = None) -> None:
+        self.vectors = np.empty((texts.height, dimension), dtype=np.float32) if vectors is None else vectors
         self.rows = texts.select("id", row=pl.int_range(pl.len(), dtype=pl.Int64))
         self.filled = np.zeros(texts.height, bool)
 

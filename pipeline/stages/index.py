@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipeline.config import MiningConfig
+from pipeline.stages.vector_file import VectorFile
 
 RECALL_PROBE_QUERIES = 256
 RESCORE_BLOCK = 2**22  # floats gathered at a time to rescore IVF's candidates, bounds memory
@@ -29,19 +30,42 @@ class SearchIndex:
 
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         if self.ivf is None:
-            return faiss.knn(queries, self.vectors, depth, metric=faiss.METRIC_INNER_PRODUCT)
+            return knn(queries, self.vectors, depth)
         # A few more than asked: near-ties at the cut, which half precision may order wrongly, are settled exactly.
         wider = depth + max(SPARE, depth // 10)
         _, rows = self.ivf.search(queries, wider, params=faiss.SearchParametersIVF(nprobe=self.nprobe))
         scores, rows = rescore(queries, self.vectors, rows)
         return scores[:, :depth], rows[:, :depth]
 
-    def holding(self, vectors: np.ndarray) -> "SearchIndex":
+    def holding(self, vectors: np.ndarray | VectorFile) -> "SearchIndex":
         """This index with `vectors` added (IVF: into its lists, in place); it keeps a reference, not a copy."""
+        if isinstance(vectors, VectorFile):  # added a block at a time, never read whole
+            if self.ivf is not None:
+                for _, block in vectors.blocks():
+                    self.ivf.add(block)
+            return replace(self, vectors=vectors)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if self.ivf is not None:
             self.ivf.add(vectors)
         return replace(self, vectors=vectors)
+
+
+def knn(queries: np.ndarray, vectors: np.ndarray | VectorFile, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top `depth` (scores, rows) of each query among `vectors`; a VectorFile is searched a block at a time,
+    each block's top `depth` merged into the running one (ties keep the lower row first)."""
+    import faiss
+
+    if not isinstance(vectors, VectorFile):
+        return faiss.knn(queries, vectors, depth, metric=faiss.METRIC_INNER_PRODUCT)
+    scores = np.full((len(queries), depth), -np.finfo(np.float32).max, dtype=np.float32)
+    rows = np.full((len(queries), depth), -1, dtype=np.int64)
+    for start, block in vectors.blocks():
+        found_scores, found = faiss.knn(queries, block, depth, metric=faiss.METRIC_INNER_PRODUCT)
+        scores = np.concatenate([scores, found_scores], axis=1)
+        rows = np.concatenate([rows, np.where(found >= 0, found + start, -1)], axis=1)
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :depth]
+        scores, rows = np.take_along_axis(scores, order, axis=1), np.take_along_axis(rows, order, axis=1)
+    return scores, rows
 
 
 def rescore(queries: np.ndarray, vectors: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -79,20 +103,20 @@ def empty_index(embeddings: np.ndarray, config: MiningConfig) -> SearchIndex:
     return SearchIndex(nothing, index, kind, min(nlist, 32))
 
 
-def tune_nprobe(search_index: SearchIndex, embeddings: np.ndarray, queries: np.ndarray, depth: int,
-                config: MiningConfig) -> tuple[SearchIndex, float | None]:
+def tune_nprobe(search_index: SearchIndex, embeddings: np.ndarray, queries: np.ndarray | VectorFile, depth: int,
+                config: MiningConfig, rows: np.ndarray | None = None) -> tuple[SearchIndex, float | None]:
     """The index with nprobe doubled from 32 until a seeded sample of `queries` finds `config.target_recall` of its
     exact top-`depth`, or until the cap (`max_nprobe`; by default a sixteenth of the lists, about where an IVF scan
     costs what exact search does), and the recall it reached. Without a target nprobe stays (capped) and is
-    measured. A flat index, or no queries, is returned as it is with recall None."""
-    if search_index.kind == "flat" or len(queries) == 0:
+    measured. A flat index, or no queries, is returned as it is with recall None. With `rows`, the queries are
+    `queries[rows]`: only the sample is read."""
+    rows = np.arange(len(queries)) if rows is None else rows
+    if search_index.kind == "flat" or len(rows) == 0:
         return search_index, None
-    import faiss
-
     rng = np.random.default_rng(config.seed)
-    probe = queries[np.sort(rng.choice(len(queries), size=min(len(queries), RECALL_PROBE_QUERIES), replace=False))]
+    probe = queries[rows[np.sort(rng.choice(len(rows), size=min(len(rows), RECALL_PROBE_QUERIES), replace=False))]]
     depth = min(depth, len(embeddings))
-    _, exact = faiss.knn(probe, embeddings, depth, metric=faiss.METRIC_INNER_PRODUCT)
+    _, exact = knn(probe, embeddings, depth)
     nlist = int(search_index.kind[3:].split(",")[0])
     ceiling = min(nlist, config.max_nprobe or max(32, nlist // 16))
     search_index = replace(search_index, nprobe=min(search_index.nprobe, ceiling))  # SearchIndex or ShardedIndex

@@ -51,7 +51,7 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     config = replace(config, range_max=default_range_max(config, max_positives))
     max_known = int(plan["known_rows"].list.len().max() or 0)
     depth = min(config.range_max + max_known, len(docs))
-    index, recall = tune_nprobe(index, docs, queries[plan["query_row"].to_numpy()], depth, config)
+    index, recall = tune_nprobe(index, docs, queries, depth, config, plan["query_row"].to_numpy())
     inputs = MiningInputs(queries, docs, index, canon.queries["query_id"].to_numpy(),
                           canon.corpus["doc_id"].to_numpy(), depth)
     chunks = [plan.slice(start, config.query_chunk) for start in range(0, plan.height, config.query_chunk)]

@@ -1,0 +1,74 @@
+"""Embeddings held in a file instead of memory, read and written a block of rows at a time.
+
+The query vectors of a run grow with the queries (1M queries at MiniLM's 384 dimensions: 1.4 GiB), while every
+stage reads them a chunk at a time: the dedupe and mining searches, the pair scores. Each access maps the file,
+copies the rows it asks for and unmaps it, so the process holds only the rows in use; the rest stay in the page
+cache, which the system can drop. The file sits beside the output folder (`.NAME.vectors-PID`, on the disk the
+user chose; a temporary folder may be memory) and is removed when the run ends, or by a later run if it was
+killed (pipeline/partials.py).
+"""
+
+import glob
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.partials import remove_stale_partials
+
+BLOCK_BYTES = 8 * 2**20  # rows read at a time by a scan of the whole file (`blocks`)
+
+
+class VectorFile:
+    """A (count, dimension) float32 array in `path`, indexed as numpy arrays are: `vectors[rows]` returns a copy,
+    `vectors[rows] = values` writes through. It pickles as its path (workers on the same machine can read it)."""
+
+    dtype = np.dtype(np.float32)
+    ndim = 2
+
+    def __init__(self, path: Path, count: int, dimension: int) -> None:
+        self.path, self.shape = Path(path), (count, dimension)
+        if not self.path.exists():
+            with open(self.path, "wb") as file:  # sparse: the blocks take disk space as rows are written
+                file.truncate(count * dimension * self.dtype.itemsize)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows) -> np.ndarray:
+        if not len(self):
+            return np.zeros((0, self.shape[1]), self.dtype)[rows]
+        return np.array(self._map("r")[rows])  # a copy: the map is dropped on return
+
+    def __setitem__(self, rows, values) -> None:
+        if not len(self):
+            return
+        mapped = self._map("r+")
+        mapped[rows] = values
+        mapped.flush()
+
+    def blocks(self) -> Iterator[tuple[int, np.ndarray]]:
+        """(first row, rows) of the whole file in order, BLOCK_BYTES at a time."""
+        step = max(1, BLOCK_BYTES // max(1, self.shape[1] * self.dtype.itemsize))
+        for start in range(0, len(self), step):
+            yield start, self[start:start + step]
+
+    def _map(self, mode: str) -> np.memmap:
+        return np.memmap(self.path, self.dtype, mode, shape=self.shape)
+
+
+@contextmanager
+def scratch_path(out: Path) -> Iterator[Path]:
+    """A path beside `out` for a VectorFile, removed after the block whatever happens (and, if a killed run left
+    one, by the next run)."""
+    folder = next(parent for parent in Path(out).parents if parent.exists())
+    name = f".{Path(out).name}.vectors-"
+    remove_stale_partials(folder, glob.escape(name) + "*")
+    path = folder / f"{name}{os.getpid()}"
+    path.unlink(missing_ok=True)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
