@@ -40,7 +40,9 @@ class VectorFile:
     def __getitem__(self, rows) -> np.ndarray:
         if not len(self):
             return np.zeros((0, self.shape[1]), self.dtype)[rows]
-        return np.array(self._map("r")[rows])  # a copy: the map is dropped on return
+        part = self._map("r")[rows]
+        # Rows by number are a copy already; a slice is a view of the map, copied so that the map goes on return.
+        return np.asarray(part) if isinstance(rows, np.ndarray) else np.array(part)
 
     def __setitem__(self, rows, values) -> None:
         if not len(self):
