@@ -68,7 +68,7 @@ class MiningConfig:
     absolute_margin: float | None = None
     max_score: float | None = None
     min_score: float | None = None
-    near_duplicate: float = 0.98  # cosine at or above which a candidate counts as a copy of a positive
+    near_duplicate: float = 0.98  # cosine at or above which a candidate counts as a copy of a positive or of the query
     positive_neighbors: int = 5  # a candidate among the N nearest documents of a positive is a likely positive
     # A (query, positive) pair whose positive has this many other documents above it is rejected: see README.
     max_positive_rank: int | None = 300

@@ -22,7 +22,7 @@ from pipeline.provenance import describe_inputs, package_versions
 from pipeline.report.tokens import load_token_counter
 from pipeline.row_accounting import rejected_rows, stage_counts
 from pipeline.run import RunInputs
-from pipeline.stages.dedupe import case_links
+from pipeline.stages.dedupe import case_copies, case_links
 from pipeline.stages.write import check_out
 
 
@@ -95,7 +95,8 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
         check_given_scores(canon, selection)
     # no encoder here: texts that differ only in case are the near-duplicates it can see
     links = case_links(canon.queries["text"]), case_links(canon.corpus["text"])
-    output = lay_out_output(canon, selection, config, *links, excluded=anchor_pairs)
+    output = lay_out_output(canon, selection, config, *links, excluded=anchor_pairs,
+                            query_copies=case_copies(canon.queries, canon.corpus))
     summary = layout_summary(output.layout, config, scores_note)
     if instructions := instruction_summary(canon, output.layout, config.layout.layout):
         summary["instructions"] = instructions

@@ -15,6 +15,7 @@ def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
         "is_positive": "because they are known positives of the query or of a near-duplicate query, or its own "
                        "text",
         "near_duplicate_of_positive": f"as near-duplicates (cosine >= {config.mining.near_duplicate}) of a positive",
+        "near_copy_of_query": f"as near-copies (cosine >= {config.mining.near_duplicate}) of the query itself",
         "above_relative_margin": f"above {1 - (margin or 0):.0%} of the query's lowest positive score" + (
             f" ({1 + (margin or 0):.0%} of one below 0: the margin is sign-safe)"
             if len(mined.positive_scores) and mined.positive_scores.min() < 0 else ""),

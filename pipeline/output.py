@@ -55,10 +55,11 @@ def no_links(count: int) -> Links:
 
 
 def lay_out_output(canon: Canonical, selection: Selection, config: RunConfig, query_links: Links,
-                   doc_links: Links, map_tasks: TaskMap = run_here, excluded: pl.DataFrame | None = None) -> Output:
+                   doc_links: Links, map_tasks: TaskMap = run_here, excluded: pl.DataFrame | None = None,
+                   query_copies: pl.DataFrame | None = None) -> Output:
     """The layout's rows (laid out by partitions of queries, with `map_tasks`), every pair that did not make it
     (with its reason: `excluded` (query_id, doc_id, reason, detail) gives those of the pairs kept out of
-    `selection` before), the batch statistics and blocks."""
+    `selection` before), the batch statistics and blocks (`query_copies`: conflicts.forbidden_ids)."""
     from pipeline.stages.batches import plan_batches
 
     layout = lay_out_in_partitions(selection, config.layout, config.mining.seed, map_tasks)
@@ -77,7 +78,7 @@ def lay_out_output(canon: Canonical, selection: Selection, config: RunConfig, qu
     batches = blocks = None
     if config.layout.batch_size:
         batched = plan_batches(canon, layout, query_links, doc_links, config.layout.batch_size,
-                               config.layout.leftover)
+                               config.layout.leftover, query_copies)
         layout, batches, blocks = batched.layout, batched.stats, batched.blocks
         rejects.append(batched.rejects)
     return Output(layout, with_input_rows(canon, pl.concat(rejects, how="diagonal_relaxed")), batches, blocks,

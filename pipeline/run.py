@@ -28,8 +28,8 @@ from pipeline.row_accounting import rejected_rows, stage_counts
 from pipeline.run_summary import dedupe_summary, index_summary, instructions_entry
 from pipeline.stage_clock import StageClock
 from pipeline.stages.checkpoint import checkpoint_folder, load_mined, save_mined
-from pipeline.stages.conflicts import conflict_documents
-from pipeline.stages.dedupe import link_rows, link_similar
+from pipeline.stages.conflicts import batch_links
+from pipeline.stages.dedupe import link_similar
 from pipeline.stages.embedding_cache import check_cache_dir
 from pipeline.stages.load_model import check_folder
 from pipeline.stages.mine import mine_negatives
@@ -102,10 +102,10 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         positives = choose_positives(trusted, config.layout.positives, config.mining.seed)
         positives = positives.with_columns(cosine_of_pairs(canon, positives, query_vectors, doc_vectors))
         selection = Selection.of(canon, positives, mined.negatives, config.mining.negatives)
-        doc_links = no_links(canon.corpus.height)
+        doc_links, query_copies = no_links(canon.corpus.height), None
         if config.layout.batch_size:  # only conflict-free batches read document links
-            doc_links = link_rows(doc_vectors, conflict_documents(canon, mined.negatives), threshold,
-                                  config.mining)
+            doc_links, query_copies = batch_links(canon, mined.negatives, query_vectors, doc_vectors, threshold,
+                                                  config.mining)
             clock.lap("document_links")
         del query_vectors, query_file, doc_vectors, index  # the layout and the output report peak next
         release_free_memory()
@@ -115,7 +115,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         ranked_low = mined.ranked_low.with_columns(reason=pl.lit("positive_ranked_low"), detail=pl.lit(
             f"{config.mining.max_positive_rank} or more documents rank above it (mining.max_positive_rank)"))
         output = lay_out_output(canon, selection, config, query_links, doc_links, engine.map_tasks,
-                                pl.concat([ranked_low, anchors], how="diagonal_relaxed"))
+                                pl.concat([ranked_low, anchors], how="diagonal_relaxed"), query_copies)
     clock.lap("layout")
     manifest = {
         "inputs": describe_inputs([inputs.data] + ([inputs.corpus] if inputs.corpus else [])),
@@ -130,7 +130,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
                      "seconds": round(encoder.stats.seconds, 3),
                      "tokenizer_workers": 0 if engine.encode_chunks else encoder.tokenizer_workers},
         "index": index_entry,
-        "dedupe": dedupe_summary(canon, query_links, doc_links, threshold, bool(config.layout.batch_size)),
+        "dedupe": dedupe_summary(canon, query_links, doc_links, threshold, query_copies),
         "checkpoint": {"mined": str(checkpoint), "resumed": resumed},
         "stages": stage_counts(canon, output),
         "filters": filter_summary(mined, config),

@@ -1,6 +1,7 @@
 """The manifest entries that `prep run` adds to the shared ones (`pipeline.manifest`): index, dedupe, instructions."""
 
 import numpy as np
+import polars as pl
 
 from pipeline.canonical import Canonical
 from pipeline.config import MiningConfig, RunConfig
@@ -36,7 +37,8 @@ def instructions_entry(canon: Canonical, layout: Layout, config: RunConfig) -> d
 
 
 def dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, threshold: float,
-                    linked_documents: bool) -> dict:
+                   query_copies: pl.DataFrame | None) -> dict:
+    """`query_copies`: None where the documents were not searched (only conflict-free batches read them)."""
     clusters = query_links.clusters()
     sizes = cluster_sizes(clusters)
     return {
@@ -47,5 +49,8 @@ def dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, thres
         "largest_query_cluster": max((int(size) for size in sizes), default=0),
         "query_cluster_sizes": sizes,
         # among the documents of the output, searched for conflict-free batches only
-        "near_duplicate_document_pairs": len(doc_links.source) // 2 if linked_documents else None,
+        "near_duplicate_document_pairs": None if query_copies is None else len(doc_links.source) // 2,
+        # (query, document) pairs where the document is a near-copy of the query's text (other than itself)
+        "documents_near_a_query": None if query_copies is None else query_copies.filter(
+            pl.col("query_id") != pl.col("doc_id")).height,
     }

@@ -29,9 +29,9 @@ class Batched:
 
 
 def plan_batches(canon: Canonical, layout: Layout, query_links: Links, doc_links: Links, batch_size: int,
-                 leftover: str) -> Batched:
+                 leftover: str, query_copies: pl.DataFrame | None = None) -> Batched:
     forbidden_by_query = forbidden_ids(canon.queries["query_id"], query_links, canon.corpus["doc_id"], doc_links,
-                                       canon.positives)
+                                       canon.positives, query_copies)
     keys, forbidden = row_sets(layout.ids, forbidden_by_query)
     rows = list(range(layout.rows.height))
     packing = pack_blocks(keys, forbidden, layout.ids["anchor_id"].to_list(), batch_size)

@@ -71,9 +71,10 @@ def link_similar(vectors: np.ndarray, threshold: float, index: SearchIndex, neig
 
 
 def link_chunk(start: int, shared: tuple[np.ndarray, SearchIndex], threshold: float, k: int, chunk: int,
-               deepest: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """(source, target) rows of the links from rows start..start+chunk, and how many rows have more near-duplicates
-    than `deepest` - 1.
+               deepest: int, own: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
+    """(source, target) rows of the links from rows start..start+chunk of `vectors` to rows of the index, and how
+    many rows have more near-duplicates than `deepest` - 1 (`own`: the index holds `vectors`, links to itself
+    left out; else other texts, the documents a query's text is found among).
 
     A row whose k-th neighbour is still at or above the threshold has more near-duplicates than k: it is searched
     again, deeper, until its last neighbour falls below (or `deepest` rows are found), so that a group of more than
@@ -84,27 +85,36 @@ def link_chunk(start: int, shared: tuple[np.ndarray, SearchIndex], threshold: fl
     while len(rows):
         scores, found = index.search(vectors[rows], k)
         near = (scores >= threshold) & (found >= 0)
-        linked = near & (found != rows[:, None])
+        linked = near & (found != rows[:, None]) if own else near
         sources.append(np.broadcast_to(rows[:, None], found.shape)[linked])
         targets.append(found[linked])
         if k >= deepest:
-            capped = int(near[:, -1].sum()) if deepest < len(vectors) else 0
+            capped = int(near[:, -1].sum()) if deepest < len(index.vectors) else 0
             break
         rows, k = rows[near[:, -1]], min(4 * k, deepest)
     return np.concatenate(sources), np.concatenate(targets), capped
 
 
-def link_rows(vectors: np.ndarray, rows: np.ndarray, threshold: float, config: MiningConfig) -> Links:
-    """Links among `rows` of `vectors` alone, searched in an index of their own, numbered as rows of `vectors`.
+def link_rows(vectors: np.ndarray, rows: np.ndarray, threshold: float, config: MiningConfig,
+              queries: np.ndarray | None = None) -> tuple[Links, np.ndarray, np.ndarray]:
+    """Links among `rows` of `vectors` alone, searched in an index of their own, numbered as rows of `vectors`;
+    and the (query row, row of `vectors`) pairs where one of them is a near-copy of a text of `queries`.
 
     Conflict-free batches need links only among the documents the output holds: searching those rather than the
     whole corpus keeps the cost with the output, and their neighbours are not crowded out by documents it lacks."""
     rows = np.unique(rows)
+    none = np.zeros(0, np.int64)
     if len(rows) == 0:
-        return Links(np.zeros(0, np.int64), np.zeros(0, np.int64), len(vectors))
+        return Links(none, none, len(vectors)), none, none
     subset = np.ascontiguousarray(vectors[rows])
-    found = link_similar(subset, threshold, build_index(subset, config))
-    return Links(rows[found.source], rows[found.target], len(vectors))
+    index = build_index(subset, config)
+    found = link_similar(subset, threshold, index)
+    copies = [link_chunk(start, (queries, index), threshold, min(NEIGHBOURS, len(rows)), CHUNK,
+                         min(MOST_NEIGHBOURS, len(rows)), own=False)
+              for start in range(0, 0 if queries is None else len(queries), CHUNK)]
+    query_rows = np.concatenate([none, *(sources for sources, _, _ in copies)])
+    copied = np.concatenate([none, *(targets for _, targets, _ in copies)])
+    return Links(rows[found.source], rows[found.target], len(vectors)), query_rows, rows[copied]
 
 
 def cluster_sizes(labels: np.ndarray) -> dict[str, int]:
@@ -125,3 +135,12 @@ def case_links(texts: pl.Series) -> Links:
     pairs = (shared.join(shared, on="key", suffix="_other").filter(pl.col("row") != pl.col("row_other"))
              .sort("row", "row_other"))
     return Links(pairs["row"].cast(pl.Int64).to_numpy(), pairs["row_other"].cast(pl.Int64).to_numpy(), len(texts))
+
+
+def case_copies(queries: pl.DataFrame, corpus: pl.DataFrame) -> pl.DataFrame:
+    """(query_id, doc_id) where a document's text differs from a query's only in case or accents: a near-copy of
+    it to an uncased encoder, as `case_links` finds near-duplicates."""
+    query_keys = queries.select("query_id", key=uncased(pl.col("text")))
+    doc_keys = corpus.select("doc_id", key=uncased(pl.col("text")))
+    return (query_keys.join(doc_keys, on="key").filter(pl.col("query_id") != pl.col("doc_id"))
+            .select("query_id", "doc_id").sort("query_id", "doc_id"))

@@ -12,8 +12,8 @@ import numpy as np
 from pipeline.config import MiningConfig
 
 # Order matters: a candidate is counted under the first reason that removes it.
-REASONS = ("is_positive", "near_duplicate_of_positive", "above_relative_margin", "above_absolute_margin",
-           "neighbor_of_positive", "above_max_score", "below_min_score")
+REASONS = ("is_positive", "near_duplicate_of_positive", "near_copy_of_query", "above_relative_margin",
+           "above_absolute_margin", "neighbor_of_positive", "above_max_score", "below_min_score")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ def removal_masks(candidates: Candidates, config: MiningConfig) -> dict[str, np.
     tests = {
         "is_positive": candidates.valid & candidates.is_positive,
         "near_duplicate_of_positive": checked & (candidates.positive_similarity >= config.near_duplicate),
+        # a copy of the query's own text (its exact text is `is_positive`): the query itself as its negative
+        "near_copy_of_query": checked & (scores >= config.near_duplicate),
         "above_relative_margin": checked & (scores > relative_threshold(lowest, config.relative_margin))
         if config.relative_margin is not None else None,
         "above_absolute_margin": checked & (scores + config.absolute_margin > lowest)

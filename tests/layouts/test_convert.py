@@ -623,3 +623,22 @@ def test_beir_rejects_and_messages_name_the_qrels_file_and_line(prep, tmp_path):
     assert result.returncode == 0, result.stderr
     rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet")
     assert rejects.select("row", "file", "line", "reason").rows() == [(3, "train.tsv", 3, "no_positive")]
+
+
+@pytest.mark.parametrize("copy", ["What is Paris", "what is paris", "Whát is Paris"])
+def test_conflict_free_batches_keep_a_row_apart_from_a_copy_of_its_anchor_in_another_row(write_table, convert_to,
+                                                                                       tmp_path, copy):
+    # Row 1's positive is row 0's query to an uncased encoder: in one batch, row 0 would have its own query as a
+    # negative. ST's NO_DUPLICATES sampler, and the conflict rule before, caught only the exact text.
+    rows = [{"query": "what is paris", "pos": ["answer 0"], "neg": ["other 0"]},
+            {"query": "what is rome", "pos": [copy], "neg": ["other 1"]},
+            *({"query": city, "pos": [f"answer {city}"], "neg": [f"other {city}"]}
+              for city in ["berlin", "madrid", "oslo", "lima"])]
+    manifest = convert_to(write_table("copies.jsonl", rows), negatives=1, batch_size=2)
+    written = datasets.load_from_disk(str(tmp_path / "out"))
+    anchors, start = written["anchor"], 0
+    for size in json.loads(written.info.description)["prep_blocks"]:
+        assert {"what is paris", "what is rome"} - set(anchors[start:start + size]), anchors[start:start + size]
+        start += size
+    assert start == len(rows)
+    assert manifest["batches"]["conflicts_in_input_order"] == 1 and manifest["batches"]["conflicts_after_layout"] == 0

@@ -51,6 +51,17 @@ def test_a_near_duplicate_of_the_other_rows_positive_conflicts():
     assert conflicts((3, [12, 14]), (4, [13, 16])) == 1
 
 
+def test_a_text_that_is_a_near_copy_of_the_other_rows_anchor_conflicts():
+    # Document 15 is a near-copy of query 1's text; query 2, in query 1's cluster, forbids it too.
+    copies = pl.DataFrame({"query_id": [1], "doc_id": [15]}, schema={"query_id": pl.UInt64, "doc_id": pl.UInt64})
+    forbidden = forbidden_ids(QUERY_IDS, QUERY_LINKS, DOC_IDS, DOC_LINKS, POSITIVES, copies)
+    assert 15 in forbidden[1] and 15 in forbidden[2] and 15 not in forbidden[3]
+    frame = pl.DataFrame({"anchor_id": [1, 3], "text_ids": [[10, 16], [12, 15]]},
+                         schema={"anchor_id": pl.UInt64, "text_ids": pl.List(pl.UInt64)})
+    assert conflicting_pairs([0, 1], *row_sets(frame, forbidden)) == 1
+    assert conflicts((1, [10, 16]), (3, [12, 15])) == 0  # without the copy, they do not
+
+
 def test_shared_negatives_do_not_conflict():
     assert conflicts((1, [10, 16]), (3, [12, 16])) == 0
 

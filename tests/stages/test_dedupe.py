@@ -1,7 +1,8 @@
 import numpy as np
+import polars as pl
 
 from pipeline.config import MiningConfig
-from pipeline.stages.dedupe import cluster_sizes, link_rows, link_similar
+from pipeline.stages.dedupe import case_copies, cluster_sizes, link_rows, link_similar
 from pipeline.stages.index import build_index
 
 
@@ -44,10 +45,22 @@ def test_approximate_index_finds_nearly_the_same_links():
 
 def test_links_among_some_rows_keep_the_row_numbers_of_all():
     vectors = unit([[1, 0, 0], [0.99, 0.1, 0], [0, 1, 0], [0, 0, 1], [0, 0.05, 1]])
-    found = link_rows(vectors, np.array([3, 0, 1, 0]), 0.95, MiningConfig())
+    queries = unit([[0, 0.02, 1], [0, 1, 0.01], [1, 1, 1]])
+    found, query_rows, copies = link_rows(vectors, np.array([3, 0, 1, 0]), 0.95, MiningConfig(), queries)
     assert sorted(zip(found.source.tolist(), found.target.tolist(), strict=True)) == [(0, 1), (1, 0)]
     assert found.count == 5  # row 4, a near-duplicate of row 3, is not among the rows searched
-    assert len(link_rows(vectors, np.zeros(0, np.int64), 0.95, MiningConfig()).source) == 0
+    # query 0 is a near-copy of row 3 (row 4 is not searched), query 1 of row 2 (not searched either), query 2 of none
+    assert (query_rows.tolist(), copies.tolist()) == ([0], [3])
+    found, query_rows, copies = link_rows(vectors, np.zeros(0, np.int64), 0.95, MiningConfig(), queries)
+    assert len(found.source) == len(query_rows) == len(copies) == 0
+
+
+def test_case_copies_are_the_documents_a_query_is_to_an_uncased_encoder():
+    queries = pl.DataFrame({"query_id": [1, 2], "text": ["What is Paris", "rome"]},
+                           schema={"query_id": pl.UInt64, "text": pl.String})
+    corpus = pl.DataFrame({"doc_id": [1, 7, 8, 9], "text": ["What is Paris", "what is páris", "WHAT IS PARIS", "rom"]},
+                          schema={"doc_id": pl.UInt64, "text": pl.String})
+    assert case_copies(queries, corpus).rows() == [(1, 7), (1, 8)]  # doc 1 is the query's own text: its own id
 
 
 def test_a_group_of_more_paraphrases_than_neighbours_keeps_every_link():

@@ -124,7 +124,8 @@ def test_nearest_documents_of_a_positive_are_not_negatives():
         return texts, mined.skipped["mined"]
 
     # p's nearest: far3 (16 degrees), far2 (18), n1 (20), far1 (20), n2 (22).
-    assert chosen(0) == (["far1", "far2", "far3"], {"is_positive": 1, "near_duplicate_of_positive": 0})
+    assert chosen(0) == (["far1", "far2", "far3"], {"is_positive": 1, "near_duplicate_of_positive": 0,
+                                                    "near_copy_of_query": 0})
     texts, skipped = chosen(2)
     assert texts == ["far1", "n1", "n2"] and skipped["neighbor_of_positive"] == 2
     texts, skipped = chosen(5)  # every document is a neighbour: none is left

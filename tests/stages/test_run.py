@@ -354,11 +354,11 @@ def test_block_sampler_serves_the_multi_dataset_path(data, tiny_model, tmp_path)
 
 def test_document_links_are_searched_only_for_batches_among_output_documents(data, tiny_model, tmp_path,
                                                                             monkeypatch):
-    import pipeline.run
+    import pipeline.stages.conflicts
     from pipeline.stages.dedupe import link_rows
 
     searched = []
-    monkeypatch.setattr(pipeline.run, "link_rows", lambda vectors, rows, *rest: searched.append(rows) or
+    monkeypatch.setattr(pipeline.stages.conflicts, "link_rows", lambda vectors, rows, *rest: searched.append(rows) or
                         link_rows(vectors, rows, *rest))
     plain = run(data, tiny_model, tmp_path, negatives=1, relative_margin=None)
     assert searched == [] and plain["dedupe"]["near_duplicate_document_pairs"] is None
@@ -369,6 +369,8 @@ def test_document_links_are_searched_only_for_batches_among_output_documents(dat
     # every positive (rejected rows' too: they define conflicts) and chosen negative, not the whole corpus
     assert len(searched) == 1 and len(in_output) <= len(searched[0]) < batched["index"]["documents"]
     assert isinstance(batched["dedupe"]["near_duplicate_document_pairs"], int)
+    assert plain["dedupe"]["documents_near_a_query"] is None
+    assert isinstance(batched["dedupe"]["documents_near_a_query"], int)
 
 
 @pytest.mark.parametrize("leftover", ["short-blocks", "reject", "final-block"])
@@ -599,3 +601,27 @@ def test_empty_corpus_texts_are_counted_not_dropped_silently(data, tiny_model, t
     corpus.write_text(corpus.read_text() + "   \n\u200b\nnot empty\n")
     manifest = run((path, corpus), tiny_model, tmp_path, negatives=1, relative_margin=None)
     assert manifest["stages"][0]["empty_corpus_texts"] == 2
+
+
+def test_batches_keep_a_row_apart_from_a_near_copy_of_its_anchor_and_mining_never_picks_one(tiny_model, tmp_path):
+    # Row 1's positive is row 0's query to the (uncased) encoder, and so is a corpus document: mining must not give
+    # it to row 0 as a negative, and the batches must not give it to row 0 as an in-batch negative.
+    rows = [{"query": "who wrote hamlet", "pos": ["hamlet was written by shakespeare"], "neg": []},
+            {"query": "what is a cat", "pos": ["Who Wrote Hamlet"], "neg": []},
+            {"query": "why is the sky blue", "pos": ["light scattering makes the sky blue"], "neg": []},
+            {"query": "how do i bake bread", "pos": ["mix flour water and yeast then bake in the oven"], "neg": []}]
+    path, corpus = tmp_path / "train.jsonl", tmp_path / "corpus.txt"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    corpus.write_text("\n".join([*CORPUS, "WHO WROTE HAMLET"]) + "\n")
+    manifest = run((path, corpus), tiny_model, tmp_path, negatives=1, relative_margin=None,
+                   layout=LayoutConfig(batch_size=2))
+    written = datasets.load_from_disk(str(tmp_path / "out"))
+    first = next(row for row in written if row["anchor"] == "who wrote hamlet")
+    assert first["negative_1"].lower() != "who wrote hamlet"
+    assert manifest["filters"]["mined"]["skipped"]["near_copy_of_query"] >= 1
+    assert manifest["dedupe"]["documents_near_a_query"] >= 2
+    anchors, start = written["anchor"], 0
+    for size in json.loads(written.info.description)["prep_blocks"]:
+        assert {"who wrote hamlet", "what is a cat"} - set(anchors[start:start + size])
+        start += size
+    assert manifest["batches"]["conflicts_after_layout"] == 0

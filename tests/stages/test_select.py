@@ -49,6 +49,16 @@ def test_known_positive_and_near_duplicate_are_removed_and_counted_once():
     assert masks["near_duplicate_of_positive"].tolist() == [[False, True, False]]
 
 
+def test_a_near_copy_of_the_query_is_removed_even_without_a_margin_unless_trusted():
+    # ST and FlagEmbedding mask the query's exact text at most; a copy of it (cosine 0.99) is the query itself.
+    candidates = make([[0.99, 0.97, 0.5]], given=[[False, True, False]], lowest=(0.6,))
+    masks = removal_masks(candidates, MiningConfig(relative_margin=None, near_duplicate=0.98))
+    assert masks["near_copy_of_query"].tolist() == [[True, False, False]]
+    candidates = make([[0.99, 0.98, 0.5]], given=[[False, True, False]], lowest=(0.6,))
+    trusted = removal_masks(candidates, MiningConfig(relative_margin=None, trust_given_negatives=True))
+    assert trusted["near_copy_of_query"].tolist() == [[True, False, False]]
+
+
 def test_neighbors_of_a_positive_are_removed_after_the_margins_unless_turned_off_or_trusted():
     candidates = make([[0.9, 0.7, 0.6, 0.5]], given=[[False, False, True, False]],
                       neighbor=[[True, True, True, False]], lowest=(0.8,))
