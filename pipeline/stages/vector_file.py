@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.errors import ConfigError
 from pipeline.partials import remove_stale_partials
 
 BLOCK_BYTES = 8 * 2**20  # rows read at a time by a scan of the whole file (`blocks`)
@@ -30,9 +31,19 @@ class VectorFile:
 
     def __init__(self, path: Path, count: int, dimension: int) -> None:
         self.path, self.shape = Path(path), (count, dimension)
-        if not self.path.exists():
-            with open(self.path, "wb") as file:  # sparse: the blocks take disk space as rows are written
-                file.truncate(count * dimension * self.dtype.itemsize)
+        if self.path.exists():
+            return
+        size = count * dimension * self.dtype.itemsize
+        try:
+            with open(self.path, "wb") as file:
+                # All the space now: a write through a map to a full disk kills the process (SIGBUS), with no error.
+                if size and hasattr(os, "posix_fallocate"):  # not on macOS, where the file stays sparse
+                    os.posix_fallocate(file.fileno(), 0, size)
+                file.truncate(size)
+        except OSError as error:
+            self.path.unlink(missing_ok=True)
+            raise ConfigError(f"cannot set aside {size / 2**20:,.0f} MiB for the query vectors in {self.path.parent} "
+                              f"(beside --out): {error.strerror}; free space there or choose another --out") from None
 
     def __len__(self) -> int:
         return self.shape[0]

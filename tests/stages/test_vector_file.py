@@ -49,6 +49,21 @@ def test_a_search_over_the_file_finds_what_a_search_over_the_array_finds(tmp_pat
     assert (from_file[0].nprobe, from_file[1]) == (tuned[0].nprobe, tuned[1])
 
 
+def test_a_disk_without_room_for_the_vectors_is_an_error_before_any_is_written(tmp_path, monkeypatch):
+    # Written through a map, a full disk would kill the run (SIGBUS) rather than stop it with a message.
+    import errno
+
+    from pipeline.errors import ConfigError
+
+    def full(fd, offset, length):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "posix_fallocate", full, raising=False)
+    with pytest.raises(ConfigError, match=r"cannot set aside 1,465 MiB for the query vectors in .*No space left"):
+        VectorFile(tmp_path / "v", 1_000_000, 384)  # MiniLM, 1M queries
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_scratch_file_goes_when_the_run_ends_and_a_killed_runs_with_the_next(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
                           check=True).stdout.strip()
