@@ -243,3 +243,26 @@ def test_random_sampling_draws_from_the_whole_window_whatever_other_queries_ther
     alone = [drawn(["q"], [["p"]], seed) for seed in range(40)]
     assert set(alone) == set(far[:10])  # every member of the window is drawn, nothing outside it
     assert alone == [drawn(["q", "r"], [["p"], other], seed) for seed in range(40)]
+
+
+def test_chunks_merged_one_by_one_give_the_order_and_ranks_of_one_sort_of_all():
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from pipeline.stages.mine import _merge, _to_ids
+    from pipeline.stages.mine_chunk import PAIR_SCHEMA, ChunkResult
+
+    rng = np.random.default_rng(0)
+    canon = SimpleNamespace(queries=pl.DataFrame({"query_id": rng.permutation(40).astype(np.uint64)}),
+                            corpus=pl.DataFrame({"doc_id": rng.permutation(30).astype(np.uint64)}))
+
+    def chosen(rows: range) -> pl.DataFrame:  # passes of a chunk append deepened queries after the others
+        query_rows = rng.permutation(np.repeat(np.array(rows), 3))
+        return pl.DataFrame({"query_row": query_rows, "doc_row": rng.integers(0, 30, len(query_rows)),
+                             "score": rng.choice([0.5, 0.25, 0.75], len(query_rows)), "source": "mined"})
+
+    chunks = [ChunkResult(chosen(range(start, start + 10)), pl.DataFrame(schema=PAIR_SCHEMA), {}, Counter(),
+                          np.zeros(0, np.float32), 0) for start in range(0, 40, 10)]
+    merged = _merge(canon, chunks, 10).negatives
+    assert merged.equals(_to_ids(canon, pl.concat([chunk.chosen for chunk in chunks])))
+    assert merged["rank"].max() == 3 and _merge(canon, [], 10).negatives.is_empty()
