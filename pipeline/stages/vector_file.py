@@ -20,6 +20,7 @@ from pipeline.errors import ConfigError
 from pipeline.partials import remove_stale_partials
 
 BLOCK_BYTES = 8 * 2**20  # rows read at a time by a scan of the whole file (`blocks`)
+GATHER_ROWS = 4096  # rows by number read through one map: at most 16 MiB of its pages resident at once
 
 
 class VectorFile:
@@ -51,22 +52,30 @@ class VectorFile:
     def __getitem__(self, rows) -> np.ndarray:
         if not len(self):
             return np.zeros((0, self.shape[1]), self.dtype)[rows]
-        part = self._map("r")[rows]
-        # Rows by number are a copy already; a slice is a view of the map, copied so that the map goes on return.
-        return np.asarray(part) if isinstance(rows, np.ndarray) else np.array(part)
+        if not isinstance(rows, np.ndarray):  # a slice: a view of the map, copied so that the map goes on return
+            return np.array(self._map("r")[rows])
+        # Rows by number, GATHER_ROWS at a time: each row read keeps a page of the map resident until it goes,
+        # 16 times the row's own bytes at 64 dimensions.
+        flat, gathered = rows.ravel(), np.empty((rows.size, self.shape[1]), self.dtype)
+        for start in range(0, len(flat), GATHER_ROWS):
+            gathered[start:start + GATHER_ROWS] = self._map("r")[flat[start:start + GATHER_ROWS]]
+        return gathered.reshape(*rows.shape, self.shape[1])
 
     def __setitem__(self, rows, values) -> None:
         if not len(self):
             return
-        mapped = self._map("r+")
-        mapped[rows] = values
-        mapped.flush()
+        # Into the page cache, which the system writes back when it will: flushing each write (msync) made
+        # writing 4,096 scattered rows 3x slower.
+        self._map("r+")[rows] = values
+
+    @property
+    def block_rows(self) -> int:
+        return max(1, BLOCK_BYTES // max(1, self.shape[1] * self.dtype.itemsize))
 
     def blocks(self) -> Iterator[tuple[int, np.ndarray]]:
         """(first row, rows) of the whole file in order, BLOCK_BYTES at a time."""
-        step = max(1, BLOCK_BYTES // max(1, self.shape[1] * self.dtype.itemsize))
-        for start in range(0, len(self), step):
-            yield start, self[start:start + step]
+        for start in range(0, len(self), self.block_rows):
+            yield start, self[start:start + self.block_rows]
 
     def _map(self, mode: str) -> np.memmap:
         return np.memmap(self.path, self.dtype, mode, shape=self.shape)
