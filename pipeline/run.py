@@ -34,7 +34,7 @@ from pipeline.stages.embedding_cache import check_cache_dir
 from pipeline.stages.load_model import check_folder
 from pipeline.stages.mine import mine_negatives
 from pipeline.stages.scores import cosine_of_pairs, teacher_scores
-from pipeline.stages.vector_file import VectorFile, scratch_path
+from pipeline.stages.vector_file import VectorFile, scratch_path, worth_a_file
 from pipeline.stages.write import check_out
 
 
@@ -76,8 +76,9 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         trusted, anchors = split_off_anchors(canon.positives)
         mining = replace(canon, positives=trusted)
         checkpoint = checkpoint_folder(mining, config, encoder.fingerprint, deepen)  # keyed by the pairs mined
-        # The query vectors grow with the queries, and every stage reads them a chunk at a time: kept in a file.
-        query_file = VectorFile(scratch, canon.queries.height, encoder.dimension) if engine.vectors_on_disk else None
+        # The query vectors grow with the queries, and every stage reads them a chunk at a time: from 512 MiB, a file.
+        on_disk = engine.vectors_on_disk and worth_a_file(canon.queries.height, encoder.dimension)
+        query_file = VectorFile(scratch, canon.queries.height, encoder.dimension) if on_disk else None
         query_vectors, doc_vectors = encoder.embed_all(
             [(canon.queries.rename({"query_id": "id"}), config.encoder.query_prompt),
              (canon.corpus.rename({"doc_id": "id"}), config.encoder.document_prompt)], engine.encode_chunks,

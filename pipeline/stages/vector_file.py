@@ -20,6 +20,9 @@ from pipeline.errors import ConfigError
 from pipeline.partials import remove_stale_partials
 
 BLOCK_BYTES = 8 * 2**20  # rows read at a time by a scan of the whole file (`blocks`)
+# Query vectors smaller than this stay in memory: reading rows through a map costs page faults, which doubled the
+# query dedupe's IVF search at 1M queries of 64-d (53 -> 126 s) to save 244 MiB (benchmarks/RESULTS.md).
+ON_DISK_BYTES = 512 * 2**20
 GATHER_ROWS = 4096  # rows by number read through one map: at most 16 MiB of its pages resident at once
 
 
@@ -79,6 +82,11 @@ class VectorFile:
 
     def _map(self, mode: str) -> np.memmap:
         return np.memmap(self.path, self.dtype, mode, shape=self.shape)
+
+
+def worth_a_file(count: int, dimension: int) -> bool:
+    """Whether `count` vectors of `dimension` floats are big enough to go to a file (ON_DISK_BYTES)."""
+    return count * dimension * np.dtype(np.float32).itemsize >= ON_DISK_BYTES
 
 
 @contextmanager

@@ -84,6 +84,8 @@ from pipeline.config import EncoderConfig, RunConfig
 from pipeline.run import RunInputs, run_pipeline
 from pipeline.stages.encode import Encoder
 folder, where = Path(sys.argv[1]), sys.argv[2]
+import pipeline.stages.vector_file
+pipeline.stages.vector_file.ON_DISK_BYTES = 0  # 94 MiB of vectors go to the file too
 if where == "memory":  # the local engine as it was: the query vectors in an array
     @contextlib.contextmanager
     def in_memory(config):
@@ -139,3 +141,10 @@ def test_a_run_does_not_hold_the_query_vectors_and_writes_what_it_wrote_with_the
     for name in ("data-00000-of-00001.arrow", "rejects.parquet"):
         assert (tmp_path / "disk" / name).read_bytes() == (tmp_path / "memory" / name).read_bytes(), name
     assert not list(tmp_path.glob(".*vectors-*"))
+
+
+def test_query_vectors_go_to_a_file_from_512_mib():
+    from pipeline.stages.vector_file import worth_a_file
+
+    # MiniLM's 384-d from about 350,000 queries; 1M queries of a 64-d static encoder (244 MiB) stay in memory
+    assert worth_a_file(350_000, 384) and not worth_a_file(340_000, 384) and not worth_a_file(1_000_000, 64)
