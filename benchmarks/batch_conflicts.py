@@ -56,7 +56,7 @@ def main() -> None:
         config = MiningConfig()
         query_links = link_similar(queries, args.threshold, build_index(queries, config))
         # as prep run: links among the documents that define conflicts (pairs: the positives)
-        doc_links = link_rows(docs, conflict_documents(canon, canon.negatives), args.threshold, config)
+        doc_links, _, _ = link_rows(docs, conflict_documents(canon, canon.negatives), args.threshold, config)
         forbidden_by_query = forbidden_ids(canon.queries["query_id"], query_links, canon.corpus["doc_id"], doc_links,
                                            canon.positives)
         rows = canon.positives.select(anchor_id="query_id", text_ids=pl.concat_list("doc_id"))

@@ -112,9 +112,10 @@ def link_rows(vectors: np.ndarray, rows: np.ndarray, threshold: float, config: M
     copies = [link_chunk(start, (queries, index), threshold, min(NEIGHBOURS, len(rows)), CHUNK,
                          min(MOST_NEIGHBOURS, len(rows)), own=False)
               for start in range(0, 0 if queries is None else len(queries), CHUNK)]
-    query_rows = np.concatenate([none, *(sources for sources, _, _ in copies)])
-    copied = np.concatenate([none, *(targets for _, targets, _ in copies)])
-    return Links(rows[found.source], rows[found.target], len(vectors)), query_rows, rows[copied]
+    pairs = np.stack([np.concatenate([none, *(sources for sources, _, _ in copies)]),
+                      np.concatenate([none, *(targets for _, targets, _ in copies)])], axis=1)
+    pairs = np.unique(pairs, axis=0)  # a query searched again, deeper, finds its first copies again
+    return Links(rows[found.source], rows[found.target], len(vectors)), pairs[:, 0], rows[pairs[:, 1]]
 
 
 def cluster_sizes(labels: np.ndarray) -> dict[str, int]:

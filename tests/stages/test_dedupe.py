@@ -51,6 +51,10 @@ def test_links_among_some_rows_keep_the_row_numbers_of_all():
     assert found.count == 5  # row 4, a near-duplicate of row 3, is not among the rows searched
     # query 0 is a near-copy of row 3 (row 4 is not searched), query 1 of row 2 (not searched either), query 2 of none
     assert (query_rows.tolist(), copies.tolist()) == ([0], [3])
+    # one query with 20 copies, more than the 16 a first search finds: each pair once
+    many = unit([[1, 0.001 * i, 0] for i in range(20)] + [[0, 1, 0]])
+    _, query_rows, copies = link_rows(many, np.arange(21), 0.95, MiningConfig(), unit([[1, 0, 0]]))
+    assert sorted(copies.tolist()) == list(range(20)) and query_rows.tolist() == [0] * 20
     found, query_rows, copies = link_rows(vectors, np.zeros(0, np.int64), 0.95, MiningConfig(), queries)
     assert len(found.source) == len(query_rows) == len(copies) == 0
 
