@@ -40,32 +40,13 @@ class SearchIndex:
     def holding(self, vectors: np.ndarray | VectorFile) -> "SearchIndex":
         """This index with `vectors` added (IVF: into its lists, in place); it keeps a reference, not a copy."""
         if isinstance(vectors, VectorFile):  # added a block at a time, never read whole
-            if self.ivf is not None:
-                _add_by_lists(self.ivf, vectors)
+            for _, block in vectors.blocks() if self.ivf is not None else ():
+                self.ivf.add(block)
             return replace(self, vectors=vectors)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if self.ivf is not None:
             self.ivf.add(vectors)
         return replace(self, vectors=vectors)
-
-
-def _add_by_lists(ivf, vectors: VectorFile) -> None:
-    """Every row of `vectors` into `ivf`, read a block at a time, with the lists `ivf.add` would give them, in row
-    order within each list. Each block holds whole lists: a list grown in many adds ends with up to twice the room
-    it needs, plus the blocks freed on the way (1M x 64-d: +268 MiB against +127 for one add of all)."""
-    from faiss.contrib.ivf_tools import add_preassigned
-
-    lists = np.concatenate([np.zeros(0, np.int64), *(ivf.quantizer.assign(block, 1).ravel()
-                                                     for _, block in vectors.blocks())])
-    order = np.argsort(lists, kind="stable")
-    starts = np.flatnonzero(np.diff(lists[order])) + 1  # where each list after the first begins in `order`
-    step, cuts = vectors.block_rows, [0]
-    for start in starts:
-        if start - cuts[-1] >= step:
-            cuts.append(int(start))
-    for first, last in zip(cuts, [*cuts[1:], len(order)], strict=True):
-        rows = order[first:last]
-        add_preassigned(ivf, vectors[rows], lists[rows], rows)
 
 
 def knn(queries: np.ndarray, vectors: np.ndarray | VectorFile, depth: int) -> tuple[np.ndarray, np.ndarray]:

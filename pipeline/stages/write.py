@@ -27,8 +27,9 @@ PARQUET_FOLDER = "data"  # --shard-format parquet: the shards' folder in OUT
 def to_arrow_strings(frame: pl.DataFrame) -> pa.Table:
     """Arrow with plain `string` and `list` types (datasets' Value("string"), Sequence), whatever Polars' own are.
     One column at a time: converting a whole frame, Polars' transient copies of all columns add up (600,000 n-tuple
-    rows: +622 MiB at once, +257 by columns; benchmarks/RESULTS.md). `select` keeps the frame's chunks as `to_arrow`
-    does, so the record batches and the fingerprint (`arrow_dataset`) are the same (tests/stages/test_arrow_strings)."""
+    rows: +622 MiB at once, +257 by columns; benchmarks/RESULTS.md). `select` keeps each column's chunks, so where the
+    columns share them, as laid-out rows do, the record batches and the fingerprint (`arrow_dataset`) are the same
+    (tests/stages/test_arrow_strings); columns chunked unevenly give other batches of the same table."""
     columns = {}
     for name in frame.columns:
         column = frame.select(name).to_arrow(compat_level=pl.CompatLevel.oldest()).column(0)
