@@ -102,7 +102,7 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
         summary["instructions"] = instructions
     # Scored pairs hold a query's negatives even when it has no positive (scored 0): those rows are not lost.
     negatives_kept = config.layout.layout == "labeled-pair"
-    used = output.layout.view["negative"].list.len().sum() if output.layout.view.height else 0
+    used = output.layout.negative_cells()
     manifest = {
         "inputs": describe_inputs([inputs.data]),
         "config": {"layout": config.to_dict()["layout"],

@@ -103,7 +103,7 @@ def output_canonical(canon: Canonical, layout: Layout, source: Path) -> Canonica
     the rows' texts, without exploding and hashing every text cell again (600,000 rows: +0.9 GiB and 3 s from
     the texts, +0.2 GiB and 0.5 s from the ids; benchmarks/RESULTS.md)."""
     if layout.ids is None:
-        return build_canonical(InputRows(layout.view.with_row_index("row", 1), source, {}, "row"))
+        return build_canonical(InputRows(layout.view.collect().with_row_index("row", 1), source, {}, "row"))
     rows = layout.ids.with_row_index("row", 1)
     cells = (rows.select("row", query_id="anchor_id", doc_id="text_ids",
                          rank=pl.int_ranges(pl.col("text_ids").list.len(), dtype=pl.UInt32))

@@ -25,6 +25,6 @@ def lay_out_buckets(selection: Selection) -> Layout:
         rows=pl.concat([part.rows for part in parts], how="diagonal") if parts else pl.DataFrame(),
         pairs=pl.concat([part.pairs for part in parts]) if parts else no_pairs,
         rejects=short_rejects(selection.pairs(), counts, 1, "no_negatives"),
-        view=pl.concat([part.view for part in parts]) if parts else pl.DataFrame(schema=VIEW_SCHEMA),
+        view=pl.concat([part.view for part in parts]) if parts else pl.LazyFrame(schema=VIEW_SCHEMA),
         splits=splits,
     )

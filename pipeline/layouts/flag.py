@@ -36,7 +36,7 @@ def lay_out_flag(selection: Selection, scores: bool, all_negatives: bool = False
         rows=rows.select("query", "pos", "neg", *extra, *instructions),
         pairs=kept.select("query_id", "doc_id"),
         rejects=short_rejects(pairs, counts, k, "fewer_than_group_size_negatives"),
-        view=rows.select("query", positive="pos", negative="neg"),
+        view=rows.lazy().select("query", positive="pos", negative="neg"),
     )
 
 

@@ -31,5 +31,5 @@ def lay_out_labeled_list(selection: Selection, scores: bool) -> Layout:
             "anchor", positive="text", reason="reason",
             detail=pl.lit("every label of the query's list is the same: RankNetLoss and LambdaLoss find no pair to "
                           "order, and a list of one document leaves any listwise loss nothing to rank")),
-        view=rows.select("query", positive="positives", negative="negatives"),
+        view=rows.lazy().select("query", positive="positives", negative="negatives"),
     )

@@ -27,6 +27,6 @@ def lay_out_labeled_pair(selection: Selection, scores: bool, binary: bool) -> La
         rows=both.select(pl.col("anchor").alias("sentence1"), pl.col("text").alias("sentence2"), label),
         pairs=both.filter("positive").select("query_id", "doc_id"),
         rejects=no_rejects(),
-        view=both.select(query="anchor", positive=pl.when("positive").then(as_list("text")).otherwise(as_list()),
+        view=both.lazy().select(query="anchor", positive=pl.when("positive").then(as_list("text")).otherwise(as_list()),
                          negative=pl.when("positive").then(as_list()).otherwise(as_list("text"))),
     )

@@ -29,6 +29,6 @@ def lay_out_n_tuple(selection: Selection, scores: bool) -> Layout:
         rows=kept.select(*columns, *label),
         pairs=kept.select("query_id", "doc_id"),
         rejects=short_rejects(pairs, counts, k, "fewer_than_k_negatives"),
-        view=kept.select(query="anchor", positive=as_list("positive"), negative=as_list(*columns[2:])),
+        view=kept.lazy().select(query="anchor", positive=as_list("positive"), negative=as_list(*columns[2:])),
         ids=kept.select(anchor_id="query_id", text_ids=pl.concat_list("doc_id", "negative_ids")),
     )

@@ -15,6 +15,6 @@ def lay_out_triplet(selection: Selection) -> Layout:
         rows=rows.select("anchor", "positive", "negative"),
         pairs=rows.select("query_id", "doc_id").unique(maintain_order=True),
         rejects=short_rejects(pairs, selection.counts(), 1, "no_negatives"),
-        view=rows.select(query="anchor", positive=as_list("positive"), negative=as_list("negative")),
+        view=rows.lazy().select(query="anchor", positive=as_list("positive"), negative=as_list("negative")),
         ids=rows.select(anchor_id="query_id", text_ids=pl.concat_list("doc_id", "negative_id")),
     )

@@ -33,11 +33,15 @@ def test_tables_from_ids_equal_the_tables_from_texts(tmp_path, settings):
     assert layout.ids is not None and layout.rows.height >= 3
     source = Path("output")
     from_ids = output_canonical(canon, layout, source)
-    from_texts = build_canonical(InputRows(layout.view.with_row_index("row", 1), source, {}, "row"))
+    from_texts = build_canonical(InputRows(layout.view.collect().with_row_index("row", 1), source, {}, "row"))
     for table in ("queries", "corpus", "positives", "negatives", "rows"):
         assert_frame_equal(getattr(from_ids, table), getattr(from_texts, table), check_dtypes=True)
     assert_frame_equal(from_ids.empty.sort("row"), from_texts.empty.sort("row"))
     assert profile(from_ids, None) == profile(from_texts, None)
+    # The manifest's negatives in the rows, from the ids: what the lists of the view hold, padding included.
+    view = layout.view.collect()
+    assert layout.negative_cells() == view["negative"].list.len().sum() == layout.rows.height * (
+        1 if settings["layout"] == "triplet" else 2)
     if settings.get("fill") == "pad":
         assert from_ids.empty.height > 0  # padding is counted as empty negative texts, not left out silently
 

@@ -30,7 +30,7 @@ def batched(pairs: list[tuple[int, int]], batch_size: int, leftover: str):
     layout = Layout(
         rows=rows, pairs=canon.positives, rejects=no_rejects(),
         view=pl.DataFrame({"query": rows["anchor"], "positive": [[p] for p in rows["positive"]],
-                           "negative": [[] for _ in pairs]}, schema=VIEW_SCHEMA),
+                           "negative": [[] for _ in pairs]}, schema=VIEW_SCHEMA).lazy(),
         ids=pl.DataFrame({"anchor_id": [q for q, _ in pairs], "text_ids": [[d] for _, d in pairs]},
                          schema={"anchor_id": IDS, "text_ids": pl.List(IDS)}))
     return plan_batches(canon, layout, no_links(len(queries)), no_links(len(docs)), batch_size, leftover)
