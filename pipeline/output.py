@@ -16,6 +16,7 @@ from pipeline.layouts.partitions import lay_out_in_partitions
 from pipeline.layouts.selection import Selection
 from pipeline.report.tokens import TokenCounter
 from pipeline.row_order import COLUMNS, order_digest
+from pipeline.stages.arrow_rows import arrow_slices
 from pipeline.stages.dedupe import Links
 from pipeline.stages.task_map import TaskMap, run_here
 from pipeline.stages.write import write_atomically, write_json
@@ -138,8 +139,7 @@ def write_output(out: Path, canon: Canonical, output: Output, rejects: pl.DataFr
     report = profile(output_canonical(canon, output.layout, Path(f"{config.layout.layout} output")), counter)
     description = {"prep_batch_size": config.layout.batch_size, "prep_blocks": output.blocks}
     if output.blocks:  # so that the batch sampler can tell a reordered copy from the output
-        rows = output.layout.rows.select(COLUMNS).to_arrow(compat_level=pl.CompatLevel.oldest())
-        description["prep_order_digest"] = order_digest(rows)
+        description["prep_order_digest"] = order_digest(arrow_slices(output.layout.rows.select(COLUMNS)))
 
     def fill(folder: Path) -> None:
         write_shards(folder, output.layout, config.layout, description)

@@ -71,7 +71,7 @@ def _refuse_reorder(dataset, written: dict) -> None:
     indices = getattr(dataset, "_indices", None)  # datasets' mapping of a shuffle, sort or select
     if indices is not None and (indices.column(0).to_numpy() != np.arange(len(dataset))).any():
         why = "a shuffle, sort or select reordered them"
-    elif order_digest(dataset.select_columns(names).with_format("arrow")[:].rename_columns(list(COLUMNS))) \
+    elif order_digest([dataset.select_columns(names).with_format("arrow")[:].rename_columns(list(COLUMNS))]) \
             != written["prep_order_digest"]:
         why = "reordered (a shuffle or sort), or their texts edited (a map)"
     else:

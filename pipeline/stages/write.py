@@ -13,52 +13,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import polars as pl
-import pyarrow as pa
-import xxhash
-
 from pipeline.errors import ConfigError
 from pipeline.partials import remove_stale_partials
 
 log = logging.getLogger(__name__)
 PARQUET_FOLDER = "data"  # --shard-format parquet: the shards' folder in OUT
-
-
-def to_arrow_strings(frame: pl.DataFrame) -> pa.Table:
-    """Arrow with plain `string` and `list` types (datasets' Value("string"), Sequence), whatever Polars' own are.
-    One column at a time: converting a whole frame, Polars' transient copies of all columns add up (600,000 n-tuple
-    rows: +622 MiB at once, +257 by columns; benchmarks/RESULTS.md). `select` keeps each column's chunks, so where the
-    columns share them, as laid-out rows do, the record batches and the fingerprint (`arrow_dataset`) are the same
-    (tests/stages/test_arrow_strings); columns chunked unevenly give other batches of the same table."""
-    columns = {}
-    for name in frame.columns:
-        column = frame.select(name).to_arrow(compat_level=pl.CompatLevel.oldest()).column(0)
-        columns[name] = column.cast(_plain(column.type))
-    return pa.table(columns)
-
-
-def _plain(kind: pa.DataType) -> pa.DataType:
-    if pa.types.is_large_string(kind):
-        return pa.string()
-    if pa.types.is_large_list(kind) or pa.types.is_list(kind):
-        return pa.list_(_plain(kind.value_type))
-    return kind
-
-
-def arrow_dataset(table: pa.Table, description: dict | None = None):  # -> datasets.Dataset
-    """A `datasets.Dataset` whose fingerprint derives from the content, so that saved bytes are reproducible.
-    `description` (JSON) goes into the dataset's info, where prep's batch sampler reads the block sizes."""
-    import datasets
-    from datasets.table import InMemoryTable
-
-    digest = xxhash.xxh64()
-    for batch in table.to_batches():
-        for column in batch.columns:
-            for buffer in column.buffers():
-                if buffer is not None:
-                    digest.update(buffer)
-    info = datasets.DatasetInfo(description=json.dumps(description or {}))
-    return datasets.Dataset(InMemoryTable(table), info=info, fingerprint=digest.hexdigest())
 
 
 def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:

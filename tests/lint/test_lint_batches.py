@@ -9,7 +9,7 @@ from rule_findings import by_rule, one
 
 from pipeline.lint.context import LintOptions
 from pipeline.lint.runner import lint
-from pipeline.stages.write import arrow_dataset
+from pipeline.stages.arrow_rows import arrow_dataset
 
 ROWS = [
     {"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": "Dune is a novel."},

@@ -4,7 +4,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from pipeline.stages.write import _plain, arrow_dataset, to_arrow_strings
+from pipeline.stages.arrow_rows import _plain, arrow_dataset, to_arrow_strings
 
 
 def whole_frame(frame: pl.DataFrame) -> pa.Table:
