@@ -4,7 +4,7 @@ The encoder is a StaticEmbedding (random 64-d token embeddings over MiniLM's tok
 size); texts are random words of its vocabulary and each query is half of its positive's words. So the run measures
 prep itself: reading, encoding bookkeeping, the index, near-duplicate links, chunked search and selection, layout
 and writing. Each size runs cold (its own cache) in a child process; wall time and peak RSS are the child's.
-Usage: python benchmarks/mine_scale.py [--sizes 100000 300000 1000000] [--corpus 1000000] [--dimension 64]
+Usage: python benchmarks/mine_scale.py [--sizes 100000 300000 1000000] [--corpus 1000000] [--dimension 64] [--words 12]
        [--mining positive_neighbors=0 max_positive_rank=0]   (TOML values of the [mining] table)
 """
 
@@ -54,6 +54,8 @@ def main() -> None:
     parser.add_argument("--corpus", type=int, default=1_000_000)
     parser.add_argument("--dimension", type=int, default=64, help="the static encoder's embedding dimension "
                         "(MiniLM's is 384): what the embeddings cost per text")
+    parser.add_argument("--words", type=int, default=12, help="words per corpus text (about 7 bytes each): what the "
+                        "output's texts weigh")
     parser.add_argument("--mining", nargs="*", default=[], metavar="KEY=VALUE",
                         help="settings of the [mining] table, to measure what one filter costs")
     args = parser.parse_args()
@@ -62,12 +64,12 @@ def main() -> None:
     rng = np.random.default_rng(0)
     model = build_static_model(work / "static", args.dimension)
     vocab = vocabulary()
-    corpus = synthetic_texts(args.corpus, rng, words=12, vocab=vocab)
+    corpus = synthetic_texts(args.corpus, rng, words=args.words, vocab=vocab)
     corpus.to_frame().write_csv(work / "corpus.txt", include_header=False, quote_style="never")
     config = work / "prep.toml"
     # A static encoder is cheap per text, not per batch.
     config.write_text("[encoder]\nbatch_size = 4096\n[mining]\n" + "".join(f"{item}\n" for item in args.mining))
-    print(f"corpus {args.corpus:,} texts; encoder StaticEmbedding {args.dimension}-d; "
+    print(f"corpus {args.corpus:,} texts of {args.words} words; encoder StaticEmbedding {args.dimension}-d; "
           f"mining {args.mining or 'defaults'}")
     print(f"{'queries':>10} {'wall s':>8} {'s per 100k':>11} {'peak RSS MiB':>13} {'rows out':>10}")
     anchor = None
