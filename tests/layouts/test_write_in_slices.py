@@ -71,3 +71,14 @@ def test_slices_follow_the_texts_lengths_not_the_frames_memory(monkeypatch):
     rebuilt = pl.concat([frame.slice(0, 7), frame.slice(7)], rechunk=False)
     assert [table.num_rows for table in arrow_slices(rebuilt)] == [5, 5, 2]
     assert [table.num_rows for table in arrow_slices(frame.clear())] == [0]
+
+
+def test_a_write_in_slices_is_byte_identical_run_to_run(many_rows, convert_to, monkeypatch, tmp_path):
+    """The fingerprint (state.json) is the slices' content: the same rows give the same slices and bytes."""
+    monkeypatch.setattr(arrow_rows, "SLICE_BYTES", 300)
+    for out in ("one", "two"):
+        convert_to(many_rows, out=out)
+    files = sorted(path.relative_to(tmp_path / "one") for path in (tmp_path / "one").rglob("*.arrow"))
+    assert len(files) == 1  # one shard, written from a dozen slices
+    for name in [*files, "state.json", "dataset_info.json"]:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()

@@ -4,12 +4,12 @@ train-eval-leakage."""
 import json
 from pathlib import Path
 
+import datasets
 import pyarrow as pa
 from rule_findings import by_rule, one
 
 from pipeline.lint.context import LintOptions
 from pipeline.lint.runner import lint
-from pipeline.stages.arrow_rows import arrow_dataset
 
 ROWS = [
     {"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": "Dune is a novel."},
@@ -41,7 +41,8 @@ def test_cross_row_false_negative_leaves_out_a_count_of_zero(lint_records) -> No
 def _prep_output(folder: Path, blocks: list[int]) -> Path:
     """A datasets folder as `prep run --batch-size 2` writes it: rows 1 and 3 share a query."""
     rows = [*ROWS[:2], {**ROWS[0], "positive": "BM25 is a ranking function."}, ROWS[3]]
-    arrow_dataset(pa.Table.from_pylist(rows), {"prep_batch_size": 2, "prep_blocks": blocks}).save_to_disk(folder)
+    info = datasets.DatasetInfo(description=json.dumps({"prep_batch_size": 2, "prep_blocks": blocks}))
+    datasets.Dataset(pa.Table.from_pylist(rows), info=info).save_to_disk(folder)
     return folder
 
 
