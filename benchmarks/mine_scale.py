@@ -76,7 +76,7 @@ def main() -> None:
     for size in args.sizes:
         # A query is half of its positive's words, so it is closer to it than to the rest of the corpus.
         positives = corpus.gather(rng.integers(0, args.corpus, size=size))
-        queries = positives.str.split(" ").list.head(6).list.join(" ")
+        queries = positives.str.split(" ").list.head(args.words // 2).list.join(" ")
         path = work / f"queries_{size}.jsonl"
         pl.DataFrame({"anchor": queries, "positive": positives}).write_ndjson(path)
         command = [str(Path(sys.executable).parent / "prep"), "run", str(path), "--corpus", str(work / "corpus.txt"),

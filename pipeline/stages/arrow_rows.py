@@ -49,8 +49,9 @@ def arrow_slices(frame: pl.DataFrame) -> Iterator[pa.Table]:
 
 def mapped_dataset(frame: pl.DataFrame, path: Path, description: dict | None = None):  # -> datasets.Dataset
     """`frame` written to `path` as an Arrow IPC stream (the format `datasets` maps), a slice at a time, and mapped
-    back from it: the system pages the rows in and out as `save_to_disk` reads them. Fingerprinted by the content.
-    `description` (JSON) goes into the dataset's info, where prep's batch sampler reads the block sizes."""
+    back from it: the system pages the rows in and out as `save_to_disk` reads them. Fingerprinted by its content,
+    so that saved bytes are reproducible. `description` (JSON) goes into the dataset's info, where prep's batch
+    sampler reads the block sizes."""
     import datasets
     from datasets.table import MemoryMappedTable
 
@@ -63,17 +64,6 @@ def mapped_dataset(frame: pl.DataFrame, path: Path, description: dict | None = N
         writer.close()
     info = datasets.DatasetInfo(description=json.dumps(description or {}))
     return datasets.Dataset(MemoryMappedTable.from_file(str(path)), info=info, fingerprint=digest.hexdigest())
-
-
-def arrow_dataset(table: pa.Table, description: dict | None = None):  # -> datasets.Dataset
-    """An in-memory `datasets.Dataset` of `table`, fingerprinted by its content as `mapped_dataset`'s is."""
-    import datasets
-    from datasets.table import InMemoryTable
-
-    digest = xxhash.xxh64()
-    _add(digest, table)
-    info = datasets.DatasetInfo(description=json.dumps(description or {}))
-    return datasets.Dataset(InMemoryTable(table), info=info, fingerprint=digest.hexdigest())
 
 
 def _add(digest: xxhash.xxh64, table: pa.Table) -> None:
