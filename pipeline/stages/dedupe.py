@@ -18,6 +18,7 @@ from pipeline.config import MiningConfig
 from pipeline.normalize import uncased
 from pipeline.stages.index import SearchIndex, build_index
 from pipeline.stages.task_map import TaskMap, run_here
+from pipeline.wording import counted
 
 NEIGHBOURS = 16
 # A text with more near-duplicates than NEIGHBOURS is searched deeper, up to this many. Templated data, where each
@@ -115,6 +116,10 @@ def link_rows(vectors: np.ndarray, rows: np.ndarray, threshold: float, config: M
     pairs = np.stack([np.concatenate([none, *(sources for sources, _, _ in copies)]),
                       np.concatenate([none, *(targets for _, targets, _ in copies)])], axis=1)
     pairs = np.unique(pairs, axis=0)  # a query searched again, deeper, finds its first copies again
+    if capped := sum(more for _, _, more in copies):
+        most = min(MOST_NEIGHBOURS, len(rows))
+        logger.warning("%s more than %d near-copies among the output's documents: kept apart from the %d nearest "
+                       "only", counted(capped, "query has", "queries have"), most, most)
     return Links(rows[found.source], rows[found.target], len(vectors)), pairs[:, 0], rows[pairs[:, 1]]
 
 

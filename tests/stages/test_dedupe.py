@@ -85,3 +85,16 @@ def test_deeper_search_stops_at_the_most_neighbours_and_says_so(caplog):
     per_text = np.bincount(found.source, minlength=40)
     assert per_text.min() >= 20 and len(found.source) < 40 * 39  # each its 20 nearest, not all 39
     assert "40 texts have more than 20 near-duplicates: linked to their 20 nearest only" in caplog.text
+
+
+def test_a_query_with_more_near_copies_than_the_search_keeps_is_said(caplog):
+    """The copies search stops at MOST_NEIGHBOURS per query: the rest would share its batches, so the log says so."""
+    from pipeline.stages.dedupe import MOST_NEIGHBOURS
+
+    copies = MOST_NEIGHBOURS + 6
+    vectors = unit([[1, 0.0001 * i, 0] for i in range(copies)] + [[0, 1, 0]] * 4)
+    with caplog.at_level("WARNING"):
+        _, query_rows, found = link_rows(vectors, np.arange(len(vectors)), 0.95, MiningConfig(),
+                                         unit([[1, 0, 0], [0, 0, 1]]))
+    assert len(found) == MOST_NEIGHBOURS and set(query_rows.tolist()) == {0}
+    assert f"1 query has more than {MOST_NEIGHBOURS} near-copies" in caplog.text
