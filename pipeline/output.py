@@ -8,12 +8,13 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipeline.canonical import Canonical, InputRows, build_canonical
+from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
 from pipeline.input_rows import with_file_lines
 from pipeline.layouts.layout import Layout
 from pipeline.layouts.partitions import lay_out_in_partitions
 from pipeline.layouts.selection import Selection
+from pipeline.report.output_tables import output_canonical
 from pipeline.report.tokens import TokenCounter
 from pipeline.row_order import COLUMNS, order_digest
 from pipeline.stages.arrow_rows import arrow_slices
@@ -96,36 +97,6 @@ def with_input_rows(canon: Canonical, rejects: pl.DataFrame) -> pl.DataFrame:
     located = ids.join(canon.positives.select("doc_id", "row", id="query_id"), on=["id", "doc_id"], how="left",
                        maintain_order="left", validate="m:1")
     return located.select(pl.col("row").cast(pl.Int64), *rejects.columns)
-
-
-def output_canonical(canon: Canonical, layout: Layout, source: Path) -> Canonical:
-    """The canonical tables of the layout's rows, what `prep report` would read from the written shards. Built
-    from the rows' ids where the layout keeps them (n-tuple, triplet): the same tables as `build_canonical` of
-    the rows' texts, without exploding and hashing every text cell again (600,000 rows: +0.9 GiB and 3 s from
-    the texts, +0.2 GiB and 0.5 s from the ids; benchmarks/RESULTS.md)."""
-    if layout.ids is None:
-        return build_canonical(InputRows(layout.view.collect().with_row_index("row", 1), source, {}, "row"))
-    rows = layout.ids.with_row_index("row", 1)
-    cells = (rows.select("row", query_id="anchor_id", doc_id="text_ids",
-                         rank=pl.int_ranges(pl.col("text_ids").list.len(), dtype=pl.UInt32))
-             .explode("doc_id", "rank"))  # rank 0 is the positive, 1.. the negatives (doc_id null: padding)
-    texts = cells.filter(pl.col("doc_id").is_not_null())
-
-    def links(role: pl.Expr) -> pl.DataFrame:
-        return texts.filter(role).filter(pl.struct("query_id", "doc_id").is_first_distinct())
-
-    positives, negatives = links(pl.col("rank") == 0), links(pl.col("rank") > 0)
-    return Canonical(
-        queries=canon.queries.join(rows.select(query_id="anchor_id"), on="query_id", how="semi").sort("query_id"),
-        corpus=canon.corpus.join(texts.select("doc_id"), on="doc_id", how="semi").sort("doc_id"),
-        positives=positives.select("query_id", "doc_id", score=pl.lit(None, pl.Float64), row="row"),
-        negatives=negatives.select("query_id", "doc_id", score=pl.lit(None, pl.Float64), rank="rank",
-                                   source=pl.lit("input"), row="row"),
-        rows=rows.select("row", query_id="anchor_id", first_exact=pl.col("anchor_id").is_first_distinct()),
-        empty=cells.filter(pl.col("doc_id").is_null()).select("row", role=pl.lit("negative"), line="row"),
-        sources=(source,),
-        unit="row",
-    )
 
 
 def write_output(out: Path, canon: Canonical, output: Output, rejects: pl.DataFrame, manifest: dict,

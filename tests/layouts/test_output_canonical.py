@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 from flag_rows import ROWS
 from polars.testing import assert_frame_equal
@@ -12,8 +13,8 @@ from pipeline.config import LayoutConfig
 from pipeline.convert import given_negatives
 from pipeline.layouts import lay_out
 from pipeline.layouts.selection import Selection
-from pipeline.output import output_canonical
 from pipeline.readers import read_dataset
+from pipeline.report.output_tables import first_pairs, output_canonical
 from pipeline.report.profile import profile
 
 # France twice (two rows with the same anchor, one negative shared), and a query with negatives only.
@@ -53,3 +54,16 @@ def test_layouts_without_ids_are_read_from_their_texts(flag_data):
     assert layout.ids is None
     tables = output_canonical(canon, layout, Path("output"))
     assert tables.rows.height == layout.rows.height == sum(1 for row in ROWS if row["neg"])  # no negatives: rejected
+
+
+def test_first_pairs_keeps_each_pair_once_even_where_hashes_collide(monkeypatch):
+    """The pair's hash finds repeats; pairs that share a hash are told apart by their ids (forced here: every pair
+    hashed to 0), so a pair is never dropped as a repeat of another."""
+    links = pl.DataFrame({"query_id": [1, 1, 2, 1, 2, 3], "doc_id": [5, 6, 5, 5, 5, 6], "row": [1, 2, 3, 4, 5, 6]},
+                         schema={"query_id": pl.UInt64, "doc_id": pl.UInt64, "row": pl.UInt32})
+    exact = links.filter(pl.struct("query_id", "doc_id").is_first_distinct())
+    assert exact["row"].to_list() == [1, 2, 3, 6]
+    assert_frame_equal(first_pairs(links), exact)
+    monkeypatch.setattr(pl.Expr, "hash", lambda self, *args, **kwargs: pl.lit(0, pl.UInt64))
+    assert_frame_equal(first_pairs(links), exact)
+    assert_frame_equal(first_pairs(links.filter(pl.col("row") != 4).filter(pl.col("row") != 5)), exact)
