@@ -72,7 +72,7 @@ def synthetic(rows: int, seed: int = 0) -> tuple:
                       corpus=pl.DataFrame({"doc_id": docs, "text": docs.astype(str)}), positives=pairs,
                       negatives=pl.DataFrame(), rows=pl.DataFrame(), empty=pl.DataFrame())
     texts = pl.DataFrame({"anchor": anchors.astype(str), "positive": positives.astype(str)})
-    view = texts.select(query="anchor", positive=as_list("positive"), negative=as_list())
+    view = texts.lazy().select(query="anchor", positive=as_list("positive"), negative=as_list())
     layout = Layout(rows=texts, pairs=pairs, rejects=no_rejects(), view=view, ids=ids)
     return canon, layout, no_links(len(queries)), no_links(len(docs))
 

@@ -84,13 +84,17 @@ def link_chunk(start: int, shared: tuple[np.ndarray, SearchIndex], threshold: fl
     rows = np.arange(start, min(start + chunk, len(vectors)))
     sources, targets, capped = [], [], 0
     while len(rows):
-        scores, found = index.search(vectors[rows], k)
+        last = k >= deepest
+        beyond = last and deepest < len(index.vectors)  # one result more, only to tell whether any near lie beyond
+        scores, found = index.search(vectors[rows], k + beyond)
         near = (scores >= threshold) & (found >= 0)
+        if beyond:
+            capped = int(near[:, -1].sum())
+            found, near = found[:, :-1], near[:, :-1]
         linked = near & (found != rows[:, None]) if own else near
         sources.append(np.broadcast_to(rows[:, None], found.shape)[linked])
         targets.append(found[linked])
-        if k >= deepest:
-            capped = int(near[:, -1].sum()) if deepest < len(index.vectors) else 0
+        if last:
             break
         rows, k = rows[near[:, -1]], min(4 * k, deepest)
     return np.concatenate(sources), np.concatenate(targets), capped

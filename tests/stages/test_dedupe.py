@@ -91,10 +91,26 @@ def test_a_query_with_more_near_copies_than_the_search_keeps_is_said(caplog):
     """The copies search stops at MOST_NEIGHBOURS per query: the rest would share its batches, so the log says so."""
     from pipeline.stages.dedupe import MOST_NEIGHBOURS
 
-    copies = MOST_NEIGHBOURS + 6
-    vectors = unit([[1, 0.0001 * i, 0] for i in range(copies)] + [[0, 1, 0]] * 4)
-    with caplog.at_level("WARNING"):
-        _, query_rows, found = link_rows(vectors, np.arange(len(vectors)), 0.95, MiningConfig(),
-                                         unit([[1, 0, 0], [0, 0, 1]]))
-    assert len(found) == MOST_NEIGHBOURS and set(query_rows.tolist()) == {0}
-    assert f"1 query has more than {MOST_NEIGHBOURS} near-copies" in caplog.text
+    for copies in (MOST_NEIGHBOURS, MOST_NEIGHBOURS + 1, MOST_NEIGHBOURS + 6):
+        caplog.clear()
+        vectors = unit([[1, 0.0001 * i, 0] for i in range(copies)] + [[0, 1, 0]] * 4)
+        with caplog.at_level("WARNING"):
+            _, query_rows, found = link_rows(vectors, np.arange(len(vectors)), 0.95, MiningConfig(),
+                                             unit([[1, 0, 0], [0, 0, 1]]))
+        assert len(found) == MOST_NEIGHBOURS and set(query_rows.tolist()) == {0}
+        # exactly MOST_NEIGHBOURS copies are all found: nothing is said
+        said = f"1 query has more than {MOST_NEIGHBOURS} near-copies" in caplog.text
+        assert said == (copies > MOST_NEIGHBOURS), copies
+
+
+def test_a_group_of_exactly_the_most_neighbours_is_not_said_to_have_more(caplog):
+    """A text with exactly `most` near-duplicates has them all linked; one more, and the warning says so."""
+    rng = np.random.default_rng(0)
+    for size, said in ((21, False), (22, True)):  # 20 near-duplicates each, then 21
+        caplog.clear()
+        group = unit(rng.normal(size=64) + 0.01 * rng.normal(size=(size, 64)))
+        vectors = np.concatenate([group, unit(rng.normal(size=(10, 64)))])
+        with caplog.at_level("WARNING"):
+            found = link_similar(vectors, 0.9, build_index(vectors, MiningConfig()), most=20)
+        assert len(found.source) == size * (size - 1) if not said else len(found.source) >= size * 20
+        assert ("more than 20 near-duplicates" in caplog.text) == said, size
