@@ -86,7 +86,7 @@ def link_chunk(start: int, shared: tuple[np.ndarray, SearchIndex], threshold: fl
     while len(rows):
         last = k >= deepest
         beyond = last and deepest < len(index.vectors)  # one result more, only to tell whether any near lie beyond
-        scores, found = index.search(vectors[rows], k + beyond)
+        scores, found = index.search(vectors[rows], k + beyond, floor=threshold)
         near = (scores >= threshold) & (found >= 0)
         if beyond:
             capped = int(near[:, -1].sum())

@@ -14,6 +14,9 @@ from pipeline.stages.vector_file import VectorFile
 RECALL_PROBE_QUERIES = 256
 RESCORE_BLOCK = 2**22  # floats gathered at a time to rescore IVF's candidates, bounds memory
 SPARE = 16  # IVF candidates fetched beyond the depth asked (or a tenth more, if larger), rescored, then cut
+# How far a half-precision score can lie from the exact one, for normalised vectors: each component within 2^-11 of
+# itself, so the inner product within 4.9e-4 (Cauchy-Schwarz); with room for float32 sums.
+HALF_PRECISION_ERROR = 2e-3
 
 
 @dataclass(frozen=True)
@@ -23,9 +26,12 @@ class SearchIndex:
     kind: str = "flat"  # "flat" or "IVF<nlist>,SQfp16"
     nprobe: int | None = None  # IVF: lists searched per query, passed with every search (the index holds none)
 
-    def search(self, queries: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, queries: np.ndarray, depth: int, floor: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top `depth` (scores, row numbers) per query, scores exact and descending; row -1 (score -FLT_MAX)
-        where the corpus has fewer documents or the probed lists hold fewer."""
+        where the corpus has fewer documents or the probed lists hold fewer. With `floor`, only scores at or above
+        it are exact: an IVF candidate whose half-precision score lies below it by more than HALF_PRECISION_ERROR
+        keeps that score, and its vector is not read (the query dedupe, which links from its threshold up: most
+        candidates lie far below, and reading each from a VectorFile costs a page fault)."""
         import faiss
 
         queries = np.ascontiguousarray(queries, dtype=np.float32)
@@ -33,8 +39,9 @@ class SearchIndex:
             return knn(queries, self.vectors, depth)
         # A few more than asked: near-ties at the cut, which half precision may order wrongly, are settled exactly.
         wider = depth + max(SPARE, depth // 10)
-        _, rows = self.ivf.search(queries, wider, params=faiss.SearchParametersIVF(nprobe=self.nprobe))
-        scores, rows = rescore(queries, self.vectors, rows)
+        approximate, rows = self.ivf.search(queries, wider, params=faiss.SearchParametersIVF(nprobe=self.nprobe))
+        below = None if floor is None else approximate < floor - HALF_PRECISION_ERROR
+        scores, rows = rescore(queries, self.vectors, rows, below, approximate)
         return scores[:, :depth], rows[:, :depth]
 
     def holding(self, vectors: np.ndarray | VectorFile) -> "SearchIndex":
@@ -67,11 +74,20 @@ def knn(queries: np.ndarray, vectors: np.ndarray | VectorFile, depth: int) -> tu
     return scores, rows
 
 
-def rescore(queries: np.ndarray, vectors: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each query's found rows with their exact scores, re-sorted descending (ties keep the index's order)."""
+def rescore(queries: np.ndarray, vectors: np.ndarray, rows: np.ndarray, below: np.ndarray | None = None,
+            approximate: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each query's found rows with their exact scores, re-sorted descending (ties keep the index's order); where
+    `below` is true, the `approximate` score is kept and the row's vector not read."""
     scores = np.full(rows.shape, -np.finfo(np.float32).max, dtype=np.float32)
+    if below is not None:
+        scores = np.where((rows >= 0) & below, approximate, scores)
+        queried, found = np.nonzero((rows >= 0) & ~below)
+        step = max(1, RESCORE_BLOCK // vectors.shape[1])
+        for start in range(0, len(queried), step):
+            at = queried[start:start + step], found[start:start + step]
+            scores[at] = np.einsum("ij,ij->i", vectors[rows[at]], queries[at[0]])
     step = max(1, RESCORE_BLOCK // max(1, rows.shape[1] * vectors.shape[1]))
-    for start in range(0, len(rows), step):
+    for start in range(0, len(rows) if below is None else 0, step):
         part = rows[start:start + step]
         exact = np.matmul(vectors[np.maximum(part, 0)], queries[start:start + step, :, None])[:, :, 0]
         scores[start:start + step] = np.where(part >= 0, exact, scores[start:start + step])

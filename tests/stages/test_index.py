@@ -1,5 +1,7 @@
 """IVF nprobe is tuned to a target recall of the exact top-k, measured on a sample of the queries."""
 
+from dataclasses import replace
+
 import faiss
 import numpy as np
 import pytest
@@ -126,3 +128,36 @@ def test_ivf_holds_half_precision_and_returns_exact_scores(vectors):
     _, exact = faiss.knn(queries, docs, 20, metric=faiss.METRIC_INNER_PRODUCT)
     _, found = everything.search(queries, 20)
     assert everything.nprobe == 205 and np.mean(found == exact) > 0.99  # every list probed: the exact top 20
+
+
+class CountedReads:
+    """An array that counts the rows read from it, as a VectorFile's page faults would."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array, self.shape, self.read = array, array.shape, 0
+
+    def __getitem__(self, rows):
+        self.read += np.size(rows)
+        return self.array[rows]
+
+
+def test_a_floor_reads_only_the_candidates_that_may_reach_it(vectors):
+    """The query dedupe asks only for scores at or above its threshold: the candidates whose half-precision score
+    is clearly below keep it, unread; everything at or above the floor is the same, rows and exact scores."""
+    docs, queries = vectors
+    rng = np.random.default_rng(1)
+    near = queries + 0.04 * rng.standard_normal(queries.shape).astype(np.float32)  # a near copy of each query
+    faiss.normalize_L2(near)
+    both = np.concatenate([docs, near])
+    index = build_index(both, MiningConfig(index="ivf"))
+    floor = 0.9
+    exact_scores, exact_rows = index.search(queries, 20)
+    counted = CountedReads(both)
+    scores, rows = replace(index, vectors=counted).search(queries, 20, floor=floor)
+    above = exact_scores >= floor
+    assert above.sum() >= 0.9 * len(queries)  # most queries find their near copy
+    assert (scores >= floor).sum() == above.sum()
+    np.testing.assert_array_equal(np.where(above, exact_rows, -1), np.where(scores >= floor, rows, -1))
+    np.testing.assert_allclose(scores[above], exact_scores[above], atol=1e-6)
+    assert (np.diff(scores, axis=1) <= 0).all()
+    assert counted.read < 0.2 * rows.size  # of 36 candidates a query, about one read
