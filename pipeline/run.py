@@ -76,7 +76,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         trusted, anchors = split_off_anchors(canon.positives)
         mining = replace(canon, positives=trusted)
         checkpoint = checkpoint_folder(mining, config, encoder.fingerprint, deepen)  # keyed by the pairs mined
-        # The query vectors grow with the queries, and every stage reads them a chunk at a time: from 512 MiB, a file.
+        # The query vectors grow with the queries, and every stage reads them a chunk at a time: from 128 MiB, a file.
         on_disk = engine.vectors_on_disk and worth_a_file(canon.queries.height, encoder.dimension)
         query_file = VectorFile(scratch, canon.queries.height, encoder.dimension) if on_disk else None
         query_vectors, doc_vectors = encoder.embed_all(

@@ -20,9 +20,11 @@ from pipeline.errors import ConfigError
 from pipeline.partials import remove_stale_partials
 
 BLOCK_BYTES = 8 * 2**20  # rows read at a time by a scan of the whole file (`blocks`)
-# Query vectors smaller than this stay in memory: reading rows through a map costs page faults, which doubled the
-# query dedupe's IVF search at 1M queries of 64-d (53 -> 126 s) to save 244 MiB (benchmarks/RESULTS.md).
-ON_DISK_BYTES = 512 * 2**20
+# Query vectors smaller than this stay in memory, where a file saves little. Larger, the file costs no time: the
+# query dedupe, which read its candidates' rows (a page fault each), reads only those near its threshold (1M queries
+# of 64-d: the run 212 s from the file, 214 s from memory, stages before the layout 130-158 MiB lower;
+# benchmarks/RESULTS.md).
+ON_DISK_BYTES = 128 * 2**20
 GATHER_ROWS = 4096  # rows by number read through one map: at most 16 MiB of its pages resident at once
 
 
