@@ -25,10 +25,12 @@ def lay_out_n_tuple(selection: Selection, scores: bool) -> Layout:
     kept = (pairs.join(complete, on="query_id", how="semi", maintain_order="left")
             .join(wide, on="query_id", maintain_order="left").join(per_query, on="query_id", maintain_order="left"))
     label = [pl.concat_list(pl.col("score"), "negative_scores").alias("label")] if scores else []
+    rows = kept.select(*columns, *label)
     return Layout(
-        rows=kept.select(*columns, *label),
+        rows=rows,
         pairs=kept.select("query_id", "doc_id"),
         rejects=short_rejects(pairs, counts, k, "fewer_than_k_negatives"),
-        view=kept.lazy().select(query="anchor", positive=as_list("positive"), negative=as_list(*columns[2:])),
+        # over the rows, not `kept`, which it would hold whole (the negatives' ids and scores too)
+        view=rows.lazy().select(query="anchor", positive=as_list("positive"), negative=as_list(*columns[2:])),
         ids=kept.select(anchor_id="query_id", text_ids=pl.concat_list("doc_id", "negative_ids")),
     )

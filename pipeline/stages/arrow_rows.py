@@ -44,7 +44,9 @@ def arrow_slices(frame: pl.DataFrame) -> Iterator[pa.Table]:
     text = sum(value or 0 for value in lengths.row(0)) if lengths.width else 0
     step = max(1, SLICE_BYTES * frame.height // max(text, 1))
     for start in range(0, max(frame.height, 1), step):
-        yield to_arrow_strings(frame.slice(start, step))
+        # one chunk: so that the record batches, and the bytes saved, do not depend on how the rows were chunked
+        # (a layout built in partitions is their concatenation)
+        yield to_arrow_strings(frame.slice(start, step).rechunk())
 
 
 def mapped_dataset(frame: pl.DataFrame, path: Path, description: dict | None = None):  # -> datasets.Dataset

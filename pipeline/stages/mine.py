@@ -11,7 +11,7 @@ from pipeline.canonical import Canonical
 from pipeline.config import MiningConfig
 from pipeline.stages.dedupe import Links
 from pipeline.stages.index import SearchIndex, tune_nprobe
-from pipeline.stages.mine_chunk import PAIR_SCHEMA, ChunkResult, MiningInputs, mine_chunk
+from pipeline.stages.mine_chunk import PAIR_SCHEMA, RANKED_SCHEMA, ChunkResult, MiningInputs, mine_chunk
 from pipeline.stages.select import default_range_max
 from pipeline.stages.task_map import TaskMap, run_here
 
@@ -69,9 +69,10 @@ def _merge(canon: Canonical, chunks: list[ChunkResult], range_max: int) -> Minin
         for source, count in chunk.considered.items():
             considered[source] += count
     return MiningResult(
-        # Chunk by chunk (chunks hold consecutive queries): one sort of all the chosen pairs at once, at 1M
+        # Ranked chunk by chunk (chunks hold consecutive queries): one sort of all the chosen pairs at once, at 1M
         # queries, held three copies of them (+290 MiB).
-        negatives=pl.concat([_to_ids(canon, chunk.chosen) for chunk in chunks]) if chunks else _to_ids(canon, None),
+        negatives=pl.concat([chunk.chosen for chunk in chunks] or [pl.DataFrame(schema=RANKED_SCHEMA)]).select(
+            pl.exclude("given"), source=pl.when("given").then(pl.lit("input")).otherwise(pl.lit("mined"))),
         ranked_low=_pair_ids(canon, [chunk.ranked_low for chunk in chunks]),
         skipped={source: dict(counts) for source, counts in skipped.items()},
         candidates=dict(considered),
@@ -110,21 +111,3 @@ def _query_plan(canon: Canonical, query_links: Links | None) -> pl.DataFrame:
             .join(given, on="query_id", how="left", maintain_order="left")
             .with_columns(pl.col("given_rows").fill_null([])))
 
-
-def _to_ids(canon: Canonical, chosen: pl.DataFrame | None) -> pl.DataFrame:
-    """Chosen (query_row, doc_row) back to ids, ranked by descending score (ties by doc id)."""
-    schema = {"query_id": pl.UInt64, "doc_id": pl.UInt64, "score": pl.Float64, "rank": pl.UInt32,
-              "source": pl.String}
-    if chosen is None or chosen.is_empty():
-        return pl.DataFrame(schema=schema)
-    query_ids = canon.queries["query_id"]
-    doc_ids = canon.corpus["doc_id"]
-    frame = chosen.select(
-        query_id=query_ids.gather(chosen["query_row"]),
-        doc_id=doc_ids.gather(chosen["doc_row"]),
-        score="score",
-        source="source",
-        query_row="query_row",
-    ).sort("query_row", "score", "doc_id", descending=[False, True, False])
-    return frame.with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("query_row")).select(
-        list(schema))

@@ -19,7 +19,9 @@ from pipeline.stages.select import Candidates, choose_negatives, removal_masks, 
 # a query whose positive the encoder ranks low has every document above it over the margin.
 DEEPEN, MAX_DEPTH = 4, 16_384
 PAIR_SCHEMA = {"query_row": pl.Int64, "doc_row": pl.Int64}
-CHOSEN_SCHEMA = {**PAIR_SCHEMA, "score": pl.Float64, "source": pl.String}
+CHOSEN_SCHEMA = {**PAIR_SCHEMA, "score": pl.Float64, "given": pl.Boolean}
+RANKED_SCHEMA = {"query_id": pl.UInt64, "doc_id": pl.UInt64, "score": pl.Float64, "rank": pl.UInt32,
+                 "given": pl.Boolean}
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class MiningInputs:
 
 @dataclass
 class ChunkResult:
-    chosen: pl.DataFrame  # query_row, doc_row, score, source
+    chosen: pl.DataFrame  # query_id, doc_id, score, rank, given (ranked_ids)
     ranked_low: pl.DataFrame  # query_row, doc_row: pairs whose positive ranks below max_positive_rank
     skipped: dict[str, Counter]  # {"mined"|"given": {reason: count}}, each query's last pass
     considered: Counter
@@ -106,7 +108,7 @@ def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig
         deepened += int(short.sum())
         pending, lowest, searched = pending.filter(pl.Series(short)), lowest[short], None
         depth = min(depth * DEEPEN, deepest)
-    chosen = pl.concat(parts) if parts else pl.DataFrame(schema=CHOSEN_SCHEMA)
+    chosen = ranked_ids(pl.concat(parts) if parts else pl.DataFrame(schema=CHOSEN_SCHEMA), inputs)
     return ChunkResult(chosen, ranked_low, skipped, considered, own[positive_rows >= 0], deepened, rank_searches)
 
 
@@ -116,5 +118,19 @@ def _chosen_frame(chunk: pl.DataFrame, rows: np.ndarray, candidates: Candidates,
         "query_row": chunk["query_row"].to_numpy()[query_index],
         "doc_row": rows[query_index, column],
         "score": candidates.scores[query_index, column].astype(np.float64),
-        "source": np.where(candidates.given[query_index, column], "input", "mined"),
+        "given": candidates.given[query_index, column],
     })
+
+
+def ranked_ids(chosen: pl.DataFrame, inputs: MiningInputs) -> pl.DataFrame:
+    """Chosen (query_row, doc_row) as ids, ranked by descending score (ties by doc id). In the chunk, so that
+    mining holds only these (1M queries x 3: 55 MiB) and never the rows and the ids of all chunks at once."""
+    frame = chosen.select(
+        query_id=pl.Series(inputs.query_ids[chosen["query_row"].to_numpy()], dtype=pl.UInt64),
+        doc_id=pl.Series(inputs.doc_ids[chosen["doc_row"].to_numpy()], dtype=pl.UInt64),
+        score="score",
+        given="given",
+        query_row="query_row",
+    ).sort("query_row", "score", "doc_id", descending=[False, True, False])
+    return frame.with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("query_row")).select(
+        list(RANKED_SCHEMA))

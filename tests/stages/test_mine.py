@@ -245,24 +245,37 @@ def test_random_sampling_draws_from_the_whole_window_whatever_other_queries_ther
     assert alone == [drawn(["q", "r"], [["p"], other], seed) for seed in range(40)]
 
 
-def test_chunks_merged_one_by_one_give_the_order_and_ranks_of_one_sort_of_all():
+def test_chunks_ranked_one_by_one_give_the_order_and_ranks_of_one_sort_of_all():
     from collections import Counter
     from types import SimpleNamespace
 
-    from pipeline.stages.mine import _merge, _to_ids
-    from pipeline.stages.mine_chunk import PAIR_SCHEMA, ChunkResult
+    from pipeline.stages.mine import _merge
+    from pipeline.stages.mine_chunk import PAIR_SCHEMA, ChunkResult, ranked_ids
 
     rng = np.random.default_rng(0)
-    canon = SimpleNamespace(queries=pl.DataFrame({"query_id": rng.permutation(40).astype(np.uint64)}),
-                            corpus=pl.DataFrame({"doc_id": rng.permutation(30).astype(np.uint64)}))
+    inputs = SimpleNamespace(query_ids=rng.permutation(40).astype(np.uint64),
+                             doc_ids=rng.permutation(30).astype(np.uint64))
+    canon = SimpleNamespace(queries=pl.DataFrame({"query_id": inputs.query_ids}),
+                            corpus=pl.DataFrame({"doc_id": inputs.doc_ids}))
 
     def chosen(rows: range) -> pl.DataFrame:  # passes of a chunk append deepened queries after the others
-        query_rows = rng.permutation(np.repeat(np.array(rows), 3))
-        return pl.DataFrame({"query_row": query_rows, "doc_row": rng.integers(0, 30, len(query_rows)),
-                             "score": rng.choice([0.5, 0.25, 0.75], len(query_rows)), "source": "mined"})
+        order = rng.permutation(len(rows) * 3)  # three distinct documents per query, scores tied often
+        doc_rows = np.concatenate([rng.choice(30, 3, replace=False) for _ in rows])
+        return pl.DataFrame({"query_row": np.repeat(np.array(rows), 3)[order], "doc_row": doc_rows[order],
+                             "score": rng.choice([0.5, 0.25, 0.75], len(order)), "given": rng.random(len(order)) < 0.3})
 
-    chunks = [ChunkResult(chosen(range(start, start + 10)), pl.DataFrame(schema=PAIR_SCHEMA), {}, Counter(),
-                          np.zeros(0, np.float32), 0) for start in range(0, 40, 10)]
+    parts = [chosen(range(start, start + 10)) for start in range(0, 40, 10)]
+    chunks = [ChunkResult(ranked_ids(part, inputs), pl.DataFrame(schema=PAIR_SCHEMA), {}, Counter(),
+                          np.zeros(0, np.float32), 0) for part in parts]
     merged = _merge(canon, chunks, 10).negatives
-    assert merged.equals(_to_ids(canon, pl.concat([chunk.chosen for chunk in chunks])))
-    assert merged["rank"].max() == 3 and _merge(canon, [], 10).negatives.is_empty()
+    whole = pl.concat(parts)
+    expected = (whole.select(query_id=pl.Series(inputs.query_ids[whole["query_row"].to_numpy()]),
+                             doc_id=pl.Series(inputs.doc_ids[whole["doc_row"].to_numpy()]), score="score",
+                             source=pl.when("given").then(pl.lit("input")).otherwise(pl.lit("mined")),
+                             query_row="query_row")
+                .sort("query_row", "score", "doc_id", descending=[False, True, False])
+                .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("query_row")))
+    assert merged.equals(expected.select("query_id", "doc_id", "score", "rank", "source"))
+    assert merged["rank"].max() == 3 and set(merged["source"]) == {"input", "mined"}
+    empty = _merge(canon, [], 10).negatives
+    assert empty.is_empty() and empty.columns == merged.columns and empty.dtypes == merged.dtypes
