@@ -25,7 +25,12 @@ BLOCK_BYTES = 8 * 2**20  # rows read at a time by a scan of the whole file (`blo
 # of 64-d: the run 212 s from the file, 214 s from memory, stages before the layout 130-158 MiB lower;
 # benchmarks/RESULTS.md).
 ON_DISK_BYTES = 128 * 2**20
-GATHER_ROWS = 4096  # rows by number read through one map: at most 16 MiB of its pages resident at once
+GATHER_ROWS = 4096  # rows by number read at a time
+# Rows whose span in the file is at most this are read through a map of that span; rows spread wider are read one by
+# one (pread). A map of the whole file for scattered rows made the whole file resident however few rows were read
+# (the kernel maps a cached file's neighbouring pages at each fault): 631,000 x 64-d rows in random order took 179 MiB
+# of RSS through maps of 4,096 rows at a time, 35 MiB read one by one, for 0.8 s more (benchmarks/RESULTS.md).
+SPAN_BYTES = 16 * 2**20
 
 
 class VectorFile:
@@ -59,11 +64,23 @@ class VectorFile:
             return np.zeros((0, self.shape[1]), self.dtype)[rows]
         if not isinstance(rows, np.ndarray):  # a slice: a view of the map, copied so that the map goes on return
             return np.array(self._map("r")[rows])
-        # Rows by number, GATHER_ROWS at a time: each row read keeps a page of the map resident until it goes,
-        # 16 times the row's own bytes at 64 dimensions.
         flat, gathered = rows.ravel(), np.empty((rows.size, self.shape[1]), self.dtype)
-        for start in range(0, len(flat), GATHER_ROWS):
-            gathered[start:start + GATHER_ROWS] = self._map("r")[flat[start:start + GATHER_ROWS]]
+        if flat.size and (flat.min() < -len(self) or flat.max() >= len(self)):
+            raise IndexError(f"rows out of range for {len(self)} vectors")
+        flat = np.where(flat < 0, flat + len(self), flat)
+        row_bytes = self.shape[1] * self.dtype.itemsize
+        with open(self.path, "rb", buffering=0) as file:
+            for start in range(0, len(flat), GATHER_ROWS):
+                part, into = flat[start:start + GATHER_ROWS], gathered[start:start + GATHER_ROWS]
+                low, high = int(part.min()), int(part.max()) + 1
+                if (high - low) * row_bytes <= SPAN_BYTES:
+                    into[:] = np.memmap(self.path, self.dtype, "r", offset=low * row_bytes,
+                                        shape=(high - low, self.shape[1]))[part - low]
+                    continue
+                out = memoryview(into).cast("B")
+                for position in np.argsort(part, kind="stable").tolist():  # in file order
+                    os.preadv(file.fileno(), [out[position * row_bytes:(position + 1) * row_bytes]],
+                              int(part[position]) * row_bytes)
         return gathered.reshape(*rows.shape, self.shape[1])
 
     def __setitem__(self, rows, values) -> None:

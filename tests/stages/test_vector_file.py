@@ -31,6 +31,21 @@ def test_rows_written_in_any_order_read_back_as_numpy_reads_them(tmp_path):
     assert VectorFile(tmp_path / "empty", 0, 8)[np.zeros(0, np.int64)].shape == (0, 8)
 
 
+@pytest.mark.parametrize("span_rows", [0, 3, 1000])  # every read one by one, some mapped, all mapped
+def test_rows_read_one_by_one_or_through_a_map_of_their_span_are_numpys_rows(tmp_path, monkeypatch, span_rows):
+    monkeypatch.setattr(vector_file, "SPAN_BYTES", span_rows * 8 * 4)
+    monkeypatch.setattr(vector_file, "GATHER_ROWS", 5)
+    want = unit_rows(300, 8)
+    file = VectorFile(tmp_path / "v", 300, 8)
+    file[np.arange(300)] = want
+    rows = np.concatenate([np.random.default_rng(2).integers(0, 300, 40), [10, 11, 12, 11, -1, -300, 299]])
+    np.testing.assert_array_equal(file[rows], want[rows])
+    np.testing.assert_array_equal(file[rows.reshape(-1, 1)], want[rows.reshape(-1, 1)])
+    for wrong in ([300], [-301]):
+        with pytest.raises(IndexError):
+            file[np.array(wrong)]
+
+
 @pytest.mark.parametrize("index", ["flat", "ivf"])
 def test_a_search_over_the_file_finds_what_a_search_over_the_array_finds(tmp_path, monkeypatch, index):
     monkeypatch.setattr(vector_file, "BLOCK_BYTES", 700 * 16 * 4)  # 700 rows a block: 3 blocks, the last short
