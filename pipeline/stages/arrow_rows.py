@@ -71,6 +71,8 @@ def mapped_dataset(frame: pl.DataFrame, path: Path, description: dict | None = N
 def _add(digest: xxhash.xxh64, table: pa.Table) -> None:
     for batch in table.to_batches():
         for column in batch.columns:
-            for buffer in column.buffers():
+            # Compacted first: a slice of a column shares its buffers, whose bytes outside the slice depend on how
+            # the rows were chunked (a layout built in partitions is their concatenation).
+            for buffer in pa.concat_arrays([column, column.slice(0, 0)]).buffers():
                 if buffer is not None:
                     digest.update(buffer)

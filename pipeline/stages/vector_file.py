@@ -27,7 +27,7 @@ BLOCK_BYTES = 8 * 2**20  # rows read at a time by a scan of the whole file (`blo
 ON_DISK_BYTES = 128 * 2**20
 GATHER_ROWS = 4096  # rows by number read at a time
 # Rows whose span in the file is at most this are read through a map of that span; rows spread wider are read one by
-# one (pread). A map of the whole file for scattered rows made the whole file resident however few rows were read
+# one (a read each). A map of the whole file for scattered rows made the whole file resident however few rows were read
 # (the kernel maps a cached file's neighbouring pages at each fault): 631,000 x 64-d rows in random order took 179 MiB
 # of RSS through maps of 4,096 rows at a time, 35 MiB read one by one, for 0.8 s more (benchmarks/RESULTS.md).
 SPAN_BYTES = 16 * 2**20
@@ -64,7 +64,9 @@ class VectorFile:
             return np.zeros((0, self.shape[1]), self.dtype)[rows]
         if not isinstance(rows, np.ndarray):  # a slice: a view of the map, copied so that the map goes on return
             return np.array(self._map("r")[rows])
-        flat, gathered = rows.ravel(), np.empty((rows.size, self.shape[1]), self.dtype)
+        if rows.dtype.kind not in "iu":
+            raise IndexError(f"VectorFile rows are read by number, not by {rows.dtype} indices")
+        flat, gathered = rows.ravel().astype(np.int64), np.empty((rows.size, self.shape[1]), self.dtype)
         if flat.size and (flat.min() < -len(self) or flat.max() >= len(self)):
             raise IndexError(f"rows out of range for {len(self)} vectors")
         flat = np.where(flat < 0, flat + len(self), flat)
@@ -79,8 +81,9 @@ class VectorFile:
                     continue
                 out = memoryview(into).cast("B")
                 for position in np.argsort(part, kind="stable").tolist():  # in file order
-                    os.preadv(file.fileno(), [out[position * row_bytes:(position + 1) * row_bytes]],
-                              int(part[position]) * row_bytes)
+                    into_row = out[position * row_bytes:(position + 1) * row_bytes]
+                    if os.preadv(file.fileno(), [into_row], int(part[position]) * row_bytes) != row_bytes:
+                        raise OSError(f"{self.path} ended before row {part[position]}: cut short since it was written")
         return gathered.reshape(*rows.shape, self.shape[1])
 
     def __setitem__(self, rows, values) -> None:

@@ -52,6 +52,25 @@ def test_a_query_with_scattered_rows_keeps_the_queries_between_in_its_partition(
     assert written(tmp_path / "parts") == written(tmp_path / "whole")
 
 
+MANY = [{"query": f"query {i} " + "word " * (i % 7), "pos": [f"positive {i} " * (1 + i % 3)],
+         "neg": [f"negative {i} {j} " * (1 + j) for j in range(3)]} for i in range(40)]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda layout: "-".join(str(value) for value in layout.values()))
+def test_partitions_written_in_many_slices_write_the_whole_layout(convert_to, tmp_path, monkeypatch, layout):
+    """Slices that lie inside one partition's rows share that partition's buffers, not the whole layout's: the
+    dataset's fingerprint (state.json) must not see the difference."""
+    import pipeline.stages.arrow_rows
+
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in MANY))
+    monkeypatch.setattr(pipeline.stages.arrow_rows, "SLICE_BYTES", 300)
+    convert_to(path, out="whole", **layout)
+    monkeypatch.setattr(pipeline.layouts.partitions, "PARTITION_QUERIES", 10)
+    convert_to(path, out="parts", **layout)
+    assert written(tmp_path / "parts") == written(tmp_path / "whole")
+
+
 def test_a_prompt_some_partition_lacks_is_written_by_none(convert_to, tmp_path, monkeypatch):
     """Each partition has a prompt on every row or on none: the column is decided over all of them."""
     path = tmp_path / "train.jsonl"

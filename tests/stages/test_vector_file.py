@@ -41,9 +41,14 @@ def test_rows_read_one_by_one_or_through_a_map_of_their_span_are_numpys_rows(tmp
     rows = np.concatenate([np.random.default_rng(2).integers(0, 300, 40), [10, 11, 12, 11, -1, -300, 299]])
     np.testing.assert_array_equal(file[rows], want[rows])
     np.testing.assert_array_equal(file[rows.reshape(-1, 1)], want[rows.reshape(-1, 1)])
-    for wrong in ([300], [-301]):
+    np.testing.assert_array_equal(file[np.array([5, 250], np.int16)], want[[5, 250]])
+    if not span_rows:
+        os.truncate(file.path, 200 * 8 * 4)  # cut short behind the reader's back: an error, never stale memory
+        with pytest.raises(OSError, match="ended before row 250"):
+            file[np.array([5, 250])]
+    for wrong in (np.array([300]), np.array([-301]), np.array([1.0, 2.0]), np.ones(300, bool)):
         with pytest.raises(IndexError):
-            file[np.array(wrong)]
+            file[wrong]
 
 
 @pytest.mark.parametrize("index", ["flat", "ivf"])
