@@ -1,11 +1,11 @@
 """Embeddings held in a file instead of memory, read and written a block of rows at a time.
 
 The query vectors of a run grow with the queries (1M queries at MiniLM's 384 dimensions: 1.4 GiB), while every
-stage reads them a chunk at a time: the dedupe and mining searches, the pair scores. Each access maps the file,
-copies the rows it asks for and unmaps it, so the process holds only the rows in use; the rest stay in the page
-cache, which the system can drop. The file sits beside the output folder (`.NAME.vectors-PID`, on the disk the
-user chose; a temporary folder may be memory) and is removed when the run ends, or by a later run if it was
-killed (pipeline/partials.py).
+stage reads them a chunk at a time: the dedupe and mining searches, the pair scores. Each access copies the rows
+it asks for (through a map of their span, or one read per row where they lie far apart), so the process holds only
+the rows in use; the rest stay in the page cache, which the system can drop. The file sits beside the output
+folder (`.NAME.vectors-PID`, on the disk the user chose; a temporary folder may be memory) and is removed when the
+run ends, or by a later run if it was killed (pipeline/partials.py).
 """
 
 import glob
