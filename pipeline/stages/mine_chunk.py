@@ -124,7 +124,7 @@ def _chosen_frame(chunk: pl.DataFrame, rows: np.ndarray, candidates: Candidates,
 
 def ranked_ids(chosen: pl.DataFrame, inputs: MiningInputs) -> pl.DataFrame:
     """Chosen (query_row, doc_row) as ids, ranked by descending score (ties by doc id). In the chunk, so that
-    mining holds only these (1M queries x 3: 55 MiB) and never the rows and the ids of all chunks at once."""
+    mining holds only these (631,000 queries x 3: about 50 MiB), never the rows and the ids of all chunks at once."""
     frame = chosen.select(
         query_id=pl.Series(inputs.query_ids[chosen["query_row"].to_numpy()], dtype=pl.UInt64),
         doc_id=pl.Series(inputs.doc_ids[chosen["doc_row"].to_numpy()], dtype=pl.UInt64),

@@ -27,9 +27,9 @@ BLOCK_BYTES = 8 * 2**20  # rows read at a time by a scan of the whole file (`blo
 ON_DISK_BYTES = 128 * 2**20
 GATHER_ROWS = 4096  # rows by number read at a time
 # Rows whose span in the file is at most this are read through a map of that span; rows spread wider are read one by
-# one (a read each). A map of the whole file for scattered rows made the whole file resident however few rows were read
-# (the kernel maps a cached file's neighbouring pages at each fault): 631,000 x 64-d rows in random order took 179 MiB
-# of RSS through maps of 4,096 rows at a time, 35 MiB read one by one, for 0.8 s more (benchmarks/RESULTS.md).
+# one. A map of the whole file made most of it resident for scattered rows, however few (the kernel maps a cached
+# file's neighbouring pages at each fault): 631,000 x 64-d rows in random order took 179 MiB of RSS through maps of
+# 4,096 rows at a time, 29 MiB read one by one, for 0.8 s more (benchmarks/RESULTS.md).
 SPAN_BYTES = 16 * 2**20
 
 
