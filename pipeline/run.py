@@ -29,7 +29,7 @@ from pipeline.run_summary import dedupe_summary, index_summary, instructions_ent
 from pipeline.stage_clock import StageClock
 from pipeline.stages.checkpoint import checkpoint_folder, load_mined, save_mined
 from pipeline.stages.conflicts import batch_links
-from pipeline.stages.dedupe import link_similar
+from pipeline.stages.dedupe import link_index, link_similar
 from pipeline.stages.embedding_cache import check_cache_dir
 from pipeline.stages.load_model import check_folder
 from pipeline.stages.mine import mine_negatives
@@ -53,7 +53,6 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
     from pipeline.engines import open_engine
     from pipeline.readers import read_dataset
     from pipeline.stages.encode import Encoder
-    from pipeline.stages.index import build_index
 
     out = check_out(out)  # now, not after an hour of mining
     if config.mining.negatives > MAX_NEGATIVES:  # `prep convert` keeps any K the input holds; mining cannot
@@ -87,8 +86,9 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         index = engine.build_corpus_index(doc_vectors, config.mining)
         clock.lap("index")
         threshold = config.dedupe.threshold
-        query_links = link_similar(query_vectors, threshold, build_index(query_vectors, config.mining),
-                                   map_tasks=engine.map_tasks)
+        query_index = link_index(query_vectors, config.mining)
+        query_links = link_similar(query_vectors, threshold, query_index, map_tasks=engine.map_tasks)
+        links_kind, query_index = query_index.kind, None
         release_free_memory()  # the query index, dropped: its blocks stay resident in the heap until trimmed
         clock.lap("dedupe")
         mined = load_mined(checkpoint)
@@ -131,7 +131,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
                      "seconds": round(encoder.stats.seconds, 3),
                      "tokenizer_workers": 0 if engine.encode_chunks else encoder.tokenizer_workers},
         "index": index_entry,
-        "dedupe": dedupe_summary(canon, query_links, doc_links, threshold, query_copies),
+        "dedupe": dedupe_summary(canon, query_links, doc_links, threshold, query_copies, links_kind),
         "checkpoint": {"mined": str(checkpoint), "resumed": resumed},
         "stages": stage_counts(canon, output),
         "filters": filter_summary(mined, config),

@@ -37,12 +37,13 @@ def instructions_entry(canon: Canonical, layout: Layout, config: RunConfig) -> d
 
 
 def dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, threshold: float,
-                   query_copies: pl.DataFrame | None) -> dict:
+                   query_copies: pl.DataFrame | None, index_kind: str) -> dict:
     """`query_copies`: None where the documents were not searched (only conflict-free batches read them)."""
     clusters = query_links.clusters()
     sizes = cluster_sizes(clusters)
     return {
         "threshold": threshold,
+        "index": index_kind,  # the queries' links were searched in: "flat" (exact) or IVF (dedupe.EXACT_MAX)
         "queries_merged": duplicate_counts(canon) | {"semantic": int(len(clusters) - len(np.unique(clusters)))},
         "near_duplicate_query_pairs": len(query_links.source) // 2,
         "query_clusters": len(np.unique(clusters)),

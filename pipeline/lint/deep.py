@@ -30,11 +30,10 @@ def query_links(table: LintTable, context: LintContext) -> tuple[pl.Series, obje
     """The table's distinct query ids and the near-duplicate links between them (cosine >= --threshold)."""
     if "query_links" not in table.cache:
         from pipeline.config import MiningConfig
-        from pipeline.stages.dedupe import link_similar
-        from pipeline.stages.index import build_index
+        from pipeline.stages.dedupe import link_index, link_similar
 
         queries = distinct_texts(table.texts.filter(pl.col("role") == "anchor"))
         vectors = embed(queries, context)
-        links = link_similar(vectors, context.options.threshold, build_index(vectors, MiningConfig()))
+        links = link_similar(vectors, context.options.threshold, link_index(vectors, MiningConfig()))
         table.cache["query_links"] = (queries["id"], links)
     return table.cache["query_links"]

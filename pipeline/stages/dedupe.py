@@ -8,7 +8,7 @@ of links would join unrelated texts into one giant cluster.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -26,6 +26,10 @@ NEIGHBOURS = 16
 # 1,033 MiB with 64, 343 s and 3,806 MiB with 256.
 MOST_NEIGHBOURS = 64
 CHUNK = 8192
+# Links are searched exactly up to this many texts, in an IVF index above (unless `mining.index` says otherwise): at
+# the threshold's cosines IVF's probed lists hold every link. 24,616 real texts (MiniLM): the same links as exact
+# search at 0.7 to 0.95, in 2.0 s against 3.0; 264,000 x 64-d: the same links, 20 s against 134 (exact is n^2).
+EXACT_MAX = 20_000
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,11 @@ class Links:
         smallest = np.full(components.max() + 1, self.count, dtype=np.int64)
         np.minimum.at(smallest, components, np.arange(self.count))
         return smallest[components]
+
+
+def link_index(vectors: np.ndarray, config: MiningConfig) -> SearchIndex:
+    """The index that links among `vectors` are searched in (`link_similar`)."""
+    return build_index(vectors, replace(config, exact_max_docs=min(config.exact_max_docs, EXACT_MAX)))
 
 
 def link_similar(vectors: np.ndarray, threshold: float, index: SearchIndex, neighbours: int = NEIGHBOURS,
@@ -112,7 +121,7 @@ def link_rows(vectors: np.ndarray, rows: np.ndarray, threshold: float, config: M
     if len(rows) == 0:
         return Links(none, none, len(vectors)), none, none
     subset = np.ascontiguousarray(vectors[rows])
-    index = build_index(subset, config)
+    index = link_index(subset, config)
     found = link_similar(subset, threshold, index)
     copies = [link_chunk(start, (queries, index), threshold, min(NEIGHBOURS, len(rows)), CHUNK,
                          min(MOST_NEIGHBOURS, len(rows)), own=False)

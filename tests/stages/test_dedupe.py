@@ -2,7 +2,7 @@ import numpy as np
 import polars as pl
 
 from pipeline.config import MiningConfig
-from pipeline.stages.dedupe import case_copies, cluster_sizes, link_rows, link_similar
+from pipeline.stages.dedupe import EXACT_MAX, case_copies, cluster_sizes, link_index, link_rows, link_similar
 from pipeline.stages.index import build_index
 
 
@@ -41,6 +41,26 @@ def test_approximate_index_finds_nearly_the_same_links():
     _, approximate = links_of(vectors, 0.99, build_index(vectors, MiningConfig(index="ivf")))
     assert exact == sorted([(i, i + 40) for i in range(40)] + [(i + 40, i) for i in range(40)])
     assert len(set(approximate) & set(exact)) / len(exact) > 0.9
+
+
+def test_links_of_many_texts_are_searched_in_an_ivf_index_and_are_the_exact_ones():
+    """Exact search of n texts against each other costs n^2: above EXACT_MAX they are searched in an IVF index,
+    which finds the same links at a dedupe threshold (the 400 pairs here lie at cosine 0.86 to 0.99)."""
+    rng = np.random.default_rng(0)
+    count = EXACT_MAX + 4_000
+    vectors = unit(rng.normal(size=(count, 64)))
+    copies = rng.choice(count, size=400, replace=False)
+    similar = np.linspace(0.86, 0.99, 400)[:, None]
+    noise = rng.normal(size=(400, 64))
+    noise = unit(noise - (noise * vectors[copies]).sum(axis=1, keepdims=True) * vectors[copies])  # orthogonal
+    planted = unit(similar * vectors[copies] + np.sqrt(1 - similar**2) * noise)
+    vectors = np.ascontiguousarray(np.concatenate([vectors, planted]))
+    index = link_index(vectors, MiningConfig())
+    assert index.kind.startswith("IVF") and link_index(vectors[:EXACT_MAX], MiningConfig()).kind == "flat"
+    assert link_index(vectors, MiningConfig(index="flat")).kind == "flat"
+    _, approximate = links_of(vectors, 0.85, index)
+    _, exact = links_of(vectors, 0.85, build_index(vectors, MiningConfig(index="flat")))
+    assert {(int(row), count + i) for i, row in enumerate(copies)} <= set(exact) and approximate == exact
 
 
 def test_links_among_some_rows_keep_the_row_numbers_of_all():

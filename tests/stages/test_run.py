@@ -399,6 +399,7 @@ def test_exact_normalised_and_semantic_duplicate_queries_are_merged(tmp_path, ti
     manifest = run((path, corpus), tiny_model, tmp_path, negatives=3, relative_margin=None, dedupe=0.9999)
     merged = manifest["dedupe"]["queries_merged"]
     assert merged["exact"] == 1 and merged["normalized"] == 1 and merged["semantic"] >= 1
+    assert manifest["dedupe"]["index"] == "flat"  # a few queries: searched exactly
     dataset = datasets.load_from_disk(str(tmp_path / "out"))
     cluster_positives = {p for row in rows if row["query"].strip().lower() == "who wrote hamlet" for p in row["pos"]}
     for row in dataset:
