@@ -130,6 +130,23 @@ def test_ivf_holds_half_precision_and_returns_exact_scores(vectors):
     assert everything.nprobe == 205 and np.mean(found == exact) > 0.99  # every list probed: the exact top 20
 
 
+def test_the_lists_are_trained_as_faiss_trains_them(vectors):
+    """prep trains only the coarse quantizer (IndexIVF.train copies the sample for an encoder that learns nothing):
+    the same centroids, codes and results as the index FAISS trains on the same sample."""
+    docs, queries = vectors
+    index = ivf(docs)
+    theirs = faiss.index_factory(32, "IVF205,SQfp16", faiss.METRIC_INNER_PRODUCT)
+    theirs.train(docs)  # the whole sample: 8,000 documents, fewer than 64 per list
+    theirs.add(docs)
+    centroids = [faiss.rev_swig_ptr(faiss.downcast_index(i.quantizer).get_xb(), 205 * 32).copy()
+                 for i in (index.ivf, theirs)]
+    assert np.array_equal(*centroids)
+    params = faiss.SearchParametersIVF(nprobe=32)
+    ours, found = index.ivf.search(queries, 20, params=params)
+    expected, expected_found = theirs.search(queries, 20, params=params)
+    assert np.array_equal(found, expected_found) and np.array_equal(ours, expected)
+
+
 class CountedReads:
     """An array that counts the rows read from it, as a VectorFile's page faults would."""
 
