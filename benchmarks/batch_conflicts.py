@@ -41,9 +41,8 @@ def main() -> None:
     from pipeline.config import EncoderConfig, MiningConfig
     from pipeline.sampler import BlockBatchSampler
     from pipeline.stages.conflicts import conflict_documents, conflicting_pairs, forbidden_ids, row_sets
-    from pipeline.stages.dedupe import link_rows, link_similar
+    from pipeline.stages.dedupe import link_index, link_rows, link_similar
     from pipeline.stages.encode import Encoder
-    from pipeline.stages.index import build_index
     from pipeline.stages.pack import pack_blocks
 
     encoder = Encoder(EncoderConfig()).setup()
@@ -54,7 +53,7 @@ def main() -> None:
         queries = encoder.embed(canon.queries.rename({"query_id": "id"}), None)
         docs = encoder.embed(canon.corpus.rename({"doc_id": "id"}), None)
         config = MiningConfig()
-        query_links = link_similar(queries, args.threshold, build_index(queries, config))
+        query_links = link_similar(queries, args.threshold, link_index(queries, args.threshold, config))
         # as prep run: links among the documents that define conflicts (pairs: the positives)
         doc_links, _, _ = link_rows(docs, conflict_documents(canon, canon.negatives), args.threshold, config)
         forbidden_by_query = forbidden_ids(canon.queries["query_id"], query_links, canon.corpus["doc_id"], doc_links,

@@ -16,15 +16,14 @@ import numpy as np
 
 def run_one(texts: int, group: int, most: int) -> None:
     from pipeline.config import MiningConfig
-    from pipeline.stages.dedupe import link_similar
-    from pipeline.stages.index import build_index
+    from pipeline.stages.dedupe import link_index, link_similar
 
     rng = np.random.default_rng(0)
     centres = rng.standard_normal((texts // group, 64)).astype(np.float32)
     vectors = np.repeat(centres, group, axis=0) + 0.15 * rng.standard_normal((texts, 64)).astype(np.float32)
     vectors = np.ascontiguousarray(vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
     started = time.perf_counter()
-    links = link_similar(vectors, 0.9, build_index(vectors, MiningConfig()), most=most)
+    links = link_similar(vectors, 0.9, link_index(vectors, 0.9, MiningConfig()), most=most)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"| {most} | {time.perf_counter() - started:.1f} | {len(links.source):,} | {peak:,.0f} |", flush=True)
 

@@ -77,7 +77,7 @@ class MiningConfig:
     sampling: str = "top"
     trust_given_negatives: bool = False
     index: str = "auto"
-    exact_max_docs: int = 200_000  # above this `auto` uses an approximate IVF index
+    exact_max_docs: int = 200_000  # above this `auto` indexes the corpus in IVF (the dedupe's links: above 20,000)
     target_recall: float | None = 0.9  # IVF: nprobe doubles until this share of the exact top-k is found
     max_nprobe: int | None = None  # ... or this many lists (None: a sixteenth of them, about exact search's cost)
     query_chunk: int = 1024

@@ -86,7 +86,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         index = engine.build_corpus_index(doc_vectors, config.mining)
         clock.lap("index")
         threshold = config.dedupe.threshold
-        query_index = link_index(query_vectors, config.mining)
+        query_index = link_index(query_vectors, threshold, config.mining)
         query_links = link_similar(query_vectors, threshold, query_index, map_tasks=engine.map_tasks)
         links_kind, query_index = query_index.kind, None
         release_free_memory()  # the query index, dropped: its blocks stay resident in the heap until trimmed

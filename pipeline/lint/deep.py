@@ -34,6 +34,7 @@ def query_links(table: LintTable, context: LintContext) -> tuple[pl.Series, obje
 
         queries = distinct_texts(table.texts.filter(pl.col("role") == "anchor"))
         vectors = embed(queries, context)
-        links = link_similar(vectors, context.options.threshold, link_index(vectors, MiningConfig()))
+        threshold = context.options.threshold
+        links = link_similar(vectors, threshold, link_index(vectors, threshold, MiningConfig()))
         table.cache["query_links"] = (queries["id"], links)
     return table.cache["query_links"]

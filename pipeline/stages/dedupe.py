@@ -23,13 +23,16 @@ from pipeline.wording import counted
 NEIGHBOURS = 16
 # A text with more near-duplicates than NEIGHBOURS is searched deeper, up to this many. Templated data, where each
 # text has hundreds, holds links in proportion: 100k texts in groups of 500 took 77 s and 276 MiB with 16, 131 s and
-# 1,033 MiB with 64, 343 s and 3,806 MiB with 256.
+# 1,033 MiB with 64, 343 s and 3,806 MiB with 256 (searched exactly, before IVF_FROM_COSINE).
 MOST_NEIGHBOURS = 64
 CHUNK = 8192
-# Links are searched exactly up to this many texts, in an IVF index above (unless `mining.index` says otherwise): at
-# the threshold's cosines IVF's probed lists hold every link. 24,616 real texts (MiniLM): the same links as exact
-# search at 0.7 to 0.95, in 2.0 s against 3.0; 264,000 x 64-d: the same links, 20 s against 134 (exact is n^2).
+# At a threshold of IVF_FROM_COSINE or more, links are searched exactly up to EXACT_MAX texts and in an IVF index
+# above (unless `mining.index` says otherwise): IVF's 32 probed lists hold every link at such cosines. 24,616 real
+# texts (MiniLM): the same links as exact search at 0.7 to 0.95, in 2.0 s against 3.0; 264,000 x 64-d: the same
+# links, 20 s against 134 (exact is n^2). Lower thresholds keep the corpus index's choice (`mining.exact_max_docs`):
+# on random vectors IVF missed 1% of the links at 0.7, 14% at 0.5.
 EXACT_MAX = 20_000
+IVF_FROM_COSINE = 0.8
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +60,10 @@ class Links:
         return smallest[components]
 
 
-def link_index(vectors: np.ndarray, config: MiningConfig) -> SearchIndex:
-    """The index that links among `vectors` are searched in (`link_similar`)."""
+def link_index(vectors: np.ndarray, threshold: float, config: MiningConfig) -> SearchIndex:
+    """The index that links at cosine >= `threshold` among `vectors` are searched in (`link_similar`)."""
+    if threshold < IVF_FROM_COSINE:
+        return build_index(vectors, config)
     return build_index(vectors, replace(config, exact_max_docs=min(config.exact_max_docs, EXACT_MAX)))
 
 
@@ -121,7 +126,7 @@ def link_rows(vectors: np.ndarray, rows: np.ndarray, threshold: float, config: M
     if len(rows) == 0:
         return Links(none, none, len(vectors)), none, none
     subset = np.ascontiguousarray(vectors[rows])
-    index = link_index(subset, config)
+    index = link_index(subset, threshold, config)
     found = link_similar(subset, threshold, index)
     copies = [link_chunk(start, (queries, index), threshold, min(NEIGHBOURS, len(rows)), CHUNK,
                          min(MOST_NEIGHBOURS, len(rows)), own=False)

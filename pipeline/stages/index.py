@@ -115,8 +115,8 @@ def empty_index(embeddings: np.ndarray, config: MiningConfig) -> SearchIndex:
     index = faiss.index_factory(dimension, kind, faiss.METRIC_INNER_PRODUCT)
     sample = np.random.default_rng(config.seed).choice(count, size=min(count, 64 * nlist), replace=False)
     # The lists' centroids, trained as IndexIVF.train trains them (its clustering parameters: spherical k-means).
-    # IndexIVF.train also holds two more copies of the sample (its residuals, and another) for the half-precision
-    # encoder, which has nothing to learn: 111,360 x 384-d, a peak of +317 MiB against +27, the same index.
+    # IndexIVF.train also copies the sample for the half-precision encoder, which has nothing to learn (its
+    # residuals; from 100,000 points a subsample as well): 111,360 x 384-d, a peak of +317 MiB against +27.
     faiss.Clustering(dimension, nlist, index.cp).train(
         np.ascontiguousarray(embeddings[np.sort(sample)], dtype=np.float32), index.quantizer)
     index.is_trained = True

@@ -55,9 +55,10 @@ def test_links_of_many_texts_are_searched_in_an_ivf_index_and_are_the_exact_ones
     noise = unit(noise - (noise * vectors[copies]).sum(axis=1, keepdims=True) * vectors[copies])  # orthogonal
     planted = unit(similar * vectors[copies] + np.sqrt(1 - similar**2) * noise)
     vectors = np.ascontiguousarray(np.concatenate([vectors, planted]))
-    index = link_index(vectors, MiningConfig())
-    assert index.kind.startswith("IVF") and link_index(vectors[:EXACT_MAX], MiningConfig()).kind == "flat"
-    assert link_index(vectors, MiningConfig(index="flat")).kind == "flat"
+    index = link_index(vectors, 0.85, MiningConfig())
+    assert index.kind.startswith("IVF") and link_index(vectors[:EXACT_MAX], 0.85, MiningConfig()).kind == "flat"
+    assert link_index(vectors, 0.85, MiningConfig(index="flat")).kind == "flat"
+    assert link_index(vectors, 0.7, MiningConfig()).kind == "flat"  # at low cosines IVF misses links: the corpus rule
     _, approximate = links_of(vectors, 0.85, index)
     _, exact = links_of(vectors, 0.85, build_index(vectors, MiningConfig(index="flat")))
     assert {(int(row), count + i) for i, row in enumerate(copies)} <= set(exact) and approximate == exact

@@ -112,11 +112,13 @@ if where == "memory":  # the local engine as it was: the query vectors in an arr
         yield engines.Engine(None, summary={"name": "local", "workers": 1})
     engines.open_engine = in_memory
 embed_all, held = Encoder.embed_all, []
-def measured(*args, **kwargs):  # what the embedding left allocated (numpy reports its arrays to tracemalloc): what
-    tracemalloc.start()         # the run holds from here to the layout, without the allocator's retained pages
+def measured(*args, **kwargs):  # what the embedding left allocated and the run holds on to (numpy reports its
+    tracemalloc.start()         # arrays to tracemalloc), without the allocator's retained pages
     vectors = embed_all(*args, **kwargs)
     held.append(tracemalloc.get_traced_memory()[0] // 2**20)
     tracemalloc.stop()
+    kind = type(vectors[0]).__name__
+    assert kind == ("VectorFile" if where == "disk" else "ndarray"), kind
     return vectors
 Encoder.embed_all = measured
 config = RunConfig(encoder=EncoderConfig(model=str(folder / "model"), cache_dir=str(folder / "cache" / where)))
@@ -149,7 +151,8 @@ def static_model_and_queries(folder, queries: int, dimension: int) -> None:
 
 def test_a_run_does_not_hold_the_query_vectors_and_writes_what_it_wrote_with_them_held(tmp_path):
     """16,000 queries at 1,536 dimensions: 94 MiB of query vectors, which a run held from the encoding to the
-    mining (and more with a bigger model: 1.4 GiB for 1M queries at MiniLM's 384)."""
+    mining (and more with a bigger model: 1.4 GiB for 1M queries at MiniLM's 384); measured once every text is
+    embedded."""
     static_model_and_queries(tmp_path, 16_000, 1536)
     env = os.environ | {"PYTHONPATH": os.pathsep.join(sys.path), "HF_HUB_OFFLINE": "1"}
     held = {}

@@ -86,11 +86,11 @@ def _near_queries(anchors: pl.DataFrame, eval_queries: pl.DataFrame, key: str, c
     """Training anchors within --threshold cosine of an eval query, but for those equal to one (by `key`)."""
     from pipeline.config import MiningConfig
     from pipeline.lint.deep import distinct_texts, embed
-    from pipeline.stages.dedupe import link_index
+    from pipeline.stages.index import build_index
 
     train, held_out = distinct_texts(anchors), distinct_texts(eval_queries)
     if train.is_empty() or held_out.is_empty():
         return anchors.clear()
-    best, _ = link_index(embed(held_out, context), MiningConfig()).search(embed(train, context), 1)
+    best, _ = build_index(embed(held_out, context), MiningConfig()).search(embed(train, context), 1)
     close = train.filter(pl.Series(best[:, 0] >= context.options.threshold))
     return anchors.filter(pl.col("id").is_in(close["id"].implode()) & ~pl.col(key).is_in(eval_queries[key].implode()))
