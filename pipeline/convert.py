@@ -22,7 +22,7 @@ from pipeline.provenance import describe_inputs, package_versions
 from pipeline.report.tokens import load_token_counter
 from pipeline.row_accounting import rejected_rows, stage_counts
 from pipeline.run import RunInputs
-from pipeline.stages.dedupe import case_copies, case_links
+from pipeline.stages.case_links import case_copies, case_links
 from pipeline.stages.write import check_out
 
 

@@ -2,7 +2,8 @@ import numpy as np
 import polars as pl
 
 from pipeline.config import MiningConfig
-from pipeline.stages.dedupe import EXACT_MAX, case_copies, cluster_sizes, link_index, link_rows, link_similar
+from pipeline.stages.case_links import case_copies
+from pipeline.stages.dedupe import EXACT_MAX, cluster_sizes, link_index, link_rows, link_similar
 from pipeline.stages.index import build_index
 
 
