@@ -146,4 +146,3 @@ def cluster_sizes(labels: np.ndarray) -> dict[str, int]:
     _, sizes = np.unique(labels, return_counts=True)
     values, counts = np.unique(sizes, return_counts=True)
     return {str(int(v)): int(c) for v, c in zip(values, counts, strict=True)}
-
