@@ -88,7 +88,8 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         threshold = config.dedupe.threshold
         query_index = link_index(query_vectors, threshold, config.mining)
         query_links = link_similar(query_vectors, threshold, query_index, map_tasks=engine.map_tasks)
-        links_kind, query_index = query_index.kind, None
+        links_kind = query_index.kind
+        del query_index
         release_free_memory()  # the query index, dropped: its blocks stay resident in the heap until trimmed
         clock.lap("dedupe")
         mined = load_mined(checkpoint)

@@ -45,8 +45,9 @@ def test_approximate_index_finds_nearly_the_same_links():
 
 
 def test_links_of_many_texts_are_searched_in_an_ivf_index_and_are_the_exact_ones():
-    """Exact search of n texts against each other costs n^2: above EXACT_MAX they are searched in an IVF index,
-    which finds the same links at a dedupe threshold (the 400 pairs here lie at cosine 0.86 to 0.99)."""
+    """Exact search of n texts against each other costs n^2: at a threshold of 0.8 or more, above EXACT_MAX texts
+    they are searched in an IVF index, which finds the same links there (the 400 pairs here lie at cosine 0.86 to
+    0.99); below 0.8 IVF misses links, and the corpus index's rule stays."""
     rng = np.random.default_rng(0)
     count = EXACT_MAX + 4_000
     vectors = unit(rng.normal(size=(count, 64)))
