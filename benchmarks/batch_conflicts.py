@@ -41,8 +41,9 @@ def main() -> None:
     from pipeline.config import EncoderConfig, MiningConfig
     from pipeline.sampler import BlockBatchSampler
     from pipeline.stages.conflicts import conflict_documents, conflicting_pairs, forbidden_ids, row_sets
-    from pipeline.stages.dedupe import link_index, link_rows, link_similar
+    from pipeline.stages.dedupe import link_rows, link_similar
     from pipeline.stages.encode import Encoder
+    from pipeline.stages.link_index import link_index
     from pipeline.stages.pack import pack_blocks
 
     encoder = Encoder(EncoderConfig()).setup()

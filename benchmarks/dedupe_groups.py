@@ -16,7 +16,8 @@ import numpy as np
 
 def run_one(texts: int, group: int, most: int) -> None:
     from pipeline.config import MiningConfig
-    from pipeline.stages.dedupe import link_index, link_similar
+    from pipeline.stages.dedupe import link_similar
+    from pipeline.stages.link_index import link_index
 
     rng = np.random.default_rng(0)
     centres = rng.standard_normal((texts // group, 64)).astype(np.float32)

@@ -29,8 +29,9 @@ from pipeline.run_summary import dedupe_summary, index_summary, instructions_ent
 from pipeline.stage_clock import StageClock
 from pipeline.stages.checkpoint import checkpoint_folder, load_mined, save_mined
 from pipeline.stages.conflicts import batch_links
-from pipeline.stages.dedupe import link_index, link_similar
+from pipeline.stages.dedupe import link_similar
 from pipeline.stages.embedding_cache import check_cache_dir
+from pipeline.stages.link_index import link_index
 from pipeline.stages.load_model import check_folder
 from pipeline.stages.mine import mine_negatives
 from pipeline.stages.scores import cosine_of_pairs, teacher_scores

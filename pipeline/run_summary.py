@@ -43,7 +43,7 @@ def dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, thres
     sizes = cluster_sizes(clusters)
     return {
         "threshold": threshold,
-        "index": index_kind,  # the queries' links were searched in: "flat" (exact) or IVF (dedupe.link_index)
+        "index": index_kind,  # the queries' links were searched in: "flat" (exact) or IVF (stages.link_index)
         "queries_merged": duplicate_counts(canon) | {"semantic": int(len(clusters) - len(np.unique(clusters)))},
         "near_duplicate_query_pairs": len(query_links.source) // 2,
         "query_clusters": len(np.unique(clusters)),

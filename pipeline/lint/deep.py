@@ -30,7 +30,8 @@ def query_links(table: LintTable, context: LintContext) -> tuple[pl.Series, obje
     """The table's distinct query ids and the near-duplicate links between them (cosine >= --threshold)."""
     if "query_links" not in table.cache:
         from pipeline.config import MiningConfig
-        from pipeline.stages.dedupe import link_index, link_similar
+        from pipeline.stages.dedupe import link_similar
+        from pipeline.stages.link_index import link_index
 
         queries = distinct_texts(table.texts.filter(pl.col("role") == "anchor"))
         vectors = embed(queries, context)

@@ -8,13 +8,14 @@ of links would join unrelated texts into one giant cluster.
 """
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
 
 from pipeline.config import MiningConfig
-from pipeline.stages.index import SearchIndex, build_index
+from pipeline.stages.index import SearchIndex
+from pipeline.stages.link_index import link_index, shards
 from pipeline.stages.task_map import TaskMap, run_here
 from pipeline.wording import counted
 
@@ -24,14 +25,6 @@ NEIGHBOURS = 16
 # 1,033 MiB with 64, 343 s and 3,806 MiB with 256 (searched exactly, before IVF_FROM_COSINE).
 MOST_NEIGHBOURS = 64
 CHUNK = 8192
-# At a threshold of IVF_FROM_COSINE or more, links are searched exactly up to EXACT_MAX texts and in an IVF index
-# above (unless `mining.index` says otherwise): IVF's 32 probed lists hold every link at such cosines. 24,616 real
-# texts (MiniLM): the same links as exact search at 0.7 to 0.95, in 2.0 s against 3.0; 264,000 x 64-d: the same
-# links, 20 s against 134 (exact is n^2). Lower thresholds keep the corpus index's choice (`mining.exact_max_docs`):
-# on random vectors IVF missed 1% of the links at 0.7, 14% at 0.5.
-EXACT_MAX = 20_000
-IVF_FROM_COSINE = 0.8
-
 logger = logging.getLogger(__name__)
 
 
@@ -58,25 +51,19 @@ class Links:
         return smallest[components]
 
 
-def link_index(vectors: np.ndarray, threshold: float, config: MiningConfig) -> SearchIndex:
-    """The index that links at cosine >= `threshold` among `vectors` are searched in (`link_similar`)."""
-    if threshold < IVF_FROM_COSINE:
-        return build_index(vectors, config)
-    return build_index(vectors, replace(config, exact_max_docs=min(config.exact_max_docs, EXACT_MAX)))
-
-
 def link_similar(vectors: np.ndarray, threshold: float, index: SearchIndex, neighbours: int = NEIGHBOURS,
                  map_tasks: TaskMap = run_here, chunk: int = CHUNK, most: int = MOST_NEIGHBOURS) -> Links:
-    """Links between rows of `vectors` (normalised float32, the rows of `index`) at cosine >= threshold, searched
-    `chunk` rows at a time (tasks on the Ray engine)."""
+    """Links between rows of `vectors` (normalised float32, the rows of `index`, or `index` to be filled: `shards`)
+    at cosine >= threshold, searched `chunk` rows at a time (tasks on the Ray engine)."""
     count = len(vectors)
     k = min(neighbours + 1, count)
     deepest = min(max(most, neighbours) + 1, count)
-    found = map_tasks(partial(link_chunk, threshold=threshold, k=k, chunk=chunk, deepest=deepest),
-                      list(range(0, count, chunk)), (vectors, index))
+    search = partial(link_chunk, threshold=threshold, k=k, chunk=chunk, deepest=deepest)
+    found = [part for shard in shards(index, vectors)
+             for part in map_tasks(search, list(range(0, count, chunk)), (vectors, shard))]
     source = np.concatenate([np.zeros(0, np.int64), *(sources for sources, _, _ in found)])
     target = np.concatenate([np.zeros(0, np.int64), *(targets for _, targets, _ in found)])
-    if capped := sum(more for _, _, more in found):
+    if capped := len(np.unique(np.concatenate([np.zeros(0, np.int64), *(rows for _, _, rows in found)]))):
         logger.warning("%d texts have more than %d near-duplicates: linked to their %d nearest only", capped,
                        deepest - 1, deepest - 1)
     pairs = np.unique(np.stack([np.concatenate([source, target]), np.concatenate([target, source])], axis=1), axis=0)
@@ -84,9 +71,9 @@ def link_similar(vectors: np.ndarray, threshold: float, index: SearchIndex, neig
 
 
 def link_chunk(start: int, shared: tuple[np.ndarray, SearchIndex], threshold: float, k: int, chunk: int,
-               deepest: int, own: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
-    """(source, target) rows of the links from rows start..start+chunk of `vectors` to rows of the index, and how
-    many rows have more near-duplicates than `deepest` - 1 (`own`: the index holds `vectors`, links to itself
+               deepest: int, own: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(source, target) rows of the links from rows start..start+chunk of `vectors` to rows of the index, and the
+    rows that have more near-duplicates than `deepest` - 1 (`own`: the index holds `vectors`, links to itself
     left out; else other texts, the documents a query's text is found among).
 
     A row whose k-th neighbour is still at or above the threshold has more near-duplicates than k: it is searched
@@ -94,14 +81,14 @@ def link_chunk(start: int, shared: tuple[np.ndarray, SearchIndex], threshold: fl
     k paraphrases keeps every link; the other rows cost one search of depth k."""
     vectors, index = shared
     rows = np.arange(start, min(start + chunk, len(vectors)))
-    sources, targets, capped = [], [], 0
+    sources, targets, capped = [], [], rows[:0]
     while len(rows):
         last = k >= deepest
         beyond = last and deepest < len(index.vectors)  # one result more, only to tell whether any near lie beyond
         scores, found = index.search(vectors[rows], k + beyond, floor=threshold)
         near = (scores >= threshold) & (found >= 0)
         if beyond:
-            capped = int(near[:, -1].sum())
+            capped = rows[near[:, -1]]
             found, near = found[:, :-1], near[:, :-1]
         linked = near & (found != rows[:, None]) if own else near
         sources.append(np.broadcast_to(rows[:, None], found.shape)[linked])
@@ -126,13 +113,13 @@ def link_rows(vectors: np.ndarray, rows: np.ndarray, threshold: float, config: M
     subset = np.ascontiguousarray(vectors[rows])
     index = link_index(subset, threshold, config)
     found = link_similar(subset, threshold, index)
-    copies = [link_chunk(start, (queries, index), threshold, min(NEIGHBOURS, len(rows)), CHUNK,
+    copies = [link_chunk(start, (queries, shard), threshold, min(NEIGHBOURS, len(rows)), CHUNK,
                          min(MOST_NEIGHBOURS, len(rows)), own=False)
-              for start in range(0, 0 if queries is None else len(queries), CHUNK)]
+              for shard in shards(index, subset) for start in range(0, 0 if queries is None else len(queries), CHUNK)]
     pairs = np.stack([np.concatenate([none, *(sources for sources, _, _ in copies)]),
                       np.concatenate([none, *(targets for _, targets, _ in copies)])], axis=1)
     pairs = np.unique(pairs, axis=0)  # a query searched again, deeper, finds its first copies again
-    if capped := sum(more for _, _, more in copies):
+    if capped := len(np.unique(np.concatenate([none, *(more for _, _, more in copies)]))):
         most = min(MOST_NEIGHBOURS, len(rows))
         logger.warning("%s more than %d near-copies among the output's documents: kept apart from the %d nearest "
                        "only", counted(capped, "query has", "queries have"), most, most)

@@ -100,9 +100,9 @@ def build_index(embeddings: np.ndarray, config: MiningConfig) -> SearchIndex:
     return search_index.holding(embeddings)
 
 
-def empty_index(embeddings: np.ndarray, config: MiningConfig) -> SearchIndex:
-    """The index `embeddings` call for, trained (IVF: on a seeded sample of them) but holding no vectors yet: the
-    Ray engine adds each shard of the corpus to its own copy (`holding`)."""
+def empty_index(embeddings: np.ndarray, config: MiningConfig, most_sampled: int | None = None) -> SearchIndex:
+    """The index `embeddings` call for, trained (IVF: on a seeded sample of them, of at most `most_sampled` rows)
+    but holding no vectors yet: the Ray engine adds each shard of the corpus to its own copy (`holding`)."""
     import faiss
 
     count, dimension = embeddings.shape
@@ -113,7 +113,10 @@ def empty_index(embeddings: np.ndarray, config: MiningConfig) -> SearchIndex:
     nlist = max(1, min(int(4 * np.sqrt(count)), count // 39))  # FAISS wants >= 39 training points a list
     kind = f"IVF{nlist},SQfp16"
     index = faiss.index_factory(dimension, kind, faiss.METRIC_INNER_PRODUCT)
-    sample = np.random.default_rng(config.seed).choice(count, size=min(count, 64 * nlist), replace=False)
+    size = min(count, 64 * nlist, most_sampled or count)
+    sample = np.random.default_rng(config.seed).choice(count, size=size, replace=False)
+    # FAISS warns below 39 points a list; the query dedupe's links are found as well from 6 (`dedupe.LINK_BYTES`).
+    index.cp.min_points_per_centroid = min(index.cp.min_points_per_centroid, size // nlist)
     # The lists' centroids, trained as IndexIVF.train trains them (its clustering parameters: spherical k-means).
     # IndexIVF.train also copies the sample for the half-precision encoder, which has nothing to learn (its
     # residuals; from 100,000 points a subsample as well): 111,360 x 384-d, a peak of +317 MiB against +27.

@@ -3,8 +3,9 @@ import polars as pl
 
 from pipeline.config import MiningConfig
 from pipeline.stages.case_links import case_copies
-from pipeline.stages.dedupe import EXACT_MAX, cluster_sizes, link_index, link_rows, link_similar
+from pipeline.stages.dedupe import cluster_sizes, link_rows, link_similar
 from pipeline.stages.index import build_index
+from pipeline.stages.link_index import EXACT_MAX, link_index
 
 
 def unit(vectors):

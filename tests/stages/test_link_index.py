@@ -1,0 +1,86 @@
+from dataclasses import replace
+
+import faiss
+import numpy as np
+import pytest
+
+import pipeline.stages.link_index as link_index_module
+from pipeline.config import MiningConfig
+from pipeline.stages.dedupe import link_rows, link_similar
+from pipeline.stages.link_index import EXACT_MAX, link_index, shards
+from pipeline.stages.vector_file import VectorFile
+
+
+def planted(count, dimension, pairs, seed=0):
+    """`count` random unit vectors and `pairs` near-copies of some of them at cosine 0.86 to 0.99, appended."""
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(count, dimension)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    copies = rng.choice(count, size=pairs, replace=False)
+    similar = np.linspace(0.86, 0.99, pairs, dtype=np.float32)[:, None]
+    noise = rng.normal(size=(pairs, dimension)).astype(np.float32)
+    noise -= (noise * vectors[copies]).sum(axis=1, keepdims=True) * vectors[copies]
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    near = similar * vectors[copies] + np.sqrt(1 - similar**2) * noise
+    near /= np.linalg.norm(near, axis=1, keepdims=True)
+    return np.ascontiguousarray(np.concatenate([vectors, near]), dtype=np.float32), copies
+
+
+def pairs_of(links):
+    return sorted(zip(links.source.tolist(), links.target.tolist(), strict=True))
+
+
+@pytest.fixture
+def small_shards(monkeypatch):
+    """Shards of 4,096 rows of 32-d (and a sample of 2,048 rows): several shards from a test's few vectors."""
+    monkeypatch.setattr(link_index_module, "LINK_BYTES", 4096 * 2 * 32)
+
+
+def test_shards_hold_every_row_once_under_its_number_and_a_bounded_share(small_shards):
+    vectors, _ = planted(EXACT_MAX + 1_000, 32, 10)
+    index = link_index(vectors, 0.9, MiningConfig())
+    assert index.kind.startswith("IVF") and index.ivf.ntotal == 0  # filled by `shards`, not here
+    held = []
+    for shard in shards(index, vectors):
+        assert 0 < shard.ivf.ntotal <= 4096 and shard.vectors is vectors
+        invlists = faiss.extract_index_ivf(shard.ivf).invlists
+        held.append(np.concatenate([faiss.rev_swig_ptr(invlists.get_ids(i), invlists.list_size(i)).copy()
+                                    for i in range(shard.ivf.nlist) if invlists.list_size(i)]))
+    assert len(held) == 6 and np.array_equal(np.sort(np.concatenate(held)), np.arange(len(vectors)))
+    assert index.ivf.ntotal == 0  # the caller's index is left empty: the shards fill a copy
+
+
+def test_links_searched_in_shards_are_those_of_one_index_of_all_rows(small_shards, tmp_path):
+    """Every row searches every shard, so each probes the same lists as in one index holding all rows: the same
+    links, for pairs within a shard and across shards (the near-copies are appended after the last shard's start),
+    from an array and from a VectorFile."""
+    vectors, copies = planted(EXACT_MAX + 1_000, 32, 300)
+    index = link_index(vectors, 0.9, MiningConfig())
+    one = replace(index, ivf=faiss.clone_index(index.ivf)).holding(vectors)  # the same lists, holding all rows
+    whole = link_similar(vectors, 0.9, one)
+    assert whole.count == len(vectors) and len(whole.source) >= 2 * 150  # pairs at 0.90 to 0.99 are linked
+    in_shards = link_similar(vectors, 0.9, index)
+    assert pairs_of(in_shards) == pairs_of(whole)
+    on_disk = VectorFile(tmp_path / "vectors.f32", len(vectors), 32)
+    on_disk[np.arange(len(vectors))] = vectors
+    assert pairs_of(link_similar(on_disk, 0.9, link_index(on_disk, 0.9, MiningConfig()))) == pairs_of(whole)
+    above = np.linspace(0.86, 0.99, 300) >= 0.905  # clearly above the threshold
+    crossing = {(int(row), len(vectors) - 300 + i) for i, row in enumerate(copies) if row < 4096 and above[i]}
+    assert crossing and crossing <= set(pairs_of(whole))  # from the first shard to the last
+
+
+def test_copies_of_queries_among_documents_are_found_in_every_shard(small_shards):
+    vectors, _ = planted(EXACT_MAX + 1_000, 32, 0)
+    queries = np.ascontiguousarray(vectors[[5, 9_000, EXACT_MAX + 999]])  # in the first, third and last shard
+    _, query_rows, copies = link_rows(vectors, np.arange(len(vectors)), 0.95, MiningConfig(), queries)
+    assert list(zip(query_rows.tolist(), copies.tolist(), strict=True)) == [(0, 5), (1, 9_000), (2, EXACT_MAX + 999)]
+
+
+def test_the_lists_are_trained_on_a_bounded_sample(small_shards, monkeypatch):
+    trained = []
+    train = faiss.Clustering.train
+    monkeypatch.setattr(faiss.Clustering, "train", lambda self, sample, *rest: trained.append(sample.shape)
+                        or train(self, sample, *rest))
+    vectors, _ = planted(EXACT_MAX + 1_000, 32, 0)
+    index = link_index(vectors, 0.9, MiningConfig())
+    assert trained == [(2048, 32)] and index.ivf.is_trained  # 4096 * 2 * 32 bytes of float32 rows
