@@ -15,7 +15,7 @@ import numpy as np
 
 from pipeline.config import MiningConfig
 from pipeline.stages.index import SearchIndex
-from pipeline.stages.link_index import link_index, shards
+from pipeline.stages.link_index import in_shards, link_index
 from pipeline.stages.task_map import TaskMap, run_here
 from pipeline.wording import counted
 
@@ -53,35 +53,49 @@ class Links:
 
 def link_similar(vectors: np.ndarray, threshold: float, index: SearchIndex, neighbours: int = NEIGHBOURS,
                  map_tasks: TaskMap = run_here, chunk: int = CHUNK, most: int = MOST_NEIGHBOURS) -> Links:
-    """Links between rows of `vectors` (normalised float32, the rows of `index`, or `index` to be filled: `shards`)
-    at cosine >= threshold, searched `chunk` rows at a time (tasks on the Ray engine)."""
+    """Links between rows of `vectors` (normalised float32, the rows of `index`, or to be put in it: `in_shards`)
+    at cosine >= threshold, searched `chunk` rows at a time (tasks on the Ray engine, which ships `vectors` once a
+    shard)."""
     count = len(vectors)
     k = min(neighbours + 1, count)
     deepest = min(max(most, neighbours) + 1, count)
     search = partial(link_chunk, threshold=threshold, k=k, chunk=chunk, deepest=deepest)
-    found = [part for shard in shards(index, vectors)
-             for part in map_tasks(search, list(range(0, count, chunk)), (vectors, shard))]
-    source = np.concatenate([np.zeros(0, np.int64), *(sources for sources, _, _ in found)])
-    target = np.concatenate([np.zeros(0, np.int64), *(targets for _, targets, _ in found)])
-    if capped := len(np.unique(np.concatenate([np.zeros(0, np.int64), *(rows for _, _, rows in found)]))):
-        logger.warning("%d texts have more than %d near-duplicates: linked to their %d nearest only", capped,
+    found = in_shards(index, vectors, lambda shard: map_tasks(search, list(range(0, count, chunk)), (vectors, shard)))
+    source, target, capped = nearest_links(found, deepest - 1)
+    if len(capped):
+        logger.warning("%d texts have more than %d near-duplicates: linked to their %d nearest only", len(capped),
                        deepest - 1, deepest - 1)
     pairs = np.unique(np.stack([np.concatenate([source, target]), np.concatenate([target, source])], axis=1), axis=0)
     return Links(pairs[:, 0], pairs[:, 1], count)
 
 
+def nearest_links(found: list[tuple[np.ndarray, ...]], most: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (source, target) pairs of `link_chunk`'s results, each once, in order, at most `most` a source (its
+    nearest: a search in shards keeps `most` in each), and the sources that have more."""
+    none = np.zeros(0, np.int64)
+    pairs = np.stack([np.concatenate([none, *(part[0] for part in found)]),
+                      np.concatenate([none, *(part[1] for part in found)])], axis=1)
+    scores = np.concatenate([np.zeros(0, np.float32), *(part[2] for part in found)])
+    pairs, first = np.unique(pairs, axis=0, return_index=True)  # a row searched again, deeper, finds them again
+    nearest = np.lexsort((-scores[first], pairs[:, 0]))  # by source, nearest first (ties: the lower target)
+    rank = np.empty(len(pairs), np.int64)
+    rank[nearest] = np.arange(len(pairs)) - np.searchsorted(pairs[nearest, 0], pairs[nearest, 0])
+    capped = np.union1d(np.concatenate([none, *(part[3] for part in found)]), pairs[rank >= most, 0])
+    return pairs[rank < most, 0], pairs[rank < most, 1], capped
+
+
 def link_chunk(start: int, shared: tuple[np.ndarray, SearchIndex], threshold: float, k: int, chunk: int,
-               deepest: int, own: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(source, target) rows of the links from rows start..start+chunk of `vectors` to rows of the index, and the
-    rows that have more near-duplicates than `deepest` - 1 (`own`: the index holds `vectors`, links to itself
-    left out; else other texts, the documents a query's text is found among).
+               deepest: int, own: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(source, target) rows and scores of the links from rows start..start+chunk of `vectors` to rows of the
+    index, and the rows that have more near-duplicates in it than `deepest` - 1 (`own`: the index holds `vectors`,
+    links to itself left out; else other texts, the documents a query's text is found among).
 
     A row whose k-th neighbour is still at or above the threshold has more near-duplicates than k: it is searched
     again, deeper, until its last neighbour falls below (or `deepest` rows are found), so that a group of more than
     k paraphrases keeps every link; the other rows cost one search of depth k."""
     vectors, index = shared
     rows = np.arange(start, min(start + chunk, len(vectors)))
-    sources, targets, capped = [], [], rows[:0]
+    sources, targets, cosines, capped = [], [], [], rows[:0]
     while len(rows):
         last = k >= deepest
         beyond = last and deepest < len(index.vectors)  # one result more, only to tell whether any near lie beyond
@@ -93,10 +107,11 @@ def link_chunk(start: int, shared: tuple[np.ndarray, SearchIndex], threshold: fl
         linked = near & (found != rows[:, None]) if own else near
         sources.append(np.broadcast_to(rows[:, None], found.shape)[linked])
         targets.append(found[linked])
+        cosines.append(scores[:, :found.shape[1]][linked])
         if last:
             break
         rows, k = rows[near[:, -1]], min(4 * k, deepest)
-    return np.concatenate(sources), np.concatenate(targets), capped
+    return np.concatenate(sources), np.concatenate(targets), np.concatenate(cosines), capped
 
 
 def link_rows(vectors: np.ndarray, rows: np.ndarray, threshold: float, config: MiningConfig,
@@ -113,17 +128,16 @@ def link_rows(vectors: np.ndarray, rows: np.ndarray, threshold: float, config: M
     subset = np.ascontiguousarray(vectors[rows])
     index = link_index(subset, threshold, config)
     found = link_similar(subset, threshold, index)
-    copies = [link_chunk(start, (queries, shard), threshold, min(NEIGHBOURS, len(rows)), CHUNK,
-                         min(MOST_NEIGHBOURS, len(rows)), own=False)
-              for shard in shards(index, subset) for start in range(0, 0 if queries is None else len(queries), CHUNK)]
-    pairs = np.stack([np.concatenate([none, *(sources for sources, _, _ in copies)]),
-                      np.concatenate([none, *(targets for _, targets, _ in copies)])], axis=1)
-    pairs = np.unique(pairs, axis=0)  # a query searched again, deeper, finds its first copies again
-    if capped := len(np.unique(np.concatenate([none, *(more for _, _, more in copies)]))):
-        most = min(MOST_NEIGHBOURS, len(rows))
+    most = min(MOST_NEIGHBOURS, len(rows))
+    search = partial(link_chunk, threshold=threshold, k=min(NEIGHBOURS, len(rows)), chunk=CHUNK, deepest=most,
+                     own=False)
+    copies = in_shards(index, subset, lambda shard: [search(start, (queries, shard)) for start in
+                                                     range(0, 0 if queries is None else len(queries), CHUNK)])
+    query_rows, copied, capped = nearest_links(copies, most)
+    if len(capped):
         logger.warning("%s more than %d near-copies among the output's documents: kept apart from the %d nearest "
-                       "only", counted(capped, "query has", "queries have"), most, most)
-    return Links(rows[found.source], rows[found.target], len(vectors)), pairs[:, 0], rows[pairs[:, 1]]
+                       "only", counted(len(capped), "query has", "queries have"), most, most)
+    return Links(rows[found.source], rows[found.target], len(vectors)), query_rows, rows[copied]
 
 
 def cluster_sizes(labels: np.ndarray) -> dict[str, int]:

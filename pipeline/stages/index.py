@@ -110,13 +110,14 @@ def empty_index(embeddings: np.ndarray, config: MiningConfig, most_sampled: int 
     exact = config.index == "flat" or (config.index == "auto" and count <= config.exact_max_docs)
     if exact:
         return SearchIndex(nothing)
-    nlist = max(1, min(int(4 * np.sqrt(count)), count // 39))  # FAISS wants >= 39 training points a list
+    sampled = min(count, most_sampled or count)
+    # FAISS wants >= 39 training points a list; a bounded sample (the dedupe's links) has at least 6.
+    nlist = max(1, min(int(4 * np.sqrt(count)), count // 39, sampled // 6))
     kind = f"IVF{nlist},SQfp16"
     index = faiss.index_factory(dimension, kind, faiss.METRIC_INNER_PRODUCT)
-    size = min(count, 64 * nlist, most_sampled or count)
+    size = min(64 * nlist, sampled)
     sample = np.random.default_rng(config.seed).choice(count, size=size, replace=False)
-    # FAISS warns below 39 points a list; the query dedupe's links are found as well from 6 (`dedupe.LINK_BYTES`).
-    index.cp.min_points_per_centroid = min(index.cp.min_points_per_centroid, size // nlist)
+    index.cp.min_points_per_centroid = min(index.cp.min_points_per_centroid, size // nlist)  # FAISS warns below it
     # The lists' centroids, trained as IndexIVF.train trains them (its clustering parameters: spherical k-means).
     # IndexIVF.train also copies the sample for the half-precision encoder, which has nothing to learn (its
     # residuals; from 100,000 points a subsample as well): 111,360 x 384-d, a peak of +317 MiB against +27.

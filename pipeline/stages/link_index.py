@@ -3,7 +3,7 @@
 A link lies at a high cosine (0.90 by default), where an IVF index's probed lists hold it; the index trains on a
 bounded sample and holds a bounded shard of the texts at a time, so that its memory does not grow with them."""
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -19,37 +19,41 @@ from pipeline.stages.vector_file import BLOCK_BYTES
 # on random vectors IVF missed 1% of the links at 0.7, 14% at 0.5.
 EXACT_MAX = 20_000
 IVF_FROM_COSINE = 0.8
-# The links' IVF index holds at most this many bytes of half-precision codes at a time (rows in shards, each shard
-# searched by every row), and trains its lists on a sample of at most this many bytes of float32, so that its memory
-# does not grow with the texts: 189,442 x 384-d held 139 MiB of codes and trained on 163. The same links as one
-# index with a full sample (scratch runs: 24,616 real texts under MiniLM, 200,000 x 384-d, 642,600 x 64-d).
-LINK_BYTES = 32 * 2**20
+# The links' IVF index trains its lists on at most LINK_BYTES of float32 rows and holds its rows in shards of
+# LINK_BYTES of half-precision codes (plus 8 bytes of row number each; FAISS grows a list by doubling it), so that
+# its memory does not grow with the texts: 189,442 x 384-d queries held 139 MiB of codes and trained on 163.
+# Scratch runs found the same links with the bounded sample as with 64 rows a list (24,616 real texts under
+# MiniLM; 200,000 x 384-d with planted copies; down to 6 rows a list), and in shards as in one index.
+LINK_BYTES = 64 * 2**20
 
 
 def link_index(vectors: np.ndarray, threshold: float, config: MiningConfig) -> SearchIndex:
     """The index that links at cosine >= `threshold` among `vectors` are searched in (`link_similar`): exact,
-    holding them; or IVF, trained on at most LINK_BYTES of them and holding none (`shards` fills it)."""
+    holding them; or IVF, trained on at most LINK_BYTES of them and holding none (`in_shards` fills it)."""
     if threshold >= IVF_FROM_COSINE:
         config = replace(config, exact_max_docs=min(config.exact_max_docs, EXACT_MAX))
     index = empty_index(vectors, config, most_sampled=max(1, LINK_BYTES // (4 * vectors.shape[1])))
-    return index.holding(vectors) if index.ivf is None else index
+    return index.holding(vectors) if index.ivf is None else index  # IVF: `in_shards` fills it
 
 
-def shards(index: SearchIndex, vectors: np.ndarray) -> Iterator[SearchIndex]:
-    """The index to search in for `vectors`' rows, a shard at a time: `index` itself where it holds them (flat, or a
-    filled IVF index); an IVF index that holds none (`link_index`) is copied once and filled with LINK_BYTES of
-    rows at a time, under their row numbers. Searched by every row, the shards find what one index of all the rows
-    would (each row probes the same lists in each), with one shard's codes held."""
+def in_shards(index: SearchIndex, vectors: np.ndarray, search: Callable[[SearchIndex], list]) -> list:
+    """`search(shard)` for each shard of `index` over `vectors`' rows, the results in one list: `index` itself where
+    it holds them (flat, or a filled IVF index); for an IVF index that holds none (`link_index`), copies of it
+    that hold LINK_BYTES of half-precision codes each, rows under their own numbers, one copy at a time. Each row
+    probes the same lists in each shard as in one index of all the rows, so a search of every row in every shard
+    finds the links one index finds, but that each shard keeps up to `dedupe.MOST_NEIGHBOURS` (`nearest_links`
+    keeps a row's nearest). Each shard costs another pass of every row over the lists' centroids."""
     if index.ivf is None or index.ivf.ntotal:
-        yield index
-        return
+        return search(index)
     import faiss
 
-    ivf = faiss.clone_index(index.ivf)
+    found = []
     step, block = max(1, LINK_BYTES // (2 * vectors.shape[1])), max(1, BLOCK_BYTES // (4 * vectors.shape[1]))
     for start in range(0, len(vectors), step):
-        ivf.reset()
+        shard = faiss.clone_index(index.ivf)  # the trained lists alone
         for first in range(start, min(start + step, len(vectors)), block):
             rows = np.arange(first, min(first + block, start + step, len(vectors)))
-            ivf.add_with_ids(np.ascontiguousarray(vectors[rows], dtype=np.float32), rows)
-        yield replace(index, vectors=vectors, ivf=ivf)
+            shard.add_with_ids(np.ascontiguousarray(vectors[rows], dtype=np.float32), rows)
+        found += search(replace(index, vectors=vectors, ivf=shard))
+        del shard  # freed before the next is filled
+    return found

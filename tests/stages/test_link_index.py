@@ -7,7 +7,7 @@ import pytest
 import pipeline.stages.link_index as link_index_module
 from pipeline.config import MiningConfig
 from pipeline.stages.dedupe import link_rows, link_similar
-from pipeline.stages.link_index import EXACT_MAX, link_index, shards
+from pipeline.stages.link_index import EXACT_MAX, in_shards, link_index
 from pipeline.stages.vector_file import VectorFile
 
 
@@ -39,15 +39,19 @@ def small_shards(monkeypatch):
 def test_shards_hold_every_row_once_under_its_number_and_a_bounded_share(small_shards):
     vectors, _ = planted(EXACT_MAX + 1_000, 32, 10)
     index = link_index(vectors, 0.9, MiningConfig())
-    assert index.kind.startswith("IVF") and index.ivf.ntotal == 0  # filled by `shards`, not here
-    held = []
-    for shard in shards(index, vectors):
-        assert 0 < shard.ivf.ntotal <= 4096 and shard.vectors is vectors
+    assert index.kind.startswith("IVF") and index.ivf.ntotal == 0  # filled by `in_shards`, not here
+
+    def held(shard):
+        assert shard.vectors is vectors
         invlists = faiss.extract_index_ivf(shard.ivf).invlists
-        held.append(np.concatenate([faiss.rev_swig_ptr(invlists.get_ids(i), invlists.list_size(i)).copy()
-                                    for i in range(shard.ivf.nlist) if invlists.list_size(i)]))
-    assert len(held) == 6 and np.array_equal(np.sort(np.concatenate(held)), np.arange(len(vectors)))
-    assert index.ivf.ntotal == 0  # the caller's index is left empty: the shards fill a copy
+        return [np.concatenate([faiss.rev_swig_ptr(invlists.get_ids(i), invlists.list_size(i)).copy()
+                                for i in range(shard.ivf.nlist) if invlists.list_size(i)])]
+
+    rows = in_shards(index, vectors, held)
+    assert [len(shard) for shard in rows] == [4096] * 5 + [len(vectors) - 5 * 4096]
+    assert np.array_equal(np.sort(np.concatenate(rows)), np.arange(len(vectors)))
+    assert index.ivf.ntotal == 0  # the caller's index is left empty: the shards are copies
+    assert len(in_shards(index.holding(vectors), vectors, held)) == 1  # an index that holds the rows: searched whole
 
 
 def test_links_searched_in_shards_are_those_of_one_index_of_all_rows(small_shards, tmp_path):
@@ -59,8 +63,7 @@ def test_links_searched_in_shards_are_those_of_one_index_of_all_rows(small_shard
     one = replace(index, ivf=faiss.clone_index(index.ivf)).holding(vectors)  # the same lists, holding all rows
     whole = link_similar(vectors, 0.9, one)
     assert whole.count == len(vectors) and len(whole.source) >= 2 * 150  # pairs at 0.90 to 0.99 are linked
-    in_shards = link_similar(vectors, 0.9, index)
-    assert pairs_of(in_shards) == pairs_of(whole)
+    assert pairs_of(link_similar(vectors, 0.9, index)) == pairs_of(whole)
     on_disk = VectorFile(tmp_path / "vectors.f32", len(vectors), 32)
     on_disk[np.arange(len(vectors))] = vectors
     assert pairs_of(link_similar(on_disk, 0.9, link_index(on_disk, 0.9, MiningConfig()))) == pairs_of(whole)
@@ -84,3 +87,32 @@ def test_the_lists_are_trained_on_a_bounded_sample(small_shards, monkeypatch):
     vectors, _ = planted(EXACT_MAX + 1_000, 32, 0)
     index = link_index(vectors, 0.9, MiningConfig())
     assert trained == [(2048, 32)] and index.ivf.is_trained  # 4096 * 2 * 32 bytes of float32 rows
+
+
+def test_a_group_larger_than_a_search_keeps_each_rows_nearest_across_shards(small_shards, caplog):
+    """200 near-copies of one text spread over all shards, 20 links kept a row: each shard finds up to 20 of a
+    row's copies, and of those the row keeps its 20 nearest, as one index of all rows keeps them."""
+    vectors, _ = planted(EXACT_MAX + 1_000, 32, 0)
+    rng = np.random.default_rng(1)
+    group = np.sort(rng.choice(len(vectors), size=200, replace=False))
+    copies = vectors[group[0]] + 0.04 * rng.normal(size=(200, 32)).astype(np.float32)  # cosines about 0.95
+    vectors[group] = copies / np.linalg.norm(copies, axis=1, keepdims=True)
+    index = link_index(vectors, 0.9, MiningConfig())
+    one = replace(index, ivf=faiss.clone_index(index.ivf)).holding(vectors)
+    whole = link_similar(vectors, 0.9, one, most=20)
+    caplog.clear()
+    in_shards_links = link_similar(vectors, 0.9, index, most=20)
+    assert pairs_of(in_shards_links) == pairs_of(whole)
+    assert "200 texts have more than 20 near-duplicates" in caplog.text
+    assert max(np.bincount(in_shards_links.source)) < 200 - 1  # not every copy linked to every other
+
+
+def test_a_sample_smaller_than_the_lists_it_would_train_bounds_their_number(monkeypatch):
+    """At 2,048 bytes, 16 rows of 32-d train at most 16 // 6 = 2 lists (2,040 rows would call for 180, and FAISS
+    cannot train more lists than it has rows), and shards of 32 rows find the exact links."""
+    monkeypatch.setattr(link_index_module, "LINK_BYTES", 2048)
+    vectors, _ = planted(2_000, 32, 40)
+    index = link_index(vectors, 0.9, MiningConfig(index="ivf"))
+    assert index.kind == "IVF2,SQfp16"
+    exact = link_similar(vectors, 0.9, link_index(vectors, 0.9, MiningConfig(index="flat")))
+    assert pairs_of(link_similar(vectors, 0.9, index)) == pairs_of(exact) and len(exact.source) > 0
