@@ -21,7 +21,8 @@ EXACT_MAX = 20_000
 IVF_FROM_COSINE = 0.8
 # The links' IVF index trains its lists on at most LINK_BYTES of float32 rows and holds its rows in shards of
 # LINK_BYTES of half-precision codes (plus 8 bytes of row number each; FAISS grows a list by doubling it), so that
-# its memory does not grow with the texts: 189,442 x 384-d queries held 139 MiB of codes and trained on 163.
+# its memory does not grow with the texts: 189,442 x 384-d queries held 139 MiB of codes and trained on 163 (the
+# dedupe stage +236 MiB over the index stage in `mine_scale.py`; +142 in shards).
 # Scratch runs found the same links with the bounded sample as with 64 rows a list (24,616 real texts under
 # MiniLM; 200,000 x 384-d with planted copies; down to 6 rows a list), and in shards as in one index.
 LINK_BYTES = 64 * 2**20
@@ -33,7 +34,7 @@ def link_index(vectors: np.ndarray, threshold: float, config: MiningConfig) -> S
     if threshold >= IVF_FROM_COSINE:
         config = replace(config, exact_max_docs=min(config.exact_max_docs, EXACT_MAX))
     index = empty_index(vectors, config, most_sampled=max(1, LINK_BYTES // (4 * vectors.shape[1])))
-    return index.holding(vectors) if index.ivf is None else index  # IVF: `in_shards` fills it
+    return index.holding(vectors) if index.ivf is None else index
 
 
 def in_shards(index: SearchIndex, vectors: np.ndarray, search: Callable[[SearchIndex], list]) -> list:
