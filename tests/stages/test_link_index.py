@@ -89,13 +89,15 @@ def test_the_lists_are_trained_on_a_bounded_sample(small_shards, monkeypatch):
     assert trained == [(2048, 32)] and index.ivf.is_trained  # 4096 * 2 * 32 bytes of float32 rows
 
 
-def test_a_group_larger_than_a_search_keeps_each_rows_nearest_across_shards(small_shards, caplog):
-    """200 near-copies of one text spread over all shards, 20 links kept a row: each shard finds up to 20 of a
-    row's copies, and of those the row keeps its 20 nearest, as one index of all rows keeps them."""
+@pytest.mark.parametrize("size", [200, 60])
+def test_a_group_larger_than_a_search_keeps_each_rows_nearest_across_shards(small_shards, caplog, size):
+    """Near-copies of one text spread over all six shards, 20 links kept a row: each shard finds up to 20 of a
+    row's copies (with 200, more than 20 in each shard; with 60, about 10: only all shards together have more), and
+    of those the row keeps its 20 nearest, as one index of all rows keeps them."""
     vectors, _ = planted(EXACT_MAX + 1_000, 32, 0)
     rng = np.random.default_rng(1)
-    group = np.sort(rng.choice(len(vectors), size=200, replace=False))
-    copies = vectors[group[0]] + 0.04 * rng.normal(size=(200, 32)).astype(np.float32)  # cosines about 0.95
+    group = np.sort(rng.choice(len(vectors), size=size, replace=False))
+    copies = vectors[group[0]] + 0.04 * rng.normal(size=(size, 32)).astype(np.float32)  # cosines about 0.95
     vectors[group] = copies / np.linalg.norm(copies, axis=1, keepdims=True)
     index = link_index(vectors, 0.9, MiningConfig())
     one = replace(index, ivf=faiss.clone_index(index.ivf)).holding(vectors)
@@ -103,12 +105,27 @@ def test_a_group_larger_than_a_search_keeps_each_rows_nearest_across_shards(smal
     caplog.clear()
     in_shards_links = link_similar(vectors, 0.9, index, most=20)
     assert pairs_of(in_shards_links) == pairs_of(whole)
-    assert "200 texts have more than 20 near-duplicates" in caplog.text
-    assert max(np.bincount(in_shards_links.source)) < 200 - 1  # not every copy linked to every other
+    assert f"{size} texts have more than 20 near-duplicates" in caplog.text
+    assert max(np.bincount(in_shards_links.source)) < size - 1  # not every copy linked to every other
+
+
+def test_a_query_with_more_copies_than_kept_keeps_its_nearest_across_shards(small_shards, caplog):
+    """100 near-copies of a query's text among the documents, about 17 in each shard: the query keeps its 64
+    nearest (MOST_NEIGHBOURS) of them, not 64 from each shard, and the warning names it."""
+    vectors, _ = planted(EXACT_MAX + 1_000, 32, 0)
+    rng = np.random.default_rng(2)
+    group = np.sort(rng.choice(len(vectors), size=100, replace=False))
+    copies = vectors[group[0]] + 0.04 * rng.normal(size=(100, 32)).astype(np.float32)
+    vectors[group] = copies / np.linalg.norm(copies, axis=1, keepdims=True)
+    query = np.ascontiguousarray(vectors[group[:1]])
+    _, query_rows, found = link_rows(vectors, np.arange(len(vectors)), 0.9, MiningConfig(), query)
+    cosines = vectors[group] @ query[0]
+    assert np.array_equal(np.sort(found), np.sort(group[np.argsort(-cosines, kind="stable")[:64]]))
+    assert query_rows.tolist() == [0] * 64 and "1 query has more than 64 near-copies" in caplog.text
 
 
 def test_a_sample_smaller_than_the_lists_it_would_train_bounds_their_number(monkeypatch):
-    """At 2,048 bytes, 16 rows of 32-d train at most 16 // 6 = 2 lists (2,040 rows would call for 180, and FAISS
+    """At 2,048 bytes, 16 rows of 32-d train at most 16 // 6 = 2 lists (2,040 rows would call for 52, and FAISS
     cannot train more lists than it has rows), and shards of 32 rows find the exact links."""
     monkeypatch.setattr(link_index_module, "LINK_BYTES", 2048)
     vectors, _ = planted(2_000, 32, 40)
