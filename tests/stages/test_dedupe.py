@@ -1,5 +1,6 @@
 import numpy as np
 import polars as pl
+from planted_vectors import planted
 
 from pipeline.config import MiningConfig
 from pipeline.stages.case_links import case_copies
@@ -49,15 +50,8 @@ def test_links_of_many_texts_are_searched_in_an_ivf_index_and_are_the_exact_ones
     """Exact search of n texts against each other costs n^2: at a threshold of 0.8 or more, above EXACT_MAX texts
     they are searched in an IVF index, which finds the same links there (the 400 pairs here lie at cosine 0.86 to
     0.99); below 0.8 IVF misses links, and the corpus index's rule stays."""
-    rng = np.random.default_rng(0)
     count = EXACT_MAX + 4_000
-    vectors = unit(rng.normal(size=(count, 64)))
-    copies = rng.choice(count, size=400, replace=False)
-    similar = np.linspace(0.86, 0.99, 400)[:, None]
-    noise = rng.normal(size=(400, 64))
-    noise = unit(noise - (noise * vectors[copies]).sum(axis=1, keepdims=True) * vectors[copies])  # orthogonal
-    planted = unit(similar * vectors[copies] + np.sqrt(1 - similar**2) * noise)
-    vectors = np.ascontiguousarray(np.concatenate([vectors, planted]))
+    vectors, copies = planted(count, 64, 400)
     index = link_index(vectors, 0.85, MiningConfig())
     assert index.kind.startswith("IVF") and link_index(vectors[:EXACT_MAX], 0.85, MiningConfig()).kind == "flat"
     assert link_index(vectors, 0.85, MiningConfig(index="flat")).kind == "flat"

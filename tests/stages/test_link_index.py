@@ -3,27 +3,13 @@ from dataclasses import replace
 import faiss
 import numpy as np
 import pytest
+from planted_vectors import copies_of_one, planted
 
 import pipeline.stages.link_index as link_index_module
 from pipeline.config import MiningConfig
 from pipeline.stages.dedupe import link_rows, link_similar
 from pipeline.stages.link_index import EXACT_MAX, in_shards, link_index
 from pipeline.stages.vector_file import VectorFile
-
-
-def planted(count, dimension, pairs, seed=0):
-    """`count` random unit vectors and `pairs` near-copies of some of them at cosine 0.86 to 0.99, appended."""
-    rng = np.random.default_rng(seed)
-    vectors = rng.normal(size=(count, dimension)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    copies = rng.choice(count, size=pairs, replace=False)
-    similar = np.linspace(0.86, 0.99, pairs, dtype=np.float32)[:, None]
-    noise = rng.normal(size=(pairs, dimension)).astype(np.float32)
-    noise -= (noise * vectors[copies]).sum(axis=1, keepdims=True) * vectors[copies]
-    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
-    near = similar * vectors[copies] + np.sqrt(1 - similar**2) * noise
-    near /= np.linalg.norm(near, axis=1, keepdims=True)
-    return np.ascontiguousarray(np.concatenate([vectors, near]), dtype=np.float32), copies
 
 
 def pairs_of(links):
@@ -95,10 +81,7 @@ def test_a_group_larger_than_a_search_keeps_each_rows_nearest_across_shards(smal
     row's copies (with 200, more than 20 in each shard; with 60, about 10: only all shards together have more), and
     of those the row keeps its 20 nearest, as one index of all rows keeps them."""
     vectors, _ = planted(EXACT_MAX + 1_000, 32, 0)
-    rng = np.random.default_rng(1)
-    group = np.sort(rng.choice(len(vectors), size=size, replace=False))
-    copies = vectors[group[0]] + 0.04 * rng.normal(size=(size, 32)).astype(np.float32)  # cosines about 0.95
-    vectors[group] = copies / np.linalg.norm(copies, axis=1, keepdims=True)
+    copies_of_one(vectors, size, seed=1)
     index = link_index(vectors, 0.9, MiningConfig())
     one = replace(index, ivf=faiss.clone_index(index.ivf)).holding(vectors)
     whole = link_similar(vectors, 0.9, one, most=20)
@@ -113,10 +96,7 @@ def test_a_query_with_more_copies_than_kept_keeps_its_nearest_across_shards(smal
     """100 near-copies of a query's text among the documents, about 17 in each shard: the query keeps its 64
     nearest (MOST_NEIGHBOURS) of them, not 64 from each shard, and the warning names it."""
     vectors, _ = planted(EXACT_MAX + 1_000, 32, 0)
-    rng = np.random.default_rng(2)
-    group = np.sort(rng.choice(len(vectors), size=100, replace=False))
-    copies = vectors[group[0]] + 0.04 * rng.normal(size=(100, 32)).astype(np.float32)
-    vectors[group] = copies / np.linalg.norm(copies, axis=1, keepdims=True)
+    group = copies_of_one(vectors, 100, seed=2)
     query = np.ascontiguousarray(vectors[group[:1]])
     _, query_rows, found = link_rows(vectors, np.arange(len(vectors)), 0.9, MiningConfig(), query)
     cosines = vectors[group] @ query[0]
