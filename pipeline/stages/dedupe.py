@@ -60,7 +60,8 @@ def link_similar(vectors: np.ndarray, threshold: float, index: SearchIndex, neig
     k = min(neighbours + 1, count)
     deepest = min(max(most, neighbours) + 1, count)
     search = partial(link_chunk, threshold=threshold, k=k, chunk=chunk, deepest=deepest)
-    found = in_shards(index, vectors, lambda shard: map_tasks(search, list(range(0, count, chunk)), (vectors, shard)))
+    found = in_shards(index, vectors, lambda shard, lists: map_tasks(search, list(range(0, count, chunk)),
+                                                                      (vectors, shard, lists)), searching=vectors)
     source, target, capped = nearest_links(found, deepest - 1)
     if len(capped):
         logger.warning("%d texts have more than %d near-duplicates: linked to their %d nearest only", len(capped),
@@ -84,22 +85,24 @@ def nearest_links(found: list[tuple[np.ndarray, ...]], most: int) -> tuple[np.nd
     return pairs[rank < most, 0], pairs[rank < most, 1], capped
 
 
-def link_chunk(start: int, shared: tuple[np.ndarray, SearchIndex], threshold: float, k: int, chunk: int,
+def link_chunk(start: int, shared: tuple[np.ndarray, SearchIndex, object], threshold: float, k: int, chunk: int,
                deepest: int, own: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(source, target) rows and scores of the links from rows start..start+chunk of `vectors` to rows of the
     index, and the rows that have more near-duplicates in it than `deepest` - 1 (`own`: the index holds `vectors`,
-    links to itself left out; else other texts, the documents a query's text is found among).
+    links to itself left out; else other texts, the documents a query's text is found among). `shared`: vectors,
+    index and the lists each row of `vectors` probes in it, or None (`link_index.in_shards`).
 
     A row whose k-th neighbour is still at or above the threshold has more near-duplicates than k: it is searched
     again, deeper, until its last neighbour falls below (or `deepest` rows are found), so that a group of more than
     k paraphrases keeps every link; the other rows cost one search of depth k."""
-    vectors, index = shared
+    vectors, index, lists = shared
     rows = np.arange(start, min(start + chunk, len(vectors)))
     sources, targets, cosines, capped = [], [], [], rows[:0]
     while len(rows):
         last = k >= deepest
         beyond = last and deepest < len(index.vectors)  # one result more, only to tell whether any near lie beyond
-        scores, found = index.search(vectors[rows], k + beyond, floor=threshold)
+        scores, found = index.search(vectors[rows], k + beyond, floor=threshold,
+                                     lists=None if lists is None else lists[rows])
         near = (scores >= threshold) & (found >= 0)
         if beyond:
             capped = rows[near[:, -1]]
@@ -131,8 +134,9 @@ def link_rows(vectors: np.ndarray, rows: np.ndarray, threshold: float, config: M
     most = min(MOST_NEIGHBOURS, len(rows))
     search = partial(link_chunk, threshold=threshold, k=min(NEIGHBOURS, len(rows)), chunk=CHUNK, deepest=most,
                      own=False)
-    copies = in_shards(index, subset, lambda shard: [search(start, (queries, shard)) for start in
-                                                     range(0, 0 if queries is None else len(queries), CHUNK)])
+    copies = in_shards(index, subset, lambda shard, lists: [
+        search(start, (queries, shard, lists)) for start in range(0, 0 if queries is None else len(queries), CHUNK)],
+        searching=queries)
     query_rows, copied, capped = nearest_links(copies, most)
     if len(capped):
         logger.warning("%s more than %d near-copies among the output's documents: kept apart from the %d nearest "

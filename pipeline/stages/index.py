@@ -26,12 +26,14 @@ class SearchIndex:
     kind: str = "flat"  # "flat" or "IVF<nlist>,SQfp16"
     nprobe: int | None = None  # IVF: lists searched per query, passed with every search (the index holds none)
 
-    def search(self, queries: np.ndarray, depth: int, floor: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, queries: np.ndarray, depth: int, floor: float | None = None,
+               lists: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top `depth` (scores, row numbers) per query, scores exact and descending; row -1 (score -FLT_MAX)
         where the corpus has fewer documents or the probed lists hold fewer. With `floor`, only scores at or above
         it are exact: an IVF candidate whose half-precision score lies below it by more than HALF_PRECISION_ERROR
         keeps that score, and its vector is not read (the query dedupe, which links from its threshold up: most
-        candidates lie far below, and reading each from a VectorFile costs a page fault)."""
+        candidates lie far below, and reading each from a VectorFile costs a page fault). `lists`: the IVF lists
+        each query probes, found beforehand (`link_index.probed_lists`; an index of the rows' own codes)."""
         import faiss
 
         queries = np.ascontiguousarray(queries, dtype=np.float32)
@@ -39,7 +41,10 @@ class SearchIndex:
             return knn(queries, self.vectors, depth)
         # A few more than asked: near-ties at the cut, which half precision may order wrongly, are settled exactly.
         wider = depth + max(SPARE, depth // 10)
-        approximate, rows = self.ivf.search(queries, wider, params=faiss.SearchParametersIVF(nprobe=self.nprobe))
+        if lists is None:
+            approximate, rows = self.ivf.search(queries, wider, params=faiss.SearchParametersIVF(nprobe=self.nprobe))
+        else:  # without centroid scores, which codes of the rows themselves (not residuals) do not need
+            approximate, rows = self.ivf.search_preassigned(queries, wider, lists, None)
         below = None if floor is None else approximate < floor - HALF_PRECISION_ERROR
         scores, rows = rescore(queries, self.vectors, rows, below, approximate)
         return scores[:, :depth], rows[:, :depth]

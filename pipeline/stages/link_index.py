@@ -3,14 +3,15 @@
 A link lies at a high cosine (0.90 by default), where an IVF index's probed lists hold it; the index trains on a
 bounded sample and holds a bounded shard of the texts at a time, so that its memory does not grow with them."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
 
 from pipeline.config import MiningConfig
 from pipeline.stages.index import SearchIndex, empty_index
-from pipeline.stages.vector_file import BLOCK_BYTES
+from pipeline.stages.vector_file import BLOCK_BYTES, VectorFile
 
 # At a threshold of IVF_FROM_COSINE or more, links are searched exactly up to EXACT_MAX texts and in an IVF index
 # above (unless `mining.index` says otherwise): IVF's 32 probed lists hold every link at such cosines. 24,616 real
@@ -24,8 +25,8 @@ IVF_FROM_COSINE = 0.8
 # its memory does not grow with the texts: 189,442 x 384-d queries held 139 MiB of codes and trained on 163 (the
 # dedupe stage +236 MiB over the index stage in `mine_scale.py`; +142 in shards).
 # Scratch runs found the same links from samples of 6 to 64 rows a list (24,616 real texts under MiniLM; 200,000 x
-# 384-d with planted copies), and in shards as in one index. Each shard costs every row one more pass over the
-# lists' centroids: at 1M x 384-d, 12 shards, some 4 minutes more for 64 MiB of codes held instead of 730.
+# 384-d with planted copies), and in shards as in one index. The lists each row probes are found once for all shards
+# (`probed_lists`), not again in each shard: a pass over every centroid, 25 s for 1M x 384-d rows and 4,039 lists.
 LINK_BYTES = 64 * 2**20
 
 
@@ -35,27 +36,57 @@ def link_index(vectors: np.ndarray, threshold: float, config: MiningConfig) -> S
     if threshold >= IVF_FROM_COSINE:
         config = replace(config, exact_max_docs=min(config.exact_max_docs, EXACT_MAX))
     index = empty_index(vectors, config, most_sampled=max(1, LINK_BYTES // (4 * vectors.shape[1])))
-    return index.holding(vectors) if index.ivf is None else index
+    if index.ivf is None:
+        return index.holding(vectors)
+    index.ivf.by_residual = False  # codes of the rows themselves: a search given its lists needs no centroid scores
+    return index
 
 
-def in_shards(index: SearchIndex, vectors: np.ndarray, search: Callable[[SearchIndex], list]) -> list:
-    """`search(shard)` for each shard of `index` over `vectors`' rows, the results in one list: `index` itself where
-    it holds them (flat, or a filled IVF index); for an IVF index that holds none (`link_index`), copies of it
-    that hold LINK_BYTES of half-precision codes each, rows under their own numbers, one copy at a time. Each row
-    probes the same lists in each shard as in one index of all the rows, so a search of every row in every shard
-    finds the links one index finds, but that each shard keeps up to `dedupe.MOST_NEIGHBOURS` (`nearest_links`
-    keeps a row's nearest). Each shard costs another pass of every row over the lists' centroids."""
+def in_shards(index: SearchIndex, vectors: np.ndarray | VectorFile, search: Callable[[SearchIndex, object], list],
+              searching: np.ndarray | VectorFile | None = None) -> list:
+    """`search(shard, lists)` for each shard of `index` over `vectors`' rows, the results in one list: `index`
+    itself where it holds them (flat, or a filled IVF index); for an IVF index that holds none (`link_index`),
+    copies of it that hold LINK_BYTES of half-precision codes each, rows under their own numbers, one copy at a time.
+    Each row probes the same lists in each shard as in one index of all the rows, so a search of every row in every
+    shard finds the links one index finds, but that each shard keeps up to `dedupe.MOST_NEIGHBOURS` (`nearest_links`
+    keeps a row's nearest). `lists`: with several shards, the lists each row of `searching` probes
+    (`probed_lists`), else None."""
     if index.ivf is None or index.ivf.ntotal:
-        return search(index)
+        return search(index, None)
     import faiss
 
     found = []
     step, block = max(1, LINK_BYTES // (2 * vectors.shape[1])), max(1, BLOCK_BYTES // (4 * vectors.shape[1]))
-    for start in range(0, len(vectors), step):
-        shard = faiss.clone_index(index.ivf)  # the trained lists alone
-        for first in range(start, min(start + step, len(vectors)), block):
-            rows = np.arange(first, min(first + block, start + step, len(vectors)))
-            shard.add_with_ids(np.ascontiguousarray(vectors[rows], dtype=np.float32), rows)
-        found += search(replace(index, vectors=vectors, ivf=shard))
-        del shard  # freed before the next is filled
+    with probed_lists(index, searching if len(vectors) > step else None) as lists:
+        for start in range(0, len(vectors), step):
+            shard = faiss.clone_index(index.ivf)  # the trained lists alone
+            # Given its lists, a search runs in one thread unless told to share the queries out (parallel_mode 3).
+            shard.nprobe, shard.parallel_mode = index.nprobe, 3
+            for first in range(start, min(start + step, len(vectors)), block):
+                rows = np.arange(first, min(first + block, start + step, len(vectors)))
+                shard.add_with_ids(np.ascontiguousarray(vectors[rows], dtype=np.float32), rows)
+            found += search(replace(index, vectors=vectors, ivf=shard), lists)
+            del shard  # freed before the next is filled
     return found
+
+
+@contextmanager
+def probed_lists(index: SearchIndex, searching: np.ndarray | VectorFile | None) -> Iterator[object]:
+    """The `index.nprobe` lists of `index` that each row of `searching` probes, found once for a search in several
+    shards (`SearchIndex.search(lists=)`); in a file beside `searching`'s if it has one, removed after the block."""
+    if searching is None:
+        yield None
+        return
+    shape, dtype = (len(searching), index.nprobe), np.uint16 if index.ivf.nlist <= 2**16 else np.int32
+    on_disk = isinstance(searching, VectorFile)
+    lists = VectorFile(searching.path.with_name(searching.path.name + ".lists"), *shape, dtype) if on_disk \
+        else np.empty(shape, dtype)
+    try:
+        step = max(1, BLOCK_BYTES // (4 * searching.shape[1]))
+        for start in range(0, len(searching), step):
+            part = np.ascontiguousarray(searching[start:start + step], dtype=np.float32)
+            lists[start:start + len(part)] = index.ivf.quantizer.search(part, index.nprobe)[1]
+        yield lists
+    finally:
+        if on_disk:
+            lists.path.unlink(missing_ok=True)

@@ -34,14 +34,14 @@ SPAN_BYTES = 16 * 2**20
 
 
 class VectorFile:
-    """A (count, dimension) float32 array in `path`, indexed as numpy arrays are: `vectors[rows]` returns a copy,
-    `vectors[rows] = values` writes through. It pickles as its path (workers on the same machine can read it)."""
+    """A (count, dimension) array in `path` (float32 unless `dtype` says), indexed as numpy arrays are:
+    `vectors[rows]` returns a copy, `vectors[rows] = values` writes through. It pickles as its path (workers on the
+    same machine can read it)."""
 
-    dtype = np.dtype(np.float32)
     ndim = 2
 
-    def __init__(self, path: Path, count: int, dimension: int) -> None:
-        self.path, self.shape = Path(path), (count, dimension)
+    def __init__(self, path: Path, count: int, dimension: int, dtype: type = np.float32) -> None:
+        self.path, self.shape, self.dtype = Path(path), (count, dimension), np.dtype(dtype)
         if self.path.exists():
             return
         size = count * dimension * self.dtype.itemsize

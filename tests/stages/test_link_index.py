@@ -8,7 +8,7 @@ from planted_vectors import copies_of_one, planted
 import pipeline.stages.link_index as link_index_module
 from pipeline.config import MiningConfig
 from pipeline.stages.dedupe import link_rows, link_similar
-from pipeline.stages.link_index import EXACT_MAX, in_shards, link_index
+from pipeline.stages.link_index import EXACT_MAX, in_shards, link_index, probed_lists
 from pipeline.stages.vector_file import VectorFile
 
 
@@ -27,7 +27,7 @@ def test_shards_hold_every_row_once_under_its_number_and_a_bounded_share(small_s
     index = link_index(vectors, 0.9, MiningConfig())
     assert index.kind.startswith("IVF") and index.ivf.ntotal == 0  # filled by `in_shards`, not here
 
-    def held(shard):
+    def held(shard, lists):
         assert shard.vectors is vectors
         invlists = faiss.extract_index_ivf(shard.ivf).invlists
         return [np.concatenate([faiss.rev_swig_ptr(invlists.get_ids(i), invlists.list_size(i)).copy()
@@ -56,6 +56,26 @@ def test_links_searched_in_shards_are_those_of_one_index_of_all_rows(small_shard
     above = np.linspace(0.86, 0.99, 300) >= 0.905  # clearly above the threshold
     crossing = {(int(row), len(vectors) - 300 + i) for i, row in enumerate(copies) if row < 4096 and above[i]}
     assert crossing and crossing <= set(pairs_of(whole))  # from the first shard to the last
+
+
+def test_each_rows_lists_are_found_once_and_search_a_shard_as_its_own_search_would(small_shards, tmp_path):
+    """The lists each row probes, found before the shards (in memory, or in a file beside a VectorFile's that
+    goes after the search), are those a shard's own search probes: the same rows and scores."""
+    vectors, _ = planted(EXACT_MAX + 1_000, 32, 300)
+    index = link_index(vectors, 0.9, MiningConfig())
+    on_disk = VectorFile(tmp_path / "vectors.f32", len(vectors), 32)
+    on_disk[np.arange(len(vectors))] = vectors
+    shard = replace(index, ivf=faiss.clone_index(index.ivf)).holding(vectors[:4096])
+    shard.ivf.nprobe = index.nprobe
+    rows = np.arange(0, len(vectors), 7)
+    with probed_lists(index, vectors) as lists, probed_lists(index, on_disk) as in_file:
+        assert lists.dtype == np.uint16 and lists.shape == (len(vectors), index.nprobe)
+        assert np.array_equal(in_file[np.arange(len(vectors))], lists) and in_file.path.exists()
+        assert np.array_equal(lists[:5], index.ivf.quantizer.search(vectors[:5], index.nprobe)[1])
+        given = shard.search(vectors[rows], 9, lists=lists[rows])
+    searched = shard.search(vectors[rows], 9)
+    assert np.array_equal(given[1], searched[1]) and np.array_equal(given[0], searched[0])
+    assert not in_file.path.exists()
 
 
 def test_copies_of_queries_among_documents_are_found_in_every_shard(small_shards):
