@@ -44,6 +44,9 @@ class SearchIndex:
         if lists is None:
             approximate, rows = self.ivf.search(queries, wider, params=faiss.SearchParametersIVF(nprobe=self.nprobe))
         else:  # without centroid scores, which codes of the rows themselves (not residuals) do not need
+            if self.ivf.by_residual:
+                raise ValueError("lists are given only to an index of the rows' own codes (link_index)")
+            self.ivf.parallel_mode = 3  # given its lists, FAISS searches in one thread unless told to share them out
             approximate, rows = self.ivf.search_preassigned(queries, wider, lists, None)
         below = None if floor is None else approximate < floor - HALF_PRECISION_ERROR
         scores, rows = rescore(queries, self.vectors, rows, below, approximate)

@@ -60,8 +60,7 @@ def in_shards(index: SearchIndex, vectors: np.ndarray | VectorFile, search: Call
     with probed_lists(index, searching if len(vectors) > step else None) as lists:
         for start in range(0, len(vectors), step):
             shard = faiss.clone_index(index.ivf)  # the trained lists alone
-            # Given its lists, a search runs in one thread unless told to share the queries out (parallel_mode 3).
-            shard.nprobe, shard.parallel_mode = index.nprobe, 3
+            shard.nprobe = index.nprobe  # a search given its lists (`SearchIndex.search`) takes the index's own
             for first in range(start, min(start + step, len(vectors)), block):
                 rows = np.arange(first, min(first + block, start + step, len(vectors)))
                 shard.add_with_ids(np.ascontiguousarray(vectors[rows], dtype=np.float32), rows)
@@ -77,10 +76,10 @@ def probed_lists(index: SearchIndex, searching: np.ndarray | VectorFile | None) 
     if searching is None:
         yield None
         return
-    shape, dtype = (len(searching), index.nprobe), np.uint16 if index.ivf.nlist <= 2**16 else np.int32
+    # signed: a row that is not finite probes list -1, which the search skips
+    shape, dtype = (len(searching), index.nprobe), np.int16 if index.ivf.nlist < 2**15 else np.int32
     on_disk = isinstance(searching, VectorFile)
-    lists = VectorFile(searching.path.with_name(searching.path.name + ".lists"), *shape, dtype) if on_disk \
-        else np.empty(shape, dtype)
+    lists = searching.beside("lists", shape[1], dtype) if on_disk else np.empty(shape, dtype)
     try:
         step = max(1, BLOCK_BYTES // (4 * searching.shape[1]))
         for start in range(0, len(searching), step):

@@ -53,8 +53,9 @@ class VectorFile:
                 file.truncate(size)
         except OSError as error:
             self.path.unlink(missing_ok=True)
-            raise ConfigError(f"cannot set aside {size / 2**20:,.0f} MiB for the query vectors in {self.path.parent} "
-                              f"(beside --out): {error.strerror}; free space there or choose another --out") from None
+            raise ConfigError(f"cannot set aside {size / 2**20:,.0f} MiB for the query vectors ({self.path.name}) in "
+                              f"{self.path.parent} (beside --out): {error.strerror}; free space there or choose "
+                              "another --out") from None
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -92,6 +93,14 @@ class VectorFile:
         # Into the page cache, which the system writes back when it will: flushing each write (msync) made
         # writing 4,096 scattered rows 3x slower.
         self._map("r+")[rows] = values
+
+    def beside(self, name: str, dimension: int, dtype: type) -> "VectorFile":
+        """Another file of as many rows beside this one, `.OUT.vectors-NAME-PID` for `.OUT.vectors-PID`, so that a
+        later run removes it too if this one is killed (`scratch_path`)."""
+        head, _, pid = self.path.name.rpartition("-")
+        path = self.path.with_name(f"{head}-{name}-{pid}")
+        path.unlink(missing_ok=True)  # a killed run's, whose number this process now has
+        return VectorFile(path, len(self), dimension, dtype)
 
     @property
     def block_rows(self) -> int:

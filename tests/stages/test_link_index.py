@@ -69,13 +69,16 @@ def test_each_rows_lists_are_found_once_and_search_a_shard_as_its_own_search_wou
     shard.ivf.nprobe = index.nprobe
     rows = np.arange(0, len(vectors), 7)
     with probed_lists(index, vectors) as lists, probed_lists(index, on_disk) as in_file:
-        assert lists.dtype == np.uint16 and lists.shape == (len(vectors), index.nprobe)
+        assert lists.dtype == np.int16 and lists.shape == (len(vectors), index.nprobe)
         assert np.array_equal(in_file[np.arange(len(vectors))], lists) and in_file.path.exists()
         assert np.array_equal(lists[:5], index.ivf.quantizer.search(vectors[:5], index.nprobe)[1])
         given = shard.search(vectors[rows], 9, lists=lists[rows])
     searched = shard.search(vectors[rows], 9)
     assert np.array_equal(given[1], searched[1]) and np.array_equal(given[0], searched[0])
     assert not in_file.path.exists()
+    with pytest.raises(KeyboardInterrupt), probed_lists(index, on_disk) as in_file:
+        raise KeyboardInterrupt
+    assert not in_file.path.exists()  # removed however the search ends
 
 
 def test_copies_of_queries_among_documents_are_found_in_every_shard(small_shards):

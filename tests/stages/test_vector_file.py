@@ -79,7 +79,7 @@ def test_a_disk_without_room_for_the_vectors_is_an_error_before_any_is_written(t
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "posix_fallocate", full, raising=False)
-    with pytest.raises(ConfigError, match=r"cannot set aside 1,465 MiB for the query vectors in .*No space left"):
+    with pytest.raises(ConfigError, match=r"cannot set aside 1,465 MiB for the query vectors \(v\) in .*No space left"):
         VectorFile(tmp_path / "v", 1_000_000, 384)  # MiniLM, 1M queries
     assert list(tmp_path.iterdir()) == []
 
@@ -88,9 +88,11 @@ def test_the_scratch_file_goes_when_the_run_ends_and_a_killed_runs_with_the_next
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
                           check=True).stdout.strip()
     stale, unrelated = tmp_path / f".out.vectors-{dead}", tmp_path / f".other.vectors-{dead}"
+    lists = VectorFile(stale, 10, 4).beside("lists", 32, np.int16).path  # the dedupe's (link_index.probed_lists)
+    assert lists.name == f".out.vectors-lists-{dead}"
     stale.write_bytes(b"x"), unrelated.write_bytes(b"x")
     with pytest.raises(KeyboardInterrupt), scratch_path(tmp_path / "out") as path:
-        assert path == tmp_path / f".out.vectors-{os.getpid()}" and not stale.exists()
+        assert path == tmp_path / f".out.vectors-{os.getpid()}" and not stale.exists() and not lists.exists()
         VectorFile(path, 10, 4)[:] = np.ones((10, 4), np.float32)
         raise KeyboardInterrupt
     assert not path.exists() and unrelated.exists()
