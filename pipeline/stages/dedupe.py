@@ -134,9 +134,9 @@ def link_rows(vectors: np.ndarray, rows: np.ndarray, threshold: float, config: M
     most = min(MOST_NEIGHBOURS, len(rows))
     search = partial(link_chunk, threshold=threshold, k=min(NEIGHBOURS, len(rows)), chunk=CHUNK, deepest=most,
                      own=False)
-    copies = in_shards(index, subset, lambda shard, lists: [
-        search(start, (queries, shard, lists)) for start in range(0, 0 if queries is None else len(queries), CHUNK)],
-        searching=queries)
+    starts = list(range(0, 0 if queries is None else len(queries), CHUNK))
+    copies = in_shards(index, subset, lambda shard, lists: run_here(search, starts, (queries, shard, lists)),
+                       searching=queries)
     query_rows, copied, capped = nearest_links(copies, most)
     if len(capped):
         logger.warning("%s more than %d near-copies among the output's documents: kept apart from the %d nearest "
