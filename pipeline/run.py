@@ -35,7 +35,7 @@ from pipeline.stages.link_index import link_index
 from pipeline.stages.load_model import check_folder
 from pipeline.stages.mine import mine_negatives
 from pipeline.stages.scores import cosine_of_pairs, teacher_scores
-from pipeline.stages.vector_file import VectorFile, scratch_path, worth_a_file
+from pipeline.stages.vector_file import VectorFile, scratch_beside, scratch_path, worth_a_file
 from pipeline.stages.write import check_out
 
 
@@ -95,11 +95,16 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         clock.lap("dedupe")
         mined = load_mined(checkpoint)
         resumed = mined is not None
-        if mined is None:
+        if mined is None:  # the chosen negatives to files as they come, where the tasks write this machine's disk
+            spill = scratch_beside(scratch, "mined") if engine.vectors_on_disk else None
             mined = mine_negatives(mining, query_vectors, doc_vectors, index, config.mining, query_links, deepen,
-                                   engine.map_tasks)
-            save_mined(checkpoint, mined)
+                                   engine.map_tasks, spill)
         index_entry = index_summary(index.kind, len(doc_vectors), mined, config.mining)
+        del index  # searched no more: the stages below read the embeddings only, and the negatives come in now
+        release_free_memory()
+        mined = replace(mined, negatives=mined.negatives.lazy().collect())
+        if not resumed:
+            save_mined(checkpoint, mined)
         clock.lap("mine")
         trusted = trusted.join(mined.ranked_low, on=["query_id", "doc_id"], how="anti", maintain_order="left")
         positives = choose_positives(trusted, config.layout.positives, config.mining.seed)
@@ -110,7 +115,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
             doc_links, query_copies = batch_links(canon, mined.negatives, query_vectors, doc_vectors, threshold,
                                                   config.mining)
             clock.lap("document_links")
-        del query_vectors, query_file, doc_vectors, index  # the layout and the output report peak next
+        del query_vectors, query_file, doc_vectors  # the layout and the output report peak next
         release_free_memory()
         if config.layout.teacher:
             selection = teacher_scores(selection, config.layout.teacher, named["--teacher"])

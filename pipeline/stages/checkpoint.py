@@ -16,7 +16,7 @@ import xxhash
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
 from pipeline.partials import remove_stale_partials
-from pipeline.stages import candidate_search, dedupe, index, mine, mine_chunk, positive_rank, select
+from pipeline.stages import candidate_search, dedupe, index, link_index, mine, mine_chunk, positive_rank, select
 from pipeline.stages.embedding_cache import default_cache_dir
 from pipeline.stages.mine import MiningResult
 
@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 FILES = ("negatives.parquet", "ranked_low.parquet", "positive_scores.npy")  # beside stats.json, written last
 
 # The code that decides what is mined: a checkpoint written by other code (another prep version) is not reused.
-MINING_CODE = [Path(__file__), *(Path(module.__file__) for module in (dedupe, index, mine, mine_chunk, select,
-                                                                     candidate_search, positive_rank))]
+MINING_CODE = [Path(__file__), *(Path(module.__file__) for module in (dedupe, link_index, index, mine, mine_chunk,
+                                                                     select, candidate_search, positive_rank))]
 
 
 def checkpoint_folder(canon: Canonical, config: RunConfig, model_fingerprint: str, deepen: bool) -> Path:

@@ -21,13 +21,14 @@ from pipeline.stages.vector_file import BLOCK_BYTES, VectorFile
 EXACT_MAX = 20_000
 IVF_FROM_COSINE = 0.8
 # The links' IVF index trains its lists on at most LINK_BYTES of float32 rows and holds its rows in shards of
-# LINK_BYTES of half-precision codes (plus 8 bytes of row number each; FAISS grows a list by doubling it), so that
-# its memory does not grow with the texts: 189,442 x 384-d queries held 139 MiB of codes and trained on 163 (the
-# dedupe stage +236 MiB over the index stage in `mine_scale.py`; +142 in shards).
-# Scratch runs found the same links from samples of 6 to 64 rows a list (24,616 real texts under MiniLM; 200,000 x
-# 384-d with planted copies), and in shards as in one index. The lists each row probes are found once for all shards
+# LINK_BYTES of half-precision codes (plus 8 bytes of row number each), so that its memory does not grow with the
+# texts: 189,442 x 384-d queries held 139 MiB of codes and trained on 163 (the dedupe stage +236 MiB over the index
+# stage in `mine_scale.py`; +142 in shards of 64 MiB). Scratch runs found the same links from samples of 6 to 64
+# rows a list (24,616 real texts under MiniLM; 200,000 x 384-d with planted copies), and in shards as in one index;
+# 32 MiB instead of 64 changed 1 of 8,000 planted links at 408,000 x 384-d (missed) and 1 of 13,206 at 665,856 x
+# 64-d (found), for a peak 60-64 MiB lower. The lists each row probes are found once for all shards
 # (`probed_lists`), not again in each shard: a pass over every centroid, 25 s for 1M x 384-d rows and 4,039 lists.
-LINK_BYTES = 64 * 2**20
+LINK_BYTES = 32 * 2**20
 
 
 def link_index(vectors: np.ndarray, threshold: float, config: MiningConfig) -> SearchIndex:
@@ -53,20 +54,34 @@ def in_shards(index: SearchIndex, vectors: np.ndarray | VectorFile, search: Call
     (`probed_lists`), else None."""
     if index.ivf is None or index.ivf.ntotal:
         return search(index, None)
-    import faiss
-
     found = []
     step, block = max(1, LINK_BYTES // (2 * vectors.shape[1])), max(1, BLOCK_BYTES // (4 * vectors.shape[1]))
     with probed_lists(index, searching if len(vectors) > step else None) as lists:
         for start in range(0, len(vectors), step):
-            shard = faiss.clone_index(index.ivf)  # the trained lists alone
+            shard = _shard(index.ivf, vectors, start, min(start + step, len(vectors)), block)
             shard.nprobe = index.nprobe  # a search given its lists (`SearchIndex.search`) takes the index's own
-            for first in range(start, min(start + step, len(vectors)), block):
-                rows = np.arange(first, min(first + block, start + step, len(vectors)))
-                shard.add_with_ids(np.ascontiguousarray(vectors[rows], dtype=np.float32), rows)
             found += search(replace(index, vectors=vectors, ivf=shard), lists)
             del shard  # freed before the next is filled
     return found
+
+
+def _shard(ivf: object, vectors: np.ndarray | VectorFile, start: int, stop: int, block: int) -> object:
+    """A copy of the trained `ivf` holding rows `start:stop` under their own numbers, each list allocated once at
+    its size: grown row by row, FAISS's lists double, and a shard of 64 MiB of codes and 4 of row numbers held
+    107 MiB (524,288 x 64-d rows, 3,231 lists)."""
+    import faiss
+
+    shard = faiss.clone_index(ivf)  # the trained lists alone
+    blocks = [np.arange(first, min(first + block, stop)) for first in range(start, stop, block)]
+    lists = np.concatenate([ivf.quantizer.assign(np.ascontiguousarray(vectors[rows], dtype=np.float32), 1)[:, 0]
+                            for rows in blocks])
+    for number, size in enumerate(np.bincount(lists[lists >= 0], minlength=ivf.nlist).tolist()):  # -1: not finite
+        shard.invlists.resize(number, size)  # allocates exactly `size` entries
+        shard.invlists.resize(number, 0)  # and keeps them, empty, for the rows added next
+    for rows in blocks:
+        part, assigned = np.ascontiguousarray(vectors[rows], dtype=np.float32), lists[rows - start]
+        shard.add_core(len(rows), faiss.swig_ptr(part), faiss.swig_ptr(rows), faiss.swig_ptr(assigned))
+    return shard
 
 
 @contextmanager

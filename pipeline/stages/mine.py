@@ -3,6 +3,7 @@
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -20,7 +21,9 @@ RANKED_LOW_SCHEMA = {"query_id": pl.UInt64, "doc_id": pl.UInt64}
 
 @dataclass
 class MiningResult:
-    negatives: pl.DataFrame  # query_id, doc_id, score, rank, source: the chosen K (or fewer) per query
+    # query_id, doc_id, score, rank, source: the chosen K (or fewer) per query; a LazyFrame from `mine_negatives`
+    # with `spill`, until collected (`save_mined` takes a DataFrame)
+    negatives: pl.DataFrame | pl.LazyFrame
     ranked_low: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RANKED_LOW_SCHEMA))  # see config
     skipped: dict = field(default_factory=dict)  # {"mined"|"given": {reason: count}}
     candidates: dict = field(default_factory=dict)  # {"mined"|"given": count considered}
@@ -34,7 +37,7 @@ class MiningResult:
 
 def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, index: SearchIndex,
                    config: MiningConfig, query_links: Links | None = None, deepen: bool = True,
-                   map_tasks: TaskMap = run_here) -> MiningResult:
+                   map_tasks: TaskMap = run_here, spill: Path | None = None) -> MiningResult:
     """`queries` and `docs` are the embeddings of canon.queries and canon.corpus, row-aligned. With
     `query_links` (near-duplicate query rows), a query's known positives include those of its near-duplicates.
 
@@ -45,6 +48,10 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     margin filter can empty the first candidates, while deeper ranks still hold valid negatives. Statistics count
     each query's last pass only. With `deepen` False the first search is the only one (the fill policies other
     than "mine" complete the short queries instead).
+
+    With `spill` (a folder the tasks can write: this machine's), each chunk's chosen negatives go to a file there as
+    the chunk ends, and `negatives` is a LazyFrame over the files, to be collected once the index is dropped: the
+    chosen pairs of 1M queries (52 MiB) then never share memory with it.
     """
     plan = _query_plan(canon, query_links)
     max_positives = int(plan["positive_rows"].list.len().max() or 0)
@@ -55,8 +62,21 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     inputs = MiningInputs(queries, docs, index, canon.queries["query_id"].to_numpy(),
                           canon.corpus["doc_id"].to_numpy(), depth)
     chunks = [plan.slice(start, config.query_chunk) for start in range(0, plan.height, config.query_chunk)]
-    results = map_tasks(partial(mine_chunk, config=config, deepen=deepen), chunks, inputs)
+    task = partial(mine_chunk, config=config, deepen=deepen)
+    if spill is not None:
+        spill.mkdir(parents=True, exist_ok=True)
+        task, chunks = partial(_spilled, task, spill), list(enumerate(chunks))
+    results = map_tasks(task, chunks, inputs)
     return replace(_merge(canon, results, config.range_max), nprobe=index.nprobe, recall=recall)
+
+
+def _spilled(task: partial, folder: Path, item: tuple[int, pl.DataFrame], inputs: MiningInputs) -> ChunkResult:
+    """`task`'s result for chunk `item` (number, queries), its chosen negatives written to a file in `folder`."""
+    number, pending = item
+    result = task(pending, inputs)
+    path = folder / f"{number}.arrow"
+    result.chosen.write_ipc(path)
+    return replace(result, chosen=path)
 
 
 def _merge(canon: Canonical, chunks: list[ChunkResult], range_max: int) -> MiningResult:
@@ -68,11 +88,15 @@ def _merge(canon: Canonical, chunks: list[ChunkResult], range_max: int) -> Minin
                 skipped[source][reason] += count
         for source, count in chunk.considered.items():
             considered[source] += count
+    spilled = [chunk.chosen for chunk in chunks if isinstance(chunk.chosen, Path)]
+    chosen = pl.scan_ipc(spilled, glob=False) if spilled else pl.concat([chunk.chosen.lazy() for chunk in chunks]
+                                                             or [pl.LazyFrame(schema=RANKED_SCHEMA)])
+    negatives = chosen.select(pl.exclude("given"),
+                              source=pl.when("given").then(pl.lit("input")).otherwise(pl.lit("mined")))
     return MiningResult(
         # Ranked chunk by chunk (chunks hold consecutive queries): one sort of all the chosen pairs at once, at 1M
         # queries, held three copies of them (+290 MiB).
-        negatives=pl.concat([chunk.chosen for chunk in chunks] or [pl.DataFrame(schema=RANKED_SCHEMA)]).select(
-            pl.exclude("given"), source=pl.when("given").then(pl.lit("input")).otherwise(pl.lit("mined"))),
+        negatives=negatives if spilled else negatives.collect(),
         ranked_low=_pair_ids(canon, [chunk.ranked_low for chunk in chunks]),
         skipped={source: dict(counts) for source, counts in skipped.items()},
         candidates=dict(considered),

@@ -4,6 +4,7 @@ Chunks are independent, so the local engine runs them in a loop and the Ray engi
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -38,7 +39,7 @@ class MiningInputs:
 
 @dataclass
 class ChunkResult:
-    chosen: pl.DataFrame  # query_id, doc_id, score, rank, given (ranked_ids)
+    chosen: pl.DataFrame | Path  # query_id, doc_id, score, rank, given (ranked_ids); Path: written there (spill)
     ranked_low: pl.DataFrame  # query_row, doc_row: pairs whose positive ranks below max_positive_rank
     skipped: dict[str, Counter]  # {"mined"|"given": {reason: count}}, each query's last pass
     considered: Counter

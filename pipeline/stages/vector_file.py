@@ -10,6 +10,7 @@ run ends, or by a later run if it was killed (pipeline/partials.py).
 
 import glob
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,8 +98,7 @@ class VectorFile:
     def beside(self, name: str, dimension: int, dtype: type) -> "VectorFile":
         """Another file of as many rows beside this one, `.OUT.vectors-NAME-PID` for `.OUT.vectors-PID`, so that a
         later run removes it too if this one is killed (`scratch_path`)."""
-        head, _, pid = self.path.name.rpartition("-")
-        path = self.path.with_name(f"{head}-{name}-{pid}")
+        path = scratch_beside(self.path, name)
         path.unlink(missing_ok=True)  # a killed run's, whose number this process now has
         return VectorFile(path, len(self), dimension, dtype)
 
@@ -133,3 +133,12 @@ def scratch_path(out: Path) -> Iterator[Path]:
         yield path
     finally:
         path.unlink(missing_ok=True)
+        for beside in folder.glob(glob.escape(name) + f"*-{os.getpid()}"):  # `scratch_beside`'s
+            shutil.rmtree(beside, ignore_errors=True) if beside.is_dir() else beside.unlink(missing_ok=True)
+
+
+def scratch_beside(path: Path, name: str) -> Path:
+    """`.OUT.vectors-NAME-PID` beside the scratch path `.OUT.vectors-PID`: removed with it (`scratch_path`), and by a
+    later run if this one is killed."""
+    head, _, pid = path.name.rpartition("-")
+    return path.with_name(f"{head}-{name}-{pid}")

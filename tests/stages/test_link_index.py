@@ -58,6 +58,15 @@ def test_links_searched_in_shards_are_those_of_one_index_of_all_rows(small_shard
     assert crossing and crossing <= set(pairs_of(whole))  # from the first shard to the last
 
 
+def test_a_row_that_is_not_finite_is_in_no_shard_and_linked_to_nothing(small_shards):
+    vectors, _ = planted(EXACT_MAX + 1_000, 32, 300)
+    index = link_index(vectors, 0.9, MiningConfig())
+    broken = vectors.copy()
+    broken[5] = np.nan  # FAISS assigns it list -1, which no shard holds
+    links = link_similar(broken, 0.9, index)
+    assert pairs_of(links) == [pair for pair in pairs_of(link_similar(vectors, 0.9, index)) if 5 not in pair]
+
+
 def test_each_rows_lists_are_found_once_and_search_a_shard_as_its_own_search_would(small_shards, tmp_path):
     """The lists each row probes, found before the shards (in memory, or in a file beside a VectorFile's that
     goes after the search), are those a shard's own search probes: the same rows and scores."""

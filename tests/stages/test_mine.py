@@ -279,3 +279,32 @@ def test_chunks_ranked_one_by_one_give_the_order_and_ranks_of_one_sort_of_all():
     assert merged["rank"].max() == 3 and set(merged["source"]) == {"input", "mined"}
     empty = _merge(canon, [], 10).negatives
     assert empty.is_empty() and empty.columns == merged.columns and empty.dtypes == merged.dtypes
+
+
+def test_spilled_chunks_give_the_negatives_mined_in_memory(tmp_path):
+    rng = np.random.default_rng(3)
+    docs = [f"d{i}" for i in range(60)]
+    canon = canonical([f"q{i}" for i in range(10)], [[docs[i]] for i in range(10)], docs)
+    queries = rng.normal(size=(canon.queries.height, 8)).astype(np.float32)
+    corpus = rng.normal(size=(canon.corpus.height, 8)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    corpus /= np.linalg.norm(corpus, axis=1, keepdims=True)
+    config = MiningConfig(negatives=3, query_chunk=3, positive_neighbors=0)
+    held = mine_negatives(canon, queries, corpus, build_index(corpus, config), config)
+    spilled = mine_negatives(canon, queries, corpus, build_index(corpus, config), config, spill=tmp_path / "mined")
+    assert isinstance(spilled.negatives, pl.LazyFrame)
+    assert sorted(path.name for path in (tmp_path / "mined").iterdir()) == ["0.arrow", "1.arrow", "2.arrow", "3.arrow"]
+    assert spilled.negatives.collect().equals(held.negatives) and held.negatives.height == 30
+    assert (spilled.skipped, spilled.candidates) == (held.skipped, held.candidates)
+
+
+def test_spilled_chunks_are_read_from_a_folder_whose_name_holds_glob_characters(tmp_path):
+    docs = [f"d{i}" for i in range(8)]
+    canon = canonical(["q"], [["d0"]], docs)
+    angle_of = {"q": 0.0, **{d: 3.0 * i for i, d in enumerate(docs)}}
+    queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
+    config = MiningConfig(negatives=2, relative_margin=None, positive_neighbors=0)
+    (tmp_path / "other").mkdir()  # a `*` would match it too
+    spill = tmp_path / ".run[1]*.vectors-mined-7"
+    mined = mine_negatives(canon, queries, corpus, build_index(corpus, config), config, spill=spill)
+    assert mined.negatives.collect().height == 2

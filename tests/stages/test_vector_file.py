@@ -9,7 +9,7 @@ import pytest
 from pipeline.config import MiningConfig
 from pipeline.stages import vector_file
 from pipeline.stages.index import build_index, tune_nprobe
-from pipeline.stages.vector_file import VectorFile, scratch_path
+from pipeline.stages.vector_file import VectorFile, scratch_beside, scratch_path
 
 
 def unit_rows(count: int, dimension: int, seed: int = 0) -> np.ndarray:
@@ -91,11 +91,17 @@ def test_the_scratch_file_goes_when_the_run_ends_and_a_killed_runs_with_the_next
     lists = VectorFile(stale, 10, 4).beside("lists", 32, np.int16).path  # the dedupe's (link_index.probed_lists)
     assert lists.name == f".out.vectors-lists-{dead}"
     stale.write_bytes(b"x"), unrelated.write_bytes(b"x")
+    stale_mined = scratch_beside(stale, "mined")
+    stale_mined.mkdir(), (stale_mined / "0.arrow").write_bytes(b"x")
     with pytest.raises(KeyboardInterrupt), scratch_path(tmp_path / "out") as path:
         assert path == tmp_path / f".out.vectors-{os.getpid()}" and not stale.exists() and not lists.exists()
+        assert not stale_mined.exists()
         VectorFile(path, 10, 4)[:] = np.ones((10, 4), np.float32)
+        mined = scratch_beside(path, "mined")  # mining's spilled chunks (`mine_negatives(spill=)`)
+        assert mined.name == f".out.vectors-mined-{os.getpid()}"
+        mined.mkdir(), (mined / "0.arrow").write_bytes(b"x")
         raise KeyboardInterrupt
-    assert not path.exists() and unrelated.exists()
+    assert not path.exists() and not mined.exists() and unrelated.exists()
 
 
 RUN_PROBE = """
