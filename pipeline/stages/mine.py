@@ -117,21 +117,29 @@ def _pair_ids(canon: Canonical, frames: list[pl.DataFrame]) -> pl.DataFrame:
 
 def _query_plan(canon: Canonical, query_links: Links | None) -> pl.DataFrame:
     """Per query with at least one positive: its row in `queries`, the rows of its positives, of the positives
-    of it and its near-duplicate queries (`known_rows`, all excluded) and of its given negatives."""
-    doc_rows = canon.corpus.select("doc_id", doc_row=pl.int_range(pl.len(), dtype=pl.Int64))
-    query_rows = canon.queries.select("query_id", query_row=pl.int_range(pl.len(), dtype=pl.Int64))
-    positives = canon.positives.join(doc_rows, on="doc_id").join(query_rows, on="query_id")
-    own = positives.group_by("query_id").agg(positive_rows=pl.col("doc_row"))
-    links = query_links or Links(np.zeros(0, np.int64), np.zeros(0, np.int64), canon.queries.height)
-    pairs = pl.concat([query_rows.select(query_row="query_row", other="query_row"),
-                       pl.DataFrame({"query_row": links.source, "other": links.target})])
-    known = (pairs.join(positives.select(other="query_row", doc_row="doc_row"), on="other")
-             .group_by("query_row").agg(known_rows=pl.col("doc_row").unique().sort()))
-    # canon.negatives is in input order (row, then position in the row): keep it.
-    given = canon.negatives.join(doc_rows, on="doc_id", maintain_order="left").group_by(
-        "query_id", maintain_order=True).agg(given_rows=pl.col("doc_row"))
-    return (query_rows.join(own, on="query_id", how="inner", maintain_order="left")
-            .join(known, on="query_row", how="left", maintain_order="left")
-            .join(given, on="query_id", how="left", maintain_order="left")
-            .with_columns(pl.col("given_rows").fill_null([])))
+    of it and its near-duplicate queries (`known_rows`, all excluded) and of its given negatives. Rows are found by
+    binary search in the tables' id order (`canonical._texts_of` sorts them), not by joins: at 1M queries the joins'
+    hash tables held 124 MiB at once for a plan of 33."""
+    query_ids, doc_ids = canon.queries["query_id"], canon.corpus["doc_id"]
 
+    def rows(links: pl.DataFrame) -> pl.DataFrame:
+        found = links.select(query_row=query_ids.search_sorted(links["query_id"]).cast(pl.Int64),
+                             doc_row=doc_ids.search_sorted(links["doc_id"]).cast(pl.Int64))
+        if not (query_ids.gather(found["query_row"]).equals(links["query_id"], check_names=False)
+                and doc_ids.gather(found["doc_row"]).equals(links["doc_id"], check_names=False)):
+            raise ValueError("the query plan needs canon.queries and canon.corpus sorted by id, holding every link's")
+        return found
+
+    positives = rows(canon.positives)
+    links = query_links or Links(np.zeros(0, np.int64), np.zeros(0, np.int64), canon.queries.height)
+    linked = pl.DataFrame({"query_row": links.source, "query_of": links.target}).join(
+        positives.rename({"query_row": "query_of"}), on="query_of").select("query_row", "doc_row")
+    # positive_rows in input order (the joins gave them in an order of their own; every use takes them as a set)
+    plan = (pl.concat([positives.with_columns(own=True), linked.with_columns(own=False)]).group_by("query_row")
+            .agg(positive_rows=pl.col("doc_row").filter("own"), known_rows=pl.col("doc_row").unique().sort())
+            .filter(pl.col("positive_rows").list.len() > 0).sort("query_row"))
+    # canon.negatives is in input order (row, then position in the row): keep it.
+    given = rows(canon.negatives).group_by("query_row").agg(given_rows="doc_row")
+    return (plan.join(given, on="query_row", how="left", maintain_order="left")
+            .select(query_id=query_ids.gather(plan["query_row"]), query_row="query_row", positive_rows="positive_rows",
+                    known_rows="known_rows", given_rows=pl.col("given_rows").fill_null([])))
