@@ -125,7 +125,8 @@ def _query_plan(canon: Canonical, query_links: Links | None) -> pl.DataFrame:
     def rows(links: pl.DataFrame) -> pl.DataFrame:
         found = links.select(query_row=query_ids.search_sorted(links["query_id"]).cast(pl.Int64),
                              doc_row=doc_ids.search_sorted(links["doc_id"]).cast(pl.Int64))
-        if not (query_ids.gather(found["query_row"]).equals(links["query_id"], check_names=False)
+        if not (found["query_row"].lt(len(query_ids)).all() and found["doc_row"].lt(len(doc_ids)).all()
+                and query_ids.gather(found["query_row"]).equals(links["query_id"], check_names=False)
                 and doc_ids.gather(found["doc_row"]).equals(links["doc_id"], check_names=False)):
             raise ValueError("the query plan needs canon.queries and canon.corpus sorted by id, holding every link's")
         return found
@@ -134,7 +135,8 @@ def _query_plan(canon: Canonical, query_links: Links | None) -> pl.DataFrame:
     links = query_links or Links(np.zeros(0, np.int64), np.zeros(0, np.int64), canon.queries.height)
     linked = pl.DataFrame({"query_row": links.source, "query_of": links.target}).join(
         positives.rename({"query_row": "query_of"}), on="query_of").select("query_row", "doc_row")
-    # positive_rows in input order (the joins gave them in an order of their own; every use takes them as a set)
+    # positive_rows in input order (the joins gave them in an order of their own; every use takes them as a set,
+    # though a batched product may round a score's last bit otherwise in another position)
     plan = (pl.concat([positives.with_columns(own=True), linked.with_columns(own=False)]).group_by("query_row")
             .agg(positive_rows=pl.col("doc_row").filter("own"), known_rows=pl.col("doc_row").unique().sort())
             .filter(pl.col("positive_rows").list.len() > 0).sort("query_row"))

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 
 import pipeline.stages.mine_chunk as mine_chunk_module
 import pipeline.stages.positive_rank as positive_rank_module
@@ -308,3 +309,16 @@ def test_spilled_chunks_are_read_from_a_folder_whose_name_holds_glob_characters(
     spill = tmp_path / ".run[1]*.vectors-mined-7"
     mined = mine_negatives(canon, queries, corpus, build_index(corpus, config), config, spill=spill)
     assert mined.negatives.collect().height == 2
+
+
+def test_a_plan_over_tables_not_sorted_by_id_or_missing_a_links_id_is_refused():
+    from dataclasses import replace
+
+    from pipeline.stages.mine import _query_plan
+
+    canon = canonical(["q0", "q1"], [["d0"], ["d1"]], ["d0", "d1", "d2"])
+    assert _query_plan(canon, None).height == 2
+    for broken in (replace(canon, corpus=canon.corpus.reverse()), replace(canon, queries=canon.queries.head(1)),
+                   replace(canon, corpus=canon.corpus.head(0))):  # every row found past the end
+        with pytest.raises(ValueError, match="sorted by id, holding every link's"):
+            _query_plan(broken, None)
