@@ -118,6 +118,8 @@ def write_output(out: Path, canon: Canonical, output: Output, rejects: pl.DataFr
         write_json(folder / "report.json", report)
         (folder / "report.html").write_text(render_html(report), encoding="utf-8")
         finishing()
-        write_json(folder / "manifest.json", manifest)
+        # what the next run to this --out may replace; anything else found there then is the user's
+        written = sorted([entry.name for entry in folder.iterdir()] + ["manifest.json"])
+        write_json(folder / "manifest.json", manifest | {"files": written})
 
     write_atomically(out, fill)

@@ -6,7 +6,7 @@ manifest.json last, so that a reader who waits for manifest.json never reads hal
 from pathlib import Path
 
 from pipeline.errors import ConfigError
-from pipeline.stages.write import is_prep_manifest
+from pipeline.stages.write import check_own_files, prep_manifest
 
 
 def is_uri(out: str) -> bool:
@@ -36,9 +36,12 @@ def check_uri(uri: str) -> tuple[object, str, bool]:
         found = filesystem.get_file_info(manifest).type == fs.FileType.File
     except (pa.ArrowInvalid, OSError) as error:
         raise ConfigError(f"--out {uri}: {error}") from None
-    if not found or not is_prep_manifest(filesystem.open_input_stream(manifest).readall()):
+    earlier = prep_manifest(filesystem.open_input_stream(manifest).readall()) if found else None
+    if earlier is None:
         raise ConfigError(f"--out {uri} holds files and is not an earlier prep output (no prep "
                           "manifest.json); choose a new or empty location")
+    names = [info.base_name for info in filesystem.get_file_info(fs.FileSelector(root))]
+    check_own_files(uri, names, earlier)
     return filesystem, root, True
 
 

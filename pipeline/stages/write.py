@@ -97,20 +97,39 @@ def check_out(out: Path | str) -> Path:
 
 
 def _check_replaceable(out: Path) -> None:
-    if out.exists() and not is_prep_manifest(out / "manifest.json") and (not out.is_dir() or any(out.iterdir())):
+    manifest = prep_manifest(out / "manifest.json")
+    if out.exists() and manifest is None and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(f"--out {out} exists and is not an earlier prep output (no prep manifest.json); "
                           "choose a new or empty folder")
+    if manifest is not None:
+        check_own_files(str(out), [entry.name for entry in out.iterdir()], manifest)
 
 
-def is_prep_manifest(source: Path | str | bytes) -> bool:
-    """A manifest.json that prep wrote (it names prep among its packages and has per-stage counts), read from a
-    path or given as its content: any other folder with a manifest.json (a browser extension, a web app) is
-    never replaced."""
+def check_own_files(out: str, names: list[str], manifest: dict) -> None:
+    """Refuse to replace an earlier output that holds entries its manifest does not list as written (`files`):
+    a user's notes, a training run's checkpoints saved into it. An output from before manifests listed their files
+    claims everything in it."""
+    foreign = sorted(set(names) - set(manifest.get("files", names)))
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise ConfigError(f"--out {out} is an earlier prep output that also holds {shown}, which prep did not "
+                          "write: replacing the output would delete them. Move them out, or choose another --out")
+
+
+def prep_manifest(source: Path | str | bytes) -> dict | None:
+    """The content of a manifest.json that prep wrote (it names prep among its packages and has per-stage counts),
+    read from a path or given as its content; None for any other (a browser extension's, a web app's), whose
+    folder is never replaced."""
     try:
         manifest = json.loads(source.read_bytes() if isinstance(source, Path) else source)
     except (OSError, ValueError):
-        return False
-    return isinstance(manifest, dict) and "prep" in (manifest.get("packages") or {}) and "stages" in manifest
+        return None
+    prep = isinstance(manifest, dict) and "prep" in (manifest.get("packages") or {}) and "stages" in manifest
+    return manifest if prep else None
+
+
+def is_prep_manifest(source: Path | str | bytes) -> bool:
+    return prep_manifest(source) is not None
 
 
 def write_json(path: Path, value: object) -> None:

@@ -642,3 +642,15 @@ def test_conflict_free_batches_keep_a_row_apart_from_a_copy_of_its_anchor_in_ano
         start += size
     assert start == len(rows)
     assert manifest["batches"]["conflicts_in_input_order"] == 1 and manifest["batches"]["conflicts_after_layout"] == 0
+
+
+def test_a_rerun_refuses_an_output_with_a_file_added_and_replaces_its_own(flag_data, tmp_path, prep):
+    out = tmp_path / "out"
+    assert prep("convert", flag_data, "--to", "triplet", "--out", out).returncode == 0
+    written = sorted(entry.name for entry in out.iterdir())
+    assert json.loads((out / "manifest.json").read_text())["files"] == written
+    assert prep("convert", flag_data, "--to", "n-tuple", "--negatives", "1", "--out", out).returncode == 0
+    (out / "notes.txt").write_text("mine")
+    result = prep("convert", flag_data, "--to", "triplet", "--out", out)
+    assert result.returncode == 2 and "notes.txt, which prep did not write" in result.stdout + result.stderr
+    assert (out / "notes.txt").read_text() == "mine"

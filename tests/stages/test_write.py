@@ -23,6 +23,25 @@ def test_replaces_an_earlier_output_and_writes_into_an_empty_folder(tmp_path):
     assert not (tmp_path / "empty" / "stale.txt").exists()
 
 
+def fill_listed(folder):
+    (folder / "manifest.json").write_text('{"packages": {"prep": "0.1.0"}, "stages": [], '
+                                          '"files": ["data.txt", "manifest.json", "shards"]}')
+    (folder / "data.txt").write_text("new")
+
+
+def test_an_earlier_output_holding_files_prep_did_not_write_is_not_replaced(tmp_path):
+    out = tmp_path / "out"
+    write_atomically(out, fill_listed)
+    (out / "shards").mkdir()  # listed: written by the earlier run (a layout this run does not write)
+    write_atomically(out, fill_listed)
+    assert not (out / "shards").exists()
+    (out / "checkpoints").mkdir()  # a training run's, saved into the output
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match=r"also holds checkpoints, notes\.txt, which prep did not write"):
+        write_atomically(out, fill_listed)
+    assert (out / "notes.txt").read_text() == "mine" and (out / "checkpoints").is_dir()
+
+
 @pytest.mark.parametrize("kind", ["partial", "old"])  # old: the earlier output that a run killed mid-swap retired
 def test_a_partial_folder_of_a_killed_run_is_removed_and_one_of_a_live_run_kept(tmp_path, kind):
     dead = tmp_path / f".out.{kind}-4194305"  # above Linux's largest pid_max (2**22): no process has it
