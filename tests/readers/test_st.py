@@ -136,6 +136,23 @@ def test_columns_mapping_to_a_missing_column_names_it(write_table) -> None:
         read_dataset(path, columns={"positive": "doc"})
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_columns_named_like_negatives_that_st_does_not_read_are_refused(write_table, suffix: str) -> None:
+    misnamed = [{"anchor": row["anchor"], "positive": row["positive"], "negative1": row["negative"],
+                 "hard_negative": "Venus is hot.", "neg_id": 7} for row in TRIPLETS]
+    path = write_table(f"misnamed{suffix}", misnamed)
+    ids = ", 'neg_id'" if suffix == ".csv" else ""  # a number is a text in a CSV file, as ST would read it
+    with pytest.raises(InputError, match=rf"'negative1', 'hard_negative'{ids} look like negatives") as error:
+        read_dataset(path)
+    assert error.value.field == "negative1" and "--columns negative=COLUMN" in str(error.value)
+
+
+def test_a_column_named_like_negatives_is_read_where_the_negatives_are_mapped(write_table, linked) -> None:
+    path = write_table("mapped_negative.jsonl", [{**row, "hard_negative": "Venus is hot."} for row in TRIPLETS])
+    canon = read_dataset(path, columns={"negative": "hard_negative"})
+    assert set(linked(canon, "negatives")) == {(norm(row["anchor"]), "Venus is hot.") for row in TRIPLETS}
+
+
 def test_missing_anchor_column_says_what_was_looked_for(write_table) -> None:
     path = write_table("no_anchor.jsonl", [{"text": "q", "positive": "p"}])
     with pytest.raises(InputError, match=r"no_anchor\.jsonl: no anchor column: looked for anchor\|query\|question"):
