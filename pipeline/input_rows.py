@@ -132,4 +132,6 @@ def fail_on_null_text(long: pl.DataFrame, rows: InputRows) -> None:
         raise rows.error("is missing or null; expected a list of texts", row, "positive")
     if long["text"].null_count():
         first = long.filter(pl.col("text").is_null()).sort("row").row(0, named=True)
-        raise rows.error("is null; expected text", first["row"], first["role"])
+        # a query is one field, which a misspelled key leaves null too; the other texts are items of lists
+        state = "is missing or null" if first["role"] == "query" else "is null"
+        raise rows.error(f"{state}; expected text", first["row"], first["role"])

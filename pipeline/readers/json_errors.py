@@ -82,7 +82,8 @@ def _describe_line(raw: bytes, expected: dict[str, str], any_field: bool) -> tup
         record = json.loads(line, parse_constant=lambda name: constants.append(name) or float(name),
                             object_pairs_hook=json_object)
     except json.JSONDecodeError as error:
-        return None, f"invalid JSON: {error.msg} at column {error.colno}"
+        at = "" if error.msg.endswith(" at") else " at"  # "Unterminated string starting at" names its column
+        return None, f"invalid JSON: {error.msg}{at} column {error.colno}"
     if constants:
         return _non_finite_field(record), f"holds {constants[0]}, which is not JSON; write null or a number"
     return describe_record(record, {} if any_field else expected, any_key=any_field)

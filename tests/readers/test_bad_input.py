@@ -48,7 +48,11 @@ CASES = {
                               "line 150, field 'pos': expected a list, got str"),
     "pos is a string, past schema inference": (with_field(1300, 1200, pos="text"),
                                                "line 1200, field 'pos': expected a list, got str"),
-    "null query": (with_field(5, 4, query=None), "line 4, field 'query': is null; expected text"),
+    "unterminated string": (with_line(5, 4, b'{"query": "q4'),
+                            "line 4: invalid JSON: Unterminated string starting at column 11"),
+    "null query": (with_field(5, 4, query=None), "line 4, field 'query': is missing or null; expected text"),
+    "misspelled query": (with_line(5, 2, b'{"querry": "q2", "pos": ["p"]}'),
+                         "line 2, field 'query': is missing or null; expected text"),
     "null inside neg": (with_field(5, 2, neg=["fine", None]), "line 2, field 'neg': is null"),
     "null pos": (with_field(5, 5, pos=None), "line 5, field 'pos': is missing or null"),
     "not UTF-8": (with_line(5, 4, b'{"query": "caf\xe9", "pos": ["p"]}'),
@@ -83,7 +87,7 @@ def test_tables_locate_by_row(write_table) -> None:
     rows = [{"anchor": "q1", "positive": "p1"}, {"anchor": "q2", "positive": "p2"}, {"anchor": None, "positive": "p3"}]
     for name in ("bad.parquet", "bad.json"):
         path = write_table(name, rows)
-        with pytest.raises(InputError, match=rf"{re.escape(name)}, row 3, field 'anchor': is null"):
+        with pytest.raises(InputError, match=rf"{re.escape(name)}, row 3, field 'anchor': is missing or null"):
             read_dataset(path)
 
 
@@ -184,14 +188,14 @@ def test_cli_empty_file_reports_zero_rows(tmp_path: Path, prep, name: str, conte
 def test_line_numbers_count_blank_lines(tmp_path: Path) -> None:
     path = tmp_path / "train.jsonl"
     path.write_text('{"query": "a", "pos": ["x"]}\n\n{"query": null, "pos": ["y"]}\n')
-    with pytest.raises(InputError, match=r"train\.jsonl, line 3, field 'query': is null"):
+    with pytest.raises(InputError, match=r"train\.jsonl, line 3, field 'query': is missing or null"):
         read_dataset(path, "flag")
 
 
 def test_line_numbers_count_one_blank_line_without_a_final_newline(tmp_path: Path) -> None:
     path = tmp_path / "train.jsonl"  # two records on three lines: as many as the newlines, yet one is blank
     path.write_text('{"query": "a", "pos": ["x"]}\n\n{"query": null, "pos": ["y"]}')
-    with pytest.raises(InputError, match=r"train\.jsonl, line 3, field 'query': is null"):
+    with pytest.raises(InputError, match=r"train\.jsonl, line 3, field 'query': is missing or null"):
         read_dataset(path, "flag")
 
 
