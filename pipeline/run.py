@@ -151,7 +151,9 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         "timings_seconds": clock.timings,
         "peak_rss_mib": clock.peak_rss,  # the process's peak so far at the end of each stage
     }
-    manifest["layout"] = with_no_rows_warning(manifest["layout"], manifest["stages"])
+    manifest["layout"] = with_no_rows_warning(manifest["layout"], manifest["stages"],
+                                              "too few candidates pass the filters: give a larger --corpus, or "
+                                              "lower --negatives")
     # named as `prep report --model` names it, so that report.json is the `prep report` of the output
     counter = counter_of_model(encoder.model, config.encoder.model or "all-MiniLM-L6-v2")
     rejects = pl.concat([rejected_rows(canon), output.rejects], how="diagonal_relaxed")

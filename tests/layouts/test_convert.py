@@ -541,11 +541,27 @@ def test_an_output_of_no_rows_is_a_warning_that_says_where_they_went(write_table
     result = prep("convert", lists, "--to", "flag", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr  # the run did what it was asked; the warning says what came of it
     expected = ("no rows written: all 3 (query, positive) pairs were set aside (fewer_than_group_size_negatives 3); "
-                "1 of 3 input rows held no usable (query, positive) pair (no_positive 1); see rejects.parquet")
+                "1 of 3 input rows held no usable (query, positive) pair (no_positive 1); see rejects.parquet; "
+                "for rows short of negatives: lower --negatives to what the rows hold, add copies of their own "
+                "negatives with --fill repeat, or mine more with prep run")
     assert f"warning: {expected}" in " ".join(result.stdout.split())
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["layout"]["warning"] == expected
     assert manifest["stages"][0]["rejected_by_reason"] == {"no_positive": 1}
+
+
+def test_negatives_beyond_k_that_are_not_written_are_noted(write_table, convert_to):
+    rows = [{"query": "q1", "pos": ["p1"], "neg": ["n1", "n2", "n3", "n4", "n5"]},
+            {"query": "q2", "pos": ["p2"], "neg": ["n6", "n7"]}, {"query": "q3", "pos": ["p3"], "neg": ["n8"]}]
+    flag = write_table("flag.jsonl", rows)
+    assert convert_to(flag, out="a", negatives=2)["layout"]["negatives_note"] == (
+        "1 query has more negatives than --negatives 2 (up to 5): each row keeps its first 2, and 3 are not written; "
+        "raise --negatives to keep more")
+    assert convert_to(flag, out="b", layout="flag", negatives=1)["layout"]["negatives_note"].startswith(
+        "2 queries have more negatives than --negatives 1 (up to 5): each row keeps its first 1, and 5 are not "
+        "written; raise --negatives to keep more, or --all-negatives")
+    assert "negatives_note" not in convert_to(flag, out="c", negatives=5)["layout"]
+    assert "negatives_note" not in convert_to(flag, out="d", layout="triplet", negatives=1)["layout"]
 
 
 def test_an_empty_input_warns_and_an_output_with_rows_does_not(write_table, flag_data, convert_to):

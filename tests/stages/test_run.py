@@ -596,6 +596,7 @@ def test_a_run_that_sets_every_pair_aside_says_so(data, tiny_model, tmp_path):
     assert len(datasets.load_from_disk(str(tmp_path / "out"))) == 0
     assert manifest["layout"]["warning"].startswith(
         f"no rows written: all {pairs} (query, positive) pairs were set aside (fewer_than_k_negatives {pairs}")
+    assert manifest["layout"]["warning"].endswith("give a larger --corpus, or lower --negatives")
 
 
 def test_empty_corpus_texts_are_counted_not_dropped_silently(data, tiny_model, tmp_path):
