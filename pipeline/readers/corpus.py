@@ -44,7 +44,9 @@ def read_texts(path: Path, keep: tuple[str, ...] = ()) -> pl.DataFrame:
     available = peek_columns(path).names()
     for required in (*keep, "text"):
         if required not in available and not is_blank(path):
-            raise InputError(path, f"missing required field '{required}'; fields are {available}")
+            fix = ("; rename the column that holds the documents to text (a title column, if there is one, is joined "
+                   "in front)") if required == "text" else ""
+            raise InputError(path, f"missing required field '{required}'; fields are {available}{fix}")
     frame = read_columns(path, {name: "id" for name in keep} | {"text": "text", "title": "text"})
     frame = frame.with_columns(pl.col(name).cast(pl.String) for name in keep if name in frame.columns)
     for name in (*keep, "text"):

@@ -49,7 +49,8 @@ def test_missing_corpus_file(write_table, tmp_path: Path) -> None:
 
 def test_table_without_text_field(write_table) -> None:
     corpus = write_table("extra.jsonl", [{"title": "only a title"}])
-    with pytest.raises(InputError, match=r"extra\.jsonl: missing required field 'text'"):
+    with pytest.raises(InputError, match=r"extra\.jsonl: missing required field 'text'; fields are \[.*\]; rename the "
+                                         "column that holds the documents to text"):
         read_dataset(write_table("train.jsonl", ROWS), corpus=corpus)
 
 
