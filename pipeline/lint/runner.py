@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.errors import InputError
+from pipeline.errors import ConfigError, InputError
 from pipeline.lint.context import GROUP_SIZE, LintContext, LintOptions
 from pipeline.lint.layouts import Roles, detect_layout, find_roles
 from pipeline.lint.load import Source, is_json_folder, read_sources
@@ -38,6 +38,7 @@ class LintResult:
 
 def lint(path: Path, options: LintOptions) -> LintResult:
     path = train_data(Path(path))
+    asked_group_size = options.group_size
     if options.group_size is None:  # a prep flag output was written for its own train_group_size
         options = dataclasses.replace(options, group_size=written_group_size(path) or GROUP_SIZE)
     context = LintContext(options)
@@ -58,6 +59,9 @@ def lint(path: Path, options: LintOptions) -> LintResult:
     for source in read_sources(path, options.split, options.columns, options.fmt):
         _refuse_other_layout(source, options)
         table = _table(source, options)
+        if asked_group_size is not None and table.layout != "flag":  # it would change nothing: said, as run says it
+            raise ConfigError(f"--group-size is FlagEmbedding's train_group_size, for flag data; {source.name} is "
+                              f"linted as {table.layout}: drop --group-size (ST's batches: --batch-size)")
         tables.append({"source": source.name, "layout": table.layout, "rows": table.rows, "lines_of": source.lines_of})
         findings += lint_table(table, context)
         if context.earlier_queries is not None and table.rows:

@@ -6,6 +6,7 @@ import json
 import pytest
 from rule_findings import by_rule, one
 
+from pipeline.errors import ConfigError
 from pipeline.lint.context import LintOptions
 from pipeline.lint.runner import lint
 
@@ -75,6 +76,15 @@ def test_empty_negatives(lint_records) -> None:
     findings = by_rule(lint_records(rows, group_size=4), "empty-negatives")
     assert [(f.severity, f.count, f.rows) for f in findings] == [("error", 1, (2,)), ("warning", 1, (3,))]
     assert not by_rule(lint_records(rows, group_size=1), "empty-negatives"), "group size 1 samples no negatives"
+
+
+
+def test_a_group_size_for_data_that_is_not_flag_is_refused(lint_records) -> None:
+    st = [{"anchor": row["query"], "positive": row["pos"][0], "negative": row["neg"][0]} for row in FLAG]
+    with pytest.raises(ConfigError, match=r"--group-size is FlagEmbedding's train_group_size, for flag data; .*"
+                                          r"train\.jsonl is linted as triplet"):
+        lint_records(st, group_size=4)
+    lint_records(st)  # the same data without it lints
 
 
 LISTS = [{"query": "what is bm25", "docs": ["BM25 ranks documents.", "Dune is a novel."], "labels": [1, 0]},
