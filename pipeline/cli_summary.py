@@ -48,7 +48,7 @@ def print_stages(manifest: dict, target: Console) -> None:
     for stage in manifest["stages"]:
         target.print(f"{stage['stage']}: {stage['rows_in']:,} {stage['unit']} in, {stage['rows_out']:,} out, "
                      f"{stage['rows_rejected']:,} rejected")
-        for key in ("empty_texts_message", "message"):
+        for key in ("empty_texts_message", "contradiction_message", "message"):
             if key in stage:
                 target.print(f"  [yellow]{escape(stage[key])}[/]")
 

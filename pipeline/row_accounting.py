@@ -7,6 +7,7 @@ from pipeline.canonical import ROLES, Canonical
 from pipeline.input_rows import FilePart, row_place
 from pipeline.output import Output
 from pipeline.stages.batches import SET_ASIDE
+from pipeline.wording import counted
 
 
 def rejected_rows(canon: Canonical, negatives_kept: bool = False) -> pl.DataFrame:
@@ -56,7 +57,7 @@ def stage_counts(canon: Canonical, output: Output, negatives_kept: bool = False)
             "repeated_pairs": _repeated(canon.repeated, canon.parts),
             "note": "rows repeating a query are merged into that query; their positives and negatives are kept, "
                     "a (query, text) pair given again once, with its first score"}
-    read |= _empty_texts(canon, read["empty_texts"])
+    read |= _empty_texts(canon, read["empty_texts"]) | _negatives_that_are_positives(canon)
     other = canon.repeated.filter("other_score").sort("row")
     if other.height:
         pairs_have = "pair has" if other.height == 1 else "pairs have"
@@ -95,6 +96,20 @@ def _empty_texts(canon: Canonical, counts: dict[str, int]) -> dict:
                                    f"text{'s' if empty.height > 1 else ''} ({roles}) from the output "
                                    f"(the first: {row_place(canon.parts, rows[0])}); "
                                    "manifest: stages.read.empty_texts"}
+
+
+def _negatives_that_are_positives(canon: Canonical) -> dict:
+    """Pairs the input gives as a positive and again as a negative (a pair scored above 0 and again at 0): kept as
+    positives, and said with where the first such negative is, rather than only counted."""
+    both = canon.negatives.join(canon.positives, on=["query_id", "doc_id"], how="semi")
+    if both.is_empty():
+        return {}
+    rows = both["row"].drop_nulls().sort()
+    first = f" (the first: {row_place(canon.parts, rows[0])})" if rows.len() else ""
+    return {"negatives_that_are_positives": both.height,
+            "contradiction_message": f"{counted(both.height, 'pair', 'pairs')} given as a negative of a query "
+                                     f"{'is' if both.height == 1 else 'are'} also its positive, kept as positive"
+                                     f"{first}; manifest: stages.read.negatives_that_are_positives"}
 
 
 def _by_reason(rejects: pl.DataFrame) -> dict[str, int]:

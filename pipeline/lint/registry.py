@@ -4,6 +4,7 @@ from pipeline.lint.rule import Rule
 from pipeline.lint.rules.anchor_equals_positive import AnchorEqualsPositive
 from pipeline.lint.rules.bool_label import BoolLabel
 from pipeline.lint.rules.column_order import ColumnOrder
+from pipeline.lint.rules.conflicting_label import ConflictingLabel
 from pipeline.lint.rules.constant_label import ConstantLabel
 from pipeline.lint.rules.control_characters import ControlCharacters
 from pipeline.lint.rules.cross_row_false_negative import CrossRowFalseNegative
@@ -60,6 +61,7 @@ RULES: tuple[Rule, ...] = (
     Mojibake(),
     AnchorEqualsPositive(),
     PositiveInNegatives(),
+    ConflictingLabel(),
     NearDuplicateNegative(),
     DuplicateQuery(),
     QueryInEarlierFile(),

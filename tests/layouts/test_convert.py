@@ -550,6 +550,21 @@ def test_an_output_of_no_rows_is_a_warning_that_says_where_they_went(write_table
     assert manifest["stages"][0]["rejected_by_reason"] == {"no_positive": 1}
 
 
+def test_a_pair_given_as_positive_and_as_negative_is_said_with_its_row(write_table, prep, tmp_path):
+    pairs = write_table("pairs.jsonl", [{"sentence1": "a plane takes off", "sentence2": "a jet departs", "score": 5.0},
+                                        {"sentence1": "a cat sits", "sentence2": "a dog runs", "score": 0.0},
+                                        {"sentence1": "a plane takes off", "sentence2": "a jet departs", "score": 0.0}])
+    result = prep("convert", pairs, "--to", "labeled-pair", "--scores", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    message = ("1 pair given as a negative of a query is also its positive, kept as positive (the first: input row "
+               "3); manifest: stages.read.negatives_that_are_positives")
+    assert message in " ".join(result.stdout.split())
+    read = json.loads((tmp_path / "out" / "manifest.json").read_text())["stages"][0]
+    assert read["negatives_that_are_positives"] == 1 and read["contradiction_message"] == message
+    assert sorted((r["sentence1"], r["score"]) for r in rows_of(tmp_path / "out")) == [
+        ("a cat sits", 0.0), ("a plane takes off", 5.0)]
+
+
 def test_negatives_beyond_k_that_are_not_written_are_noted(write_table, convert_to):
     rows = [{"query": "q1", "pos": ["p1"], "neg": ["n1", "n2", "n3", "n4", "n5"]},
             {"query": "q2", "pos": ["p2"], "neg": ["n6", "n7"]}, {"query": "q3", "pos": ["p3"], "neg": ["n8"]}]

@@ -1,5 +1,5 @@
-"""empty-text, control-characters, mojibake, anchor-equals-positive, positive-in-negatives, duplicate-query,
-query-in-earlier-file."""
+"""empty-text, control-characters, mojibake, anchor-equals-positive, positive-in-negatives, conflicting-label,
+duplicate-query, query-in-earlier-file."""
 
 import json
 from pathlib import Path
@@ -13,7 +13,7 @@ CLEAN = [
     {"anchor": "capital of france", "positive": "Paris is the capital.", "negative": "Berlin is big."},
 ]
 CONTENT_RULES = ("empty-text", "control-characters", "mojibake", "anchor-equals-positive", "positive-in-negatives",
-                 "duplicate-query")
+                 "conflicting-label", "duplicate-query")
 
 
 def with_row(index: int, **changes: str | None) -> list[dict]:
@@ -63,6 +63,27 @@ def test_anchor_equals_positive(lint_records) -> None:
     finding = one(lint_records(rows), "anchor-equals-positive")
     assert (finding.count, finding.rows) == (2, (1, 2))
     assert "1 exactly, 1 after normalisation" in finding.message
+
+
+def test_conflicting_label(lint_records) -> None:
+    # row 4 repeats row 1's query with row 1's positive as its negative; row 5 scores nothing in conflict
+    rows = [*CLEAN, {"anchor": "What is  BM25", "positive": "BM25 is a ranking function.",
+                     "negative": "BM25 ranks documents."},
+            {"anchor": "who wrote dune", "positive": "Herbert wrote it.", "negative": "Mars is red."}]
+    finding = one(lint_records(rows), "conflicting-label")
+    assert (finding.count, finding.rows) == (1, (4,))
+    assert finding.message == "1 negative is a positive of the same query in another row"
+    within = one(lint_records(with_row(1, negative="Frank Herbert wrote Dune.")), "positive-in-negatives")
+    assert within.rows == (2,) and not by_rule(lint_records(with_row(1, negative="Frank Herbert wrote Dune.")),
+                                               "conflicting-label"), "one row's clash is positive-in-negatives' alone"
+
+
+def test_conflicting_label_of_scored_pairs(lint_records) -> None:
+    pairs = [{"sentence1": "A man plays.", "sentence2": "A man is playing.", "score": 4.5},
+             {"sentence1": "A cat sits.", "sentence2": "A dog runs.", "score": 0.0},
+             {"sentence1": "A man plays.", "sentence2": "A man is playing.", "score": 0.0}]
+    assert one(lint_records(pairs), "conflicting-label").rows == (3,)
+    assert not by_rule(lint_records([*pairs[:2], {**pairs[2], "score": 3.0}]), "conflicting-label")
 
 
 def test_positive_in_negatives(lint_records) -> None:
