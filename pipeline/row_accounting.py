@@ -57,7 +57,7 @@ def stage_counts(canon: Canonical, output: Output, negatives_kept: bool = False)
             "repeated_pairs": _repeated(canon.repeated, canon.parts),
             "note": "rows repeating a query are merged into that query; their positives and negatives are kept, "
                     "a (query, text) pair given again once, with its first score"}
-    read |= _empty_texts(canon, read["empty_texts"]) | _negatives_that_are_positives(canon)
+    read |= _empty_texts(canon, read["empty_texts"]) | _unusable_negatives(canon)
     other = canon.repeated.filter("other_score").sort("row")
     if other.height:
         pairs_have = "pair has" if other.height == 1 else "pairs have"
@@ -98,18 +98,24 @@ def _empty_texts(canon: Canonical, counts: dict[str, int]) -> dict:
                                    "manifest: stages.read.empty_texts"}
 
 
-def _negatives_that_are_positives(canon: Canonical) -> dict:
-    """Pairs the input gives as a positive and again as a negative (a pair scored above 0 and again at 0): kept as
-    positives, and said with where the first such negative is, rather than only counted."""
-    both = canon.negatives.join(canon.positives, on=["query_id", "doc_id"], how="semi")
+def _unusable_negatives(canon: Canonical) -> dict:
+    """Given negatives that cannot be negatives: a positive of the same query (a pair scored above 0 and again at 0),
+    kept as a positive, and the query's own text. Said with where the first one is, rather than only counted: a
+    row left short of K by them is rejected as short, which alone would not say why."""
+    positive = canon.negatives.join(canon.positives, on=["query_id", "doc_id"], how="semi")
+    query = canon.negatives.filter(pl.col("doc_id") == pl.col("query_id"))
+    both = pl.concat([positive, query])
     if both.is_empty():
         return {}
+    kinds = [f"{positive.height:,} {'is' if positive.height == 1 else 'are'} also its positive (kept as a positive)"
+             ] if positive.height else []
+    kinds += [f"{query.height:,} {'is' if query.height == 1 else 'are'} the query's own text"] if query.height else []
     rows = both["row"].drop_nulls().sort()
-    first = f" (the first: {row_place(canon.parts, rows[0])})" if rows.len() else ""
-    return {"negatives_that_are_positives": both.height,
-            "contradiction_message": f"{counted(both.height, 'pair', 'pairs')} given as a negative of a query "
-                                     f"{'is' if both.height == 1 else 'are'} also its positive, kept as positive"
-                                     f"{first}; manifest: stages.read.negatives_that_are_positives"}
+    first = f"; the first: {row_place(canon.parts, rows[0])}" if rows.len() else ""
+    cannot = "a negative of its query" if both.height == 1 else "negatives of their query"
+    return {"negatives_that_are_positives": positive.height, "negatives_that_are_the_query": query.height,
+            "contradiction_message": f"{counted(both.height, 'negative', 'negatives')} given in the input cannot be "
+                                     f"{cannot}: {', '.join(kinds)}{first}; manifest: stages.read"}
 
 
 def _by_reason(rejects: pl.DataFrame) -> dict[str, int]:
