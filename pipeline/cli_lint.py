@@ -24,7 +24,10 @@ def lint(
                                                         "else 8).")] = None,
     eval_data: Annotated[Path | None, typer.Option("--eval", help="Evaluation data: report its queries and "
                                                                   "positives found in DATA. Read with --format and "
-                                                                  "--columns; its layout is its own.")] = None,
+                                                                  "--columns (or --eval-columns); its layout is "
+                                                                  "its own.")] = None,
+    eval_columns: Annotated[str | None, typer.Option(help="The --eval data's ROLE=COLUMN pairs, where its names "
+                                                          "differ from DATA's (default: --columns).")] = None,
     eval_split: Annotated[str | None, typer.Option(help="The --eval data's split: one split of a DatasetDict "
                                                         "(default: every split) or a BEIR qrels split (default: "
                                                         "test).")] = None,
@@ -47,7 +50,8 @@ def lint(
     check_not_input(json_path, "--json", {"DATA": data, "--eval": eval_data})
     options = LintOptions(fmt=fmt, layout=layout, loss=loss, batch_size=batch_size, group_size=group_size,
                           eval_data=eval_data, eval_split=eval_split, split=split, strict=strict, deep=deep,
-                          model=model, threshold=threshold, cache_dir=cache_dir, columns=parse_columns(columns))
+                          model=model, threshold=threshold, cache_dir=cache_dir, columns=parse_columns(columns),
+                          eval_columns=None if eval_columns is None else parse_columns(eval_columns))
     result = run_lint(data, options)
     render_terminal(result, console, strict)
     if json_path:

@@ -32,12 +32,17 @@ class LintOptions:
     threshold: float = 0.90  # cosine of a near-duplicate, as `prep run`'s dedupe (DedupeConfig)
     cache_dir: str | None = None
     columns: dict[str, str] = field(default_factory=dict)  # role -> column, as `prep report` takes them
+    eval_columns: dict[str, str] | None = None  # the --eval data's, where its names differ; None: `columns`
 
     def __post_init__(self) -> None:
         # The readers' own checks: lint takes whatever `prep report` takes.
         if self.fmt is not None and self.fmt not in FORMATS:
             raise ConfigError(f"--format must be one of {', '.join(FORMATS)}; got '{self.fmt}'")
         check_roles(self.columns, self.fmt)
+        if self.eval_columns is not None:
+            check_roles(self.eval_columns, self.fmt)
+            if self.eval_data is None:
+                raise ConfigError("--eval-columns maps the columns of the --eval data: give --eval too")
         if self.layout is not None:
             check_layout(self.layout, self.fmt)
         if self.loss is not None and self.loss not in LOSSES:

@@ -44,10 +44,11 @@ def lint(path: Path, options: LintOptions) -> LintResult:
     context = LintContext(options)
     if options.eval_data is not None:
         # --layout is what DATA is checked against; the eval data gives only its texts, in whatever layout it has.
-        # --format and --columns say how the files are read: those of one dataset's splits share them.
-        held_out = [_table(source, dataclasses.replace(options, layout=None))
-                    for source in read_sources(Path(options.eval_data), _eval_split(options), options.columns,
-                                               options.fmt, "--eval-split")]
+        # --format and --columns (or --eval-columns) say how the files are read: one dataset's splits share them.
+        own = options.columns if options.eval_columns is None else options.eval_columns
+        held_out = [_table(source, dataclasses.replace(options, layout=None, columns=own))
+                    for source in read_sources(Path(options.eval_data), _eval_split(options), own, options.fmt,
+                                               "--eval-split")]
         # `table`: rows are numbered per table (each file of a folder, each split), so a row is (table, ROW).
         # Keyed as the encoder sees them: with an uncased tokenizer "What is BM25" leaks "what is bm25".
         context.eval_texts = pl.concat([table.keyed(context.folds_case, context.strips_accents)[0]

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import datasets
 import pyarrow as pa
+import pytest
 from rule_findings import by_rule, one
 
+from pipeline.errors import ConfigError, InputError
 from pipeline.lint.context import LintOptions
 from pipeline.lint.runner import lint
 
@@ -115,6 +117,17 @@ def test_train_eval_leakage(lint_records, write_table) -> None:
     clean = write_table("eval2.jsonl", [{"anchor": "unrelated", "positive": "nothing"}])
     assert not by_rule(lint_records(ROWS, eval_data=clean), "train-eval-leakage")
     assert json.loads(json.dumps(finding.to_json()))["rule"] == "train-eval-leakage"
+
+
+def test_eval_data_with_other_column_names_is_read_with_its_own_mapping(lint_records, write_table) -> None:
+    held_out = write_table("eval_qa.jsonl", [{"question": "unrelated", "documents": ["Paris is the capital."]}])
+    with pytest.raises(InputError, match=r"eval_qa\.jsonl: no positive column"):  # DATA's names do not fit it
+        lint_records(ROWS, eval_data=held_out)
+    finding = one(lint_records(ROWS, eval_data=held_out, eval_columns={"anchor": "question", "positive": "documents"}),
+                  "train-eval-leakage")
+    assert finding.message == "1 row holds an eval positive (exact or after normalisation)"
+    with pytest.raises(ConfigError, match="--eval-columns maps the columns of the --eval data: give --eval too"):
+        lint_records(ROWS, eval_columns={"anchor": "question"})
 
 
 def test_layout_names_what_data_is_checked_against_not_the_layout_of_the_eval_data(lint_records, write_table) -> None:
