@@ -90,7 +90,7 @@ def test_corpus_texts_add_documents_no_row_mentions() -> None:
 
 
 def test_null_texts_and_score_mismatches_are_located() -> None:
-    with pytest.raises(InputError, match=r"in\.jsonl, line 2, field 'q': is null"):
+    with pytest.raises(InputError, match=r"in\.jsonl, line 2, field 'q': is missing or null"):
         build_canonical(input_rows(["Q", None], [["p"], ["p"]], [[], []]))
     with pytest.raises(InputError, match=r"line 1, field 'neg': is null"):
         build_canonical(input_rows(["Q"], [["p"]], [["n", None]]))

@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import polars as pl
+
 from pipeline.errors import InputError
 
 # st's roles and the names each goes by.
@@ -38,3 +40,16 @@ def separator_hint(available: list[str]) -> str:
     name = {"\t": "tab", ";": "';'", "|": "'|'", ",": "comma"}[found]
     return (f"The file looks {name}-separated: prep reads a .csv file as comma-separated and a .tsv file as "
             "tab-separated, so its header reads as one column. Save it with commas (.csv) or tabs (.tsv)")
+
+
+def refuse_unread_negatives(schema: pl.Schema, read: set[str | None], path: Path) -> None:
+    """A text column named like negatives (negative1, hard_negative) that st does not read: its negatives would be
+    lost without a word (mined ones in their place), where ST's trainer, which reads columns by position, trains on
+    them."""
+    unread = [name for name, kind in schema.items() if name not in read and "neg" in name.lower()
+              and kind in (pl.String, pl.List(pl.String))]
+    if unread:
+        listed = ", ".join(f"'{name}'" for name in unread) + (" looks" if len(unread) == 1 else " look")
+        raise InputError(path, f"{listed} like negatives, which st reads from a column named negative or neg, "
+                         "or from negative_1..negative_K: rename them so, map one with --columns negative=COLUMN, "
+                         "or drop them", field=unread[0])

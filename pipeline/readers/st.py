@@ -8,7 +8,14 @@ from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
 from pipeline.readers.json_files import file_suffix
-from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS, named_column, separator_hint
+from pipeline.readers.names import (
+    NUMBERED_NEGATIVE,
+    SCORE_NAMES,
+    SYNONYMS,
+    named_column,
+    refuse_unread_negatives,
+    separator_hint,
+)
 
 NAMES = {**SYNONYMS, "score": SCORE_NAMES}  # each role's names, the score or label list's among them
 
@@ -28,7 +35,7 @@ def read_st(path: Path, columns: dict[str, str] | None = None, split: str = "tra
     schema = schema or peek_columns(path, split)
     anchor, positive, negatives, score = st_columns(schema.names(), columns or {}, path)
     if "negative" not in (columns or {}):
-        _refuse_unread_negatives(schema, {anchor, positive, *negatives, score}, path)
+        refuse_unread_negatives(schema, {anchor, positive, *negatives, score}, path)
     kinds = {anchor: "text", positive: _kind(schema, positive),
              **{name: "text" if len(negatives) > 1 else _kind(schema, name) for name in negatives}}
     label = _score_list(schema, score, kinds, path)
@@ -83,19 +90,6 @@ def _negative_columns(available: list[str], mapped: dict[str, str], path: Path |
         raise InputError(path, f"has negatives in '{single}' and in {span}; choose with --columns "
                          f"negative={single}, or drop '{single}' to read {span}")
     return [single] if single else numbered
-
-
-def _refuse_unread_negatives(schema: pl.Schema, read: set[str | None], path: Path) -> None:
-    """A text column named like negatives (negative1, hard_negative) that st does not read: its negatives would be
-    lost without a word (mined ones in their place), where ST's trainer, which reads columns by position, trains on
-    them."""
-    unread = [name for name, kind in schema.items() if name not in read and "neg" in name.lower()
-              and kind in (pl.String, pl.List(pl.String))]
-    if unread:
-        listed = ", ".join(f"'{name}'" for name in unread) + (" looks" if len(unread) == 1 else " look")
-        raise InputError(path, f"{listed} like negatives, which st reads from a column named negative or neg, "
-                         "or from negative_1..negative_K: rename them so, map one with --columns negative=COLUMN, "
-                         "or drop them", field=unread[0])
 
 
 def _empty_cell_as_null(column: str) -> pl.Expr:
