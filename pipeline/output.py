@@ -20,7 +20,7 @@ from pipeline.row_order import COLUMNS, order_digest
 from pipeline.stages.arrow_rows import arrow_slices
 from pipeline.stages.dedupe import Links
 from pipeline.stages.task_map import TaskMap, run_here
-from pipeline.stages.write import write_atomically, write_json
+from pipeline.stages.write import write_atomically, write_json, written_files
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,6 @@ def write_output(out: Path, canon: Canonical, output: Output, rejects: pl.DataFr
         (folder / "report.html").write_text(render_html(report), encoding="utf-8")
         finishing()
         # what the next run to this --out may replace; anything else found there then is the user's
-        written = sorted([entry.name for entry in folder.iterdir()] + ["manifest.json"])
-        write_json(folder / "manifest.json", manifest | {"files": written})
+        write_json(folder / "manifest.json", manifest | {"files": sorted([*written_files(folder), "manifest.json"])})
 
     write_atomically(out, fill)

@@ -34,14 +34,15 @@ def check_uri(uri: str) -> tuple[object, str, bool]:
             return filesystem, root, False
         manifest = f"{root}/manifest.json"
         found = filesystem.get_file_info(manifest).type == fs.FileType.File
+        earlier = prep_manifest(filesystem.open_input_stream(manifest).readall()) if found else None
+        files = [info.path[len(root) + 1:] for info in filesystem.get_file_info(fs.FileSelector(root, recursive=True))
+                 if info.type == fs.FileType.File] if earlier else []
     except (pa.ArrowInvalid, OSError) as error:
         raise ConfigError(f"--out {uri}: {error}") from None
-    earlier = prep_manifest(filesystem.open_input_stream(manifest).readall()) if found else None
     if earlier is None:
         raise ConfigError(f"--out {uri} holds files and is not an earlier prep output (no prep "
                           "manifest.json); choose a new or empty location")
-    names = [info.base_name for info in filesystem.get_file_info(fs.FileSelector(root))]
-    check_own_files(uri, names, earlier)
+    check_own_files(uri, sorted(files), earlier)
     return filesystem, root, True
 
 

@@ -40,12 +40,12 @@ def test_publish_keeps_files_the_earlier_output_does_not_list(tmp_path):
     target = tmp_path / "bucket" / "run"
     first = output_folder(tmp_path / "first", shards=1)
     (first / "manifest.json").write_text('{"packages": {"prep": "0.1.0"}, "stages": [], '
-                                         '"files": ["data-00000.arrow", "manifest.json", "nested"]}')
+                                         '"files": ["data-00000.arrow", "manifest.json", "nested/part.parquet"]}')
     publish(first, f"file://{target}")
-    (target / "eval.json").write_text("mine")
-    with pytest.raises(ConfigError, match=r"also holds eval\.json, which prep did not write"):
+    (target / "nested" / "eval.json").write_text("mine")
+    with pytest.raises(ConfigError, match=r"also holds nested/eval\.json, which prep did not write"):
         publish(output_folder(tmp_path / "second", shards=1), f"file://{target}")
-    assert (target / "eval.json").read_text() == "mine" and (target / "data-00000.arrow").is_file()
+    assert (target / "nested" / "eval.json").read_text() == "mine" and (target / "data-00000.arrow").is_file()
 
 
 def test_a_uri_that_names_a_file_is_refused_before_anything_is_written(tmp_path):

@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from fnmatch import fnmatch
 from pathlib import Path
 
 from pipeline.errors import ConfigError
@@ -102,18 +103,35 @@ def _check_replaceable(out: Path) -> None:
         raise ConfigError(f"--out {out} exists and is not an earlier prep output (no prep manifest.json); "
                           "choose a new or empty folder")
     if manifest is not None:
-        check_own_files(str(out), [entry.name for entry in out.iterdir()], manifest)
+        try:
+            found = written_files(out)
+        except OSError as error:
+            raise ConfigError(f"--out {out}: cannot list it ({error.strerror or error})") from None
+        check_own_files(str(out), found, manifest)
 
 
-def check_own_files(out: str, names: list[str], manifest: dict) -> None:
-    """Refuse to replace an earlier output that holds entries its manifest does not list as written (`files`):
-    a user's notes, a training run's checkpoints saved into it. An output from before manifests listed their files
-    claims everything in it."""
-    foreign = sorted(set(names) - set(manifest.get("files", names)))
+def written_files(folder: Path) -> list[str]:
+    """The files under `folder`, as paths relative to it (a flag output's train/<type>.jsonl, Parquet's data/...)."""
+    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*") if not path.is_dir())
+
+
+def check_own_files(out: str, found: list[str], manifest: dict) -> None:
+    """Refuse to replace an earlier output that holds files its manifest does not list as written (`files`, paths
+    relative to it): a user's notes, a training run's checkpoints saved into it. Hidden files (.DS_Store) and the
+    cache files `datasets` writes beside a dataset it maps or shuffles (cache-*.arrow) are replaced with it. An
+    output from before manifests listed their files claims everything in it."""
+    listed = set(manifest.get("files", found))
+    foreign = [path for path in found if path not in listed and not _replaceable(path)]
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        them = "it" if len(foreign) == 1 else "them"
         raise ConfigError(f"--out {out} is an earlier prep output that also holds {shown}, which prep did not "
-                          "write: replacing the output would delete them. Move them out, or choose another --out")
+                          f"write: replacing the output would delete {them}. Move {them} out, or choose another --out")
+
+
+def _replaceable(path: str) -> bool:
+    parts = path.split("/")
+    return any(part.startswith(".") for part in parts) or fnmatch(parts[-1], "cache-*.arrow")
 
 
 def prep_manifest(source: Path | str | bytes) -> dict | None:

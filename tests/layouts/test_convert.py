@@ -676,13 +676,19 @@ def test_conflict_free_batches_keep_a_row_apart_from_a_copy_of_its_anchor_in_ano
     assert manifest["batches"]["conflicts_in_input_order"] == 1 and manifest["batches"]["conflicts_after_layout"] == 0
 
 
-def test_a_rerun_refuses_an_output_with_a_file_added_and_replaces_its_own(flag_data, tmp_path, prep):
+def test_a_rerun_refuses_an_output_with_a_file_added_and_replaces_its_own(write_table, flag_data, tmp_path, prep):
     out = tmp_path / "out"
-    assert prep("convert", flag_data, "--to", "triplet", "--out", out).returncode == 0
-    written = sorted(entry.name for entry in out.iterdir())
-    assert json.loads((out / "manifest.json").read_text())["files"] == written
-    assert prep("convert", flag_data, "--to", "n-tuple", "--negatives", "1", "--out", out).returncode == 0
-    (out / "notes.txt").write_text("mine")
-    result = prep("convert", flag_data, "--to", "triplet", "--out", out)
-    assert result.returncode == 2 and "notes.txt, which prep did not write" in result.stdout + result.stderr
-    assert (out / "notes.txt").read_text() == "mine"
+    typed = write_table("typed.jsonl", [{"query": f"q{i}", "pos": [f"p{i}"], "neg": [f"n{i}"], "type": kind}
+                                        for i, kind in enumerate("ab")])
+    runs = {"flag": [typed, "--to", "flag", "--group-size", "2"],  # train/a.jsonl, train/b.jsonl
+            "parquet": [flag_data, "--to", "triplet", "--shard-format", "parquet", "--shard-rows", "1"],
+            "arrow": [flag_data, "--to", "triplet"]}
+    for args in runs.values():  # each replaces the one before, whose files are all its own
+        assert prep("convert", *args, "--out", out).returncode == 0
+        written = sorted(path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file())
+        assert json.loads((out / "manifest.json").read_text())["files"] == written
+    assert prep("convert", *runs["flag"], "--out", out).returncode == 0
+    (out / "train" / "notes.txt").write_text("mine")
+    result = prep("convert", *runs["arrow"], "--out", out)
+    assert result.returncode == 2 and "train/notes.txt, which prep did not write" in result.stdout + result.stderr
+    assert (out / "train" / "notes.txt").read_text() == "mine"

@@ -25,21 +25,27 @@ def test_replaces_an_earlier_output_and_writes_into_an_empty_folder(tmp_path):
 
 def fill_listed(folder):
     (folder / "manifest.json").write_text('{"packages": {"prep": "0.1.0"}, "stages": [], '
-                                          '"files": ["data.txt", "manifest.json", "shards"]}')
+                                          '"files": ["data.txt", "manifest.json", "train/a.jsonl"]}')
     (folder / "data.txt").write_text("new")
 
 
 def test_an_earlier_output_holding_files_prep_did_not_write_is_not_replaced(tmp_path):
     out = tmp_path / "out"
     write_atomically(out, fill_listed)
-    (out / "shards").mkdir()  # listed: written by the earlier run (a layout this run does not write)
+    (out / "train").mkdir()
+    (out / "train" / "a.jsonl").write_text("{}")  # listed: written by the earlier run (a layout this run does not)
+    (out / ".DS_Store").write_text("finder")  # hidden files and datasets' caches go with the output
+    (out / "cache-5e1f.arrow").write_text("train_test_split")
     write_atomically(out, fill_listed)
-    assert not (out / "shards").exists()
+    assert sorted(path.name for path in out.iterdir()) == ["data.txt", "manifest.json"]
+    (out / "train").mkdir()
+    (out / "train" / "notes.txt").write_text("mine")  # in a folder of the output too
     (out / "checkpoints").mkdir()  # a training run's, saved into the output
-    (out / "notes.txt").write_text("mine")
-    with pytest.raises(ConfigError, match=r"also holds checkpoints, notes\.txt, which prep did not write"):
+    (out / "checkpoints" / "model.bin").write_text("weights")
+    with pytest.raises(ConfigError, match=r"also holds checkpoints/model\.bin, train/notes\.txt, which prep did "
+                                          "not write: replacing the output would delete them"):
         write_atomically(out, fill_listed)
-    assert (out / "notes.txt").read_text() == "mine" and (out / "checkpoints").is_dir()
+    assert (out / "train" / "notes.txt").read_text() == "mine" and (out / "checkpoints" / "model.bin").is_file()
 
 
 @pytest.mark.parametrize("kind", ["partial", "old"])  # old: the earlier output that a run killed mid-swap retired
