@@ -100,16 +100,17 @@ def _empty_texts(canon: Canonical, counts: dict[str, int]) -> dict:
 
 def _unusable_negatives(canon: Canonical) -> dict:
     """Given negatives that cannot be negatives: a positive of the same query (a pair scored above 0 and again at 0),
-    kept as a positive, and the query's own text. Said with where the first one is, rather than only counted: a
+    which stays a positive, and the query's own text. Said with where the first one is, rather than only counted: a
     row left short of K by them is rejected as short, which alone would not say why."""
     positive = canon.negatives.join(canon.positives, on=["query_id", "doc_id"], how="semi")
-    query = canon.negatives.filter(pl.col("doc_id") == pl.col("query_id"))
+    # each once, counted as convert's manifest counts it (`convert.given_negatives`): a positive first
+    query = canon.negatives.filter(pl.col("doc_id") == pl.col("query_id")).join(positive, on=["query_id", "doc_id"],
+                                                                                how="anti")
     both = pl.concat([positive, query])
     if both.is_empty():
         return {}
-    kinds = [f"{positive.height:,} {'is' if positive.height == 1 else 'are'} also its positive (kept as a positive)"
-             ] if positive.height else []
-    kinds += [f"{query.height:,} {'is' if query.height == 1 else 'are'} the query's own text"] if query.height else []
+    said = ((positive.height, "also its positive"), (query.height, "the query's own text"))
+    kinds = [f"{count:,} {'is' if count == 1 else 'are'} {what}" for count, what in said if count]
     rows = both["row"].drop_nulls().sort()
     first = f"; the first: {row_place(canon.parts, rows[0])}" if rows.len() else ""
     cannot = "a negative of its query" if both.height == 1 else "negatives of their query"

@@ -14,6 +14,7 @@ SYNONYMS = {
     "negative": ("negative", "neg"),
 }
 NUMBERED_NEGATIVE = re.compile(r"^negative_(\d+)$")
+NEGATIVE_LIKE = re.compile(r"^(hard[_-]?)?neg(ative)?s?([_-]?\d+)?$", re.IGNORECASE)
 # The score or label of a pair, as AnglE, CoSENT, ST's data collator and STS data name it.
 SCORE_NAMES = ("score", "label", "labels", "scores", "similarity_score")
 
@@ -43,13 +44,13 @@ def separator_hint(available: list[str]) -> str:
 
 
 def refuse_unread_negatives(schema: pl.Schema, read: set[str | None], path: Path) -> None:
-    """A text column named like negatives (negative1, hard_negative) that st does not read: its negatives would be
-    lost without a word (mined ones in their place), where ST's trainer, which reads columns by position, trains on
-    them."""
-    unread = [name for name, kind in schema.items() if name not in read and "neg" in name.lower()
+    """A text column named as negatives are (negative1, negatives, hard_negative, neg_2) that st does not read: its
+    negatives would be lost without a word (mined ones in their place), where ST's trainer, which reads columns by
+    position, trains on them. Names that only hold the word (num_negatives, negative_source) are other data."""
+    unread = [name for name, kind in schema.items() if name not in read and NEGATIVE_LIKE.match(name)
               and kind in (pl.String, pl.List(pl.String))]
     if unread:
         listed = ", ".join(f"'{name}'" for name in unread) + (" looks" if len(unread) == 1 else " look")
         raise InputError(path, f"{listed} like negatives, which st reads from a column named negative or neg, "
-                         "or from negative_1..negative_K: rename them so, map one with --columns negative=COLUMN, "
-                         "or drop them", field=unread[0])
+                         "or from negative_1..negative_K: rename them so, map the one to read with --columns "
+                         "negative=COLUMN, or drop them", field=unread[0])

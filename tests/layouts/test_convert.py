@@ -556,14 +556,28 @@ def test_a_pair_given_as_positive_and_as_negative_is_said_with_its_row(write_tab
                                         {"sentence1": "a plane takes off", "sentence2": "a jet departs", "score": 0.0}])
     result = prep("convert", pairs, "--to", "labeled-pair", "--scores", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    message = ("1 negative given in the input cannot be a negative of its query: 1 is also its positive (kept as a "
-               "positive); the first: input row 3; manifest: stages.read")
+    message = ("1 negative given in the input cannot be a negative of its query: 1 is also its positive; the first: "
+               "input row 3; manifest: stages.read")
     assert message in " ".join(result.stdout.split())
     read = json.loads((tmp_path / "out" / "manifest.json").read_text())["stages"][0]
     assert read["negatives_that_are_positives"] == 1 and read["contradiction_message"] == message
     assert read["negatives_that_are_the_query"] == 0
     assert sorted((r["sentence1"], r["score"]) for r in rows_of(tmp_path / "out")) == [
         ("a cat sits", 0.0), ("a plane takes off", 5.0)]
+
+
+def test_negatives_that_are_the_query_or_its_positive_are_said_once_each(write_table, convert_to):
+    rows = [{"query": "q1", "pos": ["p1"], "neg": ["n1", "q1"]},  # its own text
+            {"query": "q2", "pos": ["q2", "p2"], "neg": ["q2", "n2"]},  # its own text, which is also its positive
+            {"query": "q3", "pos": ["p3"], "neg": ["p3", "n3"]}]  # its positive
+    manifest = convert_to(write_table("flag.jsonl", rows), negatives=1)
+    read = manifest["stages"][0]
+    assert (read["negatives_that_are_positives"], read["negatives_that_are_the_query"]) == (2, 1)
+    assert (manifest["negatives"]["dropped_as_positive_of_the_same_query"],
+            manifest["negatives"]["dropped_as_the_anchor_itself"]) == (2, 1)
+    assert read["contradiction_message"] == ("3 negatives given in the input cannot be negatives of their query: 2 are "
+                                             "also its positive, 1 is the query's own text; the first: input row 1; "
+                                             "manifest: stages.read")
 
 
 def test_negatives_beyond_k_that_are_not_written_are_noted(write_table, convert_to):

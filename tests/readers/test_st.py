@@ -139,12 +139,15 @@ def test_columns_mapping_to_a_missing_column_names_it(write_table) -> None:
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
 def test_columns_named_like_negatives_that_st_does_not_read_are_refused(write_table, suffix: str) -> None:
     misnamed = [{"anchor": row["anchor"], "positive": row["positive"], "negative1": row["negative"],
-                 "hard_negative": "Venus is hot.", "neg_id": 7} for row in TRIPLETS]
+                 "hard_negative": "Venus is hot.", "negative_source": "bm25"} for row in TRIPLETS]
     path = write_table(f"misnamed{suffix}", misnamed)
-    ids = ", 'neg_id'" if suffix == ".csv" else ""  # a number is a text in a CSV file, as ST would read it
-    with pytest.raises(InputError, match=rf"'negative1', 'hard_negative'{ids} look like negatives") as error:
+    with pytest.raises(InputError, match=r"'negative1', 'hard_negative' look like negatives") as error:
         read_dataset(path)
     assert error.value.field == "negative1" and "--columns negative=COLUMN" in str(error.value)
+    # data about the negatives is not negatives: read as before, without a word
+    about = [{**row, "negative_source": "bm25", "num_negatives": "1"} for row in TRIPLETS]
+    plain = read_dataset(write_table(f"plain{suffix}", TRIPLETS)).negatives
+    assert read_dataset(write_table(f"about{suffix}", about)).negatives.equals(plain)
 
 
 def test_a_column_named_like_negatives_is_read_where_the_negatives_are_mapped(write_table, linked) -> None:
