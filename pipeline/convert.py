@@ -11,9 +11,9 @@ from pipeline.config_file import path_sources, read_config_file
 from pipeline.errors import ConfigError
 from pipeline.input_rows import located_error
 from pipeline.instructions import instruction_summary
-from pipeline.layouts import FIXED_WIDTH
 from pipeline.layouts.empty_output import with_no_rows_warning
 from pipeline.layouts.input_scores import convert_scores_note
+from pipeline.layouts.negatives_notes import cut_negatives_note, short_rows_fix
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
     layout_summary,
@@ -25,7 +25,6 @@ from pipeline.row_accounting import rejected_rows, stage_counts
 from pipeline.run import RunInputs
 from pipeline.stages.case_links import case_copies, case_links
 from pipeline.stages.write import check_out
-from pipeline.wording import counted
 
 
 def given_negatives(canon: Canonical) -> tuple[pl.DataFrame, int, int]:
@@ -37,27 +36,6 @@ def given_negatives(canon: Canonical) -> tuple[pl.DataFrame, int, int]:
                                       maintain_order="left")
                  .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("query_id")))
     return negatives, contradicting.height, anchors.join(contradicting, on=["query_id", "doc_id"], how="anti").height
-
-
-SHORT_ROWS_FIX = ("lower --negatives to what the rows hold, add copies of their own negatives with --fill repeat, or "
-                  "mine more with prep run")
-
-
-def cut_negatives_note(negatives: pl.DataFrame, config: RunConfig) -> str | None:
-    """A fixed-width layout writes K negatives a row: where the input gives queries more, say how many are left
-    out, as the fill policies say what they add."""
-    k, layout = config.mining.negatives, config.layout
-    if layout.layout not in FIXED_WIDTH or layout.all_negatives:
-        return None
-    counts = negatives.group_by("query_id").len()["len"]
-    over = counts.filter(counts > k)
-    if over.is_empty():
-        return None
-    flag = layout.layout == "flag"
-    every = ", or --all-negatives to write every one (FlagEmbedding samples from them)" if flag else ""
-    return (f"{counted(len(over), 'query has', 'queries have')} more negatives than --negatives {k} (up to "
-            f"{over.max():,}): each row keeps its first {k}, and {int((over - k).sum()):,} are not written; "
-            f"raise --negatives to keep more{every}")
 
 
 def check_given_scores(canon: Canonical, selection: Selection) -> None:
@@ -121,7 +99,7 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
     output = lay_out_output(canon, selection, config, *links, excluded=anchor_pairs,
                             query_copies=case_copies(canon.queries, canon.corpus))
     summary = layout_summary(output.layout, config, scores_note)
-    if cut := cut_negatives_note(negatives, config):
+    if cut := cut_negatives_note(negatives, positives, config):
         summary["negatives_note"] = cut
     if instructions := instruction_summary(canon, output.layout, config.layout.layout):
         summary["instructions"] = instructions
@@ -141,7 +119,7 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
                       "in_output_rows": int(used)},
         "timings_seconds": {"convert": round(time.perf_counter() - start, 3)},
     }
-    manifest["layout"] = with_no_rows_warning(summary, manifest["stages"], SHORT_ROWS_FIX)
+    manifest["layout"] = with_no_rows_warning(summary, manifest["stages"], short_rows_fix(negatives, config))
     rejects = pl.concat([rejected_rows(canon, negatives_kept), output.rejects], how="diagonal_relaxed")
     write_output(out, canon, output, rejects, manifest, config, load_token_counter(None))
     return manifest

@@ -40,7 +40,10 @@ class LintOptions:
             raise ConfigError(f"--format must be one of {', '.join(FORMATS)}; got '{self.fmt}'")
         check_roles(self.columns, self.fmt)
         if self.eval_columns is not None:
-            check_roles(self.eval_columns, self.fmt)
+            try:
+                check_roles(self.eval_columns, self.fmt)
+            except ConfigError as error:  # its message names the flag that DATA's roles come by
+                raise ConfigError(str(error).replace("--columns", "--eval-columns")) from None
             if self.eval_data is None:
                 raise ConfigError("--eval-columns maps the columns of the --eval data: give --eval too")
         if self.layout is not None:

@@ -542,8 +542,8 @@ def test_an_output_of_no_rows_is_a_warning_that_says_where_they_went(write_table
     assert result.returncode == 0, result.stderr  # the run did what it was asked; the warning says what came of it
     expected = ("no rows written: all 3 (query, positive) pairs were set aside (fewer_than_group_size_negatives 3); "
                 "1 of 3 input rows held no usable (query, positive) pair (no_positive 1); see rejects.parquet; "
-                "for rows short of negatives: lower --negatives to what the rows hold, add copies of their own "
-                "negatives with --fill repeat, or mine more with prep run")
+                "for rows short of negatives: lower to --group-size 3, the most the rows hold, add copies of their "
+                "own negatives with --fill repeat, or mine more with prep run")
     assert f"warning: {expected}" in " ".join(result.stdout.split())
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["layout"]["warning"] == expected
@@ -585,11 +585,14 @@ def test_negatives_beyond_k_that_are_not_written_are_noted(write_table, convert_
             {"query": "q2", "pos": ["p2"], "neg": ["n6", "n7"]}, {"query": "q3", "pos": ["p3"], "neg": ["n8"]}]
     flag = write_table("flag.jsonl", rows)
     assert convert_to(flag, out="a", negatives=2)["layout"]["negatives_note"] == (
-        "1 query has more negatives than --negatives 2 (up to 5): each row keeps its first 2, and 3 are not written; "
-        "raise --negatives to keep more")
+        "1 query has more negatives than --negatives 2 allows (up to 5): each row keeps its first 2, and 3 are not "
+        "written; raise --negatives to keep more")
     assert convert_to(flag, out="b", layout="flag", negatives=1)["layout"]["negatives_note"].startswith(
-        "2 queries have more negatives than --negatives 1 (up to 5): each row keeps its first 1, and 5 are not "
-        "written; raise --negatives to keep more, or --all-negatives")
+        "2 queries have more negatives than --group-size 2 allows (up to 5): each row keeps its first 1, and 5 are "
+        "not written; raise --group-size to keep more, or --all-negatives")
+    no_pair = [*rows, {"query": "q4", "pos": [], "neg": ["n9", "n10", "n11"]}]  # no positive: no row, nothing cut
+    assert convert_to(write_table("no_pair.jsonl", no_pair), out="e", negatives=2)["layout"]["negatives_note"] \
+        .startswith("1 query has more")
     assert "negatives_note" not in convert_to(flag, out="c", negatives=5)["layout"]
     assert "negatives_note" not in convert_to(flag, out="d", layout="triplet", negatives=1)["layout"]
 
@@ -706,3 +709,16 @@ def test_a_rerun_refuses_an_output_with_a_file_added_and_replaces_its_own(write_
     result = prep("convert", *runs["arrow"], "--out", out)
     assert result.returncode == 2 and "train/notes.txt, which prep did not write" in result.stdout + result.stderr
     assert (out / "train" / "notes.txt").read_text() == "mine"
+
+
+def test_the_fix_for_rows_short_of_negatives_follows_what_they_hold_and_the_fill():
+    from pipeline.config import LayoutConfig, MiningConfig, RunConfig
+    from pipeline.layouts.negatives_notes import short_rows_fix
+
+    held = pl.DataFrame({"query_id": [1, 1, 2]}, schema={"query_id": pl.UInt64})
+    n_tuple = RunConfig(mining=MiningConfig(negatives=3), layout=LayoutConfig(fill="drop"))
+    assert short_rows_fix(held, n_tuple) == ("lower to --negatives 2, the most the rows hold, add copies of their own "
+                                             "negatives with --fill repeat, or mine more with prep run")
+    flag = RunConfig(mining=MiningConfig(negatives=3), layout=LayoutConfig(layout="flag", fill="repeat"))
+    assert short_rows_fix(held, flag) == "lower to --group-size 3, the most the rows hold, or mine more with prep run"
+    assert short_rows_fix(held.head(0), flag) == "the rows hold no negatives: mine them with prep run"

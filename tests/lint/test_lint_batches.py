@@ -128,6 +128,8 @@ def test_eval_data_with_other_column_names_is_read_with_its_own_mapping(lint_rec
     assert finding.message == "1 row holds an eval positive (exact or after normalisation)"
     with pytest.raises(ConfigError, match="--eval-columns maps the columns of the --eval data: give --eval too"):
         lint_records(ROWS, eval_columns={"anchor": "question"})
+    with pytest.raises(ConfigError, match=r"^--eval-columns roles are "):
+        lint_records(ROWS, eval_data=held_out, eval_columns={"anchr": "question"})
 
 
 def test_layout_names_what_data_is_checked_against_not_the_layout_of_the_eval_data(lint_records, write_table) -> None:

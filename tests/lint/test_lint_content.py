@@ -67,12 +67,14 @@ def test_anchor_equals_positive(lint_records) -> None:
 
 def test_conflicting_label(lint_records) -> None:
     # row 4 repeats row 1's query with row 1's positive as its negative; row 5 scores nothing in conflict
-    rows = [*CLEAN, {"anchor": "What is  BM25", "positive": "BM25 is a ranking function.",
+    rows = [*CLEAN, {"anchor": "what is  bm25 ", "positive": "BM25 is a ranking function.",
                      "negative": "BM25 ranks documents."},
             {"anchor": "who wrote dune", "positive": "Herbert wrote it.", "negative": "Mars is red."}]
     finding = one(lint_records(rows), "conflicting-label")
     assert (finding.count, finding.rows) == (1, (4,))
-    assert finding.message == "1 negative is a positive of the same query in another row"
+    assert finding.message == "1 negative is a positive of its query in another row"
+    rows[3]["anchor"] = "What is BM25"  # another query to run and convert, which keep case: no conflict to them
+    assert not by_rule(lint_records(rows), "conflicting-label")
     within = one(lint_records(with_row(1, negative="Frank Herbert wrote Dune.")), "positive-in-negatives")
     assert within.rows == (2,) and not by_rule(lint_records(with_row(1, negative="Frank Herbert wrote Dune.")),
                                                "conflicting-label"), "one row's clash is positive-in-negatives' alone"

@@ -4,7 +4,6 @@ import polars as pl
 
 from pipeline.lint.rule import ERROR, Finding, Rule
 from pipeline.readers.files import ROW
-from pipeline.wording import counted
 
 
 class ConflictingLabel(Rule):
@@ -13,20 +12,19 @@ class ConflictingLabel(Rule):
     description = ("A (query, text) pair is a positive in one row and a negative in another (a pair scored above 0 "
                    "and again at 0): the labels contradict each other.")
     fix = ("Keep the right label and drop the other row; prep run and prep convert keep such a pair as a positive "
-           "and count the negative in the manifest (negatives.dropped_as_positive_of_the_same_query).")
+           "and say so (manifest: stages.read.negatives_that_are_positives).")
 
     def check(self, table, context) -> list[Finding]:
-        texts, key = table.keyed(context.folds_case, context.strips_accents)
-        texts = texts.filter(pl.col("id").is_not_null())
-        anchors = texts.filter(pl.col("role") == "anchor").select(ROW, anchor=key)
+        # the same texts after normalisation, as run and convert find them (not texts that differ in case only)
+        texts = table.texts.filter(pl.col("id").is_not_null())
+        anchors = texts.filter(pl.col("role") == "anchor").select(ROW, anchor="id")
         pairs = texts.filter(pl.col("role") != "anchor").join(anchors, on=ROW).select(ROW, "line", "role", "anchor",
-                                                                                        key)
+                                                                                        "id")
         positives = pairs.filter(pl.col("role") == "positive")
-        # within one row it is positive-in-negatives' finding
-        clash = (pairs.filter(pl.col("role") == "negative")
-                 .join(positives.select(ROW, "anchor", key), on=[ROW, "anchor", key], how="anti")
-                 .join(positives.select("anchor", key).unique(), on=["anchor", key], how="semi"))
+        clash = (pairs.filter(pl.col("role") == "negative")  # within one row it is positive-in-negatives' finding
+                 .join(positives.select(ROW, "anchor", "id"), on=[ROW, "anchor", "id"], how="anti")
+                 .join(positives.select("anchor", "id").unique(), on=["anchor", "id"], how="semi"))
         if clash.is_empty():
             return []
-        return [self.found(clash["line"], f"{counted(clash.height, 'negative is', 'negatives are')} a positive of "
-                           "the same query in another row")]
+        said = "negative is a positive of its query" if clash.height == 1 else "negatives are positives of their query"
+        return [self.found(clash["line"], f"{clash.height:,} {said} in another row")]
