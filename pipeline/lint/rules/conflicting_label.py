@@ -18,6 +18,7 @@ class ConflictingLabel(Rule):
         # the same texts after normalisation, as run and convert find them (not texts that differ in case only)
         texts = table.texts.filter(pl.col("id").is_not_null())
         anchors = texts.filter(pl.col("role") == "anchor").select(ROW, anchor="id")
+        anchors = anchors.filter(pl.col("anchor").is_duplicated())  # a query in one row only has no other row
         pairs = texts.filter(pl.col("role") != "anchor").join(anchors, on=ROW).select(ROW, "line", "role", "anchor",
                                                                                         "id")
         positives = pairs.filter(pl.col("role") == "positive")
