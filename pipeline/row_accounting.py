@@ -102,6 +102,8 @@ def _unusable_negatives(canon: Canonical) -> dict:
     """Given negatives that cannot be negatives: a positive of the same query (a pair scored above 0 and again at 0),
     which stays a positive, and the query's own text. Said with where the first one is, rather than only counted: a
     row left short of K by them is rejected as short, which alone would not say why."""
+    if canon.negatives.is_empty():  # no join over the positives, which at scale costs a hash table of them all
+        return {}
     positive = canon.negatives.join(canon.positives, on=["query_id", "doc_id"], how="semi")
     # each once, counted as convert's manifest counts it (`convert.given_negatives`): a positive first
     query = canon.negatives.filter(pl.col("doc_id") == pl.col("query_id")).join(positive, on=["query_id", "doc_id"],
