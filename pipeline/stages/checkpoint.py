@@ -40,7 +40,8 @@ def checkpoint_folder(canon: Canonical, config: RunConfig, model_fingerprint: st
         digest.update(b"|")
     mining = {key: value for key, value in asdict(config.mining).items() if key != "query_chunk"}  # no effect
     settings = {"model": model_fingerprint, "prompts": [config.encoder.query_prompt, config.encoder.document_prompt],
-                "mining": mining, "dedupe": config.dedupe.threshold, "deepen": deepen}
+                "mining": mining, "dedupe": config.dedupe.threshold, "deepen": deepen,
+                "every_given": config.layout.all_negatives}
     digest.update(json.dumps(settings, sort_keys=True).encode())
     root = Path(config.encoder.cache_dir) if config.encoder.cache_dir else default_cache_dir()
     return root / "mined" / digest.hexdigest()

@@ -37,7 +37,7 @@ class MiningResult:
 
 def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, index: SearchIndex,
                    config: MiningConfig, query_links: Links | None = None, deepen: bool = True,
-                   map_tasks: TaskMap = run_here, spill: Path | None = None) -> MiningResult:
+                   map_tasks: TaskMap = run_here, spill: Path | None = None, every_given: bool = False) -> MiningResult:
     """`queries` and `docs` are the embeddings of canon.queries and canon.corpus, row-aligned. With
     `query_links` (near-duplicate query rows), a query's known positives include those of its near-duplicates.
 
@@ -47,7 +47,8 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     covers the corpus or MAX_DEPTH candidates: with many positives, or a positive the encoder ranks low, the
     margin filter can empty the first candidates, while deeper ranks still hold valid negatives. Statistics count
     each query's last pass only. With `deepen` False the first search is the only one (the fill policies other
-    than "mine" complete the short queries instead).
+    than "mine" complete the short queries instead). With `every_given` every given negative that passes the filters
+    is kept, beyond K (the flag layout's all_negatives).
 
     With `spill` (a folder the tasks can write: this machine's), each chunk's chosen negatives go to a file there as
     the chunk ends, and `negatives` is a LazyFrame over the files, to be collected once the index is dropped: the
@@ -62,7 +63,7 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     inputs = MiningInputs(queries, docs, index, canon.queries["query_id"].to_numpy(),
                           canon.corpus["doc_id"].to_numpy(), depth)
     chunks = [plan.slice(start, config.query_chunk) for start in range(0, plan.height, config.query_chunk)]
-    task = partial(mine_chunk, config=config, deepen=deepen)
+    task = partial(mine_chunk, config=config, deepen=deepen, every_given=every_given)
     if spill is not None:
         spill.mkdir(parents=True, exist_ok=True)
         task, chunks = partial(_spilled, task, spill), list(enumerate(chunks))

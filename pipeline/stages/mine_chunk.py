@@ -48,8 +48,10 @@ class ChunkResult:
     rank_searches: int = 0  # queries searched again to count a positive's rank (max_positive_rank)
 
 
-def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig, deepen: bool) -> ChunkResult:
-    """`pending` holds rows of the query plan (query_row, positive_rows, known_rows, given_rows)."""
+def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig, deepen: bool,
+               every_given: bool = False) -> ChunkResult:
+    """`pending` holds rows of the query plan (query_row, positive_rows, known_rows, given_rows); `every_given`:
+    see `choose_negatives`."""
     docs, depth = inputs.docs, inputs.first_depth
     deepest = max(depth, min(len(docs), MAX_DEPTH))
     skipped, considered, parts, deepened = {"mined": Counter(), "given": Counter()}, Counter(), [], 0
@@ -90,7 +92,7 @@ def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig
             priority = None
             if config.sampling == "random":
                 priority = sampling_priority(query_ids, doc_ids, config.seed)
-            chosen = choose_negatives(candidates, kept, config, priority)
+            chosen = choose_negatives(candidates, kept, config, priority, every_given)
             complete = chosen.sum(axis=1) >= config.negatives
             if config.sampling == "random":  # the draw is from the whole rank window: all of it must be found
                 window_found = (kept & ~candidates.given).sum(axis=1) >= config.range_max

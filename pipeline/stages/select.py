@@ -78,13 +78,14 @@ def sampling_priority(query_ids: np.ndarray, doc_ids: np.ndarray, seed: int) -> 
 
 
 def choose_negatives(candidates: Candidates, kept: np.ndarray, config: MiningConfig,
-                     priority: np.ndarray | None = None) -> np.ndarray:
-    """A (n, c) mask of the chosen candidates: given survivors first (in input order), then mined survivors
-    in the rank window [range_min, range_max) of the surviving mined candidates, `top`, or `random` by the
-    candidates' `priority` (see `sampling_priority`)."""
+                     priority: np.ndarray | None = None, every_given: bool = False) -> np.ndarray:
+    """A (n, c) mask of the chosen candidates: given survivors first (in input order; the first K, or with
+    `every_given` all of them, for a flag layout with all_negatives), then mined survivors up to K in the rank window
+    [range_min, range_max) of the surviving mined candidates, `top`, or `random` by the candidates' `priority` (see
+    `sampling_priority`)."""
     k = config.negatives
     given = kept & candidates.given
-    take_given = given & (np.cumsum(given, axis=1) <= k)
+    take_given = given if every_given else given & (np.cumsum(given, axis=1) <= k)
     need = k - take_given.sum(axis=1, keepdims=True)
     mined = kept & ~candidates.given
     rank = np.cumsum(mined, axis=1) - 1

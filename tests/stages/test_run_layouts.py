@@ -25,6 +25,21 @@ def test_flag_layout_mines_group_size_minus_one_negatives(data, tiny_model, tmp_
     assert manifest["layout"]["load"].endswith("--train_group_size 3")
 
 
+def test_flag_all_negatives_keeps_every_given_negative_beyond_k(data, tiny_model, tmp_path):
+    path, corpus = data
+    given = ["a dog is an animal", "the sea is blue", "leaves are green", "the sky at night"]
+    rows = [row | {"neg": given} if row["query"] == "what is a cat" else row for row in ROWS]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    flag = {"layout": "flag", "group_size": 2}
+    for every, out in ((True, "all"), (False, "k")):
+        run((path, corpus), tiny_model, tmp_path, out=out, negatives=1, trust_given_negatives=True,
+            layout=LayoutConfig(**flag, all_negatives=every))
+    written = {out: {json.loads(line)["query"]: json.loads(line)["neg"]
+                     for line in (tmp_path / out / "train.jsonl").read_text().splitlines()} for out in ("all", "k")}
+    assert written["all"]["what is a cat"] == given and written["k"]["what is a cat"] == given[:1]
+    assert all(len(negatives) == 1 for query, negatives in written["all"].items() if query != "what is a cat")
+
+
 def test_scores_are_the_encoder_cosines(data, tiny_model, tmp_path):
     from sentence_transformers import SentenceTransformer
 

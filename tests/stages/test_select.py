@@ -99,6 +99,18 @@ def test_choose_keeps_given_first_then_fills_with_top_mined():
     assert chosen.tolist() == [[True, True, True, False, False]]
 
 
+def test_every_given_survivor_is_kept_beyond_k_where_asked():
+    candidates = make([[0.3, 0.2, 0.1, 0.7, 0.6], [0.3, 0.7, 0.6, 0.5, 0.4]],
+                      given=[[True, True, True, False, False], [True, False, False, False, False]], lowest=(0.8, 0.8))
+    kept = np.array([[True, False, True, True, True], [True] * 5])  # the second given negative filtered out
+    chosen = choose_negatives(candidates, kept, MiningConfig(negatives=1), every_given=True)
+    assert chosen.tolist() == [[True, False, True, False, False], [True, False, False, False, False]]
+    chosen = choose_negatives(candidates, kept, MiningConfig(negatives=3), every_given=True)
+    assert chosen.tolist() == [[True, False, True, True, False], [True, True, True, False, False]]  # mined fill to K
+    assert choose_negatives(candidates, kept, MiningConfig(negatives=1))[0].tolist() == [True, False, False, False,
+                                                                                         False]
+
+
 def test_range_window_counts_only_surviving_mined_candidates():
     candidates = make([[0.9, 0.8, 0.7, 0.6, 0.5]])
     kept = np.array([[False, True, True, True, True]])
