@@ -5,7 +5,12 @@ import polars as pl
 import pytest
 
 from pipeline.config import LayoutConfig
-from pipeline.layouts.input_scores import convert_scores_note, has_graded_scores, run_scores_note
+from pipeline.layouts.input_scores import (
+    FLAG_DISTILLATION_NOTE,
+    convert_scores_note,
+    has_graded_scores,
+    run_scores_note,
+)
 from pipeline.layouts.selection import Selection
 
 LABELS = "the input has scores; --scores keeps them, without it positives are 1.0 and negatives 0.0"
@@ -56,7 +61,9 @@ def test_run_notes_the_input_scores_it_replaces_or_leaves_out() -> None:
         "the input has scores; prep run does not keep them")
     assert run_scores_note(LayoutConfig(), graded, negatives) is None  # a plain n-tuple run writes no scores
     assert run_scores_note(LayoutConfig(scores=True, teacher="a-teacher"), graded, negatives) is None
-    assert run_scores_note(LayoutConfig(layout="flag", scores=True), links(1.0), links(0.0)) is None
+    # 1/0 labels are no scores to note; what FlagEmbedding's distillation makes of the cosines written is noted
+    assert run_scores_note(LayoutConfig(layout="flag", scores=True), links(1.0), links(0.0)) == FLAG_DISTILLATION_NOTE
+    assert run_scores_note(LayoutConfig(layout="n-tuple", scores=True), links(1.0), links(0.0)) is None
 
 
 def test_binary_says_how_many_weak_pairs_it_labels_1() -> None:

@@ -10,6 +10,7 @@ from mining_data import ROWS, run
 from training import train_steps
 
 from pipeline.config import LayoutConfig
+from pipeline.layouts.input_scores import FLAG_DISTILLATION_NOTE
 
 
 def test_flag_layout_mines_group_size_minus_one_negatives(data, tiny_model, tmp_path):
@@ -106,6 +107,6 @@ def test_input_scores_replaced_by_the_encoder_cosines_are_noted(data, tiny_model
                    layout=LayoutConfig(layout="flag", group_size=3, scores=True))
     assert manifest["layout"]["scores_note"] == (
         "the input has scores; prep run --scores replaces them with the encoder's cosines (--teacher MODEL: a "
-        "cross-encoder's); prep convert --scores keeps the input's")
+        "cross-encoder's); prep convert --scores keeps the input's; " + FLAG_DISTILLATION_NOTE)
     rows = [json.loads(line) for line in (tmp_path / "out" / "train.jsonl").read_text().splitlines()]
     assert rows and all(score != 0.9 for row in rows for score in row["pos_scores"])
