@@ -11,7 +11,9 @@ class DuplicateQuery(Rule):
     id = "duplicate-query"
     severity = WARNING
     description = "The same query in several rows: in one batch, each row's positive is the other's false negative."
-    fix = "Merge the rows per query (`prep run` does), or train with `prep run --batch-size B` conflict-free blocks."
+    fix = ("Train with `batch_sampler=BatchSamplers.NO_DUPLICATES` (ST keeps exact copies of a text out of one batch; "
+           "a prep n-tuple output repeats a query once per positive), or with `prep run --batch-size B` conflict-free "
+           "blocks and pipeline.sampler.BlockBatchSampler.")
 
     def applies(self, table, context) -> bool:
         # In prep's conflict-free blocks a repeated query meets itself only within a block: cross-row-false-negative
