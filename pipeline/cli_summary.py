@@ -46,8 +46,9 @@ def block_counts(batches: dict) -> str:
 
 def print_stages(manifest: dict, target: Console) -> None:
     for stage in manifest["stages"]:
+        reasons = ", ".join(f"{reason} {count:,}" for reason, count in stage.get("rejected_by_reason", {}).items())
         target.print(f"{stage['stage']}: {stage['rows_in']:,} {stage['unit']} in, {stage['rows_out']:,} out, "
-                     f"{stage['rows_rejected']:,} rejected")
+                     f"{stage['rows_rejected']:,} rejected" + (f" ({escape(reasons)})" if reasons else ""))
         for key in ("empty_texts_message", "contradiction_message", "message"):
             if key in stage:
                 target.print(f"  [yellow]{escape(stage[key])}[/]")
@@ -62,4 +63,4 @@ def print_layout(summary: dict, out: Path | str, target: Console) -> None:
             target.print(f"[yellow]note:[/] {escape(entry['note'])}")
     splits = ", ".join(f"{name} {counted(split['rows'], 'row', 'rows')}" for name, split in summary["splits"].items())
     target.print(f"wrote {escape(str(out))}: {summary['layout']} ({splits}), rejects.parquet, manifest.json, "
-                 f"report.html; load with {escape(summary['load'].replace('OUT', str(out)))}")
+                 f"report.json, report.html; load with {escape(summary['load'].replace('OUT', str(out)))}")

@@ -34,9 +34,14 @@ def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
     for source, counts in mined.skipped.items():
         total = mined.candidates.get(source, 0)
         summary[source] = {"candidates": total, "skipped": counts, "messages": [
-            f"skipped {n:,} {source} candidates ({n / total:.1%}) {phrases[reason]}"
+            f"skipped {n:,} {source} {'candidate' if n == 1 else 'candidates'} ({_share(n, total)}) {phrases[reason]}"
             for reason, n in counts.items() if n and total]}
     return summary
+
+
+def _share(part: int, total: int) -> str:
+    """part of total as a percentage; one that rounds to 0.0% but is not 0 says so ("<0.1%")."""
+    return "<0.1%" if part and part / total < 0.0005 else f"{part / total:.1%}"
 
 
 def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = None) -> dict:
