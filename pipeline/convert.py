@@ -107,7 +107,7 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
     negatives_kept = config.layout.layout == "labeled-pair"
     used = output.layout.negative_cells()
     manifest = {
-        "inputs": describe_inputs([inputs.data]),
+        "inputs": describe_inputs([inputs.data], inputs.split),
         "config": {"layout": config.to_dict()["layout"],
                    "mining": {"negatives": config.mining.negatives, "seed": config.mining.seed}},
         "packages": package_versions(),

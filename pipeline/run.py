@@ -126,7 +126,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
                                 pl.concat([ranked_low, anchors], how="diagonal_relaxed"), query_copies)
     clock.lap("layout")
     manifest = {
-        "inputs": describe_inputs([inputs.data] + ([inputs.corpus] if inputs.corpus else [])),
+        "inputs": describe_inputs([inputs.data] + ([inputs.corpus] if inputs.corpus else []), inputs.split),
         "config": config.to_dict(),
         "packages": package_versions(),
         "engine": engine.summary,

@@ -674,6 +674,15 @@ def test_beir_rejects_and_messages_name_the_qrels_file_and_line(prep, tmp_path):
     assert rejects.select("row", "file", "line", "reason").rows() == [(3, "train.tsv", 3, "no_positive")]
 
 
+def test_a_beir_output_names_as_its_inputs_the_split_it_read(convert_to, tmp_path):
+    beir = write_beir_folder(tmp_path / "beir", [{"_id": f"d{i}", "title": "", "text": f"doc {i}"} for i in range(3)],
+                             [{"_id": f"q{i}", "text": f"query {i}"} for i in range(2)],
+                             {"train": [("q0", "d0", 1), ("q0", "d2", 0)], "test": [("q1", "d1", 1)]})
+    manifest = convert_to(beir, layout="triplet")
+    assert [Path(entry["path"]).relative_to(beir).as_posix() for entry in manifest["inputs"]] == [
+        "corpus.jsonl", "queries.jsonl", "qrels/train.tsv"]  # not the test qrels, which shape nothing here
+
+
 @pytest.mark.parametrize("copy", ["What is Paris", "what is paris", "Whát is Paris"])
 def test_conflict_free_batches_keep_a_row_apart_from_a_copy_of_its_anchor_in_another_row(write_table, convert_to,
                                                                                        tmp_path, copy):
