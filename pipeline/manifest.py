@@ -40,8 +40,10 @@ def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
 
 
 def _share(part: int, total: int) -> str:
-    """part of total as a percentage; one that rounds to 0.0% but is not 0 says so ("<0.1%")."""
-    return "<0.1%" if part and part / total < 0.0005 else f"{part / total:.1%}"
+    """part of total as a percentage; one that rounds to 0.0% or 100.0% but is neither says so ("<0.1%", ">99.9%")."""
+    if part > 0 and part / total < 0.0005:
+        return "<0.1%"
+    return ">99.9%" if part < total and part / total >= 0.9995 else f"{part / total:.1%}"
 
 
 def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = None) -> dict:

@@ -47,10 +47,10 @@ def convert_scores_note(config: LayoutConfig, selection: Selection) -> str | Non
 # FlagEmbedding's knowledge distillation takes the softmax of a row's scores as written, with no temperature.
 FLAG_DISTILLATION_NOTE = (
     "FlagEmbedding's --knowledge_distillation takes the softmax of pos_scores and neg_scores as written, without a "
-    "temperature: cosines (0 to 1; a --teacher's scores as it predicts them, probabilities where its activation is a "
-    "sigmoid) give nearly even targets (a positive at 0.8 and three negatives at 0.6: 0.29 against 0.25 each), where "
-    "FlagEmbedding's examples hold a reranker's scores (85 to 98); divide them by the student's temperature (0.02) "
-    "to distil with the sharpness it trains at")
+    "temperature: cosines (at most 1; a --teacher's scores as it predicts them, probabilities where its activation is "
+    "a sigmoid) give nearly even targets (a positive at 0.8 and three negatives at 0.6: 0.29 against 0.24 each), where "
+    "FlagEmbedding's examples hold a reranker's scores (about 82 to 104); divide them by the student's temperature "
+    "(0.02) to distil with the sharpness it trains at")
 
 
 def run_scores_note(config: LayoutConfig, positives: pl.DataFrame, negatives: pl.DataFrame) -> str | None:

@@ -27,15 +27,18 @@ def candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray,
     given_rows = padded(chunk["given_rows"])
     known_rows = padded(chunk["known_rows"])
     mined_scores, mined_rows = searched or index.search(query_vectors, depth)
-    # A mined document that is also a given negative is the same candidate: keep the given one.
-    repeated = (mined_rows[:, :, None] == given_rows[:, None, :]).any(axis=2) if given_rows.size else False
+    # A mined document that is also a given negative is the same candidate: keep the given one. Found by pair keys,
+    # not a (queries x mined x given) comparison: with hundreds of given negatives a query that ran to gigabytes.
+    query_rows = chunk["query_row"].to_numpy()[:, None]
+    given_keys = pair_keys(query_rows, given_rows, len(docs))[given_rows >= 0]
+    repeated = np.isin(pair_keys(query_rows, mined_rows, len(docs)), given_keys) & (mined_rows >= 0)
     mined_rows = np.where(repeated, -1, mined_rows)
     rows = np.concatenate([given_rows, mined_rows], axis=1)
     valid = rows >= 0
     given_scores = scores_with(query_vectors, docs, given_rows)
     scores = np.where(valid, np.concatenate([given_scores, mined_scores], axis=1), -np.inf)
     is_known, similarity = _against_known(docs, rows, known_rows)
-    keys = pair_keys(chunk["query_row"].to_numpy()[:, None], rows, len(docs))
+    keys = pair_keys(query_rows, rows, len(docs))
     candidates = Candidates(
         scores=scores.astype(np.float32),
         valid=valid,
@@ -54,8 +57,15 @@ def pair_keys(query_rows: np.ndarray, doc_rows: np.ndarray, documents: int) -> n
 
 
 def scores_with(query_vectors: np.ndarray, docs: np.ndarray, doc_rows: np.ndarray) -> np.ndarray:
-    """cosine(query i, doc doc_rows[i, j]) as an (n, width) matrix; a batched matmul, which BLAS runs fast."""
-    return np.matmul(docs[np.maximum(doc_rows, 0)], query_vectors[:, :, None])[:, :, 0]
+    """cosine(query i, doc doc_rows[i, j]) as an (n, width) matrix; a batched matmul, which BLAS runs fast, over
+    blocks of queries whose gathered vectors stay within SIMILARITY_BUDGET floats (a query may give hundreds)."""
+    scores = np.empty(doc_rows.shape, dtype=np.float32)
+    block = max(1, SIMILARITY_BUDGET // max(1, doc_rows.shape[1] * docs.shape[1]))
+    for start in range(0, len(doc_rows), block):
+        part = doc_rows[start:start + block]
+        scores[start:start + block] = np.matmul(docs[np.maximum(part, 0)],
+                                                query_vectors[start:start + block, :, None])[:, :, 0]
+    return scores
 
 
 def _against_known(docs: np.ndarray, rows: np.ndarray, known_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -103,6 +103,10 @@ def test_duplicate_query(lint_records) -> None:
     assert finding.severity == "warning"
     one_repeat = one(lint_records([CLEAN[0], CLEAN[0]]), "duplicate-query")
     assert one_repeat.message == "1 row repeats an earlier row's query exactly (1 distinct query in 2 rows)"
+    # exact copies only: ST's NO_DUPLICATES sampler keeps them apart; a normalised repeat it does not see
+    assert "BatchSamplers.NO_DUPLICATES" in one_repeat.fix and "NO_DUPLICATES" not in finding.fix
+    flag = [{"query": "what is bm25", "pos": ["BM25 ranks documents."], "neg": ["Dune is a novel."]}] * 2
+    assert one(lint_records(flag), "duplicate-query").fix.startswith("Merge the rows per query")  # no sampler there
 
 
 def test_a_query_in_an_earlier_file_of_a_folder_is_named_with_that_file(tmp_path: Path) -> None:

@@ -11,9 +11,12 @@ class DuplicateQuery(Rule):
     id = "duplicate-query"
     severity = WARNING
     description = "The same query in several rows: in one batch, each row's positive is the other's false negative."
-    fix = ("Train with `batch_sampler=BatchSamplers.NO_DUPLICATES` (ST keeps exact copies of a text out of one batch; "
-           "a prep n-tuple output repeats a query once per positive), or with `prep run --batch-size B` conflict-free "
-           "blocks and pipeline.sampler.BlockBatchSampler.")
+    fix = ("Merge the rows per query (`prep run` and `prep convert` merge repeats after normalisation), or train "
+           "with `prep run --batch-size B` conflict-free blocks and pipeline.sampler.BlockBatchSampler.")
+    # Where every repeat is an exact copy, as a prep n-tuple output repeats a query once per positive.
+    exact_fix = ("Train with `batch_sampler=BatchSamplers.NO_DUPLICATES` (ST keeps exact copies of a text out of one "
+                 "batch), or with `prep run --batch-size B` conflict-free blocks and "
+                 "pipeline.sampler.BlockBatchSampler.")
 
     def applies(self, table, context) -> bool:
         # In prep's conflict-free blocks a repeated query meets itself only within a block: cross-row-false-negative
@@ -32,8 +35,9 @@ class DuplicateQuery(Rule):
                           context.strips_accents)
         repeat = counted(repeats.height, "row repeats", "rows repeat")
         distinct = counted(anchors[key].n_unique(), "distinct query", "distinct queries")
-        fix = None if not case_only else ("Merge these rows per query: `prep run` merges repeats after normalisation, "
-                                          "which keeps case and accents; or train with `prep run --batch-size B` "
-                                          "conflict-free blocks.")
+        fix = self.exact_fix if exact == repeats.height and table.layout != "flag" else None  # flag: no sampler
+        if case_only:
+            fix = ("Merge these rows per query: `prep run` merges repeats after normalisation, which keeps case and "
+                   "accents; or train with `prep run --batch-size B` conflict-free blocks.")
         return [self.found(repeats[ROW], f"{repeat} an earlier row's query{equal} ({distinct} in {anchors.height:,} "
                            "rows)", fix=fix)]
