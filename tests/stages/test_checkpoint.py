@@ -129,3 +129,18 @@ def test_a_checkpoint_of_a_prep_without_digests_is_mined_again_and_says_why(tmp_
     with caplog.at_level(logging.WARNING):
         assert load_mined(folder) is None
     assert "(written by a prep that kept no file digests); mining again" in caplog.text
+
+
+def test_all_negatives_keys_the_checkpoint_only_where_the_input_gives_negatives(data, tmp_path):
+    from dataclasses import replace
+
+    from pipeline.config import LayoutConfig, RunConfig
+    from pipeline.readers import read_dataset
+    from pipeline.stages.checkpoint import checkpoint_folder
+
+    canon = read_dataset(data[0], corpus=data[1])  # one query gives negatives
+    config = RunConfig()
+    every = replace(config, layout=LayoutConfig(layout="flag", all_negatives=True))
+    assert checkpoint_folder(canon, config, "m", True) != checkpoint_folder(canon, every, "m", True)
+    none_given = replace(canon, negatives=canon.negatives.head(0))
+    assert checkpoint_folder(none_given, config, "m", True) == checkpoint_folder(none_given, every, "m", True)
