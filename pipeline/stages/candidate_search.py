@@ -30,9 +30,10 @@ def candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray,
     # A mined document that is also a given negative is the same candidate: keep the given one. Found by pair keys,
     # not a (queries x mined x given) comparison: with hundreds of given negatives a query that ran to gigabytes.
     query_rows = chunk["query_row"].to_numpy()[:, None]
-    given_keys = pair_keys(query_rows, given_rows, len(docs))[given_rows >= 0]
-    repeated = np.isin(pair_keys(query_rows, mined_rows, len(docs)), given_keys) & (mined_rows >= 0)
-    mined_rows = np.where(repeated, -1, mined_rows)
+    if given_rows.size:
+        given_keys = pair_keys(query_rows, given_rows, len(docs))[given_rows >= 0]
+        repeated = np.isin(pair_keys(query_rows, mined_rows, len(docs)), given_keys) & (mined_rows >= 0)
+        mined_rows = np.where(repeated, -1, mined_rows)
     rows = np.concatenate([given_rows, mined_rows], axis=1)
     valid = rows >= 0
     given_scores = scores_with(query_vectors, docs, given_rows)
