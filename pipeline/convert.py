@@ -119,7 +119,7 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
                       "in_output_rows": int(used)},
         "timings_seconds": {"convert": round(time.perf_counter() - start, 3)},
     }
-    manifest["layout"] = with_no_rows_warning(summary, manifest["stages"], short_rows_fix(negatives, config))
+    manifest["layout"] = with_no_rows_warning(summary, manifest["stages"], short_rows_fix(negatives, positives, config))
     rejects = pl.concat([rejected_rows(canon, negatives_kept), output.rejects], how="diagonal_relaxed")
     write_output(out, canon, output, rejects, manifest, config, load_token_counter(None))
     return manifest

@@ -13,14 +13,14 @@ def _k_option(config: RunConfig, k: int) -> str:
     return f"--group-size {k + 1}" if config.layout.layout == "flag" else f"--negatives {k}"
 
 
-def short_rows_fix(negatives: pl.DataFrame, config: RunConfig) -> str:
-    """What to do where rows lacked K negatives, from what they hold and the fill in use."""
-    most = negatives.group_by("query_id").len()["len"].max() or 0
+def short_rows_fix(negatives: pl.DataFrame, positives: pl.DataFrame, config: RunConfig) -> str:
+    """What to do where rows lacked K negatives, from what the queries that have rows hold and the fill in use."""
+    most = negatives.join(positives, on="query_id", how="semi").group_by("query_id").len()["len"].max() or 0
     if not most:
         return "the rows hold no negatives: mine them with prep run"
-    fixes = [f"lower to {_k_option(config, most)}, the most the rows hold"]
+    fixes = [f"lower to {_k_option(config, most)}, the most the rows hold"] if most < config.mining.negatives else []
     fixes += ["add copies of their own negatives with --fill repeat"] if config.layout.fill != "repeat" else []
-    return ", ".join(fixes) + ", or mine more with prep run"
+    return ", ".join([*fixes, "or mine more with prep run"]) if fixes else "mine more with prep run"
 
 
 def cut_negatives_note(negatives: pl.DataFrame, positives: pl.DataFrame, config: RunConfig) -> str | None:

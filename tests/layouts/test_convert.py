@@ -724,10 +724,15 @@ def test_the_fix_for_rows_short_of_negatives_follows_what_they_hold_and_the_fill
     from pipeline.config import LayoutConfig, MiningConfig, RunConfig
     from pipeline.layouts.negatives_notes import short_rows_fix
 
-    held = pl.DataFrame({"query_id": [1, 1, 2]}, schema={"query_id": pl.UInt64})
+    held = pl.DataFrame({"query_id": [1, 1, 2, 3, 3, 3, 3]}, schema={"query_id": pl.UInt64})
+    paired = pl.DataFrame({"query_id": [1, 2]}, schema={"query_id": pl.UInt64})  # query 3 has no positive, no row
     n_tuple = RunConfig(mining=MiningConfig(negatives=3), layout=LayoutConfig(fill="drop"))
-    assert short_rows_fix(held, n_tuple) == ("lower to --negatives 2, the most the rows hold, add copies of their own "
-                                             "negatives with --fill repeat, or mine more with prep run")
+    assert short_rows_fix(held, paired, n_tuple) == (
+        "lower to --negatives 2, the most the rows hold, add copies of their own negatives with --fill repeat, or "
+        "mine more with prep run")
     flag = RunConfig(mining=MiningConfig(negatives=3), layout=LayoutConfig(layout="flag", fill="repeat"))
-    assert short_rows_fix(held, flag) == "lower to --group-size 3, the most the rows hold, or mine more with prep run"
-    assert short_rows_fix(held.head(0), flag) == "the rows hold no negatives: mine them with prep run"
+    assert short_rows_fix(held, paired, flag) == ("lower to --group-size 3, the most the rows hold, or mine more with "
+                                                  "prep run")
+    assert short_rows_fix(held.head(0), paired, flag) == "the rows hold no negatives: mine them with prep run"
+    deep = RunConfig(mining=MiningConfig(negatives=2), layout=LayoutConfig(layout="flag", fill="repeat"))
+    assert short_rows_fix(held, paired, deep) == "mine more with prep run"  # the rows hold K: nothing to lower
