@@ -21,7 +21,7 @@ from pipeline.manifest import (
 from pipeline.output import choose_positives, lay_out_output, split_off_anchors, write_output
 from pipeline.provenance import describe_inputs, package_versions
 from pipeline.report.tokens import load_token_counter
-from pipeline.row_accounting import rejected_rows, stage_counts
+from pipeline.row_accounting import rejected_rows, stage_counts, unusable_negatives
 from pipeline.run import RunInputs
 from pipeline.stages.case_links import case_copies, case_links
 from pipeline.stages.write import check_out
@@ -30,12 +30,11 @@ from pipeline.stages.write import check_out
 def given_negatives(canon: Canonical) -> tuple[pl.DataFrame, int, int]:
     """Each query's input negatives once, in input order, ranked 1..n; a negative that is also a positive of the
     same query (the input contradicts itself) or the query's own text is dropped, and both are counted."""
-    contradicting = canon.negatives.join(canon.positives, on=["query_id", "doc_id"], how="semi")
-    anchors = canon.negatives.filter(pl.col("doc_id") == pl.col("query_id"))
+    contradicting, anchors = unusable_negatives(canon)
     negatives = (canon.negatives.join(pl.concat([contradicting, anchors]), on=["query_id", "doc_id"], how="anti",
                                       maintain_order="left")
                  .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("query_id")))
-    return negatives, contradicting.height, anchors.join(contradicting, on=["query_id", "doc_id"], how="anti").height
+    return negatives, contradicting.height, anchors.height
 
 
 def check_given_scores(canon: Canonical, selection: Selection) -> None:

@@ -98,16 +98,21 @@ def _empty_texts(canon: Canonical, counts: dict[str, int]) -> dict:
                                    "manifest: stages.read.empty_texts"}
 
 
-def _unusable_negatives(canon: Canonical) -> dict:
-    """Given negatives that cannot be negatives: a positive of the same query (a pair scored above 0 and again at 0),
-    which stays a positive, and the query's own text. Said with where the first one is, rather than only counted: a
-    row left short of K by them is rejected as short, which alone would not say why."""
+def unusable_negatives(canon: Canonical) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Given negatives that cannot be negatives, each once: those that are a positive of the same query (a pair
+    scored above 0 and again at 0), which stays a positive, then those that are the query's own text."""
     if canon.negatives.is_empty():  # no join over the positives, which at scale costs a hash table of them all
-        return {}
+        return canon.negatives, canon.negatives
     positive = canon.negatives.join(canon.positives, on=["query_id", "doc_id"], how="semi")
-    # each once, counted as convert's manifest counts it (`convert.given_negatives`): a positive first
     query = canon.negatives.filter(pl.col("doc_id") == pl.col("query_id")).join(positive, on=["query_id", "doc_id"],
                                                                                 how="anti")
+    return positive, query
+
+
+def _unusable_negatives(canon: Canonical) -> dict:
+    """`unusable_negatives` said with where the first one is, rather than only counted: a row left short of K by
+    them is rejected as short, which alone would not say why."""
+    positive, query = unusable_negatives(canon)
     both = pl.concat([positive, query])
     if both.is_empty():
         return {}

@@ -8,9 +8,13 @@ from pipeline.layouts import FIXED_WIDTH
 from pipeline.wording import counted
 
 
-def _k_option(config: RunConfig, k: int) -> str:
+def _k_flag(config: RunConfig) -> str:
     """How the user sets K: --group-size (K + 1, FlagEmbedding's train_group_size) for flag, else --negatives."""
-    return f"--group-size {k + 1}" if config.layout.layout == "flag" else f"--negatives {k}"
+    return "--group-size" if config.layout.layout == "flag" else "--negatives"
+
+
+def _k_option(config: RunConfig, k: int) -> str:
+    return f"{_k_flag(config)} {k + 1 if config.layout.layout == 'flag' else k}"
 
 
 def short_rows_fix(negatives: pl.DataFrame, positives: pl.DataFrame, config: RunConfig) -> str:
@@ -37,4 +41,4 @@ def cut_negatives_note(negatives: pl.DataFrame, positives: pl.DataFrame, config:
         else ""
     return (f"{counted(len(over), 'query has', 'queries have')} more negatives than {_k_option(config, k)} allows "
             f"(up to {over.max():,}): each row keeps its first {k}, and {int((over - k).sum()):,} are not written; "
-            f"raise {_k_option(config, k).split()[0]} to keep more{every}")
+            f"raise {_k_flag(config)} to keep more{every}")
