@@ -78,6 +78,13 @@ def test_cross_row_not_for_flag_data_without_in_batch_negatives(lint_records) ->
     in_batch = ("cross-row-false-negative", "duplicate-query", "small-corpus-in-batch")
     findings = lint_records(flag, "retrieval/train.jsonl", batch_size=8)
     assert all(one(findings, rule) for rule in in_batch)
+    # Neither fix names prep's blocks, which flag refuses: FlagEmbedding has no sampler to keep rows apart.
+    conflict, repeat = one(findings, "cross-row-false-negative"), one(findings, "duplicate-query")
+    assert "merge a query's rows" in conflict.fix and "*no_in_batch_neg" in conflict.fix
+    assert repeat.fix.startswith("Merge the rows per query") and "--batch-size" not in repeat.fix
+    merged = [{**flag[0], "pos": [flag[0]["pos"][0], flag[4]["pos"][0]]}, *flag[1:4]]
+    shared = one(lint_records(merged, "retrieval/train.jsonl"), "cross-row-false-negative").fix
+    assert "merge" not in shared and "for texts shared across queries" in shared
     # FlagEmbedding (with --same_dataset_within_batch) scores each query against its own group only for a
     # --train_data folder or file whose name ends with no_in_batch_neg.
     for name in ("classification-no_in_batch_neg/train.jsonl", "classification-no_in_batch_neg.jsonl"):

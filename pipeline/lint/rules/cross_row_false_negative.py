@@ -22,6 +22,11 @@ class CrossRowFalseNegative(Rule):
     description = "A row's text is another row's positive for the same (or a near-duplicate) query."
     fix = ("`prep run DATA --batch-size B` orders rows into conflict-free batches (train with "
            "pipeline.sampler.BlockBatchSampler).")
+    # prep's blocks are for ST's layouts: FlagEmbedding shuffles its rows and has no sampler that keeps them apart.
+    flag_merge = "merge a query's rows into one (`prep convert --to flag` does)"
+    flag_shared = ("train with ST on `prep run DATA --batch-size B` (n-tuple, pipeline.sampler.BlockBatchSampler), "
+                   "or give FlagEmbedding --same_dataset_within_batch and a --train_data folder named "
+                   "*no_in_batch_neg (each query then meets only its own group)")
 
     def applies(self, table, context) -> bool:
         return in_batch(table, context)
@@ -74,7 +79,13 @@ class CrossRowFalseNegative(Rule):
             size = min(batch, table.rows)
             expected = (cross + within) * size * (size - 1) / (table.rows * (table.rows - 1))
             message += f"; in random batches of {batch}: about {expected:.2f} conflicts per batch"
-        return [self.found(rows, message)]
+        return [self.found(rows, message, fix=self._flag_fix(within, cross) if table.layout == "flag" else None)]
+
+    def _flag_fix(self, within: int, cross: int) -> str:
+        """FlagEmbedding has no sampler: merging fixes a query's own rows, only fewer in-batch negatives the rest."""
+        shared = f"for texts shared across queries, {self.flag_shared}"
+        fixes = [self.flag_merge] * bool(within) + [shared] * bool(cross)
+        return f"FlagEmbedding has no sampler that keeps these rows apart: {'; '.join(fixes)}."
 
     def _in_blocks(self, table, owned: pl.DataFrame, forbidden: pl.DataFrame, anchors: pl.DataFrame,
                    blocks: pl.DataFrame) -> list[Finding]:

@@ -17,6 +17,9 @@ class DuplicateQuery(Rule):
     exact_fix = ("Train with `batch_sampler=BatchSamplers.NO_DUPLICATES` (ST keeps exact copies of a text out of one "
                  "batch), or with `prep run --batch-size B` conflict-free blocks and "
                  "pipeline.sampler.BlockBatchSampler.")
+    # FlagEmbedding has no sampler that keeps rows apart, and prep's blocks are for ST's layouts.
+    flag_fix = ("Merge the rows per query: `prep convert --to flag` and `prep run --layout flag` write one row per "
+                "query (after normalisation) holding all its positives, of which FlagEmbedding samples one per step.")
 
     def applies(self, table, context) -> bool:
         # In prep's conflict-free blocks a repeated query meets itself only within a block: cross-row-false-negative
@@ -35,8 +38,10 @@ class DuplicateQuery(Rule):
                           context.strips_accents)
         repeat = counted(repeats.height, "row repeats", "rows repeat")
         distinct = counted(anchors[key].n_unique(), "distinct query", "distinct queries")
-        fix = self.exact_fix if exact == repeats.height and table.layout != "flag" else None  # flag: no sampler
-        if case_only:
+        fix = self.exact_fix if exact == repeats.height else None
+        if table.layout == "flag":
+            fix = self.flag_fix
+        elif case_only:
             fix = ("Merge these rows per query: `prep run` merges repeats after normalisation, which keeps case and "
                    "accents; or train with `prep run --batch-size B` conflict-free blocks.")
         return [self.found(repeats[ROW], f"{repeat} an earlier row's query{equal} ({distinct} in {anchors.height:,} "
