@@ -2,6 +2,7 @@
 versions; `pipeline.row_accounting`: the rows in, out and rejected per stage)."""
 
 import numpy as np
+import polars as pl
 
 from pipeline.config import RunConfig
 from pipeline.layouts.flag import FLAG_FILE, FLAG_FOLDER, flag_file_rows, short_file_note
@@ -70,7 +71,12 @@ def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = 
     if scores_note:
         summary["scores_note"] = scores_note
     if settings.layout in ("n-tuple", "flag"):
-        summary["negatives_per_row"] = config.mining.negatives
+        summary["negatives_per_row"] = config.mining.negatives  # train_group_size - 1 for flag
+        if settings.all_negatives and layout.rows.height:
+            held = layout.rows["neg"].list.len()
+            summary["negatives_held"] = {"min": int(held.min()), "max": int(held.max()), "total": int(held.sum()),
+                                         "note": "all_negatives: FlagEmbedding samples negatives_per_row of a "
+                                                 "row's negatives each epoch"}
         summary["fill"] = settings.fill
         summary["negatives_added_by_fill"] = layout.filled
         if layout.filled.get("repeated"):
@@ -81,6 +87,15 @@ def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = 
             summary["warning"] = (f"{layout.filled['padding']:,} negatives (counted once per query, in each of its "
                                   "rows) are empty strings (fill 'pad'): the trainer uses them as real negatives")
     return summary
+
+
+def chosen_stats(negatives: pl.DataFrame) -> dict:
+    """Score statistics of the chosen negatives, and apart for those the input gave and those mined where both are."""
+    stats = score_stats(negatives["score"].to_numpy())
+    if negatives["source"].n_unique() > 1:
+        stats["by_source"] = {source: score_stats(part["score"].to_numpy()) for (source,), part in
+                              sorted(negatives.partition_by("source", as_dict=True).items())}
+    return stats
 
 
 def score_stats(values: np.ndarray) -> dict:

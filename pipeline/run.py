@@ -16,6 +16,7 @@ from pipeline.layouts.empty_output import with_no_rows_warning
 from pipeline.layouts.input_scores import run_scores_note
 from pipeline.layouts.selection import Selection
 from pipeline.manifest import (
+    chosen_stats,
     filter_summary,
     layout_summary,
     score_stats,
@@ -143,7 +144,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         "stages": stage_counts(canon, output),
         "filters": filter_summary(mined, config),
         "scores": {"positives": score_stats(mined.positive_scores),
-                   "chosen_negatives": score_stats(mined.negatives["score"].to_numpy())},
+                   "chosen_negatives": chosen_stats(mined.negatives)},
         "layout": layout_summary(output.layout, config, run_scores_note(config.layout, canon.positives,
                                                                          canon.negatives))
         | instructions_entry(canon, output.layout, config),

@@ -32,13 +32,22 @@ def test_flag_all_negatives_keeps_every_given_negative_beyond_k(data, tiny_model
     rows = [row | {"neg": given} if row["query"] == "what is a cat" else row for row in ROWS]
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     flag = {"layout": "flag", "group_size": 2}
-    for every, out in ((True, "all"), (False, "k")):
-        run((path, corpus), tiny_model, tmp_path, out=out, negatives=1, trust_given_negatives=True,
-            layout=LayoutConfig(**flag, all_negatives=every))
+    manifests = {out: run((path, corpus), tiny_model, tmp_path, out=out, negatives=1, trust_given_negatives=True,
+                          layout=LayoutConfig(**flag, all_negatives=every))
+                 for every, out in ((True, "all"), (False, "k"))}
     written = {out: {json.loads(line)["query"]: json.loads(line)["neg"]
                      for line in (tmp_path / out / "train.jsonl").read_text().splitlines()} for out in ("all", "k")}
     assert written["all"]["what is a cat"] == given and written["k"]["what is a cat"] == given[:1]
     assert all(len(negatives) == 1 for query, negatives in written["all"].items() if query != "what is a cat")
+    # The manifest says what the rows hold beyond K, and scores the given and the mined negatives apart.
+    held = manifests["all"]["layout"]["negatives_held"]
+    assert (held["min"], held["max"], held["total"]) == (1, 4, sum(map(len, written["all"].values())))
+    assert "negatives_held" not in manifests["k"]["layout"]
+    by_source = manifests["all"]["scores"]["chosen_negatives"]["by_source"]
+    given_to = {(row["query"], text) for row in rows for text in row["neg"]}
+    from_input = sum((query, text) in given_to for query, negatives in written["all"].items() for text in negatives)
+    assert by_source["input"]["count"] == from_input >= 4
+    assert by_source["mined"]["count"] == held["total"] - from_input > 0
 
 
 def test_scores_are_the_encoder_cosines(data, tiny_model, tmp_path):
