@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.errors import ConfigError, InputError
+from pipeline.errors import ConfigError, InputError, PrepError
 from pipeline.lint.context import GROUP_SIZE, LintContext, LintOptions
 from pipeline.lint.layouts import Roles, detect_layout, find_roles
 from pipeline.lint.load import Source, is_json_folder, read_sources
@@ -46,9 +46,12 @@ def lint(path: Path, options: LintOptions) -> LintResult:
         # --layout is what DATA is checked against; the eval data gives only its texts, in whatever layout it has.
         # --format and --columns (or --eval-columns) say how the files are read: one dataset's splits share them.
         own = options.columns if options.eval_columns is None else options.eval_columns
-        held_out = [_table(source, dataclasses.replace(options, layout=None, columns=own))
-                    for source in read_sources(Path(options.eval_data), _eval_split(options), own, options.fmt,
-                                               "--eval-split")]
+        try:
+            held_out = [_table(source, dataclasses.replace(options, layout=None, columns=own))
+                        for source in read_sources(Path(options.eval_data), _eval_split(options), own, options.fmt,
+                                                   "--eval-split")]
+        except PrepError as error:
+            raise _for_eval(error, options) from None
         # `table`: rows are numbered per table (each file of a folder, each split), so a row is (table, ROW).
         # Keyed as the encoder sees them: with an uncased tokenizer "What is BM25" leaks "what is bm25".
         context.eval_texts = pl.concat([table.keyed(context.folds_case, context.strips_accents)[0]
@@ -68,6 +71,15 @@ def lint(path: Path, options: LintOptions) -> LintResult:
         if context.earlier_queries is not None and table.rows:
             context.earlier_queries = _with_queries(context.earlier_queries, table)
     return LintResult(findings, tables)
+
+
+def _for_eval(error: PrepError, options: LintOptions) -> PrepError:
+    """The readers name --columns: the --eval data's own names come by --eval-columns."""
+    message = str(error)
+    if "--columns" in message:
+        error.args = (message.replace("--columns", "--eval-columns") if options.eval_columns is not None else
+                      f"{message} (the --eval data is read with --columns, unless --eval-columns maps its own names)",)
+    return error
 
 
 def _refuse_other_layout(source: Source, options: LintOptions) -> None:

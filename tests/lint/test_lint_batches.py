@@ -128,8 +128,11 @@ def test_train_eval_leakage(lint_records, write_table) -> None:
 
 def test_eval_data_with_other_column_names_is_read_with_its_own_mapping(lint_records, write_table) -> None:
     held_out = write_table("eval_qa.jsonl", [{"question": "unrelated", "documents": ["Paris is the capital."]}])
-    with pytest.raises(InputError, match=r"eval_qa\.jsonl: no positive column"):  # DATA's names do not fit it
+    # DATA's names do not fit it: the error names the flag that maps the eval data's own
+    with pytest.raises(InputError, match=r"eval_qa\.jsonl: no positive column.* unless --eval-columns maps its own"):
         lint_records(ROWS, eval_data=held_out)
+    with pytest.raises(InputError, match=r"eval_qa\.jsonl: --eval-columns maps positive to 'doc', which is not"):
+        lint_records(ROWS, eval_data=held_out, eval_columns={"anchor": "question", "positive": "doc"})
     finding = one(lint_records(ROWS, eval_data=held_out, eval_columns={"anchor": "question", "positive": "documents"}),
                   "train-eval-leakage")
     assert finding.message == "1 row holds an eval positive (exact or after normalisation)"
