@@ -15,12 +15,7 @@ from pipeline.layouts import FIXED_WIDTH
 from pipeline.layouts.empty_output import with_no_rows_warning
 from pipeline.layouts.input_scores import run_scores_note
 from pipeline.layouts.selection import Selection
-from pipeline.manifest import (
-    chosen_stats,
-    filter_summary,
-    layout_summary,
-    score_stats,
-)
+from pipeline.manifest import chosen_stats, filter_summary, layout_summary, score_stats
 from pipeline.memory import release_free_memory
 from pipeline.output import choose_positives, lay_out_output, no_links, split_off_anchors, write_output
 from pipeline.provenance import describe_inputs, package_versions
