@@ -152,7 +152,10 @@ def test_null_negative_columns_are_missing_negatives_not_empty_texts(lint_record
         ("empty texts: anchor 1", (2,)),
         ("null negatives (negatives the row lacks; a CSV empty cell loads as null), which ST's collator fails on: "
          "negative_2 1", (3,))]
-    assert "rejects" in findings[0].fix and "--fill drop|repeat" in findings[1].fix
+    assert "rejects" in findings[0].fix
+    # The fix names the K the rows hold: the default K=3 would set every row aside.
+    assert "`prep run DATA --negatives 2` mines the 1 short row up to 2" in findings[1].fix
+    assert "`prep convert DATA --to n-tuple --negatives 1` keeps every row" in findings[1].fix
 
 
 def test_positive_in_negatives_sees_through_zero_width_characters(lint_records) -> None:

@@ -32,6 +32,14 @@ def test_list_column_and_two_element_list(lint_records) -> None:
     assert (pair.count, pair.rows) == (1, (1,))
 
 
+def test_a_list_of_positives_without_negatives_is_mined(lint_records) -> None:
+    """prep convert lays out only the negatives a row holds: with none it would write no row, so the fix mines."""
+    answers = [{"question": row["anchor"], "documents": [row["positive"], "Another answer."]} for row in ST_LISTS]
+    listed = one(lint_records(answers, columns={"anchor": "question", "positive": "documents"}), "list-column")
+    assert listed.fix.startswith("One text per column: `prep run DATA --columns anchor=question,positive=documents` "
+                                 "mines K negatives per row")
+
+
 def test_list_column_of_empty_lists(lint_records) -> None:
     empty = [{**row, "negative": []} for row in ST_LISTS]
     assert one(lint_records(empty), "list-column").message == "column 'negative' holds an empty list in every row"

@@ -61,6 +61,30 @@ def test_score_range(lint_records) -> None:
     assert one(lint_records(binary, loss="ContrastiveLoss"), "score-range").rows == (2,)
 
 
+def test_fixes_keep_the_labels_the_loss_learns_from(lint_records) -> None:
+    """Applied as written, a fix must not turn STS scores into 1/0 (convert's default) or drop most rows."""
+    sts = [{"genre": "news", **row} for row in PAIRS]  # a column in the anchor's place: the loss does not fit
+    fixes = {loss: one(lint_records(sts, loss=loss), "loss-incompatible").fix
+             for loss in ("CosineSimilarityLoss", "ContrastiveLoss", "MultipleNegativesRankingLoss")}
+    assert fixes["CosineSimilarityLoss"].startswith("`prep convert DATA --to labeled-pair --scores`")
+    assert fixes["ContrastiveLoss"].startswith("`prep convert DATA --to labeled-pair --binary`")
+    assert "train scored pairs with CoSENTLoss or AnglELoss" in fixes["MultipleNegativesRankingLoss"]
+    # triplets have no scores to keep: 1/0 is what CoSENT learns from them
+    assert one(lint_records(TRIPLETS, loss="CoSENTLoss"), "loss-incompatible").fix.startswith(
+        "`prep convert DATA --to labeled-pair` writes")
+    lists = [{"anchor": "a", "positive": "b", "negative": ["c", "d"]}, {"anchor": "e", "positive": "f",
+                                                                      "negative": ["g", "h"]}]
+    assert "`prep convert DATA --to n-tuple --negatives 2`" in one(
+        lint_records(lists, loss="MultipleNegativesRankingLoss"), "loss-incompatible").fix
+    ranged = {loss: one(lint_records(PAIRS, loss=loss), "score-range").fix
+              for loss in ("CosineSimilarityLoss", "BinaryCrossEntropyLoss", "ContrastiveLoss")}
+    assert "`dataset.map(lambda row: {'score': (row['score'] + 2) / 6.5})`" in ranged["CosineSimilarityLoss"]
+    positive = [row for row in PAIRS if row["score"] > 0]
+    assert "{'score': row['score'] / 4.5}" in one(lint_records(positive, loss="BinaryCrossEntropyLoss"),
+                                                  "score-range").fix
+    assert ranged["ContrastiveLoss"].startswith("`prep convert DATA --to labeled-pair --binary`")
+
+
 def test_negative_list_labels_are_out_of_range_only_for_graded_gains(lint_records) -> None:
     # ListNet's softmax and ListMLE's order are the same for [1, 0, -1] as for [2, 1, 0]: they trained, and lint called
     # the labels an error. LambdaLoss's gains 2^label - 1 turn negative.

@@ -62,6 +62,21 @@ def test_extra_text_and_id_columns(lint_records) -> None:
     assert not by_rule(findings, "label-column-name")
 
 
+def test_an_extra_column_that_cannot_hold_negatives_is_an_error(lint_records) -> None:
+    """ST trains it as a negative: a source label, or the positive's own title (a false negative)."""
+    rows = [{"anchor": f"question {i}", "positive": f"The answer {i} explains it.", "negative": f"other text {i}"}
+            for i in range(12)]
+    source = one(lint_records([{**row, "source": "wiki"} for row in rows]), "extra-text-column")
+    assert source.severity == "error" and source.message.endswith("but it holds 1 distinct value in 12 rows")
+    assert source.fix == "Drop it before training: `dataset.remove_columns(['source'])`."
+    titled = [{**row, "title": row["positive"][:12]} for row in rows]
+    title = one(lint_records(titled), "extra-text-column")
+    assert title.severity == "error"
+    assert "in 12 of 12 rows it is part of the row's own anchor or positive" in title.message
+    other = [{**row, "hard": f"a hard negative {i}"} for i, row in enumerate(rows)]
+    assert one(lint_records(other), "extra-text-column").severity == "warning"
+
+
 def test_extra_text_columns_after_the_roles_are_trained_as_negatives(lint_records) -> None:
     hard = [{"q": r["anchor"], "p": r["positive"], "hard_1": r["negative"], "hard_2": "Pluto is small."}
             for r in TRIPLETS]
@@ -107,7 +122,7 @@ def test_the_order_of_negatives_counts_only_with_a_label_list(lint_records) -> N
     assert not by_rule(lint_records(rows, loss="MultipleNegativesRankingLoss"), "column-order")
     scored = [{**row, "label": [0.9, 0.1, 0.2]} for row in rows]
     finding = one(lint_records(scored, loss="DistillKLDivLoss"), "column-order")
-    assert "select_columns(['anchor', 'positive', 'negative_1', 'negative_2'])" in finding.fix
+    assert "select_columns(['anchor', 'positive', 'negative_1', 'negative_2', 'label'])" in finding.fix
     before = [{"anchor": row["anchor"], "negative_1": row["negative_1"], "positive": row["positive"]} for row in rows]
     assert one(lint_records(before), "column-order").count == 3
 

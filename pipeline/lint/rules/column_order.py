@@ -12,7 +12,7 @@ class ColumnOrder(Rule):
     layouts = ST_READ
 
     def check(self, table, context) -> list[Finding]:
-        inputs, _ = st_inputs(table.source.schema)
+        inputs, label = st_inputs(table.source.schema)
         expected = [name for name in table.roles.texts if name in inputs]
         actual = [name for name in inputs if name in expected]
         # Without a label list, whose scores ST pairs with the negatives by position, the negatives are one pool to
@@ -22,7 +22,7 @@ class ColumnOrder(Rule):
             return []
         return [self.found([], f"columns are read in the order {inputs}, so '{inputs[0]}' is the anchor; the "
                            f"{table.layout} layout reads {expected}", count=table.rows,
-                           fix=f"Reorder: `dataset.select_columns({expected})`.")]
+                           fix=f"Reorder: `dataset.select_columns({expected + [label] * bool(label)})`.")]
 
 
 def _pooled(names: list[str], negatives: tuple[str, ...]) -> list[str]:

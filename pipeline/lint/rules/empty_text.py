@@ -2,11 +2,9 @@
 
 import polars as pl
 
+from pipeline.lint.fixes import fixed_k_fix
 from pipeline.lint.rule import ERROR, Finding, Rule
 from pipeline.lint.rules.padding_negative import PADDED_LAYOUTS
-
-MISSING_FIX = ("`prep convert DATA --to n-tuple --fill drop|repeat` (or `--to buckets`) reads a null negative as one "
-               "the row lacks, and `prep run DATA` mines the missing ones.")
 
 
 class EmptyText(Rule):
@@ -26,7 +24,7 @@ class EmptyText(Rule):
         # empty string is no such gap: ST trains on it, which padding-negative reports.
         text_columns = [name for name in table.roles.negatives if table.frame.schema.get(name) == pl.String]
         missing = pl.col("text").is_null() & (pl.col("role") == "negative") & pl.col("column").is_in(text_columns)
-        return [*self._empty(flagged.filter(~missing)), *self._missing(flagged.filter(missing))]
+        return [*self._empty(flagged.filter(~missing)), *self._missing(flagged.filter(missing), table, context)]
 
     def _empty(self, flagged: pl.DataFrame) -> list[Finding]:
         if flagged.is_empty():
@@ -35,11 +33,11 @@ class EmptyText(Rule):
         parts = [f"{role} {n:,}" + (f" ({nulls:,} null)" if nulls else "") for role, n, nulls in by_role.iter_rows()]
         return [self.found(flagged["line"], "empty texts: " + ", ".join(parts))]
 
-    def _missing(self, flagged: pl.DataFrame) -> list[Finding]:
+    def _missing(self, flagged: pl.DataFrame, table, context) -> list[Finding]:
         if flagged.is_empty():
             return []
         by_column = flagged.group_by("column", maintain_order=True).len()
         parts = [f"{column} {n:,}" for column, n in by_column.iter_rows()]
         return [self.found(flagged["line"], "null negatives (negatives the row lacks; a CSV empty cell loads as null), "
                            "which ST's collator fails on: " + ", ".join(parts),
-                           fix=MISSING_FIX)]
+                           fix=f"prep reads a null negative as one the row lacks: {fixed_k_fix(table, context)}.")]

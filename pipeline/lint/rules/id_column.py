@@ -14,4 +14,7 @@ class IdColumn(Rule):
     def check(self, table, context) -> list[Finding]:
         ids = [name for name in unused_inputs(table.source.schema, table.roles) if is_id_like(name)]
         return [self.found([], f"column '{name}' ({table.source.schema[name]}) looks like an id; the trainer "
-                           "tokenises it as one more input", count=table.rows) for name in ids]
+                           "tokenises it as one more input", count=table.rows,
+                           fix=f"Drop it: `dataset.remove_columns(['{name}'])`; ids that stand for texts (a BEIR "
+                               "folder's) are resolved to them by `prep convert` and `prep run`.")
+                for name in ids]

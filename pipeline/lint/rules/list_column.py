@@ -3,6 +3,7 @@
 import polars as pl
 
 from pipeline.lint.column_types import empty_lists
+from pipeline.lint.fixes import convert_command, fixed_k_fix
 from pipeline.lint.layouts import BI_ENCODER, st_inputs
 from pipeline.lint.rule import ERROR, Finding, Rule
 
@@ -21,7 +22,11 @@ class ListColumn(Rule):
         for name in inputs:
             if table.source.schema[name] != pl.List(pl.String):
                 continue
-            findings.append(self.found([], f"column '{name}' holds {_lists(table.frame[name])}", count=table.rows))
+            fix = f"One text per column: {fixed_k_fix(table, context)}"
+            if table.roles.negatives:
+                fix += f"; `{convert_command(context, 'buckets')}` keeps every negative, one dataset per count"
+            findings.append(self.found([], f"column '{name}' holds {_lists(table.frame[name])}", count=table.rows,
+                                       fix=f"{fix}."))
         return findings
 
 

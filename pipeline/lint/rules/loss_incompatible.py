@@ -3,8 +3,9 @@
 import polars as pl
 
 from pipeline.lint.column_types import empty_lists
+from pipeline.lint.fixes import convert_command, fixed_k_fix
 from pipeline.lint.layouts import st_inputs
-from pipeline.lint.losses import BOOL, CLASS, NONE, NUMBER, NUMBERS, Form
+from pipeline.lint.losses import BOOL, CLASS, NONE, NUMBER, NUMBERS, Form, LossSpec
 from pipeline.lint.rule import ERROR, Finding, Rule
 
 
@@ -59,5 +60,21 @@ class LossIncompatible(Rule):
         reads = " or ".join(form.describe() for form in spec.forms)
         return [self.found([], f"{context.options.loss} reads {reads}; this table feeds {len(inputs)} columns "
                            f"({shapes}) and {given}", count=table.rows,
-                           fix=f"`prep convert DATA --to {spec.layouts[0]}` writes what {context.options.loss} "
-                           "reads.")]
+                           fix=_fix(spec, table, context, label in (NUMBER, CLASS, NUMBERS)))]
+
+
+def _fix(spec: LossSpec, table, context, scored: bool) -> str:
+    """The command that writes what the loss reads, with the flags that keep the labels it learns from."""
+    loss, layout = context.options.loss, spec.layouts[0]
+    if layout == "labeled-pair":
+        # Without a flag convert writes 1.0/0.0 floats: from scored data a regression loss would learn two
+        # similarities; a class loss needs whole numbers.
+        keep = " --binary" if spec.whole_labels else " --scores" if scored else ""
+        return f"`{convert_command(context, layout)}{keep}` writes what {loss} reads."
+    if table.layout == "labeled-pair":
+        return (f"{loss} learns from (anchor, positive) pairs and other rows, not from scores: train scored pairs "
+                "with CoSENTLoss or AnglELoss, or keep the pairs that are positives and `prep run` them, which "
+                "mines the negatives (as pairs, every pair scored above 0 is a positive).")
+    if layout == "n-tuple":
+        return f"{fixed_k_fix(table, context)}."
+    return f"`{convert_command(context, layout)}` writes what {loss} reads."

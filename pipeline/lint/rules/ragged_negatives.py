@@ -2,6 +2,7 @@
 
 import polars as pl
 
+from pipeline.lint.fixes import convert_command, fixed_k_fix, negatives_per_row
 from pipeline.lint.rule import WARNING, Finding, Rule
 from pipeline.readers.files import ROW
 from pipeline.wording import counted
@@ -18,13 +19,12 @@ class RaggedNegatives(Rule):
     def check(self, table, context) -> list[Finding]:
         if not table.roles.negatives:
             return []
-        texts = table.texts
-        counts = (texts.filter((pl.col("role") == "negative") & pl.col("id").is_not_null())
-                  .group_by(ROW).len())
-        per_row = table.frame.select(ROW).join(counts, on=ROW, how="left").with_columns(pl.col("len").fill_null(0))
-        low, high = per_row["len"].min(), per_row["len"].max()
+        per_row = negatives_per_row(table)
+        low, high = per_row["negatives"].min(), per_row["negatives"].max()
         if low == high:
             return []
-        short = per_row.filter(pl.col("len") < high)
+        short = per_row.filter(pl.col("negatives") < high)
         fewer = counted(short.height, "row has", "rows have")
-        return [self.found(short[ROW], f"negatives per row vary from {low} to {high}; {fewer} fewer than {high}")]
+        return [self.found(short[ROW], f"negatives per row vary from {low} to {high}; {fewer} fewer than {high}",
+                           fix=f"{fixed_k_fix(table, context)}; or `{convert_command(context, 'buckets')}` keeps "
+                               "every negative, one dataset per count.")]

@@ -2,6 +2,7 @@
 
 import polars as pl
 
+from pipeline.lint.fixes import convert_command
 from pipeline.lint.layouts import st_inputs
 from pipeline.lint.rule import ERROR, Finding, Rule
 from pipeline.readers.files import ROW
@@ -22,7 +23,8 @@ class ScoreRange(Rule):
         if label is None or label not in table.frame.columns:
             return []
         values = table.frame.select(ROW, value=pl.col(label))
-        if isinstance(values.schema["value"], pl.List):
+        listed = isinstance(values.schema["value"], pl.List)
+        if listed:
             values = values.explode("value")
         if values.schema["value"] != pl.Float64:
             return []  # not numbers: loss-incompatible reports it
@@ -39,5 +41,26 @@ class ScoreRange(Rule):
             return []
         wanted = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
         whole = " whole numbers in" if context.loss.whole_labels else ""
-        return [self.found(flagged[ROW].unique(), f"'{label}' values from {values['value'].min()} to "
-                           f"{values['value'].max()}; {context.options.loss} expects{whole} {wanted}")]
+        smallest, largest = values["value"].min(), values["value"].max()
+        return [self.found(flagged[ROW].unique(), f"'{label}' values from {smallest} to {largest}; "
+                           f"{context.options.loss} expects{whole} {wanted}",
+                           fix=None if listed else _fix(context, label, smallest, largest))]
+
+
+def _fix(context, label: str, smallest: float, largest: float) -> str:
+    """A rescale the user can run where the loss takes any number in a range; binary labels where it wants 0/1."""
+    spec = context.loss
+    if spec.whole_labels and spec.label_range == (0, 1):
+        return (f"`{convert_command(context, 'labeled-pair')} --binary` writes 1 for every pair scored above 0 (a note "
+                f"counts those below half the highest score), or set a threshold T yourself: `dataset.map(lambda "
+                f"row: {{'{label}': int(row['{label}'] >= T)}})`.")
+    if spec.whole_labels:
+        return "Classes are whole numbers from 0: map each label to its class index, or pick a loss that reads scores."
+    low = spec.label_range[0]
+    if low is not None and smallest >= low:
+        scaled = f"row['{label}'] / {largest:g}"
+    else:
+        shift = f"- {smallest:g}" if smallest > 0 else f"+ {-smallest:g}"
+        scaled = f"(row['{label}'] {shift}) / {largest - smallest:g}"
+    return (f"Rescale the labels to the loss's range: `dataset.map(lambda row: {{'{label}': {scaled}}})` (STS's 0-5 "
+            "scores: divide by 5), or pick a loss that fits them (CoSENTLoss and AnglELoss read any scale).")

@@ -2,6 +2,7 @@
 
 import polars as pl
 
+from pipeline.lint.fixes import fixed_k_fix
 from pipeline.lint.layouts import BI_ENCODER, st_inputs
 from pipeline.lint.rule import ERROR, Finding, Rule
 from pipeline.readers.files import ROW
@@ -23,5 +24,6 @@ class TwoElementList(Rule):
             rows = table.frame.filter(pl.col(name).list.len() == 2)[ROW]
             if rows.len():
                 findings.append(self.found(rows, f"column '{name}' holds exactly two texts in these rows; ST "
-                                           "encodes each such list as one text pair"))
+                                           "encodes each such list as one text pair",
+                                           fix=f"One text per column: {fixed_k_fix(table, context)}."))
         return findings

@@ -1,0 +1,46 @@
+"""Fixes that name the command for this table: the negatives its rows hold decide K, and rows without any need
+mining, so that a fix applied as written keeps the data (a `prep convert` with the default K=3 sets aside every row
+of a triplet table)."""
+
+import polars as pl
+
+from pipeline.readers.files import ROW
+from pipeline.wording import counted
+
+
+def negatives_per_row(table) -> pl.DataFrame:
+    """(ROW, negatives): the negative texts each row holds, nulls and empty texts not counted."""
+    counts = table.texts.filter((pl.col("role") == "negative") & pl.col("id").is_not_null()).group_by(ROW).len()
+    return (table.frame.select(ROW).join(counts, on=ROW, how="left")
+            .select(ROW, negatives=pl.col("len").fill_null(0)))
+
+
+def prep_command(context, verb: str) -> str:
+    """`prep VERB DATA` with the --format and --columns that lint read DATA with."""
+    options = context.options
+    columns = ",".join(f"{role}={name}" for role, name in options.columns.items())
+    return (f"prep {verb} DATA{f' --format {options.fmt}' if options.fmt else ''}"
+            f"{f' --columns {columns}' if columns else ''}")
+
+
+def convert_command(context, to: str) -> str:
+    return f"{prep_command(context, 'convert')} --to {to}"
+
+
+def fixed_k_fix(table, context) -> str:
+    """How to get the same K negatives in every row without losing rows: convert where the rows hold them, mine
+    where they do not."""
+    counts = negatives_per_row(table)["negatives"]
+    low, high = int(counts.min() or 0), int(counts.max() or 0)
+    command, run = convert_command(context, "n-tuple"), prep_command(context, "run")
+    if high == 0:
+        return (f"`{run}` mines K negatives per row (the rows hold none, and `prep convert` lays out only the "
+                "negatives a row holds)")
+    if low == high:
+        return f"`{command} --negatives {high}`"
+    short = counts.filter(counts < high).len()
+    mine = f"`{run} --negatives {high}` mines the {counted(short, 'short row', 'short rows')} up to {high}"
+    if low == 0:
+        return f"{mine}, or `{command} --negatives {high}` sets them aside (rejects.parquet)"
+    return (f"{mine}; or `{command} --negatives {low}` keeps every row (longer ones cut to {low}), or "
+            f"`--negatives {high} --fill repeat` repeats a short row's own")
