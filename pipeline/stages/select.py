@@ -13,7 +13,10 @@ from pipeline.config import MiningConfig
 
 # Order matters: a candidate is counted under the first reason that removes it.
 REASONS = ("is_positive", "near_duplicate_of_positive", "near_copy_of_query", "above_relative_margin",
-           "above_absolute_margin", "neighbor_of_positive", "above_max_score", "below_min_score")
+           "above_absolute_margin", "neighbor_of_positive", "above_max_score", "below_min_score", "copy_of_a_candidate")
+# Vectors this close are one text to the encoder (such as texts that differ only in case, to an uncased one): numerical
+# noise of batching apart, nothing else separates them.
+COPY = 0.99999
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class Candidates:
     positive_similarity: np.ndarray  # max cosine(candidate, any known positive of the query)
     positive_neighbor: np.ndarray  # among the `positive_neighbors` nearest documents of a known positive
     lowest_positive: np.ndarray  # (n,) the query's lowest positive score; +inf (nothing too close) when none
+    copy_of_previous: np.ndarray | None = None  # cosine(candidate, the one before it) >= COPY: the same text to it
 
 
 def relative_threshold(lowest_positive: np.ndarray, margin: float) -> np.ndarray:
@@ -53,6 +57,9 @@ def removal_masks(candidates: Candidates, config: MiningConfig) -> dict[str, np.
         "neighbor_of_positive": checked & candidates.positive_neighbor if config.positive_neighbors else None,
         "above_max_score": checked & (scores > config.max_score) if config.max_score is not None else None,
         "below_min_score": checked & (scores < config.min_score) if config.min_score is not None else None,
+        # Mined candidates come by score, so a copy follows its original: a row would hold the negative twice.
+        "copy_of_a_candidate": checked & candidates.copy_of_previous
+        if candidates.copy_of_previous is not None else None,
     }
     removed = np.zeros_like(candidates.valid)
     masks = {}

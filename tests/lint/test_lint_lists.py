@@ -74,6 +74,7 @@ def test_string_instead_of_list(lint_records) -> None:
     assert not by_rule(findings, "layout-schema"), "the string is reported once, by its own rule"
     negative = one(lint_records([{**row, "neg": row["neg"][0]} for row in FLAG]), "string-instead-of-list")
     assert "'neg' is a string" in negative.message and negative.rows == (1, 2)
+    assert negative.fix == 'Wrap the text in a list: {"neg": ["text"]}, not {"neg": "text"}.'
     docs = [{"query": "q", "documents": "one text", "scores": [0.5]}]  # ST's list shape, its documents a string
     assert "'documents' is a string" in one(lint_records(docs), "string-instead-of-list").message
 

@@ -111,6 +111,20 @@ def test_a_positive_ranked_below_max_positive_rank_is_set_aside_and_never_a_nega
     assert mined(23) == mined(None)
 
 
+def test_a_copy_of_a_candidate_is_not_a_second_negative():
+    """Texts the encoder sees as one (here "n1" and "N1" at one angle, as texts that differ only in case are to an
+    uncased encoder) would stand in one row twice: lint's padding-negative. The lower one is skipped, the next taken."""
+    docs = ["p", "n1", "N1", "n2", "n3", "n4"]
+    angle_of = {"q": 0.0, "p": -30.0, "n1": 40.0, "N1": 40.0, "n2": 42.0, "n3": 44.0, "n4": 46.0}
+    canon = canonical(["q"], [["p"]], docs)
+    queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
+    config = MiningConfig(negatives=3, relative_margin=None, positive_neighbors=0)
+    mined = mine_negatives(canon, queries, corpus, build_index(corpus, config), config)
+    texts = mined.negatives.join(canon.corpus, on="doc_id").sort("rank")["text"].to_list()
+    assert len({text.lower() for text in texts}) == 3 and texts[1:] == ["n2", "n3"]
+    assert mined.skipped["mined"]["copy_of_a_candidate"] == 1
+
+
 def test_nearest_documents_of_a_positive_are_not_negatives():
     docs = ["p", "n1", "n2", "far1", "far2", "far3"]
     # far3 and far2 are the positive's two nearest documents; n1 and far1 tie at 20 degrees (so no test uses N=3).
@@ -126,7 +140,7 @@ def test_nearest_documents_of_a_positive_are_not_negatives():
 
     # p's nearest: far3 (16 degrees), far2 (18), n1 (20), far1 (20), n2 (22).
     assert chosen(0) == (["far1", "far2", "far3"], {"is_positive": 1, "near_duplicate_of_positive": 0,
-                                                    "near_copy_of_query": 0})
+                                                    "near_copy_of_query": 0, "copy_of_a_candidate": 0})
     texts, skipped = chosen(2)
     assert texts == ["far1", "n1", "n2"] and skipped["neighbor_of_positive"] == 2
     texts, skipped = chosen(5)  # every document is a neighbour: none is left

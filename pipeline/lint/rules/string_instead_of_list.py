@@ -19,6 +19,7 @@ class StringInsteadOfList(Rule):
             if table.source.schema.get(name) != pl.String:
                 continue
             rows = table.frame.filter(pl.col(name).is_not_null())[ROW]
+            wrap = f'Wrap the text in a list: {{"{name}": ["text"]}}, not {{"{name}": "text"}}.'
             findings.append(self.found(rows, f"'{name}' is a string, not a list; a trainer that samples from it "
-                                       "takes single characters as texts"))
+                                       "takes single characters as texts", fix=wrap))
         return findings
