@@ -58,13 +58,19 @@ def stage_counts(canon: Canonical, output: Output, negatives_kept: bool = False)
             "note": "rows repeating a query are merged into that query; their positives and negatives are kept, "
                     "a (query, text) pair given again once, with its first score"}
     read |= _empty_texts(canon, read["empty_texts"]) | _unusable_negatives(canon)
-    other = canon.repeated.filter("other_score").sort("row")
-    if other.height:
-        pairs_have = "pair has" if other.height == 1 else "pairs have"
-        their = "its" if other.height == 1 else "their"
-        read["message"] = (f"{other.height:,} repeated (query, text) {pairs_have} another score than {their} first "
-                           "occurrence, which is kept (the first such repeat: "
-                           f"{row_place(canon.parts, other['row'][0])}); manifest: stages.read.repeated_pairs")
+    repeated = canon.repeated.sort("row")
+    other = repeated.filter("other_score")
+    if repeated.height:  # else a pairs file loses rows without a word: STS-B's train has 43 pairs given twice
+        again = (f"{counted(repeated.height, '(query, text) pair', '(query, text) pairs')} given again "
+                 f"{'is' if repeated.height == 1 else 'are'} kept once")
+        if other.height:
+            pairs_have = "pair has" if other.height == 1 else "pairs have"
+            their = "its" if other.height == 1 else "their"
+            again += (f"; {other.height:,} repeated (query, text) {pairs_have} another score than {their} first "
+                      f"occurrence, which is kept (the first such repeat: {row_place(canon.parts, other['row'][0])})")
+        else:
+            again += f" (the first repeat: {row_place(canon.parts, repeated['row'][0])})"
+        read["message"] = f"{again}; manifest: stages.read.repeated_pairs"
     return [
         read,
         {"stage": "layout", "unit": "(query, positive) pairs", "rows_in": pairs, "rows_out": pairs_out,

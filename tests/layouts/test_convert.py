@@ -283,7 +283,12 @@ def test_a_repeated_scored_pair_is_counted_and_a_different_score_is_reported(wri
         ("dogs run", "dogs are running", 0.8)))
     result = prep("convert", pairs, "--to", "labeled-pair", "--scores", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    assert "2 repeated (query, text) pairs have another score" in result.stdout
+    assert "3 (query, text) pairs given again are kept once; 2 repeated (query, text) pairs have another score" in (
+        " ".join(result.stdout.split()))
+    same = write_table("same.csv", scored(("dogs run", "a cloud", 0.0), ("dogs run", "a cloud", 0.0)))
+    again = prep("convert", same, "--to", "labeled-pair", "--out", tmp_path / "same")
+    assert ("1 (query, text) pair given again is kept once (the first repeat: input row 2)" in
+            " ".join(again.stdout.split())), "an exact repeat too: the output has a row fewer than the input"
     assert "(the first such repeat: input row 3)" in " ".join(result.stdout.split())  # as rich wraps it or not
     read = json.loads((tmp_path / "out" / "manifest.json").read_text())["stages"][0]
     assert read["repeated_pairs"] == {"positive": 2, "negative": 1, "with_another_score": 2,
