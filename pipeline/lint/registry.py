@@ -22,6 +22,7 @@ from pipeline.lint.rules.loss_incompatible import LossIncompatible
 from pipeline.lint.rules.mojibake import Mojibake
 from pipeline.lint.rules.near_duplicate_negative import NearDuplicateNegative
 from pipeline.lint.rules.near_duplicate_query import NearDuplicateQuery
+from pipeline.lint.rules.nli_labels import NliLabels
 from pipeline.lint.rules.one_label_list import OneLabelList
 from pipeline.lint.rules.padding_negative import PaddingNegative
 from pipeline.lint.rules.positive_in_negatives import PositiveInNegatives
@@ -44,6 +45,7 @@ RULES: tuple[Rule, ...] = (
     LabelColumnName(),
     StScoreColumn(),
     BoolLabel(),
+    NliLabels(),
     ConstantLabel(),
     ListColumn(),
     TwoElementList(),

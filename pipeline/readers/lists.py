@@ -58,9 +58,9 @@ def read_lists(path: Path, split: str = "train") -> InputRows:
     available = peek_columns(path, split)
     found = list_columns(available, path)
     if found is None:
-        raise InputError(path, "is no labeled list: expected a query (query|anchor|question), a list of texts "
-                         "(docs|documents, or positive|pos|answer holding lists) and a list of numbers "
-                         f"({'|'.join(NUMBER_NAMES)}); fields are {available.names()}")
+        raise InputError(path, f"is no labeled list: expected a query ({'|'.join(SYNONYMS['anchor'])}), a list of "
+                         f"texts (docs|documents, or {'|'.join(SYNONYMS['positive'])} holding lists) and a list of "
+                         f"numbers ({'|'.join(NUMBER_NAMES)}); fields are {available.names()}")
     query, docs, numbers = found
     frame = read_columns(path, {query: "text", docs: "texts", numbers: "numbers"}, split)
     unit = line_unit(path)

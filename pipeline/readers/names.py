@@ -9,8 +9,8 @@ from pipeline.errors import InputError
 
 # st's roles and the names each goes by.
 SYNONYMS = {
-    "anchor": ("anchor", "query", "question"),
-    "positive": ("positive", "pos", "answer"),
+    "anchor": ("anchor", "query", "question", "premise"),
+    "positive": ("positive", "pos", "answer", "response", "hypothesis"),
     "negative": ("negative", "neg"),
 }
 NUMBERED_NEGATIVE = re.compile(r"^negative_(\d+)$")

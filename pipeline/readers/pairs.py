@@ -31,6 +31,8 @@ def read_pairs(path: Path, columns: dict[str, str] | None = None, split: str = "
     frame = read_columns(path, {names["sentence1"]: "text", names["sentence2"]: "text", names["score"]: score_kind},
                          split, known=schema)
     score = _scores(frame, names["score"], path, line_unit(path))
+    if classes := nli_classes(names["sentence1"], names["sentence2"], frame[names["score"]]):
+        raise InputError(path, f"{classes}: {NLI_FIX}", field=names["score"])
     one = pl.concat_list(names["sentence2"])
     no_texts = pl.lit([], pl.List(pl.String))
     is_positive = score > 0
@@ -45,6 +47,23 @@ def read_pairs(path: Path, columns: dict[str, str] | None = None, split: str = "
     fields = {"query": names["sentence1"], "positive": names["sentence2"], "negative": names["sentence2"],
               "positive_score": names["score"], "negative_score": names["score"]}
     return InputRows(frame, path, fields, line_unit(path))
+
+
+NLI_CLASSES = {0, 1, 2}  # entailment, neutral, contradiction: ST's all-nli pair-class, GLUE's MNLI and SNLI
+NLI_FIX = ("keep the entailment pairs as (anchor, positive) for MultipleNegativesRankingLoss (`dataset.filter(lambda "
+           "row: row['label'] == 0)`), or train SoftmaxLoss on the classes as they are")
+
+
+def nli_classes(first: str, second: str, labels: pl.Series) -> str | None:
+    """Why (premise, hypothesis, label) with labels 0, 1 and 2 are not relevance scores: they are NLI classes, in
+    which 0 is entailment, so that read as scores (above 0 a positive) every contradiction would be a positive."""
+    if first.lower() != "premise" and second.lower() != "hypothesis":
+        return None
+    values = set(labels.drop_nulls().cast(pl.Float64, strict=False).drop_nulls().unique().to_list())
+    if 2 not in values or not values <= NLI_CLASSES:
+        return None
+    return (f"'{labels.name}' holds NLI classes (0 entailment, 1 neutral, 2 contradiction), not relevance: read as "
+            "scores, every pair above 0 would be a positive, every contradiction among them")
 
 
 def _scores(frame: pl.DataFrame, column: str, path: Path, unit: str) -> pl.Series:

@@ -148,3 +148,12 @@ def test_empty_labels_are_not_called_texts(lint_records, name) -> None:
     texts = [{"query": "q", "docs": ["a", "b"], "labels": ["1", "0"]}]
     assert "label 'labels' (a list of texts)" in one(lint_records(texts, name=name, loss="ListNetLoss"),
                                                      "loss-incompatible").message
+
+
+def test_nli_classes_are_an_error_unless_a_class_loss_reads_them(lint_records) -> None:
+    nli = [{"premise": f"a man plays {i}", "hypothesis": f"someone plays {i}", "label": i % 3} for i in range(6)]
+    finding = one(lint_records(nli, fmt="pairs"), "nli-labels")
+    assert "holds NLI classes (0 entailment, 1 neutral, 2 contradiction)" in finding.message
+    assert not by_rule(lint_records(nli, fmt="pairs", loss="SoftmaxLoss"), "nli-labels")
+    assert one(lint_records(nli, fmt="pairs", loss="CoSENTLoss"), "nli-labels")
+    assert not by_rule(lint_records([{**row, "label": row["label"] % 2} for row in nli], fmt="pairs"), "nli-labels")

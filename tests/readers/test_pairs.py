@@ -86,7 +86,7 @@ def test_errors_name_the_users_columns(write_table) -> None:
         read_dataset(path, "pairs", columns={"sentence2": "doc"})
     no_anchor = write_table("text.jsonl", [{"text": "q", "answer": "a", "label": 1}])
     with pytest.raises(InputError, match=r"text\.jsonl: missing column 'sentence1' for sentence1 \(looked for "
-                       r"sentence1\|anchor\|query\|question\); columns are \['text', 'answer', 'label'\]"):
+                       r"sentence1\|anchor\|query\|question\|premise\); columns are \['text', 'answer', 'label'\]"):
         read_dataset(no_anchor, "pairs")
 
 
@@ -188,3 +188,16 @@ def test_boolean_labels_are_ones_and_zeros(write_table, linked, name: str) -> No
         ("what is bm25", "BM25 ranks documents."): 1.0}
     assert {pair: link["score"] for pair, link in linked(canon, "negatives").items()} == {
         ("what is bm25", "Dune is a novel."): 0.0}
+
+
+def test_nli_classes_are_refused_not_read_as_scores(tmp_path: Path) -> None:
+    """ST's all-nli pair-class: 0 entailment, 1 neutral, 2 contradiction. As scores (above 0 a positive) every
+    contradiction would be a positive and every entailment a negative."""
+    path = tmp_path / "nli.jsonl"
+    rows = [{"premise": f"a man plays {i}", "hypothesis": f"someone plays {i}", "label": i % 3} for i in range(6)]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    with pytest.raises(InputError, match=r"nli\.jsonl, field 'label': 'label' holds NLI classes .* keep the entail"):
+        read_dataset(path)
+    binary = tmp_path / "binary.jsonl"  # 0/1 labels are relevance, as in paraphrase pairs
+    binary.write_text("".join(json.dumps({**row, "label": row["label"] % 2}) + "\n" for row in rows))
+    assert read_dataset(binary).positives.height == 2
