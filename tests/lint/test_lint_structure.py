@@ -45,6 +45,7 @@ def test_layout_schema_labeled_list_lengths(lint_records) -> None:
     finding = one(lint_records(records), "layout-schema")
     assert "labels as long as docs" in finding.message
     assert (finding.count, finding.rows) == (1, (2,))
+    assert finding.fix.startswith("Mend or drop these rows"), "convert refuses such a row: it cannot be the fix"
     assert not by_rule(lint_records(records[:1]), "layout-schema")
 
 

@@ -72,10 +72,13 @@ class LayoutSchema(Rule):
     def _row_finding(self, rows: pl.Series, column: str, check: str, table) -> Finding:
         """Rows failing a check of one column name it; a check across columns (schema context) names itself."""
         where = f"{table.layout} layout"
+        # A row that breaks its layout's invariant: no command of prep's mends it.
+        mend = ("Mend or drop these rows (`dataset.filter(...)`): `prep convert` and `prep run` do not guess them; "
+                "they stop at a row whose lists differ in length, and set a query without a positive aside.")
         if column not in table.frame.columns:
-            return self.found(rows, f"{where}: rows fail the check '{check}'")
+            return self.found(rows, f"{where}: rows fail the check '{check}'", fix=mend)
         if check != "not_nullable":
-            return self.found(rows, f"{where}: column '{column}': rows fail the check '{check}'")
+            return self.found(rows, f"{where}: column '{column}': rows fail the check '{check}'", fix=mend)
         if column in _TEACHER_SCORES:
             having = table.rows - rows.len()
             return self.found(rows, f"{where}: {counted(rows.len(), 'row has', 'rows have')} no '{column}' while "
