@@ -116,8 +116,14 @@ def st_inputs(schema: pl.Schema) -> tuple[list[str], str | None]:
 
 
 def is_id_like(name: str) -> bool:
-    """ST's own test (id, *_id, *_ids, *_idx) plus the short names of IR data sets."""
-    return name in ("id", "qid", "pid", "docid") or name.endswith(("_id", "_ids", "_idx"))
+    """ST's own test (id, *_id, *_ids, *_idx) plus the short names of IR data sets, and a row index (`is_index`)."""
+    return name in ("id", "qid", "pid", "docid") or name.endswith(("_id", "_ids", "_idx")) or is_index(name)
+
+
+def is_index(name: str) -> bool:
+    """A row index that pandas wrote beside the data: `to_csv()` without index=False heads it with nothing (which
+    datasets loads as 'Unnamed: 0'), `to_parquet()` of a reindexed frame names it __index_level_0__."""
+    return name in ("", "index", "__index_level_0__") or name.startswith("Unnamed: ")
 
 
 def unused_inputs(schema: pl.Schema, roles: Roles) -> list[str]:

@@ -54,6 +54,17 @@ def test_layout_schema_missing_column(lint_records) -> None:
     assert "column 'negative' is missing" in finding.message and finding.count == 1
 
 
+def test_a_pandas_index_is_an_index_not_an_unnamed_score(lint_records) -> None:
+    """`df.to_csv()` writes the index under an empty header: datasets loads it as 'Unnamed: 0', and ST would feed it
+    as the anchor; lint called it a score column to rename to `label`, which would train on row numbers."""
+    records = [{"": i, **row} for i, row in enumerate(TRIPLETS)]
+    findings = lint_records(records, "indexed.csv")
+    index = one(findings, "id-column")
+    assert "column '' (Int64) is a row index" in index.message
+    assert "`dataset.remove_columns(['Unnamed: 0'])`" in index.fix
+    assert not by_rule(findings, "label-column-name")
+
+
 def test_extra_text_and_id_columns(lint_records) -> None:
     records = [{**row, "source": "web", "doc_id": f"d{i}"} for i, row in enumerate(TRIPLETS)]
     findings = lint_records(records)
