@@ -47,6 +47,10 @@ def test_mojibake(lint_records) -> None:
     assert (finding.count, finding.rows) == (1, (3,))
     assert finding.message.startswith("1 text looks mis-decoded, e.g. ")
     assert not by_rule(lint_records(with_row(2, negative="Berlin is not small, cafés")), "mojibake")
+    # In a long text the example shows where it is, not the text's start (a SciFact abstract showed its title).
+    long = "A study of reverse transcriptase in many patients over years. " * 3 + "p \ufffd 0.05 held"
+    finding = one(lint_records(with_row(2, negative=long)), "mojibake")
+    assert finding.message.endswith("e.g. '...ients over years. p \ufffd 0.05 held'")
 
 
 def test_mojibake_decoded_as_latin_1(lint_records) -> None:
