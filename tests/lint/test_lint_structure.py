@@ -394,6 +394,8 @@ def test_a_label_that_is_the_same_on_every_row_is_reported(lint_records) -> None
     finding = one(lint_records(rows, name="sts.jsonl"), "constant-label")
     assert finding.severity == "warning" and finding.count == 3
     assert "sts.jsonl: every one of the 3 rows has score = 1.0" in finding.message and "--scores" in finding.fix
+    # --scores cannot help where the input itself holds one label: the fix names what does
+    assert "`dataset.remove_columns(['score'])`" in finding.fix and "MultipleNegativesRankingLoss" in finding.fix
     assert one(lint_records(rows, loss="CoSENTLoss"), "constant-label").severity == "error"
     graded = [{**row, "score": score} for row, score in zip(rows, [1.0, 0.6, 0.2], strict=True)]
     assert not by_rule(lint_records(graded), "constant-label")

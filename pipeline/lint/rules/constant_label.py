@@ -31,5 +31,9 @@ class ConstantLabel(Rule):
         where = f"every one of the {values.len():,} rows has {label} = {values[0]}" if values.len() == table.rows \
             else (f"all {values.len():,} non-null labels are {label} = {values[0]} "
                   f"({counted(table.rows - values.len(), 'row has', 'rows have')} none)")
+        fix = (f"Where this is `prep convert` output of scored data, convert again with `--scores`; where the data "
+               "itself holds one label, add pairs with other labels (a negative pair at 0), or train the pairs as "
+               "(anchor, positive) with an in-batch loss (MultipleNegativesRankingLoss) and without the label: "
+               f"`dataset.remove_columns(['{label}'])`.")
         return [self.found([], f"{table.source.name}: {where}", count=values.len(),
-                           severity=ERROR if learns else None)]
+                           severity=ERROR if learns else None, fix=fix)]
