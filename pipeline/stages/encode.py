@@ -12,11 +12,12 @@ import polars as pl
 from rich.progress import Progress
 
 from pipeline.config import EncoderConfig
+from pipeline.errors import ConfigError
 from pipeline.memory import fix_mmap_threshold
 from pipeline.stages.embedding_cache import EmbeddingCache, default_cache_dir, fingerprint_model
 from pipeline.stages.encode_backend import autocast, quantize, resolve_backend
 from pipeline.stages.encode_jobs import Aligned, ChunkEncoder, EncodeJob, saved
-from pipeline.stages.load_model import load_model
+from pipeline.stages.load_model import load_model, position_limit
 from pipeline.stages.token_batches import applied_prompt, fed_embeddings
 from pipeline.stages.vector_file import VectorFile
 
@@ -68,6 +69,12 @@ class Encoder:
         if self.backend == "int8":
             self.model = quantize(self.model)
         if self.config.max_seq_length:
+            # Above the model's positions a batch with a text that long fails, maybe an hour into the run.
+            limit = position_limit(self.model)
+            if limit is not None and self.config.max_seq_length > limit:
+                raise ConfigError(f"max_seq_length {self.config.max_seq_length} ([encoder] max_seq_length): the "
+                                  f"model of {option} holds {limit} token positions (max_position_embeddings); "
+                                  f"give at most {limit}")
             self.model.max_seq_length = self.config.max_seq_length
         self.fingerprint = f"{fingerprint_model(name)}-{self.backend}-{self.model.max_seq_length}"
         return self

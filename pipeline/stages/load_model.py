@@ -51,3 +51,9 @@ def model_problem(name: str, option: str, error: Exception) -> str:
 def first_line(error: Exception) -> str:
     lines = str(error).strip().splitlines()
     return lines[0] if lines else type(error).__name__
+
+
+def position_limit(model) -> int | None:
+    """The token positions the model's transformer holds; None for a model without them (StaticEmbedding)."""
+    config = getattr(getattr(model[0], "auto_model", None), "config", None)
+    return getattr(config, "max_position_embeddings", None)

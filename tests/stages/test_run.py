@@ -104,6 +104,18 @@ def test_rerun_with_changed_margin_encodes_nothing_and_grown_corpus_only_new_tex
     assert third["encoding"]["texts_encoded"] == 2
 
 
+def test_max_seq_length_above_the_models_positions_is_refused_before_encoding(data, tiny_model, tmp_path):
+    """Torch would fail only at the first batch holding a text that long, maybe an hour into the run."""
+    from pipeline.errors import ConfigError
+
+    config = RunConfig(encoder=EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / "cache"),
+                                             max_seq_length=129))
+    with pytest.raises(ConfigError, match=r"max_seq_length 129 \(\[encoder\] max_seq_length\): the model of "
+                                          r"--model holds 128 token positions .* give at most 128"):
+        run_pipeline(RunInputs(data[0], corpus=data[1]), config, tmp_path / "out")
+    assert not (tmp_path / "cache").exists(), "nothing encoded"
+
+
 def test_interrupted_write_leaves_no_loadable_dataset(data, tiny_model, tmp_path, monkeypatch):
     import pipeline.stages.shards
 
