@@ -27,6 +27,12 @@ class LayoutConfig:
     batch_size: int | None = None  # order rows so that every block of this many is conflict-free
     leftover: str = "short-blocks"  # rows beyond the full blocks: "short-blocks", "reject" or "final-block"
 
+    @property
+    def every_given(self) -> bool:
+        """Whether rows keep every given negative that passes the filters, not K: flag's all_negatives, and the
+        buckets, whose rows keep all their negatives (mining fills only up to K)."""
+        return self.all_negatives or self.layout == "buckets"
+
     def __post_init__(self) -> None:
         if self.batch_size is False or (type(self.batch_size) is int and self.batch_size == 0):  # false, or 0
             object.__setattr__(self, "batch_size", None)

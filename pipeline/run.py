@@ -94,7 +94,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         if mined is None:  # the chosen negatives to files as they come, where the tasks write this machine's disk
             spill = scratch_beside(scratch, "mined") if engine.vectors_on_disk else None
             mined = mine_negatives(mining, query_vectors, doc_vectors, index, config.mining, query_links, deepen,
-                                   engine.map_tasks, spill, config.layout.all_negatives)
+                                   engine.map_tasks, spill, config.layout.every_given)
         index_entry = index_summary(index.kind, len(doc_vectors), mined, config.mining)
         del index  # searched no more: the stages below read the embeddings only, and the negatives come in now
         release_free_memory()

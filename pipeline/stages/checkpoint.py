@@ -41,8 +41,8 @@ def checkpoint_folder(canon: Canonical, config: RunConfig, model_fingerprint: st
     mining = {key: value for key, value in asdict(config.mining).items() if key != "query_chunk"}  # no effect
     settings = {"model": model_fingerprint, "prompts": [config.encoder.query_prompt, config.encoder.document_prompt],
                 "mining": mining, "dedupe": config.dedupe.threshold, "deepen": deepen,
-                # what all_negatives changes: nothing where the input gives no negatives
-                "every_given": config.layout.all_negatives and canon.negatives.height > 0}
+                # what all_negatives and buckets change: nothing where the input gives no negatives
+                "every_given": config.layout.every_given and canon.negatives.height > 0}
     digest.update(json.dumps(settings, sort_keys=True).encode())
     root = Path(config.encoder.cache_dir) if config.encoder.cache_dir else default_cache_dir()
     return root / "mined" / digest.hexdigest()

@@ -50,6 +50,20 @@ def test_flag_all_negatives_keeps_every_given_negative_beyond_k(data, tiny_model
     assert by_source["mined"]["count"] == held["total"] - from_input > 0
 
 
+def test_buckets_keep_every_given_negative(data, tiny_model, tmp_path):
+    """The buckets' rows keep all their negatives, as README's layouts table says: mining fills only up to K."""
+    path, corpus = data
+    given = ["a dog is an animal", "the sea is blue", "leaves are green", "the sky at night"]
+    rows = [row | {"neg": given} if row["query"] == "what is a cat" else row for row in ROWS]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    run((path, corpus), tiny_model, tmp_path, negatives=1, trust_given_negatives=True,
+        layout=LayoutConfig(layout="buckets"))
+    buckets = datasets.load_from_disk(str(tmp_path / "out"))
+    cat = [row for row in buckets["neg4"] if row["anchor"] == "what is a cat"]
+    assert [[row[f"negative_{i}"] for i in range(1, 5)] for row in cat] == [given]
+    assert all(len(buckets[name]) for name in buckets) and set(buckets) == {"neg1", "neg4"}
+
+
 def test_scores_are_the_encoder_cosines(data, tiny_model, tmp_path):
     from sentence_transformers import SentenceTransformer
 
