@@ -284,3 +284,5 @@ def test_an_empty_prep_cache_dir_is_unset(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("PREP_CACHE_DIR", "")
     assert default_cache_dir() == tmp_path / ".cache" / "prep" / "embeddings"
+    monkeypatch.setenv("PREP_CACHE_DIR", "~/prepcache")  # quoted in a shell: a literal "~" folder in the cwd
+    assert default_cache_dir() == tmp_path / "prepcache"

@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 
 def default_cache_dir() -> Path:
-    # An empty PREP_CACHE_DIR (set but blank) is unset: it would put the cache in the current folder.
-    return Path(os.environ.get("PREP_CACHE_DIR") or Path.home() / ".cache" / "prep" / "embeddings")
+    # An empty PREP_CACHE_DIR (set but blank) is unset: it would put the cache in the current folder. A "~" in it is
+    # the home folder, as in the config file's cache_dir (a quoted one reaches us unexpanded).
+    return Path(os.environ.get("PREP_CACHE_DIR") or Path.home() / ".cache" / "prep" / "embeddings").expanduser()
 
 
 def check_cache_dir(cache_dir: str | Path | None, named: str) -> None:
