@@ -57,7 +57,10 @@ def load_run_config(path: Path | None, flags: dict[str, object],
     group_size = config.layout.group_size
     if group_size is not None and group_size - 1 != config.mining.negatives:
         from_file = {key for table in ("mining", "layout") for key in loaded.get(table, {}) if key not in given[table]}
-        if "negatives" in from_file | set(given["mining"]):
+        flags = set(given["mining"]) | set(given["layout"])
+        if "negatives" in flags and "group_size" not in flags:  # a flag wins over the file
+            return replace(config, layout=replace(config.layout, group_size=config.mining.negatives + 1))
+        if "negatives" in flags or ("negatives" in from_file and "group_size" not in flags):
             message = (f"group_size {group_size} means {group_size - 1} negatives per query; negatives says "
                        f"{config.mining.negatives}: give one of them")
             typed = _typed_flags(by_key, "mining") | _typed_flags(by_key, "layout")

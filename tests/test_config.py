@@ -95,9 +95,6 @@ def test_an_error_in_a_flag_names_the_flag_not_the_file(tmp_path: Path):
 @pytest.mark.parametrize(("toml", "flags", "message"), [
     ("[layout]\nscores = true\nteacher = 'x'\n", {"--scores": False},
      "[layout] a teacher gives scores: add --scores (the command line gives --no-scores)"),
-    ("[layout]\nlayout = 'flag'\ngroup_size = 8\n", {"--negatives": 3},
-     "group_size 8 means 7 negatives per query; negatives says 3: give one of them (the command line gives "
-     "--negatives 3)"),
     ("[mining]\nrange_max = 10\n", {"--negatives": 20},
      "[mining] range_max - range_min (10 - 0) leaves fewer candidates than negatives (20) (the command line gives "
      "--negatives 20)"),
@@ -257,3 +254,20 @@ def test_refused_padding_suggests_fills_that_prep_convert_takes_too():
         load_run_config(None, {"--fill": "pad"}, defaults={"layout": {"fill": "drop"}})
     assert "add --allow-padding to mean it, or use --fill drop or repeat (or mine, which only prep run does)" \
         in str(error.value)
+
+
+def test_a_flag_for_negatives_or_group_size_wins_over_the_file_for_the_other(tmp_path: Path) -> None:
+    """They name one number (K = group_size - 1): a flag wins over the file as for any other key. Two flags, or two
+    keys of the file, that disagree are still an error."""
+    path = tmp_path / "prep.toml"
+    path.write_text("[layout]\nlayout = 'flag'\ngroup_size = 8\n")
+    config = load_run_config(path, {"--negatives": 3})
+    assert (config.mining.negatives, config.layout.group_size) == (3, 4)
+    path.write_text("[mining]\nnegatives = 3\n[layout]\nlayout = 'flag'\n")
+    config = load_run_config(path, {"--group-size": 6})
+    assert (config.mining.negatives, config.layout.group_size) == (5, 6)
+    with pytest.raises(ConfigError, match="give one of them"):
+        load_run_config(None, {"--negatives": 3, "--group-size": 6, "--layout": "flag"})
+    path.write_text("[mining]\nnegatives = 3\n[layout]\nlayout = 'flag'\ngroup_size = 8\n")
+    with pytest.raises(ConfigError, match="give one of them"):
+        load_run_config(path, {})
