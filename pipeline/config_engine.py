@@ -27,7 +27,8 @@ class EngineConfig:
             check_positive(self, "workers")
         if self.gpus_per_worker is not None and not 0 <= self.gpus_per_worker < float("inf"):  # nan too
             raise ConfigError(f"engine.gpus_per_worker must be 0 or more, not {self.gpus_per_worker}")
-        ray_only = (self.address, self.workers, self.gpus_per_worker, None if self.index_shards == 1 else 1)
+        ray_only = (self.address, self.workers, self.gpus_per_worker, None if self.index_shards == 1 else 1,
+                    None if self.cpus_per_worker == 1 else 1)
         if self.name == "local" and any(value is not None for value in ray_only):
-            raise ConfigError("engine address, workers, gpus_per_worker and index_shards are for the ray engine: "
-                              "add --engine ray")
+            raise ConfigError("engine address, workers, cpus_per_worker, gpus_per_worker and index_shards are for "
+                              "the ray engine: add --engine ray")

@@ -48,6 +48,9 @@ class LayoutConfig:
         if self.positives not in ("all", "first") and not _is_sample(self.positives):
             raise ConfigError(f"positives must be 'all', 'first' or 'sample:N' with N at least 1; got "
                               f"{self.positives!r}")
+        if self.allow_padding and self.fill != "pad":
+            raise ConfigError(f"allow_padding confirms fill 'pad' (empty-string negatives); fill is '{self.fill}', "
+                              "which it would not change: add --fill pad, or drop --allow-padding")
         if self.fill == "pad" and not self.allow_padding:
             raise ConfigError("fill 'pad' writes empty strings that the trainer uses as real negatives; "
                               "add --allow-padding to mean it, "

@@ -10,9 +10,9 @@ from pipeline.config_file import FLAGS
 from pipeline.errors import ConfigError
 
 # --model and --cache-dir are checked when they load or are written (tests/test_cli.py), but for an empty string (an
-# unset shell variable), which would mean the default model or the current folder; --trust-given-negatives and
-# --allow-padding are right whatever they say.
-NEVER_WRONG_ALONE = {"--model", "--cache-dir", "--trust-given-negatives", "--allow-padding"}
+# unset shell variable), which would mean the default model or the current folder; --trust-given-negatives is right
+# whatever it says.
+NEVER_WRONG_ALONE = {"--model", "--cache-dir", "--trust-given-negatives"}
 RUN = [
     (["--negatives", "0"], "--negatives 0: negatives must be a positive integer"),
     (["--seed", "-1"], "--seed -1: mining.seed must be from 0"),
@@ -25,6 +25,7 @@ RUN = [
     (["--tokenizer-workers", "-1"], "--tokenizer-workers -1: tokenizer_workers must be 0 or more"),
     (["--layout", "bogus"], "--layout bogus: layout must be one of"),
     (["--fill", "pad"], "--fill pad: fill 'pad' writes empty strings"),
+    (["--allow-padding"], "--allow-padding: allow_padding confirms fill 'pad'"),
     (["--scores", "--layout", "triplet"], "--layout triplet --scores: the triplet layout has no score column"),
     (["--binary"], "--binary: binary labels are for the labeled-pair layout"),
     (["--no-scores", "--teacher", "x"], "--no-scores --teacher x: a teacher gives scores"),

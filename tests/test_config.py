@@ -45,7 +45,7 @@ def test_toml_values_then_flags_override(tmp_path: Path):
     ("[layout]\nlayout = 'flag'\ngroup_size = 4\n[mining]\nnegatives = 2\n",
      "group_size 4 means 3 negatives per query; negatives says 2"),
     ("[engine]\nname = 'spark'\n", "[engine] name must be one of 'local', 'ray'; got 'spark'"),
-    ("[engine]\naddress = 'auto'\n", "[engine] engine address, workers, gpus_per_worker and index_shards are for"),
+    ("[engine]\naddress = 'auto'\n", "[engine] engine address, workers, cpus_per_worker, gpus_per_worker and"),
     ("[engine]\nname = 'ray'\nworkers = 0\n", "[engine] workers must be a positive integer, got 0"),
     ("[engine]\nname = 'ray'\ngpus_per_worker = nan\n", "[engine] gpus_per_worker must be 0 or more, not nan"),
     ("[engine]\nname = 'ray'\ngpus_per_worker = -1\n", "[engine] gpus_per_worker must be 0 or more, not -1"),
@@ -61,6 +61,8 @@ def test_toml_values_then_flags_override(tmp_path: Path):
     ("[encoder]\ndevice = 'tpu'\n", "[encoder] device must be cpu, cuda, cuda:N, mps or another torch device; "
                                      "got 'tpu'"),
     ("[encoder]\ndevice = 'cuda:x'\n", "[encoder] device must be cpu, cuda, cuda:N, mps"),
+    ("[engine]\ncpus_per_worker = 2\n", "[engine] engine address, workers, cpus_per_worker, gpus_per_worker and "
+                                         "index_shards are for the ray engine"),
 ])
 def test_bad_config_is_a_clear_error_that_names_the_file(tmp_path: Path, toml: str, message: str):
     path = tmp_path / "prep.toml"

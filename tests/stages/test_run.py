@@ -205,8 +205,8 @@ def test_cli_run_with_the_default_encoder(data, tmp_path):
 
 @pytest.mark.parametrize(("flags", "message"), [
     (["--sampling", "best"], "--sampling best: sampling must be one of 'top', 'random'; got 'best'"),
-    (["--ray-address", "auto"], "--ray-address auto: engine address, workers, gpus_per_worker and index_shards are "
-                                "for the ray engine: add --engine ray"),
+    (["--ray-address", "auto"], "--ray-address auto: engine address, workers, cpus_per_worker, gpus_per_worker and "
+                                "index_shards are for the ray engine: add --engine ray"),
     (["--tokenizer-workers", "-1"], "--tokenizer-workers -1: tokenizer_workers must be 0 or more, got -1"),
 ])
 def test_cli_rejects_a_bad_config_value(data, tmp_path, flags, message):
