@@ -37,13 +37,12 @@ def plan_batches(canon: Canonical, layout: Layout, query_links: Links, doc_links
     packing = pack_blocks(keys, forbidden, layout.ids["anchor_id"].to_list(), batch_size)
     blocks = packing.full + packing.short
     set_aside: list[int] = []
-    if leftover != "short-blocks" and len(packing.short) > 1:
-        tail = [row for block in packing.short[1:] for row in block]
+    if leftover == "final-block":  # every row of the shorter blocks, in blocks of B: full batches, maybe conflicts
+        tail = [row for block in packing.short for row in block]
+        blocks = packing.full + [tail[start:start + batch_size] for start in range(0, len(tail), batch_size)]
+    elif leftover == "reject" and len(packing.short) > 1:
+        set_aside = [row for block in packing.short[1:] for row in block]
         blocks = packing.full + packing.short[:1]
-        if leftover == "final-block":
-            blocks.extend(tail[start:start + batch_size] for start in range(0, len(tail), batch_size))
-        else:
-            set_aside = tail
     order = [row for block in blocks for row in block]
     rejects = layout.rows[pl.Series(set_aside, dtype=pl.UInt32)].select(  # a triplet row is told by its negative
         "anchor", "positive", *[name for name in ("negative",) if name in layout.rows.columns],
