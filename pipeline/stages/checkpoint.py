@@ -62,6 +62,8 @@ def load_mined(folder: Path) -> MiningResult | None:
         wrong = next((name for name in FILES if xxhash.xxh64_hexdigest(files[name]) != stats["digests"][name]), None)
         if wrong is not None:
             raise ValueError(f"{wrong} does not match its digest in stats.json")
+        if stats.get("stats_digest") != _stats_digest(stats):  # its counts go to the manifest and the console
+            raise ValueError("stats.json does not match its own digest")
         return MiningResult(negatives=pl.read_parquet(io.BytesIO(files["negatives.parquet"])),
                             ranked_low=pl.read_parquet(io.BytesIO(files["ranked_low.parquet"])),
                             skipped=stats["skipped"], candidates=stats["candidates"],
@@ -97,6 +99,7 @@ def _save(folder: Path, mined: MiningResult) -> None:
     stats = {"digests": digests, "skipped": mined.skipped, "candidates": mined.candidates, "range_max": mined.range_max,
              "deepened": mined.deepened, "rank_searches": mined.rank_searches, "nprobe": mined.nprobe,
              "recall": mined.recall}
+    stats["stats_digest"] = _stats_digest(stats)
     (partial / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)  # one that load_mined could not read
     try:
@@ -105,3 +108,9 @@ def _save(folder: Path, mined: MiningResult) -> None:
         if not folder.is_dir():
             raise
         shutil.rmtree(partial, ignore_errors=True)  # a run with the same key saved the same checkpoint meanwhile
+
+
+def _stats_digest(stats: dict) -> str:
+    """The digest of stats.json's own values but this one."""
+    values = {key: value for key, value in stats.items() if key != "stats_digest"}
+    return xxhash.xxh64_hexdigest(json.dumps(values, sort_keys=True).encode())

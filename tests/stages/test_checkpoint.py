@@ -1,5 +1,6 @@
 """The mining checkpoint on a machine that misbehaves: runs saving it at once, files damaged."""
 
+import json
 import logging
 import subprocess
 import sys
@@ -55,7 +56,15 @@ def flipped_bit(path: Path) -> None:
     path.write_bytes(bytes(content))
 
 
+def changed_count(path: Path) -> None:
+    """A count in stats.json changed, the file still valid JSON: the manifest and console would report it."""
+    stats = json.loads(path.read_text())
+    stats["range_max"] += 600
+    path.write_text(json.dumps(stats))
+
+
 @pytest.mark.parametrize(("name", "damage"), [("negatives.parquet", cut_short), ("stats.json", cut_short),
+                                              ("stats.json", changed_count),
                                               ("positive_scores.npy", Path.unlink),
                                               ("negatives.parquet", flipped_bit), ("positive_scores.npy", flipped_bit)])
 def test_a_damaged_checkpoint_is_mined_again_with_a_warning(data, tiny_model, tmp_path, caplog, name, damage):
