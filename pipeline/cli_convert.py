@@ -84,6 +84,6 @@ def convert(
     sources = path_sources(config, flags)
     manifest = write_out(out, lambda folder: convert_data(inputs, settings, folder, sources),
                          {"DATA": data, "--config": config, "--teacher": settings.layout.teacher}, sources)
-    print_stages(manifest, console)
+    print_stages(manifest["stages"], console)
     print_batches(manifest, console)
     print_layout(manifest["layout"], out, console)

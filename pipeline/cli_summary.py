@@ -9,17 +9,27 @@ from pipeline.wording import counted
 
 
 def render_run_summary(manifest: dict, out: Path | str, target: Console) -> None:
-    print_stages(manifest, target)
+    """In the order the stages ran: read, encode, mine, then the layout and its batches."""
+    print_stages(manifest["stages"][:1], target)
+    encoding, cache = manifest["encoding"], manifest["checkpoint"]
+    texts = encoding["texts_encoded"] + encoding["texts_from_cache"]
+    target.print(f"encode: {counted(texts, 'text', 'texts')}, {encoding['texts_encoded']:,} encoded and "
+                 f"{encoding['texts_from_cache']:,} from the cache ({escape(str(encoding['cache_dir']))}) in "
+                 f"{encoding['seconds']:.1f} s")
+    index, chosen = manifest["index"], manifest["scores"]["chosen_negatives"]["count"]
+    target.print(f"mine: {counted(chosen, 'negative', 'negatives')} chosen, {index['kind']} index over "
+                 f"{counted(index['documents'], 'document', 'documents')}"
+                 + (" (resumed from its checkpoint)" if cache["resumed"] else ""))
     if "ranked_low_message" in manifest["filters"]:
         target.print(f"  {manifest['filters']['ranked_low_message']}")
     for source in ("given", "mined"):
         for message in manifest["filters"].get(source, {}).get("messages", []):
             target.print(f"  {message}")
-    index = manifest["index"]
     if index["recall_at_search_depth"] is not None:
         colour = "yellow" if index["target_reached"] is False else "default"
         target.print(f"[{colour}]index {index['kind']}, nprobe {index['nprobe']}: recall "
                      f"{index['recall_at_search_depth']:.3f} of the exact top-k[/]")
+    print_stages(manifest["stages"][1:], target)
     print_batches(manifest, target)
     print_layout(manifest["layout"], out, target)
 
@@ -30,7 +40,7 @@ def print_batches(manifest: dict, target: Console) -> None:
         return
     target.print(f"batches of {batches['batch_size']}: {batches['conflicts_in_input_order']:,} conflicting pairs "
                  f"in input order, {batches['conflicts_after_layout']:,} after layout, "
-                 f"{batches['rows_set_aside']:,} rows set aside ({batches['leftover']})")
+                 f"{counted(batches['rows_set_aside'], 'row', 'rows')} set aside ({batches['leftover']})")
     target.print(f"  {block_counts(batches)}")
 
 
@@ -44,8 +54,8 @@ def block_counts(batches: dict) -> str:
     return text
 
 
-def print_stages(manifest: dict, target: Console) -> None:
-    for stage in manifest["stages"]:
+def print_stages(stages: list[dict], target: Console) -> None:
+    for stage in stages:
         reasons = ", ".join(f"{reason} {count:,}" for reason, count in stage.get("rejected_by_reason", {}).items())
         target.print(f"{stage['stage']}: {stage['rows_in']:,} {stage['unit']} in, {stage['rows_out']:,} out, "
                      f"{stage['rows_rejected']:,} rejected" + (f" ({escape(reasons)})" if reasons else ""))

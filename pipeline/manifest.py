@@ -8,6 +8,7 @@ from pipeline.config import RunConfig
 from pipeline.layouts.flag import FLAG_FILE, FLAG_FOLDER, flag_file_rows, short_file_note
 from pipeline.layouts.layout import Layout
 from pipeline.stages.mine import MiningResult
+from pipeline.wording import counted
 
 
 def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
@@ -32,7 +33,8 @@ def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
                      "queries_searched_for_positive_rank": mined.rank_searches}
     if mined.ranked_low.height:
         summary["ranked_low_message"] = (
-            f"rejected {mined.ranked_low.height:,} (query, positive) pairs whose positive has "
+            f"rejected {counted(mined.ranked_low.height, '(query, positive) pair', '(query, positive) pairs')} whose "
+            f"positive has "
             f"{config.mining.max_positive_rank} or more documents ranked above it (mining.max_positive_rank)")
     for source, counts in mined.skipped.items():
         total = mined.candidates.get(source, 0)

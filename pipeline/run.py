@@ -26,7 +26,7 @@ from pipeline.stage_clock import StageClock
 from pipeline.stages.checkpoint import checkpoint_folder, load_mined, save_mined
 from pipeline.stages.conflicts import batch_links
 from pipeline.stages.dedupe import link_similar
-from pipeline.stages.embedding_cache import check_cache_dir
+from pipeline.stages.embedding_cache import check_cache_dir, default_cache_dir
 from pipeline.stages.link_index import link_index
 from pipeline.stages.load_model import check_folder
 from pipeline.stages.mine import mine_negatives
@@ -131,6 +131,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
                   "max_seq_length": encoder.model.max_seq_length, "backend": encoder.backend,
                   "device": str(encoder.model.device)},
         "encoding": {"texts_encoded": encoder.stats.encoded, "texts_from_cache": encoder.stats.cached,
+                     "cache_dir": str(config.encoder.cache_dir or default_cache_dir()),
                      "seconds": round(encoder.stats.seconds, 3),
                      "tokenizer_workers": 0 if engine.encode_chunks else encoder.tokenizer_workers},
         "index": index_entry,

@@ -181,6 +181,16 @@ def test_cli_run_with_toml_config_and_flag_override(data, tiny_model, tmp_path):
     assert manifest["config"]["mining"]["relative_margin"] == 0.1  # the file's value stays
     assert datasets.load_from_disk(str(tmp_path / "cli")).column_names[-1] == "negative_2"
     assert (tmp_path / "cli" / "report.html").exists()
+    # The console says, in the order the stages ran, what was encoded and what came from the cache.
+    printed = " ".join(result.stdout.split())
+    encoded = manifest["encoding"]["texts_encoded"]
+    assert f"encode: {encoded} texts, {encoded} encoded and 0 from the cache ({tmp_path / 'cache'})" in printed
+    assert printed.index("read: ") < printed.index("encode: ") < printed.index("mine: ") < printed.index("layout: ")
+    again = subprocess.run([str(prep), "run", str(path), "--corpus", str(corpus), "--out", str(tmp_path / "again"),
+                            "--config", str(config), "--negatives", "2", "--positive-neighbors", "0"],
+                           capture_output=True, text=True)
+    printed = " ".join(again.stdout.split())
+    assert f"0 encoded and {encoded} from the cache" in printed and "(resumed from its checkpoint)" in printed
 
 
 def test_cli_run_with_the_default_encoder(data, tmp_path):
