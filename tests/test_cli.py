@@ -286,3 +286,25 @@ def test_an_empty_prep_cache_dir_is_unset(monkeypatch, tmp_path: Path) -> None:
     assert default_cache_dir() == tmp_path / ".cache" / "prep" / "embeddings"
     monkeypatch.setenv("PREP_CACHE_DIR", "~/prepcache")  # quoted in a shell: a literal "~" folder in the cwd
     assert default_cache_dir() == tmp_path / "prepcache"
+
+
+def test_ctrl_c_says_what_is_left(monkeypatch, capsys) -> None:
+    """Typer exits 130 on Ctrl-C without a word; a user who stops a long run learns nothing was half-written."""
+    import os
+    import signal
+    import time
+
+    import pipeline.cli as cli
+
+    def interrupted_run() -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)  # the handler raises before this ends
+
+    previous = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(cli, "app", interrupted_run)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            cli.main()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert "interrupted: no output was written in part" in " ".join(capsys.readouterr().err.split())
