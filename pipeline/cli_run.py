@@ -1,5 +1,6 @@
 """`prep run`: mine hard negatives and write the shards a trainer loads."""
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -108,6 +109,9 @@ def run(
     settings = load_run_config(config, flags)
     inputs = RunInputs(data, fmt, split, parse_columns(columns), corpus)
     sources = path_sources(config, flags)
+    if settings.encoder.cache_dir is None:  # neither --cache-dir nor the file: name where it comes from
+        origin = "PREP_CACHE_DIR" if os.environ.get("PREP_CACHE_DIR") else "default"
+        sources["--cache-dir"] = f"the embedding cache ({origin})"
     read = {"DATA": data, "--corpus": corpus, "--config": config, "--model": settings.encoder.model,
             "--teacher": settings.layout.teacher, "--cache-dir": settings.encoder.cache_dir or default_cache_dir()}
     manifest = write_out(out, lambda folder: run_pipeline(inputs, settings, folder, sources), read, sources)

@@ -308,3 +308,17 @@ def test_ctrl_c_says_what_is_left(monkeypatch, capsys) -> None:
     finally:
         signal.signal(signal.SIGINT, previous)
     assert "interrupted: no output was written in part" in " ".join(capsys.readouterr().err.split())
+
+
+def test_an_out_that_is_the_cache_names_where_the_cache_comes_from(monkeypatch, tmp_path: Path) -> None:
+    """Without --cache-dir, the refusal named --cache-dir, a flag the user never gave."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("PREP_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "data.jsonl").write_text('{"anchor": "a", "positive": "b"}\n')
+    prep = Path(sys.executable).parent / "prep"
+    result = subprocess.run([str(prep), "run", str(tmp_path / "data.jsonl"), "--out", str(tmp_path / "cache")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert f"is the embedding cache (PREP_CACHE_DIR) {tmp_path / 'cache'}" in " ".join(result.stderr.split())
