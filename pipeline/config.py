@@ -92,6 +92,8 @@ class MiningConfig:
         check_types(self)
         check_positive(self, "negatives")
         check_positive(self, "query_chunk")
+        if isinstance(self.max_positive_rank, int) and self.max_positive_rank < 0:
+            raise ConfigError(f"max_positive_rank must be 0 (off) or more, got {self.max_positive_rank}")
         for name in ("max_nprobe", "max_positive_rank"):
             if getattr(self, name) is not None:
                 check_positive(self, name)

@@ -8,6 +8,8 @@ from pipeline.errors import ConfigError
 # negative; a K beyond it only fills memory with rows of K + 2 columns after the whole mining.
 MAX_NEGATIVES = 1024
 _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "None": (type(None),)}
+# As a config file says them: None is a key left out (or, where the key allows it, false), never written.
+_SAID = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false"}
 
 
 def check_types(config: object) -> None:
@@ -21,7 +23,8 @@ def check_types(config: object) -> None:
         else:
             ok = any(isinstance(value, _TYPES[kind]) for kind in allowed if kind in _TYPES)
         if not ok:
-            raise ConfigError(f"{item.name} must be {' or '.join(allowed)}, got {value!r}")
+            said = [_SAID.get(kind, kind) for kind in allowed if kind != "None"]
+            raise ConfigError(f"{item.name} must be {' or '.join(said)}, got {value!r}")
 
 
 def check_positive(config: object, name: str) -> None:

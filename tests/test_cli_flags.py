@@ -19,7 +19,7 @@ RUN = [
     (["--relative-margin", "1.5"], "--relative-margin 1.5: mining.relative_margin is a share"),
     (["--sampling", "best"], "--sampling best: sampling must be one of"),
     (["--positive-neighbors", "-1"], "--positive-neighbors -1: mining.positive_neighbors must be at least 0"),
-    (["--max-positive-rank", "-2"], "--max-positive-rank -2: max_positive_rank must be a positive integer"),
+    (["--max-positive-rank", "-2"], "--max-positive-rank -2: max_positive_rank must be 0 (off) or more"),
     (["--dedupe-threshold", "1.5"], "--dedupe-threshold 1.5: dedupe.threshold is a cosine"),
     (["--backend", "fp64"], "--backend fp64: backend must be one of"),
     (["--tokenizer-workers", "-1"], "--tokenizer-workers -1: tokenizer_workers must be 0 or more"),

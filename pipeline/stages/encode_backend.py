@@ -11,8 +11,8 @@ def resolve_backend(backend: str, device: str) -> str:
     if backend == "auto":
         return "fp16" if on_gpu else "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
     if (backend == "fp16" and not on_gpu) or (backend == "int8" and on_gpu):
-        raise ConfigError(f"encoder backend {backend!r} runs on {'a GPU' if backend == 'fp16' else 'the CPU'} "
-                          f"only, and the device is {device}")
+        raise ConfigError(f"encoder backend {backend!r} (--backend, [encoder] backend) runs on "
+                          f"{'a GPU' if backend == 'fp16' else 'the CPU'} only, and the device is {device}")
     return backend
 
 

@@ -276,7 +276,7 @@ def test_auto_backend_follows_the_hardware(monkeypatch):
         monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda native=native: native)
         assert resolve_backend("auto", "cpu") == expected
     assert resolve_backend("bf16", "cpu") == "bf16"
-    with pytest.raises(ConfigError, match="'fp16' runs on a GPU only"):
+    with pytest.raises(ConfigError, match=r"'fp16' \(--backend, \[encoder\] backend\) runs on a GPU only"):
         resolve_backend("fp16", "cpu")
     with pytest.raises(ConfigError, match="'int8' runs on the CPU only"):
         resolve_backend("int8", "cuda")
