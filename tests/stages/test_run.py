@@ -278,7 +278,7 @@ def test_auto_backend_follows_the_hardware(monkeypatch):
     assert resolve_backend("bf16", "cpu") == "bf16"
     with pytest.raises(ConfigError, match=r"'fp16' \(--backend, \[encoder\] backend\) runs on a GPU only"):
         resolve_backend("fp16", "cpu")
-    with pytest.raises(ConfigError, match="'int8' runs on the CPU only"):
+    with pytest.raises(ConfigError, match=r"'int8' \(--backend, \[encoder\] backend\) runs on the CPU only"):
         resolve_backend("int8", "cuda")
 
 
