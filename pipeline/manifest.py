@@ -25,8 +25,8 @@ def filter_summary(mined: MiningResult, config: RunConfig) -> dict:
         "neighbor_of_positive": f"as one of the {config.mining.positive_neighbors} nearest documents of a positive",
         "above_max_score": f"above max_score {config.mining.max_score}",
         "below_min_score": f"below min_score {config.mining.min_score}",
-        "copy_of_a_candidate": "as copies of a higher candidate (one text to the encoder, such as texts that differ "
-                               "only in case to an uncased one)",
+        "copy_of_a_candidate": "as the same text to the encoder as an earlier candidate of the query (they differ "
+                               "only in case or accents, which its tokenizer folds)",
     }
     summary: dict = {"range_max": mined.range_max, "queries_searched_deeper": mined.deepened,
                      "positives_ranked_low": mined.ranked_low.height,

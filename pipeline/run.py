@@ -23,6 +23,7 @@ from pipeline.report.tokens import counter_of_model
 from pipeline.row_accounting import rejected_rows, stage_counts
 from pipeline.run_summary import dedupe_summary, index_summary, instructions_entry
 from pipeline.stage_clock import StageClock
+from pipeline.stages.case_links import folding
 from pipeline.stages.checkpoint import checkpoint_folder, load_mined, save_mined
 from pipeline.stages.conflicts import batch_links
 from pipeline.stages.dedupe import link_similar
@@ -94,7 +95,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         if mined is None:  # the chosen negatives to files as they come, where the tasks write this machine's disk
             spill = scratch_beside(scratch, "mined") if engine.vectors_on_disk else None
             mined = mine_negatives(mining, query_vectors, doc_vectors, index, config.mining, query_links, deepen,
-                                   engine.map_tasks, spill, config.layout.every_given)
+                                   engine.map_tasks, spill, config.layout.every_given, folding(encoder.model.tokenizer))
         index_entry = index_summary(index.kind, len(doc_vectors), mined, config.mining)
         del index  # searched no more: the stages below read the embeddings only, and the negatives come in now
         release_free_memory()

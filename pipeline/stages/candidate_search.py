@@ -5,7 +5,7 @@ import numpy as np
 import polars as pl
 
 from pipeline.stages.index import SearchIndex
-from pipeline.stages.select import COPY, Candidates
+from pipeline.stages.select import Candidates
 
 SIMILARITY_BUDGET = 4 * 2**20  # floats per block of candidates x known positives, bounds memory
 CANDIDATE_BUDGET = 2**20  # (queries x candidates) cells per search, bounds memory when a search goes deep
@@ -38,7 +38,7 @@ def candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray,
     valid = rows >= 0
     given_scores = scores_with(query_vectors, docs, given_rows)
     scores = np.where(valid, np.concatenate([given_scores, mined_scores], axis=1), -np.inf)
-    is_known, similarity, copies = _against_known(docs, rows, known_rows)
+    is_known, similarity = _against_known(docs, rows, known_rows)
     keys = pair_keys(query_rows, rows, len(docs))
     candidates = Candidates(
         scores=scores.astype(np.float32),
@@ -48,7 +48,6 @@ def candidates(chunk: pl.DataFrame, query_vectors: np.ndarray, docs: np.ndarray,
         positive_similarity=similarity,
         positive_neighbor=np.isin(keys, neighbors) & valid,
         lowest_positive=lowest_positive,
-        copy_of_previous=copies & valid & np.pad(valid[:, :-1], ((0, 0), (1, 0))),
     )
     return candidates, rows
 
@@ -70,25 +69,20 @@ def scores_with(query_vectors: np.ndarray, docs: np.ndarray, doc_rows: np.ndarra
     return scores
 
 
-def _against_known(docs: np.ndarray, rows: np.ndarray,
-                   known_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per candidate: is it a known positive, its max cosine to any known positive, and whether it is a copy
-    (cosine >= COPY) of the candidate before it. Computed in blocks of queries so that the (queries x candidates x
-    positives) arrays stay within SIMILARITY_BUDGET floats."""
+def _against_known(docs: np.ndarray, rows: np.ndarray, known_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: is it a known positive, and its max cosine to any known positive. Computed in blocks of
+    queries so that the (queries x candidates x positives) arrays stay within SIMILARITY_BUDGET floats."""
     n, c = rows.shape
     p, dimension = known_rows.shape[1], docs.shape[1]
     is_known = np.zeros((n, c), dtype=bool)
     similarity = np.full((n, c), -np.inf, dtype=np.float32)
-    copies = np.zeros((n, c), dtype=bool)
     if p == 0 or c == 0:
-        return is_known, similarity, copies
+        return is_known, similarity
     block = max(1, SIMILARITY_BUDGET // (c * dimension + p * dimension + 2 * c * p))
     for start in range(0, n, block):
         part = slice(start, start + block)
         known = known_rows[part]
         is_known[part] = (rows[part][:, :, None] == known[:, None, :]).any(axis=2)
-        gathered = docs[np.maximum(rows[part], 0)]
-        scores = np.matmul(gathered, docs[np.maximum(known, 0)].transpose(0, 2, 1))
+        scores = np.matmul(docs[np.maximum(rows[part], 0)], docs[np.maximum(known, 0)].transpose(0, 2, 1))
         similarity[part] = np.where(known[:, None, :] >= 0, scores, -np.inf).max(axis=2)
-        copies[part, 1:] = np.einsum("qcd,qcd->qc", gathered[:, 1:], gathered[:, :-1]) >= COPY
-    return is_known, similarity, copies
+    return is_known, similarity

@@ -1,6 +1,7 @@
 """Near-duplicates without an encoder: texts that differ only in case or accents, one text to an uncased encoder
-(for `prep convert`, whose conflict-free blocks load no model)."""
+(for `prep convert`, whose conflict-free blocks load no model, and for mining, which keeps one of them per row)."""
 
+import numpy as np
 import polars as pl
 
 from pipeline.normalize import uncased
@@ -25,3 +26,30 @@ def case_copies(queries: pl.DataFrame, corpus: pl.DataFrame) -> pl.DataFrame:
     doc_keys = corpus.select("doc_id", key=uncased(pl.col("text")))
     return (query_keys.join(doc_keys, on="key").filter(pl.col("query_id") != pl.col("doc_id"))
             .select("query_id", "doc_id").sort("query_id", "doc_id"))
+
+
+def folding(tokenizer: object) -> tuple[bool, bool]:
+    """Whether the tokenizer lowercases, and whether it also drops accents (BERT's uncased one, all-MiniLM-L6-v2's,
+    does both): texts that differ only so are one input to the model. A transformers tokenizer or a `tokenizers` one
+    (StaticEmbedding's)."""
+    def ids(text: str) -> list[int]:
+        encoded = tokenizer.encode(text)
+        return getattr(encoded, "ids", encoded)
+
+    folds = ids("Paris And Berlin") == ids("paris and berlin")
+    return folds, folds and ids("café naïve") == ids("cafe naive")
+
+
+def seen_as(texts: pl.Series, folds_case: bool, strips_accents: bool, slice_rows: int = 65_536) -> np.ndarray | None:
+    """Per text, the row of the first text that an encoder folding case (and accents) sees as the same one; None
+    where it folds nothing or no two texts meet (the corpus ids already join texts equal after normalisation).
+    Keyed by a 64-bit hash of the folded text, a slice at a time: a corpus's folded copy is never held whole."""
+    if not folds_case or texts.is_empty():
+        return None
+    keys = pl.concat([texts.slice(start, slice_rows).to_frame("text").select(uncased(pl.col("text"), strips_accents)
+                                                                            .hash())
+                      for start in range(0, len(texts), slice_rows)]).to_series().rename("key")
+    first = keys.to_frame().with_row_index("row").select(pl.col("row").first().over("key"))["row"]
+    if first.n_unique() == len(texts):
+        return None
+    return first.cast(pl.Int64).to_numpy()

@@ -14,7 +14,7 @@ from pipeline.stages import candidate_search, positive_rank
 from pipeline.stages.candidate_search import CANDIDATE_BUDGET, padded, scores_with
 from pipeline.stages.index import SearchIndex
 from pipeline.stages.positive_rank import positive_neighbors
-from pipeline.stages.select import Candidates, choose_negatives, removal_masks, sampling_priority
+from pipeline.stages.select import Candidates, choose_negatives, copies_in_rows, removal_masks, sampling_priority
 
 # A query short of K is searched DEEPEN times deeper, until the search covers the corpus or MAX_DEPTH candidates:
 # a query whose positive the encoder ranks low has every document above it over the margin.
@@ -35,6 +35,8 @@ class MiningInputs:
     query_ids: np.ndarray
     doc_ids: np.ndarray
     first_depth: int  # candidates of the first search, the same for every chunk
+    # Per document, the first document the encoder sees as the same text (`case_links.seen_as`); None: each its own.
+    seen_as: np.ndarray | None = None
 
 
 @dataclass
@@ -84,7 +86,8 @@ def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig
                                                            lowest[start:start + step], neighbors, found)
             query_ids, doc_ids = inputs.query_ids[part["query_row"].to_numpy()], inputs.doc_ids[np.maximum(rows, 0)]
             itself = candidates.valid & (doc_ids == query_ids[:, None])  # a document with the query's own text
-            candidates = replace(candidates, is_positive=candidates.is_positive | itself)
+            copies = None if inputs.seen_as is None else copies_in_rows(rows, candidates.valid, inputs.seen_as)
+            candidates = replace(candidates, is_positive=candidates.is_positive | itself, copy_of_earlier=copies)
             masks = removal_masks(candidates, config)
             kept = candidates.valid.copy()
             for mask in masks.values():

@@ -14,9 +14,6 @@ from pipeline.config import MiningConfig
 # Order matters: a candidate is counted under the first reason that removes it.
 REASONS = ("is_positive", "near_duplicate_of_positive", "near_copy_of_query", "above_relative_margin",
            "above_absolute_margin", "neighbor_of_positive", "above_max_score", "below_min_score", "copy_of_a_candidate")
-# Vectors this close are one text to the encoder (such as texts that differ only in case, to an uncased one): numerical
-# noise of batching apart, nothing else separates them.
-COPY = 0.99999
 
 
 @dataclass(frozen=True)
@@ -30,7 +27,7 @@ class Candidates:
     positive_similarity: np.ndarray  # max cosine(candidate, any known positive of the query)
     positive_neighbor: np.ndarray  # among the `positive_neighbors` nearest documents of a known positive
     lowest_positive: np.ndarray  # (n,) the query's lowest positive score; +inf (nothing too close) when none
-    copy_of_previous: np.ndarray | None = None  # cosine(candidate, the one before it) >= COPY: the same text to it
+    copy_of_earlier: np.ndarray | None = None  # the same text to the encoder as an earlier candidate (copies_in_rows)
 
 
 def relative_threshold(lowest_positive: np.ndarray, margin: float) -> np.ndarray:
@@ -57,9 +54,9 @@ def removal_masks(candidates: Candidates, config: MiningConfig) -> dict[str, np.
         "neighbor_of_positive": checked & candidates.positive_neighbor if config.positive_neighbors else None,
         "above_max_score": checked & (scores > config.max_score) if config.max_score is not None else None,
         "below_min_score": checked & (scores < config.min_score) if config.min_score is not None else None,
-        # Mined candidates come by score, so a copy follows its original: a row would hold the negative twice.
-        "copy_of_a_candidate": checked & candidates.copy_of_previous
-        if candidates.copy_of_previous is not None else None,
+        # A row would hold the negative twice: ST and lint's padding-negative see one text.
+        "copy_of_a_candidate": checked & candidates.copy_of_earlier
+        if candidates.copy_of_earlier is not None else None,
     }
     removed = np.zeros_like(candidates.valid)
     masks = {}
@@ -107,6 +104,20 @@ def choose_negatives(candidates: Candidates, kept: np.ndarray, config: MiningCon
         np.put_along_axis(order, np.argsort(-priority, axis=1, kind="stable"),
                           np.arange(1, window.shape[1] + 1)[None, :].repeat(window.shape[0], axis=0), axis=1)
     return take_given | (window & (order <= need))
+
+
+def copies_in_rows(rows: np.ndarray, valid: np.ndarray, seen_as: np.ndarray) -> np.ndarray:
+    """(n, c): the candidate is the same text to the encoder (`seen_as`: per document, the first document that it
+    sees as the same text) as an earlier valid candidate of its row: given ones first, then mined ones by score."""
+    width = rows.shape[1]
+    keys = np.where(valid, seen_as[np.maximum(rows, 0)], -1 - np.arange(width))  # padding matches nothing
+    order = np.argsort(keys, axis=1, kind="stable")  # stable: the earliest of equal keys comes first
+    ordered = np.take_along_axis(keys, order, axis=1)
+    repeated = np.zeros(rows.shape, dtype=bool)
+    repeated[:, 1:] = ordered[:, 1:] == ordered[:, :-1]
+    copies = np.zeros(rows.shape, dtype=bool)
+    np.put_along_axis(copies, order, repeated, axis=1)
+    return copies
 
 
 def default_range_max(config: MiningConfig, max_positives: int) -> int:

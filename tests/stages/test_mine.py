@@ -16,9 +16,10 @@ from pipeline.stages.index import SearchIndex, build_index
 from pipeline.stages.mine import mine_negatives
 
 
-def canonical(queries: list[str], positives: list[list[str]], corpus: list[str]):
+def canonical(queries: list[str], positives: list[list[str]], corpus: list[str],
+              negatives: list[list[str]] | None = None):
     frame = pl.DataFrame({"row": list(range(1, len(queries) + 1)), "query": queries, "positive": positives,
-                          "negative": [[] for _ in queries]},
+                          "negative": negatives or [[] for _ in queries]},
                          schema={"row": pl.UInt32, "query": pl.String, "positive": pl.List(pl.String),
                                  "negative": pl.List(pl.String)})
     return build_canonical(InputRows(frame, Path("rows"), {}), pl.LazyFrame({"text": corpus}))
@@ -112,17 +113,25 @@ def test_a_positive_ranked_below_max_positive_rank_is_set_aside_and_never_a_nega
 
 
 def test_a_copy_of_a_candidate_is_not_a_second_negative():
-    """Texts the encoder sees as one (here "n1" and "N1" at one angle, as texts that differ only in case are to an
-    uncased encoder) would stand in one row twice: lint's padding-negative. The lower one is skipped, the next taken."""
+    """Texts an uncased encoder sees as one ("n1" and "N1", at one angle here as they are to it) would stand in one
+    row twice: lint's padding-negative. The later one is skipped and the next candidate taken; a mined copy of a
+    given negative too. An encoder that keeps case sees two texts: both stay."""
     docs = ["p", "n1", "N1", "n2", "n3", "n4"]
     angle_of = {"q": 0.0, "p": -30.0, "n1": 40.0, "N1": 40.0, "n2": 42.0, "n3": 44.0, "n4": 46.0}
-    canon = canonical(["q"], [["p"]], docs)
-    queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
     config = MiningConfig(negatives=3, relative_margin=None, positive_neighbors=0)
-    mined = mine_negatives(canon, queries, corpus, build_index(corpus, config), config)
-    texts = mined.negatives.join(canon.corpus, on="doc_id").sort("rank")["text"].to_list()
-    assert len({text.lower() for text in texts}) == 3 and texts[1:] == ["n2", "n3"]
-    assert mined.skipped["mined"]["copy_of_a_candidate"] == 1
+
+    def mined(given: list[str], folds: tuple[bool, bool]) -> tuple[list[str], int]:
+        canon = canonical(["q"], [["p"]], docs, [given])
+        queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
+        result = mine_negatives(canon, queries, corpus, build_index(corpus, config), config, folds=folds)
+        texts = result.negatives.join(canon.corpus, on="doc_id").sort("rank")["text"].to_list()
+        skipped = sum(counts.get("copy_of_a_candidate", 0) for counts in result.skipped.values())
+        return texts, skipped
+
+    texts, skipped = mined([], (True, True))
+    assert len({text.lower() for text in texts}) == 3 and texts[1:] == ["n2", "n3"] and skipped == 1
+    assert mined(["N1"], (True, True)) == (["N1", "n2", "n3"], 1)  # the given one kept, its mined copy skipped
+    assert sorted(mined([], (False, False))[0]) == ["N1", "n1", "n2"]
 
 
 def test_nearest_documents_of_a_positive_are_not_negatives():
@@ -140,7 +149,7 @@ def test_nearest_documents_of_a_positive_are_not_negatives():
 
     # p's nearest: far3 (16 degrees), far2 (18), n1 (20), far1 (20), n2 (22).
     assert chosen(0) == (["far1", "far2", "far3"], {"is_positive": 1, "near_duplicate_of_positive": 0,
-                                                    "near_copy_of_query": 0, "copy_of_a_candidate": 0})
+                                                    "near_copy_of_query": 0})
     texts, skipped = chosen(2)
     assert texts == ["far1", "n1", "n2"] and skipped["neighbor_of_positive"] == 2
     texts, skipped = chosen(5)  # every document is a neighbour: none is left

@@ -5,6 +5,7 @@ from pipeline.config import MiningConfig
 from pipeline.stages.select import (
     Candidates,
     choose_negatives,
+    copies_in_rows,
     relative_threshold,
     removal_masks,
     sampling_priority,
@@ -151,3 +152,12 @@ def test_sampling_priority_depends_only_on_the_pair_and_seed():
     assert (both[1] == alone[0]).all()  # the other query does not change this query's draws
     assert ((both >= 0) & (both < 1)).all()
     assert not (sampling_priority(queries, docs, seed=2) == both).all()
+
+
+def test_copies_in_rows_keep_the_earliest_of_one_text_and_never_match_padding():
+    # documents 0..5; 3 is seen as 1 (they differ only in case), 5 as 4
+    seen_as = np.array([0, 1, 2, 1, 4, 4])
+    rows = np.array([[1, -1, 3, 2, 5, 4], [-1, -1, 0, 2, 1, 3]])
+    valid = rows >= 0
+    assert copies_in_rows(rows, valid, seen_as).tolist() == [[False, False, True, False, False, True],
+                                                             [False, False, False, False, False, True]]
