@@ -4,6 +4,7 @@ import polars as pl
 
 from pipeline.lint.layouts import ST_READ, is_id_like, st_inputs, unused_inputs
 from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
+from pipeline.readers.names import NEGATIVE_LIKE
 
 _NEGATIVE_FIX = ("If it holds negatives, name the columns negative_1..negative_K, which prep reads as negatives "
                  "(--columns maps a single negative column); else drop it: `dataset.remove_columns(['{name}'])`.")
@@ -40,19 +41,19 @@ class ExtraTextColumn(Rule):
 
 
 def _metadata(table, name: str) -> str | None:
-    """Why the column cannot hold negatives: few distinct values over many rows (a source, a language), or texts
-    that are part of the row's anchor or positive in most rows (a title): trained on, a false negative."""
+    """Why the column cannot hold negatives: a tenth as many distinct values as the positives or fewer (a source, a
+    language; negatives drawn from a small pool of answers are as many as the answers), or the start of the row's
+    own positive in most rows (its title): trained on, a false negative. A name like a negative's is left alone."""
     frame, rows = table.frame, table.rows
-    distinct = frame[name].drop_nulls().n_unique()
-    if rows >= 10 and distinct <= rows // 10:
-        return f"it holds {distinct:,} distinct {'value' if distinct == 1 else 'values'} in {rows:,} rows"
-    roles = (table.roles.anchor, *table.roles.positives[:1])
-    own = [column for column in roles if frame.schema.get(column) == pl.String]
-    if frame.schema[name] != pl.String or not own:
+    positive = table.roles.positives[0] if table.roles.positives else None
+    if NEGATIVE_LIKE.match(name) or frame.schema.get(positive) != pl.String or frame.schema[name] != pl.String:
         return None
+    distinct = frame[name].drop_nulls().n_unique()
+    if rows >= 10 and distinct * 10 <= frame[positive].n_unique():
+        return (f"it holds {distinct:,} distinct {'value' if distinct == 1 else 'values'} in {rows:,} rows, where "
+                f"'{positive}' holds {frame[positive].n_unique():,}")
     text = pl.col(name).str.strip_chars()
-    inside = pl.any_horizontal(pl.col(column).str.contains(text, literal=True) for column in own)
-    part = frame.select(((text != "") & inside).fill_null(False).sum()).item()
-    if part * 2 > rows:
-        return f"in {part:,} of {rows:,} rows it is part of the row's own {' or '.join(own)}"
+    starts = frame.select(((text != "") & pl.col(positive).str.starts_with(text)).fill_null(False).sum()).item()
+    if starts * 2 > rows:
+        return f"in {starts:,} of {rows:,} rows it is the start of the row's own '{positive}' (a title?)"
     return None
