@@ -6,7 +6,9 @@ from pipeline.memory import return_polars_pages_at_once
 
 return_polars_pages_at_once(sys.argv)  # before the imports below load Polars
 
+import functools  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 
 from rich.markup import escape  # noqa: E402
@@ -25,7 +27,7 @@ for command in (report, run, convert, lint):  # the order of `prep --help`
 def main() -> None:
     """Entry point: user errors become one line on stderr and exit code 2, never a traceback."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    signal.signal(signal.SIGINT, _interrupted)
+    signal.signal(signal.SIGINT, functools.partial(_interrupted, os.getpid()))
     try:
         app()
     except PrepError as error:
@@ -33,10 +35,13 @@ def main() -> None:
         sys.exit(2)
 
 
-def _interrupted(signum: int, frame: object) -> None:
-    """Ctrl-C: typer exits 130 without a word; say what is left (every output is written whole or not at all)."""
-    errors.print("[yellow]interrupted:[/] no output was written in part (an earlier one is kept as it was); the cache "
-                 "keeps what was encoded, which a re-run reads", highlight=False, soft_wrap=True)
+def _interrupted(main_pid: int, signum: int, frame: object) -> None:
+    """Ctrl-C: typer exits 130 without a word; say what is left. Forked tokenizer workers inherit the handler and
+    the signal (a terminal sends it to the process group): only the main process speaks."""
+    if os.getpid() == main_pid:
+        errors.print("[yellow]interrupted:[/] a local output folder is written whole or not at all (an earlier one is "
+                     "kept as it was); the cache keeps what was encoded, which a re-run reads", highlight=False,
+                     soft_wrap=True)
     raise KeyboardInterrupt
 
 

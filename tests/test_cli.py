@@ -307,7 +307,8 @@ def test_ctrl_c_says_what_is_left(monkeypatch, capsys) -> None:
             cli.main()
     finally:
         signal.signal(signal.SIGINT, previous)
-    assert "interrupted: no output was written in part" in " ".join(capsys.readouterr().err.split())
+    printed = " ".join(capsys.readouterr().err.split())
+    assert "interrupted: a local output folder is written whole or not at all" in printed
 
 
 def test_an_out_that_is_the_cache_names_where_the_cache_comes_from(monkeypatch, tmp_path: Path) -> None:
