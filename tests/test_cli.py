@@ -309,6 +309,9 @@ def test_ctrl_c_says_what_is_left(monkeypatch, capsys) -> None:
         signal.signal(signal.SIGINT, previous)
     printed = " ".join(capsys.readouterr().err.split())
     assert "interrupted: a local output folder is written whole or not at all" in printed
+    with pytest.raises(KeyboardInterrupt):  # a forked worker (another pid) stops without a word
+        cli._interrupted(os.getpid() + 1, signal.SIGINT, None)
+    assert capsys.readouterr().err == ""
 
 
 def test_an_out_that_is_the_cache_names_where_the_cache_comes_from(monkeypatch, tmp_path: Path) -> None:
@@ -323,6 +326,3 @@ def test_an_out_that_is_the_cache_names_where_the_cache_comes_from(monkeypatch, 
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert f"is the embedding cache (PREP_CACHE_DIR) {tmp_path / 'cache'}" in " ".join(result.stderr.split())
-    with pytest.raises(KeyboardInterrupt):  # a forked worker (another pid) stops without a word
-        cli._interrupted(os.getpid() + 1, signal.SIGINT, None)
-    assert capsys.readouterr().err == ""

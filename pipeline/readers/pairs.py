@@ -49,9 +49,11 @@ def read_pairs(path: Path, columns: dict[str, str] | None = None, split: str = "
     return InputRows(frame, path, fields, line_unit(path))
 
 
-NLI_CLASSES = {0, 1, 2}  # entailment, neutral, contradiction: ST's all-nli pair-class, GLUE's MNLI and SNLI
+# entailment, neutral, contradiction: ST's all-nli pair-class, GLUE's MNLI and SNLI; SNLI's -1 is a pair without a gold
+# label (as are GLUE's test labels)
+NLI_CLASSES = {-1, 0, 1, 2}
 NLI_FIX = ("keep the entailment pairs as (anchor, positive) for MultipleNegativesRankingLoss (`dataset.filter(lambda "
-           "row: row['label'] == 0)`), or train SoftmaxLoss on the classes as they are")
+           "row: row['label'] == 0).remove_columns(['label'])`), or train SoftmaxLoss on the classes as they are")
 
 
 def nli_classes(first: str, second: str, labels: pl.Series) -> str | None:

@@ -198,6 +198,10 @@ def test_nli_classes_are_refused_not_read_as_scores(tmp_path: Path) -> None:
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     with pytest.raises(InputError, match=r"nli\.jsonl, field 'label': 'label' holds NLI classes .* keep the entail"):
         read_dataset(path)
+    snli = tmp_path / "snli.jsonl"  # SNLI marks a pair without a gold label -1
+    snli.write_text("".join(json.dumps({**row, "label": row["label"] - (i == 0)}) + "\n" for i, row in enumerate(rows)))
+    with pytest.raises(InputError, match="holds NLI classes"):
+        read_dataset(snli)
     binary = tmp_path / "binary.jsonl"  # 0/1 labels are relevance, as in paraphrase pairs
     binary.write_text("".join(json.dumps({**row, "label": row["label"] % 2}) + "\n" for row in rows))
     assert read_dataset(binary).positives.height == 2
