@@ -72,9 +72,9 @@ class Encoder:
             # Above the model's positions a batch with a text that long fails, maybe an hour into the run.
             limit = position_limit(self.model)
             if limit is not None and self.config.max_seq_length > limit:
-                raise ConfigError(f"max_seq_length {self.config.max_seq_length} ([encoder] max_seq_length): the "
-                                  f"model of {option} holds {limit} token positions (max_position_embeddings); "
-                                  f"give at most {limit}")
+                which = f"the model of {option}" if self.config.model else "all-MiniLM-L6-v2, the default model,"
+                raise ConfigError(f"max_seq_length {self.config.max_seq_length} ([encoder] max_seq_length): {which} "
+                                  f"takes {limit} tokens at most (its position embeddings); give at most {limit}")
             self.model.max_seq_length = self.config.max_seq_length
         self.fingerprint = f"{fingerprint_model(name)}-{self.backend}-{self.model.max_seq_length}"
         return self

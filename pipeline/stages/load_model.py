@@ -54,6 +54,12 @@ def first_line(error: Exception) -> str:
 
 
 def position_limit(model) -> int | None:
-    """The token positions the model's transformer holds; None for a model without them (StaticEmbedding)."""
+    """The tokens the model's transformer can take; None for a model without positions (StaticEmbedding). RoBERTa
+    and its kin count positions from pad_token_id + 1: 512 tokens of 514 positions (XLM-R, multilingual-e5, bge-m3)."""
     config = getattr(getattr(model[0], "auto_model", None), "config", None)
-    return getattr(config, "max_position_embeddings", None)
+    positions = getattr(config, "max_position_embeddings", None)
+    if positions is None:
+        return None
+    if "roberta" in getattr(config, "model_type", "") or getattr(config, "model_type", "") == "camembert":
+        positions -= (getattr(config, "pad_token_id", None) or 0) + 1
+    return positions

@@ -111,7 +111,7 @@ def test_max_seq_length_above_the_models_positions_is_refused_before_encoding(da
     config = RunConfig(encoder=EncoderConfig(model=str(tiny_model), cache_dir=str(tmp_path / "cache"),
                                              max_seq_length=129))
     with pytest.raises(ConfigError, match=r"max_seq_length 129 \(\[encoder\] max_seq_length\): the model of "
-                                          r"--model holds 128 token positions .* give at most 128"):
+                                          r"--model takes 128 tokens at most .* give at most 128"):
         run_pipeline(RunInputs(data[0], corpus=data[1]), config, tmp_path / "out")
     assert not (tmp_path / "cache").exists(), "nothing encoded"
 
