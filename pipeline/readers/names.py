@@ -10,7 +10,7 @@ from pipeline.errors import InputError
 # st's roles and the names each goes by.
 SYNONYMS = {
     "anchor": ("anchor", "query", "question", "premise"),
-    "positive": ("positive", "pos", "answer", "response", "hypothesis"),
+    "positive": ("positive", "pos", "answer", "hypothesis"),
     "negative": ("negative", "neg"),
 }
 NUMBERED_NEGATIVE = re.compile(r"^negative_(\d+)$")
