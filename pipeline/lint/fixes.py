@@ -2,6 +2,8 @@
 mining, so that a fix applied as written keeps the data (a `prep convert` with the default K=3 sets aside every row
 of a triplet table)."""
 
+import shlex
+
 import polars as pl
 
 from pipeline.readers.files import ROW
@@ -16,11 +18,12 @@ def negatives_per_row(table) -> pl.DataFrame:
 
 
 def prep_command(context, verb: str) -> str:
-    """`prep VERB DATA` with the --format and --columns that lint read DATA with."""
+    """`prep VERB DATA` with the --format, --split and --columns that lint read DATA with, quoted for a shell."""
     options = context.options
     columns = ",".join(f"{role}={name}" for role, name in options.columns.items())
-    return (f"prep {verb} DATA{f' --format {options.fmt}' if options.fmt else ''}"
-            f"{f' --columns {columns}' if columns else ''}")
+    flags = [("--format", options.fmt), ("--split", None if options.split == "train" else options.split),
+             ("--columns", columns)]
+    return f"prep {verb} DATA" + "".join(f" {flag} {shlex.quote(value)}" for flag, value in flags if value)
 
 
 def convert_command(context, to: str) -> str:

@@ -76,6 +76,15 @@ def test_fixes_keep_the_labels_the_loss_learns_from(lint_records) -> None:
                                                                       "negative": ["g", "h"]}]
     assert "`prep convert DATA --to n-tuple --negatives 2`" in one(
         lint_records(lists, loss="MultipleNegativesRankingLoss"), "loss-incompatible").fix
+    # a score column that --columns maps: convert reads it with --scores, and select_columns keeps it
+    similar = [{"sentence2": row["sentence2"], "similarity": row["score"], "sentence1": row["sentence1"]}
+               for row in PAIRS]
+    mapped = lint_records(similar, columns={"sentence1": "sentence1", "sentence2": "sentence2", "score": "similarity"},
+                          loss="CosineSimilarityLoss")
+    assert one(mapped, "loss-incompatible").fix.startswith(
+        "`prep convert DATA --columns sentence1=sentence1,sentence2=sentence2,score=similarity --to labeled-pair "
+        "--scores`")
+    assert "select_columns(['sentence1', 'sentence2', 'similarity'])" in one(mapped, "column-order").fix
     ranged = {loss: one(lint_records(PAIRS, loss=loss), "score-range").fix
               for loss in ("CosineSimilarityLoss", "BinaryCrossEntropyLoss", "ContrastiveLoss")}
     assert "`dataset.map(lambda row: {'score': (row['score'] + 2) / 6.5})`" in ranged["CosineSimilarityLoss"]

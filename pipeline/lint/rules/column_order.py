@@ -22,9 +22,15 @@ class ColumnOrder(Rule):
             return []
         return [self.found([], f"columns are read in the order {inputs}, so '{inputs[0]}' is the anchor; the "
                            f"{table.layout} layout reads {expected}", count=table.rows,
-                           fix=f"Reorder: `dataset.select_columns({expected + [label] * bool(label)})`.")]
+                           fix=f"Reorder: `dataset.select_columns({expected + _labels(label, table)})`.")]
 
 
 def _pooled(names: list[str], negatives: tuple[str, ...]) -> list[str]:
     """`names` with each of `negatives` as one placeholder: the order among them then does not count."""
     return [name if name not in negatives else "negative" for name in names]
+
+
+def _labels(label: str | None, table) -> list[str]:
+    """The label ST takes, and a score column --columns names (`score=similarity`): select_columns keeps them."""
+    named = table.roles.label if table.roles.label in table.frame.columns else None
+    return list(dict.fromkeys(name for name in (label, named) if name))

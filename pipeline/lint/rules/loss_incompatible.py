@@ -60,7 +60,14 @@ class LossIncompatible(Rule):
         reads = " or ".join(form.describe() for form in spec.forms)
         return [self.found([], f"{context.options.loss} reads {reads}; this table feeds {len(inputs)} columns "
                            f"({shapes}) and {given}", count=table.rows,
-                           fix=_fix(spec, table, context, label in (NUMBER, CLASS, NUMBERS)))]
+                           fix=_fix(spec, table, context, label in (NUMBER, CLASS, NUMBERS) or _mapped_scores(table)))]
+
+
+def _mapped_scores(table) -> bool:
+    """A score column that --columns names (`score=similarity`): ST's collator does not take it as the label, but
+    `prep convert --scores` reads it."""
+    dtype = table.frame.schema.get(table.roles.label) if table.roles.label else None
+    return dtype is not None and (dtype.is_numeric() or (isinstance(dtype, pl.List) and dtype.inner.is_numeric()))
 
 
 def _fix(spec: LossSpec, table, context, scored: bool) -> str:

@@ -57,10 +57,12 @@ def _fix(context, label: str, smallest: float, largest: float) -> str:
     if spec.whole_labels:
         return "Classes are whole numbers from 0: map each label to its class index, or pick a loss that reads scores."
     low = spec.label_range[0]
+    if largest == smallest:
+        return f"Every label is {largest:g}: give the pairs their own labels in the loss's range."
     if low is not None and smallest >= low:
         scaled = f"row['{label}'] / {largest:g}"
     else:
         shift = f"- {smallest:g}" if smallest > 0 else f"+ {-smallest:g}"
         scaled = f"(row['{label}'] {shift}) / {largest - smallest:g}"
-    return (f"Rescale the labels to the loss's range: `dataset.map(lambda row: {{'{label}': {scaled}}})` (STS's 0-5 "
-            "scores: divide by 5), or pick a loss that fits them (CoSENTLoss and AnglELoss read any scale).")
+    return (f"Rescale the labels to the loss's range: `dataset.map(lambda row: {{'{label}': {scaled}}})` (divide by "
+            "the scale's top, 5 for STS), or pick a loss that fits them (CoSENTLoss and AnglELoss read any scale).")
