@@ -10,6 +10,7 @@ MAX_NEGATIVES = 1024
 _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "None": (type(None),)}
 # As a config file says them: None is a key left out (or, where the key allows it, false), never written.
 _SAID = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false"}
+OFF_WITH_FALSE = frozenset({"relative_margin", "target_recall", "max_positive_rank", "batch_size"})  # `key = false`
 
 
 def check_types(config: object) -> None:
@@ -24,6 +25,7 @@ def check_types(config: object) -> None:
             ok = any(isinstance(value, _TYPES[kind]) for kind in allowed if kind in _TYPES)
         if not ok:
             said = [_SAID.get(kind, kind) for kind in allowed if kind != "None"]
+            said += ["false (off)"] * (item.name in OFF_WITH_FALSE)
             raise ConfigError(f"{item.name} must be {' or '.join(said)}, got {value!r}")
 
 

@@ -49,7 +49,7 @@ def test_toml_values_then_flags_override(tmp_path: Path):
     ("[engine]\nname = 'ray'\nworkers = 0\n", "[engine] workers must be a positive integer, got 0"),
     ("[engine]\nname = 'ray'\ngpus_per_worker = nan\n", "[engine] gpus_per_worker must be 0 or more, not nan"),
     ("[engine]\nname = 'ray'\ngpus_per_worker = -1\n", "[engine] gpus_per_worker must be 0 or more, not -1"),
-    ('[mining]\nrelative_margin = "0.05"\n', "[mining] relative_margin must be a number, got '0.05'"),
+    ('[mining]\nrelative_margin = "0.05"\n', "[mining] relative_margin must be a number or false (off), got '0.05'"),
     ("[mining]\nrelative_margin = 1\n", "[mining] relative_margin is a share, at least 0 and below 1, got 1"),
     ("[mining]\nabsolute_margin = 2.0\n", "[mining] absolute_margin is a cosine difference, at least 0 and below 2"),
     ("[mining]\nmax_score = -1.5\n", "[mining] max_score is a cosine between -1 and 1, got -1.5"),
@@ -237,7 +237,7 @@ def test_batch_size_from_the_file_is_turned_off_by_a_flag_of_0_or_by_false(tmp_p
     path.write_text("[layout]\nbatch_size = false\n")
     assert load_run_config(path, {}).layout.batch_size is None
     path.write_text("[layout]\nbatch_size = 0.0\n")
-    with pytest.raises(ConfigError, match=re.escape("batch_size must be an integer, got 0.0")):
+    with pytest.raises(ConfigError, match=re.escape("batch_size must be an integer or false (off), got 0.0")):
         load_run_config(path, {})
     path.write_text("[layout]\nbatch_size = 32\nleftover = 'reject'\n")  # what needs the batches says so
     with pytest.raises(ConfigError, match="leftover applies to conflict-free batches"):
