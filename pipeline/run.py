@@ -23,7 +23,7 @@ from pipeline.report.tokens import counter_of_model
 from pipeline.row_accounting import rejected_rows, stage_counts
 from pipeline.run_summary import dedupe_summary, index_summary, instructions_entry
 from pipeline.stage_clock import StageClock
-from pipeline.stages.case_links import folding
+from pipeline.stages.case_links import folding, seen_as
 from pipeline.stages.checkpoint import checkpoint_folder, load_mined, save_mined
 from pipeline.stages.conflicts import batch_links
 from pipeline.stages.dedupe import link_similar
@@ -67,6 +67,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
     deepen = config.layout.fill == "mine" or config.layout.layout not in FIXED_WIDTH
     with open_engine(config) as engine, scratch_path(out) as scratch:
         encoder = Encoder(config.encoder).setup(engine.encode_device, named["--model"])
+        copies_of = seen_as(canon.corpus["text"], *folding(encoder.model.tokenizer))  # now, while memory is low
         # Set aside before mining: a positive that is the query's own text would act as one there (its margin,
         # its near-duplicates and neighbours excluded, a query mined for it alone). Mining sees the rest only;
         # `canon` keeps every pair, so that the rejects list these and the layout stage reconciles.
@@ -95,7 +96,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         if mined is None:  # the chosen negatives to files as they come, where the tasks write this machine's disk
             spill = scratch_beside(scratch, "mined") if engine.vectors_on_disk else None
             mined = mine_negatives(mining, query_vectors, doc_vectors, index, config.mining, query_links, deepen,
-                                   engine.map_tasks, spill, config.layout.every_given, folding(encoder.model.tokenizer))
+                                   engine.map_tasks, spill, config.layout.every_given, copies_of)
         index_entry = index_summary(index.kind, len(doc_vectors), mined, config.mining)
         del index  # searched no more: the stages below read the embeddings only, and the negatives come in now
         release_free_memory()

@@ -46,10 +46,8 @@ def seen_as(texts: pl.Series, folds_case: bool, strips_accents: bool, slice_rows
     Keyed by a 64-bit hash of the folded text, a slice at a time: a corpus's folded copy is never held whole."""
     if not folds_case or texts.is_empty():
         return None
-    keys = pl.concat([texts.slice(start, slice_rows).to_frame("text").select(uncased(pl.col("text"), strips_accents)
-                                                                            .hash())
-                      for start in range(0, len(texts), slice_rows)]).to_series().rename("key")
-    first = keys.to_frame().with_row_index("row").select(pl.col("row").first().over("key"))["row"]
-    if first.n_unique() == len(texts):
-        return None
-    return first.cast(pl.Int64).to_numpy()
+    keys = np.concatenate([texts.slice(start, slice_rows).to_frame("text")
+                           .select(uncased(pl.col("text"), strips_accents).hash()).to_series().to_numpy()
+                           for start in range(0, len(texts), slice_rows)])
+    distinct, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return None if len(distinct) == len(keys) else first[inverse].astype(np.int64)

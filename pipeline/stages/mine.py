@@ -10,7 +10,6 @@ import polars as pl
 
 from pipeline.canonical import Canonical
 from pipeline.config import MiningConfig
-from pipeline.stages.case_links import seen_as
 from pipeline.stages.dedupe import Links
 from pipeline.stages.index import SearchIndex, tune_nprobe
 from pipeline.stages.mine_chunk import PAIR_SCHEMA, RANKED_SCHEMA, ChunkResult, MiningInputs, mine_chunk
@@ -39,7 +38,7 @@ class MiningResult:
 def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, index: SearchIndex,
                    config: MiningConfig, query_links: Links | None = None, deepen: bool = True,
                    map_tasks: TaskMap = run_here, spill: Path | None = None, every_given: bool = False,
-                   folds: tuple[bool, bool] = (False, False)) -> MiningResult:
+                   seen_as: np.ndarray | None = None) -> MiningResult:
     """`queries` and `docs` are the embeddings of canon.queries and canon.corpus, row-aligned. With
     `query_links` (near-duplicate query rows), a query's known positives include those of its near-duplicates.
 
@@ -50,9 +49,9 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     margin filter can empty the first candidates, while deeper ranks still hold valid negatives. Statistics count
     each query's last pass only. With `deepen` False the first search is the only one (the fill policies other
     than "mine" complete the short queries instead). With `every_given` every given negative that passes the filters
-    is kept, beyond K (the flag layout's all_negatives and buckets). `folds`: whether the encoder's tokenizer folds case
-    and accents (`case_links.folding`); then a candidate it sees as the same text as an earlier candidate of its query
-    is skipped (copy_of_a_candidate): a row would hold that negative twice.
+    is kept, beyond K (the flag layout's all_negatives and buckets). `seen_as` (`case_links.seen_as`: per document, the
+    first that the encoder sees as the same text), a candidate that is the same text to it as an earlier candidate of
+    its query is skipped (copy_of_a_candidate): a row would hold that negative twice.
 
     With `spill` (a folder the tasks can write: this machine's), each chunk's chosen negatives go to a file there as
     the chunk ends, and `negatives` is a LazyFrame over the files, to be collected once the index is dropped: the
@@ -65,7 +64,7 @@ def mine_negatives(canon: Canonical, queries: np.ndarray, docs: np.ndarray, inde
     depth = min(config.range_max + max_known, len(docs))
     index, recall = tune_nprobe(index, docs, queries, depth, config, plan["query_row"].to_numpy())
     inputs = MiningInputs(queries, docs, index, canon.queries["query_id"].to_numpy(),
-                          canon.corpus["doc_id"].to_numpy(), depth, seen_as(canon.corpus["text"], *folds))
+                          canon.corpus["doc_id"].to_numpy(), depth, seen_as)
     chunks = [plan.slice(start, config.query_chunk) for start in range(0, plan.height, config.query_chunk)]
     task = partial(mine_chunk, config=config, deepen=deepen, every_given=every_given)
     if spill is not None:

@@ -11,6 +11,7 @@ import pipeline.stages.mine_chunk as mine_chunk_module
 import pipeline.stages.positive_rank as positive_rank_module
 from pipeline.canonical import InputRows, build_canonical
 from pipeline.config import MiningConfig
+from pipeline.stages.case_links import seen_as
 from pipeline.stages.dedupe import Links
 from pipeline.stages.index import SearchIndex, build_index
 from pipeline.stages.mine import mine_negatives
@@ -123,7 +124,8 @@ def test_a_copy_of_a_candidate_is_not_a_second_negative():
     def mined(given: list[str], folds: tuple[bool, bool]) -> tuple[list[str], int]:
         canon = canonical(["q"], [["p"]], docs, [given])
         queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
-        result = mine_negatives(canon, queries, corpus, build_index(corpus, config), config, folds=folds)
+        result = mine_negatives(canon, queries, corpus, build_index(corpus, config), config,
+                                seen_as=seen_as(canon.corpus["text"], *folds))
         texts = result.negatives.join(canon.corpus, on="doc_id").sort("rank")["text"].to_list()
         skipped = sum(counts.get("copy_of_a_candidate", 0) for counts in result.skipped.values())
         return texts, skipped
