@@ -12,10 +12,17 @@ The TOML file has one table per concern, named as below ([layout]'s `LayoutConfi
     name = "ray"
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from pipeline.config_checks import check_choice, check_device, check_not_empty, check_positive, check_types
+from pipeline.config_checks import (
+    OFF_WITH_FALSE,
+    check_choice,
+    check_device,
+    check_not_empty,
+    check_positive,
+    check_types,
+)
 from pipeline.config_engine import EngineConfig
 from pipeline.config_layout import LayoutConfig
 from pipeline.errors import ConfigError
@@ -84,7 +91,7 @@ class MiningConfig:
     seed: int = 12
 
     def __post_init__(self) -> None:
-        for name in ("relative_margin", "target_recall", "max_positive_rank"):  # `name = false` turns it off
+        for name in OFF_WITH_FALSE & {item.name for item in fields(self)}:  # `name = false` turns it off
             if getattr(self, name) is False:
                 object.__setattr__(self, name, None)
         if self.max_positive_rank == 0:  # as --max-positive-rank 0 and positive_neighbors = 0

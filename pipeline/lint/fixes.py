@@ -11,10 +11,13 @@ from pipeline.wording import counted
 
 
 def negatives_per_row(table) -> pl.DataFrame:
-    """(ROW, negatives): the negative texts each row holds, nulls and empty texts not counted."""
-    counts = table.texts.filter((pl.col("role") == "negative") & pl.col("id").is_not_null()).group_by(ROW).len()
-    return (table.frame.select(ROW).join(counts, on=ROW, how="left")
-            .select(ROW, negatives=pl.col("len").fill_null(0)))
+    """(ROW, negatives): the negative texts each row holds, nulls and empty texts not counted; once per table, for
+    every rule whose fix names K."""
+    if "negatives_per_row" not in table.cache:
+        counts = table.texts.filter((pl.col("role") == "negative") & pl.col("id").is_not_null()).group_by(ROW).len()
+        table.cache["negatives_per_row"] = (table.frame.select(ROW).join(counts, on=ROW, how="left")
+                                            .select(ROW, negatives=pl.col("len").fill_null(0)))
+    return table.cache["negatives_per_row"]
 
 
 def prep_command(context, verb: str) -> str:

@@ -166,3 +166,13 @@ def test_nli_classes_are_an_error_unless_a_class_loss_reads_them(lint_records) -
     assert not by_rule(lint_records(nli, fmt="pairs", loss="SoftmaxLoss"), "nli-labels")
     assert one(lint_records(nli, fmt="pairs", loss="CoSENTLoss"), "nli-labels")
     assert not by_rule(lint_records([{**row, "label": row["label"] % 2} for row in nli], fmt="pairs"), "nli-labels")
+
+
+def test_fix_commands_carry_the_split_and_quote_names_and_one_value_is_not_rescaled(lint_records) -> None:
+    from pipeline.lint.context import LintContext
+    from pipeline.lint.fixes import prep_command
+
+    context = LintContext(LintOptions(split="dev", columns={"anchor": "my question", "positive": "answer"}))
+    assert prep_command(context, "run") == "prep run DATA --split dev --columns 'anchor=my question,positive=answer'"
+    same = [{**row, "score": 4.0} for row in PAIRS]
+    assert one(lint_records(same, loss="CosineSimilarityLoss"), "score-range").fix.startswith("Every label is 4:")

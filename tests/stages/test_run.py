@@ -650,3 +650,19 @@ def test_batches_keep_a_row_apart_from_a_near_copy_of_its_anchor_and_mining_neve
         assert {"who wrote hamlet", "what is a cat"} - set(anchors[start:start + size])
         start += size
     assert manifest["batches"]["conflicts_after_layout"] == 0
+
+
+def test_roberta_like_models_take_two_tokens_fewer_than_their_positions():
+    """XLM-R (multilingual-e5, bge-m3) counts positions from pad_token_id + 1: 512 tokens of 514."""
+    from types import SimpleNamespace
+
+    from transformers import BertConfig, XLMRobertaConfig
+
+    from pipeline.stages.load_model import position_limit
+
+    def model(config):
+        return [SimpleNamespace(auto_model=SimpleNamespace(config=config))]
+
+    assert position_limit(model(XLMRobertaConfig(max_position_embeddings=514, pad_token_id=1))) == 512
+    assert position_limit(model(BertConfig(max_position_embeddings=512))) == 512
+    assert position_limit([SimpleNamespace()]) is None  # StaticEmbedding: no positions

@@ -66,8 +66,8 @@ class LossIncompatible(Rule):
 def _mapped_scores(table) -> bool:
     """A score column that --columns names (`score=similarity`): ST's collator does not take it as the label, but
     `prep convert --scores` reads it."""
-    dtype = table.frame.schema.get(table.roles.label) if table.roles.label else None
-    return dtype is not None and (dtype.is_numeric() or (isinstance(dtype, pl.List) and dtype.inner.is_numeric()))
+    named = table.frame.schema.get(table.roles.label) if table.roles.label else None
+    return label_kind(named) in (NUMBER, CLASS, NUMBERS)
 
 
 def _fix(spec: LossSpec, table, context, scored: bool) -> str:
