@@ -59,10 +59,10 @@ def _fix(context, label: str, smallest: float, largest: float) -> str:
     low = spec.label_range[0]
     if largest == smallest:
         return f"Every label is {largest:g}: give the pairs their own labels in the loss's range."
-    if low is not None and smallest >= low:
+    if low is not None and low <= smallest < 1:
         scaled = f"row['{label}'] / {largest:g}"
-    else:
+    else:  # below the range, or a scale from 1 (grades 1-4): its lowest grade becomes the range's 0
         shift = f"- {smallest:g}" if smallest > 0 else f"+ {-smallest:g}"
         scaled = f"(row['{label}'] {shift}) / {largest - smallest:g}"
-    return (f"Rescale the labels to the loss's range: `dataset.map(lambda row: {{'{label}': {scaled}}})` (divide by "
-            "the scale's top, 5 for STS), or pick a loss that fits them (CoSENTLoss and AnglELoss read any scale).")
+    return (f"Rescale the labels to the loss's range: `dataset.map(lambda row: {{'{label}': {scaled}}})` (a scale "
+            "from 0 is divided by its top, 5 for STS; one from 1 is moved to 0 first), or pick a loss that fits them (CoSENTLoss and AnglELoss read any scale).")
