@@ -74,6 +74,9 @@ def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = 
         summary["files_note"] = short_file_note(files)
     if scores_note:
         summary["scores_note"] = scores_note
+    if settings.layout == "labeled-pair" and layout.rows.height and layout.rows[:, 2].n_unique() == 1:
+        summary["warning"] = (f"every pair is labelled {layout.rows[0, 2]:g}: a pair loss learns nothing from one "
+                              "label; give the queries negatives (prep run mines them) or keep graded scores")
     if settings.layout in ("n-tuple", "flag"):
         summary["negatives_per_row"] = config.mining.negatives  # train_group_size - 1 for flag
         if settings.all_negatives and layout.rows.height:

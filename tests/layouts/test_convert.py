@@ -263,6 +263,19 @@ def test_scored_pairs_to_labeled_list_and_back_keep_the_scores(write_table, conv
     assert kept == original - {("a dog runs", "stocks fell today", 0.0), ("a bird sings", "a bird is singing", 0.6)}
 
 
+def test_pairs_of_one_label_are_warned_of(write_table, convert_to, prep, tmp_path):
+    """ContrastiveLoss on pairs all labelled 1 only pulls texts together; CoSENT finds no pair to order."""
+    positives = write_table("positives.jsonl", scored(("a cat sits", "a cat is sitting", 0.9),
+                                                      ("dogs run", "dogs are running", 0.3)))
+    result = prep("convert", positives, "--to", "labeled-pair", "--binary", "--out", tmp_path / "binary")
+    assert result.returncode == 0, result.stderr
+    assert "every pair is labelled 1: a pair loss learns nothing from one label" in " ".join(result.stdout.split())
+    graded = convert_to(positives, out="graded", layout="labeled-pair", scores=True)
+    assert "warning" not in graded["layout"]
+    assert "warning" not in convert_to(write_table("mixed.jsonl", scored(("a", "b", 1.0), ("a", "c", 0.0))),
+                                       out="mixed", layout="labeled-pair", binary=True)["layout"]
+
+
 def test_one_repeated_pair_with_another_score_is_named_in_the_singular(write_table, prep, tmp_path):
     pairs = write_table("pairs.csv", scored(("a cat sits", "a cat is sitting", 0.9),
                                             ("a cat sits", "a cat is sitting", 0.2)))
