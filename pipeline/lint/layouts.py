@@ -126,6 +126,11 @@ def is_index(name: str) -> bool:
     return name in ("", "index", "__index_level_0__") or name.startswith("Unnamed: ")
 
 
+def loaded_name(name: str, schema: pl.Schema) -> str:
+    """The name datasets gives a column: an unnamed CSV column is 'Unnamed: <its position>', as pandas reads it."""
+    return f"Unnamed: {schema.names().index(name)}" if name == "" else name
+
+
 def unused_inputs(schema: pl.Schema, roles: Roles) -> list[str]:
     """Columns the trainer feeds as inputs that are not one of the layout's roles."""
     inputs, _ = st_inputs(schema)

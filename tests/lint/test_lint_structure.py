@@ -62,6 +62,7 @@ def test_a_pandas_index_is_an_index_not_an_unnamed_score(lint_records) -> None:
     index = one(findings, "id-column")
     assert "column '' (Int64) is a row index" in index.message
     assert "`dataset.remove_columns(['Unnamed: 0'])`" in index.fix
+    assert "read in the order ['Unnamed: 0', 'anchor'" in one(findings, "column-order").message  # as datasets names it
     assert not by_rule(findings, "label-column-name")
 
 

@@ -1,6 +1,6 @@
 """column-order: role columns in another order than the trainer reads them (by position, not by name)."""
 
-from pipeline.lint.layouts import ST_READ, st_inputs
+from pipeline.lint.layouts import ST_READ, loaded_name, st_inputs
 from pipeline.lint.rule import ERROR, Finding, Rule
 
 
@@ -20,6 +20,7 @@ class ColumnOrder(Rule):
         pooled = table.roles.negatives if table.roles.label is None else ()
         if _pooled(actual, pooled) == _pooled(expected, pooled) and inputs[:1] == expected[:1]:
             return []
+        inputs = [loaded_name(name, table.source.schema) for name in inputs]
         return [self.found([], f"columns are read in the order {inputs}, so '{inputs[0]}' is the anchor; the "
                            f"{table.layout} layout reads {expected}", count=table.rows,
                            fix=f"Reorder: `dataset.select_columns({expected + _labels(label, table)})`.")]

@@ -1,6 +1,6 @@
 """id-column: id-like columns (id, *_id, qid...) that the trainer would tokenise as text."""
 
-from pipeline.lint.layouts import ST_READ, is_id_like, is_index, unused_inputs
+from pipeline.lint.layouts import ST_READ, is_id_like, is_index, loaded_name, unused_inputs
 from pipeline.lint.rule import ERROR, Finding, Rule
 
 
@@ -15,7 +15,7 @@ class IdColumn(Rule):
         ids = [name for name in unused_inputs(table.source.schema, table.roles) if is_id_like(name)]
         return [self.found([], f"column '{name}' ({table.source.schema[name]}) {_looks(name)}; the trainer "
                            "tokenises it as one more input", count=table.rows,
-                           fix=f"Drop it: `dataset.remove_columns(['{_loaded(name, table)}'])`; ids that stand for "
+                           fix=f"Drop it: `dataset.remove_columns(['{loaded_name(name, table.source.schema)}'])`; ids that stand for "
                                "texts (a BEIR folder's) are resolved to them by `prep convert` and `prep run`.")
                 for name in ids]
 
@@ -26,7 +26,3 @@ def _looks(name: str) -> str:
                 "one as 'Unnamed: 0')")
     return "looks like an id"
 
-
-def _loaded(name: str, table) -> str:
-    """The name datasets gives a column: an unnamed CSV column is 'Unnamed: <its position>', as pandas reads it."""
-    return f"Unnamed: {table.source.schema.names().index(name)}" if name == "" else name
