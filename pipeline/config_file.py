@@ -31,6 +31,7 @@ FLAGS = {
     "--engine": ("engine", "name"), "--ray-address": ("engine", "address"), "--workers": ("engine", "workers"),
 }
 PATHS = ("--model", "--teacher", "--cache-dir")  # the flags that name a model or a folder
+NEGATIVES = ("--negatives", "--group-size")  # either sets K, negatives = group_size - 1
 _TOML_KINDS = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array"}
 
 
@@ -74,12 +75,15 @@ def load_run_config(path: Path | None, flags: dict[str, object],
 def path_sources(path: Path | None, flags: dict[str, object]) -> dict[str, str]:
     """What an error about each model or folder names (found only when it loads or is written): its flag
     (`--model`), or where the config file set it and the flag did not, the file, table and key
-    (`prep.toml: [encoder] model`)."""
+    (`prep.toml: [encoder] model`); under `--negatives`, what set K (`--group-size`, `[layout] group_size`)."""
     loaded = read_config_file(path) if path is not None else {}
     sources = {}
     for flag in PATHS:
         table, key = FLAGS[flag]
         sources[flag] = f"{path}: [{table}] {key}" if key in loaded.get(table, {}) and flags.get(flag) is None else flag
+    filed = (f"{path}: [{table}] {key}" for table, key in map(FLAGS.get, NEGATIVES) if key in loaded.get(table, {}))
+    given = (flag for flag in NEGATIVES if flags.get(flag) is not None)
+    sources["--negatives"] = next(given, next(filed, "--negatives"))
     return sources
 
 

@@ -53,10 +53,10 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
     from pipeline.stages.encode import Encoder
 
     out = check_out(out)  # now, not after an hour of mining
-    if config.mining.negatives > MAX_NEGATIVES:  # `prep convert` keeps any K the input holds; mining cannot
-        raise ConfigError(f"negatives (--negatives, --group-size or the config file): at most {MAX_NEGATIVES} can be "
-                          f"mined, got {config.mining.negatives}")
     named = sources or path_sources(None, {})
+    if config.mining.negatives > MAX_NEGATIVES:  # `prep convert` keeps any K the input holds; mining cannot
+        raise ConfigError(f"{named['--negatives']}: at most {MAX_NEGATIVES} negatives can be mined, got "
+                          f"{config.mining.negatives}")
     check_folder(config.encoder.model, named["--model"])
     check_folder(config.layout.teacher, named["--teacher"])
     check_cache_dir(config.encoder.cache_dir, named["--cache-dir"])

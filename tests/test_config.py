@@ -183,12 +183,21 @@ def test_a_huge_negatives_is_refused_before_the_read_by_run_and_taken_by_convert
     from pipeline.run import RunInputs, run_pipeline
 
     config = load_run_config(None, {"--negatives": 10**9})
-    with pytest.raises(ConfigError, match=re.escape("at most 1024 can be mined, got 1000000000")):
+    with pytest.raises(ConfigError, match=re.escape("at most 1024 negatives can be mined, got 1000000000")):
         run_pipeline(RunInputs(tmp_path / "missing.jsonl"), config, tmp_path / "out")  # before the read fails
     flag = load_run_config(None, {"--layout": "flag", "--group-size": 2000})
     assert flag.mining.negatives == 1999
     with pytest.raises(ConfigError, match="got 1999"):
         run_pipeline(RunInputs(tmp_path / "missing.jsonl"), flag, tmp_path / "out")
+    path = tmp_path / "prep.toml"  # the error names what set K
+    path.write_text("[layout]\nlayout = 'flag'\ngroup_size = 2000\n")
+    with pytest.raises(ConfigError, match=re.escape(f"{path}: [layout] group_size: at most 1024 negatives")):
+        run_pipeline(RunInputs(tmp_path / "missing.jsonl"), load_run_config(path, {}), tmp_path / "out",
+                     path_sources(path, {}))
+    flags = {"--negatives": 2000}
+    with pytest.raises(ConfigError, match=r"^--negatives: at most 1024 negatives can be mined, got 2000$"):
+        run_pipeline(RunInputs(tmp_path / "missing.jsonl"), load_run_config(path, flags), tmp_path / "out",
+                     path_sources(path, flags))
 
 
 def test_a_device_that_torch_does_not_see_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -215,9 +224,10 @@ def test_a_model_is_blamed_on_the_file_only_where_the_file_set_it(tmp_path: Path
     path = tmp_path / "prep.toml"
     path.write_text("[encoder]\nmodel = '/nope'\ncache_dir = '/c'\n")
     assert path_sources(path, {}) == {"--model": f"{path}: [encoder] model", "--teacher": "--teacher",
-                                      "--cache-dir": f"{path}: [encoder] cache_dir"}
+                                      "--cache-dir": f"{path}: [encoder] cache_dir", "--negatives": "--negatives"}
     assert path_sources(path, {"--model": "/other"})["--model"] == "--model"
-    assert path_sources(None, {}) == {"--model": "--model", "--teacher": "--teacher", "--cache-dir": "--cache-dir"}
+    assert path_sources(None, {}) == {"--model": "--model", "--teacher": "--teacher", "--cache-dir": "--cache-dir",
+                                      "--negatives": "--negatives"}
 
 
 def test_a_config_file_with_a_bom_loads_and_one_not_utf8_names_the_file(tmp_path: Path):

@@ -91,7 +91,7 @@ def test_fixes_keep_the_labels_the_loss_learns_from(lint_records) -> None:
     positive = [row for row in PAIRS if row["score"] > 0]
     assert "{'score': row['score'] / 4.5}" in one(lint_records(positive, loss="BinaryCrossEntropyLoss"),
                                                   "score-range").fix
-    graded = [{**row, "score": float(grade)} for row, grade in zip(PAIRS + PAIRS[:1], (1, 2, 3, 4))]
+    graded = [{**row, "score": float(grade)} for row, grade in zip(PAIRS + PAIRS[:1], (1, 2, 3, 4), strict=True)]
     assert "{'score': (row['score'] - 1) / 3}" in one(lint_records(graded, loss="CosineSimilarityLoss"),
                                                       "score-range").fix
     assert ranged["ContrastiveLoss"].startswith("`prep convert DATA --to labeled-pair --binary`")

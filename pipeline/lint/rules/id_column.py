@@ -15,8 +15,9 @@ class IdColumn(Rule):
         ids = [name for name in unused_inputs(table.source.schema, table.roles) if is_id_like(name)]
         return [self.found([], f"column '{name}' ({table.source.schema[name]}) {_looks(name)}; the trainer "
                            "tokenises it as one more input", count=table.rows,
-                           fix=f"Drop it: `dataset.remove_columns(['{loaded_name(name, table.source.schema)}'])`; ids that stand for "
-                               "texts (a BEIR folder's) are resolved to them by `prep convert` and `prep run`.")
+                           fix=f"Drop it: `dataset.remove_columns(['{loaded_name(name, table.source.schema)}'])`; "
+                               "ids that stand for texts (a BEIR folder's) are resolved to them by `prep convert` and "
+                               "`prep run`.")
                 for name in ids]
 
 

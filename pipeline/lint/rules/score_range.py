@@ -65,4 +65,5 @@ def _fix(context, label: str, smallest: float, largest: float) -> str:
         shift = f"- {smallest:g}" if smallest > 0 else f"+ {-smallest:g}"
         scaled = f"(row['{label}'] {shift}) / {largest - smallest:g}"
     return (f"Rescale the labels to the loss's range: `dataset.map(lambda row: {{'{label}': {scaled}}})` (a scale "
-            "from 0 is divided by its top, 5 for STS; one from 1 is moved to 0 first), or pick a loss that fits them (CoSENTLoss and AnglELoss read any scale).")
+            "from 0 is divided by its top, 5 for STS; one from 1 is moved to 0 first), or pick a loss that fits them "
+            "(CoSENTLoss and AnglELoss read any scale).")
