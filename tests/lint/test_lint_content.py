@@ -84,6 +84,17 @@ def test_conflicting_label(lint_records) -> None:
                                                "conflicting-label"), "one row's clash is positive-in-negatives' alone"
 
 
+def test_conflicting_classes_under_a_class_loss(lint_records) -> None:
+    """SoftmaxLoss reads NLI classes: neutral against contradiction is a clash too, not spoken of as relevance."""
+    nli = [{"premise": "a man plays", "hypothesis": "someone plays", "label": 0},
+           {"premise": "a dog runs", "hypothesis": "a cat sleeps", "label": 1},
+           {"premise": "a dog runs", "hypothesis": "a cat sleeps", "label": 2},
+           {"premise": "A man plays ", "hypothesis": "someone plays", "label": 0}]
+    finding = one(lint_records(nli, fmt="pairs", loss="SoftmaxLoss"), "conflicting-label")
+    assert finding.rows == (3,) and "1 pair is given again with another class than its first row's" in finding.message
+    assert not by_rule(lint_records(nli[:2] + nli[3:], fmt="pairs", loss="SoftmaxLoss"), "conflicting-label")
+
+
 def test_conflicting_label_of_scored_pairs(lint_records) -> None:
     pairs = [{"sentence1": "A man plays.", "sentence2": "A man is playing.", "score": 4.5},
              {"sentence1": "A cat sits.", "sentence2": "A dog runs.", "score": 0.0},

@@ -2,6 +2,8 @@
 
 import polars as pl
 
+from pipeline.lint.layouts import st_inputs
+from pipeline.lint.losses import CLASS
 from pipeline.lint.rule import ERROR, Finding, Rule
 from pipeline.readers.files import ROW
 
@@ -17,6 +19,8 @@ class ConflictingLabel(Rule):
     def check(self, table, context) -> list[Finding]:
         # the same texts after normalisation, as run and convert find them (not texts that differ in case only)
         texts = table.texts.filter(pl.col("id").is_not_null())
+        if context.loss is not None and any(form.label == CLASS for form in context.loss.forms):
+            return self._classes(table, texts)
         anchors = texts.filter(pl.col("role") == "anchor").select(ROW, anchor="id")
         anchors = anchors.filter(pl.col("anchor").is_duplicated())  # a query in one row only has no other row
         pairs = texts.filter(pl.col("role") != "anchor").join(anchors, on=ROW).select(ROW, "line", "role", "anchor",
@@ -29,3 +33,19 @@ class ConflictingLabel(Rule):
             return []
         said = "negative is a positive of its query" if clash.height == 1 else "negatives are positives of their query"
         return [self.found(clash["line"], f"{clash.height:,} {said} in another row")]
+
+    def _classes(self, table, texts: pl.DataFrame) -> list[Finding]:
+        """A class loss (SoftmaxLoss: NLI's entailment, neutral, contradiction) reads each pair's class as given: a
+        pair given again with another class contradicts it, whichever classes they are."""
+        _, label = st_inputs(table.source.schema)
+        if label is None or label not in table.frame.columns:
+            return []
+        pairs = (texts.filter(pl.col("role") == "anchor").select(ROW, "line", anchor="id")
+                 .join(texts.filter(pl.col("role") != "anchor").select(ROW, "id"), on=ROW)
+                 .join(table.frame.select(ROW, label=label), on=ROW).sort(ROW))
+        clash = pairs.filter(pl.col("label") != pl.col("label").first().over("anchor", "id"))
+        if clash.is_empty():
+            return []
+        said = "pair is given" if clash.height == 1 else "pairs are given"
+        return [self.found(clash["line"], f"{clash.height:,} {said} again with another class than its first row's",
+                           fix="Keep the right class and drop the other rows.")]
