@@ -7,7 +7,8 @@ import polars as pl
 
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
-from pipeline.config_file import path_sources, read_config_file
+from pipeline.config_file import path_sources
+from pipeline.config_toml import read_config_file
 from pipeline.errors import ConfigError
 from pipeline.input_rows import located_error
 from pipeline.instructions import instruction_summary

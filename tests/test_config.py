@@ -169,7 +169,8 @@ def test_readme_config_reference_lists_every_key_and_no_other():
 
 
 def test_readme_names_the_keys_that_have_no_flag():
-    from pipeline.config_file import FLAGS, TABLES
+    from pipeline.config_file import FLAGS
+    from pipeline.config_toml import TABLES
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     sentence = re.search(r"These keys have no flag and are set only in the file: (.*?)\.\n", readme, re.DOTALL)[1]
