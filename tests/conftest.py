@@ -102,6 +102,13 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def static_model(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Path:
+    from tiny_model import build_static_model
+
+    return build_static_model(tmp_path_factory.mktemp("static"), tiny_model)
+
+
+@pytest.fixture(scope="session")
 def tiny_cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tiny_model import build_tiny_cross_encoder
 

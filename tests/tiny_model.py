@@ -71,6 +71,20 @@ def build_tiny_model(folder: Path, seed: int = 0) -> Path:
     return out
 
 
+def build_static_model(folder: Path, tiny_model: Path, seed: int = 0) -> Path:
+    """A StaticEmbedding over the tiny model's tokenizer: no special tokens, no max_seq_length (it is inf)."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+    from tokenizers import Tokenizer
+
+    torch.manual_seed(seed)
+    static = StaticEmbedding(Tokenizer.from_file(str(tiny_model / "tokenizer.json")), embedding_dim=16)
+    out = folder / "static"
+    SentenceTransformer(modules=[static], device="cpu").save(str(out))
+    return out
+
+
 def build_tiny_cross_encoder(folder: Path, seed: int = 0) -> Path:
     """A BERT with one output: CrossEncoder(path) loads it as a reranker with a single score."""
     from transformers import BertForSequenceClassification

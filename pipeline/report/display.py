@@ -34,3 +34,10 @@ def over_max_text(stats: dict) -> str:
         return "0"
     share = over / measured
     return f"{over:,} ({'<0.1%' if share < 0.001 else f'{share:.1%}'})"
+
+
+def tokens_title(tokens: dict) -> str:
+    """The token table's title: the model and its max_seq_length, or that it truncates nothing (StaticEmbedding)."""
+    limit = tokens["max_seq_length"]
+    truncation = "no max_seq_length" if limit is None else f"max_seq_length {limit}"
+    return f"Text length in tokens ({tokens['model']}, {truncation})"

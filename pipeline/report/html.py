@@ -3,7 +3,7 @@
 import json
 from html import escape
 
-from pipeline.report.display import bucket_histogram, format_number, over_max_text
+from pipeline.report.display import bucket_histogram, format_number, over_max_text, tokens_title
 from pipeline.wording import plural
 
 _STYLE = """
@@ -81,6 +81,6 @@ def _tokens(tokens: dict) -> str:
         texts = f"{stats['texts']:,}" + (f" (sample {stats['measured']:,})" if stats["sampled"] else "")
         values = "".join(f"<td>{format_number(stats[k])}</td>" for k in ("p50", "p90", "p99", "max"))
         rows += f"<tr><td>{role}</td><td>{texts}</td>{values}<td>{escape(over_max_text(stats))}</td></tr>"
-    title = f"Text length in tokens ({escape(tokens['model'])}, max_seq_length {tokens['max_seq_length']})"
+    title = escape(tokens_title(tokens))
     return f"<h2>{title}</h2><table><tr>{header}</tr>{rows}</table>"
 

@@ -52,7 +52,8 @@ def text_tokens(canon: Canonical, counter: TokenCounter, sample: int) -> dict:
         "positive": (canon.positives["doc_id"].unique(), canon.corpus),
         "negative": (canon.negatives["doc_id"].unique(), canon.corpus),
     }
-    result: dict = {"model": counter.name, "max_seq_length": counter.max_seq_length}
+    limit = counter.max_seq_length  # None: the model truncates nothing
+    result: dict = {"model": counter.name, "max_seq_length": limit}
     for role, (ids, table) in by_role.items():
         # Ids are hashes, so the smallest ids are a uniform, reproducible sample.
         chosen = ids.bottom_k(sample).to_frame("id")
@@ -66,7 +67,7 @@ def text_tokens(canon: Canonical, counter: TokenCounter, sample: int) -> dict:
             **{f"p{q}": None if lengths.is_empty() else round(lengths.quantile(q / 100, interpolation="linear"), 3)
                for q in (50, 90, 99)},
             "max": lengths.max(),
-            "over_max_seq_length": int((lengths > counter.max_seq_length).sum()),
+            "over_max_seq_length": 0 if limit is None else int((lengths > limit).sum()),
         }
     return result
 

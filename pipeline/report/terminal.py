@@ -5,7 +5,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from pipeline.report.display import bucket_histogram, format_number, over_max_text
+from pipeline.report.display import bucket_histogram, format_number, over_max_text, tokens_title
 from pipeline.wording import plural
 
 BAR_WIDTH = 40
@@ -57,7 +57,7 @@ def _histogram(histogram: dict[str, int], title: str) -> Group | Table:
 
 
 def _tokens_table(tokens: dict) -> Table:
-    table = Table(title=f"Text length in tokens ({escape(tokens['model'])}, max_seq_length {tokens['max_seq_length']})",
+    table = Table(title=escape(tokens_title(tokens)),
                   title_justify="left")
     for column in ("role", "texts", "p50", "p90", "p99", "max", "over max_seq_length"):
         table.add_column(column, justify="left" if column == "role" else "right")

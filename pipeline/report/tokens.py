@@ -14,11 +14,13 @@ class TokenCounter:
     """Counts tokens as the encoder sees them: special tokens included, before truncation."""
 
     tokenizer: object
-    max_seq_length: int
+    max_seq_length: int | None  # None: the model never truncates (StaticEmbedding)
     name: str
+    special_tokens: bool = True  # StaticEmbedding adds none
 
     def count(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch_fast(texts)  # no offsets: faster, same ids
+        # no offsets: faster, same ids
+        encodings = self.tokenizer.encode_batch_fast(texts, add_special_tokens=self.special_tokens)
         return np.fromiter((len(encoding.ids) for encoding in encodings), dtype=np.int64, count=len(texts))
 
 
@@ -44,7 +46,11 @@ def load_token_counter(model: str | Path | None = None) -> TokenCounter:
     tokenizer = Tokenizer.from_file(str(tokenizer_file))
     tokenizer.no_truncation()
     tokenizer.no_padding()
-    return TokenCounter(tokenizer, _max_seq_length(path), str(model) if model else "all-MiniLM-L6-v2")
+    name = str(model) if model else "all-MiniLM-L6-v2"
+    first = _first_module(path)
+    if first.get("type", "").endswith("StaticEmbedding"):
+        return TokenCounter(tokenizer, None, name, special_tokens=False)
+    return TokenCounter(tokenizer, _max_seq_length(path / first.get("path", "")), name)
 
 
 def counter_of_model(model: object, name: str) -> TokenCounter:
@@ -55,7 +61,25 @@ def counter_of_model(model: object, name: str) -> TokenCounter:
     tokenizer = Tokenizer.from_str(backend.to_str())  # a copy: the model keeps its truncation settings
     tokenizer.no_truncation()
     tokenizer.no_padding()
+    if type(model[0]).__name__ == "StaticEmbedding":  # its max_seq_length is inf: it never truncates
+        return TokenCounter(tokenizer, None, name, special_tokens=False)
     return TokenCounter(tokenizer, model.max_seq_length or 512, name)
+
+
+def _first_module(path: Path) -> dict:
+    """modules.json's first module, the one that tokenises: its type, and the folder that holds its config (the hub's
+    old layout keeps it in `0_Transformer/`); {} for a folder without modules.json."""
+    modules = _read_json(path / "modules.json")
+    return modules[0] if isinstance(modules, list) and modules and isinstance(modules[0], dict) else {}
+
+
+def _read_json(file: Path) -> object:
+    if not file.exists():
+        return None
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ConfigError(f"--model {file}: not JSON ({error})") from None
 
 
 def _max_seq_length(path: Path) -> int:
@@ -63,8 +87,8 @@ def _max_seq_length(path: Path) -> int:
     model_max_length capped at config.json's max_position_embeddings (ST 6 saves it in the tokenizer); 512 where
     neither says."""
     def setting(name: str, key: str) -> int | None:
-        config = path / name
-        value = json.loads(config.read_text()).get(key) if config.exists() else None
+        config = _read_json(path / name)
+        value = config.get(key) if isinstance(config, dict) else None
         return value if isinstance(value, int) and 0 < value < 1_000_000 else None  # -1, or 1e30: no limit
 
     if (declared := setting("sentence_bert_config.json", "max_seq_length")) is not None:

@@ -1,5 +1,6 @@
 """Encode each distinct normalised text once, longest first, through the embedding cache."""
 
+import math
 import multiprocessing
 import os
 import time
@@ -69,10 +70,13 @@ class Encoder:
         if self.backend == "int8":
             self.model = quantize(self.model)
         if self.config.max_seq_length:
+            which = f"the model of {option}" if self.config.model else "all-MiniLM-L6-v2, the default model,"
+            if math.isinf(self.model.max_seq_length or 0):  # StaticEmbedding: no setter, nothing truncated
+                raise ConfigError(f"max_seq_length {self.config.max_seq_length} ([encoder] max_seq_length): {which} "
+                                  f"({type(self.model[0]).__name__}) truncates nothing; leave max_seq_length out")
             # Above the model's positions a batch with a text that long fails, maybe an hour into the run.
             limit = position_limit(self.model)
             if limit is not None and self.config.max_seq_length > limit:
-                which = f"the model of {option}" if self.config.model else "all-MiniLM-L6-v2, the default model,"
                 raise ConfigError(f"max_seq_length {self.config.max_seq_length} ([encoder] max_seq_length): {which} "
                                   f"takes {limit} tokens at most (its position embeddings); give at most {limit}")
             self.model.max_seq_length = self.config.max_seq_length

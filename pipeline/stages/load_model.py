@@ -17,7 +17,11 @@ def load_model(kind: Callable[..., Model], name: str, option: str, **kwargs: obj
         return kind(name, **kwargs)
     # sentence-transformers and transformers report a missing folder or hub model as OSError and a folder that is
     # not a model as ValueError; either would otherwise end in a traceback and exit 1, which lint uses for findings.
-    except (OSError, ValueError) as error:
+    # A folder's broken files raise whatever their reader raises (a truncated safetensors file, a modules.json
+    # naming no class, a module without its config): the folder is named all the same.
+    except Exception as error:
+        if not isinstance(error, (OSError, ValueError)) and not Path(name).expanduser().is_dir():
+            raise
         raise ConfigError(model_problem(name, option, error)) from error
 
 
@@ -50,7 +54,9 @@ def model_problem(name: str, option: str, error: Exception) -> str:
 
 def first_line(error: Exception) -> str:
     lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
+    if isinstance(error, (OSError, ValueError)):
+        return lines[0] if lines else type(error).__name__
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__  # "TypeError: Pooling..."
 
 
 def position_limit(model) -> int | None:

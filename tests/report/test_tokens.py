@@ -54,3 +54,43 @@ def test_without_sentence_bert_config_max_seq_length_is_what_sentence_transforme
     positions = json.loads((model / "config.json").read_text())["max_position_embeddings"]
     loaded = SentenceTransformer(str(model), device="cpu").max_seq_length
     assert loaded == positions < 4096 and load_token_counter(model).max_seq_length == loaded
+
+
+def test_static_embedding_counts_no_special_tokens_and_truncates_nothing(static_model: Path) -> None:
+    """ST's StaticEmbedding tokenises without [CLS]/[SEP] and its max_seq_length is inf: nothing is over it."""
+    from sentence_transformers import SentenceTransformer
+
+    from pipeline.report.tokens import counter_of_model
+
+    model = SentenceTransformer(str(static_model), device="cpu")
+    text = " ".join(["paris"] * 600)
+    fed = len(model[0].tokenizer.encode(text, add_special_tokens=False).ids)
+    for counter in (load_token_counter(static_model), counter_of_model(model, "static")):
+        assert counter.max_seq_length is None and counter.count([text]).tolist() == [fed] == [600]
+
+
+def test_the_transformer_config_is_read_from_its_module_folder(tiny_model: Path, tmp_path: Path) -> None:
+    """The hub's old layout keeps the Transformer in 0_Transformer/; its max_seq_length was read as 512."""
+    from sentence_transformers import SentenceTransformer
+
+    model = tmp_path / "old"
+    shutil.copytree(tiny_model, model)
+    (model / "0_Transformer").mkdir()
+    for name in ("config.json", "model.safetensors", "sentence_bert_config.json", "tokenizer.json",
+                 "tokenizer_config.json"):
+        if (model / name).exists():
+            (model / name).rename(model / "0_Transformer" / name)
+    modules = json.loads((model / "modules.json").read_text())
+    modules[0]["path"] = "0_Transformer"
+    (model / "modules.json").write_text(json.dumps(modules))
+    loaded = SentenceTransformer(str(model), device="cpu").max_seq_length
+    assert loaded == 64 == load_token_counter(model).max_seq_length
+
+
+def test_a_config_file_that_is_not_json_is_named(tiny_model: Path, tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    (model / "config.json").write_text("{bad")
+    (model / "sentence_bert_config.json").unlink()
+    with pytest.raises(ConfigError, match=rf"^--model {model / 'config.json'}: not JSON"):
+        load_token_counter(model)

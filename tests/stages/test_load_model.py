@@ -32,3 +32,21 @@ def test_a_hub_name_offline_says_the_hub_was_not_asked() -> None:
 
 def test_a_model_that_loads_is_returned(tiny_model: Path) -> None:
     assert isinstance(load_model(SentenceTransformer, str(tiny_model), "--model", device="cpu"), SentenceTransformer)
+
+
+def test_a_folder_with_broken_files_is_named_with_the_error(tiny_model: Path, tmp_path: Path) -> None:
+    """A truncated weights file or a modules.json naming no class raised their readers' errors: a traceback, exit 1."""
+    import json
+    import shutil
+
+    truncated, unknown = tmp_path / "truncated", tmp_path / "unknown"
+    shutil.copytree(tiny_model, truncated)
+    weights = truncated / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    shutil.copytree(tiny_model, unknown)
+    modules = json.loads((unknown / "modules.json").read_text())
+    modules[0]["type"] = "sentence_transformers.NoSuchModule"
+    (unknown / "modules.json").write_text(json.dumps(modules))
+    for folder, reason in ((truncated, "SafetensorError: "), (unknown, "ImportError: ")):
+        with pytest.raises(ConfigError, match=f"^--model {folder}: the folder does not load as a model: {reason}"):
+            load_model(SentenceTransformer, str(folder), "--model", device="cpu")

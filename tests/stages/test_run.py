@@ -4,6 +4,7 @@ import json
 import math
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import datasets
@@ -114,6 +115,26 @@ def test_max_seq_length_above_the_models_positions_is_refused_before_encoding(da
                                           r"--model takes 128 tokens at most .* give at most 128"):
         run_pipeline(RunInputs(data[0], corpus=data[1]), config, tmp_path / "out")
     assert not (tmp_path / "cache").exists(), "nothing encoded"
+
+
+def test_a_static_embedding_model_has_no_max_seq_length_in_the_manifest_or_to_set(data, static_model, tmp_path):
+    """Its max_seq_length is inf: json wrote `Infinity`, which no JSON parser but Python's reads, and setting it was
+    an AttributeError traceback."""
+    from pipeline.errors import ConfigError
+
+    config = RunConfig(encoder=EncoderConfig(model=str(static_model), cache_dir=str(tmp_path / "cache")),
+                       mining=MiningConfig(relative_margin=None, positive_neighbors=0, max_positive_rank=None))
+    run_pipeline(RunInputs(data[0], corpus=data[1]), config, tmp_path / "out")
+    for name in ("manifest.json", "report.json"):
+        text = (tmp_path / "out" / name).read_text()
+        assert "Infinity" not in text and "NaN" not in text, name
+        json.loads(text)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["model"]["max_seq_length"] is None
+    limited = replace(config, encoder=replace(config.encoder, max_seq_length=16))
+    with pytest.raises(ConfigError, match=r"max_seq_length 16 \(\[encoder\] max_seq_length\): the model of --model "
+                                          r"\(StaticEmbedding\) truncates nothing; leave max_seq_length out"):
+        run_pipeline(RunInputs(data[0], corpus=data[1]), limited, tmp_path / "again")
 
 
 def test_interrupted_write_leaves_no_loadable_dataset(data, tiny_model, tmp_path, monkeypatch):
