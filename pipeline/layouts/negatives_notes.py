@@ -39,6 +39,8 @@ def cut_negatives_note(negatives: pl.DataFrame, positives: pl.DataFrame, config:
         return None
     every = ", or --all-negatives to write every one (FlagEmbedding samples from them)" if layout.layout == "flag" \
         else ""
-    return (f"{counted(len(over), 'query has', 'queries have')} more negatives than {_k_option(config, k)} allows "
-            f"(up to {over.max():,}): each row keeps its first {k}, and {int((over - k).sum()):,} are not written; "
-            f"raise {_k_flag(config)} to keep more{every}")
+    flag = layout.layout == "flag"  # K is set by either flag there: name both
+    option = f"--group-size {k + 1}, or --negatives {k}" if flag else f"--negatives {k}"
+    return (f"{counted(len(over), 'query has', 'queries have')} more negatives than the {k} a row holds ({option}; "
+            f"up to {over.max():,} given): each row keeps its first {k}, and {int((over - k).sum()):,} are not "
+            f"written; raise {'--group-size or --negatives' if flag else '--negatives'} to keep more{every}")

@@ -603,11 +603,12 @@ def test_negatives_beyond_k_that_are_not_written_are_noted(write_table, convert_
             {"query": "q2", "pos": ["p2"], "neg": ["n6", "n7"]}, {"query": "q3", "pos": ["p3"], "neg": ["n8"]}]
     flag = write_table("flag.jsonl", rows)
     assert convert_to(flag, out="a", negatives=2)["layout"]["negatives_note"] == (
-        "1 query has more negatives than --negatives 2 allows (up to 5): each row keeps its first 2, and 3 are not "
-        "written; raise --negatives to keep more")
+        "1 query has more negatives than the 2 a row holds (--negatives 2; up to 5 given): each row keeps its first 2, "
+        "and 3 are not written; raise --negatives to keep more")
     assert convert_to(flag, out="b", layout="flag", negatives=1)["layout"]["negatives_note"].startswith(
-        "2 queries have more negatives than --group-size 2 allows (up to 5): each row keeps its first 1, and 5 are "
-        "not written; raise --group-size to keep more, or --all-negatives")
+        "2 queries have more negatives than the 1 a row holds (--group-size 2, or --negatives 1; up to 5 given): each "
+        "row keeps its first 1, and 5 are not written; raise --group-size or --negatives to keep more, or "
+        "--all-negatives")
     no_pair = [*rows, {"query": "q4", "pos": [], "neg": ["n9", "n10", "n11"]}]  # no positive: no row, nothing cut
     assert convert_to(write_table("no_pair.jsonl", no_pair), out="e", negatives=2)["layout"]["negatives_note"] \
         .startswith("1 query has more")
