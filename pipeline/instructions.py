@@ -3,6 +3,7 @@ every row written has them, and accounted for in the manifest where they are not
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -105,3 +106,21 @@ def instruction_summary(canon: Canonical, layout: Layout, layout_name: str) -> d
                     "with another prompt or type (the first such row: "
                     f"{row_place(canon.parts, disagreeing.min())}); each keeps the first it was given"}
     return summary or None
+
+
+def mining_prompts_note(layout_name: str, columns: list[str], query: str | None, document: str | None) -> str | None:
+    """The prompts the encoder mined with, which the texts written do not hold: train with the same, in the form the
+    layout's trainer takes them. None where there were none."""
+    if not (query or document):
+        return None
+    used = f"mined with the query prompt {query or ''!r} and the document prompt {document or ''!r}, not written"
+    if layout_name == "flag":
+        flags = [f"--{role}_instruction_for_retrieval {shlex.quote(prompt)} --{role}_instruction_format '{{}}{{}}'"
+                 for role, prompt in (("query", query), ("passage", document)) if prompt]
+        return f"{used}: train with the same, FlagEmbedding {' '.join(flags)}"
+    if layout_name == "labeled-list":  # a CrossEncoder reads (query, document) as one input: no prompt per role
+        return f"{used} into the texts"
+    by_column = {column: query if column == QUERY_COLUMN.get(layout_name, "anchor") else document
+                 for column in columns if column not in ("label", "score")}
+    prompts = {column: prompt for column, prompt in by_column.items() if prompt}
+    return f"{used} into the texts: train with the same, SentenceTransformerTrainingArguments(prompts={prompts!r})"

@@ -73,13 +73,14 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         # `canon` keeps every pair, so that the rejects list these and the layout stage reconciles.
         trusted, anchors = split_off_anchors(canon.positives)
         mining = replace(canon, positives=trusted)
-        checkpoint = checkpoint_folder(mining, config, encoder.fingerprint, deepen)  # keyed by the pairs mined
+        prompts = encoder.query_prompt, encoder.document_prompt
+        checkpoint = checkpoint_folder(mining, config, encoder.fingerprint, prompts, deepen)  # keyed by the pairs
         # The query vectors grow with the queries, and every stage reads them a chunk at a time: from 128 MiB, a file.
         on_disk = engine.vectors_on_disk and worth_a_file(canon.queries.height, encoder.dimension)
         query_file = VectorFile(scratch, canon.queries.height, encoder.dimension) if on_disk else None
         query_vectors, doc_vectors = encoder.embed_all(
-            [(canon.queries.rename({"query_id": "id"}), config.encoder.query_prompt),
-             (canon.corpus.rename({"doc_id": "id"}), config.encoder.document_prompt)], engine.encode_chunks,
+            [(canon.queries.rename({"query_id": "id"}), encoder.query_prompt),
+             (canon.corpus.rename({"doc_id": "id"}), encoder.document_prompt)], engine.encode_chunks,
             [query_file, None])
         clock.lap("encode")
         index = engine.build_corpus_index(doc_vectors, config.mining)
@@ -135,6 +136,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
                   "max_seq_length": counter.max_seq_length, "backend": encoder.backend,
                   "device": str(encoder.model.device)},
         "encoding": {"texts_encoded": encoder.stats.encoded, "texts_from_cache": encoder.stats.cached,
+                     "prompts": {"query": prompts[0], "document": prompts[1]},  # the model's own unless the config's
                      "cache_dir": str(config.encoder.cache_dir or default_cache_dir()),
                      "seconds": round(encoder.stats.seconds, 3),
                      "tokenizer_workers": 0 if engine.encode_chunks else encoder.tokenizer_workers},
@@ -147,7 +149,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
                    "chosen_negatives": chosen_stats(mined.negatives)},
         "layout": layout_summary(output.layout, config, run_scores_note(config.layout, canon.positives,
                                                                          canon.negatives))
-        | instructions_entry(canon, output.layout, config),
+        | instructions_entry(canon, output.layout, config, prompts),
         "batches": output.batches,
         "timings_seconds": clock.timings,
         "peak_rss_mib": clock.peak_rss,  # the process's peak so far at the end of each stage

@@ -5,7 +5,7 @@ import polars as pl
 
 from pipeline.canonical import Canonical
 from pipeline.config import MiningConfig, RunConfig
-from pipeline.instructions import instruction_summary
+from pipeline.instructions import instruction_summary, mining_prompts_note
 from pipeline.layouts.layout import Layout
 from pipeline.report.profile import duplicate_counts
 from pipeline.stages.dedupe import Links, cluster_sizes
@@ -31,9 +31,12 @@ def index_summary(kind: str, documents: int, mined: MiningResult, config: Mining
             "target_reached": reached, "note": note}
 
 
-def instructions_entry(canon: Canonical, layout: Layout, config: RunConfig) -> dict:
+def instructions_entry(canon: Canonical, layout: Layout, config: RunConfig, prompts: tuple) -> dict:
+    """The input's per-query prompts, and the `prompts` (query, document) the encoder mined with."""
     summary = instruction_summary(canon, layout, config.layout.layout)
-    return {"instructions": summary} if summary else {}
+    columns = layout.rows.columns if layout.splits is None else next(iter(layout.splits.values())).columns
+    note = mining_prompts_note(config.layout.layout, columns, *prompts)
+    return ({"instructions": summary} if summary else {}) | ({"prompts_note": note} if note else {})
 
 
 def dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, threshold: float,

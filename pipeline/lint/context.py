@@ -70,7 +70,7 @@ class LintContext:
     eval_texts: pl.DataFrame | None = None  # the --eval data's long texts (see LintTable.texts)
     # a folder of JSON files: each query of the files linted so far, first place (`id`, `file`, `line`); else None
     earlier_queries: pl.DataFrame | None = None
-    embeddings: dict[int, np.ndarray] = field(default_factory=dict)  # text id -> vector, filled by deep rules
+    embeddings: dict[str | None, dict[int, np.ndarray]] = field(default_factory=dict)  # prompt -> text id -> vector
 
     @property
     def loss(self) -> LossSpec | None:

@@ -10,15 +10,19 @@ from pipeline.lint.context import LintContext
 from pipeline.lint.table import LintTable
 
 
-def embed(texts: pl.DataFrame, context: LintContext) -> np.ndarray:
-    """Normalised vectors of `texts` (columns id, text), row-aligned; each distinct id is encoded once per run."""
-    missing = texts.filter(~pl.col("id").is_in(list(context.embeddings))).unique("id", maintain_order=True)
+def embed(texts: pl.DataFrame, context: LintContext, role: str) -> np.ndarray:
+    """Normalised vectors of `texts` (columns id, text), row-aligned, with the prompt of `role` (query or document)
+    as prep run encodes them: the model's own (E5's "query: ", "passage: "). Each distinct (prompt, id) is encoded once
+    per run."""
+    prompt = context.encoder.query_prompt if role == "query" else context.encoder.document_prompt
+    known = context.embeddings.setdefault(prompt, {})
+    missing = texts.filter(~pl.col("id").is_in(list(known))).unique("id", maintain_order=True)
     if missing.height:
-        vectors = context.encoder.embed(missing.select("id", "text"), None)
-        context.embeddings.update(zip(missing["id"].to_list(), vectors, strict=True))
+        vectors = context.encoder.embed(missing.select("id", "text"), prompt)
+        known.update(zip(missing["id"].to_list(), vectors, strict=True))
     if texts.is_empty():
         return np.zeros((0, 1), dtype=np.float32)
-    return np.stack([context.embeddings[text_id] for text_id in texts["id"].to_list()])
+    return np.stack([known[text_id] for text_id in texts["id"].to_list()])
 
 
 def distinct_texts(texts: pl.DataFrame) -> pl.DataFrame:
@@ -34,7 +38,7 @@ def query_links(table: LintTable, context: LintContext) -> tuple[pl.Series, obje
         from pipeline.stages.link_index import link_index
 
         queries = distinct_texts(table.texts.filter(pl.col("role") == "anchor"))
-        vectors = embed(queries, context)
+        vectors = embed(queries, context, "query")
         threshold = context.options.threshold
         links = link_similar(vectors, threshold, link_index(vectors, threshold, MiningConfig()))
         table.cache["query_links"] = (queries["id"], links)

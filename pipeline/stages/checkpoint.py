@@ -28,7 +28,8 @@ MINING_CODE = [Path(__file__), *(Path(module.__file__) for module in (dedupe, li
                                                                      select, candidate_search, positive_rank))]
 
 
-def checkpoint_folder(canon: Canonical, config: RunConfig, model_fingerprint: str, deepen: bool) -> Path:
+def checkpoint_folder(canon: Canonical, config: RunConfig, model_fingerprint: str, prompts: tuple[str | None, ...],
+                      deepen: bool) -> Path:
     """<cache>/mined/<hash of the canonical ids, model, prompts, mining and dedupe settings, mining code>. The
     engine is not part of the key: both engines give the same answer."""
     digest = xxhash.xxh64()
@@ -39,7 +40,7 @@ def checkpoint_folder(canon: Canonical, config: RunConfig, model_fingerprint: st
         digest.update(column.to_numpy().tobytes())
         digest.update(b"|")
     mining = {key: value for key, value in asdict(config.mining).items() if key != "query_chunk"}  # no effect
-    settings = {"model": model_fingerprint, "prompts": [config.encoder.query_prompt, config.encoder.document_prompt],
+    settings = {"model": model_fingerprint, "prompts": list(prompts),
                 "mining": mining, "dedupe": config.dedupe.threshold, "deepen": deepen,
                 # what all_negatives and buckets change: nothing where the input gives no negatives
                 "every_given": config.layout.every_given and canon.negatives.height > 0}

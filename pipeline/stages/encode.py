@@ -19,7 +19,7 @@ from pipeline.stages.embedding_cache import EmbeddingCache, default_cache_dir, f
 from pipeline.stages.encode_backend import autocast, quantize, resolve_backend
 from pipeline.stages.encode_jobs import Aligned, ChunkEncoder, EncodeJob, saved
 from pipeline.stages.load_model import load_model, position_limit
-from pipeline.stages.token_batches import applied_prompt, fed_embeddings
+from pipeline.stages.token_batches import DOCUMENT_PROMPTS, QUERY_PROMPTS, applied_prompt, fed_embeddings, role_prompt
 from pipeline.stages.vector_file import VectorFile
 
 CHUNK = 4096  # texts per encode call and per cache part: an interrupted run keeps what it finished
@@ -43,6 +43,7 @@ class Encoder:
         self.backend = config.backend  # resolved by setup(): never "auto" after it
         self.tokenizer_workers = 0  # resolved by setup()
         self.fingerprint = ""
+        self.query_prompt = self.document_prompt = None  # resolved by setup()
         self.stats = EncodeStats()
 
     def setup(self, encode_device: str | None = None, option: str = "--model") -> "Encoder":
@@ -81,6 +82,9 @@ class Encoder:
                                   f"takes {limit} tokens at most (its position embeddings); give at most {limit}")
             self.model.max_seq_length = self.config.max_seq_length
         self.fingerprint = f"{fingerprint_model(name)}-{self.backend}-{self.model.max_seq_length}"
+        # as ST's miner encodes them (encode_query, encode_document): a model's own prompts unless the config's
+        self.query_prompt = role_prompt(self.model, self.config.query_prompt, QUERY_PROMPTS)
+        self.document_prompt = role_prompt(self.model, self.config.document_prompt, DOCUMENT_PROMPTS)
         return self
 
     @property

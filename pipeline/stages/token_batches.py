@@ -37,6 +37,17 @@ def applied_prompt(model: object | None, prompt: str | None) -> str | None:
     return prompt
 
 
+QUERY_PROMPTS, DOCUMENT_PROMPTS = ("query",), ("document", "passage", "corpus")  # as encode_query/_document look
+
+
+def role_prompt(model: object, prompt: str | None, names: tuple[str, ...]) -> str | None:
+    """The prompt ST's encode_query (`QUERY_PROMPTS`) or encode_document (`DOCUMENT_PROMPTS`) applies: the one
+    given, else the model's own prompt of that name (E5's "query: " and "passage: "), else encode()'s default."""
+    if prompt is None:
+        prompt = next((model.prompts[name] for name in names if name in model.prompts), None)
+    return applied_prompt(model, prompt)
+
+
 
 class TokenBatches:
     """The jobs' texts in batches of `size`, each tokenised where DataLoader asks for it: in a worker process. The

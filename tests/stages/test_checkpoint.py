@@ -150,6 +150,10 @@ def test_all_negatives_keys_the_checkpoint_only_where_the_input_gives_negatives(
     canon = read_dataset(data[0], corpus=data[1])  # one query gives negatives
     config = RunConfig()
     every = replace(config, layout=LayoutConfig(layout="flag", all_negatives=True))
-    assert checkpoint_folder(canon, config, "m", True) != checkpoint_folder(canon, every, "m", True)
+
+    def folder(canon, config):
+        return checkpoint_folder(canon, config, "m", (None, None), True)
+
+    assert folder(canon, config) != folder(canon, every)
     none_given = replace(canon, negatives=canon.negatives.head(0))
-    assert checkpoint_folder(none_given, config, "m", True) == checkpoint_folder(none_given, every, "m", True)
+    assert folder(none_given, config) == folder(none_given, every)

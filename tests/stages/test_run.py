@@ -687,3 +687,50 @@ def test_roberta_like_models_take_two_tokens_fewer_than_their_positions():
     assert position_limit(model(XLMRobertaConfig(max_position_embeddings=514, pad_token_id=1))) == 512
     assert position_limit(model(BertConfig(max_position_embeddings=512))) == 512
     assert position_limit([SimpleNamespace()]) is None  # StaticEmbedding: no positions
+
+
+def test_a_model_s_own_prompts_are_mined_with_as_st_s_miner_applies_them(data, tiny_model, tmp_path):
+    """E5-style models declare "query: " and "passage: " (config_sentence_transformers.json); ST's miner encodes with
+    them (encode_query, encode_document). prep mined without them, and said nothing. ST 6 saves every model with
+    "query" and "document" prompts, "" where it has none."""
+    import shutil
+
+    from sentence_transformers import SentenceTransformer
+
+    model_path = tmp_path / "e5"
+    shutil.copytree(tiny_model, model_path)
+    settings = json.loads((model_path / "config_sentence_transformers.json").read_text())
+    settings["prompts"] = {"query": "query: ", "document": "passage: "}  # as ST 6 saves them
+    (model_path / "config_sentence_transformers.json").write_text(json.dumps(settings))
+    manifest = run(data, model_path, tmp_path, layout=LayoutConfig(scores=True), relative_margin=None,
+                   positive_neighbors=0, max_positive_rank=None, near_duplicate=1.0, negatives=1)
+    assert manifest["encoding"]["prompts"] == {"query": "query: ", "document": "passage: "}
+    assert manifest["layout"]["prompts_note"].endswith(
+        "not written into the texts: train with the same, SentenceTransformerTrainingArguments(prompts={'anchor': "
+        "'query: ', 'positive': 'passage: ', 'negative_1': 'passage: '})")
+    row = datasets.load_from_disk(str(tmp_path / "out"))[0]
+    model = SentenceTransformer(str(model_path), device="cpu")
+    query, positive = model.encode_query([row["anchor"]]), model.encode_document([row["positive"]])
+    assert abs(float(model.similarity(query, positive)[0, 0]) - row["label"][0]) < 1e-4
+    plain = run(data, tiny_model, tmp_path, out="plain", relative_margin=None, positive_neighbors=0,
+                max_positive_rank=None)
+    assert plain["encoding"]["prompts"] == {"query": "", "document": ""} and "prompts_note" not in plain["layout"]
+
+
+def test_role_prompts_follow_encode_query_and_encode_document():
+    from types import SimpleNamespace
+
+    from pipeline.stages.token_batches import DOCUMENT_PROMPTS, QUERY_PROMPTS, role_prompt
+
+    def model(prompts, default=None):
+        return SimpleNamespace(prompts=prompts, default_prompt_name=default)
+
+    e5 = model({"query": "query: ", "corpus": "passage: "})
+    assert (role_prompt(e5, None, QUERY_PROMPTS), role_prompt(e5, None, DOCUMENT_PROMPTS)) == ("query: ", "passage: ")
+    assert role_prompt(e5, "", QUERY_PROMPTS) == "" and role_prompt(e5, "q: ", QUERY_PROMPTS) == "q: "  # config wins
+    # BGE saved with the query instruction as default: documents take "document" (""), not the default
+    bge = model({"query": "Represent this: ", "document": ""}, default="query")
+    assert (role_prompt(bge, None, QUERY_PROMPTS), role_prompt(bge, None, DOCUMENT_PROMPTS)) == ("Represent this: ", "")
+    only_default = model({"doc": "passage: "}, default="doc")  # no role prompt: encode()'s default applies to both
+    assert role_prompt(only_default, None, QUERY_PROMPTS) == role_prompt(only_default, None, DOCUMENT_PROMPTS) == \
+        "passage: "

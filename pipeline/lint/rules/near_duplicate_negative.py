@@ -23,8 +23,8 @@ class NearDuplicateNegative(Rule):
                  .filter(pl.col("id") != pl.col("positive")))  # equal ids are positive-in-negatives
         if pairs.is_empty():
             return []
-        negatives = embed(pairs.select("id", "text"), context)
-        positive_vectors = embed(pairs.select(id="positive", text="positive_text"), context)
+        negatives = embed(pairs.select("id", "text"), context, "document")
+        positive_vectors = embed(pairs.select(id="positive", text="positive_text"), context, "document")
         cosine = np.einsum("ij,ij->i", negatives, positive_vectors)
         close = pairs.filter(pl.Series(cosine >= context.options.threshold))
         if close.is_empty():

@@ -91,6 +91,7 @@ def _near_queries(anchors: pl.DataFrame, eval_queries: pl.DataFrame, key: str, c
     train, held_out = distinct_texts(anchors), distinct_texts(eval_queries)
     if train.is_empty() or held_out.is_empty():
         return anchors.clear()
-    best, _ = build_index(embed(held_out, context), MiningConfig()).search(embed(train, context), 1)
+    index = build_index(embed(held_out, context, "query"), MiningConfig())
+    best, _ = index.search(embed(train, context, "query"), 1)
     close = train.filter(pl.Series(best[:, 0] >= context.options.threshold))
     return anchors.filter(pl.col("id").is_in(close["id"].implode()) & ~pl.col(key).is_in(eval_queries[key].implode()))
