@@ -119,11 +119,15 @@ def _fail_on_length_mismatch(frame: pl.DataFrame, rows: InputRows, role: str) ->
 
 
 def _fail_on_nan_score(frame: pl.DataFrame, rows: InputRows, role: str) -> None:
-    """A NaN score (pandas' missing value in Parquet, NaN in a .json file) would reach the trainer's loss."""
+    """A NaN score (pandas' missing value in Parquet, NaN in a .json file) or an infinite one would reach the
+    trainer's loss (CoSENT, ListNet and FlagEmbedding's softmax turn inf into NaN)."""
     scores = f"{role}_score"
-    bad = frame.filter(pl.col(scores).list.eval(pl.element().cast(pl.Float64).is_nan()).list.any())
+    value = pl.element().cast(pl.Float64)
+    bad = frame.filter(pl.col(scores).list.eval(value.is_nan() | value.is_infinite()).list.any())
     if bad.height:
-        raise rows.error("holds NaN; expected numbers", bad["row"][0], scores)
+        first = next(score for score in bad[scores][0] if score != score or abs(score) == float("inf"))
+        raise rows.error(f"holds {'NaN' if first != first else first}; expected finite numbers", bad["row"][0],
+                         scores)
 
 
 def fail_on_null_text(long: pl.DataFrame, rows: InputRows) -> None:

@@ -74,9 +74,11 @@ def _read_qrels(path: Path) -> pl.DataFrame:
         field = next(name for name in QRELS_COLUMNS if empty[name][0] is None)
         raise _ragged_line(path) or InputError(path, "is empty", line=empty["row"][0], field=field)
     score = pl.col("score").cast(pl.Float64, strict=False)
-    bad = frame.filter(score.is_null() | score.is_nan())  # a NaN would reach the loss; here it is at its own line
+    # a NaN or inf would reach the loss; here it is at its own line
+    bad = frame.filter(score.is_null() | score.is_nan() | score.is_infinite())
     if bad.height:
-        raise InputError(path, f"score '{bad['score'][0]}' is not a number", line=bad["row"][0], field="score")
+        kind = "infinite" if bad.select(score.is_infinite().any()).item() else "not a number"
+        raise InputError(path, f"score '{bad['score'][0]}' is {kind}", line=bad["row"][0], field="score")
     return frame.with_columns(score=score)
 
 

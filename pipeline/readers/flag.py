@@ -7,6 +7,7 @@ import polars as pl
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
+from pipeline.readers.names import SYNONYMS, refuse_unread_negatives
 
 EXPECTED = {"query": "text", "pos": "texts", "neg": "texts", "pos_scores": "numbers", "neg_scores": "numbers",
             "prompt": "text", "type": "text"}
@@ -36,11 +37,20 @@ def refuse_flag_fields(names: list[str], fmt: str, where: Path | str, columns: d
 
 
 def read_flag(path: Path, split: str = "train") -> InputRows:
-    available = peek_columns(path, split).names()
+    schema = peek_columns(path, split)
+    available = schema.names()
     for required in ("query", "pos"):
         if required not in available:
             raise InputError(path, f"missing required field '{required}' (FlagEmbedding rows are "
                              "{query, pos: [...], neg: [...]}); fields are " + str(available))
+    refuse_unread_negatives(schema, {"neg"}, path, "which FlagEmbedding reads from the field neg only: rename it "
+                            "neg, or drop them")
+    texts = (pl.String, pl.List(pl.String))
+    for role, field in (("anchor", "query"), ("positive", "pos")):  # FlagEmbedding would read one, drop the other
+        other = next((name for name in SYNONYMS[role] if name != field and schema.get(name) in texts), None)
+        if other:
+            raise InputError(path, f"has {field} and {other}, two {role} fields; FlagEmbedding reads {field} only: "
+                             f"drop {other}, or merge it into {field}", field=other)
     frame = read_columns(path, EXPECTED, split)
     rename = {theirs: ours for ours, theirs in FIELDS.items() if theirs in frame.columns}
     frame = frame.select(pl.col(ROW).alias("row"), *rename).rename(rename)

@@ -43,14 +43,17 @@ def separator_hint(available: list[str]) -> str:
             "tab-separated, so its header reads as one column. Save it with commas (.csv) or tabs (.tsv)")
 
 
-def refuse_unread_negatives(schema: pl.Schema, read: set[str | None], path: Path) -> None:
-    """A text column named as negatives are (negative1, negatives, hard_negative, neg_2) that st does not read: its
-    negatives would be lost without a word (mined ones in their place), where ST's trainer, which reads columns by
-    position, trains on them. Names that only hold the word (num_negatives, negative_source) are other data."""
+ST_NEGATIVES = ("which st reads from a column named negative or neg, or from negative_1..negative_K: rename them so, "
+                "map the one to read with --columns negative=COLUMN, or drop them")
+
+
+def refuse_unread_negatives(schema: pl.Schema, read: set[str | None], path: Path, how: str = ST_NEGATIVES) -> None:
+    """A text column named as negatives are (negative1, negatives, hard_negative, neg_2) that the reader does not
+    read: its negatives would be lost without a word (mined ones in their place), where ST's trainer, which reads
+    columns by position, trains on them. `how` says where the reader takes negatives from, and what to do. Names
+    that only hold the word (num_negatives, negative_source) are other data."""
     unread = [name for name, kind in schema.items() if name not in read and NEGATIVE_LIKE.match(name)
               and kind in (pl.String, pl.List(pl.String))]
     if unread:
         listed = ", ".join(f"'{name}'" for name in unread) + (" looks" if len(unread) == 1 else " look")
-        raise InputError(path, f"{listed} like negatives, which st reads from a column named negative or neg, "
-                         "or from negative_1..negative_K: rename them so, map the one to read with --columns "
-                         "negative=COLUMN, or drop them", field=unread[0])
+        raise InputError(path, f"{listed} like negatives, {how}", field=unread[0])

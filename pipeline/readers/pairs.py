@@ -12,7 +12,14 @@ import polars as pl
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
 from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
-from pipeline.readers.names import NUMBERED_NEGATIVE, SCORE_NAMES, SYNONYMS, named_column, separator_hint
+from pipeline.readers.names import (
+    NUMBERED_NEGATIVE,
+    SCORE_NAMES,
+    SYNONYMS,
+    named_column,
+    refuse_unread_negatives,
+    separator_hint,
+)
 
 # Each role's names in the order they are looked for, and the --columns role that means the same.
 PAIR_NAMES = {"sentence1": ("sentence1", *SYNONYMS["anchor"]), "sentence2": ("sentence2", *SYNONYMS["positive"]),
@@ -29,7 +36,10 @@ def read_pairs(path: Path, columns: dict[str, str] | None = None, split: str = "
     # A boolean label (JSON true/false, Parquet bool) is read as 1.0 or 0.0, as a relevance label means.
     score_kind = "bool" if schema.get(names["score"]) == pl.Boolean else "number"
     frame = read_columns(path, {names["sentence1"]: "text", names["sentence2"]: "text", names["score"]: score_kind},
-                         split, known=schema)
+                         split, known=schema)  # a field first seen after the peeked rows: LateColumns, read again
+    refuse_unread_negatives(schema, set(names.values()), path, "which scored pairs (one pair a row, scored by "
+                            f"'{names['score']}') have no place for: drop '{names['score']}' to read the table as st "
+                            "(anchor, positive, negatives; --columns maps other names), or drop them")
     score = _scores(frame, names["score"], path, line_unit(path))
     if classes := nli_classes(names["sentence1"], names["sentence2"], frame[names["score"]]):
         raise InputError(path, f"{classes}: {NLI_FIX}", field=names["score"])
@@ -75,11 +85,14 @@ def _scores(frame: pl.DataFrame, column: str, path: Path, unit: str) -> pl.Serie
     score = raw.cast(pl.Float64, strict=False) if readable else None
     if score is None:
         raise InputError(path, f"expected numbers, the column holds {raw.dtype}", field=column)
-    bad = frame.filter(score.is_null() | score.is_nan())
+    unreadable = score.is_null() | score.is_nan() | score.is_infinite()
+    bad = frame.filter(unreadable)
     if bad.height:
-        value = bad[column][0]
+        value, number = bad[column][0], score.filter(unreadable)[0]
         message = "is null; expected a number" if value is None else f"'{value}' is not a number"
-        if isinstance(value, float):
+        if number is not None and abs(number) == float("inf"):  # CoSENT's and AnglE's loss would be NaN
+            message = f"'{value}' is infinite; expected a finite number"
+        elif isinstance(value, float):
             message = "is NaN; expected a number"
         raise InputError(path, message, field=column, **{unit: bad[ROW][0]})
     return score

@@ -108,6 +108,22 @@ def test_nan_scores_are_located(write_table, fmt: str, rows: list[dict], field: 
         read_dataset(path, fmt)
 
 
+@pytest.mark.parametrize("value", [float("inf"), float("-inf")])
+def test_infinite_scores_are_located(write_table, value: float) -> None:
+    """NaN was refused, inf reached the output: CoSENT, ListNet and FlagEmbedding's softmax make it a NaN loss."""
+    flag = write_table("flag.parquet", [{"query": "q1", "pos": ["p"], "neg": ["n"], "pos_scores": [1.0],
+                                         "neg_scores": [value]}])
+    with pytest.raises(InputError, match=rf"flag\.parquet, row 1, field 'neg_scores': holds {value}; expected finite"):
+        read_dataset(flag, "flag")
+    pairs = write_table("pairs.parquet", [{"sentence1": "a", "sentence2": "b", "score": 0.5},
+                                          {"sentence1": "c", "sentence2": "d", "score": value}])
+    with pytest.raises(InputError, match=rf"pairs\.parquet, row 2, field 'score': '{value}' is infinite"):
+        read_dataset(pairs, "pairs")
+    text = write_table("pairs.csv", [{"sentence1": "a", "sentence2": "b", "score": str(value)}])
+    with pytest.raises(InputError, match=rf"pairs\.csv, row 1, field 'score': '{value}' is infinite"):
+        read_dataset(text, "pairs")
+
+
 def test_truncated_line_reports_the_column_where_it_ends(tmp_path: Path) -> None:
     path = with_line(5, 4, b'{"query": "q4", "pos": ["p"')(tmp_path)
     with pytest.raises(InputError) as error:

@@ -134,8 +134,12 @@ def test_format_st_or_pairs_that_would_drop_flag_fields_is_refused(write_table, 
                        rf"{fmt}$"):
         read_dataset(path, fmt, columns=columns)
     assert read_dataset(path, "flag").positives["score"].drop_nulls().to_list() == [0.9]
-    # Without those fields st and pairs read every field they are given, so the format stands.
+    # Without those fields the format stands; pairs have no place for flag's negatives, which are refused too.
     plain = write_table("plain.jsonl", [{"query": "q", "pos": ["p"], "neg": ["n"]} | extra])
+    if fmt == "pairs":
+        with pytest.raises(InputError, match="field 'neg': 'neg' looks like negatives, which scored pairs"):
+            read_dataset(plain, fmt, columns=columns)
+        plain = write_table("plain.jsonl", [{"query": "q", "pos": ["p"]} | extra])
     assert read_dataset(plain, fmt, columns=columns).queries.height == 1
 
 

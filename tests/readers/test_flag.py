@@ -1,6 +1,7 @@
 """FlagEmbedding JSONL: {query, pos: [..], neg: [..]} with optional pos_scores / neg_scores."""
 
 import json
+import re
 from pathlib import Path
 
 import datasets
@@ -120,3 +121,20 @@ def test_flagembedding_examples(shared_data: Path, linked) -> None:
         negatives = {pair: {"score": link["score"], "rank": link["rank"]}
                      for pair, link in linked(canon, "negatives").items()}
         assert negatives == expected_links(path, "neg"), path
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"hard_negatives": ["n2"]}, "field 'hard_negatives': 'hard_negatives' looks like negatives, which FlagEmbedding "
+                                 "reads from the field neg only"),
+    ({"negative": "n2"}, "field 'negative': 'negative' looks like negatives"),
+    ({"positive": ["p2"]}, "field 'positive': has pos and positive, two positive fields; FlagEmbedding reads pos only"),
+    ({"anchor": "q"}, "field 'anchor': has query and anchor, two anchor fields; FlagEmbedding reads query only"),
+])
+def test_a_field_flag_does_not_read_but_holds_its_texts_is_refused(write_table, extra, message) -> None:
+    """FlagEmbedding's reader reads query, pos and neg; prep read them too and dropped the rest, then mined
+    negatives in place of the given ones."""
+    path = write_table("flag.jsonl", [{"query": "q", "pos": ["p"], "neg": ["n"], **extra}])
+    with pytest.raises(InputError, match=re.escape(message)):
+        read_dataset(path)
+    plain = write_table("plain.jsonl", [{"query": "q", "pos": ["p"], "neg": ["n"], "num_negatives": "1"}])
+    assert read_dataset(plain).negatives.height == 1  # a name that only holds the word is other data

@@ -205,3 +205,11 @@ def test_nli_classes_are_refused_not_read_as_scores(tmp_path: Path) -> None:
     binary = tmp_path / "binary.jsonl"  # 0/1 labels are relevance, as in paraphrase pairs
     binary.write_text("".join(json.dumps({**row, "label": row["label"] % 2}) + "\n" for row in rows))
     assert read_dataset(binary).positives.height == 2
+
+
+def test_a_negatives_column_beside_scored_pairs_is_refused(write_table) -> None:
+    """(question, answer, label, hard_negative) was read as scored pairs: the negatives were dropped without a word."""
+    path = write_table("qa.jsonl", [{"question": "q", "answer": "a", "label": 1, "hard_negative": "n"}])
+    with pytest.raises(InputError, match=r"field 'hard_negative': 'hard_negative' looks like negatives, which scored "
+                                         r"pairs \(one pair a row, scored by 'label'\) have no place for"):
+        read_dataset(path)
