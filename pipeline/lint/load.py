@@ -13,6 +13,7 @@ import polars as pl
 from pipeline.errors import InputError
 from pipeline.lint.column_types import as_float, declared_type, kind_of, numbers_from_text
 from pipeline.readers.beir import is_beir_folder, read_beir
+from pipeline.readers.class_labels import class_columns
 from pipeline.readers.detect import folder_format, refuse_split
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
 from pipeline.readers.json_files import LateColumns, file_suffix
@@ -39,6 +40,7 @@ class Source:
     is_beir: bool = False
     lines_of: str = ""  # a BEIR table's qrels file: its rows are queries, but findings name the qrels lines
     written: dict = field(default_factory=dict)  # prep_batch_size and prep_blocks of a `prep run` datasets folder
+    classes: dict = field(default_factory=dict)  # the class names of ClassLabel columns, as `datasets` wrote them
 
 
 def read_sources(path: Path, split: str | None = None, columns: dict[str, str] | None = None,
@@ -88,7 +90,8 @@ def _read_table(path: Path, split: str, name: str) -> Source:
         frame = frame.with_columns(pl.when(pl.col(column) != "").then(pl.col(column)).alias(column)
                                    for column, dtype in frame.schema.items() if dtype == pl.String)
         schema = pl.Schema({column: declared_type(frame[column]) for column in schema})
-    return Source(name, frame, schema, line_unit(path), written=_written(path, split))
+    return Source(name, frame, schema, line_unit(path), written=_written(path, split),
+                  classes=class_columns(path, split))
 
 
 def _read_all(path: Path, columns: pl.Schema, split: str) -> tuple[pl.Schema, pl.DataFrame]:

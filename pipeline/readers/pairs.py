@@ -11,6 +11,7 @@ import polars as pl
 
 from pipeline.canonical import InputRows
 from pipeline.errors import InputError
+from pipeline.readers.class_labels import class_columns, classes_read_as_scores
 from pipeline.readers.files import ROW, line_unit, peek_columns, read_columns
 from pipeline.readers.names import (
     NUMBERED_NEGATIVE,
@@ -43,6 +44,8 @@ def read_pairs(path: Path, columns: dict[str, str] | None = None, split: str = "
     score = _scores(frame, names["score"], path, line_unit(path))
     if classes := nli_classes(names["sentence1"], names["sentence2"], frame[names["score"]]):
         raise InputError(path, f"{classes}: {NLI_FIX}", field=names["score"])
+    if classes := classes_read_as_scores(names["score"], class_columns(path, split).get(names["score"])):
+        raise InputError(path, f"{classes[0]}. {classes[1]}", field=names["score"])
     one = pl.concat_list(names["sentence2"])
     no_texts = pl.lit([], pl.List(pl.String))
     is_positive = score > 0

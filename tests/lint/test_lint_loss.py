@@ -171,6 +171,25 @@ def test_nli_classes_are_an_error_unless_a_class_loss_reads_them(lint_records) -
     assert not by_rule(lint_records([{**row, "label": row["label"] % 2} for row in nli], fmt="pairs"), "nli-labels")
 
 
+def test_a_class_label_whose_zero_is_a_match_is_an_error_unless_a_class_loss_reads_it(tmp_path, tiny_tokenizer) -> None:
+    """RTE's ClassLabel ['entailment', 'not_entailment'] read as scores trains every entailment as a negative."""
+    import datasets
+
+    from pipeline.lint.runner import lint
+
+    features = datasets.Features({"sentence1": datasets.Value("string"), "sentence2": datasets.Value("string"),
+                                  "label": datasets.ClassLabel(names=["entailment", "not_entailment"])})
+    datasets.Dataset.from_dict({"sentence1": ["a plane takes off", "men play chess"], "sentence2": [
+        "a plane is taking off", "two men play chess"], "label": [0, 1]}, features=features).save_to_disk(
+        str(tmp_path / "rte"))
+    findings = lint(tmp_path / "rte", LintOptions(model=str(tiny_tokenizer))).findings
+    finding = one(findings, "nli-labels")
+    assert "holds classes (0 entailment, 1 not_entailment)" in finding.message and finding.count == 2
+    assert finding.fix.startswith("Flip them so that 1 is entailment")
+    assert not by_rule(lint(tmp_path / "rte", LintOptions(model=str(tiny_tokenizer), loss="SoftmaxLoss")).findings,
+                       "nli-labels")
+
+
 def test_fix_commands_carry_the_split_and_quote_names_and_one_value_is_not_rescaled(lint_records) -> None:
     from pipeline.lint.context import LintContext
     from pipeline.lint.fixes import prep_command

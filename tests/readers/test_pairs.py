@@ -213,3 +213,31 @@ def test_a_negatives_column_beside_scored_pairs_is_refused(write_table) -> None:
     with pytest.raises(InputError, match=r"field 'hard_negative': 'hard_negative' looks like negatives, which scored "
                                          r"pairs \(one pair a row, scored by 'label'\) have no place for"):
         read_dataset(path)
+
+
+def test_class_labels_whose_zero_is_a_match_are_refused(tmp_path) -> None:
+    """GLUE's RTE and QNLI: ClassLabel ['entailment', 'not_entailment']. Read as scores, every entailment (0) was a
+    negative and every other pair a positive: `datasets` says what the numbers mean, in the file."""
+    import datasets
+
+    def write(names: list[str], labels: list[int], name: str) -> Path:
+        features = datasets.Features({"sentence1": datasets.Value("string"), "sentence2": datasets.Value("string"),
+                                      "label": datasets.ClassLabel(names=names)})
+        data = datasets.Dataset.from_dict({"sentence1": ["a plane takes off", "three men play chess"],
+                                           "sentence2": ["an air plane takes off", "two men play chess"],
+                                           "label": labels}, features=features)
+        data.to_parquet(str(tmp_path / f"{name}.parquet"))
+        data.save_to_disk(str(tmp_path / name))
+        return tmp_path / name
+
+    rte = write(["entailment", "not_entailment"], [0, 1], "rte")
+    for path in (rte, tmp_path / "rte.parquet"):
+        with pytest.raises(InputError, match=r"field 'label': 'label' holds classes \(0 entailment, 1 "
+                                             r"not_entailment\), not relevance: .* every 'entailment' pair would be a "
+                                             r"negative\. Flip them so that 1 is entailment"):
+            read_dataset(path)
+    mnli = write(["entailment", "neutral", "contradiction"], [0, 2], "mnli")
+    with pytest.raises(InputError, match=r"Keep the entailment pairs .*row\['label'\] == 0\)"):
+        read_dataset(mnli)
+    qqp = write(["not_duplicate", "duplicate"], [1, 0], "qqp")  # 1 is the match: read as it is
+    assert read_dataset(qqp).positives.height == 1

@@ -3,6 +3,7 @@
 from pipeline.lint.layouts import st_inputs
 from pipeline.lint.losses import CLASS
 from pipeline.lint.rule import ERROR, Finding, Rule
+from pipeline.readers.class_labels import classes_read_as_scores
 from pipeline.readers.pairs import NLI_FIX, nli_classes
 
 
@@ -24,4 +25,8 @@ class NliLabels(Rule):
         if label is None or len(inputs) < 2:
             return []
         found = nli_classes(inputs[0], inputs[1], table.frame[label])
-        return [self.found([], found, count=table.rows)] if found else []
+        if found:
+            return [self.found([], found, count=table.rows)]
+        # a ClassLabel whose 0 is a match (RTE's entailment), as `datasets` describes the column
+        described = classes_read_as_scores(label, table.source.classes.get(label))
+        return [self.found([], described[0], count=table.rows, fix=described[1])] if described else []
