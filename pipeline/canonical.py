@@ -77,15 +77,19 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
     # lengths is caught and the exact (slower) string join is used instead.
     long = long.with_columns(raw=pl.col("text").hash(), raw_bytes=pl.col("text").str.len_bytes())
     first_seen = long.select("raw", "raw_bytes", "text").filter(pl.col("raw").is_first_distinct())
-    mapping = normalize_texts(first_seen.lazy()).collect()
+    mapping = normalize_texts(first_seen.with_row_index("order").lazy()).collect()
     ids = long.drop("text").join(mapping.select("raw", "id", "raw_bytes", empty=pl.col("norm") == ""), on="raw",
                                  how="left", maintain_order="left", suffix="_mapped")
     if (ids["raw_bytes"] != ids["raw_bytes_mapped"]).any():
-        mapping = normalize_texts(long.lazy().select("text").unique()).collect()
+        distinct = long.lazy().select("text").unique(maintain_order=True).with_row_index("order")
+        mapping = normalize_texts(distinct).collect()
         ids = long.join(mapping.select("text", "id", empty=pl.col("norm") == ""), on="text", how="left",
                         maintain_order="left").drop("text")
     del long, first_seen  # the exploded texts: the largest table here, not held while the tables below are built
-    texts = mapping.filter(pl.col("norm") != "").select("id", text="norm")
+    # A text is written as the input first gives it (x², a code block's lines); its id is that of the normalised text,
+    # so that the forms which normalise alike (x2, one line) are one text.
+    texts = (mapping.filter(pl.col("norm") != "").sort("order").unique("id", keep="first", maintain_order=True)
+             .select("id", "text"))
     del mapping
     query_rows = ids.filter(pl.col("role") == "query")
     by_row = query_rows.filter(~pl.col("empty")).select("row", query_id="id")

@@ -19,8 +19,8 @@ def normalize_texts(texts: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def normalized(text: pl.Expr) -> pl.Expr:
-    """The text as prep stores and writes it: invisible format characters (`INVISIBLE`) removed, NFKC, whitespace
-    collapsed and stripped, case kept.
+    """The text as prep identifies it (its id is the hash of this) and compares it: invisible format characters
+    (`INVISIBLE`) removed, NFKC, whitespace collapsed and stripped, case kept. Texts are written as given.
 
     They are removed first, so that NFKC composes the characters they stood between. Zero width (non-)joiners,
     U+200C and U+200D, are kept: they change how Persian and Indic words are written and which emoji a sequence
@@ -30,9 +30,9 @@ def normalized(text: pl.Expr) -> pl.Expr:
 
 
 def uncased(text: pl.Expr, accents: bool = True) -> pl.Expr:
-    """The text as an uncased tokenizer (BERT's, all-MiniLM-L6-v2's) sees it: lowercased and, with `accents`,
-    without them (decomposed, combining marks dropped): texts equal here are one text to such an encoder."""
-    lowered = text.str.to_lowercase()
+    """The text as an uncased tokenizer (BERT's, all-MiniLM-L6-v2's) sees it: normalised, lowercased and, with
+    `accents`, without them (decomposed, combining marks dropped): texts equal here are one text to such an encoder."""
+    lowered = normalized(text).str.to_lowercase()
     return lowered.str.normalize("NFD").str.replace_all(r"\p{Mn}", "") if accents else lowered
 
 

@@ -70,14 +70,17 @@ def tiny_tokenizer(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def linked() -> Callable[[Canonical, str], dict[tuple[str, str], dict]]:
     """{(query text, doc text): the link's other columns} of canon.positives or canon.negatives (a positive's input
-    row left out: tests of the readers compare links across input formats)."""
+    row left out: tests of the readers compare links across input formats). The texts normalised: a canonical text
+    is the first form the input gives, and the links are between texts that normalise alike."""
+    from plain_norm import norm
+
 
     def links(canon: Canonical, table: str) -> dict[tuple[str, str], dict]:
         joined = (getattr(canon, table)
                   .join(canon.queries.rename({"text": "query"}), on="query_id")
                   .join(canon.corpus.rename({"text": "doc"}), on="doc_id")
                   .drop("query_id", "doc_id", "row", strict=False))
-        return {(row.pop("query"), row.pop("doc")): row for row in joined.iter_rows(named=True)}
+        return {(norm(row.pop("query")), norm(row.pop("doc"))): row for row in joined.iter_rows(named=True)}
 
     return links
 

@@ -105,13 +105,13 @@ def tables(canon: Canonical, **replace: pl.DataFrame) -> Canonical:
                         for name in ("queries", "corpus", "positives", "negatives", "rows", "empty")})
 
 
-@pytest.mark.parametrize("broken", ["duplicate_link", "unstripped_text", "unknown_source", "rank_zero"])
+@pytest.mark.parametrize("broken", ["duplicate_link", "blank_text", "unknown_source", "rank_zero"])
 def test_validate_rejects_broken_invariants(broken: str) -> None:
     canon = build_canonical(input_rows(["Q"], [["p"]], [["n"]])).validate()
     if broken == "duplicate_link":
         canon = tables(canon, positives=pl.concat([canon.positives, canon.positives]))
-    elif broken == "unstripped_text":
-        canon = tables(canon, queries=canon.queries.with_columns(text=pl.lit(" Q")))
+    elif broken == "blank_text":  # nothing left once normalised: such a text is an empty one, never a row
+        canon = tables(canon, queries=canon.queries.with_columns(text=pl.lit(" \u200b ")))
     elif broken == "unknown_source":
         canon = tables(canon, negatives=canon.negatives.with_columns(source=pl.lit("guessed")))
     else:

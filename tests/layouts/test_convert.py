@@ -263,6 +263,21 @@ def test_scored_pairs_to_labeled_list_and_back_keep_the_scores(write_table, conv
     assert kept == original - {("a dog runs", "stocks fell today", 0.0), ("a bird sings", "a bird is singing", 0.6)}
 
 
+def test_texts_are_written_as_given_and_texts_that_normalise_alike_are_one(write_table, convert_to, tmp_path):
+    """Written NFKC-normalised with whitespace collapsed, x² became x2 and a code block one line: the model trained on
+    texts it never sees at inference. Ids stay those of the normalised text: its first form is the one written."""
+    code = "def f(x):\n\treturn x  *  2"
+    rows = [{"query": "x² + y² = r²", "pos": ["E = mc²"], "neg": [code]},
+            {"query": "x2 + y2 = r2", "pos": ["E = mc2"], "neg": ["Größe von Österreich"]},  # the same ids
+            {"query": "what is ｶﾀｶﾅ", "pos": ["ﬁnancial ratios"], "neg": ["  padded  "]}]
+    manifest = convert_to(write_table("forms.jsonl", rows), layout="flag", negatives=1, all_negatives=True)
+    written = rows_of(tmp_path / "out")
+    assert [row["query"] for row in written] == ["x² + y² = r²", "what is ｶﾀｶﾅ"]
+    assert written[0]["pos"] == ["E = mc²"] and written[0]["neg"] == [code, "Größe von Österreich"]
+    assert written[1] == {"query": "what is ｶﾀｶﾅ", "pos": ["ﬁnancial ratios"], "neg": ["  padded  "]}
+    assert manifest["stages"][0]["rows_in"] == 3
+
+
 def test_pairs_of_one_label_are_warned_of(write_table, convert_to, prep, tmp_path):
     """ContrastiveLoss on pairs all labelled 1 only pulls texts together; CoSENT finds no pair to order."""
     positives = write_table("positives.jsonl", scored(("a cat sits", "a cat is sitting", 0.9),

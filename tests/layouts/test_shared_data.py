@@ -36,5 +36,7 @@ def test_sts_b_scored_pairs_keep_their_scores(shared_data, convert_to, tmp_path)
     expected = {}
     for row in rows:  # a repeated (sentence1, sentence2) keeps its first score, as the canonical model does
         expected.setdefault((norm(row["sentence1"]), norm(row["sentence2"])), row["score"])
-    assert {(r["sentence1"], r["sentence2"]): r["score"] for r in pairs} == expected
+    assert {(norm(r["sentence1"]), norm(r["sentence2"])): r["score"] for r in pairs} == expected
+    given = {row[role] for row in rows for role in ("sentence1", "sentence2")}
+    assert {r[role] for r in pairs for role in ("sentence1", "sentence2")} <= given, "texts are written as given"
     assert sum(score == 0 for score in expected.values()) > 100, "pairs scored 0 are kept, with or without a positive"

@@ -19,7 +19,7 @@ def test_txt_lines_are_taken_verbatim(write_table, tmp_path: Path) -> None:
     data = write_table("train.jsonl", ROWS)
     canon = read_dataset(data, corpus=corpus)
     assert set(canon.corpus["text"]) == {f"passage {i}" for i in range(5)} | {
-        "plain line", '"quoted", with a comma', "spaced out"}
+        "plain line", '"quoted", with a comma', "  spaced\tout  "}
     assert canon.positives.height == 5
     assert canon.sources == (data, corpus)
 

@@ -46,7 +46,7 @@ def flipped_bit(path: Path) -> None:
 
     chunk = pq.ParquetFile(path).metadata.row_group(0).column(1)  # the embedding column
     content = bytearray(path.read_bytes())
-    content[chunk.data_page_offset + chunk.total_compressed_size // 2] ^= 0x10
+    content[chunk.data_page_offset + chunk.total_compressed_size - 1] ^= 0x10  # the last page's data, not a header
     path.write_bytes(bytes(content))
 
 
