@@ -3,7 +3,6 @@ every row written has them, and accounted for in the manifest where they are not
 
 from __future__ import annotations
 
-import shlex
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -115,9 +114,7 @@ def mining_prompts_note(layout_name: str, columns: list[str], query: str | None,
         return None
     used = f"mined with the query prompt {query or ''!r} and the document prompt {document or ''!r}, not written"
     if layout_name == "flag":
-        flags = [f"--{role}_instruction_for_retrieval {shlex.quote(prompt)} --{role}_instruction_format '{{}}{{}}'"
-                 for role, prompt in (("query", query), ("passage", document)) if prompt]
-        return f"{used}: train with the same, FlagEmbedding {' '.join(flags)}"
+        return f"{used}: the load line gives them to FlagEmbedding (--query/passage_instruction_for_retrieval)"
     if layout_name == "labeled-list":  # a CrossEncoder reads (query, document) as one input: no prompt per role
         return f"{used} into the texts"
     by_column = {column: query if column == QUERY_COLUMN.get(layout_name, "anchor") else document

@@ -1,6 +1,8 @@
 """The parts of `manifest.json` that describe a run: filters, layout, scores (`pipeline.provenance`: inputs and
 versions; `pipeline.row_accounting`: the rows in, out and rejected per stage)."""
 
+import shlex
+
 import numpy as np
 import polars as pl
 
@@ -51,15 +53,17 @@ def _share(part: int, total: int) -> str:
     return ">99.9%" if part < total and part / total >= 0.9995 else f"{part / total:.1%}"
 
 
-def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = None) -> dict:
+def layout_summary(layout: Layout, config: RunConfig, scores_note: str | None = None,
+                   prompts: tuple[str | None, str | None] = (None, None)) -> dict:
     """What was written and how to load it; fill policy additions are stated, never hidden, and so is a
-    `scores_note` on input scores the output does not hold."""
+    `scores_note` on input scores the output does not hold. `prompts`: the (query, document) prompts mined with."""
     settings = config.layout
     splits = layout.splits if layout.splits is not None else {"train": layout.rows}
     files = flag_file_rows(layout.rows) if settings.layout == "flag" else {}
     if files:
         train_data = FLAG_FILE if FLAG_FILE in files else FLAG_FOLDER
-        load = f"FlagEmbedding: --train_data OUT/{train_data} --train_group_size {config.mining.negatives + 1}"
+        load = (f"FlagEmbedding: --train_data OUT/{train_data} --train_group_size {config.mining.negatives + 1}"
+                f"{flag_instructions(layout.rows.columns, *prompts)}")
     elif settings.shard_format == "parquet" and layout.splits is not None:
         load = ('DatasetDict({name: load_dataset("parquet", data_dir=f"OUT/data/{name}", split="train") '
                 f"for name in {sorted(splits)}}})")
@@ -111,3 +115,15 @@ def score_stats(values: np.ndarray) -> dict:
     quantiles = np.quantile(values, [0.1, 0.5, 0.9])
     return {"count": len(values), "mean": round(float(values.mean()), 4),
             **{f"p{q}": round(float(v), 4) for q, v in zip((10, 50, 90), quantiles, strict=True)}}
+
+
+def flag_instructions(columns: list[str], query: str | None, document: str | None) -> str:
+    """FlagEmbedding's instruction flags for the load line: the prompts mined with; and where no row holds a prompt,
+    an empty query instruction, since --same_dataset_within_batch (which the per-type files are for) puts the row's
+    prompt or --query_instruction_for_retrieval before each query, and the text 'None' where there is neither."""
+    flags = ""
+    if query or "prompt" not in columns:
+        flags += f" --query_instruction_for_retrieval {shlex.quote(query or '')} --query_instruction_format '{{}}{{}}'"
+    if document:
+        flags += f" --passage_instruction_for_retrieval {shlex.quote(document)} --passage_instruction_format '{{}}{{}}'"
+    return flags

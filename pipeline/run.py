@@ -148,7 +148,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         "scores": {"positives": score_stats(mined.positive_scores),
                    "chosen_negatives": chosen_stats(mined.negatives)},
         "layout": layout_summary(output.layout, config, run_scores_note(config.layout, canon.positives,
-                                                                         canon.negatives))
+                                                                         canon.negatives), prompts)
         | instructions_entry(canon, output.layout, config, prompts),
         "batches": output.batches,
         "timings_seconds": clock.timings,

@@ -165,7 +165,9 @@ def test_flag_writes_one_file_per_type_where_types_differ(write_table, convert_t
     manifest = convert_to(write_table("typed.jsonl", rows), layout="flag", group_size=2, negatives=1)
     folder = tmp_path / "out" / "train"
     assert not (tmp_path / "out" / "train.jsonl").exists()
-    assert manifest["layout"]["load"] == "FlagEmbedding: --train_data OUT/train --train_group_size 2"
+    # no row holds a prompt: --same_dataset_within_batch, which the files are for, would put 'None' before each query
+    assert manifest["layout"]["load"] == ("FlagEmbedding: --train_data OUT/train --train_group_size 2 "
+                                          "--query_instruction_for_retrieval '' --query_instruction_format '{}{}'")
     assert manifest["layout"]["files"] == {"train/0-only_1neg.jsonl": 2, "train/1-symmetric_class.jsonl": 1,
                                            "train/2-symmetric_class.jsonl": 1}
     written = {path.name: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]

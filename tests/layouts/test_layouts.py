@@ -115,7 +115,7 @@ def test_flag_has_exactly_group_size_minus_one_negatives(flag_data, convert_to, 
         # FlagEmbedding samples train_group_size - 1 negatives per query; with exactly that many none repeat.
         assert isinstance(row["pos"], list) and isinstance(row["neg"], list) and len(row["neg"]) == 2
         assert row["pos"] == POSITIVES[row["query"]] and set(row["neg"]) <= set(NEGATIVES[row["query"]])
-    assert manifest["layout"]["load"].endswith("--train_group_size 3")
+    assert "--train_group_size 3 --query_instruction_for_retrieval '' " in manifest["layout"]["load"]
     assert layout_stage(manifest)["rejected_by_reason"] == {"fewer_than_group_size_negatives": 1}
 
 

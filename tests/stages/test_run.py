@@ -712,6 +712,11 @@ def test_a_model_s_own_prompts_are_mined_with_as_st_s_miner_applies_them(data, t
     model = SentenceTransformer(str(model_path), device="cpu")
     query, positive = model.encode_query([row["anchor"]]), model.encode_document([row["positive"]])
     assert abs(float(model.similarity(query, positive)[0, 0]) - row["label"][0]) < 1e-4
+    flag = run(data, model_path, tmp_path, out="flag", layout=LayoutConfig(layout="flag"), relative_margin=None,
+               positive_neighbors=0, max_positive_rank=None, near_duplicate=1.0, negatives=1)
+    assert flag["layout"]["load"].endswith(
+        "--query_instruction_for_retrieval 'query: ' --query_instruction_format '{}{}' "
+        "--passage_instruction_for_retrieval 'passage: ' --passage_instruction_format '{}{}'")
     plain = run(data, tiny_model, tmp_path, out="plain", relative_margin=None, positive_neighbors=0,
                 max_positive_rank=None)
     assert plain["encoding"]["prompts"] == {"query": "", "document": ""} and "prompts_note" not in plain["layout"]

@@ -23,7 +23,7 @@ def test_flag_layout_mines_group_size_minus_one_negatives(data, tiny_model, tmp_
         assert len(row["neg"]) == 2 and not set(row["neg"]) & set(row["pos"])
     hamlet = next(row for row in rows if row["query"] == "who wrote hamlet")
     assert sorted(hamlet["pos"]) == ["hamlet was written by shakespeare", "shakespeare wrote the tragedy hamlet"]
-    assert manifest["layout"]["load"].endswith("--train_group_size 3")
+    assert "--train_group_size 3 --query_instruction_for_retrieval '' " in manifest["layout"]["load"]
 
 
 def test_flag_all_negatives_keeps_every_given_negative_beyond_k(data, tiny_model, tmp_path):
