@@ -66,7 +66,8 @@ def print_stages(stages: list[dict], target: Console) -> None:
 
 def print_layout(summary: dict, out: Path | str, target: Console) -> None:
     for key, label in (("note", "note"), ("scores_note", "note"), ("negatives_note", "note"),
-                       ("prompts_note", "note"), ("warning", "warning")):
+                       ("prompts_note", "note"), ("train_data_note", "note"), ("types_note", "note"),
+                       ("warning", "warning")):
         if key in summary:
             target.print(f"[yellow]{label}:[/] {escape(summary[key])}")
     for entry in summary.get("instructions", {}).values():

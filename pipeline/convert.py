@@ -13,6 +13,7 @@ from pipeline.errors import ConfigError
 from pipeline.input_rows import located_error
 from pipeline.instructions import instruction_summary
 from pipeline.layouts.empty_output import with_no_rows_warning
+from pipeline.layouts.flag_notes import typed_short_note, unmarked_note
 from pipeline.layouts.input_scores import convert_scores_note
 from pipeline.layouts.negatives_notes import cut_negatives_note, short_rows_fix
 from pipeline.layouts.selection import Selection
@@ -101,6 +102,10 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
     summary = layout_summary(output.layout, config, scores_note)
     if cut := cut_negatives_note(negatives, positives, config):
         summary["negatives_note"] = cut
+    if config.layout.layout == "flag":
+        short = typed_short_note(selection, selection.k) if config.layout.fill == "drop" else None
+        notes = {"train_data_note": unmarked_note(inputs.data), "types_note": short}
+        summary |= {key: note for key, note in notes.items() if note}
     if instructions := instruction_summary(canon, output.layout, config.layout.layout):
         summary["instructions"] = instructions
     # Scored pairs hold a query's negatives even when it has no positive (scored 0): those rows are not lost.

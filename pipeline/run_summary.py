@@ -6,6 +6,7 @@ import polars as pl
 from pipeline.canonical import Canonical
 from pipeline.config import MiningConfig, RunConfig
 from pipeline.instructions import instruction_summary, mining_prompts_note
+from pipeline.layouts.flag_notes import unmarked_note
 from pipeline.layouts.layout import Layout
 from pipeline.report.profile import duplicate_counts
 from pipeline.stages.dedupe import Links, cluster_sizes
@@ -35,8 +36,9 @@ def instructions_entry(canon: Canonical, layout: Layout, config: RunConfig, prom
     """The input's per-query prompts, and the `prompts` (query, document) the encoder mined with."""
     summary = instruction_summary(canon, layout, config.layout.layout)
     columns = layout.rows.columns if layout.splits is None else next(iter(layout.splits.values())).columns
-    note = mining_prompts_note(config.layout.layout, columns, *prompts)
-    return ({"instructions": summary} if summary else {}) | ({"prompts_note": note} if note else {})
+    notes = {"prompts_note": mining_prompts_note(config.layout.layout, columns, *prompts),
+             "train_data_note": unmarked_note(canon.sources[0]) if config.layout.layout == "flag" else None}
+    return ({"instructions": summary} if summary else {}) | {key: note for key, note in notes.items() if note}
 
 
 def dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, threshold: float,

@@ -34,8 +34,13 @@ def convert_scores_note(config: LayoutConfig, selection: Selection) -> str | Non
     """prep convert: the input's scores are kept with --scores only, which it may not have been given."""
     if config.binary:
         return binary_note(selection.positives)
-    if config.scores or config.layout not in SCORED or selection.missing_scores():
-        return None  # kept, or 1/0 asked for, or nowhere to keep them, or --scores would refuse the missing ones
+    if config.scores or config.layout not in SCORED:
+        return None  # kept, or 1/0 asked for, or nowhere to keep them
+    if missing := selection.missing_scores():
+        scored = selection.positives["score"].is_not_null().sum() + selection.negatives["score"].is_not_null().sum()
+        return None if not scored else (
+            f"{scored:,} (query, text) pairs have the input's scores and {missing:,} none: they are left out, as "
+            "--scores keeps scores only where every pair has one (a teacher's, --teacher, scores them all)")
     if not has_graded_scores(selection.positives, selection.negatives):
         return None
     if config.layout in AS_LABELS:

@@ -280,6 +280,31 @@ def test_texts_are_written_as_given_and_texts_that_normalise_alike_are_one(write
     assert manifest["stages"][0]["rows_in"] == 3
 
 
+def test_what_a_flag_output_cannot_carry_from_its_input_is_said(write_table, convert_to, tmp_path):
+    """FlagEmbedding turns off in-batch negatives for a --train_data named *no_in_batch_neg, and trains only_1neg rows
+    with one negative; OUT/train.jsonl lost the mark, and the rows of one negative were rejected without a word."""
+    folder = tmp_path / "classification-no_in_batch_neg"
+    folder.mkdir()
+    rows = [{"query": f"query {i}", "pos": ["the shared label"], "neg": [f"other {i}"], "type": "only_1neg"}
+            for i in range(3)]
+    (folder / "banking.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    manifest = convert_to(folder, layout="flag", negatives=3)
+    assert "OUT/train-no_in_batch_neg.jsonl" in manifest["layout"]["train_data_note"]
+    assert manifest["layout"]["types_note"].startswith(
+        "3 queries of FlagEmbedding type only_1neg hold fewer than 3 negatives and are rejected")
+    kept = convert_to(folder, out="kept", layout="flag", negatives=3, fill="repeat")["layout"]
+    assert "types_note" not in kept and "train_data_note" in kept
+    plain = write_table("plain.jsonl", [{**row, "type": "normal"} for row in rows])
+    assert not {"types_note", "train_data_note"} & set(convert_to(plain, out="plain", layout="flag")["layout"])
+
+
+def test_scores_that_only_part_of_the_input_has_are_said_to_be_left_out(write_table, convert_to):
+    rows = [{"query": "q1", "pos": ["p1"], "neg": ["n1"], "pos_scores": [0.9], "neg_scores": [0.2]},
+            {"query": "q2", "pos": ["p2"], "neg": ["n2"]}]
+    note = convert_to(write_table("mixed.jsonl", rows), layout="flag", negatives=1)["layout"]["scores_note"]
+    assert note.startswith("2 (query, text) pairs have the input's scores and 2 none: they are left out")
+
+
 def test_pairs_of_one_label_are_warned_of(write_table, convert_to, prep, tmp_path):
     """ContrastiveLoss on pairs all labelled 1 only pulls texts together; CoSENT finds no pair to order."""
     positives = write_table("positives.jsonl", scored(("a cat sits", "a cat is sitting", 0.9),
