@@ -47,10 +47,13 @@ def test_convert_notes_graded_scores_that_scores_would_keep(layout: LayoutConfig
     assert convert_scores_note(layout, selection(links(4.5), links(0.0))) == expected
 
 
-def test_convert_notes_nothing_for_binary_or_missing_scores() -> None:
+def test_convert_notes_nothing_for_binary_scores_and_says_partial_ones_are_left_out() -> None:
     labels = LayoutConfig(layout="labeled-pair")
     assert convert_scores_note(labels, selection(links(1.0), links(0.0))) is None
-    assert convert_scores_note(labels, selection(links(4.5, None), links(0.0))) is None  # --scores would refuse
+    # --scores would refuse them: the scores some pairs have are left out, and said to be
+    assert convert_scores_note(labels, selection(links(4.5, None), links(0.0))).startswith(
+        "2 (query, text) pairs have the input's scores and 1 none: they are left out")
+    assert convert_scores_note(labels, selection(links(None), links(None))) is None  # no scores: nothing lost
 
 
 def test_run_notes_the_input_scores_it_replaces_or_leaves_out() -> None:
