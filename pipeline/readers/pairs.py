@@ -85,7 +85,8 @@ def _scores(frame: pl.DataFrame, column: str, path: Path, unit: str) -> pl.Serie
     """The score column as floats; a missing or non-numeric score is an error, never a silent negative."""
     raw = frame[column]
     readable = raw.dtype in (pl.String, pl.Boolean) or raw.dtype.is_numeric()
-    score = raw.cast(pl.Float64, strict=False) if readable else None
+    text = raw.str.strip_chars() if raw.dtype == pl.String else raw  # ' 3.0 ', as pandas (and datasets) read it
+    score = text.cast(pl.Float64, strict=False) if readable else None
     if score is None:
         raise InputError(path, f"expected numbers, the column holds {raw.dtype}", field=column)
     unreadable = score.is_null() | score.is_nan() | score.is_infinite()

@@ -241,3 +241,9 @@ def test_class_labels_whose_zero_is_a_match_are_refused(tmp_path) -> None:
         read_dataset(mnli)
     qqp = write(["not_duplicate", "duplicate"], [1, 0], "qqp")  # 1 is the match: read as it is
     assert read_dataset(qqp).positives.height == 1
+
+
+def test_a_csv_score_padded_with_spaces_is_a_number(write_table, linked) -> None:
+    """datasets' CSV loader (pandas) reads ' 3.0 ' as 3.0, and so trains on it; prep refused it."""
+    path = write_table("pairs.csv", [{"sentence1": "a cat", "sentence2": "a kitten", "score": " 3.0 "}])
+    assert linked(read_dataset(path), "positives") == {("a cat", "a kitten"): {"score": 3.0}}
