@@ -25,6 +25,7 @@ from pipeline.lint.rules.near_duplicate_query import NearDuplicateQuery
 from pipeline.lint.rules.nli_labels import NliLabels
 from pipeline.lint.rules.one_label_list import OneLabelList
 from pipeline.lint.rules.padding_negative import PaddingNegative
+from pipeline.lint.rules.placeholder_text import PlaceholderText
 from pipeline.lint.rules.positive_in_negatives import PositiveInNegatives
 from pipeline.lint.rules.query_in_earlier_file import QueryInEarlierFile
 from pipeline.lint.rules.ragged_negatives import RaggedNegatives
@@ -59,6 +60,7 @@ RULES: tuple[Rule, ...] = (
     LossIncompatible(),
     ScoreRange(),
     EmptyText(),
+    PlaceholderText(),
     ControlCharacters(),
     Mojibake(),
     AnchorEqualsPositive(),

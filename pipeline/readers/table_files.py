@@ -79,15 +79,22 @@ def unsupported_file_type(path: Path, accepted: tuple[str, ...] = ()) -> InputEr
                             f"{suffixes[-1]}")
 
 
+# The cells pandas reads as missing, and so datasets' CSV loader, which trains on them as nulls: read so here too,
+# never as the text "NULL" (pandas' STR_NA_VALUES but the empty cell, which is an empty text below).
+MISSING = ["#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
+           "NULL", "NaN", "None", "n/a", "nan", "null"]
+
+
 def _scan_csv(path: Path) -> pl.LazyFrame:
     # CSV cannot tell a missing value from an empty one: both are empty texts, counted as such.
-    return pl.scan_csv(path, infer_schema=False, empty_string_is_null=False)
+    return pl.scan_csv(path, infer_schema=False, empty_string_is_null=False, null_values=MISSING)
 
 
 def _scan_tsv(path: Path) -> pl.LazyFrame:
     # TSV has no quoting (IANA; MS MARCO, BEIR): a text may start with a quote, which CSV rules would read as a
     # quoted field running on over the next tabs and lines.
-    return pl.scan_csv(path, separator="\t", quote_char=None, infer_schema=False, empty_string_is_null=False)
+    return pl.scan_csv(path, separator="\t", quote_char=None, infer_schema=False, empty_string_is_null=False,
+                       null_values=MISSING)
 
 
 SCANNERS: dict[str, Callable[[Path], pl.LazyFrame]] = {

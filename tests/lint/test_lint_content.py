@@ -275,3 +275,14 @@ def test_queries_that_differ_only_in_case_are_one_query_to_an_uncased_tokenizer(
                                "sees one text) (3 distinct "
                                "queries in 5 rows)")
     assert "`prep run` merges repeats after normalisation, which keeps case" in finding.fix  # it does not merge them
+
+
+def test_an_export_s_missing_value_is_a_null_in_csv_and_a_placeholder_elsewhere(lint_records) -> None:
+    """pandas, and so datasets' CSV loader, reads NULL, N/A or nan as a missing value; prep read the word as a text,
+    and trained 'NULL' as a hard negative. In JSON it is a string to datasets too: lint warns of it."""
+    rows = [{"anchor": "who wrote dune", "positive": "Frank Herbert", "negative_1": "Mars", "negative_2": value}
+            for value in ("NULL", "N/A", "Venus")]
+    csv = lint_records(rows, "export.csv")
+    assert "null negatives" in one(csv, "empty-text").message and not by_rule(csv, "placeholder-text")
+    finding = one(lint_records(rows, "export.jsonl"), "placeholder-text")
+    assert finding.count == 2 and "negative 2" in finding.message and finding.severity == "warning"

@@ -126,7 +126,7 @@ def test_stsbenchmark(shared_data: Path, linked) -> None:
 def test_nan_score_is_rejected_not_made_a_negative(write_table) -> None:
     path = write_table("pairs.csv", [{"sentence1": "a", "sentence2": "b", "score": "0.5"},
                                      {"sentence1": "c", "sentence2": "d", "score": "nan"}])
-    with pytest.raises(InputError, match=r"pairs\.csv, row 2, field 'score': 'nan' is not a number"):
+    with pytest.raises(InputError, match=r"pairs\.csv, row 2, field 'score': is null; expected a number"):
         read_dataset(path, "pairs")
 
 
