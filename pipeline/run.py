@@ -125,7 +125,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
                                 pl.concat([ranked_low, anchors], how="diagonal_relaxed"), query_copies)
     clock.lap("layout")
     # named as `prep report --model` names it, so that report.json is the `prep report` of the output
-    counter = counter_of_model(encoder.model, config.encoder.model or "all-MiniLM-L6-v2")
+    counter = replace(counter_of_model(encoder.model, config.encoder.model or "all-MiniLM-L6-v2"), prompts=prompts)
     manifest = {
         "inputs": describe_inputs([inputs.data] + ([inputs.corpus] if inputs.corpus else []), inputs.split),
         "config": config.to_dict(),

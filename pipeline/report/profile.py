@@ -59,7 +59,7 @@ def text_tokens(canon: Canonical, counter: TokenCounter, sample: int) -> dict:
         chosen = ids.bottom_k(sample).to_frame("id")
         key = table.columns[0]
         texts = table.join(chosen.rename({"id": key}), on=key, how="semi").sort(key)
-        lengths = pl.Series("tokens", counter.count(texts["text"].to_list()), dtype=pl.Int64)
+        lengths = pl.Series("tokens", counter.count(texts["text"].to_list(), role), dtype=pl.Int64)
         result[role] = {
             "texts": ids.len(),
             "sampled": texts.height < ids.len(),

@@ -17,8 +17,12 @@ class TokenCounter:
     max_seq_length: int | None  # None: the model never truncates (StaticEmbedding)
     name: str
     special_tokens: bool = True  # StaticEmbedding adds none
+    prompts: tuple[str | None, str | None] = (None, None)  # (query, document) put before the texts, as encoded
 
-    def count(self, texts: list[str]) -> np.ndarray:
+    def count(self, texts: list[str], role: str = "document") -> np.ndarray:
+        prompt = self.prompts[0 if role == "query" else 1]
+        if prompt:
+            texts = [prompt + text for text in texts]
         # no offsets: faster, same ids
         encodings = self.tokenizer.encode_batch_fast(texts, add_special_tokens=self.special_tokens)
         return np.fromiter((len(encoding.ids) for encoding in encodings), dtype=np.int64, count=len(texts))

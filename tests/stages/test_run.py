@@ -720,6 +720,9 @@ def test_a_model_s_own_prompts_are_mined_with_as_st_s_miner_applies_them(data, t
     plain = run(data, tiny_model, tmp_path, out="plain", relative_margin=None, positive_neighbors=0,
                 max_positive_rank=None)
     assert plain["encoding"]["prompts"] == {"query": "", "document": ""} and "prompts_note" not in plain["layout"]
+    # the report's token lengths are those of the texts as encoded, prompt and all
+    tokens = [json.loads((tmp_path / out / "report.json").read_text())["text_tokens"] for out in ("out", "plain")]
+    assert tokens[0]["query"]["max"] > tokens[1]["query"]["max"]
 
 
 def test_role_prompts_follow_encode_query_and_encode_document():
