@@ -23,6 +23,7 @@ from pipeline.lint.rules.mojibake import Mojibake
 from pipeline.lint.rules.near_duplicate_negative import NearDuplicateNegative
 from pipeline.lint.rules.near_duplicate_query import NearDuplicateQuery
 from pipeline.lint.rules.nli_labels import NliLabels
+from pipeline.lint.rules.non_finite_score import NonFiniteScore
 from pipeline.lint.rules.one_label_list import OneLabelList
 from pipeline.lint.rules.padding_negative import PaddingNegative
 from pipeline.lint.rules.placeholder_text import PlaceholderText
@@ -59,6 +60,7 @@ RULES: tuple[Rule, ...] = (
     ColumnOrder(),
     LossIncompatible(),
     ScoreRange(),
+    NonFiniteScore(),
     EmptyText(),
     PlaceholderText(),
     ControlCharacters(),

@@ -286,3 +286,17 @@ def test_an_export_s_missing_value_is_a_null_in_csv_and_a_placeholder_elsewhere(
     assert "null negatives" in one(csv, "empty-text").message and not by_rule(csv, "placeholder-text")
     finding = one(lint_records(rows, "export.jsonl"), "placeholder-text")
     assert finding.count == 2 and "negative 2" in finding.message and finding.severity == "warning"
+
+
+def test_nan_or_infinite_scores_are_an_error(lint_records) -> None:
+    """prep report, run and convert stop at them; lint, the CI gate, passed them (0 errors)."""
+    lists = [{"query": "q", "docs": ["a", "b"], "labels": [float("nan"), 0.0]},
+             {"query": "r", "docs": ["c", "d"], "labels": [1.0, 0.0]}]
+    finding = one(lint_records(lists, "lists.parquet"), "non-finite-score")
+    assert finding.rows == (1,) and "column 'labels' holds NaN or infinite numbers" in finding.message
+    flag = [{"query": "q", "pos": ["p"], "neg": ["n"], "pos_scores": [1.0], "neg_scores": [float("inf")]}]
+    assert one(lint_records(flag, "flag.parquet"), "non-finite-score").rows == (1,)
+    pairs = [{"sentence1": "a", "sentence2": "b", "score": float("-inf")}, {"sentence1": "c", "sentence2": "d",
+                                                                            "score": 0.5}]
+    assert one(lint_records(pairs, "pairs.parquet"), "non-finite-score").rows == (1,)
+    assert not by_rule(lint_records(lists[1:], "clean.parquet"), "non-finite-score")
