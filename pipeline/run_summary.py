@@ -35,6 +35,10 @@ def index_summary(kind: str, documents: int, mined: MiningResult, config: Mining
 def instructions_entry(canon: Canonical, layout: Layout, config: RunConfig, prompts: tuple) -> dict:
     """The input's per-query prompts, and the `prompts` (query, document) the encoder mined with."""
     summary = instruction_summary(canon, layout, config.layout.layout)
+    if summary and "prompt" in summary:  # the input's own prompts are the trainer's; mining used one for all queries
+        said = f"the query prompt {prompts[0]!r}" if prompts[0] else "no prompt"
+        summary["prompt"]["note"] = (f"{summary['prompt'].get('note', '')}; mining encoded every query with {said}, "
+                                     "not the input's per-query prompts ([encoder] query_prompt sets one)").lstrip("; ")
     columns = layout.rows.columns if layout.splits is None else next(iter(layout.splits.values())).columns
     notes = {"prompts_note": mining_prompts_note(config.layout.layout, columns, *prompts),
              "train_data_note": unmarked_note(canon.sources[0]) if config.layout.layout == "flag" else None}

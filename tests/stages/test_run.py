@@ -742,3 +742,16 @@ def test_role_prompts_follow_encode_query_and_encode_document():
     only_default = model({"doc": "passage: "}, default="doc")  # no role prompt: encode()'s default applies to both
     assert role_prompt(only_default, None, QUERY_PROMPTS) == role_prompt(only_default, None, DOCUMENT_PROMPTS) == \
         "passage: "
+
+
+def test_the_input_s_per_query_prompts_are_said_not_to_be_mined_with(data, tiny_model, tmp_path):
+    """FlagEmbedding's rows carry an instruction per query for the trainer; mining encodes every query with one."""
+    from mining_data import config_for
+
+    prompted = tmp_path / "prompted.jsonl"
+    prompted.write_text("".join(json.dumps({**row, "prompt": "Retrieve passages: "}) + "\n" for row in ROWS))
+    config = config_for(tiny_model, tmp_path / "cache", layout=LayoutConfig(layout="flag"))
+    manifest = run_pipeline(RunInputs(prompted, corpus=data[1]), config, tmp_path / "out")
+    assert manifest["layout"]["instructions"]["prompt"]["note"].endswith(
+        "; mining encoded every query with no prompt, not the input's per-query prompts ([encoder] query_prompt sets "
+        "one)")
