@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from pipeline.errors import InputError
+from pipeline.readers.names import separator_hint
 
 if TYPE_CHECKING:
     import _csv
@@ -30,7 +31,7 @@ def first_short_row(path: Path, candidates: pl.Series) -> InputError | None:
     wanted = set(candidates.to_list())
     header, rows = _csv_rows(path)
     found = ((number, fields) for number, fields in takewhile(lambda row: row[0] <= last, rows)
-             if number in wanted and fields < header)
+             if number in wanted and fields < len(header))
     return _csv_error(path, header, next(found, None))
 
 
@@ -44,7 +45,7 @@ def first_long_row(path: Path) -> InputError | None:
         except pl.exceptions.PolarsError:  # invalid UTF-8: first_bad_utf8 names its line
             return None
     header, rows = _csv_rows(path)
-    return _csv_error(path, header, next(((number, fields) for number, fields in rows if fields > header), None))
+    return _csv_error(path, header, next(((number, fields) for number, fields in rows if fields > len(header)), None))
 
 
 def _tsv_rows(path: Path, last: int | None = None) -> tuple[int, pl.LazyFrame]:
@@ -66,11 +67,11 @@ def _tsv_error(path: Path, header: int, found: pl.LazyFrame) -> InputError | Non
     return InputError(path, f"{fields} tab-separated fields, the header has {header}", row=number)
 
 
-def _csv_rows(path: Path) -> tuple[int, Iterator[tuple[int, int]]]:
-    """The header's fields and the (number, fields) of every row, blank ones aside, counted by the csv module: a
+def _csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, int]]]:
+    """The header's names and the (number, fields) of every row, blank ones aside, counted by the csv module: a
     quoted field may hold commas and newlines, and a record is numbered as Polars numbers it."""
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        header = len(next(csv_reader(handle), []))
+        header = next(csv_reader(handle), [])
 
     def rows() -> Iterator[tuple[int, int]]:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
@@ -87,8 +88,10 @@ def csv_reader(lines: Iterable[str], strict: bool = False) -> "_csv.Reader":
     return csv.reader(lines, strict=strict)
 
 
-def _csv_error(path: Path, header: int, found: tuple[int, int] | None) -> InputError | None:
+def _csv_error(path: Path, header: list[str], found: tuple[int, int] | None) -> InputError | None:
     if found is None:
         return None
     number, fields = found
-    return InputError(path, f"{fields} comma-separated fields, the header has {header}", row=number)
+    hint = separator_hint(header)  # a ';'-separated export: the header is one name
+    return InputError(path, f"{fields} comma-separated fields, the header has {len(header)}"
+                      f"{f'. {hint}' if hint else ''}", row=number)

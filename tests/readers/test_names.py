@@ -32,6 +32,15 @@ def test_lint_of_a_layout_says_so_too(tmp_path: Path) -> None:
         lint(path, LintOptions(fmt="pairs"))
 
 
+def test_a_row_that_reads_as_more_fields_than_the_header_says_so_too(tmp_path: Path) -> None:
+    """Texts with commas in a ';'-separated export: the row, not the header, fails first, as lint reads every column."""
+    path = tmp_path / "train.csv"
+    path.write_text("anchor;positive;negative\nq, x;p, y, z;n\n")
+    with pytest.raises(InputError, match=r"row 1: 4 comma-separated fields, the header has 1\. The file looks "
+                                         r"';'-separated"):
+        lint(path, LintOptions())
+
+
 def test_a_header_of_one_other_column_has_no_hint(tmp_path: Path) -> None:
     path = tmp_path / "train.csv"
     path.write_text("text\nq1\n")
