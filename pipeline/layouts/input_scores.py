@@ -34,6 +34,8 @@ def convert_scores_note(config: LayoutConfig, selection: Selection) -> str | Non
     """prep convert: the input's scores are kept with --scores only, which it may not have been given."""
     if config.binary:
         return binary_note(selection.positives)
+    if config.scores and config.layout == "labeled-pair" and not config.teacher:
+        return _scale_note(selection)
     if config.scores or config.layout not in SCORED:
         return None  # kept, or 1/0 asked for, or nowhere to keep them
     if missing := selection.missing_scores():
@@ -47,6 +49,17 @@ def convert_scores_note(config: LayoutConfig, selection: Selection) -> str | Non
         return "the input has scores; --scores keeps them, without it positives are 1.0 and negatives 0.0"
     return ("the input has scores; --scores keeps them (n-tuple: the label list, flag: pos_scores/neg_scores), "
             "without it they are left out")
+
+
+def _scale_note(selection: Selection) -> str | None:
+    """Scores kept beyond -1..1 (STS-B's 0-5): CoSENT and AnglE read any scale, CosineSimilarityLoss's targets are
+    cosines, which these are not."""
+    scores = pl.concat([selection.positives["score"], selection.negatives["score"]]).drop_nulls()
+    if scores.is_empty() or (scores.min() >= -1 and scores.max() <= 1):
+        return None
+    return (f"the scores kept run from {scores.min():g} to {scores.max():g}: CoSENTLoss and AnglELoss read any "
+            "scale; for CosineSimilarityLoss rescale them to -1..1 (`prep lint OUT --loss CosineSimilarityLoss` "
+            "gives the map)")
 
 
 # FlagEmbedding's knowledge distillation takes the softmax of a row's scores as written, with no temperature.

@@ -40,7 +40,9 @@ def test_only_scores_other_than_1_and_0_are_graded() -> None:
     (LayoutConfig(layout="labeled-list"), LABELS),
     (LayoutConfig(layout="n-tuple"), "the input has scores; --scores keeps them (n-tuple: the label list, flag: "
                                      "pos_scores/neg_scores), without it they are left out"),
-    (LayoutConfig(layout="labeled-pair", scores=True), None),  # kept
+    (LayoutConfig(layout="labeled-pair", scores=True),  # kept, and beyond a cosine's range
+     "the scores kept run from 0 to 4.5: CoSENTLoss and AnglELoss read any scale; for CosineSimilarityLoss rescale "
+     "them to -1..1 (`prep lint OUT --loss CosineSimilarityLoss` gives the map)"),
     (LayoutConfig(layout="triplet"), None),  # no score column to keep them in
 ])
 def test_convert_notes_graded_scores_that_scores_would_keep(layout: LayoutConfig, expected: str | None) -> None:
@@ -79,3 +81,11 @@ def test_binary_says_how_many_weak_pairs_it_labels_1() -> None:
     assert convert_scores_note(binary, selection(links(1.0, 1.0), links(0.0))) is None  # 1/0 labels lose nothing
     assert convert_scores_note(binary, selection(links(0.7, 0.9), links(0.0))) is None  # none below half of 0.9
     assert convert_scores_note(binary, selection(links(-1.0, -5.0), links(-9.0))) is None  # logits: no 0-up scale
+
+
+def test_pair_scores_kept_beyond_a_cosine_s_range_are_noted() -> None:
+    """STS-B's 0-5 kept by --scores trains CosineSimilarityLoss towards cosines of 5 (a loss of 7.7, no error)."""
+    kept = LayoutConfig(layout="labeled-pair", scores=True)
+    assert convert_scores_note(kept, selection(links(4.5, 2.0), links(0.0))).startswith(
+        "the scores kept run from 0 to 4.5: CoSENTLoss and AnglELoss read any scale")
+    assert convert_scores_note(kept, selection(links(0.9), links(-0.2))) is None
