@@ -65,9 +65,9 @@ def print_stages(stages: list[dict], target: Console) -> None:
 
 
 def print_layout(summary: dict, out: Path | str, target: Console) -> None:
-    for key, label in (("note", "note"), ("scores_note", "note"), ("negatives_note", "note"),
-                       ("prompts_note", "note"), ("train_data_note", "note"), ("types_note", "note"),
-                       ("warning", "warning")):
+    notes = ("note", "scores_note", "negatives_note", "prompts_note", "passage_prompt_note", "train_data_note",
+             "types_note")
+    for key, label in (*((note, "note") for note in notes), ("warning", "warning")):
         if key in summary:
             target.print(f"[yellow]{label}:[/] {escape(summary[key])}")
     for entry in summary.get("instructions", {}).values():

@@ -125,7 +125,8 @@ def _fail_on_nan_score(frame: pl.DataFrame, rows: InputRows, role: str) -> None:
     value = pl.element().cast(pl.Float64)
     bad = frame.filter(pl.col(scores).list.eval(value.is_nan() | value.is_infinite()).list.any())
     if bad.height:
-        first = next(score for score in bad[scores][0] if score != score or abs(score) == float("inf"))
+        first = next(score for score in bad[scores][0]
+                     if score is not None and (score != score or abs(score) == float("inf")))
         raise rows.error(f"holds {'NaN' if first != first else first}; expected finite numbers", bad["row"][0],
                          scores)
 
@@ -138,4 +139,6 @@ def fail_on_null_text(long: pl.DataFrame, rows: InputRows) -> None:
         first = long.filter(pl.col("text").is_null()).sort("row").row(0, named=True)
         # a query is one field, which a misspelled key leaves null too; the other texts are items of lists
         state = "is missing or null" if first["role"] == "query" else "is null"
+        if rows.path.suffix.lower() in {".csv", ".tsv"}:
+            state += " (an empty cell, or one that pandas and datasets read as missing: NA, N/A, NULL, None, nan)"
         raise rows.error(f"{state}; expected text", first["row"], first["role"])

@@ -121,3 +121,15 @@ def mining_prompts_note(layout_name: str, columns: list[str], query: str | None,
                  for column in columns if column not in ("label", "score")}
     prompts = {column: prompt for column, prompt in by_column.items() if prompt}
     return f"{used} into the texts: train with the same, SentenceTransformerTrainingArguments(prompts={prompts!r})"
+
+
+def passed_over_note(declared: dict[str, str], document: str | None) -> str | None:
+    """ST 6 gives every model a "document" prompt ("" where its config has none), which encode_document takes before
+    "passage" or "corpus": a model saved with E5's {"query": "query: ", "passage": "passage: "} has its documents
+    encoded without "passage: ", by ST's miner and so by prep. Say so where that happened."""
+    name = next((name for name in ("passage", "corpus") if declared.get(name)), None)
+    if document or name is None:
+        return None
+    return (f"the model declares a '{name}' prompt ({declared[name]!r}), which ST's encode_document passes over for "
+            f"its 'document' prompt (''): documents were mined without it; [encoder] document_prompt = "
+            f"{declared[name]!r} uses it")

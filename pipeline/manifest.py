@@ -118,12 +118,12 @@ def score_stats(values: np.ndarray) -> dict:
 
 
 def flag_instructions(columns: list[str], query: str | None, document: str | None) -> str:
-    """FlagEmbedding's instruction flags for the load line: the prompts mined with; and where no row holds a prompt,
-    an empty query instruction, since --same_dataset_within_batch (which the per-type files are for) puts the row's
-    prompt or --query_instruction_for_retrieval before each query, and the text 'None' where there is neither."""
-    flags = ""
-    if query or "prompt" not in columns:
-        flags += f" --query_instruction_for_retrieval {shlex.quote(query or '')} --query_instruction_format '{{}}{{}}'"
+    """FlagEmbedding's instruction flags for the load line: the prompts mined with, and a query instruction always.
+    Where rows hold a prompt, FlagEmbedding reads it in place of the instruction, but outside
+    --same_dataset_within_batch only once the instruction is set (to anything); where none does,
+    --same_dataset_within_batch (which the per-type files are for) puts the text 'None' before each query without it."""
+    instruction = query if query and "prompt" not in columns else ""
+    flags = f" --query_instruction_for_retrieval {shlex.quote(instruction)} --query_instruction_format '{{}}{{}}'"
     if document:
         flags += f" --passage_instruction_for_retrieval {shlex.quote(document)} --passage_instruction_format '{{}}{{}}'"
     return flags

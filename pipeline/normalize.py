@@ -31,9 +31,12 @@ def normalized(text: pl.Expr) -> pl.Expr:
 
 def uncased(text: pl.Expr, accents: bool = True) -> pl.Expr:
     """The text as an uncased tokenizer (BERT's, all-MiniLM-L6-v2's) sees it: normalised, lowercased and, with
-    `accents`, without them (decomposed, combining marks dropped): texts equal here are one text to such an encoder."""
-    lowered = normalized(text).str.to_lowercase()
-    return lowered.str.normalize("NFD").str.replace_all(r"\p{Mn}", "") if accents else lowered
+    `accents`, without them: texts equal here are one text to such an encoder. Without accents one compatibility
+    decomposition (NFKD) does NFKC's work and the accents' in one pass over the text."""
+    if not accents:
+        return normalized(text).str.to_lowercase()
+    return (text.str.replace_all(INVISIBLE, "").str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
+            .str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars())
 
 
 def text_id(norm: pl.Expr) -> pl.Expr:

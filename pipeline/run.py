@@ -149,7 +149,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
                    "chosen_negatives": chosen_stats(mined.negatives)},
         "layout": layout_summary(output.layout, config, run_scores_note(config.layout, canon.positives,
                                                                          canon.negatives), prompts)
-        | instructions_entry(canon, output.layout, config, prompts),
+        | instructions_entry(canon, output.layout, config, prompts, encoder.model.prompts),
         "batches": output.batches,
         "timings_seconds": clock.timings,
         "peak_rss_mib": clock.peak_rss,  # the process's peak so far at the end of each stage

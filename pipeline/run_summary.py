@@ -5,7 +5,7 @@ import polars as pl
 
 from pipeline.canonical import Canonical
 from pipeline.config import MiningConfig, RunConfig
-from pipeline.instructions import instruction_summary, mining_prompts_note
+from pipeline.instructions import instruction_summary, mining_prompts_note, passed_over_note
 from pipeline.layouts.flag_notes import unmarked_note
 from pipeline.layouts.layout import Layout
 from pipeline.report.profile import duplicate_counts
@@ -32,8 +32,10 @@ def index_summary(kind: str, documents: int, mined: MiningResult, config: Mining
             "target_reached": reached, "note": note}
 
 
-def instructions_entry(canon: Canonical, layout: Layout, config: RunConfig, prompts: tuple) -> dict:
-    """The input's per-query prompts, and the `prompts` (query, document) the encoder mined with."""
+def instructions_entry(canon: Canonical, layout: Layout, config: RunConfig, prompts: tuple,
+                       declared: dict[str, str]) -> dict:
+    """The input's per-query prompts, the `prompts` (query, document) the encoder mined with, and a prompt the model
+    `declared` that it passed over."""
     summary = instruction_summary(canon, layout, config.layout.layout)
     if summary and "prompt" in summary:  # the input's own prompts are the trainer's; mining used one for all queries
         said = f"the query prompt {prompts[0]!r}" if prompts[0] else "no prompt"
@@ -41,6 +43,7 @@ def instructions_entry(canon: Canonical, layout: Layout, config: RunConfig, prom
                                      "not the input's per-query prompts ([encoder] query_prompt sets one)").lstrip("; ")
     columns = layout.rows.columns if layout.splits is None else next(iter(layout.splits.values())).columns
     notes = {"prompts_note": mining_prompts_note(config.layout.layout, columns, *prompts),
+             "passage_prompt_note": passed_over_note(declared, prompts[1]),
              "train_data_note": unmarked_note(canon.sources[0]) if config.layout.layout == "flag" else None}
     return ({"instructions": summary} if summary else {}) | {key: note for key, note in notes.items() if note}
 

@@ -40,7 +40,8 @@ def convert_scores_note(config: LayoutConfig, selection: Selection) -> str | Non
         return None  # kept, or 1/0 asked for, or nowhere to keep them
     if missing := selection.missing_scores():
         scored = selection.positives["score"].is_not_null().sum() + selection.negatives["score"].is_not_null().sum()
-        return None if not scored else (
+        graded = has_graded_scores(selection.positives.drop_nulls("score"), selection.negatives.drop_nulls("score"))
+        return None if not (scored and graded) else (
             f"{scored:,} (query, text) pairs have the input's scores and {missing:,} none: they are left out, as "
             "--scores keeps scores only where every pair has one (a teacher's, --teacher, scores them all)")
     if not has_graded_scores(selection.positives, selection.negatives):

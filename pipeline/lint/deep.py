@@ -12,8 +12,8 @@ from pipeline.lint.table import LintTable
 
 def embed(texts: pl.DataFrame, context: LintContext, role: str) -> np.ndarray:
     """Normalised vectors of `texts` (columns id, text), row-aligned, with the prompt of `role` (query or document)
-    as prep run encodes them: the model's own (E5's "query: ", "passage: "). Each distinct (prompt, id) is encoded once
-    per run."""
+    as prep run encodes them: the model's own, as ST's encode_query and encode_document pick them. Each distinct
+    (prompt, id) is encoded once per run."""
     prompt = context.encoder.query_prompt if role == "query" else context.encoder.document_prompt
     known = context.embeddings.setdefault(prompt, {})
     missing = texts.filter(~pl.col("id").is_in(list(known))).unique("id", maintain_order=True)

@@ -77,7 +77,7 @@ def _read_qrels(path: Path) -> pl.DataFrame:
     # a NaN or inf would reach the loss; here it is at its own line
     bad = frame.filter(score.is_null() | score.is_nan() | score.is_infinite())
     if bad.height:
-        kind = "infinite" if bad.select(score.is_infinite().any()).item() else "not a number"
+        kind = "infinite" if bad.head(1).select(score.is_infinite()).item() else "not a number"
         raise InputError(path, f"score '{bad['score'][0]}' is {kind}", line=bad["row"][0], field="score")
     return frame.with_columns(score=score)
 

@@ -49,6 +49,9 @@ def read_texts(path: Path, keep: tuple[str, ...] = ()) -> pl.DataFrame:
             raise InputError(path, f"missing required field '{required}'; fields are {available}{fix}")
     frame = read_columns(path, {name: "id" for name in keep} | {"text": "text", "title": "text"})
     frame = frame.with_columns(pl.col(name).cast(pl.String) for name in keep if name in frame.columns)
+    # A CSV or TSV passage that pandas reads as missing (N/A, None) is an empty one: counted and left out.
+    if path.suffix.lower() in {".csv", ".tsv"} and "text" in frame.columns:
+        frame = frame.with_columns(pl.col("text").fill_null(""))
     for name in (*keep, "text"):
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(name))

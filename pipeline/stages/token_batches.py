@@ -42,7 +42,8 @@ QUERY_PROMPTS, DOCUMENT_PROMPTS = ("query",), ("document", "passage", "corpus") 
 
 def role_prompt(model: object, prompt: str | None, names: tuple[str, ...]) -> str | None:
     """The prompt ST's encode_query (`QUERY_PROMPTS`) or encode_document (`DOCUMENT_PROMPTS`) applies: the one
-    given, else the model's own prompt of that name (E5's "query: " and "passage: "), else encode()'s default."""
+    given, else the model's own prompt of that name, else encode()'s default. ST 6 gives every model "query" and
+    "document" prompts ("" where its config has none), so a "passage" prompt is used only where "document" is gone."""
     if prompt is None:
         prompt = next((model.prompts[name] for name in names if name in model.prompts), None)
     return applied_prompt(model, prompt)

@@ -677,7 +677,10 @@ def test_graded_input_scores_written_as_1_and_0_are_noted(write_table, prep, tmp
     assert f"note: {note}" in " ".join(plain.stdout.split())
     assert json.loads((tmp_path / "plain" / "manifest.json").read_text())["layout"]["scores_note"] == note
     kept = prep("convert", pairs, "--to", "labeled-pair", "--scores", "--out", tmp_path / "kept")
-    assert kept.returncode == 0 and "note:" not in kept.stdout, kept.stderr
+    assert kept.returncode == 0 and note not in " ".join(kept.stdout.split()), kept.stderr
+    # kept, on STS's 0-5 scale: what reads them, and what wants them rescaled
+    assert "note: the scores kept run from 0 to 5: CoSENTLoss and AnglELoss read any scale" in " ".join(
+        kept.stdout.split())
 
 
 def test_missing_negatives_are_counted_in_the_manifest(write_table, convert_to):

@@ -119,6 +119,10 @@ def test_infinite_scores_are_located(write_table, value: float) -> None:
                                           {"sentence1": "c", "sentence2": "d", "score": value}])
     with pytest.raises(InputError, match=rf"pairs\.parquet, row 2, field 'score': '{value}' is infinite"):
         read_dataset(pairs, "pairs")
+    partly = write_table("partly.parquet", [{"query": "q1", "pos": ["p", "p2"], "neg": ["n"],
+                                             "pos_scores": [None, value], "neg_scores": [0.1]}])  # a null before it
+    with pytest.raises(InputError, match=rf"partly\.parquet, row 1, field 'pos_scores': holds {value}"):
+        read_dataset(partly, "flag")
     text = write_table("pairs.csv", [{"sentence1": "a", "sentence2": "b", "score": str(value)}])
     with pytest.raises(InputError, match=rf"pairs\.csv, row 1, field 'score': '{value}' is infinite"):
         read_dataset(text, "pairs")

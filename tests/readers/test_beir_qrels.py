@@ -14,6 +14,7 @@ from pipeline.readers import read_dataset
     ("q1\td2\t1\textra", r"line 3: 4 tab-separated fields, the header has 3"),
     ("q1\t\t1", r"line 3, field 'corpus-id': is empty"),
     ("q1\td2\tnan", r"line 3, field 'score': score 'nan' is not a number"),  # not the query's first line
+    ("q1\td2\tinf", r"line 3, field 'score': score 'inf' is infinite"),
 ])
 def test_a_bad_qrels_line_is_named(tmp_path: Path, line: str, message: str) -> None:
     folder = write_beir_folder(tmp_path / "beir", [{"_id": "d1", "text": "a"}, {"_id": "d2", "text": "b"}],

@@ -118,3 +118,12 @@ def test_an_unknown_suffix_lists_every_suffix_a_corpus_is_read_from(write_table,
 
 def _write_lines(frame: pl.DataFrame, path: Path) -> None:
     path.write_text("".join(f"{text}\n" for text in frame["text"]), encoding="utf-8")
+
+
+def test_a_corpus_passage_that_pandas_reads_as_missing_is_an_empty_one(write_table, tmp_path: Path) -> None:
+    """A CSV or TSV cell 'N/A' is a null as pandas reads it; in the corpus, which only prep reads, it stopped the run.
+    It is left out, as an empty passage is, and counted."""
+    corpus = tmp_path / "corpus.tsv"
+    corpus.write_text("text\npassage one\nN/A\npassage three\n", encoding="utf-8")
+    canon = read_dataset(write_table("train.jsonl", ROWS), corpus=corpus)
+    assert {"passage one", "passage three"} <= set(canon.corpus["text"]) and "N/A" not in set(canon.corpus["text"])

@@ -725,23 +725,32 @@ def test_a_model_s_own_prompts_are_mined_with_as_st_s_miner_applies_them(data, t
     assert tokens[0]["query"]["max"] > tokens[1]["query"]["max"]
 
 
-def test_role_prompts_follow_encode_query_and_encode_document():
-    from types import SimpleNamespace
+def test_role_prompts_follow_encode_query_and_encode_document(tiny_model):
+    """Against ST itself: the prompt role_prompt picks is the one encode_query / encode_document put before a text."""
+    from sentence_transformers import SentenceTransformer
 
+    from pipeline.instructions import passed_over_note
     from pipeline.stages.token_batches import DOCUMENT_PROMPTS, QUERY_PROMPTS, role_prompt
 
-    def model(prompts, default=None):
-        return SimpleNamespace(prompts=prompts, default_prompt_name=default)
+    def same(model, picked: tuple, encode_query, encode_document) -> bool:
+        import numpy as np
 
-    e5 = model({"query": "query: ", "corpus": "passage: "})
-    assert (role_prompt(e5, None, QUERY_PROMPTS), role_prompt(e5, None, DOCUMENT_PROMPTS)) == ("query: ", "passage: ")
+        texts = ["what is a cat", "a cat is a mammal"]
+        return np.allclose(model.encode(texts, prompt=picked[0]), encode_query(texts), atol=1e-6) and \
+            np.allclose(model.encode(texts, prompt=picked[1]), encode_document(texts), atol=1e-6)
+
+    # E5's config as older ST saved it: ST 6 adds "document": "", which encode_document takes before "passage"
+    e5 = SentenceTransformer(str(tiny_model), device="cpu", prompts={"query": "query: ", "passage": "passage: "})
+    picked = role_prompt(e5, None, QUERY_PROMPTS), role_prompt(e5, None, DOCUMENT_PROMPTS)
+    assert picked == ("query: ", "") and same(e5, picked, e5.encode_query, e5.encode_document)
+    assert passed_over_note(e5.prompts, picked[1]).startswith("the model declares a 'passage' prompt ('passage: ')")
+    assert passed_over_note(e5.prompts, "passage: ") is None
     assert role_prompt(e5, "", QUERY_PROMPTS) == "" and role_prompt(e5, "q: ", QUERY_PROMPTS) == "q: "  # config wins
-    # BGE saved with the query instruction as default: documents take "document" (""), not the default
-    bge = model({"query": "Represent this: ", "document": ""}, default="query")
-    assert (role_prompt(bge, None, QUERY_PROMPTS), role_prompt(bge, None, DOCUMENT_PROMPTS)) == ("Represent this: ", "")
-    only_default = model({"doc": "passage: "}, default="doc")  # no role prompt: encode()'s default applies to both
-    assert role_prompt(only_default, None, QUERY_PROMPTS) == role_prompt(only_default, None, DOCUMENT_PROMPTS) == \
-        "passage: "
+    # BGE saved with the query instruction as its default: documents take "document" (""), not the default
+    bge = SentenceTransformer(str(tiny_model), device="cpu", prompts={"query": "Represent this: ", "document": ""},
+                              default_prompt_name="query")
+    picked = role_prompt(bge, None, QUERY_PROMPTS), role_prompt(bge, None, DOCUMENT_PROMPTS)
+    assert picked == ("Represent this: ", "") and same(bge, picked, bge.encode_query, bge.encode_document)
 
 
 def test_the_input_s_per_query_prompts_are_said_not_to_be_mined_with(data, tiny_model, tmp_path):
