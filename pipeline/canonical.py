@@ -86,8 +86,9 @@ def build_canonical(rows: InputRows, corpus_texts: pl.LazyFrame | None = None,
         ids = long.join(mapping.select("text", "id", empty=pl.col("norm") == ""), on="text", how="left",
                         maintain_order="left").drop("text")
     del long, first_seen  # the exploded texts: the largest table here, not held while the tables below are built
-    # A text is written as the input first gives it (x², a code block's lines); its id is that of the normalised text,
-    # so that the forms which normalise alike (x2, one line) are one text.
+    # A text is written as the input gives it (x², a code block's lines); its id is that of the normalised text, so
+    # that the forms which normalise alike (x2, one line) are one text, written in the first form that
+    # `explode_roles` lists: the queries' in row order, then the positives', the negatives', the corpus'.
     texts = (mapping.filter(pl.col("norm") != "").sort("order").unique("id", keep="first", maintain_order=True)
              .select("id", "text"))
     del mapping
