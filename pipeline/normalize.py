@@ -39,6 +39,16 @@ def uncased(text: pl.Expr, accents: bool = True) -> pl.Expr:
             .str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars())
 
 
+def content_ids(texts: pl.DataFrame) -> pl.Series:
+    """The id of each text (columns id, text) as given: its canonical id (that of its normalised form) where the text
+    is normalised already, as most are, so that nothing is copied or hashed again; else the hash of the text itself
+    (x² apart from x2, which share the canonical id)."""
+    rows = texts["text"].str.contains(_NEEDS_NORMALISING).arg_true()
+    if rows.is_empty():
+        return texts["id"]
+    return texts["id"].clone().scatter(rows, texts[rows].select(text_id(pl.col("text"))).to_series())
+
+
 def text_id(norm: pl.Expr) -> pl.Expr:
     """The stable content id of normalised text: xxhash64, the same across runs, machines and versions."""
     return plh.concat_str(norm).nchash.xxhash64()

@@ -112,3 +112,18 @@ def test_invisible_format_characters_are_removed(text: str, expected: str) -> No
                                   "\U0001f469\u200d\U0001f4bb"])                       # emoji ZWJ sequence
 def test_joiners_that_change_rendering_are_kept(text: str) -> None:
     assert norm_of(text) == text
+
+
+def test_content_ids_hash_only_the_texts_normalisation_changes() -> None:
+    """The embedding cache's key: the hash of the text as given, which is the canonical id where the text is
+    normalised already (nothing hashed again), and another id where normalising changes it (x² against x2)."""
+    from pipeline.normalize import content_ids, normalize_texts, text_id
+
+    texts = normalize_texts(pl.DataFrame({"text": ["plain text", "x² here", "x2 here", "two  spaces", "Café"]})
+                            .lazy()).collect()
+    given = content_ids(texts.select("id", "text"))
+    assert given.to_list() == texts.select(text_id(pl.col("text")))["text"].to_list()
+    changed = texts["text"] != texts["norm"]
+    assert (given == texts["id"]).to_list() == (~changed).to_list()
+    marked = texts.select("text", id=pl.lit(7, pl.UInt64))  # a normalised text keeps the id it is given
+    assert content_ids(marked).to_list()[0] == 7

@@ -15,7 +15,7 @@ import xxhash
 
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
-from pipeline.normalize import text_id
+from pipeline.normalize import content_ids
 from pipeline.partials import remove_stale_partials
 from pipeline.stages import candidate_search, dedupe, index, link_index, mine, mine_chunk, positive_rank, select
 from pipeline.stages.embedding_cache import default_cache_dir
@@ -37,7 +37,7 @@ def checkpoint_folder(canon: Canonical, config: RunConfig, model_fingerprint: st
     for path in MINING_CODE:
         digest.update(path.read_bytes())
     # the texts as given too: two inputs may give one id (normalised text) in two forms, encoded apart
-    written = [table.select(text_id(pl.col("text"))).to_series() for table in (canon.queries, canon.corpus)]
+    written = [content_ids(table.rename({table.columns[0]: "id"})) for table in (canon.queries, canon.corpus)]
     for column in (*written, canon.queries["query_id"], canon.corpus["doc_id"], canon.positives["query_id"],
                    canon.positives["doc_id"], canon.negatives["query_id"], canon.negatives["doc_id"]):
         digest.update(column.to_numpy().tobytes())

@@ -15,7 +15,7 @@ from rich.progress import Progress
 from pipeline.config import EncoderConfig
 from pipeline.errors import ConfigError
 from pipeline.memory import fix_mmap_threshold
-from pipeline.normalize import text_id
+from pipeline.normalize import content_ids
 from pipeline.stages.embedding_cache import EmbeddingCache, default_cache_dir, fingerprint_model
 from pipeline.stages.encode_backend import autocast, quantize, resolve_backend
 from pipeline.stages.encode_jobs import Aligned, ChunkEncoder, EncodeJob, saved
@@ -106,7 +106,7 @@ class Encoder:
         root = Path(self.config.cache_dir) if self.config.cache_dir else default_cache_dir()
         # Keyed by the text encoded, as the input gave it: a canonical id is that of the normalised text, which another
         # input may give in another form (x2 for x²). The same where the text is normalised already (most are).
-        requests = [(texts.with_columns(id=text_id(pl.col("text"))), prompt) for texts, prompt in requests]
+        requests = [(texts.with_columns(id=content_ids(texts)), prompt) for texts, prompt in requests]
         # One cache per prompt applied: requests that share one (queries, documents) share what it found.
         by_prompt = {applied: EmbeddingCache(root, self.fingerprint, applied, self.dimension)
                      for applied in {applied_prompt(self.model, prompt) for _, prompt in requests}}
