@@ -1,6 +1,5 @@
 """Encode each distinct text once, longest first, through the embedding cache."""
 
-import math
 import multiprocessing
 import os
 import time
@@ -13,13 +12,12 @@ import polars as pl
 from rich.progress import Progress
 
 from pipeline.config import EncoderConfig
-from pipeline.errors import ConfigError
 from pipeline.memory import fix_mmap_threshold
 from pipeline.normalize import content_ids
 from pipeline.stages.embedding_cache import EmbeddingCache, default_cache_dir, fingerprint_model
 from pipeline.stages.encode_backend import autocast, quantize, resolve_backend
 from pipeline.stages.encode_jobs import Aligned, ChunkEncoder, EncodeJob, saved
-from pipeline.stages.load_model import load_model, position_limit
+from pipeline.stages.load_model import load_model, set_max_seq_length
 from pipeline.stages.token_batches import DOCUMENT_PROMPTS, QUERY_PROMPTS, applied_prompt, fed_embeddings, role_prompt
 from pipeline.stages.vector_file import VectorFile
 
@@ -73,15 +71,7 @@ class Encoder:
             self.model = quantize(self.model)
         if self.config.max_seq_length:
             which = f"the model of {option}" if self.config.model else "all-MiniLM-L6-v2, the default model,"
-            if math.isinf(self.model.max_seq_length or 0):  # StaticEmbedding: no setter, nothing truncated
-                raise ConfigError(f"max_seq_length {self.config.max_seq_length} ([encoder] max_seq_length): {which} "
-                                  f"({type(self.model[0]).__name__}) truncates nothing; leave max_seq_length out")
-            # Above the model's positions a batch with a text that long fails, maybe an hour into the run.
-            limit = position_limit(self.model)
-            if limit is not None and self.config.max_seq_length > limit:
-                raise ConfigError(f"max_seq_length {self.config.max_seq_length} ([encoder] max_seq_length): {which} "
-                                  f"takes {limit} tokens at most (its position embeddings); give at most {limit}")
-            self.model.max_seq_length = self.config.max_seq_length
+            set_max_seq_length(self.model, self.config.max_seq_length, which)
         self.fingerprint = f"{fingerprint_model(name)}-{self.backend}-{self.model.max_seq_length}"
         # as ST's miner encodes them (encode_query, encode_document): a model's own prompts unless the config's
         self.query_prompt = role_prompt(self.model, self.config.query_prompt, QUERY_PROMPTS)

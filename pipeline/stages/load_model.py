@@ -1,5 +1,6 @@
 """Load a sentence-transformers model or cross-encoder by folder or hub name; a bad name is a ConfigError."""
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -69,3 +70,16 @@ def position_limit(model) -> int | None:
     if "roberta" in getattr(config, "model_type", "") or getattr(config, "model_type", "") == "camembert":
         positions -= (getattr(config, "pad_token_id", None) or 0) + 1
     return positions
+
+
+def set_max_seq_length(model, length: int, which: str) -> None:
+    """[encoder] max_seq_length, refused up front where the model cannot take it: above its positions a batch with
+    a text that long fails, maybe an hour into the run; StaticEmbedding has none to set (it truncates nothing)."""
+    if math.isinf(model.max_seq_length or 0):
+        raise ConfigError(f"max_seq_length {length} ([encoder] max_seq_length): {which} ({type(model[0]).__name__}) "
+                          "truncates nothing; leave max_seq_length out")
+    limit = position_limit(model)
+    if limit is not None and length > limit:
+        raise ConfigError(f"max_seq_length {length} ([encoder] max_seq_length): {which} takes {limit} tokens at most "
+                          f"(its position embeddings); give at most {limit}")
+    model.max_seq_length = length
