@@ -49,7 +49,6 @@ def role_prompt(model: object, prompt: str | None, names: tuple[str, ...]) -> st
     return applied_prompt(model, prompt)
 
 
-
 class TokenBatches:
     """The jobs' texts in batches of `size`, each tokenised where DataLoader asks for it: in a worker process. The
     texts are Arrow arrays (zero-copy, no Python strings until a batch is taken, and no polars thread pool in a
