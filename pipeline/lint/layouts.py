@@ -139,3 +139,11 @@ def unused_inputs(schema: pl.Schema, roles: Roles) -> list[str]:
 
 def _either(names: tuple[str, ...]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+TEACHER_SCORES = ("pos_scores", "neg_scores")  # FlagEmbedding's
+
+
+def score_columns(table) -> tuple[str | None, ...]:
+    """The columns that hold a layout's scores: FlagEmbedding's teacher scores, else the label (None without one)."""
+    return TEACHER_SCORES if table.layout == "flag" else (table.roles.label,)

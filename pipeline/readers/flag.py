@@ -43,8 +43,8 @@ def read_flag(path: Path, split: str = "train") -> InputRows:
         if required not in available:
             raise InputError(path, f"missing required field '{required}' (FlagEmbedding rows are "
                              "{query, pos: [...], neg: [...]}); fields are " + str(available))
-    refuse_unread_negatives(schema, {"neg"}, path, "which FlagEmbedding reads from the field neg only: rename it "
-                            "neg, or drop them")
+    refuse_unread_negatives(schema, {"neg"}, path, "which FlagEmbedding reads from the field neg only: merge them "
+                            "into neg, or drop them")
     texts = (pl.String, pl.List(pl.String))
     for role, field in (("anchor", "query"), ("positive", "pos")):  # FlagEmbedding would read one, drop the other
         other = next((name for name in SYNONYMS[role] if name != field and schema.get(name) in texts), None)

@@ -4,6 +4,7 @@ so one run reports every broken column and check at once."""
 import polars as pl
 
 from pipeline.lint.column_types import empty_lists
+from pipeline.lint.layouts import TEACHER_SCORES, score_columns
 from pipeline.lint.model_frame import model_names, typed_by_model
 from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
 from pipeline.readers.files import ROW
@@ -12,7 +13,6 @@ from pipeline.wording import counted
 # Named by pandera for a column the model needs and the table lacks.
 _MISSING = "column_in_dataframe"
 # FlagEmbedding reads these only with --knowledge_distillation True, and then from every row.
-_TEACHER_SCORES = ("pos_scores", "neg_scores")
 _TEACHER_FIX = ("Give every row pos_scores and neg_scores (`prep run DATA --layout flag --scores`), or drop both "
                 "columns to train without distillation.")
 
@@ -79,7 +79,7 @@ class LayoutSchema(Rule):
             return self.found(rows, f"{where}: rows fail the check '{check}'", fix=mend)
         if check != "not_nullable":
             return self.found(rows, f"{where}: column '{column}': rows fail the check '{check}'", fix=mend)
-        if column in _TEACHER_SCORES:
+        if column in TEACHER_SCORES:
             having = table.rows - rows.len()
             return self.found(rows, f"{where}: {counted(rows.len(), 'row has', 'rows have')} no '{column}' while "
                               f"{counted(having, 'row has', 'rows have')} it: "
@@ -91,7 +91,7 @@ class LayoutSchema(Rule):
         """A null inside a list of scores: ST's collator (torch.tensor) fails on it, `prep report` refuses it in a
         labeled list, and FlagEmbedding fails on it with --knowledge_distillation True (a warning, as a row without
         teacher scores is: without distillation FlagEmbedding drops the columns)."""
-        columns = _TEACHER_SCORES if table.layout == "flag" else (table.roles.label,)
+        columns = score_columns(table)
         findings = []
         for column in columns:
             if column is None or table.frame.schema.get(column) != pl.List(pl.Float64):
@@ -101,7 +101,7 @@ class LayoutSchema(Rule):
                 continue
             held = counted(rows.len(), "row", "rows")
             message = f"{table.layout} layout: column '{column}' holds a null number in {held}"
-            if column in _TEACHER_SCORES and table.layout == "flag":
+            if column in TEACHER_SCORES and table.layout == "flag":
                 findings.append(self.found(rows, message + ": FlagEmbedding drops the column unless "
                                            "--knowledge_distillation True, which then fails on these rows",
                                            severity=WARNING, fix=_TEACHER_FIX))
@@ -157,3 +157,4 @@ def _without_margin_lists(cases: pl.DataFrame, table) -> pl.DataFrame:
     lengths = table.frame["label"].list.len()
     margins = pl.int_range(table.rows, eager=True).filter(lengths == len(table.roles.negatives))
     return cases.filter(~((pl.col("check") == "label holds 1 + K scores") & pl.col("index").is_in(margins)))
+

@@ -2,10 +2,9 @@
 
 import polars as pl
 
+from pipeline.lint.layouts import score_columns
 from pipeline.lint.rule import ERROR, Finding, Rule
 from pipeline.readers.files import ROW
-
-TEACHER_SCORES = ("pos_scores", "neg_scores")  # FlagEmbedding's
 
 
 class NonFiniteScore(Rule):
@@ -16,9 +15,8 @@ class NonFiniteScore(Rule):
            "the first such row.")
 
     def check(self, table, context) -> list[Finding]:
-        columns = TEACHER_SCORES if table.layout == "flag" else (table.roles.label,)
         findings = []
-        for column in columns:
+        for column in score_columns(table):
             dtype = table.frame.schema.get(column) if column else None
             if dtype not in (pl.Float64, pl.List(pl.Float64)):
                 continue
