@@ -51,6 +51,7 @@ CASES = {
     "unterminated string": (with_line(5, 4, b'{"query": "q4'),
                             "line 4: invalid JSON: Unterminated string starting at column 11"),
     "null query": (with_field(5, 4, query=None), "line 4, field 'query': is missing or null; expected text"),
+    "a line null": (with_line(5, 3, b"null"), "line 3: is null, not a JSON object; remove the line"),
     "misspelled query": (with_line(5, 2, b'{"querry": "q2", "pos": ["p"]}'),
                          "line 2, field 'query': is missing or null; expected text"),
     "null inside neg": (with_field(5, 2, neg=["fine", None]), "line 2, field 'neg': is null"),

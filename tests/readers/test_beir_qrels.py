@@ -36,3 +36,15 @@ def test_qrels_with_empty_fields_outside_the_three_are_read(tmp_path: Path, text
     (folder / "qrels" / "train.tsv").write_text(text)
     canon = read_dataset(folder)
     assert (canon.positives.height, canon.negatives.height) == (1, 1)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("q1\td1\t1\nq1\td2\t0\n", r"train\.tsv: has no header line: its first line holds 'q1', 'd1', '1'; "),
+    ("qid\tdocid\trel\nq1\td1\t1\n", r"train\.tsv: missing column 'query-id'; BEIR qrels have "),  # a header of others
+])
+def test_qrels_without_beirs_header_say_which_is_missing(tmp_path: Path, text: str, message: str) -> None:
+    folder = write_beir_folder(tmp_path / "beir", [{"_id": "d1", "text": "a"}, {"_id": "d2", "text": "b"}],
+                               [{"_id": "q1", "text": "query"}], {"train": [("q1", "d1", 1)]})
+    (folder / "qrels" / "train.tsv").write_text(text)
+    with pytest.raises(InputError, match=message):
+        read_dataset(folder)
