@@ -36,6 +36,7 @@ from pipeline.lint.rules.st_score_column import StScoreColumn
 from pipeline.lint.rules.string_instead_of_list import StringInsteadOfList
 from pipeline.lint.rules.text_too_long import TextTooLong
 from pipeline.lint.rules.train_eval_leakage import TrainEvalLeakage
+from pipeline.lint.rules.tsv_quoting import TsvQuoting
 from pipeline.lint.rules.two_element_list import TwoElementList
 
 EMPTY = EmptyDataset()
@@ -63,6 +64,7 @@ RULES: tuple[Rule, ...] = (
     NonFiniteScore(),
     EmptyText(),
     PlaceholderText(),
+    TsvQuoting(),
     ControlCharacters(),
     Mojibake(),
     AnchorEqualsPositive(),

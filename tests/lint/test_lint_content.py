@@ -1,11 +1,16 @@
 """empty-text, control-characters, mojibake, anchor-equals-positive, positive-in-negatives, conflicting-label,
 duplicate-query, query-in-earlier-file."""
 
+import csv
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from rule_findings import by_rule, one
+
+from pipeline.lint.context import LintOptions
+from pipeline.lint.runner import lint
 
 CLEAN = [
     {"anchor": "what is bm25", "positive": "BM25 ranks documents.", "negative": "Dune is a novel."},
@@ -300,3 +305,20 @@ def test_nan_or_infinite_scores_are_an_error(lint_records) -> None:
                                                                             "score": 0.5}]
     assert one(lint_records(pairs, "pairs.parquet"), "non-finite-score").rows == (1,)
     assert not by_rule(lint_records(lists[1:], "clean.parquet"), "non-finite-score")
+
+
+def test_a_tsv_quoted_as_csv_is_warned_of(tmp_path: Path, tiny_tokenizer: Path) -> None:
+    """pandas' to_csv(sep='\\t') quotes a text that holds a quote and doubles it; a .tsv has no quoting here (as in
+    MS MARCO and BEIR), so the model trained on the quotes."""
+    rows = [{"anchor": 'who said "hi"', "positive": 'he said "hello"'}, {"anchor": '"quoted" title', "positive": "c"}]
+    path = tmp_path / "export.tsv"
+    pd.DataFrame(rows).to_csv(path, sep="\t", index=False)
+    finding = one(lint(path, LintOptions(model=str(tiny_tokenizer))).findings, "tsv-quoting")
+    assert (finding.rows, finding.severity) == ((1, 2), "warning")  # row 2's anchor is quoted too
+    assert "3 texts are quoted as CSV quotes them, e.g. " + repr('"who said ""hi"""') in finding.message
+    as_csv = tmp_path / "export.csv"  # read with its quoting: the texts are the ones written
+    pd.DataFrame(rows).to_csv(as_csv, index=False)
+    assert not by_rule(lint(as_csv, LintOptions(model=str(tiny_tokenizer))).findings, "tsv-quoting")
+    plain = tmp_path / "plain.tsv"  # written without quoting: the texts as they are
+    pd.DataFrame(rows).to_csv(plain, sep="\t", index=False, quoting=csv.QUOTE_NONE)
+    assert not by_rule(lint(plain, LintOptions(model=str(tiny_tokenizer))).findings, "tsv-quoting")
