@@ -20,25 +20,26 @@ def negatives_per_row(table) -> pl.DataFrame:
     return table.cache["negatives_per_row"]
 
 
-def prep_command(context, verb: str) -> str:
-    """`prep VERB DATA` with the --format, --split and --columns that lint read DATA with, quoted for a shell."""
+def prep_command(context, verb: str, columns: dict[str, str] | None = None) -> str:
+    """`prep VERB DATA` with the --format, --split and --columns that lint read DATA with (and `columns` added),
+    quoted for a shell."""
     options = context.options
-    columns = ",".join(f"{role}={name}" for role, name in options.columns.items())
+    columns = ",".join(f"{role}={name}" for role, name in {**options.columns, **(columns or {})}.items())
     flags = [("--format", options.fmt), ("--split", None if options.split == "train" else options.split),
              ("--columns", columns)]
     return f"prep {verb} DATA" + "".join(f" {flag} {shlex.quote(value)}" for flag, value in flags if value)
 
 
-def convert_command(context, to: str) -> str:
-    return f"{prep_command(context, 'convert')} --to {to}"
+def convert_command(context, to: str, columns: dict[str, str] | None = None) -> str:
+    return f"{prep_command(context, 'convert', columns)} --to {to}"
 
 
-def fixed_k_fix(table, context) -> str:
+def fixed_k_fix(table, context, flags: str = "") -> str:
     """How to get the same K negatives in every row without losing rows: convert where the rows hold them, mine
-    where they do not."""
+    where they do not; `flags` (` --scores`) added to both commands."""
     counts = negatives_per_row(table)["negatives"]
     low, high = int(counts.min() or 0), int(counts.max() or 0)
-    command, run = convert_command(context, "n-tuple"), prep_command(context, "run")
+    command, run = convert_command(context, "n-tuple") + flags, prep_command(context, "run") + flags
     if high == 0:
         return (f"`{run}` mines K negatives per row (the rows hold none, and `prep convert` lays out only the "
                 "negatives a row holds)")

@@ -101,6 +101,10 @@ def test_small_corpus_in_batch(lint_records) -> None:
     one_query = [{**row, "anchor": ROWS[0]["anchor"], "positive": ROWS[0]["positive"]} for row in ROWS[:2]]
     finding = one(lint_records(one_query, batch_size=2), "small-corpus-in-batch")
     assert finding.message.startswith("1 distinct query and 1 distinct positive for batches of 2:")
+    # as the encoder sees them, and as duplicate-query counts them: the tiny tokenizer lowercases
+    cased = [{**ROWS[0], "anchor": ROWS[0]["anchor"].upper()}, *ROWS[:3]]
+    finding = one(lint_records(cased, batch_size=4), "small-corpus-in-batch")
+    assert finding.message.startswith("3 distinct queries and 3 distinct positives for batches of 4:")
 
 
 def test_text_too_long(lint_records) -> None:
@@ -121,6 +125,9 @@ def test_train_eval_leakage(lint_records, write_table) -> None:
     assert finding.message.startswith("1 row holds an eval query (1 row differing only in case or accents: ")
     assert finding.message.endswith("tokenizer lowercases and strips accents, the encoder sees one text); "
                                     "1 row holds an eval positive (exact or after normalisation)")
+    cased = write_table("eval3.jsonl", [{"anchor": "unrelated", "positive": "PARIS IS THE CAPITAL."}])
+    assert one(lint_records(ROWS, eval_data=cased), "train-eval-leakage").message.startswith(
+        "1 row holds an eval positive (1 row differing only in case")  # not "exact or after normalisation" too
     clean = write_table("eval2.jsonl", [{"anchor": "unrelated", "positive": "nothing"}])
     assert not by_rule(lint_records(ROWS, eval_data=clean), "train-eval-leakage")
     assert json.loads(json.dumps(finding.to_json()))["rule"] == "train-eval-leakage"

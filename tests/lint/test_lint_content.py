@@ -106,6 +106,12 @@ def test_conflicting_label_of_scored_pairs(lint_records) -> None:
              {"sentence1": "A man plays.", "sentence2": "A man is playing.", "score": 0.0}]
     assert one(lint_records(pairs), "conflicting-label").rows == (3,)
     assert not by_rule(lint_records([*pairs[:2], {**pairs[2], "score": 3.0}]), "conflicting-label")
+    # The other way round: a bi-encoder's pair loss scores the cosine, the same for (a, b) and (b, a).
+    reversed_pair = {"sentence1": "A man is playing.", "sentence2": "A man plays.", "score": 0.0}
+    finding = one(lint_records([*pairs[:2], reversed_pair]), "conflicting-label")
+    assert finding.rows == (3,) and "1 pair labelled 0 is labelled above 0 in another row" in finding.message
+    # a cross-encoder reads (query, passage): the other order is another input
+    assert not by_rule(lint_records([*pairs[:2], reversed_pair], loss="BinaryCrossEntropyLoss"), "conflicting-label")
 
 
 def test_positive_in_negatives(lint_records) -> None:
@@ -304,6 +310,8 @@ def test_nan_or_infinite_scores_are_an_error(lint_records) -> None:
     pairs = [{"sentence1": "a", "sentence2": "b", "score": float("-inf")}, {"sentence1": "c", "sentence2": "d",
                                                                             "score": 0.5}]
     assert one(lint_records(pairs, "pairs.parquet"), "non-finite-score").rows == (1,)
+    nan = lint_records([{**pairs[0], "score": float("nan")}, pairs[1]], "nan.parquet", loss="CoSENTLoss")
+    assert one(nan, "non-finite-score").rows == (1,) and not by_rule(nan, "layout-schema")  # pandera's null: a NaN
     assert not by_rule(lint_records(lists[1:], "clean.parquet"), "non-finite-score")
 
 

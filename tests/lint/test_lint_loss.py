@@ -198,3 +198,56 @@ def test_fix_commands_carry_the_split_and_quote_names_and_one_value_is_not_resca
     assert prep_command(context, "run") == "prep run DATA --split dev --columns 'anchor=my question,positive=answer'"
     same = [{**row, "score": 4.0} for row in PAIRS]
     assert one(lint_records(same, loss="CosineSimilarityLoss"), "score-range").fix.startswith("Every label is 4:")
+
+
+def test_a_label_that_the_loss_ignores_is_a_warning_not_an_error(lint_records) -> None:
+    """ST's collator passes the label to MultipleNegativesRankingLoss and TripletLoss, which ignore it: they train.
+    A list label of several lengths fails in the collator's tensor, so that stays an error."""
+    scored = [{**row, "label": [0.9, 0.1]} for row in TRIPLETS]
+    for loss in ("MultipleNegativesRankingLoss", "TripletLoss"):
+        finding = one(lint_records(scored, loss=loss), "loss-incompatible")
+        assert finding.severity == "warning" and f"{loss} reads no label" in finding.message
+        assert finding.fix.startswith("Drop column 'label'")
+    assert one(lint_records([{**TRIPLETS[0], "label": 0.5}, {**TRIPLETS[1], "label": 0.2}],
+                            loss="TripletLoss"), "loss-incompatible").severity == "warning"
+    ragged = [{**TRIPLETS[0], "label": [0.9, 0.1]}, {**TRIPLETS[1], "label": [0.9]}]
+    assert one(lint_records(ragged, loss="TripletLoss"), "loss-incompatible").severity == "error"
+
+
+def test_distillation_fixes_keep_or_ask_for_a_score_per_text(lint_records) -> None:
+    """MarginMSELoss's fix named a convert without --scores: the output had no label and lint gave the same fix."""
+    flag = [{"query": "q", "pos": ["p"], "neg": ["n1", "n2"], "pos_scores": [0.9], "neg_scores": [0.2, 0.1]},
+            {"query": "r", "pos": ["s"], "neg": ["t1", "t2"], "pos_scores": [0.8], "neg_scores": [0.3, 0.2]}]
+    assert one(lint_records(flag, loss="MarginMSELoss"), "loss-incompatible").fix == (
+        "`prep convert DATA --to n-tuple --scores --negatives 2`.")
+    unscored = [{key: row[key] for key in ("query", "pos", "neg")} for row in flag]
+    assert "`prep convert DATA --to n-tuple --scores --teacher CROSS_ENCODER --negatives 2`" in one(
+        lint_records(unscored, loss="DistillKLDivLoss"), "loss-incompatible").fix
+    # one number per row is no score per text: convert would refuse the column
+    fix = one(lint_records([{**row, "label": 0.5} for row in TRIPLETS], loss="DistillKLDivLoss"),
+              "loss-incompatible").fix
+    assert fix.startswith("DistillKLDivLoss reads a score per text, which one number per row is not: drop column "
+                          "'label', then `prep convert DATA --to n-tuple --scores --teacher CROSS_ENCODER "
+                          "--negatives 1`")
+
+
+def test_pair_fixes_for_a_scored_pair_loss_find_the_scores_or_the_negatives(lint_records) -> None:
+    """Following `convert --to labeled-pair` on pairs with an unnamed score column, or with positives only, labelled
+    every pair 1: CoSENTLoss then learns nothing (constant-label)."""
+    similar = [{"anchor": row["sentence1"], "positive": row["sentence2"], "similarity": row["score"]} for row in PAIRS]
+    assert one(lint_records(similar, loss="CoSENTLoss"), "loss-incompatible").fix == (
+        "Name the scores: `prep convert DATA --columns score=similarity --to labeled-pair --scores` writes what "
+        "CoSENTLoss reads.")
+    positives = [{"anchor": row["sentence1"], "positive": row["sentence2"], "dataset_name": "x"} for row in PAIRS]
+    fix = one(lint_records(positives, loss="CoSENTLoss"), "loss-incompatible").fix
+    assert "The rows hold positives only" in fix and "`prep run DATA --layout labeled-pair` mines negatives" in fix
+    texts = [{**row, "score": str(row["score"])} for row in PAIRS]  # prep's readers refuse text scores
+    assert one(lint_records(texts, loss="CoSENTLoss"), "loss-incompatible").fix.startswith(
+        "Store the labels as numbers (`dataset.cast_column('score', Value('float32'))`)")
+
+
+def test_graded_list_labels_below_zero_are_shifted_not_divided(lint_records) -> None:
+    lists = [{"query": "q", "docs": ["a", "b", "c"], "labels": [2.0, 0.0, -1.0]}]
+    assert one(lint_records(lists, loss="LambdaLoss"), "score-range").fix.startswith(
+        "Shift the labels so that the lowest is 0: `dataset.map(lambda row: {'labels': [x + 1 for x in "
+        "row['labels']]})`")

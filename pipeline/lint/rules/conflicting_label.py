@@ -7,12 +7,14 @@ from pipeline.lint.losses import CLASS
 from pipeline.lint.rule import ERROR, Finding, Rule
 from pipeline.readers.files import ROW
 
+CROSS_ENCODER_PAIR_LOSSES = ("BinaryCrossEntropyLoss", "CrossEntropyLoss")  # (query, passage): order is the input
+
 
 class ConflictingLabel(Rule):
     id = "conflicting-label"
     severity = ERROR
     description = ("A (query, text) pair is a positive in one row and a negative in another (a pair scored above 0 "
-                   "and again at 0): the labels contradict each other.")
+                   "and again at 0, in labeled pairs either way round): the labels contradict each other.")
     fix = ("Keep the right label and drop the other row; prep run and prep convert keep such a pair as a positive "
            "and say so (manifest: stages.read.negatives_that_are_positives).")
 
@@ -21,16 +23,27 @@ class ConflictingLabel(Rule):
         texts = table.texts.filter(pl.col("id").is_not_null())
         if context.loss is not None and any(form.label == CLASS for form in context.loss.forms):
             return self._classes(table, texts)
+        # A bi-encoder's pair loss scores the cosine, the same either way round: (a, b) at 1 contradicts (b, a) at 0.
+        either_order = table.layout == "labeled-pair" and context.options.loss not in CROSS_ENCODER_PAIR_LOSSES
         anchors = texts.filter(pl.col("role") == "anchor").select(ROW, anchor="id")
-        anchors = anchors.filter(pl.col("anchor").is_duplicated())  # a query in one row only has no other row
+        if not either_order:
+            anchors = anchors.filter(pl.col("anchor").is_duplicated())  # a query in one row only has no other row
         pairs = texts.filter(pl.col("role") != "anchor").join(anchors, on=ROW).select(ROW, "line", "role", "anchor",
                                                                                         "id")
         positives = pairs.filter(pl.col("role") == "positive")
+        known = positives.select("anchor", "id")
+        if either_order:
+            known = pl.concat([known, known.select(anchor="id", id="anchor")])
         clash = (pairs.filter(pl.col("role") == "negative")  # within one row it is positive-in-negatives' finding
                  .join(positives.select(ROW, "anchor", "id"), on=[ROW, "anchor", "id"], how="anti")
-                 .join(positives.select("anchor", "id").unique(), on=["anchor", "id"], how="semi"))
+                 .join(known.unique(), on=["anchor", "id"], how="semi"))
         if clash.is_empty():
             return []
+        if either_order:
+            said = "pair labelled 0 is" if clash.height == 1 else "pairs labelled 0 are"
+            return [self.found(clash["line"], f"{clash.height:,} {said} labelled above 0 in another row, in the same "
+                               "or the other order", fix="Keep the right label and drop the other row: a pair loss "
+                               "scores the cosine of the two texts, the same either way round.")]
         said = "negative is a positive of its query" if clash.height == 1 else "negatives are positives of their query"
         return [self.found(clash["line"], f"{clash.height:,} {said} in another row")]
 

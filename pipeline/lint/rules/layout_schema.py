@@ -65,8 +65,10 @@ class LayoutSchema(Rule):
                            else f"{where}: column '{column}' holds {_holds(table, column, group)}, expected {expected}")
                 findings.append(self.found([], message, count=table.rows))
             else:
+                if check == "not_nullable" and column in table.frame.columns:  # pandera's NaN too: non-finite-score's
+                    indexes = indexes.filter(table.frame[column].gather(indexes.cast(pl.UInt32)).is_null())
                 rows = table.frame[ROW].gather(indexes.cast(pl.UInt32))
-                findings.append(self._row_finding(rows, column, check, table))
+                findings += [self._row_finding(rows, column, check, table)] if rows.len() else []
         return findings
 
     def _row_finding(self, rows: pl.Series, column: str, check: str, table) -> Finding:

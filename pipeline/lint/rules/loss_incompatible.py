@@ -3,10 +3,12 @@
 import polars as pl
 
 from pipeline.lint.column_types import empty_lists
-from pipeline.lint.fixes import convert_command, fixed_k_fix
-from pipeline.lint.layouts import st_inputs
+from pipeline.lint.fixes import convert_command, fixed_k_fix, negatives_per_row, prep_command
+from pipeline.lint.layouts import TEACHER_SCORES, st_inputs
 from pipeline.lint.losses import BOOL, CLASS, NONE, NUMBER, NUMBERS, Form, LossSpec
-from pipeline.lint.rule import ERROR, Finding, Rule
+from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
+
+TEACHER_FLAGS = " --scores --teacher CROSS_ENCODER"  # a score per text where the input has none
 
 
 def label_kind(dtype: pl.DataType | None, values: pl.Series | None = None) -> str:
@@ -54,13 +56,28 @@ class LossIncompatible(Rule):
         label = label_kind(schema.get(label_column), values)
         if any(fits(form, inputs, schema, label, spec.bool_labels) for form in spec.forms):
             return []
+        # Teacher scores beside an n-tuple go unused; a labeled pair's label says which pairs are negatives.
+        if label_column and table.layout not in ("labeled-pair", "labeled-list") and _collatable(label, values) and any(
+                fits(form, inputs, schema, NONE) for form in spec.forms if form.label == NONE):
+            return [self.found([], f"{context.options.loss} reads no label: ST's collator passes column "
+                               f"'{label_column}' ({label}) to it, which it ignores", count=table.rows,
+                               severity=WARNING, fix=f"Drop column '{label_column}' unless another loss reads it; "
+                               f"{context.options.loss} trains the same without it.")]
         shapes = ", ".join(f"{name}: {'list' if isinstance(schema[name], pl.List) else schema[name]}"
                            for name in inputs)
         given = f"label '{label_column}' ({label})" if label_column else "no label"
         reads = " or ".join(form.describe() for form in spec.forms)
         return [self.found([], f"{context.options.loss} reads {reads}; this table feeds {len(inputs)} columns "
                            f"({shapes}) and {given}", count=table.rows,
-                           fix=_fix(spec, table, context, label in (NUMBER, CLASS, NUMBERS) or _mapped_scores(table)))]
+                           fix=_fix(spec, table, context, label))]
+
+
+def _collatable(label: str, values: pl.Series | None) -> bool:
+    """Whether ST's collator makes a tensor of the label column (numbers, or lists of one length), which a loss that
+    reads no label is then passed and ignores; lists of several lengths fail there."""
+    if label == NUMBERS:
+        return values is not None and values.list.len().n_unique() == 1
+    return label in (NUMBER, CLASS, BOOL)
 
 
 def _mapped_scores(table) -> bool:
@@ -70,18 +87,49 @@ def _mapped_scores(table) -> bool:
     return label_kind(named) in (NUMBER, CLASS, NUMBERS)
 
 
-def _fix(spec: LossSpec, table, context, scored: bool) -> str:
+def _fix(spec: LossSpec, table, context, label: str) -> str:
     """The command that writes what the loss reads, with the flags that keep the labels it learns from."""
+    scored = label in (NUMBER, CLASS, NUMBERS) or _mapped_scores(table) or any(
+        column in table.source.schema for column in TEACHER_SCORES)
     loss, layout = context.options.loss, spec.layouts[0]
+    if label.endswith(" values"):  # texts: prep's readers refuse them as scores too
+        column = st_inputs(table.source.schema)[1]
+        return (f"Store the labels as numbers (`dataset.cast_column('{column}', Value('float32'))`): prep's "
+                "readers refuse text scores too.")
     if layout == "labeled-pair":
         # Without a flag convert writes 1.0/0.0 floats: from scored data a regression loss would learn two
         # similarities; a class loss needs whole numbers.
-        keep = " --binary" if spec.whole_labels else " --scores" if scored else ""
-        return f"`{convert_command(context, layout)}{keep}` writes what {loss} reads."
+        if spec.whole_labels or scored:
+            keep = " --binary" if spec.whole_labels else " --scores"
+            return f"`{convert_command(context, layout)}{keep}` writes what {loss} reads."
+        return _unscored_pairs_fix(table, context, loss)
     if table.layout == "labeled-pair":
         return (f"{loss} learns from (anchor, positive) pairs and other rows, not from scores: train scored pairs "
                 "with CoSENTLoss or AnglELoss, or keep the pairs that are positives and `prep run` them, which "
                 "mines the negatives (as pairs, every pair scored above 0 is a positive).")
     if layout == "n-tuple":
+        if not any(form.label == NONE for form in spec.forms):  # MarginMSELoss, DistillKLDivLoss: a score per text
+            if table.layout != "flag" and label in (NUMBER, CLASS):
+                return (f"{loss} reads a score per text, which one number per row is not: drop column "
+                        f"'{table.roles.label}', then {fixed_k_fix(table, context, TEACHER_FLAGS)} (a CrossEncoder's "
+                        "scores).")
+            flags = " --scores" if scored else TEACHER_FLAGS
+            return f"{fixed_k_fix(table, context, flags)}."
         return f"{fixed_k_fix(table, context)}."
     return f"`{convert_command(context, layout)}` writes what {loss} reads."
+
+
+def _unscored_pairs_fix(table, context, loss: str) -> str:
+    """Pairs for a loss that learns from their scores, from a table with none that ST takes as the label: a number
+    column under another name is the scores; without one, pairs of positives only would all be labelled 1."""
+    schema = table.source.schema
+    numbers = [name for name in st_inputs(schema)[0] if schema[name].is_numeric()]
+    if len(numbers) == 1:
+        command = convert_command(context, "labeled-pair", {"score": numbers[0]})
+        return f"Name the scores: `{command} --scores` writes what {loss} reads."
+    convert = f"`{convert_command(context, 'labeled-pair')}`"
+    if int(negatives_per_row(table)["negatives"].max() or 0) == 0:
+        return (f"The rows hold positives only, which {convert} would label 1 each ({loss} learns nothing from one "
+                f"label): `{prep_command(context, 'run')} --layout labeled-pair` mines negatives labelled 0, or add "
+                "`--scores --teacher CROSS_ENCODER` for a CrossEncoder's scores.")
+    return f"{convert} writes what {loss} reads: positives labelled 1, negatives 0."

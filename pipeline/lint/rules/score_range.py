@@ -44,7 +44,15 @@ class ScoreRange(Rule):
         smallest, largest = values["value"].min(), values["value"].max()
         return [self.found(flagged[ROW].unique(), f"'{label}' values from {smallest} to {largest}; "
                            f"{context.options.loss} expects{whole} {wanted}",
-                           fix=None if listed else _fix(context, label, smallest, largest))]
+                           fix=_list_fix(label, smallest) if listed else _fix(context, label, smallest, largest))]
+
+
+def _list_fix(label: str, smallest: float) -> str | None:
+    """Graded relevance below 0 (LambdaLoss's gain 2^label - 1 turns negative): shifted up, each label as far."""
+    if smallest >= 0:
+        return None
+    return (f"Shift the labels so that the lowest is 0: `dataset.map(lambda row: {{'{label}': [x + {-smallest:g} for x "
+            f"in row['{label}']]}})`, or pick a loss that reads any scale (ListNetLoss, ListMLELoss).")
 
 
 def _fix(context, label: str, smallest: float, largest: float) -> str:

@@ -17,9 +17,11 @@ class SmallCorpusInBatch(Rule):
 
     def check(self, table, context) -> list[Finding]:
         batch = context.options.batch_size
-        texts = table.texts.filter(pl.col("id").is_not_null())
-        queries = texts.filter(pl.col("role") == "anchor")["id"].n_unique()
-        positives = texts.filter(pl.col("role") == "positive")["id"].n_unique()
+        # distinct as the encoder sees them (an uncased tokenizer's lowercase), as duplicate-query counts them
+        texts, key = table.keyed(context.folds_case, context.strips_accents)
+        texts = texts.filter(pl.col("id").is_not_null())
+        queries = texts.filter(pl.col("role") == "anchor")[key].n_unique()
+        positives = texts.filter(pl.col("role") == "positive")[key].n_unique()
         if min(queries, positives) >= batch:
             return []
         sizes = f"{counted(queries, 'distinct query', 'distinct queries')} and " \

@@ -27,8 +27,8 @@ class TrainEvalLeakage(Rule):
         queries = texts.filter((pl.col("role") == "anchor") & pl.col(key).is_in(eval_queries[key].implode()))
         positives = texts.filter((pl.col("role") == "positive") & pl.col(key).is_in(eval_positives.implode()))
         # A text's own line: in a BEIR folder a leaked positive's qrels line, not its query's first.
-        found = {"an eval query" + _case_only(queries, held_out, context): queries["line"],
-                 "an eval positive (exact or after normalisation)" + _case_only(positives, held_out, context):
+        found = {_case_only("an eval query", queries, held_out, context): queries["line"],
+                 _case_only("an eval positive (exact or after normalisation)", positives, held_out, context):
                  positives["line"]}
         if context.options.deep:
             near = _near_queries(texts.filter(pl.col("role") == "anchor"), eval_queries, key, context)
@@ -70,16 +70,18 @@ def _pairs(texts: pl.DataFrame, tables: list[str], key: str) -> pl.DataFrame:
                                                              high=pl.max_horizontal(both))
 
 
-def _case_only(found: pl.DataFrame, held_out: pl.DataFrame, context) -> str:
-    """How many of the rows `found` hold an eval text only as an uncased tokenizer sees it (another case or accents),
-    said, so that a user who compares the texts sees why they match."""
+def _case_only(what: str, found: pl.DataFrame, held_out: pl.DataFrame, context) -> str:
+    """`what` the rows `found` hold, with how many hold it only as an uncased tokenizer sees it (another case or
+    accents), so that a user who compares the texts sees why they match; the words in brackets go where all do."""
     rows = found.filter(~pl.col("id").is_in(held_out["id"].implode()))["line"].n_unique()
     if not rows:
-        return ""
+        return what
+    if rows == found["line"].n_unique():
+        what = what.split(" (")[0]
     kind, does = ("case or accents", "lowercases and strips accents") if context.strips_accents else \
         ("case", "lowercases")
-    return (f" ({counted(rows, 'row', 'rows')} differing only in {kind}: {context.token_counter.name}'s tokenizer "
-            f"{does}, the encoder sees one text)")
+    return (f"{what} ({counted(rows, 'row', 'rows')} differing only in {kind}: {context.token_counter.name}'s "
+            f"tokenizer {does}, the encoder sees one text)")
 
 
 def _near_queries(anchors: pl.DataFrame, eval_queries: pl.DataFrame, key: str, context) -> pl.DataFrame:
