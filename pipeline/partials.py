@@ -1,6 +1,7 @@
 """Hidden `.NAME.partial-PID` files and folders: what a write leaves when its process is killed mid-way (SIGKILL
 cannot clean up), removed by a later write once process PID is gone."""
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -16,7 +17,8 @@ def remove_stale_partials(folder: Path, pattern: str) -> None:
             if stale.is_dir():
                 shutil.rmtree(stale, ignore_errors=True)
             else:
-                stale.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # a read-only folder (a shared cache): left for its owner
+                    stale.unlink(missing_ok=True)
 
 
 def is_alive(pid: str) -> bool:

@@ -1,5 +1,6 @@
 """Embeddings on disk, keyed by (model fingerprint, prompt, text id): a re-run encodes only texts it has not seen."""
 
+import contextlib
 import json
 import logging
 import os
@@ -141,7 +142,7 @@ class EmbeddingCache:
             pq.write_table(frame.to_arrow(), partial, compression="zstd", write_page_checksum=True)
             partial.replace(self.folder / name)
         except OSError as error:  # read-only, full, or a file in the way: the run needs the embeddings, not the cache
-            if partial.parent.is_dir():
+            with contextlib.suppress(OSError):  # a read-only folder refuses the removal too
                 partial.unlink(missing_ok=True)
             self.unwritable = True
             log.warning("embedding cache %s cannot be written (%s); the run goes on without caching, so a re-run "

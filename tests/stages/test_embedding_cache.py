@@ -166,3 +166,29 @@ def test_a_module_without_a_folder_is_fingerprinted_as_the_model_loads_it(tiny_m
     (tmp_path / "elsewhere" / "file").write_text("x")
     assert fingerprint_model(str(model)) == hash_folder(model)
     assert fingerprint_model(str(default_model_path())) == hash_folder(default_model_path())  # as it always was
+
+
+def test_a_read_only_cache_with_parts_costs_the_caching_not_the_run(tmp_path: Path, monkeypatch, caplog) -> None:
+    """On a read-only mount the write fails and so does the removal of its partial file and of a stale one: that
+    second error ended a run that had new texts to encode with a traceback (an empty read-only cache was fine)."""
+    import pyarrow.parquet as pq
+
+    from pipeline.stages.embedding_cache import EmbeddingCache
+
+    cache = EmbeddingCache(tmp_path, "model", None, 4)
+    cache.save(np.array([1, 2], dtype=np.uint64), np.ones((2, 4), np.float32))  # a part there already
+    stale = cache.folder / ".part-x.parquet.partial-999999999"  # a killed run's, its process gone
+    stale.write_bytes(b"")
+
+    def read_only(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(pq, "write_table", read_only)
+    monkeypatch.setattr(Path, "unlink", read_only)
+    again = EmbeddingCache(tmp_path, "model", None, 4)
+    with caplog.at_level(logging.WARNING):
+        again.save(np.array([3], dtype=np.uint64), np.ones((1, 4), np.float32))
+        again.save(np.array([4], dtype=np.uint64), np.ones((1, 4), np.float32))
+    assert again.unwritable and stale.exists()
+    assert [record.getMessage().endswith("cannot be written (Read-only file system); the run goes on without caching, "
+                                         "so a re-run encodes again") for record in caplog.records] == [True]
