@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 run: setup ## mine hard negatives for the committed sample with the default encoder -> out/sample (OUT=...)
-	$(BIN)/prep run $(SAMPLE) --columns anchor=question,positive=documents --out $(OUT)
+	$(BIN)/prep run $(SAMPLE) --columns anchor=question,positive=documents --out "$(OUT)"
 	@echo "output: $(OUT) (datasets.load_from_disk), with manifest.json, rejects.parquet, report.html"
 
 report: setup ## profile the committed sample: terminal summary, out/report.json and out/report.html
@@ -29,7 +29,7 @@ report: setup ## profile the committed sample: terminal summary, out/report.json
 		--json out/report.json --html out/report.html
 
 check: run ## prep lint the output of `make run` for MultipleNegativesRankingLoss (exit 1 on errors)
-	$(BIN)/prep lint $(OUT) --loss MultipleNegativesRankingLoss
+	$(BIN)/prep lint "$(OUT)" --loss MultipleNegativesRankingLoss
 
 test: setup ## run the test suite (tests on ../shared/data skip where it is absent)
 	$(BIN)/python -m pytest

@@ -28,6 +28,7 @@ def main() -> None:
     """Entry point: user errors become one line on stderr and exit code 2, never a traceback."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     signal.signal(signal.SIGINT, functools.partial(_interrupted, os.getpid()))
+    signal.signal(signal.SIGTERM, functools.partial(_terminated, os.getpid()))
     try:
         app()
     except PrepError as error:
@@ -35,14 +36,27 @@ def main() -> None:
         sys.exit(2)
 
 
+LEFT = ("a local output folder is written whole or not at all (an earlier one is kept as it was); the cache keeps "
+        "what was encoded, which a re-run reads")
+
+
 def _interrupted(main_pid: int, signum: int, frame: object) -> None:
     """Ctrl-C: typer exits 130 without a word; say what is left. Forked tokenizer workers inherit the handler and
     the signal (a terminal sends it to the process group): only the main process speaks."""
     if os.getpid() == main_pid:
-        errors.print("[yellow]interrupted:[/] a local output folder is written whole or not at all (an earlier one is "
-                     "kept as it was); the cache keeps what was encoded, which a re-run reads", highlight=False,
-                     soft_wrap=True)
+        errors.print(f"[yellow]interrupted:[/] {LEFT}", highlight=False, soft_wrap=True)
     raise KeyboardInterrupt
+
+
+def _terminated(main_pid: int, signum: int, frame: object) -> None:
+    """SIGTERM (`timeout`, Slurm, Kubernetes, systemd): unwind as Ctrl-C does, so that the partial output folder is
+    removed, and exit 143. A forked worker, which a pool stops with SIGTERM, dies at once as it did before."""
+    if os.getpid() != main_pid:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    errors.print(f"[yellow]terminated:[/] {LEFT}", highlight=False, soft_wrap=True)
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ def load_run_config(path: Path | None, flags: dict[str, object],
                     defaults: dict[str, dict[str, object]] | None = None) -> RunConfig:
     """The command's `defaults`, then TOML values, then the `flags` that were given (`{"--negatives": 5}`, one of
     FLAGS; None means not given); unknown keys are errors."""
-    loaded = read_config_file(path) if path is not None else {}
+    loaded = _paths_from_the_file(read_config_file(path), path) if path is not None else {}
     by_key = {FLAGS[flag]: (flag, value) for flag, value in flags.items() if value is not None}
     given = {table: {key: value for (home, key), (_, value) in by_key.items() if home == table}
              for table in TABLES}
@@ -67,6 +67,21 @@ def load_run_config(path: Path | None, flags: dict[str, object],
             raise ConfigError(_naming_flags(message, typed))
         config = replace(config, mining=replace(config.mining, negatives=group_size - 1))
     return config
+
+
+def _paths_from_the_file(loaded: dict, path: Path) -> dict:
+    """Relative paths in the file are relative to its folder, as a flag's are to the working directory: the cache
+    folder always, a model or teacher where that folder holds it (else it is a hub name, or a folder here)."""
+    base = Path(path).parent
+    resolved = {table: dict(values) for table, values in loaded.items()}
+    for flag in PATHS:
+        table, key = FLAGS[flag]
+        value = resolved.get(table, {}).get(key)
+        if not isinstance(value, str) or not value or value.startswith("~") or Path(value).is_absolute():
+            continue
+        if flag == "--cache-dir" or (base / value).exists():
+            resolved[table][key] = str(base / value)
+    return resolved
 
 
 def path_sources(path: Path | None, flags: dict[str, object]) -> dict[str, str]:

@@ -326,3 +326,29 @@ def test_an_out_that_is_the_cache_names_where_the_cache_comes_from(monkeypatch, 
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert f"is the embedding cache (PREP_CACHE_DIR) {tmp_path / 'cache'}" in " ".join(result.stderr.split())
+
+
+def test_sigterm_removes_the_partial_output_and_exits_143(tmp_path: Path) -> None:
+    """Slurm, Kubernetes, systemd and `timeout` stop a job with SIGTERM, which killed prep at once outside the Ray
+    engine: the hidden partial folder of the output stayed beside it (210 shards in a user's run)."""
+    import subprocess
+    import sys
+
+    script = f"""
+import os, signal, time
+from pathlib import Path
+import pipeline.cli as cli
+from pipeline.stages.write import write_atomically
+
+def fill(folder):
+    (folder / "data.txt").write_text("half")
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(10)  # the handler raises before this ends
+
+cli.app = lambda: write_atomically(Path({str(tmp_path / "out")!r}), fill)
+cli.main()
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 143, done.stderr
+    assert "terminated: a local output folder is written whole or not at all" in " ".join(done.stderr.split())
+    assert list(tmp_path.iterdir()) == []  # neither the output nor its partial folder

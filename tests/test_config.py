@@ -284,3 +284,21 @@ def test_a_flag_for_negatives_or_group_size_wins_over_the_file_for_the_other(tmp
     path.write_text("[mining]\nnegatives = 3\n[layout]\nlayout = 'flag'\ngroup_size = 8\n")
     with pytest.raises(ConfigError, match="give one of them"):
         load_run_config(path, {})
+
+
+def test_relative_paths_in_the_file_are_relative_to_its_folder(tmp_path: Path, monkeypatch):
+    """A prep.toml beside its model (`model = "mdl/static"`) failed from any other folder, and a folder of that name
+    in the working directory would have been used without a word."""
+    config_dir, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    (config_dir / "mdl" / "static").mkdir(parents=True)
+    (elsewhere / "mdl" / "static").mkdir(parents=True)  # the same name here: not the file's
+    file = config_dir / "prep.toml"
+    file.write_text('[encoder]\nmodel = "mdl/static"\ncache_dir = "cache"\n'
+                    '[layout]\nscores = true\nteacher = "cross-encoder/ms-marco-MiniLM-L6-v2"\n')
+    monkeypatch.chdir(elsewhere)
+    config = load_run_config(file, {})
+    assert config.encoder.model == str(config_dir / "mdl" / "static")
+    assert config.encoder.cache_dir == str((config_dir / "cache").resolve())
+    assert config.layout.teacher == "cross-encoder/ms-marco-MiniLM-L6-v2"  # no such folder there: a hub name
+    flagged = load_run_config(file, {"--model": "mdl/static", "--cache-dir": "c"})  # flags: the working directory's
+    assert (flagged.encoder.model, flagged.encoder.cache_dir) == ("mdl/static", str((elsewhere / "c").resolve()))
