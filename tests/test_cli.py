@@ -352,3 +352,22 @@ cli.main()
     assert done.returncode == 143, done.stderr
     assert "terminated: a local output folder is written whole or not at all" in " ".join(done.stderr.split())
     assert list(tmp_path.iterdir()) == []  # neither the output nor its partial folder
+
+
+def test_the_report_of_a_folder_of_splits_names_the_split(tmp_path: Path, prep) -> None:
+    """`prep report scifact --split test` named only the folder: its 300 rows could not be told from the train
+    report's 809, nor seen to be queries rather than qrels lines."""
+    from beir_files import write_beir_folder
+
+    folder = write_beir_folder(tmp_path / "beir", [{"_id": "d1", "text": "a"}, {"_id": "d2", "text": "b"}],
+                               [{"_id": "q1", "text": "query one"}, {"_id": "q2", "text": "query two"}],
+                               {"train": [("q1", "d1", 1)], "test": [("q2", "d2", 1), ("q2", "d1", 1)]})
+    result = prep("report", folder, "--split", "test", "--json", tmp_path / "r.json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert (report["split"], report["qrels"], report["rows_in"]) == ("test", "qrels/test.tsv", 1)
+    assert "(qrels/test.tsv: a row is a query)" in result.stdout
+    plain = tmp_path / "plain.jsonl"
+    plain.write_text('{"anchor": "q", "positive": "p"}\n')
+    assert prep("report", plain, "--json", tmp_path / "p.json").returncode == 0
+    assert not {"split", "qrels"} & set(json.loads((tmp_path / "p.json").read_text()))

@@ -4,12 +4,16 @@ MAX_BARS = 12
 
 
 def bucket_histogram(histogram: dict[str, int]) -> list[tuple[str, int]]:
-    """One bar per value when there are few values, else one per power-of-two range."""
+    """One bar per value from 0 where the values are small; one per value found where there are few of them, however
+    large (25 negatives each, or 79, 98 and 100: a range would hide the one K or the ragged few); else one bar per
+    power-of-two range."""
     counts = {int(value): n for value, n in histogram.items()}
     if not counts:
         return []
     if max(counts) < MAX_BARS:
         return [(str(value), counts.get(value, 0)) for value in range(max(counts) + 1)]
+    if len(counts) <= MAX_BARS:
+        return [(str(value), counts[value]) for value in sorted(counts)]
     bars = [("0", counts.get(0, 0))]
     low = 1
     while low <= max(counts):
@@ -40,4 +44,12 @@ def tokens_title(tokens: dict) -> str:
     """The token table's title: the model and its max_seq_length, or that it truncates nothing (StaticEmbedding)."""
     limit = tokens["max_seq_length"]
     truncation = "no max_seq_length" if limit is None else f"max_seq_length {limit}"
-    return f"Text length in tokens ({tokens['model']}, {truncation})"
+    prompts = [f"{role} prompt {prompt!r}" for role, prompt in tokens.get("prompts", {}).items() if prompt]
+    return f"Text length in tokens ({', '.join([tokens['model'], truncation, *prompts])})"
+
+
+def split_said(report: dict) -> str:
+    """After the sources: the split read from a folder of splits, and a BEIR folder's rows, which are its queries."""
+    if "qrels" in report:
+        return f" ({report['qrels']}: a row is a query)"
+    return f" (split {report['split']})" if "split" in report else ""

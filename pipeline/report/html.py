@@ -3,7 +3,7 @@
 import json
 from html import escape
 
-from pipeline.report.display import bucket_histogram, format_number, over_max_text, tokens_title
+from pipeline.report.display import bucket_histogram, format_number, over_max_text, split_said, tokens_title
 from pipeline.wording import plural
 
 _STYLE = """
@@ -22,7 +22,7 @@ def render_html(report: dict) -> str:
         f"<h1>prep report</h1><p><b>{rows:,}</b> {plural(rows, 'row', 'rows')}, <b>{queries:,}</b> distinct "
         f"{plural(queries, 'query', 'queries')}, <b>{docs:,}</b> distinct {plural(docs, 'document', 'documents')}<br>"
         "<span class=muted>"
-        f"{escape(', '.join(report['sources']))}</span></p>",
+        f"{escape(', '.join(report['sources']) + split_said(report))}</span></p>",
         _distribution_table(report),
         *(f"<h2>Distinct {role} per query</h2>" + bar_chart(bucket_histogram(report[f"{role}_per_query"]["histogram"]))
           for role in ("negatives", "positives")),
@@ -67,9 +67,11 @@ def _distribution_table(report: dict) -> str:
 def _duplicates_and_empty(report: dict) -> str:
     dup, empty = report["duplicate_queries"], report["empty_texts"]
     cells = "".join(f"<tr><td>empty {role} texts</td><td>{n:,}</td></tr>" for role, n in empty.items())
-    cells += f"<tr><td>missing negatives (null negative_k cells)</td><td>{report['missing_negatives']:,}</td></tr>"
-    return (f"<h2>Duplicates and empty texts</h2><table><tr><td>queries repeated exactly</td>"
-            f"<td>{dup['exact']:,}</td></tr><tr><td>more repeats after normalisation</td>"
+    if report["missing_negatives"]:  # only st tables have negative_k cells
+        cells += (f"<tr><td>missing negatives (null negative_k cells)</td><td>{report['missing_negatives']:,}</td>"
+                  "</tr>")
+    return (f"<h2>Duplicates and empty texts</h2><table><tr><td>rows repeating an earlier row's exact query</td>"
+            f"<td>{dup['exact']:,}</td></tr><tr><td>more such rows after normalisation</td>"
             f"<td>{dup['normalized']:,}</td></tr>{cells}</table>")
 
 

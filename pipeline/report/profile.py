@@ -53,7 +53,8 @@ def text_tokens(canon: Canonical, counter: TokenCounter, sample: int) -> dict:
         "negative": (canon.negatives["doc_id"].unique(), canon.corpus),
     }
     limit = counter.max_seq_length  # None: the model truncates nothing
-    result: dict = {"model": counter.name, "max_seq_length": limit}
+    result: dict = {"model": counter.name, "max_seq_length": limit,
+                    "prompts": {"query": counter.prompts[0], "document": counter.prompts[1]}}  # counted in
     for role, (ids, table) in by_role.items():
         # Ids are hashes, so the smallest ids are a uniform, reproducible sample.
         chosen = ids.bottom_k(sample).to_frame("id")

@@ -5,7 +5,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from pipeline.report.display import bucket_histogram, format_number, over_max_text, tokens_title
+from pipeline.report.display import bucket_histogram, format_number, over_max_text, split_said, tokens_title
 from pipeline.wording import plural
 
 BAR_WIDTH = 40
@@ -16,7 +16,7 @@ def render_terminal(report: dict, console: Console) -> None:
     console.print(Panel(
         f"[bold]{rows:,}[/] {plural(rows, 'row', 'rows')}, [bold]{queries:,}[/] distinct "
         f"{plural(queries, 'query', 'queries')}, [bold]{docs:,}[/] distinct {plural(docs, 'document', 'documents')}\n"
-        + escape(", ".join(report["sources"])),
+        + escape(", ".join(report["sources"])) + split_said(report),
         title="prep report", expand=False))
     console.print(_distribution_table(report))
     for key, title in (("negatives_per_query", "Distinct negatives per query"),
@@ -27,8 +27,9 @@ def render_terminal(report: dict, console: Console) -> None:
                   f"[bold]{dup['normalized']:,}[/] more after normalisation (case kept, invisible characters, "
                   "Unicode NFKC, whitespace)")
     console.print("Empty texts: " + ", ".join(f"{role} [bold]{n:,}[/]" for role, n in empty.items()))
-    console.print(f"Missing negatives: [bold]{report['missing_negatives']:,}[/] null negative_k cells, read as "
-                  "negatives the row lacks")
+    if report["missing_negatives"]:  # only st tables have negative_k cells
+        console.print(f"Missing negatives: [bold]{report['missing_negatives']:,}[/] null negative_k cells, read as "
+                      "negatives the row lacks")
     if "text_tokens" in report:
         console.print(_tokens_table(report["text_tokens"]))
 

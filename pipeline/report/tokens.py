@@ -53,8 +53,31 @@ def load_token_counter(model: str | Path | None = None) -> TokenCounter:
     name = str(model) if model else "all-MiniLM-L6-v2"
     first = _first_module(path)
     if first.get("type", "").endswith("StaticEmbedding"):
-        return TokenCounter(tokenizer, None, name, special_tokens=False)
-    return TokenCounter(tokenizer, _max_seq_length(path / first.get("path", "")), name)
+        return TokenCounter(tokenizer, None, name, special_tokens=False, prompts=model_prompts(path))
+    return TokenCounter(tokenizer, _max_seq_length(path / first.get("path", "")), name, prompts=model_prompts(path))
+
+
+def model_prompts(path: Path) -> tuple[str | None, str | None]:
+    """The (query, document) prompts that `prep run` encodes with by default, read from the model folder without
+    loading the model: ST 6's encode_query and encode_document apply its "query" and "document" prompts, none where
+    it has none (ST 6 gives every model both, "" by default: a "passage" prompt is passed over)."""
+    config = _read_json(path / "config_sentence_transformers.json")
+    prompts = config.get("prompts") if isinstance(config, dict) else None
+    prompts = prompts if isinstance(prompts, dict) else {}
+    return prompts.get("query") or None, prompts.get("document") or None
+
+
+def output_prompts(data: Path, model: str | None) -> tuple[str | None, str | None] | None:
+    """The prompts a `prep run` output was mined with (its manifest's, the config's where it gave them), where its
+    report is measured with the same model: what the output's own report.json counted."""
+    manifest = _read_json(Path(data) / "manifest.json")
+    if not isinstance(manifest, dict):
+        return None
+    prompts = (manifest.get("encoding") or {}).get("prompts")
+    used = ((manifest.get("config") or {}).get("encoder") or {}).get("model")
+    if not isinstance(prompts, dict) or model != used:
+        return None
+    return prompts.get("query") or None, prompts.get("document") or None
 
 
 def counter_of_model(model: object, name: str) -> TokenCounter:

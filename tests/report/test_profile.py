@@ -202,3 +202,15 @@ def test_text_token_percentiles_are_rounded_as_the_per_query_ones(write_table, t
         "text_tokens"]["query"]
     assert (query["p50"], query["p90"], query["p99"], query["max"]) == (3.0, 5.4, 5.94, 6)
     assert json.dumps(query["p99"]) == "5.94"
+
+
+def test_a_prep_output_is_measured_with_the_prompts_it_was_mined_with(tmp_path: Path) -> None:
+    """The config's prompts ([encoder] query_prompt) are in the manifest, not the model folder: `prep report OUT`
+    counted without them while the output's own report.json counted with them."""
+    from pipeline.report.tokens import output_prompts
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"encoding": {"prompts": {"query": "Q: ", "document": ""}},
+                                                        "config": {"encoder": {"model": None}}}))
+    assert output_prompts(tmp_path, None) == ("Q: ", None)
+    assert output_prompts(tmp_path, "other/model") is None  # measured with another model: its own prompts
+    assert output_prompts(tmp_path / "missing", None) is None

@@ -70,7 +70,7 @@ def test_html_shows_the_figures_and_escapes_text(report: dict) -> None:
     assert "<b>6</b> rows, <b>4</b> distinct queries, <b>23</b> distinct documents" in html
     assert "report &lt;in&gt;.jsonl" in html
     assert "report <in>" not in html
-    assert "<td>queries repeated exactly</td><td>1</td>" in html
+    assert "<td>rows repeating an earlier row's exact query</td><td>1</td>" in html  # rows, not queries
     assert "<td>empty positive texts</td><td>1</td>" in html
     assert "max_seq_length 8" in html and "<h2>Distinct negatives per query</h2>" in html
 
@@ -93,11 +93,12 @@ def test_few_values_get_one_bar_each_from_zero() -> None:
 
 
 def test_many_values_get_power_of_two_ranges() -> None:
-    histogram = {"0": 3, "1": 5, "2": 1, "3": 2, "12": 4, "100": 7, "551": 1}
+    histogram = {"0": 3, "1": 5, "2": 1, "3": 2, "12": 4, "13": 1, "14": 1, "15": 1, "100": 7, "101": 1, "102": 1,
+                 "103": 1, "551": 1}  # 13 values, more than one bar each
     bars = bucket_histogram(histogram)
     assert [label for label, _ in bars] == ["0", "1", "2-3", "4-7", "8-15", "16-31", "32-63", "64-127", "128-255",
                                             "256-511", "512-1023"]
-    assert dict(bars) == {"0": 3, "1": 5, "2-3": 3, "4-7": 0, "8-15": 4, "16-31": 0, "32-63": 0, "64-127": 7,
+    assert dict(bars) == {"0": 3, "1": 5, "2-3": 3, "4-7": 0, "8-15": 7, "16-31": 0, "32-63": 0, "64-127": 10,
                           "128-255": 0, "256-511": 0, "512-1023": 1}
     assert sum(n for _, n in bars) == sum(histogram.values())
 
@@ -112,6 +113,8 @@ def test_missing_negatives_are_shown_beside_empty_texts(report: dict) -> None:
     shown = {**report, "missing_negatives": 3}
     assert "Missing negatives: 3" in terminal_text(shown)
     assert "<td>missing negatives (null negative_k cells)</td><td>3</td>" in render_html(shown)
+    none = {**report, "missing_negatives": 0}  # a flag file has no negative_k cells to be null
+    assert "Missing negatives" not in terminal_text(none) and "missing negatives" not in render_html(none)
 
 
 def test_one_row_reads_in_the_singular(write_table) -> None:
@@ -132,3 +135,13 @@ def test_over_max_seq_length_shows_its_share_of_the_measured_texts(report: dict)
         **shown["text_tokens"]["positive"], "over_max_seq_length": 1}}}
     assert "<td>1 (&lt;0.1%)</td>" in render_html(few)
     assert "1 (<0.1%)" in terminal_text(few)
+
+
+def test_histogram_bars_show_few_large_values_each_and_many_in_ranges() -> None:
+    """A file of 79, 98 and 100 negatives per query showed empty bars 0..32-63 and one bar 64-127: it read as one K."""
+    assert bucket_histogram({"2": 3, "0": 1}) == [("0", 1), ("1", 0), ("2", 3)]
+    assert bucket_histogram({"79": 1, "98": 1, "100": 8}) == [("79", 1), ("98", 1), ("100", 8)]
+    assert bucket_histogram({"25": 10}) == [("25", 10)]
+    many = {str(value): 1 for value in range(0, 130, 10)}  # 13 values: ranges
+    assert bucket_histogram(many) == [("0", 1), ("1", 0), ("2-3", 0), ("4-7", 0), ("8-15", 1), ("16-31", 2),
+                                      ("32-63", 3), ("64-127", 6)]

@@ -723,6 +723,14 @@ def test_a_model_s_own_prompts_are_mined_with_as_st_s_miner_applies_them(data, t
     # the report's token lengths are those of the texts as encoded, prompt and all
     tokens = [json.loads((tmp_path / out / "report.json").read_text())["text_tokens"] for out in ("out", "plain")]
     assert tokens[0]["query"]["max"] > tokens[1]["query"]["max"]
+    assert tokens[0]["prompts"] == {"query": "query: ", "document": "passage: "}
+    # and `prep report OUT --model` counts the same: it read no prompt from the model folder before
+    from pipeline.readers import read_dataset
+    from pipeline.report.profile import profile
+    from pipeline.report.tokens import load_token_counter
+
+    assert profile(read_dataset(tmp_path / "out"), load_token_counter(model_path))["text_tokens"] == tokens[0] | {
+        "model": str(model_path)}
 
 
 def test_role_prompts_follow_encode_query_and_encode_document(tiny_model):
