@@ -1,7 +1,7 @@
 """The settings of one `prep lint` call, checked on construction, and the resources rules share lazily
 (tokenizer, encoder, eval data), so that a run pays only for what its rules use."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -71,6 +71,8 @@ class LintContext:
     # a folder of JSON files: each query of the files linted so far, first place (`id`, `file`, `line`); else None
     earlier_queries: pl.DataFrame | None = None
     embeddings: dict[str | None, dict[int, np.ndarray]] = field(default_factory=dict)  # prompt -> text id -> vector
+    # a prep output's (query, document) prompts, as its manifest gives them: what it was mined with (else the model's)
+    prompts: tuple[str | None, str | None] | None = None
 
     @property
     def loss(self) -> LossSpec | None:
@@ -80,7 +82,8 @@ class LintContext:
     def token_counter(self) -> object:
         from pipeline.report.tokens import load_token_counter
 
-        return load_token_counter(self.options.model)
+        counter = load_token_counter(self.options.model)
+        return counter if self.prompts is None else replace(counter, prompts=self.prompts)
 
     @cached_property
     def folds_case(self) -> bool:
@@ -101,4 +104,6 @@ class LintContext:
         from pipeline.config import EncoderConfig
         from pipeline.stages.encode import Encoder
 
-        return Encoder(EncoderConfig(model=self.options.model, cache_dir=self.options.cache_dir)).setup()
+        query, document = self.prompts or (None, None)
+        return Encoder(EncoderConfig(model=self.options.model, cache_dir=self.options.cache_dir, query_prompt=query,
+                                     document_prompt=document)).setup()

@@ -19,6 +19,7 @@ from pipeline.readers import check_roles
 from pipeline.readers.beir import is_beir_folder
 from pipeline.readers.detect import format_of_columns
 from pipeline.readers.files import ROW
+from pipeline.report.tokens import output_prompts
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def lint(path: Path, options: LintOptions) -> LintResult:
     asked_group_size = options.group_size
     if options.group_size is None:  # a prep flag output was written for its own train_group_size
         options = dataclasses.replace(options, group_size=written_group_size(path) or GROUP_SIZE)
-    context = LintContext(options)
+    context = LintContext(options, prompts=output_prompts(path, options.model) if path.is_dir() else None)
     if options.eval_data is not None:
         # --layout is what DATA is checked against; the eval data gives only its texts, in whatever layout it has.
         # --format and --columns (or --eval-columns) say how the files are read: one dataset's splits share them.

@@ -77,7 +77,7 @@ def output_prompts(data: Path, model: str | None) -> tuple[str | None, str | Non
     used = ((manifest.get("config") or {}).get("encoder") or {}).get("model")
     if not isinstance(prompts, dict) or model != used:
         return None
-    return prompts.get("query") or None, prompts.get("document") or None
+    return prompts.get("query"), prompts.get("document")  # "": no prompt, though the model has one
 
 
 def counter_of_model(model: object, name: str) -> TokenCounter:

@@ -116,6 +116,27 @@ def test_text_too_long(lint_records) -> None:
     assert "positive 1; the longest has 9 tokens" in finding.message
 
 
+
+def test_text_too_long_counts_the_prompts_texts_are_encoded_with(lint_records, tiny_tokenizer, tmp_path) -> None:
+    """A query prompt ('query: ' of E5) takes tokens of every query; a prep output's own prompts are its manifest's."""
+    import shutil
+
+    prompted = tmp_path / "prompted"
+    shutil.copytree(tiny_tokenizer, prompted)
+    (prompted / "config_sentence_transformers.json").write_text(json.dumps({"prompts": {"query": "a b c d "}}))
+    rows = [{**row, "anchor": "what is the query"} for row in ROWS]  # 6 tokens; 10 with the prompt
+    finding = one(lint_records(rows, model=str(prompted)), "text-too-long")
+    assert "anchor 4; the longest has 10 tokens" in finding.message  # queries only: documents have no prompt
+    assert not by_rule(lint_records(rows), "text-too-long")
+    out = tmp_path / "out"  # a prep output mined with the config's prompt "" (none) for the same model
+    datasets.Dataset.from_list(rows).save_to_disk(str(out))
+    (out / "manifest.json").write_text(json.dumps({"encoding": {"prompts": {"query": "", "document": ""}},
+                                                   "config": {"encoder": {"model": str(prompted)}}}))
+    assert not by_rule(lint(out, LintOptions(model=str(prompted))).findings, "text-too-long")
+    (out / "manifest.json").unlink()  # the same rows, not prep's: the model's own prompt
+    assert one(lint(out, LintOptions(model=str(prompted))).findings, "text-too-long").count == 4
+
+
 def test_train_eval_leakage(lint_records, write_table) -> None:
     held_out = write_table("eval.jsonl", [{"anchor": "What is BM25 ", "positive": "x"},
                                           {"anchor": "unrelated", "positive": "Paris is the capital."}])

@@ -211,6 +211,6 @@ def test_a_prep_output_is_measured_with_the_prompts_it_was_mined_with(tmp_path: 
 
     (tmp_path / "manifest.json").write_text(json.dumps({"encoding": {"prompts": {"query": "Q: ", "document": ""}},
                                                         "config": {"encoder": {"model": None}}}))
-    assert output_prompts(tmp_path, None) == ("Q: ", None)
+    assert output_prompts(tmp_path, None) == ("Q: ", "")  # "": none, whatever the model has
     assert output_prompts(tmp_path, "other/model") is None  # measured with another model: its own prompts
     assert output_prompts(tmp_path / "missing", None) is None

@@ -22,16 +22,21 @@ class TextTooLong(Rule):
         limit = counter.max_seq_length
         if limit is None:  # StaticEmbedding truncates nothing
             return []
-        texts = table.texts.filter(pl.col("text").is_not_null())
-        candidates = texts.filter(pl.col("text").str.len_bytes() + SLACK > limit).unique("raw")
+        # Each text as encoded: a query with the query prompt, the others with the document prompt.
+        texts = table.texts.filter(pl.col("text").is_not_null()).with_columns(
+            encoded_as=pl.when(pl.col("role") == "anchor").then(pl.lit("query")).otherwise(pl.lit("document")))
+        slack = SLACK + max(len((prompt or "").encode()) for prompt in counter.prompts)
+        candidates = texts.filter(pl.col("text").str.len_bytes() + slack > limit).unique(["raw", "encoded_as"])
         if candidates.is_empty():
             return []
-        lengths = counter.count(candidates["text"].to_list())
-        over = candidates.filter(pl.Series(lengths > limit))
+        parts = candidates.partition_by("encoded_as", as_dict=True)
+        lengths = {key[0]: counter.count(part["text"].to_list(), key[0]) for key, part in parts.items()}
+        over = pl.concat([part.filter(pl.Series(lengths[key[0]] > limit)) for key, part in parts.items()])
         if over.is_empty():
             return []
-        flagged = texts.filter(pl.col("raw").is_in(over["raw"].implode()))
+        flagged = texts.join(over.select("raw", "encoded_as"), on=["raw", "encoded_as"], how="semi",
+                             maintain_order="left")
         by_role = ", ".join(f"{role} {n:,}" for role, n in
                             flagged.group_by("role", maintain_order=True).len().iter_rows())
         return [self.found(flagged["line"], f"texts over {limit} tokens ({counter.name}): {by_role}; the longest has "
-                           f"{int(np.max(lengths)):,} tokens")]
+                           f"{int(max(np.max(found) for found in lengths.values())):,} tokens")]
