@@ -55,6 +55,9 @@ def _terminated(main_pid: int, signum: int, frame: object) -> None:
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
         return
+    # A process-group SIGTERM (scancel, systemd) kills the DataLoader's workers too: torch's SIGCHLD handler would
+    # raise about each while the run unwinds.
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     errors.print(f"[yellow]terminated:[/] {LEFT}", highlight=False, soft_wrap=True)
     raise SystemExit(128 + signum)
 

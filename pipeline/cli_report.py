@@ -31,7 +31,6 @@ def report(
 ) -> None:
     """Profile a dataset: negatives and positives per query, duplicates, token lengths, empty texts."""
     from pipeline.readers import read_dataset
-    from pipeline.readers.beir import is_beir_folder
     from pipeline.report.html import render_html
     from pipeline.report.profile import profile
     from pipeline.report.terminal import render_terminal
@@ -43,10 +42,7 @@ def report(
     counter = load_token_counter(model)
     mined = output_prompts(data, model) if data.is_dir() else None
     result = profile(canon, counter if mined is None else replace(counter, prompts=mined))
-    if (split_read := _split_read(data, split)) is not None:
-        result["split"] = split_read
-    if data.is_dir() and is_beir_folder(data):  # its rows are the split's queries, not its qrels lines
-        result["qrels"] = f"qrels/{split}.tsv"
+    result |= _split_read(data, split)
     render_terminal(result, console)
     if json_path:
         write_text(json_path, json.dumps(result, indent=2) + "\n")
@@ -54,15 +50,17 @@ def report(
         write_text(html_path, render_html(result))
 
 
-def _split_read(data: Path, split: str) -> str | None:
+def _split_read(data: Path, split: str) -> dict:
     """The split of a folder of splits that was read, which the sources (the folder) do not say: a BEIR folder's
-    qrels, a DatasetDict's or a Parquet folder's split. None for a file, and for a buckets output read whole."""
+    qrels file (its rows are the split's queries), a DatasetDict's or a Parquet folder's split. Nothing for a file,
+    nor for a buckets output read whole."""
+    from pipeline.readers.beir import is_beir_folder
     from pipeline.readers.table_files import dataset_dict_splits, parquet_splits
 
     if not data.is_dir():
-        return None
-    from pipeline.readers.beir import is_beir_folder
-
-    if is_beir_folder(data) or split != "train":
-        return split
-    return split if split in (dataset_dict_splits(data) or parquet_splits(data)) else None
+        return {}
+    if is_beir_folder(data):
+        return {"split": split, "qrels": f"qrels/{split}.tsv"}
+    if split != "train" or split in (dataset_dict_splits(data) or parquet_splits(data)):
+        return {"split": split}
+    return {}

@@ -371,3 +371,20 @@ def test_the_report_of_a_folder_of_splits_names_the_split(tmp_path: Path, prep) 
     plain.write_text('{"anchor": "q", "positive": "p"}\n')
     assert prep("report", plain, "--json", tmp_path / "p.json").returncode == 0
     assert not {"split", "qrels"} & set(json.loads((tmp_path / "p.json").read_text()))
+
+
+def test_the_report_of_a_prep_output_counts_the_prompts_it_was_mined_with(tmp_path: Path, prep, tiny_tokenizer) -> None:
+    """A config's [encoder] query_prompt is in the manifest, not the model folder: `prep report OUT` counted the
+    queries without it while OUT/report.json counted them with it."""
+    import datasets
+
+    out = tmp_path / "out"
+    datasets.Dataset.from_list([{"anchor": "what is a query", "positive": "a passage"}]).save_to_disk(str(out))
+    (out / "manifest.json").write_text(json.dumps({"encoding": {"prompts": {"query": "a b c ", "document": ""}},
+                                                   "config": {"encoder": {"model": str(tiny_tokenizer)}}}))
+    assert prep("report", out, "--model", tiny_tokenizer, "--json", tmp_path / "r.json").returncode == 0
+    tokens = json.loads((tmp_path / "r.json").read_text())["text_tokens"]
+    assert (tokens["prompts"], tokens["query"]["max"]) == ({"query": "a b c ", "document": ""}, 9)  # 4 + 3 + 2
+    (out / "manifest.json").unlink()
+    assert prep("report", out, "--model", tiny_tokenizer, "--json", tmp_path / "r.json").returncode == 0
+    assert json.loads((tmp_path / "r.json").read_text())["text_tokens"]["query"]["max"] == 6

@@ -7,6 +7,8 @@ ids), so nothing is lost or doubled."""
 
 import logging
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -42,6 +44,7 @@ def ray_engine(engine: EngineConfig, encoder: EncoderConfig) -> Iterator[Engine]
     except ImportError:
         raise ConfigError("--engine ray needs Ray: pip install 'prep[ray]'") from None
     joined = not ray.is_initialized()
+    handler = signal.getsignal(signal.SIGTERM)  # ray.init sets its own, which outlives ray.shutdown
     if joined:
         join_cluster(ray, engine.address)
     try:
@@ -60,6 +63,8 @@ def ray_engine(engine: EngineConfig, encoder: EncoderConfig) -> Iterator[Engine]
     finally:
         if joined:
             ray.shutdown()
+        if threading.current_thread() is threading.main_thread():  # prep's: the write after it ends as on Ctrl-C
+            signal.signal(signal.SIGTERM, handler)
 
 
 class EncodeActor:

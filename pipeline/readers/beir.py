@@ -64,11 +64,8 @@ def _read_qrels(path: Path) -> pl.DataFrame:
     except pl.exceptions.PolarsError as error:
         raise _ragged_line(path) or InputError(path, "cannot be read as a tab-separated qrels file: "
                                                      f"{str(error).splitlines()[0]}") from None
-    if not set(QRELS_COLUMNS) & set(frame.columns) and _is_number(frame.columns[-1]):  # a judgement, not a name
-        first = ", ".join(repr(field) for field in frame.columns)
-        raise InputError(path, f"has no header line: its first line holds {first}; BEIR qrels start with the line "
-                               "query-id<TAB>corpus-id<TAB>score (BEIR's loader skips the first line: without it, "
-                               "the first judgement is lost there)")
+    if not set(QRELS_COLUMNS) & set(frame.columns):
+        _refuse_a_judgement_as_header(path)
     frame = frame.with_row_index("row", offset=2).filter(~blank_row("row"))
     for required in QRELS_COLUMNS:
         if required not in frame.columns:
@@ -85,6 +82,18 @@ def _read_qrels(path: Path) -> pl.DataFrame:
         kind = "infinite" if bad.head(1).select(score.is_infinite()).item() else "not a number"
         raise InputError(path, f"score '{bad['score'][0]}' is {kind}", line=bad["row"][0], field="score")
     return frame.with_columns(score=score)
+
+
+def _refuse_a_judgement_as_header(path: Path) -> None:
+    """A first line that is a judgement (its score a number): the file lacks BEIR's header. Read as written: polars
+    renames a repeated name ('1', '1_duplicated_0')."""
+    with path.open("rb") as handle:
+        fields = handle.readline().decode("utf-8", "replace").strip().split("\t")
+    if _is_number(fields[-1]):
+        first = ", ".join(repr(field) for field in fields)
+        raise InputError(path, f"has no header line: its first line holds {first}; BEIR qrels start with the line "
+                               "query-id<TAB>corpus-id<TAB>score (BEIR's loader skips the first line: without it, "
+                               "the first judgement is lost there)")
 
 
 def _is_number(field: str) -> bool:

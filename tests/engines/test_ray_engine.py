@@ -270,3 +270,27 @@ def test_sigterm_unwinds_the_run_and_exits_as_terminated(crash_folder):
         time.sleep(10)  # the handler raises at the next bytecode
     assert exited.value.code == 143
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_the_sigterm_handler_that_ray_init_sets_is_undone_on_leaving(monkeypatch):
+    """ray.init's own handler (sys.exit(15)) outlived ray.shutdown: a SIGTERM while the output was written after the
+    engine exited 15 without prep's message, not 143."""
+    import ray
+
+    import pipeline.engines.ray_engine as module
+
+    def prep_handler(signum, frame):
+        raise SystemExit(143)
+
+    previous = signal.signal(signal.SIGTERM, prep_handler)
+    try:
+        monkeypatch.setattr(ray, "is_initialized", lambda: False)
+        monkeypatch.setattr(module, "join_cluster", lambda ray, address: signal.signal(signal.SIGTERM, print))
+        monkeypatch.setattr(ray, "shutdown", lambda: None)
+        monkeypatch.setattr(module, "actor_plan", lambda *args: (_ for _ in ()).throw(RuntimeError("joined")))
+        monkeypatch.setattr(ray, "cluster_resources", dict)
+        with pytest.raises(RuntimeError, match="joined"), module.ray_engine(EngineConfig(name="ray"), EncoderConfig()):
+            pass
+        assert signal.getsignal(signal.SIGTERM) is prep_handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import polars as pl
 import pytest
 from rule_findings import by_rule, one
 
@@ -323,7 +324,10 @@ def test_a_tsv_quoted_as_csv_is_warned_of(tmp_path: Path, tiny_tokenizer: Path) 
     pd.DataFrame(rows).to_csv(path, sep="\t", index=False)
     finding = one(lint(path, LintOptions(model=str(tiny_tokenizer))).findings, "tsv-quoting")
     assert (finding.rows, finding.severity) == ((1, 2), "warning")  # row 2's anchor is quoted too
-    assert "3 texts are quoted as CSV quotes them, e.g. " + repr('"who said ""hi"""') in finding.message
+    assert "3 texts look quoted as CSV quotes them, e.g. " + repr('"who said ""hi"""') in finding.message
+    loose = [{"anchor": '"Yes" is an answer, "" is none, "No"', "positive": "p"}]  # quotes CSV never writes so
+    pl.DataFrame(loose).write_csv(tmp_path / "loose.tsv", separator="\t", quote_style="never")
+    assert not by_rule(lint(tmp_path / "loose.tsv", LintOptions(model=str(tiny_tokenizer))).findings, "tsv-quoting")
     as_csv = tmp_path / "export.csv"  # read with its quoting: the texts are the ones written
     pd.DataFrame(rows).to_csv(as_csv, index=False)
     assert not by_rule(lint(as_csv, LintOptions(model=str(tiny_tokenizer))).findings, "tsv-quoting")

@@ -208,10 +208,13 @@ def test_a_label_that_the_loss_ignores_is_a_warning_not_an_error(lint_records) -
         finding = one(lint_records(scored, loss=loss), "loss-incompatible")
         assert finding.severity == "warning" and f"{loss} reads no label" in finding.message
         assert finding.fix.startswith("Drop column 'label'")
+    # A label that may say more than the loss reads stays an error: a negative labelled as the positive is
+    # (trained as a negative), one number per row, lists of several lengths (the collator's tensor fails).
+    for labels in ([[1.0, 1.0], [0.9, 0.1]], [[0.9], [0.9, 0.1]]):
+        rows = [{**row, "label": label} for row, label in zip(TRIPLETS, labels, strict=True)]
+        assert one(lint_records(rows, loss="TripletLoss"), "loss-incompatible").severity == "error"
     assert one(lint_records([{**TRIPLETS[0], "label": 0.5}, {**TRIPLETS[1], "label": 0.2}],
-                            loss="TripletLoss"), "loss-incompatible").severity == "warning"
-    ragged = [{**TRIPLETS[0], "label": [0.9, 0.1]}, {**TRIPLETS[1], "label": [0.9]}]
-    assert one(lint_records(ragged, loss="TripletLoss"), "loss-incompatible").severity == "error"
+                            loss="TripletLoss"), "loss-incompatible").severity == "error"
 
 
 def test_distillation_fixes_keep_or_ask_for_a_score_per_text(lint_records) -> None:
@@ -241,6 +244,9 @@ def test_pair_fixes_for_a_scored_pair_loss_find_the_scores_or_the_negatives(lint
     positives = [{"anchor": row["sentence1"], "positive": row["sentence2"], "dataset_name": "x"} for row in PAIRS]
     fix = one(lint_records(positives, loss="CoSENTLoss"), "loss-incompatible").fix
     assert "The rows hold positives only" in fix and "`prep run DATA --layout labeled-pair` mines negatives" in fix
+    booleans = [{"anchor": row["sentence1"], "positive": row["sentence2"], "label": row["score"] > 0} for row in PAIRS]
+    assert "text scores" not in one(lint_records(booleans, loss="MultipleNegativesRankingLoss"),
+                                    "loss-incompatible").fix
     texts = [{**row, "score": str(row["score"])} for row in PAIRS]  # prep's readers refuse text scores
     assert one(lint_records(texts, loss="CoSENTLoss"), "loss-incompatible").fix.startswith(
         "Store the labels as numbers (`dataset.cast_column('score', Value('float32'))`)")

@@ -40,6 +40,7 @@ def test_qrels_with_empty_fields_outside_the_three_are_read(tmp_path: Path, text
 
 @pytest.mark.parametrize("text, message", [
     ("q1\td1\t1\nq1\td2\t0\n", r"train\.tsv: has no header line: its first line holds 'q1', 'd1', '1'; "),
+    ("1\td1\t1\n1\td2\t0\n", r"train\.tsv: has no header line: its first line holds '1', 'd1', '1'; "),  # SciFact's
     ("qid\tdocid\trel\nq1\td1\t1\n", r"train\.tsv: missing column 'query-id'; BEIR qrels have "),  # a header of others
 ])
 def test_qrels_without_beirs_header_say_which_is_missing(tmp_path: Path, text: str, message: str) -> None:

@@ -73,11 +73,12 @@ class LossIncompatible(Rule):
 
 
 def _collatable(label: str, values: pl.Series | None) -> bool:
-    """Whether ST's collator makes a tensor of the label column (numbers, or lists of one length), which a loss that
-    reads no label is then passed and ignores; lists of several lengths fail there."""
-    if label == NUMBERS:
-        return values is not None and values.list.len().n_unique() == 1
-    return label in (NUMBER, CLASS, BOOL)
+    """Whether the label is teacher scores that a loss reading none may ignore: lists of one length (ST's collator
+    makes a tensor of them; several lengths fail there) whose first, the positive's, is above every negative's in
+    each row. A negative scored as high as the positive, or one number per row, may mean a label the loss loses."""
+    if label != NUMBERS or values is None or values.list.len().n_unique() != 1 or values.list.len()[0] < 2:
+        return False
+    return bool(values.list.eval(pl.element().first() > pl.element().slice(1).max()).list.first().all())
 
 
 def _mapped_scores(table) -> bool:
@@ -92,7 +93,7 @@ def _fix(spec: LossSpec, table, context, label: str) -> str:
     scored = label in (NUMBER, CLASS, NUMBERS) or _mapped_scores(table) or any(
         column in table.source.schema for column in TEACHER_SCORES)
     loss, layout = context.options.loss, spec.layouts[0]
-    if label.endswith(" values"):  # texts: prep's readers refuse them as scores too
+    if label == f"{pl.String} values":  # texts: prep's readers refuse them as scores too
         column = st_inputs(table.source.schema)[1]
         return (f"Store the labels as numbers (`dataset.cast_column('{column}', Value('float32'))`): prep's "
                 "readers refuse text scores too.")

@@ -6,7 +6,7 @@ from pipeline.wording import counted
 
 # pandas' to_csv(sep="\t") (QUOTE_MINIMAL) quotes a text that holds a quote, doubling it: the doubled quote inside
 # a text that starts and ends with one is the mark. A quoted text holding a tab or line break breaks the line first.
-CSV_QUOTED = r'(?s)^".*"".*"$'
+CSV_QUOTED = r'^"(?:[^"]|"")*""(?:[^"]|"")*"$'
 
 
 class TsvQuoting(Rule):
@@ -22,6 +22,6 @@ class TsvQuoting(Rule):
         flagged = table.matching(CSV_QUOTED)
         if flagged.is_empty():
             return []
-        texts = counted(flagged.height, "text is", "texts are")
+        texts = counted(flagged.height, "text looks", "texts look")
         return [self.found(flagged["line"], f"{texts} quoted as CSV quotes them, e.g. {flagged['text'][0][:60]!r}: "
-                           "the model trains on the quotes")]
+                           "if so, the model trains on the quotes")]
