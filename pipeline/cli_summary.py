@@ -66,7 +66,7 @@ def print_stages(stages: list[dict], target: Console) -> None:
 
 def print_layout(summary: dict, out: Path | str, target: Console) -> None:
     notes = ("note", "scores_note", "negatives_note", "prompts_note", "passage_prompt_note", "train_data_note",
-             "types_note")
+             "types_note", "batches_note")
     for key, label in (*((note, "note") for note in notes), ("warning", "warning")):
         if key in summary:
             target.print(f"[yellow]{label}:[/] {escape(summary[key])}")

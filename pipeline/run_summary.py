@@ -12,6 +12,7 @@ from pipeline.report.profile import duplicate_counts
 from pipeline.stages.dedupe import Links, cluster_sizes
 from pipeline.stages.index import RECALL_PROBE_QUERIES
 from pipeline.stages.mine import MiningResult
+from pipeline.wording import counted
 
 
 def index_summary(kind: str, documents: int, mined: MiningResult, config: MiningConfig) -> dict:
@@ -44,8 +45,24 @@ def instructions_entry(canon: Canonical, layout: Layout, config: RunConfig, prom
     columns = layout.rows.columns if layout.splits is None else next(iter(layout.splits.values())).columns
     notes = {"prompts_note": mining_prompts_note(config.layout.layout, columns, *prompts),
              "passage_prompt_note": passed_over_note(declared, prompts[1]),
-             "train_data_note": unmarked_note(canon.sources[0]) if config.layout.layout == "flag" else None}
+             "train_data_note": unmarked_note(canon.sources[0]) if config.layout.layout == "flag" else None,
+             "batches_note": repeated_anchors_note(layout, config)}
     return ({"instructions": summary} if summary else {}) | {key: note for key, note in notes.items() if note}
+
+
+def repeated_anchors_note(layout: Layout, config: RunConfig) -> str | None:
+    """Rows of an in-batch layout that repeat a query (one row per positive), where prep did not order them into
+    conflict-free batches: in one batch each such row's positive is a negative of the other."""
+    if config.layout.batch_size or config.layout.layout not in ("n-tuple", "triplet", "buckets"):
+        return None
+    repeats = layout.pairs.height - layout.pairs["query_id"].n_unique()
+    if not repeats:
+        return None
+    return (f"{counted(repeats, 'row repeats', 'rows repeat')} an earlier row's query (one row per positive): where "
+            "two meet in a batch, an "
+            "in-batch loss (MultipleNegativesRankingLoss) trains each one's positive as a negative of the other. "
+            "Train with batch_sampler=BatchSamplers.NO_DUPLICATES, which keeps equal texts out of a batch, or run "
+            "with --batch-size B for conflict-free blocks (pipeline.sampler.BlockBatchSampler)")
 
 
 def dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, threshold: float,

@@ -313,6 +313,10 @@ def test_batches_are_conflict_free_and_block_sampler_trains(data, tiny_model, tm
                    layout=LayoutConfig(batch_size=2))
     batches = manifest["batches"]
     assert batches["conflicts_after_layout"] == 0
+    assert "batches_note" not in manifest["layout"]
+    plain = run(data, tiny_model, tmp_path, out="plain", negatives=1, relative_margin=None, dedupe=1.0)
+    assert plain["layout"]["batches_note"].startswith("1 row repeats an earlier row's query (one row per positive)")
+    assert "BatchSamplers.NO_DUPLICATES" in plain["layout"]["batches_note"]
     # Searched (not None). Not asserted 0: "PARIS IS ..." and "paris is ..." have cosine 0.99999994 under the tiny
     # uncased model, and threaded float sums can round it to 1.0, this test's threshold.
     assert manifest["dedupe"]["near_duplicate_document_pairs"] in (0, 1)
