@@ -108,6 +108,8 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         trusted = trusted.join(mined.ranked_low, on=["query_id", "doc_id"], how="anti", maintain_order="left")
         positives = choose_positives(trusted, config.layout.positives, config.mining.seed)
         positives = positives.with_columns(cosine_of_pairs(canon, positives, query_vectors, doc_vectors))
+        ranked_low = mined.ranked_low.with_columns(cosine_of_pairs(canon, mined.ranked_low, query_vectors,
+                                                                   doc_vectors))
         selection = Selection.of(canon, positives, mined.negatives, config.mining.negatives)
         doc_links, query_copies = no_links(canon.corpus.height), None
         if config.layout.batch_size:  # only conflict-free batches read document links
@@ -119,8 +121,10 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
         if config.layout.teacher:
             selection = teacher_scores(selection, config.layout.teacher, named["--teacher"])
             clock.lap("teacher")
-        ranked_low = mined.ranked_low.with_columns(reason=pl.lit("positive_ranked_low"), detail=pl.lit(
-            f"{config.mining.max_positive_rank} or more documents rank above it (mining.max_positive_rank)"))
+        # its cosine says which to look at first: a label error scores far below the query's other positives
+        ranked_low = ranked_low.select("query_id", "doc_id", reason=pl.lit("positive_ranked_low"), detail=pl.format(
+            f"{config.mining.max_positive_rank} or more documents rank above it (mining.max_positive_rank); its "
+            "cosine to the query {}", pl.col("score").round(4)))
         output = lay_out_output(canon, selection, config, query_links, doc_links, engine.map_tasks,
                                 pl.concat([ranked_low, anchors], how="diagonal_relaxed"), query_copies)
     clock.lap("layout")

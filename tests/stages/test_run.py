@@ -81,6 +81,14 @@ def test_pairs_whose_positive_ranks_low_go_to_rejects_and_are_never_negatives(da
     assert not low & {(row["anchor"], row["negative_1"]) for row in dataset}
     assert sorted(rejects.select("row", "anchor", "positive").rows()) == sorted(
         (first_row(anchor, positive), anchor, positive) for anchor, positive in low)
+    # each names its cosine to the query, so that a user can tell a label error from a hard positive
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(tiny_model), device="cpu")
+    for anchor, positive, detail in rejects.select("anchor", "positive", "detail").iter_rows():
+        cosine = float(model.similarity(model.encode_query([anchor]), model.encode_document([positive]))[0, 0])
+        assert detail.startswith("2 or more documents rank above it (mining.max_positive_rank); its cosine to the "
+                                 "query ") and abs(float(detail.rsplit(" ", 1)[1]) - cosine) < 1e-3
     kept = run(data, tiny_model, tmp_path, out="all", negatives=1, relative_margin=None, max_positive_rank=100)
     assert kept["filters"]["positives_ranked_low"] == 0 and len(datasets.load_from_disk(str(tmp_path / "all"))) \
         == len(pairs)
