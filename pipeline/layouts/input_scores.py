@@ -84,12 +84,23 @@ def run_scores_note(config: LayoutConfig, positives: pl.DataFrame, negatives: pl
 def _input_scores_note(config: LayoutConfig, positives: pl.DataFrame, negatives: pl.DataFrame) -> str | None:
     if config.binary:
         return binary_note(positives)
-    if config.teacher or not (config.scores or config.layout in AS_LABELS) \
-            or not has_graded_scores(positives, negatives):
-        # a teacher's scores or 1/0 labels were asked for, or the output has no scores (a plain n-tuple run)
+    if not (config.teacher or config.scores or config.layout in AS_LABELS):  # an output without scores
+        return _grades_note(positives, config.layout)
+    if config.teacher or not has_graded_scores(positives, negatives):
+        # a teacher's scores or 1/0 labels were asked for
         return None
     if config.scores:
         return ("the input has scores; prep run --scores replaces them with the encoder's cosines (--teacher MODEL: "
                 "a cross-encoder's); prep convert --scores keeps the input's")
     return ("the input has scores; prep run does not keep them (--scores writes the encoder's cosines), prep convert "
             "--scores does")
+
+
+def _grades_note(positives: pl.DataFrame, layout: str) -> str | None:
+    """Graded positives (Cranfield's 1-4 qrels) in an output that holds no grade: each is a positive alike."""
+    grades = positives["score"].drop_nulls().unique()
+    if grades.len() < 2 or grades.min() <= 0 or (grades % 1 != 0).any():  # a teacher's scores are no grades
+        return None
+    return (f"the input grades its positives ({grades.min():g} to {grades.max():g}); the {layout} output holds no "
+            "grade: every pair scored above 0 is a positive alike (filter the input to the grades to train on, or "
+            "keep them as labels: prep convert --to labeled-list --scores)")

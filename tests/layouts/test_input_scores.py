@@ -65,6 +65,11 @@ def test_run_notes_the_input_scores_it_replaces_or_leaves_out() -> None:
     assert run_scores_note(LayoutConfig(layout="labeled-pair"), graded, negatives).startswith(
         "the input has scores; prep run does not keep them")
     assert run_scores_note(LayoutConfig(), graded, negatives) is None  # a plain n-tuple run writes no scores
+    # but graded qrels (Cranfield's 1-4) flattened to positives alike are said to be; a teacher's scores are no grades
+    assert run_scores_note(LayoutConfig(), links(1.0, 3.0, 4.0), links()).startswith(
+        "the input grades its positives (1 to 4); the n-tuple output holds no grade: every pair scored above 0 is a "
+        "positive alike")
+    assert run_scores_note(LayoutConfig(), links(0.93, 0.87), links(0.2)) is None
     assert run_scores_note(LayoutConfig(scores=True, teacher="a-teacher"), graded, negatives) is None
     # 1/0 labels are no scores to note; what FlagEmbedding's distillation makes of the cosines written is noted
     assert run_scores_note(LayoutConfig(layout="flag", scores=True), links(1.0), links(0.0)) == FLAG_DISTILLATION_NOTE
