@@ -484,7 +484,7 @@ def test_embeddings_are_released_before_the_layout(data, tiny_model, tmp_path, m
     monkeypatch.setattr(pipeline.run, "cosine_of_pairs", cosine_of_pairs)
     monkeypatch.setattr(pipeline.run, "lay_out_output", lay_out_output)
     manifest = run(data, tiny_model, tmp_path)
-    assert alive_at_layout == [False, False]  # query and corpus embeddings freed before the layout's peak
+    assert alive_at_layout and not any(alive_at_layout)  # query and corpus embeddings freed before the layout's peak
     index = manifest["index"]  # summarised before the index was freed
     assert (index["kind"], index["recall_at_search_depth"], index["note"]) == ("flat", None, "exact search")
     assert index["documents"] >= len(CORPUS)
