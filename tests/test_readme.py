@@ -5,6 +5,8 @@ import json
 import math
 import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -137,3 +139,12 @@ def test_bash_command_names_real_flags(line: int, command: str) -> None:
     assert flags and [flag for flag in flags if flag not in known] == []
     if "[" not in command:
         subcommand.make_context(f"prep {name}", shlex.split(command)[2:])
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_and_check_take_an_out_folder_with_a_space() -> None:
+    """`make run OUT="my out"` passed `my` and `out` as two arguments: prep refused the extra one."""
+    done = subprocess.run(["make", "-n", "run", "check", "OUT=out/my out"], cwd=Path(__file__).parents[1],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert '--out "out/my out"' in done.stdout and 'prep lint "out/my out"' in done.stdout

@@ -57,7 +57,8 @@ class LossIncompatible(Rule):
         if any(fits(form, inputs, schema, label, spec.bool_labels) for form in spec.forms):
             return []
         # Teacher scores beside an n-tuple go unused; a labeled pair's label says which pairs are negatives.
-        if label_column and table.layout not in ("labeled-pair", "labeled-list") and _collatable(label, values) and any(
+        unread = label_column and table.layout not in ("labeled-pair", "labeled-list")
+        if unread and _ignored_teacher_scores(label, values) and any(
                 fits(form, inputs, schema, NONE) for form in spec.forms if form.label == NONE):
             return [self.found([], f"{context.options.loss} reads no label: ST's collator passes column "
                                f"'{label_column}' ({label}) to it, which it ignores", count=table.rows,
@@ -72,7 +73,7 @@ class LossIncompatible(Rule):
                            fix=_fix(spec, table, context, label))]
 
 
-def _collatable(label: str, values: pl.Series | None) -> bool:
+def _ignored_teacher_scores(label: str, values: pl.Series | None) -> bool:
     """Whether the label is teacher scores that a loss reading none may ignore: lists of one length (ST's collator
     makes a tensor of them; several lengths fail there) whose first, the positive's, is above every negative's in
     each row. A negative scored as high as the positive, or one number per row, may mean a label the loss loses."""
