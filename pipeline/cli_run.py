@@ -58,6 +58,9 @@ def run(
                                                                "encoder cannot see (default 300; 0 turns it "
                                                                "off).")] = None,
     sampling: Annotated[str | None, typer.Option(help="top or random (default top).")] = None,
+    given_sampling: Annotated[str | None, typer.Option(help="Which input negatives a query with more than K "
+                                                            "keeps: first (default, input order), top (highest "
+                                                            "scores) or random.")] = None,
     trust_given_negatives: Annotated[bool | None, typer.Option(
         "--trust-given-negatives/--no-trust-given-negatives",
         help="Keep input negatives without the false-negative filter.")] = None,
@@ -98,7 +101,8 @@ def run(
     flags = {
         "--model": model, "--cache-dir": cache_dir, "--backend": backend, "--tokenizer-workers": tokenizer_workers,
         "--negatives": negatives, "--seed": seed, "--relative-margin": relative_margin, "--sampling": sampling,
-        "--positive-neighbors": positive_neighbors, "--trust-given-negatives": trust_given_negatives,
+        "--given-sampling": given_sampling, "--positive-neighbors": positive_neighbors,
+        "--trust-given-negatives": trust_given_negatives,
         "--max-positive-rank": max_positive_rank, "--dedupe-threshold": dedupe_threshold,
         "--layout": layout, "--fill": fill, "--allow-padding": allow_padding, "--scores": scores, "--binary": binary,
         "--teacher": teacher, "--group-size": group_size, "--all-negatives": all_negatives,

@@ -82,6 +82,7 @@ class MiningConfig:
     range_min: int = 0
     range_max: int | None = None  # None: range_min + 10 * negatives + max positives per query, as ST does
     sampling: str = "top"
+    given_sampling: str = "first"  # which given negatives a query with more than K keeps: first, top (score), random
     trust_given_negatives: bool = False
     index: str = "auto"
     exact_max_docs: int = 200_000  # above this `auto` indexes the corpus in IVF (the dedupe's links: above 20,000)
@@ -107,6 +108,7 @@ class MiningConfig:
         if self.target_recall is not None and not 0 < self.target_recall <= 1:
             raise ConfigError(f"mining.target_recall is a share between 0 and 1, got {self.target_recall}")
         check_choice(self, "sampling", ("top", "random"))
+        check_choice(self, "given_sampling", ("first", "top", "random"))
         check_choice(self, "index", ("auto", "flat", "ivf"))
         # Scores are cosines: a margin at these bounds or a score bound outside [-1, 1] rejects (nearly) all candidates.
         if self.relative_margin is not None and not 0 <= self.relative_margin < 1:

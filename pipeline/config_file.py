@@ -16,6 +16,7 @@ FLAGS = {
     "--tokenizer-workers": ("encoder", "tokenizer_workers"),
     "--negatives": ("mining", "negatives"), "--seed": ("mining", "seed"),
     "--relative-margin": ("mining", "relative_margin"), "--sampling": ("mining", "sampling"),
+    "--given-sampling": ("mining", "given_sampling"),
     "--positive-neighbors": ("mining", "positive_neighbors"),
     "--trust-given-negatives": ("mining", "trust_given_negatives"),
     "--max-positive-rank": ("mining", "max_positive_rank"),

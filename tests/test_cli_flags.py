@@ -18,6 +18,7 @@ RUN = [
     (["--seed", "-1"], "--seed -1: mining.seed must be from 0"),
     (["--relative-margin", "1.5"], "--relative-margin 1.5: mining.relative_margin is a share"),
     (["--sampling", "best"], "--sampling best: sampling must be one of"),
+    (["--given-sampling", "hardest"], "--given-sampling hardest: given_sampling must be one of"),
     (["--positive-neighbors", "-1"], "--positive-neighbors -1: mining.positive_neighbors must be at least 0"),
     (["--max-positive-rank", "-2"], "--max-positive-rank -2: max_positive_rank must be 0 (off) or more"),
     (["--dedupe-threshold", "1.5"], "--dedupe-threshold 1.5: dedupe.threshold is a cosine"),

@@ -93,7 +93,7 @@ def mine_chunk(pending: pl.DataFrame, inputs: MiningInputs, config: MiningConfig
             for mask in masks.values():
                 kept &= ~mask
             priority = None
-            if config.sampling == "random":
+            if "random" in (config.sampling, config.given_sampling):
                 priority = sampling_priority(query_ids, doc_ids, config.seed)
             chosen = choose_negatives(candidates, kept, config, priority, every_given)
             complete = chosen.sum(axis=1) >= config.negatives

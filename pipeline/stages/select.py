@@ -1,8 +1,8 @@
 """Choosing hard negatives from scored candidates: pure functions on numpy arrays, no model, no index.
 
-A chunk of n queries has c candidates each (given negatives first, then mined ones in descending score),
-padded with `valid == False`. Filters remove false negatives; `choose_negatives` then keeps the given survivors
-and fills up to K from the mined survivors inside the rank window.
+A chunk of n queries has c candidates each (given negatives first, in input order, then mined ones in descending
+score), padded with `valid == False`. Filters remove false negatives; `choose_negatives` then keeps up to K of the
+given survivors and fills up to K from the mined survivors inside the rank window.
 """
 
 from dataclasses import dataclass
@@ -83,27 +83,34 @@ def sampling_priority(query_ids: np.ndarray, doc_ids: np.ndarray, seed: int) -> 
 
 def choose_negatives(candidates: Candidates, kept: np.ndarray, config: MiningConfig,
                      priority: np.ndarray | None = None, every_given: bool = False) -> np.ndarray:
-    """A (n, c) mask of the chosen candidates: given survivors first (in input order; the first K, or with
-    `every_given` all of them, for a flag layout with all_negatives), then mined survivors up to K in the rank window
-    [range_min, range_max) of the surviving mined candidates, `top`, or `random` by the candidates' `priority` (see
-    `sampling_priority`)."""
+    """A (n, c) mask of the chosen candidates: given survivors first (the first K in input order, the K highest
+    scores or K seeded at random, as `given_sampling` says; with `every_given` all of them, for a flag layout with
+    all_negatives), then mined survivors up to K in the rank window [range_min, range_max) of the surviving mined
+    candidates, `top`, or `random` by the candidates' `priority` (see `sampling_priority`)."""
     k = config.negatives
     given = kept & candidates.given
-    take_given = given if every_given else given & (np.cumsum(given, axis=1) <= k)
+    if every_given or config.given_sampling == "first":
+        take_given = given if every_given else given & (np.cumsum(given, axis=1) <= k)
+    else:
+        take_given = given & (_order(given, candidates.scores if config.given_sampling == "top" else priority) <= k)
     need = k - take_given.sum(axis=1, keepdims=True)
     mined = kept & ~candidates.given
     rank = np.cumsum(mined, axis=1) - 1
     window = mined & (rank >= config.range_min)
     if config.range_max is not None:
         window &= rank < config.range_max
-    if config.sampling == "top":
-        order = np.cumsum(window, axis=1)
-    else:
-        priority = np.where(window, priority, -1.0)
-        order = np.empty_like(rank)
-        np.put_along_axis(order, np.argsort(-priority, axis=1, kind="stable"),
-                          np.arange(1, window.shape[1] + 1)[None, :].repeat(window.shape[0], axis=0), axis=1)
+    order = np.cumsum(window, axis=1) if config.sampling == "top" else _order(window, priority)
     return take_given | (window & (order <= need))
+
+
+def _order(mask: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """(n, c): each candidate's 1-based place by descending priority among the `mask` ones of its row (ties: the
+    earlier first); the others come after them."""
+    keyed = np.where(mask, priority, -np.inf)
+    order = np.empty(mask.shape, dtype=np.int64)
+    places = np.broadcast_to(np.arange(1, mask.shape[1] + 1), mask.shape)
+    np.put_along_axis(order, np.argsort(-keyed, axis=1, kind="stable"), places, axis=1)
+    return order
 
 
 def copies_in_rows(rows: np.ndarray, valid: np.ndarray, seen_as: np.ndarray) -> np.ndarray:

@@ -136,6 +136,26 @@ def test_a_copy_of_a_candidate_is_not_a_second_negative():
     assert sorted(mined([], (False, False))[0]) == ["N1", "n1", "n2"]
 
 
+def test_given_sampling_chooses_among_more_given_negatives_than_k():
+    """Five given negatives at K=2: the first two in input order, the two nearest the query, or a seeded draw."""
+    given = ["g1", "g2", "g3", "g4", "g5"]
+    angle_of = {"q": 0.0, "p": 10.0, "g1": 80.0, "g2": 70.0, "g3": 40.0, "g4": 30.0, "g5": 60.0, "m": 50.0}
+    canon = canonical(["q"], [["p"]], ["p", "m", *given], [given])
+    queries, corpus = embed(canon.queries["text"], angle_of), embed(canon.corpus["text"], angle_of)
+
+    def chosen(**settings) -> list[str]:
+        config = MiningConfig(negatives=2, relative_margin=None, positive_neighbors=0, **settings)
+        result = mine_negatives(canon, queries, corpus, build_index(corpus, config), config)
+        assert set(result.negatives["source"]) == {"input"}
+        return sorted(result.negatives.join(canon.corpus, on="doc_id")["text"].to_list())
+
+    assert chosen() == ["g1", "g2"]
+    assert chosen(given_sampling="top") == ["g3", "g4"]
+    draws = {tuple(chosen(given_sampling="random", seed=seed)) for seed in range(8)}
+    assert len(draws) > 1 and all(len(draw) == 2 and set(draw) <= set(given) for draw in draws)
+    assert chosen(given_sampling="random", seed=3) == chosen(given_sampling="random", seed=3)
+
+
 def test_nearest_documents_of_a_positive_are_not_negatives():
     docs = ["p", "n1", "n2", "far1", "far2", "far3"]
     # far3 and far2 are the positive's two nearest documents; n1 and far1 tie at 20 degrees (so no test uses N=3).

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from pipeline.config import MiningConfig
+from pipeline.errors import ConfigError
 from pipeline.stages.select import (
     Candidates,
     choose_negatives,
@@ -110,6 +111,28 @@ def test_every_given_survivor_is_kept_beyond_k_where_asked():
     assert chosen.tolist() == [[True, False, True, True, False], [True, True, True, False, False]]  # mined fill to K
     assert choose_negatives(candidates, kept, MiningConfig(negatives=1))[0].tolist() == [True, False, False, False,
                                                                                          False]
+
+
+def test_given_sampling_picks_which_given_negatives_a_query_keeps_beyond_k():
+    # input order: 0.2, 0.6 (filtered out), 0.5, 0.4, then one mined candidate
+    candidates = make([[0.2, 0.6, 0.5, 0.4, 0.7]], given=[[True, True, True, True, False]])
+    kept = np.array([[True, False, True, True, True]])
+    first = choose_negatives(candidates, kept, MiningConfig(negatives=2))
+    assert first.tolist() == [[True, False, True, False, False]]
+    top = choose_negatives(candidates, kept, MiningConfig(negatives=2, given_sampling="top"))
+    assert top.tolist() == [[False, False, True, True, False]]  # the two highest survivors, not the filtered 0.6
+    fill = choose_negatives(candidates, kept, MiningConfig(negatives=4, given_sampling="top"))
+    assert fill.tolist() == [[True, False, True, True, True]]  # all given survivors, then the mined one
+    rows = make([[0.2, 0.5, 0.4, 0.3]] * 40, given=[[True] * 4] * 40, lowest=(0.8,) * 40)
+    priority = sampling_priority(np.arange(40), np.tile(np.arange(4), (40, 1)), seed=7)
+    drawn = choose_negatives(rows, np.ones((40, 4), bool), MiningConfig(negatives=2, given_sampling="random"),
+                             priority)
+    assert (drawn.sum(axis=1) == 2).all()
+    assert len({tuple(row) for row in drawn.tolist()}) > 2  # neither the first two nor the top two every time
+    assert (drawn == choose_negatives(rows, np.ones((40, 4), bool), MiningConfig(negatives=2, given_sampling="random"),
+                                      priority)).all()
+    with pytest.raises(ConfigError, match="given_sampling"):
+        MiningConfig(given_sampling="hardest")
 
 
 def test_range_window_counts_only_surviving_mined_candidates():
