@@ -149,9 +149,8 @@ def fail_on_null_text(long: pl.DataFrame, rows: InputRows) -> None:
 
 def _is_null_record(rows: InputRows, row: int) -> bool:
     """Whether a JSON Lines row is the line `null`, which the fast reader reads as a record of null fields."""
+    from pipeline.readers.json_files import first_null_line  # here: the readers package imports this module
+
     part = next((part for part in reversed(rows.parts) if part.offset < row), None)
     path, line = (rows.path, row) if part is None else (part.path, row - part.offset)
-    if rows.unit != "line" or path.suffix.lower() not in {".jsonl", ".ndjson"} or not path.is_file():
-        return False
-    with path.open("rb") as handle:
-        return next((raw for number, raw in enumerate(handle, start=1) if number == line), b"").strip() == b"null"
+    return rows.unit == "line" and path.is_file() and first_null_line(path, [line]) is not None

@@ -6,7 +6,7 @@ import codecs
 import json
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
@@ -53,6 +53,19 @@ def is_json_lines(path: Path) -> bool:
     with path.open("rb") as handle:
         head = handle.read(4096).removeprefix(codecs.BOM_UTF8).lstrip()
     return not head.startswith(b"[")
+
+
+def first_null_line(path: Path, lines: Iterable[int]) -> int | None:
+    """The first of `lines` of a JSON Lines file that is the line `null`, which Polars reads as a record of null
+    fields; None where none is, or `path` is no JSON Lines file."""
+    wanted = set(lines)
+    if not wanted or not is_json_lines(path):
+        return None
+    with path.open("rb") as handle:
+        for number, raw in enumerate(islice(handle, max(wanted)), start=1):
+            if number in wanted and raw.strip().removeprefix(codecs.BOM_UTF8) == b"null":
+                return number
+    return None
 
 
 @contextmanager

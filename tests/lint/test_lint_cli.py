@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.errors import InputError
 from pipeline.lint.context import LintOptions
 from pipeline.lint.registry import RULE_IDS, RULES
 from pipeline.lint.runner import lint
@@ -155,6 +156,17 @@ def test_exit_2_on_unreadable_input(tmp_path: Path, prep) -> None:
     result = prep("lint", bad)
     assert result.returncode == 2 and "bad.jsonl, line 2" in result.stderr
     assert prep("lint", tmp_path / "missing.jsonl").returncode == 2
+
+
+@pytest.mark.parametrize("name", ["nulls.jsonl", "nulls.json"])
+def test_a_line_null_is_named_as_the_readers_name_it(tmp_path: Path, name: str) -> None:
+    """Polars reads the line `null` as a record of null fields: lint said "empty texts: anchor 1 (1 null)"."""
+    data = tmp_path / name
+    data.write_text('{"anchor": "a", "positive": "b"}\n\n{}\nnull\n{"anchor": "c", "positive": "d"}\n')
+    with pytest.raises(InputError, match=rf"{name}, line 4: is null, not a JSON object; remove the line"):
+        lint(data, LintOptions())
+    data.write_text('{"anchor": "a", "positive": "b"}\n{}\n')  # an object without the fields stays a finding
+    assert "empty-text" in {finding.rule for finding in lint(data, LintOptions()).findings}
 
 
 def test_dataset_dict_folder_lints_each_split(tmp_path: Path, tiny_tokenizer: Path) -> None:

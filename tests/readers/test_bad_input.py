@@ -75,6 +75,14 @@ def test_flag_lines_are_located(tmp_path: Path, case: str) -> None:
     assert str(error.value).startswith(f"{path}, {message}")
 
 
+def test_a_line_null_in_a_json_lines_file_named_json_is_named(tmp_path: Path) -> None:
+    """FlagEmbedding ships JSON Lines as `.json`: its line `null` was "field 'query' is missing or null"."""
+    path = tmp_path / "flag.json"
+    path.write_bytes(with_line(5, 3, b"null")(tmp_path).read_bytes())
+    with pytest.raises(InputError, match=r"flag\.json, line 3: is null, not a JSON object; remove the line"):
+        read_dataset(path, "flag")
+
+
 def test_missing_required_columns_are_named(write_table) -> None:
     flag = write_table("flag.jsonl", [{"query": "q", "neg": ["n"]}])
     with pytest.raises(InputError, match=r"flag\.jsonl: missing required field 'pos'"):
