@@ -19,6 +19,7 @@ from pipeline.cli_lint import lint  # noqa: E402
 from pipeline.cli_report import report  # noqa: E402
 from pipeline.cli_run import run  # noqa: E402
 from pipeline.errors import PrepError  # noqa: E402
+from pipeline.stages.write import PUBLISHED  # noqa: E402
 
 for command in (report, run, convert, lint):  # the order of `prep --help`
     app.command()(command)
@@ -34,17 +35,31 @@ def main() -> None:
     except PrepError as error:
         errors.print(f"[red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    except BaseException:
+        # A signal that came during an import arrives wrapped (RuntimeError from __set_name__, transformers'
+        # ModuleNotFoundError): the handler has said what is left; exit as the signal says, without the chain.
+        if SIGNALLED:
+            sys.exit(128 + SIGNALLED[0])
+        raise
 
 
+SIGNALLED: list[int] = []
 LEFT = ("a local output folder is written whole or not at all (an earlier one is kept as it was); the cache keeps "
         "what was encoded, which a re-run reads")
+
+
+def _left() -> str:
+    if PUBLISHED:  # the signal came after the swap: the new output is there
+        return f"{PUBLISHED[-1]} was written in full before it"
+    return LEFT
 
 
 def _interrupted(main_pid: int, signum: int, frame: object) -> None:
     """Ctrl-C: typer exits 130 without a word; say what is left. Forked tokenizer workers inherit the handler and
     the signal (a terminal sends it to the process group): only the main process speaks."""
     if os.getpid() == main_pid:
-        errors.print(f"[yellow]interrupted:[/] {LEFT}", highlight=False, soft_wrap=True)
+        SIGNALLED.append(signum)
+        errors.print(f"[yellow]interrupted:[/] {_left()}", highlight=False, soft_wrap=True)
     raise KeyboardInterrupt
 
 
@@ -58,7 +73,8 @@ def _terminated(main_pid: int, signum: int, frame: object) -> None:
     # A process-group SIGTERM (scancel, systemd) kills the DataLoader's workers too: torch's SIGCHLD handler would
     # raise about each while the run unwinds.
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    errors.print(f"[yellow]terminated:[/] {LEFT}", highlight=False, soft_wrap=True)
+    SIGNALLED.append(signum)
+    errors.print(f"[yellow]terminated:[/] {_left()}", highlight=False, soft_wrap=True)
     raise SystemExit(128 + signum)
 
 

@@ -354,6 +354,65 @@ cli.main()
     assert list(tmp_path.iterdir()) == []  # neither the output nor its partial folder
 
 
+def test_a_signal_during_the_swap_waits_for_it_and_says_the_output_was_written(tmp_path: Path) -> None:
+    """SIGTERM between the swap's two renames left no output at OUT, and one just after it said that the earlier
+    output was kept: the signal now comes after the swap, and says that the new output is there."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    script = f"""
+import os, signal
+from pathlib import Path
+import pipeline.cli as cli
+import pipeline.stages.write as write
+
+def fill(folder):
+    (folder / "manifest.json").write_text('{{"packages": {{"prep": "1"}}, "stages": [], "run": "new"}}')
+
+def swap(partial, out, real=write.swap):
+    os.kill(os.getpid(), signal.SIGTERM)
+    return real(partial, out)
+
+write.write_atomically(Path({str(out)!r}), fill)
+(Path({str(out)!r}) / "manifest.json").write_text('{{"packages": {{"prep": "1"}}, "stages": [], "run": "old"}}')
+write.swap = swap
+cli.app = lambda: write.write_atomically(Path({str(out)!r}), fill)
+cli.main()
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 143, done.stderr
+    assert f"terminated: {out} was written in full before it" in " ".join(done.stderr.split())
+    assert json.loads((out / "manifest.json").read_text())["run"] == "new"
+    assert [path.name for path in tmp_path.iterdir()] == ["out"]  # the earlier output removed, not left hidden
+
+
+def test_a_signal_that_comes_wrapped_by_an_import_exits_as_the_signal_says(tmp_path: Path) -> None:
+    """Ctrl-C while transformers imports arrives as a RuntimeError (from __set_name__) in a ModuleNotFoundError:
+    exit 1 and three tracebacks, where the handler had already said what is left."""
+    import subprocess
+    import sys
+
+    script = """
+import os, signal, time
+import pipeline.cli as cli
+
+def app():
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(10)
+    except KeyboardInterrupt as error:
+        raise RuntimeError("Error calling __set_name__") from error
+
+cli.app = app
+cli.main()
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130, done.stderr
+    assert "interrupted: a local output folder is written whole" in " ".join(done.stderr.split())
+    assert "Traceback" not in done.stderr
+
+
 def test_the_report_of_a_folder_of_splits_names_the_split(tmp_path: Path, prep) -> None:
     """`prep report scifact --split test` named only the folder: its 300 rows could not be told from the train
     report's 809, nor seen to be queries rather than qrels lines."""

@@ -6,19 +6,18 @@ of NAME on this machine removes it once process PID is gone (a run killed by SIG
 
 import glob
 import json
-import logging
 import os
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from fnmatch import fnmatch
 from pathlib import Path
 
 from pipeline.errors import ConfigError
 from pipeline.partials import remove_stale_partials
+from pipeline.stages.swap import one_swap_at_a_time, signals_held, swap
 
-log = logging.getLogger(__name__)
 PARQUET_FOLDER = "data"  # --shard-format parquet: the shards' folder in OUT
+PUBLISHED: list[Path] = []  # the outputs this process has swapped into place, for the CLI's word on an interrupt
 
 
 def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
@@ -33,51 +32,20 @@ def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
     partial = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
+    retired = None
     try:
         fill(partial)
-        with _one_swap_at_a_time(out.parent):
+        with one_swap_at_a_time(out.parent):
             _check_replaceable(out)  # again: another run may have written there while this one filled its folder
-            retired = _swap(partial, out)
+            with signals_held():  # an interrupt that comes now is raised once the swap is done and said
+                retired = swap(partial, out)
+                PUBLISHED.append(out)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    if retired is not None:
-        shutil.rmtree(retired, ignore_errors=True)
-
-
-@contextmanager
-def _one_swap_at_a_time(folder: Path) -> Iterator[None]:
-    """An exclusive lock on `folder` (flock), so that two runs writing one --out swap in turn: interleaved, one
-    run's rename found the other's half-done swap and failed after all its work (306 of 400 writes by 4 processes
-    in a loop). Where the folder cannot be locked (not readable; NFS, SMB or Lustre refuse flock on a folder), the
-    swap goes on without the lock, as it did before it."""
-    import fcntl
-
-    try:
-        handle = os.open(folder, os.O_RDONLY)
-    except OSError:
-        yield
-        return
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        except OSError as error:  # EBADF, ENOLCK, ENOSYS, EOPNOTSUPP: this filesystem does not lock folders
-            log.debug("no lock on %s (%s): the swap goes on without it", folder, error.strerror or error)
-        yield
     finally:
-        os.close(handle)  # releases the lock
-
-
-def _swap(partial: Path, out: Path) -> Path | None:
-    """`partial` renamed to `out`; returns the earlier output, retired under a hidden name, for the caller to
-    remove once the lock is released (it may be gigabytes)."""
-    if not out.exists():
-        partial.rename(out)
-        return None
-    retired = out.parent / f".{out.name}.old-{os.getpid()}"
-    out.rename(retired)
-    partial.rename(out)
-    return retired
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
 
 
 def check_out(out: Path | str) -> Path:
@@ -92,7 +60,7 @@ def check_out(out: Path | str) -> Path:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ConfigError(f"--out {out}: {folder} is not writable; choose a folder you can write in")
     if folder == out.parent:  # read while no other run swaps its output in: mid-swap it is not there
-        with _one_swap_at_a_time(folder):
+        with one_swap_at_a_time(folder):
             _check_replaceable(out)
     return out
 

@@ -23,6 +23,26 @@ def test_replaces_an_earlier_output_and_writes_into_an_empty_folder(tmp_path):
     assert not (tmp_path / "empty" / "stale.txt").exists()
 
 
+def test_a_failed_second_rename_puts_the_earlier_output_back(tmp_path, monkeypatch):
+    """Between the swap's two renames OUT does not exist: a failure there left no output at OUT, and the next run
+    removed the retired earlier one as stale."""
+    write_atomically(tmp_path / "out", fill)
+    (tmp_path / "out" / "data.txt").write_text("earlier")
+    renames, real = [], Path.rename
+
+    def rename(self, target):
+        renames.append(target)
+        if len(renames) == 2:  # OUT retired, the new folder not yet in its place
+            raise OSError("disk gone")
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(OSError, match="disk gone"):
+        write_atomically(tmp_path / "out", fill)
+    assert (tmp_path / "out" / "data.txt").read_text() == "earlier"
+    assert [path.name for path in tmp_path.iterdir()] == ["out"]  # no partial or retired folder left
+
+
 def fill_listed(folder):
     (folder / "manifest.json").write_text('{"packages": {"prep": "0.1.0"}, "stages": [], '
                                           '"files": ["data.txt", "manifest.json", "train/a.jsonl"]}')
