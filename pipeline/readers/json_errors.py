@@ -14,6 +14,7 @@ from pipeline.readers.json_types import line_type_change
 KINDS = {"text": "strings", "texts": "lists of strings", "number": "numbers", "numbers": "lists of numbers",
          "id": "strings or integers", "bool": "true or false"}
 PYARROW_FIELD = re.compile(r"Column\(/([^/)]*)")  # the top-level field in pyarrow's "Column(/x/[]) changed from..."
+SURROGATE = re.compile("[\ud800-\udfff]")  # json joins a pair of \u escapes into one character: one left is alone
 
 
 def located(path: Path, expected: dict[str, str], error: Exception, is_json_lines: bool,
@@ -105,6 +106,10 @@ def describe_record(record: object, expected: dict[str, str], any_key: bool = Fa
         return None, f"expected a JSON object, got {type(record).__name__}"
     if repeat := repeated_key(record, None if any_key else expected):
         return repeat
+    for field, value in record.items():  # Python's json reads a lone surrogate; the fast readers and UTF-8 do not
+        if found := SURROGATE.search(json.dumps(value, ensure_ascii=False)):
+            return field, (f"holds an unpaired surrogate \\u{ord(found.group()):04x}, which is no character: remove "
+                           "it, or write the pair of escapes that stands for one")
     for field, kind in expected.items():
         message = _describe_value(record.get(field), kind)
         if message:

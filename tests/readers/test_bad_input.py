@@ -63,6 +63,11 @@ CASES = {
     "not an object": (with_line(5, 2, b'["query", "pos"]'), "line 2: expected a JSON object, got list"),
     "NaN score": (with_field(5, 3, pos_scores=[float("nan")]),  # as json.dumps writes it
                   "line 3, field 'pos_scores': holds NaN, which is not JSON; write null or a number"),
+    # Python's json reads a lone surrogate; the fast readers said "row 1" (counted from 0) or no line at all
+    "lone high surrogate": (with_line(5, 2, b'{"query": "q \\ud800 x", "pos": ["p"]}'),
+                            "line 2, field 'query': holds an unpaired surrogate \\ud800"),
+    "lone low surrogate": (with_line(5, 4, b'{"query": "q4", "pos": ["p", "x \\udc00"]}'),
+                           "line 4, field 'pos': holds an unpaired surrogate \\udc00"),
 }
 
 
