@@ -25,6 +25,7 @@ from pipeline.provenance import describe_inputs, package_versions
 from pipeline.report.tokens import load_token_counter
 from pipeline.row_accounting import rejected_rows, stage_counts, unusable_negatives
 from pipeline.run import RunInputs
+from pipeline.run_summary import repeated_anchors_note
 from pipeline.stages.case_links import case_copies, case_links
 from pipeline.stages.write import check_out
 
@@ -102,6 +103,8 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
     summary = layout_summary(output.layout, config, scores_note)
     if cut := cut_negatives_note(negatives, positives, config):
         summary["negatives_note"] = cut
+    if repeats := repeated_anchors_note(output.layout, config):
+        summary["batches_note"] = repeats
     if config.layout.layout == "flag":
         short = typed_short_note(selection, selection.k) if config.layout.fill == "drop" else None
         notes = {"train_data_note": unmarked_note(inputs.data), "types_note": short}

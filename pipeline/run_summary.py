@@ -51,18 +51,20 @@ def instructions_entry(canon: Canonical, layout: Layout, config: RunConfig, prom
 
 
 def repeated_anchors_note(layout: Layout, config: RunConfig) -> str | None:
-    """Rows of an in-batch layout that repeat a query (one row per positive), where prep did not order them into
-    conflict-free batches: in one batch each such row's positive is a negative of the other."""
+    """Rows of an in-batch layout that repeat a query (one row per positive; a triplet's per positive and negative),
+    where prep did not order them into conflict-free batches: in one batch each such row's positive is a negative of
+    the other, or, for two rows of one pair, the other's own positive."""
     if config.layout.batch_size or config.layout.layout not in ("n-tuple", "triplet", "buckets"):
         return None
-    repeats = layout.pairs.height - layout.pairs["query_id"].n_unique()
+    anchors = layout.pairs["query_id"] if layout.ids is None else layout.ids["anchor_id"]
+    repeats = anchors.len() - anchors.n_unique()
     if not repeats:
         return None
-    return (f"{counted(repeats, 'row repeats', 'rows repeat')} an earlier row's query (one row per positive): where "
-            "two meet in a batch, an "
-            "in-batch loss (MultipleNegativesRankingLoss) trains each one's positive as a negative of the other. "
-            "Train with batch_sampler=BatchSamplers.NO_DUPLICATES, which keeps equal texts out of a batch, or run "
-            "with --batch-size B for conflict-free blocks (pipeline.sampler.BlockBatchSampler)")
+    per = "positive and negative" if config.layout.layout == "triplet" else "positive"
+    return (f"{counted(repeats, 'row repeats', 'rows repeat')} an earlier row's query (one row per {per}): where two "
+            "meet in a batch, an in-batch loss (MultipleNegativesRankingLoss) trains each one's positive as a "
+            "negative of the other. Train with batch_sampler=BatchSamplers.NO_DUPLICATES, which keeps equal texts "
+            "out of a batch, or run with --batch-size B for conflict-free blocks (pipeline.sampler.BlockBatchSampler)")
 
 
 def dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, threshold: float,

@@ -54,13 +54,13 @@ def convert_scores_note(config: LayoutConfig, selection: Selection) -> str | Non
 
 def _scale_note(selection: Selection) -> str | None:
     """Scores kept beyond -1..1 (STS-B's 0-5): CoSENT and AnglE read any scale, CosineSimilarityLoss's targets are
-    cosines, which these are not."""
+    cosines and a cross-encoder's BinaryCrossEntropyLoss's are 0..1, which these are not."""
     scores = pl.concat([selection.positives["score"], selection.negatives["score"]]).drop_nulls()
     if scores.is_empty() or (scores.min() >= -1 and scores.max() <= 1):
         return None
     return (f"the scores kept run from {scores.min():g} to {scores.max():g}: CoSENTLoss and AnglELoss read any "
-            "scale; for CosineSimilarityLoss rescale them to -1..1 (`prep lint OUT --loss CosineSimilarityLoss` "
-            "gives the map)")
+            "scale; CosineSimilarityLoss wants -1..1 and a CrossEncoder's BinaryCrossEntropyLoss 0..1: rescale them "
+            "for those (`prep lint OUT --loss CosineSimilarityLoss` or `--loss BinaryCrossEntropyLoss` gives the map)")
 
 
 # FlagEmbedding's knowledge distillation takes the softmax of a row's scores as written, with no temperature.
@@ -72,12 +72,21 @@ FLAG_DISTILLATION_NOTE = (
     "(0.02) to distil with the sharpness it trains at")
 
 
+# ST's DistillKLDivLoss does the same at its default temperature, 1.0.
+KL_DIVERGENCE_NOTE = (
+    "DistillKLDivLoss takes the softmax of each row's label list divided by its temperature, 1.0 by default: cosines "
+    "(and a --teacher's probabilities, where its activation is a sigmoid) give nearly even targets (a positive at 0.8 "
+    "and three negatives at 0.6: 0.29 against 0.24 each); set its temperature (or teacher_temperature) near the "
+    "spread of the scores, as its docstring advises. MarginMSELoss reads their differences as they are")
+
+
 def run_scores_note(config: LayoutConfig, positives: pl.DataFrame, negatives: pl.DataFrame) -> str | None:
     """prep run: --scores gives the encoder's cosines (or a --teacher's), never the input's own scores; in the flag
     layout, what FlagEmbedding makes of them is said too."""
     note = _input_scores_note(config, positives, negatives)
-    if config.layout == "flag" and config.scores:
-        return FLAG_DISTILLATION_NOTE if note is None else f"{note}; {FLAG_DISTILLATION_NOTE}"
+    distillation = {"flag": FLAG_DISTILLATION_NOTE, "n-tuple": KL_DIVERGENCE_NOTE}.get(config.layout)
+    if distillation and config.scores:
+        return distillation if note is None else f"{note}; {distillation}"
     return note
 
 

@@ -395,6 +395,20 @@ def test_conflict_free_batches_are_described_in_the_manifest(flag_data, convert_
     assert convert_to(flag_data, out="plain", negatives=1)["batches"] is None
 
 
+def test_rows_that_repeat_a_query_are_noted_as_prep_run_notes_them(write_table, convert_to):
+    """A query with two positives and three negatives: two n-tuple rows, six triplet rows (one per positive and
+    negative), which an in-batch loss trains against each other unless the batches keep them apart."""
+    rows = [{"query": "big", "pos": ["bp1", "bp2"], "neg": ["bn1", "bn2", "bn3"]},
+            {"query": "small", "pos": ["sp"], "neg": ["sn1", "sn2", "sn3"]}]
+    data = write_table("repeats.jsonl", rows)
+    note = convert_to(data)["layout"]["batches_note"]
+    assert note.startswith("1 row repeats an earlier row's query (one row per positive): ")
+    assert "NO_DUPLICATES" in note
+    triplet = convert_to(data, out="triplet", layout="triplet")["layout"]["batches_note"]
+    assert triplet.startswith("7 rows repeat an earlier row's query (one row per positive and negative): ")
+    assert "batches_note" not in convert_to(data, out="blocks", layout="triplet", batch_size=2)["layout"]
+
+
 def test_triplet_rows_set_aside_by_batches_reconcile_in_rows(write_table, convert_to, tmp_path):
     """--leftover reject sets triplet rows aside, some of a pair's rows only: a `batches` stage counts them in rows,
     and the layout stage's pairs still add up."""

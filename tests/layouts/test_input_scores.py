@@ -7,6 +7,7 @@ import pytest
 from pipeline.config import LayoutConfig
 from pipeline.layouts.input_scores import (
     FLAG_DISTILLATION_NOTE,
+    KL_DIVERGENCE_NOTE,
     convert_scores_note,
     has_graded_scores,
     run_scores_note,
@@ -41,8 +42,9 @@ def test_only_scores_other_than_1_and_0_are_graded() -> None:
     (LayoutConfig(layout="n-tuple"), "the input has scores; --scores keeps them (n-tuple: the label list, flag: "
                                      "pos_scores/neg_scores), without it they are left out"),
     (LayoutConfig(layout="labeled-pair", scores=True),  # kept, and beyond a cosine's range
-     "the scores kept run from 0 to 4.5: CoSENTLoss and AnglELoss read any scale; for CosineSimilarityLoss rescale "
-     "them to -1..1 (`prep lint OUT --loss CosineSimilarityLoss` gives the map)"),
+     "the scores kept run from 0 to 4.5: CoSENTLoss and AnglELoss read any scale; CosineSimilarityLoss wants -1..1 "
+     "and a CrossEncoder's BinaryCrossEntropyLoss 0..1: rescale them for those (`prep lint OUT --loss "
+     "CosineSimilarityLoss` or `--loss BinaryCrossEntropyLoss` gives the map)"),
     (LayoutConfig(layout="triplet"), None),  # no score column to keep them in
 ])
 def test_convert_notes_graded_scores_that_scores_would_keep(layout: LayoutConfig, expected: str | None) -> None:
@@ -70,10 +72,12 @@ def test_run_notes_the_input_scores_it_replaces_or_leaves_out() -> None:
         "the input grades its positives (1 to 4); the n-tuple output holds no grade: every pair scored above 0 is a "
         "positive alike")
     assert run_scores_note(LayoutConfig(), links(0.93, 0.87), links(0.2)) is None
-    assert run_scores_note(LayoutConfig(scores=True, teacher="a-teacher"), graded, negatives) is None
-    # 1/0 labels are no scores to note; what FlagEmbedding's distillation makes of the cosines written is noted
+    # 1/0 labels are no scores to note; what FlagEmbedding's distillation, and ST's DistillKLDivLoss at its default
+    # temperature, make of the cosines (or a teacher's scores) written is noted
+    assert run_scores_note(LayoutConfig(scores=True, teacher="a-teacher"), graded, negatives) == KL_DIVERGENCE_NOTE
     assert run_scores_note(LayoutConfig(layout="flag", scores=True), links(1.0), links(0.0)) == FLAG_DISTILLATION_NOTE
-    assert run_scores_note(LayoutConfig(layout="n-tuple", scores=True), links(1.0), links(0.0)) is None
+    assert run_scores_note(LayoutConfig(layout="n-tuple", scores=True), links(1.0), links(0.0)) == KL_DIVERGENCE_NOTE
+    assert run_scores_note(LayoutConfig(layout="labeled-list", scores=True), links(1.0), links(0.0)) is None
 
 
 def test_binary_says_how_many_weak_pairs_it_labels_1() -> None:
