@@ -12,11 +12,11 @@ export HF_HUB_OFFLINE := 1
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-setup: $(STAMP) ## make .venv with the project, CPU torch (pinned by constraints.txt) and the test tools
+setup: $(STAMP) ## make .venv with the project, CPU torch (pinned by constraints.txt; TORCH_INDEX=...) and the test tools
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -c constraints.txt torch
+	$(BIN)/pip install -q -c constraints.txt $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) torch
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 

@@ -13,8 +13,9 @@ class ControlCharacters(Rule):
     id = "control-characters"
     severity = WARNING
     description = "Invisible control, zero-width or byte-order-mark characters inside texts."
-    fix = ("`prep run` / `prep convert` remove U+200B, U+2060, U+00AD and U+FEFF (zero width space, word joiner, soft "
-           "hyphen, byte-order mark); strip the others with `text.translate(...)` or re-export as clean UTF-8.")
+    fix = ("Strip them before training (`text.translate(...)`) or re-export as clean UTF-8: `prep run` / `prep "
+           "convert` write texts as given; they only match texts that differ by U+200B, U+2060, U+00AD or U+FEFF "
+           "(zero width space, word joiner, soft hyphen, byte-order mark) as one.")
 
     def check(self, table, context) -> list[Finding]:
         flagged = table.matching(CONTROL)
