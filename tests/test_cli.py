@@ -354,6 +354,43 @@ cli.main()
     assert list(tmp_path.iterdir()) == []  # neither the output nor its partial folder
 
 
+def test_a_process_group_sigterm_does_not_raise_about_the_killed_workers(tmp_path: Path) -> None:
+    """scancel and systemd send SIGTERM to the whole process group: the DataLoader's forked workers die with it, and
+    torch's SIGCHLD handler raised about each while prep unwound ("DataLoader worker ... is killed by signal")."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = """
+import multiprocessing, os, signal, time
+import pipeline.cli as cli
+
+def on_child(signum, frame):  # as torch's DataLoader handler does
+    raise RuntimeError("DataLoader worker is killed by signal: Terminated.")
+
+def app():
+    signal.signal(signal.SIGCHLD, on_child)
+    worker = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+    worker.start()
+    print("ready", flush=True)
+    try:
+        time.sleep(60)
+    finally:
+        time.sleep(1)  # unwinding (the partial folder removed) while the worker's death is signalled
+
+cli.app = app
+cli.main()
+"""
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True) as process:
+        assert process.stdout.readline() == "ready\n"
+        os.killpg(process.pid, signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert "Traceback" not in stderr and "terminated:" in stderr
+
+
 def test_a_signal_during_the_swap_waits_for_it_and_says_the_output_was_written(tmp_path: Path) -> None:
     """SIGTERM between the swap's two renames left no output at OUT, and one just after it said that the earlier
     output was kept: the signal now comes after the swap, and says that the new output is there."""
