@@ -371,7 +371,8 @@ def on_child(signum, frame):  # as torch's DataLoader handler does
 
 def app():
     signal.signal(signal.SIGCHLD, on_child)
-    worker = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+    # daemonic, as torch's workers are: one that the SIGTERM reached before Python's fork hook cleared it lives on
+    worker = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,), daemon=True)
     worker.start()
     print("ready", flush=True)
     try:
