@@ -4,15 +4,20 @@
 
 Each epoch yields the blocks prep wrote (their sizes are in the dataset's description; B consecutive rows each
 for any other dataset) whole, in an order shuffled with (seed, epoch): rows inside a block never meet rows of
-another block, so in-batch negatives hold no false negative that prep could see. Limits of the Trainer's wiring:
-the eval loader uses the same sampler, so an eval_dataset prep wrote needs per_device_eval_batch_size=B too;
-dataloader_drop_last=True drops every shorter block, the same rows each epoch (the manifest's rows_in_shorter_blocks);
+another block, so in-batch negatives hold no false negative that prep could see. An output prep wrote without
+--batch-size holds a query's rows next to each other: its rows are shuffled into batches, with a warning. Limits of
+the Trainer's wiring: the eval loader uses the same sampler, so an eval_dataset prep wrote needs
+per_device_eval_batch_size=B too; dataloader_drop_last=True (ST sets it on several processes) drops every shorter
+block, the same rows each epoch (the manifest's rows_in_shorter_blocks); blocks are conflict-free within a process,
+not across, so the losses' gather_across_devices stays off; under accelerate a run resumed mid-epoch gets no epoch
+(its skipping wrapper does not pass it on) and finishes that epoch in the first epoch's order;
 blocks are row positions, so a split, select or filter of the output is refused, and so is a shuffle, a sort or a
 map that edits the texts (prep writes a digest of the anchors and positives in row order): train on the output as
 written, with ST's `prompts` argument for prompts.
 """
 
 import json
+import warnings
 
 import numpy as np
 from sentence_transformers.base.sampler import DefaultBatchSampler
@@ -33,6 +38,13 @@ class BlockBatchSampler(DefaultBatchSampler):
                              "both (per_device_train_batch_size, and per_device_eval_batch_size for an "
                              "eval_dataset prep wrote)")
         size = len(dataset)
+        # written by prep without --batch-size: B consecutive rows would be one query's rows
+        self.shuffled = size if "prep_batch_size" in written and laid_out is None else 0
+        if self.shuffled:
+            warnings.warn("BlockBatchSampler: the dataset was written by prep without --batch-size, so it has no "
+                          "conflict-free blocks: its rows are shuffled into batches, which may repeat a query (the "
+                          "manifest's layout.batches_note). Lay it out with prep run --batch-size B, or train with "
+                          "batch_sampler=BatchSamplers.NO_DUPLICATES", stacklevel=2)
         self.sizes = written.get("prep_blocks") or [min(batch_size, size - start) for start in range(0, size,
                                                                                                   batch_size)]
         if sum(self.sizes) != size:  # a split, select or filter keeps the description but not the rows
@@ -43,7 +55,8 @@ class BlockBatchSampler(DefaultBatchSampler):
         if laid_out and size and not self._blocks():  # the Trainer would only say that max_steps must be set
             raise ValueError(f"dataloader_drop_last=True leaves no batch: all {len(self.sizes)} blocks of the "
                              f"{size} rows are shorter than the batch size {batch_size}; train without "
-                             "dataloader_drop_last, or lay the rows out with a smaller --batch-size")
+                             "dataloader_drop_last (ST sets it on several processes), or lay the rows out with a "
+                             "smaller --batch-size")
 
     def _blocks(self) -> list[range]:
         ends = np.cumsum(self.sizes).tolist()
@@ -51,9 +64,10 @@ class BlockBatchSampler(DefaultBatchSampler):
         return [block for block in blocks if len(block) == self.batch_size] if self.drop_last else blocks
 
     def __iter__(self):
-        blocks = self._blocks()
-        for index in np.random.default_rng([self.seed, self.epoch]).permutation(len(blocks)):
-            yield list(blocks[index])
+        blocks, rng = self._blocks(), np.random.default_rng([self.seed, self.epoch])
+        rows = rng.permutation(self.shuffled) if self.shuffled else None
+        for index in rng.permutation(len(blocks)):
+            yield list(blocks[index]) if rows is None else rows[blocks[index]].tolist()
 
     def __len__(self) -> int:
         return len(self._blocks())

@@ -1,4 +1,5 @@
 import json
+from collections import Counter
 
 import datasets
 import pytest
@@ -82,4 +83,21 @@ def test_drop_last_that_leaves_no_batch_says_so():
 def test_drop_last_on_data_prep_did_not_lay_out_batches_as_st_does():
     # An eval set of 5 rows with per_device_eval_batch_size 8 and dataloader_drop_last: no batch, as in ST's own
     # sampler; the error, with its hint to lay the rows out again, is for prep's output.
-    assert len(BlockBatchSampler(dataset(5, None), batch_size=8, drop_last=True)) == 0
+    with pytest.warns(UserWarning, match="without --batch-size"):
+        assert len(BlockBatchSampler(dataset(5, None), batch_size=8, drop_last=True)) == 0
+
+
+@pytest.mark.filterwarnings("ignore:BlockBatchSampler")  # after the first, which pytest.warns checks
+def test_an_output_written_without_batch_size_is_shuffled_into_batches_with_a_warning():
+    """prep writes a query's rows next to each other: B consecutive rows were up to B rows of one query (FiQA: 21 of
+    21 batches held a repeated query), worse than ST's own samplers, and silently."""
+    data = datasets.Dataset.from_dict({"anchor": [f"q{i // 4}" for i in range(32)]},
+                                      info=datasets.DatasetInfo(description=json.dumps({"prep_batch_size": None})))
+    with pytest.warns(UserWarning, match="written by prep without --batch-size.*NO_DUPLICATES"):
+        sampler = BlockBatchSampler(data, batch_size=4, drop_last=False, seed=5)
+    batches = list(sampler)
+    assert sorted(row for batch in batches for row in batch) == list(range(32))
+    assert max(max(Counter(data[batch]["anchor"]).values()) for batch in batches) < 4  # not one query's rows
+    assert batches == list(BlockBatchSampler(data, batch_size=4, drop_last=False, seed=5))  # seeded
+    sampler.set_epoch(1)
+    assert list(sampler) != batches
