@@ -132,9 +132,6 @@ def _fail_on_nan_score(frame: pl.DataFrame, rows: InputRows, role: str) -> None:
 
 
 def fail_on_null_text(long: pl.DataFrame, rows: InputRows) -> None:
-    emptied = rows.frame.filter(pl.col("query").is_null() | pl.col("positive").is_null())["row"]
-    if emptied.len() and _is_null_record(rows, emptied.min()):
-        raise rows.error("is null, not a JSON object; remove the line", emptied.min())
     if rows.frame["positive"].null_count():
         row = rows.frame.filter(pl.col("positive").is_null())["row"][0]
         raise rows.error("is missing or null; expected a list of texts", row, "positive")
@@ -145,12 +142,3 @@ def fail_on_null_text(long: pl.DataFrame, rows: InputRows) -> None:
         if rows.path.suffix.lower() in {".csv", ".tsv"}:
             state += " (an empty cell, or one that pandas and datasets read as missing: NA, N/A, NULL, None, nan)"
         raise rows.error(f"{state}; expected text", first["row"], first["role"])
-
-
-def _is_null_record(rows: InputRows, row: int) -> bool:
-    """Whether a JSON Lines row is the line `null`, which the fast reader reads as a record of null fields."""
-    from pipeline.readers.json_files import first_null_line  # here: the readers package imports this module
-
-    part = next((part for part in reversed(rows.parts) if part.offset < row), None)
-    path, line = (rows.path, row) if part is None else (part.path, row - part.offset)
-    return rows.unit == "line" and path.is_file() and first_null_line(path, [line]) is not None

@@ -39,12 +39,13 @@ class BlockBatchSampler(DefaultBatchSampler):
                              "eval_dataset prep wrote)")
         size = len(dataset)
         # written by prep without --batch-size: B consecutive rows would be one query's rows
-        self.shuffled = size if "prep_batch_size" in written and laid_out is None else 0
-        if self.shuffled:
+        self.rows_to_shuffle = size if "prep_batch_size" in written and laid_out is None else 0
+        if self.rows_to_shuffle:
             warnings.warn("BlockBatchSampler: the dataset was written by prep without --batch-size, so it has no "
-                          "conflict-free blocks: its rows are shuffled into batches, which may repeat a query (the "
-                          "manifest's layout.batches_note). Lay it out with prep run --batch-size B, or train with "
-                          "batch_sampler=BatchSamplers.NO_DUPLICATES", stacklevel=2)
+                          "conflict-free blocks: its rows are shuffled into batches, where rows that repeat a query "
+                          "can meet (the manifest's layout.batches_note counts them, if there are any). Lay it out "
+                          "with prep run --batch-size B, or train with batch_sampler=BatchSamplers.NO_DUPLICATES",
+                          stacklevel=2)
         self.sizes = written.get("prep_blocks") or [min(batch_size, size - start) for start in range(0, size,
                                                                                                   batch_size)]
         if sum(self.sizes) != size:  # a split, select or filter keeps the description but not the rows
@@ -65,7 +66,7 @@ class BlockBatchSampler(DefaultBatchSampler):
 
     def __iter__(self):
         blocks, rng = self._blocks(), np.random.default_rng([self.seed, self.epoch])
-        rows = rng.permutation(self.shuffled) if self.shuffled else None
+        rows = rng.permutation(self.rows_to_shuffle) if self.rows_to_shuffle else None
         for index in rng.permutation(len(blocks)):
             yield list(blocks[index]) if rows is None else rows[blocks[index]].tolist()
 

@@ -82,7 +82,7 @@ KL_DIVERGENCE_NOTE = (
 
 def run_scores_note(config: LayoutConfig, positives: pl.DataFrame, negatives: pl.DataFrame) -> str | None:
     """prep run: --scores gives the encoder's cosines (or a --teacher's), never the input's own scores; in the flag
-    layout, what FlagEmbedding makes of them is said too."""
+    and n-tuple layouts, what FlagEmbedding's and ST's distillation make of them is said too."""
     note = _input_scores_note(config, positives, negatives)
     distillation = {"flag": FLAG_DISTILLATION_NOTE, "n-tuple": KL_DIVERGENCE_NOTE}.get(config.layout)
     if distillation and config.scores:

@@ -16,7 +16,7 @@ from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.class_labels import class_columns
 from pipeline.readers.detect import folder_format, refuse_split
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
-from pipeline.readers.json_files import LateColumns, file_suffix, first_null_line
+from pipeline.readers.json_files import LateColumns, file_suffix
 from pipeline.readers.json_folder import json_folder_files
 from pipeline.readers.table_files import (
     dataset_dict_splits,
@@ -83,9 +83,6 @@ def _read_table(path: Path, split: str, name: str) -> Source:
         schema, frame = _read_all(path, peek_columns(path, split), split)
     except LateColumns as late:  # a JSON Lines field first seen after the peeked rows: a column, as the readers see it
         schema, frame = _read_all(path, late.schema, split)
-    emptied = frame.filter(pl.all_horizontal(pl.exclude(ROW).is_null()))[ROW] if frame.width > 1 else []
-    if (null_line := first_null_line(path, emptied)) is not None:
-        raise InputError(path, "is null, not a JSON object; remove the line", line=null_line)
     frame = frame.with_columns(as_float(frame, column) for column in frame.columns if column != ROW)
     if file_suffix(path) in {".csv", ".tsv"}:
         frame = frame.with_columns(numbers_from_text(frame, column) for column in frame.columns if column != ROW)

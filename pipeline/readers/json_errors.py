@@ -102,12 +102,14 @@ def _non_finite_field(record: object) -> str | None:
 def describe_record(record: object, expected: dict[str, str], any_key: bool = False) -> tuple[str | None, str] | None:
     """What is wrong with a record's `expected` fields; with `any_key`, a key given twice in any field (pyarrow
     refuses a JSON Lines record for that)."""
+    if record is None:
+        return None, "is null, not a JSON object; remove it"
     if not isinstance(record, dict):
         return None, f"expected a JSON object, got {type(record).__name__}"
     if repeat := repeated_key(record, None if any_key else expected):
         return repeat
     for field, value in record.items():  # Python's json reads a lone surrogate; the fast readers and UTF-8 do not
-        if found := SURROGATE.search(json.dumps(value, ensure_ascii=False)):
+        if found := SURROGATE.search(json.dumps([field, value], ensure_ascii=False)):
             return field, (f"holds an unpaired surrogate \\u{ord(found.group()):04x}, which is no character: remove "
                            "it, or write the pair of escapes that stands for one")
     for field, kind in expected.items():

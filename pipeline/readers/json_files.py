@@ -6,7 +6,7 @@ import codecs
 import json
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
@@ -18,6 +18,7 @@ from pipeline.errors import InputError
 from pipeline.readers.json_errors import describe_record
 from pipeline.readers.json_keys import json_object
 from pipeline.readers.json_types import type_change
+from pipeline.readers.null_lines import refuse_null_lines
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -53,19 +54,6 @@ def is_json_lines(path: Path) -> bool:
     with path.open("rb") as handle:
         head = handle.read(4096).removeprefix(codecs.BOM_UTF8).lstrip()
     return not head.startswith(b"[")
-
-
-def first_null_line(path: Path, lines: Iterable[int]) -> int | None:
-    """The first of `lines` of a JSON Lines file that is the line `null`, which Polars reads as a record of null
-    fields; None where none is, or `path` is no JSON Lines file."""
-    wanted = set(lines)
-    if not wanted or not is_json_lines(path):
-        return None
-    with path.open("rb") as handle:
-        for number, raw in enumerate(islice(handle, max(wanted)), start=1):
-            if number in wanted and raw.strip().removeprefix(codecs.BOM_UTF8) == b"null":
-                return number
-    return None
 
 
 @contextmanager
@@ -126,6 +114,7 @@ def _read_table(path: Path, options: "pa_json.ParseOptions") -> "pa.Table":
     import pyarrow as pa
     import pyarrow.json as pa_json
 
+    refuse_null_lines(path)
     try:
         return pa_json.read_json(path, parse_options=options)
     except pa.ArrowInvalid as error:

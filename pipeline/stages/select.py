@@ -92,21 +92,28 @@ def choose_negatives(candidates: Candidates, kept: np.ndarray, config: MiningCon
     if every_given or config.given_sampling == "first":
         take_given = given if every_given else given & (np.cumsum(given, axis=1) <= k)
     else:
-        take_given = given & (_order(given, candidates.scores if config.given_sampling == "top" else priority) <= k)
+        key = candidates.scores if config.given_sampling == "top" else _drawn(priority)
+        take_given = given & (_order(given, key) <= k)
     need = k - take_given.sum(axis=1, keepdims=True)
     mined = kept & ~candidates.given
     rank = np.cumsum(mined, axis=1) - 1
     window = mined & (rank >= config.range_min)
     if config.range_max is not None:
         window &= rank < config.range_max
-    order = np.cumsum(window, axis=1) if config.sampling == "top" else _order(window, priority)
+    order = np.cumsum(window, axis=1) if config.sampling == "top" else _order(window, _drawn(priority))
     return take_given | (window & (order <= need))
+
+
+def _drawn(priority: np.ndarray | None) -> np.ndarray:
+    if priority is None:
+        raise ValueError("random sampling needs each candidate's priority (sampling_priority)")
+    return priority
 
 
 def _order(mask: np.ndarray, priority: np.ndarray) -> np.ndarray:
     """(n, c): each candidate's 1-based place by descending priority among the `mask` ones of its row (ties: the
-    earlier first); the others come after them."""
-    keyed = np.where(mask, priority, -np.inf)
+    earlier first; NaN last); the others come after them."""
+    keyed = np.where(mask, np.nan_to_num(priority, nan=-np.finfo(np.float64).max), -np.inf)
     order = np.empty(mask.shape, dtype=np.int64)
     places = np.broadcast_to(np.arange(1, mask.shape[1] + 1), mask.shape)
     np.put_along_axis(order, np.argsort(-keyed, axis=1, kind="stable"), places, axis=1)

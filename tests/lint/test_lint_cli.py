@@ -169,6 +169,20 @@ def test_a_line_null_is_named_as_the_readers_name_it(tmp_path: Path, name: str) 
     assert "empty-text" in {finding.rule for finding in lint(data, LintOptions()).findings}
 
 
+@pytest.mark.parametrize("first", [b"null", b"\xef\xbb\xbf  null \r"])
+def test_a_line_null_that_starts_the_file_is_named_not_a_crash(tmp_path: Path, prep, first: bytes) -> None:
+    """pyarrow's JSON reader crashed (SIGSEGV, exit 139) on a read block that starts with the line `null`: the first
+    line, or any line that falls on a block's start. In a child process: the crash would end the test run."""
+    data = tmp_path / "data.jsonl"
+    data.write_bytes(first + b'\n{"anchor": "a", "positive": "b"}\n')
+    for command in ("lint", "report"):
+        result = prep(command, data)
+        assert result.returncode == 2, (command, result.returncode, result.stderr)
+        assert "data.jsonl, line 1: is null, not a JSON object; remove the line" in " ".join(result.stderr.split())
+    data.write_bytes(b'{"anchor": "a", "positive": "b"}\r\n' * 3 + b"null\r\n")
+    assert "data.jsonl, line 4: is null" in prep("report", data).stderr
+
+
 def test_dataset_dict_folder_lints_each_split(tmp_path: Path, tiny_tokenizer: Path) -> None:
     import datasets
 

@@ -88,6 +88,13 @@ def test_a_line_null_in_a_json_lines_file_named_json_is_named(tmp_path: Path) ->
         read_dataset(path, "flag")
 
 
+def test_a_null_record_in_a_json_array_is_named_as_null(tmp_path: Path) -> None:
+    path = tmp_path / "rows.json"
+    path.write_text('[{"anchor": "a", "positive": "b"}, null]')
+    with pytest.raises(InputError, match=r"rows\.json, row 2: is null, not a JSON object; remove it"):  # not NoneType
+        read_dataset(path)
+
+
 def test_missing_required_columns_are_named(write_table) -> None:
     flag = write_table("flag.jsonl", [{"query": "q", "neg": ["n"]}])
     with pytest.raises(InputError, match=r"flag\.jsonl: missing required field 'pos'"):
