@@ -19,15 +19,25 @@ from pipeline.cli_lint import lint  # noqa: E402
 from pipeline.cli_report import report  # noqa: E402
 from pipeline.cli_run import run  # noqa: E402
 from pipeline.errors import PrepError  # noqa: E402
+from pipeline.publish import UPLOADING  # noqa: E402
 from pipeline.stages.write import PUBLISHED  # noqa: E402
 
 for command in (report, run, convert, lint):  # the order of `prep --help`
     app.command()(command)
 
 
+SIGNALLED: list[int] = []  # the signals this call of main() got
+LEFT = ("a local output folder is written whole or not at all (an earlier one is kept as it was); the cache keeps "
+        "what was encoded, which a re-run reads")
+
+
 def main() -> None:
     """Entry point: user errors become one line on stderr and exit code 2, never a traceback."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    SIGNALLED.clear()  # per call: a notebook, a test or a library may call main() again
+    PUBLISHED.clear()
+    UPLOADING.clear()
+    before = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
     signal.signal(signal.SIGINT, functools.partial(_interrupted, os.getpid()))
     signal.signal(signal.SIGTERM, functools.partial(_terminated, os.getpid()))
     try:
@@ -41,16 +51,17 @@ def main() -> None:
         if SIGNALLED:
             sys.exit(128 + SIGNALLED[0])
         raise
-
-
-SIGNALLED: list[int] = []
-LEFT = ("a local output folder is written whole or not at all (an earlier one is kept as it was); the cache keeps "
-        "what was encoded, which a re-run reads")
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
 
 
 def _left() -> str:
     if PUBLISHED:  # the signal came after the swap: the new output is there
         return f"{PUBLISHED[-1]} was written in full before it"
+    if UPLOADING:
+        return (f"{UPLOADING[-1]} was being uploaded: it has no manifest.json, and the next run to it replaces what "
+                "it holds")
     return LEFT
 
 

@@ -124,6 +124,7 @@ def write_out(out: str, produce: Callable[[Path], dict], inputs: dict[str, Path 
     from pyarrow import fs
 
     from pipeline.publish import check_uri, is_uri, publish
+    from pipeline.stages.write import PUBLISHED
 
     if not is_uri(out):
         check_apart(Path(out), inputs, names)
@@ -133,7 +134,9 @@ def write_out(out: str, produce: Callable[[Path], dict], inputs: dict[str, Path 
         check_apart(Path(root), inputs, names)  # the path as pyarrow decodes it (%20 is a space)
     with tempfile.TemporaryDirectory(prefix="prep-out-") as staging:
         manifest = produce(Path(staging) / "out")
+        PUBLISHED.clear()  # the staging folder, which is not the output
         publish(Path(staging) / "out", out)
+        PUBLISHED.append(out)
     return manifest
 
 

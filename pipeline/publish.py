@@ -1,21 +1,28 @@
 """Publish a finished output folder to an object store (s3://, gs://, hdfs://, file://) through pyarrow filesystems.
 
 Object stores have no atomic rename: the folder is built locally (atomically, as always), then uploaded with its
-manifest.json last, so that a reader who waits for manifest.json never reads half an output."""
+manifest.json last, so that a reader who waits for manifest.json never reads half an output. A hidden marker listing
+the files of the old output and the new one stays there while they are swapped, so that a location an interrupted
+upload left without manifest.json is known as prep's and replaced by the next run, not refused."""
 
+import json
 from pathlib import Path
 
 from pipeline.errors import ConfigError
 from pipeline.stages.write import check_own_files, prep_manifest
+
+MARKER = ".prep-publishing.json"
+UPLOADING: list[str] = []  # the URI being published, for the CLI's word on an interrupt
 
 
 def is_uri(out: str) -> bool:
     return "://" in out
 
 
-def check_uri(uri: str) -> tuple[object, str, bool]:
-    """(filesystem, root, whether it holds an earlier prep output) where prep may publish to `uri`: a new or
-    empty location, or an earlier prep output (checked before a run as well as at its end)."""
+def check_uri(uri: str) -> tuple[object, str, list[str]]:
+    """(filesystem, root, the files of the earlier prep output there, [] for none) where prep may publish to `uri`:
+    a new or empty location, an earlier prep output, or one an interrupted upload left (checked before a run as well
+    as at its end)."""
     import pyarrow as pa
     from pyarrow import fs
 
@@ -29,33 +36,74 @@ def check_uri(uri: str) -> tuple[object, str, bool]:
                 raise ConfigError(f"--out {uri}: {path} is a file, not a folder")
             if kind == fs.FileType.Directory:
                 break
+            if "/" not in path and not isinstance(filesystem, fs.LocalFileSystem):  # found only after the run
+                raise ConfigError(f"--out {uri}: the bucket {path} does not exist (or these credentials cannot see "
+                                  "it); create it first")
             path = path.rpartition("/")[0]
         if not filesystem.get_file_info(fs.FileSelector(root, allow_not_found=True)):
-            return filesystem, root, False
-        manifest = f"{root}/manifest.json"
-        found = filesystem.get_file_info(manifest).type == fs.FileType.File
-        earlier = prep_manifest(filesystem.open_input_stream(manifest).readall()) if found else None
-        files = [info.path[len(root) + 1:] for info in filesystem.get_file_info(fs.FileSelector(root, recursive=True))
-                 if info.type == fs.FileType.File] if earlier else []
+            return filesystem, root, []
+        files = sorted(info.path[len(root) + 1:] for info in filesystem.get_file_info(fs.FileSelector(root,
+                       recursive=True)) if info.type == fs.FileType.File)
+        earlier = prep_manifest(_read(filesystem, root, "manifest.json", files) or b"")
+        marker = _marker(_read(filesystem, root, MARKER, files))
     except (pa.ArrowInvalid, OSError) as error:
         raise ConfigError(f"--out {uri}: {error}") from None
     if earlier is None:
+        if marker is not None and set(files) <= {MARKER, *marker["files"]}:
+            return filesystem, root, files  # an interrupted upload's: every file is one it listed
         raise ConfigError(f"--out {uri} holds files and is not an earlier prep output (no prep "
                           "manifest.json); choose a new or empty location")
-    check_own_files(uri, sorted(files), earlier)
-    return filesystem, root, True
+    check_own_files(uri, [name for name in files if name != MARKER], earlier)
+    return filesystem, root, files
+
+
+def _read(filesystem, root: str, name: str, files: list[str]) -> bytes | None:
+    return filesystem.open_input_stream(f"{root}/{name}").readall() if name in files else None
+
+
+def _marker(raw: bytes | None) -> dict | None:
+    """The marker `publish` leaves while it swaps outputs: the files it may have left."""
+    try:
+        marker = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    ours = isinstance(marker, dict) and marker.get("prep_publishing") is True and isinstance(marker.get("files"), list)
+    return marker if ours else None
 
 
 def publish(folder: Path, uri: str) -> None:
     """Upload `folder` to `uri`, replacing an earlier prep output there (only that, or an empty location)."""
+    import pyarrow as pa
     from pyarrow import fs
 
-    filesystem, root, earlier = check_uri(uri)
-    if earlier:
-        filesystem.delete_file(f"{root}/manifest.json")  # first, so that the old output stops counting as complete
-        filesystem.delete_dir_contents(root)
-    files = sorted(path for path in folder.rglob("*") if path.is_file())
-    for file in sorted(files, key=lambda path: path.name == "manifest.json"):
-        target = f"{root}/{file.relative_to(folder).as_posix()}"
-        filesystem.create_dir(target.rsplit("/", 1)[0], recursive=True)
-        fs.copy_files(str(file), target, destination_filesystem=filesystem)
+    filesystem, root, old = check_uri(uri)
+    new = sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file())
+    UPLOADING.append(uri)
+    try:
+        filesystem.create_dir(root, recursive=True)
+        with filesystem.open_output_stream(f"{root}/{MARKER}") as stream:  # first: the location stays prep's
+            stream.write(json.dumps({"prep_publishing": True, "files": sorted(set(old) | set(new) - {MARKER})})
+                         .encode())
+        for name in sorted((name for name in old if name != MARKER), key=lambda name: name != "manifest.json"):
+            filesystem.delete_file(f"{root}/{name}")  # the old manifest first: the old output stops counting
+        for name in sorted(new, key=lambda name: name == "manifest.json"):
+            target = f"{root}/{name}"
+            filesystem.create_dir(target.rsplit("/", 1)[0], recursive=True)
+            fs.copy_files(str(folder / name), target, destination_filesystem=filesystem)
+        filesystem.delete_file(f"{root}/{MARKER}")
+        if isinstance(filesystem, fs.LocalFileSystem):  # object stores have no folders; a local one keeps them
+            _remove_empty_folders(filesystem, root)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise ConfigError(f"--out {uri}: the upload failed ({error}); the location has no manifest.json, and a "
+                          "re-run replaces what it holds") from None
+    UPLOADING.remove(uri)
+
+
+def _remove_empty_folders(filesystem, root: str) -> None:
+    from pyarrow import fs
+
+    folders = [info.path for info in filesystem.get_file_info(fs.FileSelector(root, recursive=True))
+               if info.type == fs.FileType.Directory]
+    for folder in sorted(folders, key=len, reverse=True):  # the deepest first
+        if not filesystem.get_file_info(fs.FileSelector(folder)):
+            filesystem.delete_dir(folder)

@@ -302,13 +302,18 @@ def test_ctrl_c_says_what_is_left(monkeypatch, capsys) -> None:
 
     previous = signal.getsignal(signal.SIGINT)
     monkeypatch.setattr(cli, "app", interrupted_run)
+    cli.PUBLISHED.append(Path("an-earlier-call-s-output"))  # not this call's: it says nothing was half-written
     try:
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(SystemExit) as exited:
             cli.main()
+        assert exited.value.code == 130
+        assert signal.getsignal(signal.SIGINT) is previous  # restored: the next call, or the caller, has its own
     finally:
         signal.signal(signal.SIGINT, previous)
     printed = " ".join(capsys.readouterr().err.split())
     assert "interrupted: a local output folder is written whole or not at all" in printed
+    monkeypatch.setattr(cli, "app", lambda: None)  # a later call that ends well is not taken for interrupted
+    cli.main()
     with pytest.raises(KeyboardInterrupt):  # a forked worker (another pid) stops without a word
         cli._interrupted(os.getpid() + 1, signal.SIGINT, None)
     assert capsys.readouterr().err == ""

@@ -56,4 +56,44 @@ def test_a_uri_that_names_a_file_is_refused_before_anything_is_written(tmp_path)
         with pytest.raises(ConfigError, match="--out file://"):
             check_uri(uri)
     assert (tmp_path / "afile").read_text() == "keep me"
-    assert check_uri(f"file://{tmp_path / 'new'}")[2] is False
+    assert check_uri(f"file://{tmp_path / 'new'}")[2] == []
+
+
+def test_a_location_an_interrupted_upload_left_is_replaced_by_the_next_run(tmp_path, monkeypatch):
+    """An upload stopped midway left files without manifest.json: every later run refused the location as not
+    prep's, and the user had to empty it by hand."""
+    import pyarrow.fs
+
+    target, real, copies = tmp_path / "bucket" / "run", pyarrow.fs.copy_files, []
+    publish(output_folder(tmp_path / "first", shards=3), f"file://{target}")
+
+    def copy_then_stop(*args, **kwargs):
+        copies.append(args)
+        if len(copies) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pyarrow.fs, "copy_files", copy_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        publish(output_folder(tmp_path / "second", shards=2), f"file://{target}")
+    assert not (target / "manifest.json").exists() and (target / ".prep-publishing.json").exists()
+    monkeypatch.setattr(pyarrow.fs, "copy_files", real)
+    (target / "notes.txt").write_text("mine")  # a file neither output has: the location is refused, as before
+    with pytest.raises(ConfigError, match="not an earlier prep output"):
+        publish(output_folder(tmp_path / "third", shards=1), f"file://{target}")
+    (target / "notes.txt").unlink()
+    publish(output_folder(tmp_path / "fourth", shards=1), f"file://{target}")
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [
+        "data-00000.arrow", "manifest.json", "nested", "nested/part.parquet"]
+
+
+def test_a_failed_upload_is_one_line_that_says_what_is_left(tmp_path, monkeypatch):
+    import pyarrow.fs
+
+    def fail(*args, **kwargs):
+        raise OSError("ACCESS_DENIED during PutObject")
+
+    monkeypatch.setattr(pyarrow.fs, "copy_files", fail)
+    with pytest.raises(ConfigError, match=r"the upload failed \(ACCESS_DENIED during PutObject\); the location has no "
+                                          r"manifest\.json, and a re-run replaces what it holds"):
+        publish(output_folder(tmp_path / "out", shards=1), f"file://{tmp_path / 'bucket'}")

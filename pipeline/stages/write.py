@@ -17,7 +17,8 @@ from pipeline.partials import remove_stale_partials
 from pipeline.stages.swap import one_swap_at_a_time, signals_held, swap
 
 PARQUET_FOLDER = "data"  # --shard-format parquet: the shards' folder in OUT
-PUBLISHED: list[Path] = []  # the outputs this process has swapped into place, for the CLI's word on an interrupt
+PUBLISHED: list[Path | str] = []  # the outputs this process has swapped into place or uploaded, for the CLI's word
+# on an interrupt
 
 
 def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
