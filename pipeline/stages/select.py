@@ -113,7 +113,7 @@ def _drawn(priority: np.ndarray | None) -> np.ndarray:
 def _order(mask: np.ndarray, priority: np.ndarray) -> np.ndarray:
     """(n, c): each candidate's 1-based place by descending priority among the `mask` ones of its row (ties: the
     earlier first; NaN last); the others come after them."""
-    keyed = np.where(mask, np.nan_to_num(priority, nan=-np.finfo(np.float64).max), -np.inf)
+    keyed = np.where(mask, np.nan_to_num(priority, nan=-np.finfo(priority.dtype).max), -np.inf)
     order = np.empty(mask.shape, dtype=np.int64)
     places = np.broadcast_to(np.arange(1, mask.shape[1] + 1), mask.shape)
     np.put_along_axis(order, np.argsort(-keyed, axis=1, kind="stable"), places, axis=1)

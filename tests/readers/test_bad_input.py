@@ -68,6 +68,8 @@ CASES = {
                             "line 2, field 'query': holds an unpaired surrogate \\ud800"),
     "lone low surrogate": (with_line(5, 4, b'{"query": "q4", "pos": ["p", "x \\udc00"]}'),
                            "line 4, field 'pos': holds an unpaired surrogate \\udc00"),
+    "lone surrogate in a key": (with_line(5, 3, b'{"query": "q3", "pos": ["p"], "k\\ud800": 1}'),
+                                "line 3, field 'k\ud800': holds an unpaired surrogate \\ud800"),
 }
 
 

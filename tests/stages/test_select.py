@@ -131,6 +131,11 @@ def test_given_sampling_picks_which_given_negatives_a_query_keeps_beyond_k():
     assert len({tuple(row) for row in drawn.tolist()}) > 2  # neither the first two nor the top two every time
     assert (drawn == choose_negatives(rows, np.ones((40, 4), bool), MiningConfig(negatives=2, given_sampling="random"),
                                       priority)).all()
+    nan = make([[np.nan, 0.5, 0.4, 0.3]], given=[[True, True, False, False]])  # a NaN score is kept, ranked last
+    assert choose_negatives(nan, np.ones((1, 4), bool), MiningConfig(negatives=2, given_sampling="top")).tolist() == [
+        [True, True, False, False]]
+    with pytest.raises(ValueError, match="priority"):
+        choose_negatives(rows, np.ones((40, 4), bool), MiningConfig(negatives=2, given_sampling="random"))
     with pytest.raises(ConfigError, match="given_sampling"):
         MiningConfig(given_sampling="hardest")
 
