@@ -131,9 +131,9 @@ def test_given_sampling_picks_which_given_negatives_a_query_keeps_beyond_k():
     assert len({tuple(row) for row in drawn.tolist()}) > 2  # neither the first two nor the top two every time
     assert (drawn == choose_negatives(rows, np.ones((40, 4), bool), MiningConfig(negatives=2, given_sampling="random"),
                                       priority)).all()
-    nan = make([[np.nan, 0.5, 0.4, 0.3]], given=[[True, True, False, False]])  # a NaN score is kept, ranked last
+    nan = make([[0.9, np.nan, 0.5, 0.4]], given=[[False, True, True, False]])  # a NaN score is kept, ranked last
     assert choose_negatives(nan, np.ones((1, 4), bool), MiningConfig(negatives=2, given_sampling="top")).tolist() == [
-        [True, True, False, False]]
+        [False, True, True, False]]
     with pytest.raises(ValueError, match="priority"):
         choose_negatives(rows, np.ones((40, 4), bool), MiningConfig(negatives=2, given_sampling="random"))
     with pytest.raises(ConfigError, match="given_sampling"):
