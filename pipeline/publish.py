@@ -6,11 +6,13 @@ the files of the old output and the new one stays there while they are swapped, 
 upload left without manifest.json is known as prep's and replaced by the next run, not refused."""
 
 import json
+import logging
 from pathlib import Path
 
 from pipeline.errors import ConfigError
-from pipeline.stages.write import check_own_files, prep_manifest
+from pipeline.stages.write import check_own_files, prep_manifest, replaceable
 
+log = logging.getLogger(__name__)
 MARKER = ".prep-publishing.json"
 UPLOADING: list[str] = []  # the URI being published, for the CLI's word on an interrupt
 
@@ -49,7 +51,7 @@ def check_uri(uri: str) -> tuple[object, str, list[str]]:
     except (pa.ArrowInvalid, OSError) as error:
         raise ConfigError(f"--out {uri}: {error}") from None
     if earlier is None:
-        if marker is not None and set(files) <= {MARKER, *marker["files"]}:
+        if marker is not None and all(name in {MARKER, *marker["files"]} or replaceable(name) for name in files):
             return filesystem, root, files  # an interrupted upload's: every file is one it listed
         raise ConfigError(f"--out {uri} holds files and is not an earlier prep output (no prep "
                           "manifest.json); choose a new or empty location")
@@ -78,25 +80,29 @@ def publish(folder: Path, uri: str) -> None:
 
     filesystem, root, old = check_uri(uri)
     new = sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file())
-    UPLOADING.append(uri)
+    left = "what was there is unchanged"
     try:
         filesystem.create_dir(root, recursive=True)
         with filesystem.open_output_stream(f"{root}/{MARKER}") as stream:  # first: the location stays prep's
-            stream.write(json.dumps({"prep_publishing": True, "files": sorted(set(old) | set(new) - {MARKER})})
+            stream.write(json.dumps({"prep_publishing": True, "files": sorted((set(old) | set(new)) - {MARKER})})
                          .encode())
+        UPLOADING.append(uri)
+        left = "the location has no manifest.json, and a re-run replaces what it holds"
         for name in sorted((name for name in old if name != MARKER), key=lambda name: name != "manifest.json"):
             filesystem.delete_file(f"{root}/{name}")  # the old manifest first: the old output stops counting
         for name in sorted(new, key=lambda name: name == "manifest.json"):
             target = f"{root}/{name}"
             filesystem.create_dir(target.rsplit("/", 1)[0], recursive=True)
             fs.copy_files(str(folder / name), target, destination_filesystem=filesystem)
-        filesystem.delete_file(f"{root}/{MARKER}")
-        if isinstance(filesystem, fs.LocalFileSystem):  # object stores have no folders; a local one keeps them
-            _remove_empty_folders(filesystem, root)
     except (pa.ArrowInvalid, OSError) as error:
-        raise ConfigError(f"--out {uri}: the upload failed ({error}); the location has no manifest.json, and a "
-                          "re-run replaces what it holds") from None
+        raise ConfigError(f"--out {uri}: the upload failed ({error}); {left}") from None
     UPLOADING.remove(uri)
+    try:  # complete now: credentials that may write but not delete leave the marker, which the next run replaces
+        filesystem.delete_file(f"{root}/{MARKER}")
+    except (pa.ArrowInvalid, OSError) as error:
+        log.warning("%s is complete, but its %s could not be removed (%s)", uri, MARKER, error)
+    if isinstance(filesystem, fs.LocalFileSystem):  # object stores have no folders; a local one keeps them
+        _remove_empty_folders(filesystem, root)
 
 
 def _remove_empty_folders(filesystem, root: str) -> None:

@@ -312,8 +312,12 @@ def test_ctrl_c_says_what_is_left(monkeypatch, capsys) -> None:
         signal.signal(signal.SIGINT, previous)
     printed = " ".join(capsys.readouterr().err.split())
     assert "interrupted: a local output folder is written whole or not at all" in printed
-    monkeypatch.setattr(cli, "app", lambda: None)  # a later call that ends well is not taken for interrupted
-    cli.main()
+    def failing_run() -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "app", failing_run)  # a later call's own error is not taken for an interrupt
+    with pytest.raises(RuntimeError, match="a bug"):
+        cli.main()
     with pytest.raises(KeyboardInterrupt):  # a forked worker (another pid) stops without a word
         cli._interrupted(os.getpid() + 1, signal.SIGINT, None)
     assert capsys.readouterr().err == ""

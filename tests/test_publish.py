@@ -97,3 +97,27 @@ def test_a_failed_upload_is_one_line_that_says_what_is_left(tmp_path, monkeypatc
     with pytest.raises(ConfigError, match=r"the upload failed \(ACCESS_DENIED during PutObject\); the location has no "
                                           r"manifest\.json, and a re-run replaces what it holds"):
         publish(output_folder(tmp_path / "out", shards=1), f"file://{tmp_path / 'bucket'}")
+
+
+def test_a_bucket_that_does_not_exist_is_refused_before_the_run():
+    """It was found only by the upload, after the whole run, as a traceback."""
+    from pipeline.publish import check_uri
+
+    with pytest.raises(ConfigError, match="--out mock:///nosuch/run: the bucket nosuch does not exist"):
+        check_uri("mock:///nosuch/run")  # pyarrow's in-memory object store: a bucket, not a local folder
+
+
+def test_an_interrupt_names_the_upload_or_the_output_it_finished():
+    import pipeline.cli as cli
+    from pipeline.publish import UPLOADING
+    from pipeline.stages.write import PUBLISHED
+
+    UPLOADING.clear()  # what an earlier test's failed upload left: main() clears both per call
+    PUBLISHED.clear()
+    assert cli._left() == cli.LEFT
+    UPLOADING.append("s3://bucket/run")
+    assert cli._left().startswith("s3://bucket/run was being uploaded: it has no manifest.json")
+    PUBLISHED.append("s3://bucket/run")
+    assert cli._left() == "s3://bucket/run was written in full before it"
+    UPLOADING.clear()
+    PUBLISHED.clear()

@@ -90,7 +90,7 @@ def check_own_files(out: str, found: list[str], manifest: dict) -> None:
     cache files `datasets` writes beside a dataset it maps or shuffles (cache-*.arrow) are replaced with it. An
     output from before manifests listed their files claims everything in it."""
     listed = set(manifest.get("files", found))
-    foreign = [path for path in found if path not in listed and not _replaceable(path)]
+    foreign = [path for path in found if path not in listed and not replaceable(path)]
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         them = "it" if len(foreign) == 1 else "them"
@@ -98,7 +98,7 @@ def check_own_files(out: str, found: list[str], manifest: dict) -> None:
                           f"write: replacing the output would delete {them}. Move {them} out, or choose another --out")
 
 
-def _replaceable(path: str) -> bool:
+def replaceable(path: str) -> bool:
     parts = path.split("/")
     return any(part.startswith(".") for part in parts) or fnmatch(parts[-1], "cache-*.arrow")
 

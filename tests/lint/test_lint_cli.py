@@ -183,6 +183,16 @@ def test_a_line_null_that_starts_the_file_is_named_not_a_crash(tmp_path: Path, p
     assert "data.jsonl, line 4: is null" in prep("report", data).stderr
 
 
+def test_the_null_line_is_counted_across_the_scan_s_slices(tmp_path: Path, monkeypatch) -> None:
+    import pipeline.readers.null_lines as null_lines
+
+    monkeypatch.setattr(null_lines, "CHUNK", 7)  # lines are counted a slice at a time: the file may exceed memory
+    data = tmp_path / "data.jsonl"
+    data.write_text('{"anchor": "a", "positive": "b"}\n' * 4 + "null\n")
+    with pytest.raises(InputError, match=r"data\.jsonl, line 5: is null"):
+        null_lines.refuse_null_lines(data)
+
+
 def test_dataset_dict_folder_lints_each_split(tmp_path: Path, tiny_tokenizer: Path) -> None:
     import datasets
 
