@@ -68,6 +68,9 @@ CASES = {
                             "line 2, field 'query': holds an unpaired surrogate \\ud800"),
     "lone low surrogate": (with_line(5, 4, b'{"query": "q4", "pos": ["p", "x \\udc00"]}'),
                            "line 4, field 'pos': holds an unpaired surrogate \\udc00"),
+    # past the rows Polars checks up front, pyarrow read them as two records: a ShapeError traceback
+    "two values on a line": (with_line(1300, 1200, b'{"query": "a", "pos": ["p"]} {"query": "b", "pos": ["p"]}'),
+                             "line 1200: holds more than one JSON value; write one object per line"),
     "lone surrogate in a key": (with_line(5, 3, b'{"query": "q3", "pos": ["p"], "k\\ud800": 1}'),
                                 "line 3, field 'k\ud800': holds an unpaired surrogate \\ud800"),
 }
