@@ -148,3 +148,18 @@ def test_make_run_and_check_take_an_out_folder_with_a_space() -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert '--out "out/my out"' in done.stdout and 'prep lint "out/my out"' in done.stdout
+
+
+def test_make_setup_names_a_torch_index_only_where_asked(tmp_path: Path) -> None:
+    """README: where the registry's torch wheel is a CUDA build, `make setup TORCH_INDEX=...` names PyTorch's CPU
+    index for torch alone (a fresh stamp, so that make plans the install)."""
+    def planned(*extra: str) -> list[str]:
+        done = subprocess.run(["make", "-n", "setup", f"STAMP={tmp_path / 'stamp'}", *extra],
+                              cwd=Path(__file__).parents[1], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return [line for line in done.stdout.splitlines() if "pip install" in line]
+
+    index = "https://download.pytorch.org/whl/cpu"
+    torch, project = planned(f"TORCH_INDEX={index}")
+    assert f"--index-url {index} torch" in torch and "--index-url" not in project
+    assert not any("--index-url" in line for line in planned())

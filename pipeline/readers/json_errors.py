@@ -27,21 +27,21 @@ def located(path: Path, expected: dict[str, str], error: Exception, is_json_line
         # pyarrow refuses a key given twice in any field it reads; `expected` alone is checked otherwise, so that a
         # repeat in a field left out is not blamed for another failure.
         any_field = "was specified twice" in str(error)
-        problem = _first_problem(path, lambda raw, number, seen: _describe_line(raw, expected, any_field) or (
+        problem = first_problem(path, lambda raw, number, seen: _describe_line(raw, expected, any_field) or (
             None if expected else line_type_change(raw, number, seen)))
         if problem and problem[1] is not None:
             # A field wrong from its first line on whose type changes later (lists, then a string): the reader
             # took the later type, and the change is what to report.
             number, field = problem[0], problem[1]
             first: dict[str, tuple[str, int]] = {}
-            change = _first_problem(path, lambda raw, at, _: line_type_change(raw, at, first, field))
+            change = first_problem(path, lambda raw, at, _: line_type_change(raw, at, first, field))
             if change and first[field][1] == number:
                 problem = change
             elif inferred:
                 # `expected` is only what the first lines showed (lint reads the types the file has): a list field
                 # whose items change type, strings on line 1 and numbers on line 2, is wrong where they change.
                 items: dict[str, tuple[str, int]] = {}
-                change = _first_problem(path, lambda raw, at, _: line_type_change(raw, at, items, field, by_item=True))
+                change = first_problem(path, lambda raw, at, _: line_type_change(raw, at, items, field, by_item=True))
                 problem = change or problem
         problem = problem or _unread_field_change(path, str(error), expected)
         if problem:
@@ -57,10 +57,10 @@ def _unread_field_change(path: Path, error: str, expected: dict[str, str]) -> tu
     if named is None or named.group(1) in expected or "changed from" not in error:
         return None
     field, seen = named.group(1), {}
-    return _first_problem(path, lambda raw, at, _: line_type_change(raw, at, seen, field, by_item=True))
+    return first_problem(path, lambda raw, at, _: line_type_change(raw, at, seen, field, by_item=True))
 
 
-def _first_problem(path: Path, check) -> tuple[int, str | None, str] | None:
+def first_problem(path: Path, check) -> tuple[int, str | None, str] | None:
     """(line, field, message) of the first line where `check(raw, line, seen)` finds a problem."""
     seen: dict[str, tuple[str, int]] = {}  # field -> (JSON type, first line)
     with path.open("rb") as handle:

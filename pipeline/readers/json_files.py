@@ -87,6 +87,7 @@ def read_json_lines(path: Path, expected: dict[str, str], peeked: pl.Schema, kno
     schema = pa.schema([(name, types[kind]) for name, kind in expected.items()])
     options = pa_json.ParseOptions(explicit_schema=schema,
                                    unexpected_field_behavior="infer" if known else "ignore")
+    refuse_null_lines(path)  # before pyarrow, which crashes on one
     try:
         table = _read_table(path, options)
     except pa.ArrowInvalid as error:
@@ -114,7 +115,6 @@ def _read_table(path: Path, options: "pa_json.ParseOptions") -> "pa.Table":
     import pyarrow as pa
     import pyarrow.json as pa_json
 
-    refuse_null_lines(path)
     try:
         return pa_json.read_json(path, parse_options=options)
     except pa.ArrowInvalid as error:

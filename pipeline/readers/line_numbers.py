@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.errors import InputError
+from pipeline.readers.json_errors import first_problem
 
 
 def line_numbers(path: Path, records: int) -> np.ndarray | None:
@@ -15,19 +16,18 @@ def line_numbers(path: Path, records: int) -> np.ndarray | None:
     with path.open("rb") as handle:
         numbers = [number for number, raw in enumerate(handle, start=1) if raw.strip()]
     if len(numbers) < records:  # pyarrow read two values on one line (`{...} {...}`, `null null`) as two records
-        raise InputError(path, "holds more than one JSON value; write one object per line", line=_first_unparsed(path))
+        problem = first_problem(path, lambda raw, number, seen: _not_one_value(raw))
+        raise InputError(path, "holds more than one JSON value; write one object per line",
+                         line=problem[0] if problem else None)
     return np.array(numbers[:records], dtype=np.uint32)
 
 
-def _first_unparsed(path: Path) -> int | None:
-    """The first line that Python's json does not read as one value: the one holding two."""
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                if raw.strip():
-                    json.loads(raw)
-            except ValueError:
-                return number
+def _not_one_value(raw: bytes) -> tuple[None, str] | None:
+    try:
+        if raw.strip():
+            json.loads(raw)
+    except ValueError:
+        return None, "not one JSON value"
     return None
 
 
