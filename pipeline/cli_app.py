@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, shown
 
 app = typer.Typer(help="Prepare and check contrastive training data for sentence-transformers and FlagEmbedding.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -129,14 +129,14 @@ def write_out(out: str, produce: Callable[[Path], dict], inputs: dict[str, Path 
     if not is_uri(out):
         check_apart(Path(out), inputs, names)
         return produce(Path(out))
-    filesystem, root, _ = check_uri(out)
+    filesystem, root, _ = check_uri(out, before_run=True)
     if isinstance(filesystem, fs.LocalFileSystem):  # file://: published over, it would lose an input inside it
         check_apart(Path(root), inputs, names)  # the path as pyarrow decodes it (%20 is a space)
     with tempfile.TemporaryDirectory(prefix="prep-out-") as staging:
         manifest = produce(Path(staging) / "out")
         PUBLISHED.clear()  # the staging folder, which is not the output
         publish(Path(staging) / "out", out)
-        PUBLISHED.append(out)
+        PUBLISHED.append(shown(out))
     return manifest
 
 

@@ -1,10 +1,14 @@
 """What `prep run` and `prep convert` print when they finish: rows per stage, filter notes, where the output is."""
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.markup import escape
 
+from pipeline.errors import shown
+from pipeline.publish import DRIVERS, is_uri
 from pipeline.wording import counted
 
 
@@ -74,5 +78,16 @@ def print_layout(summary: dict, out: Path | str, target: Console) -> None:
         if "note" in entry:
             target.print(f"[yellow]note:[/] {escape(entry['note'])}")
     splits = ", ".join(f"{name} {counted(split['rows'], 'row', 'rows')}" for name, split in summary["splits"].items())
-    target.print(f"wrote {escape(str(out))}: {summary['layout']} ({splits}), rejects.parquet, manifest.json, "
-                 f"report.json, report.html; load with {escape(summary['load'].replace('OUT', str(out)))}")
+    target.print(f"wrote {escape(shown(out))}: {summary['layout']} ({splits}), rejects.parquet, manifest.json, "
+                 f"report.json, report.html; load with {escape(load_line(summary['load'], out))}")
+
+
+def load_line(load: str, out: Path | str) -> str:
+    """The manifest's load call for OUT. datasets reads `data_dir` as a local path, so a URI's Parquet files are
+    named by `data_files`; fsspec reads a URI through a package of its own (s3fs, gcsfs), which prep does not need."""
+    if not is_uri(str(out)):
+        return load.replace("OUT", str(out))
+    load = re.sub(r'data_dir=(f?)"OUT/data([^"]*)"', r'data_files=\1"OUT/data\2/*.parquet"', load)
+    driver = DRIVERS.get(urlsplit(str(out)).scheme)
+    return load.replace("OUT", shown(out)) + (f" (with {driver} installed)" if driver and "FlagEmbedding" not in load
+                                               else "")

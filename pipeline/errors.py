@@ -1,6 +1,8 @@
 """Errors that the CLI turns into one clear line and exit code 2."""
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 
 class PrepError(Exception):
@@ -25,3 +27,21 @@ class InputError(PrepError):
             where += f", field '{field}'"
         super().__init__(f"{where}: {message}")
         self.path, self.line, self.row, self.field = Path(path), line, row, field
+
+
+def shown(out: str | Path) -> str:
+    """A path or URI as messages print it: without the credentials a URI may hold (s3://KEY:SECRET@bucket/path)."""
+    parts = urlsplit(str(out))
+    if "@" not in parts.netloc:
+        return str(out)
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
+
+
+def missing(path: Path, what: str = "file or folder") -> InputError:
+    """An input path that does not exist. The command line makes a path of a URI (s3://b/x as s3:/b/x): name it as
+    given, and say that prep reads local inputs (only --out may be a URI)."""
+    uri = re.fullmatch(r"([a-z][a-z0-9+.-]+):/([^/].*)", str(path))
+    if uri:
+        return InputError(shown(f"{uri[1]}://{uri[2]}"), "prep reads its inputs from local files; copy it here first "
+                          "(only --out may be a URI)")
+    return InputError(path, f"no such {what}")

@@ -8,28 +8,35 @@ upload left without manifest.json is known as prep's and replaced by the next ru
 import json
 import logging
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, shown
 from pipeline.stages.write import check_own_files, prep_manifest, replaceable
 
 log = logging.getLogger(__name__)
 MARKER = ".prep-publishing.json"
-UPLOADING: list[str] = []  # the URI being published, for the CLI's word on an interrupt
+UPLOADING: list[str] = []  # the URI being published (as `shown`), for the CLI's word on an interrupt
+CHECK_RETRY_SECONDS = 20  # GCS retries a missing credential for 15 minutes by default, deaf to Ctrl-C
+DRIVERS = {"s3": "s3fs", "gs": "gcsfs", "gcs": "gcsfs"}  # what datasets (fsspec) reads a URI's output with
 
 
 def is_uri(out: str) -> bool:
     return "://" in out
 
 
-def check_uri(uri: str) -> tuple[object, str, list[str]]:
+def check_uri(uri: str, before_run: bool = False) -> tuple[object, str, list[str]]:
     """(filesystem, root, the files of the earlier prep output there, [] for none) where prep may publish to `uri`:
     a new or empty location, an earlier prep output, or one an interrupted upload left (checked before a run as well
-    as at its end)."""
+    as at its end; before it, GCS gives up retrying after CHECK_RETRY_SECONDS, not its upload's 15 minutes)."""
     import pyarrow as pa
     from pyarrow import fs
 
+    opened = uri
+    if before_run and urlsplit(uri).scheme in ("gs", "gcs") and "retry_limit_seconds=" not in uri:
+        opened += f"{'&' if '?' in uri else '?'}retry_limit_seconds={CHECK_RETRY_SECONDS}"
+    uri = shown(uri)
     try:
-        filesystem, root = fs.FileSystem.from_uri(uri)
+        filesystem, root = fs.FileSystem.from_uri(opened)
         root = root.rstrip("/")
         path = root
         while path:  # up to the nearest folder: neither the location nor a folder above it may be a file
@@ -48,8 +55,8 @@ def check_uri(uri: str) -> tuple[object, str, list[str]]:
                        recursive=True)) if info.type == fs.FileType.File)
         earlier = prep_manifest(_read(filesystem, root, "manifest.json", files) or b"")
         marker = _marker(_read(filesystem, root, MARKER, files))
-    except (pa.ArrowInvalid, OSError) as error:
-        raise ConfigError(f"--out {uri}: {error}") from None
+    except (pa.ArrowInvalid, OSError) as error:  # a URI that cannot be parsed is quoted whole
+        raise ConfigError(f"--out {uri}: {str(error).replace(opened, uri)}") from None
     if earlier is None:
         if marker is not None and all(name in {MARKER, *marker["files"]} or replaceable(name) for name in files):
             return filesystem, root, files  # an interrupted upload's: every file is one it listed
@@ -79,6 +86,7 @@ def publish(folder: Path, uri: str) -> None:
     from pyarrow import fs
 
     filesystem, root, old = check_uri(uri)
+    uri = shown(uri)
     new = sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file())
     left = "what was there is unchanged"
     try:

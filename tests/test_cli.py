@@ -494,3 +494,14 @@ def test_the_report_of_a_prep_output_counts_the_prompts_it_was_mined_with(tmp_pa
     (out / "manifest.json").unlink()
     assert prep("report", out, "--model", tiny_tokenizer, "--json", tmp_path / "r.json").returncode == 0
     assert json.loads((tmp_path / "r.json").read_text())["text_tokens"]["query"]["max"] == 6
+
+
+@pytest.mark.parametrize("command", ["report", "lint", "run", "convert"])
+def test_an_input_uri_is_named_as_given_and_refused(prep, tmp_path: Path, command: str) -> None:
+    """The command line made a path of it (s3:/bkt/x.jsonl: no such file); prep reads local inputs only."""
+    out = ["--out", tmp_path / "out"] if command in ("run", "convert") else []
+    to = ["--to", "n-tuple"] if command == "convert" else []
+    result = prep(command, "s3://KEY:SECRET@bkt/train.jsonl", *to, *out)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("error: s3://***@bkt/train.jsonl: prep reads its inputs from local files; copy "
+                                     "it here first (only --out may be a URI)")

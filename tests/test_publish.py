@@ -121,3 +121,55 @@ def test_an_interrupt_names_the_upload_or_the_output_it_finished():
     assert cli._left() == "s3://bucket/run was written in full before it"
     UPLOADING.clear()
     PUBLISHED.clear()
+
+
+def test_credentials_in_a_uri_are_not_printed():
+    from pipeline.publish import check_uri
+
+    with pytest.raises(ConfigError, match=r"--out s3://\*\*\*@bkt/run\?endpoint_override=localhost:1: ") as error:
+        check_uri("s3://KEY:SECRET@bkt/run?endpoint_override=localhost:1")  # refused: nothing listens there
+    assert "SECRET" not in str(error.value) and "KEY" not in str(error.value)
+
+
+def test_a_gcs_location_without_credentials_is_refused_before_the_run_not_retried_for_minutes(monkeypatch):
+    """Without credentials GCS retried for 15 minutes (its default), deaf to Ctrl-C, before the run began."""
+    import threading
+
+    import pipeline.publish
+    from pipeline.publish import check_uri
+
+    monkeypatch.setattr(pipeline.publish, "CHECK_RETRY_SECONDS", 1)
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    errors = []
+
+    def check():
+        try:
+            check_uri("gs://prep-no-such-bucket/run", before_run=True)
+        except ConfigError as error:
+            errors.append(str(error))
+
+    thread = threading.Thread(target=check, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "the check still retries after 60 s"
+    assert errors and errors[0].startswith("--out gs://prep-no-such-bucket/run: ")
+
+
+def test_a_parquet_output_at_a_uri_loads_with_the_line_prep_prints(tmp_path, prep):
+    """datasets reads `data_dir` as a local path (file:///x/data as ./file:/x/data): a URI's files are data_files."""
+    import json
+
+    import datasets
+
+    from pipeline.cli_summary import load_line
+
+    uri = f"file://{tmp_path / 'bucket' / 'run'}"
+    data = Path(__file__).parents[1] / "data" / "sample" / "flag_nq.jsonl"
+    result = prep("convert", data, "--to", "n-tuple", "--shard-format", "parquet", "--out", uri)
+    assert result.returncode == 0, result.stderr
+    layout = json.loads((tmp_path / "bucket" / "run" / "manifest.json").read_text())["layout"]
+    load = layout["load"]
+    assert load_line(load, uri) == f'datasets.load_dataset("parquet", data_files="{uri}/data/*.parquet")'
+    assert eval(load_line(load, uri), {"datasets": datasets})["train"].num_rows == layout["splits"]["train"]["rows"]
+    assert load_line(load, "s3://KEY:SECRET@bkt/run") == ('datasets.load_dataset("parquet", data_files='
+                                                          '"s3://***@bkt/run/data/*.parquet") (with s3fs installed)')

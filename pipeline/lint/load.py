@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.errors import InputError
+from pipeline.errors import missing
 from pipeline.lint.column_types import as_float, declared_type, kind_of, numbers_from_text
 from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.class_labels import class_columns
@@ -55,7 +55,7 @@ def read_sources(path: Path, split: str | None = None, columns: dict[str, str] |
         return [Source(f"{path} [{split or 'train'}]", frame, frame.drop(ROW).schema, rows.unit, is_beir=True,
                        lines_of=str(rows.path.relative_to(path)))]
     if not path.exists():
-        raise InputError(path, "no such file or folder")
+        raise missing(path)
     refuse_split(path, split, split_flag)
     if is_blank(path):
         return [_read_table(path, split or "train", str(path))]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, missing
 from pipeline.readers.csv_quotes import first_bad_utf8
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
 from pipeline.readers.table_files import TABLE_SUFFIXES, is_datasets_folder, is_parquet_folder, unsupported_file_type
@@ -17,7 +17,7 @@ def read_corpus_texts(path: Path) -> pl.LazyFrame:
     """`--corpus`: BEIR corpus.jsonl, a JSONL/Parquet/CSV table with a `text` column, or .txt with one text per line."""
     path = Path(path)
     if not path.exists():
-        raise InputError(path, "no such corpus file")
+        raise missing(path, "corpus file")
     if path.suffix.lower() == TEXT_LINES:
         refuse_other_encodings(path)
         if is_blank(path):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.errors import ConfigError, InputError
+from pipeline.errors import ConfigError, InputError, missing
 from pipeline.readers.beir import is_beir_folder
 from pipeline.readers.files import is_blank, peek_columns
 from pipeline.readers.flag import refuse_flag_fields
@@ -34,7 +34,7 @@ def detect_format(path: Path, columns: dict[str, str] | None = None, split: str 
     if is_beir_folder(path):
         return "beir"
     if not path.exists():
-        raise InputError(path, "no such file or folder")
+        raise missing(path)
     if is_blank(path):
         return "st"
     if path.is_dir() and not is_datasets_folder(path) and not is_parquet_folder(path):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, missing
 from pipeline.readers.csv_quotes import first_bad_quote, first_bad_utf8
 from pipeline.readers.empty_lines import empty_lines
 from pipeline.readers.json_errors import KINDS, located
@@ -59,7 +59,7 @@ def is_blank(path: Path) -> bool:
 def peek_columns(path: Path, split: str = "train") -> pl.Schema:
     """Column names and types as the first rows suggest; later rows are checked by `read_columns`."""
     if not path.exists():
-        raise InputError(path, "no such file or folder")
+        raise missing(path)
     refuse_other_encodings(path)
     if is_blank(path):
         return pl.Schema()
