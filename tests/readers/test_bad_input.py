@@ -384,3 +384,12 @@ def test_columns_roles_are_checked(write_table, fmt: str, columns: dict, message
     rows = [{"query": "q1", "pos": ["p1"], "neg": ["n1"]}] if fmt == "flag" else [{"anchor": "q1", "positive": "p1"}]
     with pytest.raises(ConfigError, match=re.escape(message)):
         read_dataset(write_table("train.jsonl", rows), fmt, columns=columns)
+
+
+def test_two_values_on_a_line_are_named_where_a_blank_line_evens_the_count(tmp_path: Path) -> None:
+    """The line count matched the records (one blank line, one line of two records): read as two rows, silently."""
+    path = with_line(1300, 1200, b'{"query": "a", "pos": ["p"]} {"query": "b", "pos": ["p"]}')(tmp_path)
+    lines = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join([*lines[:10], b"  ", *lines[10:]]))
+    with pytest.raises(InputError, match=r"line 1201: holds more than one JSON value; write one object per line"):
+        read_dataset(path, "flag")
