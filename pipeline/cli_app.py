@@ -1,5 +1,6 @@
 """The Typer app, its consoles, and the options and helpers its commands share."""
 
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,7 @@ import typer
 from rich.console import Console
 
 from pipeline.errors import ConfigError, shown
+from pipeline.partials import remove_stale_partials
 
 app = typer.Typer(help="Prepare and check contrastive training data for sentence-transformers and FlagEmbedding.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -132,7 +134,8 @@ def write_out(out: str, produce: Callable[[Path], dict], inputs: dict[str, Path 
     filesystem, root, _ = check_uri(out, before_run=True)
     if isinstance(filesystem, fs.LocalFileSystem):  # file://: published over, it would lose an input inside it
         check_apart(Path(root), inputs, names)  # the path as pyarrow decodes it (%20 is a space)
-    with tempfile.TemporaryDirectory(prefix="prep-out-") as staging:
+    remove_stale_partials(Path(tempfile.gettempdir()), "prep-out-*.partial-*")  # those of killed runs (SIGKILL)
+    with tempfile.TemporaryDirectory(prefix="prep-out-", suffix=f".partial-{os.getpid()}") as staging:
         manifest = produce(Path(staging) / "out")
         PUBLISHED.clear()  # the staging folder, which is not the output
         publish(Path(staging) / "out", out)

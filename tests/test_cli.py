@@ -505,3 +505,24 @@ def test_an_input_uri_is_named_as_given_and_refused(prep, tmp_path: Path, comman
     assert result.returncode == 2
     assert result.stderr.strip() == ("error: s3://***@bkt/train.jsonl: prep reads its inputs from local files; copy "
                                      "it here first (only --out may be a URI)")
+
+
+def test_a_uri_out_removes_the_staging_folders_of_killed_runs(tmp_path: Path, monkeypatch) -> None:
+    """A SIGKILLed run's local copy of the output stayed in TMPDIR for good; a live run's is kept."""
+    import os
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    dead, alive = tmp_path / "tmp" / "prep-out-abc.partial-999999999", tmp_path / "tmp" / "prep-out-x.partial-1"
+    for folder in (dead, alive):
+        (folder / "out").mkdir(parents=True)
+
+    def produce(folder: Path) -> dict:
+        folder.mkdir()
+        (folder / "manifest.json").write_text(json.dumps({"packages": {"prep": "0"}, "stages": {}}))
+        assert folder.parent.name.endswith(f".partial-{os.getpid()}")
+        return {}
+
+    write_out(f"file://{tmp_path / 'bucket' / 'run'}", produce, {})
+    assert (tmp_path / "bucket" / "run" / "manifest.json").is_file()
+    assert sorted(path.name for path in (tmp_path / "tmp").iterdir()) == [alive.name]
