@@ -173,3 +173,50 @@ def test_a_parquet_output_at_a_uri_loads_with_the_line_prep_prints(tmp_path, pre
     assert eval(load_line(load, uri), {"datasets": datasets})["train"].num_rows == layout["splits"]["train"]["rows"]
     assert load_line(load, "s3://KEY:SECRET@bkt/run") == ('datasets.load_dataset("parquet", data_files='
                                                           '"s3://***@bkt/run/data/*.parquet") (with s3fs installed)')
+
+
+def filesystem_failing_at(monkeypatch, method: str) -> None:
+    """pyarrow's local filesystem where `method` fails as an object store refuses a request."""
+    import types
+
+    import pyarrow.fs
+
+    class Failing(pyarrow.fs.LocalFileSystem):
+        pass
+
+    def fail(self, *args, **kwargs):
+        raise OSError(f"ACCESS_DENIED during {method}")
+
+    def opened(uri: str):
+        pyarrow.fs.FileSystem = real  # for copy_files, which checks its filesystems against the class
+        return Failing(), real.from_uri(uri)[1]
+
+    setattr(Failing, method, fail)
+    real = pyarrow.fs.FileSystem
+    monkeypatch.setattr(pyarrow.fs, "FileSystem", types.SimpleNamespace(from_uri=opened))
+
+
+def test_an_upload_refused_before_it_touched_the_location_says_it_is_unchanged(tmp_path, monkeypatch):
+    target = tmp_path / "bucket" / "run"
+    publish(output_folder(tmp_path / "first", shards=2), f"file://{target}")
+    before = sorted(p.relative_to(target).as_posix() for p in target.rglob("*"))
+    filesystem_failing_at(monkeypatch, "open_output_stream")  # the marker, written first
+    with pytest.raises(ConfigError, match=r"the upload failed \(ACCESS_DENIED during open_output_stream\); what was "
+                                          r"there is unchanged$"):
+        publish(output_folder(tmp_path / "second", shards=1), f"file://{target}")
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == before
+
+
+def test_a_marker_that_cannot_be_deleted_is_a_warning_and_the_next_run_replaces_the_output(tmp_path, monkeypatch,
+                                                                                          caplog):
+    """Credentials that may write but not delete: the output is complete, only the marker stays."""
+    target = tmp_path / "bucket" / "run"
+    filesystem_failing_at(monkeypatch, "delete_file")
+    with caplog.at_level("WARNING"):
+        publish(output_folder(tmp_path / "first", shards=1), f"file://{target}")
+    assert "is complete, but its .prep-publishing.json could not be removed" in caplog.text
+    assert (target / "manifest.json").is_file() and (target / ".prep-publishing.json").is_file()
+    monkeypatch.undo()
+    publish(output_folder(tmp_path / "second", shards=2), f"file://{target}")
+    assert sorted(p.name for p in target.iterdir()) == [
+        "data-00000.arrow", "data-00001.arrow", "manifest.json", "nested"]
