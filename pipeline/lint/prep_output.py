@@ -4,6 +4,7 @@
 import json
 from pathlib import Path
 
+from pipeline.errors import InputError
 from pipeline.layouts.flag import FLAG_FILE, FLAG_FOLDER
 from pipeline.stages.write import PARQUET_FOLDER, is_prep_manifest
 
@@ -38,3 +39,24 @@ def written_group_size(path: Path) -> int | None:
     found = flag_output(path)
     negatives = found[1].get("negatives_per_row") if found else None
     return negatives + 1 if isinstance(negatives, int) else None
+
+
+def refuse_model_scores(path: Path) -> None:
+    """Refuse to read a `prep run --scores` (or `--teacher`) pair or list output as data: its labels are a model's
+    scores of the positives and the mined negatives alike, so they no longer say which texts are positives (read as
+    relevance, every mined negative above 0 was a positive). Its own report.json was made from what it was made of."""
+    for root in (path, path.parent, path.parent.parent):
+        if not is_prep_manifest(root / "manifest.json"):
+            continue
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+        settings = (manifest.get("config") or {}).get("layout") or {}
+        layout = (manifest.get("layout") or {}).get("layout")
+        scorer = settings.get("teacher") or ((manifest.get("model") or {}).get("name") if settings.get("scores")
+                                             else None)
+        if layout in ("labeled-pair", "labeled-list") and settings.get("scores") and scorer:
+            inputs = ", ".join(entry["path"] for entry in manifest.get("inputs", []) if "path" in entry)
+            raise InputError(path, f"a {layout} output of prep with --scores: its labels are {scorer}'s scores of "
+                             "positives and mined negatives alike, so they do not say which texts are positives. "
+                             f"Its report is {root / 'report.json'}; to re-shape the data, read what it was made "
+                             f"from ({inputs})")
+        return

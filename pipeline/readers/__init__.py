@@ -9,7 +9,7 @@ import polars as pl
 
 from pipeline.canonical import Canonical, InputRows, build_canonical
 from pipeline.errors import ConfigError, InputError
-from pipeline.lint.prep_output import train_data
+from pipeline.lint.prep_output import refuse_model_scores, train_data
 from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.corpus import read_corpus_texts
 from pipeline.readers.detect import detect_format, refuse_split
@@ -29,6 +29,7 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
                  columns: dict[str, str] | None = None, corpus: Path | None = None) -> Canonical:
     """Read DATA in format `fmt` (detected when None) into validated canonical tables; `corpus` adds texts
     (BEIR corpus.jsonl, a table with a `text` column, or .txt lines) that no row mentions."""
+    refuse_model_scores(Path(path))
     path = train_data(Path(path))  # a prep output folder is read as the data in it, as lint reads it
     # pandera takes about a second to import: let it load while the input is parsed (both release the GIL).
     threading.Thread(target=importlib.import_module, args=("schemas.canonical",), daemon=True).start()

@@ -34,9 +34,21 @@ def check_cache_dir(cache_dir: str | Path | None, named: str) -> None:
 
 
 def fingerprint_model(model: str) -> str:
-    """Content hash of a local model folder (the files the model loads), or the name itself for a hub name."""
-    path = Path(model)
-    return hash_folder(path, model_files(path)) if path.is_dir() else "name-" + xxhash.xxh64_hexdigest(model.encode())
+    """Content hash of the folder the model loads from: a local folder, or a hub name's snapshot in the Hugging Face
+    cache (the name alone kept the vectors of an earlier revision); the name itself where neither is found."""
+    path = Path(model) if Path(model).is_dir() else hub_snapshot(model)
+    return hash_folder(path, model_files(path)) if path else "name-" + xxhash.xxh64_hexdigest(model.encode())
+
+
+def hub_snapshot(name: str) -> Path | None:
+    """The snapshot folder of the Hugging Face cache that a hub name loads (the revision its `main` points at)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        found = try_to_load_from_cache(name, "modules.json")
+    except ValueError:  # not a repo id (HFValidationError)
+        return None
+    return Path(found).parent if isinstance(found, str) else None
 
 
 def model_files(folder: Path) -> list[Path]:

@@ -192,3 +192,28 @@ def test_a_read_only_cache_with_parts_costs_the_caching_not_the_run(tmp_path: Pa
     assert again.unwritable and stale.exists()
     assert [record.getMessage().endswith("cannot be written (Read-only file system); the run goes on without caching, "
                                          "so a re-run encodes again") for record in caplog.records] == [True]
+
+
+def test_a_hub_name_is_fingerprinted_by_the_revision_it_loads(tiny_model, tmp_path, monkeypatch):
+    """A hub name was keyed by the name alone: a new revision of the model reused the old one's vectors and mining
+    checkpoint, silently."""
+    import shutil
+
+    import huggingface_hub.constants
+    from sentence_transformers import SentenceTransformer
+
+    repo = tmp_path / "hub" / "models--prep-tests--tiny"
+    for commit, seed in (("1" * 40, 0), ("2" * 40, 1)):
+        model = SentenceTransformer(str(tiny_model), device="cpu")
+        next(model[0].auto_model.parameters()).data.add_(seed)  # another revision: other weights
+        model.save(str(repo / "snapshots" / commit))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    (repo / "refs").mkdir()
+    fingerprints = []
+    for commit in ("1" * 40, "2" * 40):
+        (repo / "refs" / "main").write_text(commit)
+        fingerprints.append(fingerprint_model("prep-tests/tiny"))
+    assert fingerprints[0] != fingerprints[1]
+    assert fingerprints[1] == fingerprint_model(str(repo / "snapshots" / ("2" * 40)))
+    shutil.rmtree(repo)
+    assert fingerprint_model("prep-tests/tiny").startswith("name-")  # not in the cache: the name, as before

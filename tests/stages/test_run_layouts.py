@@ -133,3 +133,22 @@ def test_input_scores_replaced_by_the_encoder_cosines_are_noted(data, tiny_model
         "cross-encoder's); prep convert --scores keeps the input's; " + FLAG_DISTILLATION_NOTE)
     rows = [json.loads(line) for line in (tmp_path / "out" / "train.jsonl").read_text().splitlines()]
     assert rows and all(score != 0.9 for row in rows for score in row["pos_scores"])
+
+
+@pytest.mark.parametrize("layout", ["labeled-pair", "labeled-list"])
+def test_a_scored_pair_or_list_output_is_not_read_back_as_relevance(data, tiny_model, tmp_path, layout):
+    """Its labels are cosines, the mined negatives' mostly above 0: read as relevance, `prep report OUT` counted them
+    as positives and `prep convert OUT` labelled them 1 or found no negatives."""
+    from pipeline.errors import InputError
+    from pipeline.readers import read_dataset
+
+    run(data, tiny_model, tmp_path, negatives=2, relative_margin=None, layout=LayoutConfig(layout=layout, scores=True))
+    out = tmp_path / "out"
+    for path in (out, next(out.glob("data-*.arrow"))):
+        with pytest.raises(InputError, match=f"a {layout} output of prep with --scores: its labels are .*'s scores of "
+                                             "positives and mined negatives alike"):
+            read_dataset(path)
+    run(data, tiny_model, tmp_path, out="plain", negatives=2, relative_margin=None, layout=LayoutConfig(layout=layout))
+    written = datasets.load_from_disk(str(tmp_path / "plain"))  # 1.0 and 0.0: relevance, read back as written
+    labels = written["score"] if layout == "labeled-pair" else [label for row in written["labels"] for label in row]
+    assert read_dataset(tmp_path / "plain").negatives.height == labels.count(0.0) > 0
