@@ -94,7 +94,7 @@ def _input_scores_note(config: LayoutConfig, positives: pl.DataFrame, negatives:
     if config.binary:
         return binary_note(positives)
     if not (config.teacher or config.scores or config.layout in AS_LABELS):  # an output without scores
-        return _grades_note(positives, config.layout)
+        return _grades_note(positives, negatives, config.layout)
     if config.teacher or not has_graded_scores(positives, negatives):
         # a teacher's scores or 1/0 labels were asked for
         return None
@@ -105,11 +105,22 @@ def _input_scores_note(config: LayoutConfig, positives: pl.DataFrame, negatives:
             "--scores does")
 
 
-def _grades_note(positives: pl.DataFrame, layout: str) -> str | None:
-    """Graded positives (Cranfield's 1-4 qrels) in an output that holds no grade: each is a positive alike."""
+def _grades_note(positives: pl.DataFrame, negatives: pl.DataFrame, layout: str) -> str | None:
+    """Graded positives (Cranfield's 1-4 qrels, STS-B's 0-5 similarity) in an output that holds no grade: each is a
+    positive alike. Scores that are not whole numbers are a similarity scale where the negatives have none or 0 (a
+    pairs input), else a teacher's, which are no grades."""
     grades = positives["score"].drop_nulls().unique()
-    if grades.len() < 2 or grades.min() <= 0 or (grades % 1 != 0).any():  # a teacher's scores are no grades
+    if grades.len() < 2 or grades.min() <= 0:
         return None
+    if (grades % 1 != 0).any():
+        if (negatives["score"].drop_nulls() != 0).any():
+            return None
+        weak = int((positives["score"] < grades.max() / 2).sum())
+        return None if not weak else (
+            f"the input scores its pairs from {grades.min():g} to {grades.max():g}; the {layout} output holds no "
+            f"score: every pair scored above 0 is a positive alike, {weak:,} of them below half the highest score "
+            "(for graded similarity keep the scores: prep convert --to labeled-pair --scores, for CoSENTLoss or "
+            "AnglELoss; or leave the weak pairs out of the input)")
     return (f"the input grades its positives ({grades.min():g} to {grades.max():g}); the {layout} output holds no "
             "grade: every pair scored above 0 is a positive alike (filter the input to the grades to train on, or "
             "keep them as labels: prep convert --to labeled-list --scores)")

@@ -72,6 +72,12 @@ def test_run_notes_the_input_scores_it_replaces_or_leaves_out() -> None:
         "the input grades its positives (1 to 4); the n-tuple output holds no grade: every pair scored above 0 is a "
         "positive alike")
     assert run_scores_note(LayoutConfig(), links(0.93, 0.87), links(0.2)) is None
+    # a similarity scale (STS-B's 0-5, negatives at 0): its weak pairs are trained as positives alike too
+    assert run_scores_note(LayoutConfig(layout="flag"), links(0.083, 2.5, 5.0), links(0.0)) == (
+        "the input scores its pairs from 0.083 to 5; the flag output holds no score: every pair scored above 0 is a "
+        "positive alike, 1 of them below half the highest score (for graded similarity keep the scores: prep "
+        "convert --to labeled-pair --scores, for CoSENTLoss or AnglELoss; or leave the weak pairs out of the input)")
+    assert run_scores_note(LayoutConfig(), links(4.2, 5.0), links(0.0)) is None  # none weak: nothing to say
     # 1/0 labels are no scores to note; what FlagEmbedding's distillation, and ST's DistillKLDivLoss at its default
     # temperature, make of the cosines (or a teacher's scores) written is noted
     assert run_scores_note(LayoutConfig(scores=True, teacher="a-teacher"), graded, negatives) == KL_DIVERGENCE_NOTE

@@ -11,8 +11,9 @@ class EmptyText(Rule):
     id = "empty-text"
     severity = ERROR
     description = "Null, empty or whitespace-only texts; ST fails on null and trains on empty ones."
-    fix = ("`prep run` / `prep convert` set rows with empty texts aside in rejects.parquet, and stop at a null "
-           "anchor or positive; or filter them out first.")
+    fix = ("`prep run` / `prep convert` leave empty texts out, counted in the manifest (stages.read.empty_texts; a "
+           "row left without its query or any positive goes to rejects.parquet), and stop at a null anchor or "
+           "positive; or filter them out first.")
 
     def check(self, table, context) -> list[Finding]:
         empty = pl.col("id").is_null()
