@@ -106,9 +106,20 @@ TABLE_SUFFIXES = (*JSON_LINES_SUFFIXES, JSON_SUFFIX, *SCANNERS)
 
 
 def as_strings(scan: pl.LazyFrame) -> pl.LazyFrame:
-    """Dictionary-encoded texts (pandas' category dtype) as plain strings, as `datasets` loads them."""
-    return scan.with_columns(pl.col(name).cast(pl.String) for name, dtype in scan.collect_schema().items()
-                             if isinstance(dtype, pl.Categorical | pl.Enum))
+    """Dictionary-encoded texts (pandas' category dtype), in lists too, as plain strings and fixed-size lists as
+    lists, as `datasets` loads them."""
+    plain = {name: _plain(dtype) for name, dtype in scan.collect_schema().items()}
+    return scan.with_columns(pl.col(name).cast(dtype) for name, dtype in plain.items() if dtype is not None)
+
+
+def _plain(dtype: pl.DataType) -> pl.DataType | None:
+    """The type `dtype` is read as, None where it is read as it is."""
+    if isinstance(dtype, pl.Categorical | pl.Enum):
+        return pl.String
+    if isinstance(dtype, pl.List | pl.Array):
+        inner = _plain(dtype.inner)
+        return pl.List(inner or dtype.inner) if inner is not None or isinstance(dtype, pl.Array) else None
+    return None
 
 
 def bucket_splits(path: Path) -> list[str]:

@@ -206,3 +206,24 @@ def test_a_missing_split_lists_buckets_in_number_order(tmp_path: Path) -> None:
 
     error = split_not_found(tmp_path, "train", ["neg10", "neg2", "neg1", "neg100"])
     assert "the folder has ['neg1', 'neg2', 'neg10', 'neg100'] (a buckets layout" in str(error)  # not neg1, neg10, ...
+
+
+@pytest.mark.parametrize("kind", ["dictionary", "fixed-size"])
+def test_lists_of_dictionary_encoded_or_fixed_size_texts_are_lists_of_texts(tmp_path: Path, kind: str) -> None:
+    """`datasets` loads both as lists of strings; report refused the first (List(Categorical)) and lint read neither
+    (every row "without negatives", a fixed-size positive "missing")."""
+    import pyarrow.parquet as pq
+
+    from pipeline.lint.context import LintOptions
+    from pipeline.lint.runner import lint
+
+    rows = [{"query": f"q{i}", "pos": [f"p{i}"], "neg": [f"n{i}", f"m{i}"]} for i in range(5)]
+    text = pa.dictionary(pa.int32(), pa.string()) if kind == "dictionary" else pa.string()
+    size = {"pos": 1, "neg": 2} if kind == "fixed-size" else {"pos": -1, "neg": -1}
+    table = pa.table({"query": [row["query"] for row in rows],
+                      **{name: pa.array([row[name] for row in rows], pa.list_(text, size[name])) for name in size}})
+    pq.write_table(table, tmp_path / "lists.parquet")
+    (tmp_path / "rows.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert content(read_dataset(tmp_path / "lists.parquet")) == content(read_dataset(tmp_path / "rows.jsonl"))
+    findings = {finding.rule for finding in lint(tmp_path / "lists.parquet", LintOptions(group_size=3)).findings}
+    assert findings == {finding.rule for finding in lint(tmp_path / "rows.jsonl", LintOptions(group_size=3)).findings}
