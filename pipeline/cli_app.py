@@ -22,7 +22,8 @@ DataArg = Annotated[Path, typer.Argument(help="A file (JSONL, JSON, CSV, TSV, Pa
 FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="st, flag, beir, pairs or lists "
                                                                       "(default: detected).")]
 SplitOpt = Annotated[str, typer.Option(help="BEIR qrels split, or a split of a DatasetDict or Parquet folder of "
-                                             "splits (a buckets output: every bucket unless one is named).")]
+                                             "splits (a buckets output: every bucket unless one is named), or of a "
+                                             "folder whose file names say splits (train.jsonl, test.jsonl).")]
 ColumnsOpt = Annotated[str | None, typer.Option(help="Map roles to columns: anchor=COL,positive=COL,negative=COL,"
                                                      "score=COL (st), sentence1=COL,sentence2=COL,score=COL (pairs).")]
 LayoutOpt = Annotated[str | None, typer.Option(help="n-tuple (default), buckets, triplet, labeled-pair, labeled-list "

@@ -52,15 +52,21 @@ def report(
 
 def _split_read(data: Path, split: str) -> dict:
     """The split of a folder of splits that was read, which the sources (the folder) do not say: a BEIR folder's
-    qrels file (its rows are the split's queries), a DatasetDict's or a Parquet folder's split. Nothing for a file,
+    qrels file (its rows are the split's queries), a DatasetDict's or a Parquet folder's split; of a folder whose file
+    names say splits, also the files read and the splits left (their rows are not in the report). Nothing for a file,
     nor for a buckets output read whole."""
+    from pipeline.lint.prep_output import train_data
     from pipeline.readers.beir import is_beir_folder
-    from pipeline.readers.table_files import dataset_dict_splits, parquet_splits
+    from pipeline.readers.detect import folder_splits
+    from pipeline.readers.table_files import dataset_dict_splits, in_order, parquet_splits
 
     if not data.is_dir():
         return {}
     if is_beir_folder(data):
         return {"split": split, "qrels": f"qrels/{split}.tsv"}
+    if named := folder_splits(train_data(data)):  # a prep output's data/ folder too
+        return {"split": split, "files": [file.name for file in named[split]],
+                "other_splits": in_order(name for name in named if name != split)}
     if split != "train" or split in (dataset_dict_splits(data) or parquet_splits(data)):
         return {"split": split}
     return {}

@@ -14,7 +14,7 @@ from pipeline.errors import missing
 from pipeline.lint.column_types import as_float, declared_type, kind_of, numbers_from_text
 from pipeline.readers.beir import is_beir_folder, read_beir
 from pipeline.readers.class_labels import class_columns
-from pipeline.readers.detect import folder_format, refuse_split
+from pipeline.readers.detect import folder_format, folder_splits, refuse_split
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
 from pipeline.readers.json_files import LateColumns, file_suffix
 from pipeline.readers.json_folder import json_folder_files
@@ -61,10 +61,10 @@ def read_sources(path: Path, split: str | None = None, columns: dict[str, str] |
         return [_read_table(path, split or "train", str(path))]
     if is_json_folder(path):
         if fmt is None:
-            folder_format(path, columns)
-        return [_read_table(file, split or "train", str(file)) for file in json_folder_files(path)]
+            folder_format(path, columns, split)
+        return [_read_table(file, split or "train", str(file)) for file in json_folder_files(path, split)]
     splits = dataset_dict_splits(path)
-    splits = list(parquet_splits(path)) if splits is None else splits
+    splits = list(parquet_splits(path) or folder_splits(path)) if splits is None else splits
     if splits:
         if split is not None and split not in splits:
             raise split_not_found(path, split, splits)

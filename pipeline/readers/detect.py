@@ -6,24 +6,40 @@ import polars as pl
 
 from pipeline.errors import ConfigError, InputError, missing
 from pipeline.readers.beir import is_beir_folder
+from pipeline.readers.file_splits import file_splits
 from pipeline.readers.files import is_blank, peek_columns
 from pipeline.readers.flag import refuse_flag_fields
 from pipeline.readers.json_folder import json_folder_files
 from pipeline.readers.lists import list_columns
 from pipeline.readers.pairs import is_labeled_pair
-from pipeline.readers.table_files import dataset_dict_splits, is_datasets_folder, is_parquet_folder, parquet_splits
+from pipeline.readers.table_files import (
+    dataset_dict_splits,
+    is_datasets_folder,
+    is_parquet_folder,
+    parquet_shards,
+    parquet_splits,
+)
 
 
 def refuse_split(path: Path, split: str | None, flag: str = "--split") -> None:
-    """--split other than train on data without splits (a file, a folder of JSON files, one saved Dataset, one folder
-    of Parquet shards) is an error: the data was read whole, as if it were that split."""
+    """--split other than train on data without splits (a file, a folder of JSON files or of Parquet shards whose
+    names say no split, one saved Dataset) is an error: the data was read whole, as if it were that split."""
     if split in (None, "train") or not path.exists() or is_beir_folder(path) or dataset_dict_splits(path) is not None \
-            or parquet_splits(path):
+            or parquet_splits(path) or folder_splits(path):
         return
     json_folder = path.is_dir() and not is_datasets_folder(path) and not is_parquet_folder(path)
     hint = f"name the split's file instead ({path / split}.jsonl, say)" if json_folder else "leave it out"
     raise ConfigError(f"{flag} {split}: {path} has no splits ({flag} names a BEIR folder's qrels file, or a split "
-                      f"of a DatasetDict folder or of a Parquet folder of split folders); {hint}")
+                      "of a DatasetDict folder, of a Parquet folder of split folders, or of a folder whose file names "
+                      f"say splits: train-00000-of-00001.parquet, test.jsonl); {hint}")
+
+
+def folder_splits(path: Path) -> dict[str, list[Path]]:
+    """{split: files} of a folder of Parquet shards or of JSON (Lines) files whose names say splits, as datasets
+    finds them (`file_splits`); {} for any other path."""
+    if not path.is_dir() or is_beir_folder(path) or is_datasets_folder(path) or parquet_splits(path):
+        return {}
+    return file_splits(path, parquet_shards(path) or json_folder_files(path, None))
 
 
 def detect_format(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> str:
@@ -38,15 +54,16 @@ def detect_format(path: Path, columns: dict[str, str] | None = None, split: str 
     if is_blank(path):
         return "st"
     if path.is_dir() and not is_datasets_folder(path) and not is_parquet_folder(path):
-        return folder_format(path, columns)
+        return folder_format(path, columns, split)
     return format_of_columns(peek_columns(path, split), columns, path)
 
 
-def folder_format(path: Path, columns: dict[str, str] | None = None) -> str:
-    """The one format of a folder of JSON Lines files, blank files aside (they fit any): the folder is read as one
-    dataset, so files of two formats are an error that names the first file of each."""
+def folder_format(path: Path, columns: dict[str, str] | None = None, split: str | None = None) -> str:
+    """The one format of a folder of JSON Lines files (of the `split`'s, where their names say splits), blank files
+    aside (they fit any): the folder is read as one dataset, so files of two formats are an error that names the first
+    file of each."""
     first: dict[str, Path] = {}
-    for file in json_folder_files(path):
+    for file in json_folder_files(path, split):
         if not is_blank(file):
             first.setdefault(format_of_columns(peek_columns(file), columns, file), file)
     if len(first) > 1:

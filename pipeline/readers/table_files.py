@@ -10,6 +10,7 @@ import polars as pl
 from pipeline.errors import InputError
 from pipeline.readers.arrow_views import file_schema, has_view_types, read_by_pyarrow, scan_arrow
 from pipeline.readers.column_names import csv_header, refuse_repeated_names
+from pipeline.readers.file_splits import file_splits
 from pipeline.readers.json_files import JSON_LINES_SUFFIXES, JSON_SUFFIX
 
 
@@ -50,8 +51,8 @@ def parquet_splits(path: Path) -> dict[str, list[Path]]:
 
 
 def is_parquet_folder(path: Path) -> bool:
-    """Parquet shards, read as one table as `load_dataset("parquet", data_dir=FOLDER)` reads prep's
-    --shard-format parquet data/ folder, or one folder of them per split."""
+    """Parquet shards, read as `load_dataset("parquet", data_dir=FOLDER)` reads them (the split's files where their
+    names say splits, else all of them as one table), or one folder of them per split."""
     return path.is_dir() and bool(parquet_shards(path) or parquet_splits(path))
 
 
@@ -144,6 +145,17 @@ def split_not_found(path: Path, split: str, splits) -> InputError:
     return InputError(path, f"split '{split}' not found; the folder has {in_order(splits)}{hint}")
 
 
+def files_of_split(folder: Path, files: list[Path], split: str | None) -> list[Path]:
+    """The `split`'s files where the file names say splits (`file_splits`), else all of them, as the train split;
+    all of them for split None (lint reads every split)."""
+    splits = file_splits(folder, files)
+    if not splits or split is None:
+        return files
+    if split not in splits:
+        raise split_not_found(folder, split, splits)
+    return splits[split]
+
+
 def scan_datasets_folder(path: Path, split: str) -> pl.LazyFrame:
     import datasets
 
@@ -160,7 +172,7 @@ def scan_parquet_folder(path: Path, split: str) -> pl.LazyFrame:
     splits = parquet_splits(path)
     if splits and split not in splits:
         raise split_not_found(path, split, splits)
-    shards = splits[split] if splits else parquet_shards(path)
+    shards = splits[split] if splits else files_of_split(path, parquet_shards(path), split)
     schemas = [file_schema(shard) for shard in shards]
     for shard, schema in zip(shards, schemas, strict=True):
         if schema is not None:

@@ -49,7 +49,11 @@ def tokens_title(tokens: dict) -> str:
 
 
 def split_said(report: dict) -> str:
-    """After the sources: the split read from a folder of splits, and a BEIR folder's rows, which are its queries."""
+    """After the sources: the split read from a folder of splits (and its files and the splits left, where the file
+    names say them), and a BEIR folder's rows, which are its queries."""
     if "qrels" in report:
         return f" ({report['qrels']}: a row is a query)"
+    if "files" in report:
+        others = f"; other splits, not read: {', '.join(report['other_splits'])}" if report["other_splits"] else ""
+        return f" (split {report['split']}: {', '.join(report['files'])}{others})"
     return f" (split {report['split']})" if "split" in report else ""

@@ -192,7 +192,7 @@ def test_lint_refuses_a_split_of_data_that_has_none_as_the_readers_do(write_tabl
         read_sources(path, "test")
     folder = tmp_path / "files"
     folder.mkdir()
-    shutil.copy(path, folder / "test.jsonl")
+    shutil.copy(path, folder / "questions.jsonl")  # a name that says no split
     with pytest.raises(ConfigError, match=re.escape(f"name the split's file instead ({folder / 'test'}.jsonl, say)")):
         read_sources(folder, "test")
     [source] = read_sources(dataset_dict_folder(tmp_path, RECORDS), "test")

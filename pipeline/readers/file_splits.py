@@ -1,0 +1,35 @@
+"""The splits that a folder's file names give (train-00000-of-00001.parquet, test.jsonl, dev_1.jsonl), found by
+datasets' own rules, so that prep reads the files that `load_dataset("parquet", data_dir=FOLDER)` reads as a split."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.errors import InputError
+
+
+def file_splits(folder: Path, files: list[Path]) -> dict[str, list[Path]]:
+    """{split: its files, in name order} of a folder of data files whose names say splits; {} where no name does
+    (datasets reads every file as the train split). A file that no split claims is an error that names it: datasets
+    would leave its rows out without a word."""
+    splits = _resolved(folder.resolve(), tuple(file.name for file in files))
+    if not splits:
+        return {}
+    claimed = {name for names in splits.values() for name in names}
+    if left := next((file for file in files if file.name not in claimed), None):
+        found = ", ".join(f"{split}: {names[0]}" for split, names in splits.items())
+        raise InputError(left, f"its name says no split, while the other files' do ({found}); load_dataset(data_dir="
+                         "...) would leave its rows out: rename it for its split (train-00000-of-00001.parquet, "
+                         "test.jsonl) or move it out of the folder")
+    return {split: [file for file in files if file.name in names] for split, names in splits.items()}
+
+
+@lru_cache(maxsize=64)  # one folder is looked at by detection, every reader, the report and the manifest
+def _resolved(folder: Path, names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    # datasets takes a second or two to import: only for a folder, never for a file.
+    from datasets.data_files import DEFAULT_PATTERNS_ALL, DataFilesDict, get_data_patterns
+
+    patterns = get_data_patterns(folder.as_posix())
+    if patterns == DEFAULT_PATTERNS_ALL:
+        return {}
+    resolved = DataFilesDict.from_patterns(patterns, base_path=folder.as_posix())
+    return {str(split): tuple(Path(file).name for file in files) for split, files in resolved.items()}

@@ -1,0 +1,67 @@
+"""A folder whose file names say splits (the Hub's data/train-00000-of-00001.parquet, train.jsonl + test.jsonl) is
+read split by split, as load_dataset("parquet"/"json", data_dir=FOLDER) reads it: never as one table."""
+
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipeline.errors import ConfigError, InputError
+from pipeline.readers import read_dataset
+
+ROWS = pl.DataFrame({"anchor": [f"q{i}" for i in range(60)], "positive": [f"p{i}" for i in range(60)],
+                     "negative": [f"n{i}" for i in range(60)]})
+
+
+def _hub_folder(tmp_path: Path, suffix: str) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    if suffix == "parquet":
+        ROWS.head(50).write_parquet(folder / "train-00000-of-00001.parquet")
+        ROWS.tail(10).write_parquet(folder / "test-00000-of-00001.parquet")
+    else:
+        ROWS.head(50).write_ndjson(folder / "train.jsonl")
+        ROWS.tail(10).write_ndjson(folder / "test.jsonl")
+    return folder
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "jsonl"])
+def test_a_folder_of_split_files_is_read_one_split_at_a_time(tmp_path: Path, suffix: str) -> None:
+    from pipeline.cli_report import _split_read
+    from pipeline.lint.load import read_sources
+    from pipeline.provenance import describe_inputs
+    from pipeline.report.display import split_said
+
+    folder = _hub_folder(tmp_path, suffix)
+    train, test = read_dataset(folder), read_dataset(folder, split="test")
+    assert (train.positives.height, test.positives.height) == (50, 10)
+    assert sorted(test.queries["text"]) == sorted(ROWS.tail(10)["anchor"])
+    with pytest.raises(InputError, match=re.escape("split 'dev' not found; the folder has ['test', 'train']")):
+        read_dataset(folder, split="dev")
+    # lint reads every split, each its own table, as it reads a DatasetDict folder; or the one --split names
+    assert [source.frame.height for source in read_sources(folder)] in ([50, 10], [10, 50])
+    assert [source.frame.height for source in read_sources(folder, "test")] == [10]
+    # the report and the manifest say which files were read, and that the other split was not
+    [read] = [file.name for file in (folder.iterdir()) if file.name.startswith("train")]
+    said = _split_read(folder, "train")
+    assert said == {"split": "train", "files": [read], "other_splits": ["test"]}
+    assert split_said(said) == f" (split train: {read}; other splits, not read: test)"
+    assert [Path(entry["path"]).name for entry in describe_inputs([folder])] == [read]
+
+
+def test_a_file_that_no_split_claims_is_named_not_left_out(tmp_path: Path) -> None:
+    folder = _hub_folder(tmp_path, "parquet")
+    ROWS.head(5).write_parquet(folder / "extra.parquet")
+    with pytest.raises(InputError, match=r"extra\.parquet: its name says no split, .*would leave its rows out"):
+        read_dataset(folder)
+
+
+def test_a_folder_whose_names_say_no_split_is_all_train(tmp_path: Path) -> None:
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    ROWS.head(50).write_parquet(folder / "a.parquet")
+    ROWS.tail(10).write_parquet(folder / "b.parquet")
+    assert read_dataset(folder).positives.height == 60
+    with pytest.raises(ConfigError, match=r"--split test: .* has no splits"):
+        read_dataset(folder, split="test")
