@@ -29,3 +29,14 @@ def csv_header(path: Path) -> list[str]:
     except (pl.exceptions.PolarsError, OSError):
         return []
     return [value or "" for value in header.row(0)] if header.height else []
+
+
+def refuse_missing_columns(columns: dict[Path, list[str]]) -> None:
+    """Shards read as one table ({shard: its column names}) must have the same columns: one without a column that
+    another has is named, with both (Polars' own error names neither, and advises an option of its API)."""
+    for column in dict.fromkeys(name for names in columns.values() for name in names):
+        having = next(shard for shard, names in columns.items() if column in names)
+        lacking = next((shard for shard, names in columns.items() if column not in names), None)
+        if lacking is not None:
+            raise InputError(lacking, f"no such column, which {having.name} has: the folder's shards are read as one "
+                             "table, so give every shard the same columns", field=column)

@@ -9,7 +9,7 @@ import polars as pl
 
 from pipeline.errors import InputError
 from pipeline.readers.arrow_views import file_schema, has_view_types, read_by_pyarrow, scan_arrow
-from pipeline.readers.column_names import csv_header, refuse_repeated_names
+from pipeline.readers.column_names import csv_header, refuse_missing_columns, refuse_repeated_names
 from pipeline.readers.file_splits import file_splits
 from pipeline.readers.json_files import JSON_LINES_SUFFIXES, JSON_SUFFIX
 
@@ -177,6 +177,8 @@ def scan_parquet_folder(path: Path, split: str) -> pl.LazyFrame:
     for shard, schema in zip(shards, schemas, strict=True):
         if schema is not None:
             refuse_repeated_names(shard, schema.names)
+    refuse_missing_columns({shard: schema.names for shard, schema in zip(shards, schemas, strict=True)
+                            if schema is not None})
     if any(schema is not None and has_view_types(schema) for schema in schemas):  # Polars' scan panics on a list view
         return as_strings(pl.concat([read_by_pyarrow(shard) for shard in shards], how="vertical_relaxed"))
     return as_strings(pl.scan_parquet(shards))

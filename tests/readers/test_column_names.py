@@ -39,3 +39,12 @@ def test_columns_named_like_polars_renames_are_not_repeats(tmp_path: Path, text:
     path = tmp_path / "train.csv"
     path.write_text(text)
     assert read_dataset(path).queries["text"].to_list() == ["q1"]
+
+
+def test_a_shard_without_a_column_another_has_is_named(tmp_path: Path) -> None:
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    pq.write_table(pa.table({"anchor": ["a"], "positive": ["b"], "negative": ["c"]}), folder / "a.parquet")
+    pq.write_table(pa.table({"anchor": ["d"], "positive": ["e"]}), folder / "b.parquet")
+    with pytest.raises(InputError, match=r"b\.parquet, field 'negative': no such column, which a\.parquet has"):
+        read_dataset(folder)
