@@ -61,10 +61,12 @@ def repeated_anchors_note(layout: Layout, config: RunConfig) -> str | None:
     if not repeats:
         return None
     per = "positive and negative" if config.layout.layout == "triplet" else "positive"
+    blocks = ("" if config.layout.layout == "buckets" else  # --batch-size lays out no buckets
+              ", or run with --batch-size B for conflict-free blocks (pipeline.sampler.BlockBatchSampler)")
     return (f"{counted(repeats, 'row repeats', 'rows repeat')} an earlier row's query (one row per {per}): where two "
             "meet in a batch, an in-batch loss (MultipleNegativesRankingLoss) trains each one's positive as a "
             "negative of the other. Train with batch_sampler=BatchSamplers.NO_DUPLICATES, which keeps equal texts "
-            "out of a batch, or run with --batch-size B for conflict-free blocks (pipeline.sampler.BlockBatchSampler)")
+            f"out of a batch{blocks}")
 
 
 def dedupe_summary(canon: Canonical, query_links: Links, doc_links: Links, threshold: float,

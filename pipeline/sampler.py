@@ -2,10 +2,12 @@
 
     args = SentenceTransformerTrainingArguments(..., per_device_train_batch_size=B, batch_sampler=BlockBatchSampler)
 
-Each epoch yields the blocks prep wrote (their sizes are in the dataset's description; B consecutive rows each
-for any other dataset) whole, in an order shuffled with (seed, epoch): rows inside a block never meet rows of
-another block, so in-batch negatives hold no false negative that prep could see. An output prep wrote without
---batch-size holds a query's rows next to each other: its rows are shuffled into batches, with a warning. Limits of
+Each epoch yields the blocks prep wrote (their sizes are in the dataset's description) whole, in an order shuffled
+with (seed, epoch): rows inside a block never meet rows of another block, so in-batch negatives hold no false
+negative that prep could see. Data without blocks (an output prep wrote without --batch-size, which holds a query's
+rows next to each other, or any other dataset, in a DatasetDict beside prep's) has its rows shuffled into batches as
+ST's default sampler does, with a warning; prep outputs joined into one dataset are refused (train them as a
+DatasetDict, whose multi-dataset sampler keeps each one's batches apart). Limits of
 the Trainer's wiring: the eval loader uses the same sampler, so an eval_dataset prep wrote needs
 per_device_eval_batch_size=B too; dataloader_drop_last=True (ST sets it on several processes) drops every shorter
 block, the same rows each epoch (the manifest's rows_in_shorter_blocks); blocks are conflict-free within a process,
@@ -33,25 +35,27 @@ class BlockBatchSampler(DefaultBatchSampler):
         written = _written(dataset)
         laid_out = written.get("prep_batch_size")
         if laid_out not in (None, batch_size):
-            raise ValueError(f"the dataset was laid out in conflict-free blocks of {laid_out} rows (prep run "
-                             f"--batch-size {laid_out}), but the batch size is {batch_size}: use the same number for "
-                             "both (per_device_train_batch_size, and per_device_eval_batch_size for an "
+            raise ValueError(f"the dataset was laid out in conflict-free blocks of {laid_out} rows (prep run or "
+                             f"convert --batch-size {laid_out}), but the batch size is {batch_size}: use the same "
+                             "number for both (per_device_train_batch_size, and per_device_eval_batch_size for an "
                              "eval_dataset prep wrote)")
         size = len(dataset)
-        # written by prep without --batch-size: B consecutive rows would be one query's rows
-        self.rows_to_shuffle = size if "prep_batch_size" in written and laid_out is None else 0
+        # without blocks, B consecutive rows would be one query's rows (prep's output, and data grouped by query)
+        self.rows_to_shuffle = size if laid_out is None else 0
         if self.rows_to_shuffle:
-            warnings.warn("BlockBatchSampler: the dataset was written by prep without --batch-size, so it has no "
-                          "conflict-free blocks: its rows are shuffled into batches, where rows that repeat a query "
-                          "can meet (the manifest's layout.batches_note counts them, if there are any). Lay it out "
-                          "with prep run --batch-size B, or train with batch_sampler=BatchSamplers.NO_DUPLICATES",
-                          stacklevel=2)
+            what = ("was written by prep without --batch-size" if "prep_batch_size" in written else
+                    "was not laid out by prep")
+            warnings.warn(f"BlockBatchSampler: the dataset {what}, so it has no conflict-free blocks: its rows are "
+                          "shuffled into batches, where rows that repeat a query can meet (a prep output's "
+                          "layout.batches_note counts them, if there are any). Lay it out with prep run --batch-size B "
+                          "(n-tuple, triplet), or train with batch_sampler=BatchSamplers.NO_DUPLICATES", stacklevel=2)
         self.sizes = written.get("prep_blocks") or [min(batch_size, size - start) for start in range(0, size,
                                                                                                   batch_size)]
         if sum(self.sizes) != size:  # a split, select or filter keeps the description but not the rows
             raise ValueError(f"the dataset's description holds prep's blocks for {sum(self.sizes)} rows, but it has "
-                             f"{size}: a split, select or filter of prep's output breaks its blocks; split the data "
-                             "before prep run and lay out each part")
+                             f"{size}: a split, select, filter or concatenation of prep's output breaks its blocks; "
+                             "split the data before prep run and lay out each part, and train several outputs as a "
+                             "DatasetDict")
         _refuse_reorder(dataset, written)
         if laid_out and size and not self._blocks():  # the Trainer would only say that max_steps must be set
             raise ValueError(f"dataloader_drop_last=True leaves no batch: all {len(self.sizes)} blocks of the "
@@ -99,8 +103,13 @@ def _refuse_reorder(dataset, written: dict) -> None:
 def _written(dataset) -> dict:
     """What prep wrote into the dataset's description: prep_batch_size and prep_blocks (block sizes); {} for any
     other description, JSON that is not an object ("2024", "null") included."""
+    description = getattr(getattr(dataset, "info", None), "description", None) or "{}"
     try:
-        written = json.loads(dataset.info.description or "{}")
-    except (AttributeError, ValueError):
+        written = json.loads(description)
+    except ValueError:
+        if '"prep_batch_size"' in description:  # datasets joins the descriptions of concatenated datasets
+            raise ValueError("the dataset joins several prep outputs (concatenate_datasets), whose blocks are row "
+                             "positions of each: train them as a DatasetDict of one dataset each, whose multi-dataset "
+                             "sampler keeps their batches apart") from None
         return {}
     return written if isinstance(written, dict) else {}

@@ -68,7 +68,31 @@ def test_an_eval_dataset_prep_wrote_asks_for_its_batch_size_by_name(tiny_model, 
 @pytest.mark.parametrize("description", ["2024", "null", "[4]", '"a dataset of pairs"', "pairs of questions"])
 def test_another_datasets_description_is_not_read_as_prep_blocks(description):
     data = datasets.Dataset.from_dict({"anchor": ["a", "b", "c"]}, info=datasets.DatasetInfo(description=description))
-    assert list(BlockBatchSampler(data, batch_size=2, drop_last=False)) in ([[0, 1], [2]], [[2], [0, 1]])
+    with pytest.warns(UserWarning, match="was not laid out by prep"):
+        batches = list(BlockBatchSampler(data, batch_size=2, drop_last=False))
+    assert sorted(map(len, batches)) == [1, 2] and sorted(row for batch in batches for row in batch) == [0, 1, 2]
+
+
+@pytest.mark.filterwarnings("ignore:BlockBatchSampler")
+def test_data_prep_did_not_lay_out_is_shuffled_into_batches_not_cut_into_consecutive_rows():
+    """Beside prep's output in a DatasetDict, other data grouped by query (NLI triplets, MS MARCO dumps) was cut into
+    B consecutive rows: a query's rows in one batch every epoch (16 of 16 batches on TrecQA rows)."""
+    data = datasets.Dataset.from_dict({"anchor": [f"q{i // 4}" for i in range(32)]})
+    batches = list(BlockBatchSampler(data, batch_size=4, drop_last=False, seed=3))
+    assert sorted(row for batch in batches for row in batch) == list(range(32))
+    assert max(max(Counter(data[batch]["anchor"]).values()) for batch in batches) < 4
+
+
+def test_prep_outputs_joined_into_one_dataset_are_refused():
+    """datasets joins the descriptions (not JSON): the sampler read none and cut the rows across prep's blocks."""
+    first, second = (datasets.Dataset.from_dict({"anchor": [str(i) for i in range(2 * len(blocks))]},
+                                                info=datasets.DatasetInfo(description=json.dumps(
+                                                    {"prep_batch_size": 2, "prep_blocks": blocks})))
+                     for blocks in ([2, 2, 2], [2, 2]))
+    with pytest.raises(ValueError, match=r"joins several prep outputs .* train them as a DatasetDict"):
+        BlockBatchSampler(datasets.concatenate_datasets([first, second]), batch_size=2, drop_last=False)
+    with pytest.raises(ValueError, match="a split, select, filter or concatenation"):  # one description, twice the rows
+        BlockBatchSampler(datasets.concatenate_datasets([first, first]), batch_size=2, drop_last=False)
 
 
 def test_drop_last_that_leaves_no_batch_says_so():

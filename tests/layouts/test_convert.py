@@ -407,6 +407,9 @@ def test_rows_that_repeat_a_query_are_noted_as_prep_run_notes_them(write_table, 
     triplet = convert_to(data, out="triplet", layout="triplet")["layout"]["batches_note"]
     assert triplet.startswith("7 rows repeat an earlier row's query (one row per positive and negative): ")
     assert "batches_note" not in convert_to(data, out="blocks", layout="triplet", batch_size=2)["layout"]
+    assert "--batch-size B" in note  # not for buckets, which prep lays out in no blocks (it refuses --batch-size)
+    buckets = convert_to(data, out="buckets", layout="buckets")["layout"]["batches_note"]
+    assert "NO_DUPLICATES" in buckets and "--batch-size" not in buckets
 
 
 def test_triplet_rows_set_aside_by_batches_reconcile_in_rows(write_table, convert_to, tmp_path):
