@@ -52,7 +52,7 @@ def run(
                                                                "query's lowest positive score (default 0.05).")] = None,
     positive_neighbors: Annotated[int | None, typer.Option(help="Drop candidates among the N nearest documents of a "
                                                                 "positive, likely unlabelled positives (default 5; "
-                                                                "0 turns it off).")] = None,
+                                                                "0 turns it off; at most 1024).")] = None,
     max_positive_rank: Annotated[int | None, typer.Option(help="Reject a (query, positive) pair whose positive has "
                                                                "N or more documents ranked above it, a label the "
                                                                "encoder cannot see (default 300; 0 turns it "

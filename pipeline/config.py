@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from pipeline.config_checks import (
+    MAX_POSITIVE_NEIGHBORS,
     OFF_WITH_FALSE,
     check_choice,
     check_device,
@@ -97,7 +98,7 @@ class MiningConfig:
                 object.__setattr__(self, name, None)
         if self.max_positive_rank == 0:  # as --max-positive-rank 0 and positive_neighbors = 0
             object.__setattr__(self, "max_positive_rank", None)
-        check_types(self)
+        check_types(self, unsigned=("seed",))
         check_positive(self, "negatives")
         check_positive(self, "query_chunk")
         if isinstance(self.max_positive_rank, int) and self.max_positive_rank < 0:
@@ -122,8 +123,9 @@ class MiningConfig:
                 raise ConfigError(f"mining.{name} is a cosine between -1 and 1, got {value}")
         if not -1 <= self.near_duplicate <= 1:
             raise ConfigError(f"mining.near_duplicate is a cosine between -1 and 1, got {self.near_duplicate}")
-        if self.positive_neighbors < 0:
-            raise ConfigError(f"mining.positive_neighbors must be at least 0, got {self.positive_neighbors}")
+        if not 0 <= self.positive_neighbors <= MAX_POSITIVE_NEIGHBORS:
+            raise ConfigError(f"mining.positive_neighbors must be from 0 (off) to {MAX_POSITIVE_NEIGHBORS}, got "
+                              f"{self.positive_neighbors}")
         if self.range_min < 0:
             raise ConfigError(f"mining.range_min must be at least 0, got {self.range_min}")
         if self.exact_max_docs < 0:  # 0: `auto` always builds an IVF index

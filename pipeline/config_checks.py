@@ -7,14 +7,20 @@ from pipeline.errors import ConfigError
 # K at most: the search goes at most 16,384 candidates deep (mine_chunk.MAX_DEPTH), and ST's rank window holds 10 per
 # negative; a K beyond it only fills memory with rows of K + 2 columns after the whole mining.
 MAX_NEGATIVES = 1024
+# positive_neighbors at most: the N + 1 nearest documents of every distinct positive of a chunk of queries are
+# searched at once (positives x (N + 1) cells; N = 10^10 asked numpy for 224 GiB after the encoding), and N in the
+# thousands would call whole topics positives.
+MAX_POSITIVE_NEIGHBORS = 1024
+INT64_MAX = 2**63 - 1  # Polars and numpy hold the integer settings as int64: a larger one overflows in a stage
 _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "None": (type(None),)}
 # As a config file says them: None is a key left out (or, where the key allows it, false), never written.
 _SAID = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false"}
 OFF_WITH_FALSE = frozenset({"relative_margin", "target_recall", "max_positive_rank", "batch_size"})  # `key = false`
 
 
-def check_types(config: object) -> None:
-    """Each value is of its annotated type (a TOML "0.05" is not a float); bools are not numbers."""
+def check_types(config: object, unsigned: tuple[str, ...] = ()) -> None:
+    """Each value is of its annotated type (a TOML "0.05" is not a float); bools are not numbers. An integer fits
+    in an int64, but for the `unsigned` ones (a seed), which their table checks."""
     for item in fields(config):
         value = getattr(config, item.name)
         annotation = item.type.__name__ if isinstance(item.type, type) else str(item.type)
@@ -27,6 +33,8 @@ def check_types(config: object) -> None:
             said = [_SAID.get(kind, kind) for kind in allowed if kind != "None"]
             said += ["false (off)"] * (item.name in OFF_WITH_FALSE)
             raise ConfigError(f"{item.name} must be {' or '.join(said)}, got {value!r}")
+        if type(value) is int and item.name not in unsigned and abs(value) > INT64_MAX:
+            raise ConfigError(f"{item.name} must fit in a 64-bit integer (at most {INT64_MAX}), got {value}")
 
 
 def check_positive(config: object, name: str) -> None:

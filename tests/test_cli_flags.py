@@ -19,7 +19,10 @@ RUN = [
     (["--relative-margin", "1.5"], "--relative-margin 1.5: mining.relative_margin is a share"),
     (["--sampling", "best"], "--sampling best: sampling must be one of"),
     (["--given-sampling", "hardest"], "--given-sampling hardest: given_sampling must be one of"),
-    (["--positive-neighbors", "-1"], "--positive-neighbors -1: mining.positive_neighbors must be at least 0"),
+    (["--positive-neighbors", "-1"], "--positive-neighbors -1: mining.positive_neighbors must be from 0 (off) to 1024"),
+    # faiss was asked for a (positives x N + 1) array after the encoding: a MemoryError traceback
+    (["--positive-neighbors", "10000000000"], "--positive-neighbors 10000000000: mining.positive_neighbors must be "
+                                              "from 0 (off) to 1024, got 10000000000"),
     (["--max-positive-rank", "-2"], "--max-positive-rank -2: max_positive_rank must be 0 (off) or more"),
     (["--dedupe-threshold", "1.5"], "--dedupe-threshold 1.5: dedupe.threshold is a cosine"),
     (["--backend", "fp64"], "--backend fp64: backend must be one of"),
@@ -52,6 +55,7 @@ CONVERT = [
     (["--to", "flag", "--group-size", "1"], "--group-size 1: group_size must be at least 2"),
     (["--to", "n-tuple", "--negatives", "0"], "--negatives 0: negatives must be a positive integer"),
     (["--to", "n-tuple", "--seed", "-4"], "--seed -4: mining.seed must be from 0"),
+    (["--to", "flag", "--group-size", str(2**63)], f"--group-size {2**63}: group_size must fit in a 64-bit integer"),
 ]
 
 

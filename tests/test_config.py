@@ -33,7 +33,8 @@ def test_toml_values_then_flags_override(tmp_path: Path):
 @pytest.mark.parametrize(("toml", "message"), [
     ("[mining]\nsampling = 'best'\n", "[mining] sampling must be one of 'top', 'random'; got 'best'"),
     ("[mining]\nnegatives = 0\n", "[mining] negatives must be a positive integer, got 0"),
-    ("[mining]\npositive_neighbors = -1\n", "[mining] positive_neighbors must be at least 0, got -1"),
+    ("[mining]\npositive_neighbors = -1\n", "[mining] positive_neighbors must be from 0 (off) to 1024, got -1"),
+    ("[mining]\npositive_neighbors = 1025\n", "[mining] positive_neighbors must be from 0 (off) to 1024, got 1025"),
     ("[mining]\nmax_positive_rank = -1\n", "[mining] max_positive_rank must be 0 (off) or more, got -1"),
     ("[mining]\ntarget_recall = 2\n", "[mining] target_recall is a share between 0 and 1, got 2"),
     ("[mining]\nnegative = 3\n", "[mining] negative: unknown setting; did you mean negatives?"),
@@ -134,6 +135,21 @@ def test_a_seed_outside_unsigned_64_bits_is_refused(seed: int):
     # the seeded draws hash with it as an unsigned 64-bit number: it used to fail with an OverflowError traceback
     with pytest.raises(ConfigError, match=rf"mining.seed must be from 0 to 2\*\*64 - 1, got {seed}"):
         MiningConfig(seed=seed)
+
+
+@pytest.mark.parametrize("name", ["range_min", "range_max", "max_positive_rank", "exact_max_docs", "max_nprobe",
+                                  "query_chunk"])
+def test_an_integer_beyond_int64_is_refused_and_one_within_is_taken(tmp_path: Path, name: str):
+    """query_chunk = 10**20 failed after the encoding with an OverflowError traceback from Polars; the others are
+    bounded by the corpus where they are used."""
+    path = tmp_path / "prep.toml"
+    path.write_text(f"[mining]\n{name} = {2**63}\n")
+    with pytest.raises(ConfigError, match=re.escape(f"{path}: [mining] {name} must fit in a 64-bit integer (at most "
+                                                    f"{2**63 - 1}), got {2**63}")):
+        load_run_config(path, {})
+    path.write_text(f"[mining]\n{name} = {2**63 - 1}\n")
+    assert getattr(load_run_config(path, {}).mining, name) == 2**63 - 1
+    assert MiningConfig(seed=2**64 - 1).seed == 2**64 - 1  # a seed is an unsigned 64-bit number
 
 
 def test_range_window_must_hold_k_negatives():
