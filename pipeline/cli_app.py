@@ -62,6 +62,21 @@ LeftoverOpt = Annotated[str | None, typer.Option(help="Rows beyond the full conf
                                                       "(default), reject (to rejects.parquet) or final-block.")]
 
 
+def path_parser(name: str, what: str) -> Callable[[str], Path]:
+    """The parser of a path argument or option: Typer reads "" (an unset shell variable) as Path("."), the working
+    directory, which would then be read, or written over."""
+    def parse(text: str) -> Path:
+        if not text:
+            raise ConfigError(f"{name} is an empty path; give {what}")
+        return Path(text)
+    return parse
+
+
+def path_option(flag: str, help: str, what: str = "a file") -> typer.models.OptionInfo:
+    """A path option that refuses "" (see path_parser), shown as the other path options are."""
+    return typer.Option(flag, parser=path_parser(flag, what), metavar="<path>", help=help)
+
+
 @app.callback()
 def _commands() -> None:
     """Every command is a subcommand: `prep report`, `prep run`."""
@@ -90,6 +105,8 @@ def check_not_input(path: Path | None, option: str, inputs: dict[str, Path | Non
     the report would overwrite the data it describes."""
     if path is None:
         return
+    if path.name in ("", "..") or path.expanduser().is_dir():  # `.`, `/`: no file name to write, after all the work
+        raise ConfigError(f"{option} {path} is a folder; give a file name")
     target = path.expanduser().resolve()
     for name, source in inputs.items():
         if source is None:

@@ -5,7 +5,16 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli_app import ColumnsOpt, DataArg, FormatOpt, check_not_input, console, parse_columns, write_text
+from pipeline.cli_app import (
+    ColumnsOpt,
+    DataArg,
+    FormatOpt,
+    check_not_input,
+    console,
+    parse_columns,
+    path_option,
+    write_text,
+)
 
 
 def lint(
@@ -31,7 +40,7 @@ def lint(
     eval_split: Annotated[str | None, typer.Option(help="The --eval data's split: one split of a DatasetDict "
                                                         "(default: every split) or a BEIR qrels split (default: "
                                                         "test).")] = None,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the findings as JSON here.")] = None,
+    json_path: Annotated[Path | None, path_option("--json", "Also write the findings as JSON here.")] = None,
     split: Annotated[str | None, typer.Option(help="Lint one split of a DatasetDict (default: every split) or a "
                                                    "BEIR qrels split (default: train).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings count as errors for the exit code.")] = False,

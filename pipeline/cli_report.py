@@ -15,6 +15,7 @@ from pipeline.cli_app import (
     check_not_input,
     console,
     parse_columns,
+    path_option,
     write_text,
 )
 
@@ -24,8 +25,8 @@ def report(
     fmt: FormatOpt = None,
     split: SplitOpt = "train",
     columns: ColumnsOpt = None,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the report as JSON here.")] = None,
-    html_path: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page.")] = None,
+    json_path: Annotated[Path | None, path_option("--json", "Also write the report as JSON here.")] = None,
+    html_path: Annotated[Path | None, path_option("--html", "Also write a self-contained HTML page.")] = None,
     model: Annotated[str | None, typer.Option(help="Encoder folder whose tokenizer measures lengths "
                                                    "(default: the offline all-MiniLM-L6-v2).")] = None,
 ) -> None:

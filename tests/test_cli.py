@@ -58,6 +58,24 @@ def test_a_report_file_that_is_the_input_is_refused(write_table, tmp_path: Path,
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize(("option", "path", "message"), [
+    ("--json", "", "--json is an empty path; give a file"),
+    ("--html", "", "--html is an empty path; give a file"),
+    ("--json", ".", "--json . is a folder; give a file name"),
+    ("--html", "sub", "--html sub is a folder; give a file name"),
+])
+def test_a_report_file_that_is_empty_or_a_folder_is_refused_up_front(write_table, tmp_path: Path, prep, option: str,
+                                                                     path: str, message: str) -> None:
+    """`--json ""` (an unset shell variable) is read as the working directory: the report was computed, then
+    writing it raised ValueError from Path.with_name."""
+    data = write_table("train.jsonl", ROWS)
+    (tmp_path / "sub").mkdir()
+    result = prep("report", data, option, path, "--model", "/nonexistent", cwd=tmp_path)  # no model read
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [f"error: {message}"]
+    assert sorted(item.name for item in tmp_path.iterdir()) == ["sub", "train.jsonl"]
+
+
 def test_a_report_file_inside_an_input_folder_is_refused(write_table, tmp_path: Path, prep) -> None:
     """A BEIR folder's queries.jsonl given as --json was overwritten with the report of the folder."""
     folder = tmp_path / "data"

@@ -44,6 +44,17 @@ def test_a_json_file_that_is_an_input_is_refused(write_table, prep, tmp_path: Pa
     assert (data.read_bytes(), held_out.read_bytes()) == before
 
 
+@pytest.mark.parametrize(("path", "message"), [("", "--json is an empty path; give a file"),
+                                             (".", "--json . is a folder; give a file name")])
+def test_a_json_file_that_is_empty_or_a_folder_is_refused_up_front(write_table, prep, tmp_path: Path, path: str,
+                                                                   message: str) -> None:
+    """`--json ""` was read as the working directory: the findings were computed, then a ValueError traceback."""
+    data = write_table("train.jsonl", CLEAN)
+    result = prep("lint", data, "--json", path, "--model", "/nonexistent", cwd=tmp_path)  # before the model is read
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [f"error: {message}"]
+
+
 def test_exit_1_on_errors_and_json_shape(write_table, prep, tmp_path: Path, tiny_tokenizer: Path) -> None:
     rows = [*CLEAN, {**CLEAN[0], "positive": "what is bm25"}]
     out = tmp_path / "findings.json"
