@@ -17,8 +17,25 @@ app = typer.Typer(help="Prepare and check contrastive training data for sentence
 console = Console()
 errors = Console(stderr=True)
 
-DataArg = Annotated[Path, typer.Argument(help="A file (JSONL, JSON, CSV, TSV, Parquet, Arrow), a datasets folder or a "
-                                               "BEIR folder.")]
+
+def path_parser(name: str, what: str) -> Callable[[str], Path]:
+    """The parser of a path argument or option: Typer reads "" (an unset shell variable) as Path("."), the working
+    directory, which would then be read, or written over."""
+    def parse(text: str) -> Path:
+        if not text:
+            raise ConfigError(f"{name} is an empty path; give {what}")
+        return Path(text)
+    return parse
+
+
+def path_option(flag: str, help: str, what: str = "a file") -> typer.models.OptionInfo:
+    """A path option that refuses "" (see path_parser), shown as the other path options are."""
+    return typer.Option(flag, parser=path_parser(flag, what), metavar="<path>", help=help)
+
+
+DataArg = Annotated[Path, typer.Argument(parser=path_parser("DATA", "a file or folder"),
+                                         help="A file (JSONL, JSON, CSV, TSV, Parquet, Arrow), a datasets folder or a "
+                                              "BEIR folder.")]
 FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="st, flag, beir, pairs or lists "
                                                                       "(default: detected).")]
 SplitOpt = Annotated[str, typer.Option(help="BEIR qrels split, or a split of a DatasetDict or Parquet folder of "
@@ -60,21 +77,6 @@ BatchSizeOpt = Annotated[int | None, typer.Option(help="Order rows so that every
                                                        "it off).")]
 LeftoverOpt = Annotated[str | None, typer.Option(help="Rows beyond the full conflict-free blocks: short-blocks "
                                                       "(default), reject (to rejects.parquet) or final-block.")]
-
-
-def path_parser(name: str, what: str) -> Callable[[str], Path]:
-    """The parser of a path argument or option: Typer reads "" (an unset shell variable) as Path("."), the working
-    directory, which would then be read, or written over."""
-    def parse(text: str) -> Path:
-        if not text:
-            raise ConfigError(f"{name} is an empty path; give {what}")
-        return Path(text)
-    return parse
-
-
-def path_option(flag: str, help: str, what: str = "a file") -> typer.models.OptionInfo:
-    """A path option that refuses "" (see path_parser), shown as the other path options are."""
-    return typer.Option(flag, parser=path_parser(flag, what), metavar="<path>", help=help)
 
 
 @app.callback()
@@ -146,6 +148,8 @@ def write_out(out: str, produce: Callable[[Path], dict], inputs: dict[str, Path 
     from pipeline.publish import check_uri, is_uri, publish
     from pipeline.stages.write import PUBLISHED
 
+    if not out:  # an unset shell variable: Path("") is the working directory
+        raise ConfigError("--out is an empty path; give the output folder")
     if not is_uri(out):
         check_apart(Path(out), inputs, names)
         return produce(Path(out))

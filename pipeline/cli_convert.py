@@ -24,6 +24,7 @@ from pipeline.cli_app import (
     TeacherOpt,
     console,
     parse_columns,
+    path_option,
     write_out,
 )
 from pipeline.cli_summary import print_batches, print_layout, print_stages
@@ -40,8 +41,9 @@ def convert(
     columns: ColumnsOpt = None,
     negatives: Annotated[int | None, typer.Option(help="K for n-tuple and flag (default 3); the other layouts "
                                                        "keep every negative.")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML file with a \\[layout] table (and mining.negatives, "
-                                                     "mining.seed); flags override it.")] = None,
+    config: Annotated[Path | None, path_option("--config", "TOML file with a \\[layout] table (and "
+                                                           "mining.negatives, mining.seed); flags override it.",
+                                               "a TOML file")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for --fill repeat and --positives sample:N "
                                                   "(default 12).")] = None,
     fill: ConvertFillOpt = None,

@@ -31,10 +31,10 @@ def lint(
     group_size: Annotated[int | None, typer.Option(help="FlagEmbedding train_group_size (1 positive + negatives; "
                                                         "default: the one a prep output's manifest.json gives, "
                                                         "else 8).")] = None,
-    eval_data: Annotated[Path | None, typer.Option("--eval", help="Evaluation data: report its queries and "
-                                                                  "positives found in DATA. Read with --format and "
-                                                                  "--columns (or --eval-columns); its layout is "
-                                                                  "its own.")] = None,
+    eval_data: Annotated[Path | None, path_option("--eval", "Evaluation data: report its queries and positives "
+                                                            "found in DATA. Read with --format and --columns (or "
+                                                            "--eval-columns); its layout is its own.",
+                                                  "a file or folder")] = None,
     eval_columns: Annotated[str | None, typer.Option(help="The --eval data's ROLE=COLUMN pairs, where its names "
                                                           "differ from DATA's (default: --columns).")] = None,
     eval_split: Annotated[str | None, typer.Option(help="The --eval data's split: one split of a DatasetDict "

@@ -26,6 +26,7 @@ from pipeline.cli_app import (
     TeacherOpt,
     console,
     parse_columns,
+    path_option,
     write_out,
 )
 from pipeline.cli_summary import render_run_summary
@@ -39,13 +40,15 @@ def run(
     fmt: FormatOpt = None,
     split: SplitOpt = "train",
     columns: ColumnsOpt = None,
-    corpus: Annotated[Path | None, typer.Option(help="More documents to mine from: BEIR corpus.jsonl, a table "
-                                                     "with a text column, or a .txt file, one text per line.")] = None,
+    corpus: Annotated[Path | None, path_option("--corpus", "More documents to mine from: BEIR corpus.jsonl, a "
+                                                           "table with a text column, or a .txt file, one text per "
+                                                           "line.")] = None,
     model: Annotated[str | None, typer.Option(help="sentence-transformers model folder or name "
                                                    "(default: the offline all-MiniLM-L6-v2).")] = None,
     negatives: Annotated[int | None, typer.Option(help="K, negatives per row (default 3, at most 1024).")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML file with \\[encoder], \\[mining], \\[dedupe], \\[layout], "
-                                                     "\\[engine] tables; flags override it.")] = None,
+    config: Annotated[Path | None, path_option("--config", "TOML file with \\[encoder], \\[mining], \\[dedupe], "
+                                                           "\\[layout], \\[engine] tables; flags override it.",
+                                               "a TOML file")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for --sampling random, the IVF index, --positives sample:N "
                                                   "and --fill repeat (default 12).")] = None,
     relative_margin: Annotated[float | None, typer.Option(help="Drop candidates scoring above (1 - margin) x the "

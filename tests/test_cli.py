@@ -296,6 +296,40 @@ def test_an_empty_model_is_refused_not_read_as_the_default(write_table, prep, co
     assert result.stderr.strip() == "error: --model is an empty string; leave it out to use the default"
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["report", ""], "DATA is an empty path; give a file or folder"),
+    (["lint", ""], "DATA is an empty path; give a file or folder"),
+    (["run", "", "--out", "out"], "DATA is an empty path; give a file or folder"),
+    (["convert", "", "--to", "triplet", "--out", "out"], "DATA is an empty path; give a file or folder"),
+    (["run", "train.jsonl", "--out", "out", "--corpus", ""], "--corpus is an empty path; give a file"),
+    (["run", "train.jsonl", "--out", "out", "--config", ""], "--config is an empty path; give a TOML file"),
+    (["convert", "train.jsonl", "--to", "triplet", "--out", "out", "--config", ""],
+     "--config is an empty path; give a TOML file"),
+    (["lint", "train.jsonl", "--eval", ""], "--eval is an empty path; give a file or folder"),
+    (["run", "train.jsonl", "--out", ""], "--out is an empty path; give the output folder"),
+    (["convert", "train.jsonl", "--to", "triplet", "--out", ""], "--out is an empty path; give the output folder"),
+])
+def test_an_empty_path_is_refused_not_read_as_the_working_directory(write_table, tmp_path: Path, monkeypatch,
+                                                                    args: list[str], message: str) -> None:
+    """Typer turns "" (an unset shell variable) into Path("."): `prep report ""` profiled the working directory."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    write_table("train.jsonl", ROWS)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, ConfigError), result.output
+    assert str(result.exception) == message
+    assert [item.name for item in tmp_path.iterdir()] == ["train.jsonl"]
+
+
+def test_an_empty_data_path_is_one_line_and_exit_2(tmp_path: Path, prep) -> None:
+    result = prep("report", "", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == ["error: DATA is an empty path; give a file or folder"]
+
+
 def test_an_empty_prep_cache_dir_is_unset(monkeypatch, tmp_path: Path) -> None:
     from pipeline.stages.embedding_cache import default_cache_dir
 
