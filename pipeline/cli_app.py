@@ -166,11 +166,16 @@ def write_out(out: str, produce: Callable[[Path], dict], inputs: dict[str, Path 
 
 
 def check_apart(out: Path, inputs: dict[str, Path | str | None], names: dict[str, str] | None = None) -> None:
-    """Refuse an OUT that is, holds or lies in an input path: OUT is replaced whole at the end, which would delete an
-    input inside it, and an OUT inside a data folder becomes part of that data on its next read (a model or cache
-    folder is not read whole: an OUT inside it is fine). Paths that do not exist (a hub model name) have nothing to
+    """Refuse an OUT that is or holds the working directory, or is, holds or lies in an input path: OUT is replaced
+    whole at the end, which would delete an input inside it (and leave the shell in a deleted folder), and an OUT
+    inside a data folder becomes part of that data on its next read (a model or cache folder is not read whole: an
+    OUT inside it is fine). Paths that do not exist (a hub model name) have nothing to
     lose, except the cache folder, which the run creates (inside OUT, the end of the run would delete it)."""
     out = out.expanduser().resolve()
+    here = Path.cwd()
+    if out == here or out in here.parents:  # replaced by a new folder, the shell would be left in a deleted one
+        raise ConfigError(f"--out {out} {'is' if out == here else 'holds'} the working directory, which the output "
+                          "would replace: choose an --out outside it")
     for option, name in inputs.items():
         if name is None or not (option == "--cache-dir" or Path(name).expanduser().exists()):
             continue

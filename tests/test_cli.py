@@ -174,6 +174,28 @@ def test_check_apart_refuses_an_out_that_is_holds_or_lies_in_an_input(tmp_path: 
         check_apart(folder, {"--model": folder}, {"--model": "prep.toml: [encoder] model"})
 
 
+@pytest.mark.parametrize(("out", "relation"), [(".", "is"), ("..", "holds"), ("file://{here}", "is")])
+def test_an_out_that_is_or_holds_the_working_directory_is_refused(write_table, tmp_path: Path, monkeypatch,
+                                                                  out: str, relation: str) -> None:
+    """`--out .` in an empty folder swapped the folder for a new one of the same name: the user's shell was left
+    in a deleted directory."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    data = write_table("data/train.jsonl", ROWS)
+    here = tmp_path / "work" / "here"
+    here.mkdir(parents=True)
+    monkeypatch.chdir(here)
+    inode = here.stat().st_ino
+    result = CliRunner().invoke(app, ["convert", str(data), "--to", "triplet", "--out", out.format(here=here)])
+    assert isinstance(result.exception, ConfigError), result.output
+    shown = here if relation == "is" else here.parent
+    assert str(result.exception) == (f"--out {shown} {relation} the working directory, which the output would "
+                                     "replace: choose an --out outside it")
+    assert here.stat().st_ino == inode and not any(here.iterdir())
+
+
 def test_a_file_uri_out_is_kept_apart_from_the_inputs_too(tmp_path: Path) -> None:
     """A file:// OUT is published over like any URI, but it is a local folder: an input inside it would be lost."""
     out = (tmp_path / "out").resolve()
