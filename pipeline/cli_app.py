@@ -41,8 +41,9 @@ FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="st, flag,
 SplitOpt = Annotated[str, typer.Option(help="BEIR qrels split, or a split of a DatasetDict or Parquet folder of "
                                              "splits (a buckets output: every bucket unless one is named), or of a "
                                              "folder whose file names say splits (train.jsonl, test.jsonl).")]
-ColumnsOpt = Annotated[str | None, typer.Option(help="Map roles to columns: anchor=COL,positive=COL,negative=COL,"
-                                                     "score=COL (st), sentence1=COL,sentence2=COL,score=COL (pairs).")]
+ColumnsOpt = Annotated[list[str] | None, typer.Option(metavar="<str>", help="Map roles to columns: anchor=COL,"
+                                                           "positive=COL,negative=COL,score=COL (st), sentence1=COL,"
+                                                           "sentence2=COL,score=COL (pairs); may be repeated.")]
 LayoutOpt = Annotated[str | None, typer.Option(help="n-tuple (default), buckets, triplet, labeled-pair, labeled-list "
                                                   "or flag; see the layouts table in the README.")]
 FillOpt = Annotated[str | None, typer.Option(help="A query short of K negatives (n-tuple, flag): mine (default: search "
@@ -84,20 +85,22 @@ def _commands() -> None:
     """Every command is a subcommand: `prep report`, `prep run`."""
 
 
-def parse_columns(text: str | None) -> dict[str, str]:
+def parse_columns(values: list[str] | str | None, flag: str = "--columns") -> dict[str, str]:
+    """The role=COLUMN pairs of every `flag` given: a repeated flag adds to the others (click would keep the last)."""
+    text = ",".join(value for value in ([values] if isinstance(values, str) else values or []) if value)
     if not text:
         return {}
     mapping = {}
     for part in text.split(","):
         role, sep, column = part.partition("=")
         if not sep or not role.strip() or not column.strip():
-            raise ConfigError(f"--columns takes role=COLUMN pairs separated by commas; got '{part}'")
+            raise ConfigError(f"{flag} takes role=COLUMN pairs separated by commas; got '{part}'")
         role, column = role.strip(), column.strip()
         # a role given twice would be read as its last column, a column of two roles as both: neither is meant
         if role in mapping:
-            raise ConfigError(f"--columns maps {role} twice, to '{mapping[role]}' and '{column}'; give one")
+            raise ConfigError(f"{flag} maps {role} twice, to '{mapping[role]}' and '{column}'; give one")
         if other := next((known for known, taken in mapping.items() if taken == column), None):
-            raise ConfigError(f"--columns maps {other} and {role} both to '{column}'; a column has one role")
+            raise ConfigError(f"{flag} maps {other} and {role} both to '{column}'; a column has one role")
         mapping[role] = column
     return mapping
 

@@ -35,8 +35,10 @@ def lint(
                                                             "found in DATA. Read with --format and --columns (or "
                                                             "--eval-columns); its layout is its own.",
                                                   "a file or folder")] = None,
-    eval_columns: Annotated[str | None, typer.Option(help="The --eval data's ROLE=COLUMN pairs, where its names "
-                                                          "differ from DATA's (default: --columns).")] = None,
+    eval_columns: Annotated[list[str] | None, typer.Option(metavar="<str>", help="The --eval data's ROLE=COLUMN "
+                                                                                "pairs, where its names differ from "
+                                                                                "DATA's (default: --columns); may be "
+                                                                                "repeated.")] = None,
     eval_split: Annotated[str | None, typer.Option(help="The --eval data's split: one split of a DatasetDict "
                                                         "(default: every split) or a BEIR qrels split (default: "
                                                         "test).")] = None,
@@ -60,7 +62,7 @@ def lint(
     options = LintOptions(fmt=fmt, layout=layout, loss=loss, batch_size=batch_size, group_size=group_size,
                           eval_data=eval_data, eval_split=eval_split, split=split, strict=strict, deep=deep,
                           model=model, threshold=threshold, cache_dir=cache_dir, columns=parse_columns(columns),
-                          eval_columns=None if eval_columns is None else parse_columns(eval_columns))
+                          eval_columns=None if eval_columns is None else parse_columns(eval_columns, "--eval-columns"))
     result = run_lint(data, options)
     render_terminal(result, console, strict)
     if json_path:

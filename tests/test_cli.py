@@ -149,6 +149,49 @@ def test_parse_columns_refuses_a_role_or_column_given_twice(text: str, message: 
         parse_columns(text)
 
 
+def test_repeated_columns_add_up_and_a_role_mapped_twice_across_them_is_refused() -> None:
+    """click keeps the last of a repeated option: `--columns anchor=q --columns positive=p` lost the anchor."""
+    assert parse_columns(["anchor=q", "positive=p"]) == {"anchor": "q", "positive": "p"}
+    assert parse_columns(["", "anchor=q"]) == {"anchor": "q"}  # an empty one (an unset variable) adds nothing
+    with pytest.raises(ConfigError, match=r"^--columns maps anchor twice, to 'q' and 'a'; give one$"):
+        parse_columns(["anchor=q", "anchor=a"])
+    with pytest.raises(ConfigError, match=r"^--eval-columns maps anchor and positive both to 'q'"):
+        parse_columns(["anchor=q", "positive=q"], "--eval-columns")
+
+
+@pytest.mark.parametrize(("command", "module", "name"), [
+    (["report"], "pipeline.readers", "read_dataset"),
+    (["lint", "--eval", "qp.jsonl", "--eval-columns", "anchor=q", "--eval-columns", "positive=p"],
+     "pipeline.lint.runner", "lint"),
+    (["convert", "--to", "triplet", "--out", "out"], "pipeline.convert", "convert"),
+    (["run", "--out", "out"], "pipeline.run", "run_pipeline"),
+])
+def test_every_command_reads_every_columns_given(write_table, tmp_path: Path, monkeypatch, command: list[str],
+                                                 module: str, name: str) -> None:
+    """What each command hands on to read the data (and lint its --eval data) with."""
+    import importlib
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    data = write_table("qp.jsonl", [{"q": row["query"], "p": row["pos"][0]} for row in ROWS])
+    handed: list[object] = []
+
+    def stop(*args: object) -> None:
+        handed.extend(args)
+        raise KeyboardInterrupt  # before any work
+
+    monkeypatch.setattr(importlib.import_module(module), name, stop)
+    monkeypatch.chdir(tmp_path)
+    CliRunner().invoke(app, [command[0], str(data), *command[1:], "--columns", "anchor=q", "--columns", "positive=p"])
+    both = {"anchor": "q", "positive": "p"}
+    columns = [getattr(item, "columns", item) for item in handed if isinstance(item, dict) or hasattr(item, "columns")]
+    assert columns[:1] == [both]
+    if command[0] == "lint":
+        assert handed[1].eval_columns == both
+
+
 def test_check_apart_refuses_an_out_that_is_holds_or_lies_in_an_input(tmp_path: Path) -> None:
     folder = (tmp_path / "in").resolve()
     data = folder / "train.jsonl"
