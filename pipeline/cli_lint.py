@@ -15,6 +15,7 @@ from pipeline.cli_app import (
     path_option,
     write_text,
 )
+from pipeline.errors import ConfigError
 
 
 def lint(
@@ -49,7 +50,8 @@ def lint(
     deep: Annotated[bool, typer.Option("--deep", help="Also run the embedding checks (loads the encoder).")] = False,
     model: Annotated[str | None, typer.Option(help="Encoder folder: its tokenizer measures lengths, --deep "
                                                    "encodes with it (default: the offline all-MiniLM-L6-v2).")] = None,
-    threshold: Annotated[float, typer.Option(help="Cosine at which --deep counts texts as near-duplicates.")] = 0.90,
+    threshold: Annotated[float | None, typer.Option(help="Cosine at which --deep counts texts as near-duplicates "
+                                                         "(default 0.90).")] = None,
     cache_dir: Annotated[str | None, typer.Option(help="Embedding cache for --deep.")] = None,
 ) -> None:
     """Check a dataset against what its layout, loss and trainer expect. Exit 0: no errors, 1: errors,
@@ -59,9 +61,13 @@ def lint(
     from pipeline.lint.runner import lint as run_lint
 
     check_not_input(json_path, "--json", {"DATA": data, "--eval": eval_data})
+    if threshold is not None and not deep:  # as --cache-dir: without --deep it would be ignored without a word
+        raise ConfigError(f"--threshold {threshold} is the near-duplicate cosine of --deep, which alone encodes: "
+                          "add --deep")
     options = LintOptions(fmt=fmt, layout=layout, loss=loss, batch_size=batch_size, group_size=group_size,
                           eval_data=eval_data, eval_split=eval_split, split=split, strict=strict, deep=deep,
-                          model=model, threshold=threshold, cache_dir=cache_dir, columns=parse_columns(columns),
+                          model=model, threshold=LintOptions.threshold if threshold is None else threshold,
+                          cache_dir=cache_dir, columns=parse_columns(columns),
                           eval_columns=None if eval_columns is None else parse_columns(eval_columns, "--eval-columns"))
     result = run_lint(data, options)
     render_terminal(result, console, strict)

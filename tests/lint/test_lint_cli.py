@@ -132,6 +132,33 @@ def test_an_option_that_needs_another_is_refused_without_it(options: dict, messa
     assert str(error.value) == message
 
 
+@pytest.mark.parametrize(("args", "threshold"), [(["--threshold", "0.5"], None), (["--deep"], 0.90),
+                                               (["--deep", "--threshold", "0.5"], 0.5)])
+def test_a_threshold_without_deep_is_refused_as_a_cache_dir_is(write_table, monkeypatch, args: list[str],
+                                                               threshold: float | None) -> None:
+    """`prep lint DATA --threshold 0.5` linted without a word that the threshold of the --deep checks went unused."""
+    from typer.testing import CliRunner
+
+    import pipeline.lint.runner
+    from pipeline.cli import app
+    from pipeline.errors import ConfigError
+
+    given: list[LintOptions] = []
+
+    def stop(data: Path, options: LintOptions) -> None:
+        given.append(options)
+        raise KeyboardInterrupt  # before the lint
+
+    monkeypatch.setattr(pipeline.lint.runner, "lint", stop)
+    result = CliRunner().invoke(app, ["lint", str(write_table("train.jsonl", CLEAN)), *args])
+    if threshold is None:
+        assert isinstance(result.exception, ConfigError) and not given
+        assert str(result.exception) == "--threshold 0.5 is the near-duplicate cosine of --deep, which alone " \
+                                        "encodes: add --deep"
+    else:
+        assert given[0].threshold == threshold
+
+
 def test_empty_file_is_a_warning(write_table, prep, tiny_tokenizer: Path) -> None:
     result = prep("lint", write_table("train.jsonl", []), "--model", tiny_tokenizer)
     assert result.returncode == 0, result.stderr  # readable, as `prep report` reads it: 0 rows
