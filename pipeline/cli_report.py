@@ -18,6 +18,7 @@ from pipeline.cli_app import (
     path_option,
     write_text,
 )
+from pipeline.errors import ConfigError
 
 
 def report(
@@ -39,6 +40,9 @@ def report(
 
     check_not_input(json_path, "--json", {"DATA": data})
     check_not_input(html_path, "--html", {"DATA": data})
+    if json_path and html_path and json_path.expanduser().resolve() == html_path.expanduser().resolve():
+        raise ConfigError(f"--json {json_path} and --html {html_path} are one file: the HTML would overwrite the JSON; "
+                          "give two files")
     canon = read_dataset(data, fmt, split, parse_columns(columns))
     counter = load_token_counter(model)
     mined = output_prompts(data, model) if data.is_dir() else None

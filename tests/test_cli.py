@@ -76,6 +76,17 @@ def test_a_report_file_that_is_empty_or_a_folder_is_refused_up_front(write_table
     assert sorted(item.name for item in tmp_path.iterdir()) == ["sub", "train.jsonl"]
 
 
+def test_a_report_with_json_and_html_in_one_file_is_refused(write_table, tmp_path: Path, prep) -> None:
+    """The JSON was written, then overwritten by the HTML."""
+    data = write_table("train.jsonl", ROWS)
+    result = prep("report", data, "--json", tmp_path / "r.out", "--html", tmp_path / "sub" / ".." / "r.out")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [f"error: --json {tmp_path / 'r.out'} and --html "
+                                                  f"{tmp_path / 'sub' / '..' / 'r.out'} are one file: the HTML would "
+                                                  "overwrite the JSON; give two files"]
+    assert not (tmp_path / "r.out").exists()
+
+
 def test_a_report_file_inside_an_input_folder_is_refused(write_table, tmp_path: Path, prep) -> None:
     """A BEIR folder's queries.jsonl given as --json was overwritten with the report of the folder."""
     folder = tmp_path / "data"
