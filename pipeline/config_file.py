@@ -138,7 +138,8 @@ def _naming_flags(message: str, typed: dict[str, str]) -> str:
     named = _flags_named_in(message, typed)
     if not named:
         return message
-    # the hint too: "give batch_size too" is a flag to add on the command line
+    # the hint too: "give batch_size too", "give a batch_size of 2 or more" name a flag to add on the command line
     flag_of = {key: flag for flag, (_, key) in reversed(FLAGS.items())}
-    hint = re.sub(r"\bgive (\w+) too\b", lambda match: f"give {flag_of.get(match[1], match[1])} too", message)
+    hint = re.sub(r"\bgive (a )?(\w+) (too|of)\b",
+                  lambda match: f"give {match[1] or ''}{flag_of.get(match[2], match[2])} {match[3]}", message)
     return f"{' '.join(named)}: {hint}"

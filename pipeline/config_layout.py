@@ -34,7 +34,8 @@ class LayoutConfig:
         return self.all_negatives or self.layout == "buckets"
 
     def __post_init__(self) -> None:
-        if self.batch_size is False or (type(self.batch_size) is int and self.batch_size == 0):  # false, or 0
+        turned_off = self.batch_size is False or (type(self.batch_size) is int and self.batch_size == 0)
+        if turned_off:  # false, or 0
             object.__setattr__(self, "batch_size", None)
         check_types(self)
         check_not_empty(self, "teacher")
@@ -82,6 +83,9 @@ class LayoutConfig:
         if self.batch_size is not None and self.shard_format != "arrow":
             raise ConfigError("conflict-free blocks are stored in the Arrow dataset's description, which the batch "
                               "sampler reads: use shard_format 'arrow' with batch_size")
+        if self.leftover != "short-blocks" and turned_off:  # "give batch_size too" would read as a given one unseen
+            raise ConfigError("leftover applies to conflict-free batches, which batch_size 0 (or false) turns off: "
+                              "give a batch_size of 2 or more")
         if self.leftover != "short-blocks" and self.batch_size is None:
             raise ConfigError("leftover applies to conflict-free batches: give batch_size too")
         if self.layout == "flag" and (self.shard_format != "arrow" or self.shard_rows is not None):

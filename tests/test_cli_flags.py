@@ -40,6 +40,10 @@ RUN = [
     (["--positives", "some"], "--positives some: positives must be 'all', 'first' or 'sample:N'"),
     (["--batch-size", "1"], "--batch-size 1: batch_size must be at least 2"),
     (["--leftover", "reject"], "--leftover reject: leftover applies to conflict-free batches: give --batch-size too"),
+    # it was told to give --batch-size, which it had given
+    (["--batch-size", "0", "--leftover", "reject"], "--batch-size 0 --leftover reject: leftover applies to "
+                                                    "conflict-free batches, which batch_size 0 (or false) turns off: "
+                                                    "give a --batch-size of 2 or more"),
     (["--engine", "spark"], "--engine spark: name must be one of 'local', 'ray'"),
     (["--ray-address", "auto"], "--ray-address auto: engine address, workers"),
     (["--engine", "ray", "--workers", "0"], "--workers 0: workers must be a positive integer"),

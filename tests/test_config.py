@@ -45,6 +45,9 @@ def test_toml_values_then_flags_override(tmp_path: Path):
     ("[layout]\nfill = 'pad'\n", "[layout] fill 'pad' writes empty strings"),
     ("[layout]\nlayout = 'flag'\ngroup_size = 4\n[mining]\nnegatives = 2\n",
      "group_size 4 means 3 negatives per query; negatives says 2"),
+    ("[layout]\nbatch_size = false\nleftover = 'reject'\n", "[layout] leftover applies to conflict-free batches, "
+                                                          "which batch_size 0 (or false) turns off: give a batch_size "
+                                                          "of 2 or more"),
     ("[engine]\nname = 'spark'\n", "[engine] name must be one of 'local', 'ray'; got 'spark'"),
     ("[engine]\naddress = 'auto'\n", "[engine] engine address, workers, cpus_per_worker, gpus_per_worker and"),
     ("[engine]\nname = 'ray'\nworkers = 0\n", "[engine] workers must be a positive integer, got 0"),
