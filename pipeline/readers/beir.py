@@ -14,6 +14,7 @@ from pipeline.errors import InputError
 from pipeline.input_rows import FilePart
 from pipeline.readers.corpus import read_texts
 from pipeline.readers.files import blank_row
+from pipeline.readers.line_endings import refuse_cr_line_endings
 from pipeline.readers.text_encoding import refuse_other_encodings
 from pipeline.wording import counted
 
@@ -59,6 +60,7 @@ def read_beir(path: Path, split: str = "train") -> tuple[InputRows, pl.LazyFrame
 
 def _read_qrels(path: Path) -> pl.DataFrame:
     refuse_other_encodings(path)
+    refuse_cr_line_endings(path)
     try:
         frame = pl.read_csv(path, separator="\t", quote_char=None, infer_schema=False)
     except pl.exceptions.PolarsError as error:

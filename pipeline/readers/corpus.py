@@ -7,6 +7,7 @@ import polars as pl
 from pipeline.errors import InputError, missing
 from pipeline.readers.csv_quotes import first_bad_utf8
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
+from pipeline.readers.line_endings import refuse_cr_line_endings
 from pipeline.readers.table_files import TABLE_SUFFIXES, is_datasets_folder, is_parquet_folder, unsupported_file_type
 from pipeline.readers.text_encoding import refuse_other_encodings
 
@@ -20,6 +21,7 @@ def read_corpus_texts(path: Path) -> pl.LazyFrame:
         raise missing(path, "corpus file")
     if path.suffix.lower() == TEXT_LINES:
         refuse_other_encodings(path)
+        refuse_cr_line_endings(path)
         if is_blank(path):
             return pl.LazyFrame(schema={"text": pl.String})
         try:  # lines as they are: a CSV reader would split a line at its separator, whatever it is

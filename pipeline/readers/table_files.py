@@ -12,6 +12,7 @@ from pipeline.readers.arrow_views import file_schema, has_view_types, read_by_py
 from pipeline.readers.column_names import csv_header, refuse_missing_columns, refuse_repeated_names
 from pipeline.readers.file_splits import file_splits
 from pipeline.readers.json_files import JSON_LINES_SUFFIXES, JSON_SUFFIX
+from pipeline.readers.line_endings import refuse_cr_line_endings
 
 
 def is_datasets_folder(path: Path) -> bool:
@@ -65,6 +66,7 @@ def scan_table(path: Path, split: str) -> pl.LazyFrame:
     if scan is None:
         raise unsupported_file_type(path)
     if path.suffix.lower() in {".csv", ".tsv"}:
+        refuse_cr_line_endings(path)
         refuse_repeated_names(path, csv_header(path))
     elif (schema := file_schema(path)) is not None:  # before the scan, which panics on both in an Arrow file
         refuse_repeated_names(path, schema.names)
