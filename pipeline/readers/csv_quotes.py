@@ -5,6 +5,7 @@ and the problem instead.
 
 import csv
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 from pipeline.errors import InputError
@@ -37,15 +38,28 @@ def first_bad_quote(path: Path) -> InputError | None:
     return None
 
 
-def first_bad_utf8(path: Path) -> InputError | None:
-    """The first line of a CSV or TSV file that is not valid UTF-8."""
+def first_bad_utf8(path: Path, lines: int | None = None) -> InputError | None:
+    """The first line of a CSV, TSV or text file (of its first `lines`) that is not valid UTF-8; in the header of a
+    CSV or TSV file, with the number of the column whose name holds the byte (Polars decodes a name lossily)."""
+    table = path.suffix.lower() in {".csv", ".tsv"}
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(islice(handle, lines), start=1):
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError as error:
-                return InputError(path, f"invalid UTF-8 at byte {error.start}; save the file as UTF-8", line=number)
+                where = ""
+                if table and number == 1:
+                    where = f", in the name of column {_separators(path, raw[:error.start]) + 1}"
+                return InputError(path, f"invalid UTF-8 at byte {error.start}{where}; save the file as UTF-8",
+                                  line=number)
     return None
+
+
+def _separators(path: Path, text: bytes) -> int:
+    """The separators in `text`, the start of a CSV or TSV record, outside quoted fields (TSV has no quoting)."""
+    if path.suffix.lower() == ".tsv":
+        return text.count(b"\t")
+    return sum(part.count(b",") for part in text.split(b'"')[::2])  # a doubled quote "" leaves an empty part
 
 
 def _kept(lines: Iterator[str], kept: list[str]) -> Iterator[str]:

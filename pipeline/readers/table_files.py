@@ -10,6 +10,7 @@ import polars as pl
 from pipeline.errors import InputError
 from pipeline.readers.arrow_views import file_schema, has_view_types, read_by_pyarrow, scan_arrow
 from pipeline.readers.column_names import csv_header, refuse_missing_columns, refuse_repeated_names
+from pipeline.readers.csv_quotes import first_bad_utf8
 from pipeline.readers.file_splits import file_splits
 from pipeline.readers.json_files import JSON_LINES_SUFFIXES, JSON_SUFFIX
 from pipeline.readers.line_endings import refuse_cr_line_endings
@@ -67,6 +68,8 @@ def scan_table(path: Path, split: str) -> pl.LazyFrame:
         raise unsupported_file_type(path)
     if path.suffix.lower() in {".csv", ".tsv"}:
         refuse_cr_line_endings(path)
+        if bad_header := first_bad_utf8(path, lines=1):  # Polars decodes names lossily: a column would be lost
+            raise bad_header
         refuse_repeated_names(path, csv_header(path))
     elif (schema := file_schema(path)) is not None:  # before the scan, which panics on both in an Arrow file
         refuse_repeated_names(path, schema.names)

@@ -57,3 +57,19 @@ def test_invalid_utf8_is_named_by_line(tmp_path: Path, name: str, header: str, r
     at = next(number for number, line in enumerate(lines) if b"\xe9" in line or b"\xff" in line)
     byte = max(lines[at].find(b"\xe9"), lines[at].find(b"\xff"))  # counted from 0, as for JSON Lines
     assert str(error.value) == f"{path}, line {at + 2}: invalid UTF-8 at byte {byte}; save the file as UTF-8"
+
+
+@pytest.mark.parametrize("name, header, byte, column", [
+    ("train.csv", b"anchor,positive,n\xe9gative\n", 17, 3),
+    ("train.csv", b'anchor,"pos,i""tive",n\xe9gative\n', 22, 3),  # a separator inside quotes parts no columns
+    ("train.tsv", b"anchor\tpositive\tn\xe9gative\n", 17, 3),
+    ("train.csv", b"\xefanchor,positive,negative\n", 0, 1),
+])
+def test_invalid_utf8_in_the_header_is_refused(tmp_path: Path, name: str, header: bytes, byte: int,
+                                               column: int) -> None:
+    path = tmp_path / name  # Polars decodes a name lossily, and the column was lost without a word
+    path.write_bytes(header + header.replace(b"\xe9", b"e").replace(b"\xef", b"").replace(b"anchor", b"q1"))
+    with pytest.raises(InputError) as error:
+        read_dataset(path, "st")
+    assert str(error.value) == (f"{path}, line 1: invalid UTF-8 at byte {byte}, in the name of column {column}; save "
+                                "the file as UTF-8")
