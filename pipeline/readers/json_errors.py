@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from pipeline.errors import InputError
+from pipeline.readers.json_fields import too_deep
 from pipeline.readers.json_keys import json_object, repeated_key
 from pipeline.readers.json_types import line_type_change
 
@@ -82,12 +83,14 @@ def _describe_line(raw: bytes, expected: dict[str, str], any_field: bool) -> tup
     try:
         record = json.loads(line, parse_constant=lambda name: constants.append(name) or float(name),
                             object_pairs_hook=json_object)
+        if constants:
+            return _non_finite_field(record), f"holds {constants[0]}, which is not JSON; write null or a number"
+        return describe_record(record, {} if any_field else expected, any_key=any_field)
     except json.JSONDecodeError as error:
         at = "" if error.msg.endswith(" at") else " at"  # "Unterminated string starting at" names its column
         return None, f"invalid JSON: {error.msg}{at} column {error.colno}"
-    if constants:
-        return _non_finite_field(record), f"holds {constants[0]}, which is not JSON; write null or a number"
-    return describe_record(record, {} if any_field else expected, any_key=any_field)
+    except RecursionError:  # nested deeper than Python's json goes (Polars refuses it too): found from its tokens
+        return too_deep(line)[1:]
 
 
 def _non_finite_field(record: object) -> str | None:

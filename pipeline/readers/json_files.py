@@ -16,6 +16,7 @@ import polars as pl
 
 from pipeline.errors import InputError
 from pipeline.readers.json_errors import describe_record
+from pipeline.readers.json_fields import refuse_deep_late_fields, too_deep
 from pipeline.readers.json_keys import json_object
 from pipeline.readers.json_types import type_change
 from pipeline.readers.null_lines import refuse_null_lines
@@ -104,6 +105,7 @@ def read_json_lines(path: Path, expected: dict[str, str], peeked: pl.Schema, kno
     table.validate(full=True)  # pyarrow does not check UTF-8 while parsing
     late = [name for name in table.column_names if name not in expected and name not in present]
     if late:
+        refuse_deep_late_fields(path, table.schema, late)
         raise LateColumns(pl.Schema({**peeked, **pl.from_arrow(table.select(late)).schema}))
     frame = pl.from_arrow(table.select(list(expected)))
     return frame.drop([name for name in expected if name not in present and frame[name].null_count() == len(frame)])
@@ -127,11 +129,16 @@ def _read_table(path: Path, options: "pa_json.ParseOptions") -> "pa.Table":
 
 def read_json_array(path: Path, expected: dict[str, str]) -> pl.DataFrame:
     """A `.json` file holding one array of objects; it cannot stream, so it is checked record by record."""
+    text = ""
     try:
         # a byte order mark is skipped; a key given twice is named, not read as its last value
-        records = json.loads(path.read_bytes().decode("utf-8-sig"), object_pairs_hook=json_object)
+        text = path.read_bytes().decode("utf-8-sig")
+        records = json.loads(text, object_pairs_hook=json_object)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(path, f"invalid JSON: {error}") from None
+    except RecursionError:  # nested deeper than Python's json goes: found from its tokens
+        row, field, message = too_deep(text, records=True)
+        raise InputError(path, message, row=row, field=field) from None
     if not isinstance(records, list):
         raise InputError(path, "expected a JSON array of objects or one object per line")
     seen: dict[str, tuple[str, int]] = {}

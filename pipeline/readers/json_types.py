@@ -12,7 +12,7 @@ def line_type_change(raw: bytes, number: int, seen: dict[str, tuple[str, int]],
     what makes the columns of a JSON Lines file impossible to type."""
     try:
         record = json.loads(raw) if raw.strip() else {}
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # json_errors names these lines
         return None
     if only is not None:
         record = {only: record.get(only)} if isinstance(record, dict) else {}

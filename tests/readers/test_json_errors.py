@@ -23,3 +23,14 @@ def test_a_field_left_out_that_changes_type_is_located(tmp_path: Path, second: s
     path.write_text(f"{GOOD}\n{second}\n")
     with pytest.raises(InputError, match=rf"st\.jsonl, line 2, field '{field}': {message}"):
         read_dataset(path)
+
+
+@pytest.mark.parametrize("opening, closing", [('{"a": ', "}"), ("[", "]")])
+def test_a_field_nested_too_deeply_is_located(tmp_path: Path, opening: str, closing: str) -> None:
+    path = tmp_path / "st.jsonl"  # Polars refuses it (DepthLimitExceeded), Python's json raised a RecursionError
+    deep = opening * 1100 + "1" + closing * 1100
+    path.write_text(f'{GOOD}\n{{"anchor": "q2", "positive": "p2", "meta": {deep}}}\n')
+    with pytest.raises(InputError) as error:
+        read_dataset(path)
+    assert str(error.value) == (f"{path}, line 2, field 'meta': nested 1,101 levels deep, deeper than the JSON readers "
+                                "go (about 1,000); flatten it or remove it")
