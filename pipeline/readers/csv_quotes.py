@@ -39,27 +39,46 @@ def first_bad_quote(path: Path) -> InputError | None:
 
 
 def first_bad_utf8(path: Path, lines: int | None = None) -> InputError | None:
-    """The first line of a CSV, TSV or text file (of its first `lines`) that is not valid UTF-8; in the header of a
-    CSV or TSV file, with the number of the column whose name holds the byte (Polars decodes a name lossily)."""
+    """The first line of a CSV, TSV or text file (of its first `lines`) that is not valid UTF-8; in a CSV or TSV file,
+    with the field the byte is in: the header's name for its column, or in the header itself, the column's number
+    (Polars decodes a name lossily)."""
     table = path.suffix.lower() in {".csv", ".tsv"}
+    column, quoted = 0, False  # where the line starts: a quoted field may carry a record over lines
+    header = b""
     with path.open("rb") as handle:
         for number, raw in enumerate(islice(handle, lines), start=1):
+            header = header or raw
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError as error:
-                where = ""
+                at, where, field = column + _separators(path, raw[:error.start], quoted)[0], "", None
                 if table and number == 1:
-                    where = f", in the name of column {_separators(path, raw[:error.start]) + 1}"
+                    where = f", in the name of column {at + 1}"
+                elif table:
+                    names = _names(path, header)
+                    field = names[at] if at < len(names) and names[at] else None
+                    where = "" if field else f", in column {at + 1}"
                 return InputError(path, f"invalid UTF-8 at byte {error.start}{where}; save the file as UTF-8",
-                                  line=number)
+                                  line=number, field=field)
+            if table and (quoted or b'"' in raw):  # else the record ends with the line
+                separators, quoted = _separators(path, raw, quoted)
+                column = column + separators if quoted else 0
     return None
 
 
-def _separators(path: Path, text: bytes) -> int:
-    """The separators in `text`, the start of a CSV or TSV record, outside quoted fields (TSV has no quoting)."""
+def _names(path: Path, header: bytes) -> list[str]:
+    """The column names of a header line that is valid UTF-8 (Polars' reader of it fails on a later bad byte)."""
+    line = header.decode("utf-8-sig").rstrip("\r\n")
+    return line.split("\t") if path.suffix.lower() == ".tsv" else next(csv.reader([line]), [])
+
+
+def _separators(path: Path, text: bytes, quoted: bool) -> tuple[int, bool]:
+    """The separators in `text`, a line of a CSV or TSV record (from inside a quoted field where `quoted`), outside
+    quoted fields, and whether it ends inside one. TSV has no quoting."""
     if path.suffix.lower() == ".tsv":
-        return text.count(b"\t")
-    return sum(part.count(b",") for part in text.split(b'"')[::2])  # a doubled quote "" leaves an empty part
+        return text.count(b"\t"), False
+    parts = text.split(b'"')  # a doubled quote "" leaves an empty part
+    return sum(part.count(b",") for part in parts[quoted::2]), (len(parts) - 1 + quoted) % 2 == 1
 
 
 def _kept(lines: Iterator[str], kept: list[str]) -> Iterator[str]:

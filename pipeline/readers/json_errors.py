@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from pipeline.errors import InputError
-from pipeline.readers.json_fields import too_deep
+from pipeline.readers.json_fields import field_at, too_deep
 from pipeline.readers.json_keys import json_object, repeated_key
 from pipeline.readers.json_types import line_type_change
 
@@ -76,7 +76,8 @@ def _describe_line(raw: bytes, expected: dict[str, str], any_field: bool) -> tup
     try:
         line = raw.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError as error:
-        return None, f"invalid UTF-8 at byte {error.start}"
+        field = field_at(raw[:error.start].decode("utf-8"))  # the bytes before the bad one are UTF-8
+        return field, f"invalid UTF-8 at byte {error.start}; save the file as UTF-8"
     if not line.strip():
         return None
     constants: list[str] = []  # NaN, Infinity: Python's json reads them, the fast readers fail on them

@@ -1,8 +1,10 @@
 """Which field a place in JSON text belongs to, found from its tokens without parsing it: the text may be nested
-deeper than any parser goes (Polars stops at 1,024 levels, Python's json about 1,000 in, with a RecursionError)."""
+deeper than any parser goes (Polars stops at 1,024 levels, Python's json about 1,000 in, with a RecursionError), or be
+cut off where a byte is not UTF-8."""
 
 import json
 import re
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +23,13 @@ def deepest(text: str, records: bool = False) -> tuple[int, str | None, int]:
     record's number in the array (1 for an object), its top-level key whose value is nested, and how deep."""
     record, key, depth = max(_walk(text, records), key=lambda place: place[2], default=(1, None, 0))
     return record, _name(key), depth
+
+
+def field_at(text: str) -> str | None:
+    """The top-level key of the JSON object whose value `text`, the object's start, ends inside; None where it ends
+    before a value (in a key, say)."""
+    _, key, depth = deque(_walk(text, False), maxlen=1).pop() if text else (1, None, 0)
+    return _name(key) if depth >= 1 else None
 
 
 def too_deep(text: str, records: bool = False) -> tuple[int, str | None, str]:

@@ -57,7 +57,7 @@ CASES = {
     "null inside neg": (with_field(5, 2, neg=["fine", None]), "line 2, field 'neg': is null"),
     "null pos": (with_field(5, 5, pos=None), "line 5, field 'pos': is missing or null"),
     "not UTF-8": (with_line(5, 4, b'{"query": "caf\xe9", "pos": ["p"]}'),
-                  "line 4: invalid UTF-8 at byte 14"),
+                  "line 4, field 'query': invalid UTF-8 at byte 14; save the file as UTF-8"),
     "pos_scores length": (with_field(5, 5, pos_scores=[0.5, 0.4]),
                           "line 5, field 'pos_scores': has 2 scores for 1 text"),
     "not an object": (with_line(5, 2, b'["query", "pos"]'), "line 2: expected a JSON object, got list"),
@@ -293,7 +293,7 @@ def test_a_row_with_another_number_of_fields_is_named(tmp_path: Path, name: str,
 def test_a_short_csv_row_is_not_blamed_for_invalid_utf8(tmp_path: Path) -> None:
     path = tmp_path / "train.csv"
     path.write_bytes(b"anchor,positive,negative\nwhat is a cat,cats are felines\nq2,caf\xe9,n2\n")
-    with pytest.raises(InputError, match=r"train\.csv, line 3: invalid UTF-8 at byte 6"):
+    with pytest.raises(InputError, match=r"train\.csv, line 3, field 'positive': invalid UTF-8 at byte 6"):
         read_dataset(path, "st")
 
 

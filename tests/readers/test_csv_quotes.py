@@ -44,11 +44,14 @@ def test_fields_longer_than_the_csv_module_limit_are_counted(tmp_path: Path, tex
         read_dataset(path, "st")
 
 
-@pytest.mark.parametrize("name, header, rows", [
-    ("train.csv", HEADER, b'q1,p1,n1\n"q2\nover two lines",p\xe92,n2\nq3,"p3,n3\n'),  # before a quote error
-    ("train.tsv", HEADER.replace(",", "\t"), b"q1\tp1\tn1\nq2\tp2\tn\xff2\n"),
+@pytest.mark.parametrize("name, header, rows, field", [
+    # before a quote error; the record runs on from line 3, whose quoted comma parts no fields
+    ("train.csv", HEADER, b'q1,p1,n1\n"q2\nover, two lines",p\xe92,n2\nq3,"p3,n3\n', "field 'positive'"),
+    ("train.csv", HEADER, b'q1,"p1, ""a"", b",n\xe91\n', "field 'negative'"),
+    ("train.tsv", HEADER.replace(",", "\t"), b"q1\tp1\tn1\nq2\tp2\tn\xff2\n", "field 'negative'"),
 ])
-def test_invalid_utf8_is_named_by_line(tmp_path: Path, name: str, header: str, rows: bytes) -> None:
+def test_invalid_utf8_is_named_by_line_and_field(tmp_path: Path, name: str, header: str, rows: bytes,
+                                                 field: str) -> None:
     path = tmp_path / name
     path.write_bytes(header.encode() + rows)
     with pytest.raises(InputError) as error:
@@ -56,7 +59,15 @@ def test_invalid_utf8_is_named_by_line(tmp_path: Path, name: str, header: str, r
     lines = rows.split(b"\n")
     at = next(number for number, line in enumerate(lines) if b"\xe9" in line or b"\xff" in line)
     byte = max(lines[at].find(b"\xe9"), lines[at].find(b"\xff"))  # counted from 0, as for JSON Lines
-    assert str(error.value) == f"{path}, line {at + 2}: invalid UTF-8 at byte {byte}; save the file as UTF-8"
+    assert str(error.value) == f"{path}, line {at + 2}, {field}: invalid UTF-8 at byte {byte}; save the file as UTF-8"
+
+
+def test_invalid_utf8_past_the_header_s_columns_is_named_by_number(tmp_path: Path) -> None:
+    path = tmp_path / "train.csv"
+    path.write_bytes(HEADER.encode() + b"q1,p1,n1\nq2,p2,n2,x\xe9\n")
+    with pytest.raises(InputError) as error:
+        read_dataset(path, "st")
+    assert str(error.value) == f"{path}, line 3: invalid UTF-8 at byte 10, in column 4; save the file as UTF-8"
 
 
 @pytest.mark.parametrize("name, header, byte, column", [

@@ -34,3 +34,17 @@ def test_a_field_nested_too_deeply_is_located(tmp_path: Path, opening: str, clos
         read_dataset(path)
     assert str(error.value) == (f"{path}, line 2, field 'meta': nested 1,101 levels deep, deeper than the JSON readers "
                                 "go (about 1,000); flatten it or remove it")
+
+
+@pytest.mark.parametrize("second, field", [
+    (b'{"anchor": "q2", "positive": "caf\xe9", "id": 2}', ", field 'positive'"),
+    (b'{"anchor": "q2", "positive": "p2", "tags": ["a", "b, {\xe9"]}', ", field 'tags'"),
+    (b'{"anchor": "q2", "positive": "p2", "ta\xe9": 1}', ""),  # in a key: no field to name
+])
+def test_invalid_utf8_names_the_field_and_the_fix(tmp_path: Path, second: bytes, field: str) -> None:
+    path = tmp_path / "st.jsonl"
+    path.write_bytes(f"{GOOD}\n".encode() + second + b"\n")
+    with pytest.raises(InputError) as error:
+        read_dataset(path)
+    byte = second.index(b"\xe9")
+    assert str(error.value) == f"{path}, line 2{field}: invalid UTF-8 at byte {byte}; save the file as UTF-8"

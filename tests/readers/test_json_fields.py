@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.errors import InputError
 from pipeline.readers import read_dataset
-from pipeline.readers.json_fields import deepest
+from pipeline.readers.json_fields import deepest, field_at
 
 
 def test_the_deepest_field_is_found_from_tokens() -> None:
@@ -39,3 +39,15 @@ def test_a_deep_field_first_seen_after_the_peeked_lines_is_refused(tmp_path: Pat
     assert str(error.value) == (f"{path}, line 1201, field 'meta': nested {levels + 1:,} levels deep, deeper than prep "
                                 "reads a field that first appears after line 1,000 (500 levels); flatten it or remove "
                                 "it")
+
+
+@pytest.mark.parametrize("text, field", [
+    ('{"anchor": "q2", "positive": "caf', "positive"),
+    ('{"anchor": "q2", "pos": ["a", "b, {c', "pos"),  # a comma or bracket in a string cut off is text
+    ('{"a\\"": "x\\"y', 'a"'),
+    ('{"anchor": "q2", "posi', None),  # in a key
+    ('{"anchor": 1, ', None),
+    ("", None),
+])
+def test_the_field_a_cut_off_object_ends_in(text: str, field: str | None) -> None:
+    assert field_at(text) == field
