@@ -40,7 +40,7 @@ FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="st, flag,
                                                                       "(default: detected).")]
 SplitOpt = Annotated[str, typer.Option(help="BEIR qrels split, or a split of a DatasetDict or Parquet folder of "
                                              "splits (a buckets output: every bucket unless one is named), or of a "
-                                             "folder whose file names say splits (train.jsonl, test.jsonl).")]
+                                             "Parquet folder whose file names say splits (train-00000-of-*.parquet).")]
 ColumnsOpt = Annotated[list[str] | None, typer.Option(metavar="<str>", help="Map roles to columns: anchor=COL,"
                                                            "positive=COL,negative=COL,score=COL (st), sentence1=COL,"
                                                            "sentence2=COL,score=COL (pairs); may be repeated.")]

@@ -2,7 +2,6 @@
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 
 class PrepError(Exception):
@@ -30,17 +29,17 @@ class InputError(PrepError):
 
 
 def shown(out: str | Path) -> str:
-    """A path or URI as messages print it: without the credentials a URI may hold (s3://KEY:SECRET@bucket/path)."""
-    parts = urlsplit(str(out))
-    if "@" not in parts.netloc:
-        return str(out)
-    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
+    """A path or URI as messages print it: without the credentials a URI may hold (s3://KEY:SECRET@bucket/path; an
+    AWS secret may hold '/', which ends a URI's host part, so all up to its last '@' goes)."""
+    return re.sub(r"^([a-zA-Z][\w+.-]*://)[^@]*@", r"\1***@", str(out))
 
 
 def missing(path: Path, what: str = "file or folder") -> InputError:
     """An input path that does not exist. The command line makes a path of a URI (s3://b/x as s3:/b/x): name it as
     given, and say that prep reads local inputs (only --out may be a URI)."""
     uri = re.fullmatch(r"([a-z][a-z0-9+.-]+):/([^/].*)", str(path))
+    if uri and uri[1] == "file":
+        return InputError(f"file:///{uri[2]}", f"give the local path (/{uri[2]}), not a file:// URI")
     if uri:
         return InputError(shown(f"{uri[1]}://{uri[2]}"), "prep reads its inputs from local files; copy it here first "
                           "(only --out may be a URI)")

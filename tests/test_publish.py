@@ -220,3 +220,13 @@ def test_a_marker_that_cannot_be_deleted_is_a_warning_and_the_next_run_replaces_
     publish(output_folder(tmp_path / "second", shards=2), f"file://{target}")
     assert sorted(p.name for p in target.iterdir()) == [
         "data-00000.arrow", "data-00001.arrow", "manifest.json", "nested"]
+
+
+def test_a_secret_holding_a_slash_is_not_printed_and_a_file_uri_input_names_its_path():
+    """An AWS secret may hold '/', which ended the URI's host part: the secret was printed whole."""
+    from pipeline.errors import missing, shown
+
+    assert shown("s3://AKIAXX:wJalr/K7MDENG@bucket/run") == "s3://***@bucket/run"
+    assert shown("/tmp/a@b/run") == "/tmp/a@b/run"  # a path is no URI
+    assert str(missing(Path("file:///tmp/a/x.jsonl"))) == ("file:///tmp/a/x.jsonl: give the local path "
+                                                           "(/tmp/a/x.jsonl), not a file:// URI")

@@ -61,8 +61,8 @@ def read_sources(path: Path, split: str | None = None, columns: dict[str, str] |
         return [_read_table(path, split or "train", str(path))]
     if is_json_folder(path):
         if fmt is None:
-            folder_format(path, columns, split)
-        return [_read_table(file, split or "train", str(file)) for file in json_folder_files(path, split)]
+            folder_format(path, columns)
+        return [_read_table(file, split or "train", str(file)) for file in json_folder_files(path)]
     splits = dataset_dict_splits(path)
     splits = list(parquet_splits(path) or folder_splits(path)) if splits is None else splits
     if splits:

@@ -58,7 +58,7 @@ def read_dataset(path: Path | str, fmt: str | None = None, split: str = "train",
                                 for name in buckets])
     elif path.is_dir() and not is_datasets_folder(path) and not is_parquet_folder(path):
         rows = join_rows(path, [_read_rows(file, fmt, columns, split, detected)
-                                 for file in json_folder_files(path, split)])
+                                 for file in json_folder_files(path)])
     else:
         rows = _read_rows(path, fmt, columns, split, detected)
     return build_canonical(rows, extra, sources=(path, *([Path(corpus)] if corpus else []))).validate()

@@ -56,7 +56,7 @@ def scan_arrow(path: Path) -> pl.LazyFrame:
     with path.open("rb") as handle:
         is_file_format = handle.read(6) == b"ARROW1"
     if is_file_format:
-        return pl.scan_ipc(path)
+        return pl.scan_ipc(path, glob=False)
     # `datasets` writes the Arrow IPC stream format, which scan_ipc (file format) does not read.
     try:
         with pa.memory_map(str(path)) as source:

@@ -30,16 +30,17 @@ def refuse_split(path: Path, split: str | None, flag: str = "--split") -> None:
     json_folder = path.is_dir() and not is_datasets_folder(path) and not is_parquet_folder(path)
     hint = f"name the split's file instead ({path / split}.jsonl, say)" if json_folder else "leave it out"
     raise ConfigError(f"{flag} {split}: {path} has no splits ({flag} names a BEIR folder's qrels file, or a split "
-                      "of a DatasetDict folder, of a Parquet folder of split folders, or of a folder whose file names "
-                      f"say splits: train-00000-of-00001.parquet, test.jsonl); {hint}")
+                      "of a DatasetDict folder, of a Parquet folder of split folders, or of a Parquet folder whose "
+                      f"file names say splits: train-00000-of-00001.parquet); {hint}")
 
 
 def folder_splits(path: Path) -> dict[str, list[Path]]:
-    """{split: files} of a folder of Parquet shards or of JSON (Lines) files whose names say splits, as datasets
-    finds them (`file_splits`); {} for any other path."""
+    """{split: files} of a folder of Parquet shards whose names say splits, as datasets finds them (`file_splits`);
+    {} for any other path (a folder of JSON files is read whole, as FlagEmbedding reads its --train_data)."""
     if not path.is_dir() or is_beir_folder(path) or is_datasets_folder(path) or parquet_splits(path):
         return {}
-    return file_splits(path, parquet_shards(path) or json_folder_files(path, None))
+    shards = parquet_shards(path)
+    return file_splits(path, shards) if shards else {}
 
 
 def detect_format(path: Path, columns: dict[str, str] | None = None, split: str = "train") -> str:
@@ -54,16 +55,16 @@ def detect_format(path: Path, columns: dict[str, str] | None = None, split: str 
     if is_blank(path):
         return "st"
     if path.is_dir() and not is_datasets_folder(path) and not is_parquet_folder(path):
-        return folder_format(path, columns, split)
+        return folder_format(path, columns)
     return format_of_columns(peek_columns(path, split), columns, path)
 
 
-def folder_format(path: Path, columns: dict[str, str] | None = None, split: str | None = None) -> str:
-    """The one format of a folder of JSON Lines files (of the `split`'s, where their names say splits), blank files
+def folder_format(path: Path, columns: dict[str, str] | None = None) -> str:
+    """The one format of a folder of JSON Lines files, blank files
     aside (they fit any): the folder is read as one dataset, so files of two formats are an error that names the first
     file of each."""
     first: dict[str, Path] = {}
-    for file in json_folder_files(path, split):
+    for file in json_folder_files(path):
         if not is_blank(file):
             first.setdefault(format_of_columns(peek_columns(file), columns, file), file)
     if len(first) > 1:

@@ -1,6 +1,7 @@
-"""The splits that a folder's file names give (train-00000-of-00001.parquet, test.jsonl, dev_1.jsonl), found by
+"""The splits that a Parquet folder's file names give (train-00000-of-00001.parquet, test.parquet), found by
 datasets' own rules, so that prep reads the files that `load_dataset("parquet", data_dir=FOLDER)` reads as a split."""
 
+import glob
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,16 +20,22 @@ def file_splits(folder: Path, files: list[Path]) -> dict[str, list[Path]]:
         found = ", ".join(f"{split}: {names[0]}" for split, names in splits.items())
         raise InputError(left, f"its name says no split, while the other files' do ({found}); load_dataset(data_dir="
                          "...) would leave its rows out: rename it for its split (train-00000-of-00001.parquet, "
-                         "test.jsonl) or move it out of the folder")
-    return {split: [file for file in files if file.name in names] for split, names in splits.items()}
+                         "test.parquet) or move it out of the folder")
+    chosen = {split: [file for file in files if file.name in names] for split, names in splits.items()}
+    return {split: chosen_files for split, chosen_files in chosen.items() if chosen_files}
 
 
 @lru_cache(maxsize=64)  # one folder is looked at by detection, every reader, the report and the manifest
 def _resolved(folder: Path, names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     # datasets takes a second or two to import: only for a folder, never for a file.
-    from datasets.data_files import DEFAULT_PATTERNS_ALL, DataFilesDict, get_data_patterns
+    from datasets.data_files import DEFAULT_PATTERNS_ALL, DataFilesDict, EmptyDatasetError, get_data_patterns
 
-    patterns = get_data_patterns(folder.as_posix())
+    if glob.has_magic(folder.as_posix()):  # datasets reads the folder's path as a glob pattern: run[1] matches no file
+        return {}
+    try:
+        patterns = get_data_patterns(folder.as_posix())
+    except EmptyDatasetError:
+        return {}
     if patterns == DEFAULT_PATTERNS_ALL:
         return {}
     resolved = DataFilesDict.from_patterns(patterns, base_path=folder.as_posix())

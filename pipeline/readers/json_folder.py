@@ -9,17 +9,16 @@ from pipeline.errors import InputError
 from pipeline.input_rows import FilePart, InputRows
 from pipeline.readers.json_files import is_json_lines
 from pipeline.readers.line_numbers import count_lines
-from pipeline.readers.table_files import files_of_split
 
 JSON_SUFFIXES = (".jsonl", ".json")
 
 
-def json_folder_files(path: Path, split: str | None) -> list[Path]:
+def json_folder_files(path: Path) -> list[Path]:
     """The folder's .jsonl and .json files in name order, the files FlagEmbedding reads from it (suffixes matched
     as it does, case and all), other dotfiles aside (.DS_Store, editor files); anything else in it, and a JSON dotfile
     (macOS's `._x.jsonl`, which FlagEmbedding would read), is an error that names it rather than data left out or
-    read without a word. Where the file names say splits (train.jsonl, test.jsonl), the `split`'s files only, as
-    `load_dataset("json", data_dir=FOLDER)` reads them (`files_of_split`; split None: every file)."""
+    read without a word. Every file, whatever its name says (hotpot_dev.jsonl), as FlagEmbedding's --train_data
+    folder is read; a Parquet folder's file names say its splits (`file_splits`)."""
     entries = sorted(child for child in path.iterdir()
                      if not child.name.startswith(".") or child.name.endswith(JSON_SUFFIXES))
     files = [entry for entry in entries if entry.is_file() and entry.name.endswith(JSON_SUFFIXES)]
@@ -34,7 +33,7 @@ def json_folder_files(path: Path, split: str | None) -> list[Path]:
         kind = "a folder" if other.is_dir() else f"a '{other.suffix or other.name}' file"
         raise InputError(other, f"{kind} beside the JSON Lines files of {path}, which is read as one dataset of "
                          f"its {', '.join(JSON_SUFFIXES)} files: move it out of the folder")
-    return files_of_split(path, files, split)
+    return files
 
 
 def unreadable_folder(path: Path) -> InputError:

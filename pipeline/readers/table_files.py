@@ -93,18 +93,18 @@ MISSING = ["#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.
 
 def _scan_csv(path: Path) -> pl.LazyFrame:
     # CSV cannot tell a missing value from an empty one: both are empty texts, counted as such.
-    return pl.scan_csv(path, infer_schema=False, empty_string_is_null=False, null_values=MISSING)
+    return pl.scan_csv(path, glob=False, infer_schema=False, empty_string_is_null=False, null_values=MISSING)
 
 
 def _scan_tsv(path: Path) -> pl.LazyFrame:
     # TSV has no quoting (IANA; MS MARCO, BEIR): a text may start with a quote, which CSV rules would read as a
     # quoted field running on over the next tabs and lines.
-    return pl.scan_csv(path, separator="\t", quote_char=None, infer_schema=False, empty_string_is_null=False,
-                       null_values=MISSING)
+    return pl.scan_csv(path, glob=False, separator="\t", quote_char=None, infer_schema=False,
+                       empty_string_is_null=False, null_values=MISSING)
 
 
 SCANNERS: dict[str, Callable[[Path], pl.LazyFrame]] = {
-    ".csv": _scan_csv, ".tsv": _scan_tsv, ".parquet": lambda path: as_strings(pl.scan_parquet(path)),
+    ".csv": _scan_csv, ".tsv": _scan_tsv, ".parquet": lambda path: as_strings(pl.scan_parquet(path, glob=False)),
     **dict.fromkeys((".arrow", ".feather", ".ipc"), lambda path: as_strings(scan_arrow(path))),
 }
 # Every file suffix a table is read from: JSON (json_files parses it) and what Polars scans above.
@@ -186,4 +186,4 @@ def scan_parquet_folder(path: Path, split: str) -> pl.LazyFrame:
                             if schema is not None})
     if any(schema is not None and has_view_types(schema) for schema in schemas):  # Polars' scan panics on a list view
         return as_strings(pl.concat([read_by_pyarrow(shard) for shard in shards], how="vertical_relaxed"))
-    return as_strings(pl.scan_parquet(shards))
+    return as_strings(pl.scan_parquet(shards, glob=False))

@@ -34,21 +34,29 @@ def check_cache_dir(cache_dir: str | Path | None, named: str) -> None:
 
 
 def fingerprint_model(model: str) -> str:
-    """Content hash of the folder the model loads from: a local folder, or a hub name's snapshot in the Hugging Face
-    cache (the name alone kept the vectors of an earlier revision); the name itself where neither is found."""
-    path = Path(model) if Path(model).is_dir() else hub_snapshot(model)
-    return hash_folder(path, model_files(path)) if path else "name-" + xxhash.xxh64_hexdigest(model.encode())
+    """Content hash of a local model folder (the files the model loads); for a hub name, the name and the commit of
+    the snapshot it loads from the Hugging Face cache (the name alone kept the vectors of an earlier revision), or
+    the name alone where no snapshot is found."""
+    path = Path(model)
+    if path.is_dir():
+        return hash_folder(path, model_files(path))
+    snapshot = hub_snapshot(model)
+    return "name-" + xxhash.xxh64_hexdigest((f"{model}@{snapshot.name}" if snapshot else model).encode())
 
 
 def hub_snapshot(name: str) -> Path | None:
-    """The snapshot folder of the Hugging Face cache that a hub name loads (the revision its `main` points at)."""
+    """The snapshot folder (named by its commit) that a hub name loads: where its `main` points, in the cache that
+    sentence-transformers downloads into (SENTENCE_TRANSFORMERS_HOME, else Hugging Face's)."""
     from huggingface_hub import try_to_load_from_cache
 
-    try:
-        found = try_to_load_from_cache(name, "modules.json")
-    except ValueError:  # not a repo id (HFValidationError)
-        return None
-    return Path(found).parent if isinstance(found, str) else None
+    for file in ("modules.json", "config.json"):  # a plain transformers model has no modules.json
+        try:
+            found = try_to_load_from_cache(name, file, cache_dir=os.environ.get("SENTENCE_TRANSFORMERS_HOME"))
+        except ValueError:  # not a repo id (HFValidationError)
+            return None
+        if isinstance(found, str):
+            return Path(found).parent
+    return None
 
 
 def model_files(folder: Path) -> list[Path]:

@@ -1,5 +1,6 @@
-"""A folder whose file names say splits (the Hub's data/train-00000-of-00001.parquet, train.jsonl + test.jsonl) is
-read split by split, as load_dataset("parquet"/"json", data_dir=FOLDER) reads it: never as one table."""
+"""A folder of Parquet shards whose file names say splits (the Hub's data/train-00000-of-00001.parquet) is read split
+by split, as load_dataset("parquet", data_dir=FOLDER) reads it: never as one table. A folder of JSON files is read
+whole, as FlagEmbedding reads its --train_data folder, whatever the names say."""
 
 import re
 from pathlib import Path
@@ -26,7 +27,7 @@ def _hub_folder(tmp_path: Path, suffix: str) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("suffix", ["parquet", "jsonl"])
+@pytest.mark.parametrize("suffix", ["parquet"])
 def test_a_folder_of_split_files_is_read_one_split_at_a_time(tmp_path: Path, suffix: str) -> None:
     from pipeline.cli_report import _split_read
     from pipeline.lint.load import read_sources
@@ -65,3 +66,26 @@ def test_a_folder_whose_names_say_no_split_is_all_train(tmp_path: Path) -> None:
     assert read_dataset(folder).positives.height == 60
     with pytest.raises(ConfigError, match=r"--split test: .* has no splits"):
         read_dataset(folder, split="test")
+
+
+@pytest.mark.parametrize("names", [("msmarco.jsonl", "nq_train.jsonl"), ("hotpot_dev.jsonl", "hotpot_train.jsonl")])
+def test_a_folder_of_json_files_is_read_whole_as_flagembedding_reads_it(tmp_path: Path, names: tuple) -> None:
+    """Split by datasets' rules, FlagEmbedding's --train_data folder was refused (msmarco.jsonl: its name says no
+    split) or halved (hotpot_dev.jsonl left out as the validation split), though FlagEmbedding trains on every file."""
+    from pipeline.lint.load import read_sources
+
+    folder = tmp_path / "train_data"
+    folder.mkdir()
+    for index, name in enumerate(names):
+        (folder / name).write_text("".join(f'{{"query": "q{index}-{i}", "pos": ["p"], "neg": ["n"]}}\n'
+                                           for i in range(5)))
+    assert read_dataset(folder).queries.height == 10
+    assert sum(source.frame.height for source in read_sources(folder)) == 10
+
+
+def test_a_folder_whose_path_reads_as_a_glob_pattern_is_read(tmp_path: Path) -> None:
+    """datasets reads the folder's path as a pattern: run[1] matched no file, an EmptyDatasetError traceback."""
+    folder = tmp_path / "run[1]"
+    folder.mkdir()
+    ROWS.head(50).write_parquet(folder / "train-00000-of-00001.parquet")
+    assert read_dataset(folder).positives.height == 50

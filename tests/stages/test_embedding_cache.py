@@ -207,13 +207,17 @@ def test_a_hub_name_is_fingerprinted_by_the_revision_it_loads(tiny_model, tmp_pa
         model = SentenceTransformer(str(tiny_model), device="cpu")
         next(model[0].auto_model.parameters()).data.add_(seed)  # another revision: other weights
         model.save(str(repo / "snapshots" / commit))
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
     (repo / "refs").mkdir()
-    fingerprints = []
-    for commit in ("1" * 40, "2" * 40):
-        (repo / "refs" / "main").write_text(commit)
-        fingerprints.append(fingerprint_model("prep-tests/tiny"))
-    assert fingerprints[0] != fingerprints[1]
-    assert fingerprints[1] == fingerprint_model(str(repo / "snapshots" / ("2" * 40)))
+    for where in ("hf", "st"):  # the HF cache, or SENTENCE_TRANSFORMERS_HOME
+        if where == "hf":
+            monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+        else:
+            monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "elsewhere"))
+            monkeypatch.setenv("SENTENCE_TRANSFORMERS_HOME", str(tmp_path / "hub"))
+        fingerprints = []
+        for commit in ("1" * 40, "2" * 40, "1" * 40):
+            (repo / "refs" / "main").write_text(commit)
+            fingerprints.append(fingerprint_model("prep-tests/tiny"))
+        assert fingerprints[0] != fingerprints[1] and fingerprints[0] == fingerprints[2]
     shutil.rmtree(repo)
     assert fingerprint_model("prep-tests/tiny").startswith("name-")  # not in the cache: the name, as before
