@@ -17,9 +17,9 @@ PACKAGES = ("prep", "polars", "pyarrow", "datasets", "faiss-cpu", "sentence-tran
 
 def describe_inputs(paths: list[Path], split: str = "train") -> list[dict]:
     """Each input file with its size and hash; in a folder, the files under it but dotfiles (.DS_Store), which no
-    reader reads; of a BEIR folder, its corpus, queries and the `split`'s qrels only; of a folder whose file names say
-    splits (train.jsonl, test.jsonl), the `split`'s files only; of a prep output folder, those of the data in it that
-    is read (`train_data`; an Arrow dataset beside them), not its manifest, report and rejects."""
+    reader reads; of a BEIR folder, its corpus, queries and the `split`'s qrels only; of a Parquet folder whose names
+    say splits (train-00000-of-00001.parquet), the `split`'s files only; of a prep output folder, those of the data
+    in it that is read (`train_data`; an Arrow dataset beside them), not its manifest, report and rejects."""
     return [{"path": str(file), "bytes": file.stat().st_size, "xxh64": hash_file(file)}
             for path in paths for file in _read_files(train_data(Path(path)), split)]
 

@@ -51,8 +51,7 @@ def refuse_model_scores(path: Path) -> None:
         manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
         settings = (manifest.get("config") or {}).get("layout") or {}
         layout = (manifest.get("layout") or {}).get("layout")
-        scorer = settings.get("teacher") or ((manifest.get("model") or {}).get("name") if settings.get("scores")
-                                             else None)
+        scorer = settings.get("teacher") or (manifest.get("model") or {}).get("name")  # only prep run has a model
         if layout in ("labeled-pair", "labeled-list") and settings.get("scores") and scorer:
             inputs = ", ".join(entry["path"] for entry in manifest.get("inputs", []) if "path" in entry)
             raise InputError(path, f"a {layout} output of prep with --scores: its labels are {scorer}'s scores of "

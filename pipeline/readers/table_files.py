@@ -150,11 +150,10 @@ def split_not_found(path: Path, split: str, splits) -> InputError:
     return InputError(path, f"split '{split}' not found; the folder has {in_order(splits)}{hint}")
 
 
-def files_of_split(folder: Path, files: list[Path], split: str | None) -> list[Path]:
-    """The `split`'s files where the file names say splits (`file_splits`), else all of them, as the train split;
-    all of them for split None (lint reads every split)."""
+def files_of_split(folder: Path, files: list[Path], split: str) -> list[Path]:
+    """The `split`'s files where the file names say splits (`file_splits`), else all of them, as the train split."""
     splits = file_splits(folder, files)
-    if not splits or split is None:
+    if not splits:
         return files
     if split not in splits:
         raise split_not_found(folder, split, splits)
