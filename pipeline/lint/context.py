@@ -4,6 +4,7 @@
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -12,6 +13,9 @@ from pipeline.errors import ConfigError
 from pipeline.lint.layouts import check_layout
 from pipeline.lint.losses import LOSSES, LossSpec
 from pipeline.readers import FORMATS, check_roles
+
+if TYPE_CHECKING:
+    from pipeline.lint.table import LintTable
 
 GROUP_SIZE = 8  # FlagEmbedding's train_group_size default: 1 positive + 7 negatives
 
@@ -70,6 +74,9 @@ class LintContext:
     eval_texts: pl.DataFrame | None = None  # the --eval data's long texts (see LintTable.texts)
     # a folder of JSON files: each query of the files linted so far, first place (`id`, `file`, `line`); else None
     earlier_queries: pl.DataFrame | None = None
+    # a folder of JSON files, which trainers read as one dataset: its tables, in name order; else ()
+    folder: tuple["LintTable", ...] = ()
+    shared: dict = field(default_factory=dict)  # what a rule computes once over the folder for all its files
     embeddings: dict[str | None, dict[int, np.ndarray]] = field(default_factory=dict)  # prompt -> text id -> vector
     # a prep output's (query, document) prompts, as its manifest gives them: what it was mined with (else the model's)
     prompts: tuple[str | None, str | None] | None = None

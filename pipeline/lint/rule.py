@@ -76,10 +76,10 @@ def in_batch(table: "LintTable", context: "LintContext") -> bool:
     for flag data that FlagEmbedding trains without them."""
     loss = context.loss
     return (table.layout not in ("labeled-pair", "labeled-list") and (loss is None or loss.in_batch)
-            and not _no_in_batch_neg(table))
+            and not no_in_batch_neg(table))
 
 
-def _no_in_batch_neg(table: "LintTable") -> bool:
+def no_in_batch_neg(table: "LintTable") -> bool:
     """FlagEmbedding (AbsEmbedderSameDatasetTrainDataset, --same_dataset_within_batch) scores each query against its
     own group only for a --train_data folder or file whose name ends with `no_in_batch_neg`."""
     path = Path(table.source.name)

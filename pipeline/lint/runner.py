@@ -61,12 +61,18 @@ def lint(path: Path, options: LintOptions) -> LintResult:
     if is_json_folder(path):
         context.earlier_queries = pl.DataFrame(schema={"id": pl.UInt64, "file": pl.String, "unit": pl.String,
                                                        "line": pl.Int64})
+    linted = []
     for source in read_sources(path, options.split, options.columns, options.fmt):
         _refuse_other_layout(source, options)
         table = _table(source, options)
         if asked_group_size is not None and table.layout != "flag":  # it would change nothing: said, as run says it
             raise ConfigError(f"--group-size is FlagEmbedding's train_group_size, for flag data; {source.name} is "
                               f"linted as {table.layout}: drop --group-size (ST's batches: --batch-size)")
+        linted.append(table)
+    if is_json_folder(path):  # a trainer reads the files as one dataset: rows of one file meet rows of the others
+        context.folder = tuple(linted)
+    for table in linted:
+        source = table.source
         tables.append({"source": source.name, "layout": table.layout, "rows": table.rows, "lines_of": source.lines_of})
         findings += lint_table(table, context)
         if context.earlier_queries is not None and table.rows:

@@ -93,6 +93,48 @@ def test_cross_row_not_for_flag_data_without_in_batch_negatives(lint_records) ->
     assert one(lint_records(flag, "no_in_batch_neg-retrieval/train.jsonl"), "cross-row-false-negative")
 
 
+def _write_folder(folder: Path, files: dict[str, list[dict]]) -> Path:
+    folder.mkdir(parents=True)
+    for name, rows in files.items():
+        (folder / name).write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return folder
+
+
+def test_cross_row_false_negative_across_the_files_of_a_folder(tmp_path: Path, tiny_tokenizer: Path) -> None:
+    """A trainer reads a folder of JSON files as one dataset: a.jsonl's negative is b.jsonl's positive, and c.jsonl's
+    negative is a.jsonl's positive. Each file's finding names its own lines, and the files its rows conflict with."""
+    def lint_folder(folder: Path, **options: object) -> list:
+        return by_rule(lint(folder, LintOptions(model=str(tiny_tokenizer), **options)).findings,
+                       "cross-row-false-negative")
+
+    files = {"a.jsonl": [{"query": "q one", "pos": ["p one"], "neg": ["n one"]},
+                         {"query": "q two", "pos": ["p two"], "neg": ["n two"]}],
+             "b.jsonl": [{"query": "q three", "pos": ["p three"], "neg": ["n three"]},
+                         {"query": "q four", "pos": ["n one"], "neg": ["x"]}],
+             "c.jsonl": [{"query": "q five", "pos": ["p five"], "neg": ["p two"]}]}
+    findings = {Path(finding.source).name: finding for finding in lint_folder(_write_folder(tmp_path / "train", files),
+                                                                             batch_size=2)}
+    assert {name: (finding.count, finding.rows) for name, finding in findings.items()} == {
+        "a.jsonl": (2, (1, 2)), "b.jsonl": (1, (2,)), "c.jsonl": (1, (1,))}
+    assert findings["a.jsonl"].message.startswith("2 cases where a text of one row is another row's query or one of "
+                                                  "that query's positives (2 of these cases with rows of b.jsonl, "
+                                                  "c.jsonl: FlagEmbedding puts them in one batch unless "
+                                                  "--same_dataset_within_batch)")
+    assert "about 0.20 conflicts per batch" in findings["a.jsonl"].message  # 2 x 2 x 1 / (5 x 4): the folder's rows
+    assert "--same_dataset_within_batch draws each batch from one file" in findings["b.jsonl"].fix
+    # ST layouts: datasets' load_dataset("json", data_dir=FOLDER) reads the folder as one dataset
+    triplets = {name: [{"anchor": row["query"], "positive": row["pos"][0], "negative": row["neg"][0]} for row in rows]
+                for name, rows in files.items()}
+    st = lint_folder(_write_folder(tmp_path / "st", triplets))
+    assert [(Path(finding.source).name, finding.rows) for finding in st] == [
+        ("a.jsonl", (1, 2)), ("b.jsonl", (2,)), ("c.jsonl", (1,))]
+    assert 'load_dataset("json", data_dir=FOLDER)' in st[0].message
+    # --same_dataset_within_batch (which a *no_in_batch_neg name calls for) draws each batch from one file
+    assert not lint_folder(_write_folder(tmp_path / "retrieval-no_in_batch_neg", files))
+    apart = lint_folder(_write_folder(tmp_path / "mixed", {**files, "d-no_in_batch_neg.jsonl": files["c.jsonl"]}))
+    assert not apart
+
+
 def test_small_corpus_in_batch(lint_records) -> None:
     assert not by_rule(lint_records(ROWS, batch_size=4), "small-corpus-in-batch")
     finding = one(lint_records(ROWS, batch_size=8), "small-corpus-in-batch")

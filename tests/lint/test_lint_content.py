@@ -90,6 +90,19 @@ def test_conflicting_label(lint_records) -> None:
                                                "conflicting-label"), "one row's clash is positive-in-negatives' alone"
 
 
+def test_conflicting_label_across_the_files_of_a_folder(tmp_path: Path, tiny_tokenizer: Path) -> None:
+    """A trainer reads a folder of JSON files as one dataset: b.jsonl gives a.jsonl's positive of a query as its
+    negative, and the finding names b.jsonl's line."""
+    flag = [{"query": row["anchor"], "pos": [row["positive"]], "neg": [row["negative"]]} for row in CLEAN]
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(row) + "\n" for row in flag))
+    clash = {"query": "who wrote dune", "pos": ["Herbert wrote it."], "neg": ["Frank Herbert wrote Dune."]}
+    (tmp_path / "b.jsonl").write_text(json.dumps(flag[0]) + "\n" + json.dumps(clash) + "\n")
+    finding = one(lint(tmp_path, LintOptions(model=str(tiny_tokenizer))).findings, "conflicting-label")
+    assert (Path(finding.source).name, finding.count, finding.rows) == ("b.jsonl", 1, (2,))
+    assert finding.message == ("1 negative is a positive of its query in another row (1 of them in another file of "
+                               "the folder, which a trainer reads as one dataset)")
+
+
 def test_conflicting_classes_under_a_class_loss(lint_records) -> None:
     """SoftmaxLoss reads NLI classes: neutral against contradiction is a clash too, not spoken of as relevance."""
     nli = [{"premise": "a man plays", "hypothesis": "someone plays", "label": 0},

@@ -6,11 +6,15 @@ whole columns, never over pairs of rows: with mined data, where one passage is a
 negative of many, the pairs run to tens of millions. A cross-query conflict is counted once per text that causes
 it, so a pair that conflicts both ways (two queries sharing a positive) counts twice: an upper bound. A datasets
 folder that `prep run --batch-size B` wrote carries its conflict-free blocks: then only conflicts within a block count.
-With a tokenizer that lowercases, texts that differ only in case are one text, as in duplicate-query.
+With a tokenizer that lowercases, texts that differ only in case are one text, as in duplicate-query. A folder of JSON
+files is one dataset to its trainer: a file's rows conflict with those of the other files too (`pipeline.lint.folder`).
 """
+
+from pathlib import Path
 
 import polars as pl
 
+from pipeline.lint.folder import batched_with, file_rows, folder_texts, once_for_folder, place_of
 from pipeline.lint.rule import ERROR, WARNING, Finding, Rule, in_batch, in_prep_blocks
 from pipeline.readers.files import ROW
 from pipeline.wording import counted
@@ -44,47 +48,45 @@ class CrossRowFalseNegative(Rule):
         return findings + self._conflicts(table, context, blocks)
 
     def _conflicts(self, table, context, blocks: pl.DataFrame | None) -> list[Finding]:
-        # `id` is what the encoder sees as one text: with an uncased tokenizer, texts that differ only in case.
-        keyed, key = table.keyed(context.folds_case, context.strips_accents)
-        texts = keyed.filter(pl.col("id").is_not_null()).select(ROW, "line", "role", "id", key=key)
-        related = _related_queries(table, context, texts)
-        texts = texts.select(ROW, "line", "role", id="key")
-        anchors = texts.filter(pl.col("role") == "anchor").select(ROW, query="id")
-        sizes = anchors.group_by("query").agg(size=pl.len())
-        forbidden = _forbidden(texts, anchors, related).join(sizes, on="query")
-        # Each text conflicts with every row of every query that forbids it, but its own row's query.
-        owned = texts.join(anchors.rename({"query": "own"}), on=ROW)
-        own_size = (owned.join(forbidden, left_on=["own", "id"], right_on=["query", "forbidden"], how="left")
-                    ["size"].fill_null(0))
-        weight = owned.join(forbidden.group_by("forbidden").agg(weight=pl.col("size").sum()), left_on="id",
-                            right_on="forbidden", how="left")["weight"].fill_null(0)
-        per_text = owned.with_columns(conflicts=weight - own_size)
-        cross = int(per_text["conflicts"].sum())
-        groups = sizes.filter(pl.col("size") > 1)
+        # In a folder of JSON files a trainer reads as one dataset, a row conflicts with rows of the other files too:
+        # the finding of each file counts the cases its rows take part in and names its own rows.
+        tables = batched_with(table, context)
+        number = place_of(table, tables)
+        owned, forbidden, anchors, cases, hit = once_for_folder(context, (self.id,), table, tables,
+                                                                lambda: _folder_conflicts(tables, context))
+        anchors = anchors.filter(pl.col("file") == number).drop("file")
+        groups = anchors.group_by("query").agg(size=pl.len()).filter(pl.col("size") > 1)
         within = int((groups["size"] * (groups["size"] - 1) // 2).sum())
+        mine = cases.filter((pl.col("file") == number) | (pl.col("rows_file") == number))
+        cross = int(mine["conflicts"].sum())
         if cross + within == 0:
             return []
         if blocks is not None:
             return self._in_blocks(table, owned, forbidden, anchors, blocks)
-        owners = owned.group_by("id").agg(owners=pl.col("own").n_unique(), owner=pl.col("own").first())
-        hit = forbidden.join(owners, left_on="forbidden", right_on="id").filter(
-            (pl.col("owners") > 1) | (pl.col("owner") != pl.col("query")))
         # The line of each text that conflicts (in a BEIR folder its qrels line) and the rows of the queries it hits.
-        rows = pl.concat([per_text.filter(pl.col("conflicts") > 0)["line"],
-                          anchors.join(pl.concat([groups["query"], hit["query"]]).to_frame(), on="query",
-                                       how="semi")[ROW]])
+        rows = file_rows(pl.concat([mine.filter(pl.col("file") == number)["line"],
+                                    anchors.join(pl.concat([groups["query"], hit]).to_frame(), on="query",
+                                                 how="semi")[ROW]]), number)
         message = _conflicts(within, cross)
-        batch = context.options.batch_size
-        if batch and table.rows > 1:
-            size = min(batch, table.rows)
-            expected = (cross + within) * size * (size - 1) / (table.rows * (table.rows - 1))
+        across = mine.filter(pl.col("file") != pl.col("rows_file"))
+        if not across.is_empty():
+            others = pl.concat([across["file"], across["rows_file"]]).unique().sort()
+            names = [Path(tables[other].source.name).name for other in others.to_list() if other != number]
+            message += (f" ({int(across['conflicts'].sum()):,} of these cases with rows of {_listed(names)}: "
+                        f"{_consequence(table.layout)})")
+        batch, folder_rows = context.options.batch_size, sum(other.rows for other in tables)
+        if batch and folder_rows > 1:
+            size = min(batch, folder_rows)
+            expected = (cross + within) * size * (size - 1) / (folder_rows * (folder_rows - 1))
             message += f"; in random batches of {batch}: about {expected:.2f} conflicts per batch"
-        return [self.found(rows, message, fix=self._flag_fix(within, cross) if table.layout == "flag" else None)]
+        fix = self._flag_fix(within, cross, not across.is_empty()) if table.layout == "flag" else None
+        return [self.found(rows, message, fix=fix)]
 
-    def _flag_fix(self, within: int, cross: int) -> str:
+    def _flag_fix(self, within: int, cross: int, across: bool) -> str:
         """FlagEmbedding has no sampler: merging fixes a query's own rows, only fewer in-batch negatives the rest."""
         shared = f"for texts shared across queries, {self.flag_shared}"
-        fixes = [self.flag_merge] * bool(within) + [shared] * bool(cross)
+        files = "for rows of different files, --same_dataset_within_batch draws each batch from one file"
+        fixes = [self.flag_merge] * bool(within) + [shared] * bool(cross) + [files] * across
         return f"FlagEmbedding has no sampler that keeps these rows apart: {'; '.join(fixes)}."
 
     def _in_blocks(self, table, owned: pl.DataFrame, forbidden: pl.DataFrame, anchors: pl.DataFrame,
@@ -106,6 +108,50 @@ class CrossRowFalseNegative(Rule):
                                "`prep run DATA --batch-size B --leftover reject` to set aside rows that fit no block.")]
 
 
+def _folder_conflicts(tables: tuple, context) -> tuple[pl.DataFrame, ...]:
+    """Over the rows of `tables` (one table, or the files of a folder whose rows share batches), numbered as
+    `folder_texts` numbers them: `owned` (each text and its row's query `own`), `forbidden` (see `_forbidden`),
+    `anchors` (ROW, file, query), `cases` (each text's conflicts with the rows of `rows_file`, where it has any) and
+    `hit` (the queries a text of another query's row conflicts with)."""
+    def texts_of(table) -> pl.DataFrame:
+        # `id` is what the encoder sees as one text: with an uncased tokenizer, texts that differ only in case.
+        keyed, key = table.keyed(context.folds_case, context.strips_accents)
+        return keyed.filter(pl.col("id").is_not_null()).select(ROW, "line", "role", "id", key=key)
+
+    texts = folder_texts(tables, texts_of)
+    related = _related_queries(tables, context, texts)
+    texts = texts.select(ROW, "line", "role", "file", id="key")
+    anchors = texts.filter(pl.col("role") == "anchor").select(ROW, "file", query="id")
+    forbidden = _forbidden(texts, anchors, related)
+    sized = forbidden.join(anchors.group_by("query", "file").agg(size=pl.len()), on="query")
+    # Each text conflicts with every row of every query that forbids it, but its own row's query: counted per file
+    # of those rows, so that a file's finding counts the cases with rows of other files apart.
+    weights = sized.group_by("forbidden", rows_file="file").agg(weight=pl.col("size").sum())
+    own = sized.select(own="query", id="forbidden", rows_file="file", own_size="size")
+    owned = texts.join(anchors.select(ROW, own="query"), on=ROW)
+    cases = (owned.join(weights, left_on="id", right_on="forbidden")
+             .join(own, on=["own", "id", "rows_file"], how="left")
+             .select("line", "file", "rows_file", conflicts=pl.col("weight") - pl.col("own_size").fill_null(0))
+             .filter(pl.col("conflicts") > 0))
+    owners = owned.group_by("id").agg(owners=pl.col("own").n_unique(), owner=pl.col("own").first())
+    hit = forbidden.join(owners, left_on="forbidden", right_on="id").filter(
+        (pl.col("owners") > 1) | (pl.col("owner") != pl.col("query")))["query"]
+    return owned, forbidden, anchors, cases, hit
+
+
+def _consequence(layout: str) -> str:
+    """When rows of different files share a batch, in the words of the trainer that reads this layout."""
+    if layout == "flag":
+        return "FlagEmbedding puts them in one batch unless --same_dataset_within_batch"
+    return 'the folder loaded as one dataset (load_dataset("json", data_dir=FOLDER)) puts them in one batch'
+
+
+def _listed(names: list[str]) -> str:
+    """The first three names, and how many more: a folder may hold hundreds of files."""
+    shown = ", ".join(names[:3])
+    return shown + (f" and {len(names) - 3:,} more files" if len(names) > 3 else "")
+
+
 def _blocks(table) -> pl.DataFrame | None:
     """(ROW, block) for the blocks `prep run --batch-size` wrote, in row order; None when they do not add up to the
     table's rows."""
@@ -113,8 +159,9 @@ def _blocks(table) -> pl.DataFrame | None:
     if sum(sizes) != table.rows:
         return None
     ends = pl.Series(sizes, dtype=pl.Int64).cum_sum()
-    return pl.DataFrame({ROW: table.frame[ROW], "block": ends.search_sorted(pl.int_range(table.rows, eager=True),
-                                                                           side="right")})
+    # ROW as `folder_texts` numbers the rows of one table
+    return pl.DataFrame({ROW: table.frame[ROW].cast(pl.Int64),
+                         "block": ends.search_sorted(pl.int_range(table.rows, eager=True), side="right")})
 
 
 def _forbidden(texts: pl.DataFrame, anchors: pl.DataFrame, related: pl.DataFrame) -> pl.DataFrame:
@@ -128,17 +175,17 @@ def _forbidden(texts: pl.DataFrame, anchors: pl.DataFrame, related: pl.DataFrame
     ]).unique()
 
 
-def _related_queries(table, context, texts: pl.DataFrame) -> pl.DataFrame:
+def _related_queries(tables: tuple, context, texts: pl.DataFrame) -> pl.DataFrame:
     """(query, related) in `key`s of `texts`: each query with itself and, with --deep, with its near-duplicate
-    queries (linked by their ids)."""
+    queries (linked by their ids, within each file)."""
     queries = texts.filter(pl.col("role") == "anchor").select("id", "key").unique()
     if not context.options.deep:
         return queries.select(query="key", related="key").unique()
     from pipeline.lint.deep import query_links
     from pipeline.stages.conflicts import related
 
-    ids, links = query_links(table, context)
-    pairs = related(ids, links).rename({"id": "query", "related_id": "related"})
+    pairs = pl.concat([related(*query_links(table, context)) for table in tables if table.rows])
+    pairs = pairs.rename({"id": "query", "related_id": "related"})
     return (pairs.join(queries.rename({"key": "query_key"}), left_on="query", right_on="id")
             .join(queries.rename({"key": "related_key"}), left_on="related", right_on="id")
             .select(query="query_key", related="related_key").unique())
