@@ -20,8 +20,10 @@ log = logging.getLogger(__name__)
 
 def default_cache_dir() -> Path:
     # An empty PREP_CACHE_DIR (set but blank) is unset: it would put the cache in the current folder. A "~" in it is
-    # the home folder, as in the config file's cache_dir (a quoted one reaches us unexpanded).
-    return Path(os.environ.get("PREP_CACHE_DIR") or Path.home() / ".cache" / "prep" / "embeddings").expanduser()
+    # the home folder, as in the config file's cache_dir (a quoted one reaches us unexpanded). A relative one is made
+    # absolute here, in the driver: Ray's workers, which write the cache parts, run in another working directory.
+    root = os.environ.get("PREP_CACHE_DIR") or Path.home() / ".cache" / "prep" / "embeddings"
+    return Path(root).expanduser().resolve()
 
 
 def check_cache_dir(cache_dir: str | Path | None, named: str) -> None:

@@ -133,6 +133,33 @@ def test_cached_and_new_texts_come_back_in_the_order_asked(tiny_model, tmp_path,
                                atol=1e-5)
 
 
+def test_a_relative_prep_cache_dir_reaches_the_workers_absolute(tiny_model, tmp_path, monkeypatch):
+    """`PREP_CACHE_DIR=cache prep run --engine ray`: Ray's encoding actors, which save the cache parts that the
+    driver's jobs name, run in another working directory, where "cache" is another folder."""
+    import polars as pl
+
+    from pipeline.config import EncoderConfig
+    from pipeline.stages.encode import Encoder
+
+    (tmp_path / "here").mkdir()
+    (tmp_path / "worker").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    monkeypatch.setenv("PREP_CACHE_DIR", "cache")
+    encoder = Encoder(EncoderConfig(model=str(tiny_model))).setup()
+    folders = []
+
+    def on_a_worker(jobs):
+        folders.extend(job.cache.folder for job in jobs)
+        os.chdir(tmp_path / "worker")  # as a Ray actor is
+        return encoder.encode_here(jobs)
+
+    texts = pl.DataFrame({"id": pl.Series([1, 2], dtype=pl.UInt64), "text": ["one text", "another"]})
+    encoder.embed_all([(texts, None)], on_a_worker)
+    assert folders and all(folder.is_relative_to(tmp_path / "here" / "cache") for folder in folders)
+    assert list((tmp_path / "here" / "cache").rglob("part-*.parquet"))
+    assert not (tmp_path / "worker" / "cache").exists()
+
+
 def test_a_text_both_query_and_document_is_counted_once(tiny_model, tmp_path):
     import polars as pl
 
