@@ -39,8 +39,8 @@ def convert(
     fmt: FormatOpt = None,
     split: SplitOpt = "train",
     columns: ColumnsOpt = None,
-    negatives: Annotated[int | None, typer.Option(help="K for n-tuple and flag (default 3); the other layouts "
-                                                       "keep every negative.")] = None,
+    negatives: Annotated[int | None, typer.Option(help="K for n-tuple and flag (default 3, at most 1024); the "
+                                                       "other layouts keep every negative.")] = None,
     config: Annotated[Path | None, path_option("--config", "TOML file with a \\[layout] table (and "
                                                            "mining.negatives, mining.seed); flags override it.",
                                                "a TOML file")] = None,

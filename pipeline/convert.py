@@ -7,6 +7,7 @@ import polars as pl
 
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
+from pipeline.config_checks import MAX_NEGATIVES
 from pipeline.config_file import path_sources
 from pipeline.config_toml import read_config_file
 from pipeline.errors import ConfigError
@@ -76,6 +77,15 @@ def check_convert_config(path: Path | None) -> dict:
     return loaded
 
 
+def check_k(config: RunConfig, named: str) -> None:
+    """K at most MAX_NEGATIVES, as prep run mines: rows of K + 2 columns are built for every query, even those that
+    the fill drops (K = 3,000 took 5 s on two rows, 100,000 did not end). Checked before the input is read."""
+    if config.mining.negatives > MAX_NEGATIVES:
+        raise ConfigError(f"{named}: at most {MAX_NEGATIVES} negatives per row, got {config.mining.negatives}; an "
+                          f"input with more negatives per query than {MAX_NEGATIVES} keeps every one with --to flag "
+                          "--all-negatives or --to buckets")
+
+
 def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, str] | None = None) -> dict:
     """Lay out the input's own negatives; `sources` as for `run_pipeline`."""
     from pipeline.readers import read_dataset
@@ -83,6 +93,8 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
 
     if config.layout.fill == "mine":
         raise ConfigError("prep convert does not mine: use --fill drop, repeat or pad, or prep run to mine")
+    named = sources or path_sources(None, {})
+    check_k(config, named["--negatives"])
     check_out(out)
     start = time.perf_counter()
     canon = read_dataset(inputs.data, inputs.fmt, inputs.split, inputs.columns)
@@ -92,7 +104,6 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
     selection = Selection.of(canon, positives, negatives, config.mining.negatives)
     scores_note = convert_scores_note(config.layout, selection)  # the input's scores, before a teacher's
     if config.layout.teacher:
-        named = sources or path_sources(None, {})
         selection = teacher_scores(selection, config.layout.teacher, named["--teacher"])
     elif config.layout.scores:
         check_given_scores(canon, selection)

@@ -198,8 +198,8 @@ def test_readme_names_the_keys_that_have_no_flag():
     assert set(re.findall(r"`(\w+\.\w+)`", sentence)) == file_only
 
 
-def test_a_huge_negatives_is_refused_before_the_read_by_run_and_taken_by_convert(tmp_path):
-    """Mining cannot give more than MAX_NEGATIVES (its search depth); convert keeps any K the input holds."""
+def test_a_huge_negatives_is_refused_before_the_read_by_run(tmp_path):
+    """Mining cannot give more than MAX_NEGATIVES (its search depth); convert refuses more too (test_convert)."""
     from pipeline.run import RunInputs, run_pipeline
 
     config = load_run_config(None, {"--negatives": 10**9})

@@ -485,6 +485,22 @@ def test_cli_convert_and_its_errors(flag_data, prep, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+def test_cli_convert_refuses_a_k_beyond_what_prep_run_mines_before_reading(flag_data, prep, tmp_path):
+    """K = 100,000 built rows of 100,002 columns for every query and did not end; the bound is prep run's."""
+    huge = prep("convert", flag_data, "--to", "n-tuple", "--negatives", "100000", "--out", tmp_path / "x")
+    assert huge.returncode == 2, huge.stderr
+    assert " ".join(huge.stderr.split()) == ("error: --negatives: at most 1024 negatives per row, got 100000; an "
+                                             "input with more negatives per query than 1024 keeps every one with "
+                                             "--to flag --all-negatives or --to buckets")
+    config = tmp_path / "prep.toml"  # named by what set K, before the input is read
+    config.write_text("[layout]\nlayout = 'flag'\ngroup_size = 1026\n")
+    filed = prep("convert", tmp_path / "missing.jsonl", "--to", "flag", "--config", config, "--out", tmp_path / "x")
+    assert filed.returncode == 2, filed.stderr
+    assert " ".join(filed.stderr.split()).startswith(f"error: {config}: [layout] group_size: at most 1024 negatives "
+                                                     "per row, got 1025")
+    assert not (tmp_path / "x").exists()
+
+
 def test_cli_convert_refuses_negatives_from_the_file_for_a_layout_that_keeps_every_negative(flag_data, prep, tmp_path):
     """As --negatives is refused there: the file's K was otherwise dropped without a word. A file's fill 'mine' is named
     as the file's too."""
