@@ -27,8 +27,8 @@ def lint(
     layout: Annotated[str | None, typer.Option(help="n-tuple, triplet, labeled-pair, labeled-list, flag, buckets, "
                                                     "st or beir (default: detected from the columns); one that "
                                                     "--format reads (st: n-tuple, triplet, buckets or st).")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Training batch size: in-batch conflict and corpus-size "
-                                                        "checks.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Training batch size (2 to 1,048,576): in-batch "
+                                                        "conflict and corpus-size checks.")] = None,
     group_size: Annotated[int | None, typer.Option(help="FlagEmbedding train_group_size (1 positive + negatives; "
                                                         "default: the one a prep output's manifest.json gives, "
                                                         "else 8).")] = None,

@@ -88,13 +88,15 @@ def run(
                                                      "with native bf16, fp16 on a GPU), bf16, fp16 or int8; "
                                                      "benchmarks/RESULTS.md measures speed and overlap.")] = None,
     tokenizer_workers: Annotated[int | None, typer.Option(help="Processes that tokenise ahead of the model "
-                                                               "(default: 0 on the CPU, up to 8 on a GPU).")] = None,
+                                                               "(default: 0 on the CPU, up to 8 on a GPU; at most "
+                                                               "256).")] = None,
     engine: Annotated[str | None, typer.Option(help="local (default) or ray: encode and mine on a Ray cluster "
                                                     "(pip install 'prep\\[ray]').")] = None,
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join, e.g. auto or ray://head:10001 "
                                                          "(default: RAY_ADDRESS, else a new local Ray).")] = None,
     workers: Annotated[int | None, typer.Option(help="ray: encoding actors, one model each (default: one per "
-                                                     "GPU of the cluster, else one per cpus_per_worker CPUs).")] = None,
+                                                     "GPU of the cluster, else one per cpus_per_worker CPUs; "
+                                                     "at most 256).")] = None,
 ) -> None:
     """Mine hard negatives and write shards that SentenceTransformerTrainer trains on directly."""
     from pipeline.config_file import load_run_config, path_sources

@@ -16,8 +16,11 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from pipeline.config_checks import (
+    ENCODE_CHUNK,
     MAX_POSITIVE_NEIGHBORS,
+    MAX_WORKERS,
     OFF_WITH_FALSE,
+    check_at_most,
     check_choice,
     check_device,
     check_not_empty,
@@ -56,8 +59,11 @@ class EncoderConfig:
         check_not_empty(self, "model")
         check_not_empty(self, "cache_dir")
         check_positive(self, "batch_size")
+        check_at_most(self, "batch_size", ENCODE_CHUNK, f"texts are encoded in chunks of {ENCODE_CHUNK:,}, "
+                      "which a batch does not cross")
         if self.tokenizer_workers is not None and self.tokenizer_workers < 0:
             raise ConfigError(f"tokenizer_workers must be 0 or more, got {self.tokenizer_workers}")
+        check_at_most(self, "tokenizer_workers", MAX_WORKERS, "each is a forked process")
         if self.max_seq_length is not None:
             check_positive(self, "max_seq_length")
         check_choice(self, "backend", BACKENDS)

@@ -11,6 +11,12 @@ MAX_NEGATIVES = 1024
 # searched at once (positives x (N + 1) cells; N = 10^10 asked numpy for 224 GiB after the encoding), and N in the
 # thousands would call whole topics positives.
 MAX_POSITIVE_NEIGHBORS = 1024
+# encoder.batch_size at most: texts are encoded in chunks of this many (one encode call and one cache part each),
+# which a batch never crosses, so a larger batch would silently be this one.
+ENCODE_CHUNK = 4096
+# tokenizer_workers and engine.workers at most: each is a forked tokenising process or a Ray actor holding a model;
+# a mistyped 10**6 forked (or asked the cluster for) a million of them before any text was encoded.
+MAX_WORKERS = 256
 INT64_MAX = 2**63 - 1  # Polars and numpy hold the integer settings as int64: a larger one overflows in a stage
 _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "None": (type(None),)}
 # As a config file says them: None is a key left out (or, where the key allows it, false), never written.
@@ -41,6 +47,13 @@ def check_positive(config: object, name: str) -> None:
     value = getattr(config, name)
     if not isinstance(value, int) or value < 1:
         raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+
+
+def check_at_most(config: object, name: str, bound: int, why: str) -> None:
+    """An integer setting (None: left out) no larger than `bound`, refused with the reason in `why`."""
+    value = getattr(config, name)
+    if value is not None and value > bound:
+        raise ConfigError(f"{name} must be at most {bound:,} ({why}), got {value}")
 
 
 def check_not_empty(config: object, name: str) -> None:

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from pipeline.config_checks import check_choice, check_positive, check_types
+from pipeline.config_checks import MAX_WORKERS, check_at_most, check_choice, check_positive, check_types
 from pipeline.errors import ConfigError
 
 
@@ -25,6 +25,7 @@ class EngineConfig:
         check_positive(self, "index_shards")
         if self.workers is not None:
             check_positive(self, "workers")
+        check_at_most(self, "workers", MAX_WORKERS, "each is a Ray actor that loads the model")
         if self.gpus_per_worker is not None and not 0 <= self.gpus_per_worker < float("inf"):  # nan too
             raise ConfigError(f"engine.gpus_per_worker must be 0 or more, not {self.gpus_per_worker}")
         ray_only = (self.address, self.workers, self.gpus_per_worker, None if self.index_shards == 1 else 1,

@@ -99,6 +99,31 @@ def test_an_error_in_a_flag_names_the_flag_not_the_file(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("toml", "flags", "message"), [
+    ("[encoder]\nbatch_size = 4097\n", {}, "prep.toml: [encoder] batch_size must be at most 4,096 (texts are "
+                                            "encoded in chunks of 4,096, which a batch does not cross), got 4097"),
+    ("[encoder]\ntokenizer_workers = 1000000\n", {}, "prep.toml: [encoder] tokenizer_workers must be at most 256 "
+                                                     "(each is a forked process), got 1000000"),
+    ("", {"--tokenizer-workers": 257}, "--tokenizer-workers 257: tokenizer_workers must be at most 256"),
+    ("[engine]\nname = 'ray'\nworkers = 1000000\n", {}, "prep.toml: [engine] workers must be at most 256 (each is "
+                                                         "a Ray actor that loads the model), got 1000000"),
+    ("", {"--engine": "ray", "--workers": 257}, "--workers 257: workers must be at most 256"),
+])
+def test_integer_settings_that_would_fork_or_do_nothing_past_a_bound_are_refused(tmp_path: Path, toml: str,
+                                                                                  flags: dict, message: str):
+    """Bounded only at int64 before: a mistyped tokenizer_workers forked that many processes, workers asked Ray for
+    that many actors (each loading the model), and a batch_size past the encode chunk was silently the chunk."""
+    path = tmp_path / "prep.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as error:
+        load_run_config(path, flags)
+    assert str(error.value).replace(f"{tmp_path}/", "").startswith(message)
+    at_bound = {"encoder": {"batch_size": 4096, "tokenizer_workers": 256}, "engine": {"name": "ray", "workers": 256}}
+    path.write_text("".join(f"[{table}]\n" + "".join(f"{key} = {value!r}\n" for key, value in keys.items())
+                            for table, keys in at_bound.items()))
+    assert load_run_config(path, {}).engine.workers == 256
+
+
+@pytest.mark.parametrize(("toml", "flags", "message"), [
     ("[layout]\nscores = true\nteacher = 'x'\n", {"--scores": False},
      "[layout] a teacher gives scores: add --scores (the command line gives --no-scores)"),
     ("[mining]\nrange_max = 10\n", {"--negatives": 20},

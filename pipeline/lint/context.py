@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from pipeline.lint.table import LintTable
 
 GROUP_SIZE = 8  # FlagEmbedding's train_group_size default: 1 positive + 7 negatives
+# --batch-size at most: a per-device training batch of more rows than this is a typo (no accelerator holds its
+# activations), and the checks would describe batches that no trainer runs.
+MAX_BATCH_SIZE = 1_048_576
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class LintOptions:
             raise ConfigError(f"--loss must be one of {', '.join(sorted(LOSSES))}; got '{self.loss}'")
         if self.batch_size is not None and self.batch_size < 2:
             raise ConfigError(f"--batch-size must be at least 2: a batch of 1 row has no in-batch negatives; got "
+                              f"{self.batch_size}")
+        if self.batch_size is not None and self.batch_size > MAX_BATCH_SIZE:
+            raise ConfigError(f"--batch-size is the trainer's per-device batch size, at most {MAX_BATCH_SIZE:,}; got "
                               f"{self.batch_size}")
         if self.group_size is not None and self.group_size < 1:  # 1: in-batch negatives only, as FlagEmbedding runs
             raise ConfigError(f"--group-size must be at least 1 (1 positive + negatives), got {self.group_size}")

@@ -12,6 +12,7 @@ import polars as pl
 from rich.progress import Progress
 
 from pipeline.config import EncoderConfig
+from pipeline.config_checks import ENCODE_CHUNK
 from pipeline.memory import fix_mmap_threshold
 from pipeline.normalize import content_ids
 from pipeline.stages.embedding_cache import EmbeddingCache, default_cache_dir, fingerprint_model
@@ -21,7 +22,7 @@ from pipeline.stages.load_model import load_model, set_max_seq_length
 from pipeline.stages.token_batches import DOCUMENT_PROMPTS, QUERY_PROMPTS, applied_prompt, fed_embeddings, role_prompt
 from pipeline.stages.vector_file import VectorFile
 
-CHUNK = 4096  # texts per encode call and per cache part: an interrupted run keeps what it finished
+CHUNK = ENCODE_CHUNK  # texts per encode call and per cache part: an interrupted run keeps what it finished
 
 
 @dataclass

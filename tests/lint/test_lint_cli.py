@@ -119,6 +119,16 @@ def test_batch_of_one_is_refused_by_lint_and_layouts() -> None:
             make()
 
 
+def test_a_batch_size_no_trainer_runs_is_refused(prep, tmp_path) -> None:
+    """Bounded only by int64 before, where a typo's batches were described as if a trainer could run them."""
+    (tmp_path / "train.jsonl").write_text('{"anchor": "a", "positive": "b"}\n')
+    refused = prep("lint", tmp_path / "train.jsonl", "--batch-size", "1048577")
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.splitlines() == ["error: --batch-size is the trainer's per-device batch size, at most "
+                                           "1,048,576; got 1048577"]
+    assert LintOptions(batch_size=1_048_576).batch_size == 1_048_576
+
+
 @pytest.mark.parametrize(("options", "message"), [
     ({"eval_split": "test"}, "--eval-split test is the split of the --eval data: give --eval too"),
     ({"cache_dir": "cache"}, "--cache-dir cache is the embedding cache of --deep, which alone encodes: add --deep"),
