@@ -7,17 +7,19 @@ with (seed, epoch): rows inside a block never meet rows of another block, so in-
 negative that prep could see. Data without blocks (an output prep wrote without --batch-size, which holds a query's
 rows next to each other, or any other dataset, in a DatasetDict beside prep's) has its rows shuffled into batches as
 ST's default sampler does, with a warning; prep outputs joined into one dataset are refused (train them as a
-DatasetDict, whose multi-dataset sampler keeps each one's batches apart). Limits of
-the Trainer's wiring: the eval loader uses the same sampler, so an eval_dataset prep wrote needs
-per_device_eval_batch_size=B too; dataloader_drop_last=True (ST sets it on several processes) drops every shorter
-block, the same rows each epoch (the manifest's rows_in_shorter_blocks); blocks are conflict-free within a process,
-not across, so the losses' gather_across_devices stays off; under accelerate a run resumed mid-epoch gets no epoch
-(its skipping wrapper does not pass it on) and finishes that epoch in the first epoch's order;
+DatasetDict, whose multi-dataset sampler keeps each one's batches apart). The Trainer's eval and test loaders use the
+same sampler: there an eval_dataset prep wrote in blocks of B is read in its blocks, cut to pieces of
+per_device_eval_batch_size where that is smaller (a piece of a conflict-free block is conflict-free), so any eval
+batch size works. Limits of the Trainer's wiring: dataloader_drop_last=True (ST sets it on several processes) drops
+every shorter block, the same rows each epoch (the manifest's rows_in_shorter_blocks); blocks are conflict-free
+within a process, not across, so the losses' gather_across_devices stays off; under accelerate a run resumed
+mid-epoch gets no epoch (its skipping wrapper does not pass it on) and finishes that epoch in the first epoch's order;
 blocks are row positions, so a split, select or filter of the output is refused, and so is a shuffle, a sort or a
 map that edits the texts (prep writes a digest of the anchors and positives in row order): train on the output as
 written, with ST's `prompts` argument for prompts.
 """
 
+import inspect
 import json
 import warnings
 
@@ -34,11 +36,13 @@ class BlockBatchSampler(DefaultBatchSampler):
                          valid_label_columns=valid_label_columns, generator=generator, seed=seed)
         written = _written(dataset)
         laid_out = written.get("prep_batch_size")
-        if laid_out not in (None, batch_size):
+        # Training needs the blocks whole: a step of B' rows is not the block prep packed. Evaluation does not (the
+        # Trainer's default eval batch size, 8, failed only at the first evaluation, after training steps).
+        evaluating = laid_out not in (None, batch_size) and _built_for_evaluation()
+        if laid_out not in (None, batch_size) and not evaluating:
             raise ValueError(f"the dataset was laid out in conflict-free blocks of {laid_out} rows (prep run or "
                              f"convert --batch-size {laid_out}), but the batch size is {batch_size}: use the same "
-                             "number for both (per_device_train_batch_size, and per_device_eval_batch_size for an "
-                             "eval_dataset prep wrote)")
+                             "number for both (per_device_train_batch_size)")
         size = len(dataset)
         # without blocks, B consecutive rows would be one query's rows (prep's output, and data grouped by query)
         self.rows_to_shuffle = size if laid_out is None else 0
@@ -49,17 +53,21 @@ class BlockBatchSampler(DefaultBatchSampler):
                           "shuffled into batches, where rows that repeat a query can meet (a prep output's "
                           "layout.batches_note counts them, if there are any). Lay it out with prep run --batch-size B "
                           "(n-tuple, triplet), or train with batch_sampler=BatchSamplers.NO_DUPLICATES", stacklevel=2)
-        self.sizes = written.get("prep_blocks") or [min(batch_size, size - start) for start in range(0, size,
-                                                                                                  batch_size)]
+        block = laid_out or batch_size
+        self.sizes = written.get("prep_blocks") or [min(block, size - start) for start in range(0, size, block)]
         if sum(self.sizes) != size:  # a split, select or filter keeps the description but not the rows
             raise ValueError(f"the dataset's description holds prep's blocks for {sum(self.sizes)} rows, but it has "
                              f"{size}: a split, select, filter or concatenation of prep's output breaks its blocks; "
                              "split the data before prep run and lay out each part, and train several outputs as a "
                              "DatasetDict")
         _refuse_reorder(dataset, written)
+        if evaluating:  # eval batches of the blocks, cut where the eval batch size is smaller
+            self.batch_size = min(batch_size, laid_out)
+            self.sizes = [min(self.batch_size, rows - start) for rows in self.sizes
+                          for start in range(0, rows, self.batch_size)]
         if laid_out and size and not self._blocks():  # the Trainer would only say that max_steps must be set
             raise ValueError(f"dataloader_drop_last=True leaves no batch: all {len(self.sizes)} blocks of the "
-                             f"{size} rows are shorter than the batch size {batch_size}; train without "
+                             f"{size} rows are shorter than the batch size {self.batch_size}; train without "
                              "dataloader_drop_last (ST sets it on several processes), or lay the rows out with a "
                              "smaller --batch-size")
 
@@ -76,6 +84,20 @@ class BlockBatchSampler(DefaultBatchSampler):
 
     def __len__(self) -> int:
         return len(self._blocks())
+
+
+def _built_for_evaluation() -> bool:
+    """Whether a Trainer's get_eval_dataloader or get_test_dataloader builds this sampler: ST's trainer gives the
+    sampler a dataset and a batch size only, alike for training and evaluation."""
+    from transformers import Trainer
+
+    frame = inspect.currentframe()
+    while frame is not None:
+        if frame.f_code.co_name in ("get_eval_dataloader", "get_test_dataloader") and isinstance(
+                frame.f_locals.get("self"), Trainer):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _refuse_reorder(dataset, written: dict) -> None:

@@ -49,20 +49,29 @@ def test_a_split_of_a_prep_output_is_refused_not_read_out_of_range():
         BlockBatchSampler(train, batch_size=4, drop_last=False)
 
 
-def test_an_eval_dataset_prep_wrote_asks_for_its_batch_size_by_name(tiny_model, tmp_path):
+def test_an_eval_dataset_prep_wrote_takes_any_eval_batch_size_in_pieces_of_its_blocks(tiny_model, tmp_path):
+    """The eval loader builds the same sampler: an eval_dataset laid out in blocks of 4 with the Trainer's default
+    per_device_eval_batch_size (8) failed at the first evaluation, after the training steps were spent. Evaluation
+    reads the blocks, cut where the eval batch size is smaller; training still needs the blocks' size."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
     from training import trainer_for
 
-    pairs = dataset(4, 2).add_column("positive", ["capital city"] * 4)
+    train = dataset(4, 2).add_column("positive", [f"city {i}" for i in range(4)])
+    held_out = dataset(10, 4).add_column("positive", [f"town {i}" for i in range(10)])
+    held_out.info.description = json.dumps({"prep_batch_size": 4, "prep_blocks": [4, 4, 2]})
     model = SentenceTransformer(str(tiny_model), device="cpu")
     loss = MultipleNegativesRankingLoss(model)
-    trainer = trainer_for(model, pairs, tmp_path, loss, steps=1, batch_size=2, batch_sampler=BlockBatchSampler)
-    with pytest.raises(ValueError, match="per_device_eval_batch_size"):  # its default, 8, is not 2
-        trainer.evaluate(eval_dataset=pairs)
-    trainer = trainer_for(model, pairs, tmp_path, loss, steps=1, batch_size=2, batch_sampler=BlockBatchSampler,
-                          per_device_eval_batch_size=2)
-    assert "eval_loss" in trainer.evaluate(eval_dataset=pairs)
+    trainer = trainer_for(model, train, tmp_path, loss, steps=2, batch_size=2, eval_dataset=held_out,
+                          batch_sampler=BlockBatchSampler, eval_strategy="steps", eval_steps=1)  # eval batch: 8
+    trainer.train()
+    assert [entry["step"] for entry in trainer.state.log_history if "eval_loss" in entry] == [1, 2]
+    assert sorted(map(tuple, trainer.get_eval_dataloader().batch_sampler)) == [(0, 1, 2, 3), (4, 5, 6, 7), (8, 9)]
+    trainer.args.per_device_eval_batch_size = 3  # pieces of each block: conflict-free still
+    assert sorted(map(tuple, trainer.get_eval_dataloader().batch_sampler)) == [(0, 1, 2), (3,), (4, 5, 6), (7,),
+                                                                               (8, 9)]
+    with pytest.raises(ValueError, match=r"blocks of 4 rows .* the batch size is 3: .*per_device_train_batch_size"):
+        BlockBatchSampler(held_out, batch_size=3, drop_last=False)  # as the train loader builds it
 
 
 @pytest.mark.parametrize("description", ["2024", "null", "[4]", '"a dataset of pairs"', "pairs of questions"])

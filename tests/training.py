@@ -4,14 +4,17 @@ import math
 from pathlib import Path
 
 
-def trainer_for(model, dataset, tmp_path: Path, loss, steps: int, batch_size: int, **extra: object):
-    """A SentenceTransformerTrainer for a few real CPU steps, quiet and saving nothing."""
+def trainer_for(model, dataset, tmp_path: Path, loss, steps: int, batch_size: int, eval_dataset=None,
+                **extra: object):
+    """A SentenceTransformerTrainer for a few real CPU steps, quiet and saving nothing; `extra` are training
+    arguments."""
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
 
     args = SentenceTransformerTrainingArguments(
         output_dir=str(tmp_path / "train"), max_steps=steps, per_device_train_batch_size=batch_size,
         learning_rate=1e-3, report_to="none", save_strategy="no", use_cpu=True, seed=0, disable_tqdm=True, **extra)
-    return SentenceTransformerTrainer(model=model, args=args, train_dataset=dataset, loss=loss)
+    return SentenceTransformerTrainer(model=model, args=args, train_dataset=dataset, eval_dataset=eval_dataset,
+                                      loss=loss)
 
 
 def train_steps(model, dataset, tmp_path: Path, loss, steps: int = 2, batch_size: int = 2, **extra: object) -> None:
