@@ -1,30 +1,79 @@
-"""Text files whose lines end in a lone CR (classic Mac OS; Excel's "CSV (Macintosh)"). Polars and `read_lines` split
-lines at LF only, so such a CSV or TSV reads as one header line and no row, and a `.txt` corpus as one text: the
-file is refused instead of its rows being lost."""
+"""Text files whose lines end in a lone CR (classic Mac OS; Excel's "CSV (Macintosh)"), all of them or some. Polars
+and `read_lines` split lines at LF only, so a line ended by a lone CR is read joined to the next: a CR-only CSV or TSV
+as one header line and no row, a `.txt` corpus as one text, a file that mixes them with rows glued together. The file
+is refused instead of its rows being lost."""
 
+import sys
 from pathlib import Path
+
+import numpy as np
 
 from pipeline.errors import InputError
 
-CHUNK = 1 << 20
+CHUNK = 1 << 22
+CR, QUOTE = ord("\r"), ord('"')
+CRLF = int.from_bytes(b"\r\n", sys.byteorder)  # the two bytes as one uint16, to count pairs in one vector pass
 
 
 def refuse_cr_line_endings(path: Path) -> None:
-    """An error for a file with a CR and no LF anywhere (CRLF files have LFs). In a CSV file the first CR must be
-    outside quotes: a CR inside a quoted field, in a file of one record and no line ending, is text."""
+    """An error for a file with a lone CR (one not followed by LF) that ends a line, naming the line where the file
+    has LFs as well. In a CSV file a CR inside a quoted field is text; a CR as the file's last byte ends its last
+    line as Polars reads it."""
     if not path.is_file():
         return
-    quotes = 0  # the quotes before the first CR: an odd count puts it inside a quoted field
-    first_cr_outside: bool | None = None
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            if b"\n" in chunk:
-                return
-            if first_cr_outside is None:
-                at = chunk.find(b"\r")
-                quotes += chunk.count(b'"', 0, None if at < 0 else at)
-                if at >= 0:
-                    first_cr_outside = path.suffix.lower() != ".csv" or quotes % 2 == 0
-    if first_cr_outside:
+    at = first_lone_cr(path, quoted=path.suffix.lower() == ".csv")
+    if at is None:
+        return
+    line = 1 + count_bytes(path, b"\n", at)
+    if line == 1 and count_bytes(path, b"\n") == 0:
         raise InputError(path, "uses CR line endings (classic Mac OS), which read as one line; save it with LF or CRLF "
                                "line endings")
+    raise InputError(path, "ends in a lone CR (classic Mac OS) where other lines end in LF, and is read joined to the "
+                           "next line; save the file with LF or CRLF line endings throughout", line=line)
+
+
+def first_lone_cr(path: Path, quoted: bool) -> int | None:
+    """The byte offset of the first CR that is followed by neither LF nor the end of the file (in a `quoted` file, the
+    first outside quotes), None where there is none. A chunk without CR (an LF file) costs one memchr; one with
+    CRs (a CRLF file) two vector counts; quotes are counted from the first chunk with a lone CR on."""
+    quotes: int | None = None  # the quotes before `start`
+    start = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            while chunk.endswith(b"\r") and (after := handle.read(1)):  # a CR's next byte, across the chunk's end
+                chunk += after
+            data = np.frombuffer(chunk, np.uint8)
+            lone = _lone_crs(data) if b"\r" in chunk else None
+            if lone is not None and quoted:
+                if quotes is None:
+                    quotes = count_bytes(path, b'"', start)
+                inside = (quotes + np.cumsum(data == QUOTE)[lone]) % 2 == 1  # an odd count before it opens a field
+                lone = lone[~inside]
+            if lone is not None and lone.size:
+                return start + int(lone[0])
+            if quotes is not None:
+                quotes += chunk.count(b'"')
+            start += len(chunk)
+    return None
+
+
+def _lone_crs(data: np.ndarray) -> np.ndarray | None:
+    """The positions of CRs followed by a byte other than LF (a CR as the last byte: at the end of the file), None
+    where every CR starts a CRLF."""
+    crs = np.count_nonzero(data == CR)
+    even, odd = data[: data.size - data.size % 2], data[1: data.size - (data.size - 1) % 2]
+    if crs == np.count_nonzero(even.view(np.uint16) == CRLF) + np.count_nonzero(odd.view(np.uint16) == CRLF):
+        return None
+    at = np.flatnonzero(data[:-1] == CR)
+    return at[data[at + 1] != ord("\n")]
+
+
+def count_bytes(path: Path, byte: bytes, end: int | None = None) -> int:
+    """How often `byte` occurs in the file's first `end` bytes (all of it for None): an error's line number, a
+    CSV's quotes before a chunk."""
+    count, left = 0, end
+    with path.open("rb") as handle:
+        while (left is None or left > 0) and (chunk := handle.read(CHUNK if left is None else min(CHUNK, left))):
+            count += chunk.count(byte)
+            left = None if left is None else left - len(chunk)
+    return count

@@ -1,5 +1,5 @@
-"""A text input whose lines end in a lone CR is refused (Polars reads it as one line, every row lost); CRLF files
-and a CR inside a quoted CSV field read as before."""
+"""A text input whose lines end in a lone CR, all or some, is refused (Polars reads such a line joined to the next,
+rows lost); CRLF files, a CR inside a quoted CSV field and a CR as the file's last byte read as before."""
 
 from pathlib import Path
 
@@ -7,10 +7,12 @@ import pytest
 from beir_files import write_beir_folder
 
 from pipeline.errors import InputError
-from pipeline.readers import read_dataset
+from pipeline.readers import line_endings, read_dataset
 from pipeline.readers.corpus import read_corpus_texts
 
 REFUSED = r"uses CR line endings \(classic Mac OS\), which read as one line; save it with LF or CRLF line endings"
+MIXED = (r"ends in a lone CR \(classic Mac OS\) where other lines end in LF, and is read joined to the next line; "
+         "save the file with LF or CRLF line endings throughout")
 
 
 @pytest.mark.parametrize("file, content", [("cr.csv", b"anchor,positive,negative\rq1,p1,n1\rq2,p2,n2\r"),
@@ -52,3 +54,52 @@ def test_one_record_with_a_quoted_cr_and_no_line_ending_is_text(tmp_path: Path) 
     path.write_bytes(b'"anchor\rx",positive')
     with pytest.raises(InputError, match="no anchor column"):  # its header read, not refused for its line endings
         read_dataset(path)
+
+
+@pytest.mark.parametrize("file, content", [
+    ("mixed.csv", b"anchor,positive,negative\nq1,p1,n1\nq2,p2,n2\rq3,p3,n3\nq4,p4,n4\n"),
+    ("mixed.csv", b'anchor,positive,negative\r\nq1,"p1\rstill p1",n1\r\nq2,p2,n2\rq3,p3,n3\r\n'),  # quoted CR: text
+    ("mixed.tsv", b"anchor\tpositive\tnegative\nq1\tp1\tn1\nq2\tp2\tn2\rq3\tp3\tn3\n"),
+])
+def test_a_table_mixing_lf_and_cr_line_endings_is_refused_at_the_line(tmp_path: Path, file: str,
+                                                                       content: bytes) -> None:
+    path = tmp_path / file
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=rf"^{path}, line 3: {MIXED}$"):
+        read_dataset(path)
+
+
+def test_a_txt_corpus_mixing_lf_and_cr_line_endings_is_refused_at_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.txt"
+    path.write_bytes(b"passage 1\npassage 2\rpassage 3\n")  # one column: read as 2 texts, one of them glued
+    with pytest.raises(InputError, match=rf"^{path}, line 2: {MIXED}$"):
+        read_corpus_texts(path)
+
+
+def test_qrels_mixing_lf_and_cr_line_endings_are_refused_at_the_line(tmp_path: Path) -> None:
+    folder = write_beir_folder(tmp_path / "beir", [{"_id": "d1", "text": "doc"}, {"_id": "d2", "text": "doc 2"}],
+                               [{"_id": "q1", "text": "query"}], {"train": [("q1", "d1", 1), ("q1", "d2", 0)]})
+    qrels = folder / "qrels" / "train.tsv"
+    lines = qrels.read_bytes().replace(b"\r\n", b"\n").splitlines()
+    qrels.write_bytes(lines[0] + b"\n" + lines[1] + b"\r" + lines[2] + b"\n")
+    with pytest.raises(InputError, match=rf"train\.tsv, line 2: {MIXED}"):
+        read_dataset(folder)
+
+
+def test_a_lone_cr_across_chunks_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "train.csv"
+    path.write_bytes(b'anchor,positive\r\nq1,"p\r\rp"\r\nq2,p2\r\rq3,p3\r\n')  # CRLFs, quoted CRs, then a lone one
+    for chunk in (1, 2, 3, 5, 1 << 22):
+        monkeypatch.setattr(line_endings, "CHUNK", chunk)
+        assert line_endings.first_lone_cr(path, quoted=True) == 33
+        with pytest.raises(InputError, match=rf"^{path}, line 3: {MIXED}$"):
+            read_dataset(path)
+
+
+@pytest.mark.parametrize("content", [b"anchor,positive\nq1,p1\nq2,p2\r", b"anchor,positive\r\nq1,p1\r\nq2,p2\r"])
+def test_a_cr_as_the_last_byte_ends_the_last_line(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "train.csv"
+    path.write_bytes(content)
+    canon = read_dataset(path)
+    assert sorted(canon.queries["text"]) == ["q1", "q2"]
+    assert "p2" in set(canon.corpus["text"])
