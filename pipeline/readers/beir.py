@@ -62,7 +62,7 @@ def _read_qrels(path: Path) -> pl.DataFrame:
     refuse_other_encodings(path)
     refuse_cr_line_endings(path)
     try:
-        frame = pl.read_csv(path, separator="\t", quote_char=None, infer_schema=False)
+        frame = pl.read_csv(path, glob=False, separator="\t", quote_char=None, infer_schema=False)
     except pl.exceptions.PolarsError as error:
         raise _ragged_line(path) or InputError(path, "cannot be read as a tab-separated qrels file: "
                                                      f"{str(error).splitlines()[0]}") from None

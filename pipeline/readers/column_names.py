@@ -24,8 +24,9 @@ def csv_header(path: Path) -> list[str]:
     (`anchor_duplicated_0`); [] where it cannot be read (its scan says why)."""
     tsv = path.suffix.lower() == ".tsv"  # TSV has no quoting
     try:
-        header = pl.read_csv(path, has_header=False, n_rows=1, infer_schema=False, separator="\t" if tsv else ",",
-                             quote_char=None if tsv else '"', truncate_ragged_lines=True)
+        header = pl.read_csv(path, glob=False, has_header=False, n_rows=1, infer_schema=False,
+                             separator="\t" if tsv else ",", quote_char=None if tsv else '"',
+                             truncate_ragged_lines=True)
     except (pl.exceptions.PolarsError, OSError):
         return []
     return [value or "" for value in header.row(0)] if header.height else []

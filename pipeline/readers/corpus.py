@@ -25,7 +25,7 @@ def read_corpus_texts(path: Path) -> pl.LazyFrame:
         if is_blank(path):
             return pl.LazyFrame(schema={"text": pl.String})
         try:  # lines as they are: a CSV reader would split a line at its separator, whatever it is
-            lines = pl.read_lines(path, name="text")
+            lines = pl.read_lines(path, name="text", glob=False)
         except pl.exceptions.ComputeError:
             raise first_bad_utf8(path) or InputError(path, "not valid UTF-8 text") from None
         return lines.lazy().with_columns(pl.col("text").str.strip_prefix("\ufeff"))  # a byte order mark

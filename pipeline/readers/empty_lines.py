@@ -27,7 +27,7 @@ def empty_lines(path: Path, candidates: pl.Series, rows: int) -> pl.Series:
     if not inner:
         return pl.Series(tail, dtype=pl.UInt32)
     if path.suffix.lower() == ".tsv":  # no quoting: a line is a row, line 1 the header
-        lines = pl.scan_lines(path, row_index_name="number").filter(
+        lines = pl.scan_lines(path, glob=False, row_index_name="number").filter(
             pl.col("number").is_in(inner) & (pl.col("line").str.strip_chars_end("\r") == ""))
         return pl.Series([*lines.collect()["number"], *tail], dtype=pl.UInt32)
     found, wanted = [], set(inner)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import polars as pl
 
@@ -58,20 +58,24 @@ def is_json_lines(path: Path) -> bool:
 
 
 @contextmanager
-def polars_source(path: Path, lines: int | None = None) -> Iterator[Path | bytes]:
-    """What Polars' JSON Lines reader is given: the file, or, after a UTF-8 byte order mark (which Polars refuses
+def polars_source(path: Path, lines: int | None = None) -> Iterator[BinaryIO | bytes]:
+    """What Polars' JSON Lines reader is given: the open file, or, after a UTF-8 byte order mark (which Polars refuses
     while pyarrow and `datasets` skip it), the first `lines` of its bytes or a copy of the whole without the mark,
-    on disk: the file may be larger than memory."""
+    on disk: the file may be larger than memory. Never its path: Polars reads a path as a glob pattern, and its JSON
+    Lines scan has no glob=False, so `data[1].jsonl` or `run[2]/train.jsonl` would match no file (a handle is read
+    from its file descriptor, as a path is)."""
     with path.open("rb") as handle:
         if handle.read(3) != codecs.BOM_UTF8:
-            yield path
+            handle.seek(0)
+            yield handle
         elif lines is not None:
             yield b"".join(islice(handle, lines))
         else:
             with tempfile.NamedTemporaryFile(suffix=".jsonl") as copy:
                 shutil.copyfileobj(handle, copy)
                 copy.flush()
-                yield Path(copy.name)
+                copy.seek(0)
+                yield copy
 
 
 def read_json_lines(path: Path, expected: dict[str, str], peeked: pl.Schema, known: bool) -> pl.DataFrame:

@@ -54,7 +54,7 @@ def _tsv_rows(path: Path, last: int | None = None) -> tuple[int, pl.LazyFrame]:
     with path.open("rb") as handle:
         header = handle.readline().count(b"\t") + 1
     line = pl.col("line")
-    rows = (pl.scan_lines(path, row_index_name="number").slice(1, last).filter(line.str.strip_chars() != "")
+    rows = (pl.scan_lines(path, glob=False, row_index_name="number").slice(1, last).filter(line.str.strip_chars() != "")
             .select("number", (line.str.count_matches("\t", literal=True) + 1).alias("fields")))
     return header, rows
 

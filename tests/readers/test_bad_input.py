@@ -271,6 +271,11 @@ def test_tsv_has_no_quoting_and_a_ragged_line_is_named(tmp_path: Path) -> None:
     path.write_text('anchor\tpositive\nq1\tp1\nq2\tp2\tstray\n')
     with pytest.raises(InputError, match=r"train\.tsv, row 2: 3 tab-separated fields, the header has 2"):
         read_dataset(path, "st")
+    folder = tmp_path / "run[1]"  # a path Polars would read as a glob pattern
+    folder.mkdir()
+    path = path.rename(folder / path.name)
+    with pytest.raises(InputError, match=r"train\.tsv, row 2: 3 tab-separated fields, the header has 2"):
+        read_dataset(path, "st")
 
 
 @pytest.mark.parametrize(("name", "text", "message"), [

@@ -49,3 +49,14 @@ def test_qrels_without_beirs_header_say_which_is_missing(tmp_path: Path, text: s
     (folder / "qrels" / "train.tsv").write_text(text)
     with pytest.raises(InputError, match=message):
         read_dataset(folder)
+
+
+def test_a_beir_folder_with_brackets_is_read_and_its_bad_qrels_line_named(tmp_path: Path) -> None:
+    """Polars reads a path as a glob pattern unless told not to: beir[1]/qrels/train.tsv matched no file."""
+    folder = write_beir_folder(tmp_path / "beir[1]", [{"_id": "d1", "text": "a"}, {"_id": "d2", "text": "b"}],
+                               [{"_id": "q1", "text": "query"}], {"train": [("q1", "d1", 1), ("q1", "d2", 0)]})
+    assert read_dataset(folder).negatives.height == 1
+    qrels = folder / "qrels" / "train.tsv"
+    qrels.write_text(qrels.read_text() + "q1\td2\n")
+    with pytest.raises(InputError, match=r"train\.tsv, line 4: 2 tab-separated fields, the header has 3$"):
+        read_dataset(folder)

@@ -14,9 +14,11 @@ TABLE = pa.Table.from_arrays([pa.array(["q1"]), pa.array(["q2"]), pa.array(["p"]
                              names=["anchor", "anchor", "positive"])
 
 
-@pytest.mark.parametrize("name", ["train.csv", "train.tsv", "train.parquet", "train.arrow"])
+@pytest.mark.parametrize("name", ["train.csv", "train.tsv", "train.parquet", "train.arrow", "run[1]/train.csv",
+                                  "run[1]/train.tsv"])
 def test_a_column_named_twice_is_an_error(tmp_path: Path, name: str) -> None:
-    path = tmp_path / name
+    path = tmp_path / name  # run[1]: Polars reads a path as a glob pattern unless told not to
+    path.parent.mkdir(exist_ok=True)
     if path.suffix in {".csv", ".tsv"}:
         separator = "," if path.suffix == ".csv" else "\t"
         path.write_text(separator.join(TABLE.column_names) + "\n" + separator.join(["q1", "q2", "p"]) + "\n")

@@ -127,3 +127,12 @@ def test_a_corpus_passage_that_pandas_reads_as_missing_is_an_empty_one(write_tab
     corpus.write_text("text\npassage one\nN/A\npassage three\n", encoding="utf-8")
     canon = read_dataset(write_table("train.jsonl", ROWS), corpus=corpus)
     assert {"passage one", "passage three"} <= set(canon.corpus["text"]) and "N/A" not in set(canon.corpus["text"])
+
+
+def test_a_txt_corpus_with_brackets_in_its_path_is_read(write_table, tmp_path: Path) -> None:
+    """Polars reads a path as a glob pattern unless told not to: corpus[1].txt matched no file and gave 0 texts."""
+    corpus = tmp_path / "run[1]" / "corpus[1].txt"
+    corpus.parent.mkdir()
+    corpus.write_text("extra 1\nextra 2\n", encoding="utf-8")
+    canon = read_dataset(write_table("train.jsonl", ROWS), corpus=corpus)
+    assert {"extra 1", "extra 2"} <= set(canon.corpus["text"])

@@ -16,6 +16,7 @@ from pipeline.run import RunInputs
 CASES = [
     ("train.csv", "anchor,positive\nq1,p1\n,\n\nq4,p4\n,\n\n\n"),
     ("train.tsv", "anchor\tpositive\nq1\tp1\n\t\n\nq4\tp4\n\t\n\n\n"),
+    ("run[1]/train.tsv", "anchor\tpositive\nq1\tp1\n\t\n\nq4\tp4\n\t\n\n\n"),  # a path Polars would glob
     ("train.csv", 'anchor,positive\n"q1\non two lines",p1\n,\n\n"q4\n\nwith a blank line",p4\n,\n\n'),
 ]
 
@@ -23,6 +24,7 @@ CASES = [
 @pytest.mark.parametrize("name, content", CASES)
 def test_a_row_of_separators_is_a_row_and_an_empty_line_is_not(tmp_path: Path, name: str, content: str) -> None:
     path = tmp_path / name
+    path.parent.mkdir(exist_ok=True)
     path.write_text(content)
     canon = read_dataset(path, "st")
     assert canon.rows["row"].to_list() == [1, 2, 4, 5]
