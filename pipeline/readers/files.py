@@ -13,12 +13,12 @@ import polars as pl
 from pipeline.errors import InputError, missing
 from pipeline.readers.csv_quotes import first_bad_quote, first_bad_utf8
 from pipeline.readers.empty_lines import empty_lines
+from pipeline.readers.json_arrays import json_array_schema, read_json_array
 from pipeline.readers.json_errors import KINDS, located
 from pipeline.readers.json_files import (
     file_suffix,
     is_json_lines,
     polars_source,
-    read_json_array,
     read_json_lines,
 )
 from pipeline.readers.line_numbers import line_numbers
@@ -73,7 +73,7 @@ def peek_columns(path: Path, split: str = "train") -> pl.Schema:
                     schema = pl.scan_ndjson(source, infer_schema_length=None).collect_schema()
             return schema
         if file_suffix(path) == ".json":
-            return pl.Schema({k: v for k, v in read_json_array(path, {}).schema.items()})
+            return json_array_schema(path)
         return scan_table(path, split).collect_schema()
     except pl.exceptions.PolarsError as error:
         raise located(path, {}, error, is_json_lines(path)) from None

@@ -1,9 +1,7 @@
 """JSON inputs: JSON Lines through pyarrow's reader with an explicit schema (unlike Polars' inference, it refuses a
-list where a string belongs, or the reverse, instead of turning it into text), and `.json` arrays checked record by
-record."""
+list where a string belongs, or the reverse, instead of turning it into text); `.json` arrays are json_arrays'."""
 
 import codecs
-import json
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -14,11 +12,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import polars as pl
 
-from pipeline.errors import InputError
-from pipeline.readers.json_errors import describe_record
-from pipeline.readers.json_fields import refuse_deep_late_fields, too_deep
-from pipeline.readers.json_keys import json_object
-from pipeline.readers.json_types import type_change
+from pipeline.readers.json_fields import refuse_deep_late_fields
 from pipeline.readers.null_lines import refuse_null_lines
 
 if TYPE_CHECKING:
@@ -129,27 +123,3 @@ def _read_table(path: Path, options: "pa_json.ParseOptions") -> "pa.Table":
     with path.open("rb") as handle:
         longest = max(map(len, handle))
     return pa_json.read_json(path, read_options=pa_json.ReadOptions(block_size=longest + 1), parse_options=options)
-
-
-def read_json_array(path: Path, expected: dict[str, str]) -> pl.DataFrame:
-    """A `.json` file holding one array of objects; it cannot stream, so it is checked record by record."""
-    text = ""
-    try:
-        # a byte order mark is skipped; a key given twice is named, not read as its last value
-        text = path.read_bytes().decode("utf-8-sig")
-        records = json.loads(text, object_pairs_hook=json_object)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(path, f"invalid JSON: {error}") from None
-    except RecursionError:  # nested deeper than Python's json goes: found from its tokens
-        row, field, message = too_deep(text, records=True)
-        raise InputError(path, message, row=row, field=field) from None
-    if not isinstance(records, list):
-        raise InputError(path, "expected a JSON array of objects or one object per line")
-    seen: dict[str, tuple[str, int]] = {}
-    for number, record in enumerate(records, start=1):
-        problem = describe_record(record, expected) or (None if expected else type_change(record, number, seen, "row"))
-        if problem:
-            field, message = problem
-            raise InputError(path, message, row=number, field=field)
-    names = [name for name in expected if any(name in record for record in records)] if expected else None
-    return pl.from_dicts(records, schema=names, infer_schema_length=None)

@@ -88,3 +88,4 @@ def test_mixed_ids_in_a_path_with_brackets(tmp_path: Path) -> None:
     path = tmp_path / "corpus[1].jsonl"
     path.write_text('{"_id": 1, "text": "a"}\n{"_id": "d2", "text": "b"}\n', encoding="utf-8")
     assert read_texts(path, keep=("_id",))["_id"].to_list() == ["1", "d2"]
+
