@@ -25,8 +25,8 @@ from pipeline.cli_app import (
     console,
     parse_columns,
     path_option,
-    write_out,
 )
+from pipeline.cli_output import write_out
 from pipeline.cli_summary import print_batches, print_layout, print_stages
 from pipeline.errors import ConfigError
 

@@ -9,12 +9,11 @@ from pipeline.cli_app import (
     ColumnsOpt,
     DataArg,
     FormatOpt,
-    check_not_input,
     console,
     parse_columns,
     path_option,
-    write_text,
 )
+from pipeline.cli_output import check_not_input, write_text
 from pipeline.errors import ConfigError
 
 

@@ -12,12 +12,11 @@ from pipeline.cli_app import (
     DataArg,
     FormatOpt,
     SplitOpt,
-    check_not_input,
     console,
     parse_columns,
     path_option,
-    write_text,
 )
+from pipeline.cli_output import check_not_input, write_text
 from pipeline.errors import ConfigError
 
 
@@ -63,7 +62,7 @@ def _split_read(data: Path, split: str) -> dict:
     from pipeline.lint.prep_output import train_data
     from pipeline.readers.beir import is_beir_folder
     from pipeline.readers.detect import folder_splits
-    from pipeline.readers.table_files import dataset_dict_splits, in_order, parquet_splits
+    from pipeline.readers.table_folders import dataset_dict_splits, in_order, parquet_splits
 
     if not data.is_dir():
         return {}

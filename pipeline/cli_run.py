@@ -27,8 +27,8 @@ from pipeline.cli_app import (
     console,
     parse_columns,
     path_option,
-    write_out,
 )
+from pipeline.cli_output import write_out
 from pipeline.cli_summary import render_run_summary
 
 

@@ -7,7 +7,8 @@ from urllib.parse import quote
 import pytest
 from plain_norm import norm
 
-from pipeline.cli_app import check_apart, parse_columns, write_out
+from pipeline.cli_app import parse_columns
+from pipeline.cli_output import check_apart, write_out
 from pipeline.errors import ConfigError
 
 REPO = Path(__file__).parents[1]

@@ -18,7 +18,7 @@ from pipeline.readers.detect import folder_format, folder_splits, refuse_split
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
 from pipeline.readers.json_files import LateColumns, file_suffix
 from pipeline.readers.json_folder import json_folder_files
-from pipeline.readers.table_files import (
+from pipeline.readers.table_folders import (
     dataset_dict_splits,
     is_datasets_folder,
     is_parquet_folder,

@@ -20,7 +20,7 @@ from pipeline.readers.json_folder import join_rows, json_folder_files
 from pipeline.readers.lists import read_lists
 from pipeline.readers.pairs import read_pairs
 from pipeline.readers.st import read_st
-from pipeline.readers.table_files import bucket_splits, is_datasets_folder, is_parquet_folder
+from pipeline.readers.table_folders import bucket_splits, is_datasets_folder, is_parquet_folder
 
 FORMATS = ("st", "flag", "beir", "pairs", "lists")
 

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from pipeline.readers.arrow_views import file_schema
-from pipeline.readers.table_files import is_datasets_folder, parquet_shards, parquet_splits
+from pipeline.readers.table_folders import is_datasets_folder, parquet_shards, parquet_splits
 
 # A class name that means a match: where it is label 0 (RTE's and QNLI's entailment), read as a score (above 0 a
 # positive) every match would be a negative.

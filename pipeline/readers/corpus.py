@@ -8,7 +8,8 @@ from pipeline.errors import InputError, missing
 from pipeline.readers.csv_quotes import first_bad_utf8
 from pipeline.readers.files import ROW, is_blank, line_unit, peek_columns, read_columns
 from pipeline.readers.line_endings import refuse_cr_line_endings
-from pipeline.readers.table_files import TABLE_SUFFIXES, is_datasets_folder, is_parquet_folder, unsupported_file_type
+from pipeline.readers.table_files import TABLE_SUFFIXES, unsupported_file_type
+from pipeline.readers.table_folders import is_datasets_folder, is_parquet_folder
 from pipeline.readers.text_encoding import refuse_other_encodings
 
 TEXT_LINES = ".txt"  # one text per line

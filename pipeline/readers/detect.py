@@ -12,7 +12,7 @@ from pipeline.readers.flag import refuse_flag_fields
 from pipeline.readers.json_folder import json_folder_files
 from pipeline.readers.lists import list_columns
 from pipeline.readers.pairs import is_labeled_pair
-from pipeline.readers.table_files import (
+from pipeline.readers.table_folders import (
     dataset_dict_splits,
     is_datasets_folder,
     is_parquet_folder,

@@ -23,7 +23,8 @@ from pipeline.readers.json_files import (
 )
 from pipeline.readers.line_numbers import line_numbers
 from pipeline.readers.ragged_rows import first_long_row, first_short_row
-from pipeline.readers.table_files import dataset_dict_splits, scan_table
+from pipeline.readers.table_files import scan_table
+from pipeline.readers.table_folders import dataset_dict_splits
 from pipeline.readers.text_encoding import refuse_other_encodings
 
 ROW = "__row"  # 1-based row (the line number for JSON Lines), added to every table read

@@ -202,7 +202,7 @@ def test_lint_refuses_a_split_of_data_that_has_none_as_the_readers_do(write_tabl
 
 
 def test_a_missing_split_lists_buckets_in_number_order(tmp_path: Path) -> None:
-    from pipeline.readers.table_files import split_not_found
+    from pipeline.readers.table_folders import split_not_found
 
     error = split_not_found(tmp_path, "train", ["neg10", "neg2", "neg1", "neg100"])
     assert "the folder has ['neg1', 'neg2', 'neg10', 'neg100'] (a buckets layout" in str(error)  # not neg1, neg10, ...

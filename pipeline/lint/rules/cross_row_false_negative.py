@@ -14,7 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.lint.folder import batched_with, file_rows, folder_texts, once_for_folder, place_of
+from pipeline.lint.conflict_rows import folder_conflicts
+from pipeline.lint.folder import batched_with, file_rows, once_for_folder, place_of
 from pipeline.lint.rule import ERROR, WARNING, Finding, Rule, in_batch, in_prep_blocks
 from pipeline.readers.files import ROW
 from pipeline.wording import counted
@@ -53,7 +54,7 @@ class CrossRowFalseNegative(Rule):
         tables = batched_with(table, context)
         number = place_of(table, tables)
         owned, forbidden, anchors, cases, hit = once_for_folder(context, (self.id,), table, tables,
-                                                                lambda: _folder_conflicts(tables, context))
+                                                                lambda: folder_conflicts(tables, context))
         anchors = anchors.filter(pl.col("file") == number).drop("file")
         groups = anchors.group_by("query").agg(size=pl.len()).filter(pl.col("size") > 1)
         within = int((groups["size"] * (groups["size"] - 1) // 2).sum())
@@ -108,37 +109,6 @@ class CrossRowFalseNegative(Rule):
                                "`prep run DATA --batch-size B --leftover reject` to set aside rows that fit no block.")]
 
 
-def _folder_conflicts(tables: tuple, context) -> tuple[pl.DataFrame, ...]:
-    """Over the rows of `tables` (one table, or the files of a folder whose rows share batches), numbered as
-    `folder_texts` numbers them: `owned` (each text and its row's query `own`), `forbidden` (see `_forbidden`),
-    `anchors` (ROW, file, query), `cases` (each text's conflicts with the rows of `rows_file`, where it has any) and
-    `hit` (the queries a text of another query's row conflicts with)."""
-    def texts_of(table) -> pl.DataFrame:
-        # `id` is what the encoder sees as one text: with an uncased tokenizer, texts that differ only in case.
-        keyed, key = table.keyed(context.folds_case, context.strips_accents)
-        return keyed.filter(pl.col("id").is_not_null()).select(ROW, "line", "role", "id", key=key)
-
-    texts = folder_texts(tables, texts_of)
-    related = _related_queries(tables, context, texts)
-    texts = texts.select(ROW, "line", "role", "file", id="key")
-    anchors = texts.filter(pl.col("role") == "anchor").select(ROW, "file", query="id")
-    forbidden = _forbidden(texts, anchors, related)
-    sized = forbidden.join(anchors.group_by("query", "file").agg(size=pl.len()), on="query")
-    # Each text conflicts with every row of every query that forbids it, but its own row's query: counted per file
-    # of those rows, so that a file's finding counts the cases with rows of other files apart.
-    weights = sized.group_by("forbidden", rows_file="file").agg(weight=pl.col("size").sum())
-    own = sized.select(own="query", id="forbidden", rows_file="file", own_size="size")
-    owned = texts.join(anchors.select(ROW, own="query"), on=ROW)
-    cases = (owned.join(weights, left_on="id", right_on="forbidden")
-             .join(own, on=["own", "id", "rows_file"], how="left")
-             .select("line", "file", "rows_file", conflicts=pl.col("weight") - pl.col("own_size").fill_null(0))
-             .filter(pl.col("conflicts") > 0))
-    owners = owned.group_by("id").agg(owners=pl.col("own").n_unique(), owner=pl.col("own").first())
-    hit = forbidden.join(owners, left_on="forbidden", right_on="id").filter(
-        (pl.col("owners") > 1) | (pl.col("owner") != pl.col("query")))["query"]
-    return owned, forbidden, anchors, cases, hit
-
-
 def _consequence(layout: str) -> str:
     """When rows of different files share a batch, in the words of the trainer that reads this layout."""
     if layout == "flag":
@@ -162,33 +132,6 @@ def _blocks(table) -> pl.DataFrame | None:
     # ROW as `folder_texts` numbers the rows of one table
     return pl.DataFrame({ROW: table.frame[ROW].cast(pl.Int64),
                          "block": ends.search_sorted(pl.int_range(table.rows, eager=True), side="right")})
-
-
-def _forbidden(texts: pl.DataFrame, anchors: pl.DataFrame, related: pl.DataFrame) -> pl.DataFrame:
-    """(query, forbidden): the ids that must not share a batch with a row of `query`: related queries and their
-    positives."""
-    positives = (texts.filter(pl.col("role") == "positive").join(anchors, on=ROW)
-                 .select(related="query", forbidden="id").unique())
-    return pl.concat([
-        related.select("query", forbidden="related"),
-        related.join(positives, on="related").select("query", "forbidden"),
-    ]).unique()
-
-
-def _related_queries(tables: tuple, context, texts: pl.DataFrame) -> pl.DataFrame:
-    """(query, related) in `key`s of `texts`: each query with itself and, with --deep, with its near-duplicate
-    queries (linked by their ids, within each file)."""
-    queries = texts.filter(pl.col("role") == "anchor").select("id", "key").unique()
-    if not context.options.deep:
-        return queries.select(query="key", related="key").unique()
-    from pipeline.lint.deep import query_links
-    from pipeline.stages.conflicts import related
-
-    pairs = pl.concat([related(*query_links(table, context)) for table in tables if table.rows])
-    pairs = pairs.rename({"id": "query", "related_id": "related"})
-    return (pairs.join(queries.rename({"key": "query_key"}), left_on="query", right_on="id")
-            .join(queries.rename({"key": "related_key"}), left_on="related", right_on="id")
-            .select(query="query_key", related="related_key").unique())
 
 
 def _conflicts(within: int, cross: int) -> str:
