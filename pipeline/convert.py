@@ -31,14 +31,15 @@ from pipeline.stages.case_links import case_copies, case_links
 from pipeline.stages.write import check_out
 
 
-def given_negatives(canon: Canonical) -> tuple[pl.DataFrame, int, int]:
+def given_negatives(canon: Canonical, either_order: bool = False) -> tuple[pl.DataFrame, int, int, int]:
     """Each query's input negatives once, in input order, ranked 1..n; a negative that is also a positive of the
-    same query (the input contradicts itself) or the query's own text is dropped, and both are counted."""
-    contradicting, anchors = unusable_negatives(canon)
-    negatives = (canon.negatives.join(pl.concat([contradicting, anchors]), on=["query_id", "doc_id"], how="anti",
-                                      maintain_order="left")
+    same query (the input contradicts itself), with `either_order` (labeled pairs) one that is a positive the other
+    way round, or the query's own text is dropped, and each kind is counted."""
+    contradicting, reversed_, anchors = unusable_negatives(canon, either_order)
+    negatives = (canon.negatives.join(pl.concat([contradicting, reversed_, anchors]), on=["query_id", "doc_id"],
+                                      how="anti", maintain_order="left")
                  .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("query_id")))
-    return negatives, contradicting.height, anchors.height
+    return negatives, contradicting.height, reversed_.height, anchors.height
 
 
 def check_given_scores(canon: Canonical, selection: Selection) -> None:
@@ -98,7 +99,10 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
     check_out(out)
     start = time.perf_counter()
     canon = read_dataset(inputs.data, inputs.fmt, inputs.split, inputs.columns)
-    negatives, contradicting, anchors = given_negatives(canon)
+    # Scored pairs hold a query's negatives even when it has no positive (scored 0): those rows are not lost. Their
+    # losses score the cosine, the same either way round: (b, a) at 0 contradicts (a, b) above 0, as lint reads it.
+    negatives_kept = config.layout.layout == "labeled-pair"
+    negatives, contradicting, reversed_, anchors = given_negatives(canon, either_order=negatives_kept)
     positives, anchor_pairs = split_off_anchors(canon.positives)
     positives = choose_positives(positives, config.layout.positives, config.mining.seed)
     selection = Selection.of(canon, positives, negatives, config.mining.negatives)
@@ -122,8 +126,6 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
         summary |= {key: note for key, note in notes.items() if note}
     if instructions := instruction_summary(canon, output.layout, config.layout.layout):
         summary["instructions"] = instructions
-    # Scored pairs hold a query's negatives even when it has no positive (scored 0): those rows are not lost.
-    negatives_kept = config.layout.layout == "labeled-pair"
     used = output.layout.negative_cells()
     manifest = {
         "inputs": describe_inputs([inputs.data], inputs.split),
@@ -134,7 +136,7 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
         "layout": summary,
         "batches": output.batches,
         "negatives": {"given": canon.negatives.height, "dropped_as_positive_of_the_same_query": contradicting,
-                      "dropped_as_the_anchor_itself": anchors,
+                      "dropped_as_a_positive_the_other_way_round": reversed_, "dropped_as_the_anchor_itself": anchors,
                       "in_output_rows": int(used)},
         "timings_seconds": {"convert": round(time.perf_counter() - start, 3)},
     }

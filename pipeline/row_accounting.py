@@ -11,14 +11,18 @@ from pipeline.wording import counted
 
 
 def rejected_rows(canon: Canonical, negatives_kept: bool = False) -> pl.DataFrame:
-    """Input rows that yield nothing: an empty query, or no positive at all (with `negatives_kept`, for the
-    labeled layouts, a query with only negatives still yields its pairs scored 0, unless its only negative is its
-    own text: `negative_is_anchor`). Each with its query's text as `anchor` (null for an empty query)."""
+    """Input rows that yield nothing: an empty query, or no positive at all (with `negatives_kept`, for
+    labeled pairs, a query with only negatives still yields its pairs scored 0, unless its only negative is its
+    own text: `negative_is_anchor`, or a positive the other way round: `negative_is_reversed_positive`). Each with
+    its query's text as `anchor` (null for an empty query)."""
     anchor_negatives = canon.negatives.filter(pl.col("doc_id") == pl.col("query_id"))["query_id"].implode()
+    reversed_negatives = (unusable_negatives(canon, True)[1] if negatives_kept else canon.negatives.clear())["query_id"]
     rows = canon.rows.with_columns(
         reason=pl.when(pl.col("query_id").is_null()).then(pl.lit("empty_query"))
         .when(pl.col("query_id").is_in(_yielding(canon, negatives_kept).implode())).then(None)
         .when(negatives_kept & pl.col("query_id").is_in(anchor_negatives)).then(pl.lit("negative_is_anchor"))
+        .when(negatives_kept & pl.col("query_id").is_in(reversed_negatives.implode()))
+        .then(pl.lit("negative_is_reversed_positive"))
         .otherwise(pl.lit("no_positive")))
     rows = rows.filter(pl.col("reason").is_not_null()).join(  # the query's text, where it has one
         canon.queries.select("query_id", anchor="text"), on="query_id", how="left", maintain_order="left")
@@ -26,11 +30,16 @@ def rejected_rows(canon: Canonical, negatives_kept: bool = False) -> pl.DataFram
         pl.col("row").cast(pl.Int64), "anchor", "reason",
         detail=pl.when(pl.col("reason") == "negative_is_anchor")
         .then(pl.lit("the input row's only negative is its query's own text, which is never a pair"))
+        .when(pl.col("reason") == "negative_is_reversed_positive")
+        .then(pl.lit("the input row's only negative is a positive the other way round (a pair loss scores the cosine, "
+                     "the same either way round): the pair is kept as that positive"))
         .otherwise(pl.lit("the input row has no usable (query, positive) pair")))
 
 
 def _yielding(canon: Canonical, negatives_kept: bool) -> pl.Series:
     negatives = canon.negatives.filter(pl.col("doc_id") != pl.col("query_id"))  # the query's own text: no pair
+    if negatives_kept:  # nor a positive the other way round, which labeled pairs keep as that positive
+        negatives = negatives.join(unusable_negatives(canon, True)[1], on=["query_id", "doc_id"], how="anti")
     queries = [canon.positives["query_id"], *([negatives["query_id"]] if negatives_kept else [])]
     return pl.concat(queries).unique()
 
@@ -57,7 +66,7 @@ def stage_counts(canon: Canonical, output: Output, negatives_kept: bool = False)
             "repeated_pairs": _repeated(canon.repeated, canon.parts),
             "note": "rows repeating a query are merged into that query; their positives and negatives are kept, "
                     "a (query, text) pair given again once, with its first score"}
-    read |= _empty_texts(canon, read["empty_texts"]) | _unusable_negatives(canon)
+    read |= _empty_texts(canon, read["empty_texts"]) | _unusable_negatives(canon, negatives_kept)
     repeated = canon.repeated.sort("row")
     other = repeated.filter("other_score")
     if repeated.height:  # else a pairs file loses rows without a word: STS-B's train has 43 pairs given twice
@@ -104,30 +113,38 @@ def _empty_texts(canon: Canonical, counts: dict[str, int]) -> dict:
                                    "manifest: stages.read.empty_texts"}
 
 
-def unusable_negatives(canon: Canonical) -> tuple[pl.DataFrame, pl.DataFrame]:
+def unusable_negatives(canon: Canonical, either_order: bool = False) -> tuple[pl.DataFrame, ...]:
     """Given negatives that cannot be negatives, each once: those that are a positive of the same query (a pair
-    scored above 0 and again at 0), which stays a positive, then those that are the query's own text."""
+    scored above 0 and again at 0), which stays a positive; with `either_order` (labeled pairs: their losses score
+    the cosine, the same either way round, so lint's conflicting-label reads (a, b) and (b, a) as one pair) those
+    that are a positive the other way round, which stays that positive; then those that are the query's own text."""
     if canon.negatives.is_empty():  # no join over the positives, which at scale costs a hash table of them all
-        return canon.negatives, canon.negatives
-    positive = canon.negatives.join(canon.positives, on=["query_id", "doc_id"], how="semi")
-    query = canon.negatives.filter(pl.col("doc_id") == pl.col("query_id")).join(positive, on=["query_id", "doc_id"],
-                                                                                how="anti")
-    return positive, query
+        return canon.negatives, canon.negatives, canon.negatives
+    link = ["query_id", "doc_id"]
+    positive = canon.negatives.join(canon.positives, on=link, how="semi")
+    reversed_ = canon.negatives.clear()
+    if either_order:
+        other_way = canon.positives.select(query_id="doc_id", doc_id="query_id")
+        reversed_ = canon.negatives.join(positive, on=link, how="anti").join(other_way, on=link, how="semi")
+    query = canon.negatives.filter(pl.col("doc_id") == pl.col("query_id")).join(positive, on=link, how="anti")
+    return positive, reversed_, query
 
 
-def _unusable_negatives(canon: Canonical) -> dict:
+def _unusable_negatives(canon: Canonical, either_order: bool) -> dict:
     """`unusable_negatives` said with where the first one is, rather than only counted: a row left short of K by
     them is rejected as short, which alone would not say why."""
-    positive, query = unusable_negatives(canon)
-    both = pl.concat([positive, query])
+    positive, reversed_, query = unusable_negatives(canon, either_order)
+    both = pl.concat([positive, reversed_, query])
     if both.is_empty():
         return {}
-    said = ((positive.height, "also its positive"), (query.height, "the query's own text"))
+    said = ((positive.height, "also its positive"), (reversed_.height, "a positive the other way round"),
+            (query.height, "the query's own text"))
     kinds = [f"{count:,} {'is' if count == 1 else 'are'} {what}" for count, what in said if count]
     rows = both["row"].drop_nulls().sort()
     first = f"; the first: {row_place(canon.parts, rows[0])}" if rows.len() else ""
     cannot = "a negative of its query" if both.height == 1 else "negatives of their query"
-    return {"negatives_that_are_positives": positive.height, "negatives_that_are_the_query": query.height,
+    return {"negatives_that_are_positives": positive.height, "negatives_that_are_reversed_positives": reversed_.height,
+            "negatives_that_are_the_query": query.height,
             "contradiction_message": f"{counted(both.height, 'negative', 'negatives')} given in the input cannot be "
                                      f"{cannot}: {', '.join(kinds)}{first}; manifest: stages.read"}
 

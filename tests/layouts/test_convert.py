@@ -385,8 +385,8 @@ def test_given_negatives_are_the_input_s_and_reconcile_with_the_dropped_and_kept
     data = write_table("flag.jsonl", [{"query": "a cat", "pos": ["a kitten"],
                                        "neg": ["a kitten", "a cat", "a dog", "a car"]}])
     assert convert_to(data, layout="triplet")["negatives"] == {
-        "given": 4, "dropped_as_positive_of_the_same_query": 1, "dropped_as_the_anchor_itself": 1,
-        "in_output_rows": 2}
+        "given": 4, "dropped_as_positive_of_the_same_query": 1, "dropped_as_a_positive_the_other_way_round": 0,
+        "dropped_as_the_anchor_itself": 1, "in_output_rows": 2}
 
 
 def test_conflict_free_batches_are_described_in_the_manifest(flag_data, convert_to):
@@ -657,6 +657,37 @@ def test_a_pair_given_as_positive_and_as_negative_is_said_with_its_row(write_tab
     assert read["negatives_that_are_the_query"] == 0
     assert sorted((r["sentence1"], r["score"]) for r in rows_of(tmp_path / "out")) == [
         ("a cat sits", 0.0), ("a plane takes off", 5.0)]
+
+
+def test_a_labeled_pair_given_at_0_the_other_way_round_is_dropped_as_lint_reads_it(write_table, convert_to,
+                                                                                      tmp_path):
+    """A pair loss scores the cosine, the same either way round: (b, a) at 0 contradicts (a, b) at 1, which lint's
+    conflicting-label flags; the same label either way round is no contradiction, and both rows are kept."""
+    from pipeline.lint.context import LintOptions
+    from pipeline.lint.runner import lint
+
+    pairs = write_table("rev.jsonl", scored(("a cat sits", "a cat is sitting", 1.0),
+                                            ("a cat is sitting", "a cat sits", 0.0),
+                                            ("a dog runs", "a car", 0.0), ("a car", "a dog runs", 0.0)))
+    manifest = convert_to(pairs, layout="labeled-pair")
+    assert sorted((r["sentence1"], r["sentence2"], r["score"]) for r in rows_of(tmp_path / "out")) == [
+        ("a car", "a dog runs", 0.0), ("a cat sits", "a cat is sitting", 1.0), ("a dog runs", "a car", 0.0)]
+    result = lint(tmp_path / "out", LintOptions(loss="CoSENTLoss"))
+    assert result.errors() == 0, [(f.rule, f.message) for f in result.findings]
+    read = manifest["stages"][0]
+    assert (read["rows_out"], read["rejected_by_reason"], read["reconciled"]) == (
+        3, {"negative_is_reversed_positive": 1}, True)
+    assert read["negatives_that_are_reversed_positives"] == 1
+    assert read["contradiction_message"] == ("1 negative given in the input cannot be a negative of its query: 1 is a "
+                                             "positive the other way round; the first: input row 2; manifest: "
+                                             "stages.read")
+    assert manifest["negatives"]["dropped_as_a_positive_the_other_way_round"] == 1
+    rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet")
+    assert rejects.select("row", "anchor", "reason").rows() == [
+        (2, "a cat is sitting", "negative_is_reversed_positive")]
+    # A triplet's anchor and positive are not one pair either way round: lint reads only labeled pairs so.
+    triplet = convert_to(pairs, out="triplet", layout="triplet")
+    assert triplet["negatives"]["dropped_as_a_positive_the_other_way_round"] == 0
 
 
 def test_negatives_that_are_the_query_or_its_positive_are_said_once_each(write_table, convert_to):

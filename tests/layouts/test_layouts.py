@@ -30,6 +30,7 @@ def test_n_tuple_drop_rejects_queries_short_of_k(flag_data, convert_to, tmp_path
     assert rejects.select("anchor", "positive", "row").rows() == [
         (anchor, positive, lines[anchor, positive]) for anchor, positive in rejects.select("anchor", "positive").rows()]
     assert manifest["negatives"] == {"given": 7, "dropped_as_positive_of_the_same_query": 0,
+                                     "dropped_as_a_positive_the_other_way_round": 0,
                                      "dropped_as_the_anchor_itself": 0, "in_output_rows": 3}
 
 
