@@ -108,6 +108,8 @@ def read_columns(path: Path, expected: dict[str, str], split: str = "train",
         blank = frame.filter(BLANK)[ROW]
         if blank.len():
             frame = frame.filter(~pl.col(ROW).is_in(empty_lines(path, blank, frame.height).implode()))
+            # rows numbered as records, as pandas and datasets count them: a blank line is none (`ragged_rows` too)
+            frame = frame.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias(ROW))
         # Polars reads a short row's missing fields as empty texts, the last among them: only rows whose last
         # field is empty are counted again, so a file without any is read once (a row of separators only is
         # taken as a row of empty fields, however many).

@@ -50,11 +50,14 @@ def first_long_row(path: Path) -> InputError | None:
 
 def _tsv_rows(path: Path, last: int | None = None) -> tuple[int, pl.LazyFrame]:
     """The header's fields and the (number, fields) of rows 1 to `last`, blank ones aside: TSV has no quoting, so
-    a line is a row and its fields are its tabs + 1, counted by Polars."""
+    a line is a row and its fields are its tabs + 1, counted by Polars. Rows are numbered as `read_columns` numbers
+    them: an empty line is no row."""
     with path.open("rb") as handle:
         header = handle.readline().count(b"\t") + 1
     line = pl.col("line")
-    rows = (pl.scan_lines(path, glob=False, row_index_name="number").slice(1, last).filter(line.str.strip_chars() != "")
+    rows = (pl.scan_lines(path, glob=False).slice(1)
+            .with_columns(number=(line.str.strip_chars_end("\r") != "").cum_sum().cast(pl.UInt32))
+            .filter((line.str.strip_chars() != "") & (pl.col("number") <= (last or 2**32 - 1)))
             .select("number", (line.str.count_matches("\t", literal=True) + 1).alias("fields")))
     return header, rows
 
@@ -69,13 +72,15 @@ def _tsv_error(path: Path, header: int, found: pl.LazyFrame) -> InputError | Non
 
 def _csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, int]]]:
     """The header's names and the (number, fields) of every row, blank ones aside, counted by the csv module: a
-    quoted field may hold commas and newlines, and a record is numbered as Polars numbers it."""
+    quoted field may hold commas and newlines, and a record is numbered as `read_columns` numbers it (an empty
+    line, which the csv module reads as no field at all, is no record)."""
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
         header = next(csv_reader(handle), [])
 
     def rows() -> Iterator[tuple[int, int]]:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-            for number, record in enumerate(csv_reader(handle)):
+            records = (record for record in csv_reader(handle) if record)
+            for number, record in enumerate(records):
                 if number and any(record):
                     yield number, len(record)
 

@@ -281,12 +281,12 @@ def test_tsv_has_no_quoting_and_a_ragged_line_is_named(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("name", "text", "message"), [
     # read as is, the missing negative would be an empty text
     ("train.tsv", "anchor\tpositive\tnegative\nq1\tp1\tn1\n\nq3\tp3\nq4\tp4\tn4\n",
-     r"train\.tsv, row 3: 2 tab-separated fields, the header has 3"),
+     r"train\.tsv, row 2: 2 tab-separated fields, the header has 3"),  # a blank line is no row
     # a quoted comma or newline is one field
     ("train.csv", 'anchor,positive,negative\na,"b, quoted",c\n"d\non two lines",e,f\ng,h,i,j\n',
      r"train\.csv, row 3: 4 comma-separated fields, the header has 3"),
     ("train.csv", 'anchor,positive,negative\nq1,p1,\n"q2\non two lines",p2,n2\n\nwhat is a cat,cats are felines\n',
-     r"train\.csv, row 4: 2 comma-separated fields, the header has 3"),
+     r"train\.csv, row 3: 2 comma-separated fields, the header has 3"),
 ])
 def test_a_row_with_another_number_of_fields_is_named(tmp_path: Path, name: str, text: str, message: str) -> None:
     path = tmp_path / name
@@ -318,7 +318,7 @@ def test_a_long_row_is_named_rather_than_a_short_one_before_it(tmp_path: Path, n
 def test_an_empty_last_field_is_not_a_missing_one(tmp_path: Path, name: str, content: str) -> None:
     path = tmp_path / name
     path.write_text(content)
-    assert read_dataset(path, "st").rows["row"].to_list() == [1, 3, 4, 5]  # row 5 (separators only): empty texts
+    assert read_dataset(path, "st").rows["row"].to_list() == [1, 2, 3, 4]  # row 4 (separators only): empty texts
 
 
 @pytest.mark.parametrize("name, separator", [("train.csv", ","), ("train.tsv", "\t")])
@@ -339,7 +339,7 @@ def test_blank_csv_lines_are_not_rows(tmp_path: Path) -> None:
     path = tmp_path / "pairs.csv"
     path.write_text("sentence1,sentence2,score\na,b,1\n\nc,d,0.5\n\n")
     canon = read_dataset(path, "pairs")
-    assert canon.rows["row"].to_list() == [1, 3]  # numbered as the file's rows, the blank one skipped
+    assert canon.rows["row"].to_list() == [1, 2]  # numbered as records: a blank line is no row
 
 
 def test_a_labeled_list_without_labels_names_its_line(tmp_path: Path) -> None:
