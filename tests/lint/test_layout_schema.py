@@ -1,6 +1,6 @@
 """layout-schema: what the pandera models of the layouts find, said per column, per row or for the whole table."""
 
-from rule_findings import one
+from rule_findings import by_rule, one
 
 PAIRS = [{"sentence1": "a cat", "sentence2": "a dog"}, {"sentence1": "a car", "sentence2": "a bus"},
          {"sentence1": "a sea", "sentence2": "a lake"}]
@@ -88,3 +88,17 @@ def test_a_null_number_in_a_score_list_names_the_column_and_rows(lint_records) -
     finding = one(lint_records(st, loss="DistillKLDivLoss"), "layout-schema")
     assert (finding.severity, finding.rows) == ("error", (1,))
     assert finding.message == "st layout: column 'label' holds a null number in 1 row"
+
+
+def test_margin_mse_labels_of_both_forms_in_one_table_name_the_rows_of_the_less_common_length(lint_records) -> None:
+    # 1 + K scores and K margins each fit MarginMSELoss, but ST's collator (torch.tensor) fails on a batch of both.
+    rows = [{"anchor": f"q{i}", "positive": f"p{i}", "negative_1": f"n{i}", "negative_2": f"m{i}",
+             "label": [0.9, 0.1, 0.3] if i != 2 else [0.8, 0.2]} for i in range(1, 4)]
+    finding = one(lint_records(rows, loss="MarginMSELoss"), "layout-schema")
+    assert (finding.severity, finding.rows) == ("error", (2,))
+    assert finding.message.startswith("n-tuple layout: column 'label' holds lists of 3 numbers in 2 rows, 2 in 1 row")
+    tie = one(lint_records(rows[1:], loss="MarginMSELoss"), "layout-schema")  # margins, then scores: the later named
+    assert tie.rows == (2,)
+    st = [{("query" if key == "anchor" else key): value for key, value in row.items()} for row in rows]
+    assert one(lint_records(st, loss="MarginMSELoss"), "layout-schema").rows == (2,)
+    assert not by_rule(lint_records([rows[0], rows[2]], loss="MarginMSELoss"), "layout-schema")

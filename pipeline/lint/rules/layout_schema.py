@@ -4,6 +4,7 @@ so one run reports every broken column and check at once."""
 import polars as pl
 
 from pipeline.lint.column_types import empty_lists
+from pipeline.lint.label_lengths import label_fits, mixed_lengths
 from pipeline.lint.layouts import TEACHER_SCORES, score_columns
 from pipeline.lint.model_frame import model_names, typed_by_model
 from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
@@ -35,6 +36,9 @@ class LayoutSchema(Rule):
         from schemas.layouts import MODELS
 
         renamed, model = model_names(table), MODELS[table.layout]
+        # MarginMSELoss reads 1 + K scores or K margins, each alone; the model checks one row at a time.
+        mixed = self._mixed_lengths(table, context) if context.loss and context.loss.margins and table.roles.negatives \
+            else []
         try:
             model.validate(typed_by_model(table.frame.rename(renamed), model), lazy=True)
         except pa.errors.SchemaErrors as errors:
@@ -45,8 +49,8 @@ class LayoutSchema(Rule):
                 cases = cases.with_columns(pl.col("check").str.replace_many(list(back), list(back.values())))
             if context.loss and context.loss.margins:
                 cases = _without_margin_lists(cases, table)
-            return self._findings(cases, table)
-        return []
+            return self._findings(cases, table) + mixed
+        return mixed
 
     def _findings(self, cases: pl.DataFrame, table) -> list[Finding]:
         from schemas.layouts import TABLE_CHECKS
@@ -125,16 +129,17 @@ class LayoutSchema(Rule):
 
     def _st_label_length(self, table, context) -> list[Finding]:
         """ST reads an st table's label list as an n-tuple's, whatever the anchor is called: 1 + K scores (or, for
-        MarginMSELoss, K margins), K the negative columns, or the length of a list of negatives."""
-        label, negatives = table.roles.label, table.roles.negatives
-        if label is None or table.frame.schema.get(label) != pl.List(pl.Float64):
+        MarginMSELoss, K margins)."""
+        fits = label_fits(table, context)
+        if fits is None:
             return []
-        listed = bool(negatives) and isinstance(table.frame.schema.get(negatives[0]), pl.List)
-        k = pl.col(negatives[0]).list.len() if listed else pl.lit(len(negatives))
-        length = pl.col(label).list.len()
-        fits = (length == 1 + k) | (length == k) if context.loss and context.loss.margins else length == 1 + k
-        rows = table.frame.filter(pl.col(label).is_not_null() & ~fits)[ROW]
-        return [self.found(rows, "st layout: rows fail the check 'label holds 1 + K scores'")] if rows.len() else []
+        rows = table.frame.filter(pl.col(table.roles.label).is_not_null() & ~fits)[ROW]
+        found = [self.found(rows, "st layout: rows fail the check 'label holds 1 + K scores'")] if rows.len() else []
+        return found + self._mixed_lengths(table, context)
+
+    def _mixed_lengths(self, table, context) -> list[Finding]:
+        mixed = mixed_lengths(table, context)
+        return [self.found(mixed[0], mixed[1], fix=mixed[2])] if mixed else []
 
 
 def _missing(names: list[str]) -> str:
