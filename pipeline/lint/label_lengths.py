@@ -9,10 +9,13 @@ from pipeline.wording import counted
 
 def label_fits(table, context) -> pl.Expr | None:
     """Whether a row's label list has a length ST reads: 1 + K scores (or, for MarginMSELoss, K margins), K the
-    negative columns, or the length of a list of negatives; None without a label list."""
+    negative columns, or the length of a list of negatives; for SoftmaxLoss's pairs, class probabilities of any
+    length (num_labels is the model's, not the table's). None without a label list."""
     label, negatives = table.roles.label, table.roles.negatives
     if label is None or table.frame.schema.get(label) != pl.List(pl.Float64):
         return None
+    if context.loss and context.loss.probabilities and not negatives:
+        return pl.lit(True)
     listed = bool(negatives) and isinstance(table.frame.schema.get(negatives[0]), pl.List)
     k = pl.col(negatives[0]).list.len() if listed else pl.lit(len(negatives))
     length = pl.col(label).list.len()
@@ -20,7 +23,11 @@ def label_fits(table, context) -> pl.Expr | None:
 
 
 def mixed_lengths(table, context) -> tuple[pl.Series, str, str] | None:
-    """Rows, message and fix for label lists that each fit, of different lengths; None where they agree."""
+    """Rows, message and fix for label lists that each fit, of different lengths, where the loss reads lists of two
+    forms (MarginMSELoss) or of any length (SoftmaxLoss); None where they agree."""
+    spec = context.loss
+    if spec is None or not (spec.margins or spec.probabilities):
+        return None
     fits = label_fits(table, context)
     mixed = minority_lengths(table.frame, table.roles.label, fits) if fits is not None else None
     if mixed is None:
@@ -29,6 +36,8 @@ def mixed_lengths(table, context) -> tuple[pl.Series, str, str] | None:
     label = table.roles.label
     return (rows, f"{table.layout} layout: column '{label}' holds lists of {held}; ST's collator makes one tensor of "
             "a batch's labels and fails on lists of different lengths",
+            "Give every row one probability per class, as many as SoftmaxLoss's num_labels, in one class order."
+            if spec.probabilities else
             f"Give every row the same form: 1 + K scores [M(q, p), M(q, n_1), ...] or K margins [M(q, p) - M(q, n_1), "
             f"...]; scores become margins with `dataset.map(lambda row: {{'{label}': [row['{label}'][0] - s for s in "
             f"row['{label}'][1:]]}})` on those rows.")

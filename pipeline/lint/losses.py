@@ -8,6 +8,7 @@ other column, in order, as one input each.
 from dataclasses import dataclass
 
 NONE, NUMBER, CLASS, NUMBERS = "none", "a number", "an integer class", "a list of numbers"
+PROBABILITIES = "a list of class probabilities"  # a list of numbers, as SoftmaxLoss reads one
 BOOL = "true/false values"
 
 
@@ -37,6 +38,9 @@ class LossSpec:
     # one with ST 6.3); ContrastiveLoss (`1 - labels`) and the class losses fail on it.
     bool_labels: bool = False
     margins: bool = False  # a label list may also hold K margins, one per negative (MarginMSELoss)
+    # A pair's label may also be a list of class probabilities, one per class, each row's summing to 1 (SoftmaxLoss:
+    # nn.CrossEntropyLoss reads them as soft targets where the list is as long as num_labels).
+    probabilities: bool = False
 
 
 _IN_BATCH = LossSpec((Form((2, None), NONE),), ("n-tuple", "triplet", "buckets"), in_batch=True)
@@ -44,6 +48,8 @@ _PAIRS_IN_BATCH = LossSpec((Form((2, 2), NONE),), ("triplet",), in_batch=True)
 _SCORED_PAIR = LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), bool_labels=True)
 _BINARY_PAIR = LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), label_range=(0, 1), whole_labels=True)
 _CLASS_PAIR = LossSpec((Form((2, 2), CLASS),), ("labeled-pair",), label_range=(0, None), whole_labels=True)
+_CLASS_OR_PROBABILITIES = LossSpec((Form((2, 2), CLASS), Form((2, 2), PROBABILITIES)), ("labeled-pair",),
+                                   label_range=(0, None), whole_labels=True, probabilities=True)
 _DISTILL = LossSpec((Form((3, 3), NUMBER), Form((3, None), NUMBERS)), ("n-tuple",), margins=True)
 # Graded relevance: LambdaLoss's gains are 2^label - 1, so labels below 0 turn into negative gains (RankNetLoss is
 # LambdaLoss's code; ADRMSELoss pads short lists with label 0).
@@ -69,7 +75,7 @@ LOSSES: dict[str, LossSpec] = {
     "ContrastiveLoss": _BINARY_PAIR,
     "OnlineContrastiveLoss": LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), label_range=(0, 1),
                                       whole_labels=True, bool_labels=True),
-    "SoftmaxLoss": _CLASS_PAIR,
+    "SoftmaxLoss": _CLASS_OR_PROBABILITIES,
     "MarginMSELoss": _DISTILL,
     "DistillKLDivLoss": LossSpec((Form((3, None), NUMBERS),), ("n-tuple",)),
     "BinaryCrossEntropyLoss": LossSpec((Form((2, 2), NUMBER),), ("labeled-pair",), label_range=(0, 1),

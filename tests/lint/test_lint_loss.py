@@ -257,3 +257,24 @@ def test_graded_list_labels_below_zero_are_shifted_not_divided(lint_records) -> 
     assert one(lint_records(lists, loss="LambdaLoss"), "score-range").fix.startswith(
         "Shift the labels so that the lowest is 0: `dataset.map(lambda row: {'labels': [x + 1 for x in "
         "row['labels']]})`")
+
+
+def test_softmax_loss_reads_class_probabilities(lint_records) -> None:
+    # ST 6.3's SoftmaxLoss: "(input_A, input_B) pairs | class probabilities", float lists as long as num_labels that
+    # nn.CrossEntropyLoss takes as soft targets; ST's docstring asks for non-negative values summing to 1 per pair.
+    soft = [{"premise": "a man sleeps", "hypothesis": "a person rests", "label": [0.8, 0.15, 0.05]},
+            {"premise": "a dog runs", "hypothesis": "a cat sits", "label": [0.33, 0.33, 0.33]}]
+    assert not lint_records(soft, loss="SoftmaxLoss")
+    assert one(lint_records(soft, loss="CrossEntropyLoss"), "loss-incompatible")  # a CrossEncoder's: classes only
+    bad = [*soft, {"premise": "a bird", "hypothesis": "a fish", "label": [0.1, 0.2, 0.3]},
+           {"premise": "a car", "hypothesis": "a bus", "label": [1.5, -0.5, 0.0]}]
+    finding = one(lint_records(bad, loss="SoftmaxLoss"), "score-range")
+    assert finding.rows == (3, 4) and finding.message.startswith("'label' lists in 2 rows are no class probabilities")
+    single = [{**row, "label": [1.0]} for row in soft]  # num_labels > 1
+    assert one(lint_records(single, loss="SoftmaxLoss"), "score-range").rows == (1, 2)
+    ragged = [*soft, {"premise": "a bird", "hypothesis": "a fish", "label": [0.4, 0.6]}]
+    finding = one(lint_records(ragged, loss="SoftmaxLoss"), "layout-schema")  # torch.tensor(labels) fails
+    assert finding.rows == (3,) and "holds lists of 3 numbers in 2 rows, 2 in 1 row" in finding.message
+    one_hot = [{**row, "label": [1, 0, 0]} for row in soft]  # an int64 column: a Long target CrossEntropyLoss refuses
+    assert "lists of whole numbers (List(Int64))" in one(lint_records(one_hot, loss="SoftmaxLoss"),
+                                                         "score-range").message

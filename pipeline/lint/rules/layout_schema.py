@@ -37,8 +37,7 @@ class LayoutSchema(Rule):
 
         renamed, model = model_names(table), MODELS[table.layout]
         # MarginMSELoss reads 1 + K scores or K margins, each alone; the model checks one row at a time.
-        mixed = self._mixed_lengths(table, context) if context.loss and context.loss.margins and table.roles.negatives \
-            else []
+        mixed = self._mixed_lengths(table, context) if table.roles.negatives else []
         try:
             model.validate(typed_by_model(table.frame.rename(renamed), model), lazy=True)
         except pa.errors.SchemaErrors as errors:

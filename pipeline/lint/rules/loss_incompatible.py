@@ -5,7 +5,7 @@ import polars as pl
 from pipeline.lint.column_types import empty_lists
 from pipeline.lint.fixes import convert_command, fixed_k_fix, negatives_per_row, prep_command
 from pipeline.lint.layouts import TEACHER_SCORES, st_inputs
-from pipeline.lint.losses import BOOL, CLASS, NONE, NUMBER, NUMBERS, Form, LossSpec
+from pipeline.lint.losses import BOOL, CLASS, NONE, NUMBER, NUMBERS, PROBABILITIES, Form, LossSpec
 from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
 
 TEACHER_FLAGS = " --scores --teacher CROSS_ENCODER"  # a score per text where the input has none
@@ -35,8 +35,10 @@ def fits(form: Form, inputs: list[str], schema: pl.Schema, label: str, bool_labe
         texts_ok = shapes[0] == pl.String and shapes[1] == pl.List(pl.String)
     else:
         texts_ok = all(shape == pl.String for shape in shapes)
-    # An integer label is a number too; only classes must be integers.
-    label_ok = label == form.label or (form.label == NUMBER and (label == CLASS or (label == BOOL and bool_labels)))
+    # An integer label is a number too; only classes must be integers. score-range checks that a list of numbers
+    # holds probabilities.
+    label_ok = label == form.label or (form.label == NUMBER and (label == CLASS or (label == BOOL and bool_labels))) \
+        or (form.label == PROBABILITIES and label == NUMBERS)
     return texts_ok and label_ok
 
 

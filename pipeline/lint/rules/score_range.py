@@ -6,6 +6,7 @@ from pipeline.lint.fixes import convert_command
 from pipeline.lint.layouts import st_inputs
 from pipeline.lint.rule import ERROR, Finding, Rule
 from pipeline.readers.files import ROW
+from pipeline.wording import counted
 
 
 class ScoreRange(Rule):
@@ -24,27 +25,72 @@ class ScoreRange(Rule):
             return []
         values = table.frame.select(ROW, value=pl.col(label))
         listed = isinstance(values.schema["value"], pl.List)
+        if listed and context.loss.probabilities:
+            return self._probabilities(values, label, context) + self._whole_probabilities(table, label)
         if listed:
             values = values.explode("value")
         if values.schema["value"] != pl.Float64:
             return []  # not numbers: loss-incompatible reports it
         low, high = context.loss.label_range or (None, None)
-        bad = pl.lit(False)
-        if low is not None:
-            bad = bad | (pl.col("value") < low)
-        if high is not None:
-            bad = bad | (pl.col("value") > high)
-        if context.loss.whole_labels:
-            bad = bad | (pl.col("value") % 1 != 0)
-        flagged = values.filter(bad.fill_null(False))
+        whole = context.loss.whole_labels
+        flagged = values.filter(_outside(pl.col("value"), low, high, whole).fill_null(False))
         if flagged.is_empty():
             return []
         wanted = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
-        whole = " whole numbers in" if context.loss.whole_labels else ""
+        whole = " whole numbers in" if whole else ""
         smallest, largest = values["value"].min(), values["value"].max()
         return [self.found(flagged[ROW].unique(), f"'{label}' values from {smallest} to {largest}; "
                            f"{context.options.loss} expects{whole} {wanted}",
                            fix=_list_fix(label, smallest) if listed else _fix(context, label, smallest, largest))]
+
+    def _probabilities(self, values: pl.DataFrame, label: str, context) -> list[Finding]:
+        """SoftmaxLoss's class probabilities: nn.CrossEntropyLoss takes them as soft targets, which ST documents as
+        non-negative and summing to 1 per pair (rounded ones, within _SUM_TOLERANCE), for num_labels > 1."""
+        if values.schema["value"] != pl.List(pl.Float64):
+            return []
+        sums = values.select(ROW, "value", total=pl.col("value").list.sum(), bad=pl.col("value").list.eval(
+            _outside(pl.element(), 0, 1, False).fill_null(False)).list.any())
+        # One class: with num_labels 1 the softmax is always 1 (nothing learnt); with more the shapes differ.
+        flagged = sums.filter(pl.col("bad") | ((pl.col("total") - 1).abs() > _SUM_TOLERANCE)
+                              | (pl.col("value").list.len() < 2))
+        if flagged.is_empty():
+            return []
+        held = flagged["value"].explode()
+        return [self.found(flagged[ROW], f"'{label}' lists in {counted(flagged.height, 'row', 'rows')} are no class "
+                           f"probabilities (values from {held.min():g} to {held.max():g}, sums from "
+                           f"{flagged['total'].min():g} to {flagged['total'].max():g}); {context.options.loss} reads a "
+                           "list label as class probabilities: two or more, each in [0, 1], each row's summing to 1",
+                           fix=f"Normalise each row: `dataset.map(lambda row: {{'{label}': [x / sum(row['{label}']) "
+                               f"for x in row['{label}']]}})` (logits: softmax them instead), or give each row one "
+                               "class index.")]
+
+
+    def _whole_probabilities(self, table, label: str) -> list[Finding]:
+        """One-hot lists of integers load as an int64 column: torch makes a Long tensor of them, which
+        nn.CrossEntropyLoss refuses as probabilities ("Expected floating point type for target ..., got Long")."""
+        declared = table.source.schema[label]
+        if not (isinstance(declared, pl.List) and declared.inner.is_integer()):
+            return []
+        return [self.found([], f"'{label}' holds lists of whole numbers ({declared}): SoftmaxLoss's "
+                           "nn.CrossEntropyLoss reads class probabilities only as floats and fails on them",
+                           count=table.rows, fix=f"Store them as floats (`dataset.cast_column('{label}', "
+                           "Sequence(Value('float32')))`), or give each row its class index.")]
+
+
+# Probabilities rounded to two decimals (0.33, 0.33, 0.33) still read as ones.
+_SUM_TOLERANCE = 0.015
+
+
+def _outside(value: pl.Expr, low: float | None, high: float | None, whole: bool) -> pl.Expr:
+    """Whether a label (or a list's element) is outside [low, high], or not a whole number where `whole`."""
+    bad = pl.lit(False)
+    if low is not None:
+        bad = bad | (value < low)
+    if high is not None:
+        bad = bad | (value > high)
+    if whole:
+        bad = bad | (value % 1 != 0)
+    return bad
 
 
 def _list_fix(label: str, smallest: float) -> str | None:
