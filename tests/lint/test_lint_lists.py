@@ -65,6 +65,17 @@ def test_ragged_negatives(lint_records) -> None:
     assert finding.message == "negatives per row vary from 1 to 2; 1 row has fewer than 2"
 
 
+def test_an_empty_negative_is_not_a_missing_one(lint_records) -> None:
+    # ST trains on "" as a negative (padding-negative says so); only a null, which it cannot tokenise, is missing.
+    padded = [{**N_TUPLES[0], "negative_1": ""}, N_TUPLES[1]]
+    findings = lint_records(padded)
+    assert one(findings, "padding-negative").rows == (1,) and not by_rule(findings, "ragged-negatives")
+    listed = [{**row, "negative": ["", "Mars is red."] if row is ST_LISTS[2] else row["negative"][:2]}
+              for row in ST_LISTS]
+    assert not by_rule(lint_records(listed), "ragged-negatives")
+    assert one(lint_records([*padded, {**N_TUPLES[1], "negative_2": None}]), "ragged-negatives").rows == (3,)
+
+
 def test_string_instead_of_list(lint_records) -> None:
     assert not by_rule(lint_records(FLAG), "string-instead-of-list")
     strings = [{"query": row["query"], "pos": row["pos"][0], "neg": row["neg"]} for row in FLAG]
