@@ -4,6 +4,7 @@
 import json
 from pathlib import Path
 
+from pipeline.config_layout import LAYOUTS
 from pipeline.errors import InputError
 from pipeline.layouts.flag import FLAG_FILE, FLAG_FOLDER
 from pipeline.stages.write import PARQUET_FOLDER, is_prep_manifest
@@ -31,6 +32,18 @@ def train_data(path: Path) -> Path:
     if found is None or path.resolve() != found[0]:
         return path
     return path / FLAG_FILE if (path / FLAG_FILE).is_file() else path / FLAG_FOLDER
+
+
+def written_layout(path: Path) -> str | None:
+    """The layout that the prep output DATA is (or holds DATA as its train.jsonl, train/ or data/, or a file in
+    those) says it wrote; None for anything else. An empty output has no columns to tell its layout by."""
+    path = path.resolve()
+    for root in (path, path.parent, path.parent.parent):
+        if path.relative_to(root).parts[:1] in ((), (FLAG_FILE,), (FLAG_FOLDER,), (PARQUET_FOLDER,)) \
+                and is_prep_manifest(root / "manifest.json"):
+            written = json.loads((root / "manifest.json").read_text(encoding="utf-8")).get("layout") or {}
+            return written.get("layout") if written.get("layout") in LAYOUTS else None
+    return None
 
 
 def written_group_size(path: Path) -> int | None:

@@ -11,7 +11,7 @@ from pipeline.errors import ConfigError, InputError, PrepError
 from pipeline.lint.context import GROUP_SIZE, LintContext, LintOptions
 from pipeline.lint.layouts import Roles, detect_layout, find_roles
 from pipeline.lint.load import Source, is_json_folder, read_sources
-from pipeline.lint.prep_output import train_data, written_group_size
+from pipeline.lint.prep_output import train_data, written_group_size, written_layout
 from pipeline.lint.registry import EMPTY, RULES
 from pipeline.lint.rule import ERROR, Finding
 from pipeline.lint.table import LintTable
@@ -48,7 +48,7 @@ def lint(path: Path, options: LintOptions) -> LintResult:
         # --format and --columns (or --eval-columns) say how the files are read: one dataset's splits share them.
         own = options.columns if options.eval_columns is None else options.eval_columns
         try:
-            held_out = [_table(source, dataclasses.replace(options, layout=None, columns=own))
+            held_out = [_table(source, dataclasses.replace(options, layout=None, columns=own), Path(options.eval_data))
                         for source in read_sources(Path(options.eval_data), _eval_split(options), own, options.fmt,
                                                    "--eval-split")]
         except PrepError as error:
@@ -64,7 +64,7 @@ def lint(path: Path, options: LintOptions) -> LintResult:
     linted = []
     for source in read_sources(path, options.split, options.columns, options.fmt):
         _refuse_other_layout(source, options)
-        table = _table(source, options)
+        table = _table(source, options, path)
         if asked_group_size is not None and table.layout != "flag":  # it would change nothing: said, as run says it
             raise ConfigError(f"--group-size is FlagEmbedding's train_group_size, for flag data; {source.name} is "
                               f"linted as {table.layout}: drop --group-size (ST's batches: --batch-size)")
@@ -126,12 +126,14 @@ def lint_table(table: LintTable, context: LintContext) -> list[Finding]:
     return findings
 
 
-def _table(source: Source, options: LintOptions) -> LintTable:
+def _table(source: Source, options: LintOptions, data: Path) -> LintTable:
     layout = "beir" if source.is_beir else _detected(source, options)
     if layout == "beir" and not source.is_beir:
         raise InputError(source.name, "not a BEIR folder: expected corpus.jsonl, queries.jsonl and qrels/<split>.tsv")
     if not source.frame.height:  # an empty file has no columns to find roles in, and needs none
-        return LintTable(source, layout, Roles("", (), (), None))
+        # Nor columns to detect a layout by: an empty prep output (DATA) is in the layout its manifest names.
+        written = None if options.layout or source.is_beir else written_layout(data)
+        return LintTable(source, written or layout, Roles("", (), (), None))
     return LintTable(source, layout, find_roles(layout, source.schema, source.name, options.columns))
 
 

@@ -76,8 +76,18 @@ def test_a_buckets_output_without_a_bucket_lints_as_empty(tmp_path, tiny_tokeniz
     manifest = convert(RunInputs(data, None), config, tmp_path / "out")
     assert manifest["layout"]["splits"] == {} and "no rows written" in manifest["layout"]["warning"]
     result = lint(tmp_path / "out", LintOptions(model=str(tiny_tokenizer)))
-    assert [table["rows"] for table in result.tables] == [0]
+    assert [(table["rows"], table["layout"]) for table in result.tables] == [(0, "buckets")]  # as its manifest says
     assert one(result.findings, "empty-dataset") and result.exit_code() == 0
+
+
+@pytest.mark.parametrize("inside", ["", "train.jsonl"])
+def test_an_empty_flag_output_lints_as_flag(tmp_path, tiny_tokenizer, inside) -> None:
+    """No row has a usable positive: convert writes an empty train.jsonl, which has no columns to detect flag by."""
+    out = flag_output(tmp_path, [{"query": "query 1", "pos": [""], "neg": ["negative 1"]}])
+    result = lint(out / inside, LintOptions(model=str(tiny_tokenizer)))
+    assert [(table["rows"], table["layout"]) for table in result.tables] == [(0, "flag")]
+    assert lint(out, LintOptions(model=str(tiny_tokenizer), group_size=4)).tables[0]["layout"] == "flag"
+    assert lint(out, LintOptions(model=str(tiny_tokenizer), layout="st")).tables[0]["layout"] == "st"
 
 
 @pytest.mark.parametrize("name", ["shards.jsonl", "shards.csv"])
