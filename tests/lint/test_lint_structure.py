@@ -60,7 +60,7 @@ def test_a_pandas_index_is_an_index_not_an_unnamed_score(lint_records) -> None:
     records = [{"": i, **row} for i, row in enumerate(TRIPLETS)]
     findings = lint_records(records, "indexed.csv")
     index = one(findings, "id-column")
-    assert "column '' (Int64) is a row index" in index.message
+    assert "column 'Unnamed: 0' (Int64) is a row index" in index.message  # the name column-order gives it
     assert "`dataset.remove_columns(['Unnamed: 0'])`" in index.fix
     assert "read in the order ['Unnamed: 0', 'anchor'" in one(findings, "column-order").message  # as datasets names it
     assert not by_rule(findings, "label-column-name")

@@ -12,10 +12,12 @@ class IdColumn(Rule):
     layouts = ST_READ
 
     def check(self, table, context) -> list[Finding]:
-        ids = [name for name in unused_inputs(table.source.schema, table.roles) if is_id_like(name)]
-        return [self.found([], f"column '{name}' ({table.source.schema[name]}) {_looks(name)}; the trainer "
+        schema = table.source.schema
+        ids = [name for name in unused_inputs(schema, table.roles) if is_id_like(name)]
+        # Named as datasets loads it, as column-order names it: a CSV's unnamed index is 'Unnamed: 0', not ''.
+        return [self.found([], f"column '{loaded_name(name, schema)}' ({schema[name]}) {_looks(name)}; the trainer "
                            "tokenises it as one more input", count=table.rows,
-                           fix=f"Drop it: `dataset.remove_columns(['{loaded_name(name, table.source.schema)}'])`; "
+                           fix=f"Drop it: `dataset.remove_columns(['{loaded_name(name, schema)}'])`; "
                                "ids that stand for texts (a BEIR folder's) are resolved to them by `prep convert` and "
                                "`prep run`.")
                 for name in ids]
