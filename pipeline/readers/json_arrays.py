@@ -2,6 +2,7 @@
 record by record."""
 
 import json
+import math
 from pathlib import Path
 
 import polars as pl
@@ -26,11 +27,31 @@ def json_array_schema(path: Path) -> pl.Schema:
     11 GB), Polars' JSON schema inference does not (a tenth of a second)."""
     records = _json_records(path, {})
     try:
-        lines = b"".join(json.dumps(record, ensure_ascii=False).encode() + b"\n" for record in records)
+        try:
+            lines = _as_lines(records)
+        except ValueError:  # NaN or Infinity, which Python's json reads and Polars' JSON reader refuses
+            lines = _as_lines([_finite(record) for record in records])
     except RecursionError:  # json.dumps goes a little less deep than json.loads
         row, field, message = too_deep(path.read_bytes().decode("utf-8-sig"), records=True)
         raise InputError(path, message, row=row, field=field) from None
     return pl.scan_ndjson(lines, infer_schema_length=None).collect_schema() if lines else pl.Schema()
+
+
+def _as_lines(records: list) -> bytes:
+    """The records as JSON Lines, refusing (ValueError) a NaN or Infinity, which Polars' JSON reader cannot read."""
+    return b"".join(json.dumps(record, ensure_ascii=False, allow_nan=False).encode() + b"\n" for record in records)
+
+
+def _finite(value: object) -> object:
+    """`value` with each NaN or Infinity as 0.0: for the schema only, a float of the same type (the data is read
+    from the records as they are, so non-finite-score still names the row)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return 0.0
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _json_records(path: Path, expected: dict[str, str]) -> list:
