@@ -11,8 +11,9 @@ from pipeline.readers import line_endings, read_dataset
 from pipeline.readers.corpus import read_corpus_texts
 
 REFUSED = r"uses CR line endings \(classic Mac OS\), which read as one line; save it with LF or CRLF line endings"
-MIXED = (r"ends in a lone CR \(classic Mac OS\) where other lines end in LF, and is read joined to the next line; "
-         "save the file with LF or CRLF line endings throughout")
+MIXED = (r"holds a lone CR \(classic Mac OS line ending\) followed by more text, all read as this one line \(a line "
+         r"that CR ends is joined to the next\); save the file with LF or CRLF line endings throughout, and a CR "
+         r"inside a text removed \(or, in a CSV, the field quoted\)")
 
 
 @pytest.mark.parametrize("file, content", [("cr.csv", b"anchor,positive,negative\rq1,p1,n1\rq2,p2,n2\r"),
@@ -60,6 +61,8 @@ def test_one_record_with_a_quoted_cr_and_no_line_ending_is_text(tmp_path: Path) 
     ("mixed.csv", b"anchor,positive,negative\nq1,p1,n1\nq2,p2,n2\rq3,p3,n3\nq4,p4,n4\n"),
     ("mixed.csv", b'anchor,positive,negative\r\nq1,"p1\rstill p1",n1\r\nq2,p2,n2\rq3,p3,n3\r\n'),  # quoted CR: text
     ("mixed.tsv", b"anchor\tpositive\tnegative\nq1\tp1\tn1\nq2\tp2\tn2\rq3\tp3\tn3\n"),
+    ("stray.tsv", b"anchor\tpositive\tnegative\nq1\tp1\tn1\nq2\tp2\tab\rcd\n"),  # a CR inside a field: joins nothing
+    ("stray.csv", b"anchor,positive,negative\nq1,p1,n1\nq2,p2,ab\rcd\n"),
 ])
 def test_a_table_mixing_lf_and_cr_line_endings_is_refused_at_the_line(tmp_path: Path, file: str,
                                                                        content: bytes) -> None:
@@ -91,7 +94,7 @@ def test_a_lone_cr_across_chunks_is_found(tmp_path: Path, monkeypatch: pytest.Mo
     path.write_bytes(b'anchor,positive\r\nq1,"p\r\rp"\r\nq2,p2\r\rq3,p3\r\n')  # CRLFs, quoted CRs, then a lone one
     for chunk in (1, 2, 3, 5, 1 << 22):
         monkeypatch.setattr(line_endings, "CHUNK", chunk)
-        assert line_endings.first_lone_cr(path, quoted=True) == 33
+        assert line_endings.first_lone_cr(path, quoted=True) == 34  # CR CR q: the second CR is the one before q
         with pytest.raises(InputError, match=rf"^{path}, line 3: {MIXED}$"):
             read_dataset(path)
 
@@ -103,3 +106,15 @@ def test_a_cr_as_the_last_byte_ends_the_last_line(tmp_path: Path, content: bytes
     canon = read_dataset(path)
     assert sorted(canon.queries["text"]) == ["q1", "q2"]
     assert "p2" in set(canon.corpus["text"])
+
+
+@pytest.mark.parametrize("file, content", [("twice.csv", b"anchor,positive\nq1,p1\nq2,p2\r\r\n"),
+                                           ("twice.csv", b"anchor,positive\r\nq1,p1\r\r\r\nq2,p2\r\r\n"),
+                                           ("twice.tsv", b"anchor\tpositive\nq1\tp1\r\r\nq2\tp2\r\r")])
+def test_crs_before_a_crlf_join_nothing(tmp_path: Path, file: str, content: bytes) -> None:
+    """A file converted to CRLF twice ends its lines in CR CR LF: the line ends at the LF, as every other, and was read
+    so (its last field ending in CR) until the lone-CR check refused it as 'read joined to the next line'."""
+    path = tmp_path / file
+    path.write_bytes(content)
+    assert line_endings.first_lone_cr(path, quoted=file.endswith(".csv")) is None
+    assert sorted(read_dataset(path).queries["text"]) == ["q1", "q2"]
