@@ -102,3 +102,19 @@ def test_margin_mse_labels_of_both_forms_in_one_table_name_the_rows_of_the_less_
     st = [{("query" if key == "anchor" else key): value for key, value in row.items()} for row in rows]
     assert one(lint_records(st, loss="MarginMSELoss"), "layout-schema").rows == (2,)
     assert not by_rule(lint_records([rows[0], rows[2]], loss="MarginMSELoss"), "layout-schema")
+
+
+def test_a_labeled_pair_of_class_probabilities_fits_softmax_loss_only(lint_records) -> None:
+    """SoftmaxLoss reads a pair's label as class probabilities; the labeled-pair model wants one float per row, so
+    layout-schema said 'holds List(Float64), expected Float64' for the layout the loss is registered for, and a
+    table mixing 2 and 3 probabilities got only that type error."""
+    soft = [{"sentence1": "a", "sentence2": "b", "label": [0.2, 0.8]},
+            {"sentence1": "c", "sentence2": "d", "label": [0.5, 0.5]}]
+    assert not by_rule(lint_records(soft, loss="SoftmaxLoss"), "layout-schema")
+    typed = "labeled-pair layout: column 'label' holds List(Float64), expected Float64"
+    assert one(lint_records(soft), "layout-schema").message == typed
+    assert one(lint_records(soft, loss="CoSENTLoss"), "layout-schema").message == typed
+    mixed = [*soft, {"sentence1": "e", "sentence2": "f", "label": [0.2, 0.3, 0.5]}]
+    finding = one(lint_records(mixed, loss="SoftmaxLoss"), "layout-schema")
+    assert finding.rows == (3,) and finding.message.startswith(
+        "labeled-pair layout: column 'label' holds lists of 2 numbers in 2 rows, 3 in 1 row; ST's collator")

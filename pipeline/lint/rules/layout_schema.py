@@ -36,8 +36,10 @@ class LayoutSchema(Rule):
         from schemas.layouts import MODELS
 
         renamed, model = model_names(table), MODELS[table.layout]
-        # MarginMSELoss reads 1 + K scores or K margins, each alone; the model checks one row at a time.
-        mixed = self._mixed_lengths(table, context) if table.roles.negatives else []
+        # MarginMSELoss reads 1 + K scores or K margins, each alone; the model checks one row at a time. SoftmaxLoss's
+        # class probabilities fit any length alone, but not lengths mixed in one table.
+        probabilities = _class_probabilities(table, context)
+        mixed = self._mixed_lengths(table, context) if table.roles.negatives or probabilities else []
         try:
             model.validate(typed_by_model(table.frame.rename(renamed), model), lazy=True)
         except pa.errors.SchemaErrors as errors:
@@ -48,6 +50,9 @@ class LayoutSchema(Rule):
                 cases = cases.with_columns(pl.col("check").str.replace_many(list(back), list(back.values())))
             if context.loss and context.loss.margins:
                 cases = _without_margin_lists(cases, table)
+            if probabilities:  # the model's float label; the list's values are score-range's, its lengths mixed's
+                typed = pl.col("check").str.starts_with("dtype(")
+                cases = cases.filter(~((pl.col("column") == table.roles.label) & typed))
             return self._findings(cases, table) + mixed
         return mixed
 
@@ -154,6 +159,14 @@ def _holds(table, column: str, group: pl.DataFrame) -> str:
     empty = empty_lists(table.frame[column]) if column in table.frame.columns else None
     declared = table.source.schema.get(column)
     return empty or (str(declared) if declared is not None else group["failure_case"][0])
+
+
+def _class_probabilities(table, context) -> bool:
+    """A labeled pair's label that holds lists of numbers, read by a loss that takes class probabilities (SoftmaxLoss):
+    not the one float per row the model wants. Without such a loss a list label stays a type error."""
+    spec = context.loss
+    return (table.layout == "labeled-pair" and spec is not None and spec.probabilities
+            and table.roles.label is not None and table.frame.schema.get(table.roles.label) == pl.List(pl.Float64))
 
 
 def _without_margin_lists(cases: pl.DataFrame, table) -> pl.DataFrame:
