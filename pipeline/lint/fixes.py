@@ -10,14 +10,17 @@ from pipeline.readers.files import ROW
 from pipeline.wording import counted
 
 
-def negatives_per_row(table) -> pl.DataFrame:
-    """(ROW, negatives): the negative texts each row holds, nulls and empty texts not counted; once per table, for
-    every rule whose fix names K."""
-    if "negatives_per_row" not in table.cache:
-        counts = table.texts.filter((pl.col("role") == "negative") & pl.col("id").is_not_null()).group_by(ROW).len()
-        table.cache["negatives_per_row"] = (table.frame.select(ROW).join(counts, on=ROW, how="left")
-                                            .select(ROW, negatives=pl.col("len").fill_null(0)))
-    return table.cache["negatives_per_row"]
+def negatives_per_row(table, empty: bool = False) -> pl.DataFrame:
+    """(ROW, negatives): the negative texts each row holds, nulls not counted; once per table and kind. Empty texts
+    are not counted either (prep drops them, so every fix that names K counts so) unless `empty`: ST trains on ""
+    as on any negative, so for what the trainer sees only a null, a negative the row lacks, makes the row short."""
+    key = f"negatives_per_row{'_with_empty' if empty else ''}"
+    if key not in table.cache:
+        held = pl.col("text").is_not_null() if empty else pl.col("id").is_not_null()  # no id: null or empty text
+        counts = table.texts.filter((pl.col("role") == "negative") & held).group_by(ROW).len()
+        table.cache[key] = (table.frame.select(ROW).join(counts, on=ROW, how="left")
+                            .select(ROW, negatives=pl.col("len").fill_null(0)))
+    return table.cache[key]
 
 
 def prep_command(context, verb: str, columns: dict[str, str] | None = None) -> str:

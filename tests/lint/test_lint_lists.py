@@ -76,6 +76,19 @@ def test_an_empty_negative_is_not_a_missing_one(lint_records) -> None:
     assert one(lint_records([*padded, {**N_TUPLES[1], "negative_2": None}]), "ragged-negatives").rows == (3,)
 
 
+def test_ragged_negatives_fix_says_prep_counts_without_empty_negatives(lint_records) -> None:
+    """The message counts "" as ST does (row 2 short of 3), the fix as prep does, which drops "" (row 1 short of 2):
+    '`prep run DATA --negatives 2` mines the 1 short row up to 2' read as a contradiction without that said."""
+    rows = [{"anchor": "q1", "positive": "p1", "negative_1": "a", "negative_2": "", "negative_3": ""},
+            {"anchor": "q2", "positive": "p2", "negative_1": "b", "negative_2": "c", "negative_3": None}]
+    finding = one(lint_records(rows), "ragged-negatives")
+    assert finding.rows == (2,) and finding.message == "negatives per row vary from 2 to 3; 1 row has fewer than 3"
+    assert finding.fix.startswith("prep drops empty negatives, so it counts 1 to 2 per row: `prep run DATA "
+                                  "--negatives 2` mines the 1 short row up to 2; ")
+    short = [N_TUPLES[0], {**N_TUPLES[1], "negative_2": None}]  # no empty text: the counts agree, nothing to say
+    assert one(lint_records(short), "ragged-negatives").fix.startswith("`prep run DATA --negatives 2` mines")
+
+
 def test_string_instead_of_list(lint_records) -> None:
     assert not by_rule(lint_records(FLAG), "string-instead-of-list")
     strings = [{"query": row["query"], "pos": row["pos"][0], "neg": row["neg"]} for row in FLAG]
