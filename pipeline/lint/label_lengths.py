@@ -53,3 +53,21 @@ def minority_lengths(frame: pl.DataFrame, label: str, fits: pl.Expr) -> tuple[pl
         return None
     held = ", ".join(f"{length} in {counted(rows, 'row', 'rows')}" for length, rows in counts.iter_rows())
     return lengths.filter(pl.col("length") != counts["length"][0])[ROW], held.replace(" in ", " numbers in ", 1)
+
+
+def class_probabilities(table, context) -> bool:
+    """A labeled pair's label that holds lists of numbers, read by a loss that takes class probabilities (SoftmaxLoss):
+    not the one float per row the model wants. Without such a loss a list label stays a type error."""
+    spec = context.loss
+    return (table.layout == "labeled-pair" and spec is not None and spec.probabilities
+            and table.roles.label is not None and table.frame.schema.get(table.roles.label) == pl.List(pl.Float64))
+
+
+def without_margin_lists(cases: pl.DataFrame, table) -> pl.DataFrame:
+    """Rows whose label holds one margin per negative are what MarginMSELoss reads too, not 1 + K scores."""
+    if not isinstance(table.frame.schema.get("label"), pl.List):
+        return cases
+    lengths = table.frame["label"].list.len()
+    margins = pl.int_range(table.rows, eager=True).filter(lengths == len(table.roles.negatives))
+    return cases.filter(~((pl.col("check") == "label holds 1 + K scores") & pl.col("index").is_in(margins)))
+

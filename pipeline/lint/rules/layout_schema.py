@@ -4,7 +4,7 @@ so one run reports every broken column and check at once."""
 import polars as pl
 
 from pipeline.lint.column_types import empty_lists
-from pipeline.lint.label_lengths import label_fits, mixed_lengths
+from pipeline.lint.label_lengths import class_probabilities, label_fits, mixed_lengths, without_margin_lists
 from pipeline.lint.layouts import TEACHER_SCORES, score_columns
 from pipeline.lint.model_frame import model_names, typed_by_model
 from pipeline.lint.rule import ERROR, WARNING, Finding, Rule
@@ -38,7 +38,7 @@ class LayoutSchema(Rule):
         renamed, model = model_names(table), MODELS[table.layout]
         # MarginMSELoss reads 1 + K scores or K margins, each alone; the model checks one row at a time. SoftmaxLoss's
         # class probabilities fit any length alone, but not lengths mixed in one table.
-        probabilities = _class_probabilities(table, context)
+        probabilities = class_probabilities(table, context)
         mixed = self._mixed_lengths(table, context) if table.roles.negatives or probabilities else []
         try:
             model.validate(typed_by_model(table.frame.rename(renamed), model), lazy=True)
@@ -49,7 +49,7 @@ class LayoutSchema(Rule):
             if table.layout == "labeled-list" and back:  # "labels as long as docs" in the names: scores, documents
                 cases = cases.with_columns(pl.col("check").str.replace_many(list(back), list(back.values())))
             if context.loss and context.loss.margins:
-                cases = _without_margin_lists(cases, table)
+                cases = without_margin_lists(cases, table)
             if probabilities:  # the model's float label; the list's values are score-range's, its lengths mixed's
                 typed = pl.col("check").str.starts_with("dtype(")
                 cases = cases.filter(~((pl.col("column") == table.roles.label) & typed))
@@ -159,21 +159,3 @@ def _holds(table, column: str, group: pl.DataFrame) -> str:
     empty = empty_lists(table.frame[column]) if column in table.frame.columns else None
     declared = table.source.schema.get(column)
     return empty or (str(declared) if declared is not None else group["failure_case"][0])
-
-
-def _class_probabilities(table, context) -> bool:
-    """A labeled pair's label that holds lists of numbers, read by a loss that takes class probabilities (SoftmaxLoss):
-    not the one float per row the model wants. Without such a loss a list label stays a type error."""
-    spec = context.loss
-    return (table.layout == "labeled-pair" and spec is not None and spec.probabilities
-            and table.roles.label is not None and table.frame.schema.get(table.roles.label) == pl.List(pl.Float64))
-
-
-def _without_margin_lists(cases: pl.DataFrame, table) -> pl.DataFrame:
-    """Rows whose label holds one margin per negative are what MarginMSELoss reads too, not 1 + K scores."""
-    if not isinstance(table.frame.schema.get("label"), pl.List):
-        return cases
-    lengths = table.frame["label"].list.len()
-    margins = pl.int_range(table.rows, eager=True).filter(lengths == len(table.roles.negatives))
-    return cases.filter(~((pl.col("check") == "label holds 1 + K scores") & pl.col("index").is_in(margins)))
-
