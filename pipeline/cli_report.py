@@ -32,6 +32,7 @@ def report(
 ) -> None:
     """Profile a dataset: negatives and positives per query, duplicates, token lengths, empty texts."""
     from pipeline.readers import read_dataset
+    from pipeline.readers.split_names import split_names_warning
     from pipeline.report.html import render_html
     from pipeline.report.profile import profile
     from pipeline.report.terminal import render_terminal
@@ -47,6 +48,8 @@ def report(
     mined = output_prompts(data, model) if data.is_dir() else None
     result = profile(canon, counter if mined is None else replace(counter, prompts=mined))
     result |= _split_read(data, split)
+    if warning := split_names_warning(canon.sources[0]):  # a folder read whole, test.jsonl and all: said
+        result["split_names_warning"] = warning
     render_terminal(result, console)
     if json_path:
         write_text(json_path, json.dumps(result, indent=2) + "\n")

@@ -71,7 +71,8 @@ def print_stages(stages: list[dict], target: Console) -> None:
 def print_layout(summary: dict, out: Path | str, target: Console) -> None:
     notes = ("note", "scores_note", "negatives_note", "prompts_note", "passage_prompt_note", "train_data_note",
              "types_note", "batches_note")
-    for key, label in (*((note, "note") for note in notes), ("warning", "warning")):
+    warnings = ("split_names_warning", "warning")
+    for key, label in (*((note, "note") for note in notes), *((warning, "warning") for warning in warnings)):
         if key in summary:
             target.print(f"[yellow]{label}:[/] {escape(summary[key])}")
     for entry in summary.get("instructions", {}).values():

@@ -23,6 +23,7 @@ from pipeline.manifest import (
 )
 from pipeline.output import choose_positives, lay_out_output, split_off_anchors, write_output
 from pipeline.provenance import describe_inputs, package_versions
+from pipeline.readers.split_names import split_names_warning
 from pipeline.report.tokens import load_token_counter
 from pipeline.row_accounting import rejected_rows, stage_counts, unusable_negatives
 from pipeline.run import RunInputs
@@ -124,6 +125,8 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
         short = typed_short_note(selection, selection.k) if config.layout.fill == "drop" else None
         notes = {"train_data_note": unmarked_note(inputs.data), "types_note": short}
         summary |= {key: note for key, note in notes.items() if note}
+    if warning := split_names_warning(canon.sources[0]):  # test.jsonl beside train.jsonl: trained on, said
+        summary["split_names_warning"] = warning
     if instructions := instruction_summary(canon, output.layout, config.layout.layout):
         summary["instructions"] = instructions
     used = output.layout.negative_cells()

@@ -8,6 +8,7 @@ from pipeline.config import MiningConfig, RunConfig
 from pipeline.instructions import instruction_summary, mining_prompts_note, passed_over_note
 from pipeline.layouts.flag_notes import unmarked_note
 from pipeline.layouts.layout import Layout
+from pipeline.readers.split_names import split_names_warning
 from pipeline.report.profile import duplicate_counts
 from pipeline.stages.dedupe import Links, cluster_sizes
 from pipeline.stages.index import RECALL_PROBE_QUERIES
@@ -46,7 +47,8 @@ def instructions_entry(canon: Canonical, layout: Layout, config: RunConfig, prom
     notes = {"prompts_note": mining_prompts_note(config.layout.layout, columns, *prompts),
              "passage_prompt_note": passed_over_note(declared, prompts[1]),
              "train_data_note": unmarked_note(canon.sources[0]) if config.layout.layout == "flag" else None,
-             "batches_note": repeated_anchors_note(layout, config)}
+             "batches_note": repeated_anchors_note(layout, config),
+             "split_names_warning": split_names_warning(canon.sources[0])}
     return ({"instructions": summary} if summary else {}) | {key: note for key, note in notes.items() if note}
 
 

@@ -37,6 +37,25 @@ def test_report_writes_json_and_html(write_table, tmp_path: Path, prep, tiny_tok
     assert sorted(p.name for p in out.iterdir()) == ["r.html", "r.json"], "no partial files are left behind"
 
 
+def test_report_warns_of_a_folder_whose_file_names_say_an_eval_split(tmp_path: Path, prep, tiny_tokenizer) -> None:
+    """train.jsonl + test.jsonl is read whole, the test rows as training data, as FlagEmbedding reads a folder; that
+    was said nowhere but in the list of inputs, though load_dataset("json", data_dir=...) reads test.jsonl apart."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name, rows in (("train.jsonl", ROWS[:3]), ("test.jsonl", ROWS[3:])):
+        (folder / name).write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    result = prep("report", folder, "--json", tmp_path / "r.json", "--html", tmp_path / "r.html",
+                  "--model", tiny_tokenizer)
+    assert result.returncode == 0, result.stderr
+    assert "5 rows" in result.stdout and "warning:" in result.stdout
+    warning = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["split_names_warning"]
+    assert "would give test.jsonl the test split" in warning
+    assert f"give {folder / 'train.jsonl'} alone as DATA, or move test.jsonl out of the folder" in warning
+    assert "<b>warning:</b>" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    (folder / "test.jsonl").rename(folder / "msmarco.jsonl")  # FlagEmbedding's names: no split but train
+    assert "warning:" not in prep("report", folder, "--model", tiny_tokenizer).stdout
+
+
 def test_output_under_a_file_is_a_clear_error(write_table, tmp_path: Path, prep, tiny_tokenizer: Path) -> None:
     path = write_table("train.jsonl", ROWS)
     blocking = tmp_path / "notes.txt"

@@ -32,6 +32,7 @@ from pipeline.lint.rules.query_in_earlier_file import QueryInEarlierFile
 from pipeline.lint.rules.ragged_negatives import RaggedNegatives
 from pipeline.lint.rules.score_range import ScoreRange
 from pipeline.lint.rules.small_corpus_in_batch import SmallCorpusInBatch
+from pipeline.lint.rules.split_named_file import SplitNamedFile
 from pipeline.lint.rules.st_score_column import StScoreColumn
 from pipeline.lint.rules.string_instead_of_list import StringInsteadOfList
 from pipeline.lint.rules.text_too_long import TextTooLong
@@ -72,6 +73,7 @@ RULES: tuple[Rule, ...] = (
     ConflictingLabel(),
     NearDuplicateNegative(),
     DuplicateQuery(),
+    SplitNamedFile(),
     QueryInEarlierFile(),
     NearDuplicateQuery(),
     CrossRowFalseNegative(),

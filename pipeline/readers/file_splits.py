@@ -25,6 +25,17 @@ def file_splits(folder: Path, files: list[Path]) -> dict[str, list[Path]]:
     return {split: chosen_files for split, chosen_files in chosen.items() if chosen_files}
 
 
+def other_split_files(folder: Path, files: list[Path]) -> dict[str, list[Path]]:
+    """{split: its files} of the `files` whose names say a split other than train, by datasets' rules, for a folder
+    read whole (JSON files, as FlagEmbedding reads its --train_data): load_dataset(data_dir=...) would read them
+    apart from the train rows. {} where no name says one (only train, or no split at all). A file no split claims is
+    no error here: the folder is read whole."""
+    splits = _resolved(folder.resolve(), tuple(file.name for file in files))
+    chosen = {split: [file for file in files if file.name in names] for split, names in splits.items()
+              if split != "train"}
+    return {split: chosen_files for split, chosen_files in chosen.items() if chosen_files}
+
+
 @lru_cache(maxsize=64)  # one folder is looked at by detection, every reader, the report and the manifest
 def _resolved(folder: Path, names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     # datasets takes a second or two to import: only for a folder, never for a file.

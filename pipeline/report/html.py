@@ -28,6 +28,8 @@ def render_html(report: dict) -> str:
           for role in ("negatives", "positives")),
         _duplicates_and_empty(report),
     ]
+    if "split_names_warning" in report:
+        sections.insert(1, f"<p><b>warning:</b> {escape(report['split_names_warning'])}</p>")
     if "text_tokens" in report:
         sections.append(_tokens(report["text_tokens"]))
     sections.append(f"<details><summary>JSON</summary><pre>{escape(json.dumps(report, indent=2))}</pre></details>")

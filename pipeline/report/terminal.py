@@ -18,6 +18,8 @@ def render_terminal(report: dict, console: Console) -> None:
         f"{plural(queries, 'query', 'queries')}, [bold]{docs:,}[/] distinct {plural(docs, 'document', 'documents')}\n"
         + escape(", ".join(report["sources"])) + split_said(report),
         title="prep report", expand=False))
+    if "split_names_warning" in report:
+        console.print(f"[yellow]warning:[/] {escape(report['split_names_warning'])}")
     console.print(_distribution_table(report))
     for key, title in (("negatives_per_query", "Distinct negatives per query"),
                        ("positives_per_query", "Distinct positives per query")):

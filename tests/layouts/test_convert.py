@@ -280,6 +280,20 @@ def test_texts_are_written_as_given_and_texts_that_normalise_alike_are_one(write
     assert manifest["stages"][0]["rows_in"] == 3
 
 
+def test_a_folder_whose_file_names_say_an_eval_split_is_converted_with_a_warning(convert_to, tmp_path):
+    """validation.jsonl beside train.jsonl went into the training rows with nothing said (datasets reads it apart)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("train.jsonl", "validation.jsonl"):
+        (folder / name).write_text("".join(json.dumps({"anchor": f"{name} q{i}", "positive": f"p{i}",
+                                                       "negative": f"n{i}"}) + "\n" for i in range(2)))
+    manifest = convert_to(folder, layout="triplet", negatives=1)
+    assert manifest["stages"][0]["rows_in"] == 4  # read whole, not refused
+    warning = manifest["layout"]["split_names_warning"]
+    assert "would give validation.jsonl the validation split" in warning
+    assert f"give {folder / 'train.jsonl'} alone as DATA, or move validation.jsonl out of the folder" in warning
+
+
 def test_what_a_flag_output_cannot_carry_from_its_input_is_said(write_table, convert_to, tmp_path):
     """FlagEmbedding turns off in-batch negatives for a --train_data named *no_in_batch_neg, and trains only_1neg rows
     with one negative; OUT/train.jsonl lost the mark, and the rows of one negative were rejected without a word."""

@@ -1,4 +1,5 @@
-"""layout-schema, extra-text-column, id-column, label-column-name, column-order; --format and --columns."""
+"""layout-schema, extra-text-column, id-column, label-column-name, column-order, split-named-file; --format and
+--columns."""
 
 import pytest
 from rule_findings import by_rule, one
@@ -434,3 +435,26 @@ def test_a_list_field_whose_items_change_type_is_located_where_they_change(lint_
     with pytest.raises(InputError, match=r"line 2, field 'labels': is a list of strings here but a list of numbers "
                                          r"on line 1; give a field one type throughout"):
         lint_records(lists)
+
+
+@pytest.mark.parametrize(("names", "flagged"), [
+    (("train.jsonl", "test.jsonl"), {"test.jsonl": "test"}),
+    (("dev.jsonl", "train-00000-of-00002.jsonl", "train-00001-of-00002.jsonl"), {"dev.jsonl": "validation"}),
+    (("hotpot_dev.jsonl", "msmarco.jsonl", "nq_train.jsonl"), {"hotpot_dev.jsonl": "validation"}),
+    (("msmarco.jsonl", "nq_train.jsonl"), {}),  # FlagEmbedding's --train_data folder: no split but train
+    (("a.jsonl", "b.jsonl"), {}),
+])
+def test_a_file_of_a_folder_named_for_an_eval_split_is_a_warning(tmp_path, tiny_tokenizer, names, flagged) -> None:
+    """The folder is read whole (its test rows trained on), while load_dataset("json", data_dir=...) reads test.jsonl
+    as the test split: nothing said so."""
+    import json
+
+    for index, name in enumerate(names):
+        (tmp_path / name).write_text("".join(json.dumps({**row, "anchor": f"{row['anchor']} {index}"}) + "\n"
+                                             for row in TRIPLETS))
+    findings = by_rule(lint(tmp_path, LintOptions(model=str(tiny_tokenizer))).findings, "split-named-file")
+    assert {finding.source.rsplit("/", 1)[-1]: finding.severity for finding in findings} == dict.fromkeys(flagged,
+                                                                                                        "warning")
+    for finding in findings:
+        name = finding.source.rsplit("/", 1)[-1]
+        assert finding.count == 3 and finding.message.startswith(f"{name}'s name says the {flagged[name]} split")

@@ -89,3 +89,13 @@ def test_a_folder_whose_path_reads_as_a_glob_pattern_is_read(tmp_path: Path) -> 
     folder.mkdir()
     ROWS.head(50).write_parquet(folder / "train-00000-of-00001.parquet")
     assert read_dataset(folder).positives.height == 50
+
+
+def test_flagembeddings_own_folder_names_no_eval_split(shared_data: Path) -> None:
+    """The files of FlagEmbedding's examples, flattened into one folder: datasets finds no split in their names, so
+    `prep lint`, `report`, `run` say nothing of splits there."""
+    from pipeline.readers.file_splits import other_split_files
+    from pipeline.readers.json_folder import json_folder_files
+
+    folder = shared_data / "flagembedding"
+    assert other_split_files(folder, json_folder_files(folder)) == {}

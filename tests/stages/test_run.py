@@ -311,6 +311,30 @@ def test_auto_backend_follows_the_hardware(monkeypatch):
         resolve_backend("int8", "cuda")
 
 
+def test_a_folder_whose_file_names_say_an_eval_split_is_mined_with_a_warning(data, tiny_model, tmp_path):
+    """test.jsonl beside train.jsonl is mined into the training rows, as FlagEmbedding reads a folder whole; only the
+    manifest's inputs said so. The manifest and the summary now warn, naming the file and its split."""
+    from rich.console import Console
+
+    from pipeline.cli_summary import print_layout
+
+    path, corpus = data
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    lines = path.read_text().splitlines(keepends=True)
+    (folder / "train.jsonl").write_text("".join(lines[:5]))
+    (folder / "dev.jsonl").write_text("".join(lines[5:]))
+    manifest = run((folder, corpus), tiny_model, tmp_path, negatives=1, relative_margin=None)
+    warning = manifest["layout"]["split_names_warning"]
+    assert "would give dev.jsonl the validation split" in warning and "move dev.jsonl out of the folder" in warning
+    console = Console(record=True, soft_wrap=True)
+    print_layout(manifest["layout"], tmp_path / "out", console)
+    assert f"warning: {warning}" in console.export_text()
+    (folder / "dev.jsonl").rename(folder / "msmarco.jsonl")  # a FlagEmbedding folder: trained whole, nothing said
+    plain = run((folder, corpus), tiny_model, tmp_path, out="plain", negatives=1, relative_margin=None)
+    assert "split_names_warning" not in plain["layout"]
+
+
 def test_batches_are_conflict_free_and_block_sampler_trains(data, tiny_model, tmp_path):
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
