@@ -71,8 +71,8 @@ def _split_read(data: Path, split: str) -> dict:
         return {}
     if is_beir_folder(data):
         return {"split": split, "qrels": f"qrels/{split}.tsv"}
-    if named := folder_splits(train_data(data)):  # a prep output's data/ folder too
-        return {"split": split, "files": [file.name for file in named[split]],
+    if named := folder_splits(folder := train_data(data)):  # a prep output's data/ folder too
+        return {"split": split, "files": [file.relative_to(folder).as_posix() for file in named[split]],
                 "other_splits": in_order(name for name in named if name != split)}
     if split != "train" or split in (dataset_dict_splits(data) or parquet_splits(data)):
         return {"split": split}

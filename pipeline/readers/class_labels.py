@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from pipeline.readers.arrow_views import file_schema
-from pipeline.readers.table_folders import is_datasets_folder, parquet_shards, parquet_splits
+from pipeline.readers.table_folders import folder_shards, is_datasets_folder, parquet_splits
 
 # A class name that means a match: where it is label 0 (RTE's and QNLI's entailment), read as a score (above 0 a
 # positive) every match would be a negative.
@@ -43,7 +43,7 @@ def _features(path: Path, split: str) -> dict:
         if is_datasets_folder(path):
             folder = path / split if (path / "dataset_dict.json").exists() else path
             return json.loads((folder / "dataset_info.json").read_text(encoding="utf-8")).get("features") or {}
-        files = (parquet_splits(path).get(split) or parquet_shards(path)) if path.is_dir() else [path]
+        files = (parquet_splits(path).get(split) or folder_shards(path)) if path.is_dir() else [path]
         if not files or files[0].suffix.lower() not in (".parquet", ".arrow"):
             return {}
         schema = file_schema(files[0])

@@ -14,9 +14,9 @@ from pipeline.readers.lists import list_columns
 from pipeline.readers.pairs import is_labeled_pair
 from pipeline.readers.table_folders import (
     dataset_dict_splits,
+    folder_shards,
     is_datasets_folder,
     is_parquet_folder,
-    parquet_shards,
     parquet_splits,
 )
 
@@ -39,7 +39,7 @@ def folder_splits(path: Path) -> dict[str, list[Path]]:
     {} for any other path (a folder of JSON files is read whole, as FlagEmbedding reads its --train_data)."""
     if not path.is_dir() or is_beir_folder(path) or is_datasets_folder(path) or parquet_splits(path):
         return {}
-    shards = parquet_shards(path)
+    shards = folder_shards(path)
     return file_splits(path, shards) if shards else {}
 
 

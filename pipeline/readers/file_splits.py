@@ -12,16 +12,18 @@ def file_splits(folder: Path, files: list[Path]) -> dict[str, list[Path]]:
     """{split: its files, in name order} of a folder of data files whose names say splits; {} where no name does
     (datasets reads every file as the train split). A file that no split claims is an error that names it: datasets
     would leave its rows out without a word."""
-    splits = _resolved(folder.resolve(), tuple(file.name for file in files))
+    # By their paths under the folder: the Hub's data/train-00000-of-00001.parquet is found from the folder above.
+    paths = {file: file.relative_to(folder).as_posix() for file in files}
+    splits = _resolved(folder.resolve(), tuple(paths.values()))
     if not splits:
         return {}
     claimed = {name for names in splits.values() for name in names}
-    if left := next((file for file in files if file.name not in claimed), None):
+    if left := next((file for file in files if paths[file] not in claimed), None):
         found = ", ".join(f"{split}: {names[0]}" for split, names in splits.items())
         raise InputError(left, f"its name says no split, while the other files' do ({found}); load_dataset(data_dir="
                          "...) would leave its rows out: rename it for its split (train-00000-of-00001.parquet, "
                          "test.parquet) or move it out of the folder")
-    chosen = {split: [file for file in files if file.name in names] for split, names in splits.items()}
+    chosen = {split: [file for file in files if paths[file] in split_names] for split, split_names in splits.items()}
     return {split: chosen_files for split, chosen_files in chosen.items() if chosen_files}
 
 
@@ -50,4 +52,5 @@ def _resolved(folder: Path, names: tuple[str, ...]) -> dict[str, tuple[str, ...]
     if patterns == DEFAULT_PATTERNS_ALL:
         return {}
     resolved = DataFilesDict.from_patterns(patterns, base_path=folder.as_posix())
-    return {str(split): tuple(Path(file).name for file in files) for split, files in resolved.items()}
+    return {str(split): tuple(Path(file).relative_to(folder).as_posix() for file in files)
+            for split, files in resolved.items()}

@@ -14,9 +14,9 @@ from pipeline.readers.json_files import JSON_LINES_SUFFIXES, JSON_SUFFIX
 from pipeline.readers.line_endings import refuse_cr_line_endings
 from pipeline.readers.table_folders import (
     files_of_split,
+    folder_shards,
     is_datasets_folder,
     is_parquet_folder,
-    parquet_shards,
     parquet_splits,
     split_not_found,
 )
@@ -108,7 +108,7 @@ def scan_parquet_folder(path: Path, split: str) -> pl.LazyFrame:
     splits = parquet_splits(path)
     if splits and split not in splits:
         raise split_not_found(path, split, splits)
-    shards = splits[split] if splits else files_of_split(path, parquet_shards(path), split)
+    shards = splits[split] if splits else files_of_split(path, folder_shards(path), split)
     schemas = [file_schema(shard) for shard in shards]
     for shard, schema in zip(shards, schemas, strict=True):
         if schema is not None:

@@ -36,7 +36,16 @@ def parquet_shards(folder: Path) -> list[Path]:
 
 def parquet_splits(path: Path) -> dict[str, list[Path]]:
     """{split: shards} of a folder of one folder of Parquet shards per split, as prep writes Parquet buckets
-    (data/neg1, data/neg2...); {} for anything else."""
+    (data/neg1, data/neg2...); {} for anything else, and for folders whose shards' paths say splits by datasets'
+    rules (the Hub's data/train-00000-of-00001.parquet): those are read by the names (`folder_shards`). Buckets
+    stay buckets, though their shards are train-00000-of-00001.parquet too: one table of them has no one schema."""
+    splits = _shard_folders(path)
+    if not splits or all(map(_is_bucket, splits)):
+        return splits
+    return {} if file_splits(path, [shard for shards in splits.values() for shard in shards]) else splits
+
+
+def _shard_folders(path: Path) -> dict[str, list[Path]]:
     if not path.is_dir():
         return {}
     folders = sorted(child for child in path.iterdir() if not child.name.startswith("."))
@@ -44,10 +53,19 @@ def parquet_splits(path: Path) -> dict[str, list[Path]]:
     return splits if folders and len(splits) == len(folders) and all(splits.values()) else {}
 
 
+def folder_shards(path: Path) -> list[Path]:
+    """The Parquet shards of a folder: its own, or those of its folders of shards where their paths say splits
+    (data/train-00000-of-00001.parquet under the Hub's root: a folder per split here would read data/ as one
+    split, train and test together); [] for any other folder."""
+    if shards := parquet_shards(path):
+        return shards
+    return [shard for shards in _shard_folders(path).values() for shard in shards] if not parquet_splits(path) else []
+
+
 def is_parquet_folder(path: Path) -> bool:
     """Parquet shards, read as `load_dataset("parquet", data_dir=FOLDER)` reads them (the split's files where their
     names say splits, else all of them as one table), or one folder of them per split."""
-    return path.is_dir() and bool(parquet_shards(path) or parquet_splits(path))
+    return path.is_dir() and bool(folder_shards(path) or parquet_splits(path))
 
 
 def bucket_splits(path: Path) -> list[str]:

@@ -99,3 +99,35 @@ def test_flagembeddings_own_folder_names_no_eval_split(shared_data: Path) -> Non
 
     folder = shared_data / "flagembedding"
     assert other_split_files(folder, json_folder_files(folder)) == {}
+
+
+def test_the_hubs_root_is_read_by_its_data_folders_file_names(tmp_path: Path) -> None:
+    """ROOT/data/train-*.parquet + ROOT/data/test-*.parquet, as a Hub dataset is laid out, was read as one split
+    'data' of train and test together (and `prep run --split data` trained on the test rows)."""
+    from pipeline.cli_report import _split_read
+    from pipeline.lint.load import read_sources
+    from pipeline.provenance import describe_inputs
+
+    root = tmp_path / "hub"
+    root.mkdir()
+    _hub_folder(root, "parquet")
+    train, test = read_dataset(root), read_dataset(root, split="test")
+    assert (train.positives.height, test.positives.height) == (50, 10)
+    with pytest.raises(InputError, match=re.escape("split 'data' not found; the folder has ['test', 'train']")):
+        read_dataset(root, split="data")
+    assert sorted((source.name, source.frame.height) for source in read_sources(root)) == [
+        (f"{root} [test]", 10), (f"{root} [train]", 50)]
+    assert _split_read(root, "test") == {"split": "test", "files": ["data/test-00000-of-00001.parquet"],
+                                         "other_splits": ["train"]}
+    assert [entry["path"] for entry in describe_inputs([root])] == [str(root / "data/train-00000-of-00001.parquet")]
+
+
+def test_folders_of_shards_whose_names_say_no_split_are_the_splits(tmp_path: Path) -> None:
+    """A folder per split stays one: by its name where datasets finds none in the paths, and prep's buckets (whose
+    shards are each named train-00000-of-00001.parquet) by theirs."""
+    for folders, shard in ((("en", "de"), "part-0.parquet"), (("neg1", "neg2"), "train-00000-of-00001.parquet")):
+        root = tmp_path / folders[0]
+        for index, name in enumerate(folders):
+            (root / name).mkdir(parents=True)
+            ROWS.slice(index * 10, 10 + index).write_parquet(root / name / shard)
+        assert read_dataset(root, split=folders[1]).positives.height == 11
