@@ -155,7 +155,12 @@ def test_text_too_long(lint_records) -> None:
     rows = [*ROWS[:3], {**ROWS[3], "positive": "one two three four five six seven"}]
     finding = one(lint_records(rows), "text-too-long")
     assert (finding.count, finding.rows) == (1, (4,))
-    assert "positive 1; the longest has 9 tokens" in finding.message
+    assert "positive 1 (1 cell); the longest has 9 tokens" in finding.message
+    # distinct texts, as prep report's over_max_seq_length counts them: a passage repeated across rows is one
+    rows = [{**row, "negative": "one two three four five six seven"} for row in ROWS[:3]]
+    finding = one(lint_records(rows), "text-too-long")
+    assert (finding.count, finding.rows) == (3, (1, 2, 3))
+    assert "distinct texts over 8 tokens" in finding.message and "negative 1 (3 cells)" in finding.message
 
 
 
@@ -168,7 +173,7 @@ def test_text_too_long_counts_the_prompts_texts_are_encoded_with(lint_records, t
     (prompted / "config_sentence_transformers.json").write_text(json.dumps({"prompts": {"query": "a b c d "}}))
     rows = [{**row, "anchor": "what is the query"} for row in ROWS]  # 6 tokens; 10 with the prompt
     finding = one(lint_records(rows, model=str(prompted)), "text-too-long")
-    assert "anchor 4; the longest has 10 tokens" in finding.message  # queries only: documents have no prompt
+    assert "anchor 1 (4 cells); the longest has 10 tokens" in finding.message  # queries only: no document prompt
     assert not by_rule(lint_records(rows), "text-too-long")
     out = tmp_path / "out"  # a prep output mined with the config's prompt "" (none) for the same model
     datasets.Dataset.from_list(rows).save_to_disk(str(out))

@@ -4,6 +4,7 @@ import numpy as np
 import polars as pl
 
 from pipeline.lint.rule import WARNING, Finding, Rule
+from pipeline.wording import counted
 
 # A token covers at least one byte, but for a word-start marker and the special tokens: a text with fewer bytes
 # than max_seq_length - SLACK cannot be over the limit and is not tokenised (Unicode expansions by the
@@ -36,7 +37,10 @@ class TextTooLong(Rule):
             return []
         flagged = texts.join(over.select("raw", "encoded_as"), on=["raw", "encoded_as"], how="semi",
                              maintain_order="left")
-        by_role = ", ".join(f"{role} {n:,}" for role, n in
-                            flagged.group_by("role", maintain_order=True).len().iter_rows())
-        return [self.found(flagged["line"], f"texts over {limit} tokens ({counter.name}): {by_role}; the longest has "
+        # Distinct normalised texts per role, as prep report's over_max_seq_length counts them: mined data repeats
+        # one passage across many rows, whose cells are counted apart.
+        by_role = ", ".join(f"{role} {n:,}" for role, n in flagged.unique(["role", "id"], maintain_order=True)
+                            .group_by("role", maintain_order=True).len().iter_rows())
+        return [self.found(flagged["line"], f"distinct texts over {limit} tokens ({counter.name}): {by_role} "
+                           f"({counted(flagged.height, 'cell', 'cells')}); the longest has "
                            f"{int(max(np.max(found) for found in lengths.values())):,} tokens")]
