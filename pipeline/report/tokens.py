@@ -57,14 +57,15 @@ def load_token_counter(model: str | Path | None = None) -> TokenCounter:
     return TokenCounter(tokenizer, _max_seq_length(path / first.get("path", "")), name, prompts=model_prompts(path))
 
 
-def model_prompts(path: Path) -> tuple[str | None, str | None]:
+def model_prompts(path: Path) -> tuple[str, str]:
     """The (query, document) prompts that `prep run` encodes with by default, read from the model folder without
-    loading the model: ST 6's encode_query and encode_document apply its "query" and "document" prompts, none where
-    it has none (ST 6 gives every model both, "" by default: a "passage" prompt is passed over)."""
+    loading the model: ST 6's encode_query and encode_document apply its "query" and "document" prompts, "" where
+    it has none, as `prep run`'s manifest says them (ST 6 gives every model both: a "passage" prompt is passed
+    over)."""
     config = _read_json(path / "config_sentence_transformers.json")
     prompts = config.get("prompts") if isinstance(config, dict) else None
     prompts = prompts if isinstance(prompts, dict) else {}
-    return prompts.get("query") or None, prompts.get("document") or None
+    return prompts.get("query") or "", prompts.get("document") or ""
 
 
 def output_prompts(data: Path, model: str | None) -> tuple[str | None, str | None] | None:

@@ -94,3 +94,21 @@ def test_a_config_file_that_is_not_json_is_named(tiny_model: Path, tmp_path: Pat
     (model / "sentence_bert_config.json").unlink()
     with pytest.raises(ConfigError, match=rf"^--model {model / 'config.json'}: not JSON"):
         load_token_counter(model)
+
+
+def test_a_model_without_prompts_has_empty_ones_as_prep_run_s_manifest_says(tiny_tokenizer: Path,
+                                                                             tmp_path: Path) -> None:
+    """ST 6 gives every model "query" and "document" prompts, "" where its config has none: prep run's manifest and
+    report.json say "", while `prep report DATA --json` said null for the same model."""
+    from pipeline.readers import read_dataset
+    from pipeline.report.profile import profile
+
+    assert load_token_counter(tiny_tokenizer).prompts == ("", "")
+    prompted = tmp_path / "prompted"
+    shutil.copytree(tiny_tokenizer, prompted)
+    (prompted / "config_sentence_transformers.json").write_text(json.dumps({"prompts": {"query": "q: "}}))
+    assert load_token_counter(prompted).prompts == ("q: ", "")
+    data = tmp_path / "rows.jsonl"
+    data.write_text(json.dumps({"anchor": "what is a query", "positive": "a passage answers the query"}) + "\n")
+    tokens = profile(read_dataset(data), load_token_counter(tiny_tokenizer))["text_tokens"]
+    assert tokens["prompts"] == {"query": "", "document": ""}
