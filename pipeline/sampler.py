@@ -11,12 +11,12 @@ DatasetDict, whose multi-dataset sampler keeps each one's batches apart). The Tr
 same sampler: there an eval_dataset prep wrote in blocks of B is read in its blocks, cut to pieces of
 per_device_eval_batch_size where that is smaller (a piece of a conflict-free block is conflict-free), so any eval
 batch size works. Limits of the Trainer's wiring: dataloader_drop_last=True (ST sets it on several processes) drops
-every shorter block, the same rows each epoch (the manifest's rows_in_shorter_blocks); blocks are conflict-free
-within a process, not across, so the losses' gather_across_devices stays off; under accelerate a run resumed
-mid-epoch gets no epoch (its skipping wrapper does not pass it on) and finishes that epoch in the first epoch's order;
-blocks are row positions, so a split, select or filter of the output is refused, and so is a shuffle, a sort or a
-map that edits the texts (prep writes a digest of the anchors and positives in row order): train on the output as
-written, with ST's `prompts` argument for prompts.
+every shorter block (or piece), the same rows each epoch (the manifest's rows_in_shorter_blocks; for an eval set, a
+warning counts them); blocks are conflict-free within a process, not across, so the losses' gather_across_devices
+stays off; under accelerate a run resumed mid-epoch gets no epoch (its skipping wrapper does not pass it on) and
+finishes that epoch in the first epoch's order; blocks are row positions, so a split, select or filter of the output
+is refused, and so is a shuffle, a sort or a map that edits the texts (prep writes a digest of the anchors and
+positives in row order): train on the output as written, with ST's `prompts` argument for prompts.
 """
 
 import inspect
@@ -38,7 +38,8 @@ class BlockBatchSampler(DefaultBatchSampler):
         laid_out = written.get("prep_batch_size")
         # Training needs the blocks whole: a step of B' rows is not the block prep packed. Evaluation does not (the
         # Trainer's default eval batch size, 8, failed only at the first evaluation, after training steps).
-        evaluating = laid_out not in (None, batch_size) and _built_for_evaluation()
+        for_eval = laid_out is not None and _built_for_evaluation()
+        evaluating = for_eval and laid_out != batch_size
         if laid_out not in (None, batch_size) and not evaluating:
             raise ValueError(f"the dataset was laid out in conflict-free blocks of {laid_out} rows (prep run or "
                              f"convert --batch-size {laid_out}), but the batch size is {batch_size}: use the same "
@@ -65,6 +66,8 @@ class BlockBatchSampler(DefaultBatchSampler):
             self.batch_size = min(batch_size, laid_out)
             self.sizes = [min(self.batch_size, rows - start) for rows in self.sizes
                           for start in range(0, rows, self.batch_size)]
+        if for_eval and self.drop_last:
+            _warn_eval_rows_left_out(size - sum(map(len, self._blocks())), size, self.batch_size, laid_out)
         if laid_out and size and not self._blocks():  # the Trainer would only say that max_steps must be set
             raise ValueError(f"dataloader_drop_last=True leaves no batch: all {len(self.sizes)} blocks of the "
                              f"{size} rows are shorter than the batch size {self.batch_size}; train without "
@@ -84,6 +87,18 @@ class BlockBatchSampler(DefaultBatchSampler):
 
     def __len__(self) -> int:
         return len(self._blocks())
+
+
+def _warn_eval_rows_left_out(left_out: int, rows: int, batch_size: int, laid_out: int) -> None:
+    """drop_last drops every piece shorter than the eval batch: the same eval rows, at every evaluation. A warning,
+    not a refusal: the eval loader is built at the first evaluation, after training steps are spent, and ST turns
+    drop_last on under DDP, where a refusal would leave no way to evaluate a prep output in blocks."""
+    if left_out and left_out < rows:  # none left: refused below
+        warnings.warn(f"BlockBatchSampler: dataloader_drop_last=True leaves {left_out} of the {rows} eval rows out of "
+                      f"every evaluation (prep's blocks of {laid_out}, or their pieces, that are shorter than the "
+                      f"eval batch size {batch_size}); a per_device_eval_batch_size that divides {laid_out} loses only "
+                      "rows of the shorter blocks, and dataloader_drop_last=False (one process) loses none",
+                      stacklevel=3)
 
 
 def _built_for_evaluation() -> bool:
