@@ -25,22 +25,21 @@ from pipeline.output import choose_positives, lay_out_output, split_off_anchors,
 from pipeline.provenance import describe_inputs, package_versions
 from pipeline.readers.split_names import split_names_warning
 from pipeline.report.tokens import load_token_counter
-from pipeline.row_accounting import rejected_rows, stage_counts, unusable_negatives
+from pipeline.row_accounting import rejected_rows, stage_counts
 from pipeline.run import RunInputs
 from pipeline.run_summary import repeated_anchors_note
 from pipeline.stages.case_links import case_copies, case_links
 from pipeline.stages.write import check_out
+from pipeline.unusable_negatives import Unusable, unusable_negatives
 
 
-def given_negatives(canon: Canonical, either_order: bool = False) -> tuple[pl.DataFrame, int, int, int]:
-    """Each query's input negatives once, in input order, ranked 1..n; a negative that is also a positive of the
-    same query (the input contradicts itself), with `either_order` (labeled pairs) one that is a positive the other
-    way round, or the query's own text is dropped, and each kind is counted."""
-    contradicting, reversed_, anchors = unusable_negatives(canon, either_order)
-    negatives = (canon.negatives.join(pl.concat([contradicting, reversed_, anchors]), on=["query_id", "doc_id"],
-                                      how="anti", maintain_order="left")
-                 .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("query_id")))
-    return negatives, contradicting.height, reversed_.height, anchors.height
+def given_negatives(canon: Canonical, unusable: Unusable | None = None) -> pl.DataFrame:
+    """Each query's input negatives once, in input order, ranked 1..n; the `unusable` ones (a negative that is also
+    a positive of the same query: the input contradicts itself; for labeled pairs one that is a positive the other
+    way round; the query's own text) are dropped: found here unless the caller has them."""
+    unusable = unusable or unusable_negatives(canon)
+    return (canon.negatives.join(unusable.all(), on=["query_id", "doc_id"], how="anti", maintain_order="left")
+            .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("query_id")))
 
 
 def check_given_scores(canon: Canonical, selection: Selection) -> None:
@@ -103,7 +102,8 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
     # Scored pairs hold a query's negatives even when it has no positive (scored 0): those rows are not lost. Their
     # losses score the cosine, the same either way round: (b, a) at 0 contradicts (a, b) above 0, as lint reads it.
     negatives_kept = config.layout.layout == "labeled-pair"
-    negatives, contradicting, reversed_, anchors = given_negatives(canon, either_order=negatives_kept)
+    unusable = unusable_negatives(canon, either_order=negatives_kept)  # once: a hash table of the positives
+    negatives = given_negatives(canon, unusable)
     positives, anchor_pairs = split_off_anchors(canon.positives)
     positives = choose_positives(positives, config.layout.positives, config.mining.seed)
     selection = Selection.of(canon, positives, negatives, config.mining.negatives)
@@ -135,15 +135,17 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
         "config": {"layout": config.to_dict()["layout"],
                    "mining": {"negatives": config.mining.negatives, "seed": config.mining.seed}},
         "packages": package_versions(),
-        "stages": stage_counts(canon, output, negatives_kept),
+        "stages": stage_counts(canon, output, negatives_kept, unusable),
         "layout": summary,
         "batches": output.batches,
-        "negatives": {"given": canon.negatives.height, "dropped_as_positive_of_the_same_query": contradicting,
-                      "dropped_as_a_positive_the_other_way_round": reversed_, "dropped_as_the_anchor_itself": anchors,
+        "negatives": {"given": canon.negatives.height,
+                      "dropped_as_positive_of_the_same_query": unusable.positive.height,
+                      "dropped_as_a_positive_the_other_way_round": unusable.reversed_.height,
+                      "dropped_as_the_anchor_itself": unusable.query.height,
                       "in_output_rows": int(used)},
         "timings_seconds": {"convert": round(time.perf_counter() - start, 3)},
     }
     manifest["layout"] = with_no_rows_warning(summary, manifest["stages"], short_rows_fix(negatives, positives, config))
-    rejects = pl.concat([rejected_rows(canon, negatives_kept), output.rejects], how="diagonal_relaxed")
+    rejects = pl.concat([rejected_rows(canon, negatives_kept, unusable), output.rejects], how="diagonal_relaxed")
     write_output(out, canon, output, rejects, manifest, config, load_token_counter(None))
     return manifest

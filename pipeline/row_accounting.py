@@ -7,19 +7,20 @@ from pipeline.canonical import ROLES, Canonical
 from pipeline.input_rows import FilePart, row_place
 from pipeline.output import Output
 from pipeline.stages.batches import SET_ASIDE
+from pipeline.unusable_negatives import Unusable, unusable_negatives, unusable_summary
 from pipeline.wording import counted
 
 
-def rejected_rows(canon: Canonical, negatives_kept: bool = False) -> pl.DataFrame:
+def rejected_rows(canon: Canonical, negatives_kept: bool = False, unusable: Unusable | None = None) -> pl.DataFrame:
     """Input rows that yield nothing: an empty query, or no positive at all (with `negatives_kept`, for
     labeled pairs, a query with only negatives still yields its pairs scored 0, unless its only negative is its
-    own text: `negative_is_anchor`, or a positive the other way round: `negative_is_reversed_positive`). Each with
-    its query's text as `anchor` (null for an empty query)."""
+    own text: `negative_is_anchor`, or a positive the other way round: `negative_is_reversed_positive`, among
+    `unusable`, found once by the caller). Each with its query's text as `anchor` (null for an empty query)."""
     anchor_negatives = canon.negatives.filter(pl.col("doc_id") == pl.col("query_id"))["query_id"].implode()
-    reversed_negatives = (unusable_negatives(canon, True)[1] if negatives_kept else canon.negatives.clear())["query_id"]
+    reversed_negatives = (unusable.reversed_ if negatives_kept and unusable else canon.negatives.clear())["query_id"]
     rows = canon.rows.with_columns(
         reason=pl.when(pl.col("query_id").is_null()).then(pl.lit("empty_query"))
-        .when(pl.col("query_id").is_in(_yielding(canon, negatives_kept).implode())).then(None)
+        .when(pl.col("query_id").is_in(_yielding(canon, negatives_kept, unusable).implode())).then(None)
         .when(negatives_kept & pl.col("query_id").is_in(anchor_negatives)).then(pl.lit("negative_is_anchor"))
         .when(negatives_kept & pl.col("query_id").is_in(reversed_negatives.implode()))
         .then(pl.lit("negative_is_reversed_positive"))
@@ -36,23 +37,26 @@ def rejected_rows(canon: Canonical, negatives_kept: bool = False) -> pl.DataFram
         .otherwise(pl.lit("the input row has no usable (query, positive) pair")))
 
 
-def _yielding(canon: Canonical, negatives_kept: bool) -> pl.Series:
+def _yielding(canon: Canonical, negatives_kept: bool, unusable: Unusable | None) -> pl.Series:
     negatives = canon.negatives.filter(pl.col("doc_id") != pl.col("query_id"))  # the query's own text: no pair
-    if negatives_kept:  # nor a positive the other way round, which labeled pairs keep as that positive
-        negatives = negatives.join(unusable_negatives(canon, True)[1], on=["query_id", "doc_id"], how="anti")
+    if negatives_kept and unusable:  # nor a positive the other way round, which labeled pairs keep as that positive
+        negatives = negatives.join(unusable.reversed_, on=["query_id", "doc_id"], how="anti")
     queries = [canon.positives["query_id"], *([negatives["query_id"]] if negatives_kept else [])]
     return pl.concat(queries).unique()
 
 
-def stage_counts(canon: Canonical, output: Output, negatives_kept: bool = False) -> list[dict]:
+def stage_counts(canon: Canonical, output: Output, negatives_kept: bool = False,
+                 unusable: Unusable | None = None) -> list[dict]:
     """rows_in == rows_out + rows_rejected, per stage, with the check written down. Rows that conflict-free
     batches set aside are counted in a `batches` stage, in the layout's rows: a triplet pair has a row per
-    negative and may lose some of them only, so in pairs they would not add up."""
+    negative and may lose some of them only, so in pairs they would not add up. `unusable`: as the caller found
+    them (prep run's are found here)."""
+    unusable = unusable or unusable_negatives(canon)
     batched = output.rejects["reason"] == SET_ASIDE
     pair_rejects = output.rejects.filter(~batched)
-    rejected = rejected_rows(canon, negatives_kept)
+    rejected = rejected_rows(canon, negatives_kept, unusable)
     # Counted apart from the rejects: input rows whose query kept at least one pair.
-    with_pairs = int(canon.rows["query_id"].is_in(_yielding(canon, negatives_kept).implode()).sum())
+    with_pairs = int(canon.rows["query_id"].is_in(_yielding(canon, negatives_kept, unusable).implode()).sum())
     pairs, pairs_out = canon.positives.height, output.laid_out[0]
     read = {"stage": "read", "unit": "input rows", "rows_in": canon.rows.height, "rows_out": with_pairs,
             "rows_rejected": rejected.height, "reconciled": canon.rows.height == with_pairs + rejected.height,
@@ -66,7 +70,7 @@ def stage_counts(canon: Canonical, output: Output, negatives_kept: bool = False)
             "repeated_pairs": _repeated(canon.repeated, canon.parts),
             "note": "rows repeating a query are merged into that query; their positives and negatives are kept, "
                     "a (query, text) pair given again once, with its first score"}
-    read |= _empty_texts(canon, read["empty_texts"]) | _unusable_negatives(canon, negatives_kept)
+    read |= _empty_texts(canon, read["empty_texts"]) | unusable_summary(canon, unusable)
     repeated = canon.repeated.sort("row")
     other = repeated.filter("other_score")
     if repeated.height:  # else a pairs file loses rows without a word: STS-B's train has 43 pairs given twice
@@ -111,42 +115,6 @@ def _empty_texts(canon: Canonical, counts: dict[str, int]) -> dict:
                                    f"text{'s' if empty.height > 1 else ''} ({roles}) from the output "
                                    f"(the first: {row_place(canon.parts, rows[0])}); "
                                    "manifest: stages.read.empty_texts"}
-
-
-def unusable_negatives(canon: Canonical, either_order: bool = False) -> tuple[pl.DataFrame, ...]:
-    """Given negatives that cannot be negatives, each once: those that are a positive of the same query (a pair
-    scored above 0 and again at 0), which stays a positive; with `either_order` (labeled pairs: their losses score
-    the cosine, the same either way round, so lint's conflicting-label reads (a, b) and (b, a) as one pair) those
-    that are a positive the other way round, which stays that positive; then those that are the query's own text."""
-    if canon.negatives.is_empty():  # no join over the positives, which at scale costs a hash table of them all
-        return canon.negatives, canon.negatives, canon.negatives
-    link = ["query_id", "doc_id"]
-    positive = canon.negatives.join(canon.positives, on=link, how="semi")
-    reversed_ = canon.negatives.clear()
-    if either_order:
-        other_way = canon.positives.select(query_id="doc_id", doc_id="query_id")
-        reversed_ = canon.negatives.join(positive, on=link, how="anti").join(other_way, on=link, how="semi")
-    query = canon.negatives.filter(pl.col("doc_id") == pl.col("query_id")).join(positive, on=link, how="anti")
-    return positive, reversed_, query
-
-
-def _unusable_negatives(canon: Canonical, either_order: bool) -> dict:
-    """`unusable_negatives` said with where the first one is, rather than only counted: a row left short of K by
-    them is rejected as short, which alone would not say why."""
-    positive, reversed_, query = unusable_negatives(canon, either_order)
-    both = pl.concat([positive, reversed_, query])
-    if both.is_empty():
-        return {}
-    said = ((positive.height, "also its positive"), (reversed_.height, "a positive the other way round"),
-            (query.height, "the query's own text"))
-    kinds = [f"{count:,} {'is' if count == 1 else 'are'} {what}" for count, what in said if count]
-    rows = both["row"].drop_nulls().sort()
-    first = f"; the first: {row_place(canon.parts, rows[0])}" if rows.len() else ""
-    cannot = "a negative of its query" if both.height == 1 else "negatives of their query"
-    return {"negatives_that_are_positives": positive.height, "negatives_that_are_reversed_positives": reversed_.height,
-            "negatives_that_are_the_query": query.height,
-            "contradiction_message": f"{counted(both.height, 'negative', 'negatives')} given in the input cannot be "
-                                     f"{cannot}: {', '.join(kinds)}{first}; manifest: stages.read"}
 
 
 def _by_reason(rejects: pl.DataFrame) -> dict[str, int]:

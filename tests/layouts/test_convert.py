@@ -704,6 +704,27 @@ def test_a_labeled_pair_given_at_0_the_other_way_round_is_dropped_as_lint_reads_
     assert triplet["negatives"]["dropped_as_a_positive_the_other_way_round"] == 0
 
 
+def test_a_labeled_pair_convert_finds_the_unusable_negatives_once(write_table, convert_to, monkeypatch):
+    """Each search joins the negatives with a hash table of the positives: a labeled-pair convert ran it 4 times
+    (the negatives, the rejected rows, the rows with pairs, the manifest's counts); now once, passed on."""
+    import pipeline.convert
+    import pipeline.row_accounting
+
+    calls = []
+
+    def counted_search(search):
+        return lambda *args, **kwargs: calls.append(1) or search(*args, **kwargs)
+
+    for module in (pipeline.convert, pipeline.row_accounting):
+        monkeypatch.setattr(module, "unusable_negatives", counted_search(module.unusable_negatives))
+    pairs = write_table("rev.jsonl", scored(("a cat sits", "a cat is sitting", 1.0),
+                                            ("a cat is sitting", "a cat sits", 0.0), ("a dog runs", "a car", 0.0)))
+    manifest = convert_to(pairs, layout="labeled-pair")
+    assert manifest["negatives"]["dropped_as_a_positive_the_other_way_round"] == 1
+    assert manifest["stages"][0]["rejected_by_reason"] == {"negative_is_reversed_positive": 1}
+    assert len(calls) == 1
+
+
 def test_negatives_that_are_the_query_or_its_positive_are_said_once_each(write_table, convert_to):
     rows = [{"query": "q1", "pos": ["p1"], "neg": ["n1", "q1"]},  # its own text
             {"query": "q2", "pos": ["q2", "p2"], "neg": ["q2", "n2"]},  # its own text, which is also its positive

@@ -29,7 +29,7 @@ def test_tables_from_ids_equal_the_tables_from_texts(tmp_path, settings):
     path = tmp_path / "train.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in DATA))
     canon = read_dataset(path, None, "train", None)
-    negatives, *_ = given_negatives(canon)
+    negatives = given_negatives(canon)
     layout = lay_out(Selection.of(canon, canon.positives, negatives, 2), LayoutConfig(**settings), 12)
     assert layout.ids is not None and layout.rows.height >= 3
     source = Path("output")
@@ -49,7 +49,7 @@ def test_tables_from_ids_equal_the_tables_from_texts(tmp_path, settings):
 
 def test_layouts_without_ids_are_read_from_their_texts(flag_data):
     canon = read_dataset(flag_data, None, "train", None)
-    negatives, *_ = given_negatives(canon)
+    negatives = given_negatives(canon)
     layout = lay_out(Selection.of(canon, canon.positives, negatives, 2), LayoutConfig(layout="labeled-list"), 12)
     assert layout.ids is None
     tables = output_canonical(canon, layout, Path("output"))

@@ -89,7 +89,7 @@ def test_a_partition_holds_its_own_queries_positives_negatives_and_texts(flag_da
     from pipeline.readers import read_dataset
 
     canon = read_dataset(flag_data, None, "train", None)
-    negatives, *_ = given_negatives(canon)
+    negatives = given_negatives(canon)
     selection = Selection.of(canon, canon.positives.with_columns(score=None), negatives, 3)
     parts = partition_selection(selection, 3)
     assert [part.queries.height for part in parts] == [3, 1]
