@@ -102,10 +102,11 @@ def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, 
     # Scored pairs hold a query's negatives even when it has no positive (scored 0): those rows are not lost. Their
     # losses score the cosine, the same either way round: (b, a) at 0 contradicts (a, b) above 0, as lint reads it.
     negatives_kept = config.layout.layout == "labeled-pair"
-    unusable = unusable_negatives(canon, either_order=negatives_kept)  # once: a hash table of the positives
-    negatives = given_negatives(canon, unusable)
     positives, anchor_pairs = split_off_anchors(canon.positives)
     positives = choose_positives(positives, config.layout.positives, config.mining.seed)
+    # once (a hash table of the positives); a negative is dropped as a positive the other way round that is kept
+    unusable = unusable_negatives(canon, positives if negatives_kept else None)
+    negatives = given_negatives(canon, unusable)
     selection = Selection.of(canon, positives, negatives, config.mining.negatives)
     scores_note = convert_scores_note(config.layout, selection)  # the input's scores, before a teacher's
     if config.layout.teacher:

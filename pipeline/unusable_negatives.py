@@ -16,24 +16,26 @@ from pipeline.wording import counted
 class Unusable:
     """Each of the frames holds negatives (rows of `Canonical.negatives`), each negative in one of them at most."""
     positive: pl.DataFrame  # also a positive of the same query, which stays a positive
-    reversed_: pl.DataFrame  # labeled pairs: a positive the other way round, which stays that positive
+    reversed_: pl.DataFrame  # labeled pairs: a kept positive the other way round, which stays that positive
     query: pl.DataFrame  # the query's own text
 
     def all(self) -> pl.DataFrame:
         return pl.concat([self.positive, self.reversed_, self.query])
 
 
-def unusable_negatives(canon: Canonical, either_order: bool = False) -> Unusable:
-    """Those that are a positive of the same query (a pair scored above 0 and again at 0); with `either_order`
+def unusable_negatives(canon: Canonical, kept_positives: pl.DataFrame | None = None) -> Unusable:
+    """Those that are a positive of the same query (a pair scored above 0 and again at 0); with `kept_positives`
     (labeled pairs: their losses score the cosine, the same either way round, so lint's conflicting-label reads
-    (a, b) and (b, a) as one pair) those that are a positive the other way round; then the query's own text."""
+    (a, b) and (b, a) as one pair) those that are one of these positives the other way round; then the query's own
+    text. Only the positives the output keeps: one that --positives first or sample:N leaves out is in no pair of
+    the output, and the negative, its input row's pair, is kept rather than lost with it."""
     if canon.negatives.is_empty():  # no join over the positives, which at scale costs a hash table of them all
         return Unusable(canon.negatives, canon.negatives, canon.negatives)
     link = ["query_id", "doc_id"]
     positive = canon.negatives.join(canon.positives, on=link, how="semi")
     reversed_ = canon.negatives.clear()
-    if either_order:
-        other_way = canon.positives.select(query_id="doc_id", doc_id="query_id")
+    if kept_positives is not None:
+        other_way = kept_positives.select(query_id="doc_id", doc_id="query_id")
         reversed_ = canon.negatives.join(positive, on=link, how="anti").join(other_way, on=link, how="semi")
     query = canon.negatives.filter(pl.col("doc_id") == pl.col("query_id")).join(positive, on=link, how="anti")
     return Unusable(positive, reversed_, query)

@@ -704,6 +704,24 @@ def test_a_labeled_pair_given_at_0_the_other_way_round_is_dropped_as_lint_reads_
     assert triplet["negatives"]["dropped_as_a_positive_the_other_way_round"] == 0
 
 
+def test_a_labeled_pair_at_0_the_other_way_round_from_a_positive_left_out_is_kept(tmp_path, convert_to):
+    """(c, a) at 0 was dropped "as that positive" (a, c), which --positives first left out: the pair was in neither
+    output, its row rejected with a detail that was not true. Only a positive the output keeps drops it."""
+    data = tmp_path / "f.csv"
+    data.write_text("sentence1,sentence2,score\na,b,1\na,c,1\nc,a,0\nx,y,0\n")
+    manifest = convert_to(data, layout="labeled-pair", positives="first")
+    assert sorted((r["sentence1"], r["sentence2"], r["score"]) for r in rows_of(tmp_path / "out")) == [
+        ("a", "b", 1.0), ("c", "a", 0.0), ("x", "y", 0.0)]
+    read = manifest["stages"][0]
+    assert (read["rows_out"], read["rejected_by_reason"], read["reconciled"]) == (4, {}, True)
+    assert manifest["negatives"]["dropped_as_a_positive_the_other_way_round"] == 0
+    rejects = pl.read_parquet(tmp_path / "out" / "rejects.parquet")
+    assert rejects.select("row", "reason").rows() == [(2, "positive_not_chosen")]
+    # with every positive kept, (a, c) is in the output and (c, a) at 0 is dropped as it, as before
+    kept = convert_to(data, out="all", layout="labeled-pair")
+    assert kept["stages"][0]["rejected_by_reason"] == {"negative_is_reversed_positive": 1}
+
+
 def test_a_labeled_pair_convert_finds_the_unusable_negatives_once(write_table, convert_to, monkeypatch):
     """Each search joins the negatives with a hash table of the positives: a labeled-pair convert ran it 4 times
     (the negatives, the rejected rows, the rows with pairs, the manifest's counts); now once, passed on."""
