@@ -7,9 +7,9 @@ import polars as pl
 
 from pipeline.canonical import Canonical
 from pipeline.config import RunConfig
-from pipeline.config_checks import MAX_NEGATIVES
 from pipeline.config_file import path_sources
 from pipeline.config_toml import read_config_file
+from pipeline.convert_k import check_k
 from pipeline.errors import ConfigError
 from pipeline.input_rows import located_error
 from pipeline.instructions import instruction_summary
@@ -76,15 +76,6 @@ def check_convert_config(path: Path | None) -> dict:
         raise ConfigError(f"{path}: prep convert uses only [layout] and mining.negatives / mining.seed; "
                           f"{', '.join(extra)} would be ignored (they are for prep run)")
     return loaded
-
-
-def check_k(config: RunConfig, named: str) -> None:
-    """K at most MAX_NEGATIVES, as prep run mines: rows of K + 2 columns are built for every query, even those that
-    the fill drops (K = 3,000 took 5 s on two rows, 100,000 did not end). Checked before the input is read."""
-    if config.mining.negatives > MAX_NEGATIVES:
-        raise ConfigError(f"{named}: at most {MAX_NEGATIVES} negatives per row, got {config.mining.negatives}; an "
-                          f"input with more negatives per query than {MAX_NEGATIVES} keeps every one with --to flag "
-                          "--all-negatives or --to buckets")
 
 
 def convert(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[str, str] | None = None) -> dict:

@@ -54,7 +54,7 @@ def run_pipeline(inputs: RunInputs, config: RunConfig, out: Path, sources: dict[
 
     out = check_out(out)  # now, not after an hour of mining
     named = sources or path_sources(None, {})
-    if config.mining.negatives > MAX_NEGATIVES:  # convert.check_k holds prep convert to it too
+    if config.mining.negatives > MAX_NEGATIVES:  # convert_k.check_k holds prep convert to it too
         raise ConfigError(f"{named['--negatives']}: at most {MAX_NEGATIVES} negatives can be mined, got "
                           f"{config.mining.negatives}")
     check_folder(config.encoder.model, named["--model"])

@@ -510,9 +510,28 @@ def test_cli_convert_refuses_a_k_beyond_what_prep_run_mines_before_reading(flag_
     config.write_text("[layout]\nlayout = 'flag'\ngroup_size = 1026\n")
     filed = prep("convert", tmp_path / "missing.jsonl", "--to", "flag", "--config", config, "--out", tmp_path / "x")
     assert filed.returncode == 2, filed.stderr
-    assert " ".join(filed.stderr.split()).startswith(f"error: {config}: [layout] group_size: at most 1024 negatives "
-                                                     "per row, got 1025")
+    assert " ".join(filed.stderr.split()).startswith(f"error: {config}: [layout] group_size: at most 1025 (1024 "
+                                                     "negatives per row), got 1026")
     assert not (tmp_path / "x").exists()
+
+
+def test_cli_convert_names_k_as_given_and_bounds_it_only_where_rows_or_fills_of_k_are_built(flag_data, prep, tmp_path):
+    """group_size 2000 was refused as 'got 1999' (K, not what the user wrote), and flag --all-negatives as 'keeps every
+    one with --to flag --all-negatives', asked for already: its rows hold the input's negatives, K only the least a
+    row keeps, so with --fill drop it builds nothing of K and is not refused; --fill repeat adds up to K a row."""
+    group = prep("convert", flag_data, "--to", "flag", "--group-size", "2000", "--out", tmp_path / "x")
+    assert group.returncode == 2, group.stderr
+    assert " ".join(group.stderr.split()).startswith("error: --group-size: at most 1025 (1024 negatives per row), "
+                                                     "got 2000;")
+    every = ("convert", flag_data, "--to", "flag", "--all-negatives", "--negatives", "5000")
+    repeat = prep(*every, "--fill", "repeat", "--out", tmp_path / "x")
+    assert repeat.returncode == 2, repeat.stderr
+    assert " ".join(repeat.stderr.split()) == ("error: --negatives: at most 1024 negatives per row, got 5000; --fill "
+                                               "repeat adds up to 5,000 negatives to each short query; with --fill "
+                                               "drop, K is only the least a row keeps")
+    dropped = prep(*every, "--out", tmp_path / "out")
+    assert dropped.returncode == 0, dropped.stderr
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["config"]["mining"]["negatives"] == 5000
 
 
 def test_cli_convert_refuses_negatives_from_the_file_for_a_layout_that_keeps_every_negative(flag_data, prep, tmp_path):
