@@ -48,7 +48,9 @@ def parquet_splits(path: Path) -> dict[str, list[Path]]:
 def _shard_folders(path: Path) -> dict[str, list[Path]]:
     if not path.is_dir():
         return {}
-    folders = sorted(child for child in path.iterdir() if not child.name.startswith("."))
+    # a Hub clone's README.md (the dataset card) sits beside data/: datasets reads no data from it
+    folders = sorted(child for child in path.iterdir()
+                     if not child.name.startswith(".") and not (child.name.lower() == "readme.md" and child.is_file()))
     splits = {folder.name: parquet_shards(folder) for folder in folders if folder.is_dir()}
     return splits if folders and len(splits) == len(folders) and all(splits.values()) else {}
 

@@ -111,6 +111,7 @@ def test_the_hubs_root_is_read_by_its_data_folders_file_names(tmp_path: Path) ->
     root = tmp_path / "hub"
     root.mkdir()
     _hub_folder(root, "parquet")
+    (root / "README.md").write_text("---\nlicense: cc-by-4.0\n---\n# the dataset card of every Hub clone\n")
     train, test = read_dataset(root), read_dataset(root, split="test")
     assert (train.positives.height, test.positives.height) == (50, 10)
     with pytest.raises(InputError, match=re.escape("split 'data' not found; the folder has ['test', 'train']")):
