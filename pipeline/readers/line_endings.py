@@ -17,8 +17,8 @@ CRLF = int.from_bytes(b"\r\n", sys.byteorder)  # the two bytes as one uint16, to
 
 def refuse_cr_line_endings(path: Path) -> None:
     """An error for a file with a lone CR (one followed by more text of the line, not by LF), naming the line where
-    the file has LFs as well. In a CSV file a CR inside a quoted field is text; a CR as the file's last byte, or
-    before a CRLF, ends its line as Polars reads it."""
+    the file has LFs as well. In a CSV file a CR inside a quoted field is text; a CR as the file's last byte ends its
+    line as Polars reads it."""
     if not path.is_file():
         return
     at = first_lone_cr(path, quoted=path.suffix.lower() == ".csv")
@@ -28,6 +28,10 @@ def refuse_cr_line_endings(path: Path) -> None:
     if line == 1 and count_bytes(path, b"\n") == 0:
         raise InputError(path, "uses CR line endings (classic Mac OS), which read as one line; save it with LF or CRLF "
                                "line endings")
+    if _converted_twice(path, at):
+        raise InputError(path, "ends in CR CR LF (line endings converted to CRLF twice): the extra CR would be read as "
+                               "text at the end of the line's last field; save the file with LF or CRLF line endings",
+                         line=line)
     # a CR before more text of the line: it may end a line (rows glued) or sit inside a field; both read as one line
     raise InputError(path, "holds a lone CR (classic Mac OS line ending) followed by more text, all read as this one "
                            "line (a line that CR ends is joined to the next); save the file with LF or CRLF line "
@@ -37,8 +41,8 @@ def refuse_cr_line_endings(path: Path) -> None:
 
 def first_lone_cr(path: Path, quoted: bool) -> int | None:
     """The byte offset of the first CR that is followed by neither LF, CR nor the end of the file (in a `quoted` file,
-    the first outside quotes), None where there is none: CRs before a CRLF (a file converted to CRLF twice) join
-    nothing, Polars reads them as the end of the line's last field. A chunk without CR (an LF file) costs one
+    the first outside quotes), None where there is none (a CR before a CRLF is one: Polars would keep it as text of
+    the line's last field, where pandas and datasets end the line). A chunk without CR (an LF file) costs one
     memchr; one with CRs (a CRLF file) two vector counts; quotes are counted from the first chunk with a lone CR on."""
     quotes: int | None = None  # the quotes before `start`
     start = 0
@@ -62,15 +66,22 @@ def first_lone_cr(path: Path, quoted: bool) -> int | None:
 
 
 def _lone_crs(data: np.ndarray) -> np.ndarray | None:
-    """The positions of CRs followed by a byte other than LF or CR (a CR as the last byte: at the end of the file),
-    None where every CR starts a CRLF."""
+    """The positions of CRs followed by a byte other than LF (a CR as the last byte: at the end of the file), None
+    where every CR starts a CRLF."""
     crs = np.count_nonzero(data == CR)
     even, odd = data[: data.size - data.size % 2], data[1: data.size - (data.size - 1) % 2]
     if crs == np.count_nonzero(even.view(np.uint16) == CRLF) + np.count_nonzero(odd.view(np.uint16) == CRLF):
         return None
     at = np.flatnonzero(data[:-1] == CR)
-    after = data[at + 1]
-    return at[(after != ord("\n")) & (after != CR)]  # in a run of CRs, the last one decides
+    return at[data[at + 1] != ord("\n")]
+
+
+def _converted_twice(path: Path, at: int) -> bool:
+    """Whether the lone CR at `at` starts a run of CRs that a LF (or the end of the file) ends: CR CR LF."""
+    with path.open("rb") as handle:
+        handle.seek(at)
+        run = handle.read(256).lstrip(b"\r")
+    return run[:1] in (b"\n", b"")
 
 
 def count_bytes(path: Path, byte: bytes, end: int | None = None) -> int:
