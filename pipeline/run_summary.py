@@ -43,7 +43,9 @@ def instructions_entry(canon: Canonical, layout: Layout, config: RunConfig, prom
         said = f"the query prompt {prompts[0]!r}" if prompts[0] else "no prompt"
         summary["prompt"]["note"] = (f"{summary['prompt'].get('note', '')}; mining encoded every query with {said}, "
                                      "not the input's per-query prompts ([encoder] query_prompt sets one)").lstrip("; ")
-    columns = layout.rows.columns if layout.splits is None else next(iter(layout.splits.values())).columns
+    # a buckets layout with every row rejected has no bucket: its columns are those of no table
+    columns = layout.rows.columns if layout.splits is None else next(
+        (bucket.columns for bucket in layout.splits.values()), [])
     notes = {"prompts_note": mining_prompts_note(config.layout.layout, columns, *prompts),
              "passage_prompt_note": passed_over_note(declared, prompts[1]),
              "train_data_note": unmarked_note(canon.sources[0]) if config.layout.layout == "flag" else None,

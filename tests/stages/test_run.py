@@ -678,6 +678,17 @@ def test_a_run_that_sets_every_pair_aside_says_so(data, tiny_model, tmp_path):
     assert manifest["layout"]["warning"].endswith("give a larger --corpus, or lower --negatives")
 
 
+def test_a_buckets_run_that_sets_every_row_aside_writes_no_bucket_and_says_so(data, tiny_model, tmp_path):
+    """Every candidate above max_score -1 is skipped, so no row holds a negative: the run ended in a StopIteration
+    traceback looking for the first bucket's columns, and wrote nothing."""
+    manifest = run(data, tiny_model, tmp_path, max_score=-1.0, layout=LayoutConfig(layout="buckets"))
+    rows_in = manifest["stages"][1]["rows_in"]
+    assert rows_in and manifest["stages"][1]["rows_out"] == 0 and manifest["stages"][1]["reconciled"]
+    assert datasets.load_from_disk(str(tmp_path / "out")) == {}
+    assert pl.read_parquet(tmp_path / "out" / "rejects.parquet").height == sum(
+        stage["rows_rejected"] for stage in manifest["stages"])
+
+
 def test_empty_corpus_texts_are_counted_not_dropped_silently(data, tiny_model, tmp_path):
     path, corpus = data
     corpus.write_text(corpus.read_text() + "   \n\u200b\nnot empty\n")
