@@ -67,7 +67,7 @@ class BlockBatchSampler(DefaultBatchSampler):
             self.sizes = [min(self.batch_size, rows - start) for rows in self.sizes
                           for start in range(0, rows, self.batch_size)]
         if for_eval and self.drop_last:
-            _warn_eval_rows_left_out(size - sum(map(len, self._blocks())), size, self.batch_size, laid_out)
+            _warn_eval_rows_left_out(size - sum(map(len, self._blocks())), size, batch_size, laid_out)
         if laid_out and size and not self._blocks():  # the Trainer would only say that max_steps must be set
             raise ValueError(f"dataloader_drop_last=True leaves no batch: all {len(self.sizes)} blocks of the "
                              f"{size} rows are shorter than the batch size {self.batch_size}; train without "
@@ -93,12 +93,15 @@ def _warn_eval_rows_left_out(left_out: int, rows: int, batch_size: int, laid_out
     """drop_last drops every piece shorter than the eval batch: the same eval rows, at every evaluation. A warning,
     not a refusal: the eval loader is built at the first evaluation, after training steps are spent, and ST turns
     drop_last on under DDP, where a refusal would leave no way to evaluate a prep output in blocks."""
-    if left_out and left_out < rows:  # none left: refused below
-        warnings.warn(f"BlockBatchSampler: dataloader_drop_last=True leaves {left_out} of the {rows} eval rows out of "
-                      f"every evaluation (prep's blocks of {laid_out}, or their pieces, that are shorter than the "
-                      f"eval batch size {batch_size}); a per_device_eval_batch_size that divides {laid_out} loses only "
-                      "rows of the shorter blocks, and dataloader_drop_last=False (one process) loses none",
-                      stacklevel=3)
+    if not left_out or left_out == rows:  # none left: refused below
+        return
+    piece = min(batch_size, laid_out)  # an eval batch size above the blocks' gets whole blocks
+    cut = f", cut into pieces of {piece}" if piece < laid_out else ""
+    divides = (f"a per_device_eval_batch_size that divides {laid_out} loses only the rows of the shorter blocks, and "
+               if laid_out % piece else "")
+    warnings.warn(f"BlockBatchSampler: dataloader_drop_last=True leaves {left_out} of the {rows} eval rows out of "
+                  f"every evaluation: the eval batches are prep's blocks of {laid_out}{cut}, and those shorter than "
+                  f"{piece} are dropped; {divides}dataloader_drop_last=False (one process) loses none", stacklevel=3)
 
 
 def _built_for_evaluation() -> bool:

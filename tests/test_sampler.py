@@ -146,13 +146,20 @@ def test_eval_pieces_that_drop_last_drops_are_counted_in_a_warning():
     data.info.description = json.dumps({"prep_batch_size": 4, "prep_blocks": [4, 4, 2]})
 
     class Evaluating(Trainer):
-        def get_eval_dataloader(self, drop_last: bool):  # the frame the sampler looks for
-            return BlockBatchSampler(data, batch_size=3, drop_last=drop_last)
+        def get_eval_dataloader(self, drop_last: bool, batch_size: int = 3):  # the frame the sampler looks for
+            return BlockBatchSampler(data, batch_size=batch_size, drop_last=drop_last)
 
     trainer = Evaluating.__new__(Evaluating)  # the sampler reads only the caller's name and class
-    with pytest.warns(UserWarning, match="leaves 4 of the 10 eval rows out of every evaluation"):
+    with pytest.warns(UserWarning, match=r"leaves 4 of the 10 eval rows out of every evaluation: the eval batches are "
+                                         r"prep's blocks of 4, cut into pieces of 3, and those shorter than 3 are "
+                                         r"dropped; a per_device_eval_batch_size that divides 4"):
         sampler = trainer.get_eval_dataloader(drop_last=True)
     assert sorted(map(tuple, sampler)) == [(0, 1, 2), (4, 5, 6)]
+    for batch_size in (4, 8):  # the blocks whole: only the short one is left out, and no batch size would keep it
+        with pytest.warns(UserWarning, match=r"leaves 2 of the 10 eval rows .* prep's blocks of 4, and those shorter "
+                                             r"than 4 are dropped; dataloader_drop_last=False"):
+            sampler = trainer.get_eval_dataloader(drop_last=True, batch_size=batch_size)
+        assert sorted(map(tuple, sampler)) == [(0, 1, 2, 3), (4, 5, 6, 7)]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # drop_last off: every row, in pieces, no warning
         assert sum(map(len, trainer.get_eval_dataloader(drop_last=False))) == 10
