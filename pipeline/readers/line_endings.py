@@ -40,8 +40,8 @@ def refuse_cr_line_endings(path: Path) -> None:
 
 
 def first_lone_cr(path: Path, quoted: bool) -> int | None:
-    """The byte offset of the first CR that is followed by neither LF, CR nor the end of the file (in a `quoted` file,
-    the first outside quotes), None where there is none (a CR before a CRLF is one: Polars would keep it as text of
+    """The byte offset of the first CR that is followed by neither LF nor the end of the file (in a `quoted` file, the
+    first outside quotes), None where there is none (a CR before a CRLF is one: Polars would keep it as text of
     the line's last field, where pandas and datasets end the line). A chunk without CR (an LF file) costs one
     memchr; one with CRs (a CRLF file) two vector counts; quotes are counted from the first chunk with a lone CR on."""
     quotes: int | None = None  # the quotes before `start`
